@@ -1,0 +1,254 @@
+"""Benchmark of the engine: workload W (200 tasks, 20 wide x 10 deep, 2 deps each) on real workers.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/0 \\
+        .venv/bin/python bench/engine.py [--workers 1 2] [--runs 3] [--model-latency 0] [--redis-db 11]
+
+Creates a scratch database (dropped at the end), starts ``python -m workers`` processes
+(BERRYS_WORKER_ID set), runs W with ``scripted/echo`` (or a scripted delay) and prints
+each figure next to its target from ARCHITECTURE.md. Median of ``--runs``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, query = url.partition("?")
+    scheme, rest = base.split("://", 1)
+    return f"{scheme}://{rest.split('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def setup_env(args: argparse.Namespace) -> tuple[str, str]:
+    import psycopg
+    from sqlalchemy import create_engine, pool
+    from sqlmodel import SQLModel
+
+    from berrys_app.settings import normalise_db_url
+
+    admin = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+    name = f"berrys_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    db_url = normalise_db_url(_with_database(admin, name))
+    import berrys_app.domain  # noqa: F401
+
+    engine = create_engine(db_url, poolclass=pool.NullPool)
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    redis_base = os.environ["REDIS_URL"].rsplit("/", 1)[0]
+    redis_url = f"{redis_base}/{args.redis_db}"
+    os.environ["DATABASE_URL"] = db_url
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["BERRYS_CHANNEL_NAMESPACE"] = f"bench-{name}"
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    return admin, name
+
+
+def start_workers(count: int, log_dir: Path) -> list[subprocess.Popen]:
+    procs = []
+    for i in range(count):
+        env = {**os.environ, "BERRYS_WORKER_ID": f"bench-w{i + 1}", "BERRYS_LOG_LEVEL": "WARNING"}
+        log = open(log_dir / f"w{i + 1}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        procs.append(subprocess.Popen([sys.executable, "-m", "workers"], cwd=ROOT, env=env, stdout=log, stderr=log))
+    return procs
+
+
+def stop_workers(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def make_team() -> tuple[uuid.UUID, Any]:
+    from berrys_app.db import session_scope
+    from berrys_app.domain.accounts import Team, TeamMember, User
+    from berrys_app.services.authz import Actor
+
+    with session_scope() as session:
+        team = Team(name="bench")
+        user = User(email=f"bench-{uuid.uuid4().hex[:6]}@example.com")
+        session.add_all([team, user])
+        session.flush()
+        session.add(TeamMember(team_id=team.id, user_id=user.id, role="owner"))
+        return team.id, Actor(user_id=user.id, label=user.email)
+
+
+def workload(width: int, depth: int) -> dict[str, Any]:
+    from tests.engine.helpers import layered_plan
+
+    return layered_plan(width, depth, fan_in=2)
+
+
+def run_once(team_id: uuid.UUID, actor: Any, plan: dict[str, Any], model: str) -> dict[str, float]:
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from berrys_app.db import get_engine, session_scope
+    from berrys_app.domain.projects import ProjectCreate
+    from berrys_app.services import projects
+
+    with session_scope() as session:
+        project = projects.create_project(session, actor, team_id=team_id, data=ProjectCreate(name="W", model=model))
+        projects.submit_plan(session, actor, project.id, plan)
+        projects.approve_plan(session, actor, project.id)
+        project_id = project.id
+    started = time.time()
+    with session_scope() as session:
+        projects.execute_project(session, actor, project_id)
+    with Session(get_engine()) as session:
+        deadline = time.time() + 120
+        while True:
+            status = session.execute(text("SELECT status FROM projects WHERE id = :p"), {"p": project_id}).scalar_one()
+            session.rollback()
+            if status in ("completed", "failed"):
+                break
+            if time.time() > deadline:
+                raise SystemExit("W did not finish within 120 s")
+            time.sleep(0.005)
+        if status != "completed":
+            raise SystemExit(f"W ended {status}")
+        rows = session.execute(
+            text(
+                """
+                SELECT extract(epoch FROM t.started_at), extract(epoch FROM t.finished_at),
+                       (SELECT max(extract(epoch FROM e.created_at)) FROM events e
+                        WHERE e.task_id = t.id AND e.kind = 'task.ready'),
+                       (SELECT coalesce(sum(m.latency_ms), 0) FROM model_calls m WHERE m.task_id = t.id)
+                FROM tasks t WHERE t.project_id = :p
+                """
+            ),
+            {"p": project_id},
+        ).all()
+        done_at = session.execute(
+            text(
+                "SELECT extract(epoch FROM max(created_at)) FROM events WHERE project_id = :p AND kind = 'project.status_changed'"
+            ),
+            {"p": project_id},
+        ).scalar_one()
+    last_finish = max(float(r[1]) for r in rows)
+    overhead = [(float(r[1]) - float(r[0])) * 1000 - float(r[3]) for r in rows]
+    enqueue_to_start = [(float(r[0]) - float(r[2])) * 1000 for r in rows if r[2] is not None]
+    return {
+        "wall_ms": (last_finish - started) * 1000,
+        "wall_with_aggregation_ms": (float(done_at) - started) * 1000,
+        "overhead_p50": _pct(overhead, 0.5),
+        "overhead_p95": _pct(overhead, 0.95),
+        "tasks_per_s": len(rows) / (last_finish - started),
+        "e2s_p50": _pct(enqueue_to_start, 0.5),
+        "e2s_p95": _pct(enqueue_to_start, 0.95),
+    }
+
+
+def wait_for_workers(count: int) -> None:
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from berrys_app.db import get_engine
+
+    deadline = time.time() + 90
+    with Session(get_engine()) as session:
+        while time.time() < deadline:
+            n = session.execute(
+                text(
+                    "SELECT count(*) FROM worker_heartbeats WHERE NOT stopped AND last_seen > now() - interval '3 seconds'"
+                )
+            ).scalar_one()
+            session.rollback()
+            if n >= count:
+                return
+            time.sleep(0.1)
+    raise SystemExit("workers did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--model-latency", type=float, default=0.0, help="seconds per model call (0 = scripted/echo)")
+    parser.add_argument("--width", type=int, default=20)
+    parser.add_argument("--depth", type=int, default=10)
+    parser.add_argument("--redis-db", type=int, default=11)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
+        raise SystemExit("set DATABASE_URL and REDIS_URL (see the docstring)")
+    admin, name = setup_env(args)
+    log_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"berrys-bench-{name}"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        from berrys_app.services.models import scripted
+
+        model = "scripted/echo"
+        if args.model_latency > 0:
+            model = "scripted/bench"
+            scripted.rule("bench", contains="Project:", step={"content": "done", "delay": args.model_latency})
+        team_id, actor = make_team()
+        plan = workload(args.width, args.depth)
+        n_tasks = args.width * args.depth
+        target_wall = 150.0 if args.model_latency == 0 else args.depth * args.model_latency * 1000 + 50
+        print(f"workload W: {n_tasks} tasks ({args.width} wide x {args.depth} deep, 2 deps each), model {model}")
+        for count in args.workers:
+            procs = start_workers(count, log_dir)
+            try:
+                wait_for_workers(count)
+                run_once(team_id, actor, workload(4, 3), model)  # warm-up: connections, caches
+                results = [run_once(team_id, actor, plan, model) for _ in range(args.runs)]
+            finally:
+                stop_workers(procs)
+            med = {key: statistics.median(r[key] for r in results) for key in results[0]}
+            print(f"\n{count} worker(s), median of {args.runs}:")
+            print(
+                f"  total wall (execute -> last task)   {med['wall_ms']:8.1f} ms   target <= {target_wall:.0f} ms (2 workers)"
+            )
+            print(f"  ... incl. aggregation + completion  {med['wall_with_aggregation_ms']:8.1f} ms")
+            print(
+                f"  engine overhead per task p50/p95    {med['overhead_p50']:6.2f} / {med['overhead_p95']:6.2f} ms"
+                f"   target <= {150 * 2 / n_tasks:.2f} ms p50 (150 ms x 2 workers / {n_tasks} tasks)"
+            )
+            print(
+                f"  tasks/s                             {med['tasks_per_s']:8.0f}       target >= {n_tasks / (target_wall / 1000):.0f}/s"
+            )
+            print(
+                f"  enqueue -> start p50/p95            {med['e2s_p50']:6.2f} / {med['e2s_p95']:6.2f} ms   target p50 <= 2 ms"
+            )
+    finally:
+        from berrys_app.db import dispose_all
+
+        dispose_all()
+        import psycopg
+
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Berrys: a multi-agent orchestration platform (Reflex dashboard + REST + arq workers)."""

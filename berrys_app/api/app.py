@@ -1,0 +1,34 @@
+"""The FastAPI app mounted into Reflex (``api_transformer``): one process, one port.
+
+Every module in ``berrys_app.api.routes`` that defines ``router`` is included, so
+adding a route module needs no edit here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from fastapi import FastAPI
+
+from berrys_app.api import routes
+
+
+def create_api() -> FastAPI:
+    api = FastAPI(
+        title="Berrys API",
+        version="1.0.0",
+        description="Multi-agent orchestration: projects, plans, tasks, agents, models and tools.",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    for module_info in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{routes.__name__}.{module_info.name}")
+        router = getattr(module, "router", None)
+        if router is not None:
+            api.include_router(router)
+    setup = getattr(routes, "setup", None)
+    if setup is not None:
+        setup(api)
+    return api

@@ -1,0 +1,138 @@
+"""Dependencies shared by the routes: the DB session, the calling ``Actor``, paging, access.
+
+``access(role, scope)`` declares who may call a route: the scope is checked
+here (API keys), the role is checked by the service; both are published in the
+OpenAPI operation as ``x-berrys-access`` so the authorization-matrix test can
+enumerate every route and what it should allow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from berrys_app.db import get_engine
+from berrys_app.services import auth, ratelimit
+from berrys_app.services.authz import Actor, require_scope
+from berrys_app.services.errors import Unauthorized
+
+ACCESS_LEVELS = ("public", "user", "viewer", "member", "admin", "owner")
+_bearer = HTTPBearer(auto_error=False, description="An access JWT from /api/v1/auth/token or an API key (brk_...)")
+
+
+def _finish(session: Session, *, ok: bool) -> None:
+    try:
+        if ok:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def get_session() -> AsyncIterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error.
+
+    Async on purpose: opening a Session does no I/O, and FastAPI runs every *sync*
+    dependency in its own thread-pool hop; the only blocking step (commit/close) is one hop.
+    """
+    session = Session(get_engine(), expire_on_commit=False)
+    try:
+        yield session
+    except BaseException:
+        await run_in_threadpool(_finish, session, ok=False)
+        raise
+    await run_in_threadpool(_finish, session, ok=True)
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+async def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+ClientIP = Annotated[str | None, Depends(client_ip)]
+
+
+def current_actor(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    """Authenticate the bearer credential and count the request against the caller's rate limit."""
+    if credentials is None:
+        raise Unauthorized("missing bearer token (Authorization: Bearer <token or API key>)")
+    actor = auth.authenticate(session, credentials.credentials, ip=request.client.host if request.client else None)
+    ratelimit.hit_actor(str(actor.api_key_id or actor.user_id))
+    request.state.actor = actor
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def _scope_checker(scope: str) -> Any:
+    async def check(actor: CurrentActor) -> None:  # pure: no thread-pool hop
+        require_scope(actor, scope)
+
+    check.__name__ = f"require_{scope.replace(':', '_').replace('*', 'all')}"
+    return check
+
+
+def access(role: str, scope: str | None = None) -> dict[str, Any]:
+    """Route kwargs declaring the minimum team role (checked in the service) and API-key scope."""
+    assert role in ACCESS_LEVELS, role
+    if scope:
+        dependencies = [Depends(_scope_checker(scope))]
+    elif role != "public":
+        dependencies = [Depends(current_actor)]  # authenticated even when no scope is needed
+    else:
+        dependencies = []
+    return {"dependencies": dependencies, "openapi_extra": {"x-berrys-access": {"role": role, "scope": scope}}}
+
+
+@dataclasses.dataclass(frozen=True)
+class Paging:
+    page: int
+    per_page: int
+
+
+async def paging(
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Paging:
+    return Paging(page=page, per_page=per_page)
+
+
+PageDep = Annotated[Paging, Depends(paging)]
+
+T = TypeVar("T")
+
+
+class ListMeta(BaseModel):
+    total: int
+    page: int
+    per_page: int
+
+
+class ListOf(BaseModel, Generic[T]):
+    """Every list response: ``{data, meta: {total, page, per_page}}``."""
+
+    data: list[T]
+    meta: ListMeta
+
+
+def list_of(rows: list[Any], *, total: int | None = None, paging: Paging | None = None) -> dict[str, Any]:
+    """Shape a (page of) rows; an unpaged list reports itself as one page."""
+    total = len(rows) if total is None else total
+    if paging is None:
+        return {"data": rows, "meta": {"total": total, "page": 1, "per_page": max(len(rows), 1)}}
+    return {"data": rows, "meta": {"total": total, "page": paging.page, "per_page": paging.per_page}}

@@ -1,0 +1,179 @@
+"""One error shape for every failure: ``{code, message, details, request_id}``.
+
+Service errors, HTTP errors, validation errors and unexpected exceptions (500,
+logged) all answer with it, and every response carries ``X-Request-ID`` and the
+security headers. Wired in ``routes.setup``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from berrys_app.services.errors import RateLimited, ServiceError
+
+log = logging.getLogger("berrys.api")
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+class Problem(BaseModel):
+    """The error body of every non-2xx response."""
+
+    code: str
+    message: str
+    details: Any = None
+    request_id: str | None = None
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": code.replace("_", " ")}
+    for status, code in HTTP_CODES.items()
+    if status in (400, 401, 402, 403, 404, 409, 422, 429)
+}
+PROBLEM_RESPONSES[402] = {"model": Problem, "description": "budget exceeded"}
+PROBLEM_RESPONSES[500] = {"model": Problem, "description": "internal error"}
+
+
+def request_id_of(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+def problem_response(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    details: Any = None,
+    request_id: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = Problem(code=code, message=message, details=details, request_id=request_id)
+    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+async def _service_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RateLimited) else None
+    return problem_response(
+        exc.status, exc.code, exc.message, details=exc.details, request_id=request_id_of(request), headers=headers
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = HTTP_CODES.get(exc.status_code, "http_error")
+    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    details = None if isinstance(exc.detail, str) else exc.detail
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return problem_response(
+        exc.status_code,
+        code,
+        message,
+        details=details,
+        request_id=request_id_of(request),
+        headers=headers or None,
+    )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method any route serves on this path (Starlette names only the first match)."""
+    methods: set[str] = set()
+    for route in getattr(request.app, "routes", []):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    methods.discard("HEAD")
+    return sorted(methods)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg")), "type": error.get("type")}
+        for error in exc.errors()
+    ]
+    return problem_response(
+        422, "validation_error", "the request is not valid", details=errors, request_id=request_id_of(request)
+    )
+
+
+def _security_headers(path: str, headers: MutableHeaders, scheme: str) -> None:
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if scheme == "https":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if path.startswith(("/api/v1", "/health", "/api/openapi.json")):
+        headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        headers.setdefault("Cache-Control", "no-store")
+
+
+class RequestContextMiddleware:
+    """X-Request-ID (honoured if the client sent a sane one), security headers, and a
+    problem-JSON 500 for anything unexpected (logged with the request id)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get("x-request-id", "")
+        request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                _security_headers(scope.get("path", ""), headers, scope.get("scheme", "http"))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            log.exception("unhandled error in %s %s (request %s)", scope.get("method"), scope.get("path"), request_id)
+            if started:
+                raise
+            response = problem_response(
+                500, "internal_error", "something went wrong on our side", request_id=request_id
+            )
+            await response(scope, receive, send_with_headers)
+
+
+def install(api: FastAPI) -> None:
+    """Register the handlers and the request-context middleware on ``api``."""
+    api.add_exception_handler(ServiceError, _service_error)
+    api.add_exception_handler(StarletteHTTPException, _http_error)
+    api.add_exception_handler(RequestValidationError, _validation_error)
+    api.add_middleware(RequestContextMiddleware)

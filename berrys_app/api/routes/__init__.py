@@ -1,0 +1,28 @@
+"""Route modules; each defines ``router`` (an ``APIRouter``).
+
+``setup(api)`` (called by ``create_api``) installs the problem-JSON error
+handlers, request ids, security headers and CORS.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def setup(api: FastAPI) -> None:
+    from fastapi.middleware.cors import CORSMiddleware
+
+    from berrys_app.api import problems
+    from berrys_app.settings import get_settings
+
+    origins = get_settings().cors_origins
+    if origins:
+        api.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
+    problems.install(api)  # added last = outermost: request id + headers on every response

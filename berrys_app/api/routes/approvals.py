@@ -1,0 +1,65 @@
+"""The approvals inbox: plan reviews, budget raises and tool uses waiting for a person."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from berrys_app.api.deps import CurrentActor, ListOf, PageDep, SessionDep, access, list_of
+from berrys_app.api.problems import PROBLEM_RESPONSES
+from berrys_app.api.schemas import ApprovalPublic
+from berrys_app.domain.collab import ApprovalStatus
+from berrys_app.services import collab
+
+router = APIRouter(prefix="/api/v1", tags=["approvals"], responses=PROBLEM_RESPONSES)
+
+
+class DecisionIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class RejectionIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.get("/teams/{team_id}/approvals", **access("viewer", "projects:read"))
+def list_approvals(
+    team_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    paging: PageDep,
+    status: Annotated[ApprovalStatus | None, Query()] = ApprovalStatus.pending,
+) -> ListOf[ApprovalPublic]:
+    rows, total = collab.list_approvals(
+        session,
+        actor,
+        team_id=team_id,
+        status=status.value if status else None,
+        page=paging.page,
+        per_page=paging.per_page,
+    )
+    data = [ApprovalPublic.model_validate(r) for r in rows]
+    return ListOf[ApprovalPublic].model_validate(list_of(data, total=total, paging=paging))
+
+
+@router.get("/approvals/{approval_id}", **access("viewer", "projects:read"))
+def get_approval(approval_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ApprovalPublic:
+    return ApprovalPublic.model_validate(collab.get_approval(session, actor, approval_id))
+
+
+@router.post("/approvals/{approval_id}/approve", **access("member", "projects:write"))
+def approve(
+    approval_id: uuid.UUID, session: SessionDep, actor: CurrentActor, body: DecisionIn | None = None
+) -> ApprovalPublic:
+    """Plan approvals need a member; budget and tool approvals an admin."""
+    row = collab.decide_approval(session, actor, approval_id, approve=True, reason=body.reason if body else None)
+    return ApprovalPublic.model_validate(row)
+
+
+@router.post("/approvals/{approval_id}/reject", **access("member", "projects:write"))
+def reject(approval_id: uuid.UUID, body: RejectionIn, session: SessionDep, actor: CurrentActor) -> ApprovalPublic:
+    row = collab.decide_approval(session, actor, approval_id, approve=False, reason=body.reason)
+    return ApprovalPublic.model_validate(row)

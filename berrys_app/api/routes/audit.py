@@ -1,0 +1,45 @@
+"""The audit log of a team (admins): logins, keys, roles, credentials, approvals, deletions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from berrys_app.api.deps import CurrentActor, ListOf, PageDep, SessionDep, access, list_of
+from berrys_app.api.problems import PROBLEM_RESPONSES
+from berrys_app.services import audit
+
+router = APIRouter(prefix="/api/v1/teams", tags=["audit"], responses=PROBLEM_RESPONSES)
+
+
+class AuditPublic(BaseModel):
+    id: int
+    action: str
+    success: bool
+    actor_id: uuid.UUID | None
+    actor_label: str
+    team_id: uuid.UUID | None
+    target_type: str | None
+    target_id: str | None
+    ip: str | None
+    details: dict[str, Any]
+    created_at: datetime
+
+
+@router.get("/{team_id}/audit", **access("admin", "admin:read"))
+def list_audit(
+    team_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    paging: PageDep,
+    action: Annotated[str | None, Query(max_length=100)] = None,
+) -> ListOf[AuditPublic]:
+    rows, total = audit.list_entries(
+        session, actor, team_id=team_id, page=paging.page, per_page=paging.per_page, action=action
+    )
+    data = [AuditPublic.model_validate(r, from_attributes=True) for r in rows]
+    return ListOf[AuditPublic].model_validate(list_of(data, total=total, paging=paging))

@@ -1,0 +1,140 @@
+"""Events: the project timeline with an ``?after=`` cursor, a server-sent-events stream, and
+the team activity feed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from berrys_app.api.deps import CurrentActor, ListOf, SessionDep, access, list_of
+from berrys_app.api.problems import PROBLEM_RESPONSES
+from berrys_app.api.schemas import EventPublic
+from berrys_app.db import session_scope
+from berrys_app.keys import events_channel
+from berrys_app.services import collab, events, projects
+from berrys_app.services.authz import Actor
+
+router = APIRouter(prefix="/api/v1", tags=["events"], responses=PROBLEM_RESPONSES)
+HEARTBEAT_S = 15.0
+After = Annotated[int, Query(ge=0, le=2**62, description="return events with id > after")]
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+def _public(rows: list) -> list[EventPublic]:  # type: ignore[type-arg]
+    return [EventPublic.model_validate(events.to_message(r)) for r in rows]
+
+
+@router.get("/projects/{project_id}/events", **access("viewer", "projects:read"))
+def project_events(
+    project_id: uuid.UUID, session: SessionDep, actor: CurrentActor, after: After = 0, limit: Limit = 100
+) -> ListOf[EventPublic]:
+    """The project's events after the cursor, oldest first; pass the last id as ``after`` to continue."""
+    projects.get_project(session, actor, project_id)
+    data = _public(events.list_events(session, project_id=project_id, after=after, limit=limit))
+    return ListOf[EventPublic].model_validate(
+        {"data": data, "meta": {"total": len(data), "page": 1, "per_page": limit}}
+    )
+
+
+@router.get("/teams/{team_id}/activity", **access("viewer", "projects:read"))
+def team_activity(
+    team_id: uuid.UUID, session: SessionDep, actor: CurrentActor, after: After = 0, limit: Limit = 100
+) -> ListOf[EventPublic]:
+    """The team's activity feed (every event of its projects, tools and members)."""
+    data = _public(collab.activity(session, actor, team_id=team_id, after=after, limit=limit))
+    return ListOf[EventPublic].model_validate(list_of(data))
+
+
+@router.get(
+    "/projects/{project_id}/events/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}},
+    **access("viewer", "projects:read"),
+)
+async def project_event_stream(
+    project_id: uuid.UUID,
+    request: Request,
+    actor: CurrentActor,
+    after: After = 0,
+    follow: bool = True,
+    last_event_id: Annotated[str | None, Header(max_length=30)] = None,
+) -> StreamingResponse:
+    """Server-sent events: the backlog after the cursor (or ``Last-Event-ID``), then live events."""
+    await run_in_threadpool(_authorize, actor, project_id)
+    if last_event_id and last_event_id.isdigit():
+        after = max(after, int(last_event_id))
+    return StreamingResponse(
+        _stream(request, project_id, after, follow=follow),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _authorize(actor: Actor, project_id: uuid.UUID) -> None:
+    with session_scope() as session:
+        projects.get_project(session, actor, project_id)
+
+
+def _backlog(project_id: uuid.UUID, after: int) -> list[dict]:  # type: ignore[type-arg]
+    with session_scope() as session:
+        return [
+            events.to_message(r) for r in events.list_events(session, project_id=project_id, after=after, limit=500)
+        ]
+
+
+def _frame(message: dict) -> str:  # type: ignore[type-arg]
+    return f"id: {message['id']}\nevent: {message['kind']}\ndata: {json.dumps(message, default=str)}\n\n"
+
+
+async def _stream(request: Request, project_id: uuid.UUID, after: int, *, follow: bool) -> AsyncIterator[str]:
+    """Subscribe first, then send the backlog, then live messages newer than the last id sent
+    (``follow=false`` ends after the backlog)."""
+    from berrys_app.redis_client import async_redis
+
+    client = async_redis()
+    pubsub = client.pubsub()
+    await pubsub.subscribe(events_channel())
+    last = after
+    wanted = str(project_id)
+    try:
+        while True:  # the backlog may be longer than one page
+            batch = await run_in_threadpool(_backlog, project_id, last)
+            for message in batch:
+                last = message["id"]
+                yield _frame(message)
+            if len(batch) < 500:
+                break
+        if not follow:
+            return
+        idle = 0.0
+        while not await request.is_disconnected():
+            raw = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if raw is None:
+                idle += 1.0
+                if idle >= HEARTBEAT_S:
+                    idle = 0.0
+                    yield ": keep-alive\n\n"
+                continue
+            message = json.loads(raw["data"])
+            if message.get("project_id") != wanted:
+                continue
+            if message.get("id") is None:  # transient (token stream): no cursor
+                yield f"event: {message['kind']}\ndata: {json.dumps(message, default=str)}\n\n"
+                continue
+            if message["id"] <= last:
+                continue
+            last = message["id"]
+            yield _frame(message)
+    except asyncio.CancelledError:
+        raise
+    finally:
+        await pubsub.unsubscribe()
+        await pubsub.aclose()
+        await client.aclose()

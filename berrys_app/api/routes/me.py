@@ -1,0 +1,43 @@
+"""The caller: who am I, which teams am I in."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from berrys_app.api.deps import CurrentActor, SessionDep, access
+from berrys_app.api.problems import PROBLEM_RESPONSES
+from berrys_app.domain.accounts import User
+from berrys_app.services import teams
+from berrys_app.services.errors import Unauthorized
+
+router = APIRouter(prefix="/api/v1", tags=["me"], responses=PROBLEM_RESPONSES)
+
+
+class MePublic(BaseModel):
+    id: uuid.UUID
+    email: str
+    name: str
+    scopes: list[str] | None  # None: a full session (JWT); a list: the API key's scopes
+    teams: list[teams.TeamView]
+
+
+@router.get("/me", **access("user"))
+def me(session: SessionDep, actor: CurrentActor) -> MePublic:
+    user = session.get(User, actor.user_id)
+    if user is None:
+        raise Unauthorized("account not found")
+    my_teams = teams.list_my_teams(session, actor) if _can_read_teams(actor) else []
+    return MePublic(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        scopes=sorted(actor.scopes) if actor.scopes else None,
+        teams=my_teams,
+    )
+
+
+def _can_read_teams(actor: CurrentActor) -> bool:
+    return not actor.scopes or bool({"teams:read", "teams:*", "*"} & actor.scopes)

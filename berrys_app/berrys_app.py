@@ -1,0 +1,26 @@
+"""The Reflex app: dashboard pages, the REST API (``api_transformer``) and the live listener."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import reflex as rx
+
+import berrys_app.domain
+import berrys_app.ui.pages  # noqa: F401  (register every page)
+from berrys_app.api.app import create_api
+from berrys_app.ui import live
+from berrys_app.ui.layout import PAGES
+
+app = rx.App(api_transformer=create_api())
+for spec in PAGES:
+    app.add_page(
+        spec.render,
+        route=spec.route,
+        title=f"{spec.title} · Berrys",
+        on_load=spec.on_load,
+    )
+app.register_lifespan_task(live.listen_forever)

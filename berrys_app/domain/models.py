@@ -1,0 +1,103 @@
+"""Model orchestration tables: the model catalogue, per-call accounting, prompt templates.
+
+Prices are ``Numeric`` (not float) so budget checks are exact at the boundary.
+A ``model_calls`` row is written for every provider call; a row in status
+``running`` is also the budget reservation of a call in flight.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, Index, Numeric, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from berrys_app.domain.common import created_field, id_field, json_field, ts_field
+
+PRICE = Numeric(20, 12)  # USD per token: exact decimal arithmetic for budgets
+
+
+class CallStatus(StrEnum):
+    running = "running"  # in flight: holds a budget reservation until settled
+    ok = "ok"
+    error = "error"
+    refused = "refused"  # refused before calling (budget, unknown model, missing key, ...)
+
+
+class ModelEntry(SQLModel, table=True):
+    """One model in the catalogue. Deactivate (``active=False``), never delete: calls refer to it."""
+
+    __tablename__ = "models"
+
+    id: uuid.UUID = id_field()
+    name: str = Field(max_length=200, unique=True, index=True)  # litellm model string, e.g. "openai/gpt-4o-mini"
+    provider: str = Field(max_length=50)  # prefix of ``name``: embedded, scripted, openai, anthropic, ollama, ...
+    display_name: str = Field(default="", max_length=200)
+    capabilities: list[str] = json_field(list)  # chat, tools, json, vision, long-context
+    context_window: int = Field(default=8192, ge=1)
+    max_output_tokens: int = Field(default=1024, ge=1)
+    input_price: Decimal = Field(default=Decimal(0), sa_column=Column(PRICE, nullable=False, server_default="0"))
+    output_price: Decimal = Field(default=Decimal(0), sa_column=Column(PRICE, nullable=False, server_default="0"))
+    active: bool = Field(default=True)
+    fallbacks: list[str] = json_field(list)  # model names tried in order when this one fails
+    api_key_env: str | None = Field(default=None, max_length=100)  # e.g. OPENAI_API_KEY; None = needs no key
+    api_base_env: str | None = Field(default=None, max_length=100)  # e.g. OLLAMA_API_BASE
+    timeout_s: float | None = Field(default=None, gt=0)  # None = settings.model_timeout_s
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = created_field()
+    updated_at: datetime = created_field()
+
+
+class ModelCall(SQLModel, table=True):
+    """Accounting of one provider call (or refusal): the data behind cost charts and the audit log."""
+
+    __tablename__ = "model_calls"
+    __table_args__ = (
+        # A completed call is recorded once per key (replay); failed attempts may share the key.
+        Index("uq_model_calls_call_key_ok", "call_key", unique=True, postgresql_where=text("status = 'ok'")),
+        Index("ix_model_calls_project_status", "project_id", "status"),
+        Index("ix_model_calls_agent_status", "agent_id", "status"),
+    )
+
+    id: uuid.UUID = id_field()
+    call_key: str | None = Field(default=None, max_length=300, index=True)
+    project_id: uuid.UUID | None = Field(default=None, foreign_key="projects.id", ondelete="CASCADE")
+    task_id: uuid.UUID | None = Field(default=None, index=True)
+    agent_id: uuid.UUID | None = Field(default=None)
+    model: str = Field(max_length=200, index=True)
+    status: str = Field(default=CallStatus.ok.value, max_length=20)
+    error: str | None = Field(default=None, max_length=50)  # ModelError.reason or budget_exceeded
+    error_message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    attempt: int = Field(default=1)  # 1-based position in the fallback/repair sequence of one complete()
+    fallback_used: bool = False
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: Decimal = Field(default=Decimal(0), sa_column=Column(PRICE, nullable=False, server_default="0"))
+    reserved_tokens: int = 0
+    reserved_usd: Decimal = Field(default=Decimal(0), sa_column=Column(PRICE, nullable=False, server_default="0"))
+    reserved_until: datetime | None = ts_field()
+    latency_ms: float = 0.0
+    content: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    tool_calls: list[dict[str, Any]] = json_field(list)
+    parsed: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
+    created_at: datetime = created_field()
+
+
+class PromptTemplate(SQLModel, table=True):
+    """A versioned prompt template (Jinja2 syntax). New text = new version; old versions stay readable."""
+
+    __tablename__ = "prompt_templates"
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_prompt_templates_name_version"),)
+
+    id: uuid.UUID = id_field()
+    name: str = Field(max_length=200, index=True)
+    version: int = Field(ge=1)
+    template: str = Field(sa_column=Column(Text, nullable=False))
+    parameters: list[str] = json_field(list)  # variables the template needs (validated on render)
+    description: str = Field(default="", max_length=2000)
+    created_at: datetime = created_field()

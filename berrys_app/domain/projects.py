@@ -1,0 +1,96 @@
+"""Projects: the unit a team plans, approves and executes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import field_validator
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from berrys_app.domain.common import created_field, id_field, json_field, ts_field
+
+
+class ProjectStatus(StrEnum):
+    created = "created"
+    planning = "planning"
+    plan_review = "plan_review"
+    ready = "ready"
+    executing = "executing"
+    paused = "paused"
+    completed = "completed"
+    failed = "failed"
+    rejected = "rejected"
+    cancelled = "cancelled"
+
+
+class ProjectBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=20_000, sa_column=Column(Text, nullable=False))
+    max_agents: int = Field(default=5, ge=1, le=100)
+    budget_usd: float | None = Field(default=None, ge=0)
+    budget_tokens: int | None = Field(default=None, ge=0)
+    auto_approve: bool = False
+    model: str | None = Field(default=None, max_length=200)
+    max_task_attempts: int = Field(default=3, ge=1, le=20)
+    max_replans: int = Field(default=1, ge=0, le=10)
+
+    @field_validator("name")
+    @classmethod
+    def _strip_name(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("name must not be blank")
+        return value
+
+
+class ProjectCreate(ProjectBase):
+    objectives: list[str] = Field(default_factory=list)
+    deadline: datetime | None = None
+
+
+class ProjectUpdate(SQLModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=20_000)
+    objectives: list[str] | None = None
+    max_agents: int | None = Field(default=None, ge=1, le=100)
+    budget_usd: float | None = Field(default=None, ge=0)
+    budget_tokens: int | None = Field(default=None, ge=0)
+    auto_approve: bool | None = None
+    model: str | None = None
+    deadline: datetime | None = None
+    max_task_attempts: int | None = Field(default=None, ge=1, le=20)
+    max_replans: int | None = Field(default=None, ge=0, le=10)
+
+
+class Project(ProjectBase, table=True):
+    __tablename__ = "projects"
+
+    id: uuid.UUID = id_field()
+    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, ondelete="CASCADE")
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    objectives: list[str] = json_field(list)
+    status: str = Field(default=ProjectStatus.created.value, max_length=20, index=True)
+    status_reason: str | None = Field(default=None, max_length=2000)
+    deadline: datetime | None = ts_field()
+    plan_version: int = 0  # the approved (executing) plan version, 0 = none yet
+    replans_used: int = 0
+    sinks_remaining: int = 0  # tasks without dependents still open: 0 => aggregate
+    created_at: datetime = created_field()
+    updated_at: datetime = created_field()
+
+
+class ProjectPublic(ProjectBase):
+    id: uuid.UUID
+    team_id: uuid.UUID
+    created_by: uuid.UUID | None
+    objectives: list[str]
+    status: str
+    status_reason: str | None
+    deadline: datetime | None
+    plan_version: int = 0
+    replans_used: int = 0
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""The launcher: embedded servers, migrations and the process supervisor."""

@@ -1,0 +1,286 @@
+"""``python -m berrys_app up``: migrate, start workers and the Reflex server, stop them all.
+
+Checks that can fail for ordinary reasons (a taken port, an unreachable
+database) print one clear line and exit non-zero instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from berrys_app.launcher.embedded import EmbeddedServer, start_postgres, start_redis
+from berrys_app.settings import get_settings, normalise_db_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class LaunchError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+def check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            raise LaunchError(f"port {port} is already in use; stop what uses it or set BERRYS_PORT") from None
+
+
+def check_database(url: str) -> None:
+    import psycopg
+
+    dsn = normalise_db_url(url).replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(dsn, connect_timeout=5) as conn:
+            conn.execute("select 1")
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LaunchError(f"cannot connect to DATABASE_URL ({_redact(url)}): {first}") from None
+
+
+def check_redis(url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=5).ping()
+    except Exception as exc:
+        raise LaunchError(f"cannot connect to REDIS_URL ({_redact(url)}): {exc}") from None
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a URL for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    return url
+
+
+def migrate(database_url: str) -> None:
+    """``alembic upgrade head`` against ``database_url``."""
+    from alembic.config import Config
+
+    from alembic import command
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "alembic"))
+    cfg.attributes["database_url"] = normalise_db_url(database_url)
+    command.upgrade(cfg, "head")
+
+
+def tool_path() -> str:
+    """PATH with the bun installed by ``./berrys`` (Reflex must never download its own)."""
+    extra = [
+        str(ROOT / ".berrys-tools" / "node_modules" / ".bin"),
+        str(Path(sys.executable).parent),
+    ]
+    return os.pathsep.join([*extra, os.environ.get("PATH", "")])
+
+
+def child_env(base: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(base)
+    env.update(
+        {
+            "PATH": tool_path(),
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "REFLEX_CHECK_LATEST_VERSION": "false",
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "HF_HUB_OFFLINE": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if shutil.which("npm") and "NPM_CONFIG_REGISTRY" not in env:
+        try:
+            registry = subprocess.run(
+                ["npm", "config", "get", "registry"],
+                capture_output=True,
+                text=True,
+                timeout=20,
+            )
+            if registry.returncode == 0 and registry.stdout.strip():
+                env["NPM_CONFIG_REGISTRY"] = registry.stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    return env
+
+
+class Supervisor:
+    """Starts children in their own process groups and stops every one of them."""
+
+    def __init__(self) -> None:
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.embedded: list[EmbeddedServer] = []
+        self.stopping = False
+
+    def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        self.children[name] = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True)
+
+    def stop_all(self, timeout_s: float = 15.0) -> None:
+        self.stopping = True
+        for proc in self.children.values():
+            if proc.poll() is None:
+                _signal_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        for proc in self.children.values():
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                proc.wait(remaining)
+            except subprocess.TimeoutExpired:
+                _signal_group(proc, signal.SIGKILL)
+                proc.wait(5)
+        for proc in self.children.values():  # grandchildren left in the group (node, bun)
+            _signal_group(proc, signal.SIGKILL)
+        for server in reversed(self.embedded):
+            try:
+                server.stop()
+            except Exception as exc:  # keep stopping the others
+                print(
+                    f"berrys: could not stop embedded {server.name}: {exc}",
+                    file=sys.stderr,
+                )
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)
+
+
+def up(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    data_dir = Path(settings.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    workers = settings.workers if args.workers is None else args.workers
+    port = settings.port
+    sup = Supervisor()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        check_port_free(settings.host, port)
+        settings.secret_key, settings.encryption_key  # noqa: B018  (create once, before children race)
+        env = {
+            "BERRYS_DATA_DIR": str(data_dir),
+            "BERRYS_PORT": str(port),
+            # each data dir builds its own frontend, so instances never share a build dir
+            "REFLEX_WEB_WORKDIR": os.environ.get("REFLEX_WEB_WORKDIR", str(data_dir / "web")),
+            "REFLEX_STATES_WORKDIR": os.environ.get("REFLEX_STATES_WORKDIR", str(data_dir / "states")),
+        }
+        if settings.database_url:
+            check_database(settings.database_url)
+            env["DATABASE_URL"] = settings.database_url
+        else:
+            print("berrys: starting embedded PostgreSQL", flush=True)
+            server = start_postgres(data_dir)
+            sup.embedded.append(server)
+            env["DATABASE_URL"] = server.url
+        if settings.redis_url:
+            check_redis(settings.redis_url)
+            env["REDIS_URL"] = settings.redis_url
+        else:
+            print("berrys: starting embedded Redis", flush=True)
+            server = start_redis(data_dir)
+            sup.embedded.append(server)
+            env["REDIS_URL"] = server.url
+        print("berrys: migrating the database", flush=True)
+        migrate(env["DATABASE_URL"])
+        full_env = child_env(env)
+        for number in range(1, workers + 1):
+            wenv = dict(full_env, BERRYS_WORKER_ID=f"worker-{number}")
+            sup.spawn(f"worker-{number}", [sys.executable, "-m", "workers"], wenv)
+        sup.spawn("web", _reflex_argv(port), full_env)
+        print(
+            f"berrys: dashboard on http://localhost:{port}  (Ctrl-C to stop)",
+            flush=True,
+        )
+        return _watch(sup, full_env, restart_delay_s=args.restart_delay)
+    except LaunchError as exc:
+        print(f"berrys: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("berrys: stopping", flush=True)
+        return 0
+    finally:
+        sup.stop_all()
+
+
+def _reflex_argv(port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "reflex", "run", "--env", "prod",
+        "--frontend-port", str(port), "--backend-port", str(port),
+        "--loglevel", os.environ.get("BERRYS_REFLEX_LOGLEVEL", "warning"),
+    ]  # fmt: skip
+
+
+def _watch(sup: Supervisor, env: dict[str, str], *, restart_delay_s: float) -> int:
+    """Keep workers alive (restart after a delay); stop everything if the web server dies."""
+    dead_since: dict[str, float] = {}
+    while True:
+        time.sleep(0.5)
+        web = sup.children["web"]
+        if web.poll() is not None:
+            print(
+                f"berrys: error: the web server exited with code {web.returncode}",
+                file=sys.stderr,
+            )
+            return web.returncode or 1
+        for name, proc in list(sup.children.items()):
+            if name == "web" or proc.poll() is None:
+                continue
+            first = dead_since.setdefault(name, time.monotonic())
+            if time.monotonic() - first >= restart_delay_s:
+                print(
+                    f"berrys: restarting {name} (exit code {proc.returncode})",
+                    flush=True,
+                )
+                sup.spawn(
+                    name,
+                    [sys.executable, "-m", "workers"],
+                    dict(env, BERRYS_WORKER_ID=name),
+                )
+                dead_since.pop(name, None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="berrys", description="Run the Berrys platform.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up_parser = sub.add_parser("up", help="migrate, start workers and the dashboard on BERRYS_PORT")
+    up_parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default BERRYS_WORKERS)",
+    )
+    up_parser.add_argument(
+        "--restart-delay",
+        type=float,
+        default=5.0,
+        help="seconds before a dead worker restarts",
+    )
+    sub.add_parser("migrate", help="run alembic upgrade head and exit")
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        return up(args)
+    settings = get_settings()
+    try:
+        url = settings.require_database_url()
+        check_database(url)
+        migrate(url)
+    except (LaunchError, RuntimeError) as exc:
+        print(f"berrys: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

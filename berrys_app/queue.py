@@ -1,0 +1,74 @@
+"""The job queue, kept behind a small interface (arq 0.28 is in maintenance mode).
+
+Jobs carry ids only. ``enqueue`` writes arq's wire format (JSON serializer)
+with a plain sync Redis pipeline so services can enqueue from any context,
+several jobs in one round trip.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+
+from berrys_app.redis_client import sync_redis
+from berrys_app.settings import get_settings
+
+JOB_KEY_PREFIX = "arq:job:"
+RESULT_KEY_PREFIX = "arq:result:"
+IN_PROGRESS_KEY_PREFIX = "arq:in-progress:"
+EXPIRES_MS = 86_400_000
+
+
+def serialize(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, default=str).encode()
+
+
+def deserialize(raw: bytes) -> dict[str, Any]:
+    return json.loads(raw)
+
+
+def enqueue_many(
+    jobs: Sequence[tuple[str, Sequence[Any], str | None]],
+    *,
+    defer_s: float = 0.0,
+    client: redis.Redis | None = None,
+) -> None:
+    """Enqueue ``(function, args, job_id)`` tuples in one pipeline.
+
+    A job id that is already queued or running is not added twice (arq semantics
+    via ``SET NX``), which makes dispatch idempotent.
+    """
+    if not jobs:
+        return
+    client = client or sync_redis()
+    queue = get_settings().queue_name
+    now_ms = int(time.time() * 1000)
+    score = now_ms + int(defer_s * 1000)
+    pipe = client.pipeline(transaction=False)
+    ids: list[str] = []
+    for function, args, job_id in jobs:
+        job_id = job_id or uuid.uuid4().hex
+        ids.append(job_id)
+        payload = serialize({"t": None, "f": function, "a": list(args), "k": {}, "et": now_ms})
+        pipe.set(JOB_KEY_PREFIX + job_id, payload, px=EXPIRES_MS, nx=True)
+    created = pipe.execute()
+    pipe = client.pipeline(transaction=False)
+    for job_id, was_set in zip(ids, created, strict=True):
+        if was_set:
+            pipe.zadd(queue, {job_id: score})
+    pipe.execute()
+
+
+def enqueue(function: str, *args: Any, job_id: str | None = None, defer_s: float = 0.0) -> None:
+    """Enqueue one job (ids only in ``args``)."""
+    enqueue_many([(function, args, job_id)], defer_s=defer_s)
+
+
+def queued_job_ids() -> list[str]:
+    """Job ids waiting in the queue (for the reconciler and tests)."""
+    return list(sync_redis().zrange(get_settings().queue_name, 0, -1))

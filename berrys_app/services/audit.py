@@ -1,0 +1,142 @@
+"""The security audit log: logins, keys, roles, credential use, approvals, deletions.
+
+``record`` writes in the caller's transaction (the row commits with the action);
+``record_detached`` commits on its own so refusals (failed logins) are kept even
+though the caller's transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from sqlalchemy import String, cast
+from sqlmodel import Session, col, func, or_, select
+
+from berrys_app.domain.accounts import Role, TeamMember
+from berrys_app.domain.auth import AuditEntry
+from berrys_app.services.authz import Actor, require_role
+
+log = logging.getLogger(__name__)
+
+# The actions this log holds (stable API surface for filters).
+ACTIONS = (
+    "auth.register",
+    "auth.login",
+    "auth.login_failed",
+    "auth.refresh_reuse",
+    "auth.oidc_login",
+    "api_key.created",
+    "api_key.revoked",
+    "team.created",
+    "member.invited",
+    "member.added",
+    "member.role_changed",
+    "member.removed",
+    "credential.used",
+    "credential.set",
+    "credential.deleted",
+    "plan.approved",
+    "plan.rejected",
+    "approval.decided",
+    "project.deleted",
+    "comment.deleted",
+)
+
+
+def _entry(
+    *,
+    action: str,
+    actor: Actor | None,
+    team_id: uuid.UUID | None,
+    target_type: str | None,
+    target_id: Any,
+    details: dict[str, Any] | None,
+    success: bool,
+    ip: str | None,
+    actor_label: str | None,
+) -> AuditEntry:
+    return AuditEntry(
+        action=action,
+        success=success,
+        actor_id=actor.user_id if actor else None,
+        actor_label=actor_label or (actor.label if actor else "anonymous"),
+        team_id=team_id,
+        target_type=target_type,
+        target_id=str(target_id) if target_id is not None else None,
+        ip=ip or (actor.ip if actor else None),
+        details=details or {},
+    )
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    actor: Actor | None,
+    team_id: uuid.UUID | None = None,
+    target_type: str | None = None,
+    target_id: Any = None,
+    details: dict[str, Any] | None = None,
+    success: bool = True,
+    ip: str | None = None,
+    actor_label: str | None = None,
+) -> AuditEntry:
+    """Add an audit row to the caller's transaction."""
+    row = _entry(
+        action=action,
+        actor=actor,
+        team_id=team_id,
+        target_type=target_type,
+        target_id=target_id,
+        details=details,
+        success=success,
+        ip=ip,
+        actor_label=actor_label,
+    )
+    session.add(row)
+    return row
+
+
+def record_detached(**kwargs: Any) -> None:
+    """Write an audit row in its own transaction (kept even if the caller rolls back)."""
+    from berrys_app.db import session_scope
+
+    try:
+        with session_scope() as own:
+            record(own, **kwargs)
+    except Exception:  # the refusal itself must still reach the caller
+        log.exception("could not write audit entry %s", kwargs.get("action"))
+
+
+def list_entries(
+    session: Session,
+    actor: Actor,
+    *,
+    team_id: uuid.UUID,
+    page: int = 1,
+    per_page: int = 50,
+    action: str | None = None,
+) -> tuple[list[AuditEntry], int]:
+    """A team's audit log, newest first (admins). Includes the current members' own logins
+    (and failed attempts on their accounts)."""
+    require_role(session, actor, team_id, Role.admin, what="team")
+    members = select(TeamMember.user_id).where(TeamMember.team_id == team_id)
+    member_ids = select(cast(col(TeamMember.user_id), String)).where(TeamMember.team_id == team_id)
+    where = or_(
+        AuditEntry.team_id == team_id,
+        (col(AuditEntry.team_id).is_(None))
+        & or_(
+            col(AuditEntry.actor_id).in_(members),
+            (AuditEntry.target_type == "user") & col(AuditEntry.target_id).in_(member_ids),  # failed logins
+        ),
+    )
+    query = select(AuditEntry).where(where)
+    count = select(func.count()).select_from(AuditEntry).where(where)
+    if action:
+        query = query.where(AuditEntry.action == action)
+        count = count.where(AuditEntry.action == action)
+    total = session.exec(count).one()
+    rows = session.exec(query.order_by(col(AuditEntry.id).desc()).offset((page - 1) * per_page).limit(per_page)).all()
+    return list(rows), int(total)

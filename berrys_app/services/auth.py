@@ -1,0 +1,558 @@
+"""Authentication: passwords (argon2), JWT access/refresh tokens (joserfc), API keys, OIDC login.
+
+Every front door turns a bearer credential into an ``Actor`` with
+``authenticate``; authorization then happens in the services (``authz``).
+
+Tokens are HS256 JWTs signed with ``settings.secret_key``; the header carries a
+``kid`` derived from the key, and ``BERRYS_JWT_PREVIOUS_SECRETS`` keeps old keys
+valid for verification, so the signing key can be rotated without logging
+everyone out. Refresh tokens rotate: each use issues a new one in the same
+family, and presenting an already-used one revokes the whole family.
+
+API key scopes (``SCOPES``); ``*:write`` implies ``*:read``, ``*`` is everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet, OctKey
+from pydantic import BaseModel
+from sqlmodel import Session, col, select, update
+
+from berrys_app.domain.accounts import Role, Team, TeamMember, User
+from berrys_app.domain.auth import ApiKey, RefreshToken
+from berrys_app.domain.common import utcnow
+from berrys_app.keys import OIDC_STATE_PREFIX
+from berrys_app.services import audit, ratelimit
+from berrys_app.services.authz import Actor, require_scope
+from berrys_app.services.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from berrys_app.settings import get_settings
+
+SCOPES: dict[str, str] = {
+    "projects:read": "read projects, plans, tasks, results, usage, events, comments, approvals, agents",
+    "projects:write": "create, plan, approve, run and change projects; comment; decide approvals",
+    "teams:read": "list teams and members",
+    "teams:write": "create teams, add/remove members, change roles",
+    "keys:read": "list your API keys",
+    "keys:write": "create and revoke your API keys",
+    "admin:read": "read tools, models, credentials (names only) and the audit log",
+    "admin:write": "manage tools, credentials and models",
+    "*": "everything the user may do",
+}
+API_KEY_PREFIX = "brk_"
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+# ---------------------------------------------------------------- passwords
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Constant work whether or not the user exists (no timing oracle for emails)."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _normalise_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if not EMAIL_RE.match(email) or len(email) > 320:
+        raise ValidationFailed("a valid email address is required", details={"field": "email"})
+    return email
+
+
+# ---------------------------------------------------------------- users
+
+
+def create_user(session: Session, *, email: str, name: str = "", password_hash: str | None = None) -> User:
+    """A user plus a personal team they own (every user can create projects at once); pending
+    team invitations for the email are accepted."""
+    email = _normalise_email(email)
+    if session.exec(select(User).where(User.email == email)).first():
+        raise Conflict("an account with this email already exists", details={"field": "email"})
+    user = User(email=email, name=(name or "").strip()[:200], password_hash=password_hash)
+    team = Team(name=f"{user.name or email.split('@')[0]}'s team")
+    session.add(user)
+    session.add(team)
+    session.flush()
+    session.add(TeamMember(team_id=team.id, user_id=user.id, role=Role.owner.value))
+    session.flush()
+    from berrys_app.services.teams import accept_invitations
+
+    accept_invitations(session, user)
+    session.flush()
+    return user
+
+
+def register(session: Session, *, email: str, password: str, name: str = "", ip: str | None = None) -> User:
+    """Create an account with a password; also its personal team (owner). Rate limited per IP."""
+    ratelimit.hit_auth(ip)
+    if not password or len(password) < MIN_PASSWORD or len(password) > 1024:
+        raise ValidationFailed(f"the password needs at least {MIN_PASSWORD} characters", details={"field": "password"})
+    user = create_user(session, email=email, name=name, password_hash=hash_password(password))
+    audit.record(
+        session,
+        action="auth.register",
+        actor=Actor(user_id=user.id, label=user.email, ip=ip),
+        target_type="user",
+        target_id=user.id,
+    )
+    return user
+
+
+def login(session: Session, *, email: str, password: str, ip: str | None = None) -> TokenPair:
+    """Email + password -> tokens. Failures are audited (kept even though the request fails).
+
+    Rate limited per IP here, so the dashboard's login handler is protected like the REST route."""
+    ratelimit.hit_auth(ip)
+    normalised = (email or "").strip().lower()
+    user = session.exec(select(User).where(User.email == normalised)).first() if normalised else None
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.is_active:
+        audit.record_detached(
+            action="auth.login_failed",
+            actor=None,
+            actor_label=normalised[:320] or "anonymous",
+            ip=ip,
+            success=False,
+            target_type="user",
+            target_id=user.id if user else None,
+        )
+        raise Unauthorized("wrong email or password")
+    if _hasher.check_needs_rehash(user.password_hash or ""):
+        user.password_hash = hash_password(password)
+        session.add(user)
+    pair = issue_tokens(session, user=user)
+    audit.record(
+        session,
+        action="auth.login",
+        actor=Actor(user_id=user.id, label=user.email, ip=ip),
+        target_type="user",
+        target_id=user.id,
+    )
+    return pair
+
+
+# ---------------------------------------------------------------- JWT
+
+
+def _kid(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+def _signing_key() -> OctKey:
+    secret = get_settings().secret_key
+    return OctKey.import_key(secret.encode(), {"kid": _kid(secret)})
+
+
+def _verify_keys() -> KeySet:
+    settings = get_settings()
+    keys = [settings.secret_key, *settings.jwt_previous_secrets]
+    return KeySet([OctKey.import_key(s.encode(), {"kid": _kid(s)}) for s in keys if s])
+
+
+def _encode(claims: dict[str, Any]) -> str:
+    key = _signing_key()
+    return jwt.encode({"alg": "HS256", "kid": key.kid}, claims, key)
+
+
+def _decode(token: str, *, typ: str) -> dict[str, Any]:
+    try:
+        decoded = jwt.decode(token, _verify_keys(), algorithms=["HS256"])
+        jwt.JWTClaimsRegistry(exp={"essential": True}, sub={"essential": True}).validate(decoded.claims)
+    except (JoseError, ValueError) as error:
+        raise Unauthorized("invalid or expired token") from error
+    if decoded.claims.get("typ") != typ:
+        raise Unauthorized("wrong token type")
+    return decoded.claims
+
+
+def issue_access_token(user_id: uuid.UUID, *, now: float | None = None, ttl_s: int | None = None) -> str:
+    """A short-lived access JWT (``now``/``ttl_s`` let tests mint expired tokens without waiting)."""
+    issued = int(now if now is not None else time.time())
+    ttl = ttl_s if ttl_s is not None else get_settings().access_token_ttl_s
+    return _encode(
+        {
+            "iss": "berrys",
+            "sub": str(user_id),
+            "typ": "access",
+            "iat": issued,
+            "exp": issued + ttl,
+            "jti": uuid.uuid4().hex,
+        }
+    )
+
+
+def issue_tokens(session: Session, *, user: User, family_id: uuid.UUID | None = None) -> TokenPair:
+    """An access token plus a new refresh token (recorded, so it can be rotated and revoked)."""
+    settings = get_settings()
+    now = utcnow()
+    row = RefreshToken(
+        user_id=user.id,
+        family_id=family_id or uuid.uuid4(),
+        expires_at=now + timedelta(seconds=settings.refresh_token_ttl_s),
+    )
+    session.add(row)
+    refresh_jwt = _encode(
+        {
+            "iss": "berrys",
+            "sub": str(user.id),
+            "typ": "refresh",
+            "jti": str(row.id),
+            "iat": int(now.timestamp()),
+            "exp": int(row.expires_at.timestamp()),  # type: ignore[union-attr]
+        }
+    )
+    return TokenPair(
+        access_token=issue_access_token(user.id),
+        refresh_token=refresh_jwt,
+        expires_in=settings.access_token_ttl_s,
+    )
+
+
+def refresh(session: Session, *, refresh_token: str, ip: str | None = None) -> TokenPair:
+    """Rotate a refresh token. Reusing a rotated token revokes its family (theft detection)."""
+    ratelimit.hit_auth(ip)
+    claims = _decode(refresh_token or "", typ="refresh")
+    try:
+        token_id = uuid.UUID(str(claims.get("jti")))
+    except ValueError as error:
+        raise Unauthorized("invalid refresh token") from error
+    row = session.get(RefreshToken, token_id)
+    if row is None or str(row.user_id) != claims.get("sub"):
+        raise Unauthorized("invalid refresh token")
+    if row.revoked_at is not None:
+        raise Unauthorized("this session was revoked; log in again")
+    # claim the token atomically: of two concurrent uses exactly one wins, the other is a reuse
+    claimed = session.exec(
+        update(RefreshToken)
+        .where(
+            col(RefreshToken.id) == token_id,
+            col(RefreshToken.used_at).is_(None),
+            col(RefreshToken.revoked_at).is_(None),
+        )
+        .values(used_at=utcnow())
+        .returning(col(RefreshToken.id))
+    ).first()
+    if claimed is None:
+        session.rollback()  # release our lock before the family is revoked in its own transaction
+        _revoke_family(row.family_id, user_id=row.user_id, ip=ip)
+        raise Unauthorized("refresh token reuse detected; every session of this login was revoked")
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("account disabled")
+    return issue_tokens(session, user=user, family_id=row.family_id)
+
+
+def _revoke_family(family_id: uuid.UUID, *, user_id: uuid.UUID, ip: str | None) -> None:
+    """Committed on its own: the caller's request fails, the revocation must stay."""
+    from berrys_app.db import session_scope
+
+    with session_scope() as own:
+        own.exec(
+            update(RefreshToken)
+            .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+            .values(revoked_at=utcnow())
+        )
+        audit.record(
+            own,
+            action="auth.refresh_reuse",
+            actor=Actor(user_id=user_id, label=str(user_id), ip=ip),
+            success=False,
+            target_type="token_family",
+            target_id=family_id,
+        )
+
+
+# ---------------------------------------------------------------- authenticate
+
+
+def authenticate(session: Session, bearer: str | None, *, ip: str | None = None) -> Actor:
+    """A bearer credential (access JWT or API key, with or without ``Bearer ``) -> ``Actor``."""
+    token = (bearer or "").strip()
+    if token[:7].lower() == "bearer ":
+        token = token[7:].strip()
+    if not token:
+        raise Unauthorized("missing bearer token")
+    if token.startswith(API_KEY_PREFIX):
+        return _authenticate_key(session, token, ip=ip)
+    claims = _decode(token, typ="access")
+    try:
+        user_id = uuid.UUID(str(claims["sub"]))
+    except ValueError as error:
+        raise Unauthorized("invalid token subject") from error
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("account not found or disabled")
+    return Actor(user_id=user.id, label=user.email, ip=ip)
+
+
+def _key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _authenticate_key(session: Session, key: str, *, ip: str | None) -> Actor:
+    prefix = key[: len(API_KEY_PREFIX) + 8]
+    row = session.exec(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+    if row is None or not hmac.compare_digest(row.key_hash, _key_digest(key)):
+        raise Unauthorized("invalid API key")
+    now = utcnow()
+    if row.revoked_at is not None:
+        raise Unauthorized("this API key was revoked")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise Unauthorized("this API key has expired")
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("account not found or disabled")
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        row.last_used_at = now  # throttled: not a write per request
+        session.add(row)
+    return Actor(
+        user_id=user.id,
+        label=f"{user.email} (key {row.prefix})",
+        scopes=frozenset(row.scopes),
+        ip=ip,
+        api_key_id=row.id,
+    )
+
+
+# ---------------------------------------------------------------- API keys
+
+
+def _expand_scopes(scopes: list[str]) -> list[str]:
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise ValidationFailed("unknown or missing scopes", details={"unknown": unknown, "allowed": sorted(SCOPES)})
+    expanded = set(scopes)
+    for scope in scopes:
+        if scope.endswith(":write"):
+            expanded.add(scope.replace(":write", ":read"))
+    return sorted(expanded)
+
+
+def create_api_key(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key for the actor; the plain key is returned once and only its digest is kept.
+
+    A key can never hold more than the key that created it (scopes are intersected).
+    """
+    require_scope(actor, "keys:write")
+    if actor.user_id is None:
+        raise Unauthorized("API keys belong to a user")
+    expanded = _expand_scopes(scopes)
+    if actor.scopes and "*" not in actor.scopes:
+        excess = [s for s in expanded if s not in actor.scopes]
+        if excess:
+            raise ValidationFailed("a key cannot grant scopes it does not hold", details={"excess": excess})
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)
+        if expires_at <= utcnow():
+            raise ValidationFailed("expires_at must be in the future", details={"field": "expires_at"})
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("a key needs a name", details={"field": "name"})
+    plain = f"{API_KEY_PREFIX}{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
+    row = ApiKey(
+        user_id=actor.user_id,
+        name=name[:200],
+        prefix=plain[: len(API_KEY_PREFIX) + 8],
+        key_hash=_key_digest(plain),
+        scopes=expanded,
+        expires_at=expires_at,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        action="api_key.created",
+        actor=actor,
+        target_type="api_key",
+        target_id=row.id,
+        details={"prefix": row.prefix, "scopes": expanded, "name": row.name},
+    )
+    return row, plain
+
+
+def list_api_keys(session: Session, actor: Actor) -> list[ApiKey]:
+    require_scope(actor, "keys:read")
+    return list(
+        session.exec(select(ApiKey).where(ApiKey.user_id == actor.user_id).order_by(col(ApiKey.created_at).desc()))
+    )
+
+
+def revoke_api_key(session: Session, actor: Actor, key_id: uuid.UUID) -> ApiKey:
+    """Takes effect on the next request: every request reads the key row."""
+    require_scope(actor, "keys:write")
+    row = session.get(ApiKey, key_id)
+    if row is None or row.user_id != actor.user_id:
+        raise NotFound("API key not found")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+        audit.record(
+            session,
+            action="api_key.revoked",
+            actor=actor,
+            target_type="api_key",
+            target_id=row.id,
+            details={"prefix": row.prefix},
+        )
+    return row
+
+
+# ---------------------------------------------------------------- OIDC
+
+
+def oidc_enabled() -> bool:
+    settings = get_settings()
+    return bool(settings.oidc_issuer and settings.oidc_client_id)
+
+
+@lru_cache(maxsize=4)
+def _discovery(issuer: str) -> dict[str, Any]:
+    import httpx
+
+    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    response = httpx.get(url, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def _oidc_client(redirect_uri: str | None):  # -> authlib OAuth2Client
+    from authlib.integrations.httpx_client import OAuth2Client
+
+    settings = get_settings()
+    return OAuth2Client(
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret,
+        scope="openid email profile",
+        redirect_uri=redirect_uri,
+        timeout=10,
+    )
+
+
+def oidc_begin(*, redirect_uri: str, ip: str | None = None) -> str:
+    """The provider's authorize URL; the state and nonce are kept in Redis for 10 minutes."""
+    from berrys_app.redis_client import sync_redis
+
+    ratelimit.hit_auth(ip)
+
+    if not oidc_enabled():
+        raise NotFound("OIDC login is not configured")
+    settings = get_settings()
+    redirect_uri = settings.oidc_redirect_url or redirect_uri
+    try:
+        meta = _discovery(settings.oidc_issuer or "")
+    except Exception as error:
+        raise ValidationFailed("the OIDC provider is unreachable", details={"issuer": settings.oidc_issuer}) from error
+    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    sync_redis().set(OIDC_STATE_PREFIX + state, json.dumps({"nonce": nonce, "redirect_uri": redirect_uri}), ex=600)
+    with _oidc_client(redirect_uri) as client:
+        url, _ = client.create_authorization_url(meta["authorization_endpoint"], state=state, nonce=nonce)
+    return url
+
+
+def oidc_finish(session: Session, *, code: str, state: str, ip: str | None = None) -> TokenPair:
+    """Exchange the code, verify the ID token (signature, issuer, audience, expiry, nonce), log in."""
+    from berrys_app.redis_client import sync_redis
+
+    ratelimit.hit_auth(ip)
+
+    if not oidc_enabled():
+        raise NotFound("OIDC login is not configured")
+    raw = sync_redis().getdel(OIDC_STATE_PREFIX + (state or ""))
+    if not raw:
+        raise Unauthorized("unknown or expired login state")
+    pending = json.loads(raw)
+    settings = get_settings()
+    issuer = settings.oidc_issuer or ""
+    meta = _discovery(issuer)
+    try:
+        with _oidc_client(pending["redirect_uri"]) as client:
+            token = client.fetch_token(meta["token_endpoint"], code=code, grant_type="authorization_code")
+            jwks = client.get(meta["jwks_uri"]).json()
+    except Exception as error:
+        raise Unauthorized("the OIDC provider refused the login") from error
+    id_token = token.get("id_token")
+    if not id_token:
+        raise Unauthorized("the OIDC provider sent no ID token")
+    try:
+        decoded = jwt.decode(id_token, KeySet.import_key_set(jwks))
+        jwt.JWTClaimsRegistry(
+            iss={"essential": True, "value": meta.get("issuer", issuer)},
+            aud={"essential": True, "value": settings.oidc_client_id},
+            exp={"essential": True},
+            sub={"essential": True},
+            nonce={"essential": True, "value": pending["nonce"]},
+        ).validate(decoded.claims)
+    except (JoseError, ValueError) as error:
+        raise Unauthorized("invalid ID token") from error
+    claims = decoded.claims
+    subject = f"{claims['iss']}|{claims['sub']}"
+    user = session.exec(select(User).where(User.oidc_subject == subject)).first()
+    if user is None:
+        email = str(claims.get("email") or "")
+        if not email or claims.get("email_verified") is False:
+            raise Unauthorized("the OIDC provider did not give a verified email")
+        user = session.exec(select(User).where(User.email == email.lower())).first()
+        if user is None:
+            user = create_user(session, email=email, name=str(claims.get("name") or ""))
+        user.oidc_subject = subject
+        session.add(user)
+        session.flush()
+    if not user.is_active:
+        raise Unauthorized("account disabled")
+    pair = issue_tokens(session, user=user)
+    audit.record(
+        session,
+        action="auth.oidc_login",
+        actor=Actor(user_id=user.id, label=user.email, ip=ip),
+        target_type="user",
+        target_id=user.id,
+        details={"issuer": claims["iss"]},
+    )
+    return pair
+
+
+def authenticate_token(bearer: str | None, *, ip: str | None = None) -> Actor:
+    """``authenticate`` for callers without a session (Reflex event handlers): own short transaction."""
+    from berrys_app.db import session_scope
+
+    with session_scope() as session:
+        return authenticate(session, bearer, ip=ip)

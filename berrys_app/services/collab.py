@@ -1,0 +1,383 @@
+"""Collaboration: comments with @mentions, the approvals inbox, the team activity feed.
+
+Approvals of kind ``plan`` are decided through the engine (``projects.approve_plan``
+/ ``reject_plan``), so the inbox and the project page share one state machine.
+Other contexts open approvals with ``open_approval`` (budget raises, tool use).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from berrys_app.domain.accounts import Role, TeamMember, User
+from berrys_app.domain.collab import Approval, ApprovalKind, ApprovalStatus, Comment
+from berrys_app.domain.common import utcnow
+from berrys_app.domain.events import Event
+from berrys_app.domain.projects import Project, ProjectStatus
+from berrys_app.services import audit
+from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from berrys_app.services.events import emit
+
+MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9._%+-]+(?:@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?)")
+MAX_COMMENT = 10_000
+# who may decide an approval of each kind
+DECIDER_ROLE = {ApprovalKind.plan: Role.member, ApprovalKind.budget: Role.admin, ApprovalKind.tool: Role.admin}
+
+
+def _project(session: Session, actor: Actor, project_id: uuid.UUID, minimum: Role) -> Project:
+    project = session.get(Project, project_id)
+    if project is None:
+        raise NotFound("project not found")
+    require_role(session, actor, project.team_id, minimum, what="project")
+    return project
+
+
+def _check_task(session: Session, project: Project, task_id: uuid.UUID | None) -> None:
+    if task_id is None:
+        return
+    from berrys_app.domain.work import Task
+
+    task = session.get(Task, task_id)
+    if task is None or task.project_id != project.id:
+        raise NotFound("task not found")
+
+
+# ---------------------------------------------------------------- comments
+
+
+def resolve_mentions(session: Session, team_id: uuid.UUID, body: str) -> list[uuid.UUID]:
+    """``@ann@example.com`` or ``@ann`` (the email's local part) -> member ids of the team."""
+    handles = {h.lower() for h in MENTION_RE.findall(body)}
+    if not handles:
+        return []
+    members = session.exec(
+        select(User.id, User.email)
+        .join(TeamMember, col(TeamMember.user_id) == col(User.id))
+        .where(TeamMember.team_id == team_id)
+    ).all()
+    found = [uid for uid, email in members if email.lower() in handles or email.split("@")[0].lower() in handles]
+    return sorted(found, key=str)
+
+
+def add_comment(
+    session: Session, actor: Actor, *, project_id: uuid.UUID, body: str, task_id: uuid.UUID | None = None
+) -> Comment:
+    """Members comment on a project or task; mentioned members get a ``comment.mention`` event."""
+    project = _project(session, actor, project_id, Role.member)
+    _check_task(session, project, task_id)
+    body = (body or "").strip()
+    if not body or len(body) > MAX_COMMENT:
+        raise ValidationFailed(f"a comment needs 1-{MAX_COMMENT} characters", details={"field": "body"})
+    mentions = resolve_mentions(session, project.team_id, body)
+    row = Comment(
+        team_id=project.team_id,
+        project_id=project.id,
+        task_id=task_id,
+        author_id=actor.user_id,
+        body=body,
+        mentions=[str(m) for m in mentions],
+    )
+    session.add(row)
+    session.flush()
+    emit(
+        session,
+        "comment.created",
+        project_id=project.id,
+        team_id=project.team_id,
+        task_id=task_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"comment_id": str(row.id), "mentions": row.mentions, "excerpt": body[:200]},
+    )
+    for user_id in mentions:
+        emit(
+            session,
+            "comment.mention",
+            project_id=project.id,
+            team_id=project.team_id,
+            task_id=task_id,
+            actor_id=actor.user_id,
+            actor=actor.label,
+            payload={"comment_id": str(row.id), "user_id": str(user_id)},
+        )
+    return row
+
+
+def list_comments(
+    session: Session, actor: Actor, *, project_id: uuid.UUID, task_id: uuid.UUID | None = None
+) -> list[Comment]:
+    project = _project(session, actor, project_id, Role.viewer)
+    query = select(Comment).where(Comment.project_id == project.id)
+    if task_id is not None:
+        query = query.where(Comment.task_id == task_id)
+    return list(session.exec(query.order_by(col(Comment.created_at))))
+
+
+def delete_comment(session: Session, actor: Actor, *, comment_id: uuid.UUID) -> None:
+    """Authors delete their own comments; admins any comment of the team."""
+    row = session.get(Comment, comment_id)
+    if row is None:
+        raise NotFound("comment not found")
+    role = require_role(session, actor, row.team_id, Role.viewer, what="comment")
+    if row.author_id != actor.user_id and role not in (Role.admin, Role.owner):
+        raise Forbidden("only the author or an admin can delete a comment")
+    session.delete(row)
+    audit.record(
+        session, action="comment.deleted", actor=actor, team_id=row.team_id, target_type="comment", target_id=row.id
+    )
+
+
+def my_mentions(session: Session, actor: Actor, *, limit: int = 50) -> list[Comment]:
+    """Comments that mention the actor, in teams they still belong to, newest first."""
+    if actor.user_id is None:
+        return []
+    teams = select(TeamMember.team_id).where(TeamMember.user_id == actor.user_id)
+    query = (
+        select(Comment)
+        .where(col(Comment.team_id).in_(teams), col(Comment.mentions).contains([str(actor.user_id)]))
+        .order_by(col(Comment.created_at).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+# ---------------------------------------------------------------- approvals
+
+
+def open_approval(
+    session: Session,
+    *,
+    team_id: uuid.UUID,
+    kind: ApprovalKind | str,
+    title: str,
+    project_id: uuid.UUID | None = None,
+    task_id: uuid.UUID | None = None,
+    details: dict[str, Any] | None = None,
+    requested_by: str = "system",
+) -> Approval:
+    """Put a decision in the team's inbox (idempotent per project/task/kind while pending)."""
+    kind = ApprovalKind(kind)
+    existing = session.exec(
+        select(Approval).where(
+            Approval.team_id == team_id,
+            Approval.kind == kind.value,
+            Approval.project_id == project_id,
+            Approval.task_id == task_id,
+            Approval.status == ApprovalStatus.pending.value,
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    row = Approval(
+        team_id=team_id,
+        project_id=project_id,
+        task_id=task_id,
+        kind=kind.value,
+        title=title[:500],
+        details=details or {},
+        requested_by=requested_by[:320],
+    )
+    session.add(row)
+    session.flush()
+    emit(
+        session,
+        "approval.requested",
+        project_id=project_id,
+        team_id=team_id,
+        task_id=task_id,
+        payload={"approval_id": str(row.id), "kind": kind.value, "title": row.title},
+    )
+    return row
+
+
+def _sync_plan_approvals(session: Session, team_id: uuid.UUID) -> None:
+    """Projects waiting in plan review appear in the inbox; stale plan approvals close."""
+    reviewing = session.exec(
+        select(Project).where(Project.team_id == team_id, Project.status == ProjectStatus.plan_review.value)
+    ).all()
+    for project in reviewing:
+        open_approval(
+            session,
+            team_id=team_id,
+            kind=ApprovalKind.plan,
+            project_id=project.id,
+            title=f"Review the plan of {project.name}",
+        )
+    pending = session.exec(
+        select(Approval).where(
+            Approval.team_id == team_id,
+            Approval.kind == ApprovalKind.plan.value,
+            Approval.status == ApprovalStatus.pending.value,
+        )
+    ).all()
+    reviewing_ids = {p.id for p in reviewing}
+    for row in pending:
+        if row.project_id not in reviewing_ids:  # decided elsewhere (project page, auto-approve)
+            row.status = ApprovalStatus.approved.value if _was_approved(session, row) else ApprovalStatus.rejected.value
+            row.reason = "decided outside the inbox"
+            row.decided_at = utcnow()
+            session.add(row)
+
+
+def _was_approved(session: Session, row: Approval) -> bool:
+    project = session.get(Project, row.project_id) if row.project_id else None
+    return project is not None and project.status not in (
+        ProjectStatus.rejected.value,
+        ProjectStatus.cancelled.value,
+        ProjectStatus.planning.value,
+    )
+
+
+def list_approvals(
+    session: Session,
+    actor: Actor,
+    *,
+    team_id: uuid.UUID,
+    status: str | None = ApprovalStatus.pending.value,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[Approval], int]:
+    """The team's inbox (viewers can see it; deciding needs the role of the kind)."""
+    require_role(session, actor, team_id, Role.viewer, what="team")
+    if status is not None and status not in ApprovalStatus.__members__:
+        raise ValidationFailed(f"unknown status {status!r}", details={"allowed": list(ApprovalStatus.__members__)})
+    _sync_plan_approvals(session, team_id)
+    session.flush()
+    where = [Approval.team_id == team_id]
+    if status:
+        where.append(Approval.status == status)
+    total = session.exec(select(func.count()).select_from(Approval).where(*where)).one()
+    rows = session.exec(
+        select(Approval)
+        .where(*where)
+        .order_by(col(Approval.created_at).desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return list(rows), int(total)
+
+
+def get_approval(session: Session, actor: Actor, approval_id: uuid.UUID) -> Approval:
+    row = session.get(Approval, approval_id)
+    if row is None:
+        raise NotFound("approval not found")
+    require_role(session, actor, row.team_id, Role.viewer, what="approval")
+    return row
+
+
+def decide_approval(
+    session: Session, actor: Actor, approval_id: uuid.UUID, *, approve: bool, reason: str | None = None
+) -> Approval:
+    """Approve or reject; plan approvals go through the engine's approve/reject."""
+    row = session.get(Approval, approval_id, with_for_update=True)
+    if row is None:
+        raise NotFound("approval not found")
+    kind = ApprovalKind(row.kind)
+    require_role(session, actor, row.team_id, DECIDER_ROLE[kind], what="approval")
+    if row.status != ApprovalStatus.pending.value:
+        raise Conflict(f"this approval was already {row.status}")
+    if not approve and not (reason or "").strip():
+        raise ValidationFailed("a rejection needs a reason", details={"field": "reason"})
+    row.status = (ApprovalStatus.approved if approve else ApprovalStatus.rejected).value
+    row.decided_by = actor.user_id
+    row.decided_at = utcnow()
+    row.reason = (reason or "").strip()[:2000] or None
+    session.add(row)
+    audit.record(
+        session,
+        action="approval.decided",
+        actor=actor,
+        team_id=row.team_id,
+        target_type="approval",
+        target_id=row.id,
+        details={"kind": kind.value, "status": row.status, "reason": row.reason},
+    )
+    emit(
+        session,
+        "approval.decided",
+        project_id=row.project_id,
+        team_id=row.team_id,
+        task_id=row.task_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"approval_id": str(row.id), "kind": kind.value, "status": row.status},
+    )
+    if kind is ApprovalKind.plan and row.project_id is not None:
+        session.flush()
+        if approve:
+            approve_plan(session, actor, row.project_id)
+        else:
+            reject_plan(session, actor, row.project_id, reason=row.reason or "rejected")
+    return row
+
+
+# ---------------------------------------------------------------- plan decisions (audited)
+
+
+def approve_plan(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:
+    """The engine's approve_plan plus an audit row (REST and the inbox both call this)."""
+    from berrys_app.services import projects
+
+    project = projects.approve_plan(session, actor, project_id)
+    audit.record(
+        session,
+        action="plan.approved",
+        actor=actor,
+        team_id=project.team_id,
+        target_type="project",
+        target_id=project.id,
+    )
+    return project
+
+
+def reject_plan(session: Session, actor: Actor, project_id: uuid.UUID, *, reason: str) -> Project:
+    from berrys_app.services import projects
+
+    project = projects.reject_plan(session, actor, project_id, reason=reason)
+    audit.record(
+        session,
+        action="plan.rejected",
+        actor=actor,
+        team_id=project.team_id,
+        target_type="project",
+        target_id=project.id,
+        details={"reason": reason},
+    )
+    return project
+
+
+def delete_project(session: Session, actor: Actor, project_id: uuid.UUID) -> None:
+    """The engine's delete_project plus an audit row (deletions are audited)."""
+    from berrys_app.services import projects
+
+    project = projects.get_project(session, actor, project_id)
+    team_id, name = project.team_id, project.name
+    projects.delete_project(session, actor, project_id)
+    audit.record(
+        session,
+        action="project.deleted",
+        actor=actor,
+        team_id=team_id,
+        target_type="project",
+        target_id=project_id,
+        details={"name": name},
+    )
+
+
+# ---------------------------------------------------------------- activity
+
+
+def activity(session: Session, actor: Actor, *, team_id: uuid.UUID, after: int = 0, limit: int = 100) -> list[Event]:
+    """The team's event log after a cursor (the activity feed), oldest first."""
+    require_role(session, actor, team_id, Role.viewer, what="team")
+    limit = max(1, min(limit, 500))
+    return list(
+        session.exec(
+            select(Event).where(Event.team_id == team_id, col(Event.id) > after).order_by(col(Event.id)).limit(limit)
+        )
+    )

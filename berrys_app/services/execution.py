@@ -1,0 +1,944 @@
+"""Execution: materialise an approved plan, dispatch ready tasks, run the agent loop, aggregate.
+
+The hot path per task is two short transactions: a lease (one ``UPDATE ... RETURNING``
+that also loads the agent and the outputs of input dependencies) and a completion
+(one statement that completes the task, decrements its dependents' counters and
+returns those that became ready). The worker that completes a task enqueues its
+ready dependents itself, in one Redis pipeline.
+
+Durability: the lease's ``attempt`` is a fencing token (a worker that lost its lease
+cannot complete the task), model and tool calls carry stable call keys so a re-run
+replays recorded calls instead of repeating them, and the reconciler re-enqueues
+whatever Redis forgot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlmodel import Session, col, select, update
+
+from berrys_app import db, queue
+from berrys_app.db import get_engine
+from berrys_app.domain.common import utcnow
+from berrys_app.domain.projects import Project, ProjectStatus
+from berrys_app.domain.work import (
+    AgentStatus,
+    Deliverable,
+    PlanStatus,
+    PlanVersion,
+    Task,
+    TaskDependency,
+    TaskStatus,
+)
+from berrys_app.keys import events_channel
+from berrys_app.redis_client import sync_redis
+from berrys_app.services import agents, planning
+from berrys_app.services.authz import Actor
+from berrys_app.services.errors import BudgetExceeded, ServiceError
+from berrys_app.services.events import emit
+from berrys_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+# (function, args, job_id, defer_s)
+Job = tuple[str, tuple[str, ...], str, float]
+FATAL_MODEL_REASONS = frozenset({"unknown_model", "missing_api_key", "context_overflow", "network_disabled"})
+OPEN_TASK_STATUSES = (
+    TaskStatus.pending.value,
+    TaskStatus.ready.value,
+    TaskStatus.running.value,
+    TaskStatus.retrying.value,
+    TaskStatus.waiting_approval.value,
+)
+
+
+def task_job(task_id: uuid.UUID | str, attempt: int, defer_s: float = 0.0) -> Job:
+    """One job id per attempt: a duplicate enqueue of the same attempt is a no-op."""
+    return ("run_task", (str(task_id),), f"task:{task_id}:{attempt}", defer_s)
+
+
+def aggregate_job(project_id: uuid.UUID | str, plan_version: int) -> Job:
+    return ("aggregate_project", (str(project_id), str(plan_version)), f"aggregate:{project_id}:{plan_version}", 0.0)
+
+
+def plan_job(project_id: uuid.UUID | str, number: int) -> Job:
+    return ("plan_project", (str(project_id),), f"plan:{project_id}:{number}", 0.0)
+
+
+def dispatch(jobs: Iterable[Job]) -> None:
+    """Enqueue after commit, one pipeline per distinct delay."""
+    groups: dict[float, list[tuple[str, Sequence[Any], str | None]]] = defaultdict(list)
+    for function, args, job_id, defer_s in jobs:
+        groups[defer_s].append((function, args, job_id))
+    for defer_s, batch in groups.items():
+        queue.enqueue_many(batch, defer_s=defer_s)
+
+
+def enqueue_plan(project_id: uuid.UUID, number: int) -> None:
+    dispatch([plan_job(project_id, number)])
+
+
+# --- plan -> tasks ----------------------------------------------------------------------
+
+
+def materialize_plan(session: Session, project: Project, plan: PlanVersion, *, actor: Actor) -> list[Task]:
+    """Create the approved version's tasks and edges, supersede open tasks of older versions, staff them."""
+    session.exec(  # type: ignore[call-overload]
+        update(Task)
+        .where(col(Task.project_id) == project.id, col(Task.status).in_(OPEN_TASK_STATUSES))
+        .values(status=TaskStatus.superseded.value, lease_expires_at=None)
+    )
+    session.exec(  # type: ignore[call-overload]
+        update(PlanVersion)
+        .where(col(PlanVersion.project_id) == project.id, col(PlanVersion.status) == PlanStatus.approved.value)
+        .values(status=PlanStatus.superseded.value)
+    )
+    done = planning.completed_task_keys(session, project.id)
+    spec = planning.PlanIn.model_validate(plan.plan)
+    by_key: dict[str, Task] = {}
+    for item in spec.tasks:
+        task = Task(
+            project_id=project.id,
+            plan_version=plan.version,
+            key=item.id,
+            title=item.title,
+            description=item.description,
+            capabilities=item.capabilities,
+            expected_output=item.expected_output,
+            estimated_minutes=item.estimated_minutes,
+            priority=item.priority,
+        )
+        by_key[item.id] = task
+    depended_on: set[str] = set()
+    edges: list[TaskDependency] = []
+    for item in spec.tasks:
+        task = by_key[item.id]
+        for dep in item.depends_on:
+            upstream = by_key.get(dep.task) or done.get(dep.task)
+            if upstream is None:  # validated before; defensive
+                continue
+            edges.append(TaskDependency(task_id=task.id, depends_on_id=upstream.id, kind=dep.type))
+            if dep.task in by_key:
+                depended_on.add(dep.task)
+                task.remaining_deps += 1
+    for key, task in by_key.items():
+        task.is_sink = key not in depended_on
+    session.add_all(by_key.values())
+    session.flush()
+    session.add_all(edges)
+    plan.status = PlanStatus.approved.value
+    session.add(plan)
+    project.plan_version = plan.version
+    project.sinks_remaining = sum(1 for t in by_key.values() if t.is_sink)
+    session.add(project)
+    agents.assemble_team(session, project, list(by_key.values()), actor=actor)
+    return list(by_key.values())
+
+
+def start_project(session: Session, project: Project, *, actor: Actor) -> list[Job]:
+    """On execute/resume: tasks without open dependencies become ready; everything ready is (re)enqueued."""
+    newly = session.execute(
+        text(
+            "UPDATE tasks SET status = 'ready', dispatched_at = now() WHERE project_id = :p AND plan_version = :v "
+            "AND status = 'pending' AND remaining_deps = 0 RETURNING id, key"
+        ),
+        {"p": project.id, "v": project.plan_version},
+    ).all()
+    for task_id, key in newly:
+        emit(
+            session, "task.ready", project_id=project.id, team_id=project.team_id, task_id=task_id, payload={"key": key}
+        )
+    rows = session.execute(
+        text(
+            "UPDATE tasks SET dispatched_at = now() WHERE project_id = :p AND plan_version = :v "
+            "AND status IN ('ready', 'retrying') RETURNING id, attempt, status, next_attempt_at"
+        ),
+        {"p": project.id, "v": project.plan_version},
+    ).all()
+    now = utcnow()
+    jobs = [
+        task_job(task_id, attempt, max(0.0, (next_at - now).total_seconds()) if next_at else 0.0)
+        for task_id, attempt, _status, next_at in rows
+    ]
+    agents.set_project_agents_status(session, project.id, AgentStatus.active, reason="project executing", actor=actor)
+    if project.sinks_remaining <= 0:
+        jobs.append(aggregate_job(project.id, project.plan_version))
+    return jobs
+
+
+def pause_tasks(session: Session, project: Project, *, actor: Actor) -> None:
+    """Running tasks go back to ready (their workers notice and stop); agents pause."""
+    rows = session.execute(
+        text(
+            "UPDATE tasks SET status = 'ready', lease_expires_at = NULL, leased_by = NULL, dispatched_at = NULL "
+            "WHERE project_id = :p AND status = 'running' RETURNING id, key"
+        ),
+        {"p": project.id},
+    ).all()
+    for task_id, key in rows:
+        emit(
+            session,
+            "task.interrupted",
+            project_id=project.id,
+            team_id=project.team_id,
+            task_id=task_id,
+            actor=actor.label,
+            payload={"key": key, "why": "project paused"},
+        )
+    agents.set_project_agents_status(session, project.id, AgentStatus.paused, reason="project paused", actor=actor)
+
+
+def cancel_tasks(session: Session, project: Project, *, actor: Actor) -> None:
+    rows = session.execute(
+        text(
+            "UPDATE tasks SET status = 'cancelled', lease_expires_at = NULL, finished_at = now() "
+            "WHERE project_id = :p AND status = ANY(:open) RETURNING id, key"
+        ),
+        {"p": project.id, "open": list(OPEN_TASK_STATUSES)},
+    ).all()
+    for task_id, key in rows:
+        emit(
+            session,
+            "task.cancelled",
+            project_id=project.id,
+            team_id=project.team_id,
+            task_id=task_id,
+            actor=actor.label,
+            payload={"key": key},
+        )
+    agents.set_project_agents_status(
+        session, project.id, AgentStatus.terminated, reason="project cancelled", actor=actor
+    )
+
+
+def requeue_task(session: Session, project: Project, task: Task, *, actor: Actor) -> list[Job]:
+    """Make a waiting/failed task ready again (a person approved more budget, fixed a tool, ...)."""
+    if task.status == TaskStatus.failed.value:
+        task.failures = 0
+    task.status = TaskStatus.ready.value
+    task.waiting_reason = None
+    task.dispatched_at = utcnow()
+    session.add(task)
+    emit(
+        session,
+        "task.ready",
+        project_id=project.id,
+        team_id=project.team_id,
+        task_id=task.id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"key": task.key, "why": "retried by a person"},
+    )
+    if project.status == ProjectStatus.executing.value:
+        return [task_job(task.id, task.attempt)]
+    return []
+
+
+# --- the hot path: lease, run, complete ------------------------------------------------------
+
+_EVENT_COLUMNS = "kind, team_id, project_id, task_id, actor, payload, created_at"
+
+# One statement = one round trip in autocommit mode: lease, load context, log task.started.
+_LEASE_SQL = text(
+    f"""
+    WITH leased AS (
+        UPDATE tasks t
+        SET status = 'running', attempt = t.attempt + 1, leased_by = :worker,
+            lease_expires_at = now() + make_interval(secs => :lease_s),
+            started_at = coalesce(t.started_at, now())
+        FROM projects p
+        WHERE t.id = :id AND p.id = t.project_id AND p.status = 'executing'
+          AND (t.status IN ('ready', 'retrying') OR (t.status = 'running' AND t.lease_expires_at < now()))
+        RETURNING t.id, t.project_id, t.plan_version, t.key, t.title, t.description, t.expected_output,
+                  t.attempt, t.failures, t.agent_id, p.team_id, p.name AS project_name,
+                  p.model AS project_model, p.max_task_attempts
+    ), ev AS (
+        INSERT INTO events ({_EVENT_COLUMNS})
+        SELECT 'task.started', team_id, project_id, id, :worker,
+               jsonb_build_object('key', key, 'attempt', attempt, 'agent_id', agent_id), clock_timestamp()
+        FROM leased
+        RETURNING id, kind, team_id, project_id, task_id, actor, payload, created_at
+    )
+    SELECT leased.*, a.model AS agent_model, a.system_prompt, a.allowed_tools,
+           a.budget_usd AS agent_budget_usd, a.budget_tokens AS agent_budget_tokens,
+           (SELECT coalesce(json_agg(json_build_object('key', u.key, 'title', u.title, 'output', u.output)
+                                     ORDER BY u.key), '[]'::json)
+            FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id
+            WHERE d.task_id = leased.id AND d.kind = 'input') AS inputs,
+           (SELECT json_agg(row_to_json(ev)) FROM ev) AS events
+    FROM leased LEFT JOIN agents a ON a.id = leased.agent_id
+    """
+)
+
+# Complete (fenced by attempt), count down dependents, log the events: one statement.
+_COMPLETE_SQL = text(
+    f"""
+    WITH done AS (
+        UPDATE tasks SET status = 'completed', output = :output, finished_at = clock_timestamp(),
+                         lease_expires_at = NULL, last_error = NULL, waiting_reason = NULL
+        WHERE id = :id AND attempt = :attempt AND status = 'running'
+        RETURNING id, project_id, plan_version, is_sink
+    ), readied AS (
+        UPDATE tasks t
+        SET remaining_deps = t.remaining_deps - 1,
+            status = CASE WHEN t.remaining_deps = 1 AND t.status = 'pending' THEN 'ready' ELSE t.status END,
+            dispatched_at = CASE WHEN t.remaining_deps = 1 AND t.status = 'pending' THEN clock_timestamp()
+                                 ELSE t.dispatched_at END
+        FROM task_dependencies d, done
+        WHERE d.depends_on_id = done.id AND t.id = d.task_id
+        RETURNING t.id, t.key, t.status, t.attempt, t.remaining_deps
+    ), sink AS (
+        UPDATE projects p SET sinks_remaining = p.sinks_remaining - 1
+        FROM done
+        WHERE done.is_sink AND p.id = done.project_id AND p.plan_version = done.plan_version
+        RETURNING p.sinks_remaining
+    ), ev AS (
+        INSERT INTO events ({_EVENT_COLUMNS})
+        SELECT 'task.completed', CAST(:team_id AS uuid), done.project_id, done.id, :worker,
+               jsonb_build_object('key', CAST(:key AS text), 'attempt', CAST(:attempt AS int),
+                                  'output', left(CAST(:output AS text), 500)),
+               clock_timestamp()
+        FROM done
+        UNION ALL
+        SELECT 'task.ready', CAST(:team_id AS uuid), CAST(:project_id AS uuid), r.id, :worker,
+               jsonb_build_object('key', r.key), clock_timestamp()
+        FROM readied r WHERE r.status = 'ready' AND r.remaining_deps = 0
+        RETURNING id, kind, team_id, project_id, task_id, actor, payload, created_at
+    )
+    SELECT (SELECT count(*) FROM done) AS done,
+           (SELECT sinks_remaining FROM sink) AS sinks_remaining,
+           (SELECT coalesce(json_agg(json_build_object('id', id, 'key', key, 'attempt', attempt)), '[]'::json)
+            FROM readied WHERE status = 'ready' AND remaining_deps = 0) AS ready,
+           (SELECT json_agg(row_to_json(ev)) FROM ev) AS events
+    """
+)
+
+_RENEW_SQL = text(
+    """
+    UPDATE tasks t SET lease_expires_at = now() + make_interval(secs => :lease_s)
+    FROM projects p
+    WHERE t.id = :id AND t.attempt = :attempt AND t.status = 'running'
+      AND p.id = t.project_id AND p.status = 'executing'
+    RETURNING t.id
+    """
+)
+
+_RELEASE_SQL = text(
+    """
+    UPDATE tasks t SET status = CASE WHEN p.status = 'cancelled' THEN 'cancelled' ELSE 'ready' END,
+                       lease_expires_at = NULL, leased_by = NULL, dispatched_at = NULL
+    FROM projects p
+    WHERE t.id = :id AND t.attempt = :attempt AND t.status = 'running' AND p.id = t.project_id
+    RETURNING t.status
+    """
+)
+
+
+@dataclass
+class Lease:
+    """What a worker holds while it runs a task (attempt = fencing token)."""
+
+    task_id: uuid.UUID
+    project_id: uuid.UUID
+    team_id: uuid.UUID
+    plan_version: int
+    key: str
+    title: str
+    description: str
+    expected_output: str
+    attempt: int
+    failures: int
+    max_attempts: int
+    agent_id: uuid.UUID | None
+    model: str | None
+    system_prompt: str
+    allowed_tools: list[str]
+    agent_budget_usd: float | None
+    agent_budget_tokens: int | None
+    project_name: str
+    inputs: list[dict[str, Any]]
+    worker: str
+    lost: bool = field(default=False)
+
+
+def _session() -> Session:
+    return Session(get_engine(), expire_on_commit=False)
+
+
+def hot_engine() -> Engine:
+    """An autocommit engine for the single-statement hot path (no BEGIN/COMMIT/ping round trips)."""
+    return db.engine_for(get_settings().require_database_url(), pre_ping=False, autocommit=True)
+
+
+def publish_rows(rows: list[dict[str, Any]] | None) -> None:
+    """Publish event rows written by a hot-path statement (what ``events.emit`` does after commit)."""
+    if not rows:
+        return
+    channel = events_channel()
+    try:
+        pipe = sync_redis().pipeline(transaction=False)
+        for row in rows:
+            pipe.publish(channel, json.dumps(row, default=str))
+        pipe.execute()
+    except Exception:  # transport only: the rows are the record
+        log.warning("could not publish %d events", len(rows), exc_info=True)
+
+
+def lease_task(task_id: uuid.UUID, *, worker: str) -> Lease | None:
+    """Take the task if it is runnable and its project is executing; log ``task.started``. One round trip."""
+    with hot_engine().connect() as conn:
+        row = (
+            conn.execute(_LEASE_SQL, {"id": task_id, "worker": worker, "lease_s": get_settings().lease_s})
+            .mappings()
+            .first()
+        )
+    if row is None:
+        return None
+    publish_rows(row["events"])
+    return Lease(
+        task_id=row["id"],
+        project_id=row["project_id"],
+        team_id=row["team_id"],
+        plan_version=row["plan_version"],
+        key=row["key"],
+        title=row["title"],
+        description=row["description"],
+        expected_output=row["expected_output"],
+        attempt=row["attempt"],
+        failures=row["failures"],
+        max_attempts=row["max_task_attempts"],
+        agent_id=row["agent_id"],
+        model=row["project_model"] or row["agent_model"],
+        system_prompt=row["system_prompt"] or "You are a capable assistant. Do the task and report the result.",
+        allowed_tools=list(row["allowed_tools"] or []),
+        agent_budget_usd=row["agent_budget_usd"],
+        agent_budget_tokens=row["agent_budget_tokens"],
+        project_name=row["project_name"],
+        inputs=list(row["inputs"] or []),
+        worker=worker,
+    )
+
+
+def complete_task(lease: Lease, output: str) -> list[Job]:
+    """Complete (fenced by attempt), make dependents ready, return the jobs to dispatch. One round trip."""
+    params = {
+        "id": lease.task_id,
+        "attempt": lease.attempt,
+        "output": output,
+        "worker": lease.worker,
+        "key": lease.key,
+        "team_id": lease.team_id,
+        "project_id": lease.project_id,
+    }
+    with hot_engine().connect() as conn:
+        row = conn.execute(_COMPLETE_SQL, params).mappings().one()
+    if not row["done"]:
+        lease.lost = True
+        return []
+    publish_rows(row["events"])
+    jobs = [task_job(item["id"], item["attempt"]) for item in row["ready"] or []]
+    if row["sinks_remaining"] is not None and row["sinks_remaining"] <= 0:
+        jobs.append(aggregate_job(lease.project_id, lease.plan_version))
+    return jobs
+
+
+def renew_lease(lease: Lease) -> bool:
+    """Extend the lease; False when the task was paused/cancelled/taken over (then the run must stop)."""
+    with _session() as session:
+        ok = session.execute(
+            _RENEW_SQL, {"id": lease.task_id, "attempt": lease.attempt, "lease_s": get_settings().lease_s}
+        ).first()
+        session.commit()
+        return ok is not None
+
+
+def release_task(lease: Lease) -> None:
+    """Give an interrupted task back (ready, or cancelled if its project was cancelled meanwhile).
+
+    ``task.stopped`` says the worker really stopped working on it (pause/cancel took effect).
+    """
+    with _session() as session:
+        session.execute(_RELEASE_SQL, {"id": lease.task_id, "attempt": lease.attempt})
+        emit(
+            session,
+            "task.stopped",
+            project_id=lease.project_id,
+            team_id=lease.team_id,
+            task_id=lease.task_id,
+            actor=lease.worker,
+            payload={"key": lease.key, "attempt": lease.attempt},
+        )
+        session.commit()
+
+
+def wait_for_person(lease: Lease, reason: str, message: str) -> None:
+    """The task cannot go on without a person (e.g. the budget is spent): it waits, the project says why."""
+    with _session() as session:
+        task = session.get(Task, lease.task_id, with_for_update=True)
+        if task is None or task.attempt != lease.attempt or task.status != TaskStatus.running.value:
+            return
+        task.status = TaskStatus.waiting_approval.value
+        task.waiting_reason = reason
+        task.last_error = message
+        task.lease_expires_at = None
+        session.add(task)
+        project = session.get(Project, lease.project_id, with_for_update=True)
+        if project is not None:
+            project.status_reason = f"task {task.key} is waiting for a person: {reason}"
+            project.updated_at = utcnow()
+            session.add(project)
+        emit(
+            session,
+            "task.waiting",
+            project_id=lease.project_id,
+            team_id=lease.team_id,
+            task_id=lease.task_id,
+            actor=lease.worker,
+            payload={"key": lease.key, "reason": reason, "message": message},
+        )
+        session.commit()
+
+
+def record_failure(lease: Lease, error: str, *, fatal: bool) -> list[Job]:
+    """Retry with exponential backoff, or fail the task and ask for a replan (bounded) or fail the project."""
+    failures = lease.failures + 1
+    give_up = fatal or failures >= lease.max_attempts
+    backoff = get_settings().retry_backoff_s * (2 ** (failures - 1))
+    jobs: list[Job] = []
+    with _session() as session:
+        row = session.execute(
+            text(
+                "UPDATE tasks SET failures = :failures, last_error = :error, lease_expires_at = NULL, leased_by = NULL, "
+                "status = :status, next_attempt_at = CASE WHEN :retry THEN now() + make_interval(secs => :backoff) END, "
+                "finished_at = CASE WHEN :retry THEN NULL ELSE now() END "
+                "WHERE id = :id AND attempt = :attempt AND status = 'running' RETURNING id"
+            ),
+            {
+                "failures": failures,
+                "error": error[:4000],
+                "status": TaskStatus.failed.value if give_up else TaskStatus.retrying.value,
+                "retry": not give_up,
+                "backoff": backoff,
+                "id": lease.task_id,
+                "attempt": lease.attempt,
+            },
+        ).first()
+        if row is None:
+            session.rollback()
+            return []
+        if not give_up:
+            emit(
+                session,
+                "task.retrying",
+                project_id=lease.project_id,
+                team_id=lease.team_id,
+                task_id=lease.task_id,
+                actor=lease.worker,
+                payload={"key": lease.key, "failures": failures, "error": error[:500], "retry_in_s": backoff},
+            )
+            session.commit()
+            return [task_job(lease.task_id, lease.attempt, backoff)]
+        emit(
+            session,
+            "task.failed",
+            project_id=lease.project_id,
+            team_id=lease.team_id,
+            task_id=lease.task_id,
+            actor=lease.worker,
+            payload={"key": lease.key, "failures": failures, "error": error[:500]},
+        )
+        jobs = _after_task_failed(
+            session, lease, f"task {lease.key} ({lease.title}) failed after {failures} attempt(s): {error}"
+        )
+        session.commit()
+    return jobs
+
+
+def _after_task_failed(session: Session, lease: Lease, why: str) -> list[Job]:
+    from berrys_app.services.projects import open_plan_job_number, transition
+
+    project = session.get(Project, lease.project_id, with_for_update=True, populate_existing=True)
+    live = (ProjectStatus.executing.value, ProjectStatus.paused.value)  # paused meanwhile: still decide now
+    if project is None or project.status not in live or project.plan_version != lease.plan_version:
+        return []
+    actor = Actor.system(f"worker:{lease.worker}")
+    if project.replans_used < project.max_replans:
+        project.replans_used += 1
+        transition(
+            session,
+            project,
+            ProjectStatus.planning,
+            actor=actor,
+            reason=f"replan {project.replans_used}/{project.max_replans}: {why}",
+        )
+        return [plan_job(project.id, open_plan_job_number(session, project))]
+    transition(session, project, ProjectStatus.failed, actor=actor, reason=why[:2000])
+    session.execute(  # nothing else of a failed project may start; running ones stop via their watcher
+        text(
+            "UPDATE tasks SET status = 'cancelled', lease_expires_at = NULL "
+            "WHERE project_id = :p AND status = ANY(:open) AND id <> :failed"
+        ),
+        {"p": project.id, "open": list(OPEN_TASK_STATUSES), "failed": lease.task_id},
+    )
+    agents.release_project_agents(session, project.id, reason="project failed", actor=actor)
+    return []
+
+
+def task_prompt(lease: Lease) -> str:
+    """The task as the agent sees it, with the outputs of its input dependencies."""
+    parts = [f"Project: {lease.project_name}", f"Task: {lease.title}"]
+    if lease.description:
+        parts.append(lease.description)
+    if lease.expected_output:
+        parts.append(f"Expected output: {lease.expected_output}")
+    if lease.inputs:
+        parts.append("Inputs from earlier tasks:")
+        parts.extend(f"### {item['key']}: {item['title']}\n{item['output'] or ''}" for item in lease.inputs)
+    return "\n\n".join(parts)
+
+
+class StepLimitReached(ServiceError):
+    code, status = "step_limit", 422
+
+
+async def agent_loop(lease: Lease) -> str:
+    """Model <-> tools until the model answers without tool calls; every call has a stable call key."""
+    from berrys_app.services.models import CompletionRequest, complete
+
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": lease.system_prompt},
+        {"role": "user", "content": task_prompt(lease)},
+    ]
+    tools = await asyncio.to_thread(_tool_specs, lease.allowed_tools, lease.project_id) if lease.allowed_tools else None
+    for step in range(get_settings().task_max_steps):
+        result = await complete(
+            CompletionRequest(
+                messages=messages,
+                model=lease.model,
+                capabilities={"chat", "tools"} if tools else {"chat"},
+                tools=tools or None,
+                project_id=lease.project_id,
+                task_id=lease.task_id,
+                agent_id=lease.agent_id,
+                call_key=f"task:{lease.task_id}:model:{step}",
+                max_tokens=get_settings().task_max_tokens,
+                stream=True,  # the dashboard's task drawer shows the text as it is written
+                agent_budget_usd=lease.agent_budget_usd if lease.agent_id else None,
+                agent_budget_tokens=lease.agent_budget_tokens if lease.agent_id else None,
+            )
+        )
+        if not result.tool_calls:
+            return result.content
+        messages.append(
+            {
+                "role": "assistant",
+                "content": result.content or None,
+                "tool_calls": [
+                    {
+                        "id": call["id"],
+                        "type": "function",
+                        "function": {"name": call["name"], "arguments": json.dumps(call["arguments"])},
+                    }
+                    for call in result.tool_calls
+                ],
+            }
+        )
+        for index, call in enumerate(result.tool_calls):
+            content = await _run_tool(lease, call, f"task:{lease.task_id}:tool:{step}:{index}")
+            messages.append({"role": "tool", "tool_call_id": call["id"], "content": content})
+    raise StepLimitReached(f"the agent did not finish within {get_settings().task_max_steps} model calls")
+
+
+def _tool_specs(allowed: list[str], project_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The agent's allowed tools in litellm format (the project's team and MCP tools included)."""
+    from berrys_app.services.tools import tool_specs_for
+
+    with _session() as session:
+        return tool_specs_for(session, allowed=allowed, project_id=project_id)
+
+
+async def _run_tool(lease: Lease, call: dict[str, Any], call_key: str) -> str:
+    from berrys_app.services.tools import ToolContext, execute_tool
+
+    # allowance is checked (and a refusal recorded) by the tool service itself
+    context = ToolContext(
+        project_id=lease.project_id,
+        task_id=lease.task_id,
+        agent_id=lease.agent_id,
+        allowed_tools=lease.allowed_tools,
+        call_key=call_key,
+    )
+    result = await execute_tool(context, call["name"], call.get("arguments") or {})
+    return result.content if result.ok else f"error ({result.error_code}): {result.content}"
+
+
+async def _watch(lease: Lease, work: asyncio.Task[str]) -> None:
+    """Renew the lease while the task runs; stop the run when the task was paused, cancelled or taken."""
+    settings = get_settings()
+    interval = min(settings.control_poll_s, settings.lease_s / 3)
+    while not work.done():
+        await asyncio.sleep(interval)
+        if work.done():
+            return
+        try:
+            alive = await asyncio.to_thread(renew_lease, lease)
+        except Exception:
+            log.warning("lease renewal failed for %s", lease.task_id, exc_info=True)
+            continue
+        if not alive:
+            log.info("task %s attempt %s: lease gone (paused/cancelled/taken); stopping", lease.key, lease.attempt)
+            lease.lost = True
+            work.cancel()
+            return
+
+
+CONTINUE_MAX_TASKS = 50  # tasks one job may run back to back before handing the next one to the queue
+CONTINUE_MAX_S = 30.0  # ... and seconds, so a chain of slow tasks never approaches the job timeout
+
+
+async def run_task(task_id: uuid.UUID, *, worker: str) -> str:
+    """The job body. Completing a task readies its dependents: this job runs one of them next itself
+    (no queue round trip; it is leased like any other) and enqueues the rest in one pipeline."""
+    outcome = "skipped"
+    deadline = time.monotonic() + CONTINUE_MAX_S
+    for _ in range(CONTINUE_MAX_TASKS):
+        outcome, follow = await _run_one(task_id, worker=worker)
+        if follow is None:
+            return outcome
+        if time.monotonic() > deadline:
+            break
+        task_id = uuid.UUID(follow[1][0])
+    dispatch([follow])
+    return outcome
+
+
+async def _run_one(task_id: uuid.UUID, *, worker: str) -> tuple[str, Job | None]:
+    """Lease, run the agent loop under a watcher, then complete / retry / wait."""
+    # Lease and completion are one short statement each: run inline (a thread hop costs more
+    # than the round trip under load; measured W 878 -> 528 ms on 2 workers).
+    lease = lease_task(task_id, worker=worker)
+    if lease is None:
+        return "skipped", None
+    work = asyncio.create_task(agent_loop(lease))
+    watcher = asyncio.create_task(_watch(lease, work))
+    try:
+        output = await work
+    except asyncio.CancelledError:
+        log.info("task %s cancelled: lost=%s cancelling=%s", lease.key, lease.lost, _current_cancelling())
+        if lease.lost and not _current_cancelling():
+            await asyncio.to_thread(release_task, lease)
+            return "interrupted", None
+        raise
+    except BudgetExceeded as exc:
+        await asyncio.to_thread(wait_for_person, lease, "budget_exceeded", exc.message)
+        return "waiting", None
+    except Exception as exc:
+        reason = getattr(exc, "reason", None)
+        fatal = reason in FATAL_MODEL_REASONS
+        label = f"{type(exc).__name__}" + (f"[{reason}]" if reason else "")
+        log.info("task %s attempt %s failed: %s: %s", lease.key, lease.attempt, label, exc)
+        jobs = await asyncio.to_thread(record_failure, lease, f"{label}: {exc}", fatal=fatal)
+        dispatch(jobs)
+        return "failed", None
+    finally:
+        watcher.cancel()
+    jobs = complete_task(lease, output)
+    follow = next((job for job in jobs if job[0] == "run_task" and job[3] == 0), None)
+    dispatch([job for job in jobs if job is not follow])
+    return ("completed" if not lease.lost else "lost"), follow
+
+
+def _current_cancelling() -> bool:
+    task = asyncio.current_task()
+    return bool(task and task.cancelling())
+
+
+# --- aggregation ------------------------------------------------------------------------
+
+
+def _aggregation_inputs(project_id: uuid.UUID, plan_version: int) -> tuple[Project, list[Task]] | None:
+    with _session() as session:
+        project = session.get(Project, project_id)
+        if (
+            project is None
+            or project.status != ProjectStatus.executing.value
+            or project.plan_version != plan_version
+            or project.sinks_remaining > 0
+        ):
+            return None
+        tasks = session.exec(
+            select(Task)
+            .where(Task.project_id == project_id, Task.status == TaskStatus.completed.value)
+            .order_by(col(Task.plan_version), col(Task.finished_at))
+        ).all()
+        return project, list(tasks)
+
+
+async def aggregate_project(project_id: uuid.UUID, plan_version: int, *, worker: str) -> str:
+    """All tasks done: one model call writes the final report; the project completes."""
+    loaded = await asyncio.to_thread(_aggregation_inputs, project_id, plan_version)
+    if loaded is None:
+        return "skipped"
+    project, tasks = loaded
+    outputs = "\n\n".join(f"### {t.key}: {t.title}\n{t.output or ''}" for t in tasks)
+    note = None
+    try:
+        from berrys_app.services.models import CompletionRequest, complete
+
+        result = await complete(
+            CompletionRequest(
+                messages=[
+                    {
+                        "role": "system",
+                        "content": "You combine the results of a team's tasks into one final deliverable for the project.",
+                    },
+                    {
+                        "role": "user",
+                        "content": f"Project: {project.name}\n{project.description}\n\nTask results:\n{outputs}",
+                    },
+                ],
+                model=project.model,
+                project_id=project.id,
+                call_key=f"project:{project.id}:aggregate:{plan_version}",
+                max_tokens=get_settings().task_max_tokens,
+            )
+        )
+        content = result.content
+    except ServiceError as exc:  # the results exist: never lose them because the summary call failed
+        note = f"aggregation model call failed ({getattr(exc, 'reason', exc.code)}): the task results are listed as they are"
+        content = outputs
+    return await asyncio.to_thread(
+        _finish_project, project_id, plan_version, content, [str(t.id) for t in tasks], note, worker
+    )
+
+
+def _finish_project(
+    project_id: uuid.UUID, plan_version: int, content: str, task_ids: list[str], note: str | None, worker: str
+) -> str:
+    from berrys_app.services.projects import transition
+
+    with _session() as session:
+        project = session.get(Project, project_id, with_for_update=True)
+        if project is None or project.status != ProjectStatus.executing.value or project.plan_version != plan_version:
+            return "skipped"
+        actor = Actor.system(f"worker:{worker}")
+        deliverable = Deliverable(
+            project_id=project.id,
+            title=f"{project.name}: final report",
+            kind="report",
+            content=content if not note else f"{note}\n\n{content}",
+            source_task_ids=task_ids,
+        )
+        session.add(deliverable)
+        session.flush()
+        emit(
+            session,
+            "deliverable.created",
+            project_id=project.id,
+            team_id=project.team_id,
+            actor=actor.label,
+            payload={"deliverable_id": str(deliverable.id), "title": deliverable.title, "note": note},
+        )
+        transition(session, project, ProjectStatus.completed, actor=actor, reason="all tasks completed")
+        agents.release_project_agents(session, project.id, reason="project completed", actor=actor)
+        session.commit()
+    return "completed"
+
+
+# --- planning job -----------------------------------------------------------------------
+
+
+def _planner_inputs(project_id: uuid.UUID) -> tuple[Project, list[dict[str, str]], str, str | None] | None:
+    with _session() as session:
+        project = session.get(Project, project_id)
+        if project is None or project.status != ProjectStatus.planning.value:
+            return None
+        replan = project.plan_version > 0
+        done = planning.completed_task_keys(session, project.id) if replan else {}
+        failure = project.status_reason if replan else None
+        messages = planning.planner_messages(project, done=done, failure=failure)
+        number = len(session.exec(select(PlanVersion.id).where(PlanVersion.project_id == project.id)).all()) + 1
+        return project, messages, f"project:{project.id}:plan:{number}", failure
+
+
+async def plan_project(project_id: uuid.UUID, *, worker: str) -> str:
+    """The planner job: ask the model for a schema-constrained plan, store it, go to review."""
+    loaded = await asyncio.to_thread(_planner_inputs, project_id)
+    if loaded is None:
+        return "skipped"
+    project, messages, call_key, failure = loaded
+    try:
+        from berrys_app.services.models import CompletionRequest, complete
+
+        result = await complete(
+            CompletionRequest(
+                messages=messages,
+                model=project.model,
+                capabilities={"chat", "json"},
+                response_format=planning.PLAN_SCHEMA,
+                project_id=project.id,
+                call_key=call_key,
+                max_tokens=get_settings().planner_max_tokens,
+            )
+        )
+        data: Any = planning._plan_from_result(result)
+        error = None
+    except ServiceError as exc:
+        reason = getattr(exc, "reason", exc.code)
+        data, error = None, f"the planner's model call failed ({reason}): {exc.message}"
+        if reason == "malformed_output":  # the model answered, but not a plan: fall back, don't fail
+            data, error = _Unusable(exc.message), None
+    return await asyncio.to_thread(_store_planner_result, project_id, data, error, failure, worker)
+
+
+@dataclass
+class _Unusable:
+    """The planner answered with something that is not a usable plan."""
+
+    why: str
+
+
+def _store_planner_result(project_id: uuid.UUID, data: Any, error: str | None, failure: str | None, worker: str) -> str:
+    from berrys_app.services.projects import accept_planner_plan, transition
+
+    actor = Actor.system(f"planner:{worker}")
+    with _session() as session:
+        project = session.get(Project, project_id, with_for_update=True)
+        if project is None or project.status != ProjectStatus.planning.value:
+            return "skipped"
+        jobs: list[Job] = []
+        if error is None and not isinstance(data, _Unusable):
+            try:
+                jobs = accept_planner_plan(session, project, data, actor=actor, replan_reason=failure)
+            except ServiceError as exc:
+                session.rollback()
+                project = session.get(Project, project_id, with_for_update=True, populate_existing=True)
+                assert project is not None
+                data = _Unusable(exc.message)
+        if error is None and isinstance(data, _Unusable):
+            warning = (
+                f"the planner's output was not a usable plan ({data.why[:300]}); fallback plan: one task per objective"
+            )
+            jobs = accept_planner_plan(
+                session,
+                project,
+                planning.fallback_plan(project),
+                actor=actor,
+                replan_reason=failure,
+                warnings=[warning],
+            )
+        if error is not None:
+            transition(session, project, ProjectStatus.failed, actor=actor, reason=error[:2000])
+        session.commit()
+    dispatch(jobs)
+    return "failed" if error else "planned"

@@ -1,0 +1,163 @@
+"""Hard budgets per project and per agent, in USD and tokens, checked before every call.
+
+A call is allowed iff ``spent + reserved + worst_case <= budget`` for every budget that
+applies, where ``worst_case`` = prompt tokens + max_tokens at the model's prices.
+Arithmetic is ``Decimal`` (prices are NUMERIC), so the boundary is exact.
+
+Concurrent calls cannot overspend together: the check and the reservation (a
+``model_calls`` row in status ``running`` holding ``reserved_usd``/``reserved_tokens``)
+happen in one transaction under a PostgreSQL advisory lock per project and per agent.
+Settling replaces the reservation with the real cost. A reservation left by a crashed
+worker stops counting at ``reserved_until``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from berrys_app.domain.common import utcnow
+from berrys_app.domain.models import CallStatus, ModelCall
+from berrys_app.services.errors import BudgetExceeded
+
+_SPENT_SQL = """
+SELECT
+  COALESCE(SUM(CASE WHEN status = 'running' THEN
+      CASE WHEN reserved_until > now() THEN reserved_usd ELSE 0 END
+    ELSE cost_usd END), 0) AS usd,
+  COALESCE(SUM(CASE WHEN status = 'running' THEN
+      CASE WHEN reserved_until > now() THEN reserved_tokens ELSE 0 END
+    ELSE prompt_tokens + completion_tokens END), 0) AS tokens
+FROM model_calls WHERE {column} = :id
+"""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The budgets that apply to one call (``None`` = no limit)."""
+
+    project_id: uuid.UUID | None = None
+    project_usd: float | None = None
+    project_tokens: int | None = None
+    agent_id: uuid.UUID | None = None
+    agent_usd: float | None = None
+    agent_tokens: int | None = None
+
+    @property
+    def any(self) -> bool:
+        project = self.project_id is not None and (self.project_usd is not None or self.project_tokens is not None)
+        agent = self.agent_usd is not None or self.agent_tokens is not None
+        return project or agent
+
+
+def spent(
+    session: Session, *, project_id: uuid.UUID | None = None, agent_id: uuid.UUID | None = None
+) -> tuple[Decimal, int]:
+    """USD and tokens used (settled) or reserved (in flight) by a project or an agent."""
+    column, key = ("project_id", project_id) if project_id is not None else ("agent_id", agent_id)
+    row = session.execute(text(_SPENT_SQL.format(column=column)), {"id": key}).one()
+    return Decimal(row.usd), int(row.tokens)
+
+
+def _lock(session: Session, scope: str, key: uuid.UUID) -> None:
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"budget:{scope}:{key}"})
+
+
+def _check(
+    scope: str,
+    *,
+    used_usd: Decimal,
+    used_tokens: int,
+    limit_usd: float | None,
+    limit_tokens: int | None,
+    worst_usd: Decimal,
+    worst_tokens: int,
+) -> None:
+    if limit_tokens is not None and used_tokens + worst_tokens > limit_tokens:
+        raise BudgetExceeded(
+            f"{scope} token budget exceeded: {used_tokens} used + {worst_tokens} worst case > {limit_tokens}",
+            details={
+                "scope": scope,
+                "unit": "tokens",
+                "limit": limit_tokens,
+                "used": used_tokens,
+                "worst_case": worst_tokens,
+            },
+        )
+    if limit_usd is not None:
+        limit = Decimal(repr(float(limit_usd)))
+        if used_usd + worst_usd > limit:
+            raise BudgetExceeded(
+                f"{scope} USD budget exceeded: {used_usd} used + {worst_usd} worst case > {limit}",
+                details={
+                    "scope": scope,
+                    "unit": "usd",
+                    "limit": str(limit),
+                    "used": str(used_usd),
+                    "worst_case": str(worst_usd),
+                },
+            )
+
+
+def reserve(
+    session: Session, *, row: ModelCall, limits: Limits, worst_tokens: int, worst_usd: Decimal, ttl_s: float
+) -> None:
+    """Check every budget and insert ``row`` as a running reservation, atomically (commits).
+
+    Raises ``BudgetExceeded`` (nothing written) when the worst case does not fit.
+    """
+    try:
+        if limits.project_id is not None:
+            _lock(session, "project", limits.project_id)
+            budget = session.execute(
+                text("SELECT budget_usd, budget_tokens FROM projects WHERE id = :id"), {"id": limits.project_id}
+            ).one_or_none()
+            if budget is not None and (budget.budget_usd is not None or budget.budget_tokens is not None):
+                used_usd, used_tokens = spent(session, project_id=limits.project_id)
+                _check(
+                    "project",
+                    used_usd=used_usd,
+                    used_tokens=used_tokens,
+                    limit_usd=budget.budget_usd,
+                    limit_tokens=budget.budget_tokens,
+                    worst_usd=worst_usd,
+                    worst_tokens=worst_tokens,
+                )
+        if limits.agent_id is not None and (limits.agent_usd is not None or limits.agent_tokens is not None):
+            _lock(session, "agent", limits.agent_id)
+            used_usd, used_tokens = spent(session, agent_id=limits.agent_id)
+            _check(
+                "agent",
+                used_usd=used_usd,
+                used_tokens=used_tokens,
+                limit_usd=limits.agent_usd,
+                limit_tokens=limits.agent_tokens,
+                worst_usd=worst_usd,
+                worst_tokens=worst_tokens,
+            )
+        row.status = CallStatus.running.value
+        row.reserved_tokens = worst_tokens
+        row.reserved_usd = worst_usd
+        row.reserved_until = utcnow() + timedelta(seconds=ttl_s)
+        session.add(row)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def settle(session: Session, *, row: ModelCall, values: dict[str, Any]) -> None:
+    """Replace a reservation by the real outcome (commits)."""
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.reserved_tokens = 0
+    row.reserved_usd = Decimal(0)
+    row.reserved_until = None
+    session.add(row)
+    session.commit()

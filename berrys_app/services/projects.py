@@ -1,0 +1,511 @@
+"""Projects: CRUD and the lifecycle state machine (Project Coordinator).
+
+Lifecycle: created -> planning -> plan_review -> ready -> executing <-> paused ->
+completed | failed, plus rejected (-> planning again) and cancelled. Every
+transition is checked here, stored with its reason and emitted as
+``project.status_changed`` in the same transaction. Functions that change state
+commit, then enqueue the follow-up job, so a worker never sees uncommitted rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
+
+from berrys_app.domain.accounts import Role, TeamMember
+from berrys_app.domain.common import utcnow
+from berrys_app.domain.projects import Project, ProjectCreate, ProjectStatus, ProjectUpdate
+from berrys_app.domain.work import Agent, AgentStateChange, Deliverable, PlanStatus, PlanVersion, Task, TaskStatus
+from berrys_app.services import agents, execution, planning
+from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
+from berrys_app.services.events import emit
+
+S = ProjectStatus
+TRANSITIONS: dict[ProjectStatus, frozenset[ProjectStatus]] = {
+    S.created: frozenset({S.planning, S.cancelled}),
+    S.planning: frozenset({S.plan_review, S.failed, S.cancelled}),
+    S.plan_review: frozenset({S.ready, S.rejected, S.planning, S.cancelled}),
+    S.rejected: frozenset({S.planning, S.cancelled}),
+    S.ready: frozenset({S.executing, S.planning, S.cancelled}),
+    S.executing: frozenset({S.paused, S.completed, S.failed, S.cancelled, S.planning}),
+    S.paused: frozenset({S.executing, S.cancelled, S.planning, S.failed}),
+    S.failed: frozenset({S.planning}),
+    S.completed: frozenset(),
+    S.cancelled: frozenset(),
+}
+MAX_PER_PAGE = 100
+
+
+def transition(
+    session: Session, project: Project, to: ProjectStatus, *, actor: Actor, reason: str | None = None
+) -> None:
+    """Apply one lifecycle step or raise ``Conflict`` naming the allowed ones."""
+    current = ProjectStatus(project.status)
+    if to not in TRANSITIONS[current]:
+        allowed = sorted(s.value for s in TRANSITIONS[current])
+        raise Conflict(
+            f"a {current.value} project cannot become {to.value}"
+            + (f" (allowed: {', '.join(allowed)})" if allowed else " (it is final)"),
+            details={"from": current.value, "to": to.value, "allowed": allowed},
+        )
+    project.status = to.value
+    project.status_reason = reason
+    project.updated_at = utcnow()
+    session.add(project)
+    emit(
+        session,
+        "project.status_changed",
+        project_id=project.id,
+        team_id=project.team_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"from": current.value, "to": to.value, "reason": reason, "by": actor.label},
+    )
+
+
+def _load(session: Session, project_id: uuid.UUID, *, lock: bool = False) -> Project:
+    project = session.get(Project, project_id, with_for_update=lock, populate_existing=lock)
+    if project is None:
+        raise NotFound("project not found")
+    return project
+
+
+def _authorized(session: Session, actor: Actor, project_id: uuid.UUID, minimum: Role, *, lock: bool = False) -> Project:
+    project = _load(session, project_id, lock=lock)
+    require_role(session, actor, project.team_id, minimum, what="project")
+    return project
+
+
+# --- CRUD -------------------------------------------------------------------------------
+
+
+def create_project(session: Session, actor: Actor, *, team_id: uuid.UUID, data: ProjectCreate) -> Project:
+    """A new project in ``created``; needs the member role in the team."""
+    require_role(session, actor, team_id, Role.member, what="team")
+    project = Project(**data.model_dump(), team_id=team_id, created_by=actor.user_id)
+    session.add(project)
+    session.flush()
+    emit(
+        session,
+        "project.created",
+        project_id=project.id,
+        team_id=team_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"name": project.name},
+    )
+    session.commit()
+    return project
+
+
+def list_projects(
+    session: Session,
+    actor: Actor,
+    *,
+    team_id: uuid.UUID | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    status: str | None = None,
+    q: str | None = None,
+) -> tuple[list[Project], int]:
+    """The actor's projects (one team or all their teams), newest first, with the total count."""
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValidationFailed(f"page must be >= 1 and per_page between 1 and {MAX_PER_PAGE}")
+    if status is not None and status not in ProjectStatus.__members__:
+        raise ValidationFailed(f"unknown status {status!r}", details={"allowed": list(ProjectStatus.__members__)})
+    query = select(Project)
+    if team_id is not None:
+        require_role(session, actor, team_id, Role.viewer, what="team")
+        query = query.where(Project.team_id == team_id)
+    elif not actor.is_system:
+        teams = select(TeamMember.team_id).where(TeamMember.user_id == actor.user_id)
+        query = query.where(col(Project.team_id).in_(teams))
+    if status:
+        query = query.where(Project.status == status)
+    if q:
+        query = query.where(col(Project.name).ilike(f"%{q.strip()}%"))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(Project.created_at).desc(), col(Project.id)).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return list(rows), int(total)
+
+
+def get_project(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:
+    return _authorized(session, actor, project_id, Role.viewer)
+
+
+def update_project(session: Session, actor: Actor, project_id: uuid.UUID, *, data: ProjectUpdate) -> Project:
+    """Change settings; refused once the project is finished."""
+    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    if project.status in (S.completed, S.cancelled):
+        raise Conflict(f"a {project.status} project cannot be edited")
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes and (changes["name"] is None or not changes["name"].strip()):
+        raise ValidationFailed("name must not be blank")
+    for key, value in changes.items():
+        setattr(project, key, value.strip() if key == "name" else value)
+    project.updated_at = utcnow()
+    session.add(project)
+    emit(
+        session,
+        "project.updated",
+        project_id=project.id,
+        team_id=project.team_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"fields": sorted(changes)},
+    )
+    session.commit()
+    return project
+
+
+def delete_project(session: Session, actor: Actor, project_id: uuid.UUID) -> None:
+    """Delete a project and everything it owns (admin); running work is cancelled first."""
+    project = _authorized(session, actor, project_id, Role.admin, lock=True)
+    emit(
+        session,
+        "project.deleted",
+        project_id=project.id,
+        team_id=project.team_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"name": project.name},
+    )
+    session.delete(project)
+    session.commit()
+
+
+# --- planning and review --------------------------------------------------------------------
+
+
+def request_plan(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:
+    """Ask the planner (an arq job) for a plan."""
+    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    transition(session, project, S.planning, actor=actor, reason="plan requested")
+    number = _plan_attempt(session, project)
+    session.commit()
+    execution.enqueue_plan(project.id, number)
+    return project
+
+
+def _plan_attempt(session: Session, project: Project) -> int:
+    return (session.exec(select(func.count()).where(PlanVersion.project_id == project.id)).one() or 0) + 1
+
+
+def submit_plan(session: Session, actor: Actor, project_id: uuid.UUID, plan: Any) -> PlanVersion:
+    """A hand-made (or edited) plan, strictly validated; it goes to review like a planner's."""
+    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    done = planning.completed_task_keys(session, project.id)
+    validated = planning.validate_plan(plan, done_keys=set(done))
+    if project.status in (S.created, S.rejected, S.ready, S.paused, S.failed):
+        transition(session, project, S.planning, actor=actor, reason="plan submitted by hand")
+    elif project.status not in (S.planning, S.plan_review):
+        raise Conflict(f"a plan cannot be submitted while the project is {project.status}")
+    version = planning.store_plan_version(session, project, validated, source="manual", actor=actor)
+    if project.status == S.planning:
+        transition(session, project, S.plan_review, actor=actor, reason=f"plan v{version.version} proposed")
+    jobs = _maybe_auto_approve(session, project, actor=actor)
+    session.commit()
+    execution.dispatch(jobs)
+    return version
+
+
+def accept_planner_plan(
+    session: Session,
+    project: Project,
+    data: Any,
+    *,
+    actor: Actor,
+    replan_reason: str | None = None,
+    warnings: list[str] | None = None,
+) -> list[execution.Job]:
+    """Store what the planner proposed (leniently repaired) and move to review (worker side).
+
+    The caller locked the project row; returns jobs to dispatch after commit.
+    """
+    done = planning.completed_task_keys(session, project.id)
+    validated = planning.validate_plan(data, done_keys=set(done), lenient=True)
+    validated.warnings = [*(warnings or []), *validated.warnings]
+    version = planning.store_plan_version(
+        session, project, validated, source="replan" if replan_reason else "planner", actor=actor, reason=replan_reason
+    )
+    transition(session, project, S.plan_review, actor=actor, reason=f"plan v{version.version} proposed")
+    return _maybe_auto_approve(session, project, actor=actor)
+
+
+def _maybe_auto_approve(session: Session, project: Project, *, actor: Actor) -> list[execution.Job]:
+    if project.status == S.plan_review and project.auto_approve:
+        return _approve(session, project, actor=Actor.system("auto-approve"))
+    return []
+
+
+def get_plan(session: Session, actor: Actor, project_id: uuid.UUID, version: int | None = None) -> PlanVersion:
+    project = _authorized(session, actor, project_id, Role.viewer)
+    if version is None:
+        row = planning.latest_version(session, project.id)
+    else:
+        row = session.exec(
+            select(PlanVersion).where(PlanVersion.project_id == project.id, PlanVersion.version == version)
+        ).first()
+    if row is None:
+        raise NotFound("plan not found" if version is None else f"plan version {version} not found")
+    return row
+
+
+def list_plan_versions(session: Session, actor: Actor, project_id: uuid.UUID) -> list[PlanVersion]:
+    project = _authorized(session, actor, project_id, Role.viewer)
+    return list(
+        session.exec(select(PlanVersion).where(PlanVersion.project_id == project.id).order_by(col(PlanVersion.version)))
+    )
+
+
+def approve_plan(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:
+    """Approve the proposed plan: tasks are created, the team assembled; a replan resumes execution."""
+    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    jobs = _approve(session, project, actor=actor)
+    session.commit()
+    execution.dispatch(jobs)
+    return project
+
+
+def _approve(session: Session, project: Project, *, actor: Actor) -> list[execution.Job]:
+    if project.status != S.plan_review:
+        raise Conflict(f"only a plan in review can be approved; the project is {project.status}")
+    plan = planning.latest_version(session, project.id)
+    if plan is None or plan.status != PlanStatus.proposed.value:
+        raise Conflict("there is no proposed plan to approve")
+    was_running = project.plan_version > 0
+    execution.materialize_plan(session, project, plan, actor=actor)
+    emit(
+        session,
+        "plan.approved",
+        project_id=project.id,
+        team_id=project.team_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"version": plan.version},
+    )
+    transition(session, project, S.ready, actor=actor, reason=f"plan v{plan.version} approved")
+    if was_running or project.auto_approve:
+        return _start(
+            session, project, actor=actor, reason="replanned work continues" if was_running else "auto-approved"
+        )
+    return []
+
+
+def reject_plan(session: Session, actor: Actor, project_id: uuid.UUID, *, reason: str) -> Project:
+    """Reject the proposed plan with a reason (the project can then be planned again)."""
+    if not reason or not reason.strip():
+        raise ValidationFailed("a rejection needs a reason")
+    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    if project.status != S.plan_review:
+        raise Conflict(f"only a plan in review can be rejected; the project is {project.status}")
+    plan = planning.latest_version(session, project.id)
+    if plan is not None and plan.status == PlanStatus.proposed.value:
+        plan.status = PlanStatus.rejected.value
+        plan.reason = reason.strip()
+        session.add(plan)
+    emit(
+        session,
+        "plan.rejected",
+        project_id=project.id,
+        team_id=project.team_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"version": plan.version if plan else None, "reason": reason.strip()},
+    )
+    transition(session, project, S.rejected, actor=actor, reason=reason.strip())
+    session.commit()
+    return project
+
+
+# --- execution controls ---------------------------------------------------------------------
+
+
+def execute_project(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:
+    """Start executing an approved plan (ready -> executing)."""
+    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    if project.status != S.ready:
+        raise Conflict(f"only a ready project can be executed; it is {project.status}")
+    jobs = _start(session, project, actor=actor, reason="execution started")
+    session.commit()
+    execution.dispatch(jobs)
+    return project
+
+
+def _start(session: Session, project: Project, *, actor: Actor, reason: str) -> list[execution.Job]:
+    transition(session, project, S.executing, actor=actor, reason=reason)
+    return execution.start_project(session, project, actor=actor)
+
+
+def pause_project(session: Session, actor: Actor, project_id: uuid.UUID, *, reason: str | None = None) -> Project:
+    """Pause: nothing new starts; running tasks are interrupted within ``control_poll_s`` and re-run on resume."""
+    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    transition(session, project, S.paused, actor=actor, reason=reason or "paused")
+    execution.pause_tasks(session, project, actor=actor)
+    session.commit()
+    return project
+
+
+def resume_project(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:
+    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    if project.status != S.paused:
+        raise Conflict(f"only a paused project can be resumed; it is {project.status}")
+    jobs = _start(session, project, actor=actor, reason="resumed")
+    session.commit()
+    execution.dispatch(jobs)
+    return project
+
+
+def cancel_project(session: Session, actor: Actor, project_id: uuid.UUID, *, reason: str | None = None) -> Project:
+    """Cancel: open tasks are cancelled, running ones stop within ``control_poll_s``, agents terminate."""
+    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    transition(session, project, S.cancelled, actor=actor, reason=reason or "cancelled")
+    execution.cancel_tasks(session, project, actor=actor)
+    session.commit()
+    return project
+
+
+def retry_task(session: Session, actor: Actor, project_id: uuid.UUID, task_id: uuid.UUID) -> Task:
+    """A person lets a waiting (e.g. budget_exceeded) or failed task run again."""
+    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    task = session.get(Task, task_id, with_for_update=True)
+    if task is None or task.project_id != project.id:
+        raise NotFound("task not found")
+    if task.status not in (TaskStatus.waiting_approval, TaskStatus.failed):
+        raise Conflict(f"only a waiting or failed task can be retried; it is {task.status}")
+    jobs = execution.requeue_task(session, project, task, actor=actor)
+    session.commit()
+    execution.dispatch(jobs)
+    return task
+
+
+# --- reads ------------------------------------------------------------------------------
+
+
+def list_tasks(session: Session, actor: Actor, project_id: uuid.UUID, *, current_only: bool = False) -> list[Task]:
+    """The project's tasks in plan order (all versions, or only the executing one)."""
+    project = _authorized(session, actor, project_id, Role.viewer)
+    query = select(Task).where(Task.project_id == project.id)
+    if current_only:
+        query = query.where(Task.plan_version == project.plan_version)
+    return list(session.exec(query.order_by(col(Task.plan_version), col(Task.created_at), col(Task.key))))
+
+
+def get_task(session: Session, actor: Actor, project_id: uuid.UUID, task_id: uuid.UUID) -> Task:
+    project = _authorized(session, actor, project_id, Role.viewer)
+    task = session.get(Task, task_id)
+    if task is None or task.project_id != project.id:
+        raise NotFound("task not found")
+    return task
+
+
+def list_agents(session: Session, actor: Actor, project_id: uuid.UUID) -> list[Agent]:
+    """The agents assigned to a project (with ``reason`` saying why each was chosen)."""
+    project = _authorized(session, actor, project_id, Role.viewer)
+    return agents.project_agents(session, project.id)
+
+
+def _team_agent(session: Session, project: Project, agent_id: uuid.UUID) -> Agent:
+    """An agent of the project's team, or NotFound (other teams' agents do not exist for the caller)."""
+    agent = session.get(Agent, agent_id)
+    if agent is None or agent.team_id != project.team_id:
+        raise NotFound("agent not found")
+    return agent
+
+
+def set_agent_budget(
+    session: Session,
+    actor: Actor,
+    project_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    *,
+    budget_usd: float | None,
+    budget_tokens: int | None,
+) -> Agent:
+    """Set (or clear with None) an agent's hard budget; the model layer checks it before every call."""
+    project = _authorized(session, actor, project_id, Role.member)
+    agent = _team_agent(session, project, agent_id)
+    if (budget_usd is not None and budget_usd < 0) or (budget_tokens is not None and budget_tokens < 0):
+        raise ValidationFailed("budgets must not be negative")
+    agent.budget_usd, agent.budget_tokens = budget_usd, budget_tokens
+    session.add(agent)
+    emit(
+        session,
+        "agent.budget_changed",
+        project_id=project.id,
+        team_id=project.team_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"agent_id": str(agent.id), "budget_usd": budget_usd, "budget_tokens": budget_tokens},
+    )
+    session.commit()
+    return agent
+
+
+def agent_history(session: Session, actor: Actor, project_id: uuid.UUID, agent_id: uuid.UUID) -> list[AgentStateChange]:
+    """An agent's state changes, oldest first."""
+    project = _authorized(session, actor, project_id, Role.viewer)
+    agent = _team_agent(session, project, agent_id)
+    return list(
+        session.exec(
+            select(AgentStateChange)
+            .where(AgentStateChange.agent_id == agent.id)
+            .order_by(col(AgentStateChange.created_at))
+        )
+    )
+
+
+def list_deliverables(session: Session, actor: Actor, project_id: uuid.UUID) -> list[Deliverable]:
+    project = _authorized(session, actor, project_id, Role.viewer)
+    return list(
+        session.exec(
+            select(Deliverable).where(Deliverable.project_id == project.id).order_by(col(Deliverable.created_at))
+        )
+    )
+
+
+def project_usage(session: Session, actor: Actor, project_id: uuid.UUID) -> dict[str, Any]:
+    """Tokens and cost spent (from the model layer's ``model_calls``), task counts and budgets."""
+    project = _authorized(session, actor, project_id, Role.viewer)
+    counts = dict(
+        session.exec(
+            select(Task.status, func.count()).where(Task.project_id == project.id).group_by(Task.status)  # type: ignore[arg-type]
+        ).all()
+    )
+    usage = {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
+    try:
+        with session.begin_nested():
+            row = session.execute(
+                text(
+                    "SELECT count(*), coalesce(sum(prompt_tokens),0), coalesce(sum(completion_tokens),0), "
+                    "coalesce(sum(cost_usd),0) FROM model_calls WHERE project_id = :p"
+                ),
+                {"p": project.id},
+            ).one()
+            usage = {
+                "calls": int(row[0]),
+                "prompt_tokens": int(row[1]),
+                "completion_tokens": int(row[2]),
+                "cost_usd": float(row[3]),
+            }
+    except Exception:  # the model layer's table is not there (yet): report zero usage
+        pass
+    return {
+        **usage,
+        "total_tokens": usage["prompt_tokens"] + usage["completion_tokens"],
+        "budget_usd": project.budget_usd,
+        "budget_tokens": project.budget_tokens,
+        "tasks": counts,
+        "waiting": counts.get(TaskStatus.waiting_approval.value, 0),
+    }
+
+
+def open_plan_job_number(session: Session, project: Project) -> int:
+    """Used by the reconciler to re-enqueue a lost plan job with the same id."""
+    return _plan_attempt(session, project)

@@ -1,0 +1,111 @@
+"""The reconciler: PostgreSQL says what should be queued; make Redis agree.
+
+Runs every ``reconcile_interval_s`` (arq cron). It takes back tasks whose lease
+expired (a worker died: kill -9, OOM, lost host), and re-enqueues every ready or
+due task, every lost aggregation and every lost planning job. Job ids are
+deterministic and enqueue is ``SET NX``, so re-enqueueing what is still queued is a
+no-op; after a Redis FLUSHALL the queue is rebuilt from the rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from berrys_app.db import get_engine
+from berrys_app.services import execution
+from berrys_app.services.events import emit
+from berrys_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+_EXPIRED_SQL = text(
+    """
+    UPDATE tasks t SET status = 'ready', lease_expires_at = NULL, leased_by = NULL, dispatched_at = now()
+    FROM projects p
+    WHERE t.status = 'running' AND t.lease_expires_at < now() AND p.id = t.project_id
+    RETURNING t.id, t.key, t.attempt, t.project_id, p.team_id, p.status AS project_status
+    """
+)
+
+_RUNNABLE_SQL = text(
+    """
+    SELECT t.id, t.attempt, greatest(0, extract(epoch FROM (t.next_attempt_at - now())))::float AS wait_s,
+           coalesce(CASE WHEN t.status = 'ready' THEN t.dispatched_at ELSE t.next_attempt_at END, '-infinity')
+               < now() - make_interval(secs => :lease_s) AS stale
+    FROM tasks t JOIN projects p ON p.id = t.project_id
+    WHERE p.status = 'executing' AND t.plan_version = p.plan_version
+      AND (t.status = 'ready' OR (t.status = 'retrying' AND t.next_attempt_at <= now() + interval '1 second'))
+    """
+)
+
+# A job picked by a worker that died before leasing stays "in progress" in arq until its
+# in-progress key expires (job timeout + 10 s): such stale tasks get a job under a fresh id.
+_REDISPATCH_SQL = text("UPDATE tasks SET dispatched_at = now() WHERE id = ANY(:ids)")
+
+_AGGREGATE_SQL = text(
+    "SELECT id, plan_version FROM projects WHERE status = 'executing' AND sinks_remaining <= 0 AND plan_version > 0"
+)
+
+_PLANNING_SQL = text(
+    """
+    SELECT p.id, (SELECT count(*) FROM plan_versions v WHERE v.project_id = p.id) + 1 AS number
+    FROM projects p WHERE p.status = 'planning'
+    """
+)
+
+
+@dataclass
+class ReconcileReport:
+    expired: int = 0
+    redispatched: int = 0
+    enqueued_tasks: int = 0
+    aggregations: int = 0
+    plans: int = 0
+
+
+def reconcile_once() -> ReconcileReport:
+    """One pass; safe to run concurrently on every worker (all writes are idempotent)."""
+    report = ReconcileReport()
+    jobs: list[execution.Job] = []
+    with Session(get_engine(), expire_on_commit=False) as session:
+        for row in session.execute(_EXPIRED_SQL).mappings():
+            report.expired += 1
+            emit(
+                session,
+                "task.lease_expired",
+                project_id=row["project_id"],
+                team_id=row["team_id"],
+                task_id=row["id"],
+                actor="reconciler",
+                payload={"key": row["key"], "attempt": row["attempt"]},
+            )
+        session.commit()
+        stale: list[uuid.UUID] = []
+        runnable = session.execute(_RUNNABLE_SQL, {"lease_s": get_settings().lease_s}).all()
+        for task_id, attempt, wait_s, is_stale in runnable:
+            job = execution.task_job(task_id, attempt, float(wait_s or 0.0))
+            if is_stale:
+                stale.append(task_id)
+                job = (job[0], job[1], f"{job[2]}:r{uuid.uuid4().hex[:8]}", job[3])
+            jobs.append(job)
+            report.enqueued_tasks += 1
+        if stale:
+            session.execute(_REDISPATCH_SQL, {"ids": stale})
+            session.commit()
+            report.redispatched = len(stale)
+        for project_id, plan_version in session.execute(_AGGREGATE_SQL).all():
+            jobs.append(execution.aggregate_job(project_id, plan_version))
+            report.aggregations += 1
+        for project_id, number in session.execute(_PLANNING_SQL).all():
+            jobs.append(execution.plan_job(project_id, int(number)))
+            report.plans += 1
+        session.rollback()
+    execution.dispatch(jobs)
+    if report.expired:
+        log.info("reconciler: %d expired lease(s) taken back", report.expired)
+    return report

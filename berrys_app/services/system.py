@@ -1,0 +1,60 @@
+"""Health of the platform: database, Redis and workers (System page and /health)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from berrys_app.domain.common import utcnow
+from berrys_app.domain.system import WorkerHeartbeat
+from berrys_app.settings import get_settings
+
+
+def database_ok(session: Session) -> bool:
+    try:
+        session.exec(text("select 1"))  # type: ignore[call-overload]
+        return True
+    except Exception:
+        return False
+
+
+def redis_ok() -> bool:
+    from berrys_app.redis_client import sync_redis
+
+    try:
+        return bool(sync_redis().ping())
+    except Exception:
+        return False
+
+
+def worker_status(row: WorkerHeartbeat, now: datetime | None = None) -> str:
+    """``live``, ``stale`` (no heartbeat lately: killed or hung) or ``stopped`` (clean exit)."""
+    if row.stopped:
+        return "stopped"
+    now = now or utcnow()
+    stale = timedelta(seconds=get_settings().heartbeat_stale_s)
+    return "live" if now - row.last_seen <= stale else "stale"
+
+
+def list_workers(session: Session) -> list[dict[str, Any]]:
+    """One dict per known worker, newest first."""
+    now = utcnow()
+    rows = session.exec(select(WorkerHeartbeat).order_by(col(WorkerHeartbeat.worker_id)))
+    return [
+        {
+            "worker_id": row.worker_id,
+            "pid": row.pid,
+            "hostname": row.hostname,
+            "last_seen": row.last_seen.isoformat(),
+            "jobs_done": row.jobs_done,
+            "status": worker_status(row, now),
+        }
+        for row in rows
+    ]
+
+
+def live_worker_count(session: Session) -> int:
+    return sum(1 for worker in list_workers(session) if worker["status"] == "live")

@@ -1,0 +1,297 @@
+"""Teams, members and roles. Admins manage members; only owners grant or remove ownership.
+
+A team always keeps at least one owner.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, func, select
+
+from berrys_app.domain.accounts import ROLE_RANK, Role, Team, TeamMember, User
+from berrys_app.domain.collab import TeamInvitation
+from berrys_app.domain.common import utcnow
+from berrys_app.services import audit
+from berrys_app.services.authz import Actor, require_role, require_scope, role_in_team
+from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+
+class TeamView(BaseModel):
+    id: uuid.UUID
+    name: str
+    role: Role
+
+
+class InvitationView(BaseModel):
+    id: uuid.UUID
+    team_id: uuid.UUID
+    email: str
+    role: Role
+    accepted_at: datetime | None
+    created_at: datetime
+
+
+class MemberView(BaseModel):
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError as error:
+        raise ValidationFailed(
+            f"unknown role {value!r}", details={"field": "role", "allowed": [r.value for r in Role]}
+        ) from error
+
+
+def create_team(session: Session, actor: Actor, *, name: str) -> TeamView:
+    """A new team; the creator is its owner."""
+    require_scope(actor, "teams:write")
+    if actor.user_id is None:
+        raise Forbidden("teams are created by users")
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed("a team needs a name (1-200 characters)", details={"field": "name"})
+    team = Team(name=name)
+    session.add(team)
+    session.flush()
+    session.add(TeamMember(team_id=team.id, user_id=actor.user_id, role=Role.owner.value))
+    audit.record(session, action="team.created", actor=actor, team_id=team.id, target_type="team", target_id=team.id)
+    session.flush()
+    return TeamView(id=team.id, name=team.name, role=Role.owner)
+
+
+def list_my_teams(session: Session, actor: Actor) -> list[TeamView]:
+    """The teams the actor belongs to, with the actor's role in each."""
+    require_scope(actor, "teams:read")
+    if actor.user_id is None:
+        return []
+    rows = session.exec(
+        select(Team, TeamMember.role)
+        .join(TeamMember, col(TeamMember.team_id) == col(Team.id))
+        .where(TeamMember.user_id == actor.user_id)
+        .order_by(col(Team.created_at))
+    ).all()
+    return [TeamView(id=team.id, name=team.name, role=Role(role)) for team, role in rows]
+
+
+def get_team(session: Session, actor: Actor, team_id: uuid.UUID) -> TeamView:
+    require_scope(actor, "teams:read")
+    role = require_role(session, actor, team_id, Role.viewer, what="team")
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("team not found")
+    return TeamView(id=team.id, name=team.name, role=role)
+
+
+def rename_team(session: Session, actor: Actor, team_id: uuid.UUID, *, name: str) -> TeamView:
+    require_scope(actor, "teams:write")
+    role = require_role(session, actor, team_id, Role.admin, what="team")
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed("a team needs a name (1-200 characters)", details={"field": "name"})
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("team not found")
+    team.name = name
+    session.add(team)
+    return TeamView(id=team.id, name=team.name, role=role)
+
+
+def list_members(session: Session, actor: Actor, team_id: uuid.UUID) -> list[MemberView]:
+    require_scope(actor, "teams:read")
+    require_role(session, actor, team_id, Role.viewer, what="team")
+    rows = session.exec(
+        select(TeamMember, User)
+        .join(User, col(User.id) == col(TeamMember.user_id))
+        .where(TeamMember.team_id == team_id)
+        .order_by(col(TeamMember.created_at))
+    ).all()
+    return [MemberView(user_id=u.id, email=u.email, name=u.name, role=Role(m.role)) for m, u in rows]
+
+
+def _owners(session: Session, team_id: uuid.UUID) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(TeamMember)
+            .where(TeamMember.team_id == team_id, TeamMember.role == Role.owner.value)
+        ).one()
+    )
+
+
+def _may_manage(actor_role: Role, target: Role) -> None:
+    """Admins manage viewers/members/admins; owner changes need an owner."""
+    if target is Role.owner and actor_role is not Role.owner:
+        raise Forbidden("only an owner can grant or change the owner role")
+    if ROLE_RANK[actor_role] < ROLE_RANK[Role.admin]:
+        raise Forbidden("this needs the admin role in the team")
+
+
+def add_member(session: Session, actor: Actor, team_id: uuid.UUID, *, email: str, role: str) -> MemberView:
+    """Add an existing user (by email) with a role."""
+    require_scope(actor, "teams:write")
+    actor_role = require_role(session, actor, team_id, Role.admin, what="team")
+    new_role = _role(role)
+    _may_manage(actor_role, new_role)
+    user = session.exec(select(User).where(User.email == (email or "").strip().lower())).first()
+    if user is None:
+        raise ValidationFailed(
+            "no account with this email; invite them instead (POST .../invitations)", details={"field": "email"}
+        )
+    if session.get(TeamMember, (team_id, user.id)) is not None:
+        raise Conflict("already a member of this team")
+    session.add(TeamMember(team_id=team_id, user_id=user.id, role=new_role.value))
+    audit.record(
+        session,
+        action="member.added",
+        actor=actor,
+        team_id=team_id,
+        target_type="user",
+        target_id=user.id,
+        details={"email": user.email, "role": new_role.value},
+    )
+    session.flush()
+    return MemberView(user_id=user.id, email=user.email, name=user.name, role=new_role)
+
+
+def change_role(session: Session, actor: Actor, team_id: uuid.UUID, user_id: uuid.UUID, *, role: str) -> MemberView:
+    require_scope(actor, "teams:write")
+    actor_role = require_role(session, actor, team_id, Role.admin, what="team")
+    new_role = _role(role)
+    member = session.get(TeamMember, (team_id, user_id), with_for_update=True)
+    if member is None:
+        raise NotFound("member not found")
+    old_role = Role(member.role)
+    _may_manage(actor_role, old_role)
+    _may_manage(actor_role, new_role)
+    if old_role is Role.owner and new_role is not Role.owner and _owners(session, team_id) <= 1:
+        raise Conflict("a team needs at least one owner")
+    member.role = new_role.value
+    session.add(member)
+    audit.record(
+        session,
+        action="member.role_changed",
+        actor=actor,
+        team_id=team_id,
+        target_type="user",
+        target_id=user_id,
+        details={"from": old_role.value, "to": new_role.value},
+    )
+    user = session.get(User, user_id)
+    return MemberView(user_id=user_id, email=user.email if user else "", name=user.name if user else "", role=new_role)
+
+
+def remove_member(session: Session, actor: Actor, team_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """Admins remove others; anyone may leave; the last owner cannot go."""
+    require_scope(actor, "teams:write")
+    if actor.user_id == user_id:
+        require_role(session, actor, team_id, Role.viewer, what="team")
+        actor_role = role_in_team(session, actor, team_id) or Role.viewer
+    else:
+        actor_role = require_role(session, actor, team_id, Role.admin, what="team")
+    member = session.get(TeamMember, (team_id, user_id), with_for_update=True)
+    if member is None:
+        raise NotFound("member not found")
+    if actor.user_id != user_id:
+        _may_manage(actor_role, Role(member.role))
+    if member.role == Role.owner.value and _owners(session, team_id) <= 1:
+        raise Conflict("a team needs at least one owner")
+    session.delete(member)
+    audit.record(
+        session,
+        action="member.removed",
+        actor=actor,
+        team_id=team_id,
+        target_type="user",
+        target_id=user_id,
+        details={"role": member.role},
+    )
+
+
+# ---------------------------------------------------------------- invitations
+
+
+def invite(session: Session, actor: Actor, team_id: uuid.UUID, *, email: str, role: str) -> InvitationView:
+    """Invite an email address; an existing account is added at once, a new one when it signs up."""
+    from berrys_app.services.auth import _normalise_email
+
+    require_scope(actor, "teams:write")
+    actor_role = require_role(session, actor, team_id, Role.admin, what="team")
+    new_role = _role(role)
+    _may_manage(actor_role, new_role)
+    email = _normalise_email(email)
+    pending = session.exec(
+        select(TeamInvitation).where(
+            TeamInvitation.team_id == team_id,
+            TeamInvitation.email == email,
+            col(TeamInvitation.accepted_at).is_(None),
+        )
+    ).first()
+    if pending is not None:
+        raise Conflict("this email is already invited")
+    row = TeamInvitation(team_id=team_id, email=email, role=new_role.value, invited_by=actor.user_id)
+    session.add(row)
+    if session.exec(select(User).where(User.email == email)).first() is not None:
+        add_member(session, actor, team_id, email=email, role=new_role.value)
+        row.accepted_at = utcnow()
+    audit.record(
+        session,
+        action="member.invited",
+        actor=actor,
+        team_id=team_id,
+        target_type="invitation",
+        target_id=row.id,
+        details={"email": email, "role": new_role.value},
+    )
+    session.flush()
+    return InvitationView.model_validate(row, from_attributes=True)
+
+
+def list_invitations(session: Session, actor: Actor, team_id: uuid.UUID) -> list[InvitationView]:
+    require_scope(actor, "teams:read")
+    require_role(session, actor, team_id, Role.admin, what="team")
+    rows = session.exec(
+        select(TeamInvitation).where(TeamInvitation.team_id == team_id).order_by(col(TeamInvitation.created_at))
+    )
+    return [InvitationView.model_validate(r, from_attributes=True) for r in rows]
+
+
+def revoke_invitation(session: Session, actor: Actor, team_id: uuid.UUID, invitation_id: uuid.UUID) -> None:
+    require_scope(actor, "teams:write")
+    require_role(session, actor, team_id, Role.admin, what="team")
+    row = session.get(TeamInvitation, invitation_id)
+    if row is None or row.team_id != team_id:
+        raise NotFound("invitation not found")
+    if row.accepted_at is not None:
+        raise Conflict("this invitation was already accepted")
+    session.delete(row)
+
+
+def accept_invitations(session: Session, user: User) -> int:
+    """Join every team that invited this email (called when an account is created)."""
+    rows = session.exec(
+        select(TeamInvitation).where(TeamInvitation.email == user.email, col(TeamInvitation.accepted_at).is_(None))
+    ).all()
+    for row in rows:
+        if session.get(TeamMember, (row.team_id, user.id)) is None:
+            session.add(TeamMember(team_id=row.team_id, user_id=user.id, role=row.role))
+        row.accepted_at = utcnow()
+        session.add(row)
+        audit.record(
+            session,
+            action="member.added",
+            actor=None,
+            actor_label=f"invitation by {row.invited_by}",
+            team_id=row.team_id,
+            target_type="user",
+            target_id=user.id,
+            details={"email": user.email, "role": row.role, "invitation_id": str(row.id)},
+        )
+    return len(rows)

@@ -1,0 +1,148 @@
+"""HTTP tools: a request to a host on the tool version's allowlist, with credentials from
+the vault put into headers at send time (``${credentials.NAME}``). The model only ever
+writes and sees the reference; the plaintext is scrubbed from everything recorded."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import httpx
+
+from berrys_app.db import session_scope
+from berrys_app.domain.tools import CredentialKind
+from berrys_app.services.tools import vault
+from berrys_app.services.tools.context import Invocation, ToolFailure
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+CREDENTIAL_REF = re.compile(r"\$\{credentials\.([A-Za-z][A-Za-z0-9_]*)\}")
+_TOKENS: dict[tuple[str, str], tuple[str, float]] = {}  # oauth2 client-credentials cache
+
+
+def host_allowed(url: httpx.URL, allowed: list[str]) -> bool:
+    """``host``, ``host:port`` or ``*.domain`` entries; an empty list allows nothing."""
+    host = (url.host or "").lower()
+    with_port = f"{host}:{url.port}" if url.port else host
+    for entry in (item.lower().strip() for item in allowed):
+        if entry in (host, with_port):
+            return True
+        if entry.startswith("*.") and host.endswith(entry[1:]):
+            return True
+    return False
+
+
+def _parse_url(raw: str, allowed: list[str]) -> httpx.URL:
+    try:
+        url = httpx.URL(raw)
+    except httpx.InvalidURL as exc:
+        raise ToolFailure("invalid_arguments", f"url is not a valid URL: {exc}") from exc
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ToolFailure("invalid_arguments", "url must be an absolute http:// or https:// URL")
+    if url.userinfo:
+        raise ToolFailure("invalid_arguments", "put credentials in a header as ${credentials.NAME}, not in the URL")
+    if not host_allowed(url, allowed):
+        listed = ", ".join(allowed) if allowed else "none"
+        raise ToolFailure("host_not_allowed", f"host {url.host!r} is not allowed for this tool (allowed: {listed})")
+    return url
+
+
+async def _oauth2_token(secret: dict[str, str], allowed: list[str], timeout: float) -> str:
+    """Client-credentials grant, cached until shortly before expiry."""
+    cache_key = (secret["token_url"], secret["client_id"])
+    cached = _TOKENS.get(cache_key)
+    if cached and cached[1] > time.monotonic():
+        return cached[0]
+    token_url = _parse_url(secret["token_url"], allowed)
+    data = {"grant_type": "client_credentials"}
+    if secret.get("scope"):
+        data["scope"] = secret["scope"]
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+        try:
+            response = await client.post(token_url, data=data, auth=(secret["client_id"], secret["client_secret"]))
+        except httpx.HTTPError as exc:
+            raise ToolFailure("credential_error", f"could not get an OAuth2 token: {type(exc).__name__}") from exc
+    if response.status_code != 200:
+        raise ToolFailure("credential_error", f"the OAuth2 token endpoint answered {response.status_code}")
+    payload = response.json()
+    token = str(payload.get("access_token", ""))
+    if not token:
+        raise ToolFailure("credential_error", "the OAuth2 token endpoint returned no access_token")
+    ttl = float(payload.get("expires_in", 300))
+    _TOKENS[cache_key] = (token, time.monotonic() + max(0.0, ttl - 30))
+    return token
+
+
+async def _resolve_headers(
+    inv: Invocation, headers: dict[str, str], allowed: list[str], timeout: float
+) -> dict[str, str]:
+    names = {name for value in headers.values() for name in CREDENTIAL_REF.findall(value)}
+    if not names:
+        return dict(headers)
+    values: dict[str, str] = {}
+    oauth: dict[str, dict[str, str]] = {}
+    with session_scope() as session:  # commits the audit rows even if the request then fails
+        for name in sorted(names):
+            kind, secret = vault.use_credential(session, inv, name)
+            if kind == CredentialKind.oauth2_client.value:
+                oauth[name] = secret
+            else:
+                values[name] = vault.header_value(kind, secret)
+    for name, secret in oauth.items():
+        values[name] = await _oauth2_token(secret, allowed, timeout)
+    inv.secrets.extend(values.values())
+    return {key: CREDENTIAL_REF.sub(lambda m: values[m.group(1)], value) for key, value in headers.items()}
+
+
+async def run_http(inv: Invocation) -> str:
+    """The tool: returns the status line, content type and (capped) body as text."""
+    args: dict[str, Any] = inv.arguments
+    allowed: list[str] = list(inv.config.get("allowed_hosts", []))
+    timeout = float(inv.config.get("timeout_s", 30))
+    max_bytes = int(inv.config.get("max_response_bytes", 1_000_000))
+    method = str(args.get("method", "GET")).upper()
+    if method not in METHODS:
+        raise ToolFailure("invalid_arguments", f"method must be one of {', '.join(METHODS)}")
+    raw_url = args.get("url")
+    if not isinstance(raw_url, str):
+        raise ToolFailure("invalid_arguments", "url must be a string")
+    raw_headers = args.get("headers") or {}
+    if not isinstance(raw_headers, dict) or not all(isinstance(v, str) for v in raw_headers.values()):
+        raise ToolFailure("invalid_arguments", "headers must be an object of string values")
+    headers_in = {str(k): v for k, v in raw_headers.items()}
+    body = args.get("body")
+    if body is not None and not isinstance(body, str):  # a JSON value: send it as JSON
+        body = json.dumps(body)
+        headers_in.setdefault("Content-Type", "application/json")
+    if CREDENTIAL_REF.search(raw_url) or (body and CREDENTIAL_REF.search(body)):
+        raise ToolFailure("invalid_arguments", "credentials may only be referenced in headers")
+    url = _parse_url(raw_url, allowed)
+    headers = await _resolve_headers(inv, headers_in, allowed, timeout)
+    if inv.idempotency_key and method not in ("GET", "HEAD"):
+        headers.setdefault("Idempotency-Key", inv.idempotency_key)
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+        try:
+            request = client.build_request(method, url, headers=headers, content=body)
+            response = await client.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            raise ToolFailure("timeout", f"{url.host} did not answer within {timeout:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise ToolFailure("http_unreachable", f"could not reach {url.host}: {type(exc).__name__}") from exc
+        try:
+            data = bytearray()
+            async for chunk in response.aiter_bytes():
+                data.extend(chunk)
+                if len(data) > max_bytes:
+                    break
+        finally:
+            await response.aclose()
+    truncated = len(data) > max_bytes
+    text = bytes(data[:max_bytes]).decode(response.encoding or "utf-8", "replace")
+    lines = [f"HTTP {response.status_code} {response.reason_phrase}"]
+    for name in ("content-type", "location"):
+        if name in response.headers:
+            lines.append(f"{name}: {response.headers[name]}")
+    if truncated:
+        lines.append(f"(body cut at {max_bytes} bytes)")
+    return "\n".join(lines) + "\n\n" + text

@@ -1,0 +1,266 @@
+"""The credentials vault: secrets encrypted at rest (Fernet, key from settings), only a
+masked hint ever leaves, and every decryption for a tool call is audited."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlmodel import Session, col, select
+
+from berrys_app.domain.accounts import Role
+from berrys_app.domain.common import utcnow
+from berrys_app.domain.tools import (
+    Credential,
+    CredentialCreate,
+    CredentialKind,
+    CredentialPublic,
+    CredentialUse,
+)
+from berrys_app.services import events
+from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
+from berrys_app.services.tools.context import Invocation, ToolFailure
+from berrys_app.settings import get_settings
+
+REQUIRED_FIELDS: dict[CredentialKind, tuple[str, ...]] = {
+    CredentialKind.api_key: ("key",),
+    CredentialKind.bearer: ("token",),
+    CredentialKind.basic: ("username", "password"),
+    CredentialKind.oauth2_client: ("client_id", "client_secret", "token_url"),
+}
+OPTIONAL_FIELDS: dict[CredentialKind, tuple[str, ...]] = {CredentialKind.oauth2_client: ("scope",)}
+
+
+@lru_cache(maxsize=4)
+def _fernet_for(keys: str) -> MultiFernet:
+    """``ENCRYPTION_KEY`` may list several comma-separated keys: the first encrypts, any
+    decrypts, so a key can be rotated (set "new,old", then ``reencrypt_all``)."""
+    return MultiFernet([Fernet(key.strip().encode()) for key in keys.split(",") if key.strip()])
+
+
+def _fernet() -> MultiFernet:
+    return _fernet_for(get_settings().encryption_key)
+
+
+def reencrypt_all(session: Session) -> int:
+    """Re-encrypt every credential with the first (newest) key; returns how many rows."""
+    fernet = _fernet()
+    rows = list(session.exec(select(Credential)))
+    for row in rows:
+        try:
+            row.ciphertext = fernet.rotate(row.ciphertext.encode()).decode()
+        except InvalidToken as exc:
+            raise ValidationFailed(f"credential {row.name!r} cannot be decrypted with any configured key") from exc
+        session.add(row)
+    session.commit()
+    return len(rows)
+
+
+def encrypt(secret: dict[str, str]) -> str:
+    """Fernet token of the JSON secret (authenticated: tampering is detected on decrypt)."""
+    return _fernet().encrypt(json.dumps(secret, sort_keys=True).encode()).decode()
+
+
+def decrypt(ciphertext: str) -> dict[str, str]:
+    try:
+        return json.loads(_fernet().decrypt(ciphertext.encode()))
+    except InvalidToken as exc:  # wrong ENCRYPTION_KEY or tampered row
+        raise ToolFailure("credential_unreadable", "the credential cannot be decrypted; ask an admin") from exc
+
+
+def mask(value: str) -> str:
+    """A hint that helps a person recognise a secret without revealing it."""
+    if len(value) <= 8:
+        return "••••"
+    return f"••••{value[-4:]}"
+
+
+def _hint(kind: CredentialKind, secret: dict[str, str]) -> str:
+    if kind is CredentialKind.basic:
+        return f"{secret['username']}:••••"
+    if kind is CredentialKind.oauth2_client:
+        return f"client {secret['client_id']} secret {mask(secret['client_secret'])}"
+    return mask(secret[REQUIRED_FIELDS[kind][0]])
+
+
+def _public(row: Credential) -> CredentialPublic:
+    return CredentialPublic.model_validate(row, from_attributes=True)
+
+
+def _check_secret(kind: CredentialKind, secret: dict[str, str]) -> dict[str, str]:
+    required = REQUIRED_FIELDS[kind]
+    allowed = set(required) | set(OPTIONAL_FIELDS.get(kind, ()))
+    missing = [name for name in required if not str(secret.get(name, "")).strip()]
+    if missing:
+        raise ValidationFailed(f"a {kind.value} credential needs: {', '.join(missing)}")
+    extra = sorted(set(secret) - allowed)
+    if extra:
+        raise ValidationFailed(f"unknown fields for a {kind.value} credential: {', '.join(extra)}")
+    return {name: str(value) for name, value in secret.items()}
+
+
+# --- service functions (REST and dashboard call these) ---------------------------------------
+
+
+def create_credential(
+    session: Session, actor: Actor, *, team_id: uuid.UUID, data: CredentialCreate
+) -> CredentialPublic:
+    """Store a credential encrypted; the plaintext is never returned again (admins only)."""
+    require_role(session, actor, team_id, Role.admin, what="team")
+    kind = CredentialKind(data.kind)
+    secret = _check_secret(kind, data.secret)
+    exists = session.exec(select(Credential).where(Credential.team_id == team_id, Credential.name == data.name)).first()
+    if exists:
+        raise Conflict(f"a credential named {data.name!r} already exists in this team")
+    row = Credential(
+        team_id=team_id,
+        name=data.name,
+        kind=kind.value,
+        ciphertext=encrypt(secret),
+        hint=_hint(kind, secret),
+        tool_names=sorted(set(data.tool_names)),
+        description=data.description,
+        created_by=actor.user_id,
+    )
+    session.add(row)
+    events.emit(
+        session,
+        "credential.created",
+        team_id=team_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"name": row.name, "kind": row.kind},
+    )
+    session.commit()
+    return _public(row)
+
+
+def list_credentials(session: Session, actor: Actor, *, team_id: uuid.UUID) -> list[CredentialPublic]:
+    """Masked views of the team's credentials (members may see names to reference them)."""
+    require_role(session, actor, team_id, Role.member, what="team")
+    rows = session.exec(select(Credential).where(Credential.team_id == team_id).order_by(col(Credential.name)))
+    return [_public(row) for row in rows]
+
+
+def get_credential(session: Session, actor: Actor, *, team_id: uuid.UUID, credential_id: uuid.UUID) -> CredentialPublic:
+    require_role(session, actor, team_id, Role.member, what="team")
+    return _public(_load(session, team_id, credential_id))
+
+
+def delete_credential(session: Session, actor: Actor, *, team_id: uuid.UUID, credential_id: uuid.UUID) -> None:
+    """Remove a credential and its audit trail (admins only)."""
+    require_role(session, actor, team_id, Role.admin, what="team")
+    row = _load(session, team_id, credential_id)
+    session.delete(row)
+    events.emit(
+        session,
+        "credential.deleted",
+        team_id=team_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"name": row.name},
+    )
+    session.commit()
+
+
+def list_credential_uses(
+    session: Session, actor: Actor, *, team_id: uuid.UUID, credential_id: uuid.UUID, limit: int = 100
+) -> list[CredentialUse]:
+    """The audit trail of one credential, newest first (admins only)."""
+    require_role(session, actor, team_id, Role.admin, what="team")
+    _load(session, team_id, credential_id)
+    query = (
+        select(CredentialUse)
+        .where(CredentialUse.credential_id == credential_id)
+        .order_by(col(CredentialUse.id).desc())
+        .limit(max(1, min(limit, 1000)))
+    )
+    return list(session.exec(query))
+
+
+def _load(session: Session, team_id: uuid.UUID, credential_id: uuid.UUID) -> Credential:
+    row = session.get(Credential, credential_id)
+    if row is None or row.team_id != team_id:
+        raise NotFound("credential not found")
+    return row
+
+
+# --- use by tools ----------------------------------------------------------------------------
+
+
+def decrypt_for(
+    session: Session,
+    *,
+    team_id: uuid.UUID,
+    name: str,
+    tool_name: str,
+    purpose: str,
+    call_key: str | None = None,
+    project_id: uuid.UUID | None = None,
+    task_id: uuid.UUID | None = None,
+    agent_id: uuid.UUID | None = None,
+) -> tuple[str, dict[str, str]]:
+    """Decrypt the team's credential ``name`` for ``tool_name`` (scope checked) and audit the use."""
+    row = session.exec(select(Credential).where(Credential.team_id == team_id, Credential.name == name)).first()
+    if row is None:
+        raise ToolFailure("credential_not_found", f"no credential named {name!r} exists for this team")
+    if row.tool_names and tool_name not in row.tool_names:
+        raise ToolFailure("credential_not_allowed", f"credential {name!r} may not be used by tool {tool_name!r}")
+    secret = decrypt(row.ciphertext)
+    row.last_used_at = utcnow()
+    session.add(row)
+    session.add(
+        CredentialUse(
+            credential_id=row.id,
+            tool_name=tool_name,
+            call_key=call_key,
+            project_id=project_id,
+            task_id=task_id,
+            agent_id=agent_id,
+            purpose=purpose,
+        )
+    )
+    return row.kind, secret
+
+
+def use_credential(
+    session: Session, inv: Invocation, name: str, *, purpose: str = "tool_call"
+) -> tuple[str, dict[str, str]]:
+    """Decrypt a credential for ``inv``'s tool and audit it.
+
+    Returns ``(kind, secret)``; every plaintext value is added to ``inv.secrets`` so the
+    execution path scrubs it from anything it records or shows the model.
+    """
+    if inv.team_id is None:
+        raise ToolFailure("credential_not_found", f"credential {name!r} is not available outside a project")
+    kind, secret = decrypt_for(
+        session,
+        team_id=inv.team_id,
+        name=name,
+        tool_name=inv.tool_name,
+        purpose=purpose,
+        call_key=inv.ctx.call_key,
+        project_id=inv.ctx.project_id,
+        task_id=inv.ctx.task_id,
+        agent_id=inv.ctx.agent_id,
+    )
+    inv.secrets.extend(value for value in secret.values() if len(value) >= 4)
+    return kind, secret
+
+
+def header_value(kind: str, secret: dict[str, str]) -> str:
+    """What ``${credentials.NAME}`` expands to in a header (the caller writes the scheme).
+
+    Not for ``oauth2_client`` (that needs a token request; see ``http_tool``)."""
+    if kind == CredentialKind.oauth2_client.value:
+        raise ToolFailure("credential_error", "an oauth2_client credential can only be used in HTTP headers")
+    if kind == CredentialKind.basic.value:
+        raw = f"{secret['username']}:{secret['password']}".encode()
+        return base64.b64encode(raw).decode()
+    if kind == CredentialKind.bearer.value:
+        return secret["token"]
+    return secret["key"]

@@ -1,0 +1,130 @@
+"""One Settings object: every knob is an environment variable (``.env`` honoured).
+
+Secrets that are not given are generated once and kept in the data dir with 0600
+permissions, so a fresh machine is secure without a hard-coded default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    data_dir: Path = Field(default=Path(".berrys"), validation_alias="BERRYS_DATA_DIR")
+    workers: int = Field(default=2, ge=0, le=64, validation_alias="BERRYS_WORKERS")
+    port: int = Field(default=3000, ge=1, le=65535, validation_alias="BERRYS_PORT")
+    host: str = Field(default="0.0.0.0", validation_alias="BERRYS_HOST")
+    secret_key_value: str | None = Field(default=None, validation_alias="SECRET_KEY")
+    encryption_key_value: str | None = Field(default=None, validation_alias="ENCRYPTION_KEY")
+    default_model: str = Field(default="embedded/smollm2", validation_alias="BERRYS_DEFAULT_MODEL")
+    heartbeat_interval_s: float = Field(default=1.0, gt=0, validation_alias="BERRYS_HEARTBEAT_INTERVAL")
+    heartbeat_stale_s: float = Field(default=3.0, gt=0, validation_alias="BERRYS_HEARTBEAT_STALE")
+    queue_name: str = Field(default="berrys:queue", validation_alias=AliasChoices("BERRYS_QUEUE_NAME"))
+    poll_delay_s: float = Field(default=0.002, gt=0, validation_alias="BERRYS_POLL_DELAY")
+    job_timeout_s: int = Field(default=600, gt=0, validation_alias="BERRYS_JOB_TIMEOUT")
+    # engine (orchestration): leases, reconciler, retries
+    lease_s: float = Field(default=5.0, gt=0, validation_alias="BERRYS_LEASE_S")
+    reconcile_interval_s: int = Field(default=1, ge=1, le=60, validation_alias="BERRYS_RECONCILE_INTERVAL")
+    retry_backoff_s: float = Field(default=1.0, ge=0, validation_alias="BERRYS_RETRY_BACKOFF")
+    control_poll_s: float = Field(default=0.5, gt=0, validation_alias="BERRYS_CONTROL_POLL")
+    task_max_steps: int = Field(default=8, ge=1, le=100, validation_alias="BERRYS_TASK_MAX_STEPS")
+    task_max_tokens: int | None = Field(default=None, ge=16, validation_alias="BERRYS_TASK_MAX_TOKENS")
+    planner_max_tokens: int = Field(default=1200, ge=64, validation_alias="BERRYS_PLANNER_MAX_TOKENS")
+    channel_namespace: str = Field(default="berrys", validation_alias="BERRYS_CHANNEL_NAMESPACE")
+    cors_origins: list[str] = Field(default_factory=list, validation_alias="BERRYS_CORS_ORIGINS")
+    # security (API engineer): OIDC login, token lifetimes, key rotation, rate limits
+    oidc_issuer: str | None = Field(default=None, validation_alias="OIDC_ISSUER")
+    oidc_client_id: str | None = Field(default=None, validation_alias="OIDC_CLIENT_ID")
+    oidc_client_secret: str | None = Field(default=None, validation_alias="OIDC_CLIENT_SECRET")
+    oidc_redirect_url: str | None = Field(default=None, validation_alias="OIDC_REDIRECT_URL")
+    access_token_ttl_s: int = Field(default=900, gt=0, validation_alias="BERRYS_ACCESS_TOKEN_TTL")
+    refresh_token_ttl_s: int = Field(default=30 * 86_400, gt=0, validation_alias="BERRYS_REFRESH_TOKEN_TTL")
+    jwt_previous_secrets: list[str] = Field(default_factory=list, validation_alias="BERRYS_JWT_PREVIOUS_SECRETS")
+    rate_limit_window_s: int = Field(default=60, gt=0, validation_alias="BERRYS_RATE_LIMIT_WINDOW")
+    rate_limit_auth: int = Field(default=20, ge=1, validation_alias="BERRYS_RATE_LIMIT_AUTH")
+    rate_limit_api: int = Field(default=1200, ge=1, validation_alias="BERRYS_RATE_LIMIT_API")
+    # models (models engineer): timeouts, circuit breaker, token streaming, embedded model
+    model_timeout_s: float = Field(default=120.0, gt=0, validation_alias="BERRYS_MODEL_TIMEOUT")
+    circuit_failure_threshold: int = Field(default=3, ge=1, validation_alias="BERRYS_CIRCUIT_FAILURES")
+    circuit_cooldown_s: float = Field(default=30.0, gt=0, validation_alias="BERRYS_CIRCUIT_COOLDOWN")
+    stream_interval_s: float = Field(default=0.1, ge=0, validation_alias="BERRYS_STREAM_INTERVAL")
+    embedded_n_ctx: int = Field(default=4096, ge=512, le=32768, validation_alias="BERRYS_EMBEDDED_N_CTX")
+
+    @property
+    def secret_key(self) -> str:
+        """Signing key for sessions and JWTs."""
+        return self.secret_key_value or _stored_secret(self.data_dir, "secret_key")
+
+    @property
+    def encryption_key(self) -> str:
+        """Fernet key for secrets at rest."""
+        if self.encryption_key_value:
+            return self.encryption_key_value
+        return _stored_secret(self.data_dir, "encryption_key", fernet=True)
+
+    def require_database_url(self) -> str:
+        """The database URL, or a clear error if the launcher did not provide one."""
+        if not self.database_url:
+            raise RuntimeError(
+                "DATABASE_URL is not set; start Berrys with `python -m berrys_app up` "
+                "(which starts an embedded PostgreSQL) or set DATABASE_URL."
+            )
+        return normalise_db_url(self.database_url)
+
+    def require_redis_url(self) -> str:
+        """The Redis URL, or a clear error if the launcher did not provide one."""
+        if not self.redis_url:
+            raise RuntimeError(
+                "REDIS_URL is not set; start Berrys with `python -m berrys_app up` "
+                "(which starts an embedded Redis) or set REDIS_URL."
+            )
+        return self.redis_url
+
+
+def normalise_db_url(url: str) -> str:
+    """Make any postgres URL use the psycopg 3 driver in SQLAlchemy."""
+    for prefix in ("postgresql+psycopg2://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _stored_secret(data_dir: Path, name: str, *, fernet: bool = False) -> str:
+    """Read a generated secret from the data dir, creating it (0600) on first use."""
+    path = Path(data_dir) / "secrets" / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if fernet:
+        from cryptography.fernet import Fernet
+
+        value = Fernet.generate_key().decode()
+    else:
+        value = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its value
+        return path.read_text().strip()
+    try:
+        os.write(fd, value.encode())
+    finally:
+        os.close(fd)
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests call ``get_settings.cache_clear()``)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""The Reflex dashboard: pages, components and state. Thin: it calls services."""

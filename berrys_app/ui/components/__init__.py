@@ -1,0 +1,1 @@
+"""Reusable dashboard components (pure functions returning ``rx.Component``)."""

@@ -1,0 +1,205 @@
+"""The page decorator and the shared shell: sidebar navigation, team switcher, user menu.
+
+``@page`` registers a page; pages that need a user get ``SessionState.require_login``
+as on_load unless they bring their own loader (which authenticates itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    route: str
+    title: str
+    render: Callable[[], rx.Component]
+    on_load: Any = None
+    nav: bool = True
+    icon: str = "circle"
+    public: bool = False
+    order: int = 50
+    admin_only: bool = False
+
+
+PAGES: list[PageSpec] = []
+
+
+def page(
+    route: str,
+    title: str,
+    *,
+    on_load: Any = None,
+    nav: bool = True,
+    icon: str = "circle",
+    public: bool = False,
+    bare: bool = False,
+    order: int = 50,
+    admin_only: bool = False,
+):
+    """Register ``render`` as a dashboard page with the shared layout (``bare``: no shell)."""
+
+    def decorator(render: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        def wrapped() -> rx.Component:
+            return bare_layout(render()) if bare else layout(render(), title)
+
+        load = on_load
+        if load is None and not public:
+            from berrys_app.ui.state.session import SessionState
+
+            load = SessionState.require_login
+        PAGES.append(PageSpec(route, title, wrapped, load, nav, icon, public, order, admin_only))
+        return render
+
+    return decorator
+
+
+def nav_link(spec: PageSpec) -> rx.Component:
+    link = _nav_link(spec)
+    if spec.admin_only:
+        from berrys_app.ui.state.session import SessionState
+
+        return rx.cond(SessionState.is_admin, link)
+    return link
+
+
+def _nav_link(spec: PageSpec) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.icon(spec.icon, size=16),
+            rx.text(spec.title, size="2"),
+            align="center",
+            spacing="2",
+        ),
+        href=spec.route,
+        underline="none",
+        color_scheme="gray",
+        high_contrast=True,
+        padding_y="0.35em",
+        class_name="nav-link",
+    )
+
+
+def brand() -> rx.Component:
+    return rx.link(
+        rx.hstack(rx.icon("grape", size=26, color="var(--accent-9)"), rx.heading("Berrys", size="5"), align="center"),
+        href="/projects",
+        underline="none",
+        color_scheme="gray",
+        high_contrast=True,
+    )
+
+
+def team_switcher() -> rx.Component:
+    from berrys_app.ui.state.session import SessionState
+
+    return rx.cond(
+        SessionState.signed_in,
+        rx.select.root(
+            rx.select.trigger(placeholder="Team", id="team-switcher", variant="soft"),
+            rx.select.content(
+                rx.foreach(
+                    SessionState.teams,
+                    lambda t: rx.select.item(t["name"], value=t["id"]),
+                )
+            ),
+            value=SessionState.team_id,
+            on_change=SessionState.switch_team,
+            size="2",
+        ),
+    )
+
+
+def user_menu() -> rx.Component:
+    from berrys_app.ui.state.session import SessionState
+
+    return rx.cond(
+        SessionState.signed_in,
+        rx.hstack(
+            rx.badge(SessionState.role, variant="surface", id="my-role"),
+            rx.menu.root(
+                rx.menu.trigger(
+                    rx.button(
+                        rx.avatar(fallback=SessionState.user_name.to(str)[:2], size="1", radius="full"),
+                        rx.text(SessionState.user_name, size="2", id="user-name"),
+                        variant="ghost",
+                    )
+                ),
+                rx.menu.content(
+                    rx.menu.item(SessionState.user_email, disabled=True),
+                    rx.menu.separator(),
+                    rx.menu.item("Sign out", on_click=SessionState.logout, id="sign-out", color="red"),
+                ),
+            ),
+            align="center",
+            spacing="3",
+        ),
+        rx.link(rx.button("Sign in", variant="soft"), href="/login"),
+    )
+
+
+def sidebar() -> rx.Component:
+    links = [nav_link(spec) for spec in sorted(PAGES, key=lambda s: (s.order, s.route)) if spec.nav]
+    return rx.vstack(
+        brand(),
+        rx.divider(),
+        *links,
+        rx.spacer(),
+        rx.color_mode.button(size="2", variant="ghost"),
+        width="220px",
+        min_width="220px",
+        min_height="100vh",
+        padding="1.2em",
+        border_right="1px solid var(--gray-a5)",
+        background="var(--gray-a2)",
+        spacing="2",
+        display=["none", "none", "flex"],
+        position="sticky",
+        top="0",
+    )
+
+
+def topbar(title: str) -> rx.Component:
+    return rx.hstack(
+        rx.box(brand(), display=["block", "block", "none"]),
+        rx.heading(title, size="6", id="page-title"),
+        rx.spacer(),
+        team_switcher(),
+        user_menu(),
+        align="center",
+        width="100%",
+        padding_y="0.8em",
+        padding_x="1.5em",
+        border_bottom="1px solid var(--gray-a4)",
+        wrap="wrap",
+    )
+
+
+def layout(content: rx.Component, title: str) -> rx.Component:
+    return rx.hstack(
+        sidebar(),
+        rx.vstack(
+            topbar(title),
+            rx.box(content, padding=["1em", "1.5em", "2em"], width="100%"),
+            spacing="0",
+            width="100%",
+            min_width="0",
+        ),
+        spacing="0",
+        align="start",
+        width="100%",
+    )
+
+
+def bare_layout(content: rx.Component) -> rx.Component:
+    """Sign-in pages: centred card, no navigation."""
+    return rx.center(
+        rx.vstack(brand(), content, align="center", spacing="5", width="100%", max_width="420px"),
+        min_height="100vh",
+        padding="1em",
+        background="radial-gradient(circle at 20% 10%, var(--accent-a3), transparent 45%)",
+    )

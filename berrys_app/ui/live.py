@@ -1,0 +1,162 @@
+"""Live updates: Redis pub/sub -> the browsers watching, via ``app.modify_state``.
+
+Each web process runs one listener (a lifespan task). Pages subscribe their
+client token to a topic (``system``, ``project:<id>``); every committed event
+is pushed to the subscribed states' ``on_live`` handler. Nothing polls the DB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+import reflex as rx
+
+from berrys_app.keys import events_channel
+from berrys_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+# topic -> {client_token: state class}
+_SUBSCRIBERS: dict[str, dict[str, type[rx.State]]] = defaultdict(dict)
+# worker_id -> monotonic time of the last heartbeat seen by this process
+_LAST_BEAT: dict[str, float] = {}
+_STALE: set[str] = set()
+
+
+def subscribe(topic: str, token: str, state_cls: type[rx.State]) -> None:
+    """Deliver ``topic`` messages to ``state_cls.on_live`` for this browser tab.
+
+    A tab shows one page at a time, so subscribing drops the tab's previous
+    subscription (and its presence on a project it left)."""
+    if not token:
+        return
+    for old_topic, subscribers in list(_SUBSCRIBERS.items()):
+        if old_topic != topic and subscribers.pop(token, None) is not None and old_topic.startswith("project:"):
+            _leave_project(old_topic.split(":", 1)[1], token)
+    _SUBSCRIBERS[topic][token] = state_cls
+
+
+def _leave_project(project_id: str, token: str) -> None:
+    from berrys_app.ui import presence
+
+    try:
+        presence.leave(project_id, token)
+    except Exception:  # presence is cosmetic: never break navigation
+        log.warning("could not update presence", exc_info=True)
+
+
+def unsubscribe(topic: str, token: str) -> None:
+    _SUBSCRIBERS.get(topic, {}).pop(token, None)
+
+
+def subscriber_count(topic: str) -> int:
+    return len(_SUBSCRIBERS.get(topic, {}))
+
+
+def topics_for(message: dict[str, Any]) -> list[str]:
+    """Which topics a message belongs to."""
+    topics = ["all"]
+    if message.get("kind", "").startswith("worker."):
+        topics.append("system")
+    if message.get("project_id"):
+        topics.append(f"project:{message['project_id']}")
+    if message.get("team_id"):
+        topics.append(f"team:{message['team_id']}")
+    return topics
+
+
+async def deliver(message: dict[str, Any]) -> None:
+    """Push one message to every subscribed tab in this process."""
+    from berrys_app.berrys_app import app
+
+    for topic in topics_for(message):
+        for token, state_cls in list(_SUBSCRIBERS.get(topic, {}).items()):
+            try:
+                async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
+                    state = await root.get_state(state_cls)
+                    # off the event loop: a handler may read the DB, every other tab keeps updating
+                    await asyncio.to_thread(state.on_live, message)
+            except Exception:
+                log.warning("dropping live subscriber %s on %s", token, topic, exc_info=True)
+                unsubscribe(topic, token)
+
+
+def _track_heartbeat(message: dict[str, Any]) -> None:
+    if message.get("kind") == "worker.heartbeat":
+        wid = message["payload"]["worker_id"]
+        if message["payload"].get("stopped"):
+            _LAST_BEAT.pop(wid, None)
+        else:
+            _LAST_BEAT[wid] = time.monotonic()
+        _STALE.discard(wid)
+
+
+async def _stale_watchdog() -> None:
+    """Turn a worker stale when its heartbeats stop (killed workers send nothing)."""
+    stale_after = get_settings().heartbeat_stale_s
+    while True:
+        await asyncio.sleep(0.25)
+        now = time.monotonic()
+        for wid, seen in list(_LAST_BEAT.items()):
+            if wid not in _STALE and now - seen > stale_after:
+                _STALE.add(wid)
+                await deliver(
+                    {
+                        "id": None,
+                        "kind": "worker.stale",
+                        "project_id": None,
+                        "payload": {
+                            "worker_id": wid,
+                            "at": datetime.now(UTC).isoformat(),
+                        },
+                    }
+                )
+
+
+async def _warm_imports() -> None:
+    """Import the heavy service packages (litellm via the model layer) off the event loop at
+    startup, so the first page that needs them does not freeze every browser for seconds."""
+    import importlib
+
+    for module in ("berrys_app.services.models", "berrys_app.services.tools"):
+        try:
+            await asyncio.to_thread(importlib.import_module, module)
+        except Exception:
+            log.warning("could not pre-import %s", module, exc_info=True)
+
+
+async def listen_forever() -> None:
+    """The lifespan task: subscribe to the events channel and fan out, reconnecting on errors."""
+    import redis.asyncio as aioredis
+
+    watchdog = asyncio.create_task(_stale_watchdog())
+    warmup = asyncio.create_task(_warm_imports())
+    try:
+        while True:
+            try:
+                client = aioredis.Redis.from_url(get_settings().require_redis_url(), decode_responses=True)
+                async with client.pubsub() as pubsub:
+                    await pubsub.subscribe(events_channel())
+                    async for raw in pubsub.listen():
+                        if raw.get("type") != "message":
+                            continue
+                        message = json.loads(raw["data"])
+                        _track_heartbeat(message)
+                        await deliver(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("live listener lost Redis; reconnecting", exc_info=True)
+                await asyncio.sleep(1)
+    finally:
+        warmup.cancel()
+        watchdog.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watchdog

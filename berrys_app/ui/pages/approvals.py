@@ -1,0 +1,52 @@
+"""Approvals inbox: plans, budget raises and tool uses waiting for a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from berrys_app.ui.components.table import data_table, error_callout
+from berrys_app.ui.layout import page
+from berrys_app.ui.state.workspace import ApprovalsState
+
+
+def decision(item: rx.Var[dict[str, Any]]) -> rx.Component:
+    approval_id = item["id"].to(str)
+    return rx.cond(
+        ApprovalsState.can_write,
+        rx.hstack(
+            rx.input(
+                placeholder="reason (needed to reject)",
+                on_change=lambda value: ApprovalsState.set_reason(approval_id, value),
+                size="1",
+            ),
+            rx.button("Approve", size="1", color_scheme="green", on_click=ApprovalsState.decide(approval_id, True)),
+            rx.button(
+                "Reject",
+                size="1",
+                color_scheme="red",
+                variant="soft",
+                on_click=ApprovalsState.decide(approval_id, False),
+            ),
+            rx.link("open", href="/projects/" + item["project_id"].to(str), size="1"),
+            align="center",
+        ),
+        rx.link("open", href="/projects/" + item["project_id"].to(str), size="1"),
+    )
+
+
+@page("/approvals", "Approvals", on_load=ApprovalsState.load, icon="inbox", order=50)
+def approvals_page() -> rx.Component:
+    return rx.vstack(
+        error_callout(ApprovalsState.error),
+        data_table(
+            ApprovalsState.approvals,
+            [("Kind", "kind"), ("What", "title"), ("Requested by", "requested_by"), ("Since", "created")],
+            table_id="approvals",
+            extra=("Decision", decision),
+            empty="Nothing is waiting for you.",
+        ),
+        spacing="4",
+        width="100%",
+    )

@@ -1,0 +1,92 @@
+"""Sign in and register: the only pages without the navigation shell."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from berrys_app.ui.layout import page
+from berrys_app.ui.state.session import SessionState
+
+
+def error_callout() -> rx.Component:
+    return rx.cond(
+        SessionState.auth_error != "",
+        rx.callout(SessionState.auth_error, icon="triangle_alert", color_scheme="red", id="auth-error", width="100%"),
+    )
+
+
+def field(label: str, name: str, *, type_: str = "text", placeholder: str = "") -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", weight="medium"),
+        rx.input(name=name, id=name, type=type_, placeholder=placeholder, width="100%", size="3"),
+        spacing="1",
+        width="100%",
+    )
+
+
+@page("/login", "Sign in", nav=False, public=True, bare=True, on_load=SessionState.load_login)
+def login_page() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Sign in", size="6"),
+                error_callout(),
+                field("Email", "email", type_="email", placeholder="you@example.com"),
+                field("Password", "password", type_="password"),
+                rx.button("Sign in", type="submit", width="100%", size="3", id="sign-in"),
+                rx.cond(
+                    SessionState.oidc_available,
+                    rx.button(
+                        rx.icon("shield-check", size=16),
+                        "Sign in with SSO",
+                        type="button",
+                        variant="outline",
+                        width="100%",
+                        size="3",
+                        on_click=SessionState.oidc_start,
+                        id="sign-in-oidc",
+                    ),
+                ),
+                rx.text(
+                    "No account? ",
+                    rx.link("Create one", href="/register", id="to-register"),
+                    size="2",
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            on_submit=SessionState.login,
+            reset_on_submit=False,
+        ),
+        width="100%",
+        size="4",
+    )
+
+
+@page("/register", "Create account", nav=False, public=True, bare=True)
+def register_page() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Create your account", size="6"),
+                rx.text("You get a personal team; invite others later.", size="2", color_scheme="gray"),
+                error_callout(),
+                field("Name", "name", placeholder="Ada Lovelace"),
+                field("Email", "email", type_="email", placeholder="you@example.com"),
+                field("Password", "password", type_="password", placeholder="at least 8 characters"),
+                rx.button("Create account", type="submit", width="100%", size="3", id="register"),
+                rx.text("Already registered? ", rx.link("Sign in", href="/login"), size="2"),
+                spacing="4",
+                width="100%",
+            ),
+            on_submit=SessionState.register,
+            reset_on_submit=False,
+        ),
+        width="100%",
+        size="4",
+    )
+
+
+@page("/oidc/callback", "Signing in", nav=False, public=True, bare=True, on_load=SessionState.oidc_finish)
+def oidc_callback_page() -> rx.Component:
+    return rx.card(rx.hstack(rx.spinner(), rx.text("Signing you in…")), size="3")

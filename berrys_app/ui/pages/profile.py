@@ -1,0 +1,63 @@
+"""Profile: your API keys (the plain key is shown once, only its digest is kept)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from berrys_app.ui.components.table import data_table, error_callout
+from berrys_app.ui.layout import page
+from berrys_app.ui.state.workspace import ProfileState
+
+
+def revoke_button(key: rx.Var[dict[str, Any]]) -> rx.Component:
+    return rx.cond(
+        key["revoked"].to(str) == "",
+        rx.button(
+            "Revoke", size="1", variant="soft", color_scheme="red", on_click=ProfileState.revoke(key["id"].to(str))
+        ),
+        rx.badge("revoked", color_scheme="gray"),
+    )
+
+
+@page("/profile", "Profile", on_load=ProfileState.load, icon="key-round", order=80)
+def profile_page() -> rx.Component:
+    return rx.vstack(
+        error_callout(ProfileState.error),
+        rx.card(
+            rx.vstack(
+                rx.text(ProfileState.user_name, weight="bold"),
+                rx.text(ProfileState.user_email, color_scheme="gray", size="2"),
+            ),
+            width="100%",
+        ),
+        rx.heading("API keys", size="4"),
+        rx.form(
+            rx.hstack(
+                rx.input(name="name", placeholder="key name", id="key-name"),
+                rx.hstack(rx.switch(name="write"), rx.text("write access", size="2"), align="center"),
+                rx.button("Create key", type="submit", id="create-key"),
+                align="center",
+            ),
+            on_submit=ProfileState.create_key,
+            reset_on_submit=True,
+        ),
+        rx.cond(
+            ProfileState.new_key != "",
+            rx.callout(
+                rx.text("Copy it now, it is not shown again: ", rx.code(ProfileState.new_key, id="new-key")),
+                icon="key-round",
+                color_scheme="green",
+            ),
+        ),
+        data_table(
+            ProfileState.keys,
+            [("Name", "name"), ("Prefix", "prefix"), ("Scopes", "scopes"), ("Created", "created")],
+            table_id="api-keys",
+            extra=("", revoke_button),
+            empty="No API keys yet.",
+        ),
+        spacing="4",
+        width="100%",
+    )

@@ -1,0 +1,118 @@
+"""System page: PostgreSQL, Redis and one live row per worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from berrys_app.db import session_scope
+from berrys_app.services import system
+from berrys_app.ui import live
+from berrys_app.ui.layout import page
+
+STATUS_COLOR = {"live": "green", "stale": "red", "stopped": "gray"}
+
+
+class SystemState(rx.State):
+    """What the System page shows; kept current by live worker messages."""
+
+    database_ok: bool = False
+    redis_ok: bool = False
+    workers: list[dict[str, Any]] = []
+
+    @rx.event
+    def load(self) -> None:
+        with session_scope() as session:
+            self.database_ok = system.database_ok(session)
+            self.workers = system.list_workers(session)
+        self.redis_ok = system.redis_ok()
+        live.subscribe("system", self.router.session.client_token, SystemState)
+
+    def on_live(self, message: dict[str, Any]) -> None:
+        """Apply a heartbeat or staleness message to the worker rows."""
+        payload = message.get("payload", {})
+        wid = payload.get("worker_id")
+        if not wid:
+            return
+        self.redis_ok = True
+        if message["kind"] == "worker.heartbeat":
+            row = {
+                "worker_id": wid,
+                "pid": payload.get("pid", 0),
+                "hostname": "",
+                "last_seen": payload.get("last_seen", ""),
+                "jobs_done": payload.get("jobs_done", 0),
+                "status": "stopped" if payload.get("stopped") else "live",
+            }
+        elif message["kind"] == "worker.stale":
+            row = next((dict(w) for w in self.workers if w["worker_id"] == wid), None)
+            if row is None:
+                return
+            row["status"] = "stale"
+        else:
+            return
+        others = [w for w in self.workers if w["worker_id"] != wid]
+        self.workers = sorted([*others, row], key=lambda w: w["worker_id"])
+
+
+def status_badge(ok: rx.Var[bool], label: str) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.text(label, weight="bold"),
+            rx.cond(
+                ok,
+                rx.badge("up", color_scheme="green", data_testid=f"health-{label.lower()}"),
+                rx.badge("down", color_scheme="red", data_testid=f"health-{label.lower()}"),
+            ),
+            justify="between",
+        ),
+        width="220px",
+    )
+
+
+def worker_row(worker: rx.Var[dict[str, Any]]) -> rx.Component:
+    status = worker["status"].to(str)
+    return rx.table.row(
+        rx.table.cell(worker["worker_id"].to(str)),
+        rx.table.cell(worker["pid"].to(str)),
+        rx.table.cell(
+            rx.badge(
+                status,
+                color_scheme=rx.match(status, ("live", "green"), ("stale", "red"), "gray"),
+                class_name="worker-status",
+            )
+        ),
+        rx.table.cell(worker["last_seen"].to(str)),
+        rx.table.cell(worker["jobs_done"].to(str)),
+        data_worker=worker["worker_id"].to(str),
+        data_status=status,
+        class_name="worker-row",
+    )
+
+
+@page("/system", "System", on_load=SystemState.load, icon="server", public=True, order=90)
+def system_page() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            status_badge(SystemState.database_ok, "PostgreSQL"),
+            status_badge(SystemState.redis_ok, "Redis"),
+        ),
+        rx.heading("Workers", size="4", margin_top="1em"),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Worker"),
+                    rx.table.column_header_cell("PID"),
+                    rx.table.column_header_cell("Status"),
+                    rx.table.column_header_cell("Last heartbeat"),
+                    rx.table.column_header_cell("Jobs done"),
+                )
+            ),
+            rx.table.body(rx.foreach(SystemState.workers, worker_row)),
+            width="100%",
+            id="workers-table",
+        ),
+        width="100%",
+        spacing="3",
+    )

@@ -1,0 +1,782 @@
+"""The project page's state: header, plan graph, board, plan review, task drawer, timeline, results.
+
+Loaded once from the services on page load; afterwards every change arrives as a
+live event (``on_live``) and is applied in memory, so the page never polls the DB.
+Every action calls the engine with the signed-in Actor; the engine refuses what the
+role may not do, the page only hides it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import reflex as rx
+from plotly.graph_objects import Figure
+
+from berrys_app.db import session_scope
+from berrys_app.services import collab, planning, projects
+from berrys_app.services.errors import ServiceError, ValidationFailed
+from berrys_app.ui import live, presence
+from berrys_app.ui.components.dag import dag_figure
+from berrys_app.ui.components.markdown import sanitise
+from berrys_app.ui.format import PROJECT_STATUS_COLOR, TASK_STATUS_COLOR, as_dict, money, short_time
+from berrys_app.ui.state.session import SessionState
+
+BOARD_COLUMNS = ["pending", "ready", "running", "retrying", "waiting_approval", "completed", "failed"]
+TIMELINE_LIMIT = 200
+PLAN_EDIT_STATUSES = ("created", "plan_review", "ready", "paused", "failed", "rejected")
+BOARD_LIMIT = 50  # cards per column; a 500-task plan shows counts, not 500 cards
+CARD_FIELDS = ("id", "key", "title", "agent", "status")
+TRANSCRIPT_LIMIT = 400
+KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+
+def deps_of(data: dict[str, Any]) -> list[str]:
+    for name in ("depends_on", "dependencies", "deps"):
+        value = data.get(name)
+        if isinstance(value, list):
+            return [str(v.get("task") or v.get("key") or v.get("id")) if isinstance(v, dict) else str(v) for v in value]
+    return []
+
+
+def task_row(task: Any, *, deps: list[str] | None = None, agents: dict[str, str] | None = None) -> dict[str, Any]:
+    """One task as the page shows it (output sanitised: agent text is untrusted)."""
+    data = as_dict(task)
+    status = str(data.get("status", "pending"))
+    agent_id = str(data.get("agent_id") or "")
+    task_deps = deps if deps is not None else deps_of(data)
+    return {
+        "id": str(data.get("id", "")),
+        "key": str(data.get("key", "")),
+        "title": str(data.get("title", "")),
+        "description": str(data.get("description", "")),
+        "status": status,
+        "color": TASK_STATUS_COLOR.get(status, "gray"),
+        "agent": str(data.get("agent_name") or (agents or {}).get(agent_id) or ""),
+        "deps": task_deps,
+        "deps_text": ", ".join(task_deps),
+        "capabilities": ", ".join(data.get("capabilities") or []),
+        "estimate": float(data.get("estimated_minutes") or 0),
+        "attempt": int(data.get("attempt") or 0),
+        "failures": int(data.get("failures") or 0),
+        "error": str(data.get("last_error") or ""),
+        "waiting": str(data.get("waiting_reason") or ""),
+        "output": sanitise(data.get("output")),
+    }
+
+
+def plan_rows_from(plan: dict[str, Any]) -> list[dict[str, str]]:
+    """The editable table's rows (strings, as typed) from a plan version's JSON."""
+    rows = []
+    for task in plan.get("tasks", []):
+        rows.append(
+            {
+                "key": str(task.get("id") or task.get("key") or ""),
+                "title": str(task.get("title", "")),
+                "description": str(task.get("description", "")),
+                "capabilities": ", ".join(task.get("capabilities") or []),
+                "depends_on": ", ".join(deps_of(task)),
+                "estimated_minutes": str(task.get("estimated_minutes", "") or ""),
+            }
+        )
+    return rows
+
+
+def diff_lines(diff: dict[str, Any]) -> dict[str, list[str]]:
+    """The engine's plan diff as readable lines: added/removed ids, changed ids with their fields."""
+    lines: dict[str, list[str]] = {}
+    for kind in ("added", "removed"):
+        if diff.get(kind):
+            lines[kind] = [str(x) for x in diff[kind]]
+    changed = [
+        f"{c.get('id')} ({', '.join(c.get('fields', []))})" if isinstance(c, dict) else str(c)
+        for c in diff.get("changed") or []
+    ]
+    if changed:
+        lines["changed"] = changed
+    return lines
+
+
+def split_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def validate_plan_rows(rows: list[dict[str, str]]) -> dict[str, str]:
+    """Inline errors keyed ``"<row>:<field>"`` (and ``"plan"``): the checks a person can fix
+    while typing; the engine re-validates everything on submit."""
+    errors: dict[str, str] = {}
+    keys = [row["key"].strip() for row in rows]
+    if not rows:
+        errors["plan"] = "a plan needs at least one task"
+    for index, row in enumerate(rows):
+        key = keys[index]
+        if not key:
+            errors[f"{index}:key"] = "key is required"
+        elif not KEY_RE.match(key):
+            errors[f"{index}:key"] = "letters, digits, . _ - only"
+        elif keys.count(key) > 1:
+            errors[f"{index}:key"] = f"duplicate key {key}"
+        if not row["title"].strip():
+            errors[f"{index}:title"] = "title is required"
+        for dep in split_list(row["depends_on"]):
+            if dep == key:
+                errors[f"{index}:depends_on"] = "a task cannot depend on itself"
+            elif dep not in keys:
+                errors[f"{index}:depends_on"] = f"unknown task {dep}"
+        estimate = row["estimated_minutes"].strip()
+        if estimate:
+            try:
+                if float(estimate) < 0:
+                    raise ValueError
+            except ValueError:
+                errors[f"{index}:estimated_minutes"] = "a number of minutes ≥ 0"
+    if not errors:
+        cycle = find_cycle({k: split_list(r["depends_on"]) for k, r in zip(keys, rows, strict=True)})
+        if cycle:
+            errors["plan"] = "dependency cycle: " + " → ".join(cycle)
+    return errors
+
+
+def find_cycle(graph: dict[str, list[str]]) -> list[str]:
+    """One dependency cycle as a list of keys (empty when the graph is a DAG)."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt in graph and state.get(nxt) is None and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return []
+
+    for node in graph:
+        if state.get(node) is None and (found := visit(node)):
+            return found
+    return []
+
+
+def event_row(message: dict[str, Any]) -> dict[str, Any]:
+    payload = message.get("payload") or {}
+    summary = payload.get("summary") or payload.get("reason") or payload.get("status") or payload.get("title") or ""
+    if message.get("kind") == "comment.created":
+        summary = payload.get("excerpt") or payload.get("body", "")
+    return {
+        "id": str(message.get("id") or ""),
+        "kind": str(message.get("kind", "")),
+        "actor": str(message.get("actor") or ""),
+        "at": short_time(message.get("created_at")),
+        "summary": str(summary)[:300],
+        "task_id": str(message.get("task_id") or payload.get("task_id") or ""),
+        "comment": message.get("kind") == "comment.created",
+    }
+
+
+class ProjectState(SessionState):
+    """Everything the project page shows for one project."""
+
+    project: dict[str, Any] = {}
+    critical_path: list[str] = []
+    plan_version: int = 0
+    plan_status: str = ""
+    plan_warnings: list[str] = []
+    plan_diff: dict[str, list[str]] = {}
+    plan_rows: list[dict[str, str]] = []
+    plan_errors: dict[str, str] = {}
+    plan_dirty: bool = False
+    cost_usd: float = 0.0
+    tokens_used: int = 0
+    timeline_filter: str = "all"
+    deliverables: list[dict[str, str]] = []
+    viewers: list[str] = []
+    action_error: str = ""
+    load_error: str = ""
+    reject_reason: str = ""
+    comment_text: str = ""
+    tab: str = "graph"
+    selected_id: str = ""
+    drawer_open: bool = False
+    transcript: list[dict[str, str]] = []
+    task_artifacts: list[dict[str, str]] = []
+    graph: Figure = Figure(layout={"template": "none"})
+    _plan_json: dict[str, Any] = {}
+    _loaded_pid: str = ""
+    # backend-only: the browser gets just the derived views of the visible tab
+    _tasks: list[dict[str, Any]] = []
+    _timeline: list[dict[str, Any]] = []
+
+    # -- derived ------------------------------------------------------------------------
+
+    @rx.var
+    def status(self) -> str:
+        return str(self.project.get("status", ""))
+
+    @rx.var
+    def status_color(self) -> str:
+        return PROJECT_STATUS_COLOR.get(str(self.project.get("status", "")), "gray")
+
+    @rx.var
+    def done_count(self) -> int:
+        return sum(1 for t in self._tasks if t["status"] == "completed")
+
+    @rx.var
+    def active_count(self) -> int:
+        return sum(1 for t in self._tasks if t["status"] != "superseded")
+
+    @rx.var
+    def progress(self) -> int:
+        total = sum(1 for t in self._tasks if t["status"] != "superseded")
+        done = sum(1 for t in self._tasks if t["status"] == "completed")
+        return round(100 * done / total) if total else 0
+
+    @rx.var
+    def eta(self) -> str:
+        left = sum(t["estimate"] for t in self._tasks if t["status"] not in ("completed", "superseded", "cancelled"))
+        return f"~{left:.0f} min of work left" if left else ""
+
+    @rx.var
+    def budget_text(self) -> str:
+        budget = self.project.get("budget_usd")
+        return f"{money(self.cost_usd)} of {money(budget)}" if budget else f"{money(self.cost_usd)} (no budget)"
+
+    @rx.var
+    def budget_pct(self) -> int:
+        budget = self.project.get("budget_usd")
+        return min(100, round(100 * self.cost_usd / budget)) if budget else 0
+
+    @rx.var
+    def board(self) -> list[dict[str, Any]]:
+        if self.tab != "board":  # only the visible tab is computed and sent on each live update
+            return []
+        columns: dict[str, list[dict[str, Any]]] = {column: [] for column in BOARD_COLUMNS}
+        for task in self._tasks:
+            if task["status"] in columns:
+                columns[task["status"]].append(task)
+        return [
+            {
+                "status": column,
+                "color": TASK_STATUS_COLOR[column],
+                "count": len(cards),
+                "more": max(0, len(cards) - BOARD_LIMIT),
+                "tasks": [{k: t[k] for k in CARD_FIELDS} for t in cards[:BOARD_LIMIT]],
+            }
+            for column, cards in columns.items()
+        ]
+
+    def _refresh_graph(self) -> None:
+        """Redraw the DAG, only while its tab is shown (building a 500-node figure costs
+        milliseconds that every live update on the other tabs should not pay)."""
+        if self.tab == "graph":
+            self.graph = dag_figure([t for t in self._tasks if t["status"] != "superseded"], self.critical_path)
+
+    @rx.var
+    def selected(self) -> dict[str, Any]:
+        return next((t for t in self._tasks if t["id"] == self.selected_id), {})
+
+    @rx.var
+    def filtered_timeline(self) -> list[dict[str, Any]]:
+        if self.tab != "timeline":
+            return []
+        if self.timeline_filter == "all":
+            return self._timeline
+        return [e for e in self._timeline if e["kind"].startswith(self.timeline_filter)]
+
+    @rx.var
+    def plan_editable(self) -> bool:
+        """Plans are edited in review or between runs; the engine refuses other states anyway."""
+        return self.role in ("member", "admin", "owner") and str(self.project.get("status", "")) in PLAN_EDIT_STATUSES
+
+    @rx.var
+    def has_plan_errors(self) -> bool:
+        return bool(self.plan_errors)
+
+    # -- loading ------------------------------------------------------------------------
+
+    def _pid(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1])
+        except ValueError:
+            return None
+
+    @rx.event
+    def load(self):
+        pid = self._pid()
+        self.load_error = ""
+        self.drawer_open = False
+        with session_scope() as session:
+            actor = self._identify(session)
+            if actor is None:
+                return self._to_login()
+            if pid is None:
+                self.load_error = "no such project"
+                return None
+            if str(pid) != self._loaded_pid:  # another project in this tab: start clean
+                self._loaded_pid = str(pid)
+                self.tab = "graph"
+                self.plan_dirty = False
+                self.selected_id = ""
+                self.transcript = []
+            try:
+                self._load_all(session, actor, pid)
+            except ServiceError as exc:
+                self.project = {}
+                self.load_error = exc.message
+                return None
+        token = self.router.session.client_token
+        live.subscribe(f"project:{pid}", token, ProjectState)
+        self.viewers = presence.join(str(pid), token, self.user_name)
+        return None
+
+    def _load_all(self, session, actor, pid: uuid.UUID) -> None:
+        project = projects.get_project(session, actor, pid)
+        self.project = as_dict(project)
+        if project is not None and hasattr(project, "team_id") and str(project.team_id) != self.team_id:
+            # opened from a link into another of my teams: show my role there
+            self.team_id = str(project.team_id)
+            self.role = next((t["role"] for t in self.teams if t["id"] == self.team_id), "")
+        self._load_plan(session, actor, pid)
+        self._load_tasks(session, actor, pid)
+        self._load_usage(session, actor, pid)
+        self._load_deliverables(session, actor, pid)
+        self._load_timeline(session, actor, pid)
+
+    def _load_plan(self, session, actor, pid: uuid.UUID) -> None:
+        try:
+            plan = projects.get_plan(session, actor, pid)
+        except ServiceError:
+            plan = None
+        data = as_dict(plan)
+        self.plan_version = int(data.get("version") or 0)
+        self.plan_status = str(data.get("status") or "")
+        self.critical_path = [str(k) for k in data.get("critical_path") or []]
+        self.plan_warnings = [str(w) for w in data.get("warnings") or []]
+        self.plan_diff = diff_lines(data.get("diff") or {}) if self.plan_version > 1 else {}
+        self._plan_json = data.get("plan") or {}
+        if not self.plan_dirty:
+            self.plan_rows = plan_rows_from(self._plan_json)
+            self.plan_errors = {}
+
+    def _load_tasks(self, session, actor, pid: uuid.UUID) -> None:
+        rows = projects.list_tasks(session, actor, pid, current_only=True)
+        plan_deps = {str(t.get("id") or t.get("key")): deps_of(t) for t in (self._plan_json or {}).get("tasks", [])}
+        agents = self._agent_names(session, rows)
+        tasks = []
+        for row in rows:
+            data = as_dict(row)
+            deps = deps_of(data) or plan_deps.get(str(data.get("key")), [])
+            tasks.append(task_row(data, deps=deps, agents=agents))
+        if not tasks and self._plan_json:
+            # a plan in review has no task rows yet: draw the proposal
+            tasks = [
+                task_row({**t, "key": t.get("id"), "id": f"plan:{t.get('id')}", "status": "pending"}, deps=deps_of(t))
+                for t in self._plan_json.get("tasks", [])
+            ]
+        self._tasks = tasks
+        self._refresh_graph()
+
+    def _agent_names(self, session, rows: list[Any]) -> dict[str, str]:
+        """Names of the agents that ran these tasks (still named after the project released them)."""
+        from berrys_app.services import agents as agent_service
+
+        return agent_service.agent_names(session, {row.agent_id for row in rows if getattr(row, "agent_id", None)})
+
+    def _load_usage(self, session, actor, pid: uuid.UUID) -> None:
+        try:
+            usage = as_dict(projects.project_usage(session, actor, pid))
+        except ServiceError:
+            usage = {}
+        self.cost_usd = float(usage.get("cost_usd") or 0)
+        self.tokens_used = int(usage.get("tokens") or usage.get("total_tokens") or 0)
+
+    def _load_deliverables(self, session, actor, pid: uuid.UUID) -> None:
+        try:
+            rows = projects.list_deliverables(session, actor, pid)
+        except ServiceError:
+            rows = []
+        self.deliverables = [
+            {
+                "id": str(d.get("id", "")),
+                "title": str(d.get("title", "")),
+                "kind": str(d.get("kind", "")),
+                "content": sanitise(str(d.get("content", ""))),
+                "raw": str(d.get("content", "")),
+            }
+            for d in map(as_dict, rows)
+        ]
+
+    def _load_timeline(self, session, actor, pid: uuid.UUID) -> None:
+        from berrys_app.services import events
+
+        rows = events.list_events(session, project_id=pid, limit=1000)
+        self._timeline = [event_row(events.to_message(row)) for row in reversed(rows[-TIMELINE_LIMIT:])]
+
+    def _reload(self) -> None:
+        pid = self._pid()
+        if pid is None:
+            return
+        with session_scope() as session:
+            actor = self._actor(session)
+            self._load_all(session, actor, pid)
+
+    # -- live ---------------------------------------------------------------------------
+
+    def on_live(self, message: dict[str, Any]) -> None:
+        """Apply one event to what the page shows (in memory; reload only when the plan changed)."""
+        kind = str(message.get("kind", ""))
+        payload = message.get("payload") or {}
+        task_id = str(message.get("task_id") or payload.get("task_id") or "")
+        if kind == "presence.changed":
+            self.viewers = list(payload.get("viewers", []))
+            return
+        if kind.startswith(("model.token", "model.", "tool.")) and task_id:
+            self._append_transcript(task_id, kind, payload)
+            if message.get("id") is None:
+                return
+        if message.get("id") is not None:
+            self._timeline = [event_row(message), *self._timeline[: TIMELINE_LIMIT - 1]]
+        if kind.startswith("task.") and task_id:
+            self._apply_task(task_id, kind, payload)
+        elif kind.startswith("project."):
+            status = payload.get("status") or payload.get("to")
+            if status:
+                self.project = {**self.project, "status": status}
+            if kind in ("project.completed", "project.deliverables", "project.aggregated"):
+                self._safe_reload()
+        elif kind.startswith(("plan.", "tasks.", "deliverable.")):
+            self._safe_reload()
+        cost = payload.get("cost_usd")
+        if kind.startswith("model.") and isinstance(cost, int | float):
+            self.cost_usd = round(self.cost_usd + float(cost), 6)
+
+    def _safe_reload(self) -> None:
+        try:
+            self._reload()
+        except ServiceError as exc:
+            self.load_error = exc.message
+
+    def _apply_task(self, task_id: str, kind: str, payload: dict[str, Any]) -> None:
+        status = (
+            payload.get("status")
+            or payload.get("to")
+            or {
+                "task.started": "running",
+                "task.running": "running",
+                "task.completed": "completed",
+                "task.failed": "failed",
+                "task.ready": "ready",
+                "task.retrying": "retrying",
+                "task.cancelled": "cancelled",
+                "task.waiting_approval": "waiting_approval",
+                "task.waiting": "waiting_approval",
+                "task.interrupted": "ready",
+                "task.lease_expired": "ready",
+            }.get(kind)
+        )
+        updated = []
+        found = False
+        for task in self._tasks:
+            if task["id"] == task_id:
+                found = True
+                task = dict(task)
+                if status:
+                    task["status"] = str(status)
+                    task["color"] = TASK_STATUS_COLOR.get(str(status), "gray")
+                if payload.get("error"):
+                    task["error"] = str(payload["error"])
+                if payload.get("agent_name"):
+                    task["agent"] = str(payload["agent_name"])
+                if payload.get("attempt") is not None:
+                    task["attempt"] = int(payload["attempt"])
+            updated.append(task)
+        self._tasks = updated
+        self._refresh_graph()
+        if not found or not status:
+            self._safe_reload()
+        elif task_id == self.selected_id and kind in ("task.completed", "task.failed"):
+            self._refresh_selected()
+
+    def _refresh_selected(self) -> None:
+        """Re-read the open task (its full output and error) after it finished."""
+        try:
+            with session_scope() as session:
+                task = projects.get_task(session, self._actor(session), self._pid(), uuid.UUID(self.selected_id))
+        except (ServiceError, ValueError):
+            return
+        fresh = task_row(task, deps=self.selected.get("deps", []))
+        fresh["agent"] = self.selected.get("agent", "")
+        self._tasks = [fresh if t["id"] == fresh["id"] else t for t in self._tasks]
+        self._refresh_graph()
+
+    def _append_transcript(self, task_id: str, kind: str, payload: dict[str, Any]) -> None:
+        if task_id != self.selected_id:
+            return
+        if kind == "model.token":
+            text = str(payload.get("delta") or payload.get("text") or "")
+            if payload.get("reset") and self.transcript and self.transcript[-1]["kind"] == "stream":
+                self.transcript = self.transcript[:-1]
+            if self.transcript and self.transcript[-1]["kind"] == "stream":
+                last = dict(self.transcript[-1])
+                last["text"] = last["text"] + text
+                self.transcript = [*self.transcript[:-1], last]
+            else:
+                title = f"model · {payload.get('model') or ''}"
+                self.transcript = [*self.transcript, {"kind": "stream", "title": title, "text": text}]
+            return
+        entry = self._transcript_entry(kind, payload)
+        self.transcript = [*self.transcript, entry][-TRANSCRIPT_LIMIT:]
+
+    @staticmethod
+    def _transcript_entry(kind: str, payload: dict[str, Any]) -> dict[str, str]:
+        if kind.startswith("tool."):
+            name = str(payload.get("tool") or payload.get("name") or "tool")
+            body = payload.get("message") or payload.get("error_code") or f"{payload.get('duration_ms', '')} ms"
+            return {"kind": "tool", "title": f"{kind.split('.', 1)[1]} · {name}", "text": str(body or "")[:4000]}
+        body = payload.get("content") or payload.get("summary") or payload.get("error") or ""
+        return {"kind": "model", "title": kind, "text": str(body)[:4000]}
+
+    # -- UI events ----------------------------------------------------------------------
+
+    @rx.event
+    def set_tab(self, value: str):
+        self.tab = value
+        self._refresh_graph()
+
+    @rx.event
+    def set_timeline_filter(self, value: str):
+        self.timeline_filter = value
+
+    @rx.event
+    def open_task(self, task_id: str):
+        if task_id.startswith("plan:"):  # a proposed task: edit it in the plan table
+            self.tab = "plan"
+            return None
+        self.selected_id = task_id
+        self.drawer_open = True
+        self.transcript = self._recorded_transcript(task_id)
+        self.task_artifacts = self._task_artifacts(task_id)
+        return None
+
+    @rx.event
+    def open_task_from_graph(self, points: list[dict[str, Any]]):
+        visible = [t for t in self._tasks if t["status"] != "superseded"]
+        for point in points or []:
+            index = point.get("pointIndex", point.get("pointNumber"))
+            if point.get("curveNumber") == 2 and isinstance(index, int) and 0 <= index < len(visible):
+                return ProjectState.open_task(visible[index]["id"])
+        return None
+
+    @rx.event
+    def set_drawer_open(self, value: bool):
+        self.drawer_open = value
+        if not value:
+            self.selected_id = ""
+            self.transcript = []
+            self.task_artifacts = []
+
+    def _task_artifacts(self, task_id: str) -> list[dict[str, str]]:
+        """Files this task wrote to the project workspace (the tool service checks the role)."""
+        from berrys_app.services.tools import files
+
+        try:
+            with session_scope() as session:
+                rows = files.list_artifacts(session, self._actor(session), project_id=self._pid())
+        except (ServiceError, ValueError):
+            return []
+        return [{"path": a.path, "size": f"{a.size} B"} for a in rows if str(a.task_id) == task_id]
+
+    @rx.event
+    def download_artifact(self, path: str):
+        from berrys_app.services.tools import files
+
+        try:
+            with session_scope() as session:
+                row = files.get_artifact(session, self._actor(session), project_id=self._pid(), path=path)
+        except ServiceError as exc:
+            self.action_error = exc.message
+            return None
+        return rx.download(data=row.content, filename=path.rsplit("/", 1)[-1] or "artifact.txt")
+
+    def _recorded_transcript(self, task_id: str) -> list[dict[str, str]]:
+        """The calls already recorded for this task (model and tool); live ones append."""
+        from berrys_app.services.transcripts import task_transcript
+
+        try:
+            with session_scope() as session:
+                return task_transcript(
+                    session, self._actor(session), project_id=self._pid(), task_id=uuid.UUID(task_id)
+                )
+        except (ServiceError, ValueError):
+            return []
+
+    # -- actions (the engine decides; we show its refusal) ------------------------------
+
+    def _act(self, service: Any, **kwargs: Any):
+        self.action_error = ""
+        pid = self._pid()
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                service(session, actor, pid, **kwargs)
+        except ServiceError as exc:
+            self.action_error = exc.message
+            return rx.toast.error(exc.message)
+        self._safe_reload()
+        return None
+
+    @rx.event
+    def plan(self):
+        return self._act(projects.request_plan)
+
+    @rx.event
+    def approve(self):
+        if self.plan_dirty:
+            self.action_error = "save or discard your plan edits before approving"
+            return rx.toast.error(self.action_error)
+        return self._act(collab.approve_plan)
+
+    @rx.event
+    def set_reject_reason(self, value: str):
+        self.reject_reason = value
+
+    @rx.event
+    def reject(self):
+        reason = self.reject_reason.strip()
+        if not reason:
+            self.action_error = "give a reason for rejecting the plan"
+            return rx.toast.error(self.action_error)
+        result = self._act(collab.reject_plan, reason=reason)
+        if not self.action_error:
+            self.reject_reason = ""
+        return result
+
+    @rx.event
+    def execute(self):
+        return self._act(projects.execute_project)
+
+    @rx.event
+    def pause(self):
+        return self._act(projects.pause_project)
+
+    @rx.event
+    def resume(self):
+        return self._act(projects.resume_project)
+
+    @rx.event
+    def cancel(self):
+        return self._act(projects.cancel_project)
+
+    # -- plan editing -------------------------------------------------------------------
+
+    @rx.event
+    def set_plan_cell(self, index: int, field: str, value: str):
+        rows = [dict(r) for r in self.plan_rows]
+        if 0 <= index < len(rows) and field in rows[index]:
+            rows[index][field] = value
+            self.plan_rows = rows
+            self.plan_dirty = True
+            self.plan_errors = validate_plan_rows(rows)
+
+    @rx.event
+    def add_plan_row(self):
+        taken = {r["key"] for r in self.plan_rows}
+        number = len(self.plan_rows) + 1
+        while f"t{number}" in taken:
+            number += 1
+        blank = {"key": f"t{number}", "title": "", "description": "", "capabilities": "", "depends_on": ""}
+        self.plan_rows = [*self.plan_rows, {**blank, "estimated_minutes": ""}]
+        self.plan_dirty = True
+        self.plan_errors = validate_plan_rows(self.plan_rows)
+
+    @rx.event
+    def remove_plan_row(self, index: int):
+        removed = self.plan_rows[index]["key"] if 0 <= index < len(self.plan_rows) else ""
+        rows = [dict(r) for i, r in enumerate(self.plan_rows) if i != index]
+        for row in rows:  # drop dangling references to the removed task
+            row["depends_on"] = ", ".join(d for d in split_list(row["depends_on"]) if d != removed)
+        self.plan_rows = rows
+        self.plan_dirty = True
+        self.plan_errors = validate_plan_rows(rows)
+
+    @rx.event
+    def discard_plan_edits(self):
+        self.plan_dirty = False
+        self.plan_rows = plan_rows_from(self._plan_json or {})
+        self.plan_errors = {}
+
+    @rx.event
+    def save_plan(self):
+        """Submit the edited plan as a new version (the engine validates it again)."""
+        self.plan_errors = validate_plan_rows(self.plan_rows)
+        if self.plan_errors:
+            return rx.toast.error("fix the highlighted plan errors first")
+        tasks = [
+            {
+                "id": r["key"].strip(),
+                "title": r["title"].strip(),
+                "description": r["description"].strip(),
+                "capabilities": split_list(r["capabilities"]),
+                "depends_on": split_list(r["depends_on"]),
+                "estimated_minutes": float(r["estimated_minutes"] or 0),
+            }
+            for r in self.plan_rows
+        ]
+        try:
+            plan_in = self._plan_in({"tasks": tasks})
+            with session_scope() as session:
+                projects.submit_plan(session, self._actor(session), self._pid(), plan_in)
+        except ServiceError as exc:
+            self.plan_errors = {"plan": exc.message}
+            return rx.toast.error(exc.message)
+        self.plan_dirty = False
+        self._safe_reload()
+        return rx.toast.success("plan saved as a new version")
+
+    @staticmethod
+    def _plan_in(data: dict[str, Any]) -> planning.PlanIn:
+        from pydantic import ValidationError
+
+        try:
+            return planning.PlanIn.model_validate(data)
+        except ValidationError as exc:
+            raise ValidationFailed(str(exc.errors()[0].get("msg", "invalid plan"))) from None
+
+    # -- comments -----------------------------------------------------------------------
+
+    @rx.event
+    def set_comment_text(self, value: str):
+        self.comment_text = value
+
+    @rx.event
+    def post_comment(self):
+        body = self.comment_text.strip()
+        if not body:
+            return None
+        try:
+            with session_scope() as session:
+                collab.add_comment(session, self._actor(session), project_id=self._pid(), body=body)
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        self.comment_text = ""
+        return None
+
+    # -- results ------------------------------------------------------------------------
+
+    @rx.event
+    def download(self, deliverable_id: str):
+        item = next((d for d in self.deliverables if d["id"] == deliverable_id), None)
+        if item is None:
+            return None
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", item["title"]).strip("-") or "deliverable"
+        return rx.download(data=item["raw"], filename=f"{name}.md")
+
+    @rx.event
+    def leave(self):
+        pid = self._pid()
+        if pid is not None:
+            presence.leave(str(pid), self.router.session.client_token)

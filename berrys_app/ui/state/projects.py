@@ -1,0 +1,220 @@
+"""The projects list and the New Project form.
+
+The form is validated with the same ``ProjectCreate`` schema the REST API uses;
+field errors are shown next to the field, service refusals above the form.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+import reflex as rx
+from pydantic import ValidationError
+
+from berrys_app.db import session_scope
+from berrys_app.services.errors import ServiceError
+from berrys_app.ui import live
+from berrys_app.ui.format import PROJECT_STATUS_COLOR, as_dict, money, short_date
+from berrys_app.ui.state.session import SessionState
+
+PER_PAGE = 20
+
+
+def project_row(project: Any) -> dict[str, Any]:
+    """What one list row shows; progress/cost come along when the service provides them."""
+    data = as_dict(project)
+    done = int(data.get("tasks_done") or data.get("done") or 0)
+    total = int(data.get("tasks_total") or data.get("total_tasks") or 0)
+    return {
+        "id": data.get("id", ""),
+        "name": data.get("name", ""),
+        "status": data.get("status", ""),
+        "color": PROJECT_STATUS_COLOR.get(data.get("status", ""), "gray"),
+        "progress": round(100 * done / total) if total else 0,
+        "tasks": f"{done}/{total}" if total else "—",
+        "cost": money(data.get("cost_usd")) if data.get("cost_usd") is not None else "—",
+        "owner": str(data.get("owner_name") or data.get("created_by_name") or data.get("owner") or ""),
+        "updated": short_date(data.get("updated_at")),
+    }
+
+
+def form_errors(exc: ValidationError) -> dict[str, str]:
+    """Pydantic errors keyed by the form field they belong to."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error.get("loc") else "form"
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        errors.setdefault(name, message)
+    return errors
+
+
+class ProjectsState(SessionState):
+    """Projects of the current team: list, filters, and the create dialog."""
+
+    projects: list[dict[str, Any]] = []
+    total: int = 0
+    page: int = 1
+    query: str = ""
+    status_filter: str = "all"
+    list_error: str = ""
+    dialog_open: bool = False
+    errors: dict[str, str] = {}
+    busy: bool = False
+    _last_refresh: float = 0.0
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, -(-self.total // PER_PAGE))
+
+    @rx.event
+    def load(self):
+        with session_scope() as session:
+            actor = self._identify(session)
+            if actor is None:
+                return self._to_login()
+            self._fetch(session, actor)
+        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, ProjectsState)
+        return None
+
+    def _fetch(self, session, actor) -> None:
+        from berrys_app.services import projects
+
+        team = self._team_uuid()
+        self.list_error = ""
+        try:
+            rows, total = projects.list_projects(
+                session,
+                actor,
+                team_id=team,
+                page=self.page,
+                per_page=PER_PAGE,
+                status=None if self.status_filter == "all" else self.status_filter,
+                q=self.query or None,
+            )
+        except ServiceError as exc:
+            self.list_error = exc.message
+            rows, total = [], 0
+        self.projects = [project_row(self._enrich(session, actor, row)) for row in rows]
+        self.total = total
+
+    @staticmethod
+    def _enrich(session, actor, project) -> dict[str, Any]:
+        """Add progress, cost and the owner's name to a project row."""
+        from berrys_app.domain.accounts import User
+        from berrys_app.services import projects
+
+        data = as_dict(project)
+        try:
+            usage = projects.project_usage(session, actor, project.id)
+        except ServiceError:
+            usage = {}
+        counts = usage.get("tasks") or {}
+        data["tasks_done"] = int(counts.get("completed", 0))
+        data["tasks_total"] = sum(int(v) for k, v in counts.items() if k != "superseded")
+        data["cost_usd"] = usage.get("cost_usd")
+        owner = session.get(User, project.created_by) if project.created_by else None
+        data["owner_name"] = (owner.name or owner.email) if owner else ""
+        return data
+
+    def _refresh(self) -> None:
+        with session_scope() as session:
+            actor = self._actor(session)
+            self._fetch(session, actor)
+
+    def on_live(self, message: dict[str, Any]) -> None:
+        """A project of this team changed somewhere: re-read the visible page (no polling).
+
+        Task completions refresh at most once a second (a 500-task run must not turn
+        into 500 list reloads); status changes always refresh."""
+        kind = str(message.get("kind", ""))
+        if kind == "task.completed":
+            now = time.monotonic()
+            if now - self._last_refresh < 1.0:
+                return
+            self._last_refresh = now
+        if kind.startswith(("project.", "task.completed", "plan.")):
+            with contextlib.suppress(ServiceError):
+                self._refresh()
+
+    @rx.event
+    def set_query(self, value: str):
+        self.query = value
+        self.page = 1
+        self._refresh()
+
+    @rx.event
+    def set_status_filter(self, value: str):
+        self.status_filter = value
+        self.page = 1
+        self._refresh()
+
+    @rx.event
+    def go_page(self, delta: int):
+        self.page = min(max(1, self.page + delta), self.pages)
+        self._refresh()
+
+    @rx.event
+    def set_dialog_open(self, value: bool):
+        self.dialog_open = value
+        self.errors = {}
+
+    @rx.event
+    def create(self, form: dict[str, Any]):
+        """Validate with ``ProjectCreate``, create via the service, open the new project."""
+        from berrys_app.domain.projects import ProjectCreate
+        from berrys_app.services import projects
+
+        self.errors = {}
+        data = self._form_to_data(form)
+        if self.errors:
+            return None
+        try:
+            create = ProjectCreate.model_validate(data)
+        except ValidationError as exc:
+            self.errors = form_errors(exc)
+            return None
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                project = projects.create_project(session, actor, team_id=self._team_uuid(), data=create)
+                project_id = str(project.id)
+        except ServiceError as exc:
+            details = exc.details if isinstance(exc.details, dict) else {}
+            self.errors = {str(k): str(v) for k, v in details.items()} or {"form": exc.message}
+            self.errors.setdefault("form", exc.message)
+            return None
+        self.dialog_open = False
+        return rx.redirect(f"/projects/{project_id}")
+
+    def _form_to_data(self, form: dict[str, Any]) -> dict[str, Any]:
+        from berrys_app.domain.projects import ProjectCreate
+
+        objectives = [line.strip() for line in str(form.get("objectives", "")).splitlines() if line.strip()]
+        description = str(form.get("description", "")).strip()
+        constraints = str(form.get("constraints", "")).strip()
+        data: dict[str, Any] = {
+            "name": str(form.get("name", "")),
+            "objectives": objectives,
+            "description": description,
+            "auto_approve": form.get("auto_approve") in ("on", True, "true"),
+        }
+        if "constraints" in ProjectCreate.model_fields:
+            data["constraints"] = [c.strip() for c in constraints.splitlines() if c.strip()]
+        elif constraints:
+            data["description"] = (description + "\n\nConstraints:\n" + constraints).strip()
+        if not objectives:
+            self.errors["objectives"] = "add at least one objective (one per line)"
+        for key, cast in (("budget_usd", float), ("budget_tokens", int), ("max_agents", int)):
+            raw = str(form.get(key, "")).strip()
+            if not raw:
+                continue
+            try:
+                data[key] = cast(raw)
+            except ValueError:
+                self.errors[key] = "must be a number" if cast is float else "must be a whole number"
+        model = str(form.get("model", "")).strip()
+        if model and model != "default":
+            data["model"] = model
+        return data

@@ -1,0 +1,266 @@
+"""Who is signed in: tokens in browser storage, the Actor for every handler, the current team.
+
+The dashboard holds the same access/refresh token pair a REST client holds, and
+every handler turns it into an ``Actor`` with ``auth.authenticate`` so the services
+apply the very same checks as over REST. The UI hides what a role may not do;
+the services refuse it anyway.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+import reflex as rx
+from sqlmodel import Session
+
+from berrys_app.db import session_scope
+from berrys_app.services.authz import Actor
+from berrys_app.services.errors import ServiceError, Unauthorized
+
+WRITE_ROLES = ("member", "admin", "owner")
+ADMIN_ROLES = ("admin", "owner")
+
+
+def team_row(item: Any) -> dict[str, str]:
+    """Normalise what ``teams.list_my_teams`` yields (a row, a (team, role) pair or a dict)."""
+    if isinstance(item, dict):
+        return {
+            "id": str(item.get("id") or item.get("team_id")),
+            "name": str(item.get("name", "")),
+            "role": str(item.get("role", "")),
+        }
+    if isinstance(item, tuple | list):
+        team, role = item[0], item[1]
+        return {"id": str(team.id), "name": team.name, "role": str(getattr(role, "value", role))}
+    team = getattr(item, "team", item)
+    role = getattr(item, "role", "")
+    return {
+        "id": str(getattr(item, "team_id", None) or team.id),
+        "name": str(getattr(item, "name", None) or getattr(team, "name", "")),
+        "role": str(getattr(role, "value", role)),
+    }
+
+
+class SessionState(rx.State):
+    """The signed-in user, their teams and the team being viewed (root of every page state)."""
+
+    access_token: str = rx.LocalStorage("", name="berrys_access", sync=True)
+    refresh_token: str = rx.LocalStorage("", name="berrys_refresh", sync=True)
+    team_id: str = rx.LocalStorage("", name="berrys_team")
+    user_id: str = ""
+    user_name: str = ""
+    user_email: str = ""
+    teams: list[dict[str, str]] = []
+    role: str = ""
+    auth_error: str = ""
+    oidc_available: bool = False
+
+    @rx.var
+    def signed_in(self) -> bool:
+        return bool(self.user_id)
+
+    @rx.var
+    def can_write(self) -> bool:
+        return self.role in WRITE_ROLES
+
+    @rx.var
+    def is_admin(self) -> bool:
+        return self.role in ADMIN_ROLES
+
+    @rx.var
+    def team_name(self) -> str:
+        return next((t["name"] for t in self.teams if t["id"] == self.team_id), "")
+
+    # -- helpers for every page state -------------------------------------------------
+
+    def _actor(self, session: Session) -> Actor:
+        """The Actor for the stored token, refreshing it once if it expired."""
+        from berrys_app.services import auth
+
+        if not self.access_token:
+            raise Unauthorized("please sign in")
+        try:
+            return auth.authenticate(session, self.access_token)
+        except Unauthorized:
+            if not self.refresh_token:
+                raise
+            pair = auth.refresh(session, refresh_token=self.refresh_token)
+            self.access_token = pair.access_token
+            self.refresh_token = pair.refresh_token
+            return auth.authenticate(session, self.access_token)
+
+    def _identify(self, session: Session) -> Actor | None:
+        """Authenticate and load user + teams; None (and tokens cleared) when not signed in."""
+        try:
+            actor = self._actor(session)
+        except ServiceError:
+            self._forget()
+            return None
+        self._load_identity(session, actor)
+        return actor
+
+    def _load_identity(self, session: Session, actor: Actor) -> None:
+        from berrys_app.domain.accounts import User
+        from berrys_app.services import teams
+
+        user = session.get(User, actor.user_id) if actor.user_id else None
+        self.user_id = str(actor.user_id or "")
+        self.user_name = (user.name or user.email) if user else actor.label
+        self.user_email = user.email if user else ""
+        self.teams = [team_row(item) for item in teams.list_my_teams(session, actor)]
+        ids = [t["id"] for t in self.teams]
+        if self.team_id not in ids:
+            self.team_id = ids[0] if ids else ""
+        self.role = next((t["role"] for t in self.teams if t["id"] == self.team_id), "")
+
+    def _forget(self) -> None:
+        self.access_token = ""
+        self.refresh_token = ""
+        self.user_id = ""
+        self.user_name = ""
+        self.teams = []
+        self.role = ""
+
+    def _to_login(self) -> rx.event.EventSpec:
+        path = self.router.url.path or "/"
+        return rx.redirect(f"/login?next={quote(path)}")
+
+    def _team_uuid(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.team_id)
+        except ValueError:
+            return None
+
+    # -- events -------------------------------------------------------------------------
+
+    @rx.event
+    def require_login(self):
+        """on_load guard for pages that need a user."""
+        with session_scope() as session:
+            if self._identify(session) is None:
+                return self._to_login()
+        return None
+
+    @rx.event
+    def home(self):
+        """The landing page sends signed-in people straight to their projects."""
+        if not self.access_token:
+            return None
+        with session_scope() as session:
+            if self._identify(session) is not None:
+                return rx.redirect("/projects")
+        return None
+
+    @rx.event
+    def login(self, form: dict[str, Any]):
+        from berrys_app.services import auth
+
+        self.auth_error = ""
+        email = str(form.get("email", "")).strip()
+        password = str(form.get("password", ""))
+        if not email or not password:
+            self.auth_error = "Enter your email and password."
+            return None
+        try:
+            with session_scope() as session:
+                pair = auth.login(session, email=email, password=password, ip=self._client_ip())
+            self.access_token = pair.access_token
+            self.refresh_token = pair.refresh_token
+        except ServiceError as exc:
+            self.auth_error = exc.message
+            return None
+        return rx.redirect(self._next_path())
+
+    @rx.event
+    def register(self, form: dict[str, Any]):
+        from berrys_app.services import auth
+
+        self.auth_error = ""
+        email = str(form.get("email", "")).strip()
+        password = str(form.get("password", ""))
+        name = str(form.get("name", "")).strip()
+        if not email or not password:
+            self.auth_error = "Email and password are required."
+            return None
+        try:
+            with session_scope() as session:
+                auth.register(session, email=email, password=password, name=name)
+            with session_scope() as session:
+                pair = auth.login(session, email=email, password=password, ip=self._client_ip())
+            self.access_token = pair.access_token
+            self.refresh_token = pair.refresh_token
+        except ServiceError as exc:
+            self.auth_error = exc.message
+            return None
+        return rx.redirect("/projects")
+
+    @rx.event
+    def load_login(self):
+        """Sign-in page: offer SSO when an OIDC provider is configured."""
+        from berrys_app.services import auth
+
+        self.auth_error = ""
+        self.oidc_available = auth.oidc_enabled()
+
+    @rx.event
+    def oidc_start(self):
+        from berrys_app.services import auth
+
+        try:
+            return rx.redirect(auth.oidc_begin(redirect_uri=self._oidc_callback_url()))
+        except ServiceError as exc:
+            self.auth_error = exc.message
+            return None
+
+    @rx.event
+    def oidc_finish(self):
+        """The provider sent the browser back here with ``code`` and ``state``."""
+        from berrys_app.services import auth
+
+        query = parse_qs(self.router.url.query or "")
+        code, state = (query.get("code") or [""])[0], (query.get("state") or [""])[0]
+        try:
+            with session_scope() as session:
+                pair = auth.oidc_finish(session, code=code, state=state, ip=self._client_ip())
+        except ServiceError as exc:
+            self.auth_error = exc.message
+            return rx.redirect("/login")
+        self.access_token = pair.access_token
+        self.refresh_token = pair.refresh_token
+        return rx.redirect("/projects")
+
+    def _oidc_callback_url(self) -> str:
+        import os
+
+        base = os.environ.get("BERRYS_PUBLIC_URL") or f"http://localhost:{os.environ.get('BERRYS_PORT', '3000')}"
+        return base.rstrip("/") + "/oidc/callback"
+
+    @rx.event
+    def logout(self):
+        from berrys_app.services import auth
+
+        revoke = getattr(auth, "logout", None)
+        if revoke is not None and self.refresh_token:
+            try:
+                with session_scope() as session:
+                    revoke(session, refresh_token=self.refresh_token)
+            except ServiceError:
+                pass
+        self._forget()
+        return rx.redirect("/login")
+
+    @rx.event
+    def switch_team(self, team_id: str):
+        self.team_id = team_id
+        self.role = next((t["role"] for t in self.teams if t["id"] == team_id), "")
+        return rx.redirect("/projects")
+
+    def _client_ip(self) -> str:
+        return str(getattr(self.router.session, "client_ip", "") or "")
+
+    def _next_path(self) -> str:
+        query = parse_qs(self.router.url.query or "")
+        target = (query.get("next") or ["/projects"])[0]
+        return target if target.startswith("/") and not target.startswith("//") else "/projects"

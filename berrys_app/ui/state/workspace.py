@@ -1,0 +1,384 @@
+"""States of the team-wide pages: Team, Profile (API keys), Agents, Models, Tools, Approvals, Audit.
+
+Each loader authenticates, reads through the services with the Actor (the services
+enforce roles: e.g. the audit log needs admin), and keeps plain dicts for the page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+import plotly.graph_objects as go
+import reflex as rx
+
+from berrys_app.db import session_scope
+from berrys_app.services.errors import ServiceError
+from berrys_app.ui import live
+from berrys_app.ui.format import as_dict, money, short_date
+from berrys_app.ui.state.session import SessionState
+
+ROLES = ["viewer", "member", "admin", "owner"]
+
+
+class PageState(SessionState):
+    """Shared loader plumbing: authenticate, run ``_fetch``, show a refusal as a message."""
+
+    error: str = ""
+
+    def _team_projects(self, session, actor) -> list[Any]:
+        from berrys_app.services import projects
+
+        rows, _ = projects.list_projects(session, actor, team_id=self._team_uuid(), page=1, per_page=100)
+        return rows
+
+    def _run(self, fetch) -> Any:
+        self.error = ""
+        with session_scope() as session:
+            actor = self._identify(session)
+            if actor is None:
+                return self._to_login()
+            try:
+                fetch(session, actor)
+            except ServiceError as exc:
+                self.error = exc.message
+        return None
+
+
+class TeamState(PageState):
+    members: list[dict[str, str]] = []
+    invite_error: str = ""
+
+    @rx.event
+    def load(self):
+        return self._run(self._fetch)
+
+    def _fetch(self, session, actor) -> None:
+        from berrys_app.services import teams
+
+        self.members = [
+            {"user_id": str(m.user_id), "email": m.email, "name": m.name, "role": m.role.value}
+            for m in teams.list_members(session, actor, self._team_uuid())
+        ]
+
+    def _do(self, action) -> Any:
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                action(session, actor)
+                self._fetch(session, actor)
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        return None
+
+    @rx.event
+    def invite(self, form: dict[str, Any]):
+        from berrys_app.services import teams
+
+        email = str(form.get("email", "")).strip()
+        role = str(form.get("role") or "member")
+        self.invite_error = ""
+        if not email:
+            self.invite_error = "enter the email of a registered user"
+            return None
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                teams.add_member(session, actor, self._team_uuid(), email=email, role=role)
+                self._fetch(session, actor)
+        except ServiceError as exc:
+            self.invite_error = exc.message
+        return None
+
+    @rx.event
+    def change_role(self, user_id: str, role: str):
+        from berrys_app.services import teams
+
+        return self._do(lambda s, a: teams.change_role(s, a, self._team_uuid(), uuid.UUID(user_id), role=role))
+
+    @rx.event
+    def remove(self, user_id: str):
+        from berrys_app.services import teams
+
+        return self._do(lambda s, a: teams.remove_member(s, a, self._team_uuid(), uuid.UUID(user_id)))
+
+
+class ProfileState(PageState):
+    keys: list[dict[str, str]] = []
+    new_key: str = ""
+
+    @rx.event
+    def load(self):
+        self.new_key = ""
+        return self._run(self._fetch)
+
+    def _fetch(self, session, actor) -> None:
+        from berrys_app.services import auth
+
+        self.keys = [
+            {
+                "id": str(k.id),
+                "name": k.name,
+                "prefix": k.prefix + "…",
+                "scopes": ", ".join(k.scopes),
+                "created": short_date(k.created_at.isoformat()),
+                "revoked": "revoked" if k.revoked_at else "",
+            }
+            for k in auth.list_api_keys(session, actor)
+        ]
+
+    @rx.event
+    def create_key(self, form: dict[str, Any]):
+        from berrys_app.services import auth
+
+        name = str(form.get("name", "")).strip() or "dashboard key"
+        scopes = ["projects:write"] if form.get("write") in ("on", True) else ["projects:read"]
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                _, plain = auth.create_api_key(session, actor, name=name, scopes=scopes)
+                self._fetch(session, actor)
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        self.new_key = plain
+        return None
+
+    @rx.event
+    def revoke(self, key_id: str):
+        from berrys_app.services import auth
+
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                auth.revoke_api_key(session, actor, uuid.UUID(key_id))
+                self._fetch(session, actor)
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        return None
+
+
+class AgentsState(PageState):
+    """Agent templates and the team's agents with their live state."""
+
+    templates: list[dict[str, str]] = []
+    agents: list[dict[str, str]] = []
+
+    @rx.event
+    def load(self):
+        result = self._run(self._fetch)
+        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, AgentsState)
+        return result
+
+    def _fetch(self, session, actor) -> None:
+        from berrys_app.services import agents
+
+        agents.seed_templates(session)
+        self.templates = [
+            {
+                "name": t.name,
+                "role": t.role,
+                "capabilities": ", ".join(t.capabilities),
+                "model": t.preferred_model or "default",
+                "tools": ", ".join(t.allowed_tools) or "—",
+            }
+            for t in agents.list_templates(session)
+        ]
+        self.agents = agents.list_team_agents(session, actor, team_id=self._team_uuid())
+
+    def on_live(self, message: dict[str, Any]) -> None:
+        if message.get("kind") != "agent.status_changed":
+            return
+        payload = message.get("payload") or {}
+        agent_id = payload.get("agent_id")
+        if any(a["id"] == agent_id for a in self.agents):
+            self.agents = [
+                {**a, "status": payload.get("to", a["status"])} if a["id"] == agent_id else a for a in self.agents
+            ]
+        else:
+            with session_scope() as session:
+                self._fetch(session, self._actor(session))
+
+
+class ModelsState(PageState):
+    """The model catalogue and the team's usage by model and by day."""
+
+    models: list[dict[str, str]] = []
+    by_model: list[dict[str, Any]] = []
+    total_cost: str = ""
+
+    @rx.var
+    def model_chart(self) -> go.Figure:
+        figure = go.Figure(
+            go.Bar(x=[r["model"] for r in self.by_model], y=[r["cost"] for r in self.by_model], marker_color="#7c3aed")
+        )
+        figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=280, title="Cost by model (USD)")
+        return figure
+
+    day_series: list[dict[str, Any]] = []
+
+    @rx.var
+    def day_chart(self) -> go.Figure:
+        figure = go.Figure(
+            go.Scatter(
+                x=[r["day"] for r in self.day_series], y=[r["cost"] for r in self.day_series], mode="lines+markers"
+            )
+        )
+        figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=280, title="Cost by day (USD)")
+        return figure
+
+    @rx.event
+    def load(self):
+        return self._run(self._fetch)
+
+    def _fetch(self, session, actor) -> None:
+        from berrys_app.services import projects
+        from berrys_app.services.models import accounting, catalogue
+
+        catalogue.ensure_catalogue(session)
+        self.models = [
+            {
+                "name": m.name,
+                "provider": m.provider,
+                "capabilities": ", ".join(m.capabilities),
+                "context": str(m.context_window),
+                "price": f"{float(m.input_price):g} / {float(m.output_price):g}",
+                "active": "active" if m.active else "inactive",
+            }
+            for m in catalogue.list_models(session)
+        ]
+        cost_by_model: dict[str, float] = defaultdict(float)
+        tokens_by_model: dict[str, int] = defaultdict(int)
+        cost_by_day: dict[str, float] = defaultdict(float)
+        for project in self._team_projects(session, actor):
+            projects.get_project(session, actor, project.id)  # viewer check per project
+            usage = as_dict(accounting.usage(session, project_id=project.id))
+            for row in usage.get("models") or usage.get("by_model") or []:
+                cost_by_model[str(row.get("model"))] += float(row.get("cost_usd") or 0)
+                tokens_by_model[str(row.get("model"))] += int(row.get("prompt_tokens") or 0) + int(
+                    row.get("completion_tokens") or 0
+                )
+            for point in accounting.cost_series(session, project_id=project.id, bucket="day"):
+                cost_by_day[point["t"][:10]] += point["cost_usd"]
+        self.by_model = [
+            {"model": name, "cost": round(cost, 6), "tokens": tokens_by_model[name]}
+            for name, cost in sorted(cost_by_model.items())
+        ]
+        self.day_series = [{"day": day, "cost": round(cost, 6)} for day, cost in sorted(cost_by_day.items())]
+        self.total_cost = money(sum(cost_by_model.values()))
+
+
+class ToolsState(PageState):
+    tools: list[dict[str, str]] = []
+    servers: list[dict[str, str]] = []
+    credentials: list[dict[str, str]] = []
+
+    @rx.event
+    def load(self):
+        return self._run(self._fetch)
+
+    def _fetch(self, session, actor) -> None:
+        from berrys_app.services.tools import mcp, registry, vault
+
+        team = self._team_uuid()
+        self.tools = [
+            {
+                "name": t.name,
+                "version": str(t.version),
+                "kind": t.kind,
+                "category": t.category,
+                "description": t.description[:160],
+                "active": "active" if t.is_active else "inactive",
+            }
+            for t in registry.list_tools(session, actor, team_id=team)
+        ]
+        self.servers = [
+            {"name": s.name, "transport": s.transport, "status": s.status, "tools": ", ".join(s.tool_names)}
+            for s in mcp.list_mcp_servers(session, actor, team_id=team)
+        ]
+        try:
+            creds = vault.list_credentials(session, actor, team_id=team)
+        except ServiceError:  # credentials need a higher role: show the tools anyway
+            creds = []
+        self.credentials = [
+            {"name": c.name, "kind": c.kind, "hint": c.hint, "tools": ", ".join(c.tool_names) or "any"} for c in creds
+        ]
+
+
+class ApprovalsState(PageState):
+    approvals: list[dict[str, str]] = []
+    reasons: dict[str, str] = {}
+
+    @rx.event
+    def load(self):
+        result = self._run(self._fetch)
+        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, ApprovalsState)
+        return result
+
+    def _fetch(self, session, actor) -> None:
+        from berrys_app.services import collab
+
+        rows, _ = collab.list_approvals(session, actor, team_id=self._team_uuid())
+        self.approvals = [
+            {
+                "id": str(a.id),
+                "kind": a.kind,
+                "title": a.title,
+                "project_id": str(a.project_id or ""),
+                "requested_by": a.requested_by,
+                "created": short_date(a.created_at.isoformat()),
+            }
+            for a in rows
+        ]
+
+    def on_live(self, message: dict[str, Any]) -> None:
+        kind = str(message.get("kind", ""))
+        if kind.startswith(("plan.", "approval.", "task.waiting")) or kind == "project.status_changed":
+            try:
+                with session_scope() as session:
+                    self._fetch(session, self._actor(session))
+            except ServiceError:
+                pass
+
+    @rx.event
+    def set_reason(self, approval_id: str, value: str):
+        self.reasons = {**self.reasons, approval_id: value}
+
+    @rx.event
+    def decide(self, approval_id: str, approve: bool):
+        from berrys_app.services import collab
+
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                collab.decide_approval(
+                    session, actor, uuid.UUID(approval_id), approve=approve, reason=self.reasons.get(approval_id)
+                )
+                self._fetch(session, actor)
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        return rx.toast.success("approved" if approve else "rejected")
+
+
+class AuditState(PageState):
+    entries: list[dict[str, str]] = []
+
+    @rx.event
+    def load(self):
+        return self._run(self._fetch)
+
+    def _fetch(self, session, actor) -> None:
+        from berrys_app.services import audit
+
+        rows, _ = audit.list_entries(session, actor, team_id=self._team_uuid(), page=1, per_page=200)
+        self.entries = [
+            {
+                "at": short_date(e.created_at.isoformat()),
+                "action": e.action,
+                "actor": e.actor_label,
+                "success": "ok" if e.success else "failed",
+                "target": f"{e.target_type or ''} {e.target_id or ''}".strip(),
+                "ip": e.ip or "",
+            }
+            for e in rows
+        ]

@@ -1,0 +1,160 @@
+"""A small world for authorization tests: team A with one person per role and one of every
+resource, plus an outsider whose only team is B. Built with the services, committed."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from berrys_app.domain.accounts import Role
+from berrys_app.domain.projects import ProjectCreate
+from berrys_app.domain.tools import CredentialCreate
+from berrys_app.domain.work import Task
+from berrys_app.services import auth, collab, projects, teams, tools
+from berrys_app.services.authz import Actor
+from tests.api.conftest import Person, make_person, make_team
+
+CALLERS = ("outsider", "viewer", "member", "admin", "owner")
+RANK = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}
+PLAN = {
+    "summary": "two steps",
+    "tasks": [{"id": "a", "title": "Research"}, {"id": "b", "title": "Write", "depends_on": ["a"]}],
+}
+
+
+@dataclass
+class World:
+    team_a: uuid.UUID
+    people: dict[str, Person]
+    target_user_id: uuid.UUID  # a viewer of team A that no caller is (role changes, removal)
+    spare_email: str  # an account outside team A (to add as a member)
+    project_id: uuid.UUID
+    task_id: uuid.UUID
+    comment_id: uuid.UUID
+    approval_id: uuid.UUID
+    credential_id: uuid.UUID
+    invitation_id: uuid.UUID
+    agent_id: uuid.UUID
+    key_ids: dict[str, uuid.UUID] = field(default_factory=dict)
+
+    def secrets_of_a(self) -> list[str]:
+        """Identifiers an outsider must never see."""
+        return [
+            str(self.team_a),
+            str(self.project_id),
+            str(self.task_id),
+            str(self.comment_id),
+            str(self.approval_id),
+            str(self.credential_id),
+            self.people["owner"].email,
+        ]
+
+    def path_params(self, caller: str) -> dict[str, Any]:
+        return {
+            "team_id": self.team_a,
+            "project_id": self.project_id,
+            "task_id": self.task_id,
+            "comment_id": self.comment_id,
+            "approval_id": self.approval_id,
+            "credential_id": self.credential_id,
+            "invitation_id": self.invitation_id,
+            "agent_id": self.agent_id,
+            "user_id": self.target_user_id,
+            "key_id": self.key_ids[caller],
+            "name": "python",
+        }
+
+    def body(self, method: str, path: str) -> Any:
+        """A body that passes request validation, so only authorization decides."""
+        bodies: dict[tuple[str, str], Any] = {
+            ("POST", "/api/v1/api-keys"): {"name": "k", "scopes": ["projects:read"]},
+            ("POST", "/api/v1/approvals/{approval_id}/approve"): {},
+            ("POST", "/api/v1/approvals/{approval_id}/reject"): {"reason": "no"},
+            ("POST", "/api/v1/projects/{project_id}/comments"): {"body": "looks good @viewer"},
+            ("POST", "/api/v1/projects"): {"name": "New", "team_id": str(self.team_a)},
+            ("PATCH", "/api/v1/projects/{project_id}"): {"name": "Renamed"},
+            ("POST", "/api/v1/projects/{project_id}/plan"): {"summary": "s", "tasks": [{"id": "x", "title": "X"}]},
+            ("POST", "/api/v1/projects/{project_id}/plan/reject"): {"reason": "too vague"},
+            ("POST", "/api/v1/projects/{project_id}/pause"): {"reason": "lunch"},
+            ("POST", "/api/v1/projects/{project_id}/cancel"): {"reason": "done"},
+            ("POST", "/api/v1/teams"): {"name": "Another"},
+            ("PATCH", "/api/v1/teams/{team_id}"): {"name": "Renamed"},
+            ("POST", "/api/v1/teams/{team_id}/members"): {"email": self.spare_email, "role": "member"},
+            ("PATCH", "/api/v1/teams/{team_id}/members/{user_id}"): {"role": "member"},
+            ("POST", "/api/v1/teams/{team_id}/invitations"): {
+                "email": f"new-{uuid.uuid4().hex[:8]}@example.com",
+                "role": "viewer",
+            },
+            ("POST", "/api/v1/teams/{team_id}/tools"): {
+                "name": "team_tool",
+                "kind": "python",
+                "description": "adds",
+                "config": {"code": "def run(**kw):\n    return 1\n"},
+            },
+            ("PUT", "/api/v1/projects/{project_id}/files/content"): {"content": "# notes\n"},
+            ("PUT", "/api/v1/projects/{project_id}/agents/{agent_id}/budget"): {"budget_tokens": 1000},
+            ("POST", "/api/v1/teams/{team_id}/credentials"): {
+                "name": "other",
+                "kind": "bearer",
+                "secret": {"token": "t0ps3cret"},
+            },
+        }
+        if (method, path) in bodies:
+            return bodies[(method, path)]
+        if method in ("POST", "PATCH", "PUT"):
+            return None  # no body (the route takes none, or an optional one)
+        return None
+
+    def query(self, method: str, path: str) -> dict[str, str]:
+        if path.endswith("/events/stream"):
+            return {"follow": "false"}
+        if path.endswith("/files/content"):
+            return {"path": "notes/readme.md"}
+        return {}
+
+
+def build_world(session: Session) -> World:
+    team_a = make_team(session, "Team A")
+    people = {role.value: make_person(session, team_id=team_a, role=role) for role in Role}
+    people["outsider"] = make_person(session)
+    target = make_person(session, team_id=team_a, role=Role.viewer)
+    spare = make_person(session)
+    owner = Actor(user_id=people["owner"].user_id, label=people["owner"].email)
+    project = projects.create_project(session, owner, team_id=team_a, data=ProjectCreate(name="Apollo"))
+    projects.submit_plan(session, owner, project.id, PLAN)
+    approval = collab.open_approval(
+        session, team_id=team_a, kind="plan", project_id=project.id, title="Review the plan of Apollo"
+    )
+    projects.approve_plan(session, owner, project.id)
+    task = session.exec(Task.__table__.select().where(Task.project_id == project.id)).first()  # type: ignore[attr-defined]
+    comment = collab.add_comment(session, owner, project_id=project.id, body="kick-off @member")
+    tools.put_artifact(session, owner, project_id=project.id, path="notes/readme.md", content="hello")
+    credential = tools.create_credential(
+        session,
+        owner,
+        team_id=team_a,
+        data=CredentialCreate(name="api", kind="bearer", secret={"token": "s3cr3t-value"}),
+    )
+    invitation = teams.invite(session, owner, team_a, email=f"later-{uuid.uuid4().hex[:8]}@example.com", role="member")
+    world = World(
+        team_a=team_a,
+        people=people,
+        target_user_id=target.user_id,
+        spare_email=spare.email,
+        project_id=project.id,
+        task_id=task.id,
+        comment_id=comment.id,
+        approval_id=approval.id,
+        credential_id=credential.id,
+        invitation_id=invitation.id,
+        agent_id=projects.list_agents(session, owner, project.id)[0].id,
+    )
+    for name, person in people.items():
+        actor = Actor(user_id=person.user_id, label=person.email)
+        row, _ = auth.create_api_key(session, actor, name=f"{name} key", scopes=["*"])
+        world.key_ids[name] = row.id
+    session.commit()
+    return world

@@ -1,0 +1,84 @@
+"""Shared steps of the dashboard journeys (UI actions, plus direct service calls for setup)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+from playwright.sync_api import Locator, Page, expect
+
+PASSWORD = "correct-horse-battery"
+XSS = '<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2"> done **bold**'
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
+
+
+def register(page: Page, *, name: str, email: str) -> None:
+    page.goto("/register")
+    page.fill("#name", name)
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("#register")
+    expect(page).to_have_url(re.compile(r"/projects/?$"), timeout=20_000)
+    expect(page.locator("#user-name")).to_have_text(name)
+
+
+def sign_in(page: Page, *, email: str, next_path: str = "/projects") -> None:
+    page.goto(f"/login?next={next_path}")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in")
+    expect(page).to_have_url(re.compile(re.escape(next_path) + "/?$"), timeout=20_000)
+
+
+def create_project(page: Page, *, name: str, objectives: str, model: str) -> str:
+    """Fill the New Project dialog; returns the new project's id (from the URL)."""
+    page.click("#new-project")
+    page.fill("#project-name", name)
+    page.fill("#project-objectives", objectives)
+    page.fill("#project-model", model)
+    page.click("#create-project")
+    expect(page).to_have_url(re.compile(r"/projects/[0-9a-f-]{36}/?$"), timeout=20_000)
+    expect(page.locator("#project-status")).to_have_text("created")
+    return page.url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def plan_json(tasks: list[tuple[str, str, list[str]]]) -> str:
+    """A planner reply: (id, title, depends_on ids)."""
+    return json.dumps(
+        {
+            "summary": "a small plan",
+            "tasks": [
+                {
+                    "id": key,
+                    "title": title,
+                    "description": f"do {title.lower()}",
+                    "capabilities": ["writing"],
+                    "expected_output": "text",
+                    "estimated_minutes": 5,
+                    "priority": 1,
+                    "depends_on": [{"task": d, "type": "completion"} for d in deps],
+                }
+                for key, title, deps in tasks
+            ],
+        }
+    )
+
+
+def script_model(name: str, *, plan: str, task_replies: dict[str, str], summary: str = "Final report") -> None:
+    """Rules for ``scripted/<name>``: the planner, each task (by a text of its prompt), the aggregator."""
+    from berrys_app.services.models import scripted
+
+    scripted.reset(name)
+    scripted.rule(name, contains="You combine the results", step={"content": f"# {summary}\n\nAll tasks done."})
+    scripted.rule(name, contains="You are the planner", step={"content": plan})
+    for contains, reply in task_replies.items():
+        scripted.rule(name, contains=contains, step={"content": reply})
+
+
+def plan_cell(row: Locator, field: str) -> Locator:
+    """The text input of one plan-table cell (Radix puts the class on the wrapper or the input)."""
+    return row.locator(f".plan-{field}").locator("xpath=descendant-or-self::input").first

@@ -1,0 +1,39 @@
+"""The live path end to end: a worker's heartbeat reaches an open System page without reload."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+
+def test_system_page_shows_worker_heartbeat_live_and_staleness(stack, new_page) -> None:
+    page = new_page("/system")
+    expect(page.locator("#workers-table")).to_be_visible()
+    worker_id = f"e2e-{uuid.uuid4().hex[:6]}"
+    row = page.locator(f'tr.worker-row[data-worker="{worker_id}"]')
+    expect(row).to_have_count(0)
+
+    # the page is already open: the row can only arrive through the live push
+    stack.start_worker(worker_id)
+    expect(row).to_have_attribute("data-status", "live", timeout=30_000)
+    first_seen = row.locator("td").nth(3).inner_text()
+    expect(row.locator("td").nth(3)).not_to_have_text(first_seen, timeout=5_000)
+
+    stack.kill_worker(worker_id)
+    killed_at = time.monotonic()
+    expect(row).to_have_attribute("data-status", "stale", timeout=5_000)
+    assert time.monotonic() - killed_at <= 5.0
+
+    stack.start_worker(worker_id)
+    expect(row).to_have_attribute("data-status", "live", timeout=30_000)
+
+
+def test_system_page_reports_database_and_redis_up(stack, new_page) -> None:
+    page = new_page("/system")
+    expect(page.get_by_test_id("health-postgresql")).to_have_text("up")
+    expect(page.get_by_test_id("health-redis")).to_have_text("up")

@@ -1,0 +1,110 @@
+"""Two members watch the same project live; a viewer sees no Execute and is refused if they try."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import PASSWORD, register, script_model, unique_email
+
+pytestmark = pytest.mark.e2e
+
+
+def _actor(email: str):
+    from berrys_app.db import session_scope
+    from berrys_app.services import auth
+
+    with session_scope() as session:
+        pair = auth.login(session, email=email, password=PASSWORD)
+        return auth.authenticate(session, pair.access_token)
+
+
+def _team_project(owner_email: str, members: dict[str, str], model: str) -> tuple[str, str]:
+    """Owner adds the members, creates a project and submits a hand-made plan (-> plan_review)."""
+    from berrys_app.db import session_scope
+    from berrys_app.domain.projects import ProjectCreate
+    from berrys_app.services import projects, teams
+    from berrys_app.services.planning import PlanIn
+
+    owner = _actor(owner_email)
+    with session_scope() as session:
+        team_id = teams.list_my_teams(session, owner)[0].id
+        for email, role in members.items():
+            teams.add_member(session, owner, team_id, email=email, role=role)
+        project = projects.create_project(
+            session,
+            owner,
+            team_id=team_id,
+            data=ProjectCreate(name="Shared berries", objectives=["share"], model=f"scripted/{model}"),
+        )
+        plan = PlanIn.model_validate(
+            {
+                "tasks": [
+                    {"id": "a", "title": "Alpha step"},
+                    {"id": "b", "title": "Beta step", "depends_on": ["a"]},
+                ]
+            }
+        )
+        projects.submit_plan(session, owner, project.id, plan)
+        return str(team_id), str(project.id)
+
+
+def test_two_members_see_the_same_project_live_and_a_viewer_cannot_execute(stack, new_page) -> None:
+    from berrys_app.db import session_scope
+    from berrys_app.services import auth, projects
+    from berrys_app.services.errors import Forbidden
+
+    emails = {"olive": unique_email("olive"), "max": unique_email("max"), "vera": unique_email("vera")}
+    pages = {}
+    for name, email in emails.items():
+        pages[name] = new_page("")
+        register(pages[name], name=name.title(), email=email)
+    model = f"team{uuid.uuid4().hex[:6]}"
+    script_model(
+        model,
+        plan="{}",
+        task_replies={"Task: Alpha step": "alpha done", "Task: Beta step": "beta done"},
+    )
+    _, project_id = _team_project(emails["olive"], {emails["max"]: "member", emails["vera"]: "viewer"}, model)
+
+    olive, max_, vera = pages["olive"], pages["max"], pages["vera"]
+    for page in (olive, max_, vera):
+        page.goto(f"/projects/{project_id}")
+        expect(page.locator("#project-status")).to_have_text("plan_review")
+
+    # presence: each sees the others
+    expect(olive.locator('#presence .viewer[data-name="Max"]')).to_have_count(1)
+    expect(max_.locator('#presence .viewer[data-name="Olive"]')).to_have_count(1)
+
+    # the viewer sees no buttons that change the project
+    expect(vera.locator("#my-role")).to_have_text("viewer")
+    expect(vera.locator("#action-approve")).to_have_count(0)
+
+    # Max approves; Olive's page follows live
+    max_.click("#action-approve")
+    expect(olive.locator("#project-status")).to_have_text("ready", timeout=15_000)
+    expect(vera.locator("#project-status")).to_have_text("ready", timeout=15_000)
+    expect(vera.locator("#action-execute")).to_have_count(0)
+    expect(olive.locator("#action-execute")).to_be_visible()
+
+    # the viewer's own dashboard token is refused by the service (what a crafted event would reach)
+    token = vera.evaluate("localStorage.getItem('berrys_access')")
+    assert token
+    with session_scope() as session, pytest.raises(Forbidden):
+        projects.execute_project(session, auth.authenticate(session, token), uuid.UUID(project_id))
+
+    # Olive executes; Max's board fills live
+    olive.click("#action-execute")
+    max_.click("#tab-board")
+    expect(max_.locator('[data-column="completed"] .task-card')).to_have_count(2, timeout=60_000)
+    expect(max_.locator("#project-status")).to_have_text("completed", timeout=60_000)
+    expect(vera.locator("#progress-text")).to_have_text("2 / 2 tasks done", timeout=15_000)
+
+    # a comment with an @mention shows up on the other member's timeline live
+    olive.click("#tab-timeline")
+    max_.click("#tab-timeline")
+    olive.fill("#comment-input", "@Max looks good")
+    olive.click("#post-comment")
+    expect(max_.locator('.timeline-item[data-kind="comment.created"]')).to_contain_text("@Max looks good")

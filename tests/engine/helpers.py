@@ -1,0 +1,87 @@
+"""Helpers for engine tests: project setup, DB reads in fresh sessions, DAG builders."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from berrys_app.db import get_engine
+from berrys_app.domain.events import Event
+from berrys_app.domain.projects import Project, ProjectCreate
+from berrys_app.domain.work import Task
+from berrys_app.services import projects
+
+
+def start_project(session: Session, actor, team_id: uuid.UUID, plan: dict[str, Any], **settings: Any) -> uuid.UUID:
+    """Create, submit a hand-made plan, approve and execute; return the project id."""
+    project = projects.create_project(
+        session, actor, team_id=team_id, data=ProjectCreate(name="Engine test", **settings)
+    )
+    projects.submit_plan(session, actor, project.id, plan)
+    if not settings.get("auto_approve"):
+        projects.approve_plan(session, actor, project.id)
+        projects.execute_project(session, actor, project.id)
+    return project.id
+
+
+def fresh(fn: Callable[[Session], Any]) -> Any:
+    """Run ``fn(session)`` in a new session (tests read what the workers committed)."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        return fn(session)
+
+
+def project_row(project_id: uuid.UUID) -> Project:
+    return fresh(lambda s: s.get(Project, project_id))
+
+
+def tasks_of(project_id: uuid.UUID) -> dict[str, Task]:
+    return fresh(lambda s: {t.key: t for t in s.exec(select(Task).where(Task.project_id == project_id)).all()})
+
+
+def events_of(project_id: uuid.UUID, kind: str | None = None) -> list[Event]:
+    def read(s: Session) -> list[Event]:
+        query = select(Event).where(Event.project_id == project_id)
+        if kind:
+            query = query.where(Event.kind == kind)
+        return list(s.exec(query.order_by(col(Event.id))).all())
+
+    return fresh(read)
+
+
+def status_is(project_id: uuid.UUID, *statuses: str) -> bool:
+    return project_row(project_id).status in statuses
+
+
+def ok_calls_per_key(project_id: uuid.UUID) -> dict[str, int]:
+    def read(s: Session) -> dict[str, int]:
+        rows = s.execute(
+            text(
+                "SELECT call_key, count(*) FROM model_calls WHERE project_id = :p AND status = 'ok' GROUP BY call_key"
+            ),
+            {"p": project_id},
+        ).all()
+        return {str(key): int(n) for key, n in rows}
+
+    return fresh(read)
+
+
+def layered_plan(width: int, depth: int, *, fan_in: int = 2, minutes: float = 1.0) -> dict[str, Any]:
+    """``depth`` levels of ``width`` tasks; each depends on ``fan_in`` tasks of the level before."""
+    tasks = []
+    for level in range(depth):
+        for i in range(width):
+            deps = [] if level == 0 else sorted({f"L{level - 1}T{(i + k) % width}" for k in range(fan_in)})
+            tasks.append(
+                {
+                    "id": f"L{level}T{i}",
+                    "title": f"Step {level}.{i}",
+                    "capabilities": ["general"],
+                    "estimated_minutes": minutes,
+                    "depends_on": deps,
+                }
+            )
+    return {"summary": f"{width}x{depth}", "tasks": tasks}

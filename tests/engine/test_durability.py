@@ -1,0 +1,146 @@
+"""Durability with real worker processes: kill -9 mid-run, Redis losing everything, expired leases."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import redis
+from sqlalchemy import text
+from sqlmodel import Session
+
+from berrys_app import queue
+from berrys_app.services.models import scripted
+from berrys_app.services.reconciler import reconcile_once
+from berrys_app.settings import get_settings
+from tests.engine.conftest import wait_for
+from tests.engine.helpers import (
+    events_of,
+    layered_plan,
+    ok_calls_per_key,
+    project_row,
+    start_project,
+    status_is,
+    tasks_of,
+)
+
+
+def _script(name: str, delay: float) -> None:
+    scripted.rule(name, contains="one final deliverable", step={"content": "final"})
+    scripted.rule(name, contains="Task: Step", step={"content": "step done", "delay": delay})
+
+
+@pytest.mark.slow
+def test_kill_9_workers_mid_run_every_task_completes_exactly_once(session: Session, team, workers) -> None:
+    _script("k9", 0.5)
+    workers.start("w1")
+    workers.start("w2")
+    plan = layered_plan(5, 10)  # 50 tasks
+    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/k9", max_task_attempts=3)
+
+    def holder() -> str | None:
+        """A worker that holds a running task right now ("" once the project finished)."""
+        if status_is(project_id, "completed", "failed"):
+            return ""
+        running = [t.leased_by for t in tasks_of(project_id).values() if t.status == "running" and t.leased_by]
+        return running[0] if running else None
+
+    kills = 0
+    for _ in range(4):
+        victim = wait_for(holder, timeout=40, what="a worker holding a task")
+        if not victim:
+            break
+        workers.kill9(victim)  # mid-run: it holds at least one leased task
+        kills += 1
+        workers.start(victim)
+        time.sleep(0.5)
+    assert kills >= 3
+    try:
+        wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=60, what="project to finish")
+    except AssertionError:
+        from berrys_app import queue as q
+
+        stuck = [
+            (t.key, t.status, t.attempt, t.leased_by, t.remaining_deps)
+            for t in tasks_of(project_id).values()
+            if t.status != "completed"
+        ]
+        raise AssertionError(
+            (project_row(project_id).status, stuck, q.queued_job_ids(), workers.logs()[-3000:])
+        ) from None
+    assert project_row(project_id).status == "completed", (project_row(project_id).status_reason, workers.logs())
+
+    tasks = tasks_of(project_id)
+    assert len(tasks) == 50 and all(t.status == "completed" for t in tasks.values())
+    completed = [e.task_id for e in events_of(project_id, "task.completed")]
+    assert len(completed) == 50 and len(set(completed)) == 50  # exactly once in the results
+    per_key = ok_calls_per_key(project_id)
+    assert all(n == 1 for n in per_key.values()), {k: n for k, n in per_key.items() if n > 1}
+    assert sum(1 for key in per_key if key.startswith("task:")) == 50
+    assert events_of(project_id, "task.lease_expired"), "killed workers' leases should have been taken back"
+
+
+@pytest.mark.slow
+def test_redis_loss_mid_run_reconciler_restores_the_queue(session: Session, team, workers, redis_url: str) -> None:
+    _script("flush", 0.4)
+    workers.start("w1")
+    workers.start("w2")
+    plan = layered_plan(60, 2, fan_in=1)  # 60 wide: more than 2 workers x 20 jobs, so jobs wait in the queue
+    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/flush", max_task_attempts=5)
+
+    def queued_and_running() -> bool:
+        statuses = [t.status for t in tasks_of(project_id).values()]
+        return "running" in statuses and statuses.count("ready") >= 5
+
+    wait_for(queued_and_running, timeout=60, what="running and queued tasks")
+    waiting = [t.key for t in tasks_of(project_id).values() if t.status == "ready"]
+    redis.Redis.from_url(redis_url).flushdb()  # FLUSHALL for this test's database
+    assert queue.queued_job_ids() == []
+    _script("flush", 0.4)  # the scripted model's rules lived in Redis too
+    wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=60, what="project to finish")
+    assert project_row(project_id).status == "completed", (project_row(project_id).status_reason, workers.logs())
+    tasks = tasks_of(project_id)
+    assert all(tasks[key].status == "completed" for key in waiting)
+    assert len({e.task_id for e in events_of(project_id, "task.completed")}) == 120
+
+
+def test_expired_lease_is_taken_back_and_stale_worker_is_fenced(session: Session, team) -> None:
+    from berrys_app.services import execution
+
+    plan = {"tasks": [{"id": "a", "title": "A"}, {"id": "b", "title": "B", "depends_on": ["a"]}]}
+    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo")
+    a = tasks_of(project_id)["a"]
+    first = execution.lease_task(a.id, worker="dead")
+    assert first is not None and execution.lease_task(a.id, worker="other") is None  # one holder at a time
+    session.execute(text("UPDATE tasks SET lease_expires_at = now() - interval '1 second'"))  # the lease runs out
+    session.commit()
+    queue.sync_redis().flushdb()  # and Redis forgot the queue
+    report = reconcile_once()
+    assert report.expired == 1 and report.enqueued_tasks == 1
+    assert queue.queued_job_ids() == [f"task:{a.id}:1"]
+    second = execution.lease_task(a.id, worker="alive")
+    assert second is not None and second.attempt == 2
+    assert execution.complete_task(first, "stale") == []  # fenced: the dead worker cannot complete
+    jobs = execution.complete_task(second, "fresh")
+    b = tasks_of(project_id)["b"]
+    assert jobs == [execution.task_job(b.id, 0)] and b.status == "ready"
+    assert tasks_of(project_id)["a"].output == "fresh"
+
+
+def test_job_picked_by_a_dead_worker_before_leasing_is_redispatched(session: Session, team) -> None:
+    """arq keeps such a job "in progress" for job_timeout + 10 s; the task must not wait that long."""
+    plan = {"tasks": [{"id": "a", "title": "A"}]}
+    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo")
+    a = tasks_of(project_id)["a"]
+    client = queue.sync_redis()
+    client.zrem(get_settings().queue_name, f"task:{a.id}:0")  # a worker took the job ...
+    client.set(f"arq:in-progress:task:{a.id}:0", "1")  # ... and died before leasing the task
+    report = reconcile_once()
+    assert report.redispatched == 0  # still within the lease period: maybe the worker is just slow
+    session.execute(text("UPDATE tasks SET dispatched_at = now() - interval '1 minute'"))
+    session.commit()
+    report = reconcile_once()
+    assert report.redispatched == 1
+    [job_id] = queue.queued_job_ids()
+    assert job_id.startswith(f"task:{a.id}:0:r")
+    assert tasks_of(project_id)["a"].dispatched_at > a.dispatched_at

@@ -1,0 +1,46 @@
+"""Events are rows in the caller's transaction and are published only after commit."""
+
+from __future__ import annotations
+
+import json
+
+import redis
+from sqlmodel import Session
+
+from berrys_app.keys import events_channel
+from berrys_app.services import events
+
+
+def _subscriber(redis_url: str):
+    pubsub = redis.Redis.from_url(redis_url, decode_responses=True).pubsub()
+    pubsub.subscribe(events_channel())
+    assert pubsub.get_message(timeout=1)["type"] == "subscribe"
+    return pubsub
+
+
+def test_event_is_published_after_commit_with_its_id(session: Session, redis_url: str) -> None:
+    pubsub = _subscriber(redis_url)
+    row = events.emit(session, "test.happened", payload={"n": 1})
+    assert pubsub.get_message(timeout=0.2) is None  # nothing before commit
+    session.commit()
+    message = pubsub.get_message(timeout=2)
+    body = json.loads(message["data"])
+    assert body["kind"] == "test.happened"
+    assert body["payload"] == {"n": 1}
+    assert body["id"] == row.id and row.id is not None
+
+
+def test_rolled_back_event_is_neither_stored_nor_published(session: Session, redis_url: str) -> None:
+    pubsub = _subscriber(redis_url)
+    events.emit(session, "test.rolled_back")
+    session.rollback()
+    session.commit()
+    assert pubsub.get_message(timeout=0.3) is None
+    assert events.list_events(session) == []
+
+
+def test_list_events_after_cursor(session: Session) -> None:
+    first = events.emit(session, "a")
+    events.emit(session, "b")
+    session.commit()
+    assert [e.kind for e in events.list_events(session, after=first.id)] == ["b"]

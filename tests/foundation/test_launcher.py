@@ -1,0 +1,144 @@
+"""The launcher: clear one-line errors, and a clean stop of everything it started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_up(env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "berrys_app", "up"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_taken_port_is_a_one_line_error(infra: dict[str, str], tmp_path: Path) -> None:
+    with socket.socket() as blocker:
+        blocker.bind(("0.0.0.0", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        result = run_up(
+            {
+                "BERRYS_PORT": str(port),
+                "DATABASE_URL": infra["database_url"],
+                "REDIS_URL": infra["redis_url"],
+                "BERRYS_DATA_DIR": str(tmp_path),
+            }
+        )
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip() == f"berrys: error: port {port} is already in use; stop what uses it or set BERRYS_PORT"
+    )
+
+
+def test_unreachable_database_is_a_one_line_error(tmp_path: Path) -> None:
+    result = run_up(
+        {
+            "BERRYS_PORT": str(free_port()),
+            "DATABASE_URL": "postgresql://postgres:hunter2@127.0.0.1:1/nowhere",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "BERRYS_DATA_DIR": str(tmp_path),
+        }
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        "berrys: error: cannot connect to DATABASE_URL (postgresql://postgres:***@127.0.0.1:1/nowhere)"
+    )
+    assert "hunter2" not in result.stderr
+
+
+def _wait_ready(port: int, proc: subprocess.Popen[str], timeout: float) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"launcher exited early with {proc.returncode}")
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=2)
+            if response.status_code == 200:
+                return response
+        except httpx.HTTPError as exc:
+            last = exc
+        time.sleep(0.5)
+    raise AssertionError(f"not ready after {timeout}s: {last}")
+
+
+def _run_until_ready_then_sigterm(env: dict[str, str], port: int, tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "berrys_app", "up"], cwd=ROOT, env=env, text=True, start_new_session=True
+    )
+    try:
+        ready = _wait_ready(port, proc, timeout=300)
+        assert ready.json()["workers"] == 2
+        assert httpx.get(f"http://127.0.0.1:{port}/system", follow_redirects=True, timeout=10).status_code == 200
+        tree = psutil.Process(proc.pid).children(recursive=True)
+        servers = [p for p in psutil.process_iter(["cmdline"]) if str(tmp_path) in " ".join(p.info["cmdline"] or [])]
+        pids = {p.pid for p in tree} | {p.pid for p in servers}
+        assert any(p.name() == "postgres" for p in servers), "embedded PostgreSQL is not running"
+        assert any("redis" in p.name() for p in tree), "embedded Redis is not running"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(psutil.pid_exists(pid) for pid in pids):
+            time.sleep(0.2)
+        alive = [pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
+        assert alive == [], f"orphans left: {alive}"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _query(data_dir: Path, sql: str) -> list[tuple]:
+    import psycopg
+
+    from berrys_app.launcher.embedded import start_postgres
+
+    server = start_postgres(data_dir)
+    try:
+        with psycopg.connect(server.url, autocommit=True) as conn:
+            return conn.execute(sql).fetchall()
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_embedded_defaults_serve_persist_and_sigterm_stops_every_child(tmp_path: Path) -> None:
+    """No DATABASE_URL/REDIS_URL: embedded servers start, data survives a restart, SIGTERM leaves no process."""
+    port = free_port()
+    data_dir = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update({"BERRYS_PORT": str(port), "BERRYS_WORKERS": "2", "BERRYS_DATA_DIR": str(data_dir)})
+    _run_until_ready_then_sigterm(env, port, tmp_path)
+    workers = _query(data_dir, "select worker_id, stopped from worker_heartbeats order by worker_id")
+    assert workers == [("worker-1", True), ("worker-2", True)]
+    _query(
+        data_dir,
+        "insert into events (kind, actor, payload, created_at) values ('marker', 't', '{}', now()) returning id",
+    )
+    _run_until_ready_then_sigterm(env, port, tmp_path)
+    assert _query(data_dir, "select count(*) from events where kind = 'marker'") == [(1,)]

@@ -1,0 +1,112 @@
+"""Versioned prompt templates, context trimming, and the seeded catalogue."""
+
+from __future__ import annotations
+
+import pytest
+
+from berrys_app.domain.models import ModelEntry
+from berrys_app.services.errors import NotFound, ValidationFailed
+from berrys_app.services.models import catalogue, ensure_catalogue, prompts, scripted
+from berrys_app.services.models.catalogue import ModelSpec
+
+
+def test_saving_new_text_creates_the_next_version_and_old_ones_stay(env, session):
+    v1 = prompts.save_template(session, name="planner", template="Plan {{ goal }}.")
+    same = prompts.save_template(session, name="planner", template="Plan {{ goal }}.")
+    v2 = prompts.save_template(session, name="planner", template="Plan {{ goal }} in {{ n }} steps.")
+    assert (v1.version, same.version, v2.version) == (1, 1, 2)
+    assert v2.parameters == ["goal", "n"]
+    assert prompts.render(session, name="planner", params={"goal": "a blog", "n": 3}) == "Plan a blog in 3 steps."
+    assert prompts.render(session, name="planner", version=1, params={"goal": "a blog"}) == "Plan a blog."
+    assert prompts.list_templates(session) == [{"name": "planner", "latest_version": 2}]
+
+
+def test_missing_parameters_are_refused_by_name(env, session):
+    prompts.save_template(session, name="t", template="{{ a }} and {{ b }}")
+    with pytest.raises(ValidationFailed) as info:
+        prompts.render(session, name="t", params={"a": 1})
+    assert info.value.details == {"missing": ["b"]}
+
+
+def test_unknown_template_and_bad_syntax(env, session):
+    with pytest.raises(NotFound):
+        prompts.render(session, name="nope", params={})
+    with pytest.raises(ValidationFailed):
+        prompts.save_template(session, name="bad", template="{{ unclosed ")
+
+
+def _words(messages):
+    return scripted.count_prompt_tokens(messages)
+
+
+def test_fit_keeps_system_and_latest_turns_and_notes_what_was_dropped():
+    messages = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "old " * 50},
+        {"role": "assistant", "content": "older answer " * 20},
+        {"role": "user", "content": "latest question here"},
+    ]
+    fitted = prompts.fit_messages(messages, budget_tokens=20, count=_words)
+    assert fitted[0] == messages[0]
+    assert fitted[-1] == messages[-1]
+    assert "2 earlier message(s) omitted" in fitted[1]["content"]
+    assert _words(fitted) <= 20
+
+
+def test_fit_keeps_tool_results_with_their_tool_call():
+    messages = [
+        {"role": "user", "content": "a " * 30},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "1", "function": {"name": "f", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "1", "content": "result words"},
+        {"role": "user", "content": "now what"},
+    ]
+    fitted = prompts.fit_messages(messages, budget_tokens=25, count=_words, note=False)
+    roles = [m["role"] for m in fitted]
+    assert roles == ["assistant", "tool", "user"]
+
+
+def test_fit_truncates_a_single_huge_turn_from_the_front():
+    messages = [
+        {"role": "system", "content": "sys"},
+        {"role": "user", "content": " ".join(f"w{i}" for i in range(100))},
+    ]
+    fitted = prompts.fit_messages(messages, budget_tokens=11, count=_words)
+    assert _words(fitted) <= 11 and fitted[-1]["content"].endswith("w99")
+
+
+def test_fit_to_model_uses_the_model_window():
+    spec = ModelSpec(
+        name="scripted/x",
+        provider="scripted",
+        capabilities=frozenset({"chat"}),
+        context_window=30,
+        max_output_tokens=10,
+    )
+    messages = [{"role": "user", "content": "x " * 40}, {"role": "user", "content": "final ask"}]
+    fitted = prompts.fit_to_model(messages, spec=spec, max_tokens=10)
+    assert _words(fitted) <= 20 and fitted[-1]["content"] == "final ask"
+
+
+def test_ensure_catalogue_seeds_once_with_the_embedded_default(env, session):
+    added = ensure_catalogue(session)
+    assert added == len(catalogue.SEED)
+    assert ensure_catalogue(session) == 0
+    rows = {row.name: row for row in session.exec(__import__("sqlmodel").select(ModelEntry))}
+    assert rows["embedded/smollm2"].active and rows["scripted/echo"].active
+    assert not rows["openai/gpt-4o-mini"].active and rows["openai/gpt-4o-mini"].api_key_env == "OPENAI_API_KEY"
+    assert catalogue.resolve(session, "embedded/smollm2").provider == "embedded"
+
+
+def test_catalogue_validates_input(env, session):
+    with pytest.raises(ValidationFailed):
+        catalogue.upsert_model(session, name="no-provider-prefix")
+    with pytest.raises(ValidationFailed):
+        catalogue.upsert_model(session, name="scripted/z", capabilities=["telepathy"])
+    with pytest.raises(ValidationFailed):
+        catalogue.upsert_model(session, name="scripted/z", input_price=-1)
+    with pytest.raises(NotFound):
+        catalogue.deactivate_model(session, name="scripted/never")

@@ -1,0 +1,128 @@
+"""Fixtures for the tool tests: a team with an admin, a member and a viewer, a project,
+and a tiny local HTTP server (loopback only) that records what it received."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from berrys_app.domain.accounts import Role, Team, TeamMember, User
+from berrys_app.domain.projects import Project
+from berrys_app.services.authz import Actor
+from berrys_app.services.tools import ToolContext
+
+
+@dataclass
+class World:
+    team_id: uuid.UUID
+    project_id: uuid.UUID
+    admin: Actor
+    member: Actor
+    viewer: Actor
+    outsider: Actor
+
+    def ctx(self, call_key: str | None = None, *, allowed: list[str] | None = None, task_id=None) -> ToolContext:
+        return ToolContext(
+            project_id=self.project_id,
+            task_id=task_id,
+            agent_id=None,
+            allowed_tools=allowed
+            if allowed is not None
+            else ["python", "http_request", "project_files", "search_outputs"],
+            call_key=call_key or f"test:{uuid.uuid4().hex}",
+        )
+
+
+def _user(session: Session, label: str) -> Actor:
+    user = User(email=f"{label}-{uuid.uuid4().hex[:8]}@example.com", name=label)
+    session.add(user)
+    session.flush()
+    return Actor(user_id=user.id, label=label)
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    team = Team(name="Tools team")
+    other = Team(name="Elsewhere")
+    session.add_all([team, other])
+    session.flush()
+    actors = {label: _user(session, label) for label in ("admin", "member", "viewer", "outsider")}
+    for label, role in (("admin", Role.admin), ("member", Role.member), ("viewer", Role.viewer)):
+        session.add(TeamMember(team_id=team.id, user_id=actors[label].user_id, role=role.value))
+    session.add(TeamMember(team_id=other.id, user_id=actors["outsider"].user_id, role=Role.owner.value))
+    project = Project(name="Tooling", team_id=team.id)
+    session.add(project)
+    session.commit()
+    return World(team_id=team.id, project_id=project.id, **actors)
+
+
+@dataclass
+class Recorder:
+    """What the local HTTP server saw."""
+
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+    @property
+    def host(self) -> str:
+        return self.url.split("://", 1)[1]
+
+    def count(self, path: str) -> int:
+        return sum(1 for r in self.requests if r["path"] == path)
+
+
+@pytest.fixture
+def http_server() -> Iterator[Recorder]:
+    """Echoes each request as JSON; /slow sleeps 3 s; /token is an OAuth2 token endpoint."""
+    recorder = Recorder()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode() if length else ""
+            seen = {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+            recorder.requests.append(seen)
+            if self.path == "/slow":
+                time.sleep(3)
+            if self.path == "/token":
+                payload = json.dumps({"access_token": "oauth-access-token-123456", "expires_in": 3600}).encode()
+            elif self.path == "/big":
+                payload = ("0123456789" * 5000).encode()
+            elif self.path == "/redirect":
+                self.send_response(302)
+                self.send_header("Location", "http://example.com/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            else:
+                payload = json.dumps(seen).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    recorder.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield recorder
+    finally:
+        server.shutdown()
+        server.server_close()

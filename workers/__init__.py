@@ -1,0 +1,1 @@
+"""arq workers: thin jobs that load ids and call services."""

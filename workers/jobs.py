@@ -1,0 +1,72 @@
+"""The job functions arq runs. Each is thin: load ids, call a service.
+
+``JOBS`` and ``CRON_JOBS`` are what ``WorkerSettings`` registers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from arq import cron
+
+import berrys_app.services.models  # noqa: F401  (import litellm at startup, not inside the first job's event loop)
+from berrys_app.db import session_scope
+from berrys_app.services import events
+from berrys_app.settings import get_settings
+
+
+async def ping(ctx: dict[str, Any], note: str = "") -> str:
+    """A no-op job that records an event: proves the queue -> worker -> DB -> live path."""
+    with session_scope() as session:
+        events.emit(
+            session,
+            "worker.ping",
+            actor=ctx.get("worker_id", "worker"),
+            payload={"note": note},
+        )
+    return "pong"
+
+
+def _worker(ctx: dict[str, Any]) -> str:
+    return str(ctx.get("worker_id", "worker"))
+
+
+async def plan_project(ctx: dict[str, Any], project_id: str) -> str:
+    """Ask the planner for a plan (or a replan) of a project in ``planning``."""
+    from berrys_app.services import execution
+
+    return await execution.plan_project(uuid.UUID(project_id), worker=_worker(ctx))
+
+
+async def run_task(ctx: dict[str, Any], task_id: str) -> str:
+    """Lease and run one task through its agent loop (ids only; resumes from recorded calls)."""
+    from berrys_app.services import execution
+
+    return await execution.run_task(uuid.UUID(task_id), worker=_worker(ctx))
+
+
+async def aggregate_project(ctx: dict[str, Any], project_id: str, plan_version: str) -> str:
+    """All tasks done: write the deliverable and complete the project."""
+    from berrys_app.services import execution
+
+    return await execution.aggregate_project(uuid.UUID(project_id), int(plan_version), worker=_worker(ctx))
+
+
+async def reconcile(ctx: dict[str, Any]) -> str:
+    """Take back expired leases and rebuild the queue from PostgreSQL."""
+    from berrys_app.services.reconciler import reconcile_once
+
+    report = await asyncio.to_thread(reconcile_once)
+    return f"expired={report.expired} tasks={report.enqueued_tasks}"
+
+
+def _every(seconds: int) -> set[int]:
+    return set(range(0, 60, max(1, seconds)))
+
+
+JOBS: list[Any] = [ping, plan_project, run_task, aggregate_project, reconcile]
+CRON_JOBS: list[Any] = [
+    cron(reconcile, second=_every(get_settings().reconcile_interval_s), microsecond=0, run_at_startup=True, timeout=30)
+]

@@ -1,0 +1,73 @@
+"""arq ``WorkerSettings`` tuned for Berrys (arq's defaults are wrong for us, see ARCHITECTURE)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from arq.connections import RedisSettings
+from arq.worker import Worker
+
+from berrys_app import queue
+from berrys_app.settings import get_settings
+from workers import heartbeat
+from workers.jobs import CRON_JOBS, JOBS
+
+
+def redis_settings_from_url(url: str) -> RedisSettings:
+    """arq settings for ``redis://`` and ``unix://`` (embedded Redis) URLs."""
+    parsed = urlparse(url)
+    if parsed.scheme == "unix":
+        db = int(parse_qs(parsed.query).get("db", ["0"])[0])
+        return RedisSettings(unix_socket_path=parsed.path, database=db)
+    return RedisSettings.from_dsn(url)
+
+
+async def on_startup(ctx: dict[str, Any]) -> None:
+    wid = heartbeat.worker_id()
+    ctx["worker_id"] = wid
+    ctx["jobs_done"] = 0
+    ctx["heartbeat_task"] = asyncio.create_task(heartbeat.heartbeat_loop(wid, ctx))
+
+
+async def on_shutdown(ctx: dict[str, Any]) -> None:
+    task = ctx.get("heartbeat_task")
+    if task:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    with contextlib.suppress(Exception):
+        await asyncio.to_thread(
+            heartbeat.beat,
+            ctx["worker_id"],
+            jobs_done=ctx.get("jobs_done", 0),
+            stopped=True,
+        )
+
+
+async def after_job_end(ctx: dict[str, Any]) -> None:
+    ctx["jobs_done"] = ctx.get("jobs_done", 0) + 1
+
+
+def build_worker(*, burst: bool = False, poll_delay: float | None = None, max_jobs: int = 20) -> Worker:
+    """A configured arq worker (the CLI and the test fixture both use this)."""
+    settings = get_settings()
+    return Worker(
+        functions=JOBS,
+        cron_jobs=[] if burst else CRON_JOBS,  # burst drains the queue; a 1 s cron would keep it non-empty
+        queue_name=settings.queue_name,
+        redis_settings=redis_settings_from_url(settings.require_redis_url()),
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
+        after_job_end=after_job_end,
+        burst=burst,
+        poll_delay=settings.poll_delay_s if poll_delay is None else poll_delay,
+        job_timeout=settings.job_timeout_s,
+        max_jobs=max_jobs,
+        keep_result=0,
+        job_serializer=queue.serialize,
+        job_deserializer=queue.deserialize,
+        handle_signals=not burst,
+    )
