@@ -30,9 +30,8 @@ from berrys_app.db import session_scope
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project
 from berrys_app.domain.tools import Tool, ToolCall, ToolCallStatus, ToolKind
-from berrys_app.keys import RATE_LIMIT_PREFIX
-from berrys_app.redis_client import sync_redis
-from berrys_app.services import events
+from berrys_app.services import events, ratelimit
+from berrys_app.services.errors import RateLimited
 from berrys_app.services.tools import registry
 from berrys_app.services.tools.context import Invocation, ToolContext, ToolFailure, ToolResult
 from berrys_app.services.tools.files import run_project_files, write_artifact
@@ -152,16 +151,12 @@ def _allowed_version(allowed: list[str], name: str) -> tuple[bool, int | None]:
 def _check_rate(tool_name: str, per_minute: int | None) -> None:
     if not per_minute:
         return
-    window = int(time.time() // 60)
-    key = f"{RATE_LIMIT_PREFIX}tool:{tool_name}:{window}"
-    client = sync_redis()
-    pipe = client.pipeline(transaction=False)
-    pipe.incr(key)
-    pipe.expire(key, 61)
-    count = int(pipe.execute()[0])
-    if count > per_minute:
-        wait = 60 - int(time.time()) % 60
-        raise ToolFailure("rate_limited", f"{tool_name} allows {per_minute} calls per minute; retry in {wait} s")
+    try:
+        ratelimit.hit(f"tool:{tool_name}", limit=per_minute, window_s=60)
+    except RateLimited as refused:
+        raise ToolFailure(
+            "rate_limited", f"{tool_name} allows {per_minute} calls per minute; retry in {refused.retry_after_s} s"
+        ) from None
 
 
 def _team_of(session: Session, project_id: uuid.UUID | None) -> uuid.UUID | None:
