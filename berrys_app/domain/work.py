@@ -79,6 +79,7 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("project_id", "plan_version", "key", name="uq_tasks_project_version_key"),
         Index("ix_tasks_status_lease", "status", "lease_expires_at"),
+        Index("ix_tasks_agent_status", "agent_id", "status"),  # an agent's running / parked tasks
     )
 
     id: uuid.UUID = id_field()
@@ -150,6 +151,10 @@ class Agent(SQLModel, table=True):
     model: str | None = Field(default=None, max_length=200)
     allowed_tools: list[str] = json_field(list)
     max_concurrent_tasks: int = 4
+    # tasks this agent runs right now: the lease takes a slot only while it is below
+    # max_concurrent_tasks (the row lock serialises concurrent leases); every way out of
+    # ``running`` gives the slot back, and the reconciler recounts it from the task rows
+    running_tasks: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     budget_usd: float | None = Field(default=None, ge=0)
     budget_tokens: int | None = Field(default=None, ge=0)
     status: str = Field(default=AgentStatus.ready.value, max_length=20)

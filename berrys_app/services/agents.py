@@ -9,9 +9,11 @@ for each choice is stored on the task and in the agent's record.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, or_, select
 
@@ -144,10 +146,73 @@ def project_agents(session: Session, project_id: uuid.UUID) -> list[Agent]:
 def set_project_agents_status(
     session: Session, project_id: uuid.UUID, to: AgentStatus, *, reason: str, actor: Actor
 ) -> None:
-    """Move every live agent of a project (on execute, pause, resume, finish, cancel)."""
+    """Move every live agent of a project (on pause, finish, cancel)."""
     for agent in project_agents(session, project_id):
         if agent.status != AgentStatus.terminated.value and agent.status != to.value:
             set_agent_status(session, agent, to, reason=reason, actor=actor)
+
+
+def wake_project_agents(session: Session, project_id: uuid.UUID, *, reason: str, actor: Actor) -> None:
+    """On execute/resume, paused agents come back: Active if they still run a task, else Ready."""
+    for agent in project_agents(session, project_id):
+        if agent.status == AgentStatus.paused.value:
+            to = AgentStatus.active if agent.running_tasks > 0 else AgentStatus.ready
+            set_agent_status(session, agent, to, reason=reason, actor=actor)
+
+
+def give_back_slots(
+    session: Session, agent_ids: Iterable[uuid.UUID | None], *, reason: str, actor: Actor, settle: bool = True
+) -> None:
+    """Tasks of these agents left ``running`` (one id per task): return their slots.
+
+    An agent left running nothing goes Active -> Ready (``settle``; pause/cancel move it on
+    themselves). Callers update the task rows first (lock order task -> agent, as the hot path).
+    """
+    for agent_id, count in sorted(Counter(a for a in agent_ids if a is not None).items()):
+        agent = session.get(Agent, agent_id, with_for_update=True, populate_existing=True)
+        if agent is None:
+            continue
+        agent.running_tasks = max(0, agent.running_tasks - count)
+        session.add(agent)
+        if settle and agent.running_tasks == 0 and agent.status == AgentStatus.active.value:
+            set_agent_status(session, agent, AgentStatus.ready, reason=reason, actor=actor)
+
+
+_SLOT_DRIFT_SQL = text(
+    """
+    SELECT a.id FROM agents a
+    LEFT JOIN (SELECT agent_id, count(*) AS n FROM tasks WHERE status = 'running' GROUP BY agent_id) r
+           ON r.agent_id = a.id
+    WHERE a.running_tasks <> coalesce(r.n, 0)
+       OR (a.status = 'active' AND coalesce(r.n, 0) = 0) OR (a.status = 'ready' AND coalesce(r.n, 0) > 0)
+    """
+)
+_RUNNING_COUNT_SQL = text("SELECT count(*) FROM tasks WHERE agent_id = :a AND status = 'running'")
+
+
+def resync_slots(session: Session, *, actor: Actor) -> int:
+    """Recount ``running_tasks`` from the task rows where it drifted (the reconciler's safety net).
+
+    Each agent row is locked first, so no lease or completion of that agent is half done, and
+    the count runs in a statement of its own (a fresh snapshot under READ COMMITTED).
+    """
+    fixed = 0
+    for (agent_id,) in session.execute(_SLOT_DRIFT_SQL).all():
+        agent = session.get(Agent, agent_id, with_for_update=True, populate_existing=True)
+        if agent is None:
+            continue
+        running = int(session.execute(_RUNNING_COUNT_SQL, {"a": agent_id}).scalar_one())
+        changed = running != agent.running_tasks
+        agent.running_tasks = running
+        session.add(agent)
+        if running == 0 and agent.status == AgentStatus.active.value:
+            set_agent_status(session, agent, AgentStatus.ready, reason="runs no task (recounted)", actor=actor)
+            changed = True
+        elif running > 0 and agent.status == AgentStatus.ready.value:
+            set_agent_status(session, agent, AgentStatus.active, reason="runs a task (recounted)", actor=actor)
+            changed = True
+        fixed += int(changed)
+    return fixed
 
 
 def release_project_agents(session: Session, project_id: uuid.UUID, *, reason: str, actor: Actor) -> None:
@@ -204,8 +269,11 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
     for task in sorted(tasks, key=lambda t: (-t.priority, t.key)):
         need = set(task.capabilities) or {"general"}
         covering = [a for a in pool if need <= set(a.capabilities)]
-        if covering:
-            agent = min(covering, key=lambda a: (a.project_id != project.id, load[a.id]))
+        # prefer an agent with room (fewer tasks than it may run at once), then one already on the project
+        best = min(covering, key=lambda a: (_full(a, load), a.project_id != project.id, load[a.id]), default=None)
+        saturated = best is not None and _full(best, load) and len(on_project) < project.max_agents
+        if best is not None and not saturated:
+            agent = best
             how = "reused (already on this project)" if agent.project_id == project.id else "reused idle team agent"
             reason = f"{how}: {agent.name} covers {', '.join(sorted(need))}"
             if agent.project_id != project.id:
@@ -238,6 +306,8 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
                 if score
                 else f"no template covers {', '.join(sorted(need))}; created a generalist"
             )
+            if saturated and best is not None:
+                reason += f" ({best.name} already has {load[best.id]} tasks, its max_concurrent_tasks)"
             agent.reason = reason
             session.add(agent)
             session.flush()
@@ -267,6 +337,10 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
         session.add(task)
         chosen[task.id] = agent
     return chosen
+
+
+def _full(agent: Agent, load: dict[uuid.UUID, int]) -> bool:
+    return load[agent.id] >= agent.max_concurrent_tasks
 
 
 def _least_loaded_best(agents: list[Agent], need: set[str], load: dict[uuid.UUID, int]) -> Agent:

@@ -67,6 +67,14 @@ def task_job(task_id: uuid.UUID | str, attempt: int, defer_s: float = 0.0) -> Jo
     return ("run_task", (str(task_id),), f"task:{task_id}:{attempt}", defer_s)
 
 
+def wake_job(task_id: uuid.UUID | str, attempt: int, woken_by: uuid.UUID | str) -> Job:
+    """A task parked because its agent was busy, dispatched again when one of the agent's tasks ended.
+
+    Its own job id may still be held by the job that found the agent busy, hence the suffix.
+    """
+    return ("run_task", (str(task_id),), f"task:{task_id}:{attempt}:after:{woken_by}", 0.0)
+
+
 def aggregate_job(project_id: uuid.UUID | str, plan_version: int) -> Job:
     return ("aggregate_project", (str(project_id), str(plan_version)), f"aggregate:{project_id}:{plan_version}", 0.0)
 
@@ -93,11 +101,7 @@ def enqueue_plan(project_id: uuid.UUID, number: int) -> None:
 
 def materialize_plan(session: Session, project: Project, plan: PlanVersion, *, actor: Actor) -> list[Task]:
     """Create the approved version's tasks and edges, supersede open tasks of older versions, staff them."""
-    session.exec(  # type: ignore[call-overload]
-        update(Task)
-        .where(col(Task.project_id) == project.id, col(Task.status).in_(OPEN_TASK_STATUSES))
-        .values(status=TaskStatus.superseded.value, lease_expires_at=None)
-    )
+    close_open_tasks(session, project.id, TaskStatus.superseded, actor=actor, reason="superseded by a new plan")
     session.exec(  # type: ignore[call-overload]
         update(PlanVersion)
         .where(col(PlanVersion.project_id) == project.id, col(PlanVersion.status) == PlanStatus.approved.value)
@@ -170,7 +174,7 @@ def start_project(session: Session, project: Project, *, actor: Actor) -> list[J
         task_job(task_id, attempt, max(0.0, (next_at - now).total_seconds()) if next_at else 0.0)
         for task_id, attempt, _status, next_at in rows
     ]
-    agents.set_project_agents_status(session, project.id, AgentStatus.active, reason="project executing", actor=actor)
+    agents.wake_project_agents(session, project.id, reason="project executing", actor=actor)
     if project.sinks_remaining <= 0:
         jobs.append(aggregate_job(project.id, project.plan_version))
     return jobs
@@ -181,11 +185,12 @@ def pause_tasks(session: Session, project: Project, *, actor: Actor) -> None:
     rows = session.execute(
         text(
             "UPDATE tasks SET status = 'ready', lease_expires_at = NULL, leased_by = NULL, dispatched_at = NULL "
-            "WHERE project_id = :p AND status = 'running' RETURNING id, key"
+            "WHERE project_id = :p AND status = 'running' RETURNING id, key, agent_id"
         ),
         {"p": project.id},
     ).all()
-    for task_id, key in rows:
+    agents.give_back_slots(session, [row[2] for row in rows], reason="project paused", actor=actor, settle=False)
+    for task_id, key, _agent_id in rows:
         emit(
             session,
             "task.interrupted",
@@ -198,14 +203,44 @@ def pause_tasks(session: Session, project: Project, *, actor: Actor) -> None:
     agents.set_project_agents_status(session, project.id, AgentStatus.paused, reason="project paused", actor=actor)
 
 
-def cancel_tasks(session: Session, project: Project, *, actor: Actor) -> None:
+_CLOSE_OPEN_SQL = text(
+    """
+    WITH open AS (
+        SELECT id, status, agent_id FROM tasks WHERE project_id = :p AND status = ANY(:open) AND id <> :keep
+        FOR UPDATE
+    )
+    UPDATE tasks t SET status = CAST(:to AS varchar), lease_expires_at = NULL,
+                       finished_at = CASE WHEN CAST(:to AS varchar) = 'cancelled' THEN now() ELSE t.finished_at END
+    FROM open WHERE t.id = open.id
+    RETURNING t.id, t.key, open.status AS was, open.agent_id
+    """
+)
+
+
+def close_open_tasks(
+    session: Session,
+    project_id: uuid.UUID,
+    to: TaskStatus,
+    *,
+    actor: Actor,
+    reason: str,
+    keep: uuid.UUID | None = None,
+    settle: bool = True,
+) -> list[tuple[uuid.UUID, str]]:
+    """Cancel or supersede every open task of a project; running ones give their agent's slot back."""
     rows = session.execute(
-        text(
-            "UPDATE tasks SET status = 'cancelled', lease_expires_at = NULL, finished_at = now() "
-            "WHERE project_id = :p AND status = ANY(:open) RETURNING id, key"
-        ),
-        {"p": project.id, "open": list(OPEN_TASK_STATUSES)},
+        _CLOSE_OPEN_SQL,
+        {"p": project_id, "open": list(OPEN_TASK_STATUSES), "to": to.value, "keep": keep or uuid.UUID(int=0)},
     ).all()
+    running = [row.agent_id for row in rows if row.was == TaskStatus.running.value]
+    agents.give_back_slots(session, running, reason=reason, actor=actor, settle=settle)
+    return [(row.id, row.key) for row in rows]
+
+
+def cancel_tasks(session: Session, project: Project, *, actor: Actor) -> None:
+    rows = close_open_tasks(
+        session, project.id, TaskStatus.cancelled, actor=actor, reason="project cancelled", settle=False
+    )
     for task_id, key in rows:
         emit(
             session,
@@ -248,25 +283,61 @@ def requeue_task(session: Session, project: Project, task: Task, *, actor: Actor
 
 _EVENT_COLUMNS = "kind, team_id, project_id, task_id, actor, payload, created_at"
 
-# One statement = one round trip in autocommit mode: lease, load context, log task.started.
+# An agent's slot: taken when its counter is below max_concurrent_tasks (the UPDATE's row lock
+# serialises concurrent leases of one agent), the agent goes Ready -> Active on its first task.
+_AGENT_EVENT = (
+    "jsonb_build_object('agent_id', {a}.id, 'name', {a}.name, 'from', '{frm}', 'to', '{to}', 'reason', '{why}')"
+)
+
+# One statement = one round trip in autocommit mode: lock the task, take a slot of its agent,
+# lease, load context, log task.started (and the agent's state change). A task whose agent is
+# busy stays ready, parked (waiting_reason 'agent_busy'): the completion of one of that agent's
+# tasks dispatches it again, the reconciler too.
 _LEASE_SQL = text(
     f"""
-    WITH leased AS (
+    WITH cand AS (
+        SELECT t.id, t.agent_id, t.status = 'running' AS relet
+        FROM tasks t JOIN projects p ON p.id = t.project_id
+        WHERE t.id = :id AND p.status = 'executing'
+          AND (t.status IN ('ready', 'retrying') OR (t.status = 'running' AND t.lease_expires_at < now()))
+        FOR UPDATE OF t
+    ), slot AS (
+        UPDATE agents a SET running_tasks = a.running_tasks + 1,
+                            status = CASE WHEN a.status = 'ready' THEN 'active' ELSE a.status END
+        FROM cand
+        WHERE a.id = cand.agent_id AND NOT cand.relet AND a.running_tasks < a.max_concurrent_tasks
+        RETURNING a.id, a.name, a.team_id, a.project_id, a.status, a.running_tasks
+    ), activated AS (
+        SELECT * FROM slot WHERE running_tasks = 1 AND status = 'active'
+    ), leased AS (
         UPDATE tasks t
         SET status = 'running', attempt = t.attempt + 1, leased_by = :worker,
             lease_expires_at = now() + make_interval(secs => :lease_s),
-            started_at = coalesce(t.started_at, now())
-        FROM projects p
-        WHERE t.id = :id AND p.id = t.project_id AND p.status = 'executing'
-          AND (t.status IN ('ready', 'retrying') OR (t.status = 'running' AND t.lease_expires_at < now()))
+            started_at = coalesce(t.started_at, now()), waiting_reason = NULL
+        FROM cand, projects p
+        WHERE t.id = cand.id AND p.id = t.project_id
+          AND (cand.agent_id IS NULL OR cand.relet OR EXISTS (SELECT 1 FROM slot))
         RETURNING t.id, t.project_id, t.plan_version, t.key, t.title, t.description, t.expected_output,
                   t.attempt, t.failures, t.agent_id, p.team_id, p.name AS project_name,
                   p.model AS project_model, p.max_task_attempts
+    ), parked AS (
+        UPDATE tasks t SET waiting_reason = 'agent_busy', dispatched_at = NULL
+        FROM cand
+        WHERE t.id = cand.id AND cand.agent_id IS NOT NULL AND NOT cand.relet AND NOT EXISTS (SELECT 1 FROM slot)
+        RETURNING t.id
+    ), history AS (
+        INSERT INTO agent_state_changes (id, agent_id, from_status, to_status, reason, actor, created_at)
+        SELECT gen_random_uuid(), id, 'ready', 'active', 'started a task', :worker, clock_timestamp()
+        FROM activated
     ), ev AS (
         INSERT INTO events ({_EVENT_COLUMNS})
         SELECT 'task.started', team_id, project_id, id, :worker,
                jsonb_build_object('key', key, 'attempt', attempt, 'agent_id', agent_id), clock_timestamp()
         FROM leased
+        UNION ALL
+        SELECT 'agent.status_changed', a.team_id, a.project_id, NULL, :worker,
+               {_AGENT_EVENT.format(a="a", frm="ready", to="active", why="started a task")}, clock_timestamp()
+        FROM activated a
         RETURNING id, kind, team_id, project_id, task_id, actor, payload, created_at
     )
     SELECT leased.*, a.model AS agent_model, a.system_prompt, a.allowed_tools,
@@ -275,19 +346,34 @@ _LEASE_SQL = text(
                                      ORDER BY u.key), '[]'::json)
             FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id
             WHERE d.task_id = leased.id AND d.kind = 'input') AS inputs,
-           (SELECT json_agg(row_to_json(ev)) FROM ev) AS events
+           (SELECT json_agg(row_to_json(ev) ORDER BY ev.id) FROM ev) AS events
     FROM leased LEFT JOIN agents a ON a.id = leased.agent_id
     """
 )
 
-# Complete (fenced by attempt), count down dependents, log the events: one statement.
+# Complete (fenced by attempt), give the agent's slot back (Active -> Ready when it was its last
+# task), count down dependents, wake tasks parked on that agent, log the events: one statement.
 _COMPLETE_SQL = text(
     f"""
     WITH done AS (
         UPDATE tasks SET status = 'completed', output = :output, finished_at = clock_timestamp(),
                          lease_expires_at = NULL, last_error = NULL, waiting_reason = NULL
         WHERE id = :id AND attempt = :attempt AND status = 'running'
-        RETURNING id, project_id, plan_version, is_sink
+        RETURNING id, project_id, plan_version, is_sink, agent_id
+    ), freed AS (
+        UPDATE agents a SET running_tasks = greatest(a.running_tasks - 1, 0),
+                            status = CASE WHEN a.running_tasks <= 1 AND a.status = 'active' THEN 'ready'
+                                          ELSE a.status END
+        FROM done
+        WHERE a.id = done.agent_id
+        RETURNING a.id, a.name, a.team_id, a.project_id, a.status, a.running_tasks, a.max_concurrent_tasks
+    ), idle AS (
+        SELECT * FROM freed WHERE running_tasks = 0 AND status = 'ready'
+    ), woken AS (
+        SELECT t.id, t.attempt FROM tasks t, freed f
+        WHERE t.agent_id = f.id AND t.status = 'ready' AND t.waiting_reason = 'agent_busy' AND t.id <> :id
+        ORDER BY t.priority DESC, t.key
+        LIMIT (SELECT greatest(max_concurrent_tasks - running_tasks, 0) FROM freed)
     ), readied AS (
         UPDATE tasks t
         SET remaining_deps = t.remaining_deps - 1,
@@ -302,6 +388,10 @@ _COMPLETE_SQL = text(
         FROM done
         WHERE done.is_sink AND p.id = done.project_id AND p.plan_version = done.plan_version
         RETURNING p.sinks_remaining
+    ), history AS (
+        INSERT INTO agent_state_changes (id, agent_id, from_status, to_status, reason, actor, created_at)
+        SELECT gen_random_uuid(), id, 'active', 'ready', 'finished its tasks', :worker, clock_timestamp()
+        FROM idle
     ), ev AS (
         INSERT INTO events ({_EVENT_COLUMNS})
         SELECT 'task.completed', CAST(:team_id AS uuid), done.project_id, done.id, :worker,
@@ -309,6 +399,10 @@ _COMPLETE_SQL = text(
                                   'output', left(CAST(:output AS text), 500)),
                clock_timestamp()
         FROM done
+        UNION ALL
+        SELECT 'agent.status_changed', a.team_id, a.project_id, NULL, :worker,
+               {_AGENT_EVENT.format(a="a", frm="active", to="ready", why="finished its tasks")}, clock_timestamp()
+        FROM idle a
         UNION ALL
         SELECT 'task.ready', CAST(:team_id AS uuid), CAST(:project_id AS uuid), r.id, :worker,
                jsonb_build_object('key', r.key), clock_timestamp()
@@ -319,7 +413,9 @@ _COMPLETE_SQL = text(
            (SELECT sinks_remaining FROM sink) AS sinks_remaining,
            (SELECT coalesce(json_agg(json_build_object('id', id, 'key', key, 'attempt', attempt)), '[]'::json)
             FROM readied WHERE status = 'ready' AND remaining_deps = 0) AS ready,
-           (SELECT json_agg(row_to_json(ev)) FROM ev) AS events
+           (SELECT coalesce(json_agg(json_build_object('id', id, 'attempt', attempt)), '[]'::json)
+            FROM woken) AS woken,
+           (SELECT json_agg(row_to_json(ev) ORDER BY ev.id) FROM ev) AS events
     """
 )
 
@@ -339,7 +435,7 @@ _RELEASE_SQL = text(
                        lease_expires_at = NULL, leased_by = NULL, dispatched_at = NULL
     FROM projects p
     WHERE t.id = :id AND t.attempt = :attempt AND t.status = 'running' AND p.id = t.project_id
-    RETURNING t.status
+    RETURNING t.status, t.agent_id
     """
 )
 
@@ -447,6 +543,7 @@ def complete_task(lease: Lease, output: str) -> list[Job]:
         return []
     publish_rows(row["events"])
     jobs = [task_job(item["id"], item["attempt"]) for item in row["ready"] or []]
+    jobs += [wake_job(item["id"], item["attempt"], lease.task_id) for item in row["woken"] or []]
     if row["sinks_remaining"] is not None and row["sinks_remaining"] <= 0:
         jobs.append(aggregate_job(lease.project_id, lease.plan_version))
     return jobs
@@ -468,7 +565,10 @@ def release_task(lease: Lease) -> None:
     ``task.stopped`` says the worker really stopped working on it (pause/cancel took effect).
     """
     with _session() as session:
-        session.execute(_RELEASE_SQL, {"id": lease.task_id, "attempt": lease.attempt})
+        released = session.execute(_RELEASE_SQL, {"id": lease.task_id, "attempt": lease.attempt}).all()
+        agents.give_back_slots(
+            session, [row.agent_id for row in released], reason="task interrupted", actor=_worker_actor(lease)
+        )
         emit(
             session,
             "task.stopped",
@@ -479,6 +579,10 @@ def release_task(lease: Lease) -> None:
             payload={"key": lease.key, "attempt": lease.attempt},
         )
         session.commit()
+
+
+def _worker_actor(lease: Lease) -> Actor:
+    return Actor.system(f"worker:{lease.worker}")
 
 
 def wait_for_person(lease: Lease, reason: str, message: str) -> None:
@@ -492,6 +596,8 @@ def wait_for_person(lease: Lease, reason: str, message: str) -> None:
         task.last_error = message
         task.lease_expires_at = None
         session.add(task)
+        session.flush()
+        agents.give_back_slots(session, [task.agent_id], reason="task waits for a person", actor=_worker_actor(lease))
         project = session.get(Project, lease.project_id, with_for_update=True)
         if project is not None:
             project.status_reason = f"task {task.key} is waiting for a person: {reason}"
@@ -521,7 +627,7 @@ def record_failure(lease: Lease, error: str, *, fatal: bool) -> list[Job]:
                 "UPDATE tasks SET failures = :failures, last_error = :error, lease_expires_at = NULL, leased_by = NULL, "
                 "status = :status, next_attempt_at = CASE WHEN :retry THEN now() + make_interval(secs => :backoff) END, "
                 "finished_at = CASE WHEN :retry THEN NULL ELSE now() END "
-                "WHERE id = :id AND attempt = :attempt AND status = 'running' RETURNING id"
+                "WHERE id = :id AND attempt = :attempt AND status = 'running' RETURNING id, agent_id"
             ),
             {
                 "failures": failures,
@@ -536,6 +642,7 @@ def record_failure(lease: Lease, error: str, *, fatal: bool) -> list[Job]:
         if row is None:
             session.rollback()
             return []
+        agents.give_back_slots(session, [row.agent_id], reason="task failed", actor=_worker_actor(lease))
         if not give_up:
             emit(
                 session,
@@ -583,12 +690,9 @@ def _after_task_failed(session: Session, lease: Lease, why: str) -> list[Job]:
         )
         return [plan_job(project.id, open_plan_job_number(session, project))]
     transition(session, project, ProjectStatus.failed, actor=actor, reason=why[:2000])
-    session.execute(  # nothing else of a failed project may start; running ones stop via their watcher
-        text(
-            "UPDATE tasks SET status = 'cancelled', lease_expires_at = NULL "
-            "WHERE project_id = :p AND status = ANY(:open) AND id <> :failed"
-        ),
-        {"p": project.id, "open": list(OPEN_TASK_STATUSES), "failed": lease.task_id},
+    # nothing else of a failed project may start; running ones stop via their watcher
+    close_open_tasks(
+        session, project.id, TaskStatus.cancelled, actor=actor, reason="project failed", keep=lease.task_id
     )
     agents.release_project_agents(session, project.id, reason="project failed", actor=actor)
     return []

@@ -1,7 +1,8 @@
 """The reconciler: PostgreSQL says what should be queued; make Redis agree.
 
 Runs every ``reconcile_interval_s`` (arq cron). It takes back tasks whose lease
-expired (a worker died: kill -9, OOM, lost host), and re-enqueues every ready or
+expired (a worker died: kill -9, OOM, lost host) with their agents' slots, recounts agent slots
+that drifted from the task rows, and re-enqueues every ready or
 due task, every lost aggregation and every lost planning job. Job ids are
 deterministic and enqueue is ``SET NX``, so re-enqueueing what is still queued is a
 no-op; after a Redis FLUSHALL the queue is rebuilt from the rows.
@@ -17,7 +18,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from berrys_app.db import get_engine
-from berrys_app.services import execution
+from berrys_app.services import agents, execution
+from berrys_app.services.authz import Actor
 from berrys_app.services.events import emit
 from berrys_app.settings import get_settings
 
@@ -28,7 +30,7 @@ _EXPIRED_SQL = text(
     UPDATE tasks t SET status = 'ready', lease_expires_at = NULL, leased_by = NULL, dispatched_at = now()
     FROM projects p
     WHERE t.status = 'running' AND t.lease_expires_at < now() AND p.id = t.project_id
-    RETURNING t.id, t.key, t.attempt, t.project_id, p.team_id, p.status AS project_status
+    RETURNING t.id, t.key, t.attempt, t.project_id, t.agent_id, p.team_id, p.status AS project_status
     """
 )
 
@@ -66,14 +68,18 @@ class ReconcileReport:
     enqueued_tasks: int = 0
     aggregations: int = 0
     plans: int = 0
+    agents_recounted: int = 0
 
 
 def reconcile_once() -> ReconcileReport:
     """One pass; safe to run concurrently on every worker (all writes are idempotent)."""
     report = ReconcileReport()
     jobs: list[execution.Job] = []
+    actor = Actor.system("reconciler")
     with Session(get_engine(), expire_on_commit=False) as session:
-        for row in session.execute(_EXPIRED_SQL).mappings():
+        expired = session.execute(_EXPIRED_SQL).mappings().all()
+        agents.give_back_slots(session, [row["agent_id"] for row in expired], reason="lease expired", actor=actor)
+        for row in expired:
             report.expired += 1
             emit(
                 session,
@@ -84,6 +90,8 @@ def reconcile_once() -> ReconcileReport:
                 actor="reconciler",
                 payload={"key": row["key"], "attempt": row["attempt"]},
             )
+        session.commit()
+        report.agents_recounted = agents.resync_slots(session, actor=actor)
         session.commit()
         stale: list[uuid.UUID] = []
         runnable = session.execute(_RUNNABLE_SQL, {"lease_s": get_settings().lease_s}).all()

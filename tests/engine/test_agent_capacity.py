@@ -1,0 +1,158 @@
+"""Agents run at most ``max_concurrent_tasks`` tasks at once; their state follows their running tasks."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from berrys_app.domain.work import Agent, AgentStateChange, AgentTemplate
+from berrys_app.services import execution
+from berrys_app.services.models import scripted
+from berrys_app.services.reconciler import reconcile_once
+from tests.engine.conftest import wait_for
+from tests.engine.helpers import events_of, fresh, project_row, start_project, status_is, tasks_of
+
+THREE = {"tasks": [{"id": f"t{i}", "title": f"Solo {i}", "capabilities": ["solo"]} for i in range(3)]}
+
+
+def _solo_template(session: Session, max_concurrent: int) -> None:
+    session.add(
+        AgentTemplate(name="soloist", role="Soloist", capabilities=["solo"], max_concurrent_tasks=max_concurrent)
+    )
+    session.commit()
+
+
+def _agents(project_id: uuid.UUID) -> list[Agent]:
+    return fresh(lambda s: list(s.exec(select(Agent).where(Agent.project_id == project_id))))
+
+
+def _history(agent_id: uuid.UUID) -> list[tuple[str | None, str, str | None]]:
+    def read(s: Session) -> list[tuple[str | None, str, str | None]]:
+        rows = s.exec(
+            select(AgentStateChange)
+            .where(AgentStateChange.agent_id == agent_id)
+            .order_by(col(AgentStateChange.created_at))
+        )
+        return [(r.from_status, r.to_status, r.reason) for r in rows]
+
+    return fresh(read)
+
+
+def _max_overlap(project_id: uuid.UUID) -> int:
+    """The most tasks that ran at the same time (from the recorded start/finish times)."""
+    spans = [(t.started_at, t.finished_at) for t in tasks_of(project_id).values()]
+    return max(sum(1 for s, f in spans if s <= start < f) for start, _ in spans)
+
+
+def _run_three(session: Session, team, workers, name: str, max_concurrent: int) -> uuid.UUID:
+    _solo_template(session, max_concurrent)
+    scripted.rule(name, contains="Task: Solo", step={"content": "solo done", "delay": 0.4})
+    scripted.rule(name, contains="one final deliverable", step={"content": "final"})
+    workers.start("w1")
+    workers.start("w2")
+    project_id = start_project(session, team.member, team.team_id, THREE, model=f"scripted/{name}", max_agents=1)
+    wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=60, what="project to finish")
+    assert project_row(project_id).status == "completed", workers.logs()
+    return project_id
+
+
+def test_agent_with_one_slot_never_runs_two_tasks_at_once(session: Session, team, workers) -> None:
+    project_id = _run_three(session, team, workers, "solo1", 1)
+    tasks = sorted(tasks_of(project_id).values(), key=lambda t: t.started_at)
+    assert len({t.agent_id for t in tasks}) == 1 and all(t.status == "completed" for t in tasks)
+    for earlier, later in itertools.pairwise(tasks):
+        assert earlier.finished_at <= later.started_at, [(t.key, t.started_at, t.finished_at) for t in tasks]
+    assert _max_overlap(project_id) == 1
+    (agent,) = fresh(lambda s: list(s.exec(select(Agent).where(Agent.id == tasks[0].agent_id))))
+    assert agent.max_concurrent_tasks == 1 and agent.running_tasks == 0
+
+
+def test_agent_with_two_slots_overlaps_but_never_three(session: Session, team, workers) -> None:
+    project_id = _run_three(session, team, workers, "solo2", 2)
+    assert len({t.agent_id for t in tasks_of(project_id).values()}) == 1
+    assert _max_overlap(project_id) == 2
+
+
+def test_lease_refused_for_capacity_keeps_the_task_and_completion_wakes_it(session: Session, team) -> None:
+    _solo_template(session, 1)
+    plan = {
+        "tasks": [
+            {"id": "a", "title": "A", "capabilities": ["solo"]},
+            {"id": "b", "title": "B", "capabilities": ["solo"]},
+        ]
+    }
+    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo", max_agents=1)
+    t = tasks_of(project_id)
+    first = execution.lease_task(t["a"].id, worker="w1")
+    assert first is not None
+    assert execution.lease_task(t["b"].id, worker="w2") is None  # the agent's only slot is taken
+    b = tasks_of(project_id)["b"]
+    assert (b.status, b.waiting_reason, b.attempt) == ("ready", "agent_busy", 0)  # parked, not lost
+    assert reconcile_once().enqueued_tasks == 1  # the reconciler covers a parked task too
+    jobs = execution.complete_task(first, "a done")
+    assert execution.wake_job(b.id, 0, first.task_id) in jobs  # the agent's completion dispatches it
+    second = execution.lease_task(b.id, worker="w2")
+    assert second is not None and tasks_of(project_id)["b"].waiting_reason is None
+
+
+def test_reconciler_recounts_a_drifted_slot_counter(session: Session, team) -> None:
+    plan = {"tasks": [{"id": "a", "title": "A"}]}
+    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo")
+    (agent,) = _agents(project_id)
+    session.execute(text("UPDATE agents SET running_tasks = max_concurrent_tasks WHERE id = :a"), {"a": agent.id})
+    session.commit()
+    assert execution.lease_task(tasks_of(project_id)["a"].id, worker="w") is None  # full by the (wrong) count
+    assert reconcile_once().agents_recounted == 1
+    assert _agents(project_id)[0].running_tasks == 0
+    assert execution.lease_task(tasks_of(project_id)["a"].id, worker="w") is not None
+
+
+CHAIN = {
+    "tasks": [
+        {"id": "a", "title": "Research", "capabilities": ["research"]},
+        {"id": "b", "title": "Write", "capabilities": ["writing"], "depends_on": ["a"]},
+    ]
+}
+
+
+def _status_by_task(project_id: uuid.UUID) -> dict[str, str]:
+    tasks = tasks_of(project_id)
+    by_id = {a.id: a.status for a in _agents(project_id)}
+    return {key: by_id[t.agent_id] for key, t in tasks.items()}
+
+
+def test_agent_is_active_while_it_runs_a_task_and_ready_when_it_runs_none(session: Session, team, workers) -> None:
+    scripted.rule("states", contains="Task: Research", step={"content": "found", "delay": 0.8})
+    scripted.rule("states", contains="Task: Write", step={"content": "written", "delay": 0.8})
+    scripted.rule("states", contains="one final deliverable", step={"content": "final"})
+    workers.start("w1")
+    project_id = start_project(session, team.member, team.team_id, CHAIN, model="scripted/states")
+    assert _status_by_task(project_id) in ({"a": "ready", "b": "ready"}, {"a": "active", "b": "ready"})
+
+    wait_for(lambda: tasks_of(project_id)["a"].status == "running", timeout=30, what="a running")
+    assert _status_by_task(project_id) == {"a": "active", "b": "ready"}
+    wait_for(lambda: tasks_of(project_id)["b"].status == "running", timeout=30, what="b running")
+    assert _status_by_task(project_id) == {"a": "ready", "b": "active"}
+    wait_for(lambda: status_is(project_id, "completed"), timeout=30, what="project to complete")
+
+    t = tasks_of(project_id)
+    for key in "ab":
+        agent_id = t[key].agent_id
+        assert _history(agent_id)[-2:] == [
+            ("ready", "active", "started a task"),
+            ("active", "ready", "finished its tasks"),
+        ]
+        changes = [
+            (e.payload["from"], e.payload["to"])
+            for e in events_of(project_id, "agent.status_changed")
+            if e.payload["agent_id"] == str(agent_id)
+        ]
+        assert changes == [("ready", "active"), ("active", "ready")]  # one Active spell per task, as events
+    assert fresh(
+        lambda s: [
+            a.running_tasks for a in s.exec(select(Agent).where(col(Agent.id).in_([t["a"].agent_id, t["b"].agent_id])))
+        ]
+    ) == [0, 0]
