@@ -20,6 +20,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from berrys_app.api.fallback import allowed_methods
 from berrys_app.services.errors import RateLimited, ServiceError
 
 log = logging.getLogger("berrys.api")
@@ -102,13 +103,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _allowed_methods(request: Request) -> list[str]:
     """Every method any route serves on this path (Starlette names only the first match)."""
-    methods: set[str] = set()
-    for route in getattr(request.app, "routes", []):
-        regex = getattr(route, "path_regex", None)
-        if regex is not None and regex.match(request.url.path):
-            methods |= set(getattr(route, "methods", None) or ())
-    methods.discard("HEAD")
-    return sorted(methods)
+    return allowed_methods(request.app, request.scope)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

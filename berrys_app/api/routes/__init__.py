@@ -1,7 +1,7 @@
 """Route modules; each defines ``router`` (an ``APIRouter``).
 
-``setup(api)`` (called by ``create_api``) installs the problem-JSON error
-handlers, request ids, security headers and CORS.
+``setup(api)`` (called by ``create_api`` after every router) installs the problem-JSON
+error handlers, request ids, security headers, CORS and the API fallback route.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ def setup(api: FastAPI) -> None:
     from fastapi.middleware.cors import CORSMiddleware
 
     from berrys_app.api import problems
+    from berrys_app.api.fallback import ApiFallback
     from berrys_app.settings import get_settings
 
     origins = get_settings().cors_origins
@@ -26,3 +27,4 @@ def setup(api: FastAPI) -> None:
             max_age=600,
         )
     problems.install(api)  # added last = outermost: request id + headers on every response
+    api.router.routes.append(ApiFallback())  # last route: before the dashboard Reflex mounts at ""
