@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     planner_max_tokens: int = Field(default=1200, ge=64, validation_alias="BERRYS_PLANNER_MAX_TOKENS")
     channel_namespace: str = Field(default="berrys", validation_alias="BERRYS_CHANNEL_NAMESPACE")
     cors_origins: list[str] = Field(default_factory=list, validation_alias="BERRYS_CORS_ORIGINS")
+    # commands a stdio MCP server may run (JSON list; "*" = any). Empty: only http MCP servers.
+    mcp_stdio_commands: list[str] = Field(default_factory=list, validation_alias="BERRYS_MCP_STDIO_COMMANDS")
     # security (API engineer): OIDC login, token lifetimes, key rotation, rate limits
     oidc_issuer: str | None = Field(default=None, validation_alias="OIDC_ISSUER")
     oidc_client_id: str | None = Field(default=None, validation_alias="OIDC_CLIENT_ID")

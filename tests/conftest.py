@@ -8,7 +8,9 @@ flushed Redis database.
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -17,6 +19,8 @@ from pathlib import Path
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ["BERRYS_TESTING"] = "1"  # the model layer refuses network providers in tests
+# the test MCP servers run with this interpreter (stdio MCP commands are an operator allowlist)
+os.environ.setdefault("BERRYS_MCP_STDIO_COMMANDS", json.dumps([sys.executable]))
 
 import psycopg
 import pytest

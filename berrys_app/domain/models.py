@@ -7,12 +7,14 @@ A ``model_calls`` row is written for every provider call; a row in status
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from pydantic import field_validator
 from sqlalchemy import Column, Index, Numeric, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
@@ -36,6 +38,8 @@ class ModelEntry(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     name: str = Field(max_length=200, unique=True, index=True)  # litellm model string, e.g. "openai/gpt-4o-mini"
+    # the team that added (and manages) the entry; None = the operator's global catalogue (seeded)
+    team_id: uuid.UUID | None = Field(default=None, foreign_key="teams.id", index=True, ondelete="CASCADE")
     provider: str = Field(max_length=50)  # prefix of ``name``: embedded, scripted, openai, anthropic, ollama, ...
     display_name: str = Field(default="", max_length=200)
     capabilities: list[str] = json_field(list)  # chat, tools, json, vision, long-context
@@ -51,6 +55,49 @@ class ModelEntry(SQLModel, table=True):
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
+
+
+MODEL_NAME_PATTERN = r"^[a-z0-9_-]+/[^\s/][^\s]*$"
+ENV_NAME_PATTERN = r"^[A-Z][A-Z0-9_]{0,90}_API_(KEY|BASE)$"  # team entries name provider keys, nothing else
+
+
+class ModelEntryUpdate(SQLModel):
+    """What a team admin may change on the team's own catalogue entry (the name is fixed)."""
+
+    display_name: str | None = Field(default=None, max_length=200)
+    capabilities: list[str] | None = Field(default=None, max_length=10)
+    context_window: int | None = Field(default=None, ge=1, le=100_000_000)
+    max_output_tokens: int | None = Field(default=None, ge=1, le=10_000_000)
+    input_price: float | None = Field(default=None, ge=0, le=1)  # USD per token
+    output_price: float | None = Field(default=None, ge=0, le=1)
+    active: bool | None = None
+    fallbacks: list[str] | None = Field(default=None, max_length=10)
+    api_key_env: str | None = Field(default=None, max_length=100)  # ENV_NAME_PATTERN
+    api_base_env: str | None = Field(default=None, max_length=100)
+    timeout_s: float | None = Field(default=None, gt=0, le=3600)
+    notes: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("api_key_env", "api_base_env")
+    @classmethod
+    def _provider_env_only(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(ENV_NAME_PATTERN, value):
+            raise ValueError(f"must name a provider key variable matching {ENV_NAME_PATTERN}, e.g. OPENAI_API_KEY")
+        return value
+
+
+class ModelEntryCreate(ModelEntryUpdate):
+    """A team's own catalogue entry: a litellm model string with what it can do and costs."""
+
+    name: str = Field(min_length=3, max_length=200)
+    capabilities: list[str] | None = Field(default_factory=lambda: ["chat"], max_length=10)
+    active: bool | None = True
+
+    @field_validator("name")
+    @classmethod
+    def _model_string(cls, value: str) -> str:
+        if not re.fullmatch(MODEL_NAME_PATTERN, value):
+            raise ValueError("a model is '<litellm provider>/<model>', e.g. 'openai/gpt-4o-mini'")
+        return value
 
 
 class ModelCall(SQLModel, table=True):

@@ -42,6 +42,10 @@ ACTIONS = (
     "approval.decided",
     "project.deleted",
     "comment.deleted",
+    "mcp_server.registered",
+    "mcp_server.deleted",
+    "model.created",
+    "model.updated",
 )
 
 

@@ -3,15 +3,18 @@ resource, plus an outsider whose only team is B. Built with the services, commit
 
 from __future__ import annotations
 
+import sys
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
 from berrys_app.domain.accounts import Role
+from berrys_app.domain.models import ModelEntry
 from berrys_app.domain.projects import ProjectCreate
-from berrys_app.domain.tools import CredentialCreate
+from berrys_app.domain.tools import CredentialCreate, McpServer
 from berrys_app.domain.work import Task
 from berrys_app.services import auth, collab, projects, teams, tools
 from berrys_app.services.authz import Actor
@@ -19,6 +22,7 @@ from tests.api.conftest import Person, make_person, make_team
 
 CALLERS = ("outsider", "viewer", "member", "admin", "owner")
 RANK = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}
+MCP_SERVER_SCRIPT = str(Path(__file__).parents[1] / "tools" / "mcp_server_app.py")
 PLAN = {
     "summary": "two steps",
     "tasks": [{"id": "a", "title": "Research"}, {"id": "b", "title": "Write", "depends_on": ["a"]}],
@@ -38,6 +42,8 @@ class World:
     credential_id: uuid.UUID
     invitation_id: uuid.UUID
     agent_id: uuid.UUID
+    mcp_server_id: uuid.UUID
+    model_id: uuid.UUID  # a model of team A's own catalogue
     key_ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
     def secrets_of_a(self) -> list[str]:
@@ -49,6 +55,8 @@ class World:
             str(self.comment_id),
             str(self.approval_id),
             str(self.credential_id),
+            str(self.mcp_server_id),
+            str(self.model_id),
             self.people["owner"].email,
         ]
 
@@ -62,6 +70,8 @@ class World:
             "credential_id": self.credential_id,
             "invitation_id": self.invitation_id,
             "agent_id": self.agent_id,
+            "server_id": self.mcp_server_id,
+            "model_id": self.model_id,
             "user_id": self.target_user_id,
             "key_id": self.key_ids[caller],
             "name": "python",
@@ -95,6 +105,16 @@ class World:
                 "config": {"code": "def run(**kw):\n    return 1\n"},
             },
             ("PUT", "/api/v1/projects/{project_id}/files/content"): {"content": "# notes\n"},
+            ("POST", "/api/v1/teams/{team_id}/mcp-servers"): mcp_server_body(),
+            ("POST", "/api/v1/teams/{team_id}/models"): {
+                "name": f"openai/team-{uuid.uuid4().hex[:10]}",
+                "capabilities": ["chat", "tools"],
+                "context_window": 128000,
+                "input_price": 0.0000002,
+                "output_price": 0.0000008,
+                "fallbacks": ["embedded/smollm2"],
+            },
+            ("PATCH", "/api/v1/models/{model_id}"): {"active": False, "display_name": "Ours"},
             ("PUT", "/api/v1/projects/{project_id}/agents/{agent_id}/budget"): {"budget_tokens": 1000},
             ("POST", "/api/v1/teams/{team_id}/credentials"): {
                 "name": "other",
@@ -114,6 +134,17 @@ class World:
         if path.endswith("/files/content"):
             return {"path": "notes/readme.md"}
         return {}
+
+
+def mcp_server_body(name: str | None = None) -> dict[str, Any]:
+    """The tests' stdio MCP server under a fresh name (MCP server names are unique)."""
+    return {
+        "name": name or f"m{uuid.uuid4().hex[:12]}",
+        "transport": "stdio",
+        "command": sys.executable,
+        "args": [MCP_SERVER_SCRIPT],
+        "timeout_s": 20,
+    }
 
 
 def build_world(session: Session) -> World:
@@ -139,6 +170,10 @@ def build_world(session: Session) -> World:
         data=CredentialCreate(name="api", kind="bearer", secret={"token": "s3cr3t-value"}),
     )
     invitation = teams.invite(session, owner, team_a, email=f"later-{uuid.uuid4().hex[:8]}@example.com", role="member")
+    mcp_server = McpServer(team_id=team_a, **mcp_server_body())  # stored, discovered on refresh
+    model = ModelEntry(name=f"openai/a-{uuid.uuid4().hex[:10]}", provider="openai", team_id=team_a, active=False)
+    session.add_all([mcp_server, model])
+    session.flush()
     world = World(
         team_a=team_a,
         people=people,
@@ -151,6 +186,8 @@ def build_world(session: Session) -> World:
         credential_id=credential.id,
         invitation_id=invitation.id,
         agent_id=projects.list_agents(session, owner, project.id)[0].id,
+        mcp_server_id=mcp_server.id,
+        model_id=model.id,
     )
     for name, person in people.items():
         actor = Actor(user_id=person.user_id, label=person.email)

@@ -1,15 +1,20 @@
-"""Read-only catalogues every user needs: models and agent templates."""
+"""Catalogues every user needs: models and agent templates.
+
+Models: everyone reads the operator's global entries plus their teams' own; team admins add
+entries for their team and change or (de)activate them (global entries are read-only).
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 
 from berrys_app.api.deps import CurrentActor, ListOf, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.api.schemas import AgentTemplatePublic, Public
+from berrys_app.domain.models import ModelEntryCreate, ModelEntryUpdate
 from berrys_app.services import agents
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"], responses=PROBLEM_RESPONSES)
@@ -18,6 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["catalogue"], responses=PROBLEM_RESPO
 class ModelPublic(Public):
     id: uuid.UUID
     name: str
+    team_id: uuid.UUID | None  # None: the operator's global catalogue (read-only)
     provider: str
     display_name: str
     capabilities: list[str]
@@ -27,17 +33,47 @@ class ModelPublic(Public):
     output_price: float
     active: bool
     fallbacks: list[str]
+    api_key_env: str | None
+    api_base_env: str | None
+    timeout_s: float | None
+    notes: str
     created_at: datetime
+    updated_at: datetime
 
 
 @router.get("/models", **access("user", "projects:read"))
 def list_models(session: SessionDep, actor: CurrentActor, active_only: bool = False) -> ListOf[ModelPublic]:
-    """The model catalogue (prices per token in USD)."""
-    from berrys_app.services.models import catalogue  # imports litellm: keep API start-up fast
+    """The global catalogue plus your teams' models (prices per token in USD)."""
+    from berrys_app.services.models import catalogue_teams  # imports litellm: keep API start-up fast
 
-    catalogue.ensure_catalogue(session)
-    rows = [ModelPublic.model_validate(m) for m in catalogue.list_models(session, active_only=active_only)]
+    rows = [
+        ModelPublic.model_validate(m) for m in catalogue_teams.visible_models(session, actor, active_only=active_only)
+    ]
     return ListOf[ModelPublic].model_validate(list_of(rows))
+
+
+@router.get("/models/{model_id}", **access("viewer", "projects:read"))
+def get_model(model_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ModelPublic:
+    """A team's model (its viewers) or a global one (anyone)."""
+    from berrys_app.services.models import catalogue_teams
+
+    return ModelPublic.model_validate(catalogue_teams.get_model(session, actor, model_id))
+
+
+@router.post("/teams/{team_id}/models", status_code=status.HTTP_201_CREATED, **access("admin", "admin:write"))
+def add_model(team_id: uuid.UUID, body: ModelEntryCreate, session: SessionDep, actor: CurrentActor) -> ModelPublic:
+    """Add a litellm model string for the team (names are unique in the deployment)."""
+    from berrys_app.services.models import catalogue_teams
+
+    return ModelPublic.model_validate(catalogue_teams.add_model(session, actor, team_id=team_id, data=body))
+
+
+@router.patch("/models/{model_id}", **access("admin", "admin:write"))
+def update_model(model_id: uuid.UUID, body: ModelEntryUpdate, session: SessionDep, actor: CurrentActor) -> ModelPublic:
+    """Change one of your team's models, e.g. ``{"active": false}`` to stop offering it."""
+    from berrys_app.services.models import catalogue_teams
+
+    return ModelPublic.model_validate(catalogue_teams.update_model(session, actor, model_id, body))
 
 
 @router.get("/agent-templates", **access("user", "projects:read"))

@@ -9,6 +9,7 @@ hot path needs no query; writes through this module clear the cache at once.
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -44,6 +45,7 @@ class ModelSpec:
     timeout_s: float | None = None
     display_name: str = ""
     notes: str = ""
+    team_id: uuid.UUID | None = None  # a team's own entry: used only when named, never as a stand-in
 
     @property
     def is_local(self) -> bool:
@@ -70,6 +72,7 @@ class ModelSpec:
             timeout_s=row.timeout_s,
             display_name=row.display_name,
             notes=row.notes,
+            team_id=row.team_id,
         )
 
 
@@ -201,8 +204,11 @@ def resolve(session: Session, name: str) -> ModelSpec:
 
 
 def active_models(session: Session) -> list[ModelSpec]:
-    """Active catalogue entries (candidates when the preferred chain lacks a capability)."""
-    return [spec for spec in _rows(session).values() if spec.active]
+    """Active global entries (candidates when the preferred chain lacks a capability).
+
+    Teams' own entries are left out: another team's project must never run on them unasked.
+    """
+    return [spec for spec in _rows(session).values() if spec.active and spec.team_id is None]
 
 
 def list_models(session: Session, *, active_only: bool = False) -> list[ModelEntry]:

@@ -11,7 +11,13 @@ from berrys_app.services.tools.execution import execute_tool, run_tool_calls, to
 from berrys_app.services.tools.files import get_artifact, list_artifacts, put_artifact
 from berrys_app.services.tools.history import list_tool_calls
 from berrys_app.services.tools.loop import LoopOutcome, run_function_calling
-from berrys_app.services.tools.mcp import delete_mcp_server, list_mcp_servers, refresh_mcp_server, register_mcp_server
+from berrys_app.services.tools.mcp import (
+    delete_mcp_server,
+    get_mcp_server,
+    list_mcp_servers,
+    refresh_mcp_server,
+    register_mcp_server,
+)
 from berrys_app.services.tools.registry import (
     get_tool,
     list_tool_versions,
@@ -40,6 +46,7 @@ __all__ = [
     "execute_tool",
     "get_artifact",
     "get_credential",
+    "get_mcp_server",
     "get_tool",
     "list_artifacts",
     "list_credential_uses",

@@ -37,7 +37,7 @@ from berrys_app.domain.tools import (
 )
 from berrys_app.services import events
 from berrys_app.services.authz import Actor, require_role
-from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
+from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from berrys_app.services.tools import registry, vault
 from berrys_app.services.tools.context import Invocation, ToolContext, ToolFailure
 from berrys_app.services.tools.http_tool import CREDENTIAL_REF
@@ -65,6 +65,8 @@ async def _http_transport(url: str, headers: dict[str, str]) -> AsyncIterator[An
 def _client(server: McpServer, env: dict[str, str] | None = None) -> Client:
     """``env`` is the resolved environment (stdio) or headers (http)."""
     if server.transport == McpTransport.stdio.value:
+        if not stdio_command_allowed(server.command or ""):  # the allowlist may have shrunk since
+            raise ToolFailure("mcp_unavailable", f"the command of MCP server {server.name!r} is no longer allowed")
         params = StdioServerParameters(command=server.command or "", args=list(server.args), env=env or None)
         return Client(params, read_timeout_seconds=server.timeout_s)
     if env:
@@ -314,6 +316,8 @@ async def register_mcp_server(
     require_role(session, actor, team_id, Role.admin, what="team")
     if data.transport == McpTransport.stdio and not data.command:
         raise ValidationFailed("a stdio MCP server needs a command")
+    if data.transport == McpTransport.stdio:
+        _check_stdio_command(data.command or "")
     if data.transport == McpTransport.http and not (data.url or "").startswith(("http://", "https://")):
         raise ValidationFailed("an http MCP server needs an http:// or https:// url")
     if data.env and data.transport != McpTransport.stdio:
@@ -359,6 +363,31 @@ async def refresh_mcp_server(
     return _public(row)
 
 
+def stdio_command_allowed(command: str) -> bool:
+    from berrys_app.settings import get_settings
+
+    allowed = get_settings().mcp_stdio_commands
+    return "*" in allowed or command in allowed
+
+
+def _check_stdio_command(command: str) -> None:
+    """A stdio server is a process on our machines: only commands the operator listed may run.
+
+    Team admins are self-service (anyone can create a team), so without this list any
+    registered user could run a program on the web and worker hosts.
+    """
+    if not stdio_command_allowed(command):
+        raise Forbidden(
+            f"the command {command[:100]!r} is not allowed for stdio MCP servers on this deployment "
+            "(the operator lists allowed commands in BERRYS_MCP_STDIO_COMMANDS); use an http MCP server instead"
+        )
+
+
+def get_mcp_server(session: Session, actor: Actor, *, team_id: uuid.UUID, server_id: uuid.UUID) -> McpServerPublic:
+    require_role(session, actor, team_id, Role.member, what="team")
+    return _public(_load(session, team_id, server_id))
+
+
 def list_mcp_servers(session: Session, actor: Actor, *, team_id: uuid.UUID) -> list[McpServerPublic]:
     require_role(session, actor, team_id, Role.member, what="team")
     rows = session.exec(select(McpServer).where(McpServer.team_id == team_id).order_by(col(McpServer.name)))
@@ -371,6 +400,7 @@ def delete_mcp_server(session: Session, actor: Actor, *, team_id: uuid.UUID, ser
     row = _load(session, team_id, server_id)
     for tool in session.exec(select(Tool).where(Tool.mcp_server_id == row.id)):
         session.delete(tool)
+    session.flush()  # the tools first: the server's delete would cascade to them in the database
     session.delete(row)
     session.commit()
 

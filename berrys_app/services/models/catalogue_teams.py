@@ -1,0 +1,163 @@
+"""Team-managed catalogue entries: admins add a model string for their team and tune or
+(de)activate it; the operator's global entries (seeded, ``team_id`` NULL) stay read-only.
+
+Visibility: a person sees the global entries plus those of their teams. Selection resolves
+a model string deployment-wide (names are unique), so a team entry claims its name.
+Team entries may only name provider-key environment variables (``*_API_KEY``/``*_API_BASE``):
+any other variable of the server (database URL, encryption key) must never reach a provider.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, or_, select
+
+from berrys_app.domain.accounts import Role, TeamMember
+from berrys_app.domain.common import utcnow
+from berrys_app.domain.models import ModelEntry, ModelEntryCreate, ModelEntryUpdate
+from berrys_app.services import audit
+from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from berrys_app.services.models import catalogue
+
+NOT_NULL = (
+    "capabilities",
+    "fallbacks",
+    "display_name",
+    "notes",
+    "active",
+    "context_window",
+    "max_output_tokens",
+    "input_price",
+    "output_price",
+)
+
+
+def _team_ids(session: Session, actor: Actor) -> list[uuid.UUID]:
+    if actor.user_id is None:
+        return []
+    return list(session.exec(select(TeamMember.team_id).where(TeamMember.user_id == actor.user_id)))
+
+
+def visible_models(session: Session, actor: Actor, *, active_only: bool = False) -> list[ModelEntry]:
+    """The global catalogue plus the entries of the actor's teams, by name."""
+    catalogue.ensure_catalogue(session)
+    teams = _team_ids(session, actor)
+    query = select(ModelEntry).where(or_(col(ModelEntry.team_id).is_(None), col(ModelEntry.team_id).in_(teams)))
+    if active_only:
+        query = query.where(ModelEntry.active == True)  # noqa: E712
+    return list(session.exec(query.order_by(col(ModelEntry.name))))
+
+
+def get_model(session: Session, actor: Actor, model_id: uuid.UUID) -> ModelEntry:
+    row = session.get(ModelEntry, model_id)
+    if row is None:
+        raise NotFound("model not found")
+    if row.team_id is not None:
+        require_role(session, actor, row.team_id, Role.viewer, what="model")
+    return row
+
+
+def _check_provider(name: str) -> None:
+    import litellm
+
+    provider = name.split("/", 1)[0]
+    known = set(litellm.provider_list) | catalogue.LOCAL_PROVIDERS
+    if provider not in known:
+        raise ValidationFailed(
+            f"unknown provider {provider!r} in {name!r}: a model is '<litellm provider>/<model>'",
+            details={"field": "name"},
+        )
+
+
+def _check_fields(session: Session, team_id: uuid.UUID, name: str, fields: dict[str, Any]) -> None:
+    if "capabilities" in fields and not fields["capabilities"]:
+        raise ValidationFailed("a model needs at least one capability", details={"field": "capabilities"})
+    unknown = set(fields.get("capabilities") or []) - catalogue.ALL_CAPABILITIES
+    if unknown:
+        raise ValidationFailed(
+            f"unknown capabilities: {sorted(unknown)}",
+            details={"field": "capabilities", "allowed": sorted(catalogue.ALL_CAPABILITIES)},
+        )
+    fallbacks = fields.get("fallbacks") or []
+    if name in fallbacks:
+        raise ValidationFailed("a model cannot fall back to itself", details={"field": "fallbacks"})
+    if len(set(fallbacks)) != len(fallbacks):
+        raise ValidationFailed("fallbacks repeat a model", details={"field": "fallbacks"})
+    for fallback in fallbacks:
+        row = session.exec(select(ModelEntry).where(ModelEntry.name == fallback)).first()
+        usable = row.team_id in (None, team_id) if row is not None else catalogue._builtin(fallback) is not None
+        if not usable:
+            raise ValidationFailed(
+                f"fallback {fallback!r} is not in your catalogue", details={"field": "fallbacks", "model": fallback}
+            )
+
+
+def _apply(row: ModelEntry, fields: dict[str, Any]) -> None:
+    for key, value in fields.items():
+        if key in ("input_price", "output_price"):
+            value = Decimal(str(value))
+        setattr(row, key, value)
+
+
+def add_model(session: Session, actor: Actor, *, team_id: uuid.UUID, data: ModelEntryCreate) -> ModelEntry:
+    """A team admin adds a model string for the team (commits; the selection cache is cleared)."""
+    require_role(session, actor, team_id, Role.admin, what="team")
+    _check_provider(data.name)
+    fields = data.model_dump(exclude={"name"}, exclude_none=True)
+    fields.setdefault("capabilities", ["chat"])
+    _check_fields(session, team_id, data.name, fields)
+    if session.exec(select(ModelEntry.id).where(ModelEntry.name == data.name)).first() is not None:
+        raise Conflict(f"the model {data.name!r} is already in this deployment's catalogue; names are unique")
+    row = ModelEntry(name=data.name, provider=data.name.split("/", 1)[0], team_id=team_id)
+    _apply(row, fields)
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        action="model.created",
+        actor=actor,
+        team_id=team_id,
+        target_type="model",
+        target_id=row.id,
+        details={"name": row.name, "active": row.active},
+    )
+    session.commit()
+    catalogue.invalidate()
+    return row
+
+
+def update_model(session: Session, actor: Actor, model_id: uuid.UUID, data: ModelEntryUpdate) -> ModelEntry:
+    """Change (or activate/deactivate) one of the team's entries; global entries are read-only."""
+    row = session.get(ModelEntry, model_id, with_for_update=True)
+    if row is None:
+        raise NotFound("model not found")
+    if row.team_id is None:
+        raise Forbidden(
+            f"{row.name!r} is in the operator's global catalogue, which is read-only over the API; "
+            "add a team model instead (POST /api/v1/teams/{team_id}/models)"
+        )
+    require_role(session, actor, row.team_id, Role.admin, what="model")
+    fields = data.model_dump(exclude_unset=True)
+    for required in NOT_NULL:
+        if required in fields and fields[required] is None:
+            raise ValidationFailed(f"{required} cannot be null", details={"field": required})
+    _check_fields(session, row.team_id, row.name, fields)
+    _apply(row, fields)
+    row.updated_at = utcnow()
+    session.add(row)
+    audit.record(
+        session,
+        action="model.updated",
+        actor=actor,
+        team_id=row.team_id,
+        target_type="model",
+        target_id=row.id,
+        details={"name": row.name, "changed": sorted(fields)},
+    )
+    session.commit()
+    catalogue.invalidate()
+    return row
