@@ -195,42 +195,56 @@ def open_approval(
     return row
 
 
-def _sync_plan_approvals(session: Session, team_id: uuid.UUID) -> None:
-    """Projects waiting in plan review appear in the inbox; stale plan approvals close."""
-    reviewing = session.exec(
-        select(Project).where(Project.team_id == team_id, Project.status == ProjectStatus.plan_review.value)
-    ).all()
-    for project in reviewing:
+def on_project_transition(
+    session: Session, project: Project, *, before: ProjectStatus, after: ProjectStatus, actor: Actor
+) -> None:
+    """Keep the inbox in step with the lifecycle (``projects.transition`` calls this).
+
+    Entering plan review opens a plan approval (unless the project auto-approves); leaving it,
+    by any door (inbox, project page, REST, cancel, replan), closes the pending one.
+    """
+    review = ProjectStatus.plan_review
+    if after == review and before != review and not project.auto_approve:
         open_approval(
             session,
-            team_id=team_id,
+            team_id=project.team_id,
             kind=ApprovalKind.plan,
             project_id=project.id,
             title=f"Review the plan of {project.name}",
+            requested_by=actor.label,
         )
+    elif before == review and after != review:
+        _close_plan_approvals(session, project, approved=after == ProjectStatus.ready, after=after, actor=actor)
+
+
+def _close_plan_approvals(
+    session: Session, project: Project, *, approved: bool, after: ProjectStatus, actor: Actor
+) -> None:
+    """Pending plan approvals of a project that left review: decided elsewhere."""
     pending = session.exec(
         select(Approval).where(
-            Approval.team_id == team_id,
+            Approval.project_id == project.id,
             Approval.kind == ApprovalKind.plan.value,
             Approval.status == ApprovalStatus.pending.value,
         )
     ).all()
-    reviewing_ids = {p.id for p in reviewing}
     for row in pending:
-        if row.project_id not in reviewing_ids:  # decided elsewhere (project page, auto-approve)
-            row.status = ApprovalStatus.approved.value if _was_approved(session, row) else ApprovalStatus.rejected.value
-            row.reason = "decided outside the inbox"
-            row.decided_at = utcnow()
-            session.add(row)
-
-
-def _was_approved(session: Session, row: Approval) -> bool:
-    project = session.get(Project, row.project_id) if row.project_id else None
-    return project is not None and project.status not in (
-        ProjectStatus.rejected.value,
-        ProjectStatus.cancelled.value,
-        ProjectStatus.planning.value,
-    )
+        row.status = (ApprovalStatus.approved if approved else ApprovalStatus.rejected).value
+        row.decided_by = actor.user_id
+        row.decided_at = utcnow()
+        row.reason = (
+            project.status_reason if not approved and project.status_reason else f"project became {after.value}"
+        )[:2000]
+        session.add(row)
+        emit(
+            session,
+            "approval.decided",
+            project_id=project.id,
+            team_id=project.team_id,
+            actor_id=actor.user_id,
+            actor=actor.label,
+            payload={"approval_id": str(row.id), "kind": ApprovalKind.plan.value, "status": row.status},
+        )
 
 
 def list_approvals(
@@ -246,8 +260,6 @@ def list_approvals(
     require_role(session, actor, team_id, Role.viewer, what="team")
     if status is not None and status not in ApprovalStatus.__members__:
         raise ValidationFailed(f"unknown status {status!r}", details={"allowed": list(ApprovalStatus.__members__)})
-    _sync_plan_approvals(session, team_id)
-    session.flush()
     where = [Approval.team_id == team_id]
     if status:
         where.append(Approval.status == status)

@@ -19,7 +19,7 @@ from berrys_app.domain.accounts import Role, TeamMember
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectStatus, ProjectUpdate
 from berrys_app.domain.work import Agent, AgentStateChange, Deliverable, PlanStatus, PlanVersion, Task, TaskStatus
-from berrys_app.services import agents, execution, planning
+from berrys_app.services import agents, collab, execution, planning
 from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.events import emit
@@ -65,6 +65,7 @@ def transition(
         actor=actor.label,
         payload={"from": current.value, "to": to.value, "reason": reason, "by": actor.label},
     )
+    collab.on_project_transition(session, project, before=current, after=to, actor=actor)  # the inbox
 
 
 def _load(session: Session, project_id: uuid.UUID, *, lock: bool = False) -> Project:
