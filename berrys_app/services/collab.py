@@ -258,9 +258,28 @@ def list_approvals(
 ) -> tuple[list[Approval], int]:
     """The team's inbox (viewers can see it; deciding needs the role of the kind)."""
     require_role(session, actor, team_id, Role.viewer, what="team")
+    return _approvals_page(session, Approval.team_id == team_id, status=status, page=page, per_page=per_page)
+
+
+def my_approvals(
+    session: Session,
+    actor: Actor,
+    *,
+    status: str | None = ApprovalStatus.pending.value,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[Approval], int]:
+    """One inbox over every team the actor belongs to (a person's "what waits for me")."""
+    teams = select(TeamMember.team_id).where(TeamMember.user_id == actor.user_id)
+    return _approvals_page(session, col(Approval.team_id).in_(teams), status=status, page=page, per_page=per_page)
+
+
+def _approvals_page(
+    session: Session, scope: Any, *, status: str | None, page: int, per_page: int
+) -> tuple[list[Approval], int]:
     if status is not None and status not in ApprovalStatus.__members__:
         raise ValidationFailed(f"unknown status {status!r}", details={"allowed": list(ApprovalStatus.__members__)})
-    where = [Approval.team_id == team_id]
+    where = [scope]
     if status:
         where.append(Approval.status == status)
     total = session.exec(select(func.count()).select_from(Approval).where(*where)).one()

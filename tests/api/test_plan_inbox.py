@@ -118,3 +118,26 @@ async def test_cancelling_a_project_in_review_closes_its_approval(client, sessio
     assert r.status_code == 200, r.text
     [row] = _plan_approvals(session, project_id)
     assert row.status == "rejected" and row.reason == "not needed"
+
+
+async def test_my_inbox_spans_my_teams_and_only_mine(client, session: Session) -> None:
+    world = build_world(session)
+    project_id = _project_in_review(session, world)
+    [row] = _plan_approvals(session, project_id)
+    member, outsider = world.people["member"], world.people["outsider"]
+
+    r = await client.get("/api/v1/approvals", headers=member.headers)
+    assert r.status_code == 200, r.text
+    assert str(row.id) in [a["id"] for a in r.json()["data"]] and r.json()["meta"]["total"] >= 1
+    r = await client.get("/api/v1/approvals?status=approved", headers=outsider.headers)
+    assert r.json() == {"data": [], "meta": {"total": 0, "page": 1, "per_page": 50}}
+    r = await client.get("/api/v1/approvals", headers=outsider.headers)
+    assert str(world.team_a) not in r.text
+
+    await client.post(f"/api/v1/approvals/{row.id}/approve", headers=member.headers)
+    pending = (await client.get("/api/v1/approvals", headers=member.headers)).json()["data"]
+    assert str(row.id) not in [a["id"] for a in pending]
+    decided = (await client.get("/api/v1/approvals?status=approved", headers=member.headers)).json()["data"]
+    assert str(row.id) in [a["id"] for a in decided]
+    r = await client.get("/api/v1/approvals?status=maybe", headers=member.headers)
+    assert r.status_code == 422 and r.json()["code"] == "validation_error"

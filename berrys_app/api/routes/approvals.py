@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from berrys_app.api.deps import CurrentActor, ListOf, PageDep, SessionDep, access, list_of
+from berrys_app.api.deps import CurrentActor, ListOf, PageDep, Paging, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.api.schemas import ApprovalPublic
-from berrys_app.domain.collab import ApprovalStatus
+from berrys_app.domain.collab import Approval, ApprovalStatus
 from berrys_app.services import collab
 
 router = APIRouter(prefix="/api/v1", tags=["approvals"], responses=PROBLEM_RESPONSES)
@@ -23,6 +23,11 @@ class DecisionIn(BaseModel):
 
 class RejectionIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+def _page(rows: list[Approval], total: int, paging: Paging) -> ListOf[ApprovalPublic]:
+    data = [ApprovalPublic.model_validate(r) for r in rows]
+    return ListOf[ApprovalPublic].model_validate(list_of(data, total=total, paging=paging))
 
 
 @router.get("/teams/{team_id}/approvals", **access("viewer", "projects:read"))
@@ -41,8 +46,21 @@ def list_approvals(
         page=paging.page,
         per_page=paging.per_page,
     )
-    data = [ApprovalPublic.model_validate(r) for r in rows]
-    return ListOf[ApprovalPublic].model_validate(list_of(data, total=total, paging=paging))
+    return _page(rows, total, paging)
+
+
+@router.get("/approvals", **access("user", "projects:read"))
+def my_approvals(
+    session: SessionDep,
+    actor: CurrentActor,
+    paging: PageDep,
+    status: Annotated[ApprovalStatus | None, Query()] = ApprovalStatus.pending,
+) -> ListOf[ApprovalPublic]:
+    """Your inbox across every team you belong to, newest first (``?status=`` as for a team)."""
+    rows, total = collab.my_approvals(
+        session, actor, status=status.value if status else None, page=paging.page, per_page=paging.per_page
+    )
+    return _page(rows, total, paging)
 
 
 @router.get("/approvals/{approval_id}", **access("viewer", "projects:read"))
