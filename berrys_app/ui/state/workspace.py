@@ -233,9 +233,8 @@ class ModelsState(PageState):
 
     def _fetch(self, session, actor) -> None:
         from berrys_app.services import projects
-        from berrys_app.services.models import accounting, catalogue
+        from berrys_app.services.models import accounting, catalogue_teams
 
-        catalogue.ensure_catalogue(session)
         self.models = [
             {
                 "name": m.name,
@@ -245,7 +244,7 @@ class ModelsState(PageState):
                 "price": f"{float(m.input_price):g} / {float(m.output_price):g}",
                 "active": "active" if m.active else "inactive",
             }
-            for m in catalogue.list_models(session)
+            for m in catalogue_teams.visible_models(session, actor)  # global + this person's teams
         ]
         cost_by_model: dict[str, float] = defaultdict(float)
         tokens_by_model: dict[str, int] = defaultdict(int)
