@@ -33,6 +33,12 @@ class ApiFallback(BaseRoute):
         raise NoMatchFound(name, path_params)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        for route in _api_routes(scope.get("app")):  # a route added after this one (tests, plugins)
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                scope.update(child_scope)
+                await route.handle(scope, receive, send)
+                return
         method = scope.get("method", "GET")
         if _served_with_other_methods(scope):
             raise HTTPException(405, detail=f"{method} is not allowed on {scope['path']}")

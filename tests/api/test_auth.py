@@ -113,7 +113,7 @@ async def test_every_response_has_request_id_and_security_headers(client) -> Non
     assert r.status_code == 404
     assert r.headers["x-request-id"] == "abc-123" and r.json() == {
         "code": "not_found",
-        "message": "Not Found",
+        "message": "no API route matches GET /api/v1/nope",
         "details": None,
         "request_id": "abc-123",
     }
