@@ -17,19 +17,24 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from queue import SimpleQueue
 from typing import Any
 
 from sqlalchemy import Engine, text
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select, update
 
 from berrys_app import db, queue
 from berrys_app.db import get_engine
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.models import ModelCall
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import (
     AgentStatus,
@@ -42,10 +47,11 @@ from berrys_app.domain.work import (
 )
 from berrys_app.keys import events_channel
 from berrys_app.redis_client import sync_redis
-from berrys_app.services import agents, planning
+from berrys_app.services import agents, hot_db, planning
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import BudgetExceeded, ServiceError
 from berrys_app.services.events import emit
+from berrys_app.services.models.schemas import KnownProject
 from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -319,7 +325,8 @@ _LEASE_SQL = text(
           AND (cand.agent_id IS NULL OR cand.relet OR EXISTS (SELECT 1 FROM slot))
         RETURNING t.id, t.project_id, t.plan_version, t.key, t.title, t.description, t.expected_output,
                   t.attempt, t.failures, t.agent_id, p.team_id, p.name AS project_name,
-                  p.model AS project_model, p.max_task_attempts
+                  p.model AS project_model, p.max_task_attempts,
+                  p.budget_usd AS project_budget_usd, p.budget_tokens AS project_budget_tokens
     ), parked AS (
         UPDATE tasks t SET waiting_reason = 'agent_busy', dispatched_at = NULL
         FROM cand
@@ -351,11 +358,30 @@ _LEASE_SQL = text(
     """
 )
 
-# Complete (fenced by attempt), give the agent's slot back (Active -> Ready when it was its last
-# task), count down dependents, wake tasks parked on that agent, log the events: one statement.
+
+def _model_call_columns() -> tuple[str, str]:
+    """``model_calls`` columns and their PostgreSQL types (for rows passed as one JSON parameter)."""
+    table = ModelCall.__table__  # type: ignore[attr-defined]
+    names = [column.name for column in table.columns]
+    types = [f"{column.name} {column.type.compile(dialect=postgresql.dialect())}" for column in table.columns]
+    return ", ".join(names), ", ".join(types)
+
+
+_CALL_COLUMNS, _CALL_TYPES = _model_call_columns()
+
+# Complete (fenced by attempt), record the final model call (the agent loop's last answer, written
+# here instead of in a round trip of its own), give the agent's slot back (Active -> Ready when it
+# was its last task), count down dependents, wake tasks parked on that agent, log the events: one
+# statement. The call rows are written even when the fence refuses the completion (it was paid for);
+# a call_key another run already completed is kept without its key, as ``accounting.insert_rows`` does.
 _COMPLETE_SQL = text(
     f"""
-    WITH done AS (
+    WITH calls AS (
+        INSERT INTO model_calls ({_CALL_COLUMNS})
+        SELECT {_CALL_COLUMNS.replace("call_key", "CASE WHEN x.status = 'ok' AND EXISTS (SELECT 1 FROM model_calls m WHERE m.call_key = x.call_key AND m.status = 'ok') THEN NULL ELSE x.call_key END", 1)}
+        FROM jsonb_to_recordset(CAST(:calls AS jsonb)) AS x({_CALL_TYPES})
+        ON CONFLICT DO NOTHING
+    ), done AS (
         UPDATE tasks SET status = 'completed', output = :output, finished_at = clock_timestamp(),
                          lease_expires_at = NULL, last_error = NULL, waiting_reason = NULL
         WHERE id = :id AND attempt = :attempt AND status = 'running'
@@ -419,6 +445,9 @@ _COMPLETE_SQL = text(
     """
 )
 
+_LEASE_SQL_PG = hot_db.compile_sql(_LEASE_SQL)
+_COMPLETE_SQL_PG = hot_db.compile_sql(_COMPLETE_SQL)
+
 _RENEW_SQL = text(
     """
     UPDATE tasks t SET lease_expires_at = now() + make_interval(secs => :lease_s)
@@ -464,6 +493,8 @@ class Lease:
     project_name: str
     inputs: list[dict[str, Any]]
     worker: str
+    project: KnownProject | None = None  # read by the lease: the first attempt's model calls skip their lookup
+    pending_calls: list[dict[str, Any]] = field(default_factory=list)  # written with the completion
     lost: bool = field(default=False)
 
 
@@ -474,6 +505,48 @@ def _session() -> Session:
 def hot_engine() -> Engine:
     """An autocommit engine for the single-statement hot path (no BEGIN/COMMIT/ping round trips)."""
     return db.engine_for(get_settings().require_database_url(), pre_ping=False, autocommit=True)
+
+
+class _Sender:
+    """Publishes hot-path events and enqueues follow-up jobs from a thread of its own, in order.
+
+    The worker goes on with its next task instead of waiting for Redis. Both are sent after the
+    statement that wrote them committed; if the process dies first, the rows are the record (live
+    clients catch up from the events table) and the reconciler re-enqueues ready tasks.
+    """
+
+    def __init__(self) -> None:
+        self._queue: SimpleQueue[tuple[list[dict[str, Any]], list[Job]]] = SimpleQueue()
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def send(self, rows: list[dict[str, Any]] | None, jobs: list[Job]) -> None:
+        if not rows and not jobs:
+            return
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._queue = SimpleQueue()
+                    threading.Thread(target=self._run, name="berrys-sender", daemon=True).start()
+                    self._pid = os.getpid()
+        self._queue.put((rows or [], jobs))
+
+    def _run(self) -> None:
+        queue_ = self._queue
+        while True:
+            batch = [queue_.get()]
+            while not queue_.empty():
+                batch.append(queue_.get_nowait())
+            rows = [row for item in batch for row in item[0]]
+            jobs = [job for item in batch for job in item[1]]
+            try:
+                dispatch(jobs)
+            except Exception:  # the reconciler re-enqueues what is ready
+                log.warning("could not enqueue %d jobs", len(jobs), exc_info=True)
+            publish_rows(rows)
+
+
+_SENDER = _Sender()
 
 
 def publish_rows(rows: list[dict[str, Any]] | None) -> None:
@@ -490,17 +563,27 @@ def publish_rows(rows: list[dict[str, Any]] | None) -> None:
         log.warning("could not publish %d events", len(rows), exc_info=True)
 
 
+def _lease_params(task_id: uuid.UUID, worker: str) -> dict[str, Any]:
+    return {"id": task_id, "worker": worker, "lease_s": get_settings().lease_s}
+
+
 def lease_task(task_id: uuid.UUID, *, worker: str) -> Lease | None:
     """Take the task if it is runnable and its project is executing; log ``task.started``. One round trip."""
     with hot_engine().connect() as conn:
-        row = (
-            conn.execute(_LEASE_SQL, {"id": task_id, "worker": worker, "lease_s": get_settings().lease_s})
-            .mappings()
-            .first()
-        )
+        row = conn.execute(_LEASE_SQL, _lease_params(task_id, worker)).mappings().first()
+    return _to_lease(row, worker)
+
+
+async def lease_task_async(task_id: uuid.UUID, *, worker: str) -> Lease | None:
+    """``lease_task`` on the worker's async connections (other tasks run while it waits)."""
+    rows = await hot_db.fetch(_LEASE_SQL_PG, _lease_params(task_id, worker))
+    return _to_lease(rows[0] if rows else None, worker)
+
+
+def _to_lease(row: Mapping[str, Any] | None, worker: str) -> Lease | None:
     if row is None:
         return None
-    publish_rows(row["events"])
+    _SENDER.send(row["events"], [])
     return Lease(
         task_id=row["id"],
         project_id=row["project_id"],
@@ -522,11 +605,17 @@ def lease_task(task_id: uuid.UUID, *, worker: str) -> Lease | None:
         project_name=row["project_name"],
         inputs=list(row["inputs"] or []),
         worker=worker,
+        project=KnownProject(
+            model=row["project_model"],
+            budget_usd=row["project_budget_usd"],
+            budget_tokens=row["project_budget_tokens"],
+        )
+        if row["attempt"] == 1  # no call of this task can have been recorded before its first attempt
+        else None,
     )
 
 
-def complete_task(lease: Lease, output: str) -> list[Job]:
-    """Complete (fenced by attempt), make dependents ready, return the jobs to dispatch. One round trip."""
+def _complete_params(lease: Lease, output: str) -> dict[str, Any]:
     params = {
         "id": lease.task_id,
         "attempt": lease.attempt,
@@ -535,13 +624,33 @@ def complete_task(lease: Lease, output: str) -> list[Job]:
         "key": lease.key,
         "team_id": lease.team_id,
         "project_id": lease.project_id,
+        "calls": json.dumps(lease.pending_calls, default=str),
     }
+    lease.pending_calls = []
+    return params
+
+
+def complete_task(lease: Lease, output: str) -> list[Job]:
+    """Complete (fenced by attempt), make dependents ready, return the jobs to dispatch. One round trip.
+
+    The events are published by the sender thread; the caller dispatches the jobs.
+    """
     with hot_engine().connect() as conn:
-        row = conn.execute(_COMPLETE_SQL, params).mappings().one()
+        row = conn.execute(_COMPLETE_SQL, _complete_params(lease, output)).mappings().one()
+    return _after_complete(lease, row)
+
+
+async def complete_task_async(lease: Lease, output: str) -> list[Job]:
+    """``complete_task`` on the worker's async connections."""
+    (row,) = await hot_db.fetch(_COMPLETE_SQL_PG, _complete_params(lease, output))
+    return _after_complete(lease, row)
+
+
+def _after_complete(lease: Lease, row: Mapping[str, Any]) -> list[Job]:
     if not row["done"]:
         lease.lost = True
         return []
-    publish_rows(row["events"])
+    _SENDER.send(row["events"], [])
     jobs = [task_job(item["id"], item["attempt"]) for item in row["ready"] or []]
     jobs += [wake_job(item["id"], item["attempt"], lease.task_id) for item in row["woken"] or []]
     if row["sinks_remaining"] is not None and row["sinks_remaining"] <= 0:
@@ -739,10 +848,15 @@ async def agent_loop(lease: Lease) -> str:
                 stream=True,  # the dashboard's task drawer shows the text as it is written
                 agent_budget_usd=lease.agent_budget_usd if lease.agent_id else None,
                 agent_budget_tokens=lease.agent_budget_tokens if lease.agent_id else None,
+                known_project=lease.project,
+                defer_record=True,
             )
         )
         if not result.tool_calls:
+            lease.pending_calls = result.pending_rows  # recorded by the completion statement
             return result.content
+        if result.pending_rows:  # the tools run next: record the call now, a re-run replays it
+            await asyncio.to_thread(_record_calls, result.pending_rows)
         messages.append(
             {
                 "role": "assistant",
@@ -761,6 +875,13 @@ async def agent_loop(lease: Lease) -> str:
             content = await _run_tool(lease, call, f"task:{lease.task_id}:tool:{step}:{index}")
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": content})
     raise StepLimitReached(f"the agent did not finish within {get_settings().task_max_steps} model calls")
+
+
+def _record_calls(rows: list[dict[str, Any]]) -> None:
+    from berrys_app.services.models.accounting import insert_rows
+
+    with hot_engine().connect() as conn:
+        insert_rows(conn, rows)
 
 
 def _tool_specs(allowed: list[str], project_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -828,9 +949,9 @@ async def run_task(task_id: uuid.UUID, *, worker: str) -> str:
 
 async def _run_one(task_id: uuid.UUID, *, worker: str) -> tuple[str, Job | None]:
     """Lease, run the agent loop under a watcher, then complete / retry / wait."""
-    # Lease and completion are one short statement each: run inline (a thread hop costs more
-    # than the round trip under load; measured W 878 -> 528 ms on 2 workers).
-    lease = lease_task(task_id, worker=worker)
+    # Lease and completion are one short statement each, on async connections: the worker's
+    # other tasks go on while one waits (a thread hop cost more than the round trip under load).
+    lease = await lease_task_async(task_id, worker=worker)
     if lease is None:
         return "skipped", None
     work = asyncio.create_task(agent_loop(lease))
@@ -856,9 +977,9 @@ async def _run_one(task_id: uuid.UUID, *, worker: str) -> tuple[str, Job | None]
         return "failed", None
     finally:
         watcher.cancel()
-    jobs = complete_task(lease, output)
+    jobs = await complete_task_async(lease, output)
     follow = next((job for job in jobs if job[0] == "run_task" and job[3] == 0), None)
-    dispatch([job for job in jobs if job is not follow])
+    _SENDER.send(None, [job for job in jobs if job is not follow])
     return ("completed" if not lease.lost else "lost"), follow
 
 

@@ -8,6 +8,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
+class KnownProject(BaseModel):
+    """The project's model and budgets as the caller has just read them (the engine's lease)."""
+
+    model: str | None = None
+    budget_usd: float | None = None
+    budget_tokens: int | None = None
+
+
 class CompletionRequest(BaseModel):
     """One model call. ``model=None`` means: the project's model, else ``settings.default_model``."""
 
@@ -28,6 +36,13 @@ class CompletionRequest(BaseModel):
     agent_budget_tokens: int | None = Field(default=None, ge=0)
     timeout_s: float | None = Field(default=None, gt=0)  # None = the model's, else settings.model_timeout_s
     temperature: float | None = Field(default=None, ge=0, le=2)
+    # Hot-path options for the engine (each saves a database round trip per call):
+    # ``known_project`` skips the replay/project lookup -- only for a call_key that cannot have been
+    # recorded yet (the task's first attempt); ``defer_record`` hands the finished call's rows back in
+    # ``CompletionResult.pending_rows`` for the caller to write with its own statement (the engine
+    # writes them together with the task's completion).
+    known_project: KnownProject | None = None
+    defer_record: bool = False
 
     @field_validator("messages")
     @classmethod
@@ -68,3 +83,4 @@ class CompletionResult(BaseModel):
     replayed: bool = False
     call_id: uuid.UUID | None = None  # the model_calls row of the answer
     finish_reason: str = "stop"
+    pending_rows: list[dict[str, Any]] = Field(default_factory=list, exclude=True, repr=False)  # defer_record

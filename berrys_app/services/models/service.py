@@ -386,8 +386,10 @@ def _lookup(
 ) -> tuple[CompletionResult | None, _Run, list[ModelSpec]]:
     """One round trip: replay hit? the project's model and budgets? then the chain (catalogue is cached)."""
     session = Session(bind=conn)
-    project = None
-    if request.call_key or request.project_id:
+    project: Any = None
+    if request.known_project is not None:  # the caller read it and vouches that call_key is new
+        project = request.known_project
+    elif request.call_key or request.project_id:
         found = conn.execute(_LOOKUP_SQL, {"key": request.call_key, "pid": request.project_id}).one()
         if found.replay_id is not None:
             done = session.get(ModelCall, found.replay_id)
@@ -473,6 +475,8 @@ async def complete(request: CompletionRequest) -> CompletionResult:
             if state.failures or state.state != selection.CLOSED:
                 selection.record_success(spec.name)
             result.latency_ms = (time.perf_counter() - started) * 1000
+            if request.defer_record:
+                result.pending_rows, run.rows = run.rows, []
             return result
         assert last_error is not None
         if len(tried) > 1 and isinstance(last_error.details, dict):

@@ -1,0 +1,74 @@
+"""Async autocommit connections for the engine's hot path (lease and completion statements).
+
+A worker runs up to ``max_jobs`` tasks at once on one event loop. With blocking database calls
+one task's round trip stalls all the others; on these connections the waits overlap. Each
+statement is one round trip (autocommit: no BEGIN/COMMIT); psycopg prepares repeated ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from sqlalchemy import TextClause
+from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
+
+from berrys_app.settings import get_settings
+
+POOL_SIZE = 8
+_DIALECT = pg_psycopg.dialect()
+
+
+def compile_sql(statement: TextClause) -> str:
+    """A ``text()`` statement with ``:name`` parameters in psycopg's ``%(name)s`` style."""
+    return str(statement.compile(dialect=_DIALECT))
+
+
+class _Pool:
+    """A few connections per event loop, handed out one statement at a time."""
+
+    def __init__(self, url: str, loop: asyncio.AbstractEventLoop) -> None:
+        self.url = url
+        self.loop = loop
+        self.idle: list[psycopg.AsyncConnection[dict[str, Any]]] = []
+        self.slots = asyncio.Semaphore(POOL_SIZE)
+
+    async def _connect(self) -> psycopg.AsyncConnection[dict[str, Any]]:
+        return await psycopg.AsyncConnection.connect(self.url, autocommit=True, row_factory=dict_row)
+
+    async def fetch(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        async with self.slots:
+            for attempt in (1, 2):  # a connection found dropped is replaced once
+                conn = self.idle.pop() if self.idle else await self._connect()
+                try:
+                    cursor = await conn.execute(sql, params)  # type: ignore[arg-type]
+                    rows = await cursor.fetchall() if cursor.description else []
+                except psycopg.OperationalError:
+                    broken = conn.broken or conn.closed
+                    await conn.close()
+                    if attempt == 2 or not broken:
+                        raise
+                    continue
+                except BaseException:
+                    await conn.close()  # unknown state (cancelled mid-statement, ...): never reuse it
+                    raise
+                self.idle.append(conn)
+                return rows
+        raise AssertionError("unreachable")
+
+
+_POOLS: dict[tuple[str, int], _Pool] = {}
+
+
+async def fetch(sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Run one statement on this loop's pool and return its rows as dicts."""
+    loop = asyncio.get_running_loop()
+    url = get_settings().require_database_url().replace("postgresql+psycopg://", "postgresql://", 1)
+    key = (url, id(loop))
+    pool = _POOLS.get(key)
+    if pool is None or pool.loop is not loop:
+        pool = _POOLS[key] = _Pool(url, loop)
+    return await pool.fetch(sql, params)
