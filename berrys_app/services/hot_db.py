@@ -70,5 +70,7 @@ async def fetch(sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     key = (url, id(loop))
     pool = _POOLS.get(key)
     if pool is None or pool.loop is not loop:
+        for stale in [k for k, p in _POOLS.items() if p.loop.is_closed()]:  # loops of finished asyncio.run()s
+            del _POOLS[stale]
         pool = _POOLS[key] = _Pool(url, loop)
     return await pool.fetch(sql, params)

@@ -1,0 +1,61 @@
+"""The hot path's shortcuts keep durability: the final model call is recorded with the completion,
+a fenced completion still records the paid call, and later attempts replay instead of calling."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from berrys_app.services import execution
+from berrys_app.services.models import scripted
+from tests.engine.helpers import ok_calls_per_key, start_project, tasks_of
+
+ONE = {"tasks": [{"id": "a", "title": "Alpha"}]}
+
+
+def test_final_model_call_is_written_by_the_completion_statement(session: Session, team) -> None:
+    project_id = start_project(session, team.member, team.team_id, ONE, model="scripted/echo")
+    a = tasks_of(project_id)["a"]
+    lease = asyncio.run(execution.lease_task_async(a.id, worker="w"))
+    assert lease is not None and lease.project is not None  # first attempt: the lease read the project
+    output = asyncio.run(execution.agent_loop(lease))
+    assert ok_calls_per_key(project_id) == {} and len(lease.pending_calls) == 1  # not written yet
+    asyncio.run(execution.complete_task_async(lease, output))
+    assert ok_calls_per_key(project_id) == {f"task:{a.id}:model:0": 1}
+    task = tasks_of(project_id)["a"]
+    assert task.status == "completed" and task.output == output and output.startswith("echo: ")
+
+
+def test_fenced_completion_still_records_the_call_it_paid_for(session: Session, team) -> None:
+    project_id = start_project(session, team.member, team.team_id, ONE, model="scripted/echo")
+    a = tasks_of(project_id)["a"]
+    stale = execution.lease_task(a.id, worker="slow")
+    assert stale is not None
+    output = asyncio.run(execution.agent_loop(stale))
+    session.execute(text("UPDATE tasks SET lease_expires_at = now() - interval '1 second'"))
+    session.commit()
+    fresh = execution.lease_task(a.id, worker="fast")
+    assert fresh is not None and fresh.attempt == 2 and fresh.project is None  # later attempts look up
+    assert execution.complete_task(stale, output) == [] and stale.lost  # fenced ...
+    assert ok_calls_per_key(project_id) == {f"task:{a.id}:model:0": 1}  # ... but the call is recorded
+    assert tasks_of(project_id)["a"].status == "running"
+
+
+def test_a_later_attempt_replays_the_recorded_call(session: Session, team) -> None:
+    scripted.rule("replay", contains="Task: Alpha", step={"content": "alpha once"})
+    project_id = start_project(session, team.member, team.team_id, ONE, model="scripted/replay")
+    a = tasks_of(project_id)["a"]
+    first = execution.lease_task(a.id, worker="w1")
+    assert first is not None
+    assert asyncio.run(execution.agent_loop(first)) == "alpha once"
+    execution.complete_task(first, "alpha once")  # records the call
+    session.execute(
+        text("UPDATE tasks SET status = 'ready', output = NULL WHERE id = :id"), {"id": a.id}
+    )  # as if the row were handed out again (e.g. a duplicate job after a crash)
+    session.commit()
+    second = execution.lease_task(a.id, worker="w2")
+    assert second is not None and second.attempt == 2 and second.project is None
+    assert asyncio.run(execution.agent_loop(second)) == "alpha once"
+    assert scripted.calls("replay") == 1  # replayed from the record, not called again
