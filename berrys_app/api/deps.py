@@ -47,9 +47,18 @@ async def get_session() -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        await run_in_threadpool(_finish, session, ok=False)
+        await _end(session, ok=False)
         raise
-    await run_in_threadpool(_finish, session, ok=True)
+    await _end(session, ok=True)
+
+
+async def _end(session: Session, *, ok: bool) -> None:
+    """Commit/rollback in the thread pool, unless the request never used the session (no
+    transaction, no connection: nothing to send), as on hot read paths that read via ``db_read``."""
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        await run_in_threadpool(_finish, session, ok=ok)
+    else:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -33,6 +33,7 @@ from joserfc.jwk import KeySet, OctKey
 from pydantic import BaseModel
 from sqlmodel import Session, col, select, update
 
+from berrys_app.db_read import fetch_one
 from berrys_app.domain.accounts import Role, Team, TeamMember, User
 from berrys_app.domain.auth import ApiKey, RefreshToken
 from berrys_app.domain.common import utcnow
@@ -174,10 +175,21 @@ def _signing_key() -> OctKey:
     return OctKey.import_key(secret.encode(), {"kid": _kid(secret)})
 
 
-def _verify_keys() -> KeySet:
+def _key_material() -> tuple[str | None, str, tuple[str, ...]]:
+    """What the verification keys derive from, without reading the stored secret file."""
     settings = get_settings()
-    keys = [settings.secret_key, *settings.jwt_previous_secrets]
+    return settings.secret_key_value, str(settings.data_dir), tuple(settings.jwt_previous_secrets)
+
+
+@lru_cache(maxsize=8)
+def _verify_keys_for(material: tuple[str | None, str, tuple[str, ...]]) -> KeySet:
+    settings = get_settings()
+    keys = [settings.secret_key, *material[2]]
     return KeySet([OctKey.import_key(s.encode(), {"kid": _kid(s)}) for s in keys if s])
+
+
+def _verify_keys() -> KeySet:
+    return _verify_keys_for(_key_material())
 
 
 def _encode(claims: dict[str, Any]) -> str:
@@ -185,15 +197,33 @@ def _encode(claims: dict[str, Any]) -> str:
     return jwt.encode({"alg": "HS256", "kid": key.kid}, claims, key)
 
 
+# A verified signature stays verified: the claims of a token already checked under the same
+# keys are reused (expiry and type are still checked on every use). Retiring a key changes
+# the key material, so tokens signed with it are verified again, and refused.
+_VERIFIED_MAX = 10_000
+_verified: dict[tuple[str, tuple[str | None, str, tuple[str, ...]]], dict[str, Any]] = {}
+
+
 def _decode(token: str, *, typ: str) -> dict[str, Any]:
+    material = _key_material()
+    claims = _verified.get((token, material))
     try:
-        decoded = jwt.decode(token, _verify_keys(), algorithms=["HS256"])
-        jwt.JWTClaimsRegistry(exp={"essential": True}, sub={"essential": True}).validate(decoded.claims)
+        if claims is None:
+            claims = jwt.decode(token, _verify_keys_for(material), algorithms=["HS256"]).claims
+            _CLAIMS_REGISTRY.validate(claims)
+            if len(_verified) >= _VERIFIED_MAX:
+                _verified.clear()
+            _verified[(token, material)] = claims
+        else:
+            _CLAIMS_REGISTRY.validate(claims)  # expiry
     except (JoseError, ValueError) as error:
         raise Unauthorized("invalid or expired token") from error
-    if decoded.claims.get("typ") != typ:
+    if claims.get("typ") != typ:
         raise Unauthorized("wrong token type")
-    return decoded.claims
+    return claims
+
+
+_CLAIMS_REGISTRY = jwt.JWTClaimsRegistry(exp={"essential": True}, sub={"essential": True})
 
 
 def issue_access_token(user_id: uuid.UUID, *, now: float | None = None, ttl_s: int | None = None) -> str:
@@ -310,10 +340,13 @@ def authenticate(session: Session, bearer: str | None, *, ip: str | None = None)
         user_id = uuid.UUID(str(claims["sub"]))
     except ValueError as error:
         raise Unauthorized("invalid token subject") from error
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
+    row = fetch_one(_ACTIVE_USER_SQL, (user_id,))  # one prepared statement, read on every request
+    if row is None:
         raise Unauthorized("account not found or disabled")
-    return Actor(user_id=user.id, label=user.email, ip=ip)
+    return Actor(user_id=user_id, label=row[0], ip=ip)
+
+
+_ACTIVE_USER_SQL = "SELECT email FROM users WHERE id = %s AND is_active"
 
 
 def _key_digest(key: str) -> str:

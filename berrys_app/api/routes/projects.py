@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
-from berrys_app.api import queries
 from berrys_app.api.deps import CurrentActor, ListOf, PageDep, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.api.schemas import (
@@ -22,7 +21,7 @@ from berrys_app.api.schemas import (
     UsagePublic,
 )
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectPublic, ProjectStatus, ProjectUpdate
-from berrys_app.services import collab, projects
+from berrys_app.services import collab, projects, task_listing
 from berrys_app.services.planning import PlanIn
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"], responses=PROBLEM_RESPONSES)
@@ -178,14 +177,12 @@ def list_tasks(
     """Every task of the project in plan order (a plan holds at most 500 tasks: one page).
 
     Carries an ``ETag``; send it back as ``If-None-Match`` to get ``304`` while nothing changed."""
-    project = projects.get_project(session, actor, project_id)
-    data, total, etag = queries.tasks_json(
-        session, project_id=project.id, plan_version=project.plan_version if current_only else None
-    )
-    headers = {"ETag": etag}
-    if request.headers.get("if-none-match") == etag:
+    listing = task_listing.list_tasks_json(actor, project_id, current_only=current_only)
+    headers = {"ETag": listing.etag}
+    if request.headers.get("if-none-match") == listing.etag:
         return Response(status_code=304, headers=headers)
-    body = f'{{"data":{data},"meta":{{"total":{total},"page":1,"per_page":{max(total, 1)}}}}}'
+    total = listing.total
+    body = f'{{"data":{listing.data},"meta":{{"total":{total},"page":1,"per_page":{max(total, 1)}}}}}'
     return Response(content=body, media_type="application/json", headers=headers)
 
 

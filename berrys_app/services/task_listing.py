@@ -1,0 +1,115 @@
+"""The task list of a project as JSON text, authorized and fingerprinted in one round trip.
+
+``GET /projects/{id}/tasks`` is the hottest read of the API (a plan holds up to 500
+tasks, the dashboard and clients poll it). Building 500 ORM objects and validating them
+twice costs tens of milliseconds in Python, so PostgreSQL emits the JSON array in the
+shape of ``TaskPublic`` and the route passes the text through. The text is cached per
+process while the rows are unchanged.
+
+Fingerprint: every INSERT/UPDATE gives a row a new ``xmin`` (the writing transaction),
+so ``count`` plus the sum of a 64-bit hash of ``(id, xmin)`` over the rows changes
+whenever any row does — also when an older transaction commits after a newer one (a
+plain ``max(xmin)`` misses that). The check query reads the caller's role in the
+project's team, the project and the fingerprint in one statement; the JSON query
+returns the fingerprint of the very snapshot it serialised (one statement), which is what is cached.
+
+Authorization is the same rule as ``authz.require_role(..., Role.viewer)``: a project of
+a team the caller is not in does not exist for them (404).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from berrys_app.db_read import fetch_one
+from berrys_app.services.authz import Actor
+from berrys_app.services.errors import NotFound
+
+# The public columns, in the order of ``api.schemas.TaskPublic`` (a test keeps them equal).
+TASK_COLUMNS = (
+    "id", "project_id", "plan_version", "key", "title", "description", "capabilities", "expected_output",
+    "estimated_minutes", "priority", "status", "attempt", "failures", "last_error", "waiting_reason",
+    "output", "agent_id", "assignment_reason", "started_at", "finished_at", "created_at",
+)  # fmt: skip
+_TIMESTAMPS = {"started_at", "finished_at", "created_at"}
+
+
+def _column(name: str) -> str:
+    """Timestamps in the same UTC ``...Z`` form pydantic writes elsewhere in the API."""
+    if name in _TIMESTAMPS:
+        return f"""to_char({name} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS {name}"""
+    return name
+
+
+_ROWS = (
+    "project_id = %(project_id)s AND (%(plan_version)s::integer IS NULL OR plan_version = %(plan_version)s::integer)"
+)
+_FINGERPRINT = "count(*) AS total, coalesce(sum(hashtextextended(id::text || ':' || xmin::text, 0)), 0)::text AS digest"
+_CHECK_SQL = f"""
+    SELECT p.plan_version, m.role, f.total, f.digest
+    FROM projects AS p
+    LEFT JOIN team_members AS m ON m.team_id = p.team_id AND m.user_id = %(user_id)s
+    CROSS JOIN LATERAL (
+        SELECT {_FINGERPRINT} FROM tasks
+        WHERE project_id = p.id AND (NOT %(current_only)s OR plan_version = p.plan_version)
+    ) AS f
+    WHERE p.id = %(project_id)s
+    """
+_JSON_SQL = f"""
+    SELECT d.data, f.total, f.digest
+    FROM (
+        SELECT coalesce(json_agg(t ORDER BY t.plan_version, t.created_at, t.key), '[]'::json)::text AS data
+        FROM (SELECT {", ".join(_column(name) for name in TASK_COLUMNS)} FROM tasks WHERE {_ROWS}) AS t
+    ) AS d
+    CROSS JOIN (SELECT {_FINGERPRINT} FROM tasks WHERE {_ROWS}) AS f
+    """
+
+
+@dataclass(frozen=True)
+class TaskListing:
+    """The JSON array text of the tasks, how many, and an entity tag for ``If-None-Match``."""
+
+    data: str
+    total: int
+    etag: str
+
+
+_CACHE_SIZE = 256
+_cache: OrderedDict[tuple[uuid.UUID, int | None], tuple[tuple[int, str], str]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _etag(project_id: uuid.UUID, plan_version: int | None, fingerprint: tuple[int, str]) -> str:
+    return f'"{project_id.hex[:12]}-{plan_version or 0}-{fingerprint[0]}-{fingerprint[1]}"'
+
+
+def list_tasks_json(actor: Actor, project_id: uuid.UUID, *, current_only: bool = False) -> TaskListing:
+    """Every task of the project (or of its current plan version) in plan order, for a viewer or above.
+
+    Reads committed rows on its own connection (single statements, see ``db_read``): it
+    writes nothing, so it needs no part in the caller's transaction."""
+    params = {"project_id": project_id, "user_id": actor.user_id, "current_only": current_only}
+    row = fetch_one(_CHECK_SQL, params)
+    if row is None or (row[1] is None and not actor.is_system):
+        raise NotFound("project not found")
+    plan_version = row[0] if current_only else None
+    fingerprint = (int(row[2]), row[3])
+    key = (project_id, plan_version)
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None and hit[0] == fingerprint:
+            _cache.move_to_end(key)
+            return TaskListing(hit[1], fingerprint[0], _etag(project_id, plan_version, fingerprint))
+    found = fetch_one(_JSON_SQL, {"project_id": project_id, "plan_version": plan_version})
+    assert found is not None  # an aggregate always returns one row
+    data, total, digest = found
+    fingerprint = (int(total), digest)
+    with _lock:
+        _cache[key] = (fingerprint, data)
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return TaskListing(data, fingerprint[0], _etag(project_id, plan_version, fingerprint))

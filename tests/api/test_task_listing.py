@@ -1,0 +1,87 @@
+"""The hot task-list projection: same shape as ``TaskPublic``, never stale, authorized;
+and the JWT verification cache still refuses expired tokens."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from berrys_app.api.schemas import TaskPublic
+from berrys_app.domain.projects import ProjectCreate
+from berrys_app.services import auth, projects, task_listing
+from berrys_app.services.authz import Actor
+from berrys_app.services.errors import NotFound, Unauthorized
+
+
+def _project_with_tasks(session: Session, actor: Actor, team_id: uuid.UUID, count: int = 3) -> uuid.UUID:
+    project = projects.create_project(session, actor, team_id=team_id, data=ProjectCreate(name="Listing"))
+    tasks = [{"id": f"t{i}", "title": f"Task {i}", "depends_on": []} for i in range(count)]
+    projects.submit_plan(session, actor, project.id, {"summary": "s", "tasks": tasks})
+    projects.approve_plan(session, actor, project.id)  # tasks are created on approval
+    session.commit()
+    return project.id
+
+
+def _titles(actor: Actor, project_id: uuid.UUID) -> dict[str, str]:
+    import json
+
+    listing = task_listing.list_tasks_json(actor, project_id)
+    return {task["key"]: task["title"] for task in json.loads(listing.data)}
+
+
+def test_task_columns_match_the_public_schema() -> None:
+    assert tuple(TaskPublic.model_fields) == task_listing.TASK_COLUMNS
+
+
+def test_listing_sees_a_change_committed_by_an_older_transaction(session: Session, people) -> None:
+    """The cache key must change even when the newest row version is not the largest xid."""
+    member = Actor(user_id=people["member"].user_id, label="member")
+    project_id = _project_with_tasks(session, member, people["team_a"])
+    assert _titles(member, project_id) == {"t0": "Task 0", "t1": "Task 1", "t2": "Task 2"}  # cached now
+    engine = session.get_bind()
+    with Session(engine) as older, Session(engine) as newer:
+        older_xid = older.execute(text("SELECT txid_current()")).scalar_one()  # assigned first
+        newer.execute(text("UPDATE tasks SET title = 'newer' WHERE project_id = :p AND key = 't1'"), {"p": project_id})
+        newer_xid = newer.execute(text("SELECT txid_current()")).scalar_one()
+        newer.commit()
+        assert _titles(member, project_id)["t1"] == "newer"
+        older.execute(text("UPDATE tasks SET title = 'older' WHERE project_id = :p AND key = 't2'"), {"p": project_id})
+        older.commit()
+    assert older_xid < newer_xid
+    assert _titles(member, project_id) == {"t0": "Task 0", "t1": "newer", "t2": "older"}
+
+
+def test_listing_is_for_team_members_only(session: Session, people) -> None:
+    member = Actor(user_id=people["member"].user_id, label="member")
+    project_id = _project_with_tasks(session, member, people["team_a"])
+    viewer = Actor(user_id=people["viewer"].user_id, label="viewer")
+    assert task_listing.list_tasks_json(viewer, project_id).total == 3
+    outsider = Actor(user_id=people["outsider"].user_id, label="outsider")
+    with pytest.raises(NotFound, match="project not found"):
+        task_listing.list_tasks_json(outsider, project_id)
+    with pytest.raises(NotFound, match="project not found"):
+        task_listing.list_tasks_json(viewer, uuid.uuid4())
+    assert task_listing.list_tasks_json(Actor.system(), project_id).total == 3
+
+
+def test_current_only_lists_the_current_plan_version(session: Session, people) -> None:
+    member = Actor(user_id=people["member"].user_id, label="member")
+    project_id = _project_with_tasks(session, member, people["team_a"], count=2)
+    every = task_listing.list_tasks_json(member, project_id)
+    current = task_listing.list_tasks_json(member, project_id, current_only=True)
+    assert every.total == 2 and current.total == 2 and every.etag != current.etag
+
+
+def test_a_verified_token_is_checked_for_expiry_on_every_use(env, people) -> None:
+    token = auth.issue_access_token(people["owner"].user_id)
+    claims = auth._decode(token, typ="access")  # verified and remembered
+    assert (token, auth._key_material()) in auth._verified
+    auth._verified[(token, auth._key_material())] = {**claims, "exp": int(time.time()) - 1}
+    with pytest.raises(Unauthorized, match="invalid or expired token"):
+        auth._decode(token, typ="access")
+    with pytest.raises(Unauthorized, match="wrong token type"):
+        auth._decode(auth.issue_access_token(people["owner"].user_id), typ="refresh")
