@@ -84,9 +84,16 @@ def _authorized(session: Session, actor: Actor, project_id: uuid.UUID, minimum: 
 # --- CRUD -------------------------------------------------------------------------------
 
 
+def _check_model(session: Session, team_id: uuid.UUID, model: str | None) -> None:
+    from berrys_app.services.models import catalogue_teams  # another team's own models are not ours
+
+    catalogue_teams.check_model_choice(session, team_id, model)
+
+
 def create_project(session: Session, actor: Actor, *, team_id: uuid.UUID, data: ProjectCreate) -> Project:
     """A new project in ``created``; needs the member role in the team."""
     require_role(session, actor, team_id, Role.member, what="team")
+    _check_model(session, team_id, data.model)
     project = Project(**data.model_dump(), team_id=team_id, created_by=actor.user_id)
     session.add(project)
     session.flush()
@@ -148,6 +155,8 @@ def update_project(session: Session, actor: Actor, project_id: uuid.UUID, *, dat
     changes = data.model_dump(exclude_unset=True)
     if "name" in changes and (changes["name"] is None or not changes["name"].strip()):
         raise ValidationFailed("name must not be blank")
+    if "model" in changes:
+        _check_model(session, project.team_id, changes["model"])
     for key, value in changes.items():
         setattr(project, key, value.strip() if key == "name" else value)
     project.updated_at = utcnow()

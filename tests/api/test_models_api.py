@@ -125,3 +125,26 @@ async def test_selection_uses_a_team_model_only_when_named(client, session: Sess
     assert chain[0].team_id is not None and chain[0].context_window == 32000
     # a preferred model lacking "vision" falls back to a global model, never to team A's
     assert MODEL["name"] not in [s.name for s in catalogue.active_models(session)]
+
+
+async def test_projects_may_name_only_models_of_their_catalogue(client, session: Session) -> None:
+    world = build_world(session)
+    other = build_world(session)
+    theirs = (await client.get(f"/api/v1/models/{other.model_id}", headers=other.people["owner"].headers)).json()
+    ours = (await client.get(f"/api/v1/models/{world.model_id}", headers=world.people["owner"].headers)).json()
+    member = world.people["member"]
+
+    for model in (theirs["name"], "openai/not-in-the-catalogue"):
+        r = await client.post(
+            "/api/v1/projects", json={"name": "P", "team_id": str(world.team_a), "model": model}, headers=member.headers
+        )
+        assert r.status_code == 422 and "not in your catalogue" in r.json()["message"], r.text
+    for model in (ours["name"], "openai/gpt-4o-mini", "scripted/anything", "embedded/smollm2"):
+        r = await client.post(
+            "/api/v1/projects", json={"name": "P", "team_id": str(world.team_a), "model": model}, headers=member.headers
+        )
+        assert r.status_code == 201 and r.json()["model"] == model, r.text
+    r = await client.patch(
+        f"/api/v1/projects/{world.project_id}", json={"model": theirs["name"]}, headers=member.headers
+    )
+    assert r.status_code == 422 and r.json()["details"] == {"field": "model"}

@@ -61,6 +61,22 @@ def get_model(session: Session, actor: Actor, model_id: uuid.UUID) -> ModelEntry
     return row
 
 
+def check_model_choice(session: Session, team_id: uuid.UUID, name: str | None) -> None:
+    """A project may name a global model, one of its team's, or a built-in (offline/test) one."""
+    if not name:
+        return
+    row = session.exec(select(ModelEntry).where(ModelEntry.name == name)).first()
+    if row is not None:
+        usable = row.team_id in (None, team_id)
+    else:
+        usable = name in {seed["name"] for seed in catalogue.SEED} or catalogue._builtin(name) is not None
+    if not usable:
+        raise ValidationFailed(
+            f"model {name!r} is not in your catalogue (GET /api/v1/models lists what you can use)",
+            details={"field": "model"},
+        )
+
+
 def _check_provider(name: str) -> None:
     import litellm
 
