@@ -89,6 +89,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--redis-db", type=int, default=12)
+    parser.add_argument("--no-settle", action="store_true", help="skip the startup gc.freeze() (gc_tuning)")
     parser.add_argument(
         "--inline", action="store_true", help="run sync handlers inline, so cProfile (main thread only) sees them"
     )
@@ -103,6 +104,10 @@ def main() -> None:
         os.environ.update(env)
         project_id, token = bench.seed(env["DATABASE_URL"])
         app = _build(bare=args.bare)
+        if not args.no_settle:
+            from berrys_app.gc_tuning import settle_heap
+
+            settle_heap()  # what the app's lifespan does at startup
         path = f"/api/v1/projects/{project_id}/tasks"
 
         async def run() -> None:

@@ -12,6 +12,7 @@ import reflex as rx
 import berrys_app.domain
 import berrys_app.ui.pages  # noqa: F401  (register every page)
 from berrys_app.api.app import create_api
+from berrys_app.gc_tuning import settle_heap
 from berrys_app.ui import live
 from berrys_app.ui.layout import PAGES
 
@@ -24,3 +25,4 @@ for spec in PAGES:
         on_load=spec.on_load,
     )
 app.register_lifespan_task(live.listen_forever)
+app.register_lifespan_task(settle_heap)  # once built: freeze the permanent heap (p99, see gc_tuning)

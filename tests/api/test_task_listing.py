@@ -85,3 +85,31 @@ def test_a_verified_token_is_checked_for_expiry_on_every_use(env, people) -> Non
         auth._decode(token, typ="access")
     with pytest.raises(Unauthorized, match="wrong token type"):
         auth._decode(auth.issue_access_token(people["owner"].user_id), typ="refresh")
+
+
+async def test_gzip_is_its_own_representation_with_its_own_tag(client, session: Session, people) -> None:
+    import gzip
+    import json
+
+    viewer = people["viewer"]
+    member = Actor(user_id=people["member"].user_id, label="member")
+    project_id = _project_with_tasks(session, member, people["team_a"])
+    url = f"/api/v1/projects/{project_id}/tasks"
+    plain = await client.get(url, headers={**viewer.headers, "Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert plain.headers["vary"] == "Accept-Encoding"
+    request = client.build_request("GET", url, headers={**viewer.headers, "Accept-Encoding": "gzip"})
+    raw = await client.send(request, stream=True)
+    compressed = b"".join([chunk async for chunk in raw.aiter_raw()])
+    assert raw.headers["content-encoding"] == "gzip" and raw.headers["etag"] != plain.headers["etag"]
+    assert json.loads(gzip.decompress(compressed)) == plain.json() and plain.json()["meta"]["total"] == 3
+    refused = await client.get(url, headers={**viewer.headers, "Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers and refused.headers["etag"] == plain.headers["etag"]
+    for tag in (plain.headers["etag"], raw.headers["etag"]):
+        encoding = "gzip" if tag == raw.headers["etag"] else "identity"
+        again = await client.get(url, headers={**viewer.headers, "Accept-Encoding": encoding, "If-None-Match": tag})
+        assert again.status_code == 304 and again.headers["etag"] == tag
+    other = await client.get(
+        url, headers={**viewer.headers, "Accept-Encoding": "identity", "If-None-Match": raw.headers["etag"]}
+    )
+    assert other.status_code == 200  # the gzip tag does not validate the plain representation

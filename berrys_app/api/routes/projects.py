@@ -178,12 +178,24 @@ def list_tasks(
 
     Carries an ``ETag``; send it back as ``If-None-Match`` to get ``304`` while nothing changed."""
     listing = task_listing.list_tasks_json(actor, project_id, current_only=current_only)
-    headers = {"ETag": listing.etag}
-    if request.headers.get("if-none-match") == listing.etag:
+    gzipped = _accepts_gzip(request.headers.get("accept-encoding", ""))
+    etag = listing.etag[:-1] + '-gz"' if gzipped else listing.etag  # one tag per representation
+    headers = {"ETag": etag, "Vary": "Accept-Encoding"}
+    if etag in {tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")}:
         return Response(status_code=304, headers=headers)
-    total = listing.total
-    body = f'{{"data":{listing.data},"meta":{{"total":{total},"page":1,"per_page":{max(total, 1)}}}}}'
-    return Response(content=body, media_type="application/json", headers=headers)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+        return Response(content=listing.gzipped, media_type="application/json", headers=headers)
+    return Response(content=listing.body, media_type="application/json", headers=headers)
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    """``gzip`` listed and not refused with ``q=0``."""
+    for part in accept_encoding.lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() == "gzip":
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
 
 
 @router.get("/{project_id}/tasks/{task_id}", **access("viewer", READ))
