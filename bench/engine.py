@@ -109,7 +109,7 @@ def workload(width: int, depth: int) -> dict[str, Any]:
     return layered_plan(width, depth, fan_in=2)
 
 
-def run_once(team_id: uuid.UUID, actor: Any, plan: dict[str, Any], model: str) -> dict[str, float]:
+def run_once(team_id: uuid.UUID, actor: Any, plan: dict[str, Any], model: str, max_agents: int) -> dict[str, float]:
     from sqlalchemy import text
     from sqlmodel import Session
 
@@ -118,7 +118,9 @@ def run_once(team_id: uuid.UUID, actor: Any, plan: dict[str, Any], model: str) -
     from berrys_app.services import projects
 
     with session_scope() as session:
-        project = projects.create_project(session, actor, team_id=team_id, data=ProjectCreate(name="W", model=model))
+        project = projects.create_project(
+            session, actor, team_id=team_id, data=ProjectCreate(name="W", model=model, max_agents=max_agents)
+        )
         projects.submit_plan(session, actor, project.id, plan)
         projects.approve_plan(session, actor, project.id)
         project_id = project.id
@@ -208,6 +210,13 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=20)
     parser.add_argument("--depth", type=int, default=10)
     parser.add_argument("--redis-db", type=int, default=11)
+    parser.add_argument(
+        "--max-agents",
+        type=int,
+        default=10,
+        help="the project's max_agents: agents run at most max_concurrent_tasks (4) tasks at once, so W "
+        "(20 wide, levels overlap) needs more than 5 agents for capacity never to hold a task back",
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         raise SystemExit("set DATABASE_URL and REDIS_URL (see the docstring)")
@@ -225,16 +234,19 @@ def main() -> None:
         plan = workload(args.width, args.depth)
         n_tasks = args.width * args.depth
         target_wall = 150.0 if args.model_latency == 0 else args.depth * args.model_latency * 1000 + 50
-        print(f"workload W: {n_tasks} tasks ({args.width} wide x {args.depth} deep, 2 deps each), model {model}")
+        print(
+            f"workload W: {n_tasks} tasks ({args.width} wide x {args.depth} deep, 2 deps each), model {model}, "
+            f"max_agents {args.max_agents}"
+        )
         for count in args.workers:
             procs = start_workers(count, log_dir)
             try:
                 wait_for_workers(count)
-                run_once(team_id, actor, workload(4, 3), model)  # warm-up: connections, caches
+                run_once(team_id, actor, workload(4, 3), model, args.max_agents)  # warm-up: connections, caches
                 results = []
                 for _ in range(args.runs):
                     before = cpu_ms(procs)
-                    result = run_once(team_id, actor, plan, model)
+                    result = run_once(team_id, actor, plan, model, args.max_agents)
                     result["worker_cpu_per_task"] = (cpu_ms(procs) - before) / n_tasks
                     result["load"] = os.getloadavg()[0]
                     results.append(result)

@@ -22,6 +22,12 @@ JOB_KEY_PREFIX = "arq:job:"
 RESULT_KEY_PREFIX = "arq:result:"
 IN_PROGRESS_KEY_PREFIX = "arq:in-progress:"
 EXPIRES_MS = 86_400_000
+WAKE_TOKENS_MAX = 32  # a worker blocked on the wake list polls at once (workers/settings.py)
+
+
+def wake_key() -> str:
+    """A list workers block on between polls; enqueueing pushes one token per job due now."""
+    return f"{get_settings().queue_name}:wake"
 
 
 def serialize(data: dict[str, Any]) -> bytes:
@@ -58,9 +64,14 @@ def enqueue_many(
         pipe.set(JOB_KEY_PREFIX + job_id, payload, px=EXPIRES_MS, nx=True)
     created = pipe.execute()
     pipe = client.pipeline(transaction=False)
+    added = 0
     for job_id, was_set in zip(ids, created, strict=True):
         if was_set:
             pipe.zadd(queue, {job_id: score})
+            added += 1
+    if added and defer_s <= 0:
+        pipe.lpush(wake_key(), *["1"] * min(added, WAKE_TOKENS_MAX))
+        pipe.ltrim(wake_key(), 0, 2 * WAKE_TOKENS_MAX - 1)
     pipe.execute()
 
 

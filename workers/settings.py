@@ -51,10 +51,51 @@ async def after_job_end(ctx: dict[str, Any]) -> None:
     ctx["jobs_done"] = ctx.get("jobs_done", 0) + 1
 
 
+WAKE_WAIT_S = 0.05  # the longest a worker sleeps between polls when no enqueue woke it (deferred jobs, cron)
+
+
+class BerrysWorker(Worker):
+    """arq's worker, woken by enqueues instead of polling every ``poll_delay``.
+
+    arq polls its queue every ``poll_delay`` (2 ms here): latency is low, but an idle or waiting
+    worker spends a core's fraction on ``ZRANGEBYSCORE`` calls the machine needs elsewhere.
+    Between polls this worker blocks on the wake list (``queue.enqueue_many`` pushes a token per
+    job due now), so it polls at once when work arrives and every ``WAKE_WAIT_S`` otherwise.
+    Burst mode (tests) keeps arq's loop.
+    """
+
+    async def main(self) -> None:
+        if self.burst:
+            return await super().main()
+        if self._pool is None:
+            from arq.connections import create_pool
+
+            self._pool = await create_pool(
+                self.redis_settings,
+                job_deserializer=self.job_deserializer,
+                job_serializer=self.job_serializer,
+                default_queue_name=self.queue_name,
+                expires_extra_ms=self.expires_extra_ms,
+            )
+        self.ctx["redis"] = self.pool
+        if self.on_startup:
+            await self.on_startup(self.ctx)
+        wake = queue.wake_key()
+        while True:
+            self._picked = 0
+            await self._poll_iteration()
+            if self._picked < self.queue_read_limit:  # a full read may have left jobs behind: poll again
+                await self.pool.blpop([wake], timeout=WAKE_WAIT_S)
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        self._picked = len(job_ids)
+        await super().start_jobs(job_ids)
+
+
 def build_worker(*, burst: bool = False, poll_delay: float | None = None, max_jobs: int = 20) -> Worker:
     """A configured arq worker (the CLI and the test fixture both use this)."""
     settings = get_settings()
-    return Worker(
+    return BerrysWorker(
         functions=JOBS,
         cron_jobs=[] if burst else CRON_JOBS,  # burst drains the queue; a 1 s cron would keep it non-empty
         queue_name=settings.queue_name,

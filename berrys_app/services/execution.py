@@ -979,7 +979,7 @@ async def _run_one(task_id: uuid.UUID, *, worker: str) -> tuple[str, Job | None]
         watcher.cancel()
     jobs = await complete_task_async(lease, output)
     follow = next((job for job in jobs if job[0] == "run_task" and job[3] == 0), None)
-    _SENDER.send(None, [job for job in jobs if job is not follow])
+    dispatch([job for job in jobs if job is not follow])  # at once: the next level waits for these
     return ("completed" if not lease.lost else "lost"), follow
 
 

@@ -37,7 +37,15 @@ class _Pool:
         self.slots = asyncio.Semaphore(POOL_SIZE)
 
     async def _connect(self) -> psycopg.AsyncConnection[dict[str, Any]]:
-        return await psycopg.AsyncConnection.connect(self.url, autocommit=True, row_factory=dict_row)
+        # prepared at the first execution, with a generic plan from then on: planning these CTE
+        # statements costs more than running them (measured 0.6 ms vs 0.5 ms)
+        return await psycopg.AsyncConnection.connect(
+            self.url,
+            autocommit=True,
+            row_factory=dict_row,
+            prepare_threshold=0,
+            options="-c plan_cache_mode=force_generic_plan",
+        )
 
     async def fetch(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         async with self.slots:
