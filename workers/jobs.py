@@ -41,8 +41,18 @@ async def plan_project(ctx: dict[str, Any], project_id: str) -> str:
 
 
 async def run_task(ctx: dict[str, Any], task_id: str) -> str:
-    """Lease and run one task through its agent loop (ids only; resumes from recorded calls)."""
+    """Lease and run one task through its agent loop (ids only; resumes from recorded calls).
+
+    The job leaves arq's queue as soon as it starts. arq keeps a running job in the queue until it
+    ends, and a poll reads the queue's head (``queue_read_limit`` ids): a run_task job runs the
+    task's ready dependents after it (for up to 30 s), so such jobs would fill the head and hide
+    the queued ones behind them. Nothing is lost by removing it early: the in-progress key still
+    prevents a second start, and PostgreSQL's lease, not arq, decides what a dead worker lost.
+    """
     from berrys_app.services import execution
+
+    if ctx.get("job_id") and ctx.get("redis") is not None:
+        await ctx["redis"].zrem(get_settings().queue_name, ctx["job_id"])
 
     return await execution.run_task(uuid.UUID(task_id), worker=_worker(ctx))
 
