@@ -8,8 +8,9 @@ What is measured, and why it is fair:
 
 - the production stack: ``--stack prod`` (default) serves ``berrys_app.berrys_app:app`` — the
   Reflex app with the REST API mounted (``api_transformer``), all its middlewares — with
-  Granian, exactly as ``berrys up`` (``reflex run --env prod``) does; ``--stack bare`` serves
-  only ``create_api()`` with uvicorn, for comparison;
+  Granian, exactly as ``berrys up`` (``reflex run --env prod``) does, one worker process by
+  default as there (Reflex starts more only with its Redis state manager, ``REFLEX_REDIS_URL``);
+  ``--stack bare`` serves only ``create_api()`` with uvicorn, for comparison;
 - authenticated with a real access JWT, rate limiting on (Redis round trip per request, limit
   raised so the bench is not refused);
 - the route returns the whole plan in one page (it does not page: ``meta.per_page`` = total),
@@ -18,7 +19,7 @@ What is measured, and why it is fair:
   one request in flight each: it parses only the status line and Content-Length, so it costs
   far less CPU than the server (its CPU per request is printed: it shares the 2 cores);
 - ``--gzip`` also measures clients that send ``Accept-Encoding: gzip`` (as browsers, httpx and
-  requests do): the same full 200 response, compressed once per change of the tasks (~15 KB);
+  requests do): the same full 200 response, compressed once per change of the tasks (~17 KB);
 - ``--etag`` also measures conditional requests (``If-None-Match`` -> 304, no body).
 
 Prints requests/s, p50/p99 and server/client CPU per request next to the target from
