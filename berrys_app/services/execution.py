@@ -1,15 +1,17 @@
 """Execution: materialise an approved plan, dispatch ready tasks, run the agent loop, aggregate.
 
-The hot path per task is two short transactions: a lease (one ``UPDATE ... RETURNING``
-that also loads the agent and the outputs of input dependencies) and a completion
-(one statement that completes the task, decrements its dependents' counters and
-returns those that became ready). The worker that completes a task enqueues its
-ready dependents itself, in one Redis pipeline.
+The hot path per task is two statements on async autocommit connections (``hot_db``): a lease
+(lock the task, take a slot of its agent -- at most ``max_concurrent_tasks`` at once --, load the
+context, log ``task.started``) and a completion (write the final model call, complete the task,
+give the agent's slot back, count down its dependents, wake tasks parked on that agent, log the
+events). The worker that completes a task runs one ready dependent next itself and enqueues the
+rest; events go to Redis from a sender thread. An agent is Active while it runs a task, Ready
+when it runs none (history rows and ``agent.status_changed`` events in the same statements).
 
 Durability: the lease's ``attempt`` is a fencing token (a worker that lost its lease
 cannot complete the task), model and tool calls carry stable call keys so a re-run
 replays recorded calls instead of repeating them, and the reconciler re-enqueues
-whatever Redis forgot.
+whatever Redis forgot (and recounts agent slots that drifted).
 """
 
 from __future__ import annotations
@@ -28,13 +30,11 @@ from queue import SimpleQueue
 from typing import Any
 
 from sqlalchemy import Engine, text
-from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select, update
 
 from berrys_app import db, queue
 from berrys_app.db import get_engine
 from berrys_app.domain.common import utcnow
-from berrys_app.domain.models import ModelCall
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import (
     AgentStatus,
@@ -47,7 +47,7 @@ from berrys_app.domain.work import (
 )
 from berrys_app.keys import events_channel
 from berrys_app.redis_client import sync_redis
-from berrys_app.services import agents, hot_db, planning
+from berrys_app.services import agents, engine_sql, hot_db, planning
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import BudgetExceeded, ServiceError
 from berrys_app.services.events import emit
@@ -209,20 +209,6 @@ def pause_tasks(session: Session, project: Project, *, actor: Actor) -> None:
     agents.set_project_agents_status(session, project.id, AgentStatus.paused, reason="project paused", actor=actor)
 
 
-_CLOSE_OPEN_SQL = text(
-    """
-    WITH open AS (
-        SELECT id, status, agent_id FROM tasks WHERE project_id = :p AND status = ANY(:open) AND id <> :keep
-        FOR UPDATE
-    )
-    UPDATE tasks t SET status = CAST(:to AS varchar), lease_expires_at = NULL,
-                       finished_at = CASE WHEN CAST(:to AS varchar) = 'cancelled' THEN now() ELSE t.finished_at END
-    FROM open WHERE t.id = open.id
-    RETURNING t.id, t.key, open.status AS was, open.agent_id
-    """
-)
-
-
 def close_open_tasks(
     session: Session,
     project_id: uuid.UUID,
@@ -235,7 +221,7 @@ def close_open_tasks(
 ) -> list[tuple[uuid.UUID, str]]:
     """Cancel or supersede every open task of a project; running ones give their agent's slot back."""
     rows = session.execute(
-        _CLOSE_OPEN_SQL,
+        engine_sql.CLOSE_OPEN_SQL,
         {"p": project_id, "open": list(OPEN_TASK_STATUSES), "to": to.value, "keep": keep or uuid.UUID(int=0)},
     ).all()
     running = [row.agent_id for row in rows if row.was == TaskStatus.running.value]
@@ -286,187 +272,6 @@ def requeue_task(session: Session, project: Project, task: Task, *, actor: Actor
 
 
 # --- the hot path: lease, run, complete ------------------------------------------------------
-
-_EVENT_COLUMNS = "kind, team_id, project_id, task_id, actor, payload, created_at"
-
-# An agent's slot: taken when its counter is below max_concurrent_tasks (the UPDATE's row lock
-# serialises concurrent leases of one agent), the agent goes Ready -> Active on its first task.
-_AGENT_EVENT = (
-    "jsonb_build_object('agent_id', {a}.id, 'name', {a}.name, 'from', '{frm}', 'to', '{to}', 'reason', '{why}')"
-)
-
-# One statement = one round trip in autocommit mode: lock the task, take a slot of its agent,
-# lease, load context, log task.started (and the agent's state change). A task whose agent is
-# busy stays ready, parked (waiting_reason 'agent_busy'): the completion of one of that agent's
-# tasks dispatches it again, the reconciler too.
-_LEASE_SQL = text(
-    f"""
-    WITH cand AS (
-        SELECT t.id, t.agent_id, t.status = 'running' AS relet
-        FROM tasks t JOIN projects p ON p.id = t.project_id
-        WHERE t.id = :id AND p.status = 'executing'
-          AND (t.status IN ('ready', 'retrying') OR (t.status = 'running' AND t.lease_expires_at < now()))
-        FOR UPDATE OF t
-    ), slot AS (
-        UPDATE agents a SET running_tasks = a.running_tasks + 1,
-                            status = CASE WHEN a.status = 'ready' THEN 'active' ELSE a.status END
-        FROM cand
-        WHERE a.id = cand.agent_id AND NOT cand.relet AND a.running_tasks < a.max_concurrent_tasks
-        RETURNING a.id, a.name, a.team_id, a.project_id, a.status, a.running_tasks
-    ), activated AS (
-        SELECT * FROM slot WHERE running_tasks = 1 AND status = 'active'
-    ), leased AS (
-        UPDATE tasks t
-        SET status = 'running', attempt = t.attempt + 1, leased_by = :worker,
-            lease_expires_at = now() + make_interval(secs => :lease_s),
-            started_at = coalesce(t.started_at, now()), waiting_reason = NULL
-        FROM cand, projects p
-        WHERE t.id = cand.id AND p.id = t.project_id
-          AND (cand.agent_id IS NULL OR cand.relet OR EXISTS (SELECT 1 FROM slot))
-        RETURNING t.id, t.project_id, t.plan_version, t.key, t.title, t.description, t.expected_output,
-                  t.attempt, t.failures, t.agent_id, p.team_id, p.name AS project_name,
-                  p.model AS project_model, p.max_task_attempts,
-                  p.budget_usd AS project_budget_usd, p.budget_tokens AS project_budget_tokens
-    ), parked AS (
-        UPDATE tasks t SET waiting_reason = 'agent_busy', dispatched_at = NULL
-        FROM cand
-        WHERE t.id = cand.id AND cand.agent_id IS NOT NULL AND NOT cand.relet AND NOT EXISTS (SELECT 1 FROM slot)
-        RETURNING t.id
-    ), history AS (
-        INSERT INTO agent_state_changes (id, agent_id, from_status, to_status, reason, actor, created_at)
-        SELECT gen_random_uuid(), id, 'ready', 'active', 'started a task', :worker, clock_timestamp()
-        FROM activated
-    ), ev AS (
-        INSERT INTO events ({_EVENT_COLUMNS})
-        SELECT 'task.started', team_id, project_id, id, :worker,
-               jsonb_build_object('key', key, 'attempt', attempt, 'agent_id', agent_id), clock_timestamp()
-        FROM leased
-        UNION ALL
-        SELECT 'agent.status_changed', a.team_id, a.project_id, NULL, :worker,
-               {_AGENT_EVENT.format(a="a", frm="ready", to="active", why="started a task")}, clock_timestamp()
-        FROM activated a
-        RETURNING id, kind, team_id, project_id, task_id, actor, payload, created_at
-    )
-    SELECT leased.*, a.model AS agent_model, a.system_prompt, a.allowed_tools,
-           a.budget_usd AS agent_budget_usd, a.budget_tokens AS agent_budget_tokens,
-           (SELECT coalesce(json_agg(json_build_object('key', u.key, 'title', u.title, 'output', u.output)
-                                     ORDER BY u.key), '[]'::json)
-            FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id
-            WHERE d.task_id = leased.id AND d.kind = 'input') AS inputs,
-           (SELECT json_agg(row_to_json(ev) ORDER BY ev.id) FROM ev) AS events
-    FROM leased LEFT JOIN agents a ON a.id = leased.agent_id
-    """
-)
-
-
-def _model_call_columns() -> tuple[str, str]:
-    """``model_calls`` columns and their PostgreSQL types (for rows passed as one JSON parameter)."""
-    table = ModelCall.__table__  # type: ignore[attr-defined]
-    names = [column.name for column in table.columns]
-    types = [f"{column.name} {column.type.compile(dialect=postgresql.dialect())}" for column in table.columns]
-    return ", ".join(names), ", ".join(types)
-
-
-_CALL_COLUMNS, _CALL_TYPES = _model_call_columns()
-
-# Complete (fenced by attempt), record the final model call (the agent loop's last answer, written
-# here instead of in a round trip of its own), give the agent's slot back (Active -> Ready when it
-# was its last task), count down dependents, wake tasks parked on that agent, log the events: one
-# statement. The call rows are written even when the fence refuses the completion (it was paid for);
-# a call_key another run already completed is kept without its key, as ``accounting.insert_rows`` does.
-_COMPLETE_SQL = text(
-    f"""
-    WITH calls AS (
-        INSERT INTO model_calls ({_CALL_COLUMNS})
-        SELECT {_CALL_COLUMNS.replace("call_key", "CASE WHEN x.status = 'ok' AND EXISTS (SELECT 1 FROM model_calls m WHERE m.call_key = x.call_key AND m.status = 'ok') THEN NULL ELSE x.call_key END", 1)}
-        FROM jsonb_to_recordset(CAST(:calls AS jsonb)) AS x({_CALL_TYPES})
-        ON CONFLICT DO NOTHING
-    ), done AS (
-        UPDATE tasks SET status = 'completed', output = :output, finished_at = clock_timestamp(),
-                         lease_expires_at = NULL, last_error = NULL, waiting_reason = NULL
-        WHERE id = :id AND attempt = :attempt AND status = 'running'
-        RETURNING id, project_id, plan_version, is_sink, agent_id
-    ), freed AS (
-        UPDATE agents a SET running_tasks = greatest(a.running_tasks - 1, 0),
-                            status = CASE WHEN a.running_tasks <= 1 AND a.status = 'active' THEN 'ready'
-                                          ELSE a.status END
-        FROM done
-        WHERE a.id = done.agent_id
-        RETURNING a.id, a.name, a.team_id, a.project_id, a.status, a.running_tasks, a.max_concurrent_tasks
-    ), idle AS (
-        SELECT * FROM freed WHERE running_tasks = 0 AND status = 'ready'
-    ), woken AS (
-        SELECT t.id, t.attempt FROM tasks t, freed f
-        WHERE t.agent_id = f.id AND t.status = 'ready' AND t.waiting_reason = 'agent_busy' AND t.id <> :id
-        ORDER BY t.priority DESC, t.key
-        LIMIT (SELECT greatest(max_concurrent_tasks - running_tasks, 0) FROM freed)
-    ), readied AS (
-        UPDATE tasks t
-        SET remaining_deps = t.remaining_deps - 1,
-            status = CASE WHEN t.remaining_deps = 1 AND t.status = 'pending' THEN 'ready' ELSE t.status END,
-            dispatched_at = CASE WHEN t.remaining_deps = 1 AND t.status = 'pending' THEN clock_timestamp()
-                                 ELSE t.dispatched_at END
-        FROM task_dependencies d, done
-        WHERE d.depends_on_id = done.id AND t.id = d.task_id
-        RETURNING t.id, t.key, t.status, t.attempt, t.remaining_deps
-    ), sink AS (
-        UPDATE projects p SET sinks_remaining = p.sinks_remaining - 1
-        FROM done
-        WHERE done.is_sink AND p.id = done.project_id AND p.plan_version = done.plan_version
-        RETURNING p.sinks_remaining
-    ), history AS (
-        INSERT INTO agent_state_changes (id, agent_id, from_status, to_status, reason, actor, created_at)
-        SELECT gen_random_uuid(), id, 'active', 'ready', 'finished its tasks', :worker, clock_timestamp()
-        FROM idle
-    ), ev AS (
-        INSERT INTO events ({_EVENT_COLUMNS})
-        SELECT 'task.completed', CAST(:team_id AS uuid), done.project_id, done.id, :worker,
-               jsonb_build_object('key', CAST(:key AS text), 'attempt', CAST(:attempt AS int),
-                                  'output', left(CAST(:output AS text), 500)),
-               clock_timestamp()
-        FROM done
-        UNION ALL
-        SELECT 'agent.status_changed', a.team_id, a.project_id, NULL, :worker,
-               {_AGENT_EVENT.format(a="a", frm="active", to="ready", why="finished its tasks")}, clock_timestamp()
-        FROM idle a
-        UNION ALL
-        SELECT 'task.ready', CAST(:team_id AS uuid), CAST(:project_id AS uuid), r.id, :worker,
-               jsonb_build_object('key', r.key), clock_timestamp()
-        FROM readied r WHERE r.status = 'ready' AND r.remaining_deps = 0
-        RETURNING id, kind, team_id, project_id, task_id, actor, payload, created_at
-    )
-    SELECT (SELECT count(*) FROM done) AS done,
-           (SELECT sinks_remaining FROM sink) AS sinks_remaining,
-           (SELECT coalesce(json_agg(json_build_object('id', id, 'key', key, 'attempt', attempt)), '[]'::json)
-            FROM readied WHERE status = 'ready' AND remaining_deps = 0) AS ready,
-           (SELECT coalesce(json_agg(json_build_object('id', id, 'attempt', attempt)), '[]'::json)
-            FROM woken) AS woken,
-           (SELECT json_agg(row_to_json(ev) ORDER BY ev.id) FROM ev) AS events
-    """
-)
-
-_LEASE_SQL_PG = hot_db.compile_sql(_LEASE_SQL)
-_COMPLETE_SQL_PG = hot_db.compile_sql(_COMPLETE_SQL)
-
-_RENEW_SQL = text(
-    """
-    UPDATE tasks t SET lease_expires_at = now() + make_interval(secs => :lease_s)
-    FROM projects p
-    WHERE t.id = :id AND t.attempt = :attempt AND t.status = 'running'
-      AND p.id = t.project_id AND p.status = 'executing'
-    RETURNING t.id
-    """
-)
-
-_RELEASE_SQL = text(
-    """
-    UPDATE tasks t SET status = CASE WHEN p.status = 'cancelled' THEN 'cancelled' ELSE 'ready' END,
-                       lease_expires_at = NULL, leased_by = NULL, dispatched_at = NULL
-    FROM projects p
-    WHERE t.id = :id AND t.attempt = :attempt AND t.status = 'running' AND p.id = t.project_id
-    RETURNING t.status, t.agent_id
-    """
-)
 
 
 @dataclass
@@ -570,13 +375,13 @@ def _lease_params(task_id: uuid.UUID, worker: str) -> dict[str, Any]:
 def lease_task(task_id: uuid.UUID, *, worker: str) -> Lease | None:
     """Take the task if it is runnable and its project is executing; log ``task.started``. One round trip."""
     with hot_engine().connect() as conn:
-        row = conn.execute(_LEASE_SQL, _lease_params(task_id, worker)).mappings().first()
+        row = conn.execute(engine_sql.LEASE_SQL, _lease_params(task_id, worker)).mappings().first()
     return _to_lease(row, worker)
 
 
 async def lease_task_async(task_id: uuid.UUID, *, worker: str) -> Lease | None:
     """``lease_task`` on the worker's async connections (other tasks run while it waits)."""
-    rows = await hot_db.fetch(_LEASE_SQL_PG, _lease_params(task_id, worker))
+    rows = await hot_db.fetch(engine_sql.LEASE_SQL_PG, _lease_params(task_id, worker))
     return _to_lease(rows[0] if rows else None, worker)
 
 
@@ -636,13 +441,13 @@ def complete_task(lease: Lease, output: str) -> list[Job]:
     The events are published by the sender thread; the caller dispatches the jobs.
     """
     with hot_engine().connect() as conn:
-        row = conn.execute(_COMPLETE_SQL, _complete_params(lease, output)).mappings().one()
+        row = conn.execute(engine_sql.COMPLETE_SQL, _complete_params(lease, output)).mappings().one()
     return _after_complete(lease, row)
 
 
 async def complete_task_async(lease: Lease, output: str) -> list[Job]:
     """``complete_task`` on the worker's async connections."""
-    (row,) = await hot_db.fetch(_COMPLETE_SQL_PG, _complete_params(lease, output))
+    (row,) = await hot_db.fetch(engine_sql.COMPLETE_SQL_PG, _complete_params(lease, output))
     return _after_complete(lease, row)
 
 
@@ -662,7 +467,7 @@ def renew_lease(lease: Lease) -> bool:
     """Extend the lease; False when the task was paused/cancelled/taken over (then the run must stop)."""
     with _session() as session:
         ok = session.execute(
-            _RENEW_SQL, {"id": lease.task_id, "attempt": lease.attempt, "lease_s": get_settings().lease_s}
+            engine_sql.RENEW_SQL, {"id": lease.task_id, "attempt": lease.attempt, "lease_s": get_settings().lease_s}
         ).first()
         session.commit()
         return ok is not None
@@ -674,7 +479,7 @@ def release_task(lease: Lease) -> None:
     ``task.stopped`` says the worker really stopped working on it (pause/cancel took effect).
     """
     with _session() as session:
-        released = session.execute(_RELEASE_SQL, {"id": lease.task_id, "attempt": lease.attempt}).all()
+        released = session.execute(engine_sql.RELEASE_SQL, {"id": lease.task_id, "attempt": lease.attempt}).all()
         agents.give_back_slots(
             session, [row.agent_id for row in released], reason="task interrupted", actor=_worker_actor(lease)
         )
