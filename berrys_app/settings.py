@@ -6,13 +6,15 @@ permissions, so a fresh machine is secure without a hard-coded default.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -46,6 +48,12 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, validation_alias="BERRYS_CORS_ORIGINS")
     # commands a stdio MCP server may run (JSON list; "*" = any). Empty: only http MCP servers.
     mcp_stdio_commands: list[str] = Field(default_factory=list, validation_alias="BERRYS_MCP_STDIO_COMMANDS")
+    # hosts an http MCP server may be on even when they resolve to loopback/private/link-local
+    # addresses ("host", "host:port", "*.domain", "*" = any; comma-separated or a JSON list).
+    # Empty: public hosts only (team admins are self-service: no SSRF into the operator's network).
+    mcp_http_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="BERRYS_MCP_HTTP_HOSTS"
+    )
     # security (API engineer): OIDC login, token lifetimes, key rotation, rate limits
     oidc_issuer: str | None = Field(default=None, validation_alias="OIDC_ISSUER")
     oidc_client_id: str | None = Field(default=None, validation_alias="OIDC_CLIENT_ID")
@@ -63,6 +71,15 @@ class Settings(BaseSettings):
     circuit_cooldown_s: float = Field(default=30.0, gt=0, validation_alias="BERRYS_CIRCUIT_COOLDOWN")
     stream_interval_s: float = Field(default=0.1, ge=0, validation_alias="BERRYS_STREAM_INTERVAL")
     embedded_n_ctx: int = Field(default=4096, ge=512, le=32768, validation_alias="BERRYS_EMBEDDED_N_CTX")
+
+    @field_validator("mcp_http_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: object) -> object:
+        """Operators write ``a,b:8080`` in a shell; a JSON list (like the other list settings) works too."""
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [h.strip() for h in text.split(",") if h.strip()]
+        return value
 
     @property
     def secret_key(self) -> str:

@@ -21,6 +21,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ["BERRYS_TESTING"] = "1"  # the model layer refuses network providers in tests
 # the test MCP servers run with this interpreter (stdio MCP commands are an operator allowlist)
 os.environ.setdefault("BERRYS_MCP_STDIO_COMMANDS", json.dumps([sys.executable]))
+# ...and the http one on loopback (http MCP hosts: public only, plus the operator's list)
+os.environ.setdefault("BERRYS_MCP_HTTP_HOSTS", "127.0.0.1")
 
 import psycopg
 import pytest

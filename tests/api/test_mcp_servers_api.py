@@ -10,6 +10,8 @@ from sqlmodel import Session, select
 
 from berrys_app.domain.auth import AuditEntry
 from berrys_app.domain.tools import Tool
+from berrys_app.services.tools.mcp import MASK
+from berrys_app.settings import get_settings
 from tests.api.world import MCP_SERVER_SCRIPT, build_world, mcp_server_body
 
 
@@ -115,3 +117,48 @@ async def test_unreachable_server_is_a_502_problem_and_can_be_fixed(client, sess
     broken.write_text(Path(MCP_SERVER_SCRIPT).read_text())  # fixed: refresh discovers the tools
     r = await client.post(f"{base}/{server_id}/refresh", headers=admin.headers)
     assert r.status_code == 200 and "flaky__add" in r.json()["tool_names"]
+
+
+async def test_env_and_headers_are_write_only_over_rest(client, session: Session) -> None:
+    world = build_world(session)
+    admin, member, viewer = world.people["admin"], world.people["member"], world.people["viewer"]
+    base = f"/api/v1/teams/{world.team_a}/mcp-servers"
+    secret = "sk-live-pasted-4c3b2a19"
+    body = {**mcp_server_body("pasted"), "env": {"BERRY_TOKEN": secret}}
+    r = await client.post(base, json=body, headers=admin.headers)
+    assert r.status_code == 201, r.text
+    assert r.json()["env"] == {"BERRY_TOKEN": MASK} and secret not in r.text
+    server_id = r.json()["id"]
+    for person in (admin, member):
+        for url in (base, f"{base}/{server_id}"):
+            got = await client.get(url, headers=person.headers)
+            assert got.status_code == 200 and secret not in got.text, (url, got.text)
+            assert "BERRY_TOKEN" in got.text  # the key is shown, its value masked
+        refreshed = await client.post(f"{base}/{server_id}/refresh", headers=admin.headers)
+        assert refreshed.status_code == 200 and secret not in refreshed.text
+    for url in (base, f"{base}/{server_id}"):
+        assert (await client.get(url, headers=viewer.headers)).status_code == 403
+
+
+async def test_http_servers_on_internal_hosts_need_the_operator_list(client, session: Session, monkeypatch) -> None:
+    world = build_world(session)
+    admin = world.people["admin"]
+    base = f"/api/v1/teams/{world.team_a}/mcp-servers"
+    loopback = {"name": "local", "transport": "http", "url": "http://127.0.0.1:9/mcp", "timeout_s": 5}
+    monkeypatch.setenv("BERRYS_MCP_HTTP_HOSTS", "")
+    get_settings.cache_clear()
+    try:
+        r = await client.post(base, json=loopback, headers=admin.headers)
+        assert (r.status_code, r.json()["code"]) == (403, "forbidden"), r.text
+        assert "'127.0.0.1'" in r.json()["message"] and "BERRYS_MCP_HTTP_HOSTS" in r.json()["message"]
+        metadata = {**loopback, "name": "meta", "url": "http://169.254.169.254/latest/meta-data/"}
+        r = await client.post(base, json=metadata, headers=admin.headers)
+        assert r.status_code == 403 and "'169.254.169.254'" in r.json()["message"], r.text
+
+        monkeypatch.setenv("BERRYS_MCP_HTTP_HOSTS", "127.0.0.1")
+        get_settings.cache_clear()
+        r = await client.post(base, json=loopback, headers=admin.headers)
+        assert r.status_code == 502 and r.json()["code"] == "mcp_unreachable", r.text  # allowed; nobody listens
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()

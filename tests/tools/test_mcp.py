@@ -3,10 +3,7 @@ crashed or missing server is a recorded error and the worker carries on."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,8 +22,7 @@ from berrys_app.services.tools import (
     register_mcp_server,
     tool_specs_for,
 )
-
-SERVER = str(Path(__file__).with_name("mcp_server_app.py"))
+from tests.tools.mcp_http import SERVER, serve_http
 
 
 def _stdio(name: str = "berry", script: str = SERVER) -> McpServerCreate:
@@ -118,23 +114,8 @@ async def test_only_admins_register_servers(session: Session, world) -> None:
 
 @pytest.fixture
 def http_mcp_url() -> Iterator[str]:
-    """The test MCP server over streamable HTTP in its own process (stopped by PID)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, SERVER, "--http", str(port)])
-    try:
-        deadline = time.monotonic() + 30
-        while True:  # wait for the observable state "port accepts connections"
-            with socket.socket() as conn:
-                if conn.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert proc.poll() is None and time.monotonic() < deadline, "MCP HTTP server did not start"
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
+    with serve_http() as url:
+        yield url
 
 
 async def test_streamable_http_server(session: Session, world, http_mcp_url: str) -> None:

@@ -38,12 +38,15 @@ from berrys_app.domain.tools import (
 from berrys_app.services import events
 from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from berrys_app.services.tools import registry, vault
+from berrys_app.services.tools import mcp_hosts, registry, vault
 from berrys_app.services.tools.context import Invocation, ToolContext, ToolFailure
 from berrys_app.services.tools.http_tool import CREDENTIAL_REF
 
 CONNECT_TIMEOUT_S = 30.0
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+MASK = "********"
+# a value shown back as written: one vault reference, optionally after an HTTP auth scheme word
+_SHOWN = re.compile(r"(?:(?:Bearer|Basic|Token|Bot|ApiKey|Api-Key)\s+)?\$\{credentials\.[A-Za-z][A-Za-z0-9_]*\}", re.I)
 
 
 def registry_name(server: str, tool: str) -> str:
@@ -53,10 +56,11 @@ def registry_name(server: str, tool: str) -> str:
 
 @asynccontextmanager
 async def _http_transport(url: str, headers: dict[str, str]) -> AsyncIterator[Any]:
-    """Streamable HTTP with extra headers (e.g. Authorization from the vault)."""
+    """Streamable HTTP with extra headers (e.g. Authorization from the vault); every TCP
+    connection it opens is checked against the host policy (``mcp_hosts``)."""
     timeout = httpx2.Timeout(30.0, read=300.0)
     async with (
-        httpx2.AsyncClient(headers=headers, timeout=timeout) as http,
+        mcp_hosts.guarded_client(headers, timeout) as http,
         streamable_http_client(url, http_client=http) as streams,
     ):
         yield streams
@@ -69,9 +73,7 @@ def _client(server: McpServer, env: dict[str, str] | None = None) -> Client:
             raise ToolFailure("mcp_unavailable", f"the command of MCP server {server.name!r} is no longer allowed")
         params = StdioServerParameters(command=server.command or "", args=list(server.args), env=env or None)
         return Client(params, read_timeout_seconds=server.timeout_s)
-    if env:
-        return Client(_http_transport(server.url or "", env), read_timeout_seconds=server.timeout_s)
-    return Client(server.url or "", read_timeout_seconds=server.timeout_s)
+    return Client(_http_transport(server.url or "", env or {}), read_timeout_seconds=server.timeout_s)
 
 
 def resolve_env(
@@ -260,6 +262,9 @@ async def call(
         await link.close()
         if isinstance(exc, MCPError) and exc.code == REQUEST_TIMEOUT:  # the session's own read timeout
             raise ToolFailure("timeout", f"MCP server {server.name!r} did not answer within {timeout:g} s") from exc
+        refused = _host_refused(exc)
+        if refused is not None:  # the operator's host policy: trying again will not help
+            raise ToolFailure("mcp_unavailable", f"MCP server {server.name!r} is not allowed: {refused}") from exc
         raise ToolFailure(
             "mcp_unavailable", f"MCP server {server.name!r} failed: {_describe(exc)}; try again later"
         ) from exc
@@ -268,6 +273,20 @@ async def call(
     if result.is_error:
         raise ToolFailure("mcp_tool_error", content or "the MCP tool reported an error")
     return content
+
+
+def _host_refused(exc: BaseException | None) -> mcp_hosts.HostRefused | None:
+    """The host-policy refusal inside a transport failure (exception groups, causes), if any."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, mcp_hosts.HostRefused):
+            return exc
+        if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+            exc = exc.exceptions[0]
+        else:
+            exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _describe(exc: BaseException) -> str:
@@ -301,8 +320,19 @@ async def run_mcp(inv: Invocation) -> str:
 # --- service functions -----------------------------------------------------------------------
 
 
+def masked(values: dict[str, str]) -> dict[str, str]:
+    """``env``/``headers`` as anyone may read them: write-only like credentials.
+
+    A value that is only a ``${credentials.NAME}`` reference (or ``Bearer ${credentials.NAME}``)
+    is shown; anything else could be a secret an admin pasted in, so only its key is.
+    """
+    return {key: value if _SHOWN.fullmatch(value.strip()) else MASK for key, value in values.items()}
+
+
 def _public(row: McpServer) -> McpServerPublic:
-    return McpServerPublic.model_validate(row, from_attributes=True)
+    """The one read view of a server (REST and the dashboard): env/headers masked."""
+    view = McpServerPublic.model_validate(row, from_attributes=True)
+    return view.model_copy(update={"env": masked(row.env), "headers": masked(row.headers)})
 
 
 async def register_mcp_server(
@@ -320,6 +350,8 @@ async def register_mcp_server(
         _check_stdio_command(data.command or "")
     if data.transport == McpTransport.http and not (data.url or "").startswith(("http://", "https://")):
         raise ValidationFailed("an http MCP server needs an http:// or https:// url")
+    if data.transport == McpTransport.http:
+        await mcp_hosts.check_url(data.url or "")
     if data.env and data.transport != McpTransport.stdio:
         raise ValidationFailed("env is only for stdio MCP servers (use headers for http)")
     if data.headers and data.transport != McpTransport.http:

@@ -1,0 +1,130 @@
+"""Where an http MCP server may be: any public host, plus the hosts the operator lists in
+``BERRYS_MCP_HTTP_HOSTS``.
+
+Team admins are self-service (anyone can create a team), so without this check any
+registered user could make the web and worker hosts talk to the operator's own network
+(SSRF: cloud metadata at 169.254.169.254, services on loopback, the private LAN).
+
+The check runs when a server is registered (a clear 403) and again on every TCP connection
+the MCP client opens: the address checked is the address dialled, so a row stored before the
+list was tightened, or a name re-pointed at an internal address later (DNS rebinding), is
+refused too.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable
+
+import anyio
+import httpx
+import httpx2
+from httpcore2._backends.auto import AutoBackend
+from httpcore2._backends.base import SOCKET_OPTION, AsyncNetworkStream
+
+from berrys_app.services.errors import Forbidden, ValidationFailed
+from berrys_app.services.tools.http_tool import host_allowed
+
+SETTING = "BERRYS_MCP_HTTP_HOSTS"
+
+
+class HostRefused(ConnectionRefusedError):
+    """The MCP client was about to connect to an internal address that is not allowed."""
+
+
+def _listed(host: str, port: int) -> bool:
+    """The operator trusts this host (it may then resolve to anything)."""
+    from berrys_app.settings import get_settings
+
+    patterns = [p.lower().strip() for p in get_settings().mcp_http_hosts]
+    if "*" in patterns:
+        return True
+    url = httpx.URL(scheme="http", host=host, port=port)  # port 80 becomes None: "host" matches
+    return host_allowed(url, patterns) or f"{host.lower()}:{port}" in patterns
+
+
+def _internal(address: str) -> bool:
+    """Loopback, private, link-local, shared, reserved, multicast or unspecified."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+async def _resolve(host: str, port: int) -> list[str]:
+    infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+async def vetted_address(host: str, port: int) -> str:
+    """The address to dial for ``host:port``: the host itself when the operator listed it,
+    else its first resolved address once every resolved address proved public.
+
+    Raises ``HostRefused`` (naming the host, the address and the setting) or ``OSError``
+    when the name does not resolve.
+    """
+    if _listed(host, port):
+        return host
+    addresses = await _resolve(host, port)
+    internal = [a for a in addresses if _internal(a)]
+    if internal:
+        via = "" if internal[0] == host else f" (it resolves to {internal[0]})"
+        raise HostRefused(
+            f"the MCP server host {host!r}{via} is an internal address (loopback, private or link-local); "
+            f"http MCP servers may reach only public hosts unless the operator lists the host in {SETTING}"
+        )
+    return addresses[0]
+
+
+async def check_url(url: str) -> None:
+    """Registration-time check: ``Forbidden`` for an internal host the operator did not list.
+
+    A name that does not resolve is let through: discovery then fails (502, stored with
+    ``status='error'``), and every later connection is checked again anyway.
+    """
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ValidationFailed(f"the MCP server url is not a valid URL: {exc}") from exc
+    if parsed.userinfo:
+        raise ValidationFailed("put credentials in headers as ${credentials.NAME}, not in the MCP server url")
+    if not parsed.host:
+        raise ValidationFailed("an http MCP server needs an http:// or https:// url with a host")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        await vetted_address(parsed.host, port)
+    except HostRefused as exc:
+        raise Forbidden(str(exc)) from exc
+    except OSError:
+        return
+
+
+class _GuardedBackend(AutoBackend):
+    """httpcore's network backend that dials only vetted addresses (checked per connection)."""
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[SOCKET_OPTION] | None = None,
+    ) -> AsyncNetworkStream:
+        with anyio.fail_after(timeout):
+            address = await vetted_address(host, port)
+        # TLS still verifies and sends SNI for ``host``: httpcore takes those from the request URL
+        return await super().connect_tcp(
+            address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+
+
+def guarded_client(headers: dict[str, str], timeout: httpx2.Timeout) -> httpx2.AsyncClient:
+    """An HTTP client for MCP servers whose every connection passes ``vetted_address``.
+
+    Environment proxies are ignored (``trust_env=False``): a proxy would dial the host itself,
+    past the check.
+    """
+    transport = httpx2.AsyncHTTPTransport(trust_env=False)
+    transport._pool._network_backend = _GuardedBackend()  # httpx2 has no public knob for it
+    return httpx2.AsyncClient(headers=headers, timeout=timeout, transport=transport, trust_env=False)
