@@ -1,9 +1,10 @@
 """MCP servers of a team: register (tools are discovered), list, get, re-discover, remove.
 
 Admins manage them (a stdio server is a process on our hosts, so its command must also be on
-the operator's allowlist); members see them. A server that cannot be reached answers
-``502 mcp_unreachable``: registration keeps it (``status='error'``) so it can be refreshed
-once fixed, or deleted.
+the operator's allowlist; an http server must be on a public host or one the operator listed in
+``BERRYS_MCP_HTTP_HOSTS``); members see them, with ``env``/``headers`` write-only. A server
+that cannot be reached answers ``502 mcp_unreachable``: registration keeps it
+(``status='error'``) so it can be refreshed once fixed, or deleted.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def _reached(server: McpServerPublic, *, action: str) -> McpServerPublic:
 
 @router.get("", **access("member", "projects:read"))
 def list_mcp_servers(team_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ListOf[McpServerPublic]:
-    """The team's servers with their discovery status and tool names (env/headers hold references only)."""
+    """The team's servers with their discovery status and tool names (env/headers values masked
+    unless they are ``${credentials.NAME}`` references)."""
     return ListOf[McpServerPublic].model_validate(list_of(tools.list_mcp_servers(session, actor, team_id=team_id)))
 
 
