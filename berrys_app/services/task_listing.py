@@ -69,29 +69,22 @@ _JSON_SQL = f"""
 
 
 class TaskListing:
-    """The tasks as the REST list body (``{data, meta}``), how many, and an entity tag.
+    """The tasks as the REST list body (``{data, meta}``: one page holding every task,
+    ``per_page`` = total), how many, and an entity tag.
 
     One object per cached snapshot, shared by every request that finds it current, so the
-    encoded body and its gzip form are built once per change, not once per request."""
+    body is encoded (and gzip-compressed, on first demand) once per change, not per request."""
 
     def __init__(self, data: str, total: int, etag: str) -> None:
-        self.data = data
+        meta = f'{{"total":{total},"page":1,"per_page":{max(total, 1)}}}'
+        self.body = f'{{"data":{data},"meta":{meta}}}'.encode()
         self.total = total
         self.etag = etag
-        self._body: bytes | None = None
         self._gzipped: bytes | None = None
 
     @property
-    def body(self) -> bytes:
-        """``{"data": [...], "meta": {...}}``: one page holding every task (``per_page`` = total)."""
-        if self._body is None:
-            meta = f'{{"total":{self.total},"page":1,"per_page":{max(self.total, 1)}}}'
-            self._body = f'{{"data":{self.data},"meta":{meta}}}'.encode()
-        return self._body
-
-    @property
     def gzipped(self) -> bytes:
-        """``body`` gzip-compressed (~20x smaller for 500 tasks)."""
+        """``body`` gzip-compressed (~17 KB instead of ~300 KB for 500 tasks)."""
         if self._gzipped is None:
             self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
         return self._gzipped

@@ -30,7 +30,7 @@ def _titles(actor: Actor, project_id: uuid.UUID) -> dict[str, str]:
     import json
 
     listing = task_listing.list_tasks_json(actor, project_id)
-    return {task["key"]: task["title"] for task in json.loads(listing.data)}
+    return {task["key"]: task["title"] for task in json.loads(listing.body)["data"]}
 
 
 def test_task_columns_match_the_public_schema() -> None:
