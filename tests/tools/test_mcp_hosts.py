@@ -93,12 +93,18 @@ async def test_listed_patterns_admit_internal_hosts(session: Session, world, htt
         session.commit()
 
 
-async def test_credentials_in_the_url_are_refused(session: Session, world) -> None:
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://u:secret@127.0.0.1:9/mcp", "${credentials.NAME}"),
+        ("https://xn--/mcp", "not a valid URL"),
+        ("http://999.1.1.1/mcp", "not a valid URL"),
+    ],
+)
+async def test_bad_urls_are_precise_validation_errors(session: Session, world, url: str, says: str) -> None:
     with pytest.raises(ValidationFailed) as refused:
-        await register_mcp_server(
-            session, world.admin, team_id=world.team_id, data=_http("basic", "http://u:secret@127.0.0.1:9/mcp")
-        )
-    assert "${credentials.NAME}" in refused.value.message
+        await register_mcp_server(session, world.admin, team_id=world.team_id, data=_http("bad", url))
+    assert says in refused.value.message
 
 
 async def test_connections_are_checked_again_after_the_list_is_tightened(

@@ -85,18 +85,19 @@ async def check_url(url: str) -> None:
     """
     try:
         parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
+        host = parsed.host  # decoded lazily: a bad international name fails here
+    except (httpx.InvalidURL, ValueError) as exc:  # ValueError: a bad international name (IDNA)
         raise ValidationFailed(f"the MCP server url is not a valid URL: {exc}") from exc
     if parsed.userinfo:
         raise ValidationFailed("put credentials in headers as ${credentials.NAME}, not in the MCP server url")
-    if not parsed.host:
+    if not host:
         raise ValidationFailed("an http MCP server needs an http:// or https:// url with a host")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
-        await vetted_address(parsed.host, port)
+        await vetted_address(host, port)
     except HostRefused as exc:
         raise Forbidden(str(exc)) from exc
-    except OSError:
+    except (OSError, UnicodeError):  # does not resolve (now): discovery will say so
         return
 
 
