@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import psutil
+import pytest
 from sqlmodel import Session, select
 
 from berrys_app.domain.tools import ToolCall, ToolCreate, ToolKind
@@ -30,8 +31,23 @@ def _fast_python(session: Session, world, name: str = "quick_python", **override
     )
 
 
+def _all_sandbox_processes() -> set[psutil.Process]:
+    return {p for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real >= 200_000}
+
+
+@pytest.fixture(autouse=True)
+def _earlier_sandboxes() -> None:
+    """Sandbox processes alive before the test (e.g. another test run on the same machine) are not its leftovers."""
+    global _before
+    _before = _all_sandbox_processes()
+
+
+_before: set[psutil.Process] = set()
+
+
 def _sandbox_processes() -> list[psutil.Process]:
-    return [p for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real >= 200_000]
+    """Sandbox processes this test left behind."""
+    return sorted(_all_sandbox_processes() - _before, key=lambda p: p.pid)
 
 
 async def _run(world, code: str, key: str):
