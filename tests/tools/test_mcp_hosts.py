@@ -20,7 +20,7 @@ from berrys_app.services.tools import (
     refresh_mcp_server,
     register_mcp_server,
 )
-from berrys_app.services.tools.mcp import MASK, close_links, masked
+from berrys_app.services.tools.mcp import MASK, close_links, masked, masked_url
 from berrys_app.settings import get_settings
 from tests.tools.mcp_http import SERVER, serve_http
 
@@ -143,6 +143,15 @@ def test_masked_shows_only_vault_references() -> None:
         "TWO": MASK,
         "EMPTY": MASK,
     }
+
+
+def test_masked_url_hides_query_values_but_keeps_the_address() -> None:
+    url = "https://mcp.example.com:8443/mcp?api_key=sk-live-99&team=${credentials.team_ref}"
+    shown = masked_url(url)
+    assert "sk-live-99" not in shown
+    assert shown.startswith("https://mcp.example.com:8443/mcp?api_key=")
+    assert "team=${credentials.team_ref}" in shown
+    assert masked_url("https://mcp.example.com/mcp") == "https://mcp.example.com/mcp"
 
 
 async def test_read_views_never_return_literal_env_values(session: Session, world) -> None:

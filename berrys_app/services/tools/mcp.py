@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import anyio
 import httpx2
@@ -329,10 +330,22 @@ def masked(values: dict[str, str]) -> dict[str, str]:
     return {key: value if _SHOWN.fullmatch(value.strip()) else MASK for key, value in values.items()}
 
 
+def masked_url(url: str | None) -> str | None:
+    """A server URL as anyone may read it: query values (``?api_key=...``) masked like ``env``."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    shown = urlencode([(key, value if _SHOWN.fullmatch(value.strip()) else MASK) for key, value in query], safe="${}.*")
+    return urlunsplit(parts._replace(query=shown))
+
+
 def _public(row: McpServer) -> McpServerPublic:
     """The one read view of a server (REST and the dashboard): env/headers masked."""
     view = McpServerPublic.model_validate(row, from_attributes=True)
-    return view.model_copy(update={"env": masked(row.env), "headers": masked(row.headers)})
+    return view.model_copy(update={"env": masked(row.env), "headers": masked(row.headers), "url": masked_url(row.url)})
 
 
 async def register_mcp_server(
