@@ -61,11 +61,11 @@ class Scratch:
     def __init__(self, *, redis_db: int) -> None:
         import psycopg
 
-        from berrys_app.settings import normalise_db_url
+        from berrys_app.settings import libpq_url, normalise_db_url
 
         admin_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
         redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + f"/{redis_db}"
-        self._plain = normalise_db_url(admin_url).replace("postgresql+psycopg://", "postgresql://")
+        self._plain = libpq_url(admin_url)
         self._name = f"berrys_bench_api_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(self._plain, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self._name}"')

@@ -120,6 +120,11 @@ def normalise_db_url(url: str) -> str:
     return url
 
 
+def libpq_url(url: str) -> str:
+    """The same URL as psycopg/libpq take it directly (no SQLAlchemy driver suffix)."""
+    return normalise_db_url(url).replace("postgresql+psycopg://", "postgresql://", 1)
+
+
 def _stored_secret(data_dir: Path, name: str, *, fernet: bool = False) -> str:
     """Read a generated secret from the data dir, creating it (0600) on first use."""
     path = Path(data_dir) / "secrets" / name

@@ -32,13 +32,13 @@ from sqlmodel import Session, SQLModel
 
 import berrys_app.domain  # noqa: F401  (register every table)
 from berrys_app.launcher.embedded import EmbeddedServer, start_postgres, start_redis
-from berrys_app.settings import get_settings, normalise_db_url
+from berrys_app.settings import get_settings, libpq_url, normalise_db_url
 
 TEST_REDIS_DB = int(os.environ.get("BERRYS_TEST_REDIS_DB", "9"))
 
 
 def _plain(url: str) -> str:
-    return normalise_db_url(url).replace("postgresql+psycopg://", "postgresql://")
+    return libpq_url(url)
 
 
 def _with_database(url: str, name: str) -> str:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from berrys_app.launcher.embedded import EmbeddedServer, start_postgres, start_redis
-from berrys_app.settings import get_settings, normalise_db_url
+from berrys_app.settings import get_settings, libpq_url, normalise_db_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +39,7 @@ def check_port_free(host: str, port: int) -> None:
 def check_database(url: str) -> None:
     import psycopg
 
-    dsn = normalise_db_url(url).replace("postgresql+psycopg://", "postgresql://")
+    dsn = libpq_url(url)
     try:
         with psycopg.connect(dsn, connect_timeout=5) as conn:
             conn.execute("select 1")

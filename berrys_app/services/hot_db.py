@@ -16,7 +16,7 @@ from psycopg.rows import dict_row
 from sqlalchemy import TextClause
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
-from berrys_app.settings import get_settings
+from berrys_app.settings import get_settings, libpq_url
 
 POOL_SIZE = 8
 _DIALECT = pg_psycopg.dialect()
@@ -74,7 +74,7 @@ _POOLS: dict[tuple[str, int], _Pool] = {}
 async def fetch(sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Run one statement on this loop's pool and return its rows as dicts."""
     loop = asyncio.get_running_loop()
-    url = get_settings().require_database_url().replace("postgresql+psycopg://", "postgresql://", 1)
+    url = libpq_url(get_settings().require_database_url())
     key = (url, id(loop))
     pool = _POOLS.get(key)
     if pool is None or pool.loop is not loop:
