@@ -6,6 +6,7 @@ text, since tasks run in parallel); everything else is the real platform.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -22,9 +23,13 @@ def test_register_plan_edit_approve_execute_transcript_download(stack, new_page,
     register(page, name="Ada Journey", email=unique_email("ada"))
 
     model = f"journey{uuid.uuid4().hex[:6]}"
+    plan = json.loads(
+        plan_json([("t1", "Gather facts", []), ("t2", "Write draft", ["t1"]), ("t3", "Review draft", ["t2"])])
+    )
+    plan["tasks"][1]["depends_on"][0]["type"] = "input"  # the draft needs the facts' text, not just their end
     script_model(
         model,
-        plan=plan_json([("t1", "Gather facts", []), ("t2", "Write draft", ["t1"]), ("t3", "Review draft", ["t2"])]),
+        plan=json.dumps(plan),
         task_replies={
             "Task: Gather facts": "Facts: berries are tasty.",
             "Task: Write draft": XSS,
@@ -66,7 +71,10 @@ def test_register_plan_edit_approve_execute_transcript_download(stack, new_page,
     page.click("#save-plan")
     expect(page.get_by_text("Plan version 2", exact=False)).to_be_visible(timeout=15_000)
     expect(plan_cell(rows.nth(2), "title")).to_have_value("Review the draft carefully")
-    expect(page.locator("#plan-diff")).to_contain_text("t3 (")  # the diff against v1 names the edited task
+    # the diff against v1 names only the edited task and field (hidden fields and edge types survive the save)
+    expect(page.locator("#plan-diff")).to_contain_text("t3 (title)")
+    expect(page.locator("#plan-diff")).not_to_contain_text("t1 (")
+    expect(page.locator("#plan-diff")).not_to_contain_text("t2 (")
 
     # approve, then execute: tasks turn done live on the board
     page.click("#action-approve")

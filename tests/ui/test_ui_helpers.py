@@ -49,7 +49,7 @@ def test_plan_rows_from_reads_the_engine_plan_shape() -> None:
         ]
     }
     rows = plan_rows_from(plan)
-    assert rows[0] == row("t1", "One", minutes="5") | {"capabilities": "research"}
+    assert rows[0] == row("t1", "One", minutes="5") | {"capabilities": "research", "orig": "t1"}
     assert rows[1]["depends_on"] == "t1"
 
 

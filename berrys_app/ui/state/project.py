@@ -30,6 +30,7 @@ PLAN_EDIT_STATUSES = ("created", "plan_review", "ready", "paused", "failed", "re
 BOARD_LIMIT = 50  # cards per column; a 500-task plan shows counts, not 500 cards
 CARD_FIELDS = ("id", "key", "title", "agent", "status")
 TRANSCRIPT_LIMIT = 400
+PLAN_FIELDS = ("key", "title", "description", "capabilities", "depends_on", "estimated_minutes")
 KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 
@@ -67,21 +68,84 @@ def task_row(task: Any, *, deps: list[str] | None = None, agents: dict[str, str]
     }
 
 
+def _minutes_text(value: Any) -> str:
+    """``5.0`` -> ``"5"``, ``2.5`` -> ``"2.5"``, missing/0 -> ``""`` (what a person would type)."""
+    try:
+        number = float(value or 0)
+    except (TypeError, ValueError):
+        return str(value)
+    if not number:
+        return ""
+    return f"{number:g}"
+
+
 def plan_rows_from(plan: dict[str, Any]) -> list[dict[str, str]]:
-    """The editable table's rows (strings, as typed) from a plan version's JSON."""
+    """The editable table's rows (strings, as typed) from a plan version's JSON.
+
+    ``orig`` remembers which task of the version a row came from, so saving keeps every
+    field the table does not show (dependency types, expected output, priority)."""
     rows = []
     for task in plan.get("tasks", []):
+        key = str(task.get("id") or task.get("key") or "")
         rows.append(
             {
-                "key": str(task.get("id") or task.get("key") or ""),
+                "key": key,
                 "title": str(task.get("title", "")),
                 "description": str(task.get("description", "")),
                 "capabilities": ", ".join(task.get("capabilities") or []),
                 "depends_on": ", ".join(deps_of(task)),
-                "estimated_minutes": str(task.get("estimated_minutes", "") or ""),
+                "estimated_minutes": _minutes_text(task.get("estimated_minutes")),
+                "orig": key,
             }
         )
     return rows
+
+
+def plan_from_rows(rows: list[dict[str, str]], original: dict[str, Any]) -> dict[str, Any]:
+    """The plan to submit: each row's original task dict with only the edited cells replaced.
+
+    A dependency still listed keeps its type (``input`` edges carry upstream outputs to the
+    agent); a new one is a ``completion`` edge. The plan's summary is kept."""
+    by_id = {str(t.get("id") or t.get("key") or ""): t for t in original.get("tasks", [])}
+    renamed = {row["orig"]: row["key"].strip() for row in rows if row.get("orig")}
+    tasks = []
+    for row in rows:
+        base = by_id.get(row.get("orig", "")) if row.get("orig") else None
+        before = plan_rows_from({"tasks": [base]})[0] if base is not None else {}
+        task: dict[str, Any] = dict(base) if base is not None else {}
+
+        def edited(field: str, *, row: dict[str, str] = row, before: dict[str, str] = before) -> bool:
+            return row.get(field, "") != before.get(field)
+
+        if edited("key"):
+            task["id"] = row["key"].strip()
+        for field in ("title", "description"):
+            if edited(field):
+                task[field] = row[field].strip()
+        if edited("capabilities"):
+            task["capabilities"] = split_list(row["capabilities"])
+        if edited("estimated_minutes"):
+            task["estimated_minutes"] = float(row["estimated_minutes"].strip() or 0)
+        if edited("depends_on"):
+            types = {
+                renamed.get(dep, dep): item.get("type", "completion") if isinstance(item, dict) else "completion"
+                for dep, item in zip(deps_of(base or {}), _dep_items(base), strict=True)
+            }
+            task["depends_on"] = [
+                {"task": dep, "type": types.get(dep, "completion")} for dep in split_list(row["depends_on"])
+            ]
+        task.pop("key", None)
+        tasks.append(task)
+    return {**{k: v for k, v in original.items() if k != "tasks"}, "tasks": tasks}
+
+
+def _dep_items(task: dict[str, Any] | None) -> list[Any]:
+    """The raw dependency entries of a plan task, in the order ``deps_of`` reads them."""
+    for name in ("depends_on", "dependencies", "deps"):
+        value = (task or {}).get(name)
+        if isinstance(value, list):
+            return value
+    return []
 
 
 def diff_lines(diff: dict[str, Any]) -> dict[str, list[str]]:
@@ -676,7 +740,7 @@ class ProjectState(SessionState):
     @rx.event
     def set_plan_cell(self, index: int, field: str, value: str):
         rows = [dict(r) for r in self.plan_rows]
-        if 0 <= index < len(rows) and field in rows[index]:
+        if 0 <= index < len(rows) and field in PLAN_FIELDS:
             rows[index][field] = value
             self.plan_rows = rows
             self.plan_dirty = True
@@ -689,7 +753,7 @@ class ProjectState(SessionState):
         while f"t{number}" in taken:
             number += 1
         blank = {"key": f"t{number}", "title": "", "description": "", "capabilities": "", "depends_on": ""}
-        self.plan_rows = [*self.plan_rows, {**blank, "estimated_minutes": ""}]
+        self.plan_rows = [*self.plan_rows, {**blank, "estimated_minutes": "", "orig": ""}]
         self.plan_dirty = True
         self.plan_errors = validate_plan_rows(self.plan_rows)
 
@@ -715,19 +779,9 @@ class ProjectState(SessionState):
         self.plan_errors = validate_plan_rows(self.plan_rows)
         if self.plan_errors:
             return rx.toast.error("fix the highlighted plan errors first")
-        tasks = [
-            {
-                "id": r["key"].strip(),
-                "title": r["title"].strip(),
-                "description": r["description"].strip(),
-                "capabilities": split_list(r["capabilities"]),
-                "depends_on": split_list(r["depends_on"]),
-                "estimated_minutes": float(r["estimated_minutes"] or 0),
-            }
-            for r in self.plan_rows
-        ]
+        plan = plan_from_rows(self.plan_rows, self._plan_json or {})
         try:
-            plan_in = self._plan_in({"tasks": tasks})
+            plan_in = self._plan_in(plan)
             with session_scope() as session:
                 projects.submit_plan(session, self._actor(session), self._pid(), plan_in)
         except ServiceError as exc:

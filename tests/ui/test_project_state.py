@@ -1,0 +1,79 @@
+"""Pure logic of the project page: saving the plan table, the timeline, the ETA (no browser needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from berrys_app.services import planning
+from berrys_app.ui.state.project import plan_from_rows, plan_rows_from
+
+
+def stored_plan() -> dict[str, Any]:
+    """A plan as the engine stores it (``PlanIn.model_dump``): input edges, expected outputs, priorities."""
+    raw = {
+        "summary": "berries, explained",
+        "tasks": [
+            {"id": "t1", "title": "Gather", "capabilities": ["research"], "expected_output": "facts", "priority": 3},
+            {
+                "id": "t2",
+                "title": "Draft",
+                "expected_output": "a draft",
+                "priority": 2,
+                "estimated_minutes": 12.5,
+                "depends_on": [{"task": "t1", "type": "input"}],
+            },
+            {
+                "id": "t3",
+                "title": "Review",
+                "priority": 1,
+                "depends_on": [{"task": "t2", "type": "input"}, {"task": "t1", "type": "completion"}],
+            },
+        ],
+    }
+    return planning.PlanIn.model_validate(raw).model_dump(mode="json")
+
+
+def submitted(rows: list[dict[str, str]], original: dict[str, Any]) -> dict[str, Any]:
+    """What the engine would store for the saved table."""
+    return planning.PlanIn.model_validate(plan_from_rows(rows, original)).model_dump(mode="json")
+
+
+def test_saving_an_unedited_plan_changes_nothing() -> None:
+    original = stored_plan()
+    saved = submitted(plan_rows_from(original), original)
+    assert planning.plan_diff(original, saved) == {"added": [], "removed": [], "changed": []}
+    assert saved == original  # summary, input edges, expected outputs and priorities all kept
+
+
+def test_an_edit_changes_only_the_edited_field_and_keeps_dependency_types() -> None:
+    original = stored_plan()
+    rows = plan_rows_from(original)
+    rows[2]["title"] = "Review carefully"
+    rows[1]["depends_on"] = "t1"  # unchanged text: still the same input edge
+    saved = submitted(rows, original)
+    assert planning.plan_diff(original, saved)["changed"] == [{"id": "t3", "fields": ["title"]}]
+    assert saved["tasks"][2]["depends_on"] == [{"task": "t2", "type": "input"}, {"task": "t1", "type": "completion"}]
+
+
+def test_editing_dependencies_keeps_the_type_of_those_still_listed() -> None:
+    original = stored_plan()
+    rows = plan_rows_from(original)
+    rows[2]["depends_on"] = "t2"  # t1 dropped, the t2 input edge stays an input edge
+    rows.append({**rows[0], "key": "t4", "title": "Extra", "depends_on": "t3", "orig": ""})
+    saved = submitted(rows, original)
+    diff = planning.plan_diff(original, saved)
+    assert diff["added"] == ["t4"] and diff["changed"] == [{"id": "t3", "fields": ["depends_on"]}]
+    assert saved["tasks"][2]["depends_on"] == [{"task": "t2", "type": "input"}]
+    assert saved["tasks"][3]["depends_on"] == [{"task": "t3", "type": "completion"}]
+    assert saved["tasks"][3]["expected_output"] == "" and saved["summary"] == "berries, explained"
+
+
+def test_renaming_a_key_keeps_the_rest_of_the_task() -> None:
+    original = stored_plan()
+    rows = plan_rows_from(original)
+    rows[0]["key"] = "gather"
+    rows[1]["depends_on"] = "gather"
+    rows[2]["depends_on"] = "t2, gather"
+    saved = submitted(rows, original)
+    assert saved["tasks"][0] | {"id": "t1"} == original["tasks"][0]
+    assert saved["tasks"][1]["depends_on"] == [{"task": "gather", "type": "input"}]  # the edge follows the rename
