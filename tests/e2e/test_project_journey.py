@@ -13,9 +13,19 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import XSS, create_project, plan_cell, plan_json, register, script_model, unique_email
+from tests.e2e.helpers import create_project, plan_cell, plan_json, register, script_model, unique_email
 
 pytestmark = pytest.mark.e2e
+
+# an agent reply that tries to run code three ways, plus Markdown that must survive unescaped
+XSS = (
+    "Draft with **bold** text.\n\n"
+    "<script>window.__xss = 1</script>\n\n"
+    '<img src="x" onerror="window.__xss = 2">\n\n'
+    "```\nif a < b && c > d: pass\n```\n\n"
+    "> a quoted line\n\n"
+    "[click me](javascript:window.__xss=3)"
+)
 
 
 def test_register_plan_edit_approve_execute_transcript_download(stack, new_page, tmp_path) -> None:
@@ -98,8 +108,16 @@ def test_register_plan_edit_approve_execute_transcript_download(stack, new_page,
     expect(drawer.locator("#transcript")).to_contain_text("<script>window.__xss = 1</script>")
     expect(drawer.locator("#task-output")).to_contain_text('<img src="x" onerror="window.__xss = 2">')
     expect(drawer.locator("#task-output strong")).to_have_text("bold")
+    output = drawer.locator("#task-output")
+    expect(output).to_contain_text("if a < b && c > d: pass")  # code blocks are not double-escaped
+    expect(output).not_to_contain_text("&lt;")
+    expect(output).not_to_contain_text("&amp;")
+    expect(output).to_contain_text("a quoted line")
+    expect(output).not_to_contain_text("> a quoted line")  # the quote is Markdown, not text
+    expect(output).to_contain_text("click me")
     assert drawer.locator("#task-output img").count() == 0
     assert drawer.locator("#task-output script").count() == 0
+    assert drawer.locator('#task-output a[href*="javascript" i]').count() == 0
     assert page.evaluate("window.__xss") is None
     expect(drawer.locator("#task-artifacts .artifact-path")).to_have_text(["notes/draft.md"])
     with page.expect_download() as artifact_download:

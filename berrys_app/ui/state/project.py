@@ -20,7 +20,7 @@ from berrys_app.services import collab, planning, projects
 from berrys_app.services.errors import ServiceError, ValidationFailed
 from berrys_app.ui import live, presence
 from berrys_app.ui.components.dag import dag_figure
-from berrys_app.ui.components.markdown import sanitise
+from berrys_app.ui.components.markdown import markdown_text
 from berrys_app.ui.format import PROJECT_STATUS_COLOR, TASK_STATUS_COLOR, as_dict, money, short_time
 from berrys_app.ui.state.session import SessionState
 
@@ -43,7 +43,7 @@ def deps_of(data: dict[str, Any]) -> list[str]:
 
 
 def task_row(task: Any, *, deps: list[str] | None = None, agents: dict[str, str] | None = None) -> dict[str, Any]:
-    """One task as the page shows it (output sanitised: agent text is untrusted)."""
+    """One task as the page shows it (output rendered by safe_markdown: agent text is untrusted)."""
     data = as_dict(task)
     status = str(data.get("status", "pending"))
     agent_id = str(data.get("agent_id") or "")
@@ -64,7 +64,7 @@ def task_row(task: Any, *, deps: list[str] | None = None, agents: dict[str, str]
         "failures": int(data.get("failures") or 0),
         "error": str(data.get("last_error") or ""),
         "waiting": str(data.get("waiting_reason") or ""),
-        "output": sanitise(data.get("output")),
+        "output": markdown_text(data.get("output")),
     }
 
 
@@ -468,8 +468,7 @@ class ProjectState(SessionState):
                 "id": str(d.get("id", "")),
                 "title": str(d.get("title", "")),
                 "kind": str(d.get("kind", "")),
-                "content": sanitise(str(d.get("content", ""))),
-                "raw": str(d.get("content", "")),
+                "content": markdown_text(str(d.get("content", ""))),
             }
             for d in map(as_dict, rows)
         ]
@@ -827,7 +826,7 @@ class ProjectState(SessionState):
         if item is None:
             return None
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", item["title"]).strip("-") or "deliverable"
-        return rx.download(data=item["raw"], filename=f"{name}.md")
+        return rx.download(data=item["content"], filename=f"{name}.md")
 
     @rx.event
     def leave(self):
