@@ -242,6 +242,22 @@ def event_row(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def filter_timeline(rows: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    """The timeline rows whose kind starts with the chosen prefix (``all``: every row)."""
+    if prefix == "all":
+        return rows
+    return [row for row in rows if row["kind"].startswith(prefix)]
+
+
+def merge_live_event(rows: list[dict[str, Any]], message: dict[str, Any]) -> list[dict[str, Any]]:
+    """Put a live event on top of the timeline unless it is already shown: a reload triggered
+    by an earlier message may have read it from the database before its own message arrived."""
+    ident = str(message.get("id"))
+    if any(row["id"] == ident for row in rows):
+        return rows
+    return [event_row(message), *rows[: TIMELINE_LIMIT - 1]]
+
+
 class ProjectState(SessionState):
     """Everything the project page shows for one project."""
 
@@ -347,9 +363,7 @@ class ProjectState(SessionState):
     def filtered_timeline(self) -> list[dict[str, Any]]:
         if self.tab != "timeline":
             return []
-        if self.timeline_filter == "all":
-            return self._timeline
-        return [e for e in self._timeline if e["kind"].startswith(self.timeline_filter)]
+        return filter_timeline(self._timeline, self.timeline_filter)
 
     @rx.var
     def plan_editable(self) -> bool:
@@ -476,8 +490,8 @@ class ProjectState(SessionState):
     def _load_timeline(self, session, actor, pid: uuid.UUID) -> None:
         from berrys_app.services import events
 
-        rows = events.list_events(session, project_id=pid, limit=1000)
-        self._timeline = [event_row(events.to_message(row)) for row in reversed(rows[-TIMELINE_LIMIT:])]
+        rows = events.list_recent(session, project_id=pid, limit=TIMELINE_LIMIT)
+        self._timeline = [event_row(events.to_message(row)) for row in rows]
 
     def _reload(self) -> None:
         pid = self._pid()
@@ -502,7 +516,7 @@ class ProjectState(SessionState):
             if message.get("id") is None:
                 return
         if message.get("id") is not None:
-            self._timeline = [event_row(message), *self._timeline[: TIMELINE_LIMIT - 1]]
+            self._timeline = merge_live_event(self._timeline, message)
         if kind.startswith("task.") and task_id:
             self._apply_task(task_id, kind, payload)
         elif kind.startswith("project."):
