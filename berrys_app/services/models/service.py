@@ -255,8 +255,17 @@ class _Run:
         else:
             assert error is not None
             values.update(status=CallStatus.error.value, error=error.reason, error_message=error.message[:4000])
+        # live cost for the dashboard: on the stream's closing message, else one transient message
+        usage = (
+            {"cost_usd": float(values["cost_usd"]), "tokens": reply.prompt_tokens + reply.completion_tokens}
+            if reply is not None
+            else None
+        )
         if streamer is not None:
-            streamer.close(error=error.reason if error else ("malformed_output" if malformed else None))
+            streamer.close(error=error.reason if error else ("malformed_output" if malformed else None), usage=usage)
+        elif usage is not None and request.project_id is not None:
+            task = str(request.task_id) if request.task_id else None
+            events.publish_transient("model.usage", {"task_id": task, **usage}, project_id=request.project_id)
         self._finish_row(row, reservation, values)
         if error is not None:
             raise error
