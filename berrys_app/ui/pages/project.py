@@ -104,7 +104,7 @@ def header() -> rx.Component:
                 "Cost vs budget",
                 rx.progress(value=S.budget_pct, color_scheme=rx.cond(S.budget_pct >= 90, "red", "green")),
                 rx.text(S.budget_text, size="2", id="cost-text"),
-                rx.text(S.tokens_used.to(str) + " tokens", size="1", color_scheme="gray"),
+                rx.text(S.tokens_used.to(str) + " tokens", size="1", color_scheme="gray", id="tokens-text"),
             ),
             stat(
                 "Plan",

@@ -511,7 +511,11 @@ class ProjectState(SessionState):
         if kind == "presence.changed":
             self.viewers = list(payload.get("viewers", []))
             return
-        if kind.startswith(("model.token", "model.", "tool.")) and task_id:
+        if kind.startswith("model."):
+            self._add_usage(payload)
+        if kind == "model.usage":
+            return
+        if kind.startswith(("model.", "tool.")) and task_id:
             self._append_transcript(task_id, kind, payload)
             if message.get("id") is None:
                 return
@@ -527,9 +531,14 @@ class ProjectState(SessionState):
                 self._safe_reload()
         elif kind.startswith(("plan.", "tasks.", "deliverable.")):
             self._safe_reload()
-        cost = payload.get("cost_usd")
-        if kind.startswith("model.") and isinstance(cost, int | float):
+
+    def _add_usage(self, payload: dict[str, Any]) -> None:
+        """A model call's cost and tokens (published live by the model layer after each call)."""
+        cost, tokens = payload.get("cost_usd"), payload.get("tokens")
+        if isinstance(cost, int | float) and not isinstance(cost, bool):
             self.cost_usd = round(self.cost_usd + float(cost), 6)
+        if isinstance(tokens, int) and not isinstance(tokens, bool):
+            self.tokens_used += tokens
 
     def _safe_reload(self) -> None:
         try:
