@@ -52,6 +52,7 @@ from berrys_app.services.authz import Actor
 from berrys_app.services.errors import BudgetExceeded, ServiceError
 from berrys_app.services.events import emit
 from berrys_app.services.models.schemas import KnownProject
+from berrys_app.services.task_approvals import open_for_waiting_task
 from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -517,6 +518,7 @@ def wait_for_person(lease: Lease, reason: str, message: str) -> None:
             project.status_reason = f"task {task.key} is waiting for a person: {reason}"
             project.updated_at = utcnow()
             session.add(project)
+            open_for_waiting_task(session, project, task, reason=reason, message=message)
         emit(
             session,
             "task.waiting",
