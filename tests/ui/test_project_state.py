@@ -77,3 +77,17 @@ def test_renaming_a_key_keeps_the_rest_of_the_task() -> None:
     saved = submitted(rows, original)
     assert saved["tasks"][0] | {"id": "t1"} == original["tasks"][0]
     assert saved["tasks"][1]["depends_on"] == [{"task": "gather", "type": "input"}]  # the edge follows the rename
+
+
+def test_settings_fields_parse_to_project_update_values_or_errors_by_field() -> None:
+    from datetime import UTC, datetime
+
+    from berrys_app.ui.state.project import parse_settings
+
+    values, errors = parse_settings("$2.50", "100_000", "2026-12-31")
+    assert errors == {}
+    assert values == {"budget_usd": 2.5, "budget_tokens": 100_000, "deadline": datetime(2026, 12, 31, tzinfo=UTC)}
+    assert parse_settings("", "", "") == ({"budget_usd": None, "budget_tokens": None, "deadline": None}, {})
+    _, errors = parse_settings("lots", "-1", "next week")
+    assert set(errors) == {"budget_usd", "budget_tokens", "deadline"}
+    assert parse_settings("-3", "1.5", "")[1].keys() == {"budget_usd", "budget_tokens"}

@@ -57,6 +57,7 @@ def actions() -> rx.Component:
         action("Execute", S.execute, ident="action-execute", when=status == "ready", color="green"),
         action("Pause", S.pause, ident="action-pause", when=status == "executing", variant="soft"),
         action("Resume", S.resume, ident="action-resume", when=status == "paused"),
+        settings_dialog(),
         action(
             "Cancel",
             S.cancel,
@@ -67,6 +68,80 @@ def actions() -> rx.Component:
         ),
         spacing="2",
         wrap="wrap",
+    )
+
+
+def settings_field(label: str, name: str, value: Any, on_change: Any, *, ident: str, **props: Any) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", weight="medium"),
+        rx.input(value=value, on_change=on_change, id=ident, width="100%", **props),
+        rx.cond(
+            S.settings_errors.contains(name),
+            rx.text(S.settings_errors[name], color_scheme="red", size="1", class_name="field-error", data_field=name),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def settings_dialog() -> rx.Component:
+    """Budget and deadline (e.g. to let a task that spent the budget go on); the engine checks the role."""
+    editable = (S.status != "completed") & (S.status != "cancelled") & S.can_write
+    return rx.cond(
+        editable,
+        rx.dialog.root(
+            rx.button(
+                rx.icon("settings", size=14),
+                "Settings",
+                variant="soft",
+                color_scheme="gray",
+                on_click=S.open_settings,
+                id="project-settings",
+            ),
+            rx.dialog.content(
+                rx.vstack(
+                    rx.dialog.title("Project settings", margin="0"),
+                    settings_field(
+                        "Budget (USD, empty: none)",
+                        "budget_usd",
+                        S.settings_budget,
+                        S.set_settings_budget,
+                        ident="settings-budget",
+                    ),
+                    settings_field(
+                        "Token budget (empty: none)",
+                        "budget_tokens",
+                        S.settings_tokens,
+                        S.set_settings_tokens,
+                        ident="settings-tokens",
+                    ),
+                    settings_field(
+                        "Deadline",
+                        "deadline",
+                        S.settings_deadline,
+                        S.set_settings_deadline,
+                        ident="settings-deadline",
+                        type="date",
+                    ),
+                    rx.cond(
+                        S.settings_errors.contains("form"),
+                        rx.callout(S.settings_errors["form"], icon="triangle_alert", color_scheme="red", size="1"),
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
+                        rx.button("Save", on_click=S.save_settings, id="save-settings"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                max_width="420px",
+                id="settings-dialog",
+            ),
+            open=S.settings_open,
+            on_open_change=S.set_settings_open,
+        ),
     )
 
 
@@ -467,6 +542,24 @@ def task_drawer() -> rx.Component:
                 rx.cond(
                     t["error"].to(str) != "",
                     rx.callout(t["error"].to(str), icon="triangle_alert", color_scheme="red", size="1"),
+                ),
+                rx.cond(
+                    ((t["status"].to(str) == "waiting_approval") | (t["status"].to(str) == "failed")) & S.can_write,
+                    rx.hstack(
+                        rx.text(
+                            rx.cond(
+                                t["waiting"].to(str) != "",
+                                "Waiting for a person: " + t["waiting"].to(str) + ". ",
+                                "",
+                            ),
+                            "Raise the budget in Settings if needed, then run the task again.",
+                            size="2",
+                            color_scheme="gray",
+                        ),
+                        rx.button("Retry task", on_click=S.retry_task, color_scheme="amber", id="retry-task"),
+                        align="center",
+                        width="100%",
+                    ),
                 ),
                 rx.heading("Transcript", size="3"),
                 rx.vstack(

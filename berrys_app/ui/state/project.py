@@ -242,6 +242,35 @@ def event_row(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def parse_settings(budget_usd: str, budget_tokens: str, deadline: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The settings dialog's fields as ``ProjectUpdate`` values (empty = no limit), or errors by field."""
+    from datetime import UTC, datetime
+
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    text = budget_usd.strip().lstrip("$")
+    try:
+        values["budget_usd"] = float(text) if text else None
+        if text and (values["budget_usd"] < 0 or values["budget_usd"] != values["budget_usd"]):
+            raise ValueError
+    except ValueError:
+        errors["budget_usd"] = "a number of dollars ≥ 0 (empty: no budget)"
+    text = budget_tokens.strip().replace("_", "").replace(",", "")
+    try:
+        values["budget_tokens"] = int(text) if text else None
+        if text and values["budget_tokens"] < 0:
+            raise ValueError
+    except ValueError:
+        errors["budget_tokens"] = "a whole number of tokens ≥ 0 (empty: no limit)"
+    text = deadline.strip()
+    try:
+        when = datetime.fromisoformat(text) if text else None
+        values["deadline"] = when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
+    except ValueError:
+        errors["deadline"] = "a date like 2026-12-31"
+    return values, errors
+
+
 def filter_timeline(rows: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
     """The timeline rows whose kind starts with the chosen prefix (``all``: every row)."""
     if prefix == "all":
@@ -280,6 +309,11 @@ class ProjectState(SessionState):
     reject_reason: str = ""
     comment_text: str = ""
     tab: str = "graph"
+    settings_open: bool = False
+    settings_budget: str = ""
+    settings_tokens: str = ""
+    settings_deadline: str = ""
+    settings_errors: dict[str, str] = {}
     selected_id: str = ""
     drawer_open: bool = False
     transcript: list[dict[str, str]] = []
@@ -527,7 +561,7 @@ class ProjectState(SessionState):
             status = payload.get("status") or payload.get("to")
             if status:
                 self.project = {**self.project, "status": status}
-            if kind in ("project.completed", "project.deliverables", "project.aggregated"):
+            if kind in ("project.completed", "project.deliverables", "project.aggregated", "project.updated"):
                 self._safe_reload()
         elif kind.startswith(("plan.", "tasks.", "deliverable.")):
             self._safe_reload()
@@ -756,6 +790,76 @@ class ProjectState(SessionState):
     @rx.event
     def cancel(self):
         return self._act(projects.cancel_project)
+
+    @rx.event
+    def retry_task(self):
+        """Run the open task again (waiting for a person or failed); the engine checks role and state."""
+        try:
+            task_id = uuid.UUID(self.selected_id)
+        except ValueError:
+            self.action_error = "open a task first"
+            return rx.toast.error(self.action_error)
+        result = self._act(projects.retry_task, task_id=task_id)
+        if not self.action_error:
+            return rx.toast.success("the task will run again")
+        return result
+
+    # -- project settings (budget, deadline) --------------------------------------------
+
+    @rx.event
+    def open_settings(self):
+        budget, tokens = self.project.get("budget_usd"), self.project.get("budget_tokens")
+        self.settings_budget = "" if budget is None else f"{float(budget):g}"
+        self.settings_tokens = "" if tokens is None else str(tokens)
+        self.settings_deadline = str(self.project.get("deadline") or "")[:10]
+        self.settings_errors = {}
+        self.settings_open = True
+
+    @rx.event
+    def set_settings_open(self, value: bool):
+        self.settings_open = value
+
+    @rx.event
+    def set_settings_budget(self, value: str):
+        self.settings_budget = value
+
+    @rx.event
+    def set_settings_tokens(self, value: str):
+        self.settings_tokens = value
+
+    @rx.event
+    def set_settings_deadline(self, value: str):
+        self.settings_deadline = value
+
+    @rx.event
+    def save_settings(self):
+        """Raise (or lower) the budget and move the deadline through the engine's update_project."""
+        from berrys_app.domain.projects import ProjectUpdate
+
+        values, self.settings_errors = parse_settings(
+            self.settings_budget, self.settings_tokens, self.settings_deadline
+        )
+        if self.settings_errors:
+            return rx.toast.error("fix the highlighted fields first")
+        current = {
+            "budget_usd": self.project.get("budget_usd"),
+            "budget_tokens": self.project.get("budget_tokens"),
+            "deadline": str(self.project.get("deadline") or "")[:10] or None,
+        }
+        changes = {
+            key: value
+            for key, value in values.items()
+            if (value.date().isoformat() if key == "deadline" and value is not None else value) != current[key]
+        }
+        if not changes:
+            self.settings_open = False
+            return None
+        result = self._act(projects.update_project, data=ProjectUpdate(**changes))
+        if self.action_error:
+            self.settings_errors = {"form": self.action_error}
+            return result
+        self.settings_open = False
+        return rx.toast.success("project settings saved")
 
     # -- plan editing -------------------------------------------------------------------
 
