@@ -8,6 +8,7 @@ import reflex as rx
 
 from berrys_app.ui.components.markdown import safe_markdown
 from berrys_app.ui.layout import page
+from berrys_app.ui.presence import HEARTBEAT_S
 from berrys_app.ui.state.project import ProjectState as S
 
 TIMELINE_FILTERS = ["all", "project.", "plan.", "task.", "agent.", "tool.", "model.", "comment."]
@@ -596,6 +597,16 @@ def task_drawer() -> rx.Component:
 
 @page("/projects/[project_id]", "Project", on_load=S.load, nav=False)
 def project_page() -> rx.Component:
+    return rx.box(
+        # presence: a heartbeat while the page is open, a goodbye when the app leaves it
+        rx.moment(interval=HEARTBEAT_S * 1000, on_change=S.heartbeat, display="none"),
+        project_content(),
+        on_unmount=S.leave(S.project["id"].to(str)),
+        width="100%",
+    )
+
+
+def project_content() -> rx.Component:
     return rx.cond(
         S.load_error != "",
         rx.callout(S.load_error, icon="triangle_alert", color_scheme="red", id="load-error"),

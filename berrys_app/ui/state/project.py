@@ -9,6 +9,7 @@ role may not do, the page only hides it.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from typing import Any
 
@@ -321,6 +322,7 @@ class ProjectState(SessionState):
     graph: Figure = Figure(layout={"template": "none"})
     _plan_json: dict[str, Any] = {}
     _loaded_pid: str = ""
+    _last_beat: float = 0.0  # time.time() of this tab's last heartbeat (0: not on a project page)
     # backend-only: the browser gets just the derived views of the visible tab
     _tasks: list[dict[str, Any]] = []
     _timeline: list[dict[str, Any]] = []
@@ -443,6 +445,7 @@ class ProjectState(SessionState):
         token = self.router.session.client_token
         live.subscribe(f"project:{pid}", token, ProjectState)
         self.viewers = presence.join(str(pid), token, self.user_name)
+        self._last_beat = time.time()
         return None
 
     def _load_all(self, session, actor, pid: uuid.UUID) -> None:
@@ -539,6 +542,8 @@ class ProjectState(SessionState):
 
     def on_live(self, message: dict[str, Any]) -> None:
         """Apply one event to what the page shows (in memory; reload only when the plan changed)."""
+        if self._orphaned():
+            return
         kind = str(message.get("kind", ""))
         payload = message.get("payload") or {}
         task_id = str(message.get("task_id") or payload.get("task_id") or "")
@@ -955,8 +960,43 @@ class ProjectState(SessionState):
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", item["title"]).strip("-") or "deliverable"
         return rx.download(data=item["content"], filename=f"{name}.md")
 
+    # -- presence: join on load, heartbeat while open, leave on unmount --------------------
+
     @rx.event
-    def leave(self):
-        pid = self._pid()
-        if pid is not None:
-            presence.leave(str(pid), self.router.session.client_token)
+    def heartbeat(self, _now: str = ""):
+        """The page is still open (sent every ``presence.HEARTBEAT_S`` by the browser)."""
+        pid = self._loaded_pid
+        if not pid or str(self._pid()) != pid:
+            return
+        token = self.router.session.client_token
+        missed = time.time() - self._last_beat > presence.STALE_S
+        self._last_beat = time.time()
+        live.subscribe(f"project:{pid}", token, ProjectState)  # again, if it was dropped meanwhile
+        self.viewers = presence.heartbeat(pid, token, self.user_name)
+        if missed:  # events were not delivered while this tab counted as gone
+            self._safe_reload()
+
+    @rx.event
+    def leave(self, project_id: str = ""):
+        """The page unmounted (another page of the app): stop being a viewer and a subscriber."""
+        pid = project_id or self._loaded_pid
+        if not pid:
+            return
+        if pid == self._loaded_pid:  # (the next project's load may already have run: then keep its state)
+            self._last_beat = 0.0
+        token = self.router.session.client_token
+        live.unsubscribe(f"project:{pid}", token)
+        presence.leave(pid, token)
+
+    def _orphaned(self) -> bool:
+        """A tab closed without a goodbye keeps its state subscribed: drop it after ``STALE_S``
+        without heartbeat (the next message to it unsubscribes it instead of updating it)."""
+        if not self._last_beat or time.time() - self._last_beat <= presence.STALE_S:
+            return False
+        token = self.router.session.client_token
+        live.unsubscribe(f"project:{self._loaded_pid}", token)
+        try:
+            presence.leave(self._loaded_pid, token)
+        except Exception:  # presence is cosmetic
+            return True
+        return True
