@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_RESULT_CHARS = 8_000
+EVENT_EXCERPT = 500  # characters of arguments/result carried by tool.completed events
 REDACTED = "[redacted]"
 _SECRET_KEY = re.compile(r"pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|private", re.I)
 _CREDENTIAL_REF = re.compile(r"^\s*(\w+\s+)?\$\{credentials\.[A-Za-z][A-Za-z0-9_]*\}\s*$")
@@ -321,6 +322,9 @@ def _finish(
             "call_key": ctx.call_key,
             "duration_ms": round(duration_ms, 2),
             "error_code": error_code,
+            # the task drawer shows the call live (excerpts; the full call is in tool_calls)
+            "arguments": json.dumps(outcome["arguments"], default=str)[:EVENT_EXCERPT],
+            "result": content[:EVENT_EXCERPT] if ok else "",
         }
         if not ok:
             payload["message"] = content[:300]
