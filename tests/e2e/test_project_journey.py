@@ -127,8 +127,10 @@ def test_register_plan_edit_approve_execute_transcript_download(stack, new_page,
     assert artifact_path.read_text() == "# Draft notes\n"
     page.keyboard.press("Escape")
 
-    # results: the deliverable renders and downloads
+    # results: the deliverable renders and downloads; the files the tasks wrote are listed with their task
     page.click("#tab-results")
+    expect(page.locator("#results-artifacts .artifact-path")).to_have_text(["notes/draft.md"])
+    expect(page.locator("#results-artifacts")).to_contain_text("t2")
     deliverable = page.locator(".deliverable").first
     expect(deliverable).to_contain_text("Berry report")
     with page.expect_download() as info:

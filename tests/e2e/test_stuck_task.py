@@ -73,6 +73,7 @@ def test_budget_stuck_task_gets_an_approval_a_budget_raise_and_a_retry(stack, ne
     waiting.click()
     drawer = page.locator("#task-drawer")
     expect(drawer).to_contain_text("budget_exceeded")
+    expect(drawer.locator("#task-errors .task-error")).to_contain_text(["waiting"])  # each attempt's error is listed
     drawer.locator("#retry-task").click()
     page.keyboard.press("Escape")
     expect(page.locator('[data-column="completed"] .task-card')).to_have_count(1, timeout=60_000)

@@ -91,3 +91,33 @@ def test_settings_fields_parse_to_project_update_values_or_errors_by_field() -> 
     _, errors = parse_settings("lots", "-1", "next week")
     assert set(errors) == {"budget_usd", "budget_tokens", "deadline"}
     assert parse_settings("-3", "1.5", "")[1].keys() == {"budget_usd", "budget_tokens"}
+
+
+def _task(key: str, status: str = "pending", deps: tuple[str, ...] = (), estimate: float = 5) -> dict[str, Any]:
+    return {
+        "id": key,
+        "key": key,
+        "title": key,
+        "agent": "",
+        "status": status,
+        "deps": list(deps),
+        "estimate": estimate,
+    }
+
+
+def test_time_left_follows_the_longest_unfinished_chain_not_the_sum() -> None:
+    from berrys_app.ui.state.project import remaining_minutes
+
+    wide = [_task(f"w{i}") for i in range(20)]  # 20 parallel 5-minute tasks: 5 minutes, not 100
+    assert remaining_minutes(wide) == 5
+    chain = [_task("a", "completed"), _task("b", "running", ("a",), 10), _task("c", deps=("b",), estimate=3)]
+    assert remaining_minutes([*chain, _task("side", deps=("a",), estimate=4)]) == 13  # b -> c
+    assert remaining_minutes([_task("x", "completed"), _task("y", "cancelled")]) == 0
+
+
+def test_the_board_has_a_cancelled_column() -> None:
+    from berrys_app.ui.state.project import board_columns
+
+    board = {column["status"]: column for column in board_columns([_task("a", "cancelled"), _task("b", "failed")])}
+    assert board["cancelled"]["count"] == 1 and board["cancelled"]["tasks"][0]["key"] == "a"
+    assert board["failed"]["count"] == 1 and board["pending"]["count"] == 0

@@ -483,6 +483,17 @@ def results_tab() -> rx.Component:
             rx.text("No deliverables yet.", color_scheme="gray"),
             rx.foreach(S.deliverables, deliverable_card),
         ),
+        rx.heading("Files", size="3"),
+        rx.vstack(
+            rx.foreach(S.project_artifacts, artifact_row),
+            rx.cond(
+                S.project_artifacts.length() == 0,
+                rx.text("No files written yet.", size="2", color_scheme="gray"),
+            ),
+            spacing="1",
+            width="100%",
+            id="results-artifacts",
+        ),
         width="100%",
         spacing="3",
     )
@@ -510,6 +521,7 @@ def artifact_row(item: rx.Var[dict[str, str]]) -> rx.Component:
         rx.icon("file-text", size=14),
         rx.text(item["path"], size="2", class_name="artifact-path"),
         rx.text(item["size"], size="1", color_scheme="gray"),
+        rx.cond(item["task"] != "", rx.badge(item["task"], variant="soft", size="1")),
         rx.spacer(),
         rx.button(
             "Download", size="1", variant="soft", on_click=S.download_artifact(item["path"]), class_name="artifact-dl"
@@ -543,6 +555,27 @@ def task_drawer() -> rx.Component:
                 rx.cond(
                     t["error"].to(str) != "",
                     rx.callout(t["error"].to(str), icon="triangle_alert", color_scheme="red", size="1"),
+                ),
+                rx.cond(
+                    S.task_errors.length() > 0,
+                    rx.vstack(
+                        rx.text("Failed attempts", size="2", weight="medium"),
+                        rx.foreach(
+                            S.task_errors,
+                            lambda e: rx.text(
+                                rx.text.strong(e["title"]),
+                                " ",
+                                rx.text.span(e["at"], color_scheme="gray"),
+                                ": ",
+                                e["text"],
+                                size="1",
+                                class_name="task-error",
+                            ),
+                        ),
+                        spacing="1",
+                        width="100%",
+                        id="task-errors",
+                    ),
                 ),
                 rx.cond(
                     ((t["status"].to(str) == "waiting_approval") | (t["status"].to(str) == "failed")) & S.can_write,

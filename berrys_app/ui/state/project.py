@@ -19,13 +19,15 @@ from plotly.graph_objects import Figure
 from berrys_app.db import session_scope
 from berrys_app.services import collab, planning, projects
 from berrys_app.services.errors import ServiceError, ValidationFailed
+from berrys_app.services.transcripts import ERROR_KINDS, error_entry
 from berrys_app.ui import live, presence
 from berrys_app.ui.components.dag import dag_figure
 from berrys_app.ui.components.markdown import markdown_text
 from berrys_app.ui.format import PROJECT_STATUS_COLOR, TASK_STATUS_COLOR, as_dict, money, short_time
 from berrys_app.ui.state.session import SessionState
 
-BOARD_COLUMNS = ["pending", "ready", "running", "retrying", "waiting_approval", "completed", "failed"]
+BOARD_COLUMNS = ["pending", "ready", "running", "retrying", "waiting_approval", "completed", "failed", "cancelled"]
+DONE_STATUSES = ("completed", "superseded", "cancelled")
 TIMELINE_LIMIT = 200
 PLAN_EDIT_STATUSES = ("created", "plan_review", "ready", "paused", "failed", "rejected")
 BOARD_LIMIT = 50  # cards per column; a 500-task plan shows counts, not 500 cards
@@ -272,6 +274,40 @@ def parse_settings(budget_usd: str, budget_tokens: str, deadline: str) -> tuple[
     return values, errors
 
 
+def remaining_minutes(tasks: list[dict[str, Any]]) -> float:
+    """Minutes of work left along the longest chain of unfinished tasks (the critical path of what
+    remains): parallel tasks run at the same time, so summing every estimate overstates the wait."""
+    open_tasks = {t["key"]: t for t in tasks if t["status"] not in DONE_STATUSES}
+    memo: dict[str, float] = {}
+
+    def chain(key: str, seen: frozenset[str]) -> float:
+        if key not in memo:
+            task = open_tasks[key]
+            before = [d for d in task.get("deps", []) if d in open_tasks and d not in seen]
+            memo[key] = float(task.get("estimate") or 0) + max((chain(d, seen | {key}) for d in before), default=0.0)
+        return memo[key]
+
+    return max((chain(key, frozenset()) for key in open_tasks), default=0.0)
+
+
+def board_columns(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The board: one column per task status (cancelled too), cards capped per column."""
+    columns: dict[str, list[dict[str, Any]]] = {column: [] for column in BOARD_COLUMNS}
+    for task in tasks:
+        if task["status"] in columns:
+            columns[task["status"]].append(task)
+    return [
+        {
+            "status": column,
+            "color": TASK_STATUS_COLOR[column],
+            "count": len(cards),
+            "more": max(0, len(cards) - BOARD_LIMIT),
+            "tasks": [{k: t[k] for k in CARD_FIELDS} for t in cards[:BOARD_LIMIT]],
+        }
+        for column, cards in columns.items()
+    ]
+
+
 def filter_timeline(rows: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
     """The timeline rows whose kind starts with the chosen prefix (``all``: every row)."""
     if prefix == "all":
@@ -319,6 +355,8 @@ class ProjectState(SessionState):
     drawer_open: bool = False
     transcript: list[dict[str, str]] = []
     task_artifacts: list[dict[str, str]] = []
+    task_errors: list[dict[str, str]] = []
+    project_artifacts: list[dict[str, str]] = []
     graph: Figure = Figure(layout={"template": "none"})
     _plan_json: dict[str, Any] = {}
     _loaded_pid: str = ""
@@ -353,8 +391,8 @@ class ProjectState(SessionState):
 
     @rx.var
     def eta(self) -> str:
-        left = sum(t["estimate"] for t in self._tasks if t["status"] not in ("completed", "superseded", "cancelled"))
-        return f"~{left:.0f} min of work left" if left else ""
+        left = remaining_minutes(self._tasks)
+        return f"~{left:.0f} min left (longest remaining chain)" if left else ""
 
     @rx.var
     def budget_text(self) -> str:
@@ -370,20 +408,7 @@ class ProjectState(SessionState):
     def board(self) -> list[dict[str, Any]]:
         if self.tab != "board":  # only the visible tab is computed and sent on each live update
             return []
-        columns: dict[str, list[dict[str, Any]]] = {column: [] for column in BOARD_COLUMNS}
-        for task in self._tasks:
-            if task["status"] in columns:
-                columns[task["status"]].append(task)
-        return [
-            {
-                "status": column,
-                "color": TASK_STATUS_COLOR[column],
-                "count": len(cards),
-                "more": max(0, len(cards) - BOARD_LIMIT),
-                "tasks": [{k: t[k] for k in CARD_FIELDS} for t in cards[:BOARD_LIMIT]],
-            }
-            for column, cards in columns.items()
-        ]
+        return board_columns(self._tasks)
 
     def _refresh_graph(self) -> None:
         """Redraw the DAG, only while its tab is shown (building a 500-node figure costs
@@ -562,6 +587,9 @@ class ProjectState(SessionState):
             self._timeline = merge_live_event(self._timeline, message)
         if kind.startswith("task.") and task_id:
             self._apply_task(task_id, kind, payload)
+            if task_id == self.selected_id and kind in ERROR_KINDS:
+                entry = error_entry(kind, payload, short_time(message.get("created_at")))
+                self.task_errors = [*self.task_errors, entry]
         elif kind.startswith("project."):
             status = payload.get("status") or payload.get("to")
             if status:
@@ -660,8 +688,15 @@ class ProjectState(SessionState):
     def _transcript_entry(kind: str, payload: dict[str, Any]) -> dict[str, str]:
         if kind.startswith("tool."):
             name = str(payload.get("tool") or payload.get("name") or "tool")
-            body = payload.get("message") or payload.get("error_code") or f"{payload.get('duration_ms', '')} ms"
-            return {"kind": "tool", "title": f"{kind.split('.', 1)[1]} · {name}", "text": str(body or "")[:4000]}
+            lines = [f"→ {payload['arguments']}"] if payload.get("arguments") else []
+            if payload.get("result"):
+                lines.append(str(payload["result"]))
+            if payload.get("message") or payload.get("error_code"):
+                lines.append(f"[{payload.get('error_code') or 'error'}] {payload.get('message') or ''}".strip())
+            if payload.get("duration_ms") is not None:
+                lines.append(f"{payload['duration_ms']} ms")
+            text = "\n".join(lines)[:4000]
+            return {"kind": "tool", "title": f"{kind.split('.', 1)[1]} · {name}", "text": text}
         body = payload.get("content") or payload.get("summary") or payload.get("error") or ""
         return {"kind": "model", "title": kind, "text": str(body)[:4000]}
 
@@ -671,6 +706,8 @@ class ProjectState(SessionState):
     def set_tab(self, value: str):
         self.tab = value
         self._refresh_graph()
+        if value == "results":  # read when shown: files are written while tasks run
+            self.project_artifacts = self._artifacts()
 
     @rx.event
     def set_timeline_filter(self, value: str):
@@ -685,6 +722,7 @@ class ProjectState(SessionState):
         self.drawer_open = True
         self.transcript = self._recorded_transcript(task_id)
         self.task_artifacts = self._task_artifacts(task_id)
+        self.task_errors = self._task_errors(task_id)
         return None
 
     @rx.event
@@ -703,9 +741,11 @@ class ProjectState(SessionState):
             self.selected_id = ""
             self.transcript = []
             self.task_artifacts = []
+            self.task_errors = []
 
-    def _task_artifacts(self, task_id: str) -> list[dict[str, str]]:
-        """Files this task wrote to the project workspace (the tool service checks the role)."""
+    def _artifacts(self, task_id: str | None = None) -> list[dict[str, str]]:
+        """Files the project's tasks wrote to its workspace (all, or one task's); the tool service
+        checks the role."""
         from berrys_app.services.tools import files
 
         try:
@@ -713,7 +753,15 @@ class ProjectState(SessionState):
                 rows = files.list_artifacts(session, self._actor(session), project_id=self._pid())
         except (ServiceError, ValueError):
             return []
-        return [{"path": a.path, "size": f"{a.size} B"} for a in rows if str(a.task_id) == task_id]
+        keys = {t["id"]: t["key"] for t in self._tasks}
+        return [
+            {"path": a.path, "size": f"{a.size} B", "task": keys.get(str(a.task_id), "")}
+            for a in rows
+            if task_id is None or str(a.task_id) == task_id
+        ]
+
+    def _task_artifacts(self, task_id: str) -> list[dict[str, str]]:
+        return self._artifacts(task_id)
 
     @rx.event
     def download_artifact(self, path: str):
@@ -726,6 +774,17 @@ class ProjectState(SessionState):
             self.action_error = exc.message
             return None
         return rx.download(data=row.content, filename=path.rsplit("/", 1)[-1] or "artifact.txt")
+
+    def _task_errors(self, task_id: str) -> list[dict[str, str]]:
+        """Every failed attempt's error (the task row keeps only the last one)."""
+        from berrys_app.services.transcripts import task_errors
+
+        try:
+            with session_scope() as session:
+                rows = task_errors(session, self._actor(session), project_id=self._pid(), task_id=uuid.UUID(task_id))
+        except (ServiceError, ValueError):
+            return []
+        return [{**row, "at": short_time(row["at"])} for row in rows]
 
     def _recorded_transcript(self, task_id: str) -> list[dict[str, str]]:
         """The calls already recorded for this task (model and tool); live ones append."""
