@@ -28,6 +28,10 @@ _SUBSCRIBERS: dict[str, dict[str, type[rx.State]]] = defaultdict(dict)
 # worker_id -> monotonic time of the last heartbeat seen by this process
 _LAST_BEAT: dict[str, float] = {}
 _STALE: set[str] = set()
+# client_token -> monotonic time its websocket was first seen gone (closed tabs stay subscribed
+# otherwise, and each delivery would keep reading, and refreshing tokens, for a dead tab)
+_GONE_SINCE: dict[str, float] = {}
+ORPHAN_GRACE_S = 30.0
 
 
 def subscribe(topic: str, token: str, state_cls: type[rx.State]) -> None:
@@ -76,8 +80,11 @@ async def deliver(message: dict[str, Any]) -> None:
     """Push one message to every subscribed tab in this process."""
     from berrys_app.berrys_app import app
 
+    connected = _connected_tokens(app)
     for topic in topics_for(message):
         for token, state_cls in list(_SUBSCRIBERS.get(topic, {}).items()):
+            if not still_open(token, connected):
+                continue
             try:
                 async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
                     state = await root.get_state(state_cls)
@@ -86,6 +93,33 @@ async def deliver(message: dict[str, Any]) -> None:
             except Exception:
                 log.warning("dropping live subscriber %s on %s", token, topic, exc_info=True)
                 unsubscribe(topic, token)
+
+
+def _connected_tokens(app: Any) -> Any:
+    """The client tokens with a websocket on this process (None when Reflex cannot tell)."""
+    namespace = getattr(app, "event_namespace", None)
+    return getattr(namespace, "token_to_sid", None) if namespace is not None else None
+
+
+def still_open(token: str, connected: Any, *, now: float | None = None) -> bool:
+    """Whether to deliver to ``token``. A tab without a websocket is skipped; once it has been
+    gone for ``ORPHAN_GRACE_S`` (not a reconnect), all its subscriptions are dropped."""
+    if connected is None or token in connected:
+        _GONE_SINCE.pop(token, None)
+        return True
+    now = time.monotonic() if now is None else now
+    since = _GONE_SINCE.setdefault(token, now)
+    if now - since >= ORPHAN_GRACE_S:
+        drop_token(token)
+    return False
+
+
+def drop_token(token: str) -> None:
+    """Forget every subscription of one tab (closed, or no longer allowed to see them)."""
+    _GONE_SINCE.pop(token, None)
+    for topic, subscribers in list(_SUBSCRIBERS.items()):
+        if subscribers.pop(token, None) is not None and topic.startswith("project:"):
+            _leave_project(topic.split(":", 1)[1], token)
 
 
 def _track_heartbeat(message: dict[str, Any]) -> None:
