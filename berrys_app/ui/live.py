@@ -81,6 +81,8 @@ async def deliver(message: dict[str, Any]) -> None:
     from berrys_app.berrys_app import app
 
     connected = _connected_tokens(app)
+    if message.get("kind") in MEMBERSHIP_KINDS:
+        await _reauthorise(app, message)
     for topic in topics_for(message):
         for token, state_cls in list(_SUBSCRIBERS.get(topic, {}).items()):
             if not still_open(token, connected):
@@ -93,6 +95,48 @@ async def deliver(message: dict[str, Any]) -> None:
             except Exception:
                 log.warning("dropping live subscriber %s on %s", token, topic, exc_info=True)
                 unsubscribe(topic, token)
+
+
+MEMBERSHIP_KINDS = ("member.removed", "member.role_changed")
+
+
+async def _reauthorise(app: Any, message: dict[str, Any]) -> None:
+    """A membership changed: the tabs of that person follow at once. Their role (and what the
+    page offers) is updated; a removed member's tabs stop receiving the team's projects."""
+    from berrys_app.ui.state.session import SessionState
+
+    team_id = str(message.get("team_id") or "")
+    user_id = str((message.get("payload") or {}).get("user_id") or "")
+    if not team_id or not user_id:
+        return
+    removed = message.get("kind") == "member.removed"
+    team_projects = await asyncio.to_thread(_project_ids, team_id) if removed else set()
+    for topic, subscribers in list(_SUBSCRIBERS.items()):
+        in_team = topic == f"team:{team_id}" or topic.removeprefix("project:") in team_projects
+        for token, _state_cls in list(subscribers.items()):
+            try:
+                async with app.modify_state(rx.BaseStateToken(ident=token, cls=SessionState)) as root:
+                    tab = await root.get_state(SessionState)
+                    if tab.user_id != user_id:
+                        continue
+                    tab.apply_membership(message)
+            except Exception:
+                log.warning("could not re-authorise live subscriber %s", token, exc_info=True)
+                continue
+            if removed and in_team:
+                subscribers.pop(token, None)
+                if topic.startswith("project:"):
+                    _leave_project(topic.removeprefix("project:"), token)
+
+
+def _project_ids(team_id: str) -> set[str]:
+    from sqlmodel import select
+
+    from berrys_app.db import session_scope
+    from berrys_app.domain.projects import Project
+
+    with session_scope() as session:
+        return {str(pid) for pid in session.exec(select(Project.id).where(Project.team_id == team_id))}
 
 
 def _connected_tokens(app: Any) -> Any:

@@ -123,6 +123,21 @@ class SessionState(rx.State):
             self.team_id = ids[0] if ids else ""
         self.role = next((t["role"] for t in self.teams if t["id"] == self.team_id), "")
 
+    def apply_membership(self, message: dict[str, Any]) -> None:
+        """Live: this person's role in a team changed or they were removed (pushed by ``live``)."""
+        team_id = str(message.get("team_id") or "")
+        payload = message.get("payload") or {}
+        if message.get("kind") == "member.removed":
+            self.teams = [t for t in self.teams if t["id"] != team_id]
+            if self.team_id == team_id:
+                self.role = ""
+                self.auth_error = "You were removed from this team."
+        elif message.get("kind") == "member.role_changed":
+            role = str(payload.get("to") or "")
+            self.teams = [{**t, "role": role} if t["id"] == team_id else t for t in self.teams]
+            if self.team_id == team_id:
+                self.role = role
+
     def _forget(self) -> None:
         self.access_token = ""
         self.refresh_token = ""
