@@ -161,3 +161,45 @@ def test_workspace_pages_render_and_audit_needs_admin(stack, new_page) -> None:
     member.goto("/audit")
     expect(member.locator(".page-error")).to_be_visible()
     expect(member.locator("#audit")).to_have_count(0)
+
+
+def test_team_page_invites_by_email_lists_and_revokes_invitations_and_creates_a_team(stack, new_page) -> None:
+    """Invite someone without an account (pending), a registered person (joins at once),
+    revoke a pending invitation, refuse a duplicate visibly, and start a new team."""
+    known = unique_email("kim")
+    other = new_page("")
+    register(other, name="Kim Known", email=known)
+    page = new_page("")
+    register(page, name="Ida Inviter", email=unique_email("ida"))
+    page.goto("/team")
+    expect(page.locator("#members .members-row")).to_have_count(1)
+
+    stranger = unique_email("newcomer")
+    page.fill("#invite-email", stranger)
+    page.click("#invite")
+    expect(page.locator("#invite-notice")).to_contain_text("join when they sign up")
+    expect(page.locator("#invitations .invitations-row")).to_have_count(1)
+    expect(page.locator("#invitations .invitations-row").first).to_contain_text("pending")
+
+    page.fill("#invite-email", stranger)  # a second invitation to the same email is refused visibly
+    page.click("#invite")
+    expect(page.locator("#invite-error")).to_contain_text("already invited")
+
+    page.fill("#invite-email", known)
+    page.click("#invite")
+    expect(page.locator("#invite-notice")).to_contain_text("joined the team")
+    expect(page.locator("#members .members-row")).to_have_count(2)
+    expect(page.locator("#invitations .invitations-row", has_text=known)).to_contain_text("accepted")
+
+    page.locator("#invitations .invitations-row", has_text=stranger).locator(".revoke-invitation").click()
+    expect(page.locator("#invitations .invitations-row", has_text=stranger)).to_have_count(0)
+    expect(page.locator("#invitations .invitations-row")).to_have_count(1)
+
+    page.click("#new-team")
+    page.click("#create-team")  # no name: the service's refusal is shown in the dialog
+    expect(page.locator("#new-team-error")).to_contain_text("a team needs a name")
+    page.fill("#new-team-name", "Berry pickers")
+    page.click("#create-team")
+    expect(page.locator("#team-switcher")).to_contain_text("Berry pickers")
+    expect(page.locator("#members .members-row")).to_have_count(1)
+    expect(page.locator("#my-role")).to_have_text("owner")

@@ -48,10 +48,15 @@ class PageState(SessionState):
 
 class TeamState(PageState):
     members: list[dict[str, str]] = []
+    invitations: list[dict[str, str]] = []
     invite_error: str = ""
+    invite_notice: str = ""
+    new_team_open: bool = False
+    new_team_error: str = ""
 
     @rx.event
     def load(self):
+        self.invite_notice = ""
         return self._run(self._fetch)
 
     def _fetch(self, session, actor) -> None:
@@ -61,6 +66,18 @@ class TeamState(PageState):
             {"user_id": str(m.user_id), "email": m.email, "name": m.name, "role": m.role.value}
             for m in teams.list_members(session, actor, self._team_uuid())
         ]
+        self.invitations = []
+        if self.is_admin:  # the service refuses the list below admin; the page hides it too
+            self.invitations = [
+                {
+                    "id": str(i.id),
+                    "email": i.email,
+                    "role": i.role.value,
+                    "status": "accepted" if i.accepted_at else "pending",
+                    "created": short_date(i.created_at.isoformat()),
+                }
+                for i in reversed(teams.list_invitations(session, actor, self._team_uuid()))
+            ]
 
     def _do(self, action) -> Any:
         try:
@@ -74,22 +91,35 @@ class TeamState(PageState):
 
     @rx.event
     def invite(self, form: dict[str, Any]):
+        """Invite by email: a registered person joins at once, anyone else when they sign up."""
         from berrys_app.services import teams
 
         email = str(form.get("email", "")).strip()
         role = str(form.get("role") or "member")
         self.invite_error = ""
+        self.invite_notice = ""
         if not email:
-            self.invite_error = "enter the email of a registered user"
+            self.invite_error = "enter an email address"
             return None
         try:
             with session_scope() as session:
                 actor = self._actor(session)
-                teams.add_member(session, actor, self._team_uuid(), email=email, role=role)
+                invitation = teams.invite(session, actor, self._team_uuid(), email=email, role=role)
                 self._fetch(session, actor)
         except ServiceError as exc:
             self.invite_error = exc.message
+            return None
+        if invitation.accepted_at is not None:
+            self.invite_notice = f"{invitation.email} joined the team as {invitation.role.value}."
+        else:
+            self.invite_notice = f"{invitation.email} is invited; they join when they sign up with this email."
         return None
+
+    @rx.event
+    def revoke_invitation(self, invitation_id: str):
+        from berrys_app.services import teams
+
+        return self._do(lambda s, a: teams.revoke_invitation(s, a, self._team_uuid(), uuid.UUID(invitation_id)))
 
     @rx.event
     def change_role(self, user_id: str, role: str):
@@ -102,6 +132,30 @@ class TeamState(PageState):
         from berrys_app.services import teams
 
         return self._do(lambda s, a: teams.remove_member(s, a, self._team_uuid(), uuid.UUID(user_id)))
+
+    @rx.event
+    def set_new_team_open(self, value: bool):
+        self.new_team_open = value
+        self.new_team_error = ""
+
+    @rx.event
+    def create_team(self, form: dict[str, Any]):
+        """A new team owned by this user; the page switches to it."""
+        from berrys_app.services import teams
+
+        self.new_team_error = ""
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                team = teams.create_team(session, actor, name=str(form.get("name", "")))
+                self.team_id = str(team.id)
+                self._load_identity(session, actor)
+                self._fetch(session, actor)
+        except ServiceError as exc:
+            self.new_team_error = exc.message
+            return None
+        self.new_team_open = False
+        return rx.toast.success(f"team {team.name} created")
 
 
 class ProfileState(PageState):
