@@ -73,6 +73,8 @@ def topics_for(message: dict[str, Any]) -> list[str]:
         topics.append(f"project:{message['project_id']}")
     if message.get("team_id"):
         topics.append(f"team:{message['team_id']}")
+    if message.get("kind") == "comment.mention":  # a person's own inbox, whatever team they view
+        topics.append(f"user:{(message.get('payload') or {}).get('user_id')}")
     return topics
 
 

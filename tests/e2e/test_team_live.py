@@ -147,3 +147,28 @@ def test_a_member_whose_role_changes_or_who_is_removed_is_followed_live(stack, n
     expect(olive.locator(".timeline-item", has_text="second after removal")).to_have_count(1)
     expect(max_.locator(".timeline-item", has_text="after removal")).to_have_count(0)
     expect(max_.locator(".timeline-item", has_text="before removal")).to_have_count(1)
+
+
+def test_mentions_by_display_name_reach_the_mentions_page_live_with_the_full_body(stack, new_page) -> None:
+    from berrys_app.db import session_scope
+    from berrys_app.services import collab
+
+    emails = {"olive": unique_email("olive"), "max": unique_email("max")}
+    pages = {}
+    for name, email in emails.items():
+        pages[name] = new_page("")
+        register(pages[name], name=name.title(), email=email)
+    _, project_id = _team_project(emails["olive"], {emails["max"]: "member"}, f"men{uuid.uuid4().hex[:6]}")
+    owner = _actor(emails["olive"])
+    max_ = pages["max"]
+    max_.goto("/mentions")
+    expect(max_.locator("#mentions-empty")).to_be_visible()
+
+    long_tail = " and more" * 40  # longer than the old 200-character excerpt
+    with session_scope() as session:
+        collab.add_comment(session, owner, project_id=uuid.UUID(project_id), body=f"@Max please review{long_tail} END")
+    mention = max_.locator("#mentions .mention")
+    expect(mention).to_have_count(1)
+    expect(mention).to_contain_text("Olive")
+    expect(mention).to_contain_text("Shared berries")
+    expect(mention.locator(".mention-body")).to_have_text(f"@Max please review{long_tail} END")
