@@ -203,3 +203,42 @@ def test_team_page_invites_by_email_lists_and_revokes_invitations_and_creates_a_
     expect(page.locator("#team-switcher")).to_contain_text("Berry pickers")
     expect(page.locator("#members .members-row")).to_have_count(1)
     expect(page.locator("#my-role")).to_have_text("owner")
+
+
+def test_new_project_form_offers_catalogue_models_and_a_deadline_and_keys_get_an_expiry(stack, new_page) -> None:
+    from berrys_app.db import session_scope
+    from berrys_app.domain.projects import Project
+
+    page = new_page("")
+    register(page, name="Fay Form", email=unique_email("fay"))
+    page.click("#new-project")
+    expect(page.locator("#model-choices option").first).to_be_attached()  # choices from the catalogue
+    page.fill("#project-name", "Deadline berries")
+    page.fill("#project-objectives", "pick")
+    page.fill("#project-deadline", "2001-01-01T10:00")
+    page.click("#create-project")
+    expect(page.locator('.field-error[data-field="deadline"]')).to_have_text("the deadline is in the past")
+    page.fill("#project-deadline", "2099-05-04T17:30")
+    page.click("#create-project")
+    expect(page).to_have_url(re.compile(r"/projects/[0-9a-f-]{36}/?$"), timeout=20_000)
+    project_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    with session_scope() as session:
+        project = session.get(Project, uuid.UUID(project_id))
+        assert project is not None and project.deadline is not None
+        assert project.deadline.isoformat().startswith("2099-05-04T17:30")
+
+    page.goto("/projects")
+    page.get_by_role("combobox").filter(has_text="all").click()
+    expect(page.get_by_role("option", name="ready", exact=True)).to_be_visible()
+    expect(page.get_by_role("option", name="rejected", exact=True)).to_be_visible()
+    page.keyboard.press("Escape")
+
+    page.goto("/profile")
+    page.fill("#key-name", "short-lived")
+    page.click("#key-expiry")
+    page.get_by_role("option", name="7 days").click()
+    page.click("#create-key")
+    row = page.locator("#api-keys .api-keys-row")
+    expect(row).to_have_count(1)
+    expect(row.locator("td").nth(4)).to_have_text(re.compile(r"^20\d\d-\d\d-\d\d"))  # Expires
+    expect(row.locator("td").nth(5)).to_have_text("never")  # Last used

@@ -7,7 +7,7 @@ enforce roles: e.g. the audit log needs admin), and keeps plain dicts for the pa
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -16,10 +16,12 @@ import reflex as rx
 from berrys_app.db import session_scope
 from berrys_app.services.errors import ServiceError
 from berrys_app.ui import live
-from berrys_app.ui.format import as_dict, money, short_date
+from berrys_app.ui.format import money, short_date
 from berrys_app.ui.state.session import SessionState
 
 ROLES = ["viewer", "member", "admin", "owner"]
+# API key lifetimes offered on the Profile page (label -> days; 0 = never expires)
+EXPIRY_CHOICES: dict[str, int] = {"7 days": 7, "30 days": 30, "90 days": 90, "1 year": 365, "never": 0}
 
 
 class PageState(SessionState):
@@ -177,6 +179,8 @@ class ProfileState(PageState):
                 "prefix": k.prefix + "…",
                 "scopes": ", ".join(k.scopes),
                 "created": short_date(k.created_at.isoformat()),
+                "expires": short_date(k.expires_at.isoformat()) if k.expires_at else "never",
+                "last_used": short_date(k.last_used_at.isoformat()) if k.last_used_at else "never",
                 "revoked": "revoked" if k.revoked_at else "",
             }
             for k in auth.list_api_keys(session, actor)
@@ -188,10 +192,12 @@ class ProfileState(PageState):
 
         name = str(form.get("name", "")).strip() or "dashboard key"
         scopes = ["projects:write"] if form.get("write") in ("on", True) else ["projects:read"]
+        days = EXPIRY_CHOICES.get(str(form.get("expires") or "90 days"), 90)
+        expires_at = datetime.now(UTC) + timedelta(days=days) if days else None
         try:
             with session_scope() as session:
                 actor = self._actor(session)
-                _, plain = auth.create_api_key(session, actor, name=name, scopes=scopes)
+                _, plain = auth.create_api_key(session, actor, name=name, scopes=scopes, expires_at=expires_at)
                 self._fetch(session, actor)
         except ServiceError as exc:
             return rx.toast.error(exc.message)
@@ -260,6 +266,7 @@ class ModelsState(PageState):
     models: list[dict[str, str]] = []
     by_model: list[dict[str, Any]] = []
     total_cost: str = ""
+    total_tokens: str = ""
 
     @rx.var
     def model_chart(self) -> go.Figure:
@@ -267,6 +274,21 @@ class ModelsState(PageState):
             go.Bar(x=[r["model"] for r in self.by_model], y=[r["cost"] for r in self.by_model], marker_color="#7c3aed")
         )
         figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=280, title="Cost by model (USD)")
+        return figure
+
+    @rx.var
+    def token_chart(self) -> go.Figure:
+        figure = go.Figure(
+            [
+                go.Bar(name="prompt", x=[r["model"] for r in self.by_model], y=[r["prompt"] for r in self.by_model]),
+                go.Bar(
+                    name="completion", x=[r["model"] for r in self.by_model], y=[r["completion"] for r in self.by_model]
+                ),
+            ]
+        )
+        figure.update_layout(
+            barmode="stack", margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=280, title="Tokens by model"
+        )
         return figure
 
     day_series: list[dict[str, Any]] = []
@@ -286,8 +308,8 @@ class ModelsState(PageState):
         return self._run(self._fetch)
 
     def _fetch(self, session, actor) -> None:
-        from berrys_app.services import projects
-        from berrys_app.services.models import accounting, catalogue_teams
+        from berrys_app.services import team_usage
+        from berrys_app.services.models import catalogue_teams
 
         self.models = [
             {
@@ -300,25 +322,23 @@ class ModelsState(PageState):
             }
             for m in catalogue_teams.visible_models(session, actor)  # global + this person's teams
         ]
-        cost_by_model: dict[str, float] = defaultdict(float)
-        tokens_by_model: dict[str, int] = defaultdict(int)
-        cost_by_day: dict[str, float] = defaultdict(float)
-        for project in self._team_projects(session, actor):
-            projects.get_project(session, actor, project.id)  # viewer check per project
-            usage = as_dict(accounting.usage(session, project_id=project.id))
-            for row in usage.get("models") or usage.get("by_model") or []:
-                cost_by_model[str(row.get("model"))] += float(row.get("cost_usd") or 0)
-                tokens_by_model[str(row.get("model"))] += int(row.get("prompt_tokens") or 0) + int(
-                    row.get("completion_tokens") or 0
-                )
-            for point in accounting.cost_series(session, project_id=project.id, bucket="day"):
-                cost_by_day[point["t"][:10]] += point["cost_usd"]
+        team = self._team_uuid()
+        usage = team_usage.team_usage(session, actor, team) if team else {"by_model": [], "by_day": []}
         self.by_model = [
-            {"model": name, "cost": round(cost, 6), "tokens": tokens_by_model[name]}
-            for name, cost in sorted(cost_by_model.items())
+            {
+                "model": r["model"],
+                "cost": round(r["cost_usd"], 6),
+                "tokens": r["tokens"],
+                "prompt": r["prompt_tokens"],
+                "completion": r["completion_tokens"],
+            }
+            for r in usage["by_model"]
         ]
-        self.day_series = [{"day": day, "cost": round(cost, 6)} for day, cost in sorted(cost_by_day.items())]
-        self.total_cost = money(sum(cost_by_model.values()))
+        self.day_series = [
+            {"day": r["day"], "cost": round(r["cost_usd"], 6), "tokens": r["tokens"]} for r in usage["by_day"]
+        ]
+        self.total_cost = money(sum(r["cost_usd"] for r in usage["by_model"]))
+        self.total_tokens = f"{sum(r['tokens'] for r in usage['by_model']):,}"
 
 
 class ToolsState(PageState):
