@@ -244,12 +244,30 @@ class AgentsState(PageState):
             }
             for t in agents.list_templates(session)
         ]
-        self.agents = agents.list_team_agents(session, actor, team_id=self._team_uuid())
+        rows = agents.list_team_agents(session, actor, team_id=self._team_uuid())
+        running = _running_tasks(session, [uuid.UUID(a["id"]) for a in rows])
+        self.agents = [{**a, "task_id": running.get(a["id"], "")} for a in rows]
 
     def on_live(self, message: dict[str, Any]) -> None:
-        if message.get("kind") != "agent.status_changed":
-            return
+        """Status and current task follow the team's events in memory (one title lookup per start)."""
+        kind = str(message.get("kind", ""))
         payload = message.get("payload") or {}
+        task_id = str(message.get("task_id") or "")
+        if kind in TASK_STARTS and task_id:
+            agent_id = str(payload.get("agent_id") or "")
+            if any(a["id"] == agent_id for a in self.agents):
+                title = _task_title(task_id)
+                self.agents = [
+                    {**a, "task": title, "task_id": task_id, "status": "active"} if a["id"] == agent_id else a
+                    for a in self.agents
+                ]
+            return
+        if kind.startswith("task.") and task_id:
+            if any(a["task_id"] == task_id for a in self.agents):
+                self.agents = [{**a, "task": "—", "task_id": ""} if a["task_id"] == task_id else a for a in self.agents]
+            return
+        if kind != "agent.status_changed":
+            return
         agent_id = payload.get("agent_id")
         if any(a["id"] == agent_id for a in self.agents):
             self.agents = [
@@ -258,6 +276,34 @@ class AgentsState(PageState):
         else:
             with session_scope() as session:
                 self._fetch(session, self._actor(session))
+
+
+TASK_STARTS = ("task.started", "task.running")
+
+
+def _running_tasks(session, agent_ids: list[uuid.UUID]) -> dict[str, str]:
+    """agent id -> the id of the task it runs now (to clear it when that task ends)."""
+    from sqlmodel import col, select
+
+    from berrys_app.domain.work import Task
+
+    if not agent_ids:
+        return {}
+    rows = session.exec(
+        select(Task.agent_id, Task.id).where(col(Task.agent_id).in_(agent_ids), Task.status == "running")
+    ).all()
+    return {str(agent_id): str(task_id) for agent_id, task_id in rows}
+
+
+def _task_title(task_id: str) -> str:
+    from berrys_app.domain.work import Task
+
+    try:
+        with session_scope() as session:
+            task = session.get(Task, uuid.UUID(task_id))
+    except ValueError:
+        return "—"
+    return task.title if task is not None else "—"
 
 
 class ModelsState(PageState):
