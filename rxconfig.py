@@ -1,6 +1,7 @@
 """Reflex configuration. Every value comes from settings/env; nothing is hard-coded here."""
 
 import os
+from urllib.parse import urlsplit
 
 import reflex as rx
 
@@ -10,16 +11,19 @@ os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
 
 _port = int(os.environ.get("BERRYS_PORT", "3000"))
+_public_url = os.environ.get("BERRYS_PUBLIC_URL", f"http://localhost:{_port}")
+_public_origin = "{0.scheme}://{0.netloc}".format(urlsplit(_public_url))
 
 config = rx.Config(
     app_name="berrys_app",
     telemetry_enabled=False,
     frontend_port=_port,
     backend_port=_port,
-    api_url=os.environ.get("BERRYS_PUBLIC_URL", f"http://localhost:{_port}"),
+    api_url=_public_url,
     show_built_with_reflex=False,
-    # Reflex wraps the app (and the API) in its own CORS layer: give it the same origins as the API.
-    cors_allowed_origins=get_settings().cors_origins or ["*"],
+    # Reflex wraps the app (and the API) in its own CORS layer (with credentials): only the
+    # configured origins, else only the dashboard's own public origin, never "*".
+    cors_allowed_origins=get_settings().cors_origins or [_public_origin],
     plugins=[
         rx.plugins.RadixThemesPlugin(theme=rx.theme(appearance="inherit", accent_color="violet", radius="medium"))
     ],

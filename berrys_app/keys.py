@@ -7,6 +7,7 @@ STREAM_PREFIX = f"{PREFIX}:stream:"  # model token streams
 CIRCUIT_PREFIX = f"{PREFIX}:circuit:"
 PRESENCE_PREFIX = f"{PREFIX}:presence:"  # dashboard: who views a project (hash token -> name)
 OIDC_STATE_PREFIX = f"{PREFIX}:oidc:state:"  # pending OIDC logins (state -> nonce)
+REFRESH_GRACE_PREFIX = f"{PREFIX}:refresh:grace:"  # just-rotated refresh token digest -> new pair (60 s)
 
 
 def queue_name(base: str) -> str:

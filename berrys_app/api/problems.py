@@ -127,6 +127,18 @@ def _security_headers(path: str, headers: MutableHeaders, scheme: str) -> None:
     if path.startswith(("/api/v1", "/health", "/api/openapi.json")):
         headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         headers.setdefault("Cache-Control", "no-store")
+    else:
+        headers.setdefault("Content-Security-Policy", PAGE_CSP)
+
+
+# Dashboard pages: Reflex/React inline their hydration scripts and styles and evaluate event
+# scripts, and the state lives on a websocket to this origin; everything else stays same-origin
+# (no third-party scripts, frames, plugins, form targets or beacons to other hosts).
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 class RequestContextMiddleware:

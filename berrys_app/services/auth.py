@@ -37,7 +37,7 @@ from berrys_app.db_read import fetch_one
 from berrys_app.domain.accounts import Role, Team, TeamMember, User
 from berrys_app.domain.auth import ApiKey, RefreshToken
 from berrys_app.domain.common import utcnow
-from berrys_app.keys import OIDC_STATE_PREFIX
+from berrys_app.keys import OIDC_STATE_PREFIX, REFRESH_GRACE_PREFIX
 from berrys_app.services import audit, ratelimit
 from berrys_app.services.authz import Actor, require_scope
 from berrys_app.services.errors import Conflict, NotFound, Unauthorized, ValidationFailed
@@ -294,13 +294,45 @@ def refresh(session: Session, *, refresh_token: str, ip: str | None = None) -> T
         .returning(col(RefreshToken.id))
     ).first()
     if claimed is None:
+        # a holder of the same token that refreshed a moment ago (two tabs, two live updates)
+        # gets the pair the first one got; a later replay is still theft
+        recent = _recent_rotation(refresh_token)
+        if recent is not None:
+            return recent
         session.rollback()  # release our lock before the family is revoked in its own transaction
         _revoke_family(row.family_id, user_id=row.user_id, ip=ip)
         raise Unauthorized("refresh token reuse detected; every session of this login was revoked")
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("account disabled")
-    return issue_tokens(session, user=user, family_id=row.family_id)
+    pair = issue_tokens(session, user=user, family_id=row.family_id)
+    _remember_rotation(refresh_token, pair)
+    return pair
+
+
+# Concurrent holders of one refresh token (two tabs of a browser share it, each with its own
+# dashboard state) may both present it when the access token expires. Within this window the
+# second gets the pair the first was given instead of revoking the family. The cache is keyed
+# by a digest of the whole token, so only a holder of the token can read it.
+REFRESH_GRACE_S = 60
+
+
+def _rotation_key(refresh_token: str) -> str:
+    return REFRESH_GRACE_PREFIX + hashlib.sha256(refresh_token.encode()).hexdigest()
+
+
+def _remember_rotation(refresh_token: str, pair: TokenPair) -> None:
+    """Set before the rotation commits: a concurrent refresh blocked on the row lock then finds it."""
+    from berrys_app.redis_client import sync_redis
+
+    sync_redis().set(_rotation_key(refresh_token), pair.model_dump_json(), ex=REFRESH_GRACE_S)
+
+
+def _recent_rotation(refresh_token: str) -> TokenPair | None:
+    from berrys_app.redis_client import sync_redis
+
+    raw = sync_redis().get(_rotation_key(refresh_token))
+    return TokenPair.model_validate_json(raw) if raw else None
 
 
 def _revoke_family(family_id: uuid.UUID, *, user_id: uuid.UUID, ip: str | None) -> None:

@@ -23,7 +23,7 @@ from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from berrys_app.services.events import emit
 
-MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9._%+-]+(?:@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?)")
+MENTION_RE = re.compile(r"(?<![\w@])@([\w.%+-]+(?:@[\w.-]+\.[A-Za-z]{2,})?)")
 MAX_COMMENT = 10_000
 # who may decide an approval of each kind
 DECIDER_ROLE = {ApprovalKind.plan: Role.member, ApprovalKind.budget: Role.admin, ApprovalKind.tool: Role.admin}
@@ -50,17 +50,28 @@ def _check_task(session: Session, project: Project, task_id: uuid.UUID | None) -
 # ---------------------------------------------------------------- comments
 
 
+def _handles_of(email: str, name: str) -> set[str]:
+    """What ``@...`` may say to reach a person: the email, its local part, the display name
+    without spaces (``@MiaMember``) or its first word (``@Mia``); case-insensitive."""
+    handles = {email.lower(), email.split("@")[0].lower()}
+    words = (name or "").lower().split()
+    if words:
+        handles.update({"".join(words), words[0]})
+    return handles
+
+
 def resolve_mentions(session: Session, team_id: uuid.UUID, body: str) -> list[uuid.UUID]:
-    """``@ann@example.com`` or ``@ann`` (the email's local part) -> member ids of the team."""
-    handles = {h.lower() for h in MENTION_RE.findall(body)}
+    """``@ann@example.com``, ``@ann`` (the email's local part) or ``@Ann`` (the display name)
+    -> member ids of the team (every member a handle fits; outsiders never)."""
+    handles = {h.lower().rstrip(".-") for h in MENTION_RE.findall(body)}
     if not handles:
         return []
     members = session.exec(
-        select(User.id, User.email)
+        select(User.id, User.email, User.name)
         .join(TeamMember, col(TeamMember.user_id) == col(User.id))
         .where(TeamMember.team_id == team_id)
     ).all()
-    found = [uid for uid, email in members if email.lower() in handles or email.split("@")[0].lower() in handles]
+    found = [uid for uid, email, name in members if handles & _handles_of(email, name)]
     return sorted(found, key=str)
 
 
@@ -92,7 +103,7 @@ def add_comment(
         task_id=task_id,
         actor_id=actor.user_id,
         actor=actor.label,
-        payload={"comment_id": str(row.id), "mentions": row.mentions, "excerpt": body[:200]},
+        payload={"comment_id": str(row.id), "mentions": row.mentions, "excerpt": body[:200], "body": body},
     )
     for user_id in mentions:
         emit(

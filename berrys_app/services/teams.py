@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 from berrys_app.domain.accounts import ROLE_RANK, Role, Team, TeamMember, User
 from berrys_app.domain.collab import TeamInvitation
 from berrys_app.domain.common import utcnow
-from berrys_app.services import audit
+from berrys_app.services import audit, events
 from berrys_app.services.authz import Actor, require_role, require_scope, role_in_team
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -157,6 +157,7 @@ def add_member(session: Session, actor: Actor, team_id: uuid.UUID, *, email: str
         target_id=user.id,
         details={"email": user.email, "role": new_role.value},
     )
+    _membership_event(session, actor, "member.added", team_id, user.id, {"role": new_role.value})
     session.flush()
     return MemberView(user_id=user.id, email=user.email, name=user.name, role=new_role)
 
@@ -183,6 +184,9 @@ def change_role(session: Session, actor: Actor, team_id: uuid.UUID, user_id: uui
         target_type="user",
         target_id=user_id,
         details={"from": old_role.value, "to": new_role.value},
+    )
+    _membership_event(
+        session, actor, "member.role_changed", team_id, user_id, {"from": old_role.value, "to": new_role.value}
     )
     user = session.get(User, user_id)
     return MemberView(user_id=user_id, email=user.email if user else "", name=user.name if user else "", role=new_role)
@@ -212,6 +216,21 @@ def remove_member(session: Session, actor: Actor, team_id: uuid.UUID, user_id: u
         target_type="user",
         target_id=user_id,
         details={"role": member.role},
+    )
+    _membership_event(session, actor, "member.removed", team_id, user_id, {"role": member.role})
+
+
+def _membership_event(
+    session: Session, actor: Actor, kind: str, team_id: uuid.UUID, user_id: uuid.UUID, details: dict[str, str]
+) -> None:
+    """Open dashboards re-check access live (the audit row alone reaches no one)."""
+    events.emit(
+        session,
+        kind,
+        team_id=team_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"user_id": str(user_id), "team_id": str(team_id), **details},
     )
 
 

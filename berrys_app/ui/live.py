@@ -28,6 +28,10 @@ _SUBSCRIBERS: dict[str, dict[str, type[rx.State]]] = defaultdict(dict)
 # worker_id -> monotonic time of the last heartbeat seen by this process
 _LAST_BEAT: dict[str, float] = {}
 _STALE: set[str] = set()
+# client_token -> monotonic time its websocket was first seen gone (closed tabs stay subscribed
+# otherwise, and each delivery would keep reading, and refreshing tokens, for a dead tab)
+_GONE_SINCE: dict[str, float] = {}
+ORPHAN_GRACE_S = 30.0
 
 
 def subscribe(topic: str, token: str, state_cls: type[rx.State]) -> None:
@@ -69,6 +73,8 @@ def topics_for(message: dict[str, Any]) -> list[str]:
         topics.append(f"project:{message['project_id']}")
     if message.get("team_id"):
         topics.append(f"team:{message['team_id']}")
+    if message.get("kind") == "comment.mention":  # a person's own inbox, whatever team they view
+        topics.append(f"user:{(message.get('payload') or {}).get('user_id')}")
     return topics
 
 
@@ -76,8 +82,13 @@ async def deliver(message: dict[str, Any]) -> None:
     """Push one message to every subscribed tab in this process."""
     from berrys_app.berrys_app import app
 
+    connected = _connected_tokens(app)
+    if message.get("kind") in MEMBERSHIP_KINDS:
+        await _reauthorise(app, message)
     for topic in topics_for(message):
         for token, state_cls in list(_SUBSCRIBERS.get(topic, {}).items()):
+            if not still_open(token, connected):
+                continue
             try:
                 async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
                     state = await root.get_state(state_cls)
@@ -86,6 +97,75 @@ async def deliver(message: dict[str, Any]) -> None:
             except Exception:
                 log.warning("dropping live subscriber %s on %s", token, topic, exc_info=True)
                 unsubscribe(topic, token)
+
+
+MEMBERSHIP_KINDS = ("member.removed", "member.role_changed")
+
+
+async def _reauthorise(app: Any, message: dict[str, Any]) -> None:
+    """A membership changed: the tabs of that person follow at once. Their role (and what the
+    page offers) is updated; a removed member's tabs stop receiving the team's projects."""
+    from berrys_app.ui.state.session import SessionState
+
+    team_id = str(message.get("team_id") or "")
+    user_id = str((message.get("payload") or {}).get("user_id") or "")
+    if not team_id or not user_id:
+        return
+    removed = message.get("kind") == "member.removed"
+    team_projects = await asyncio.to_thread(_project_ids, team_id) if removed else set()
+    for topic, subscribers in list(_SUBSCRIBERS.items()):
+        in_team = topic == f"team:{team_id}" or topic.removeprefix("project:") in team_projects
+        for token, _state_cls in list(subscribers.items()):
+            try:
+                async with app.modify_state(rx.BaseStateToken(ident=token, cls=SessionState)) as root:
+                    tab = await root.get_state(SessionState)
+                    if tab.user_id != user_id:
+                        continue
+                    tab.apply_membership(message)
+            except Exception:
+                log.warning("could not re-authorise live subscriber %s", token, exc_info=True)
+                continue
+            if removed and in_team:
+                subscribers.pop(token, None)
+                if topic.startswith("project:"):
+                    _leave_project(topic.removeprefix("project:"), token)
+
+
+def _project_ids(team_id: str) -> set[str]:
+    from sqlmodel import select
+
+    from berrys_app.db import session_scope
+    from berrys_app.domain.projects import Project
+
+    with session_scope() as session:
+        return {str(pid) for pid in session.exec(select(Project.id).where(Project.team_id == team_id))}
+
+
+def _connected_tokens(app: Any) -> Any:
+    """The client tokens with a websocket on this process (None when Reflex cannot tell)."""
+    namespace = getattr(app, "event_namespace", None)
+    return getattr(namespace, "token_to_sid", None) if namespace is not None else None
+
+
+def still_open(token: str, connected: Any, *, now: float | None = None) -> bool:
+    """Whether to deliver to ``token``. A tab without a websocket is skipped; once it has been
+    gone for ``ORPHAN_GRACE_S`` (not a reconnect), all its subscriptions are dropped."""
+    if connected is None or token in connected:
+        _GONE_SINCE.pop(token, None)
+        return True
+    now = time.monotonic() if now is None else now
+    since = _GONE_SINCE.setdefault(token, now)
+    if now - since >= ORPHAN_GRACE_S:
+        drop_token(token)
+    return False
+
+
+def drop_token(token: str) -> None:
+    """Forget every subscription of one tab (closed, or no longer allowed to see them)."""
+    _GONE_SINCE.pop(token, None)
+    for topic, subscribers in list(_SUBSCRIBERS.items()):
+        if subscribers.pop(token, None) is not None and topic.startswith("project:"):
+            _leave_project(topic.split(":", 1)[1], token)
 
 
 def _track_heartbeat(message: dict[str, Any]) -> None:

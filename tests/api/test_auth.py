@@ -70,7 +70,11 @@ async def test_expired_access_token_is_refused_and_refresh_rotates(client, sessi
         await client.get("/api/v1/me", headers={"Authorization": f"Bearer {rotated['access_token']}"})
     ).status_code == 200
 
-    # replaying the old refresh token is theft: the whole family dies, including the rotated one
+    # replaying the old refresh token after the grace window for concurrent holders is theft:
+    # the whole family dies, including the rotated one
+    from berrys_app.redis_client import sync_redis
+
+    sync_redis().delete(auth._rotation_key(pair["refresh_token"]))
     r = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
     assert r.status_code == 401
     r = await client.post("/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]})

@@ -18,8 +18,21 @@ from tests.e2e.stack import CHROMIUM, Stack, launch_chromium, running_stack
 
 
 @pytest.fixture(scope="session")
-def stack(infra: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def oidc_provider() -> Iterator[object]:
+    """A small OpenID Connect provider the platform is configured with (SSO login in the browser)."""
+    from tests.api.oidc_provider import Provider
+    from tests.api.servers import asgi_thread
+
+    idp = Provider(client_id="berrys-web", client_secret="idp-secret")
+    with asgi_thread(idp.app) as url:
+        idp.issuer = url
+        yield idp
+
+
+@pytest.fixture(scope="session")
+def stack(infra: dict[str, str], tmp_path_factory: pytest.TempPathFactory, oidc_provider) -> Iterator[Stack]:
     """The platform, once per session, on the test PostgreSQL/Redis."""
+    os.environ.update(OIDC_ISSUER=oidc_provider.issuer, OIDC_CLIENT_ID="berrys-web", OIDC_CLIENT_SECRET="idp-secret")
     with running_stack(
         admin_url=infra["database_url"],
         redis_url=infra["redis_url"],

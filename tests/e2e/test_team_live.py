@@ -108,3 +108,67 @@ def test_two_members_see_the_same_project_live_and_a_viewer_cannot_execute(stack
     olive.fill("#comment-input", "@Max looks good")
     olive.click("#post-comment")
     expect(max_.locator('.timeline-item[data-kind="comment.created"]')).to_contain_text("@Max looks good")
+
+
+def test_a_member_whose_role_changes_or_who_is_removed_is_followed_live(stack, new_page) -> None:
+    """Membership changes reach open tabs: the new role at once; a removed member's tab stops
+    receiving the team's project updates (no reload needed for access to end)."""
+    from berrys_app.db import session_scope
+    from berrys_app.services import collab, teams
+
+    emails = {"olive": unique_email("olive"), "max": unique_email("max")}
+    pages = {}
+    for name, email in emails.items():
+        pages[name] = new_page("")
+        register(pages[name], name=name.title(), email=email)
+    team_id, project_id = _team_project(emails["olive"], {emails["max"]: "member"}, f"gone{uuid.uuid4().hex[:6]}")
+    olive, max_ = pages["olive"], pages["max"]
+    for page in (olive, max_):
+        page.goto(f"/projects/{project_id}")
+        expect(page.locator("#project-status")).to_have_text("plan_review")
+        page.click("#tab-timeline")
+    owner, member = _actor(emails["olive"]), _actor(emails["max"])
+
+    with session_scope() as session:
+        teams.change_role(session, owner, uuid.UUID(team_id), member.user_id, role="viewer")
+    expect(max_.locator("#my-role")).to_have_text("viewer")
+    expect(max_.locator("#action-approve")).to_have_count(0)
+
+    with session_scope() as session:
+        collab.add_comment(session, owner, project_id=uuid.UUID(project_id), body="before removal")
+    expect(max_.locator('.timeline-item[data-kind="comment.created"]')).to_contain_text("before removal")
+
+    with session_scope() as session:
+        teams.remove_member(session, owner, uuid.UUID(team_id), member.user_id)
+    for body in ("first after removal", "second after removal"):
+        with session_scope() as session:
+            collab.add_comment(session, owner, project_id=uuid.UUID(project_id), body=body)
+    # messages are delivered in order: once Olive shows the second, the first went past Max's tab
+    expect(olive.locator(".timeline-item", has_text="second after removal")).to_have_count(1)
+    expect(max_.locator(".timeline-item", has_text="after removal")).to_have_count(0)
+    expect(max_.locator(".timeline-item", has_text="before removal")).to_have_count(1)
+
+
+def test_mentions_by_display_name_reach_the_mentions_page_live_with_the_full_body(stack, new_page) -> None:
+    from berrys_app.db import session_scope
+    from berrys_app.services import collab
+
+    emails = {"olive": unique_email("olive"), "max": unique_email("max")}
+    pages = {}
+    for name, email in emails.items():
+        pages[name] = new_page("")
+        register(pages[name], name=name.title(), email=email)
+    _, project_id = _team_project(emails["olive"], {emails["max"]: "member"}, f"men{uuid.uuid4().hex[:6]}")
+    owner = _actor(emails["olive"])
+    max_ = pages["max"]
+    max_.goto("/mentions")
+    expect(max_.locator("#mentions-empty")).to_be_visible()
+
+    long_tail = " and more" * 40  # longer than the old 200-character excerpt
+    with session_scope() as session:
+        collab.add_comment(session, owner, project_id=uuid.UUID(project_id), body=f"@Max please review{long_tail} END")
+    mention = max_.locator("#mentions .mention")
+    expect(mention).to_have_count(1)
+    expect(mention).to_contain_text("Olive")
+    expect(mention).to_contain_text("Shared berries")
+    expect(mention.locator(".mention-body")).to_have_text(f"@Max please review{long_tail} END")

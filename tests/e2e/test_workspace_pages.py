@@ -161,3 +161,84 @@ def test_workspace_pages_render_and_audit_needs_admin(stack, new_page) -> None:
     member.goto("/audit")
     expect(member.locator(".page-error")).to_be_visible()
     expect(member.locator("#audit")).to_have_count(0)
+
+
+def test_team_page_invites_by_email_lists_and_revokes_invitations_and_creates_a_team(stack, new_page) -> None:
+    """Invite someone without an account (pending), a registered person (joins at once),
+    revoke a pending invitation, refuse a duplicate visibly, and start a new team."""
+    known = unique_email("kim")
+    other = new_page("")
+    register(other, name="Kim Known", email=known)
+    page = new_page("")
+    register(page, name="Ida Inviter", email=unique_email("ida"))
+    page.goto("/team")
+    expect(page.locator("#members .members-row")).to_have_count(1)
+
+    stranger = unique_email("newcomer")
+    page.fill("#invite-email", stranger)
+    page.click("#invite")
+    expect(page.locator("#invite-notice")).to_contain_text("join when they sign up")
+    expect(page.locator("#invitations .invitations-row")).to_have_count(1)
+    expect(page.locator("#invitations .invitations-row").first).to_contain_text("pending")
+
+    page.fill("#invite-email", stranger)  # a second invitation to the same email is refused visibly
+    page.click("#invite")
+    expect(page.locator("#invite-error")).to_contain_text("already invited")
+
+    page.fill("#invite-email", known)
+    page.click("#invite")
+    expect(page.locator("#invite-notice")).to_contain_text("joined the team")
+    expect(page.locator("#members .members-row")).to_have_count(2)
+    expect(page.locator("#invitations .invitations-row", has_text=known)).to_contain_text("accepted")
+
+    page.locator("#invitations .invitations-row", has_text=stranger).locator(".revoke-invitation").click()
+    expect(page.locator("#invitations .invitations-row", has_text=stranger)).to_have_count(0)
+    expect(page.locator("#invitations .invitations-row")).to_have_count(1)
+
+    page.click("#new-team")
+    page.click("#create-team")  # no name: the service's refusal is shown in the dialog
+    expect(page.locator("#new-team-error")).to_contain_text("a team needs a name")
+    page.fill("#new-team-name", "Berry pickers")
+    page.click("#create-team")
+    expect(page.locator("#team-switcher")).to_contain_text("Berry pickers")
+    expect(page.locator("#members .members-row")).to_have_count(1)
+    expect(page.locator("#my-role")).to_have_text("owner")
+
+
+def test_new_project_form_offers_catalogue_models_and_a_deadline_and_keys_get_an_expiry(stack, new_page) -> None:
+    from berrys_app.db import session_scope
+    from berrys_app.domain.projects import Project
+
+    page = new_page("")
+    register(page, name="Fay Form", email=unique_email("fay"))
+    page.click("#new-project")
+    expect(page.locator("#model-choices option").first).to_be_attached()  # choices from the catalogue
+    page.fill("#project-name", "Deadline berries")
+    page.fill("#project-objectives", "pick")
+    page.fill("#project-deadline", "2001-01-01T10:00")
+    page.click("#create-project")
+    expect(page.locator('.field-error[data-field="deadline"]')).to_have_text("the deadline is in the past")
+    page.fill("#project-deadline", "2099-05-04T17:30")
+    page.click("#create-project")
+    expect(page).to_have_url(re.compile(r"/projects/[0-9a-f-]{36}/?$"), timeout=20_000)
+    project_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    with session_scope() as session:
+        project = session.get(Project, uuid.UUID(project_id))
+        assert project is not None and project.deadline is not None
+        assert project.deadline.isoformat().startswith("2099-05-04T17:30")
+
+    page.goto("/projects")
+    page.get_by_role("combobox").filter(has_text="all").click()
+    expect(page.get_by_role("option", name="ready", exact=True)).to_be_visible()
+    expect(page.get_by_role("option", name="rejected", exact=True)).to_be_visible()
+    page.keyboard.press("Escape")
+
+    page.goto("/profile")
+    page.fill("#key-name", "short-lived")
+    page.click("#key-expiry")
+    page.get_by_role("option", name="7 days").click()
+    page.click("#create-key")
+    row = page.locator("#api-keys .api-keys-row")
+    expect(row).to_have_count(1)
+    expect(row.locator("td").nth(4)).to_have_text(re.compile(r"^20\d\d-\d\d-\d\d"))  # Expires
+    expect(row.locator("td").nth(5)).to_have_text("never")  # Last used

@@ -1,4 +1,4 @@
-"""Models: the catalogue and the team's spending by model and by day."""
+"""Models: the catalogue and the team's spending (cost and tokens) by model and by day."""
 
 from __future__ import annotations
 
@@ -14,11 +14,23 @@ def models_page() -> rx.Component:
     return rx.vstack(
         error_callout(ModelsState.error),
         rx.hstack(
-            rx.card(rx.text("Team spend", size="1", color_scheme="gray"), rx.heading(ModelsState.total_cost, size="6")),
+            rx.card(
+                rx.text("Team spend", size="1", color_scheme="gray"),
+                rx.heading(ModelsState.total_cost, size="6", id="team-spend"),
+            ),
+            rx.card(
+                rx.text("Team tokens", size="1", color_scheme="gray"),
+                rx.heading(ModelsState.total_tokens, size="6", id="team-tokens"),
+            ),
         ),
         rx.grid(
             rx.card(rx.plotly.basic(data=ModelsState.model_chart, config={"displayModeBar": False}), width="100%"),
             rx.card(rx.plotly.basic(data=ModelsState.day_chart, config={"displayModeBar": False}), width="100%"),
+            rx.card(
+                rx.plotly.basic(data=ModelsState.token_chart, config={"displayModeBar": False}),
+                width="100%",
+                id="token-chart",
+            ),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="3",
             width="100%",

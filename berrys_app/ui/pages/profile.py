@@ -8,7 +8,7 @@ import reflex as rx
 
 from berrys_app.ui.components.table import data_table, error_callout
 from berrys_app.ui.layout import page
-from berrys_app.ui.state.workspace import ProfileState
+from berrys_app.ui.state.workspace import EXPIRY_CHOICES, ProfileState
 
 
 def revoke_button(key: rx.Var[dict[str, Any]]) -> rx.Component:
@@ -37,6 +37,7 @@ def profile_page() -> rx.Component:
             rx.hstack(
                 rx.input(name="name", placeholder="key name", id="key-name"),
                 rx.hstack(rx.switch(name="write"), rx.text("write access", size="2"), align="center"),
+                rx.select(list(EXPIRY_CHOICES), name="expires", default_value="90 days", id="key-expiry", size="2"),
                 rx.button("Create key", type="submit", id="create-key"),
                 align="center",
             ),
@@ -53,7 +54,14 @@ def profile_page() -> rx.Component:
         ),
         data_table(
             ProfileState.keys,
-            [("Name", "name"), ("Prefix", "prefix"), ("Scopes", "scopes"), ("Created", "created")],
+            [
+                ("Name", "name"),
+                ("Prefix", "prefix"),
+                ("Scopes", "scopes"),
+                ("Created", "created"),
+                ("Expires", "expires"),
+                ("Last used", "last_used"),
+            ],
             table_id="api-keys",
             extra=("", revoke_button),
             empty="No API keys yet.",

@@ -6,10 +6,11 @@ from typing import Any
 
 import reflex as rx
 
+from berrys_app.domain.projects import ProjectStatus
 from berrys_app.ui.layout import page
 from berrys_app.ui.state.projects import ProjectsState
 
-STATUSES = ["all", "created", "planning", "plan_review", "executing", "paused", "completed", "failed", "cancelled"]
+STATUSES = ["all", *(status.value for status in ProjectStatus)]  # every status a project can be in
 
 
 def field_error(name: str) -> rx.Component:
@@ -67,10 +68,32 @@ def new_project_form() -> rx.Component:
                 labelled("Max agents", rx.input(name="max_agents", placeholder="5"), "max_agents"),
                 width="100%",
             ),
-            labelled(
-                "Model",
-                rx.input(name="model", id="project-model", placeholder="default (team/agent preference)"),
-                "model",
+            rx.hstack(
+                labelled(
+                    "Model",
+                    rx.fragment(
+                        rx.input(
+                            name="model",
+                            id="project-model",
+                            placeholder="default (team/agent preference)",
+                            list="model-choices",
+                            auto_complete="off",
+                            width="100%",
+                        ),
+                        rx.el.datalist(
+                            rx.foreach(ProjectsState.model_choices, lambda name: rx.el.option(value=name)),
+                            id="model-choices",
+                        ),
+                    ),
+                    "model",
+                    "Pick from the catalogue (models of this team and global ones).",
+                ),
+                labelled(
+                    "Deadline (UTC)",
+                    rx.input(name="deadline", id="project-deadline", type="datetime-local"),
+                    "deadline",
+                ),
+                width="100%",
             ),
             rx.hstack(rx.switch(name="auto_approve", id="project-auto-approve"), rx.text("Auto-approve the plan")),
             rx.hstack(

@@ -233,13 +233,13 @@ def event_row(message: dict[str, Any]) -> dict[str, Any]:
     payload = message.get("payload") or {}
     summary = payload.get("summary") or payload.get("reason") or payload.get("status") or payload.get("title") or ""
     if message.get("kind") == "comment.created":
-        summary = payload.get("excerpt") or payload.get("body", "")
+        summary = payload.get("body") or payload.get("excerpt", "")
     return {
         "id": str(message.get("id") or ""),
         "kind": str(message.get("kind", "")),
         "actor": str(message.get("actor") or ""),
         "at": short_time(message.get("created_at")),
-        "summary": str(summary)[:300],
+        "summary": str(summary) if message.get("kind") == "comment.created" else str(summary)[:300],
         "task_id": str(message.get("task_id") or payload.get("task_id") or ""),
         "comment": message.get("kind") == "comment.created",
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import reflex as rx
@@ -48,6 +49,20 @@ def form_errors(exc: ValidationError) -> dict[str, str]:
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         errors.setdefault(name, message)
     return errors
+
+
+def parse_deadline(raw: str, *, now: datetime | None = None) -> datetime | str | None:
+    """The form's ``datetime-local`` value (taken as UTC) -> a datetime, None, or an error message."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw).replace(tzinfo=UTC)
+    except ValueError:
+        return "a date and time, e.g. 2030-01-31 17:00"
+    if value <= (now or datetime.now(UTC)):
+        return "the deadline is in the past"
+    return value
 
 
 class ProjectsState(SessionState):
@@ -155,10 +170,26 @@ class ProjectsState(SessionState):
         self.page = min(max(1, self.page + delta), self.pages)
         self._refresh()
 
+    model_choices: list[str] = []
+
     @rx.event
     def set_dialog_open(self, value: bool):
         self.dialog_open = value
         self.errors = {}
+        if value:
+            self._load_model_choices()
+
+    def _load_model_choices(self) -> None:
+        """Active catalogue models this team may use (global ones and the team's own)."""
+        from berrys_app.services.models import catalogue_teams
+
+        team = self._team_uuid()
+        try:
+            with session_scope() as session:
+                rows = catalogue_teams.visible_models(session, self._actor(session), active_only=True)
+        except ServiceError:
+            rows = []
+        self.model_choices = [m.name for m in rows if m.team_id is None or m.team_id == team]
 
     @rx.event
     def create(self, form: dict[str, Any]):
@@ -217,4 +248,9 @@ class ProjectsState(SessionState):
         model = str(form.get("model", "")).strip()
         if model and model != "default":
             data["model"] = model
+        deadline = parse_deadline(str(form.get("deadline", "")))
+        if isinstance(deadline, str):
+            self.errors["deadline"] = deadline
+        elif deadline is not None:
+            data["deadline"] = deadline
         return data

@@ -56,6 +56,8 @@ class SessionState(rx.State):
     role: str = ""
     auth_error: str = ""
     oidc_available: bool = False
+    # a message for the next /login load (its loader clears auth_error otherwise)
+    _login_notice: str = ""
 
     @rx.var
     def signed_in(self) -> bool:
@@ -86,17 +88,23 @@ class SessionState(rx.State):
         except Unauthorized:
             if not self.refresh_token:
                 raise
-            pair = auth.refresh(session, refresh_token=self.refresh_token)
+            pair = auth.refresh(session, refresh_token=self.refresh_token, ip=self._client_ip())
             self.access_token = pair.access_token
             self.refresh_token = pair.refresh_token
             return auth.authenticate(session, self.access_token)
 
     def _identify(self, session: Session) -> Actor | None:
-        """Authenticate and load user + teams; None (and tokens cleared) when not signed in."""
+        """Authenticate and load user + teams; None when not signed in.
+
+        Only a refused credential signs out: a transient refusal (rate limit) keeps the
+        tokens, so the next page load works again; the message is shown on /login."""
         try:
             actor = self._actor(session)
-        except ServiceError:
+        except Unauthorized:
             self._forget()
+            return None
+        except ServiceError as exc:
+            self._login_notice = exc.message
             return None
         self._load_identity(session, actor)
         return actor
@@ -114,6 +122,21 @@ class SessionState(rx.State):
         if self.team_id not in ids:
             self.team_id = ids[0] if ids else ""
         self.role = next((t["role"] for t in self.teams if t["id"] == self.team_id), "")
+
+    def apply_membership(self, message: dict[str, Any]) -> None:
+        """Live: this person's role in a team changed or they were removed (pushed by ``live``)."""
+        team_id = str(message.get("team_id") or "")
+        payload = message.get("payload") or {}
+        if message.get("kind") == "member.removed":
+            self.teams = [t for t in self.teams if t["id"] != team_id]
+            if self.team_id == team_id:
+                self.role = ""
+                self.auth_error = "You were removed from this team."
+        elif message.get("kind") == "member.role_changed":
+            role = str(payload.get("to") or "")
+            self.teams = [{**t, "role": role} if t["id"] == team_id else t for t in self.teams]
+            if self.team_id == team_id:
+                self.role = role
 
     def _forget(self) -> None:
         self.access_token = ""
@@ -201,7 +224,8 @@ class SessionState(rx.State):
         """Sign-in page: offer SSO when an OIDC provider is configured."""
         from berrys_app.services import auth
 
-        self.auth_error = ""
+        self.auth_error = self._login_notice
+        self._login_notice = ""
         self.oidc_available = auth.oidc_enabled()
 
     @rx.event
@@ -209,7 +233,7 @@ class SessionState(rx.State):
         from berrys_app.services import auth
 
         try:
-            return rx.redirect(auth.oidc_begin(redirect_uri=self._oidc_callback_url()))
+            return rx.redirect(auth.oidc_begin(redirect_uri=self._oidc_callback_url(), ip=self._client_ip()))
         except ServiceError as exc:
             self.auth_error = exc.message
             return None
@@ -225,7 +249,7 @@ class SessionState(rx.State):
             with session_scope() as session:
                 pair = auth.oidc_finish(session, code=code, state=state, ip=self._client_ip())
         except ServiceError as exc:
-            self.auth_error = exc.message
+            self._login_notice = f"Single sign-on failed: {exc.message}"
             return rx.redirect("/login")
         self.access_token = pair.access_token
         self.refresh_token = pair.refresh_token

@@ -7,7 +7,7 @@ enforce roles: e.g. the audit log needs admin), and keeps plain dicts for the pa
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -16,10 +16,12 @@ import reflex as rx
 from berrys_app.db import session_scope
 from berrys_app.services.errors import ServiceError
 from berrys_app.ui import live
-from berrys_app.ui.format import as_dict, money, short_date
+from berrys_app.ui.format import money, short_date
 from berrys_app.ui.state.session import SessionState
 
 ROLES = ["viewer", "member", "admin", "owner"]
+# API key lifetimes offered on the Profile page (label -> days; 0 = never expires)
+EXPIRY_CHOICES: dict[str, int] = {"7 days": 7, "30 days": 30, "90 days": 90, "1 year": 365, "never": 0}
 
 
 class PageState(SessionState):
@@ -48,10 +50,15 @@ class PageState(SessionState):
 
 class TeamState(PageState):
     members: list[dict[str, str]] = []
+    invitations: list[dict[str, str]] = []
     invite_error: str = ""
+    invite_notice: str = ""
+    new_team_open: bool = False
+    new_team_error: str = ""
 
     @rx.event
     def load(self):
+        self.invite_notice = ""
         return self._run(self._fetch)
 
     def _fetch(self, session, actor) -> None:
@@ -61,6 +68,18 @@ class TeamState(PageState):
             {"user_id": str(m.user_id), "email": m.email, "name": m.name, "role": m.role.value}
             for m in teams.list_members(session, actor, self._team_uuid())
         ]
+        self.invitations = []
+        if self.is_admin:  # the service refuses the list below admin; the page hides it too
+            self.invitations = [
+                {
+                    "id": str(i.id),
+                    "email": i.email,
+                    "role": i.role.value,
+                    "status": "accepted" if i.accepted_at else "pending",
+                    "created": short_date(i.created_at.isoformat()),
+                }
+                for i in reversed(teams.list_invitations(session, actor, self._team_uuid()))
+            ]
 
     def _do(self, action) -> Any:
         try:
@@ -74,22 +93,35 @@ class TeamState(PageState):
 
     @rx.event
     def invite(self, form: dict[str, Any]):
+        """Invite by email: a registered person joins at once, anyone else when they sign up."""
         from berrys_app.services import teams
 
         email = str(form.get("email", "")).strip()
         role = str(form.get("role") or "member")
         self.invite_error = ""
+        self.invite_notice = ""
         if not email:
-            self.invite_error = "enter the email of a registered user"
+            self.invite_error = "enter an email address"
             return None
         try:
             with session_scope() as session:
                 actor = self._actor(session)
-                teams.add_member(session, actor, self._team_uuid(), email=email, role=role)
+                invitation = teams.invite(session, actor, self._team_uuid(), email=email, role=role)
                 self._fetch(session, actor)
         except ServiceError as exc:
             self.invite_error = exc.message
+            return None
+        if invitation.accepted_at is not None:
+            self.invite_notice = f"{invitation.email} joined the team as {invitation.role.value}."
+        else:
+            self.invite_notice = f"{invitation.email} is invited; they join when they sign up with this email."
         return None
+
+    @rx.event
+    def revoke_invitation(self, invitation_id: str):
+        from berrys_app.services import teams
+
+        return self._do(lambda s, a: teams.revoke_invitation(s, a, self._team_uuid(), uuid.UUID(invitation_id)))
 
     @rx.event
     def change_role(self, user_id: str, role: str):
@@ -102,6 +134,30 @@ class TeamState(PageState):
         from berrys_app.services import teams
 
         return self._do(lambda s, a: teams.remove_member(s, a, self._team_uuid(), uuid.UUID(user_id)))
+
+    @rx.event
+    def set_new_team_open(self, value: bool):
+        self.new_team_open = value
+        self.new_team_error = ""
+
+    @rx.event
+    def create_team(self, form: dict[str, Any]):
+        """A new team owned by this user; the page switches to it."""
+        from berrys_app.services import teams
+
+        self.new_team_error = ""
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                team = teams.create_team(session, actor, name=str(form.get("name", "")))
+                self.team_id = str(team.id)
+                self._load_identity(session, actor)
+                self._fetch(session, actor)
+        except ServiceError as exc:
+            self.new_team_error = exc.message
+            return None
+        self.new_team_open = False
+        return rx.toast.success(f"team {team.name} created")
 
 
 class ProfileState(PageState):
@@ -123,6 +179,8 @@ class ProfileState(PageState):
                 "prefix": k.prefix + "…",
                 "scopes": ", ".join(k.scopes),
                 "created": short_date(k.created_at.isoformat()),
+                "expires": short_date(k.expires_at.isoformat()) if k.expires_at else "never",
+                "last_used": short_date(k.last_used_at.isoformat()) if k.last_used_at else "never",
                 "revoked": "revoked" if k.revoked_at else "",
             }
             for k in auth.list_api_keys(session, actor)
@@ -134,10 +192,12 @@ class ProfileState(PageState):
 
         name = str(form.get("name", "")).strip() or "dashboard key"
         scopes = ["projects:write"] if form.get("write") in ("on", True) else ["projects:read"]
+        days = EXPIRY_CHOICES.get(str(form.get("expires") or "90 days"), 90)
+        expires_at = datetime.now(UTC) + timedelta(days=days) if days else None
         try:
             with session_scope() as session:
                 actor = self._actor(session)
-                _, plain = auth.create_api_key(session, actor, name=name, scopes=scopes)
+                _, plain = auth.create_api_key(session, actor, name=name, scopes=scopes, expires_at=expires_at)
                 self._fetch(session, actor)
         except ServiceError as exc:
             return rx.toast.error(exc.message)
@@ -184,12 +244,30 @@ class AgentsState(PageState):
             }
             for t in agents.list_templates(session)
         ]
-        self.agents = agents.list_team_agents(session, actor, team_id=self._team_uuid())
+        rows = agents.list_team_agents(session, actor, team_id=self._team_uuid())
+        running = _running_tasks(session, [uuid.UUID(a["id"]) for a in rows])
+        self.agents = [{**a, "task_id": running.get(a["id"], "")} for a in rows]
 
     def on_live(self, message: dict[str, Any]) -> None:
-        if message.get("kind") != "agent.status_changed":
-            return
+        """Status and current task follow the team's events in memory (one title lookup per start)."""
+        kind = str(message.get("kind", ""))
         payload = message.get("payload") or {}
+        task_id = str(message.get("task_id") or "")
+        if kind in TASK_STARTS and task_id:
+            agent_id = str(payload.get("agent_id") or "")
+            if any(a["id"] == agent_id for a in self.agents):
+                title = _task_title(task_id)
+                self.agents = [
+                    {**a, "task": title, "task_id": task_id, "status": "active"} if a["id"] == agent_id else a
+                    for a in self.agents
+                ]
+            return
+        if kind.startswith("task.") and task_id:
+            if any(a["task_id"] == task_id for a in self.agents):
+                self.agents = [{**a, "task": "—", "task_id": ""} if a["task_id"] == task_id else a for a in self.agents]
+            return
+        if kind != "agent.status_changed":
+            return
         agent_id = payload.get("agent_id")
         if any(a["id"] == agent_id for a in self.agents):
             self.agents = [
@@ -200,12 +278,41 @@ class AgentsState(PageState):
                 self._fetch(session, self._actor(session))
 
 
+TASK_STARTS = ("task.started", "task.running")
+
+
+def _running_tasks(session, agent_ids: list[uuid.UUID]) -> dict[str, str]:
+    """agent id -> the id of the task it runs now (to clear it when that task ends)."""
+    from sqlmodel import col, select
+
+    from berrys_app.domain.work import Task
+
+    if not agent_ids:
+        return {}
+    rows = session.exec(
+        select(Task.agent_id, Task.id).where(col(Task.agent_id).in_(agent_ids), Task.status == "running")
+    ).all()
+    return {str(agent_id): str(task_id) for agent_id, task_id in rows}
+
+
+def _task_title(task_id: str) -> str:
+    from berrys_app.domain.work import Task
+
+    try:
+        with session_scope() as session:
+            task = session.get(Task, uuid.UUID(task_id))
+    except ValueError:
+        return "—"
+    return task.title if task is not None else "—"
+
+
 class ModelsState(PageState):
     """The model catalogue and the team's usage by model and by day."""
 
     models: list[dict[str, str]] = []
     by_model: list[dict[str, Any]] = []
     total_cost: str = ""
+    total_tokens: str = ""
 
     @rx.var
     def model_chart(self) -> go.Figure:
@@ -213,6 +320,21 @@ class ModelsState(PageState):
             go.Bar(x=[r["model"] for r in self.by_model], y=[r["cost"] for r in self.by_model], marker_color="#7c3aed")
         )
         figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=280, title="Cost by model (USD)")
+        return figure
+
+    @rx.var
+    def token_chart(self) -> go.Figure:
+        figure = go.Figure(
+            [
+                go.Bar(name="prompt", x=[r["model"] for r in self.by_model], y=[r["prompt"] for r in self.by_model]),
+                go.Bar(
+                    name="completion", x=[r["model"] for r in self.by_model], y=[r["completion"] for r in self.by_model]
+                ),
+            ]
+        )
+        figure.update_layout(
+            barmode="stack", margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=280, title="Tokens by model"
+        )
         return figure
 
     day_series: list[dict[str, Any]] = []
@@ -232,8 +354,8 @@ class ModelsState(PageState):
         return self._run(self._fetch)
 
     def _fetch(self, session, actor) -> None:
-        from berrys_app.services import projects
-        from berrys_app.services.models import accounting, catalogue_teams
+        from berrys_app.services import team_usage
+        from berrys_app.services.models import catalogue_teams
 
         self.models = [
             {
@@ -246,25 +368,23 @@ class ModelsState(PageState):
             }
             for m in catalogue_teams.visible_models(session, actor)  # global + this person's teams
         ]
-        cost_by_model: dict[str, float] = defaultdict(float)
-        tokens_by_model: dict[str, int] = defaultdict(int)
-        cost_by_day: dict[str, float] = defaultdict(float)
-        for project in self._team_projects(session, actor):
-            projects.get_project(session, actor, project.id)  # viewer check per project
-            usage = as_dict(accounting.usage(session, project_id=project.id))
-            for row in usage.get("models") or usage.get("by_model") or []:
-                cost_by_model[str(row.get("model"))] += float(row.get("cost_usd") or 0)
-                tokens_by_model[str(row.get("model"))] += int(row.get("prompt_tokens") or 0) + int(
-                    row.get("completion_tokens") or 0
-                )
-            for point in accounting.cost_series(session, project_id=project.id, bucket="day"):
-                cost_by_day[point["t"][:10]] += point["cost_usd"]
+        team = self._team_uuid()
+        usage = team_usage.team_usage(session, actor, team) if team else {"by_model": [], "by_day": []}
         self.by_model = [
-            {"model": name, "cost": round(cost, 6), "tokens": tokens_by_model[name]}
-            for name, cost in sorted(cost_by_model.items())
+            {
+                "model": r["model"],
+                "cost": round(r["cost_usd"], 6),
+                "tokens": r["tokens"],
+                "prompt": r["prompt_tokens"],
+                "completion": r["completion_tokens"],
+            }
+            for r in usage["by_model"]
         ]
-        self.day_series = [{"day": day, "cost": round(cost, 6)} for day, cost in sorted(cost_by_day.items())]
-        self.total_cost = money(sum(cost_by_model.values()))
+        self.day_series = [
+            {"day": r["day"], "cost": round(r["cost_usd"], 6), "tokens": r["tokens"]} for r in usage["by_day"]
+        ]
+        self.total_cost = money(sum(r["cost_usd"] for r in usage["by_model"]))
+        self.total_tokens = f"{sum(r['tokens'] for r in usage['by_model']):,}"
 
 
 class ToolsState(PageState):
