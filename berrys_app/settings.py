@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     mcp_http_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="BERRYS_MCP_HTTP_HOSTS"
     )
+    # python tool: run snippets even where they cannot be isolated (no network/user namespaces,
+    # e.g. a container without CAP_SYS_ADMIN). Off: such hosts answer sandbox_unavailable.
+    sandbox_allow_unisolated: bool = Field(default=False, validation_alias="BERRYS_SANDBOX_ALLOW_UNISOLATED")
     # security (API engineer): OIDC login, token lifetimes, key rotation, rate limits
     oidc_issuer: str | None = Field(default=None, validation_alias="OIDC_ISSUER")
     oidc_client_id: str | None = Field(default=None, validation_alias="OIDC_CLIENT_ID")

@@ -37,7 +37,7 @@ from berrys_app.services.tools.context import Invocation, ToolContext, ToolFailu
 from berrys_app.services.tools.files import run_project_files, write_artifact
 from berrys_app.services.tools.http_tool import run_http
 from berrys_app.services.tools.mcp import CONNECT_TIMEOUT_S, run_mcp
-from berrys_app.services.tools.sandbox import SandboxLimits, run_python
+from berrys_app.services.tools.sandbox import SandboxLimits, SandboxUnavailable, run_python
 from berrys_app.services.tools.search import run_search_outputs
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,10 @@ Runner = Callable[[Invocation], Awaitable[str]]
 
 async def _run_python_tool(inv: Invocation) -> str:
     limits = SandboxLimits.from_config(inv.config)
-    result = await run_python(inv.arguments["code"], limits=limits)
+    try:
+        result = await run_python(inv.arguments["code"], limits=limits)
+    except SandboxUnavailable as exc:
+        raise ToolFailure("sandbox_unavailable", str(exc)) from exc
     reason = result.reason
     if reason == "ok":
         out = result.stdout
