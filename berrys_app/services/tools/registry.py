@@ -19,6 +19,7 @@ from berrys_app.domain.tools import Tool, ToolCreate, ToolKind, ToolPublic
 from berrys_app.services import events
 from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
+from berrys_app.services.tools import mcp_hosts
 from berrys_app.services.tools.builtins import BUILTIN_TOOLS
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ def check_config(kind: str, config: dict[str, Any], *, mcp: bool = False) -> Non
         hosts = config.get("allowed_hosts")
         if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
             raise ValidationFailed("an http tool needs config.allowed_hosts: a list of host names")
+        mcp_hosts.check_allowed_hosts(hosts)
 
 
 def parse_ref(ref: str) -> tuple[str, int | None]:

@@ -72,6 +72,26 @@ def decrypt(ciphertext: str) -> dict[str, str]:
         raise ToolFailure("credential_unreadable", "the credential cannot be decrypted; ask an admin") from exc
 
 
+SEALED = "enc:v1:"
+
+
+def seal(text: str) -> str:
+    """A literal (e.g. an MCP env value an admin pasted) as stored: encrypted, tagged."""
+    if text.startswith(SEALED):
+        return text
+    return SEALED + _fernet().encrypt(text.encode()).decode()
+
+
+def unseal(text: str) -> str:
+    """The literal back (values stored before sealing existed are returned as they are)."""
+    if not text.startswith(SEALED):
+        return text
+    try:
+        return _fernet().decrypt(text[len(SEALED) :].encode()).decode()
+    except InvalidToken as exc:
+        raise ToolFailure("credential_unreadable", "a stored MCP setting cannot be decrypted; ask an admin") from exc
+
+
 def mask(value: str) -> str:
     """A hint that helps a person recognise a secret without revealing it."""
     if len(value) <= 8:
