@@ -10,7 +10,6 @@ from berrys_app.services.tools.context import ToolContext, ToolFailure, ToolResu
 from berrys_app.services.tools.execution import execute_tool, run_tool_calls, tool_message
 from berrys_app.services.tools.files import get_artifact, list_artifacts, put_artifact
 from berrys_app.services.tools.history import list_tool_calls
-from berrys_app.services.tools.loop import LoopOutcome, run_function_calling
 from berrys_app.services.tools.mcp import (
     delete_mcp_server,
     get_mcp_server,
@@ -36,7 +35,6 @@ from berrys_app.services.tools.vault import (
 )
 
 __all__ = [
-    "LoopOutcome",
     "ToolContext",
     "ToolFailure",
     "ToolResult",
@@ -59,7 +57,6 @@ __all__ = [
     "refresh_mcp_server",
     "register_mcp_server",
     "register_tool",
-    "run_function_calling",
     "run_tool_calls",
     "search_tools",
     "set_tool_active",
