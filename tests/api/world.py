@@ -116,6 +116,7 @@ class World:
             },
             ("PATCH", "/api/v1/models/{model_id}"): {"active": False, "display_name": "Ours"},
             ("PUT", "/api/v1/projects/{project_id}/agents/{agent_id}/budget"): {"budget_tokens": 1000},
+            ("PUT", "/api/v1/teams/{team_id}/agents/{agent_id}/tools"): {"allowed_tools": ["python"]},
             ("POST", "/api/v1/teams/{team_id}/credentials"): {
                 "name": "other",
                 "kind": "bearer",

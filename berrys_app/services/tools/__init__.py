@@ -6,6 +6,7 @@ The agent loop needs only::
     from berrys_app.services.tools import tool_specs_for, execute_tool, ToolContext, ToolResult
 """
 
+from berrys_app.services.tools.assignment import AgentTools, AgentToolsUpdate, set_agent_tools
 from berrys_app.services.tools.context import ToolContext, ToolFailure, ToolResult
 from berrys_app.services.tools.execution import execute_tool, run_tool_calls, tool_message
 from berrys_app.services.tools.files import get_artifact, list_artifacts, put_artifact
@@ -35,6 +36,8 @@ from berrys_app.services.tools.vault import (
 )
 
 __all__ = [
+    "AgentTools",
+    "AgentToolsUpdate",
     "ToolContext",
     "ToolFailure",
     "ToolResult",
@@ -59,6 +62,7 @@ __all__ = [
     "register_tool",
     "run_tool_calls",
     "search_tools",
+    "set_agent_tools",
     "set_tool_active",
     "tool_message",
     "tool_specs_for",
