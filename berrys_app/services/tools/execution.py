@@ -220,7 +220,24 @@ def _prepare(session: Session, ctx: ToolContext, name: str, arguments: Any) -> I
         team_id=team_id,
         mcp_server_id=tool.mcp_server_id,
         idempotency_key=idempotency_key(ctx.call_key) if tool.side_effects else None,
+        result_schema=tool.result_schema,
     )
+
+
+def check_result(schema: dict[str, Any], kind: str, content: str) -> None:
+    """A tool version with a ``result_schema`` promises JSON matching it (an http tool: its
+    response body); anything else is the specific error ``invalid_result``."""
+    text = content.split("\n\n", 1)[1] if kind == ToolKind.http.value and "\n\n" in content else content
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ToolFailure(
+            "invalid_result", f"the tool's result is not JSON ({exc.msg}); its result_schema needs JSON"
+        ) from exc
+    errors = sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"- {'/'.join(str(p) for p in e.absolute_path) or '(result)'}: {e.message}" for e in errors[:5]]
+        raise ToolFailure("invalid_result", "the tool's result does not match its result_schema:\n" + "\n".join(lines))
 
 
 def _replay(session: Session, call_key: str) -> ToolResult | None:
@@ -370,6 +387,8 @@ async def execute_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -
             content = await asyncio.wait_for(runner(inv), timeout=timeout)
         except TimeoutError as exc:
             raise ToolFailure("timeout", f"{inv.tool_name} did not finish within {timeout:g} s") from exc
+        if inv.result_schema:
+            check_result(inv.result_schema, inv.kind, content)
         ok, error_code = True, None
     except ToolFailure as failure:
         ok, error_code, content = False, failure.code, failure.message

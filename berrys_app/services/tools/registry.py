@@ -286,6 +286,11 @@ def add_version(
     ensure_builtins(session)
     data = ToolCreate.model_validate(data.model_dump())  # re-run validators (name, kind)
     check_schema(data.parameters_schema)
+    if data.result_schema is not None:
+        try:
+            Draft202012Validator.check_schema(data.result_schema)
+        except SchemaError as exc:
+            raise ValidationFailed(f"result_schema is not valid JSON Schema: {exc.message}") from exc
     check_config(data.kind, data.config, mcp=mcp_server_id is not None)
     owners = set(session.exec(select(Tool.team_id).where(Tool.name == data.name)).all())
     if owners and owners != {team_id}:
