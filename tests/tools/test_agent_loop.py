@@ -52,9 +52,15 @@ def test_killed_worker_rerun_replays_the_recorded_tool_call(session: Session, te
     scripted.push("payer", {"tool_calls": [charge]}, {"content": "too late", "delay": 120})
     workers.start("w1")
     project_id = start_project(session, team.member, team.team_id, PLAN, model="scripted/payer", max_task_attempts=3)
-    task_id = wait_for(lambda: tasks_of(project_id).get("charge") and tasks_of(project_id)["charge"].id, what="task")
-    wait_for(lambda: (row := _tool_row(task_id)) is not None and row.status == "ok", what="the recorded charge")
-    wait_for(lambda: scripted.calls("payer") >= 2, what="the model call after the tool")  # now inside the delay
+    task_id = wait_for(
+        lambda: tasks_of(project_id).get("charge") and tasks_of(project_id)["charge"].id, timeout=90, what="task"
+    )
+    wait_for(
+        lambda: (row := _tool_row(task_id)) is not None and row.status == "ok", timeout=90, what="the recorded charge"
+    )
+    wait_for(
+        lambda: scripted.calls("payer") >= 2, timeout=90, what="the model call after the tool"
+    )  # now inside the delay
     assert http_server.count("/charge") == 1
     workers.kill9("w1")
 
