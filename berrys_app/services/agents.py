@@ -264,9 +264,9 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
         )
     )
     on_project = [a for a in pool if a.project_id == project.id]
-    from berrys_app.services.tools.assignment import CapabilityTools
+    from berrys_app.services.tools.assignment import AssemblyTools
 
-    by_capability = CapabilityTools(session, project.team_id)  # team/MCP/built-in tools by capability
+    new_agent_tools = AssemblyTools(session, project.team_id)  # template lists + team tools by capability
     load: dict[uuid.UUID, int] = {a.id: 0 for a in pool}
     chosen: dict[uuid.UUID, Agent] = {}
     for task in sorted(tasks, key=lambda t: (-t.priority, t.key)):
@@ -299,7 +299,7 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
                 system_prompt=template.system_prompt,
                 capabilities=sorted(set(template.capabilities) | need) if score else list(template.capabilities),
                 model=template.preferred_model,
-                allowed_tools=_merge_tools(template.allowed_tools, by_capability.for_need(need)),
+                allowed_tools=new_agent_tools.for_agent(template, need),
                 max_concurrent_tasks=template.max_concurrent_tasks,
                 budget_usd=template.budget_usd,
                 budget_tokens=template.budget_tokens,
@@ -340,12 +340,6 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
         session.add(task)
         chosen[task.id] = agent
     return chosen
-
-
-def _merge_tools(template_tools: Sequence[str], matched: Sequence[str]) -> list[str]:
-    """The template's tools, plus the tools whose capabilities match the task (not already listed)."""
-    names = {ref.partition("@")[0] for ref in template_tools}
-    return [*template_tools, *(name for name in matched if name not in names)]
 
 
 def _full(agent: Agent, load: dict[uuid.UUID, int]) -> bool:

@@ -6,7 +6,15 @@ The agent loop needs only::
     from berrys_app.services.tools import tool_specs_for, execute_tool, ToolContext, ToolResult
 """
 
-from berrys_app.services.tools.assignment import AgentTools, AgentToolsUpdate, set_agent_tools
+from berrys_app.services.tools.assignment import (
+    AgentTools,
+    AgentToolsUpdate,
+    TemplateTools,
+    TemplateToolsUpdate,
+    list_template_tools,
+    set_agent_tools,
+    set_template_tools,
+)
 from berrys_app.services.tools.context import ToolContext, ToolFailure, ToolResult
 from berrys_app.services.tools.execution import execute_tool, run_tool_calls, tool_message
 from berrys_app.services.tools.files import get_artifact, list_artifacts, put_artifact
@@ -38,6 +46,8 @@ from berrys_app.services.tools.vault import (
 __all__ = [
     "AgentTools",
     "AgentToolsUpdate",
+    "TemplateTools",
+    "TemplateToolsUpdate",
     "ToolContext",
     "ToolFailure",
     "ToolResult",
@@ -53,6 +63,7 @@ __all__ = [
     "list_credential_uses",
     "list_credentials",
     "list_mcp_servers",
+    "list_template_tools",
     "list_tool_calls",
     "list_tool_versions",
     "list_tools",
@@ -63,6 +74,7 @@ __all__ = [
     "run_tool_calls",
     "search_tools",
     "set_agent_tools",
+    "set_template_tools",
     "set_tool_active",
     "tool_message",
     "tool_specs_for",
