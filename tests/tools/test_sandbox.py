@@ -221,6 +221,7 @@ try:
     print("data", os.listdir(DATA))
 except OSError:
     print("data hidden")
+print("dotenv", repr(open(DOTENV).read()))
 subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
 """
 
@@ -259,22 +260,27 @@ async def test_non_root_worker_snippet_sees_no_worker_processes_network_or_data_
     try:
         with open(os.path.join(data, "encryption_key"), "w") as handle:
             handle.write("worker-encryption-key")
+        dotenv = os.path.join(scratch, "worker.env")  # stands in for the worker's .env
+        with open(dotenv, "w") as handle:
+            handle.write("SECRET_KEY=worker-dotenv-secret")
+        os.chmod(dotenv, 0o644)
+        hidden = data + os.pathsep + dotenv
         os.chmod(data, 0o755)
         os.chmod(os.path.join(data, "encryption_key"), 0o644)  # readable: only the namespace may hide it
         script = os.path.join(scratch, "main.py")
         with open(script, "w") as handle:
-            handle.write(f"DATA = {data!r}\n" + _USERNS_SNIPPET)
+            handle.write(f"DATA = {data!r}\nDOTENV = {dotenv!r}\n" + _USERNS_SNIPPET)
         os.chmod(scratch, 0o777)
         limits = SandboxLimits(**FAST)
         if os.geteuid() == 0:
             if not shutil.which("setpriv") or not sandbox._world_executable("/usr/bin/python3"):
                 pytest.skip("needs setpriv and a world-executable /usr/bin/python3 to act as a non-root worker")
-            command = sandbox._command("/usr/bin/python3", script, limits, None, 4096, "userns", data)
+            command = sandbox._command("/usr/bin/python3", script, limits, None, 4096, "userns", hidden)
             done = _run_as_nobody(command, scratch)
             stdout, code = done.stdout, done.returncode
             assert code == 0, done.stderr
         else:
-            command = sandbox._command(sys.executable, script, limits, None, 4096, "userns", data)
+            command = sandbox._command(sys.executable, script, limits, None, 4096, "userns", hidden)
             done = subprocess.run(command, cwd=scratch, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
             stdout, code = done.stdout, done.returncode
             assert code == 0, done.stderr
@@ -283,7 +289,29 @@ async def test_non_root_worker_snippet_sees_no_worker_processes_network_or_data_
         assert "worker-secret" not in lines["environ"] and "DATABASE_URL" not in lines["environ"]
         assert lines["db"] == "blocked"
         assert lines["data"] == "hidden"
+        assert lines["dotenv"] == "''"  # covered by /dev/null
         assert _sandbox_processes() == []  # the background sleeper died with the namespace
     finally:
         shutil.rmtree(data, ignore_errors=True)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+async def test_snippet_cannot_read_the_data_dir_even_when_its_files_are_readable(monkeypatch) -> None:
+    """Whatever mode this host uses (root: netns + throw-away uid; not root: userns), the data
+    dir with the generated keys is covered inside the snippet's mount namespace."""
+    data = tempfile.mkdtemp(prefix="berrys-data-")
+    try:
+        with open(os.path.join(data, "encryption_key"), "w") as handle:
+            handle.write("worker-encryption-key")
+        os.chmod(data, 0o755)
+        os.chmod(os.path.join(data, "encryption_key"), 0o644)
+        monkeypatch.setenv("BERRYS_DATA_DIR", data)
+        get_settings.cache_clear()
+        code = f"try:\n    print(open({os.path.join(data, 'encryption_key')!r}).read())\nexcept OSError:\n    print('hidden')"
+        result = await run_python(code, limits=SandboxLimits(**FAST))
+        assert result.reason == "ok", result.stderr
+        assert result.stdout.strip() == "hidden" and "worker-encryption-key" not in result.stdout
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        shutil.rmtree(data, ignore_errors=True)

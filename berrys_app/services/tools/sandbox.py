@@ -181,10 +181,12 @@ def _kill_uid(uid: int, *, own_child: int) -> int:
 
 # Runs first in the fresh (single-threaded) child, then replaces itself with the snippet's
 # interpreter: no preexec_fn in the worker, whose other threads could hold locks at fork.
-# Modes: "none" (limits only), "netns" (root: empty network namespace, then a throw-away uid),
-# "userns" (not root: user+net+pid+mount namespaces; pid 1 of the new PID namespace is a
-# fork of this process that mounts a fresh /proc, hides the data dir, then runs the snippet;
-# when it ends, the kernel kills everything left in the namespace).
+# Modes: "none" (limits only), "netns" (root: empty network + private mount namespace, the
+# hidden paths covered, then a throw-away uid), "userns" (not root: user+net+pid+mount
+# namespaces; pid 1 of the new PID namespace is a fork of this process that mounts a fresh
+# /proc, covers the hidden paths, then runs the snippet; when it ends, the kernel kills
+# everything left in the namespace). Hidden: directories under an empty tmpfs, files under
+# /dev/null (the data dir with the keys, the worker's .env).
 _BOOTSTRAP = """
 import ctypes, os, resource, signal, sys
 cpu, memory, fsize, nproc, uid = (int(v) for v in sys.argv[1:6])
@@ -197,8 +199,17 @@ def fail(what):
 def mount(source, target, fstype, flags, data=None):
     if libc.mount(source, target, fstype, flags, data) != 0:
         fail("mount " + target.decode())
-if mode == "netns" and libc.unshare(NEWNET) != 0:
-    fail("isolate the network")
+def hide_paths():
+    for path in filter(None, hide.split(os.pathsep)):
+        if os.path.isdir(path):
+            mount(b"tmpfs", path.encode(), b"tmpfs", 2 | 4 | 8, b"size=16k,mode=0")
+        elif os.path.isfile(path):
+            mount(b"/dev/null", path.encode(), None, 4096)  # MS_BIND
+if mode == "netns":
+    if libc.unshare(NEWNET | NEWNS) != 0:
+        fail("isolate the network")
+    mount(None, b"/", None, 0x4000 | 0x40000)  # MS_REC | MS_PRIVATE: nothing leaks back out
+    hide_paths()
 if mode == "userns":
     outer_uid, outer_gid = os.getuid(), os.getgid()
     if libc.unshare(NEWUSER | NEWNET | NEWNS | NEWPID) != 0:
@@ -215,8 +226,7 @@ if mode == "userns":
             os.kill(os.getpid(), os.WTERMSIG(status))
         os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
     mount(b"proc", b"/proc", b"proc", 2 | 4 | 8)  # MS_NOSUID | MS_NODEV | MS_NOEXEC
-    if hide and os.path.isdir(hide):
-        mount(b"tmpfs", hide.encode(), b"tmpfs", 2 | 4 | 8, b"size=16k,mode=0")
+    hide_paths()
 resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
@@ -269,11 +279,13 @@ def _allow_unisolated() -> bool:
     return get_settings().sandbox_allow_unisolated
 
 
-def _hidden_dir() -> str:
-    """The data dir (keys, embedded databases): hidden from userns snippets."""
+def _hidden_paths() -> str:
+    """What snippets must not read even as the worker's uid: the data dir (generated keys,
+    embedded databases) and the worker's ``.env`` (``os.pathsep``-joined)."""
     from berrys_app.settings import get_settings
 
-    return os.path.abspath(get_settings().data_dir)
+    paths = [os.path.abspath(get_settings().data_dir), os.path.abspath(".env")]
+    return os.pathsep.join(p for p in paths if os.path.exists(p))
 
 
 def _command(
@@ -329,7 +341,7 @@ async def run_python(code: str, *, limits: SandboxLimits | None = None) -> Sandb
             uid,
             nproc,
             mode,
-            _hidden_dir() if mode == "userns" else "",
+            _hidden_paths() if mode != "none" else "",
         ),
         cwd=scratch,
         env=_scrubbed_env(scratch),
