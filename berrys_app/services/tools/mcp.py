@@ -103,6 +103,18 @@ def sealed_url(url: str | None) -> str | None:
     return _map_query(url, lambda v: vault.seal(v) if _literal(v) and v else v)
 
 
+def reseal_servers(session: Session) -> int:
+    """Every server's literals sealed with the newest key (key rotation; rows stored before
+    literals were sealed get sealed). Returns how many rows; the caller commits."""
+    rows = list(session.exec(select(McpServer)))
+    for row in rows:
+        row.env = {k: vault.reseal(v) if _literal(v) else v for k, v in row.env.items()}
+        row.headers = {k: vault.reseal(v) if _literal(v) else v for k, v in row.headers.items()}
+        row.url = _map_query(row.url, lambda v: vault.reseal(v) if _literal(v) and v else v)
+        session.add(row)
+    return len(rows)
+
+
 def unsealed_url(url: str | None) -> str | None:
     """The URL the client connects to (query values decrypted)."""
     return _map_query(url, vault.unseal) if url and vault.SEALED in url else url
