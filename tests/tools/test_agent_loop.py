@@ -66,7 +66,11 @@ def test_killed_worker_rerun_replays_the_recorded_tool_call(session: Session, te
 
     scripted.push("payer", {"content": "charged"})  # what the re-run's next (new) model call answers
     workers.start("w2")
-    wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=90, what="project to finish")
+    try:
+        wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=120, what="project to finish")
+    except AssertionError:
+        task = tasks_of(project_id)["charge"]
+        raise AssertionError((task.status, task.attempt, task.leased_by, workers.logs()[-4000:])) from None
     assert project_row(project_id).status == "completed", workers.logs()
     task = tasks_of(project_id)["charge"]
     assert task.output == "charged" and task.attempt >= 2  # really re-run, by another attempt
