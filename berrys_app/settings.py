@@ -54,6 +54,19 @@ class Settings(BaseSettings):
     mcp_http_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="BERRYS_MCP_HTTP_HOSTS"
     )
+    # built-in http_request tool: hosts it may call ("host", "host:port", "*.domain", "*" = any
+    # public host). Empty: the built-in is off (team http tools carry their own allowlists).
+    http_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="BERRYS_HTTP_ALLOWED_HOSTS"
+    )
+    # hosts http tools may reach even when they resolve to loopback/private/link-local addresses
+    # (same format as BERRYS_MCP_HTTP_HOSTS). Empty: public addresses only (no SSRF).
+    http_internal_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="BERRYS_HTTP_INTERNAL_HOSTS"
+    )
+    # python tool: run snippets even where they cannot be isolated (no network/user namespaces,
+    # e.g. a container without CAP_SYS_ADMIN). Off: such hosts answer sandbox_unavailable.
+    sandbox_allow_unisolated: bool = Field(default=False, validation_alias="BERRYS_SANDBOX_ALLOW_UNISOLATED")
     # security (API engineer): OIDC login, token lifetimes, key rotation, rate limits
     oidc_issuer: str | None = Field(default=None, validation_alias="OIDC_ISSUER")
     oidc_client_id: str | None = Field(default=None, validation_alias="OIDC_CLIENT_ID")
@@ -72,7 +85,7 @@ class Settings(BaseSettings):
     stream_interval_s: float = Field(default=0.1, ge=0, validation_alias="BERRYS_STREAM_INTERVAL")
     embedded_n_ctx: int = Field(default=4096, ge=512, le=32768, validation_alias="BERRYS_EMBEDDED_N_CTX")
 
-    @field_validator("mcp_http_hosts", mode="before")
+    @field_validator("mcp_http_hosts", "http_allowed_hosts", "http_internal_hosts", mode="before")
     @classmethod
     def _host_list(cls, value: object) -> object:
         """Operators write ``a,b:8080`` in a shell; a JSON list (like the other list settings) works too."""
