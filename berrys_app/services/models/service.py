@@ -304,12 +304,16 @@ class _Run:
     async def on_model(self, spec: ModelSpec, *, fallback: bool) -> CompletionResult:
         """Try one model of the chain (with the one repair turn for structured output)."""
         request = self.request
-        if spec.provider == "embedded":
-            prompt_tokens = await asyncio.to_thread(tokens.count_prompt_tokens, spec, request.messages, request.tools)
-        else:
-            prompt_tokens = tokens.count_prompt_tokens(spec, request.messages, request.tools)
-        max_tokens = self._max_tokens(spec, prompt_tokens, fallback=fallback)
         messages = request.messages
+        if spec.provider == "embedded":
+            prompt_tokens = await asyncio.to_thread(tokens.count_prompt_tokens, spec, messages, request.tools)
+        else:
+            prompt_tokens = tokens.count_prompt_tokens(spec, messages, request.tools)
+        trimmed = False
+        if request.fit_context and prompt_tokens + self._room_wanted(spec) > spec.context_window:
+            messages, prompt_tokens = await self._fit_messages(spec, fallback=fallback)
+            trimmed = True
+        max_tokens = self._max_tokens(spec, prompt_tokens, fallback=fallback)
         try:
             reply, call_id, parsed = await self.call_once(
                 spec, messages, max_tokens=max_tokens, prompt_tokens=prompt_tokens, fallback=fallback
@@ -342,7 +346,42 @@ class _Run:
             fallback_used=fallback,
             call_id=call_id,
             finish_reason=reply.finish_reason,
+            context_trimmed=trimmed,
         )
+
+    def _room_wanted(self, spec: ModelSpec) -> int:
+        """The completion room a fitted prompt leaves: ``max_tokens``, else a share of the window."""
+        wanted = self.request.max_tokens
+        return wanted if wanted is not None else min(spec.max_output_tokens, spec.context_window // 2)
+
+    async def _fit_messages(self, spec: ModelSpec, *, fallback: bool) -> tuple[list[dict[str, Any]], int]:
+        """The request's messages trimmed to ``spec``'s window, and their token count.
+
+        A prompt that cannot be made to fit (the system messages alone are too long, or
+        ``max_tokens`` leaves no room) is a recorded ``context_overflow``: trimming cannot help.
+        """
+        from berrys_app.services.models import prompts
+
+        request = self.request
+
+        def fit() -> tuple[list[dict[str, Any]], int]:
+            fitted = prompts.fit_to_model(
+                request.messages, spec=spec, max_tokens=self._room_wanted(spec), tools=request.tools, pin_first=True
+            )
+            return fitted, tokens.count_prompt_tokens(spec, fitted, request.tools)
+
+        try:
+            return await asyncio.to_thread(fit) if spec.provider == "embedded" else fit()
+        except ValidationFailed as exc:
+            error = ModelError(
+                "context_overflow",
+                f"the prompt cannot be trimmed to the {spec.context_window}-token window of {spec.name} "
+                f"with {self._room_wanted(spec)} tokens left for the answer: {exc.message}",
+                model=spec.name,
+                details={"trimmed": True},
+            )
+            self.refuse(spec.name, error, fallback=fallback)
+            raise error from None
 
     def _max_tokens(self, spec: ModelSpec, prompt_tokens: int, *, fallback: bool) -> int:
         """The completion limit sent to the provider (and used for the worst case); records an overflow."""
