@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     circuit_cooldown_s: float = Field(default=30.0, gt=0, validation_alias="BERRYS_CIRCUIT_COOLDOWN")
     stream_interval_s: float = Field(default=0.1, ge=0, validation_alias="BERRYS_STREAM_INTERVAL")
     embedded_n_ctx: int = Field(default=4096, ge=512, le=32768, validation_alias="BERRYS_EMBEDDED_N_CTX")
+    # an earlier task's output is cut (in the middle) to this many characters in a dependent's prompt
+    task_input_max_chars: int = Field(default=12_000, ge=200, validation_alias="BERRYS_TASK_INPUT_MAX_CHARS")
 
     @field_validator("mcp_http_hosts", mode="before")
     @classmethod

@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 
 # (function, args, job_id, defer_s)
 Job = tuple[str, tuple[str, ...], str, float]
+# context_overflow is fatal because the engine's calls set ``fit_context``: the model layer has already
+# trimmed the prompt, so an overflow means trimming cannot help (the system prompt alone is too long).
 FATAL_MODEL_REASONS = frozenset({"unknown_model", "missing_api_key", "context_overflow", "network_disabled"})
 OPEN_TASK_STATUSES = (
     TaskStatus.pending.value,
@@ -614,6 +616,8 @@ def _after_task_failed(session: Session, lease: Lease, why: str) -> list[Job]:
 
 def task_prompt(lease: Lease) -> str:
     """The task as the agent sees it, with the outputs of its input dependencies."""
+    from berrys_app.services.models.prompts import cut_middle
+
     parts = [f"Project: {lease.project_name}", f"Task: {lease.title}"]
     if lease.description:
         parts.append(lease.description)
@@ -621,7 +625,10 @@ def task_prompt(lease: Lease) -> str:
         parts.append(f"Expected output: {lease.expected_output}")
     if lease.inputs:
         parts.append("Inputs from earlier tasks:")
-        parts.extend(f"### {item['key']}: {item['title']}\n{item['output'] or ''}" for item in lease.inputs)
+        limit = get_settings().task_input_max_chars  # the model layer fits the rest to the window
+        parts.extend(
+            f"### {item['key']}: {item['title']}\n{cut_middle(item['output'] or '', limit)}" for item in lease.inputs
+        )
     return "\n\n".join(parts)
 
 
@@ -655,6 +662,7 @@ async def agent_loop(lease: Lease) -> str:
                 agent_budget_tokens=lease.agent_budget_tokens if lease.agent_id else None,
                 known_project=lease.project,
                 defer_record=True,
+                fit_context=True,  # long tool results / inputs are trimmed, not a failed task
             )
         )
         if not result.tool_calls:
@@ -919,6 +927,7 @@ async def plan_project(project_id: uuid.UUID, *, worker: str) -> str:
                 project_id=project.id,
                 call_key=call_key,
                 max_tokens=get_settings().planner_max_tokens,
+                fit_context=True,
             )
         )
         data: Any = planning._plan_from_result(result)
