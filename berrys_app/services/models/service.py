@@ -167,14 +167,15 @@ class _Run:
         budgeted = self.limits.any
         timeout = self.timeout_for(spec)
         if budgeted:
-            worst_usd = spec.cost(prompt_tokens, max_tokens)
+            worst_prompt = tokens.worst_prompt_tokens(spec, prompt_tokens, request.tools)  # + margin if estimated
+            worst_usd = spec.cost(worst_prompt, max_tokens)
             with Session(get_engine(), expire_on_commit=False) as session:
                 try:
                     budgets.reserve(
                         session,
                         row=(reservation := ModelCall(**row)),
                         limits=self.limits,
-                        worst_tokens=prompt_tokens + max_tokens,
+                        worst_tokens=worst_prompt + max_tokens,
                         worst_usd=worst_usd,
                         ttl_s=timeout + RESERVATION_MARGIN_S,
                     )
@@ -268,12 +269,36 @@ class _Run:
     def _finish_row(self, row: dict[str, Any], reservation: ModelCall | None, values: dict[str, Any]) -> None:
         """Settle a reservation now, or keep the row for the single INSERT at the end."""
         if reservation is not None:
+            reserved_tokens, reserved_usd = reservation.reserved_tokens, reservation.reserved_usd
             with Session(get_engine(), expire_on_commit=False) as session:
                 session.add(reservation)
                 budgets.settle(session, row=reservation, values=values)
+                used_tokens = reservation.prompt_tokens + reservation.completion_tokens
+                if used_tokens > reserved_tokens or reservation.cost_usd > reserved_usd:
+                    self._overrun_event(session, reservation, reserved_tokens, reserved_usd)
         else:
             row.update(values)
             self.rows.append(row)
+
+    def _overrun_event(self, session: Session, row: ModelCall, reserved_tokens: int, reserved_usd: Decimal) -> None:
+        """The provider billed more than the worst case that was reserved: say so (budgets may be over)."""
+        request = self.request
+        events.emit(
+            session,
+            "model.budget_overrun",
+            project_id=request.project_id,
+            task_id=request.task_id,
+            payload={
+                "model": row.model,
+                "call_id": str(row.id),
+                "agent_id": str(request.agent_id or ""),
+                "reserved_tokens": reserved_tokens,
+                "used_tokens": row.prompt_tokens + row.completion_tokens,
+                "reserved_usd": str(reserved_usd),
+                "used_usd": str(row.cost_usd),
+            },
+        )
+        session.commit()
 
     def _budget_event(self, exc: BudgetExceeded) -> None:
         request = self.request
