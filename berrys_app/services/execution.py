@@ -896,17 +896,46 @@ def _finish_project(
 # --- planning job -----------------------------------------------------------------------
 
 
+# The planner's last call was refused by the budget and nobody has changed the project since:
+# it waits for a person (the reconciler re-enqueues planning jobs every second; they stop here).
+_PLANNER_WAITING_SQL = text(
+    "SELECT EXISTS (SELECT 1 FROM model_calls WHERE call_key = :key AND status = 'refused' "
+    "AND error = 'budget_exceeded' AND created_at > :since)"
+)
+
+
 def _planner_inputs(project_id: uuid.UUID) -> tuple[Project, list[dict[str, str]], str, str | None] | None:
     with _session() as session:
         project = session.get(Project, project_id)
         if project is None or project.status != ProjectStatus.planning.value:
             return None
+        number = len(session.exec(select(PlanVersion.id).where(PlanVersion.project_id == project.id)).all()) + 1
+        call_key = f"project:{project.id}:plan:{number}"
+        if session.execute(_PLANNER_WAITING_SQL, {"key": call_key, "since": project.updated_at}).scalar():
+            return None
         replan = project.plan_version > 0
         done = planning.completed_task_keys(session, project.id) if replan else {}
         failure = project.status_reason if replan else None
         messages = planning.planner_messages(project, done=done, failure=failure)
-        number = len(session.exec(select(PlanVersion.id).where(PlanVersion.project_id == project.id)).all()) + 1
-        return project, messages, f"project:{project.id}:plan:{number}", failure
+        return project, messages, call_key, failure
+
+
+def _planner_waits(project_id: uuid.UUID, message: str, worker: str) -> None:
+    """A budget refused the planner: the project stays in planning until a person raises the
+    budget (any project update lets the planner try again) or submits a plan by hand."""
+    with _session() as session:
+        project = session.get(Project, project_id)
+        if project is None or project.status != ProjectStatus.planning.value:
+            return
+        emit(
+            session,
+            "project.waiting",
+            project_id=project.id,
+            team_id=project.team_id,
+            actor=f"planner:{worker}",
+            payload={"reason": "budget_exceeded", "message": message[:500], "step": "planning"},
+        )
+        session.commit()
 
 
 async def plan_project(project_id: uuid.UUID, *, worker: str) -> str:
@@ -932,6 +961,9 @@ async def plan_project(project_id: uuid.UUID, *, worker: str) -> str:
         )
         data: Any = planning._plan_from_result(result)
         error = None
+    except BudgetExceeded as exc:  # not a failed project: a person raises the budget, planning goes on
+        await asyncio.to_thread(_planner_waits, project_id, exc.message, worker)
+        return "waiting"
     except ServiceError as exc:
         reason = getattr(exc, "reason", exc.code)
         data, error = None, f"the planner's model call failed ({reason}): {exc.message}"
