@@ -9,17 +9,18 @@ from berrys_app.settings import get_settings
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
 
-_port = int(os.environ.get("BERRYS_PORT", "3000"))
+_settings = get_settings()
+_port = _settings.port
 
 config = rx.Config(
     app_name="berrys_app",
     telemetry_enabled=False,
     frontend_port=_port,
     backend_port=_port,
-    api_url=os.environ.get("BERRYS_PUBLIC_URL", f"http://localhost:{_port}"),
+    api_url=_settings.public_base_url,
     show_built_with_reflex=False,
     # Reflex wraps the app (and the API) in its own CORS layer: give it the same origins as the API.
-    cors_allowed_origins=get_settings().cors_origins or ["*"],
+    cors_allowed_origins=_settings.cors_origins or ["*"],
     plugins=[
         rx.plugins.RadixThemesPlugin(theme=rx.theme(appearance="inherit", accent_color="violet", radius="medium"))
     ],
