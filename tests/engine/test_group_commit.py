@@ -150,3 +150,20 @@ def test_surplus_dependents_go_to_the_queue(session: Session, team, local_tasks)
     after = tasks_of(project_id)
     assert after["a"].status == "completed" and all(after[f"d{i}"].status == "ready" for i in range(3))
     assert sorted(queue.queued_job_ids()) == sorted(execution.task_job(t[f"d{i}"].id, 0)[2] for i in range(3))
+
+
+def test_the_reconciler_leaves_a_just_readied_task_to_the_worker_that_readied_it(session: Session, team) -> None:
+    from sqlalchemy import text
+
+    from berrys_app.services.reconciler import reconcile_once
+
+    project_id = start_project(
+        session, team.member, team.team_id, {"tasks": [{"id": "a", "title": "A"}]}, model="scripted/echo"
+    )
+    a = tasks_of(project_id)["a"]
+    queue.sync_redis().flushdb()
+    assert reconcile_once().enqueued_tasks == 0  # ready a moment ago: its worker leases it
+    session.execute(text("UPDATE tasks SET dispatched_at = now() - interval '2 seconds' WHERE id = :id"), {"id": a.id})
+    session.commit()
+    assert reconcile_once().enqueued_tasks == 1  # not leased after that: the queue gets it back
+    assert queue.queued_job_ids() == [execution.task_job(a.id, 0)[2]]
