@@ -279,6 +279,10 @@ def main() -> None:
                 f"  enqueue -> start p50/p95, idle      {statistics.median(c['e2s_p50'] for c in chain):6.2f} / "
                 f"{statistics.median(c['e2s_p95'] for c in chain):6.2f} ms   target p50 <= 2 ms (30-task chain)"
             )
+            print(
+                "    (enqueue = the task.ready event, committed with its last dependency's completion; start = its "
+                "lease, by that worker itself or, for surplus, by whichever worker takes its queued job)"
+            )
             print(f"  worker CPU per task (all workers)   {med['worker_cpu_per_task']:6.2f} ms")
     finally:
         from berrys_app.db import dispose_all

@@ -54,7 +54,7 @@ async def run_task(ctx: dict[str, Any], task_id: str) -> str:
     if ctx.get("job_id") and ctx.get("redis") is not None:
         await ctx["redis"].zrem(get_settings().queue_name, ctx["job_id"])
 
-    return await execution.run_task(uuid.UUID(task_id), worker=_worker(ctx))
+    return await execution.run_task(uuid.UUID(task_id), worker=_worker(ctx), wait_local=bool(ctx.get("burst")))
 
 
 async def aggregate_project(ctx: dict[str, Any], project_id: str, plan_version: str) -> str:

@@ -26,6 +26,9 @@ def redis_settings_from_url(url: str) -> RedisSettings:
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:
+    from berrys_app.services import hot_publish
+
+    hot_publish.enable()  # events, token streams and follow-up jobs leave in pipelines from this loop
     wid = heartbeat.worker_id()
     ctx["worker_id"] = wid
     ctx["jobs_done"] = 0
@@ -111,4 +114,5 @@ def build_worker(*, burst: bool = False, poll_delay: float | None = None, max_jo
         job_serializer=queue.serialize,
         job_deserializer=queue.deserialize,
         handle_signals=not burst,
+        ctx={"burst": burst},  # burst (tests): a job waits for the follow-ups it runs itself
     )

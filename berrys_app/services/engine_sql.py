@@ -47,42 +47,59 @@ def agent_change(source: str, frm: str, to: str, why: str) -> tuple[str, str]:
 _ACTIVATED = agent_change("activated", "ready", "active", "started a task")
 _IDLE = agent_change("idle", "active", "ready", "finished its tasks")
 
-# One statement = one round trip in autocommit mode: lock the task, take a slot of its agent,
-# lease, load context, log task.started (and the agent's state change). A task whose agent is
-# busy stays ready, parked (waiting_reason 'agent_busy'): the completion of one of that agent's
-# tasks dispatches it again, the reconciler too.
+# Group commit: one statement leases every task of ``:ids`` that is runnable (one round trip in
+# autocommit mode): lock the tasks, take slots of their agents -- at most max_concurrent_tasks each,
+# the first tasks by priority get them --, lease, load the context, log task.started (and the
+# agents' state changes). A task whose agent is busy stays ready, parked (waiting_reason
+# 'agent_busy'): the completion of one of that agent's tasks dispatches it again, the reconciler too.
+# Locks are taken in one global order (tasks by id, then agents by id) so concurrent batches of
+# two workers wait for each other instead of deadlocking.
 LEASE_SQL = text(
     f"""
-    WITH cand AS (
-        SELECT t.id, t.agent_id, t.status = 'running' AS relet
+    WITH cand AS MATERIALIZED (
+        SELECT t.id, t.agent_id, t.status = 'running' AS relet, t.priority, t.key
         FROM tasks t JOIN projects p ON p.id = t.project_id
-        WHERE t.id = :id AND p.status = 'executing'
+        WHERE t.id = ANY(CAST(:ids AS uuid[])) AND p.status = 'executing'
           AND (t.status IN ('ready', 'retrying') OR (t.status = 'running' AND t.lease_expires_at < now()))
+        ORDER BY t.id
         FOR UPDATE OF t
+    ), want AS (
+        SELECT agent_id, count(*) AS n FROM cand WHERE agent_id IS NOT NULL AND NOT relet GROUP BY agent_id
+    ), granted AS MATERIALIZED (
+        SELECT a.id, least(w.n, greatest(a.max_concurrent_tasks - a.running_tasks, 0)) AS n
+        FROM agents a JOIN want w ON w.agent_id = a.id
+        ORDER BY a.id
+        FOR UPDATE OF a
     ), slot AS (
-        UPDATE agents a SET running_tasks = a.running_tasks + 1,
+        UPDATE agents a SET running_tasks = a.running_tasks + g.n,
                             status = CASE WHEN a.status = 'ready' THEN 'active' ELSE a.status END
-        FROM cand
-        WHERE a.id = cand.agent_id AND NOT cand.relet AND a.running_tasks < a.max_concurrent_tasks
-        RETURNING a.id, a.name, a.team_id, a.project_id, a.status, a.running_tasks
+        FROM granted g
+        WHERE a.id = g.id AND g.n > 0
+        RETURNING a.id, a.name, a.team_id, a.project_id, a.status, a.running_tasks, g.n
     ), activated AS (
-        SELECT * FROM slot WHERE running_tasks = 1 AND status = 'active'
+        SELECT * FROM slot WHERE running_tasks = n AND status = 'active'
+    ), chosen AS (
+        SELECT r.id FROM (
+            SELECT c.id, c.agent_id, c.relet,
+                   row_number() OVER (PARTITION BY c.agent_id, c.relet ORDER BY c.priority DESC, c.key) AS rn
+            FROM cand c
+        ) r LEFT JOIN granted g ON g.id = r.agent_id
+        WHERE r.agent_id IS NULL OR r.relet OR r.rn <= g.n
     ), leased AS (
         UPDATE tasks t
         SET status = 'running', attempt = t.attempt + 1, leased_by = :worker,
             lease_expires_at = now() + make_interval(secs => :lease_s),
             started_at = coalesce(t.started_at, now()), waiting_reason = NULL
-        FROM cand, projects p
-        WHERE t.id = cand.id AND p.id = t.project_id
-          AND (cand.agent_id IS NULL OR cand.relet OR EXISTS (SELECT 1 FROM slot))
+        FROM chosen c, projects p
+        WHERE t.id = c.id AND p.id = t.project_id
         RETURNING t.id, t.project_id, t.plan_version, t.key, t.title, t.description, t.expected_output,
                   t.attempt, t.failures, t.agent_id, p.team_id, p.name AS project_name,
                   p.model AS project_model, p.max_task_attempts,
                   p.budget_usd AS project_budget_usd, p.budget_tokens AS project_budget_tokens
     ), parked AS (
         UPDATE tasks t SET waiting_reason = 'agent_busy', dispatched_at = NULL
-        FROM cand
-        WHERE t.id = cand.id AND cand.agent_id IS NOT NULL AND NOT cand.relet AND NOT EXISTS (SELECT 1 FROM slot)
+        FROM cand c
+        WHERE t.id = c.id AND NOT EXISTS (SELECT 1 FROM chosen x WHERE x.id = c.id)
         RETURNING t.id
     ), history AS (
         {_ACTIVATED[0]}
@@ -95,14 +112,22 @@ LEASE_SQL = text(
         {_ACTIVATED[1]}
         RETURNING id, kind, team_id, project_id, task_id, actor, payload, created_at
     )
-    SELECT leased.*, a.model AS agent_model, a.system_prompt, a.allowed_tools,
-           a.budget_usd AS agent_budget_usd, a.budget_tokens AS agent_budget_tokens,
-           (SELECT coalesce(json_agg(json_build_object('key', u.key, 'title', u.title, 'output', u.output)
-                                     ORDER BY u.key), '[]'::json)
-            FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id
-            WHERE d.task_id = leased.id AND d.kind = 'input') AS inputs,
-           (SELECT json_agg(row_to_json(ev) ORDER BY ev.id) FROM ev) AS events
-    FROM leased LEFT JOIN agents a ON a.id = leased.agent_id
+    SELECT (SELECT json_agg(json_build_object(
+                'id', l.id, 'project_id', l.project_id, 'plan_version', l.plan_version, 'key', l.key,
+                'title', l.title, 'description', l.description, 'expected_output', l.expected_output,
+                'attempt', l.attempt, 'failures', l.failures, 'agent_id', l.agent_id, 'team_id', l.team_id,
+                'project_name', l.project_name, 'project_model', l.project_model,
+                'max_task_attempts', l.max_task_attempts, 'project_budget_usd', l.project_budget_usd,
+                'project_budget_tokens', l.project_budget_tokens, 'agent_model', a.model,
+                'system_prompt', a.system_prompt, 'allowed_tools', a.allowed_tools,
+                'agent_budget_usd', a.budget_usd, 'agent_budget_tokens', a.budget_tokens,
+                'inputs', (SELECT coalesce(json_agg(json_build_object('key', u.key, 'title', u.title, 'output', u.output)
+                                                    ORDER BY u.key), '[]'::json)
+                           FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id
+                           WHERE d.task_id = l.id AND d.kind = 'input')))
+            FROM leased l LEFT JOIN agents a ON a.id = l.agent_id) AS leases,
+           (SELECT count(*) FROM parked) AS parked,
+           (SELECT array_agg(row_to_json(ev)::text ORDER BY ev.id) FROM ev) AS events
     """
 )
 
@@ -117,75 +142,102 @@ def model_call_columns() -> tuple[str, str]:
 
 CALL_COLUMNS, CALL_TYPES = model_call_columns()
 
-# Complete (fenced by attempt), record the final model call (the agent loop's last answer, written
-# here instead of in a round trip of its own), give the agent's slot back (Active -> Ready when it
-# was its last task), count down dependents, wake tasks parked on that agent, log the events: one
-# statement. The call rows are written even when the fence refuses the completion (it was paid for);
-# a call_key another run already completed is kept without its key, as ``accounting.insert_rows`` does.
+# Group commit of completions (``:items``: id, attempt, output, key per task): complete each task
+# (fenced by attempt), record the final model calls (the agent loops' last answers, written here
+# instead of in round trips of their own), give the agents' slots back (Active -> Ready when it was
+# their last task), count down dependents, wake tasks parked on those agents, log the events: one
+# statement. The call rows are written even when the fence refuses a completion (they were paid
+# for); a call_key another run already completed is kept without its key, as
+# ``accounting.insert_rows`` does. ``by`` names the completed task a follow-up job is attributed to.
+# Lock order as in LEASE_SQL: the completed tasks by id, then agents by id, then dependents by id.
 COMPLETE_SQL = text(
     f"""
-    WITH calls AS (
+    WITH items AS MATERIALIZED (
+        SELECT * FROM jsonb_to_recordset(CAST(:items AS jsonb)) AS x(id uuid, attempt int, output text, key text)
+    ), calls AS (
         INSERT INTO model_calls ({CALL_COLUMNS})
         SELECT {CALL_COLUMNS.replace("call_key", "CASE WHEN x.status = 'ok' AND EXISTS (SELECT 1 FROM model_calls m WHERE m.call_key = x.call_key AND m.status = 'ok') THEN NULL ELSE x.call_key END", 1)}
         FROM jsonb_to_recordset(CAST(:calls AS jsonb)) AS x({CALL_TYPES})
         ON CONFLICT DO NOTHING
+    ), own AS MATERIALIZED (
+        SELECT t.id FROM tasks t JOIN items i ON i.id = t.id
+        WHERE t.attempt = i.attempt AND t.status = 'running'
+        ORDER BY t.id
+        FOR UPDATE OF t
     ), done AS (
-        UPDATE tasks SET status = 'completed', output = :output, finished_at = clock_timestamp(),
-                         lease_expires_at = NULL, last_error = NULL, waiting_reason = NULL
-        WHERE id = :id AND attempt = :attempt AND status = 'running'
-        RETURNING id, project_id, plan_version, is_sink, agent_id
+        UPDATE tasks t SET status = 'completed', output = i.output, finished_at = clock_timestamp(),
+                           lease_expires_at = NULL, last_error = NULL, waiting_reason = NULL
+        FROM own, items i
+        WHERE t.id = own.id AND i.id = t.id AND t.attempt = i.attempt AND t.status = 'running'
+        RETURNING t.id, t.project_id, t.plan_version, t.is_sink, t.agent_id, i.key, i.attempt, i.output
+    ), gone AS MATERIALIZED (
+        SELECT agent_id AS id, count(*) AS n, min(id::text)::uuid AS by
+        FROM done WHERE agent_id IS NOT NULL GROUP BY agent_id
+    ), held AS MATERIALIZED (
+        SELECT a.id FROM agents a WHERE a.id IN (SELECT id FROM gone) ORDER BY a.id FOR UPDATE
     ), freed AS (
-        UPDATE agents a SET running_tasks = greatest(a.running_tasks - 1, 0),
-                            status = CASE WHEN a.running_tasks <= 1 AND a.status = 'active' THEN 'ready'
+        UPDATE agents a SET running_tasks = greatest(a.running_tasks - g.n, 0),
+                            status = CASE WHEN a.running_tasks <= g.n AND a.status = 'active' THEN 'ready'
                                           ELSE a.status END
-        FROM done
-        WHERE a.id = done.agent_id
-        RETURNING a.id, a.name, a.team_id, a.project_id, a.status, a.running_tasks, a.max_concurrent_tasks
+        FROM gone g, held h
+        WHERE a.id = g.id AND h.id = a.id
+        RETURNING a.id, a.name, a.team_id, a.project_id, a.status, a.running_tasks, a.max_concurrent_tasks, g.by
     ), idle AS (
         SELECT * FROM freed WHERE running_tasks = 0 AND status = 'ready'
     ), woken AS (
-        SELECT t.id, t.attempt FROM tasks t, freed f
-        WHERE t.agent_id = f.id AND t.status = 'ready' AND t.waiting_reason = 'agent_busy' AND t.id <> :id
-        ORDER BY t.priority DESC, t.key
-        LIMIT (SELECT greatest(max_concurrent_tasks - running_tasks, 0) FROM freed)
+        SELECT w.id, w.attempt, f.by FROM freed f CROSS JOIN LATERAL (
+            SELECT t.id, t.attempt FROM tasks t
+            WHERE t.agent_id = f.id AND t.status = 'ready' AND t.waiting_reason = 'agent_busy'
+            ORDER BY t.priority DESC, t.key
+            LIMIT greatest(f.max_concurrent_tasks - f.running_tasks, 0)
+        ) w
+    ), fan AS MATERIALIZED (
+        SELECT d.task_id AS id, count(*) AS n, min(d.depends_on_id::text)::uuid AS by
+        FROM task_dependencies d JOIN done ON d.depends_on_id = done.id
+        GROUP BY d.task_id
+    ), deps AS MATERIALIZED (
+        SELECT t.id FROM tasks t
+        WHERE t.id IN (SELECT id FROM fan) AND (SELECT count(*) FROM held) >= 0  -- agents first
+        ORDER BY t.id
+        FOR UPDATE
     ), readied AS (
         UPDATE tasks t
-        SET remaining_deps = t.remaining_deps - 1,
-            status = CASE WHEN t.remaining_deps = 1 AND t.status = 'pending' THEN 'ready' ELSE t.status END,
-            dispatched_at = CASE WHEN t.remaining_deps = 1 AND t.status = 'pending' THEN clock_timestamp()
+        SET remaining_deps = t.remaining_deps - f.n,
+            status = CASE WHEN t.remaining_deps = f.n AND t.status = 'pending' THEN 'ready' ELSE t.status END,
+            dispatched_at = CASE WHEN t.remaining_deps = f.n AND t.status = 'pending' THEN clock_timestamp()
                                  ELSE t.dispatched_at END
-        FROM task_dependencies d, done
-        WHERE d.depends_on_id = done.id AND t.id = d.task_id
-        RETURNING t.id, t.key, t.status, t.attempt, t.remaining_deps
+        FROM fan f, deps l
+        WHERE t.id = f.id AND l.id = t.id
+        RETURNING t.id, t.key, t.status, t.attempt, t.remaining_deps, t.project_id, f.by
     ), sink AS (
-        UPDATE projects p SET sinks_remaining = p.sinks_remaining - 1
-        FROM done
-        WHERE done.is_sink AND p.id = done.project_id AND p.plan_version = done.plan_version
-        RETURNING p.sinks_remaining
+        UPDATE projects p SET sinks_remaining = p.sinks_remaining - s.n
+        FROM (SELECT project_id, plan_version, count(*) AS n, min(id::text)::uuid AS by
+              FROM done WHERE is_sink GROUP BY project_id, plan_version) s
+        WHERE p.id = s.project_id AND p.plan_version = s.plan_version
+        RETURNING p.id, p.plan_version, p.sinks_remaining, s.by
     ), history AS (
         {_IDLE[0]}
     ), ev AS (
         INSERT INTO events ({EVENT_COLUMNS})
-        SELECT 'task.completed', CAST(:team_id AS uuid), done.project_id, done.id, :worker,
-               jsonb_build_object('key', CAST(:key AS text), 'attempt', CAST(:attempt AS int),
-                                  'output', left(CAST(:output AS text), 500)),
+        SELECT 'task.completed', p.team_id, done.project_id, done.id, :worker,
+               jsonb_build_object('key', done.key, 'attempt', done.attempt, 'output', left(done.output, 500)),
                clock_timestamp()
-        FROM done
+        FROM done JOIN projects p ON p.id = done.project_id
         UNION ALL
         {_IDLE[1]}
         UNION ALL
-        SELECT 'task.ready', CAST(:team_id AS uuid), CAST(:project_id AS uuid), r.id, :worker,
-               jsonb_build_object('key', r.key), clock_timestamp()
-        FROM readied r WHERE r.status = 'ready' AND r.remaining_deps = 0
+        SELECT 'task.ready', p.team_id, r.project_id, r.id, :worker, jsonb_build_object('key', r.key), clock_timestamp()
+        FROM readied r JOIN projects p ON p.id = r.project_id
+        WHERE r.status = 'ready' AND r.remaining_deps = 0
         RETURNING id, kind, team_id, project_id, task_id, actor, payload, created_at
     )
-    SELECT (SELECT count(*) FROM done) AS done,
-           (SELECT sinks_remaining FROM sink) AS sinks_remaining,
-           (SELECT coalesce(json_agg(json_build_object('id', id, 'key', key, 'attempt', attempt)), '[]'::json)
+    SELECT (SELECT json_agg(id) FROM done) AS done,
+           (SELECT json_agg(json_build_object('id', id, 'attempt', attempt, 'by', by))
             FROM readied WHERE status = 'ready' AND remaining_deps = 0) AS ready,
-           (SELECT coalesce(json_agg(json_build_object('id', id, 'attempt', attempt)), '[]'::json)
-            FROM woken) AS woken,
-           (SELECT json_agg(row_to_json(ev) ORDER BY ev.id) FROM ev) AS events
+           (SELECT json_agg(json_build_object('id', id, 'attempt', attempt, 'by', by)) FROM woken) AS woken,
+           (SELECT json_agg(json_build_object('project_id', id, 'plan_version', plan_version, 'by', by))
+            FROM sink WHERE sinks_remaining <= 0) AS aggregate,
+           (SELECT array_agg(row_to_json(ev)::text ORDER BY ev.id) FROM ev) AS events
     """
 )
 

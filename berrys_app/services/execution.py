@@ -1,14 +1,18 @@
 """Execution: materialise an approved plan, dispatch ready tasks, run the agent loop, aggregate.
 
-The hot path per task is two statements on async autocommit connections (``hot_db``): a lease
-(lock the task, take a slot of its agent -- at most ``max_concurrent_tasks`` at once --, load the
-context, log ``task.started``) and a completion (write the final model call, complete the task,
-give the agent's slot back, count down its dependents, wake tasks parked on that agent, log the
-events). The worker that completes a task runs one ready dependent next itself and enqueues the
-rest; events go to Redis from a sender thread. An agent is Active while it runs a task, Ready
-when it runs none (history rows and ``agent.status_changed`` events in the same statements).
+The hot path per task is two statements on async autocommit connections (``hot_db``), each
+shared with the other tasks of the worker that lease or complete at the same moment (group
+commit, ``group_commit``): a lease (lock the tasks, take slots of their agents -- at most
+``max_concurrent_tasks`` each --, load the context, log ``task.started``) and a completion (write
+the final model calls, complete the tasks, give the agents' slots back, count down dependents,
+wake tasks parked on those agents, log the events). The worker that completes a task runs its
+ready dependents itself, up to ``local_tasks`` at once, and hands only the surplus to the queue.
+Events and jobs leave in Redis pipelines from the worker's event loop (``hot_publish``). An agent
+is Active while it runs a task, Ready when it runs none (history rows and
+``agent.status_changed`` events in the same statements).
 
-Durability: the lease's ``attempt`` is a fencing token (a worker that lost its lease
+Durability: every completion is committed before its dependents can start (durable per task,
+not per level); the lease's ``attempt`` is a fencing token (a worker that lost its lease
 cannot complete the task), model and tool calls carry stable call keys so a re-run
 replays recorded calls instead of repeating them, and the reconciler re-enqueues
 whatever Redis forgot (and recounts agent slots that drifted).
@@ -19,14 +23,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
-import threading
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from queue import SimpleQueue
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -45,9 +46,7 @@ from berrys_app.domain.work import (
     TaskDependency,
     TaskStatus,
 )
-from berrys_app.keys import events_channel
-from berrys_app.redis_client import sync_redis
-from berrys_app.services import agents, engine_sql, hot_db, planning
+from berrys_app.services import agents, engine_sql, group_commit, hot_db, hot_publish, planning
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import BudgetExceeded, ServiceError
 from berrys_app.services.events import emit
@@ -315,87 +314,54 @@ def hot_engine() -> Engine:
     return db.engine_for(get_settings().require_database_url(), pre_ping=False, autocommit=True)
 
 
-class _Sender:
-    """Publishes hot-path events and enqueues follow-up jobs from a thread of its own, in order.
-
-    The worker goes on with its next task instead of waiting for Redis. Both are sent after the
-    statement that wrote them committed; if the process dies first, the rows are the record (live
-    clients catch up from the events table) and the reconciler re-enqueues ready tasks.
-    """
-
-    def __init__(self) -> None:
-        self._queue: SimpleQueue[tuple[list[dict[str, Any]], list[Job]]] = SimpleQueue()
-        self._pid = 0
-        self._lock = threading.Lock()
-
-    def send(self, rows: list[dict[str, Any]] | None, jobs: list[Job]) -> None:
-        if not rows and not jobs:
-            return
-        if self._pid != os.getpid():
-            with self._lock:
-                if self._pid != os.getpid():
-                    self._queue = SimpleQueue()
-                    threading.Thread(target=self._run, name="berrys-sender", daemon=True).start()
-                    self._pid = os.getpid()
-        self._queue.put((rows or [], jobs))
-
-    def _run(self) -> None:
-        queue_ = self._queue
-        while True:
-            batch = [queue_.get()]
-            while not queue_.empty():
-                batch.append(queue_.get_nowait())
-            rows = [row for item in batch for row in item[0]]
-            jobs = [job for item in batch for job in item[1]]
-            try:
-                dispatch(jobs)
-            except Exception:  # the reconciler re-enqueues what is ready
-                log.warning("could not enqueue %d jobs", len(jobs), exc_info=True)
-            publish_rows(rows)
-
-
-_SENDER = _Sender()
-
-
-def publish_rows(rows: list[dict[str, Any]] | None) -> None:
-    """Publish event rows written by a hot-path statement (what ``events.emit`` does after commit)."""
-    if not rows:
-        return
-    channel = events_channel()
-    try:
-        pipe = sync_redis().pipeline(transaction=False)
-        for row in rows:
-            pipe.publish(channel, json.dumps(row, default=str))
-        pipe.execute()
-    except Exception:  # transport only: the rows are the record
-        log.warning("could not publish %d events", len(rows), exc_info=True)
-
-
-def _lease_params(task_id: uuid.UUID, worker: str) -> dict[str, Any]:
-    return {"id": task_id, "worker": worker, "lease_s": get_settings().lease_s}
+def _lease_params(task_ids: Sequence[uuid.UUID], worker: str) -> dict[str, Any]:
+    return {"ids": list(task_ids), "worker": worker, "lease_s": get_settings().lease_s}
 
 
 def lease_task(task_id: uuid.UUID, *, worker: str) -> Lease | None:
     """Take the task if it is runnable and its project is executing; log ``task.started``. One round trip."""
     with hot_engine().connect() as conn:
-        row = conn.execute(engine_sql.LEASE_SQL, _lease_params(task_id, worker)).mappings().first()
-    return _to_lease(row, worker)
+        row = conn.execute(engine_sql.LEASE_SQL, _lease_params([task_id], worker)).mappings().one()
+    return _leases_from(row, worker).get(task_id)
+
+
+async def lease_tasks_async(task_ids: Sequence[uuid.UUID], *, worker: str) -> dict[uuid.UUID, Lease]:
+    """Lease several tasks in one statement on the worker's async connections (the runnable ones)."""
+    (row,) = await hot_db.fetch(engine_sql.LEASE_SQL_PG, _lease_params(task_ids, worker))
+    return _leases_from(row, worker)
 
 
 async def lease_task_async(task_id: uuid.UUID, *, worker: str) -> Lease | None:
-    """``lease_task`` on the worker's async connections (other tasks run while it waits)."""
-    rows = await hot_db.fetch(engine_sql.LEASE_SQL_PG, _lease_params(task_id, worker))
-    return _to_lease(rows[0] if rows else None, worker)
+    """``lease_task`` on the worker's async connections, in one statement with the leases that
+    other tasks of this event loop ask for meanwhile (group commit)."""
+    batcher = group_commit.for_loop(
+        ("lease", worker), lambda: group_commit.GroupCommit(partial(_lease_batch, worker), name="lease")
+    )
+    return await batcher.submit(task_id)
 
 
-def _to_lease(row: Mapping[str, Any] | None, worker: str) -> Lease | None:
-    if row is None:
-        return None
-    _SENDER.send(row["events"], [])
+async def _lease_batch(worker: str, task_ids: Sequence[uuid.UUID]) -> list[Lease | None]:
+    leases = await lease_tasks_async(list(dict.fromkeys(task_ids)), worker=worker)
+    return [leases.pop(task_id, None) for task_id in task_ids]  # a duplicate request gets nothing
+
+
+def _leases_from(row: Mapping[str, Any], worker: str) -> dict[uuid.UUID, Lease]:
+    hot_publish.send(row["events"])
+    leases = (_to_lease(item, worker) for item in row["leases"] or [])
+    return {lease.task_id: lease for lease in leases}
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    return None if value is None else value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+def _to_lease(row: Mapping[str, Any], worker: str) -> Lease:
+    task_id, project_id, team_id = _uuid(row["id"]), _uuid(row["project_id"]), _uuid(row["team_id"])
+    assert task_id is not None and project_id is not None and team_id is not None
     return Lease(
-        task_id=row["id"],
-        project_id=row["project_id"],
-        team_id=row["team_id"],
+        task_id=task_id,
+        project_id=project_id,
+        team_id=team_id,
         plan_version=row["plan_version"],
         key=row["key"],
         title=row["title"],
@@ -404,7 +370,7 @@ def _to_lease(row: Mapping[str, Any] | None, worker: str) -> Lease | None:
         attempt=row["attempt"],
         failures=row["failures"],
         max_attempts=row["max_task_attempts"],
-        agent_id=row["agent_id"],
+        agent_id=_uuid(row["agent_id"]),
         model=row["project_model"] or row["agent_model"],
         system_prompt=row["system_prompt"] or "You are a capable assistant. Do the task and report the result.",
         allowed_tools=list(row["allowed_tools"] or []),
@@ -423,47 +389,67 @@ def _to_lease(row: Mapping[str, Any] | None, worker: str) -> Lease | None:
     )
 
 
-def _complete_params(lease: Lease, output: str) -> dict[str, Any]:
-    params = {
-        "id": lease.task_id,
-        "attempt": lease.attempt,
-        "output": output,
-        "worker": lease.worker,
-        "key": lease.key,
-        "team_id": lease.team_id,
-        "project_id": lease.project_id,
-        "calls": json.dumps(lease.pending_calls, default=str),
+def _complete_params(items: Sequence[tuple[Lease, str]]) -> dict[str, Any]:
+    """One JSON parameter for the tasks, one for their pending model calls (cleared only on success:
+    a batch retried item by item must still write them)."""
+    return {
+        "items": json.dumps(
+            [
+                {"id": str(lease.task_id), "attempt": lease.attempt, "output": output, "key": lease.key}
+                for lease, output in items
+            ]
+        ),
+        "calls": json.dumps([call for lease, _ in items for call in lease.pending_calls], default=str),
+        "worker": items[0][0].worker,
     }
-    lease.pending_calls = []
-    return params
 
 
 def complete_task(lease: Lease, output: str) -> list[Job]:
     """Complete (fenced by attempt), make dependents ready, return the jobs to dispatch. One round trip.
 
-    The events are published by the sender thread; the caller dispatches the jobs.
+    The events are published at once; the caller dispatches the jobs.
     """
     with hot_engine().connect() as conn:
-        row = conn.execute(engine_sql.COMPLETE_SQL, _complete_params(lease, output)).mappings().one()
-    return _after_complete(lease, row)
+        row = conn.execute(engine_sql.COMPLETE_SQL, _complete_params([(lease, output)])).mappings().one()
+    return _after_complete([(lease, output)], row)[0]
+
+
+async def complete_tasks_async(items: Sequence[tuple[Lease, str]]) -> list[list[Job]]:
+    """Complete several tasks in one statement; for each, the jobs its completion made due."""
+    (row,) = await hot_db.fetch(engine_sql.COMPLETE_SQL_PG, _complete_params(items))
+    return _after_complete(items, row)
 
 
 async def complete_task_async(lease: Lease, output: str) -> list[Job]:
-    """``complete_task`` on the worker's async connections."""
-    (row,) = await hot_db.fetch(engine_sql.COMPLETE_SQL_PG, _complete_params(lease, output))
-    return _after_complete(lease, row)
+    """``complete_task`` on the worker's async connections, in one statement with the completions
+    of other tasks of this event loop that finish meanwhile (group commit). Each task's completion
+    is committed before its dependents can start -- durable per task, not per level."""
+    batcher = group_commit.for_loop(
+        ("complete", lease.worker),
+        lambda: group_commit.GroupCommit(complete_tasks_async, name="completion"),
+    )
+    return await batcher.submit((lease, output))
 
 
-def _after_complete(lease: Lease, row: Mapping[str, Any]) -> list[Job]:
-    if not row["done"]:
-        lease.lost = True
-        return []
-    _SENDER.send(row["events"], [])
-    jobs = [task_job(item["id"], item["attempt"]) for item in row["ready"] or []]
-    jobs += [wake_job(item["id"], item["attempt"], lease.task_id) for item in row["woken"] or []]
-    if row["sinks_remaining"] is not None and row["sinks_remaining"] <= 0:
-        jobs.append(aggregate_job(lease.project_id, lease.plan_version))
-    return jobs
+def _after_complete(items: Sequence[tuple[Lease, str]], row: Mapping[str, Any]) -> list[list[Job]]:
+    """Split the statement's follow-up jobs by the completed task they are attributed to."""
+    hot_publish.send(row["events"])
+    done = set(row["done"] or [])
+    jobs: dict[str, list[Job]] = defaultdict(list)
+    for item in row["ready"] or []:
+        jobs[item["by"]].append(task_job(item["id"], item["attempt"]))
+    for item in row["woken"] or []:
+        jobs[item["by"]].append(wake_job(item["id"], item["attempt"], item["by"]))
+    for item in row["aggregate"] or []:
+        jobs[item["by"]].append(aggregate_job(item["project_id"], item["plan_version"]))
+    results: list[list[Job]] = []
+    for lease, _ in items:
+        lease.pending_calls = []  # written by the statement
+        key = str(lease.task_id)
+        if key not in done:
+            lease.lost = True
+        results.append(jobs.get(key, []) if key in done else [])
+    return results
 
 
 def renew_lease(lease: Lease) -> bool:
@@ -742,33 +728,83 @@ async def _watch(lease: Lease, work: asyncio.Task[str]) -> None:
             return
 
 
-CONTINUE_MAX_TASKS = 50  # tasks one job may run back to back before handing the next one to the queue
-CONTINUE_MAX_S = 30.0  # ... and seconds, so a chain of slow tasks never approaches the job timeout
+class _LocalRuns:
+    """The tasks this worker process runs now, and the follow-ups it started itself.
+
+    A completion readies dependents; the worker that completed it runs them here, up to
+    ``local_tasks`` at once (no queue round trip, leased in one statement like any other lease),
+    and hands only the surplus to the queue, where another worker takes it.
+    """
+
+    def __init__(self) -> None:
+        self.active = 0
+        self.spawned: set[asyncio.Task[str]] = set()
+
+    def hand_off(self, jobs: Sequence[Job], *, worker: str, wait: bool) -> list[asyncio.Task[str]]:
+        limit = get_settings().local_tasks
+        local: list[asyncio.Task[str]] = []
+        surplus: list[Job] = []
+        for job in jobs:
+            if job[0] == "run_task" and job[3] <= 0 and self.active < limit:
+                self.active += 1  # counted now: the next job of this batch sees it
+                task = asyncio.get_running_loop().create_task(self._run(uuid.UUID(job[1][0]), worker, wait))
+                self.spawned.add(task)
+                task.add_done_callback(self.spawned.discard)
+                local.append(task)
+            else:
+                surplus.append(job)
+        hot_publish.send(None, surplus)  # at once: another worker may be idle
+        return local
+
+    async def _run(self, task_id: uuid.UUID, worker: str, wait: bool) -> str:
+        try:
+            return await _run_counted(task_id, worker=worker, wait=wait, counted=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # nobody awaits a spawned run: log what would otherwise vanish
+            log.exception("task %s failed in the worker", task_id)
+            return "error"
 
 
-async def run_task(task_id: uuid.UUID, *, worker: str) -> str:
-    """The job body. Completing a task readies its dependents: this job runs one of them next itself
-    (no queue round trip; it is leased like any other) and enqueues the rest in one pipeline."""
-    outcome = "skipped"
-    deadline = time.monotonic() + CONTINUE_MAX_S
-    for _ in range(CONTINUE_MAX_TASKS):
-        outcome, follow = await _run_one(task_id, worker=worker)
-        if follow is None:
-            return outcome
-        if time.monotonic() > deadline:
-            break
-        task_id = uuid.UUID(follow[1][0])
-    dispatch([follow])
+_LOCAL: dict[int, tuple[asyncio.AbstractEventLoop, _LocalRuns]] = {}
+
+
+def _local_runs() -> _LocalRuns:
+    loop = asyncio.get_running_loop()
+    found = _LOCAL.get(id(loop))
+    if found is None or found[0] is not loop:
+        found = _LOCAL[id(loop)] = (loop, _LocalRuns())
+    return found[1]
+
+
+async def run_task(task_id: uuid.UUID, *, worker: str, wait_local: bool = False) -> str:
+    """The job body: run one task, then its ready dependents here while there is room (the rest
+    go to the queue). ``wait_local``: return only when those follow-ups ended too (burst workers
+    in tests stop when the queue is empty and must not leave work behind)."""
+    return await _run_counted(task_id, worker=worker, wait=wait_local, counted=False)
+
+
+async def _run_counted(task_id: uuid.UUID, *, worker: str, wait: bool, counted: bool) -> str:
+    runs = _local_runs()
+    if not counted:
+        runs.active += 1
+    try:
+        outcome, jobs = await _run_one(task_id, worker=worker)
+    finally:
+        runs.active -= 1
+    local = runs.hand_off(jobs, worker=worker, wait=wait)
+    if wait and local:
+        await asyncio.gather(*local, return_exceptions=True)
     return outcome
 
 
-async def _run_one(task_id: uuid.UUID, *, worker: str) -> tuple[str, Job | None]:
+async def _run_one(task_id: uuid.UUID, *, worker: str) -> tuple[str, list[Job]]:
     """Lease, run the agent loop under a watcher, then complete / retry / wait."""
-    # Lease and completion are one short statement each, on async connections: the worker's
-    # other tasks go on while one waits (a thread hop cost more than the round trip under load).
+    # Lease and completion are one short statement each, shared with the other tasks of this
+    # worker that lease or complete at the same time (group commit), on async connections.
     lease = await lease_task_async(task_id, worker=worker)
     if lease is None:
-        return "skipped", None
+        return "skipped", []
     work = asyncio.create_task(agent_loop(lease))
     watcher = asyncio.create_task(_watch(lease, work))
     try:
@@ -777,25 +813,22 @@ async def _run_one(task_id: uuid.UUID, *, worker: str) -> tuple[str, Job | None]
         log.info("task %s cancelled: lost=%s cancelling=%s", lease.key, lease.lost, _current_cancelling())
         if lease.lost and not _current_cancelling():
             await asyncio.to_thread(release_task, lease)
-            return "interrupted", None
+            return "interrupted", []
         raise
     except BudgetExceeded as exc:
         await asyncio.to_thread(wait_for_person, lease, "budget_exceeded", exc.message)
-        return "waiting", None
+        return "waiting", []
     except Exception as exc:
         reason = getattr(exc, "reason", None)
         fatal = reason in FATAL_MODEL_REASONS
         label = f"{type(exc).__name__}" + (f"[{reason}]" if reason else "")
         log.info("task %s attempt %s failed: %s: %s", lease.key, lease.attempt, label, exc)
         jobs = await asyncio.to_thread(record_failure, lease, f"{label}: {exc}", fatal=fatal)
-        dispatch(jobs)
-        return "failed", None
+        return "failed", jobs
     finally:
         watcher.cancel()
     jobs = await complete_task_async(lease, output)
-    follow = next((job for job in jobs if job[0] == "run_task" and job[3] == 0), None)
-    dispatch([job for job in jobs if job is not follow])  # at once: the next level waits for these
-    return ("completed" if not lease.lost else "lost"), follow
+    return ("completed" if not lease.lost else "lost"), jobs
 
 
 def _current_cancelling() -> bool:

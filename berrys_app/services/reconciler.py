@@ -2,8 +2,9 @@
 
 Runs every ``reconcile_interval_s`` (arq cron). It takes back tasks whose lease
 expired (a worker died: kill -9, OOM, lost host) with their agents' slots, recounts agent slots
-that drifted from the task rows, and re-enqueues every ready or
-due task, every lost aggregation and every lost planning job. Job ids are
+that drifted from the task rows, and re-enqueues every ready task not readied just now (the
+worker that readied it leases it itself), every due task, every lost aggregation and every lost
+planning job. Job ids are
 deterministic and enqueue is ``SET NX``, so re-enqueueing what is still queued is a
 no-op; after a Redis FLUSHALL the queue is rebuilt from the rows.
 """
@@ -41,9 +42,14 @@ _RUNNABLE_SQL = text(
                < now() - make_interval(secs => :lease_s) AS stale
     FROM tasks t JOIN projects p ON p.id = t.project_id
     WHERE p.status = 'executing' AND t.plan_version = p.plan_version
-      AND (t.status = 'ready' OR (t.status = 'retrying' AND t.next_attempt_at <= now() + interval '1 second'))
+      AND ((t.status = 'ready' AND (coalesce(t.dispatched_at, '-infinity') < now() - make_interval(secs => :fresh_s)
+                                    OR t.id = ANY(CAST(:expired AS uuid[]))))
+           OR (t.status = 'retrying' AND t.next_attempt_at <= now() + interval '1 second'))
     """
 )
+# A task made ready less than this long ago is being leased by the worker that readied it (or
+# its job is on the way): queueing it too would only make a job that finds it running.
+FRESH_S = 1.0
 
 # A job picked by a worker that died before leasing stays "in progress" in arq until its
 # in-progress key expires (job timeout + 10 s): such stale tasks get a job under a fresh id.
@@ -94,7 +100,10 @@ def reconcile_once() -> ReconcileReport:
         report.agents_recounted = agents.resync_slots(session, actor=actor)
         session.commit()
         stale: list[uuid.UUID] = []
-        runnable = session.execute(_RUNNABLE_SQL, {"lease_s": get_settings().lease_s}).all()
+        runnable = session.execute(
+            _RUNNABLE_SQL,
+            {"lease_s": get_settings().lease_s, "fresh_s": FRESH_S, "expired": [row["id"] for row in expired]},
+        ).all()
         for task_id, attempt, wait_s, is_stale in runnable:
             job = execution.task_job(task_id, attempt, float(wait_s or 0.0))
             if is_stale:

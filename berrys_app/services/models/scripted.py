@@ -16,12 +16,15 @@ import json
 import re
 from typing import Any
 
+import redis.asyncio as aioredis
+
 from berrys_app.keys import SCRIPTED_PREFIX
 from berrys_app.redis_client import sync_redis
 from berrys_app.services.errors import ValidationFailed
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply, message_text
 from berrys_app.services.models.structured import minimal_instance
+from berrys_app.settings import get_settings
 
 ERRORS = {
     "timeout": ("timeout", "the provider did not answer in time (scripted)"),
@@ -152,21 +155,39 @@ def _echo(call: ProviderCall) -> ProviderReply:
     return reply
 
 
-def _next_step(name: str, messages: list[dict[str, Any]]) -> dict[str, Any] | None:
-    client = sync_redis()
+_CLIENTS: dict[int, tuple[asyncio.AbstractEventLoop, aioredis.Redis]] = {}
+
+
+def _async_client() -> aioredis.Redis:
+    """This event loop's client: a worker runs many calls at once, and a blocking round trip
+    per call would hold all of them up (a real provider call does not block the loop either)."""
+    loop = asyncio.get_running_loop()
+    found = _CLIENTS.get(id(loop))
+    if found is None or found[0] is not loop:
+        for stale in [key for key, (other, _) in _CLIENTS.items() if other.is_closed()]:
+            del _CLIENTS[stale]
+        found = _CLIENTS[id(loop)] = (
+            loop,
+            aioredis.Redis.from_url(get_settings().require_redis_url(), decode_responses=True),
+        )
+    return found[1]
+
+
+async def _next_step(name: str, messages: list[dict[str, Any]]) -> dict[str, Any] | None:
+    client = _async_client()
     pipe = client.pipeline(transaction=False)
     pipe.incr(_calls_key(name))
     pipe.lpush(_requests_key(name), json.dumps(messages, default=str))
     pipe.ltrim(_requests_key(name), 0, REQUEST_LOG_SIZE - 1)
     pipe.lrange(_rules_key(name), 0, -1)
-    rules = pipe.execute()[-1]
+    rules = (await pipe.execute())[-1]
     if rules:
         text = "\n".join(message_text(message) for message in messages)
         for raw in rules:
             entry = json.loads(raw)
             if entry["contains"] in text:
                 return entry["step"]
-    raw = client.lpop(_queue_key(name))
+    raw = await client.lpop(_queue_key(name))
     return json.loads(raw) if raw else None
 
 
@@ -183,7 +204,7 @@ async def generate(call: ProviderCall) -> ProviderReply:
     name = _name(call.spec.name)
     if name == "echo":
         return _echo(call)
-    step = _next_step(name, call.messages)
+    step = await _next_step(name, call.messages)
     if step is None:
         raise ModelError(
             "provider_error",

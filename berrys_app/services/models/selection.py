@@ -62,6 +62,27 @@ def circuit_states(models: list[str]) -> dict[str, CircuitState]:
     return states
 
 
+CLOSED_CACHE_S = 0.5  # how long a process trusts a closed circuit it read (see circuit_states_cached)
+_CLOSED_SEEN: dict[str, float] = {}
+
+
+def circuit_states_cached(models: list[str]) -> dict[str, CircuitState]:
+    """``circuit_states`` for the call path: a circuit this process read as closed, without failures,
+    less than ``CLOSED_CACHE_S`` ago is taken as still closed without a round trip (a busy worker
+    made one per model call). Another process opening it is seen that much later; this process's
+    own failures and successes forget the entry at once."""
+    now = time.monotonic()
+    if all(now - _CLOSED_SEEN.get(model, -CLOSED_CACHE_S) < CLOSED_CACHE_S for model in models):
+        return {model: CircuitState(model=model) for model in models}
+    states = circuit_states(models)
+    for model, state in states.items():
+        if state.state == CLOSED and not state.failures:
+            _CLOSED_SEEN[model] = now
+        else:
+            _CLOSED_SEEN.pop(model, None)
+    return states
+
+
 def circuit_state(model: str) -> str:
     """``closed``, ``open`` or ``half_open`` (for tests and the dashboard)."""
     return circuit_states([model])[model].state
@@ -84,6 +105,7 @@ def release_trial(model: str) -> None:
 
 def record_failure(model: str, *, state: CircuitState | None = None) -> str:
     """Count a provider fault; returns the new state."""
+    _CLOSED_SEEN.pop(model, None)
     settings = get_settings()
     client = sync_redis()
     pipe = client.pipeline(transaction=False)
@@ -99,6 +121,7 @@ def record_failure(model: str, *, state: CircuitState | None = None) -> str:
 
 def record_success(model: str) -> None:
     """Close the circuit (forget failures)."""
+    _CLOSED_SEEN.pop(model, None)
     sync_redis().delete(_key(model), f"{_key(model)}:trial")
 
 

@@ -451,14 +451,16 @@ def _prepare(request: CompletionRequest, settings: Settings) -> tuple[Completion
     schema = structured.extract_schema(request.response_format) if request.response_format is not None else None
     if (request.agent_budget_usd is not None or request.agent_budget_tokens is not None) and request.agent_id is None:
         raise ValidationFailed("an agent budget needs agent_id")
+    if request.known_project is not None:  # nothing to look up: no connection unless the catalogue must load
+        return _lookup(None, request, settings, schema)
     return _with_autocommit(lambda conn: _lookup(conn, request, settings, schema))
 
 
 def _lookup(
-    conn: Connection, request: CompletionRequest, settings: Settings, schema: dict[str, Any] | None
+    conn: Connection | None, request: CompletionRequest, settings: Settings, schema: dict[str, Any] | None
 ) -> tuple[CompletionResult | None, _Run, list[ModelSpec]]:
     """One round trip: replay hit? the project's model and budgets? then the chain (catalogue is cached)."""
-    session = Session(bind=conn)
+    session = Session(bind=conn if conn is not None else engine_for(settings.require_database_url(), pre_ping=False))
     project: Any = None
     if request.known_project is not None:  # the caller read it and vouches that call_key is new
         project = request.known_project
@@ -487,8 +489,14 @@ def _lookup(
         chain = selection.chain_for(session, preferred=preferred, needed=request.needed_capabilities())
     except ModelError as exc:
         run.refuse(preferred, exc, fallback=False)
-        accounting.insert_rows(conn, run.rows)
+        if conn is None:
+            run.flush()
+        else:
+            accounting.insert_rows(conn, run.rows)
         raise
+    finally:
+        if conn is None:
+            session.close()  # only connected if the catalogue had to load
     return None, run, chain
 
 
@@ -504,7 +512,7 @@ async def complete(request: CompletionRequest) -> CompletionResult:
     replayed, run, chain = _prepare(request, settings)
     if replayed is not None:
         return replayed
-    states = selection.circuit_states([spec.name for spec in chain])
+    states = selection.circuit_states_cached([spec.name for spec in chain])
     if chain[0].name != run.preferred:  # chosen by capability: prefer healthy, then recently reliable, then cheap
         chain = selection.by_health(chain, states)
     last_error: ModelError | None = None

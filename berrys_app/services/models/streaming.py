@@ -12,7 +12,7 @@ import time
 import uuid
 from typing import Any
 
-from berrys_app.services import events
+from berrys_app.services import hot_publish
 
 KIND = "model.token"
 
@@ -75,7 +75,7 @@ class TokenStreamer:
         self._pending.clear()
         self._seq += 1
         self.published += 1
-        events.publish_transient(KIND, payload, project_id=self.project_id)
+        hot_publish.publish_transient(KIND, payload, project_id=self.project_id)  # batched in a worker
 
 
 def assemble(messages: list[dict[str, Any]]) -> str:

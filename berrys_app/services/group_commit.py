@@ -1,0 +1,110 @@
+"""Group commit: concurrent requests of one kind on one event loop share one statement.
+
+A worker runs many tasks at once. Each lease or completion used to be a statement (and a commit)
+of its own; here the first request of a burst starts a writer that runs the batch function on
+everything queued so far, and whatever queues while that statement is in flight goes into the
+next one. One task alone still costs one round trip (no waiting for company); twenty tasks
+finishing together cost one or two.
+
+A batch that fails is retried item by item, so one bad item (or a deadlock victim) fails alone
+and the others still get their results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Generic, TypeVar
+
+log = logging.getLogger(__name__)
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+BatchFn = Callable[[Sequence[Item]], Awaitable[Sequence[Result]]]
+
+
+class GroupCommit(Generic[Item, Result]):
+    """Merges ``submit`` calls made while a statement is in flight into the next statement.
+
+    ``run_batch(items)`` returns one result per item, in order. ``max_batch`` bounds a statement.
+    """
+
+    def __init__(self, run_batch: BatchFn, *, max_batch: int = 100, name: str = "batch") -> None:
+        self._run_batch = run_batch
+        self._max_batch = max_batch
+        self._name = name
+        self._queued: list[tuple[Item, asyncio.Future[Result]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.statements = 0  # batches run (tests and the bench read it)
+        self.items = 0
+
+    async def submit(self, item: Item) -> Result:
+        """Queue ``item`` for the next statement and wait for its result.
+
+        A caller cancelled while waiting does not cancel the statement (its item may already be
+        in flight): the statement's outcome stays the record either way.
+        """
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._queued.append((item, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write(), name=f"group-commit-{self._name}")
+        return await asyncio.shield(future)
+
+    async def _write(self) -> None:
+        while self._queued:
+            batch, self._queued = self._queued[: self._max_batch], self._queued[self._max_batch :]
+            await self._run(batch)
+
+    async def _run(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+        items = [item for item, _ in batch]
+        self.statements += 1
+        self.items += len(items)
+        try:
+            results = await self._run_batch(items)
+        except Exception as exc:
+            if len(batch) == 1:
+                _settle(batch[0][1], exc=exc)
+                return
+            log.warning("%s of %d failed (%s); retrying one by one", self._name, len(batch), exc)
+            for pair in batch:
+                await self._run([pair])
+            return
+        except BaseException as exc:  # cancelled (shutdown): nobody must wait forever
+            for _, future in batch:
+                _settle(future, exc=asyncio.CancelledError())
+            raise exc from None
+        for (_, future), result in zip(batch, results, strict=True):
+            _settle(future, result=result)
+
+
+def _settle(future: asyncio.Future, *, result: object = None, exc: BaseException | None = None) -> None:
+    if future.done():
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(result)
+
+
+_Key = tuple[Hashable, int]
+_INSTANCES: dict[_Key, tuple[asyncio.AbstractEventLoop, GroupCommit]] = {}
+
+
+def existing(kind: Hashable) -> GroupCommit | None:
+    """The ``kind`` group commit of the running event loop, if it was used (tests, statistics)."""
+    loop = asyncio.get_running_loop()
+    found = _INSTANCES.get((kind, id(loop)))
+    return found[1] if found is not None and found[0] is loop else None
+
+
+def for_loop(kind: Hashable, factory: Callable[[], GroupCommit]) -> GroupCommit:
+    """The ``kind`` group commit of the running event loop (created on first use)."""
+    loop = asyncio.get_running_loop()
+    key = (kind, id(loop))
+    found = _INSTANCES.get(key)
+    if found is None or found[0] is not loop:
+        for stale in [k for k, (other, _) in _INSTANCES.items() if other.is_closed()]:
+            del _INSTANCES[stale]
+        found = _INSTANCES[key] = (loop, factory())
+    return found[1]

@@ -1,0 +1,164 @@
+"""Event publishing and job enqueueing for the engine's hot path, on the worker's event loop.
+
+The statements that write events return them as JSON text; they go to Redis after the statement
+committed, with the jobs the statement made due. Everything handed over during one turn of the
+event loop leaves in one pipeline (plus one for the jobs' queue entries), from a coroutine: no
+thread, so no GIL hand-offs between the loop and a sender (they cost more than the round trips).
+
+If the process dies before a flush, the rows are the record: live clients catch up from the
+events table and the reconciler re-enqueues ready tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from berrys_app import queue
+from berrys_app.keys import events_channel
+from berrys_app.redis_client import sync_redis
+from berrys_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+# (function, args, job_id, defer_s) -- execution.Job
+Job = tuple[str, tuple[str, ...], str, float]
+
+
+def publish_now(events: Sequence[str] | None) -> None:
+    """Publish event JSON texts synchronously (callers without an event loop)."""
+    if not events:
+        return
+    try:
+        pipe = sync_redis().pipeline(transaction=False)
+        channel = events_channel()
+        for event in events:
+            pipe.publish(channel, event)
+        pipe.execute()
+    except Exception:  # transport only: the rows are the record
+        log.warning("could not publish %d events", len(events), exc_info=True)
+
+
+class _Publisher:
+    """Collects events and jobs during a loop turn; one coroutine sends them."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.client: aioredis.Redis | None = None
+        self.events: list[str] = []
+        self.jobs: list[Job] = []
+        self.flushing: asyncio.Task[None] | None = None
+
+    def send(self, events: Sequence[str] | None, jobs: Sequence[Job]) -> None:
+        if events:
+            self.events.extend(events)
+        if jobs:
+            self.jobs.extend(jobs)
+        if (self.events or self.jobs) and (self.flushing is None or self.flushing.done()):
+            self.flushing = self.loop.create_task(self._flush(), name="berrys-publish")
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)  # let the rest of this loop turn add to the batch
+        while self.events or self.jobs:
+            events, self.events = self.events, []
+            jobs, self.jobs = self.jobs, []
+            try:
+                await self._send(events, jobs)
+            except Exception:
+                log.warning("could not publish %d events / enqueue %d jobs", len(events), len(jobs), exc_info=True)
+                self.client = None  # reconnect next time
+
+    async def _send(self, events: list[str], jobs: list[Job]) -> None:
+        if self.client is None:
+            self.client = aioredis.Redis.from_url(get_settings().require_redis_url(), decode_responses=True)
+        pipe = self.client.pipeline(transaction=False)
+        channel = events_channel()
+        for event in events:
+            pipe.publish(channel, event)
+        now_ms = int(time.time() * 1000)
+        entries: list[tuple[str, float]] = []
+        for function, args, job_id, defer_s in jobs:
+            job_id = job_id or uuid.uuid4().hex
+            payload = queue.serialize({"t": None, "f": function, "a": list(args), "k": {}, "et": now_ms})
+            pipe.set(queue.JOB_KEY_PREFIX + job_id, payload, px=queue.EXPIRES_MS, nx=True)
+            entries.append((job_id, defer_s))
+        replies = await pipe.execute()
+        if not entries:
+            return
+        created = replies[len(events) :]
+        pipe = self.client.pipeline(transaction=False)
+        name = get_settings().queue_name
+        due_now = 0
+        for (job_id, defer_s), was_set in zip(entries, created, strict=True):
+            if was_set:  # an id already queued or running is not added twice (arq semantics)
+                pipe.zadd(name, {job_id: now_ms + int(defer_s * 1000)})
+                due_now += defer_s <= 0
+        if due_now:
+            pipe.lpush(queue.wake_key(), *["1"] * min(due_now, queue.WAKE_TOKENS_MAX))
+            pipe.ltrim(queue.wake_key(), 0, 2 * queue.WAKE_TOKENS_MAX - 1)
+        await pipe.execute()
+
+
+_PUBLISHERS: dict[int, _Publisher] = {}
+
+
+def enable() -> None:
+    """Send from the running loop from now on (a worker's loop runs for the life of the process).
+
+    Elsewhere (a request handler, a test's ``asyncio.run``) ``send`` sends at once, so nothing
+    waits in a loop that may end before it flushes.
+    """
+    loop = asyncio.get_running_loop()
+    for stale in [key for key, p in _PUBLISHERS.items() if p.loop.is_closed()]:
+        del _PUBLISHERS[stale]
+    found = _PUBLISHERS.get(id(loop))
+    if found is None or found.loop is not loop:
+        _PUBLISHERS[id(loop)] = _Publisher(loop)
+
+
+def _publisher() -> _Publisher | None:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    publisher = _PUBLISHERS.get(id(loop))
+    return publisher if publisher is not None and publisher.loop is loop else None
+
+
+def send(events: Sequence[str] | None, jobs: Sequence[Job] = ()) -> None:
+    """Publish ``events`` and enqueue ``jobs``: soon from an enabled loop, else now."""
+    publisher = _publisher()
+    if publisher is not None:
+        publisher.send(events, jobs)
+        return
+    publish_now(events)
+    if jobs:
+        from berrys_app.services.execution import dispatch
+
+        dispatch(jobs)
+
+
+def publish_transient(kind: str, payload: dict[str, Any], *, project_id: uuid.UUID | None = None) -> None:
+    """``events.publish_transient`` (live-only messages such as token streams), batched with the
+    hot path's events on an enabled loop instead of a blocking round trip per message."""
+    publisher = _publisher()
+    if publisher is None:
+        from berrys_app.services import events
+
+        events.publish_transient(kind, payload, project_id=project_id)
+        return
+    message = {"id": None, "kind": kind, "project_id": str(project_id) if project_id else None, "payload": payload}
+    publisher.send([json.dumps(message, default=str)], ())
+
+
+def pending(*, loop: Any = None) -> int:
+    """Events and jobs not sent yet on this loop (tests)."""
+    publisher = _PUBLISHERS.get(id(loop or asyncio.get_running_loop()))
+    return 0 if publisher is None else len(publisher.events) + len(publisher.jobs)

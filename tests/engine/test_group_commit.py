@@ -1,0 +1,169 @@
+"""Group commit on the hot path: concurrent leases and completions of one worker share statements,
+and every task still gets exactly its own result; one bad item does not sink the batch."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlmodel import Session
+
+from berrys_app import queue
+from berrys_app.domain.work import AgentTemplate
+from berrys_app.services import execution, group_commit
+from berrys_app.settings import get_settings
+from tests.engine.helpers import events_of, layered_plan, start_project, tasks_of
+
+
+def _statements(kind: str, worker: str) -> int:
+    batcher = group_commit.existing((kind, worker))
+    return 0 if batcher is None else batcher.statements
+
+
+def test_concurrent_leases_and_completions_share_statements_and_stay_per_task(session: Session, team) -> None:
+    project_id = start_project(session, team.member, team.team_id, layered_plan(6, 2, fan_in=1), model="scripted/echo")
+    tasks = tasks_of(project_id)
+    first = [tasks[f"L0T{i}"] for i in range(6)]
+
+    async def scenario() -> tuple[list[execution.Lease | None], list[list[execution.Job]], int, int]:
+        leases = await asyncio.gather(*(execution.lease_task_async(t.id, worker="w") for t in first))
+        lease_statements = _statements("lease", "w")
+        outputs = [f"output of {t.key}" for t in first]
+        jobs = await asyncio.gather(
+            *(execution.complete_task_async(lease, out) for lease, out in zip(leases, outputs, strict=True))
+        )
+        return leases, jobs, lease_statements, _statements("complete", "w")
+
+    leases, jobs, lease_statements, complete_statements = asyncio.run(scenario())
+    assert all(lease is not None for lease in leases)
+    assert (lease_statements, complete_statements) == (1, 1)  # six leases, six completions: one statement each
+
+    after = tasks_of(project_id)
+    for i, task in enumerate(first):
+        assert after[task.key].status == "completed" and after[task.key].output == f"output of {task.key}"
+        # each completion gets the job of exactly its own dependent (L1Ti depends on L0Ti only)
+        assert jobs[i] == [execution.task_job(after[f"L1T{i}"].id, 0)]
+        assert after[f"L1T{i}"].status == "ready" and after[f"L1T{i}"].remaining_deps == 0
+    assert len(events_of(project_id, "task.started")) == 6
+    assert len(events_of(project_id, "task.completed")) == 6
+    assert len(events_of(project_id, "task.ready")) == 6 + 6  # level 0 at execute, level 1 now
+
+
+def test_a_dependent_of_two_tasks_completed_in_one_statement_is_readied_once(session: Session, team) -> None:
+    plan = {
+        "tasks": [
+            {"id": "a", "title": "A"},
+            {"id": "b", "title": "B"},
+            {"id": "c", "title": "C", "depends_on": ["a", "b"]},
+        ]
+    }
+    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo")
+    t = tasks_of(project_id)
+
+    async def scenario() -> list[list[execution.Job]]:
+        leases = await asyncio.gather(*(execution.lease_task_async(t[k].id, worker="w") for k in "ab"))
+        return await asyncio.gather(*(execution.complete_task_async(lease, "done") for lease in leases))
+
+    jobs = asyncio.run(scenario())
+    c = tasks_of(project_id)["c"]
+    assert (c.status, c.remaining_deps) == ("ready", 0)
+    assert sorted(len(j) for j in jobs) == [0, 1] and [execution.task_job(c.id, 0)] in jobs  # one job, not two
+    assert [e.task_id for e in events_of(project_id, "task.ready")].count(c.id) == 1
+
+
+def test_a_failing_item_fails_alone_and_the_rest_of_its_batch_completes(session: Session, team) -> None:
+    project_id = start_project(session, team.member, team.team_id, layered_plan(4, 1), model="scripted/echo")
+    tasks = list(tasks_of(project_id).values())
+
+    async def scenario() -> list[object]:
+        leases = await asyncio.gather(*(execution.lease_task_async(t.id, worker="w") for t in tasks))
+        outputs = ["fine"] * len(tasks)
+        outputs[1] = "bad \x00 byte"  # PostgreSQL text cannot hold NUL: this item's statement fails
+        results = await asyncio.gather(
+            *(execution.complete_task_async(lease, out) for lease, out in zip(leases, outputs, strict=True)),
+            return_exceptions=True,
+        )
+        assert _statements("complete", "w") == 1 + len(tasks)  # the batch, then one by one
+        return results
+
+    results = asyncio.run(scenario())
+    assert isinstance(results[1], Exception) and not any(
+        isinstance(r, Exception) for i, r in enumerate(results) if i != 1
+    )
+    statuses = {t.key: t.status for t in tasks_of(project_id).values()}
+    assert statuses[tasks[1].key] == "running"  # its lease stands; the reconciler takes it back if it expires
+    assert all(statuses[t.key] == "completed" for i, t in enumerate(tasks) if i != 1)
+
+
+def test_one_lease_statement_gives_an_agent_no_more_than_its_free_slots(session: Session, team) -> None:
+    session.add(AgentTemplate(name="duo", role="Duo", capabilities=["duo"], max_concurrent_tasks=2))
+    session.commit()
+    plan = {"tasks": [{"id": f"t{i}", "title": f"T{i}", "capabilities": ["duo"], "priority": i} for i in range(4)]}
+    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo", max_agents=1)
+    t = tasks_of(project_id)
+    leases = asyncio.run(execution.lease_tasks_async([t[f"t{i}"].id for i in range(4)], worker="w"))
+    assert sorted(lease.key for lease in leases.values()) == ["t2", "t3"]  # two slots, highest priority first
+    after = tasks_of(project_id)
+    assert [after[f"t{i}"].waiting_reason for i in range(4)] == ["agent_busy", "agent_busy", None, None]
+    agent_started = [e for e in events_of(project_id, "agent.status_changed") if e.payload["to"] == "active"]
+    assert len(agent_started) == 1  # Ready -> Active once, not once per task
+
+
+@pytest.fixture
+def local_tasks(monkeypatch: pytest.MonkeyPatch):
+    def set_to(n: int) -> None:
+        monkeypatch.setenv("BERRYS_LOCAL_TASKS", str(n))
+        get_settings.cache_clear()
+
+    yield set_to
+    get_settings.cache_clear()
+
+
+def test_the_worker_that_completes_a_task_runs_its_ready_dependents_itself(session: Session, team, local_tasks) -> None:
+    local_tasks(20)
+    project_id = start_project(session, team.member, team.team_id, layered_plan(3, 4), model="scripted/echo")
+    first = [t for t in tasks_of(project_id).values() if t.key.startswith("L0")]
+    queue.sync_redis().flushdb()  # only what the run itself enqueues from here on
+
+    async def scenario() -> None:
+        await asyncio.gather(*(execution.run_task(t.id, worker="w", wait_local=True) for t in first))
+
+    asyncio.run(scenario())
+    tasks = tasks_of(project_id)
+    assert all(t.status == "completed" for t in tasks.values())
+    assert {t.leased_by for t in tasks.values()} == {"w"}
+    assert queue.queued_job_ids() == [execution.aggregate_job(project_id, 1)[2]]  # no task went through the queue
+
+
+def test_surplus_dependents_go_to_the_queue(session: Session, team, local_tasks) -> None:
+    local_tasks(0)
+    plan = {
+        "tasks": [
+            {"id": "a", "title": "A"},
+            *({"id": f"d{i}", "title": f"D{i}", "depends_on": ["a"]} for i in range(3)),
+        ]
+    }
+    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo")
+    t = tasks_of(project_id)
+    queue.sync_redis().flushdb()
+    asyncio.run(execution.run_task(t["a"].id, worker="w", wait_local=True))
+    after = tasks_of(project_id)
+    assert after["a"].status == "completed" and all(after[f"d{i}"].status == "ready" for i in range(3))
+    assert sorted(queue.queued_job_ids()) == sorted(execution.task_job(t[f"d{i}"].id, 0)[2] for i in range(3))
+
+
+def test_the_reconciler_leaves_a_just_readied_task_to_the_worker_that_readied_it(session: Session, team) -> None:
+    from sqlalchemy import text
+
+    from berrys_app.services.reconciler import reconcile_once
+
+    project_id = start_project(
+        session, team.member, team.team_id, {"tasks": [{"id": "a", "title": "A"}]}, model="scripted/echo"
+    )
+    a = tasks_of(project_id)["a"]
+    queue.sync_redis().flushdb()
+    assert reconcile_once().enqueued_tasks == 0  # ready a moment ago: its worker leases it
+    session.execute(text("UPDATE tasks SET dispatched_at = now() - interval '2 seconds' WHERE id = :id"), {"id": a.id})
+    session.commit()
+    assert reconcile_once().enqueued_tasks == 1  # not leased after that: the queue gets it back
+    assert queue.queued_job_ids() == [execution.task_job(a.id, 0)[2]]
