@@ -22,7 +22,7 @@ What is measured, and why it is fair:
   requests do): the same full 200 response, compressed once per change of the tasks (~17 KB);
 - ``--etag`` also measures conditional requests (``If-None-Match`` -> 304, no body).
 
-Prints requests/s, p50/p99 and server/client CPU per request next to the target from
+Prints requests/s, p50/p99 and server/PostgreSQL/client CPU per request next to the target from
 ARCHITECTURE.md (p99 <= 50 ms at c=32), and the load average (the figures are only
 meaningful on a quiet machine).
 """
@@ -77,6 +77,25 @@ class Scratch:
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
             "HF_HUB_OFFLINE": "1",
         }
+
+    def backend_cpu(self) -> float:
+        """CPU seconds used so far by the PostgreSQL backends connected to the scratch database
+        (the server's pools; they compete for the same cores), if PostgreSQL runs on this machine."""
+        import psutil
+        import psycopg
+
+        with psycopg.connect(self._plain, autocommit=True) as conn:
+            pids = [
+                row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self._name,))
+            ]
+        total = 0.0
+        for pid in pids:
+            try:
+                times = psutil.Process(pid).cpu_times()
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            total += times.user + times.system
+        return total
 
     def close(self) -> None:
         import psycopg
@@ -222,9 +241,10 @@ async def _load(
     concurrency: int,
     expect: tuple[int, bytes],
     server_cpu: Callable[[], float],
-) -> tuple[list[float], float, int, float, float]:
-    """(latencies ms, elapsed s, errors, client CPU s, server CPU s) for ``requests`` sent over
-    ``concurrency`` connections, after a warm-up."""
+    db_cpu: Callable[[], float],
+) -> tuple[list[float], float, int, float, float, float]:
+    """(latencies ms, elapsed s, errors, client CPU s, server CPU s, PostgreSQL CPU s) for
+    ``requests`` sent over ``concurrency`` connections, after a warm-up."""
     loop = asyncio.get_running_loop()
     conns = [(await loop.create_connection(_Conn, "127.0.0.1", port))[1] for _ in range(concurrency)]
     for conn in conns * 2:  # warm-up: every connection, caches
@@ -243,15 +263,15 @@ async def _load(
             if status != expect[0] or not head.startswith(expect[1]):
                 errors += 1
 
-    cpu, server_before = time.process_time(), server_cpu()
+    cpu, server_before, db_before = time.process_time(), server_cpu(), db_cpu()
     started = time.perf_counter()
     await asyncio.gather(*(worker(conn) for conn in conns))
     elapsed = time.perf_counter() - started
-    cpu, server_used = time.process_time() - cpu, server_cpu() - server_before
+    cpu, server_used, db_used = time.process_time() - cpu, server_cpu() - server_before, db_cpu() - db_before
     for conn in conns:
         assert conn.transport is not None
         conn.transport.close()
-    return latencies, elapsed, errors, cpu, server_used
+    return latencies, elapsed, errors, cpu, server_used, db_used
 
 
 async def _first(port: int, path: str, token: str) -> tuple[str, dict]:
@@ -282,7 +302,13 @@ def _server_cpu(server: subprocess.Popen) -> float:
 
 
 def _report(
-    label: str, latencies: list[float], elapsed: float, errors: int, client_cpu: float, server_cpu: float
+    label: str,
+    latencies: list[float],
+    elapsed: float,
+    errors: int,
+    client_cpu: float,
+    server_cpu: float,
+    db_cpu: float,
 ) -> None:
     latencies.sort()
     count = len(latencies)
@@ -294,7 +320,10 @@ def _report(
     print(f"    requests/s      {count / elapsed:8.1f}")
     print(f"    p50 latency     {p50:8.1f} ms")
     print(f"    p99 latency     {p99:8.1f} ms   target <= {TARGET_P99_MS:.0f} ms   {verdict}")
-    print(f"    CPU/request     server {server_cpu * 1000 / count:.2f} ms, client {client_cpu * 1000 / count:.2f} ms")
+    print(
+        f"    CPU/request     server {server_cpu * 1000 / count:.2f} ms, PostgreSQL {db_cpu * 1000 / count:.2f} ms, "
+        f"client {client_cpu * 1000 / count:.2f} ms"
+    )
 
 
 def main() -> None:
@@ -332,7 +361,15 @@ def main() -> None:
         for label, raw, expect in runs:
             probe = functools.partial(_server_cpu, server)
             figures = asyncio.run(
-                _load(port, raw, requests=args.requests, concurrency=args.concurrency, expect=expect, server_cpu=probe)
+                _load(
+                    port,
+                    raw,
+                    requests=args.requests,
+                    concurrency=args.concurrency,
+                    expect=expect,
+                    server_cpu=probe,
+                    db_cpu=scratch.backend_cpu,
+                )
             )
             _report(label, *figures)
         print(f"  load average    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores; quiet < 0.5)")

@@ -89,6 +89,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--redis-db", type=int, default=12)
+    parser.add_argument(
+        "--cpu", action="store_true", help="profile CPU time (time.process_time), not wall time: waits do not count"
+    )
     parser.add_argument("--no-settle", action="store_true", help="skip the startup gc.freeze() (gc_tuning)")
     parser.add_argument(
         "--inline", action="store_true", help="run sync handlers inline, so cProfile (main thread only) sees them"
@@ -123,7 +126,7 @@ def main() -> None:
             )
             if args.top <= 0:
                 return
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time) if args.cpu else cProfile.Profile()
             profiler.enable()
             await _drive(app, path, token, requests=args.requests, concurrency=args.concurrency, query=b"")
             profiler.disable()

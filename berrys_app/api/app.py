@@ -10,6 +10,7 @@ import importlib
 import pkgutil
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
 from berrys_app.api import fast_tasks, routes
@@ -19,7 +20,8 @@ class BerrysApi(FastAPI):
     """The FastAPI app, with the task-list fast path (``api.fast_tasks``) ahead of its layers."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not await fast_tasks.serve(scope, send):
+        cors = any(middleware.cls is CORSMiddleware for middleware in self.user_middleware)  # ours or Reflex's
+        if not await fast_tasks.serve(scope, send, cors=cors):
             await super().__call__(scope, receive, send)
 
 

@@ -62,7 +62,7 @@ def _static_headers(scheme: str) -> list[tuple[bytes, bytes]]:
 _STATIC = {scheme: _static_headers(scheme) for scheme in ("http", "https")}
 
 
-async def _answer(scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+async def _answer(scope: Scope, vary: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
     """(status, headers, body) for the ordinary case, or ``None`` to let the route answer."""
     match = _PATH.fullmatch(scope["path"])
     current_only = _QUERIES.get(scope.get("query_string", b""))
@@ -96,7 +96,7 @@ async def _answer(scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes] 
     etag = listing.etag[:-1] + '-gz"' if gzipped else listing.etag  # one tag per representation
     headers = [
         (b"etag", etag.encode()),
-        (b"vary", b"Accept-Encoding"),
+        (b"vary", vary),
         (b"x-request-id", (request_id if _REQUEST_ID_RE.match(request_id) else uuid.uuid4().hex).encode()),
         *_STATIC["https" if scope.get("scheme") == "https" else "http"],
     ]
@@ -111,13 +111,16 @@ async def _answer(scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes] 
     return 200, headers, body
 
 
-async def serve(scope: Scope, send: Send) -> bool:
-    """Answer the request if it is the ordinary case; ``False`` (and nothing sent) otherwise."""
+async def serve(scope: Scope, send: Send, *, cors: bool) -> bool:
+    """Answer the request if it is the ordinary case; ``False`` (and nothing sent) otherwise.
+
+    ``cors``: a CORS middleware wraps the app, so responses also vary by ``Origin`` (Starlette's
+    adds it to ``Vary`` when the request has none, as here)."""
     if scope["type"] != "http" or scope["method"] != "GET" or TRIED in scope or not scope["path"].endswith("/tasks"):
         return False
     scope[TRIED] = True
     try:
-        answer = await _answer(scope)
+        answer = await _answer(scope, b"Accept-Encoding, Origin" if cors else b"Accept-Encoding")
     except Exception:  # the route will meet the same problem and answer it properly
         log.warning("task list fast path failed; using the route", exc_info=True)
         return False
@@ -130,11 +133,13 @@ async def serve(scope: Scope, send: Send) -> bool:
 
 
 class TaskListFastPath:
-    """ASGI wrapper: ``serve`` first, else the wrapped app (the Reflex app in production)."""
+    """ASGI wrapper: ``serve`` first, else the wrapped app (the Reflex app in production, which
+    always has a CORS layer)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, cors: bool = True) -> None:
         self.app = app
+        self.cors = cors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not await serve(scope, send):
+        if not await serve(scope, send, cors=self.cors):
             await self.app(scope, receive, send)

@@ -19,6 +19,7 @@ a team the caller is not in does not exist for them (404).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gzip
 import threading
@@ -49,7 +50,12 @@ def _column(name: str) -> str:
 _ROWS = (
     "project_id = %(project_id)s AND (%(plan_version)s::integer IS NULL OR plan_version = %(plan_version)s::integer)"
 )
-_FINGERPRINT = "count(*) AS total, coalesce(sum(hashtextextended(id::text || ':' || xmin::text, 0)), 0)::text AS digest"
+# per row: a 64-bit hash of the row version (xmin) mixed with one of the id; integer hashes, no
+# text building (~1/3 less PostgreSQL CPU than hashing ``id || ':' || xmin`` as text)
+_FINGERPRINT = (
+    "count(*) AS total, "
+    "coalesce(sum(hashint8extended(xmin::text::bigint, 0) # uuid_hash_extended(id, 0)), 0)::text AS digest"
+)
 _CHECK_SQL = f"""
     SELECT p.plan_version, m.role, f.total, f.digest
     FROM projects AS p
@@ -177,10 +183,26 @@ async def check_user(user_id: uuid.UUID, project_id: uuid.UUID, *, current_only:
     return Access((project_id, row[0] if current_only else None), (int(row[2]), row[3]))
 
 
+# Reads of a new snapshot in progress, per (event loop, key, fingerprint): when a task changes,
+# every poller misses at once; they share one JSON statement instead of each running it.
+_loading: dict[tuple[asyncio.AbstractEventLoop, tuple[uuid.UUID, int | None], tuple[int, str]], asyncio.Task] = {}
+
+
+async def _read(key: tuple[uuid.UUID, int | None]) -> TaskListing:
+    return _store(key, await afetch_one(_JSON_SQL, {"project_id": key[0], "plan_version": key[1]}))
+
+
 async def load(access: Access) -> TaskListing:
-    """The listing ``check_user`` allowed: cached if the rows are unchanged, else read once more."""
+    """The listing ``check_user`` allowed: cached if the rows are unchanged, else read once more.
+
+    Sharing a read is safe: it started after a check that saw the same fingerprint, so its
+    snapshot holds every change that check saw."""
     listing = _cached(access.key, access.fingerprint)
-    if listing is None:
-        params = {"project_id": access.key[0], "plan_version": access.key[1]}
-        listing = _store(access.key, await afetch_one(_JSON_SQL, params))
-    return listing
+    if listing is not None:
+        return listing
+    flight = (asyncio.get_running_loop(), access.key, access.fingerprint)
+    task = _loading.get(flight)
+    if task is None:
+        task = _loading[flight] = asyncio.ensure_future(_read(access.key))
+        task.add_done_callback(lambda _: _loading.pop(flight, None))
+    return await asyncio.shield(task)  # a cancelled caller does not cancel the others' read

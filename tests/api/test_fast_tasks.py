@@ -198,3 +198,26 @@ def test_a_task_change_committed_elsewhere_shows_in_the_next_get_of_every_proces
         )
         session.commit()
         assert [titles(base)["t1"] for base in bases] == ["changed", "changed"]
+
+
+async def test_concurrent_misses_share_one_read(session: Session, people, monkeypatch) -> None:
+    """After a change every poller misses at once: one JSON statement per process, not one each."""
+    import asyncio
+
+    from berrys_app import db_read
+
+    member = Actor(user_id=people["member"].user_id, label="member")
+    project_id = _project(session, member, people["team_a"])
+    reads: list[str] = []
+    real = db_read.afetch_one
+
+    async def counting(sql, params):
+        reads.append(sql)
+        return await real(sql, params)
+
+    monkeypatch.setattr(task_listing, "afetch_one", counting)
+    access = await task_listing.check_user(member.user_id, project_id)
+    assert access is not None
+    listings = await asyncio.gather(*(task_listing.load(access) for _ in range(8)))
+    assert len({id(listing) for listing in listings}) == 1 and listings[0].total == 3
+    assert sum(sql == task_listing._JSON_SQL for sql in reads) == 1
