@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from berrys_app.db import session_scope
-from berrys_app.services.errors import ServiceError
+from berrys_app.services.errors import ServiceError, ValidationFailed
 from berrys_app.ui import live
 from berrys_app.ui.format import money, short_date
 from berrys_app.ui.state.session import SessionState
@@ -22,6 +22,14 @@ from berrys_app.ui.state.session import SessionState
 ROLES = ["viewer", "member", "admin", "owner"]
 # API key lifetimes offered on the Profile page (label -> days; 0 = never expires)
 EXPIRY_CHOICES: dict[str, int] = {"7 days": 7, "30 days": 30, "90 days": 90, "1 year": 365, "never": 0}
+
+
+def parse_id(value: str) -> uuid.UUID:
+    """An id sent by the browser; a malformed (crafted) one is a refusal shown like any other."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as error:
+        raise ValidationFailed("not a valid id") from error
 
 
 class PageState(SessionState):
@@ -121,19 +129,19 @@ class TeamState(PageState):
     def revoke_invitation(self, invitation_id: str):
         from berrys_app.services import teams
 
-        return self._do(lambda s, a: teams.revoke_invitation(s, a, self._team_uuid(), uuid.UUID(invitation_id)))
+        return self._do(lambda s, a: teams.revoke_invitation(s, a, self._team_uuid(), parse_id(invitation_id)))
 
     @rx.event
     def change_role(self, user_id: str, role: str):
         from berrys_app.services import teams
 
-        return self._do(lambda s, a: teams.change_role(s, a, self._team_uuid(), uuid.UUID(user_id), role=role))
+        return self._do(lambda s, a: teams.change_role(s, a, self._team_uuid(), parse_id(user_id), role=role))
 
     @rx.event
     def remove(self, user_id: str):
         from berrys_app.services import teams
 
-        return self._do(lambda s, a: teams.remove_member(s, a, self._team_uuid(), uuid.UUID(user_id)))
+        return self._do(lambda s, a: teams.remove_member(s, a, self._team_uuid(), parse_id(user_id)))
 
     @rx.event
     def set_new_team_open(self, value: bool):
@@ -211,7 +219,7 @@ class ProfileState(PageState):
         try:
             with session_scope() as session:
                 actor = self._actor(session)
-                auth.revoke_api_key(session, actor, uuid.UUID(key_id))
+                auth.revoke_api_key(session, actor, parse_id(key_id))
                 self._fetch(session, actor)
         except ServiceError as exc:
             return rx.toast.error(exc.message)
@@ -471,7 +479,7 @@ class ApprovalsState(PageState):
             with session_scope() as session:
                 actor = self._actor(session)
                 collab.decide_approval(
-                    session, actor, uuid.UUID(approval_id), approve=approve, reason=self.reasons.get(approval_id)
+                    session, actor, parse_id(approval_id), approve=approve, reason=self.reasons.get(approval_id)
                 )
                 self._fetch(session, actor)
         except ServiceError as exc:
