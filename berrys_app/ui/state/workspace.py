@@ -6,6 +6,7 @@ enforce roles: e.g. the audit log needs admin), and keeps plain dicts for the pa
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -59,6 +60,7 @@ class PageState(SessionState):
 class TeamState(PageState):
     members: list[dict[str, str]] = []
     invitations: list[dict[str, str]] = []
+    activity: list[dict[str, str]] = []
     invite_error: str = ""
     invite_notice: str = ""
     new_team_open: bool = False
@@ -67,10 +69,30 @@ class TeamState(PageState):
     @rx.event
     def load(self):
         self.invite_notice = ""
-        return self._run(self._fetch)
+        result = self._run(self._fetch)
+        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, TeamState)
+        return result
+
+    def on_live(self, message: dict[str, Any]) -> None:
+        """Members and the activity feed follow the team's people-level events."""
+        from berrys_app.services.collab import FEED_PREFIXES
+
+        if str(message.get("kind", "")).startswith(FEED_PREFIXES):
+            with contextlib.suppress(ServiceError), session_scope() as session:
+                self._fetch(session, self._actor(session))
 
     def _fetch(self, session, actor) -> None:
-        from berrys_app.services import teams
+        from berrys_app.services import collab, teams
+
+        self.activity = [
+            {
+                "at": short_date(e.created_at.isoformat()),
+                "actor": e.actor,
+                "kind": e.kind,
+                "what": _activity_text(e),
+            }
+            for e in collab.recent_activity(session, actor, team_id=self._team_uuid())
+        ]
 
         self.members = [
             {"user_id": str(m.user_id), "email": m.email, "name": m.name, "role": m.role.value}
@@ -166,6 +188,14 @@ class TeamState(PageState):
             return None
         self.new_team_open = False
         return rx.toast.success(f"team {team.name} created")
+
+
+def _activity_text(event: Any) -> str:
+    payload = event.payload or {}
+    text = payload.get("body") or payload.get("excerpt") or payload.get("name") or payload.get("title") or ""
+    if not text and event.kind.startswith("member."):
+        text = " → ".join(str(payload[k]) for k in ("from", "to", "role") if payload.get(k))
+    return str(text or payload.get("status") or payload.get("to") or "")[:500]
 
 
 class ProfileState(PageState):
