@@ -427,3 +427,17 @@ def activity(session: Session, actor: Actor, *, team_id: uuid.UUID, after: int =
             select(Event).where(Event.team_id == team_id, col(Event.id) > after).order_by(col(Event.id)).limit(limit)
         )
     )
+
+
+# what people did (not the engine's per-task and per-call traffic): the Team page's feed
+FEED_PREFIXES = ("project.", "plan.", "comment.created", "member.", "approval.", "deliverable.")
+
+
+def recent_activity(session: Session, actor: Actor, *, team_id: uuid.UUID, limit: int = 50) -> list[Event]:
+    """The team's newest people-level events (project, plan, comment, member, approval), newest first."""
+    from sqlalchemy import or_
+
+    require_role(session, actor, team_id, Role.viewer, what="team")
+    kinds = or_(*(col(Event.kind).startswith(prefix) for prefix in FEED_PREFIXES))
+    query = select(Event).where(Event.team_id == team_id, kinds).order_by(col(Event.id).desc())
+    return list(session.exec(query.limit(max(1, min(limit, 200)))))

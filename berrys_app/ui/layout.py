@@ -163,8 +163,33 @@ def sidebar() -> rx.Component:
     )
 
 
+def mobile_nav() -> rx.Component:
+    """Below the sidebar's breakpoint: the same pages in a menu (the sidebar is hidden there)."""
+    from berrys_app.ui.state.session import SessionState
+
+    def item(spec: PageSpec) -> rx.Component:
+        entry = rx.menu.item(
+            rx.hstack(rx.icon(spec.icon, size=14), rx.text(spec.title), align="center", spacing="2"),
+            on_click=rx.redirect(spec.route),
+            class_name="mobile-nav-item",
+        )
+        return rx.cond(SessionState.is_admin, entry) if spec.admin_only else entry
+
+    specs = [spec for spec in sorted(PAGES, key=lambda s: (s.order, s.route)) if spec.nav]
+    return rx.box(
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.icon_button(rx.icon("menu", size=18), variant="soft", id="mobile-nav", aria_label="Menu")
+            ),
+            rx.menu.content(*[item(spec) for spec in specs]),
+        ),
+        display=["block", "block", "none"],
+    )
+
+
 def topbar(title: str) -> rx.Component:
     return rx.hstack(
+        mobile_nav(),
         rx.box(brand(), display=["block", "block", "none"]),
         rx.heading(title, size="6", id="page-title"),
         rx.spacer(),

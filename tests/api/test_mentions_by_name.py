@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import Session
 
 from berrys_app.domain.accounts import Role, Team, TeamMember
@@ -31,3 +32,26 @@ def test_mentions_match_display_names_as_well_as_emails(session: Session) -> Non
     assert resolve_mentions(session, team.id, "@mia and @zoë") == sorted([mia_id, zoe_id], key=str)
     assert resolve_mentions(session, team.id, "@m.x@example.com") == [max_id]
     assert resolve_mentions(session, team.id, "mail max@example.com, @nobody") == []
+
+
+def test_recent_activity_is_people_level_newest_first_and_for_members_only(session: Session) -> None:
+    from berrys_app.domain.projects import ProjectCreate
+    from berrys_app.services import collab, projects, teams
+    from berrys_app.services.authz import Actor
+    from berrys_app.services.errors import NotFound
+    from berrys_app.services.events import emit
+
+    user = auth.create_user(session, email="feed@example.com", name="Feed")
+    actor = Actor(user_id=user.id, label=user.email)
+    team_id = teams.list_my_teams(session, actor)[0].id
+    project = projects.create_project(session, actor, team_id=team_id, data=ProjectCreate(name="F", objectives=["x"]))
+    emit(session, "task.completed", project_id=project.id, team_id=team_id)  # engine traffic: not in the feed
+    collab.add_comment(session, actor, project_id=project.id, body="hello feed")
+    session.flush()
+
+    kinds = [e.kind for e in collab.recent_activity(session, actor, team_id=team_id)]
+    assert kinds[0] == "comment.created" and "task.completed" not in kinds
+    assert all(k.startswith(collab.FEED_PREFIXES) for k in kinds)
+    outsider = auth.create_user(session, email="out@example.com")
+    with pytest.raises(NotFound):
+        collab.recent_activity(session, Actor(user_id=outsider.id, label="out"), team_id=team_id)

@@ -1,5 +1,5 @@
-"""Single sign-on in the browser against a small OIDC provider: a failed login says why on
-/login; a successful one lands on the projects page signed in."""
+"""Signing in from the browser: SSO against a small OIDC provider (a failed login says why on
+/login, a good one lands signed in) and email + password (verified off the event loop)."""
 
 from __future__ import annotations
 
@@ -27,3 +27,20 @@ def test_a_failed_sso_login_is_explained_and_a_good_one_signs_in(stack, new_page
     expect(page).to_have_url(re.compile(r"/projects/?$"), timeout=20_000)
     expect(page.locator("#user-name")).to_have_text("Sam Sso")
     expect(page.locator("#auth-error")).to_have_count(0)
+
+
+def test_password_sign_in_after_sign_out_and_a_wrong_password_is_explained(stack, new_page) -> None:
+    from tests.e2e.helpers import register, sign_in, unique_email
+
+    email = unique_email("pat")
+    page = new_page("")
+    register(page, name="Pat Password", email=email)
+    page.click("#user-name")
+    page.click("#sign-out")
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.fill("#email", email)
+    page.fill("#password", "not-the-password")
+    page.click("#sign-in")
+    expect(page.locator("#auth-error")).to_contain_text("wrong email or password")
+    sign_in(page, email=email, next_path="/team")
+    expect(page.locator("#user-name")).to_have_text("Pat Password")

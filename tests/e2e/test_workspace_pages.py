@@ -190,6 +190,7 @@ def test_team_page_invites_by_email_lists_and_revokes_invitations_and_creates_a_
     expect(page.locator("#invite-notice")).to_contain_text("joined the team")
     expect(page.locator("#members .members-row")).to_have_count(2)
     expect(page.locator("#invitations .invitations-row", has_text=known)).to_contain_text("accepted")
+    expect(page.locator("#activity .activity-row", has_text="member.added").first).to_contain_text("member")
 
     page.locator("#invitations .invitations-row", has_text=stranger).locator(".revoke-invitation").click()
     expect(page.locator("#invitations .invitations-row", has_text=stranger)).to_have_count(0)

@@ -130,6 +130,13 @@ def team_page() -> rx.Component:
                 width="100%",
             ),
         ),
+        rx.heading("Activity", size="3"),
+        data_table(
+            TeamState.activity,
+            [("When", "at"), ("Who", "actor"), ("What", "kind"), ("", "what")],
+            table_id="activity",
+            empty="Nothing yet.",
+        ),
         spacing="4",
         width="100%",
     )

@@ -8,6 +8,7 @@ the services refuse it anyway.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -41,6 +42,13 @@ def team_row(item: Any) -> dict[str, str]:
         "name": str(getattr(item, "name", None) or getattr(team, "name", "")),
         "role": str(getattr(role, "value", role)),
     }
+
+
+def _password_login(email: str, password: str, ip: str) -> Any:
+    from berrys_app.services import auth
+
+    with session_scope() as session:
+        return auth.login(session, email=email, password=password, ip=ip)
 
 
 class SessionState(rx.State):
@@ -177,9 +185,8 @@ class SessionState(rx.State):
         return None
 
     @rx.event
-    def login(self, form: dict[str, Any]):
-        from berrys_app.services import auth
-
+    async def login(self, form: dict[str, Any]):
+        """Argon2 takes tens of ms of CPU: verified in a thread, so other tabs' live updates go on."""
         self.auth_error = ""
         email = str(form.get("email", "")).strip()
         password = str(form.get("password", ""))
@@ -187,8 +194,7 @@ class SessionState(rx.State):
             self.auth_error = "Enter your email and password."
             return None
         try:
-            with session_scope() as session:
-                pair = auth.login(session, email=email, password=password, ip=self._client_ip())
+            pair = await asyncio.to_thread(_password_login, email, password, self._client_ip())
             self.access_token = pair.access_token
             self.refresh_token = pair.refresh_token
         except ServiceError as exc:
@@ -197,7 +203,7 @@ class SessionState(rx.State):
         return rx.redirect(self._next_path())
 
     @rx.event
-    def register(self, form: dict[str, Any]):
+    async def register(self, form: dict[str, Any]):
         from berrys_app.services import auth
 
         self.auth_error = ""
@@ -207,11 +213,15 @@ class SessionState(rx.State):
         if not email or not password:
             self.auth_error = "Email and password are required."
             return None
+        ip = self._client_ip()
+
+        def create_and_login() -> auth.TokenPair:
+            with session_scope() as session:
+                auth.register(session, email=email, password=password, name=name, ip=ip)
+            return _password_login(email, password, ip)
+
         try:
-            with session_scope() as session:
-                auth.register(session, email=email, password=password, name=name)
-            with session_scope() as session:
-                pair = auth.login(session, email=email, password=password, ip=self._client_ip())
+            pair = await asyncio.to_thread(create_and_login)
             self.access_token = pair.access_token
             self.refresh_token = pair.refresh_token
         except ServiceError as exc:

@@ -6,6 +6,7 @@ enforce roles: e.g. the audit log needs admin), and keeps plain dicts for the pa
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from berrys_app.db import session_scope
-from berrys_app.services.errors import ServiceError
+from berrys_app.services.errors import ServiceError, ValidationFailed
 from berrys_app.ui import live
 from berrys_app.ui.format import money, short_date
 from berrys_app.ui.state.session import SessionState
@@ -22,6 +23,14 @@ from berrys_app.ui.state.session import SessionState
 ROLES = ["viewer", "member", "admin", "owner"]
 # API key lifetimes offered on the Profile page (label -> days; 0 = never expires)
 EXPIRY_CHOICES: dict[str, int] = {"7 days": 7, "30 days": 30, "90 days": 90, "1 year": 365, "never": 0}
+
+
+def parse_id(value: str) -> uuid.UUID:
+    """An id sent by the browser; a malformed (crafted) one is a refusal shown like any other."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as error:
+        raise ValidationFailed("not a valid id") from error
 
 
 class PageState(SessionState):
@@ -51,6 +60,7 @@ class PageState(SessionState):
 class TeamState(PageState):
     members: list[dict[str, str]] = []
     invitations: list[dict[str, str]] = []
+    activity: list[dict[str, str]] = []
     invite_error: str = ""
     invite_notice: str = ""
     new_team_open: bool = False
@@ -59,10 +69,30 @@ class TeamState(PageState):
     @rx.event
     def load(self):
         self.invite_notice = ""
-        return self._run(self._fetch)
+        result = self._run(self._fetch)
+        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, TeamState)
+        return result
+
+    def on_live(self, message: dict[str, Any]) -> None:
+        """Members and the activity feed follow the team's people-level events."""
+        from berrys_app.services.collab import FEED_PREFIXES
+
+        if str(message.get("kind", "")).startswith(FEED_PREFIXES):
+            with contextlib.suppress(ServiceError), session_scope() as session:
+                self._fetch(session, self._actor(session))
 
     def _fetch(self, session, actor) -> None:
-        from berrys_app.services import teams
+        from berrys_app.services import collab, teams
+
+        self.activity = [
+            {
+                "at": short_date(e.created_at.isoformat()),
+                "actor": e.actor,
+                "kind": e.kind,
+                "what": _activity_text(e),
+            }
+            for e in collab.recent_activity(session, actor, team_id=self._team_uuid())
+        ]
 
         self.members = [
             {"user_id": str(m.user_id), "email": m.email, "name": m.name, "role": m.role.value}
@@ -121,19 +151,19 @@ class TeamState(PageState):
     def revoke_invitation(self, invitation_id: str):
         from berrys_app.services import teams
 
-        return self._do(lambda s, a: teams.revoke_invitation(s, a, self._team_uuid(), uuid.UUID(invitation_id)))
+        return self._do(lambda s, a: teams.revoke_invitation(s, a, self._team_uuid(), parse_id(invitation_id)))
 
     @rx.event
     def change_role(self, user_id: str, role: str):
         from berrys_app.services import teams
 
-        return self._do(lambda s, a: teams.change_role(s, a, self._team_uuid(), uuid.UUID(user_id), role=role))
+        return self._do(lambda s, a: teams.change_role(s, a, self._team_uuid(), parse_id(user_id), role=role))
 
     @rx.event
     def remove(self, user_id: str):
         from berrys_app.services import teams
 
-        return self._do(lambda s, a: teams.remove_member(s, a, self._team_uuid(), uuid.UUID(user_id)))
+        return self._do(lambda s, a: teams.remove_member(s, a, self._team_uuid(), parse_id(user_id)))
 
     @rx.event
     def set_new_team_open(self, value: bool):
@@ -158,6 +188,14 @@ class TeamState(PageState):
             return None
         self.new_team_open = False
         return rx.toast.success(f"team {team.name} created")
+
+
+def _activity_text(event: Any) -> str:
+    payload = event.payload or {}
+    text = payload.get("body") or payload.get("excerpt") or payload.get("name") or payload.get("title") or ""
+    if not text and event.kind.startswith("member."):
+        text = " → ".join(str(payload[k]) for k in ("from", "to", "role") if payload.get(k))
+    return str(text or payload.get("status") or payload.get("to") or "")[:500]
 
 
 class ProfileState(PageState):
@@ -211,7 +249,7 @@ class ProfileState(PageState):
         try:
             with session_scope() as session:
                 actor = self._actor(session)
-                auth.revoke_api_key(session, actor, uuid.UUID(key_id))
+                auth.revoke_api_key(session, actor, parse_id(key_id))
                 self._fetch(session, actor)
         except ServiceError as exc:
             return rx.toast.error(exc.message)
@@ -471,7 +509,7 @@ class ApprovalsState(PageState):
             with session_scope() as session:
                 actor = self._actor(session)
                 collab.decide_approval(
-                    session, actor, uuid.UUID(approval_id), approve=approve, reason=self.reasons.get(approval_id)
+                    session, actor, parse_id(approval_id), approve=approve, reason=self.reasons.get(approval_id)
                 )
                 self._fetch(session, actor)
         except ServiceError as exc:
