@@ -344,8 +344,8 @@ class _Run:
         else:
             prompt_tokens = tokens.count_prompt_tokens(spec, messages, request.tools)
         trimmed = False
-        if request.fit_context and prompt_tokens + self._room_wanted(spec) > spec.context_window:
-            messages, prompt_tokens = await self._fit_messages(spec, fallback=fallback)
+        if request.fit_context and self._room_wanted(spec, prompt_tokens) + prompt_tokens > spec.context_window:
+            messages, prompt_tokens = await self._fit_messages(spec, prompt_tokens, fallback=fallback)
             trimmed = True
         max_tokens = self._max_tokens(spec, prompt_tokens, fallback=fallback)
         try:
@@ -383,12 +383,16 @@ class _Run:
             context_trimmed=trimmed,
         )
 
-    def _room_wanted(self, spec: ModelSpec) -> int:
-        """The completion room a fitted prompt leaves: ``max_tokens``, else a share of the window."""
+    def _room_wanted(self, spec: ModelSpec, prompt_tokens: int) -> int:
+        """The room a fitted prompt leaves: ``max_tokens`` (else a share of the window), plus the
+        estimate margin when the prompt count is not exact (an under-count must still fit)."""
         wanted = self.request.max_tokens
-        return wanted if wanted is not None else min(spec.max_output_tokens, spec.context_window // 2)
+        room = wanted if wanted is not None else min(spec.max_output_tokens, spec.context_window // 2)
+        return room + tokens.worst_prompt_tokens(spec, prompt_tokens, self.request.tools) - prompt_tokens
 
-    async def _fit_messages(self, spec: ModelSpec, *, fallback: bool) -> tuple[list[dict[str, Any]], int]:
+    async def _fit_messages(
+        self, spec: ModelSpec, prompt_tokens: int, *, fallback: bool
+    ) -> tuple[list[dict[str, Any]], int]:
         """The request's messages trimmed to ``spec``'s window, and their token count.
 
         A prompt that cannot be made to fit (the system messages alone are too long, or
@@ -397,10 +401,11 @@ class _Run:
         from berrys_app.services.models import prompts
 
         request = self.request
+        room = self._room_wanted(spec, prompt_tokens)
 
         def fit() -> tuple[list[dict[str, Any]], int]:
             fitted = prompts.fit_to_model(
-                request.messages, spec=spec, max_tokens=self._room_wanted(spec), tools=request.tools, pin_first=True
+                request.messages, spec=spec, max_tokens=room, tools=request.tools, pin_first=True
             )
             return fitted, tokens.count_prompt_tokens(spec, fitted, request.tools)
 
@@ -410,7 +415,7 @@ class _Run:
             error = ModelError(
                 "context_overflow",
                 f"the prompt cannot be trimmed to the {spec.context_window}-token window of {spec.name} "
-                f"with {self._room_wanted(spec)} tokens left for the answer: {exc.message}",
+                f"with {room} tokens left for the answer: {exc.message}",
                 model=spec.name,
                 details={"trimmed": True},
             )
