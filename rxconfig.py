@@ -10,20 +10,20 @@ from berrys_app.settings import get_settings
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
 
-_port = int(os.environ.get("BERRYS_PORT", "3000"))
-_public_url = os.environ.get("BERRYS_PUBLIC_URL", f"http://localhost:{_port}")
-_public_origin = "{0.scheme}://{0.netloc}".format(urlsplit(_public_url))
+_settings = get_settings()
+_port = _settings.port
+_public_origin = "{0.scheme}://{0.netloc}".format(urlsplit(_settings.public_base_url))
 
 config = rx.Config(
     app_name="berrys_app",
     telemetry_enabled=False,
     frontend_port=_port,
     backend_port=_port,
-    api_url=_public_url,
+    api_url=_settings.public_base_url,
     show_built_with_reflex=False,
     # Reflex wraps the app (and the API) in its own CORS layer (with credentials): only the
     # configured origins, else only the dashboard's own public origin, never "*".
-    cors_allowed_origins=get_settings().cors_origins or [_public_origin],
+    cors_allowed_origins=_settings.cors_origins or [_public_origin],
     plugins=[
         rx.plugins.RadixThemesPlugin(theme=rx.theme(appearance="inherit", accent_color="violet", radius="medium"))
     ],

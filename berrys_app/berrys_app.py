@@ -8,15 +8,26 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import reflex as rx
+from starlette.types import ASGIApp
 
 import berrys_app.domain
 import berrys_app.ui.pages  # noqa: F401  (register every page)
 from berrys_app.api.app import create_api
+from berrys_app.api.fast_tasks import TaskListFastPath
 from berrys_app.gc_tuning import settle_heap
 from berrys_app.ui import live
 from berrys_app.ui.layout import PAGES
 
-app = rx.App(api_transformer=create_api())
+
+class BerrysApp(rx.App):
+    """``rx.App`` whose ASGI app (what Granian serves) answers the hot task list before Reflex's
+    own layers (``api.fast_tasks``); everything else goes through them unchanged."""
+
+    def __call__(self) -> ASGIApp:
+        return TaskListFastPath(super().__call__())
+
+
+app = BerrysApp(api_transformer=create_api())
 for spec in PAGES:
     app.add_page(
         spec.render,

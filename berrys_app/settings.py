@@ -11,7 +11,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -28,6 +28,15 @@ class Settings(BaseSettings):
     workers: int = Field(default=2, ge=0, le=64, validation_alias="BERRYS_WORKERS")
     port: int = Field(default=3000, ge=1, le=65535, validation_alias="BERRYS_PORT")
     host: str = Field(default="0.0.0.0", validation_alias="BERRYS_HOST")
+    # the address people reach the dashboard at (behind a proxy or in docker); the OIDC callback
+    # and the browser's API/websocket URL are built from it. None: http://localhost:<port>
+    public_url: str | None = Field(default=None, validation_alias="BERRYS_PUBLIC_URL")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="WARNING", validation_alias="BERRYS_LOG_LEVEL"
+    )  # worker processes (INFO logs every job)
+    reflex_loglevel: Literal["debug", "default", "info", "warning", "error", "critical"] = Field(
+        default="warning", validation_alias="BERRYS_REFLEX_LOGLEVEL"
+    )  # the web process (reflex run --loglevel)
     secret_key_value: str | None = Field(default=None, validation_alias="SECRET_KEY")
     encryption_key_value: str | None = Field(default=None, validation_alias="ENCRYPTION_KEY")
     default_model: str = Field(default="embedded/smollm2", validation_alias="BERRYS_DEFAULT_MODEL")
@@ -54,6 +63,19 @@ class Settings(BaseSettings):
     mcp_http_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="BERRYS_MCP_HTTP_HOSTS"
     )
+    # built-in http_request tool: hosts it may call ("host", "host:port", "*.domain", "*" = any
+    # public host). Empty: the built-in is off (team http tools carry their own allowlists).
+    http_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="BERRYS_HTTP_ALLOWED_HOSTS"
+    )
+    # hosts http tools may reach even when they resolve to loopback/private/link-local addresses
+    # (same format as BERRYS_MCP_HTTP_HOSTS). Empty: public addresses only (no SSRF).
+    http_internal_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="BERRYS_HTTP_INTERNAL_HOSTS"
+    )
+    # python tool: run snippets even where they cannot be isolated (no network/user namespaces,
+    # e.g. a container without CAP_SYS_ADMIN). Off: such hosts answer sandbox_unavailable.
+    sandbox_allow_unisolated: bool = Field(default=False, validation_alias="BERRYS_SANDBOX_ALLOW_UNISOLATED")
     # security (API engineer): OIDC login, token lifetimes, key rotation, rate limits
     oidc_issuer: str | None = Field(default=None, validation_alias="OIDC_ISSUER")
     oidc_client_id: str | None = Field(default=None, validation_alias="OIDC_CLIENT_ID")
@@ -71,8 +93,23 @@ class Settings(BaseSettings):
     circuit_cooldown_s: float = Field(default=30.0, gt=0, validation_alias="BERRYS_CIRCUIT_COOLDOWN")
     stream_interval_s: float = Field(default=0.1, ge=0, validation_alias="BERRYS_STREAM_INTERVAL")
     embedded_n_ctx: int = Field(default=4096, ge=512, le=32768, validation_alias="BERRYS_EMBEDDED_N_CTX")
+    # an earlier task's output is cut (in the middle) to this many characters in a dependent's prompt
+    task_input_max_chars: int = Field(default=12_000, ge=200, validation_alias="BERRYS_TASK_INPUT_MAX_CHARS")
 
-    @field_validator("mcp_http_hosts", mode="before")
+    @field_validator("log_level", "reflex_loglevel", mode="before")
+    @classmethod
+    def _level_case(cls, value: object, info: Any) -> object:
+        """``info`` and ``INFO`` both work (each field keeps the case its consumer expects)."""
+        if isinstance(value, str):
+            return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
+        return value
+
+    @property
+    def public_base_url(self) -> str:
+        """Where people reach this instance, without a trailing slash."""
+        return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
+
+    @field_validator("mcp_http_hosts", "http_allowed_hosts", "http_internal_hosts", mode="before")
     @classmethod
     def _host_list(cls, value: object) -> object:
         """Operators write ``a,b:8080`` in a shell; a JSON list (like the other list settings) works too."""

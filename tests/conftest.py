@@ -23,6 +23,8 @@ os.environ["BERRYS_TESTING"] = "1"  # the model layer refuses network providers 
 os.environ.setdefault("BERRYS_MCP_STDIO_COMMANDS", json.dumps([sys.executable]))
 # ...and the http one on loopback (http MCP hosts: public only, plus the operator's list)
 os.environ.setdefault("BERRYS_MCP_HTTP_HOSTS", "127.0.0.1")
+# ...and the local HTTP servers of the http tool tests (http tools: public hosts only otherwise)
+os.environ.setdefault("BERRYS_HTTP_INTERNAL_HOSTS", "127.0.0.1")
 
 import psycopg
 import pytest

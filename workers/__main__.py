@@ -10,7 +10,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("BERRYS_LOG_LEVEL", "WARNING"))  # INFO logs every job
+    from berrys_app.settings import get_settings
+
+    logging.basicConfig(level=get_settings().log_level)  # BERRYS_LOG_LEVEL; INFO logs every job
     import berrys_app.domain  # noqa: F401  (register every table)
     from workers.settings import build_worker
 

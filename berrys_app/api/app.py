@@ -10,12 +10,21 @@ import importlib
 import pkgutil
 
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
-from berrys_app.api import routes
+from berrys_app.api import fast_tasks, routes
+
+
+class BerrysApi(FastAPI):
+    """The FastAPI app, with the task-list fast path (``api.fast_tasks``) ahead of its layers."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not await fast_tasks.serve(scope, send):
+            await super().__call__(scope, receive, send)
 
 
 def create_api() -> FastAPI:
-    api = FastAPI(
+    api = BerrysApi(
         title="Berrys API",
         version="1.0.0",
         description="Multi-agent orchestration: projects, plans, tasks, agents, models and tools.",

@@ -330,3 +330,15 @@ class ToolCallPublic(SQLModel):
     duration_ms: float | None
     started_at: datetime
     finished_at: datetime | None
+
+
+class TeamTemplateTools(SQLModel, table=True):
+    """A team's tool list for agents the engine creates from one (global) template: replaces
+    the template's own list for that team (templates are shared by every team)."""
+
+    __tablename__ = "team_template_tools"
+
+    team_id: uuid.UUID = Field(foreign_key="teams.id", primary_key=True, ondelete="CASCADE")
+    template_id: uuid.UUID = Field(foreign_key="agent_templates.id", primary_key=True, ondelete="CASCADE")
+    allowed_tools: list[str] = json_field(list)
+    updated_at: datetime = created_field()

@@ -1,7 +1,8 @@
 """``python -m berrys_app up``: migrate, start workers and the Reflex server, stop them all.
 
 Checks that can fail for ordinary reasons (a taken port, an unreachable
-database) print one clear line and exit non-zero instead of a traceback.
+database, an embedded server that does not start, a failed migration) print one
+clear line and exit non-zero instead of a traceback.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from berrys_app.launcher.embedded import EmbeddedServer, start_postgres, start_redis
 from berrys_app.settings import get_settings, libpq_url, normalise_db_url
 
 ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
 
 
 class LaunchError(Exception):
@@ -65,6 +69,23 @@ def _redact(url: str) -> str:
         user = creds.split(":", 1)[0]
         return f"{scheme}://{user}:***@{host}" if ":" in creds else url
     return url
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one short line (its first non-empty line, URLs' passwords hidden)."""
+    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "") or type(exc).__name__
+    text = " ".join(_redact(word) if "://" in word else word for word in text.split(" "))
+    return text[:300]
+
+
+def launch_step(what: str, step: Callable[..., T], *args: Any) -> T:
+    """Run a start-up step; any failure becomes a one-line ``LaunchError`` saying which step failed."""
+    try:
+        return step(*args)
+    except LaunchError:
+        raise
+    except Exception as exc:
+        raise LaunchError(f"{what} failed: {type(exc).__name__}: {one_line(exc)}") from exc
 
 
 def migrate(database_url: str) -> None:
@@ -185,7 +206,7 @@ def up(args: argparse.Namespace) -> int:
             env["DATABASE_URL"] = settings.database_url
         else:
             print("berrys: starting embedded PostgreSQL", flush=True)
-            server = start_postgres(data_dir)
+            server = launch_step("starting the embedded PostgreSQL", start_postgres, data_dir)
             sup.embedded.append(server)
             env["DATABASE_URL"] = server.url
         if settings.redis_url:
@@ -193,11 +214,11 @@ def up(args: argparse.Namespace) -> int:
             env["REDIS_URL"] = settings.redis_url
         else:
             print("berrys: starting embedded Redis", flush=True)
-            server = start_redis(data_dir)
+            server = launch_step("starting the embedded Redis", start_redis, data_dir)
             sup.embedded.append(server)
             env["REDIS_URL"] = server.url
         print("berrys: migrating the database", flush=True)
-        migrate(env["DATABASE_URL"])
+        launch_step("migrating the database", migrate, env["DATABASE_URL"])
         full_env = child_env(env)
         for number in range(1, workers + 1):
             wenv = dict(full_env, BERRYS_WORKER_ID=f"worker-{number}")
@@ -279,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         url = settings.require_database_url()
         check_database(url)
-        migrate(url)
+        launch_step("migrating the database", migrate, url)
     except (LaunchError, RuntimeError) as exc:
         print(f"berrys: error: {exc}", file=sys.stderr)
         return 2

@@ -264,6 +264,9 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
         )
     )
     on_project = [a for a in pool if a.project_id == project.id]
+    from berrys_app.services.tools.assignment import AssemblyTools
+
+    new_agent_tools = AssemblyTools(session, project.team_id)  # template lists + team tools by capability
     load: dict[uuid.UUID, int] = {a.id: 0 for a in pool}
     chosen: dict[uuid.UUID, Agent] = {}
     for task in sorted(tasks, key=lambda t: (-t.priority, t.key)):
@@ -296,7 +299,7 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
                 system_prompt=template.system_prompt,
                 capabilities=sorted(set(template.capabilities) | need) if score else list(template.capabilities),
                 model=template.preferred_model,
-                allowed_tools=list(template.allowed_tools),
+                allowed_tools=new_agent_tools.for_agent(template, need),
                 max_concurrent_tasks=template.max_concurrent_tasks,
                 budget_usd=template.budget_usd,
                 budget_tokens=template.budget_tokens,

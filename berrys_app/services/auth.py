@@ -367,11 +367,7 @@ def authenticate(session: Session, bearer: str | None, *, ip: str | None = None)
         raise Unauthorized("missing bearer token")
     if token.startswith(API_KEY_PREFIX):
         return _authenticate_key(session, token, ip=ip)
-    claims = _decode(token, typ="access")
-    try:
-        user_id = uuid.UUID(str(claims["sub"]))
-    except ValueError as error:
-        raise Unauthorized("invalid token subject") from error
+    user_id = access_token_subject(token)
     row = fetch_one(_ACTIVE_USER_SQL, (user_id,))  # one prepared statement, read on every request
     if row is None:
         raise Unauthorized("account not found or disabled")
@@ -379,6 +375,16 @@ def authenticate(session: Session, bearer: str | None, *, ip: str | None = None)
 
 
 _ACTIVE_USER_SQL = "SELECT email FROM users WHERE id = %s AND is_active"
+
+
+def access_token_subject(token: str) -> uuid.UUID:
+    """The user id an access JWT was issued to (signature from the verification cache, expiry and
+    type checked on every use); the caller must still check that the account is active."""
+    claims = _decode(token, typ="access")
+    try:
+        return uuid.UUID(str(claims["sub"]))
+    except ValueError as error:
+        raise Unauthorized("invalid token subject") from error
 
 
 def _key_digest(key: str) -> str:

@@ -355,6 +355,10 @@ def decide_approval(
             approve_plan(session, actor, row.project_id)
         else:
             reject_plan(session, actor, row.project_id, reason=row.reason or "rejected")
+    elif approve and row.task_id is not None:  # a waiting task (budget spent): let it run again
+        from berrys_app.services.task_approvals import retry_approved_task
+
+        retry_approved_task(session, actor, row)
     return row
 
 

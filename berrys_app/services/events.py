@@ -93,6 +93,13 @@ def list_events(
     return list(session.exec(query.order_by(col(Event.id)).limit(limit)))
 
 
+def list_recent(session: Session, *, project_id: uuid.UUID, limit: int = 200) -> list[Event]:
+    """The project's newest events, newest first (the dashboard timeline; ``list_events``
+    pages forward from a cursor, so its first page is the oldest history)."""
+    query = select(Event).where(Event.project_id == project_id).order_by(col(Event.id).desc()).limit(limit)
+    return list(session.exec(query))
+
+
 @sa_event.listens_for(Session, "before_commit")
 def _flush_before_commit(session: Session) -> None:
     rows = session.info.pop(_PENDING, None)

@@ -52,12 +52,15 @@ from berrys_app.services.authz import Actor
 from berrys_app.services.errors import BudgetExceeded, ServiceError
 from berrys_app.services.events import emit
 from berrys_app.services.models.schemas import KnownProject
+from berrys_app.services.task_approvals import open_for_waiting_task
 from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 # (function, args, job_id, defer_s)
 Job = tuple[str, tuple[str, ...], str, float]
+# context_overflow is fatal because the engine's calls set ``fit_context``: the model layer has already
+# trimmed the prompt, so an overflow means trimming cannot help (the system prompt alone is too long).
 FATAL_MODEL_REASONS = frozenset({"unknown_model", "missing_api_key", "context_overflow", "network_disabled"})
 OPEN_TASK_STATUSES = (
     TaskStatus.pending.value,
@@ -517,6 +520,7 @@ def wait_for_person(lease: Lease, reason: str, message: str) -> None:
             project.status_reason = f"task {task.key} is waiting for a person: {reason}"
             project.updated_at = utcnow()
             session.add(project)
+            open_for_waiting_task(session, project, task, reason=reason, message=message)
         emit(
             session,
             "task.waiting",
@@ -614,6 +618,8 @@ def _after_task_failed(session: Session, lease: Lease, why: str) -> list[Job]:
 
 def task_prompt(lease: Lease) -> str:
     """The task as the agent sees it, with the outputs of its input dependencies."""
+    from berrys_app.services.models.prompts import cut_middle
+
     parts = [f"Project: {lease.project_name}", f"Task: {lease.title}"]
     if lease.description:
         parts.append(lease.description)
@@ -621,7 +627,10 @@ def task_prompt(lease: Lease) -> str:
         parts.append(f"Expected output: {lease.expected_output}")
     if lease.inputs:
         parts.append("Inputs from earlier tasks:")
-        parts.extend(f"### {item['key']}: {item['title']}\n{item['output'] or ''}" for item in lease.inputs)
+        limit = get_settings().task_input_max_chars  # the model layer fits the rest to the window
+        parts.extend(
+            f"### {item['key']}: {item['title']}\n{cut_middle(item['output'] or '', limit)}" for item in lease.inputs
+        )
     return "\n\n".join(parts)
 
 
@@ -655,6 +664,7 @@ async def agent_loop(lease: Lease) -> str:
                 agent_budget_tokens=lease.agent_budget_tokens if lease.agent_id else None,
                 known_project=lease.project,
                 defer_record=True,
+                fit_context=True,  # long tool results / inputs are trimmed, not a failed task
             )
         )
         if not result.tool_calls:
@@ -888,17 +898,46 @@ def _finish_project(
 # --- planning job -----------------------------------------------------------------------
 
 
+# The planner's last call was refused by the budget and nobody has changed the project since:
+# it waits for a person (the reconciler re-enqueues planning jobs every second; they stop here).
+_PLANNER_WAITING_SQL = text(
+    "SELECT EXISTS (SELECT 1 FROM model_calls WHERE call_key = :key AND status = 'refused' "
+    "AND error = 'budget_exceeded' AND created_at > :since)"
+)
+
+
 def _planner_inputs(project_id: uuid.UUID) -> tuple[Project, list[dict[str, str]], str, str | None] | None:
     with _session() as session:
         project = session.get(Project, project_id)
         if project is None or project.status != ProjectStatus.planning.value:
             return None
+        number = len(session.exec(select(PlanVersion.id).where(PlanVersion.project_id == project.id)).all()) + 1
+        call_key = f"project:{project.id}:plan:{number}"
+        if session.execute(_PLANNER_WAITING_SQL, {"key": call_key, "since": project.updated_at}).scalar():
+            return None
         replan = project.plan_version > 0
         done = planning.completed_task_keys(session, project.id) if replan else {}
         failure = project.status_reason if replan else None
         messages = planning.planner_messages(project, done=done, failure=failure)
-        number = len(session.exec(select(PlanVersion.id).where(PlanVersion.project_id == project.id)).all()) + 1
-        return project, messages, f"project:{project.id}:plan:{number}", failure
+        return project, messages, call_key, failure
+
+
+def _planner_waits(project_id: uuid.UUID, message: str, worker: str) -> None:
+    """A budget refused the planner: the project stays in planning until a person raises the
+    budget (any project update lets the planner try again) or submits a plan by hand."""
+    with _session() as session:
+        project = session.get(Project, project_id)
+        if project is None or project.status != ProjectStatus.planning.value:
+            return
+        emit(
+            session,
+            "project.waiting",
+            project_id=project.id,
+            team_id=project.team_id,
+            actor=f"planner:{worker}",
+            payload={"reason": "budget_exceeded", "message": message[:500], "step": "planning"},
+        )
+        session.commit()
 
 
 async def plan_project(project_id: uuid.UUID, *, worker: str) -> str:
@@ -919,10 +958,14 @@ async def plan_project(project_id: uuid.UUID, *, worker: str) -> str:
                 project_id=project.id,
                 call_key=call_key,
                 max_tokens=get_settings().planner_max_tokens,
+                fit_context=True,
             )
         )
         data: Any = planning._plan_from_result(result)
         error = None
+    except BudgetExceeded as exc:  # not a failed project: a person raises the budget, planning goes on
+        await asyncio.to_thread(_planner_waits, project_id, exc.message, worker)
+        return "waiting"
     except ServiceError as exc:
         reason = getattr(exc, "reason", exc.code)
         data, error = None, f"the planner's model call failed ({reason}): {exc.message}"

@@ -19,7 +19,7 @@ from berrys_app.domain.accounts import Role, TeamMember
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectStatus, ProjectUpdate
 from berrys_app.domain.work import Agent, AgentStateChange, Deliverable, PlanStatus, PlanVersion, Task, TaskStatus
-from berrys_app.services import agents, collab, execution, planning
+from berrys_app.services import agents, collab, execution, planning, task_approvals
 from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.events import emit
@@ -390,6 +390,7 @@ def retry_task(session: Session, actor: Actor, project_id: uuid.UUID, task_id: u
     if task.status not in (TaskStatus.waiting_approval, TaskStatus.failed):
         raise Conflict(f"only a waiting or failed task can be retried; it is {task.status}")
     jobs = execution.requeue_task(session, project, task, actor=actor)
+    task_approvals.close_for_task(session, actor, task.id, project=project)
     session.commit()
     execution.dispatch(jobs)
     return task

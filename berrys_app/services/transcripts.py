@@ -51,3 +51,32 @@ def task_transcript(
         )
     entries.sort(key=lambda item: item[0])
     return [entry for _, entry in entries]
+
+
+ERROR_KINDS = ("task.retrying", "task.failed", "task.waiting")
+
+
+def error_entry(kind: str, payload: dict, at: str = "") -> dict[str, str]:
+    """One failed attempt (or wait) as the drawer lists it."""
+    what = {"task.retrying": "failed, retrying", "task.failed": "failed", "task.waiting": "waiting"}.get(kind, kind)
+    number = payload.get("failures")
+    label = f"attempt {number} {what}" if number else what
+    text = payload.get("error") or payload.get("message") or payload.get("reason") or ""
+    return {"title": label, "text": str(text)[:2000], "at": at}
+
+
+def task_errors(session: Session, actor: Actor, *, project_id: uuid.UUID, task_id: uuid.UUID) -> list[dict[str, str]]:
+    """Every failed attempt's error of a task, oldest first (the task row keeps only the last)."""
+    from berrys_app.domain.events import Event
+    from berrys_app.services import projects
+
+    projects.get_task(session, actor, project_id, task_id)  # NotFound/Forbidden for the wrong caller
+    rows = session.exec(
+        select(Event)
+        .where(Event.project_id == project_id, Event.task_id == task_id, col(Event.kind).in_(ERROR_KINDS))
+        .order_by(col(Event.id))
+        .limit(100)
+    )
+    return [
+        error_entry(row.kind, row.payload or {}, row.created_at.isoformat() if row.created_at else "") for row in rows
+    ]

@@ -2,8 +2,10 @@
 
 A Redis hash per project (browser tab token -> "name|unix time") shared by every
 web process; each join/leave publishes the current names as a live-only
-``presence.changed`` message on the project's topic. Entries older than
-``STALE_S`` are ignored (a tab closed without saying goodbye).
+``presence.changed`` message on the project's topic. An open project page sends a
+heartbeat every ``HEARTBEAT_S``; an entry without one for ``STALE_S`` is a tab that
+closed without saying goodbye (no unmount event reaches the server): it is removed,
+and the viewers are announced again, at the next heartbeat of any other tab.
 """
 
 from __future__ import annotations
@@ -13,28 +15,44 @@ import time
 from berrys_app.keys import PRESENCE_PREFIX
 from berrys_app.services.events import publish_transient
 
-STALE_S = 15 * 60
+HEARTBEAT_S = 20
+STALE_S = 120  # browsers run timers of background tabs only once a minute: allow two missed minutes
 
 
 def _key(project_id: str) -> str:
     return f"{PRESENCE_PREFIX}{project_id}"
 
 
-def viewers(project_id: str) -> list[str]:
-    """Distinct names of the people viewing the project, sorted."""
+def _scan(project_id: str, now: float) -> tuple[list[str], list[str]]:
+    """(distinct live names sorted, tokens of stale entries)."""
     from berrys_app.redis_client import sync_redis
 
-    now = time.time()
-    names = set()
-    for raw in sync_redis().hvals(_key(project_id)):
+    names: set[str] = set()
+    stale: list[str] = []
+    for token, raw in sync_redis().hgetall(_key(project_id)).items():
         name, _, stamp = raw.rpartition("|")
-        if name and now - float(stamp or 0) < STALE_S:
+        try:
+            fresh = now - float(stamp or 0) < STALE_S
+        except ValueError:
+            fresh = False
+        if name and fresh:
             names.add(name)
-    return sorted(names)
+        else:
+            stale.append(token)
+    return sorted(names), stale
 
 
-def _announce(project_id: str) -> list[str]:
-    names = viewers(project_id)
+def viewers(project_id: str, *, now: float | None = None) -> list[str]:
+    """Distinct names of the people viewing the project, sorted (stale entries dropped)."""
+    from berrys_app.redis_client import sync_redis
+
+    names, stale = _scan(project_id, time.time() if now is None else now)
+    if stale:
+        sync_redis().hdel(_key(project_id), *stale)
+    return names
+
+
+def _announce(project_id: str, names: list[str]) -> list[str]:
     publish_transient("presence.changed", {"viewers": names}, project_id=project_id)  # type: ignore[arg-type]
     return names
 
@@ -46,11 +64,29 @@ def join(project_id: str, token: str, name: str) -> list[str]:
     client = sync_redis()
     client.hset(_key(project_id), token, f"{name}|{time.time():.0f}")
     client.expire(_key(project_id), STALE_S)
-    return _announce(project_id)
+    return _announce(project_id, viewers(project_id))
+
+
+def heartbeat(project_id: str, token: str, name: str, *, now: float | None = None) -> list[str]:
+    """This tab is still open: refresh its entry, drop stale ones; broadcast only if the names changed."""
+    from berrys_app.redis_client import sync_redis
+
+    now = time.time() if now is None else now
+    client = sync_redis()
+    before, stale = _scan(project_id, now)
+    stale = [other for other in stale if other != token]  # this tab may have been stale itself (a sleeping laptop)
+    added = client.hset(_key(project_id), token, f"{name}|{now:.0f}")
+    client.expire(_key(project_id), STALE_S)
+    if stale:
+        client.hdel(_key(project_id), *stale)
+    names, _ = _scan(project_id, now)
+    if added or names != before:
+        _announce(project_id, names)
+    return names
 
 
 def leave(project_id: str, token: str) -> list[str]:
     from berrys_app.redis_client import sync_redis
 
     sync_redis().hdel(_key(project_id), token)
-    return _announce(project_id)
+    return _announce(project_id, viewers(project_id))

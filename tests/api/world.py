@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.models import ModelEntry
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.domain.tools import CredentialCreate, McpServer
-from berrys_app.domain.work import Task
+from berrys_app.domain.work import AgentTemplate, Task
 from berrys_app.services import auth, collab, projects, teams, tools
 from berrys_app.services.authz import Actor
 from tests.api.conftest import Person, make_person, make_team
@@ -44,6 +44,7 @@ class World:
     agent_id: uuid.UUID
     mcp_server_id: uuid.UUID
     model_id: uuid.UUID  # a model of team A's own catalogue
+    template_id: uuid.UUID | None = None  # an agent template (global)
     key_ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
     def secrets_of_a(self) -> list[str]:
@@ -75,6 +76,7 @@ class World:
             "user_id": self.target_user_id,
             "key_id": self.key_ids[caller],
             "name": "python",
+            "template_id": self.template_id,
         }
 
     def body(self, method: str, path: str) -> Any:
@@ -116,6 +118,8 @@ class World:
             },
             ("PATCH", "/api/v1/models/{model_id}"): {"active": False, "display_name": "Ours"},
             ("PUT", "/api/v1/projects/{project_id}/agents/{agent_id}/budget"): {"budget_tokens": 1000},
+            ("PUT", "/api/v1/teams/{team_id}/agents/{agent_id}/tools"): {"allowed_tools": ["python"]},
+            ("PUT", "/api/v1/teams/{team_id}/agent-templates/{template_id}/tools"): {"allowed_tools": ["python"]},
             ("POST", "/api/v1/teams/{team_id}/credentials"): {
                 "name": "other",
                 "kind": "bearer",
@@ -188,6 +192,7 @@ def build_world(session: Session) -> World:
         agent_id=projects.list_agents(session, owner, project.id)[0].id,
         mcp_server_id=mcp_server.id,
         model_id=model.id,
+        template_id=session.exec(select(AgentTemplate)).first().id,
     )
     for name, person in people.items():
         actor = Actor(user_id=person.user_id, label=person.email)

@@ -64,6 +64,15 @@ def test_drawer_streams_tokens_and_tool_calls_live(stack, new_page) -> None:
             "tool.completed",
             project_id=uuid.UUID(project_id),
             task_id=uuid.UUID(task_id),
-            payload={"tool": "web_search", "duration_ms": 12.5, "error_code": None},
+            payload={
+                "tool": "web_search",
+                "duration_ms": 12.5,
+                "error_code": None,
+                "arguments": '{"query": "ripe <berries>"}',
+                "result": "3 hits: blueberries first",
+            },
         )
-    expect(transcript.locator('.transcript-entry[data-kind="tool"]')).to_contain_text("completed · web_search")
+    tool_entry = transcript.locator('.transcript-entry[data-kind="tool"]')
+    expect(tool_entry).to_contain_text("completed · web_search")
+    expect(tool_entry).to_contain_text('→ {"query": "ripe <berries>"}')  # the arguments, live, as text
+    expect(tool_entry).to_contain_text("3 hits: blueberries first")  # and the result excerpt

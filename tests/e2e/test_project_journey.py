@@ -6,15 +6,26 @@ text, since tasks run in parallel); everything else is the real platform.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import XSS, create_project, plan_cell, plan_json, register, script_model, unique_email
+from tests.e2e.helpers import create_project, plan_cell, plan_json, register, script_model, unique_email
 
 pytestmark = pytest.mark.e2e
+
+# an agent reply that tries to run code three ways, plus Markdown that must survive unescaped
+XSS = (
+    "Draft with **bold** text.\n\n"
+    "<script>window.__xss = 1</script>\n\n"
+    '<img src="x" onerror="window.__xss = 2">\n\n'
+    "```\nif a < b && c > d: pass\n```\n\n"
+    "> a quoted line\n\n"
+    "[click me](javascript:window.__xss=3)"
+)
 
 
 def test_register_plan_edit_approve_execute_transcript_download(stack, new_page, tmp_path) -> None:
@@ -22,9 +33,13 @@ def test_register_plan_edit_approve_execute_transcript_download(stack, new_page,
     register(page, name="Ada Journey", email=unique_email("ada"))
 
     model = f"journey{uuid.uuid4().hex[:6]}"
+    plan = json.loads(
+        plan_json([("t1", "Gather facts", []), ("t2", "Write draft", ["t1"]), ("t3", "Review draft", ["t2"])])
+    )
+    plan["tasks"][1]["depends_on"][0]["type"] = "input"  # the draft needs the facts' text, not just their end
     script_model(
         model,
-        plan=plan_json([("t1", "Gather facts", []), ("t2", "Write draft", ["t1"]), ("t3", "Review draft", ["t2"])]),
+        plan=json.dumps(plan),
         task_replies={
             "Task: Gather facts": "Facts: berries are tasty.",
             "Task: Write draft": XSS,
@@ -66,7 +81,10 @@ def test_register_plan_edit_approve_execute_transcript_download(stack, new_page,
     page.click("#save-plan")
     expect(page.get_by_text("Plan version 2", exact=False)).to_be_visible(timeout=15_000)
     expect(plan_cell(rows.nth(2), "title")).to_have_value("Review the draft carefully")
-    expect(page.locator("#plan-diff")).to_contain_text("t3 (")  # the diff against v1 names the edited task
+    # the diff against v1 names only the edited task and field (hidden fields and edge types survive the save)
+    expect(page.locator("#plan-diff")).to_contain_text("t3 (title)")
+    expect(page.locator("#plan-diff")).not_to_contain_text("t1 (")
+    expect(page.locator("#plan-diff")).not_to_contain_text("t2 (")
 
     # approve, then execute: tasks turn done live on the board
     page.click("#action-approve")
@@ -90,8 +108,16 @@ def test_register_plan_edit_approve_execute_transcript_download(stack, new_page,
     expect(drawer.locator("#transcript")).to_contain_text("<script>window.__xss = 1</script>")
     expect(drawer.locator("#task-output")).to_contain_text('<img src="x" onerror="window.__xss = 2">')
     expect(drawer.locator("#task-output strong")).to_have_text("bold")
+    output = drawer.locator("#task-output")
+    expect(output).to_contain_text("if a < b && c > d: pass")  # code blocks are not double-escaped
+    expect(output).not_to_contain_text("&lt;")
+    expect(output).not_to_contain_text("&amp;")
+    expect(output).to_contain_text("a quoted line")
+    expect(output).not_to_contain_text("> a quoted line")  # the quote is Markdown, not text
+    expect(output).to_contain_text("click me")
     assert drawer.locator("#task-output img").count() == 0
     assert drawer.locator("#task-output script").count() == 0
+    assert drawer.locator('#task-output a[href*="javascript" i]').count() == 0
     assert page.evaluate("window.__xss") is None
     expect(drawer.locator("#task-artifacts .artifact-path")).to_have_text(["notes/draft.md"])
     with page.expect_download() as artifact_download:
@@ -101,8 +127,10 @@ def test_register_plan_edit_approve_execute_transcript_download(stack, new_page,
     assert artifact_path.read_text() == "# Draft notes\n"
     page.keyboard.press("Escape")
 
-    # results: the deliverable renders and downloads
+    # results: the deliverable renders and downloads; the files the tasks wrote are listed with their task
     page.click("#tab-results")
+    expect(page.locator("#results-artifacts .artifact-path")).to_have_text(["notes/draft.md"])
+    expect(page.locator("#results-artifacts")).to_contain_text("t2")
     deliverable = page.locator(".deliverable").first
     expect(deliverable).to_contain_text("Berry report")
     with page.expect_download() as info:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -35,5 +36,16 @@ def test_system_page_shows_worker_heartbeat_live_and_staleness(stack, new_page) 
 
 def test_system_page_reports_database_and_redis_up(stack, new_page) -> None:
     page = new_page("/system")
+    expect(page.get_by_test_id("health-postgresql")).to_have_text("up")
+    expect(page.get_by_test_id("health-redis")).to_have_text("up")
+
+
+def test_system_page_rechecks_database_and_redis_while_open(stack, new_page) -> None:
+    page = new_page("/system")
+    badges = page.locator("#health-badges")
+    expect(badges).to_have_attribute("data-checked-at", re.compile(r"\d{4}-"))
+    first = badges.get_attribute("data-checked-at")
+    # no reload: only the page's own health watcher can change it (an outage sends no message)
+    expect(badges).not_to_have_attribute("data-checked-at", first or "", timeout=15_000)
     expect(page.get_by_test_id("health-postgresql")).to_have_text("up")
     expect(page.get_by_test_id("health-redis")).to_have_text("up")

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import httpx
 import psutil
+import psycopg
 import pytest
+
+from berrys_app.settings import libpq_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,6 +73,42 @@ def test_unreachable_database_is_a_one_line_error(tmp_path: Path) -> None:
         "berrys: error: cannot connect to DATABASE_URL (postgresql://postgres:***@127.0.0.1:1/nowhere)"
     )
     assert "hunter2" not in result.stderr
+
+
+def test_a_failed_migration_is_a_one_line_error(env: dict[str, str], tmp_path: Path) -> None:
+    with psycopg.connect(libpq_url(env["DATABASE_URL"]), autocommit=True) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)")
+        conn.execute("INSERT INTO alembic_version VALUES ('not_a_revision')")
+    for command in (["up"], ["migrate"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "berrys_app", *command],
+            cwd=ROOT,
+            env={**os.environ, **env, "BERRYS_PORT": str(free_port()), "BERRYS_DATA_DIR": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        lines = [line for line in result.stderr.strip().splitlines() if line.startswith("berrys: error")]
+        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert lines[0].startswith("berrys: error: migrating the database failed: CommandError:")
+        assert "not_a_revision" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_an_embedded_server_that_cannot_start_is_a_one_line_error(infra: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "redis").write_text("a file where the embedded Redis wants its directory")
+    result = run_up(
+        {
+            "BERRYS_PORT": str(free_port()),
+            "DATABASE_URL": infra["database_url"],
+            "REDIS_URL": "",  # none: the launcher starts the embedded Redis
+            "BERRYS_DATA_DIR": str(tmp_path),
+        }
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("berrys: error: starting the embedded Redis failed: FileExistsError:")
 
 
 def _wait_ready(port: int, proc: subprocess.Popen[str], timeout: float) -> httpx.Response:

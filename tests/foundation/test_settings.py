@@ -55,3 +55,18 @@ def test_database_url_driver_is_normalised() -> None:
 def test_missing_database_url_gives_clear_error() -> None:
     with pytest.raises(RuntimeError, match="DATABASE_URL is not set"):
         Settings(DATABASE_URL=None).require_database_url()
+
+
+def test_public_url_and_log_levels_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("BERRYS_PUBLIC_URL", "BERRYS_LOG_LEVEL", "BERRYS_REFLEX_LOGLEVEL", "BERRYS_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    defaults = Settings()
+    assert defaults.public_base_url == "http://localhost:3000"
+    assert (defaults.log_level, defaults.reflex_loglevel) == ("WARNING", "warning")
+    given = Settings(
+        BERRYS_PUBLIC_URL="https://berrys.example.com/", BERRYS_LOG_LEVEL="info", BERRYS_REFLEX_LOGLEVEL="DEBUG"
+    )
+    assert given.public_base_url == "https://berrys.example.com"
+    assert (given.log_level, given.reflex_loglevel) == ("INFO", "debug")
+    with pytest.raises(ValueError, match="BERRYS_LOG_LEVEL"):
+        Settings(BERRYS_LOG_LEVEL="chatty")

@@ -13,9 +13,10 @@ from sqlmodel import Session, select
 from berrys_app.domain.events import Event
 from berrys_app.domain.models import ModelCall
 from berrys_app.services.errors import BudgetExceeded
-from berrys_app.services.models import CompletionRequest, complete, scripted
+from berrys_app.services.models import CompletionRequest, complete, scripted, tokens
 from berrys_app.services.models.accounting import cost_series, usage
 from berrys_app.services.models.budgets import spent
+from berrys_app.services.models.catalogue import ModelSpec
 
 PROMPT = [{"role": "user", "content": "one two three four"}]  # 4 scripted tokens
 
@@ -188,3 +189,39 @@ async def test_a_cancelled_call_releases_its_reservation(env, session, add_model
     assert spent(session, project_id=project.id) == (Decimal(0), 0)
     [row] = session.exec(select(ModelCall).where(ModelCall.project_id == project.id)).all()
     assert (row.status, row.error) == ("error", "cancelled")
+
+
+def test_estimated_prompt_counts_get_a_safety_margin_exact_ones_do_not():
+    def spec(provider: str) -> ModelSpec:
+        caps = frozenset({"chat"})
+        return ModelSpec(
+            name=f"{provider}/m", provider=provider, capabilities=caps, context_window=8000, max_output_tokens=9
+        )
+
+    tools = [{"type": "function", "function": {"name": "f"}}]
+    assert tokens.worst_prompt_tokens(spec("scripted"), 400, tools) == 400  # the scripted count is exact
+    assert tokens.worst_prompt_tokens(spec("embedded"), 400) == 400  # the chat template, exactly
+    assert tokens.worst_prompt_tokens(spec("embedded"), 400, tools) == 500  # tool preamble: estimated, +25 %
+    assert tokens.worst_prompt_tokens(spec("openai"), 400) == 500  # a network tokenizer: estimated
+    assert tokens.worst_prompt_tokens(spec("openai"), 10) == 10 + tokens.ESTIMATE_MARGIN_MIN
+
+
+async def test_a_call_billed_above_its_reservation_emits_budget_overrun(env, session, add_model, make_project):
+    add_model("scripted/priced", input_price="0.001", output_price="0.001")
+    project = make_project(budget_tokens=10_000)
+    scripted.push("priced", {"content": "a b", "extra_prompt_tokens": 50})  # the provider counted 54, we 4
+    result = await complete(_request(project.id))
+    assert result.prompt_tokens == 54
+    [event] = session.exec(select(Event).where(Event.kind == "model.budget_overrun")).all()
+    assert event.project_id == project.id
+    assert (event.payload["reserved_tokens"], event.payload["used_tokens"]) == (4 + 6, 54 + 2)
+    assert Decimal(event.payload["used_usd"]) == Decimal("0.056") > Decimal(event.payload["reserved_usd"])
+    assert event.payload["call_id"] == str(result.call_id)
+
+
+async def test_a_call_within_its_reservation_emits_no_overrun(env, session, add_model, make_project):
+    add_model("scripted/priced")
+    project = make_project(budget_tokens=10_000)
+    scripted.push("priced", {"content": "a b"})
+    await complete(_request(project.id))
+    assert not session.exec(select(Event).where(Event.kind == "model.budget_overrun")).all()

@@ -259,6 +259,45 @@ async def test_prompt_over_the_context_window_is_a_recorded_context_overflow(env
     assert (row.status, row.error) == ("refused", "context_overflow")
 
 
+async def test_fit_context_trims_an_over_long_prompt_instead_of_refusing_it(env, session, add_model):
+    add_model("scripted/smallctx", context_window=40, max_output_tokens=10)
+    scripted.push("smallctx", {"content": "answered"})
+    messages = [
+        {"role": "system", "content": "you are terse"},
+        {"role": "user", "content": "TASK: read the log"},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "1", "function": {"name": "read"}}]},
+        {"role": "tool", "tool_call_id": "1", "content": "START " + "line " * 200 + "END"},
+    ]
+    result = await complete(
+        CompletionRequest(model="scripted/smallctx", messages=messages, max_tokens=10, fit_context=True)
+    )
+    assert (result.content, result.context_trimmed) == ("answered", True)
+    [sent] = scripted.requests("smallctx")
+    assert scripted.count_prompt_tokens(sent) == result.prompt_tokens
+    assert result.prompt_tokens <= 30  # window 40 - max_tokens 10
+    assert sent[1]["content"] == "TASK: read the log" and "characters omitted" in sent[-1]["content"]
+    [row] = _rows(session)
+    assert (row.status, row.prompt_tokens) == ("ok", result.prompt_tokens)
+
+
+async def test_fit_context_still_refuses_when_trimming_cannot_help(env, session, add_model):
+    add_model("scripted/nohope", context_window=20, max_output_tokens=5)
+    scripted.push("nohope", {"content": "never used"})
+    messages = [{"role": "system", "content": "rule " * 30}, {"role": "user", "content": "hi"}]
+    with pytest.raises(ModelError) as info:
+        await complete(CompletionRequest(model="scripted/nohope", messages=messages, fit_context=True))
+    assert info.value.reason == "context_overflow" and info.value.details["trimmed"] is True
+    assert scripted.calls("nohope") == 0
+    [row] = _rows(session)
+    assert (row.status, row.error) == ("refused", "context_overflow")
+
+
+async def test_a_prompt_that_fits_is_not_touched_by_fit_context(env, add_model):
+    scripted.push("roomy", {"content": "fine"})
+    result = await complete(CompletionRequest(model="scripted/roomy", messages=_user("short"), fit_context=True))
+    assert not result.context_trimmed and scripted.requests("roomy") == [_user("short")]
+
+
 async def test_context_overflow_falls_back_to_a_larger_window(env, add_model):
     add_model("scripted/big", context_window=1000)
     add_model("scripted/small", context_window=4, fallbacks=["scripted/big"])

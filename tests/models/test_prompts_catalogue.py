@@ -110,3 +110,38 @@ def test_catalogue_validates_input(env, session):
         catalogue.upsert_model(session, name="scripted/z", input_price=-1)
     with pytest.raises(NotFound):
         catalogue.deactivate_model(session, name="scripted/never")
+
+
+def test_fit_can_pin_the_task_and_cuts_a_huge_tool_result_in_the_middle():
+    task = {"role": "user", "content": "TASK: summarise the file"}
+    call = {"role": "assistant", "content": None, "tool_calls": [{"id": "1", "function": {"name": "f"}}]}
+    huge = {"role": "tool", "tool_call_id": "1", "content": "HEAD " + "x " * 500 + "TAIL"}
+    messages = [{"role": "system", "content": "be brief"}, task, call, huge]
+    fitted = prompts.fit_messages(messages, budget_tokens=60, count=_words, pin_first=True)
+    assert _words(fitted) <= 60
+    assert fitted[:2] == messages[:2]  # system + the pinned task
+    assert [m["role"] for m in fitted[2:]] == ["assistant", "tool"]  # the tool result stays with its call
+    cut = fitted[-1]["content"]
+    assert cut.startswith("HEAD") and cut.endswith("TAIL") and "characters omitted" in cut
+
+
+def test_fit_drops_old_turns_but_keeps_the_pinned_task():
+    messages = [
+        {"role": "system", "content": "sys"},
+        {"role": "user", "content": "TASK words here"},
+        {"role": "assistant", "content": "old " * 40},
+        {"role": "user", "content": "latest"},
+    ]
+    fitted = prompts.fit_messages(messages, budget_tokens=20, count=_words, pin_first=True)
+    assert [m["content"] for m in fitted] == [
+        "sys",
+        "TASK words here",
+        "[1 earlier message(s) omitted to fit the context window]",
+        "latest",
+    ]
+
+
+def test_fit_refuses_when_cutting_cannot_help():
+    messages = [{"role": "system", "content": "s " * 30}, {"role": "user", "content": "q"}]
+    with pytest.raises(ValidationFailed):
+        prompts.fit_messages(messages, budget_tokens=10, count=_words)

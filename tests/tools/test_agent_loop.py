@@ -1,22 +1,27 @@
-"""The function-calling loop with the scripted model emitting tool calls: tools run, results
-go back to the model, and a retried task replays recorded calls instead of repeating them."""
+"""Tool replay through the production loop (``execution.agent_loop`` in a real worker): a task
+whose side-effect tool call was recorded, then its worker SIGKILLed, is re-run by another
+worker; the recorded model and tool calls replay, the side effect happened once, and the
+task completes."""
 
 from __future__ import annotations
-
-import uuid
 
 from sqlmodel import Session, select
 
 from berrys_app.domain.tools import ToolCall, ToolCreate, ToolKind
+from berrys_app.domain.work import Agent
 from berrys_app.services.models import scripted
-from berrys_app.services.tools import register_tool, run_function_calling
+from berrys_app.services.tools import register_tool
+from tests.engine.conftest import team, wait_for, workers  # noqa: F401  (fixtures)
+from tests.engine.helpers import fresh, project_row, start_project, status_is, tasks_of
+
+PLAN = {"tasks": [{"id": "charge", "title": "Charge the card", "capabilities": ["payer"]}]}
 
 
-def _charge_tool(session: Session, world, host: str) -> None:
+def _payments_tool(session: Session, team, host: str) -> None:  # noqa: F811
     register_tool(
         session,
-        world.admin,
-        team_id=world.team_id,
+        team.admin,
+        team_id=team.team_id,
         data=ToolCreate(
             name="payments",
             kind=ToolKind.http,
@@ -29,76 +34,53 @@ def _charge_tool(session: Session, world, host: str) -> None:
             config={"allowed_hosts": [host]},
         ),
     )
-
-
-async def test_model_tool_calls_run_and_results_return(session: Session, world) -> None:
-    scripted.push(
-        "agent",
-        {"tool_calls": [{"name": "python", "arguments": {"code": "print(6 * 7)"}}]},
-        {"tool_calls": [{"name": "python", "arguments": {"cod": "oops"}}]},
-        {
-            "tool_calls": [
-                {"name": "project_files", "arguments": {"action": "write", "path": "answer.txt", "content": "42"}}
-            ]
-        },
-        {"content": "The answer is 42."},
+    session.add(
+        Agent(team_id=team.team_id, name="payer-1", role="Payer", capabilities=["payer"], allowed_tools=["payments"])
     )
-    outcome = await run_function_calling(
-        task_id=uuid.uuid4(),
-        project_id=world.project_id,
-        messages=[{"role": "user", "content": "compute 6*7 and save it"}],
-        allowed_tools=["python", "project_files"],
-        model="scripted/agent",
-    )
-    assert (outcome.stopped, outcome.content, outcome.steps, outcome.tool_calls) == (
-        "answered",
-        "The answer is 42.",
-        4,
-        3,
-    )
-    tool_messages = [m for m in outcome.messages if m["role"] == "tool"]
-    assert tool_messages[0]["content"].strip() == "42"
-    assert tool_messages[1]["content"].startswith("ERROR [invalid_arguments]")  # the model can correct itself
-    assert tool_messages[2]["content"] == "wrote answer.txt (2 bytes)"
-    # the model saw the tool results
-    last_request = scripted.requests("agent")[-1]
-    assert any(m.get("role") == "tool" and m.get("content", "").strip() == "42" for m in last_request)
+    session.commit()
 
 
-async def test_step_limit_stops_a_model_that_never_answers(session: Session, world) -> None:
-    call = {"tool_calls": [{"name": "search_outputs", "arguments": {"query": "x"}}]}
-    scripted.push("looper", call, call, call)
-    outcome = await run_function_calling(
-        task_id=uuid.uuid4(),
-        project_id=world.project_id,
-        messages=[{"role": "user", "content": "go"}],
-        allowed_tools=["search_outputs"],
-        model="scripted/looper",
-        max_steps=3,
-    )
-    assert (outcome.stopped, outcome.steps, outcome.tool_calls) == ("step_limit", 3, 3)
+def _tool_row(task_id) -> ToolCall | None:
+    return fresh(lambda s: s.exec(select(ToolCall).where(ToolCall.call_key == f"task:{task_id}:tool:0:0")).first())
 
 
-async def test_retried_task_does_not_repeat_recorded_tool_calls(session: Session, world, http_server) -> None:
-    _charge_tool(session, world, http_server.host)
+def test_killed_worker_rerun_replays_the_recorded_tool_call(session: Session, team, workers, http_server) -> None:  # noqa: F811
+    _payments_tool(session, team, http_server.host)
     charge = {"name": "payments", "arguments": {"method": "POST", "url": f"{http_server.url}/charge", "body": "10"}}
-    scripted.push("payer", {"tool_calls": [charge]})
-    task_id = uuid.uuid4()
-    request = {
-        "task_id": task_id,
-        "project_id": world.project_id,
-        "messages": [{"role": "user", "content": "charge 10"}],
-        "allowed_tools": ["payments"],
-        "model": "scripted/payer",
-    }
-    crashed = await run_function_calling(**request, max_steps=1)  # the worker "dies" after step 0
-    assert crashed.stopped == "step_limit" and http_server.count("/charge") == 1
+    scripted.rule("payer", contains="one final deliverable", step={"content": "FINAL"})
+    # step 0 charges; step 1 hangs long enough for the test to SIGKILL the worker mid-task
+    scripted.push("payer", {"tool_calls": [charge]}, {"content": "too late", "delay": 120})
+    workers.start("w1")
+    project_id = start_project(session, team.member, team.team_id, PLAN, model="scripted/payer", max_task_attempts=3)
+    task_id = wait_for(
+        lambda: tasks_of(project_id).get("charge") and tasks_of(project_id)["charge"].id, timeout=90, what="task"
+    )
+    wait_for(
+        lambda: (row := _tool_row(task_id)) is not None and row.status == "ok", timeout=90, what="the recorded charge"
+    )
+    wait_for(
+        lambda: scripted.calls("payer") >= 2, timeout=90, what="the model call after the tool"
+    )  # now inside the delay
+    assert http_server.count("/charge") == 1
+    workers.kill9("w1")
 
-    scripted.push("payer", {"content": "charged"})
-    retried = await run_function_calling(**request)
-    assert (retried.stopped, retried.content) == ("answered", "charged")
-    assert retried.replayed_steps == [0]
+    scripted.push("payer", {"content": "charged"})  # what the re-run's next (new) model call answers
+    workers.start("w2")
+    try:
+        wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=120, what="project to finish")
+    except AssertionError:
+        task = tasks_of(project_id)["charge"]
+        raise AssertionError((task.status, task.attempt, task.leased_by, workers.logs()[-4000:])) from None
+    assert project_row(project_id).status == "completed", workers.logs()
+    task = tasks_of(project_id)["charge"]
+    assert task.output == "charged" and task.attempt >= 2  # really re-run, by another attempt
     assert http_server.count("/charge") == 1  # the side effect happened once
-    session.expire_all()
-    row = session.exec(select(ToolCall).where(ToolCall.call_key == f"task:{task_id}:tool:0:0")).one()
+    row = _tool_row(task_id)
     assert (row.status, row.attempts) == ("ok", 1)
+    # the killed run's step 1 and the re-run's step 1 both saw the tool result (replayed the second time)
+    with_result = [
+        messages
+        for messages in scripted.requests("payer")
+        if any(m.get("role") == "tool" and "HTTP 200" in str(m.get("content")) for m in messages)
+    ]
+    assert len(with_result) == 2

@@ -1,9 +1,11 @@
 """http MCP servers reach only public hosts unless the operator lists them in
 BERRYS_MCP_HTTP_HOSTS (checked at registration and on every connection); env/headers are
-write-only in the one read view that REST and the dashboard share."""
+write-only in the one read view that REST and the dashboard share, and literals are
+encrypted at rest."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 
@@ -19,10 +21,12 @@ from berrys_app.services.tools import (
     list_mcp_servers,
     refresh_mcp_server,
     register_mcp_server,
+    vault,
 )
 from berrys_app.services.tools.mcp import MASK, close_links, masked, masked_url
 from berrys_app.settings import get_settings
 from tests.tools.mcp_http import SERVER, serve_http
+from tests.tools.test_vault_http import _pg_dump
 
 
 @pytest.fixture
@@ -172,6 +176,51 @@ async def test_read_views_never_return_literal_env_values(session: Session, worl
     for view in views:
         assert view.env == {"BERRY_TOKEN": MASK, "OTHER": "${credentials.berrytoken}"}
         assert secret not in view.model_dump_json()
-    assert session.get(McpServer, created.id).env["BERRY_TOKEN"] == secret  # stored: the server still gets it
+    stored = session.get(McpServer, created.id).env
+    assert stored["BERRY_TOKEN"].startswith(vault.SEALED) and secret not in stored["BERRY_TOKEN"]  # encrypted at rest
+    assert vault.unseal(stored["BERRY_TOKEN"]) == secret and stored["OTHER"] == "${credentials.berrytoken}"
     tail = await execute_tool(world.ctx(allowed=["pasted__token_tail"]), "pasted__token_tail", {})
-    assert tail.ok and tail.content == secret[-4:]
+    assert tail.ok and tail.content == secret[-4:]  # the server still gets the literal
+
+
+async def test_database_dump_holds_no_literal_mcp_secret(session: Session, world, db_url) -> None:
+    """env (stdio), headers and URL query values (http) pasted as literals are encrypted with
+    the vault key: a pg_dump of the database contains none of them."""
+    env_secret, header_secret, query_secret = "sk-env-7Hq2Lm9Pz4", "sk-hdr-3Jt8Wn1Ck6", "sk-qry-5Rb0Yv7Ds2"
+    stdio = McpServerCreate(
+        name="dumped", transport="stdio", command=sys.executable, args=[SERVER], env={"BERRY_TOKEN": env_secret}
+    )
+    created = await register_mcp_server(session, world.admin, team_id=world.team_id, data=stdio)
+    assert created.status == "ok", created.last_error
+    tail = await execute_tool(world.ctx(allowed=["dumped__token_tail"]), "dumped__token_tail", {})
+    assert tail.ok and tail.content == env_secret[-4:]
+    with serve_http() as url:
+        remote = McpServerCreate(
+            name="dumped_http",
+            transport="http",
+            url=f"{url}?api_key={query_secret}",
+            headers={"Authorization": f"Bearer {header_secret}"},
+            timeout_s=10,
+        )
+        over_http = await register_mcp_server(session, world.admin, team_id=world.team_id, data=remote)
+        assert over_http.status == "ok", over_http.last_error  # the server was reached with the decrypted URL
+        auth = await execute_tool(world.ctx(allowed=["dumped_http__auth_tail"]), "dumped_http__auth_tail", {})
+        assert auth.ok and auth.content == header_secret[-4:]
+    await close_links()
+    plain = db_url.replace("postgresql+psycopg://", "postgresql://")
+    dump = subprocess.run([_pg_dump(plain), "--data-only", plain], capture_output=True, text=True, check=True).stdout
+    assert "dumped_http" in dump  # the dump really holds the servers
+    for secret in (env_secret, header_secret, query_secret):
+        assert secret not in dump and secret[-8:] not in dump
+
+
+async def test_members_see_stdio_args_masked(session: Session, world) -> None:
+    args = [SERVER, "--verbose", "--api-key=sk-arg-1a2b3c4d", "plain-token-value", "--ref=${credentials.x}"]
+    data = McpServerCreate(name="argsy", transport="stdio", command=sys.executable, args=args)
+    await register_mcp_server(session, world.admin, team_id=world.team_id, data=data)
+    (admin_view,) = list_mcp_servers(session, world.admin, team_id=world.team_id)
+    (member_view,) = list_mcp_servers(session, world.member, team_id=world.team_id)
+    assert admin_view.args == args  # admins wrote them
+    assert member_view.args == [SERVER, "--verbose", f"--api-key={MASK}", MASK, "--ref=${credentials.x}"]
+    one = get_mcp_server(session, world.member, team_id=world.team_id, server_id=member_view.id)
+    assert "sk-arg" not in one.model_dump_json() and "plain-token-value" not in one.model_dump_json()

@@ -252,20 +252,40 @@ async def test_database_dump_contains_no_plaintext_secret(session: Session, worl
 def test_key_rotation(session: Session, world, monkeypatch) -> None:
     from cryptography.fernet import Fernet
 
-    from berrys_app.services.tools.vault import reencrypt_all
+    from berrys_app.domain.tools import McpServer
+    from berrys_app.services.tools.mcp import unsealed_url
+    from berrys_app.services.tools.vault import reencrypt_all, seal, unseal
     from berrys_app.settings import get_settings
 
     old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     monkeypatch.setenv("ENCRYPTION_KEY", old_key)
     get_settings.cache_clear()
     _bearer(session, world)
+    seal_old = seal("mcp-literal-secret")
     monkeypatch.setenv("ENCRYPTION_KEY", f"{new_key},{old_key}")
     get_settings.cache_clear()
+    # an MCP server row with a literal sealed under the old key, and one stored before sealing existed
+    sealed = McpServer(team_id=world.team_id, name="sealed", transport="stdio", command="x", env={"T": seal_old})
+    legacy = McpServer(
+        team_id=world.team_id,
+        name="legacy",
+        transport="http",
+        url="https://mcp.example.com/mcp?api_key=legacy-plain-1",
+        headers={"Authorization": "Bearer legacy-plain-2", "X-Ref": "${credentials.partner}"},
+    )
+    session.add_all([sealed, legacy])
+    session.commit()
     assert reencrypt_all(session) == 1
     monkeypatch.setenv("ENCRYPTION_KEY", new_key)  # the old key is gone: rows still readable
     get_settings.cache_clear()
     row = session.exec(select(Credential)).one()
     assert decrypt(row.ciphertext) == {"token": SECRET}
+    session.refresh(sealed)
+    session.refresh(legacy)
+    assert unseal(sealed.env["T"]) == "mcp-literal-secret"
+    assert unseal(legacy.headers["Authorization"]) == "Bearer legacy-plain-2"
+    assert legacy.headers["X-Ref"] == "${credentials.partner}"  # references stay readable
+    assert "legacy-plain" not in (legacy.url or "") and unsealed_url(legacy.url).endswith("api_key=legacy-plain-1")
 
 
 async def test_json_body_and_header_checks(session: Session, world, http_server) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from berrys_app.ui.components.dag import dag_figure, depths, layout_positions
-from berrys_app.ui.components.markdown import sanitise
+from berrys_app.ui.components.markdown import markdown_text, safe_markdown
 from berrys_app.ui.state.project import find_cycle, plan_rows_from, task_row, validate_plan_rows
 from berrys_app.ui.state.projects import project_row
 
@@ -49,7 +49,7 @@ def test_plan_rows_from_reads_the_engine_plan_shape() -> None:
         ]
     }
     rows = plan_rows_from(plan)
-    assert rows[0] == row("t1", "One", minutes="5") | {"capabilities": "research"}
+    assert rows[0] == row("t1", "One", minutes="5") | {"capabilities": "research", "orig": "t1"}
     assert rows[1]["depends_on"] == "t1"
 
 
@@ -72,12 +72,12 @@ def test_dag_layout_survives_a_cycle() -> None:
     assert depths([{"key": "a", "deps": ["b"]}, {"key": "b", "deps": ["a"]}]).keys() == {"a", "b"}
 
 
-def test_agent_output_is_escaped_before_it_reaches_the_browser() -> None:
-    text = '<script>alert(1)</script><img src=x onerror="alert(2)"> **ok**'
-    safe = sanitise(text)
-    assert "<" not in safe and ">" not in safe
-    assert "**ok**" in safe
-    assert task_row({"id": "1", "key": "k", "title": "T", "status": "completed", "output": text})["output"] == safe
+def test_agent_markdown_is_not_escaped_twice_and_raw_html_stays_off() -> None:
+    text = "<script>alert(1)</script> **ok**\n\n```\nif a < b && c > d: pass\n```\n> quoted"
+    assert markdown_text(text) == text  # escaping here would show &lt; inside code blocks
+    assert task_row({"id": "1", "key": "k", "title": "T", "status": "completed", "output": text})["output"] == text
+    rendered = str(safe_markdown("x"))
+    assert "rehypeRaw" not in rendered and "ReactMarkdown" in rendered  # raw HTML is shown as text
 
 
 def test_project_row_shows_progress_cost_and_owner() -> None:

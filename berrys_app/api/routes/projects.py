@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
 from berrys_app.api.deps import CurrentActor, ListOf, PageDep, SessionDep, access, list_of
+from berrys_app.api.fast_tasks import accepts_gzip, etag_matches
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.api.schemas import (
     AgentBudget,
@@ -176,26 +177,18 @@ def list_tasks(
 ) -> Response:
     """Every task of the project in plan order (a plan holds at most 500 tasks: one page).
 
-    Carries an ``ETag``; send it back as ``If-None-Match`` to get ``304`` while nothing changed."""
+    Carries an ``ETag``; send it back as ``If-None-Match`` to get ``304`` while nothing changed.
+    The ordinary case is answered before routing by ``api.fast_tasks`` with the same result."""
     listing = task_listing.list_tasks_json(actor, project_id, current_only=current_only)
-    gzipped = _accepts_gzip(request.headers.get("accept-encoding", ""))
+    gzipped = accepts_gzip(request.headers.get("accept-encoding", ""))
     etag = listing.etag[:-1] + '-gz"' if gzipped else listing.etag  # one tag per representation
     headers = {"ETag": etag, "Vary": "Accept-Encoding"}
-    if etag in {tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")}:
+    if etag_matches(etag, request.headers.get("if-none-match", "")):
         return Response(status_code=304, headers=headers)
     if gzipped:
         headers["Content-Encoding"] = "gzip"
         return Response(content=listing.gzipped, media_type="application/json", headers=headers)
     return Response(content=listing.body, media_type="application/json", headers=headers)
-
-
-def _accepts_gzip(accept_encoding: str) -> bool:
-    """``gzip`` listed and not refused with ``q=0``."""
-    for part in accept_encoding.lower().split(","):
-        coding, _, params = part.strip().partition(";")
-        if coding.strip() == "gzip":
-            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-    return False
 
 
 @router.get("/{project_id}/tasks/{task_id}", **access("viewer", READ))

@@ -47,6 +47,35 @@ def register_tool(team_id: uuid.UUID, body: ToolCreate, session: SessionDep, act
     return tools.register_tool(session, actor, team_id=team_id, data=body)
 
 
+@router.put("/agents/{agent_id}/tools", **access("admin", "admin:write"))
+def set_agent_tools(
+    team_id: uuid.UUID, agent_id: uuid.UUID, body: tools.AgentToolsUpdate, session: SessionDep, actor: CurrentActor
+) -> tools.AgentTools:
+    """Replace the tools an agent may use (``name`` or ``name@version``; each must exist for the team)."""
+    return tools.set_agent_tools(session, actor, team_id=team_id, agent_id=agent_id, allowed_tools=body.allowed_tools)
+
+
+@router.get("/agent-templates/tools", **access("member", "projects:read"))
+def list_template_tools(team_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ListOf[tools.TemplateTools]:
+    """The tools this team's new agents get from each template (the team's own list, or the template's)."""
+    rows = tools.list_template_tools(session, actor, team_id=team_id)
+    return ListOf[tools.TemplateTools].model_validate(list_of(rows))
+
+
+@router.put("/agent-templates/{template_id}/tools", **access("admin", "admin:write"))
+def set_template_tools(
+    team_id: uuid.UUID,
+    template_id: uuid.UUID,
+    body: tools.TemplateToolsUpdate,
+    session: SessionDep,
+    actor: CurrentActor,
+) -> tools.TemplateTools:
+    """Set the tools this team's agents created from a template get; ``{"allowed_tools": null}`` resets."""
+    return tools.set_template_tools(
+        session, actor, team_id=team_id, template_id=template_id, allowed_tools=body.allowed_tools
+    )
+
+
 @router.get("/credentials", **access("member", "projects:read"))
 def list_credentials(team_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ListOf[CredentialPublic]:
     """Names, kinds and masked hints only; secrets never leave the vault."""

@@ -3,9 +3,10 @@
 It is the default model, so a fresh machine runs projects with no key and no network.
 Generation runs in a thread (``asyncio.to_thread``); one lock per loaded model keeps
 llama's non-thread-safe context to one call at a time. A timeout or cancellation stops
-generation at the next token, so the lock is released
-promptly instead of after ``max_tokens`` (text generation is streamed internally and
-checks a flag between tokens).
+generation at the next token, so the lock is released promptly instead of after
+``max_tokens``: generation checks a flag in a stopping criterion (given to each stage of
+llama-cpp-python's function-calling handler through ``_Stoppable``). ``_Loaded.stopped``
+counts generations stopped that way.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class _Loaded:
             weakref.WeakKeyDictionary()
         )
         self.formatter = _chat_formatter(llama)
+        self.stopped = 0  # generations stopped early because nobody waited any more (timeout/cancel)
 
     def prompt_tokens(self, messages: list[dict[str, Any]]) -> int | None:
         """Exact prompt tokens as llama will see them (the GGUF's chat template), if known."""
@@ -146,64 +148,99 @@ def count_prompt_tokens(name: str, messages: list[dict[str, Any]], tools: list[d
     return total + 3
 
 
+class _Stoppable:
+    """The llama object as llama-cpp-python's function-calling handler sees it: each of the
+    handler's ``create_completion`` stages gets a stopping criterion on the cancel flag (the
+    handler passes none through; an exception raised in a logits processor is swallowed by
+    the C sampler callback), and a stopped stage ends the whole handler."""
+
+    def __init__(self, llama: Any, cancel: threading.Event) -> None:
+        self._llama = llama
+        self._cancel = cancel
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._llama, name)
+
+    def create_completion(self, *args: Any, **kwargs: Any) -> Any:
+        from llama_cpp import StoppingCriteriaList
+
+        cancel = self._cancel
+        if cancel.is_set():
+            raise _Cancelled
+        kwargs["stopping_criteria"] = StoppingCriteriaList([lambda _tokens, _logits: cancel.is_set()])
+        result = self._llama.create_completion(*args, **kwargs)
+        if cancel.is_set():
+            raise _Cancelled
+        return result
+
+
 def _run(loaded: _Loaded, call: ProviderCall, cancel: threading.Event, emit: Any) -> ProviderReply:
     """Generate in the calling thread (holds the model's thread lock).
 
-    Text generation checks the cancel flag between tokens (a stopping criterion), so a
-    timeout frees the model at once. Tool calls use llama-cpp-python's function-calling
-    handler, which cannot be interrupted; ``max_tokens`` bounds it.
+    The cancel flag is checked between tokens (a stopping criterion, for tool calls too),
+    so a timeout frees the model at once.
     """
+    with loaded.thread_lock:
+        try:
+            return _run_locked(loaded, call, cancel, emit)
+        except _Cancelled:
+            loaded.stopped += 1
+            raise
+
+
+def _run_locked(loaded: _Loaded, call: ProviderCall, cancel: threading.Event, emit: Any) -> ProviderReply:
     common: dict[str, Any] = {"messages": call.messages, "max_tokens": call.max_tokens}
     if call.temperature is not None:
         common["temperature"] = call.temperature
-    with loaded.thread_lock:
-        if cancel.is_set():
-            raise _Cancelled
-        llama = loaded.llama
-        if call.tools:
-            from llama_cpp.llama_chat_format import chatml_function_calling
+    if cancel.is_set():
+        raise _Cancelled
+    llama = loaded.llama
+    if call.tools:
+        from llama_cpp.llama_chat_format import chatml_function_calling
 
-            result = chatml_function_calling(llama=llama, tools=call.tools, tool_choice="auto", **common)
-            message = result["choices"][0]["message"]
-            usage = result.get("usage") or {}
-            content = message.get("content") or ""
-            if content and emit is not None:
-                emit(content)
-            return ProviderReply(
-                content=content,
-                tool_calls=normalise_tool_calls(message.get("tool_calls"), model=call.spec.name),
-                prompt_tokens=int(usage.get("prompt_tokens", 0)),
-                completion_tokens=int(usage.get("completion_tokens", 0)),
-                finish_reason=result["choices"][0].get("finish_reason") or "stop",
-            )
-        if loaded.formatter is not None:
-            return _complete_text(loaded, call, cancel, emit)
-        if call.schema is not None:
-            common["response_format"] = {"type": "json_object", "schema": call.schema}
-        pieces: list[str] = []
-        finish_reason = "stop"
-        stream = llama.create_chat_completion(stream=True, **common)
-        try:
-            for chunk in stream:
-                if cancel.is_set():
-                    raise _Cancelled
-                choice = chunk["choices"][0]
-                piece = choice.get("delta", {}).get("content")
-                if piece:
-                    pieces.append(piece)
-                    if emit is not None:
-                        emit(piece)
-                finish_reason = choice.get("finish_reason") or finish_reason
-        finally:
-            stream.close()  # stops generation if we left early
-        content = "".join(pieces)
-        completion = len(llama.tokenize(content.encode("utf-8"), add_bos=False, special=False)) if content else 0
+        result = chatml_function_calling(
+            llama=_Stoppable(llama, cancel), tools=call.tools, tool_choice="auto", **common
+        )
+        message = result["choices"][0]["message"]
+        usage = result.get("usage") or {}
+        content = message.get("content") or ""
+        if content and emit is not None:
+            emit(content)
         return ProviderReply(
             content=content,
-            prompt_tokens=count_prompt_tokens(call.spec.name, call.messages),
-            completion_tokens=completion,
-            finish_reason=finish_reason,
+            tool_calls=normalise_tool_calls(message.get("tool_calls"), model=call.spec.name),
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            finish_reason=result["choices"][0].get("finish_reason") or "stop",
         )
+    if loaded.formatter is not None:
+        return _complete_text(loaded, call, cancel, emit)
+    if call.schema is not None:
+        common["response_format"] = {"type": "json_object", "schema": call.schema}
+    pieces: list[str] = []
+    finish_reason = "stop"
+    stream = llama.create_chat_completion(stream=True, **common)
+    try:
+        for chunk in stream:
+            if cancel.is_set():
+                raise _Cancelled
+            choice = chunk["choices"][0]
+            piece = choice.get("delta", {}).get("content")
+            if piece:
+                pieces.append(piece)
+                if emit is not None:
+                    emit(piece)
+            finish_reason = choice.get("finish_reason") or finish_reason
+    finally:
+        stream.close()  # stops generation if we left early
+    content = "".join(pieces)
+    completion = len(llama.tokenize(content.encode("utf-8"), add_bos=False, special=False)) if content else 0
+    return ProviderReply(
+        content=content,
+        prompt_tokens=count_prompt_tokens(call.spec.name, call.messages),
+        completion_tokens=completion,
+        finish_reason=finish_reason,
+    )
 
 
 def _complete_text(loaded: _Loaded, call: ProviderCall, cancel: threading.Event, emit: Any) -> ProviderReply:

@@ -36,6 +36,10 @@ class CompletionRequest(BaseModel):
     agent_budget_tokens: int | None = Field(default=None, ge=0)
     timeout_s: float | None = Field(default=None, gt=0)  # None = the model's, else settings.model_timeout_s
     temperature: float | None = Field(default=None, ge=0, le=2)
+    # Trim a prompt that does not fit the chosen model's window (oldest turns dropped, long texts
+    # cut in the middle; the system messages and the first user message -- the task -- are kept)
+    # instead of refusing it with ``context_overflow``.
+    fit_context: bool = False
     # Hot-path options for the engine (each saves a database round trip per call):
     # ``known_project`` skips the replay/project lookup -- only for a call_key that cannot have been
     # recorded yet (the task's first attempt); ``defer_record`` hands the finished call's rows back in
@@ -83,4 +87,5 @@ class CompletionResult(BaseModel):
     replayed: bool = False
     call_id: uuid.UUID | None = None  # the model_calls row of the answer
     finish_reason: str = "stop"
+    context_trimmed: bool = False  # ``fit_context`` shortened the prompt to fit the window
     pending_rows: list[dict[str, Any]] = Field(default_factory=list, exclude=True, repr=False)  # defer_record

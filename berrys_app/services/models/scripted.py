@@ -29,7 +29,9 @@ ERRORS = {
     "server_error": ("provider_error", "the provider answered 500 Internal Server Error (scripted)"),
     "auth": ("missing_api_key", "the provider rejected the API key (scripted)"),
 }
-STEP_KEYS = {"content", "tool_calls", "error", "delay", "chunk_delay"}
+# extra_prompt_tokens: the reply reports that many more prompt tokens than the scripted tokenizer
+# counted (what a network provider whose count was only estimated does)
+STEP_KEYS = {"content", "tool_calls", "error", "delay", "chunk_delay", "extra_prompt_tokens"}
 MALFORMED_JSON = '{"result": "unterminated'
 _WORD = re.compile(r"\S+\s*|\s+")
 REQUEST_LOG_SIZE = 50
@@ -72,6 +74,9 @@ def _validate_step(step: dict[str, Any]) -> dict[str, Any]:
                 raise ValidationFailed("a scripted tool call is {'name': str, 'arguments': dict}")
             if not isinstance(call.get("arguments", {}), dict):
                 raise ValidationFailed("scripted tool call arguments must be a dict")
+    extra = step.get("extra_prompt_tokens", 0)
+    if not isinstance(extra, int) or isinstance(extra, bool) or extra < 0:
+        raise ValidationFailed("extra_prompt_tokens must be an int >= 0")
     for key in ("delay", "chunk_delay"):
         if key in step and (not isinstance(step[key], int | float) or step[key] < 0):
             raise ValidationFailed(f"{key} must be a number of seconds >= 0")
@@ -187,7 +192,7 @@ async def generate(call: ProviderCall) -> ProviderReply:
         )
     if step.get("delay"):
         await asyncio.sleep(float(step["delay"]))
-    prompt_tokens = count_prompt_tokens(call.messages, call.tools)
+    prompt_tokens = count_prompt_tokens(call.messages, call.tools) + int(step.get("extra_prompt_tokens", 0))
     error = step.get("error")
     if error in ERRORS:
         reason, message = ERRORS[error]

@@ -167,14 +167,15 @@ class _Run:
         budgeted = self.limits.any
         timeout = self.timeout_for(spec)
         if budgeted:
-            worst_usd = spec.cost(prompt_tokens, max_tokens)
+            worst_prompt = tokens.worst_prompt_tokens(spec, prompt_tokens, request.tools)  # + margin if estimated
+            worst_usd = spec.cost(worst_prompt, max_tokens)
             with Session(get_engine(), expire_on_commit=False) as session:
                 try:
                     budgets.reserve(
                         session,
                         row=(reservation := ModelCall(**row)),
                         limits=self.limits,
-                        worst_tokens=prompt_tokens + max_tokens,
+                        worst_tokens=worst_prompt + max_tokens,
                         worst_usd=worst_usd,
                         ttl_s=timeout + RESERVATION_MARGIN_S,
                     )
@@ -255,8 +256,17 @@ class _Run:
         else:
             assert error is not None
             values.update(status=CallStatus.error.value, error=error.reason, error_message=error.message[:4000])
+        # live cost for the dashboard: on the stream's closing message, else one transient message
+        usage = (
+            {"cost_usd": float(values["cost_usd"]), "tokens": reply.prompt_tokens + reply.completion_tokens}
+            if reply is not None
+            else None
+        )
         if streamer is not None:
-            streamer.close(error=error.reason if error else ("malformed_output" if malformed else None))
+            streamer.close(error=error.reason if error else ("malformed_output" if malformed else None), usage=usage)
+        elif usage is not None and request.project_id is not None:
+            task = str(request.task_id) if request.task_id else None
+            events.publish_transient("model.usage", {"task_id": task, **usage}, project_id=request.project_id)
         self._finish_row(row, reservation, values)
         if error is not None:
             raise error
@@ -268,12 +278,36 @@ class _Run:
     def _finish_row(self, row: dict[str, Any], reservation: ModelCall | None, values: dict[str, Any]) -> None:
         """Settle a reservation now, or keep the row for the single INSERT at the end."""
         if reservation is not None:
+            reserved_tokens, reserved_usd = reservation.reserved_tokens, reservation.reserved_usd
             with Session(get_engine(), expire_on_commit=False) as session:
                 session.add(reservation)
                 budgets.settle(session, row=reservation, values=values)
+                used_tokens = reservation.prompt_tokens + reservation.completion_tokens
+                if used_tokens > reserved_tokens or reservation.cost_usd > reserved_usd:
+                    self._overrun_event(session, reservation, reserved_tokens, reserved_usd)
         else:
             row.update(values)
             self.rows.append(row)
+
+    def _overrun_event(self, session: Session, row: ModelCall, reserved_tokens: int, reserved_usd: Decimal) -> None:
+        """The provider billed more than the worst case that was reserved: say so (budgets may be over)."""
+        request = self.request
+        events.emit(
+            session,
+            "model.budget_overrun",
+            project_id=request.project_id,
+            task_id=request.task_id,
+            payload={
+                "model": row.model,
+                "call_id": str(row.id),
+                "agent_id": str(request.agent_id or ""),
+                "reserved_tokens": reserved_tokens,
+                "used_tokens": row.prompt_tokens + row.completion_tokens,
+                "reserved_usd": str(reserved_usd),
+                "used_usd": str(row.cost_usd),
+            },
+        )
+        session.commit()
 
     def _budget_event(self, exc: BudgetExceeded) -> None:
         request = self.request
@@ -304,12 +338,16 @@ class _Run:
     async def on_model(self, spec: ModelSpec, *, fallback: bool) -> CompletionResult:
         """Try one model of the chain (with the one repair turn for structured output)."""
         request = self.request
-        if spec.provider == "embedded":
-            prompt_tokens = await asyncio.to_thread(tokens.count_prompt_tokens, spec, request.messages, request.tools)
-        else:
-            prompt_tokens = tokens.count_prompt_tokens(spec, request.messages, request.tools)
-        max_tokens = self._max_tokens(spec, prompt_tokens, fallback=fallback)
         messages = request.messages
+        if spec.provider == "embedded":
+            prompt_tokens = await asyncio.to_thread(tokens.count_prompt_tokens, spec, messages, request.tools)
+        else:
+            prompt_tokens = tokens.count_prompt_tokens(spec, messages, request.tools)
+        trimmed = False
+        if request.fit_context and prompt_tokens + self._room_wanted(spec) > spec.context_window:
+            messages, prompt_tokens = await self._fit_messages(spec, fallback=fallback)
+            trimmed = True
+        max_tokens = self._max_tokens(spec, prompt_tokens, fallback=fallback)
         try:
             reply, call_id, parsed = await self.call_once(
                 spec, messages, max_tokens=max_tokens, prompt_tokens=prompt_tokens, fallback=fallback
@@ -342,7 +380,42 @@ class _Run:
             fallback_used=fallback,
             call_id=call_id,
             finish_reason=reply.finish_reason,
+            context_trimmed=trimmed,
         )
+
+    def _room_wanted(self, spec: ModelSpec) -> int:
+        """The completion room a fitted prompt leaves: ``max_tokens``, else a share of the window."""
+        wanted = self.request.max_tokens
+        return wanted if wanted is not None else min(spec.max_output_tokens, spec.context_window // 2)
+
+    async def _fit_messages(self, spec: ModelSpec, *, fallback: bool) -> tuple[list[dict[str, Any]], int]:
+        """The request's messages trimmed to ``spec``'s window, and their token count.
+
+        A prompt that cannot be made to fit (the system messages alone are too long, or
+        ``max_tokens`` leaves no room) is a recorded ``context_overflow``: trimming cannot help.
+        """
+        from berrys_app.services.models import prompts
+
+        request = self.request
+
+        def fit() -> tuple[list[dict[str, Any]], int]:
+            fitted = prompts.fit_to_model(
+                request.messages, spec=spec, max_tokens=self._room_wanted(spec), tools=request.tools, pin_first=True
+            )
+            return fitted, tokens.count_prompt_tokens(spec, fitted, request.tools)
+
+        try:
+            return await asyncio.to_thread(fit) if spec.provider == "embedded" else fit()
+        except ValidationFailed as exc:
+            error = ModelError(
+                "context_overflow",
+                f"the prompt cannot be trimmed to the {spec.context_window}-token window of {spec.name} "
+                f"with {self._room_wanted(spec)} tokens left for the answer: {exc.message}",
+                model=spec.name,
+                details={"trimmed": True},
+            )
+            self.refuse(spec.name, error, fallback=fallback)
+            raise error from None
 
     def _max_tokens(self, spec: ModelSpec, prompt_tokens: int, *, fallback: bool) -> int:
         """The completion limit sent to the provider (and used for the worst case); records an overflow."""

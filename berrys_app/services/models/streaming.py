@@ -58,16 +58,18 @@ class TokenStreamer:
             self._publish(done=False)
             self._last = now
 
-    def close(self, *, error: str | None = None) -> None:
-        """Flush what is pending and mark the stream done."""
-        self._publish(done=True, error=error)
+    def close(self, *, error: str | None = None, usage: dict[str, Any] | None = None) -> None:
+        """Flush what is pending and mark the stream done (with the call's cost/tokens, if any)."""
+        self._publish(done=True, error=error, usage=usage)
 
-    def _publish(self, *, done: bool, error: str | None = None) -> None:
+    def _publish(self, *, done: bool, error: str | None = None, usage: dict[str, Any] | None = None) -> None:
         if not self._pending and not done:
             return
         payload: dict[str, Any] = {**self._base, "seq": self._seq, "delta": "".join(self._pending), "done": done}
         if error:
             payload["error"] = error
+        if usage:
+            payload.update(usage)
         if self._reset and self._seq == 0:
             payload["reset"] = True
         self._pending.clear()

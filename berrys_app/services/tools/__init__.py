@@ -6,11 +6,19 @@ The agent loop needs only::
     from berrys_app.services.tools import tool_specs_for, execute_tool, ToolContext, ToolResult
 """
 
+from berrys_app.services.tools.assignment import (
+    AgentTools,
+    AgentToolsUpdate,
+    TemplateTools,
+    TemplateToolsUpdate,
+    list_template_tools,
+    set_agent_tools,
+    set_template_tools,
+)
 from berrys_app.services.tools.context import ToolContext, ToolFailure, ToolResult
 from berrys_app.services.tools.execution import execute_tool, run_tool_calls, tool_message
 from berrys_app.services.tools.files import get_artifact, list_artifacts, put_artifact
 from berrys_app.services.tools.history import list_tool_calls
-from berrys_app.services.tools.loop import LoopOutcome, run_function_calling
 from berrys_app.services.tools.mcp import (
     delete_mcp_server,
     get_mcp_server,
@@ -36,7 +44,10 @@ from berrys_app.services.tools.vault import (
 )
 
 __all__ = [
-    "LoopOutcome",
+    "AgentTools",
+    "AgentToolsUpdate",
+    "TemplateTools",
+    "TemplateToolsUpdate",
     "ToolContext",
     "ToolFailure",
     "ToolResult",
@@ -52,6 +63,7 @@ __all__ = [
     "list_credential_uses",
     "list_credentials",
     "list_mcp_servers",
+    "list_template_tools",
     "list_tool_calls",
     "list_tool_versions",
     "list_tools",
@@ -59,9 +71,10 @@ __all__ = [
     "refresh_mcp_server",
     "register_mcp_server",
     "register_tool",
-    "run_function_calling",
     "run_tool_calls",
     "search_tools",
+    "set_agent_tools",
+    "set_template_tools",
     "set_tool_active",
     "tool_message",
     "tool_specs_for",

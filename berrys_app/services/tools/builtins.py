@@ -28,7 +28,7 @@ HTTP_REQUEST = ToolCreate(
     category="web",
     side_effects=True,
     description=(
-        "Send an HTTP request to an allowed host. Reference a credential in a header as "
+        "Send an HTTP request to a host the operator allows. Reference a credential in a header as "
         "${credentials.NAME}; its value is inserted at send time and never shown to you."
     ),
     capabilities=["http", "web", "api"],
@@ -43,7 +43,8 @@ HTTP_REQUEST = ToolCreate(
         "required": ["method", "url"],
         "additionalProperties": False,
     },
-    config={"allowed_hosts": [], "timeout_s": 30, "max_response_bytes": 1_000_000},
+    # operator_hosts: the allowlist is the operator's BERRYS_HTTP_ALLOWED_HOSTS (teams add their own http tools)
+    config={"allowed_hosts": [], "operator_hosts": True, "timeout_s": 30, "max_response_bytes": 1_000_000},
 )
 
 PROJECT_FILES = ToolCreate(

@@ -61,4 +61,5 @@ class Invocation:
     team_id: uuid.UUID | None
     mcp_server_id: uuid.UUID | None = None
     idempotency_key: str | None = None
+    result_schema: dict[str, Any] | None = None  # the result must be JSON matching it (checked)
     secrets: list[str] = field(default_factory=list)  # plaintext values used: scrubbed from records

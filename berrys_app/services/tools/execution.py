@@ -37,13 +37,14 @@ from berrys_app.services.tools.context import Invocation, ToolContext, ToolFailu
 from berrys_app.services.tools.files import run_project_files, write_artifact
 from berrys_app.services.tools.http_tool import run_http
 from berrys_app.services.tools.mcp import CONNECT_TIMEOUT_S, run_mcp
-from berrys_app.services.tools.sandbox import SandboxLimits, run_python
+from berrys_app.services.tools.sandbox import SandboxLimits, SandboxUnavailable, run_python
 from berrys_app.services.tools.search import run_search_outputs
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_RESULT_CHARS = 8_000
+EVENT_EXCERPT = 500  # characters of arguments/result carried by tool.completed events
 REDACTED = "[redacted]"
 _SECRET_KEY = re.compile(r"pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|private", re.I)
 _CREDENTIAL_REF = re.compile(r"^\s*(\w+\s+)?\$\{credentials\.[A-Za-z][A-Za-z0-9_]*\}\s*$")
@@ -53,7 +54,10 @@ Runner = Callable[[Invocation], Awaitable[str]]
 
 async def _run_python_tool(inv: Invocation) -> str:
     limits = SandboxLimits.from_config(inv.config)
-    result = await run_python(inv.arguments["code"], limits=limits)
+    try:
+        result = await run_python(inv.arguments["code"], limits=limits)
+    except SandboxUnavailable as exc:
+        raise ToolFailure("sandbox_unavailable", str(exc)) from exc
     reason = result.reason
     if reason == "ok":
         out = result.stdout
@@ -217,7 +221,24 @@ def _prepare(session: Session, ctx: ToolContext, name: str, arguments: Any) -> I
         team_id=team_id,
         mcp_server_id=tool.mcp_server_id,
         idempotency_key=idempotency_key(ctx.call_key) if tool.side_effects else None,
+        result_schema=tool.result_schema,
     )
+
+
+def check_result(schema: dict[str, Any], kind: str, content: str) -> None:
+    """A tool version with a ``result_schema`` promises JSON matching it (an http tool: its
+    response body); anything else is the specific error ``invalid_result``."""
+    text = content.split("\n\n", 1)[1] if kind == ToolKind.http.value and "\n\n" in content else content
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ToolFailure(
+            "invalid_result", f"the tool's result is not JSON ({exc.msg}); its result_schema needs JSON"
+        ) from exc
+    errors = sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"- {'/'.join(str(p) for p in e.absolute_path) or '(result)'}: {e.message}" for e in errors[:5]]
+        raise ToolFailure("invalid_result", "the tool's result does not match its result_schema:\n" + "\n".join(lines))
 
 
 def _replay(session: Session, call_key: str) -> ToolResult | None:
@@ -321,6 +342,9 @@ def _finish(
             "call_key": ctx.call_key,
             "duration_ms": round(duration_ms, 2),
             "error_code": error_code,
+            # the task drawer shows the call live (excerpts; the full call is in tool_calls)
+            "arguments": json.dumps(outcome["arguments"], default=str)[:EVENT_EXCERPT],
+            "result": content[:EVENT_EXCERPT] if ok else "",
         }
         if not ok:
             payload["message"] = content[:300]
@@ -367,6 +391,8 @@ async def execute_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -
             content = await asyncio.wait_for(runner(inv), timeout=timeout)
         except TimeoutError as exc:
             raise ToolFailure("timeout", f"{inv.tool_name} did not finish within {timeout:g} s") from exc
+        if inv.result_schema:
+            check_result(inv.result_schema, inv.kind, content)
         ok, error_code = True, None
     except ToolFailure as failure:
         ok, error_code, content = False, failure.code, failure.message

@@ -13,24 +13,14 @@ import httpx
 
 from berrys_app.db import session_scope
 from berrys_app.domain.tools import CredentialKind
-from berrys_app.services.tools import vault
+from berrys_app.services.tools import mcp_hosts, vault
 from berrys_app.services.tools.context import Invocation, ToolFailure
+from berrys_app.services.tools.mcp_hosts import host_allowed
+from berrys_app.settings import get_settings
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 CREDENTIAL_REF = re.compile(r"\$\{credentials\.([A-Za-z][A-Za-z0-9_]*)\}")
 _TOKENS: dict[tuple[str, str], tuple[str, float]] = {}  # oauth2 client-credentials cache
-
-
-def host_allowed(url: httpx.URL, allowed: list[str]) -> bool:
-    """``host``, ``host:port`` or ``*.domain`` entries; an empty list allows nothing."""
-    host = (url.host or "").lower()
-    with_port = f"{host}:{url.port}" if url.port else host
-    for entry in (item.lower().strip() for item in allowed):
-        if entry in (host, with_port):
-            return True
-        if entry.startswith("*.") and host.endswith(entry[1:]):
-            return True
-    return False
 
 
 def _parse_url(raw: str, allowed: list[str]) -> httpx.URL:
@@ -58,9 +48,11 @@ async def _oauth2_token(secret: dict[str, str], allowed: list[str], timeout: flo
     data = {"grant_type": "client_credentials"}
     if secret.get("scope"):
         data["scope"] = secret["scope"]
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+    async with mcp_hosts.guarded_http_client(timeout) as client:
         try:
             response = await client.post(token_url, data=data, auth=(secret["client_id"], secret["client_secret"]))
+        except mcp_hosts.HostRefused as exc:
+            raise ToolFailure("host_not_allowed", str(exc)) from exc
         except httpx.HTTPError as exc:
             raise ToolFailure("credential_error", f"could not get an OAuth2 token: {type(exc).__name__}") from exc
     if response.status_code != 200:
@@ -99,6 +91,8 @@ async def run_http(inv: Invocation) -> str:
     """The tool: returns the status line, content type and (capped) body as text."""
     args: dict[str, Any] = inv.arguments
     allowed: list[str] = list(inv.config.get("allowed_hosts", []))
+    if inv.config.get("operator_hosts"):  # the built-in: the operator's allowlist
+        allowed += get_settings().http_allowed_hosts
     timeout = float(inv.config.get("timeout_s", 30))
     max_bytes = int(inv.config.get("max_response_bytes", 1_000_000))
     method = str(args.get("method", "GET")).upper()
@@ -121,10 +115,12 @@ async def run_http(inv: Invocation) -> str:
     headers = await _resolve_headers(inv, headers_in, allowed, timeout)
     if inv.idempotency_key and method not in ("GET", "HEAD"):
         headers.setdefault("Idempotency-Key", inv.idempotency_key)
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+    async with mcp_hosts.guarded_http_client(timeout) as client:
         try:
             request = client.build_request(method, url, headers=headers, content=body)
             response = await client.send(request, stream=True)
+        except mcp_hosts.HostRefused as exc:
+            raise ToolFailure("host_not_allowed", str(exc)) from exc
         except httpx.TimeoutException as exc:
             raise ToolFailure("timeout", f"{url.host} did not answer within {timeout:g} s") from exc
         except httpx.HTTPError as exc:

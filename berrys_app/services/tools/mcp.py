@@ -25,7 +25,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_types import REQUEST_TIMEOUT
 from sqlmodel import Session, col, select
 
-from berrys_app.domain.accounts import Role
+from berrys_app.domain.accounts import ROLE_RANK, Role
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.tools import (
     McpServer,
@@ -74,7 +74,50 @@ def _client(server: McpServer, env: dict[str, str] | None = None) -> Client:
             raise ToolFailure("mcp_unavailable", f"the command of MCP server {server.name!r} is no longer allowed")
         params = StdioServerParameters(command=server.command or "", args=list(server.args), env=env or None)
         return Client(params, read_timeout_seconds=server.timeout_s)
-    return Client(_http_transport(server.url or "", env or {}), read_timeout_seconds=server.timeout_s)
+    return Client(_http_transport(unsealed_url(server.url) or "", env or {}), read_timeout_seconds=server.timeout_s)
+
+
+def _literal(value: str) -> bool:
+    """Anything but a bare vault reference (``${credentials.X}``, ``Bearer ${credentials.X}``)."""
+    return not _SHOWN.fullmatch(value.strip())
+
+
+def sealed_values(values: dict[str, str]) -> dict[str, str]:
+    """env/headers as stored: literal values encrypted with the vault key (a DB dump shows
+    no pasted secret); vault references stay readable."""
+    return {key: vault.seal(value) if _literal(value) else value for key, value in values.items()}
+
+
+def _map_query(url: str | None, change: Any) -> str | None:
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    return urlunsplit(parts._replace(query=urlencode([(k, change(v)) for k, v in query], safe="${}.*:")))
+
+
+def sealed_url(url: str | None) -> str | None:
+    """A server URL as stored: literal query values (``?api_key=...``) encrypted."""
+    return _map_query(url, lambda v: vault.seal(v) if _literal(v) and v else v)
+
+
+def reseal_servers(session: Session) -> int:
+    """Every server's literals sealed with the newest key (key rotation; rows stored before
+    literals were sealed get sealed). Returns how many rows; the caller commits."""
+    rows = list(session.exec(select(McpServer)))
+    for row in rows:
+        row.env = {k: vault.reseal(v) if _literal(v) else v for k, v in row.env.items()}
+        row.headers = {k: vault.reseal(v) if _literal(v) else v for k, v in row.headers.items()}
+        row.url = _map_query(row.url, lambda v: vault.reseal(v) if _literal(v) and v else v)
+        session.add(row)
+    return len(rows)
+
+
+def unsealed_url(url: str | None) -> str | None:
+    """The URL the client connects to (query values decrypted)."""
+    return _map_query(url, vault.unseal) if url and vault.SEALED in url else url
 
 
 def resolve_env(
@@ -105,7 +148,10 @@ def resolve_env(
 
     source = server.env if server.transport == McpTransport.stdio.value else server.headers
     for key, value in source.items():
-        env[key] = CREDENTIAL_REF.sub(expand, value)
+        plain = vault.unseal(value)
+        if plain != value:  # a literal: the value reaches the server, and is scrubbed from results
+            secrets.append(plain)
+        env[key] = CREDENTIAL_REF.sub(expand, plain)
     return env, secrets
 
 
@@ -327,7 +373,22 @@ def masked(values: dict[str, str]) -> dict[str, str]:
     A value that is only a ``${credentials.NAME}`` reference (or ``Bearer ${credentials.NAME}``)
     is shown; anything else could be a secret an admin pasted in, so only its key is.
     """
-    return {key: value if _SHOWN.fullmatch(value.strip()) else MASK for key, value in values.items()}
+    return {key: MASK if _literal(value) else value for key, value in values.items()}
+
+
+def masked_args(args: list[str]) -> list[str]:
+    """A stdio server's arguments as members see them: bare flags (``--verbose``), paths
+    and vault references shown; anything else (``--api-key=...``, a token) masked."""
+    shown: list[str] = []
+    for arg in args:
+        flag, eq, value = arg.partition("=")
+        if eq:
+            shown.append(f"{flag}={value if not _literal(value) else MASK}" if flag.startswith("-") else MASK)
+        elif arg.startswith(("-", "/")) or not _literal(arg):
+            shown.append(arg)
+        else:
+            shown.append(MASK)
+    return shown
 
 
 def masked_url(url: str | None) -> str | None:
@@ -342,10 +403,18 @@ def masked_url(url: str | None) -> str | None:
     return urlunsplit(parts._replace(query=shown))
 
 
-def _public(row: McpServer) -> McpServerPublic:
-    """The one read view of a server (REST and the dashboard): env/headers masked."""
+def _public(row: McpServer, *, admin: bool = True) -> McpServerPublic:
+    """The one read view of a server (REST and the dashboard): env/headers/URL query values
+    masked for everyone; stdio args masked for non-admins (admins wrote them)."""
     view = McpServerPublic.model_validate(row, from_attributes=True)
-    return view.model_copy(update={"env": masked(row.env), "headers": masked(row.headers), "url": masked_url(row.url)})
+    update: dict[str, Any] = {"env": masked(row.env), "headers": masked(row.headers), "url": masked_url(row.url)}
+    if not admin:
+        update["args"] = masked_args(list(row.args))
+    return view.model_copy(update=update)
+
+
+def _admin(role: Role) -> bool:
+    return ROLE_RANK[role] >= ROLE_RANK[Role.admin]
 
 
 async def register_mcp_server(
@@ -377,10 +446,10 @@ async def register_mcp_server(
         transport=McpTransport(data.transport).value,
         command=data.command,
         args=list(data.args),
-        url=data.url,
+        url=sealed_url(data.url),
         timeout_s=data.timeout_s,
-        env=dict(data.env),
-        headers=dict(data.headers),
+        env=sealed_values(dict(data.env)),
+        headers=sealed_values(dict(data.headers)),
     )
     session.add(row)
     session.commit()
@@ -429,14 +498,14 @@ def _check_stdio_command(command: str) -> None:
 
 
 def get_mcp_server(session: Session, actor: Actor, *, team_id: uuid.UUID, server_id: uuid.UUID) -> McpServerPublic:
-    require_role(session, actor, team_id, Role.member, what="team")
-    return _public(_load(session, team_id, server_id))
+    role = require_role(session, actor, team_id, Role.member, what="team")
+    return _public(_load(session, team_id, server_id), admin=_admin(role))
 
 
 def list_mcp_servers(session: Session, actor: Actor, *, team_id: uuid.UUID) -> list[McpServerPublic]:
-    require_role(session, actor, team_id, Role.member, what="team")
+    role = require_role(session, actor, team_id, Role.member, what="team")
     rows = session.exec(select(McpServer).where(McpServer.team_id == team_id).order_by(col(McpServer.name)))
-    return [_public(row) for row in rows]
+    return [_public(row, admin=_admin(role)) for row in rows]
 
 
 def delete_mcp_server(session: Session, actor: Actor, *, team_id: uuid.UUID, server_id: uuid.UUID) -> None:

@@ -1,5 +1,6 @@
-"""Where an http MCP server may be: any public host, plus the hosts the operator lists in
-``BERRYS_MCP_HTTP_HOSTS``.
+"""Where an http MCP server (or an http tool) may connect: any public host, plus the hosts
+the operator lists in ``BERRYS_MCP_HTTP_HOSTS`` (MCP) / ``BERRYS_HTTP_INTERNAL_HOSTS`` (http
+tools).
 
 Team admins are self-service (anyone can create a team), so without this check any
 registered user could make the web and worker hosts talk to the operator's own network
@@ -18,26 +19,45 @@ import socket
 from collections.abc import Iterable
 
 import anyio
+import httpcore
 import httpx
 import httpx2
+from httpcore._backends.auto import AutoBackend as HttpcoreAutoBackend
 from httpcore2._backends.auto import AutoBackend
 from httpcore2._backends.base import SOCKET_OPTION, AsyncNetworkStream
 
 from berrys_app.services.errors import Forbidden, ValidationFailed
-from berrys_app.services.tools.http_tool import host_allowed
 
 SETTING = "BERRYS_MCP_HTTP_HOSTS"
+HTTP_TOOL_SETTING = "BERRYS_HTTP_INTERNAL_HOSTS"
 
 
 class HostRefused(ConnectionRefusedError):
-    """The MCP client was about to connect to an internal address that is not allowed."""
+    """The client was about to connect to an internal address that is not allowed."""
 
 
-def _listed(host: str, port: int) -> bool:
-    """The operator trusts this host (it may then resolve to anything)."""
+def host_allowed(url: httpx.URL, allowed: list[str]) -> bool:
+    """``host``, ``host:port`` or ``*.domain`` entries (``*``: any host); an empty list allows nothing."""
+    host = (url.host or "").lower()
+    with_port = f"{host}:{url.port}" if url.port else host
+    for entry in (item.lower().strip() for item in allowed):
+        if entry == "*" or entry in (host, with_port):
+            return True
+        if entry.startswith("*.") and host.endswith(entry[1:]):
+            return True
+    return False
+
+
+def _operator_list(setting: str) -> list[str]:
     from berrys_app.settings import get_settings
 
-    patterns = [p.lower().strip() for p in get_settings().mcp_http_hosts]
+    settings = get_settings()
+    return settings.http_internal_hosts if setting == HTTP_TOOL_SETTING else settings.mcp_http_hosts
+
+
+def _listed(host: str, port: int, setting: str = SETTING) -> bool:
+    """The operator trusts this host (it may then resolve to anything)."""
+    patterns = [p.lower().strip() for p in _operator_list(setting)]
     if "*" in patterns:
         return True
     url = httpx.URL(scheme="http", host=host, port=port)  # port 80 becomes None: "host" matches
@@ -57,24 +77,55 @@ async def _resolve(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-async def vetted_address(host: str, port: int) -> str:
+async def vetted_address(host: str, port: int, *, setting: str = SETTING) -> str:
     """The address to dial for ``host:port``: the host itself when the operator listed it,
     else its first resolved address once every resolved address proved public.
 
     Raises ``HostRefused`` (naming the host, the address and the setting) or ``OSError``
     when the name does not resolve.
     """
-    if _listed(host, port):
+    if _listed(host, port, setting):
         return host
     addresses = await _resolve(host, port)
+    _refuse_internal(host, addresses, setting)
+    return addresses[0]
+
+
+def _refuse_internal(host: str, addresses: list[str], setting: str) -> None:
     internal = [a for a in addresses if _internal(a)]
     if internal:
         via = "" if internal[0] == host else f" (it resolves to {internal[0]})"
+        what = "the MCP server host" if setting == SETTING else "the host"
+        who = "http MCP servers" if setting == SETTING else "http tools"
         raise HostRefused(
-            f"the MCP server host {host!r}{via} is an internal address (loopback, private or link-local); "
-            f"http MCP servers may reach only public hosts unless the operator lists the host in {SETTING}"
+            f"{what} {host!r}{via} is an internal address (loopback, private or link-local); "
+            f"{who} may reach only public hosts unless the operator lists the host in {setting}"
         )
-    return addresses[0]
+
+
+def check_allowed_hosts(entries: list[str]) -> None:
+    """Registration-time check of an http tool's ``allowed_hosts``: ``Forbidden`` for an entry
+    naming (or resolving to) an internal address the operator did not list. ``*.domain``
+    entries and names that do not resolve now are checked on every connection instead."""
+    for entry in entries:
+        text = entry.strip().lower()
+        if text.startswith("*."):
+            continue
+        try:
+            parsed = httpx.URL(f"http://{text}")
+            host, port = parsed.host, parsed.port or 80
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise ValidationFailed(f"allowed_hosts entry {entry!r} is not a host or host:port") from exc
+        if not host or _listed(host, port, HTTP_TOOL_SETTING):
+            continue
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            continue
+        try:
+            _refuse_internal(host, [str(info[4][0]) for info in infos], HTTP_TOOL_SETTING)
+        except HostRefused as exc:
+            raise Forbidden(str(exc)) from exc
 
 
 async def check_url(url: str) -> None:
@@ -129,3 +180,29 @@ def guarded_client(headers: dict[str, str], timeout: httpx2.Timeout) -> httpx2.A
     transport = httpx2.AsyncHTTPTransport(trust_env=False)
     transport._pool._network_backend = _GuardedBackend()  # httpx2 has no public knob for it
     return httpx2.AsyncClient(headers=headers, timeout=timeout, transport=transport, trust_env=False)
+
+
+class _GuardedHttpcoreBackend(HttpcoreAutoBackend):
+    """The same per-connection check for httpx (http tools): the dialled address is vetted."""
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        with anyio.fail_after(timeout):
+            address = await vetted_address(host, port, setting=HTTP_TOOL_SETTING)
+        return await super().connect_tcp(
+            address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+
+
+def guarded_http_client(timeout: float) -> httpx.AsyncClient:
+    """An httpx client for http tools whose every connection passes ``vetted_address``
+    (no environment proxies, no redirects)."""
+    transport = httpx.AsyncHTTPTransport(trust_env=False)
+    transport._pool._network_backend = _GuardedHttpcoreBackend()  # no public knob for it
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport, trust_env=False)

@@ -19,6 +19,7 @@ from berrys_app.domain.tools import Tool, ToolCreate, ToolKind, ToolPublic
 from berrys_app.services import events
 from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
+from berrys_app.services.tools import mcp_hosts
 from berrys_app.services.tools.builtins import BUILTIN_TOOLS
 
 log = logging.getLogger(__name__)
@@ -94,20 +95,41 @@ CONFIG_BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
+# config keys each kind of tool may have (anything else is refused: a typo would silently do
+# nothing, and e.g. a sandbox's network isolation is the operator's decision, not a team's)
+_COMMON_KEYS = {"timeout_s", "max_result_chars", "rate_limit_per_min"}
+CONFIG_KEYS: dict[str, set[str]] = {
+    ToolKind.python: _COMMON_KEYS | {"cpu_s", "wall_s", "memory_mb", "max_output_bytes", "nproc", "fsize_mb"},
+    ToolKind.http: _COMMON_KEYS | {"allowed_hosts", "max_response_bytes"},
+    ToolKind.project_files: set(_COMMON_KEYS),
+    ToolKind.search_outputs: set(_COMMON_KEYS),
+    ToolKind.mcp: _COMMON_KEYS | {"mcp_tool"},
+}
+# keys the sandbox / runners use as whole numbers
+INTEGER_KEYS = {"cpu_s", "memory_mb", "nproc", "fsize_mb", "max_output_bytes", "max_response_bytes", "max_result_chars"}
+
+
 def check_config(kind: str, config: dict[str, Any], *, mcp: bool = False) -> None:
-    """Refuse config a tool could not run with (wrong types, absurd limits) at registration,
-    not at the first call."""
+    """Refuse config a tool could not run with (unknown keys, wrong types, absurd limits) at
+    registration, not at the first call."""
+    if kind == ToolKind.mcp and not mcp:
+        raise ValidationFailed("MCP tools are added by registering their MCP server")
+    unknown = sorted(set(config) - CONFIG_KEYS.get(kind, set()))
+    if unknown:
+        allowed = ", ".join(sorted(CONFIG_KEYS.get(kind, set()))) or "none"
+        raise ValidationFailed(f"unknown config key(s) for a {kind} tool: {', '.join(unknown)} (allowed: {allowed})")
     for key, (low, high) in CONFIG_BOUNDS.items():
         if key in config:
             value = config[key]
             if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
                 raise ValidationFailed(f"config.{key} must be a number between {low:g} and {high:g}")
+            if key in INTEGER_KEYS and not float(value).is_integer():
+                raise ValidationFailed(f"config.{key} must be a whole number")
     if kind == ToolKind.http:
         hosts = config.get("allowed_hosts")
         if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
             raise ValidationFailed("an http tool needs config.allowed_hosts: a list of host names")
-    if kind == ToolKind.mcp and not mcp:
-        raise ValidationFailed("MCP tools are added by registering their MCP server")
+        mcp_hosts.check_allowed_hosts(hosts)
 
 
 def parse_ref(ref: str) -> tuple[str, int | None]:
@@ -264,6 +286,11 @@ def add_version(
     ensure_builtins(session)
     data = ToolCreate.model_validate(data.model_dump())  # re-run validators (name, kind)
     check_schema(data.parameters_schema)
+    if data.result_schema is not None:
+        try:
+            Draft202012Validator.check_schema(data.result_schema)
+        except SchemaError as exc:
+            raise ValidationFailed(f"result_schema is not valid JSON Schema: {exc.message}") from exc
     check_config(data.kind, data.config, mcp=mcp_server_id is not None)
     owners = set(session.exec(select(Tool.team_id).where(Tool.name == data.name)).all())
     if owners and owners != {team_id}:

@@ -7,6 +7,13 @@ afterwards; an environment with nothing from the worker's (no DATABASE_URL, SECR
 REDIS_URL...). When the worker runs as root (containers), the snippet also runs as a
 throw-away unprivileged uid (so RLIMIT_NPROC applies and every process it started can be
 found and killed) inside its own network namespace (no PostgreSQL, no Redis, no internet).
+When the worker is not root, the snippet runs in unprivileged user + network + PID + mount
+namespaces: no network, a fresh /proc that shows only its own processes (not the worker's
+environ), and the data dir (secrets) hidden under an empty tmpfs.
+
+Fail closed: when this host allows neither, every call answers ``sandbox_unavailable``
+unless the operator set ``BERRYS_SANDBOX_ALLOW_UNISOLATED=true`` (then the snippet keeps the
+worker's network and uid; only the limits and the scrubbed environment apply).
 """
 
 from __future__ import annotations
@@ -41,13 +48,23 @@ class SandboxLimits:
     max_output_bytes: int = 64_000
     nproc: int = 32
     fsize_mb: int = 16
-    isolate_network: bool = True
 
     @classmethod
     def from_config(cls, config: dict) -> SandboxLimits:
-        """Limits from a tool version's config (unknown keys ignored)."""
-        fields = {name: config[name] for name in cls.__dataclass_fields__ if name in config}
+        """Limits from a tool version's config (other keys, e.g. ``timeout_s``, are not limits).
+
+        Whole numbers are required for everything but ``wall_s`` (``registry.check_config``
+        refuses others at registration); a stored ``1.0`` is accepted.
+        """
+        fields: dict[str, float | int] = {}
+        for name in cls.__dataclass_fields__:
+            if name in config:
+                fields[name] = float(config[name]) if name == "wall_s" else int(config[name])
         return cls(**fields)
+
+
+class SandboxUnavailable(RuntimeError):
+    """This host cannot isolate the snippet and the operator did not allow running it anyway."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,7 @@ class SandboxResult:
     output_truncated: bool = False
     network_isolated: bool = False
     sandbox_uid: int | None = None
+    mode: str = "none"
 
     @property
     def reason(self) -> str:
@@ -163,11 +181,52 @@ def _kill_uid(uid: int, *, own_child: int) -> int:
 
 # Runs first in the fresh (single-threaded) child, then replaces itself with the snippet's
 # interpreter: no preexec_fn in the worker, whose other threads could hold locks at fork.
+# Modes: "none" (limits only), "netns" (root: empty network + private mount namespace, the
+# hidden paths covered, then a throw-away uid), "userns" (not root: user+net+pid+mount
+# namespaces; pid 1 of the new PID namespace is a fork of this process that mounts a fresh
+# /proc, covers the hidden paths, then runs the snippet; when it ends, the kernel kills
+# everything left in the namespace). Hidden: directories under an empty tmpfs, files under
+# /dev/null (the data dir with the keys, the worker's .env).
 _BOOTSTRAP = """
-import ctypes, os, resource, sys
-cpu, memory, fsize, nproc, uid, netns = (int(v) for v in sys.argv[1:7])
-if netns and ctypes.CDLL(None, use_errno=True).unshare(0x40000000) != 0:
-    sys.exit("sandbox: could not isolate the network")
+import ctypes, os, resource, signal, sys
+cpu, memory, fsize, nproc, uid = (int(v) for v in sys.argv[1:6])
+mode, hide, script = sys.argv[6:9]
+libc = ctypes.CDLL(None, use_errno=True)
+NEWNS, NEWUSER, NEWPID, NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
+def fail(what):
+    sys.stderr.write("sandbox: could not " + what + " (errno " + str(ctypes.get_errno()) + ")\\n")
+    os._exit(121)
+def mount(source, target, fstype, flags, data=None):
+    if libc.mount(source, target, fstype, flags, data) != 0:
+        fail("mount " + target.decode())
+def hide_paths():
+    for path in filter(None, hide.split(os.pathsep)):
+        if os.path.isdir(path):
+            mount(b"tmpfs", path.encode(), b"tmpfs", 2 | 4 | 8, b"size=16k,mode=0")
+        elif os.path.isfile(path):
+            mount(b"/dev/null", path.encode(), None, 4096)  # MS_BIND
+if mode == "netns":
+    if libc.unshare(NEWNET | NEWNS) != 0:
+        fail("isolate the network")
+    mount(None, b"/", None, 0x4000 | 0x40000)  # MS_REC | MS_PRIVATE: nothing leaks back out
+    hide_paths()
+if mode == "userns":
+    outer_uid, outer_gid = os.getuid(), os.getgid()
+    if libc.unshare(NEWUSER | NEWNET | NEWNS | NEWPID) != 0:
+        fail("create namespaces")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{outer_uid} {outer_uid} 1"), ("gid_map", f"{outer_gid} {outer_gid} 1")):
+        with open("/proc/self/" + name, "w") as handle:
+            handle.write(text)
+    mount(None, b"/", None, 0x4000 | 0x40000)  # MS_REC | MS_PRIVATE: nothing leaks back out
+    child = os.fork()
+    if child:  # outside the new PID namespace: wait, then exit the way the snippet did
+        status = os.waitpid(child, 0)[1]
+        if os.WIFSIGNALED(status):
+            signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+            os.kill(os.getpid(), os.WTERMSIG(status))
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    mount(b"proc", b"/proc", b"proc", 2 | 4 | 8)  # MS_NOSUID | MS_NODEV | MS_NOEXEC
+    hide_paths()
 resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
@@ -177,33 +236,69 @@ if uid >= 0:
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
-os.execv(sys.executable, [sys.executable, "-I", sys.argv[7]])
+os.execv(sys.executable, [sys.executable, "-I", script])
 """
 
 
+def _isolation_mode() -> str:
+    """``netns`` for a root worker, ``userns`` otherwise."""
+    return "netns" if os.geteuid() == 0 else "userns"
+
+
 @functools.cache
-def _netns_available() -> bool:
-    """Whether this host lets us give the snippet its own (empty) network namespace."""
-    probe = "import ctypes, sys; sys.exit(ctypes.CDLL(None, use_errno=True).unshare(0x40000000) != 0)"
+def isolation_available(mode: str) -> bool:
+    """Whether this host lets us isolate a snippet in ``mode`` (probed once per process)."""
+    scratch = tempfile.mkdtemp(prefix="berrys-sbx-probe-")
     try:
-        ok = subprocess.run([sys.executable, "-I", "-c", probe], timeout=30, capture_output=True).returncode == 0
-    except (OSError, subprocess.SubprocessError):
+        script = os.path.join(scratch, "probe.py")
+        with open(script, "w", encoding="utf-8") as handle:
+            handle.write("print('ok')\n")
+        uid = -1
+        if mode == "netns":
+            uid = _UID_BASE + secrets.randbelow(_UID_SPAN)
+            os.chown(scratch, uid, uid)
+            os.chown(script, uid, uid)
+        python = sandbox_python(unprivileged=uid >= 0)
+        limits = SandboxLimits()
+        nproc = limits.nproc if uid >= 0 else _user_process_count(os.getuid()) + limits.nproc
+        command = _command(python, script, limits, None if uid < 0 else uid, nproc, mode, "")
+        done = subprocess.run(command, timeout=30, capture_output=True, cwd=scratch, env=_scrubbed_env(scratch))
+        ok = done.returncode == 0 and done.stdout.strip() == b"ok"
+    except (OSError, subprocess.SubprocessError, RuntimeError):
         ok = False
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     if not ok:
-        log.warning("the python sandbox cannot create a network namespace here; snippets keep network access")
+        log.warning("the python sandbox cannot isolate snippets here (mode %s)", mode)
     return ok
 
 
-def _command(python: str, script: str, limits: SandboxLimits, uid: int | None, nproc: int, netns: bool) -> list[str]:
+def _allow_unisolated() -> bool:
+    from berrys_app.settings import get_settings
+
+    return get_settings().sandbox_allow_unisolated
+
+
+def _hidden_paths() -> str:
+    """What snippets must not read even as the worker's uid: the data dir (generated keys,
+    embedded databases) and the worker's ``.env`` (``os.pathsep``-joined)."""
+    from berrys_app.settings import get_settings
+
+    paths = [os.path.abspath(get_settings().data_dir), os.path.abspath(".env")]
+    return os.pathsep.join(p for p in paths if os.path.exists(p))
+
+
+def _command(
+    python: str, script: str, limits: SandboxLimits, uid: int | None, nproc: int, mode: str, hide: str
+) -> list[str]:
     limits_args = [
         limits.cpu_s,
         limits.memory_mb * 1024 * 1024,
         limits.fsize_mb * 1024 * 1024,
         nproc,
         -1 if uid is None else uid,
-        int(netns),
     ]
-    return [python, "-I", "-c", _BOOTSTRAP, *(str(v) for v in limits_args), script]
+    return [python, "-I", "-c", _BOOTSTRAP, *(str(int(v)) for v in limits_args), mode, hide, script]
 
 
 async def _read_capped(stream: asyncio.StreamReader, cap: int, overflow: asyncio.Event) -> bytes:
@@ -219,9 +314,16 @@ async def _read_capped(stream: asyncio.StreamReader, cap: int, overflow: asyncio
 async def run_python(code: str, *, limits: SandboxLimits | None = None) -> SandboxResult:
     """Run ``code`` with ``python -I`` under ``limits``; never raises for what the code does."""
     limits = limits or SandboxLimits()
+    mode = _isolation_mode()
+    if not await asyncio.to_thread(isolation_available, mode):
+        if not _allow_unisolated():
+            raise SandboxUnavailable(
+                "this host cannot isolate Python snippets (no network/user namespaces); the operator can "
+                "allow unisolated snippets with BERRYS_SANDBOX_ALLOW_UNISOLATED=true"
+            )
+        mode = "none"
     is_root = os.geteuid() == 0
     uid = _UID_BASE + secrets.randbelow(_UID_SPAN) if is_root else None
-    isolate = limits.isolate_network and is_root and _netns_available()
     nproc = limits.nproc if is_root else _user_process_count(os.getuid()) + limits.nproc
     scratch = tempfile.mkdtemp(prefix="berrys-sbx-")
     script = os.path.join(scratch, "main.py")
@@ -232,7 +334,15 @@ async def run_python(code: str, *, limits: SandboxLimits | None = None) -> Sandb
         os.chown(script, uid, uid)
     started = time.perf_counter()
     proc = await asyncio.create_subprocess_exec(
-        *_command(sandbox_python(unprivileged=uid is not None), script, limits, uid, nproc, isolate),
+        *_command(
+            sandbox_python(unprivileged=uid is not None),
+            script,
+            limits,
+            uid,
+            nproc,
+            mode,
+            _hidden_paths() if mode != "none" else "",
+        ),
         cwd=scratch,
         env=_scrubbed_env(scratch),
         stdin=asyncio.subprocess.DEVNULL,
@@ -275,8 +385,9 @@ async def run_python(code: str, *, limits: SandboxLimits | None = None) -> Sandb
         duration_ms=(time.perf_counter() - started) * 1000,
         timed_out=timed_out,
         output_truncated=overflow.is_set() and not timed_out,
-        network_isolated=isolate,
+        network_isolated=mode != "none",
         sandbox_uid=uid,
+        mode=mode,
     )
 
 

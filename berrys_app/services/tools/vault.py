@@ -47,7 +47,10 @@ def _fernet() -> MultiFernet:
 
 
 def reencrypt_all(session: Session) -> int:
-    """Re-encrypt every credential with the first (newest) key; returns how many rows."""
+    """Re-encrypt every credential with the first (newest) key, and every sealed MCP literal
+    (plaintext literals stored before sealing existed get sealed); returns how many credentials."""
+    from berrys_app.services.tools.mcp import reseal_servers
+
     fernet = _fernet()
     rows = list(session.exec(select(Credential)))
     for row in rows:
@@ -56,6 +59,7 @@ def reencrypt_all(session: Session) -> int:
         except InvalidToken as exc:
             raise ValidationFailed(f"credential {row.name!r} cannot be decrypted with any configured key") from exc
         session.add(row)
+    reseal_servers(session)
     session.commit()
     return len(rows)
 
@@ -70,6 +74,36 @@ def decrypt(ciphertext: str) -> dict[str, str]:
         return json.loads(_fernet().decrypt(ciphertext.encode()))
     except InvalidToken as exc:  # wrong ENCRYPTION_KEY or tampered row
         raise ToolFailure("credential_unreadable", "the credential cannot be decrypted; ask an admin") from exc
+
+
+SEALED = "enc:v1:"
+
+
+def seal(text: str) -> str:
+    """A literal (e.g. an MCP env value an admin pasted) as stored: encrypted, tagged."""
+    if text.startswith(SEALED):
+        return text
+    return SEALED + _fernet().encrypt(text.encode()).decode()
+
+
+def reseal(text: str) -> str:
+    """A sealed literal re-encrypted with the newest key (plaintext: sealed)."""
+    if not text.startswith(SEALED):
+        return seal(text)
+    try:
+        return SEALED + _fernet().rotate(text[len(SEALED) :].encode()).decode()
+    except InvalidToken as exc:
+        raise ValidationFailed("a sealed MCP setting cannot be decrypted with any configured key") from exc
+
+
+def unseal(text: str) -> str:
+    """The literal back (values stored before sealing existed are returned as they are)."""
+    if not text.startswith(SEALED):
+        return text
+    try:
+        return _fernet().decrypt(text[len(SEALED) :].encode()).decode()
+    except InvalidToken as exc:
+        raise ToolFailure("credential_unreadable", "a stored MCP setting cannot be decrypted; ask an admin") from exc
 
 
 def mask(value: str) -> str:

@@ -1,17 +1,21 @@
-"""Agent output is untrusted: Markdown without raw HTML, escaped before it reaches the browser."""
+"""Agent output is untrusted: Markdown rendered without raw HTML and without unsafe links.
+
+react-markdown (without the rehype-raw plugin, which Reflex enables unless ``use_raw=False``)
+turns raw HTML into plain text and its default URL filter drops ``javascript:`` links, so the
+text is passed through unchanged. Escaping it here as well would double-escape: CommonMark does
+not decode entities inside code, so code blocks would show ``&lt;`` and quotes would turn to text.
+"""
 
 from __future__ import annotations
-
-import html
 
 import reflex as rx
 
 
-def sanitise(text: str | None) -> str:
-    """Escape HTML so ``<script>``/``<img onerror>`` arrive as text, whatever the renderer does."""
-    return html.escape(text or "", quote=False)
+def markdown_text(text: str | None) -> str:
+    """The agent's Markdown as the renderer gets it (only ``None`` and NUL characters dropped)."""
+    return (text or "").replace("\x00", "")
 
 
 def safe_markdown(content: rx.Var[str] | str, **props) -> rx.Component:
-    """Render (already sanitised) Markdown with the raw-HTML plugin off (Reflex enables it by default)."""
+    """Render agent Markdown with the raw-HTML plugin off (raw HTML shows as text)."""
     return rx.markdown(content, use_raw=False, class_name="agent-output", **props)

@@ -8,6 +8,7 @@ import reflex as rx
 
 from berrys_app.ui.components.markdown import safe_markdown
 from berrys_app.ui.layout import page
+from berrys_app.ui.presence import HEARTBEAT_S
 from berrys_app.ui.state.project import ProjectState as S
 
 TIMELINE_FILTERS = ["all", "project.", "plan.", "task.", "agent.", "tool.", "model.", "comment."]
@@ -57,6 +58,7 @@ def actions() -> rx.Component:
         action("Execute", S.execute, ident="action-execute", when=status == "ready", color="green"),
         action("Pause", S.pause, ident="action-pause", when=status == "executing", variant="soft"),
         action("Resume", S.resume, ident="action-resume", when=status == "paused"),
+        settings_dialog(),
         action(
             "Cancel",
             S.cancel,
@@ -67,6 +69,80 @@ def actions() -> rx.Component:
         ),
         spacing="2",
         wrap="wrap",
+    )
+
+
+def settings_field(label: str, name: str, value: Any, on_change: Any, *, ident: str, **props: Any) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", weight="medium"),
+        rx.input(value=value, on_change=on_change, id=ident, width="100%", **props),
+        rx.cond(
+            S.settings_errors.contains(name),
+            rx.text(S.settings_errors[name], color_scheme="red", size="1", class_name="field-error", data_field=name),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def settings_dialog() -> rx.Component:
+    """Budget and deadline (e.g. to let a task that spent the budget go on); the engine checks the role."""
+    editable = (S.status != "completed") & (S.status != "cancelled") & S.can_write
+    return rx.cond(
+        editable,
+        rx.dialog.root(
+            rx.button(
+                rx.icon("settings", size=14),
+                "Settings",
+                variant="soft",
+                color_scheme="gray",
+                on_click=S.open_settings,
+                id="project-settings",
+            ),
+            rx.dialog.content(
+                rx.vstack(
+                    rx.dialog.title("Project settings", margin="0"),
+                    settings_field(
+                        "Budget (USD, empty: none)",
+                        "budget_usd",
+                        S.settings_budget,
+                        S.set_settings_budget,
+                        ident="settings-budget",
+                    ),
+                    settings_field(
+                        "Token budget (empty: none)",
+                        "budget_tokens",
+                        S.settings_tokens,
+                        S.set_settings_tokens,
+                        ident="settings-tokens",
+                    ),
+                    settings_field(
+                        "Deadline",
+                        "deadline",
+                        S.settings_deadline,
+                        S.set_settings_deadline,
+                        ident="settings-deadline",
+                        type="date",
+                    ),
+                    rx.cond(
+                        S.settings_errors.contains("form"),
+                        rx.callout(S.settings_errors["form"], icon="triangle_alert", color_scheme="red", size="1"),
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
+                        rx.button("Save", on_click=S.save_settings, id="save-settings"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                max_width="420px",
+                id="settings-dialog",
+            ),
+            open=S.settings_open,
+            on_open_change=S.set_settings_open,
+        ),
     )
 
 
@@ -104,7 +180,7 @@ def header() -> rx.Component:
                 "Cost vs budget",
                 rx.progress(value=S.budget_pct, color_scheme=rx.cond(S.budget_pct >= 90, "red", "green")),
                 rx.text(S.budget_text, size="2", id="cost-text"),
-                rx.text(S.tokens_used.to(str) + " tokens", size="1", color_scheme="gray"),
+                rx.text(S.tokens_used.to(str) + " tokens", size="1", color_scheme="gray", id="tokens-text"),
             ),
             stat(
                 "Plan",
@@ -407,6 +483,17 @@ def results_tab() -> rx.Component:
             rx.text("No deliverables yet.", color_scheme="gray"),
             rx.foreach(S.deliverables, deliverable_card),
         ),
+        rx.heading("Files", size="3"),
+        rx.vstack(
+            rx.foreach(S.project_artifacts, artifact_row),
+            rx.cond(
+                S.project_artifacts.length() == 0,
+                rx.text("No files written yet.", size="2", color_scheme="gray"),
+            ),
+            spacing="1",
+            width="100%",
+            id="results-artifacts",
+        ),
         width="100%",
         spacing="3",
     )
@@ -434,6 +521,7 @@ def artifact_row(item: rx.Var[dict[str, str]]) -> rx.Component:
         rx.icon("file-text", size=14),
         rx.text(item["path"], size="2", class_name="artifact-path"),
         rx.text(item["size"], size="1", color_scheme="gray"),
+        rx.cond(item["task"] != "", rx.badge(item["task"], variant="soft", size="1")),
         rx.spacer(),
         rx.button(
             "Download", size="1", variant="soft", on_click=S.download_artifact(item["path"]), class_name="artifact-dl"
@@ -467,6 +555,45 @@ def task_drawer() -> rx.Component:
                 rx.cond(
                     t["error"].to(str) != "",
                     rx.callout(t["error"].to(str), icon="triangle_alert", color_scheme="red", size="1"),
+                ),
+                rx.cond(
+                    S.task_errors.length() > 0,
+                    rx.vstack(
+                        rx.text("Failed attempts", size="2", weight="medium"),
+                        rx.foreach(
+                            S.task_errors,
+                            lambda e: rx.text(
+                                rx.text.strong(e["title"]),
+                                " ",
+                                rx.text.span(e["at"], color_scheme="gray"),
+                                ": ",
+                                e["text"],
+                                size="1",
+                                class_name="task-error",
+                            ),
+                        ),
+                        spacing="1",
+                        width="100%",
+                        id="task-errors",
+                    ),
+                ),
+                rx.cond(
+                    ((t["status"].to(str) == "waiting_approval") | (t["status"].to(str) == "failed")) & S.can_write,
+                    rx.hstack(
+                        rx.text(
+                            rx.cond(
+                                t["waiting"].to(str) != "",
+                                "Waiting for a person: " + t["waiting"].to(str) + ". ",
+                                "",
+                            ),
+                            "Raise the budget in Settings if needed, then run the task again.",
+                            size="2",
+                            color_scheme="gray",
+                        ),
+                        rx.button("Retry task", on_click=S.retry_task, color_scheme="amber", id="retry-task"),
+                        align="center",
+                        width="100%",
+                    ),
                 ),
                 rx.heading("Transcript", size="3"),
                 rx.vstack(
@@ -503,6 +630,16 @@ def task_drawer() -> rx.Component:
 
 @page("/projects/[project_id]", "Project", on_load=S.load, nav=False)
 def project_page() -> rx.Component:
+    return rx.box(
+        # presence: a heartbeat while the page is open, a goodbye when the app leaves it
+        rx.moment(interval=HEARTBEAT_S * 1000, on_change=S.heartbeat, display="none"),
+        project_content(),
+        on_unmount=S.leave(S.project["id"].to(str)),
+        width="100%",
+    )
+
+
+def project_content() -> rx.Component:
     return rx.cond(
         S.load_error != "",
         rx.callout(S.load_error, icon="triangle_alert", color_scheme="red", id="load-error"),

@@ -1,7 +1,14 @@
-"""System page: PostgreSQL, Redis and one live row per worker."""
+"""System page: PostgreSQL, Redis and one live row per worker.
+
+Worker rows follow the live heartbeat messages. The PostgreSQL and Redis badges are
+re-checked every ``HEALTH_CHECK_S`` while the page is open (a background task per tab;
+an outage sends no message, so it has to be probed): they turn "down" without a reload.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import reflex as rx
@@ -12,6 +19,19 @@ from berrys_app.ui import live
 from berrys_app.ui.layout import page
 
 STATUS_COLOR = {"live": "green", "stale": "red", "stopped": "gray"}
+HEALTH_CHECK_S = 2.0
+
+
+def probe() -> tuple[bool, bool]:
+    """(PostgreSQL reachable, Redis reachable), each a real round trip."""
+    with session_scope() as session:
+        database = system.database_ok(session)
+    return database, system.redis_ok()
+
+
+def _tab_on_system_page(token: str) -> bool:
+    """The tab is still subscribed to the System page (live drops it when the tab navigates away)."""
+    return token in live._SUBSCRIBERS.get("system", {})
 
 
 class SystemState(rx.State):
@@ -19,15 +39,35 @@ class SystemState(rx.State):
 
     database_ok: bool = False
     redis_ok: bool = False
+    health_checked_at: str = ""
     workers: list[dict[str, Any]] = []
+    _watch: int = 0  # the current health watcher; a newer load() retires older ones
 
     @rx.event
-    def load(self) -> None:
+    def load(self):
         with session_scope() as session:
-            self.database_ok = system.database_ok(session)
             self.workers = system.list_workers(session)
-        self.redis_ok = system.redis_ok()
+        self.database_ok, self.redis_ok = probe()
+        self.health_checked_at = datetime.now(UTC).isoformat()
         live.subscribe("system", self.router.session.client_token, SystemState)
+        self._watch += 1
+        return SystemState.watch_health
+
+    @rx.event(background=True)
+    async def watch_health(self):
+        """Re-check PostgreSQL and Redis while this tab shows the page."""
+        async with self:
+            watch, token = self._watch, self.router.session.client_token
+        while True:
+            await asyncio.sleep(HEALTH_CHECK_S)
+            if not _tab_on_system_page(token):
+                return
+            database, redis = await asyncio.to_thread(probe)
+            async with self:
+                if self._watch != watch:
+                    return
+                self.database_ok, self.redis_ok = database, redis
+                self.health_checked_at = datetime.now(UTC).isoformat()
 
     def on_live(self, message: dict[str, Any]) -> None:
         """Apply a heartbeat or staleness message to the worker rows."""
@@ -97,6 +137,8 @@ def system_page() -> rx.Component:
         rx.hstack(
             status_badge(SystemState.database_ok, "PostgreSQL"),
             status_badge(SystemState.redis_ok, "Redis"),
+            id="health-badges",
+            data_checked_at=SystemState.health_checked_at,
         ),
         rx.heading("Workers", size="4", margin_top="1em"),
         rx.table.root(

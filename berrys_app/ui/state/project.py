@@ -9,6 +9,7 @@ role may not do, the page only hides it.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from typing import Any
 
@@ -18,18 +19,21 @@ from plotly.graph_objects import Figure
 from berrys_app.db import session_scope
 from berrys_app.services import collab, planning, projects
 from berrys_app.services.errors import ServiceError, ValidationFailed
+from berrys_app.services.transcripts import ERROR_KINDS, error_entry
 from berrys_app.ui import live, presence
 from berrys_app.ui.components.dag import dag_figure
-from berrys_app.ui.components.markdown import sanitise
+from berrys_app.ui.components.markdown import markdown_text
 from berrys_app.ui.format import PROJECT_STATUS_COLOR, TASK_STATUS_COLOR, as_dict, money, short_time
 from berrys_app.ui.state.session import SessionState
 
-BOARD_COLUMNS = ["pending", "ready", "running", "retrying", "waiting_approval", "completed", "failed"]
+BOARD_COLUMNS = ["pending", "ready", "running", "retrying", "waiting_approval", "completed", "failed", "cancelled"]
+DONE_STATUSES = ("completed", "superseded", "cancelled")
 TIMELINE_LIMIT = 200
 PLAN_EDIT_STATUSES = ("created", "plan_review", "ready", "paused", "failed", "rejected")
 BOARD_LIMIT = 50  # cards per column; a 500-task plan shows counts, not 500 cards
 CARD_FIELDS = ("id", "key", "title", "agent", "status")
 TRANSCRIPT_LIMIT = 400
+PLAN_FIELDS = ("key", "title", "description", "capabilities", "depends_on", "estimated_minutes")
 KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 
@@ -42,7 +46,7 @@ def deps_of(data: dict[str, Any]) -> list[str]:
 
 
 def task_row(task: Any, *, deps: list[str] | None = None, agents: dict[str, str] | None = None) -> dict[str, Any]:
-    """One task as the page shows it (output sanitised: agent text is untrusted)."""
+    """One task as the page shows it (output rendered by safe_markdown: agent text is untrusted)."""
     data = as_dict(task)
     status = str(data.get("status", "pending"))
     agent_id = str(data.get("agent_id") or "")
@@ -63,25 +67,88 @@ def task_row(task: Any, *, deps: list[str] | None = None, agents: dict[str, str]
         "failures": int(data.get("failures") or 0),
         "error": str(data.get("last_error") or ""),
         "waiting": str(data.get("waiting_reason") or ""),
-        "output": sanitise(data.get("output")),
+        "output": markdown_text(data.get("output")),
     }
 
 
+def _minutes_text(value: Any) -> str:
+    """``5.0`` -> ``"5"``, ``2.5`` -> ``"2.5"``, missing/0 -> ``""`` (what a person would type)."""
+    try:
+        number = float(value or 0)
+    except (TypeError, ValueError):
+        return str(value)
+    if not number:
+        return ""
+    return f"{number:g}"
+
+
 def plan_rows_from(plan: dict[str, Any]) -> list[dict[str, str]]:
-    """The editable table's rows (strings, as typed) from a plan version's JSON."""
+    """The editable table's rows (strings, as typed) from a plan version's JSON.
+
+    ``orig`` remembers which task of the version a row came from, so saving keeps every
+    field the table does not show (dependency types, expected output, priority)."""
     rows = []
     for task in plan.get("tasks", []):
+        key = str(task.get("id") or task.get("key") or "")
         rows.append(
             {
-                "key": str(task.get("id") or task.get("key") or ""),
+                "key": key,
                 "title": str(task.get("title", "")),
                 "description": str(task.get("description", "")),
                 "capabilities": ", ".join(task.get("capabilities") or []),
                 "depends_on": ", ".join(deps_of(task)),
-                "estimated_minutes": str(task.get("estimated_minutes", "") or ""),
+                "estimated_minutes": _minutes_text(task.get("estimated_minutes")),
+                "orig": key,
             }
         )
     return rows
+
+
+def plan_from_rows(rows: list[dict[str, str]], original: dict[str, Any]) -> dict[str, Any]:
+    """The plan to submit: each row's original task dict with only the edited cells replaced.
+
+    A dependency still listed keeps its type (``input`` edges carry upstream outputs to the
+    agent); a new one is a ``completion`` edge. The plan's summary is kept."""
+    by_id = {str(t.get("id") or t.get("key") or ""): t for t in original.get("tasks", [])}
+    renamed = {row["orig"]: row["key"].strip() for row in rows if row.get("orig")}
+    tasks = []
+    for row in rows:
+        base = by_id.get(row.get("orig", "")) if row.get("orig") else None
+        before = plan_rows_from({"tasks": [base]})[0] if base is not None else {}
+        task: dict[str, Any] = dict(base) if base is not None else {}
+
+        def edited(field: str, *, row: dict[str, str] = row, before: dict[str, str] = before) -> bool:
+            return row.get(field, "") != before.get(field)
+
+        if edited("key"):
+            task["id"] = row["key"].strip()
+        for field in ("title", "description"):
+            if edited(field):
+                task[field] = row[field].strip()
+        if edited("capabilities"):
+            task["capabilities"] = split_list(row["capabilities"])
+        if edited("estimated_minutes"):
+            task["estimated_minutes"] = float(row["estimated_minutes"].strip() or 0)
+        if edited("depends_on"):
+            types = {
+                renamed.get(dep, dep): item.get("type", "completion") if isinstance(item, dict) else "completion"
+                for dep, item in zip(deps_of(base or {}), _dep_items(base), strict=True)
+            }
+            task["depends_on"] = [
+                {"task": dep, "type": types.get(dep, "completion")} for dep in split_list(row["depends_on"])
+            ]
+        task.pop("key", None)
+        tasks.append(task)
+    return {**{k: v for k, v in original.items() if k != "tasks"}, "tasks": tasks}
+
+
+def _dep_items(task: dict[str, Any] | None) -> list[Any]:
+    """The raw dependency entries of a plan task, in the order ``deps_of`` reads them."""
+    for name in ("depends_on", "dependencies", "deps"):
+        value = (task or {}).get(name)
+        if isinstance(value, list):
+            return value
+    return []
 
 
 def diff_lines(diff: dict[str, Any]) -> dict[str, list[str]]:
@@ -178,6 +245,85 @@ def event_row(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def parse_settings(budget_usd: str, budget_tokens: str, deadline: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The settings dialog's fields as ``ProjectUpdate`` values (empty = no limit), or errors by field."""
+    from datetime import UTC, datetime
+
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    text = budget_usd.strip().lstrip("$")
+    try:
+        values["budget_usd"] = float(text) if text else None
+        if text and (values["budget_usd"] < 0 or values["budget_usd"] != values["budget_usd"]):
+            raise ValueError
+    except ValueError:
+        errors["budget_usd"] = "a number of dollars ≥ 0 (empty: no budget)"
+    text = budget_tokens.strip().replace("_", "").replace(",", "")
+    try:
+        values["budget_tokens"] = int(text) if text else None
+        if text and values["budget_tokens"] < 0:
+            raise ValueError
+    except ValueError:
+        errors["budget_tokens"] = "a whole number of tokens ≥ 0 (empty: no limit)"
+    text = deadline.strip()
+    try:
+        when = datetime.fromisoformat(text) if text else None
+        values["deadline"] = when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
+    except ValueError:
+        errors["deadline"] = "a date like 2026-12-31"
+    return values, errors
+
+
+def remaining_minutes(tasks: list[dict[str, Any]]) -> float:
+    """Minutes of work left along the longest chain of unfinished tasks (the critical path of what
+    remains): parallel tasks run at the same time, so summing every estimate overstates the wait."""
+    open_tasks = {t["key"]: t for t in tasks if t["status"] not in DONE_STATUSES}
+    memo: dict[str, float] = {}
+
+    def chain(key: str, seen: frozenset[str]) -> float:
+        if key not in memo:
+            task = open_tasks[key]
+            before = [d for d in task.get("deps", []) if d in open_tasks and d not in seen]
+            memo[key] = float(task.get("estimate") or 0) + max((chain(d, seen | {key}) for d in before), default=0.0)
+        return memo[key]
+
+    return max((chain(key, frozenset()) for key in open_tasks), default=0.0)
+
+
+def board_columns(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The board: one column per task status (cancelled too), cards capped per column."""
+    columns: dict[str, list[dict[str, Any]]] = {column: [] for column in BOARD_COLUMNS}
+    for task in tasks:
+        if task["status"] in columns:
+            columns[task["status"]].append(task)
+    return [
+        {
+            "status": column,
+            "color": TASK_STATUS_COLOR[column],
+            "count": len(cards),
+            "more": max(0, len(cards) - BOARD_LIMIT),
+            "tasks": [{k: t[k] for k in CARD_FIELDS} for t in cards[:BOARD_LIMIT]],
+        }
+        for column, cards in columns.items()
+    ]
+
+
+def filter_timeline(rows: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    """The timeline rows whose kind starts with the chosen prefix (``all``: every row)."""
+    if prefix == "all":
+        return rows
+    return [row for row in rows if row["kind"].startswith(prefix)]
+
+
+def merge_live_event(rows: list[dict[str, Any]], message: dict[str, Any]) -> list[dict[str, Any]]:
+    """Put a live event on top of the timeline unless it is already shown: a reload triggered
+    by an earlier message may have read it from the database before its own message arrived."""
+    ident = str(message.get("id"))
+    if any(row["id"] == ident for row in rows):
+        return rows
+    return [event_row(message), *rows[: TIMELINE_LIMIT - 1]]
+
+
 class ProjectState(SessionState):
     """Everything the project page shows for one project."""
 
@@ -200,13 +346,21 @@ class ProjectState(SessionState):
     reject_reason: str = ""
     comment_text: str = ""
     tab: str = "graph"
+    settings_open: bool = False
+    settings_budget: str = ""
+    settings_tokens: str = ""
+    settings_deadline: str = ""
+    settings_errors: dict[str, str] = {}
     selected_id: str = ""
     drawer_open: bool = False
     transcript: list[dict[str, str]] = []
     task_artifacts: list[dict[str, str]] = []
+    task_errors: list[dict[str, str]] = []
+    project_artifacts: list[dict[str, str]] = []
     graph: Figure = Figure(layout={"template": "none"})
     _plan_json: dict[str, Any] = {}
     _loaded_pid: str = ""
+    _last_beat: float = 0.0  # time.time() of this tab's last heartbeat (0: not on a project page)
     # backend-only: the browser gets just the derived views of the visible tab
     _tasks: list[dict[str, Any]] = []
     _timeline: list[dict[str, Any]] = []
@@ -237,8 +391,8 @@ class ProjectState(SessionState):
 
     @rx.var
     def eta(self) -> str:
-        left = sum(t["estimate"] for t in self._tasks if t["status"] not in ("completed", "superseded", "cancelled"))
-        return f"~{left:.0f} min of work left" if left else ""
+        left = remaining_minutes(self._tasks)
+        return f"~{left:.0f} min left (longest remaining chain)" if left else ""
 
     @rx.var
     def budget_text(self) -> str:
@@ -254,20 +408,7 @@ class ProjectState(SessionState):
     def board(self) -> list[dict[str, Any]]:
         if self.tab != "board":  # only the visible tab is computed and sent on each live update
             return []
-        columns: dict[str, list[dict[str, Any]]] = {column: [] for column in BOARD_COLUMNS}
-        for task in self._tasks:
-            if task["status"] in columns:
-                columns[task["status"]].append(task)
-        return [
-            {
-                "status": column,
-                "color": TASK_STATUS_COLOR[column],
-                "count": len(cards),
-                "more": max(0, len(cards) - BOARD_LIMIT),
-                "tasks": [{k: t[k] for k in CARD_FIELDS} for t in cards[:BOARD_LIMIT]],
-            }
-            for column, cards in columns.items()
-        ]
+        return board_columns(self._tasks)
 
     def _refresh_graph(self) -> None:
         """Redraw the DAG, only while its tab is shown (building a 500-node figure costs
@@ -283,9 +424,7 @@ class ProjectState(SessionState):
     def filtered_timeline(self) -> list[dict[str, Any]]:
         if self.tab != "timeline":
             return []
-        if self.timeline_filter == "all":
-            return self._timeline
-        return [e for e in self._timeline if e["kind"].startswith(self.timeline_filter)]
+        return filter_timeline(self._timeline, self.timeline_filter)
 
     @rx.var
     def plan_editable(self) -> bool:
@@ -331,6 +470,7 @@ class ProjectState(SessionState):
         token = self.router.session.client_token
         live.subscribe(f"project:{pid}", token, ProjectState)
         self.viewers = presence.join(str(pid), token, self.user_name)
+        self._last_beat = time.time()
         return None
 
     def _load_all(self, session, actor, pid: uuid.UUID) -> None:
@@ -404,8 +544,7 @@ class ProjectState(SessionState):
                 "id": str(d.get("id", "")),
                 "title": str(d.get("title", "")),
                 "kind": str(d.get("kind", "")),
-                "content": sanitise(str(d.get("content", ""))),
-                "raw": str(d.get("content", "")),
+                "content": markdown_text(str(d.get("content", ""))),
             }
             for d in map(as_dict, rows)
         ]
@@ -413,8 +552,8 @@ class ProjectState(SessionState):
     def _load_timeline(self, session, actor, pid: uuid.UUID) -> None:
         from berrys_app.services import events
 
-        rows = events.list_events(session, project_id=pid, limit=1000)
-        self._timeline = [event_row(events.to_message(row)) for row in reversed(rows[-TIMELINE_LIMIT:])]
+        rows = events.list_recent(session, project_id=pid, limit=TIMELINE_LIMIT)
+        self._timeline = [event_row(events.to_message(row)) for row in rows]
 
     def _reload(self) -> None:
         pid = self._pid()
@@ -428,31 +567,45 @@ class ProjectState(SessionState):
 
     def on_live(self, message: dict[str, Any]) -> None:
         """Apply one event to what the page shows (in memory; reload only when the plan changed)."""
+        if self._orphaned():
+            return
         kind = str(message.get("kind", ""))
         payload = message.get("payload") or {}
         task_id = str(message.get("task_id") or payload.get("task_id") or "")
         if kind == "presence.changed":
             self.viewers = list(payload.get("viewers", []))
             return
-        if kind.startswith(("model.token", "model.", "tool.")) and task_id:
+        if kind.startswith("model."):
+            self._add_usage(payload)
+        if kind == "model.usage":
+            return
+        if kind.startswith(("model.", "tool.")) and task_id:
             self._append_transcript(task_id, kind, payload)
             if message.get("id") is None:
                 return
         if message.get("id") is not None:
-            self._timeline = [event_row(message), *self._timeline[: TIMELINE_LIMIT - 1]]
+            self._timeline = merge_live_event(self._timeline, message)
         if kind.startswith("task.") and task_id:
             self._apply_task(task_id, kind, payload)
+            if task_id == self.selected_id and kind in ERROR_KINDS:
+                entry = error_entry(kind, payload, short_time(message.get("created_at")))
+                self.task_errors = [*self.task_errors, entry]
         elif kind.startswith("project."):
             status = payload.get("status") or payload.get("to")
             if status:
                 self.project = {**self.project, "status": status}
-            if kind in ("project.completed", "project.deliverables", "project.aggregated"):
+            if kind in ("project.completed", "project.deliverables", "project.aggregated", "project.updated"):
                 self._safe_reload()
         elif kind.startswith(("plan.", "tasks.", "deliverable.")):
             self._safe_reload()
-        cost = payload.get("cost_usd")
-        if kind.startswith("model.") and isinstance(cost, int | float):
+
+    def _add_usage(self, payload: dict[str, Any]) -> None:
+        """A model call's cost and tokens (published live by the model layer after each call)."""
+        cost, tokens = payload.get("cost_usd"), payload.get("tokens")
+        if isinstance(cost, int | float) and not isinstance(cost, bool):
             self.cost_usd = round(self.cost_usd + float(cost), 6)
+        if isinstance(tokens, int) and not isinstance(tokens, bool):
+            self.tokens_used += tokens
 
     def _safe_reload(self) -> None:
         try:
@@ -535,8 +688,15 @@ class ProjectState(SessionState):
     def _transcript_entry(kind: str, payload: dict[str, Any]) -> dict[str, str]:
         if kind.startswith("tool."):
             name = str(payload.get("tool") or payload.get("name") or "tool")
-            body = payload.get("message") or payload.get("error_code") or f"{payload.get('duration_ms', '')} ms"
-            return {"kind": "tool", "title": f"{kind.split('.', 1)[1]} · {name}", "text": str(body or "")[:4000]}
+            lines = [f"→ {payload['arguments']}"] if payload.get("arguments") else []
+            if payload.get("result"):
+                lines.append(str(payload["result"]))
+            if payload.get("message") or payload.get("error_code"):
+                lines.append(f"[{payload.get('error_code') or 'error'}] {payload.get('message') or ''}".strip())
+            if payload.get("duration_ms") is not None:
+                lines.append(f"{payload['duration_ms']} ms")
+            text = "\n".join(lines)[:4000]
+            return {"kind": "tool", "title": f"{kind.split('.', 1)[1]} · {name}", "text": text}
         body = payload.get("content") or payload.get("summary") or payload.get("error") or ""
         return {"kind": "model", "title": kind, "text": str(body)[:4000]}
 
@@ -546,6 +706,8 @@ class ProjectState(SessionState):
     def set_tab(self, value: str):
         self.tab = value
         self._refresh_graph()
+        if value == "results":  # read when shown: files are written while tasks run
+            self.project_artifacts = self._artifacts()
 
     @rx.event
     def set_timeline_filter(self, value: str):
@@ -560,6 +722,7 @@ class ProjectState(SessionState):
         self.drawer_open = True
         self.transcript = self._recorded_transcript(task_id)
         self.task_artifacts = self._task_artifacts(task_id)
+        self.task_errors = self._task_errors(task_id)
         return None
 
     @rx.event
@@ -578,9 +741,11 @@ class ProjectState(SessionState):
             self.selected_id = ""
             self.transcript = []
             self.task_artifacts = []
+            self.task_errors = []
 
-    def _task_artifacts(self, task_id: str) -> list[dict[str, str]]:
-        """Files this task wrote to the project workspace (the tool service checks the role)."""
+    def _artifacts(self, task_id: str | None = None) -> list[dict[str, str]]:
+        """Files the project's tasks wrote to its workspace (all, or one task's); the tool service
+        checks the role."""
         from berrys_app.services.tools import files
 
         try:
@@ -588,7 +753,15 @@ class ProjectState(SessionState):
                 rows = files.list_artifacts(session, self._actor(session), project_id=self._pid())
         except (ServiceError, ValueError):
             return []
-        return [{"path": a.path, "size": f"{a.size} B"} for a in rows if str(a.task_id) == task_id]
+        keys = {t["id"]: t["key"] for t in self._tasks}
+        return [
+            {"path": a.path, "size": f"{a.size} B", "task": keys.get(str(a.task_id), "")}
+            for a in rows
+            if task_id is None or str(a.task_id) == task_id
+        ]
+
+    def _task_artifacts(self, task_id: str) -> list[dict[str, str]]:
+        return self._artifacts(task_id)
 
     @rx.event
     def download_artifact(self, path: str):
@@ -601,6 +774,17 @@ class ProjectState(SessionState):
             self.action_error = exc.message
             return None
         return rx.download(data=row.content, filename=path.rsplit("/", 1)[-1] or "artifact.txt")
+
+    def _task_errors(self, task_id: str) -> list[dict[str, str]]:
+        """Every failed attempt's error (the task row keeps only the last one)."""
+        from berrys_app.services.transcripts import task_errors
+
+        try:
+            with session_scope() as session:
+                rows = task_errors(session, self._actor(session), project_id=self._pid(), task_id=uuid.UUID(task_id))
+        except (ServiceError, ValueError):
+            return []
+        return [{**row, "at": short_time(row["at"])} for row in rows]
 
     def _recorded_transcript(self, task_id: str) -> list[dict[str, str]]:
         """The calls already recorded for this task (model and tool); live ones append."""
@@ -671,12 +855,82 @@ class ProjectState(SessionState):
     def cancel(self):
         return self._act(projects.cancel_project)
 
+    @rx.event
+    def retry_task(self):
+        """Run the open task again (waiting for a person or failed); the engine checks role and state."""
+        try:
+            task_id = uuid.UUID(self.selected_id)
+        except ValueError:
+            self.action_error = "open a task first"
+            return rx.toast.error(self.action_error)
+        result = self._act(projects.retry_task, task_id=task_id)
+        if not self.action_error:
+            return rx.toast.success("the task will run again")
+        return result
+
+    # -- project settings (budget, deadline) --------------------------------------------
+
+    @rx.event
+    def open_settings(self):
+        budget, tokens = self.project.get("budget_usd"), self.project.get("budget_tokens")
+        self.settings_budget = "" if budget is None else f"{float(budget):g}"
+        self.settings_tokens = "" if tokens is None else str(tokens)
+        self.settings_deadline = str(self.project.get("deadline") or "")[:10]
+        self.settings_errors = {}
+        self.settings_open = True
+
+    @rx.event
+    def set_settings_open(self, value: bool):
+        self.settings_open = value
+
+    @rx.event
+    def set_settings_budget(self, value: str):
+        self.settings_budget = value
+
+    @rx.event
+    def set_settings_tokens(self, value: str):
+        self.settings_tokens = value
+
+    @rx.event
+    def set_settings_deadline(self, value: str):
+        self.settings_deadline = value
+
+    @rx.event
+    def save_settings(self):
+        """Raise (or lower) the budget and move the deadline through the engine's update_project."""
+        from berrys_app.domain.projects import ProjectUpdate
+
+        values, self.settings_errors = parse_settings(
+            self.settings_budget, self.settings_tokens, self.settings_deadline
+        )
+        if self.settings_errors:
+            return rx.toast.error("fix the highlighted fields first")
+        current = {
+            "budget_usd": self.project.get("budget_usd"),
+            "budget_tokens": self.project.get("budget_tokens"),
+            "deadline": str(self.project.get("deadline") or "")[:10] or None,
+        }
+        changes = {
+            key: value
+            for key, value in values.items()
+            if (value.date().isoformat() if key == "deadline" and value is not None else value) != current[key]
+        }
+        if not changes:
+            self.settings_open = False
+            return None
+        result = self._act(projects.update_project, data=ProjectUpdate(**changes))
+        if self.action_error:
+            self.settings_errors = {"form": self.action_error}
+            return result
+        self.settings_open = False
+        return rx.toast.success("project settings saved")
+
     # -- plan editing -------------------------------------------------------------------
 
     @rx.event
     def set_plan_cell(self, index: int, field: str, value: str):
         rows = [dict(r) for r in self.plan_rows]
-        if 0 <= index < len(rows) and field in rows[index]:
+        if 0 <= index < len(rows) and field in PLAN_FIELDS:
             rows[index][field] = value
             self.plan_rows = rows
             self.plan_dirty = True
@@ -689,7 +943,7 @@ class ProjectState(SessionState):
         while f"t{number}" in taken:
             number += 1
         blank = {"key": f"t{number}", "title": "", "description": "", "capabilities": "", "depends_on": ""}
-        self.plan_rows = [*self.plan_rows, {**blank, "estimated_minutes": ""}]
+        self.plan_rows = [*self.plan_rows, {**blank, "estimated_minutes": "", "orig": ""}]
         self.plan_dirty = True
         self.plan_errors = validate_plan_rows(self.plan_rows)
 
@@ -715,19 +969,9 @@ class ProjectState(SessionState):
         self.plan_errors = validate_plan_rows(self.plan_rows)
         if self.plan_errors:
             return rx.toast.error("fix the highlighted plan errors first")
-        tasks = [
-            {
-                "id": r["key"].strip(),
-                "title": r["title"].strip(),
-                "description": r["description"].strip(),
-                "capabilities": split_list(r["capabilities"]),
-                "depends_on": split_list(r["depends_on"]),
-                "estimated_minutes": float(r["estimated_minutes"] or 0),
-            }
-            for r in self.plan_rows
-        ]
+        plan = plan_from_rows(self.plan_rows, self._plan_json or {})
         try:
-            plan_in = self._plan_in({"tasks": tasks})
+            plan_in = self._plan_in(plan)
             with session_scope() as session:
                 projects.submit_plan(session, self._actor(session), self._pid(), plan_in)
         except ServiceError as exc:
@@ -773,10 +1017,45 @@ class ProjectState(SessionState):
         if item is None:
             return None
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", item["title"]).strip("-") or "deliverable"
-        return rx.download(data=item["raw"], filename=f"{name}.md")
+        return rx.download(data=item["content"], filename=f"{name}.md")
+
+    # -- presence: join on load, heartbeat while open, leave on unmount --------------------
 
     @rx.event
-    def leave(self):
-        pid = self._pid()
-        if pid is not None:
-            presence.leave(str(pid), self.router.session.client_token)
+    def heartbeat(self, _now: str = ""):
+        """The page is still open (sent every ``presence.HEARTBEAT_S`` by the browser)."""
+        pid = self._loaded_pid
+        if not pid or str(self._pid()) != pid:
+            return
+        token = self.router.session.client_token
+        missed = time.time() - self._last_beat > presence.STALE_S
+        self._last_beat = time.time()
+        live.subscribe(f"project:{pid}", token, ProjectState)  # again, if it was dropped meanwhile
+        self.viewers = presence.heartbeat(pid, token, self.user_name)
+        if missed:  # events were not delivered while this tab counted as gone
+            self._safe_reload()
+
+    @rx.event
+    def leave(self, project_id: str = ""):
+        """The page unmounted (another page of the app): stop being a viewer and a subscriber."""
+        pid = project_id or self._loaded_pid
+        if not pid:
+            return
+        if pid == self._loaded_pid:  # (the next project's load may already have run: then keep its state)
+            self._last_beat = 0.0
+        token = self.router.session.client_token
+        live.unsubscribe(f"project:{pid}", token)
+        presence.leave(pid, token)
+
+    def _orphaned(self) -> bool:
+        """A tab closed without a goodbye keeps its state subscribed: drop it after ``STALE_S``
+        without heartbeat (the next message to it unsubscribes it instead of updating it)."""
+        if not self._last_beat or time.time() - self._last_beat <= presence.STALE_S:
+            return False
+        token = self.router.session.client_token
+        live.unsubscribe(f"project:{self._loaded_pid}", token)
+        try:
+            presence.leave(self._loaded_pid, token)
+        except Exception:  # presence is cosmetic
+            return True
+        return True

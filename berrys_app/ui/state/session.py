@@ -266,10 +266,9 @@ class SessionState(rx.State):
         return rx.redirect("/projects")
 
     def _oidc_callback_url(self) -> str:
-        import os
+        from berrys_app.settings import get_settings
 
-        base = os.environ.get("BERRYS_PUBLIC_URL") or f"http://localhost:{os.environ.get('BERRYS_PORT', '3000')}"
-        return base.rstrip("/") + "/oidc/callback"
+        return get_settings().public_base_url + "/oidc/callback"
 
     @rx.event
     def logout(self):

@@ -1,0 +1,140 @@
+"""``GET /api/v1/projects/{id}/tasks`` answered ahead of the framework, when nothing is unusual.
+
+The task list is the hottest read (clients and dashboards poll it; one page holds up to 500
+tasks). Through Reflex's and FastAPI's layers (routing over ~60 routes, dependency solving, two
+thread-pool hops, two statements, a sync Redis call) it cost ~1.5 ms of CPU per request; the
+cached body itself costs nothing. This ASGI wrapper serves the ordinary case on the event loop:
+
+1. a plain ``GET`` of that path, no query other than ``current_only``, no ``Origin`` (CORS), a
+   bearer *access JWT* (``auth.access_token_subject``: signature cache, expiry + type each use);
+2. one prepared statement (``task_listing.check_user``): the account is active, the caller's role
+   in the project's team, and the fingerprint of the tasks — so a revoked membership, a disabled
+   account or a changed task committed by any process shows on the very next request;
+3. the request is counted against the caller's rate limit (``ratelimit_aio``: same window);
+4. the listing from the shared per-fingerprint cache (read once per change), with the same
+   headers as the route (ETag per representation, 304, gzip, request id, security headers).
+
+Anything else — an API key, a bad or expired token, an unknown project, a non-member, an
+exhausted rate limit, an error — falls through, untouched and uncounted, to the ordinary route,
+which produces the answer (and the problem JSON) as for every other route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from berrys_app.api.problems import _REQUEST_ID_RE, _security_headers
+from berrys_app.services import auth, ratelimit_aio, task_listing
+from berrys_app.services.errors import Unauthorized
+
+log = logging.getLogger(__name__)
+_PATH = re.compile(r"/api/v1/projects/([0-9A-Fa-f-]{32,36})/tasks")
+_QUERIES = {b"": False, b"current_only=false": False, b"current_only=true": True}
+TRIED = "berrys.fast_tasks"  # scope key: set once the fast path declined, so no layer retries it
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """``gzip`` listed and not refused with ``q=0``."""
+    for part in accept_encoding.lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() == "gzip":
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def etag_matches(etag: str, if_none_match: str) -> bool:
+    return etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+
+
+def _static_headers(scheme: str) -> list[tuple[bytes, bytes]]:
+    """The security headers ``problems.RequestContextMiddleware`` adds to an API response."""
+    headers = MutableHeaders()
+    _security_headers("/api/v1/", headers, scheme)
+    return headers.raw
+
+
+_STATIC = {scheme: _static_headers(scheme) for scheme in ("http", "https")}
+
+
+async def _answer(scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+    """(status, headers, body) for the ordinary case, or ``None`` to let the route answer."""
+    match = _PATH.fullmatch(scope["path"])
+    current_only = _QUERIES.get(scope.get("query_string", b""))
+    if match is None or current_only is None:
+        return None
+    authorization = accept_encoding = if_none_match = request_id = ""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = authorization or value.decode("latin-1")
+        elif name == b"accept-encoding":
+            accept_encoding = accept_encoding or value.decode("latin-1")
+        elif name == b"if-none-match":
+            if_none_match = if_none_match or value.decode("latin-1")
+        elif name == b"x-request-id":
+            request_id = request_id or value.decode("latin-1")
+        elif name == b"origin":
+            return None  # CORS: the framework's middleware decides on the headers
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or token.count(".") != 2 or " " in token.strip():
+        return None  # missing, an API key, or not a JWT
+    try:
+        project_id = uuid.UUID(match.group(1))
+        user_id = auth.access_token_subject(token.strip())
+    except (ValueError, Unauthorized):
+        return None
+    access = await task_listing.check_user(user_id, project_id, current_only=current_only)
+    if access is None or not await ratelimit_aio.try_hit_actor(str(user_id)):
+        return None
+    listing = await task_listing.load(access)
+    gzipped = accepts_gzip(accept_encoding)
+    etag = listing.etag[:-1] + '-gz"' if gzipped else listing.etag  # one tag per representation
+    headers = [
+        (b"etag", etag.encode()),
+        (b"vary", b"Accept-Encoding"),
+        (b"x-request-id", (request_id if _REQUEST_ID_RE.match(request_id) else uuid.uuid4().hex).encode()),
+        *_STATIC["https" if scope.get("scheme") == "https" else "http"],
+    ]
+    if if_none_match and etag_matches(etag, if_none_match):
+        return 304, headers, b""
+    if gzipped:
+        body = listing.gzipped_if_ready() or await asyncio.to_thread(lambda: listing.gzipped)
+        headers.append((b"content-encoding", b"gzip"))
+    else:
+        body = listing.body
+    headers += [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+    return 200, headers, body
+
+
+async def serve(scope: Scope, send: Send) -> bool:
+    """Answer the request if it is the ordinary case; ``False`` (and nothing sent) otherwise."""
+    if scope["type"] != "http" or scope["method"] != "GET" or TRIED in scope or not scope["path"].endswith("/tasks"):
+        return False
+    scope[TRIED] = True
+    try:
+        answer = await _answer(scope)
+    except Exception:  # the route will meet the same problem and answer it properly
+        log.warning("task list fast path failed; using the route", exc_info=True)
+        return False
+    if answer is None:
+        return False
+    status, headers, body = answer
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+    return True
+
+
+class TaskListFastPath:
+    """ASGI wrapper: ``serve`` first, else the wrapped app (the Reflex app in production)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not await serve(scope, send):
+            await self.app(scope, receive, send)

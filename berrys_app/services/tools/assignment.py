@@ -1,0 +1,174 @@
+"""Which tools an agent may use: set by a team admin per agent, and added by capability when
+the engine creates an agent for a task (a team's own http/MCP tools reach real projects)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from pydantic import BaseModel, Field
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session, col, select
+
+from berrys_app.domain.accounts import Role
+from berrys_app.domain.common import utcnow
+from berrys_app.domain.tools import TeamTemplateTools
+from berrys_app.domain.work import Agent, AgentTemplate
+from berrys_app.services import events
+from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.errors import NotFound, ValidationFailed
+from berrys_app.services.tools import registry
+
+MAX_TOOLS = 64
+
+
+class AgentToolsUpdate(BaseModel):
+    allowed_tools: list[str] = Field(max_length=MAX_TOOLS)
+
+
+class TemplateToolsUpdate(BaseModel):
+    """``None`` goes back to the template's own list."""
+
+    allowed_tools: list[str] | None = Field(default=None, max_length=MAX_TOOLS)
+
+
+class TemplateTools(BaseModel):
+    template_id: uuid.UUID
+    name: str
+    allowed_tools: list[str]
+    team_override: bool  # the team's own list (else the template's)
+
+
+class AgentTools(BaseModel):
+    agent_id: uuid.UUID
+    name: str
+    allowed_tools: list[str]
+
+
+def check_refs(session: Session, *, team_id: uuid.UUID, refs: Iterable[str]) -> list[str]:
+    """The refs, deduplicated in order, each a tool the team can see (``name@N``: that version
+    exists). ``ValidationFailed`` names every unknown one."""
+    registry.ensure_builtins(session)
+    clean: list[str] = []
+    unknown: list[str] = []
+    names: set[str] = set()
+    for raw in refs:
+        ref = str(raw).strip()
+        name, version = registry.parse_ref(ref)
+        tool = registry.resolve(session, name, version=version, team_id=team_id)
+        if tool is None or (version is None and not tool.is_active):
+            unknown.append(ref)
+        elif name in names:
+            raise ValidationFailed(f"tool {name!r} is listed twice; give one name or one name@version")
+        else:
+            names.add(name)
+            clean.append(ref)
+    if unknown:
+        raise ValidationFailed(f"unknown tool(s) for this team: {', '.join(unknown)}")
+    return clean
+
+
+def set_agent_tools(
+    session: Session, actor: Actor, *, team_id: uuid.UUID, agent_id: uuid.UUID, allowed_tools: list[str]
+) -> AgentTools:
+    """Replace an agent's allowed tools (admins only; the next task it leases uses them)."""
+    require_role(session, actor, team_id, Role.admin, what="team")
+    agent = session.get(Agent, agent_id)
+    if agent is None or agent.team_id != team_id:
+        raise NotFound("agent not found")
+    refs = check_refs(session, team_id=team_id, refs=allowed_tools)
+    before = list(agent.allowed_tools)
+    agent.allowed_tools = refs
+    session.add(agent)
+    events.emit(
+        session,
+        "agent.tools_changed",
+        team_id=team_id,
+        project_id=agent.project_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"agent_id": str(agent.id), "name": agent.name, "before": before, "allowed_tools": refs},
+    )
+    session.commit()
+    return AgentTools(agent_id=agent.id, name=agent.name, allowed_tools=refs)
+
+
+def _overrides(session: Session, team_id: uuid.UUID) -> dict[uuid.UUID, list[str]]:
+    rows = session.exec(select(TeamTemplateTools).where(TeamTemplateTools.team_id == team_id))
+    return {row.template_id: list(row.allowed_tools) for row in rows}
+
+
+def list_template_tools(session: Session, actor: Actor, *, team_id: uuid.UUID) -> list[TemplateTools]:
+    """Each template's tools as this team's new agents get them (members may read)."""
+    from berrys_app.services.agents import list_templates, seed_templates
+
+    require_role(session, actor, team_id, Role.member, what="team")
+    seed_templates(session)
+    overrides = _overrides(session, team_id)
+    return [
+        TemplateTools(
+            template_id=t.id,
+            name=t.name,
+            allowed_tools=overrides.get(t.id, list(t.allowed_tools)),
+            team_override=t.id in overrides,
+        )
+        for t in list_templates(session)
+    ]
+
+
+def set_template_tools(
+    session: Session, actor: Actor, *, team_id: uuid.UUID, template_id: uuid.UUID, allowed_tools: list[str] | None
+) -> TemplateTools:
+    """Set the tools this team's agents created from a template get (admins; ``None`` resets).
+    Agents that exist keep theirs (``set_agent_tools`` changes one)."""
+    require_role(session, actor, team_id, Role.admin, what="team")
+    template = session.get(AgentTemplate, template_id)
+    if template is None:
+        raise NotFound("agent template not found")
+    key = (TeamTemplateTools.team_id == team_id) & (TeamTemplateTools.template_id == template_id)
+    if allowed_tools is None:
+        for row in session.exec(select(TeamTemplateTools).where(key)):
+            session.delete(row)
+        refs = list(template.allowed_tools)
+    else:
+        refs = check_refs(session, team_id=team_id, refs=allowed_tools)
+        values = {"team_id": team_id, "template_id": template_id, "allowed_tools": refs, "updated_at": utcnow()}
+        stmt = insert(TeamTemplateTools).values(**values)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[col(TeamTemplateTools.team_id), col(TeamTemplateTools.template_id)],
+                set_={"allowed_tools": refs, "updated_at": values["updated_at"]},
+            )
+        )
+    events.emit(
+        session,
+        "agent_template.tools_changed",
+        team_id=team_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"template": template.name, "allowed_tools": refs, "reset": allowed_tools is None},
+    )
+    session.commit()
+    return TemplateTools(
+        template_id=template.id, name=template.name, allowed_tools=refs, team_override=allowed_tools is not None
+    )
+
+
+class AssemblyTools:
+    """The tools of an agent the engine creates for a task: the template's list (or the team's
+    own list for that template), plus the team's own tools (http, MCP, ...) whose capabilities
+    match the task. Built-ins come only through the lists. Two queries per team assembly."""
+
+    def __init__(self, session: Session, team_id: uuid.UUID) -> None:
+        rows = registry.search_tools(session, team_id=team_id, limit=500)
+        self._tools = [tool for tool in rows if tool.team_id is not None]
+        self._overrides = _overrides(session, team_id)
+
+    def for_need(self, need: set[str]) -> list[str]:
+        wanted = {c.strip().lower() for c in need}
+        return [tool.name for tool in self._tools if wanted & {c.lower() for c in tool.capabilities}]
+
+    def for_agent(self, template: AgentTemplate, need: set[str]) -> list[str]:
+        base = self._overrides.get(template.id, list(template.allowed_tools))
+        names = {ref.partition("@")[0] for ref in base}
+        return [*base, *(name for name in self.for_need(need) if name not in names)]
