@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.common import utcnow
-from berrys_app.domain.tools import TeamTemplateTools
+from berrys_app.domain.tools import TeamTemplateTools, Tool
 from berrys_app.domain.work import Agent, AgentTemplate
 from berrys_app.services import events
 from berrys_app.services.authz import Actor, require_role
@@ -160,13 +160,22 @@ class AssemblyTools:
     match the task. Built-ins come only through the lists. Two queries per team assembly."""
 
     def __init__(self, session: Session, team_id: uuid.UUID) -> None:
-        rows = registry.search_tools(session, team_id=team_id, limit=500)
-        self._tools = [tool for tool in rows if tool.team_id is not None]
+        # not registry.search_tools: its ensure_builtins may commit, and team assembly runs
+        # inside the caller's transaction (it holds row locks on the pooled agents)
+        rows = session.exec(
+            select(Tool.name, Tool.capabilities)
+            .where(Tool.team_id == team_id, col(Tool.is_active).is_(True))
+            .order_by(col(Tool.name), col(Tool.version).desc())
+        ).all()
+        latest: dict[str, list[str]] = {}
+        for name, capabilities in rows:
+            latest.setdefault(name, list(capabilities))
+        self._tools = latest
         self._overrides = _overrides(session, team_id)
 
     def for_need(self, need: set[str]) -> list[str]:
         wanted = {c.strip().lower() for c in need}
-        return [tool.name for tool in self._tools if wanted & {c.lower() for c in tool.capabilities}]
+        return [name for name, caps in self._tools.items() if wanted & {c.lower() for c in caps}]
 
     def for_agent(self, template: AgentTemplate, need: set[str]) -> list[str]:
         base = self._overrides.get(template.id, list(template.allowed_tools))
