@@ -7,6 +7,7 @@ enforce roles: e.g. the audit log needs admin), and keeps plain dicts for the pa
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -344,6 +345,10 @@ def _task_title(task_id: str) -> str:
     return task.title if task is not None else "—"
 
 
+USAGE_KINDS = ("task.completed", "task.failed", "task.waiting", "project.status_changed")
+USAGE_REFRESH_S = 1.0
+
+
 class ModelsState(PageState):
     """The model catalogue and the team's usage by model and by day."""
 
@@ -387,9 +392,30 @@ class ModelsState(PageState):
         figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=280, title="Cost by day (USD)")
         return figure
 
+    _usage_read_at: float = 0.0
+
     @rx.event
     def load(self):
-        return self._run(self._fetch)
+        result = self._run(self._fetch)
+        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, ModelsState)
+        return result
+
+    def on_live(self, message: dict[str, Any]) -> None:
+        """Usage follows the team's runs: re-read it when a task or project ends (a task's model calls
+        are committed with its completion). During a busy run at most once per USAGE_REFRESH_S; a
+        project's status change is always read, so the figures a run ends with are never skipped."""
+        kind = str(message.get("kind", ""))
+        if kind not in USAGE_KINDS:
+            return
+        now = time.monotonic()
+        if kind != "project.status_changed" and now - self._usage_read_at < USAGE_REFRESH_S:
+            return
+        self._usage_read_at = now
+        with session_scope() as session:
+            try:
+                self._fetch(session, self._actor(session))
+            except ServiceError as exc:
+                self.error = exc.message
 
     def _fetch(self, session, actor) -> None:
         from berrys_app.services import team_usage
