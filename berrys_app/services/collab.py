@@ -239,23 +239,29 @@ def _close_plan_approvals(
             Approval.status == ApprovalStatus.pending.value,
         )
     ).all()
+    reason = project.status_reason if not approved and project.status_reason else f"project became {after.value}"
     for row in pending:
-        row.status = (ApprovalStatus.approved if approved else ApprovalStatus.rejected).value
-        row.decided_by = actor.user_id
-        row.decided_at = utcnow()
-        row.reason = (
-            project.status_reason if not approved and project.status_reason else f"project became {after.value}"
-        )[:2000]
-        session.add(row)
-        emit(
-            session,
-            "approval.decided",
-            project_id=project.id,
-            team_id=project.team_id,
-            actor_id=actor.user_id,
-            actor=actor.label,
-            payload={"approval_id": str(row.id), "kind": ApprovalKind.plan.value, "status": row.status},
-        )
+        settle_approval(session, row, actor, approved=approved, reason=reason)
+
+
+def settle_approval(session: Session, row: Approval, actor: Actor, *, approved: bool, reason: str | None) -> None:
+    """Record a decision on a pending approval and announce it (``approval.decided``): the one
+    place every door (inbox, plan review, a retried task) settles an approval."""
+    row.status = (ApprovalStatus.approved if approved else ApprovalStatus.rejected).value
+    row.decided_by = actor.user_id
+    row.decided_at = utcnow()
+    row.reason = reason[:2000] if reason else None
+    session.add(row)
+    emit(
+        session,
+        "approval.decided",
+        project_id=row.project_id,
+        team_id=row.team_id,
+        task_id=row.task_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"approval_id": str(row.id), "kind": row.kind, "status": row.status},
+    )
 
 
 def list_approvals(
@@ -325,11 +331,7 @@ def decide_approval(
         raise Conflict(f"this approval was already {row.status}")
     if not approve and not (reason or "").strip():
         raise ValidationFailed("a rejection needs a reason", details={"field": "reason"})
-    row.status = (ApprovalStatus.approved if approve else ApprovalStatus.rejected).value
-    row.decided_by = actor.user_id
-    row.decided_at = utcnow()
-    row.reason = (reason or "").strip()[:2000] or None
-    session.add(row)
+    settle_approval(session, row, actor, approved=approve, reason=(reason or "").strip() or None)
     audit.record(
         session,
         action="approval.decided",
@@ -338,16 +340,6 @@ def decide_approval(
         target_type="approval",
         target_id=row.id,
         details={"kind": kind.value, "status": row.status, "reason": row.reason},
-    )
-    emit(
-        session,
-        "approval.decided",
-        project_id=row.project_id,
-        team_id=row.team_id,
-        task_id=row.task_id,
-        actor_id=actor.user_id,
-        actor=actor.label,
-        payload={"approval_id": str(row.id), "kind": kind.value, "status": row.status},
     )
     if kind is ApprovalKind.plan and row.project_id is not None:
         session.flush()

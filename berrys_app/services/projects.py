@@ -390,7 +390,7 @@ def retry_task(session: Session, actor: Actor, project_id: uuid.UUID, task_id: u
     if task.status not in (TaskStatus.waiting_approval, TaskStatus.failed):
         raise Conflict(f"only a waiting or failed task can be retried; it is {task.status}")
     jobs = execution.requeue_task(session, project, task, actor=actor)
-    task_approvals.close_for_task(session, actor, task.id, project=project)
+    task_approvals.close_for_task(session, actor, task.id)
     session.commit()
     execution.dispatch(jobs)
     return task

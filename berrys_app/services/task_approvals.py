@@ -13,11 +13,9 @@ import uuid
 from sqlmodel import Session, select
 
 from berrys_app.domain.collab import Approval, ApprovalKind, ApprovalStatus
-from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project
 from berrys_app.domain.work import Task, TaskStatus
 from berrys_app.services.authz import Actor
-from berrys_app.services.events import emit
 
 
 def open_for_waiting_task(session: Session, project: Project, task: Task, *, reason: str, message: str) -> None:
@@ -48,24 +46,12 @@ def retry_approved_task(session: Session, actor: Actor, approval: Approval) -> N
         projects.retry_task(session, actor, approval.project_id, approval.task_id)
 
 
-def close_for_task(session: Session, actor: Actor, task_id: uuid.UUID, *, project: Project) -> None:
+def close_for_task(session: Session, actor: Actor, task_id: uuid.UUID) -> None:
     """The task was retried by another door: its pending approvals are settled (approved)."""
+    from berrys_app.services import collab
+
     pending = session.exec(
         select(Approval).where(Approval.task_id == task_id, Approval.status == ApprovalStatus.pending.value)
     ).all()
     for row in pending:
-        row.status = ApprovalStatus.approved.value
-        row.decided_by = actor.user_id
-        row.decided_at = utcnow()
-        row.reason = f"task retried by {actor.label}"[:2000]
-        session.add(row)
-        emit(
-            session,
-            "approval.decided",
-            project_id=project.id,
-            team_id=project.team_id,
-            task_id=task_id,
-            actor_id=actor.user_id,
-            actor=actor.label,
-            payload={"approval_id": str(row.id), "kind": row.kind, "status": row.status},
-        )
+        collab.settle_approval(session, row, actor, approved=True, reason=f"task retried by {actor.label}")

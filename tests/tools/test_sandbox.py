@@ -274,7 +274,9 @@ async def test_non_root_worker_snippet_sees_no_worker_processes_network_or_data_
         limits = SandboxLimits(**FAST)
         if os.geteuid() == 0:
             if not shutil.which("setpriv") or not sandbox._world_executable("/usr/bin/python3"):
-                pytest.skip("needs setpriv and a world-executable /usr/bin/python3 to act as a non-root worker")
+                pytest.fail(
+                    "needs setpriv (util-linux) and a world-executable /usr/bin/python3 to act as a non-root worker"
+                )
             command = sandbox._command("/usr/bin/python3", script, limits, None, 4096, "userns", hidden)
             done = _run_as_nobody(command, scratch)
             stdout, code = done.stdout, done.returncode
