@@ -17,8 +17,40 @@ from sqlmodel import Session
 
 from berrys_app.domain.accounts import Role, Team, TeamMember, User
 from berrys_app.domain.projects import Project
+from berrys_app.domain.tools import ToolCreate, ToolKind
 from berrys_app.services.authz import Actor
-from berrys_app.services.tools import ToolContext
+from berrys_app.services.tools import ToolContext, register_tool
+
+HTTP_PARAMETERS = {
+    "type": "object",
+    "properties": {"method": {"type": "string"}, "url": {"type": "string"}},
+    "required": ["method", "url"],
+}
+
+
+def register_http_tool(
+    session: Session,
+    world: World,
+    hosts: list[str],
+    *,
+    name: str,
+    parameters: dict[str, Any] | None = None,
+    config: dict[str, Any] | None = None,
+    **fields: Any,
+) -> None:
+    """A team http tool (registered by the team's admin) allowed to call ``hosts``."""
+    register_tool(
+        session,
+        world.admin,
+        team_id=world.team_id,
+        data=ToolCreate(
+            name=name,
+            kind=ToolKind.http,
+            parameters_schema=parameters or HTTP_PARAMETERS,
+            config={"allowed_hosts": hosts, **(config or {})},
+            **fields,
+        ),
+    )
 
 
 @dataclass

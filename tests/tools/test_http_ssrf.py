@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlmodel import Session
 
-from berrys_app.domain.tools import ToolCreate, ToolKind
 from berrys_app.services.errors import Forbidden, ValidationFailed
-from berrys_app.services.tools import execute_tool, register_tool
+from berrys_app.services.tools import execute_tool
 from berrys_app.services.tools.registry import check_config
 from berrys_app.settings import get_settings
+from tests.tools.conftest import register_http_tool
 
 
 @pytest.fixture
@@ -31,21 +31,7 @@ def operator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], N
 
 
 def _http_tool(session: Session, world, hosts: list[str], name: str = "internal_api") -> None:
-    register_tool(
-        session,
-        world.admin,
-        team_id=world.team_id,
-        data=ToolCreate(
-            name=name,
-            kind=ToolKind.http,
-            parameters_schema={
-                "type": "object",
-                "properties": {"method": {"type": "string"}, "url": {"type": "string"}},
-                "required": ["method", "url"],
-            },
-            config={"allowed_hosts": hosts},
-        ),
-    )
+    register_http_tool(session, world, hosts, name=name)
 
 
 def test_internal_hosts_are_refused_at_registration(operator) -> None:

@@ -6,28 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from berrys_app.domain.tools import ToolCall, ToolCreate, ToolKind
+from berrys_app.domain.tools import ToolCall
 from berrys_app.services.errors import ValidationFailed
-from berrys_app.services.tools import execute_tool, register_tool
+from berrys_app.services.tools import execute_tool
+from tests.tools.conftest import register_http_tool
 
 
 def _tool(session: Session, world, host: str, name: str, result_schema: dict) -> None:
-    register_tool(
-        session,
-        world.admin,
-        team_id=world.team_id,
-        data=ToolCreate(
-            name=name,
-            kind=ToolKind.http,
-            parameters_schema={
-                "type": "object",
-                "properties": {"method": {"type": "string"}, "url": {"type": "string"}},
-                "required": ["method", "url"],
-            },
-            result_schema=result_schema,
-            config={"allowed_hosts": [host]},
-        ),
-    )
+    register_http_tool(session, world, [host], name=name, result_schema=result_schema)
 
 
 async def test_results_are_checked_against_the_result_schema(session: Session, world, http_server) -> None:

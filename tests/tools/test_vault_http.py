@@ -23,32 +23,23 @@ from berrys_app.services.tools import (
     register_tool,
 )
 from berrys_app.services.tools.vault import decrypt
+from tests.tools.conftest import register_http_tool
 
 SECRET = "sk-live-Zq81Hc0VfK2pLd9wQ7"
 
 
 def _api_tool(session: Session, world, hosts: list[str], name: str = "partner_api", **config) -> None:
-    register_tool(
-        session,
-        world.admin,
-        team_id=world.team_id,
-        data=ToolCreate(
-            name=name,
-            kind=ToolKind.http,
-            side_effects=True,
-            parameters_schema={
-                "type": "object",
-                "properties": {
-                    "method": {"type": "string"},
-                    "url": {"type": "string"},
-                    "headers": {"type": "object"},
-                    "body": {"type": "string"},
-                },
-                "required": ["method", "url"],
-            },
-            config={"allowed_hosts": hosts, **config},
-        ),
-    )
+    parameters = {
+        "type": "object",
+        "properties": {
+            "method": {"type": "string"},
+            "url": {"type": "string"},
+            "headers": {"type": "object"},
+            "body": {"type": "string"},
+        },
+        "required": ["method", "url"],
+    }
+    register_http_tool(session, world, hosts, name=name, parameters=parameters, config=config, side_effects=True)
 
 
 def _bearer(session: Session, world, name: str = "partner", **kw) -> None:
