@@ -4,6 +4,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends build-essential
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt requirements-nodeps.txt ./
+# a portable llama.cpp build (AVX2 baseline, no AMX): the image may run on another CPU than the builder's
+ENV CMAKE_ARGS="-DGGML_NATIVE=OFF"
 RUN pip install --no-cache-dir -r requirements.txt && pip install --no-cache-dir --no-deps -r requirements-nodeps.txt
 RUN npm install --prefix /app/.berrys-tools --no-audit --no-fund bun@1.4.4
 COPY . .
