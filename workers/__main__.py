@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+
+import uvloop
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -15,6 +18,10 @@ def main() -> None:
     logging.basicConfig(level=get_settings().log_level)  # BERRYS_LOG_LEVEL; INFO logs every job
     import berrys_app.domain  # noqa: F401  (register every table)
     from workers.settings import build_worker
+
+    # libuv's event loop: less CPU per task than asyncio's own (bench/engine.py); arq's Worker()
+    # takes the current loop. The web process gets it from Granian, which picks uvloop when installed.
+    asyncio.set_event_loop(uvloop.new_event_loop())
 
     build_worker().run()
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
-from berrys_app import queue
+from berrys_app import gc_tuning, queue
 from berrys_app.settings import get_settings
 from workers import heartbeat
 from workers.jobs import CRON_JOBS, JOBS
@@ -29,6 +29,7 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     from berrys_app.services import hot_publish
 
     hot_publish.enable()  # events, token streams and follow-up jobs leave in pipelines from this loop
+    gc_tuning.settle_heap()  # litellm & co.: a full collection of the startup heap stalled every task ~0.1 s
     wid = heartbeat.worker_id()
     ctx["worker_id"] = wid
     ctx["jobs_done"] = 0
