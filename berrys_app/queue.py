@@ -26,8 +26,24 @@ WAKE_TOKENS_MAX = 32  # a worker blocked on the wake list polls at once (workers
 
 
 def wake_key() -> str:
-    """A list workers block on between polls; enqueueing pushes one token per job due now."""
+    """A list workers block on between polls; enqueueing pushes tokens for the jobs due now."""
     return f"{get_settings().queue_name}:wake"
+
+
+def wake_tokens(due: int) -> int:
+    """How many idle workers ``due`` new jobs wake: one per ``local_tasks`` jobs (what one worker
+    runs at once), not one per job.
+
+    A woken worker reads every due job of the queue, so the jobs of one enqueue (a project's first
+    tasks, a surplus hand-off) go to one worker, which then runs their dependents itself; waking
+    every idle worker split such a batch at random and made the workers' statements contend for
+    the same rows. A larger batch wakes more workers; a worker that is not blocked on the wake
+    list still polls every ``WAKE_WAIT_S`` (workers/settings.py).
+    """
+    if due <= 0:
+        return 0
+    per_worker = max(1, get_settings().local_tasks)
+    return min(-(-due // per_worker), WAKE_TOKENS_MAX)
 
 
 def serialize(data: dict[str, Any]) -> bytes:
@@ -70,7 +86,7 @@ def enqueue_many(
             pipe.zadd(queue, {job_id: score})
             added += 1
     if added and defer_s <= 0:
-        pipe.lpush(wake_key(), *["1"] * min(added, WAKE_TOKENS_MAX))
+        pipe.lpush(wake_key(), *["1"] * wake_tokens(added))
         pipe.ltrim(wake_key(), 0, 2 * WAKE_TOKENS_MAX - 1)
     pipe.execute()
 

@@ -50,8 +50,10 @@ class Settings(BaseSettings):
     reconcile_interval_s: int = Field(default=1, ge=1, le=60, validation_alias="BERRYS_RECONCILE_INTERVAL")
     retry_backoff_s: float = Field(default=1.0, ge=0, validation_alias="BERRYS_RETRY_BACKOFF")
     control_poll_s: float = Field(default=0.5, gt=0, validation_alias="BERRYS_CONTROL_POLL")
-    # ready dependents a worker runs itself at once (its own lease batch); the surplus goes to the queue
-    local_tasks: int = Field(default=20, ge=0, validation_alias="BERRYS_LOCAL_TASKS")
+    # ready dependents a worker runs itself at once (its own lease batch); the surplus goes to the queue.
+    # Above W's width (20) with its overlapping levels: handing W's surplus to a second worker made
+    # both slower (their statements contend for the same rows; bench/engine.py)
+    local_tasks: int = Field(default=50, ge=0, validation_alias="BERRYS_LOCAL_TASKS")
     task_max_steps: int = Field(default=8, ge=1, le=100, validation_alias="BERRYS_TASK_MAX_STEPS")
     task_max_tokens: int | None = Field(default=None, ge=16, validation_alias="BERRYS_TASK_MAX_TOKENS")
     planner_max_tokens: int = Field(default=1200, ge=64, validation_alias="BERRYS_PLANNER_MAX_TOKENS")

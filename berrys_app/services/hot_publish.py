@@ -101,7 +101,7 @@ class _Publisher:
                 pipe.zadd(name, {job_id: now_ms + int(defer_s * 1000)})
                 due_now += defer_s <= 0
         if due_now:
-            pipe.lpush(queue.wake_key(), *["1"] * min(due_now, queue.WAKE_TOKENS_MAX))
+            pipe.lpush(queue.wake_key(), *["1"] * queue.wake_tokens(due_now))
             pipe.ltrim(queue.wake_key(), 0, 2 * queue.WAKE_TOKENS_MAX - 1)
         await pipe.execute()
 

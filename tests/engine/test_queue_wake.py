@@ -1,16 +1,39 @@
-"""Enqueueing wakes blocked workers: one token per job due now, none for deferred jobs, bounded."""
+"""Enqueueing wakes blocked workers: one token per ``local_tasks`` jobs due now (one worker takes
+such a batch whole), none for deferred jobs, bounded."""
 
 from __future__ import annotations
 
+import pytest
+
 from berrys_app import queue
+from berrys_app.settings import get_settings
 
 
-def test_jobs_due_now_push_one_wake_token_each(env) -> None:
+@pytest.fixture
+def local_tasks(monkeypatch: pytest.MonkeyPatch):
+    def set_to(n: int) -> None:
+        monkeypatch.setenv("BERRYS_LOCAL_TASKS", str(n))
+        get_settings.cache_clear()
+
+    yield set_to
+    get_settings.cache_clear()
+
+
+def test_a_batch_of_jobs_due_now_wakes_one_worker_per_local_tasks_jobs(env, local_tasks) -> None:
+    local_tasks(2)
     client = queue.sync_redis()
+    queue.enqueue_many([("ping", (str(i),), f"wake-{i}") for i in range(5)])
+    assert client.llen(queue.wake_key()) == 3  # 5 jobs, 2 per worker: three workers
+    queue.enqueue_many([("ping", ("0",), "wake-0")])  # already queued: no job, no token
+    assert client.llen(queue.wake_key()) == 3
+    queue.enqueue_many([("ping", ("new",), "wake-new")])  # a single job still wakes a worker
+    assert client.llen(queue.wake_key()) == 4
+
+
+def test_without_local_runs_every_job_wakes_a_worker(env, local_tasks) -> None:
+    local_tasks(0)
     queue.enqueue_many([("ping", ("a",), "wake-a"), ("ping", ("b",), "wake-b")])
-    assert client.llen(queue.wake_key()) == 2
-    queue.enqueue_many([("ping", ("a",), "wake-a")])  # already queued: no job, no token
-    assert client.llen(queue.wake_key()) == 2
+    assert queue.sync_redis().llen(queue.wake_key()) == 2
 
 
 def test_deferred_jobs_wake_nobody(env) -> None:
@@ -19,7 +42,8 @@ def test_deferred_jobs_wake_nobody(env) -> None:
     assert queue.queued_job_ids() == ["wake-later"]
 
 
-def test_wake_tokens_are_bounded_when_no_worker_takes_them(env) -> None:
+def test_wake_tokens_are_bounded_when_no_worker_takes_them(env, local_tasks) -> None:
+    local_tasks(1)
     for batch in range(5):
         queue.enqueue_many([("ping", (str(i),), f"wake-{batch}-{i}") for i in range(queue.WAKE_TOKENS_MAX)])
     assert queue.sync_redis().llen(queue.wake_key()) == 2 * queue.WAKE_TOKENS_MAX
