@@ -11,6 +11,7 @@ each figure next to its target from ARCHITECTURE.md. Median of ``--runs``.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import statistics
@@ -109,7 +110,9 @@ def workload(width: int, depth: int) -> dict[str, Any]:
     return layered_plan(width, depth, fan_in=2)
 
 
-def run_once(team_id: uuid.UUID, actor: Any, plan: dict[str, Any], model: str, max_agents: int) -> dict[str, float]:
+def run_once(
+    team_id: uuid.UUID, actor: Any, plan: dict[str, Any], model: str, max_agents: int, on_done: Any = None
+) -> dict[str, float]:
     from sqlalchemy import text
     from sqlmodel import Session
 
@@ -139,6 +142,7 @@ def run_once(team_id: uuid.UUID, actor: Any, plan: dict[str, Any], model: str, m
             time.sleep(0.005)
         if status != "completed":
             raise SystemExit(f"W ended {status}")
+        finished = on_done() if on_done else {}
         rows = session.execute(
             text(
                 """
@@ -168,6 +172,7 @@ def run_once(team_id: uuid.UUID, actor: Any, plan: dict[str, Any], model: str, m
         "tasks_per_s": len(rows) / (last_finish - started),
         "e2s_p50": _pct(enqueue_to_start, 0.5),
         "e2s_p95": _pct(enqueue_to_start, 0.95),
+        **finished,
     }
 
 
@@ -179,6 +184,35 @@ def cpu_ms(procs: list[subprocess.Popen]) -> float:
         fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
     return total * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_ms(db_name: str) -> float:
+    """CPU the PostgreSQL backends of the scratch database have used so far (ms): the engine's
+    statements run there, on the same 2 cores as the workers (0 if PostgreSQL is not local)."""
+    import psutil
+    import psycopg
+
+    admin = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (db_name,))]
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        total += times.user + times.system
+    return total * 1000
+
+
+def cpu_since(
+    procs: list[subprocess.Popen], db_name: str, before: float, pg_before: float, n_tasks: int
+) -> dict[str, float]:
+    """Worker and PostgreSQL CPU per task since the ``before`` readings."""
+    return {
+        "worker_cpu_per_task": (cpu_ms(procs) - before) / n_tasks,
+        "postgres_cpu_per_task": (postgres_cpu_ms(db_name) - pg_before) / n_tasks,
+    }
 
 
 def wait_for_workers(count: int) -> None:
@@ -231,6 +265,9 @@ def main() -> None:
             model = "scripted/bench"
             scripted.rule("bench", contains="Project:", step={"content": "done", "delay": args.model_latency})
         team_id, actor = make_team()
+        from berrys_app.gc_tuning import settle_heap
+
+        settle_heap()  # this process plays the web process (execute_project), which settles its heap too
         plan = workload(args.width, args.depth)
         n_tasks = args.width * args.depth
         target_wall = 150.0 if args.model_latency == 0 else args.depth * args.model_latency * 1000 + 50
@@ -245,9 +282,10 @@ def main() -> None:
                 run_once(team_id, actor, workload(4, 3), model, args.max_agents)  # warm-up: connections, caches
                 results = []
                 for _ in range(args.runs):
-                    before = cpu_ms(procs)
-                    result = run_once(team_id, actor, plan, model, args.max_agents)
-                    result["worker_cpu_per_task"] = (cpu_ms(procs) - before) / n_tasks
+                    before, pg_before = cpu_ms(procs), postgres_cpu_ms(name)
+                    # CPU is read when the project completed, before the figures' own queries
+                    done = functools.partial(cpu_since, procs, name, before, pg_before, n_tasks)
+                    result = run_once(team_id, actor, plan, model, args.max_agents, on_done=done)
                     result["load"] = os.getloadavg()[0]
                     results.append(result)
                 # latency without queueing: a chain has one ready task at a time, so the time from
@@ -264,6 +302,7 @@ def main() -> None:
             print(
                 f"  total wall (execute -> last task)   {med['wall_ms']:8.1f} ms   target <= {target_wall:.0f} ms (2 workers)"
             )
+            print("    each run: " + ", ".join(f"{r['wall_ms']:.0f}" for r in results) + " ms")
             print(f"  ... incl. aggregation + completion  {med['wall_with_aggregation_ms']:8.1f} ms")
             print(
                 f"  engine overhead per task p50/p95    {med['overhead_p50']:6.2f} / {med['overhead_p95']:6.2f} ms"
@@ -284,6 +323,7 @@ def main() -> None:
                 "lease, by that worker itself or, for surplus, by whichever worker takes its queued job)"
             )
             print(f"  worker CPU per task (all workers)   {med['worker_cpu_per_task']:6.2f} ms")
+            print(f"  PostgreSQL CPU per task             {med['postgres_cpu_per_task']:6.2f} ms   (same 2 cores)")
     finally:
         from berrys_app.db import dispose_all
 
