@@ -46,6 +46,18 @@ def wake_tokens(due: int) -> int:
     return min(-(-due // per_worker), WAKE_TOKENS_MAX)
 
 
+def push_wake(pipe: Any, due: int) -> None:
+    """Add the wake-up for ``due`` jobs due now to a (sync or async) pipeline.
+
+    The new tokens replace any left unclaimed: a stale token would wake a second worker for the
+    same batch (and the first woken worker reads the older jobs too).
+    """
+    tokens = wake_tokens(due)
+    if tokens:
+        pipe.lpush(wake_key(), *["1"] * tokens)
+        pipe.ltrim(wake_key(), 0, tokens - 1)
+
+
 def serialize(data: dict[str, Any]) -> bytes:
     return json.dumps(data, default=str).encode()
 
@@ -85,9 +97,8 @@ def enqueue_many(
         if was_set:
             pipe.zadd(queue, {job_id: score})
             added += 1
-    if added and defer_s <= 0:
-        pipe.lpush(wake_key(), *["1"] * wake_tokens(added))
-        pipe.ltrim(wake_key(), 0, 2 * WAKE_TOKENS_MAX - 1)
+    if defer_s <= 0:
+        push_wake(pipe, added)
     pipe.execute()
 
 

@@ -2,7 +2,8 @@
 
 The statements that write events return them as JSON text; they go to Redis after the statement
 committed, with the jobs the statement made due. Everything handed over during one turn of the
-event loop leaves in one pipeline (plus one for the jobs' queue entries), from a coroutine: no
+event loop leaves in one pipeline -- its events as one message (``events.pack``) -- plus one for
+the jobs' queue entries, from a coroutine: no
 thread, so no GIL hand-offs between the loop and a sender (they cost more than the round trips).
 
 If the process dies before a flush, the rows are the record: live clients catch up from the
@@ -24,6 +25,7 @@ import redis.asyncio as aioredis
 from berrys_app import queue
 from berrys_app.keys import events_channel
 from berrys_app.redis_client import sync_redis
+from berrys_app.services import events as events_service
 from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -37,11 +39,7 @@ def publish_now(events: Sequence[str] | None) -> None:
     if not events:
         return
     try:
-        pipe = sync_redis().pipeline(transaction=False)
-        channel = events_channel()
-        for event in events:
-            pipe.publish(channel, event)
-        pipe.execute()
+        sync_redis().publish(events_channel(), events_service.pack(events))
     except Exception:  # transport only: the rows are the record
         log.warning("could not publish %d events", len(events), exc_info=True)
 
@@ -79,9 +77,8 @@ class _Publisher:
         if self.client is None:
             self.client = aioredis.Redis.from_url(get_settings().require_redis_url(), decode_responses=True)
         pipe = self.client.pipeline(transaction=False)
-        channel = events_channel()
-        for event in events:
-            pipe.publish(channel, event)
+        if events:
+            pipe.publish(events_channel(), events_service.pack(events))
         now_ms = int(time.time() * 1000)
         entries: list[tuple[str, float]] = []
         for function, args, job_id, defer_s in jobs:
@@ -92,7 +89,7 @@ class _Publisher:
         replies = await pipe.execute()
         if not entries:
             return
-        created = replies[len(events) :]
+        created = replies[1 if events else 0 :]
         pipe = self.client.pipeline(transaction=False)
         name = get_settings().queue_name
         due_now = 0
@@ -100,9 +97,7 @@ class _Publisher:
             if was_set:  # an id already queued or running is not added twice (arq semantics)
                 pipe.zadd(name, {job_id: now_ms + int(defer_s * 1000)})
                 due_now += defer_s <= 0
-        if due_now:
-            pipe.lpush(queue.wake_key(), *["1"] * queue.wake_tokens(due_now))
-            pipe.ltrim(queue.wake_key(), 0, 2 * queue.WAKE_TOKENS_MAX - 1)
+        queue.push_wake(pipe, due_now)
         await pipe.execute()
 
 
@@ -156,6 +151,13 @@ def publish_transient(kind: str, payload: dict[str, Any], *, project_id: uuid.UU
         return
     message = {"id": None, "kind": kind, "project_id": str(project_id) if project_id else None, "payload": payload}
     publisher.send([json.dumps(message, default=str)], ())
+
+
+async def flushed() -> None:
+    """Wait until this loop's publisher has sent what it was handed (tests)."""
+    publisher = _publisher()
+    while publisher is not None and publisher.flushing is not None and not publisher.flushing.done():
+        await asyncio.shield(publisher.flushing)
 
 
 def pending(*, loop: Any = None) -> int:

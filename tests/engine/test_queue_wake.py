@@ -1,5 +1,5 @@
 """Enqueueing wakes blocked workers: one token per ``local_tasks`` jobs due now (one worker takes
-such a batch whole), none for deferred jobs, bounded."""
+such a batch whole), none for deferred jobs; unclaimed tokens do not pile up."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ def test_a_batch_of_jobs_due_now_wakes_one_worker_per_local_tasks_jobs(env, loca
     assert client.llen(queue.wake_key()) == 3  # 5 jobs, 2 per worker: three workers
     queue.enqueue_many([("ping", ("0",), "wake-0")])  # already queued: no job, no token
     assert client.llen(queue.wake_key()) == 3
-    queue.enqueue_many([("ping", ("new",), "wake-new")])  # a single job still wakes a worker
-    assert client.llen(queue.wake_key()) == 4
+    queue.enqueue_many([("ping", ("new",), "wake-new")])  # a single job wakes one worker, who reads
+    assert client.llen(queue.wake_key()) == 1  # every due job: the unclaimed tokens are replaced
 
 
 def test_without_local_runs_every_job_wakes_a_worker(env, local_tasks) -> None:
@@ -45,5 +45,5 @@ def test_deferred_jobs_wake_nobody(env) -> None:
 def test_wake_tokens_are_bounded_when_no_worker_takes_them(env, local_tasks) -> None:
     local_tasks(1)
     for batch in range(5):
-        queue.enqueue_many([("ping", (str(i),), f"wake-{batch}-{i}") for i in range(queue.WAKE_TOKENS_MAX)])
-    assert queue.sync_redis().llen(queue.wake_key()) == 2 * queue.WAKE_TOKENS_MAX
+        queue.enqueue_many([("ping", (str(i),), f"wake-{batch}-{i}") for i in range(2 * queue.WAKE_TOKENS_MAX)])
+    assert queue.sync_redis().llen(queue.wake_key()) == queue.WAKE_TOKENS_MAX

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from sqlmodel import Session, select
 
 from berrys_app import queue
@@ -32,3 +35,55 @@ async def test_worker_writes_a_heartbeat_and_marks_itself_stopped(session: Sessi
     assert len(rows) == 1
     assert rows[0].stopped is True
     assert system.list_workers(session)[0]["status"] == "stopped"
+
+
+async def test_a_poll_claims_only_jobs_still_queued_and_not_running_elsewhere(session: Session, env) -> None:
+    """``BerrysWorker.start_jobs`` claims a whole read in one round trip with arq's own checks."""
+    from arq.connections import create_pool
+    from arq.constants import in_progress_key_prefix
+
+    from berrys_app.settings import get_settings
+    from workers.settings import build_worker
+
+    queue.enqueue_many([("ping", (note,), f"claim-{note}") for note in ("a", "b", "c")])
+    client = queue.sync_redis()
+    client.set(in_progress_key_prefix + "claim-b", "1", px=60_000)  # another worker runs it
+    client.zrem(get_settings().queue_name, "claim-c")  # finished meanwhile
+    worker = build_worker(burst=True)
+    worker._pool = await create_pool(worker.redis_settings, default_queue_name=worker.queue_name)
+    worker.ctx["redis"] = worker._pool
+    try:
+        await worker.start_jobs([b"claim-a", b"claim-b", b"claim-c"])
+        assert set(worker.tasks) == {"claim-a"}
+        await asyncio.gather(*worker.tasks.values())
+    finally:
+        await worker._pool.aclose()
+    assert client.exists(in_progress_key_prefix + "claim-c") == 0  # nothing claimed for a finished job
+    rows = session.exec(select(Event).where(Event.kind == "worker.ping")).all()
+    assert [row.payload["note"] for row in rows] == ["a"]
+    assert worker.sem._value == 20  # build_worker's max_jobs: every slot given back
+
+
+async def test_a_poll_no_enqueue_woke_leaves_fresh_jobs_to_the_worker_woken_for_them(session: Session, env) -> None:
+    from arq.connections import create_pool
+
+    from berrys_app.settings import get_settings
+    from workers.settings import UNWOKEN_MIN_AGE_MS, build_worker
+
+    queue.enqueue("ping", "fresh", job_id="fresh")
+    worker = build_worker(burst=True)
+    worker._pool = await create_pool(worker.redis_settings, default_queue_name=worker.queue_name)
+    worker.ctx["redis"] = worker._pool
+    worker._woken = False  # a poll on the worker's timer, not after a wake token
+    try:
+        await worker.start_jobs([b"fresh"])
+        assert worker.tasks == {}  # left to the worker the enqueue woke
+        aged = time.time() * 1000 - 2 * UNWOKEN_MIN_AGE_MS
+        queue.sync_redis().zadd(get_settings().queue_name, {"fresh": aged})  # nobody took it meanwhile
+        await worker.start_jobs([b"fresh"])
+        assert set(worker.tasks) == {"fresh"}
+        await asyncio.gather(*worker.tasks.values())
+    finally:
+        await worker._pool.aclose()
+    rows = session.exec(select(Event).where(Event.kind == "worker.ping")).all()
+    assert [row.payload["note"] for row in rows] == ["fresh"]
