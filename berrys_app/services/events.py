@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -65,6 +66,21 @@ def publish_transient(kind: str, payload: dict[str, Any], *, project_id: uuid.UU
         log.warning("could not publish %s", kind, exc_info=True)
 
 
+def pack(messages: Sequence[str]) -> str:
+    """One Redis message for several JSON messages: the text itself for one, else a JSON array.
+
+    A worker completing twenty tasks publishes their ~60 events in one PUBLISH instead of sixty:
+    fewer commands to encode, send and fan out on every side (``unpack`` reads both shapes).
+    """
+    return messages[0] if len(messages) == 1 else "[" + ",".join(messages) + "]"
+
+
+def unpack(data: str | bytes) -> list[dict[str, Any]]:
+    """The messages of one published Redis message (see ``pack``)."""
+    decoded = json.loads(data)
+    return decoded if isinstance(decoded, list) else [decoded]
+
+
 def to_message(row: Event) -> dict[str, Any]:
     """The JSON shape of an event on the wire (Redis, SSE, REST)."""
     return {
@@ -116,10 +132,7 @@ def _publish_after_commit(session: Session) -> None:
     from berrys_app.redis_client import sync_redis
 
     try:
-        pipe = sync_redis().pipeline(transaction=False)
-        for message in messages:
-            pipe.publish(events_channel(), message)
-        pipe.execute()
+        sync_redis().publish(events_channel(), pack(messages))
     except Exception:
         log.warning("could not publish %d events", len(messages), exc_info=True)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections import defaultdict
@@ -19,6 +18,7 @@ from typing import Any
 import reflex as rx
 
 from berrys_app.keys import events_channel
+from berrys_app.services import events
 from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -227,9 +227,9 @@ async def listen_forever() -> None:
                     async for raw in pubsub.listen():
                         if raw.get("type") != "message":
                             continue
-                        message = json.loads(raw["data"])
-                        _track_heartbeat(message)
-                        await deliver(message)
+                        for message in events.unpack(raw["data"]):
+                            _track_heartbeat(message)
+                            await deliver(message)
             except asyncio.CancelledError:
                 raise
             except Exception:

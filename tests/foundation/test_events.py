@@ -30,6 +30,18 @@ def test_event_is_published_after_commit_with_its_id(session: Session, redis_url
     assert body["id"] == row.id and row.id is not None
 
 
+def test_the_events_of_one_commit_leave_in_one_message_in_order(session: Session, redis_url: str) -> None:
+    pubsub = _subscriber(redis_url)
+    first = events.emit(session, "test.first")
+    second = events.emit(session, "test.second", payload={"n": 2})
+    session.commit()
+    message = pubsub.get_message(timeout=2)
+    unpacked = events.unpack(message["data"])
+    assert [(m["id"], m["kind"]) for m in unpacked] == [(first.id, "test.first"), (second.id, "test.second")]
+    assert unpacked[1]["payload"] == {"n": 2}
+    assert pubsub.get_message(timeout=0.3) is None  # one PUBLISH, not one per event
+
+
 def test_rolled_back_event_is_neither_stored_nor_published(session: Session, redis_url: str) -> None:
     pubsub = _subscriber(redis_url)
     events.emit(session, "test.rolled_back")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import redis
 
 from berrys_app.keys import events_channel
+from berrys_app.services import events
 from berrys_app.services.models import CompletionRequest, complete, scripted
 
 PROMPT = [{"role": "user", "content": "one two three four"}]  # 4 scripted tokens
@@ -17,7 +16,7 @@ def _messages(pubsub) -> list[dict]:
     found = []
     while (message := pubsub.get_message(timeout=0.5)) is not None:
         if message["type"] == "message":
-            found.append(json.loads(message["data"]))
+            found.extend(events.unpack(message["data"]))
     return found
 
 

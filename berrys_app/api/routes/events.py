@@ -122,16 +122,16 @@ async def _stream(request: Request, project_id: uuid.UUID, after: int, *, follow
                     idle = 0.0
                     yield ": keep-alive\n\n"
                 continue
-            message = json.loads(raw["data"])
-            if message.get("project_id") != wanted:
-                continue
-            if message.get("id") is None:  # transient (token stream): no cursor
-                yield f"event: {message['kind']}\ndata: {json.dumps(message, default=str)}\n\n"
-                continue
-            if message["id"] <= last:
-                continue
-            last = message["id"]
-            yield _frame(message)
+            for message in events.unpack(raw["data"]):
+                if message.get("project_id") != wanted:
+                    continue
+                if message.get("id") is None:  # transient (token stream): no cursor
+                    yield f"event: {message['kind']}\ndata: {json.dumps(message, default=str)}\n\n"
+                    continue
+                if message["id"] <= last:
+                    continue
+                last = message["id"]
+                yield _frame(message)
     except asyncio.CancelledError:
         raise
     finally:
