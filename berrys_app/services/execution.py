@@ -761,6 +761,9 @@ class _LocalRuns:
             return await _run_counted(task_id, worker=worker, wait=wait, counted=True)
         except asyncio.CancelledError:
             raise
+        except TimeoutError:  # as for an arq job: the lease expires and the reconciler queues it again
+            log.warning("task %s ran past the job timeout (%s s); stopped", task_id, get_settings().job_timeout_s)
+            return "timeout"
         except Exception:  # nobody awaits a spawned run: log what would otherwise vanish
             log.exception("task %s failed in the worker", task_id)
             return "error"
@@ -789,7 +792,11 @@ async def _run_counted(task_id: uuid.UUID, *, worker: str, wait: bool, counted: 
     if not counted:
         runs.active += 1
     try:
-        outcome, jobs = await _run_one(task_id, worker=worker)
+        if counted:  # arq did not start this run, so arq's job timeout does not cover it: the same limit
+            async with asyncio.timeout(get_settings().job_timeout_s):
+                outcome, jobs = await _run_one(task_id, worker=worker)
+        else:
+            outcome, jobs = await _run_one(task_id, worker=worker)
     finally:
         runs.active -= 1
     local = runs.hand_off(jobs, worker=worker, wait=wait)

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from berrys_app import queue
+from berrys_app.db import get_engine
 from berrys_app.services.models import scripted
 from berrys_app.services.reconciler import reconcile_once
 from berrys_app.settings import get_settings
@@ -144,3 +145,28 @@ def test_job_picked_by_a_dead_worker_before_leasing_is_redispatched(session: Ses
     [job_id] = queue.queued_job_ids()
     assert job_id.startswith(f"task:{a.id}:0:r")
     assert tasks_of(project_id)["a"].dispatched_at > a.dispatched_at
+
+
+@pytest.mark.slow
+def test_a_task_the_worker_runs_itself_is_stopped_at_the_job_timeout(session: Session, team, workers) -> None:
+    """A dependent run in-process after its dependency (not through arq) is under the job timeout too."""
+    scripted.rule("jt", contains="Task: Quick", step={"content": "quick done"})
+    scripted.rule("jt", contains="Task: Slow", step={"content": "slow done", "delay": 30})
+    workers.env.update(BERRYS_JOB_TIMEOUT="1")
+    workers.start("w1")
+    plan = {"tasks": [{"id": "quick", "title": "Quick"}, {"id": "slow", "title": "Slow", "depends_on": ["quick"]}]}
+    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/jt")
+    slow_id = tasks_of(project_id)["slow"].id
+
+    def stopped_call() -> tuple[float, str] | None:
+        with get_engine().connect() as conn:
+            row = conn.execute(
+                text("SELECT latency_ms, error FROM model_calls WHERE task_id = :t AND status = 'error'"),
+                {"t": slow_id},
+            ).first()
+        return None if row is None else (float(row[0]), str(row[1]))
+
+    latency_ms, error = wait_for(stopped_call, timeout=20, what="the slow task's call to be stopped")
+    assert error == "cancelled" and latency_ms < 5000  # stopped near 1 s, not after the model's 30 s
+    assert tasks_of(project_id)["slow"].leased_by == "w1"  # run by the worker that completed "quick"
+    assert "ran past the job timeout" in workers.logs()
