@@ -79,23 +79,10 @@ class Scratch:
         }
 
     def backend_cpu(self) -> float:
-        """CPU seconds used so far by the PostgreSQL backends connected to the scratch database
-        (the server's pools; they compete for the same cores), if PostgreSQL runs on this machine."""
-        import psutil
-        import psycopg
+        """CPU seconds used so far by the PostgreSQL backends of the scratch database (the server's pools)."""
+        from bench.pg_cpu import backend_cpu_s
 
-        with psycopg.connect(self._plain, autocommit=True) as conn:
-            pids = [
-                row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self._name,))
-            ]
-        total = 0.0
-        for pid in pids:
-            try:
-                times = psutil.Process(pid).cpu_times()
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                continue
-            total += times.user + times.system
-        return total
+        return backend_cpu_s(self._plain, self._name)
 
     def close(self) -> None:
         import psycopg

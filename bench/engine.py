@@ -192,20 +192,9 @@ def cpu_ms(procs: list[subprocess.Popen]) -> float:
 def postgres_cpu_ms(db_name: str) -> float:
     """CPU the PostgreSQL backends of the scratch database have used so far (ms): the engine's
     statements run there, on the same 2 cores as the workers (0 if PostgreSQL is not local)."""
-    import psutil
-    import psycopg
+    from bench.pg_cpu import backend_cpu_s
 
-    admin = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (db_name,))]
-    total = 0.0
-    for pid in pids:
-        try:
-            times = psutil.Process(pid).cpu_times()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-        total += times.user + times.system
-    return total * 1000
+    return backend_cpu_s(os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://"), db_name) * 1000
 
 
 def settle_database(db_name: str) -> bool:

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from berrys_app.domain.accounts import Role, Team, TeamMember, User
 from berrys_app.services.authz import Actor
+from berrys_app.settings import get_settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -143,3 +144,15 @@ def workers(env: dict[str, str], tmp_path: Path) -> Iterator[WorkerPool]:
         yield pool
     finally:
         pool.stop_all()
+
+
+@pytest.fixture
+def local_tasks(monkeypatch: pytest.MonkeyPatch):
+    """Set ``BERRYS_LOCAL_TASKS`` for this test (settings are cached per process)."""
+
+    def set_to(n: int) -> None:
+        monkeypatch.setenv("BERRYS_LOCAL_TASKS", str(n))
+        get_settings.cache_clear()
+
+    yield set_to
+    get_settings.cache_clear()

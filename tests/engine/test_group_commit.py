@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from sqlmodel import Session
 
 from berrys_app import queue
 from berrys_app.domain.work import AgentTemplate
 from berrys_app.services import execution, group_commit
-from berrys_app.settings import get_settings
 from tests.engine.helpers import events_of, layered_plan, start_project, tasks_of
 
 
@@ -107,16 +105,6 @@ def test_one_lease_statement_gives_an_agent_no_more_than_its_free_slots(session:
     assert [after[f"t{i}"].waiting_reason for i in range(4)] == ["agent_busy", "agent_busy", None, None]
     agent_started = [e for e in events_of(project_id, "agent.status_changed") if e.payload["to"] == "active"]
     assert len(agent_started) == 1  # Ready -> Active once, not once per task
-
-
-@pytest.fixture
-def local_tasks(monkeypatch: pytest.MonkeyPatch):
-    def set_to(n: int) -> None:
-        monkeypatch.setenv("BERRYS_LOCAL_TASKS", str(n))
-        get_settings.cache_clear()
-
-    yield set_to
-    get_settings.cache_clear()
 
 
 def test_the_worker_that_completes_a_task_runs_its_ready_dependents_itself(session: Session, team, local_tasks) -> None:

@@ -3,20 +3,7 @@ such a batch whole), none for deferred jobs; unclaimed tokens do not pile up."""
 
 from __future__ import annotations
 
-import pytest
-
 from berrys_app import queue
-from berrys_app.settings import get_settings
-
-
-@pytest.fixture
-def local_tasks(monkeypatch: pytest.MonkeyPatch):
-    def set_to(n: int) -> None:
-        monkeypatch.setenv("BERRYS_LOCAL_TASKS", str(n))
-        get_settings.cache_clear()
-
-    yield set_to
-    get_settings.cache_clear()
 
 
 def test_a_batch_of_jobs_due_now_wakes_one_worker_per_local_tasks_jobs(env, local_tasks) -> None:
