@@ -17,6 +17,7 @@ from typing import Any
 
 import reflex as rx
 
+from berrys_app import gc_tuning
 from berrys_app.keys import events_channel
 from berrys_app.services import events
 from berrys_app.settings import get_settings
@@ -202,7 +203,8 @@ async def _stale_watchdog() -> None:
 
 async def _warm_imports() -> None:
     """Import the heavy service packages (litellm via the model layer) off the event loop at
-    startup, so the first page that needs them does not freeze every browser for seconds."""
+    startup, so the first page that needs them does not freeze every browser for seconds; then
+    settle the heap again, or every later full collection walks what they loaded (gc_tuning)."""
     import importlib
 
     for module in ("berrys_app.services.models", "berrys_app.services.tools"):
@@ -210,6 +212,7 @@ async def _warm_imports() -> None:
             await asyncio.to_thread(importlib.import_module, module)
         except Exception:
             log.warning("could not pre-import %s", module, exc_info=True)
+    gc_tuning.settle_heap()
 
 
 async def listen_forever() -> None:
