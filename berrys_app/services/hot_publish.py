@@ -3,8 +3,8 @@
 The statements that write events return them as JSON text; they go to Redis after the statement
 committed, with the jobs the statement made due. Everything handed over during one turn of the
 event loop leaves in one pipeline -- its events as one message (``events.pack``) -- plus one for
-the jobs' queue entries, from a coroutine: no
-thread, so no GIL hand-offs between the loop and a sender (they cost more than the round trips).
+the jobs' queue entries, from a coroutine: no thread, so no GIL hand-offs between the loop and a
+sender (they cost more than the round trips).
 
 If the process dies before a flush, the rows are the record: live clients catch up from the
 events table and the reconciler re-enqueues ready tasks.
