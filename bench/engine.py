@@ -1,7 +1,8 @@
 """Benchmark of the engine: workload W (200 tasks, 20 wide x 10 deep, 2 deps each) on real workers.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/0 \\
-        .venv/bin/python bench/engine.py [--workers 1 2] [--runs 3] [--model-latency 0] [--redis-db 11]
+        .venv/bin/python bench/engine.py [--workers 1 2] [--runs 3] [--model-latency 0] [--latency-model echo]
+            [--redis-db 11]
 
 Creates a scratch database (dropped at the end), starts ``python -m workers`` processes
 (BERRYS_WORKER_ID set), runs W with ``scripted/echo`` (or a scripted delay) and prints
@@ -248,6 +249,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--model-latency", type=float, default=0.0, help="seconds per model call (0 = scripted/echo)")
+    parser.add_argument(
+        "--latency-model",
+        choices=["echo", "rule"],
+        default="echo",
+        help="with --model-latency: scripted/echo-<ms>ms (latency and nothing else), or a scripted rule "
+        "(each call also reads the rules from Redis and logs the request there, as tests need)",
+    )
     parser.add_argument("--width", type=int, default=20)
     parser.add_argument("--depth", type=int, default=10)
     parser.add_argument("--redis-db", type=int, default=11)
@@ -268,7 +276,9 @@ def main() -> None:
         from berrys_app.services.models import scripted
 
         model = "scripted/echo"
-        if args.model_latency > 0:
+        if args.model_latency > 0 and args.latency_model == "echo":
+            model = f"scripted/echo-{round(args.model_latency * 1000)}ms"
+        elif args.model_latency > 0:
             model = "scripted/bench"
             scripted.rule("bench", contains="Project:", step={"content": "done", "delay": args.model_latency})
         team_id, actor = make_team()

@@ -32,6 +32,16 @@ async def test_echo_replies_with_last_user_message_and_records_the_call(env, ses
     assert row.content == "echo: hello there world" and row.id == result.call_id
 
 
+async def test_echo_with_a_latency_answers_as_echo_after_that_many_milliseconds(env, session):
+    started = time.perf_counter()
+    result = await complete(CompletionRequest(model="scripted/echo-150ms", messages=_user("hello there")))
+    assert time.perf_counter() - started >= 0.15
+    assert result.content == "echo: hello there"
+    assert scripted.requests("echo-150ms") == []  # latency only: no script lookup, no request log
+    [row] = _rows(session)
+    assert (row.model, row.status) == ("scripted/echo-150ms", "ok") and row.latency_ms >= 150
+
+
 async def test_queued_steps_play_in_fifo_order_and_tool_calls_are_normalised(env):
     scripted.push("fifo", {"content": "first"}, {"tool_calls": [{"name": "search", "arguments": {"q": "x"}}]})
     first = await complete(CompletionRequest(model="scripted/fifo", messages=_user("a")))

@@ -4,7 +4,8 @@ Scripts live in Redis so every process (test, web, workers) shares them:
 ``push("planner", {"content": "..."})`` queues a step for model ``scripted/planner``;
 ``rule("coder", contains="task A", step={...})`` answers any call whose messages contain
 the text (checked before the FIFO queue; for parallel tasks). ``scripted/echo`` needs no
-script and answers at once.
+script and answers at once; ``scripted/echo-200ms`` answers the same after 200 ms (a model
+with latency and nothing else: no script lookup, no request log -- bench/engine.py).
 
 Tokens are counted as whitespace-separated words, so tests can compute costs exactly.
 """
@@ -37,6 +38,7 @@ ERRORS = {
 STEP_KEYS = {"content", "tool_calls", "error", "delay", "chunk_delay", "extra_prompt_tokens"}
 MALFORMED_JSON = '{"result": "unterminated'
 _WORD = re.compile(r"\S+\s*|\s+")
+_ECHO_AFTER = re.compile(r"echo-(\d+)ms")
 REQUEST_LOG_SIZE = 50
 
 
@@ -203,6 +205,9 @@ async def generate(call: ProviderCall) -> ProviderReply:
     """Play the next step for this scripted model."""
     name = _name(call.spec.name)
     if name == "echo":
+        return _echo(call)
+    if delayed := _ECHO_AFTER.fullmatch(name):
+        await asyncio.sleep(int(delayed[1]) / 1000)
         return _echo(call)
     step = await _next_step(name, call.messages)
     if step is None:
