@@ -23,6 +23,7 @@ RESULT_KEY_PREFIX = "arq:result:"
 IN_PROGRESS_KEY_PREFIX = "arq:in-progress:"
 EXPIRES_MS = 86_400_000
 WAKE_TOKENS_MAX = 32  # a worker blocked on the wake list polls at once (workers/settings.py)
+WORKER_MAX_JOBS = 20  # queued jobs one worker runs at once (arq's max_jobs, workers/settings.py)
 
 
 def wake_key() -> str:
@@ -31,8 +32,8 @@ def wake_key() -> str:
 
 
 def wake_tokens(due: int) -> int:
-    """How many idle workers ``due`` new jobs wake: one per ``local_tasks`` jobs (what one worker
-    runs at once), not one per job.
+    """How many idle workers ``due`` new jobs wake: one per worker-load (``local_tasks``, at most
+    the ``WORKER_MAX_JOBS`` one poll can start), not one per job.
 
     A woken worker reads every due job of the queue, so the jobs of one enqueue (a project's first
     tasks, a surplus hand-off) go to one worker, which then runs their dependents itself; waking
@@ -42,7 +43,7 @@ def wake_tokens(due: int) -> int:
     """
     if due <= 0:
         return 0
-    per_worker = max(1, get_settings().local_tasks)
+    per_worker = max(1, min(get_settings().local_tasks, WORKER_MAX_JOBS))
     return min(-(-due // per_worker), WAKE_TOKENS_MAX)
 
 

@@ -152,7 +152,9 @@ class BerrysWorker(Worker):
             self.tasks[job_id] = task
 
 
-def build_worker(*, burst: bool = False, poll_delay: float | None = None, max_jobs: int = 20) -> Worker:
+def build_worker(
+    *, burst: bool = False, poll_delay: float | None = None, max_jobs: int = queue.WORKER_MAX_JOBS
+) -> Worker:
     """A configured arq worker (the CLI and the test fixture both use this)."""
     settings = get_settings()
     return BerrysWorker(

@@ -1,4 +1,4 @@
-"""Enqueueing wakes blocked workers: one token per ``local_tasks`` jobs due now (one worker takes
+"""Enqueueing wakes blocked workers: one token per worker-load of jobs due now (one worker takes
 such a batch whole), none for deferred jobs; unclaimed tokens do not pile up."""
 
 from __future__ import annotations
@@ -15,6 +15,12 @@ def test_a_batch_of_jobs_due_now_wakes_one_worker_per_local_tasks_jobs(env, loca
     assert client.llen(queue.wake_key()) == 3
     queue.enqueue_many([("ping", ("new",), "wake-new")])  # a single job wakes one worker, who reads
     assert client.llen(queue.wake_key()) == 1  # every due job: the unclaimed tokens are replaced
+
+
+def test_a_batch_larger_than_one_poll_can_start_wakes_more_workers(env, local_tasks) -> None:
+    local_tasks(50)
+    queue.enqueue_many([("ping", (str(i),), f"wake-{i}") for i in range(queue.WORKER_MAX_JOBS + 1)])
+    assert queue.sync_redis().llen(queue.wake_key()) == 2  # one poll starts at most WORKER_MAX_JOBS
 
 
 def test_without_local_runs_every_job_wakes_a_worker(env, local_tasks) -> None:
