@@ -17,14 +17,14 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterable
+from typing import Any
 
 import anyio
-import httpcore
 import httpx
 import httpx2
 from httpcore._backends.auto import AutoBackend as HttpcoreAutoBackend
 from httpcore2._backends.auto import AutoBackend
-from httpcore2._backends.base import SOCKET_OPTION, AsyncNetworkStream
+from httpcore2._backends.base import SOCKET_OPTION
 
 from berrys_app.services.errors import Forbidden, ValidationFailed
 
@@ -152,8 +152,12 @@ async def check_url(url: str) -> None:
         return
 
 
-class _GuardedBackend(AutoBackend):
-    """httpcore's network backend that dials only vetted addresses (checked per connection)."""
+class _VettedConnect:
+    """A network backend mixin that dials only vetted addresses (checked per connection, against
+    ``setting``'s operator list). httpx2 (MCP) and httpx (http tools) each ship their own httpcore,
+    hence one backend class per library on top of this."""
+
+    setting = SETTING
 
     async def connect_tcp(
         self,
@@ -162,13 +166,23 @@ class _GuardedBackend(AutoBackend):
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: Iterable[SOCKET_OPTION] | None = None,
-    ) -> AsyncNetworkStream:
+    ) -> Any:
         with anyio.fail_after(timeout):
-            address = await vetted_address(host, port)
+            address = await vetted_address(host, port, setting=self.setting)
         # TLS still verifies and sends SNI for ``host``: httpcore takes those from the request URL
-        return await super().connect_tcp(
+        return await super().connect_tcp(  # type: ignore[misc]
             address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
         )
+
+
+class _GuardedBackend(_VettedConnect, AutoBackend):
+    """httpcore2's backend for MCP servers (``BERRYS_MCP_HTTP_HOSTS``)."""
+
+
+class _GuardedHttpcoreBackend(_VettedConnect, HttpcoreAutoBackend):
+    """httpcore's backend for http tools (``BERRYS_HTTP_INTERNAL_HOSTS``)."""
+
+    setting = HTTP_TOOL_SETTING
 
 
 def guarded_client(headers: dict[str, str], timeout: httpx2.Timeout) -> httpx2.AsyncClient:
@@ -180,24 +194,6 @@ def guarded_client(headers: dict[str, str], timeout: httpx2.Timeout) -> httpx2.A
     transport = httpx2.AsyncHTTPTransport(trust_env=False)
     transport._pool._network_backend = _GuardedBackend()  # httpx2 has no public knob for it
     return httpx2.AsyncClient(headers=headers, timeout=timeout, transport=transport, trust_env=False)
-
-
-class _GuardedHttpcoreBackend(HttpcoreAutoBackend):
-    """The same per-connection check for httpx (http tools): the dialled address is vetted."""
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        with anyio.fail_after(timeout):
-            address = await vetted_address(host, port, setting=HTTP_TOOL_SETTING)
-        return await super().connect_tcp(
-            address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
-        )
 
 
 def guarded_http_client(timeout: float) -> httpx.AsyncClient:
