@@ -88,14 +88,15 @@ def sealed_values(values: dict[str, str]) -> dict[str, str]:
     return {key: vault.seal(value) if _literal(value) else value for key, value in values.items()}
 
 
-def _map_query(url: str | None, change: Any) -> str | None:
+def _map_query(url: str | None, change: Any, *, safe: str = "${}.*:") -> str | None:
+    """``url`` with ``change`` applied to each query value (sealing, unsealing, masking)."""
     if not url:
         return url
     parts = urlsplit(url)
     if not parts.query:
         return url
     query = parse_qsl(parts.query, keep_blank_values=True)
-    return urlunsplit(parts._replace(query=urlencode([(k, change(v)) for k, v in query], safe="${}.*:")))
+    return urlunsplit(parts._replace(query=urlencode([(k, change(v)) for k, v in query], safe=safe)))
 
 
 def sealed_url(url: str | None) -> str | None:
@@ -393,14 +394,7 @@ def masked_args(args: list[str]) -> list[str]:
 
 def masked_url(url: str | None) -> str | None:
     """A server URL as anyone may read it: query values (``?api_key=...``) masked like ``env``."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    shown = urlencode([(key, value if _SHOWN.fullmatch(value.strip()) else MASK) for key, value in query], safe="${}.*")
-    return urlunsplit(parts._replace(query=shown))
+    return _map_query(url, lambda value: value if _SHOWN.fullmatch(value.strip()) else MASK, safe="${}.*")
 
 
 def _public(row: McpServer, *, admin: bool = True) -> McpServerPublic:
