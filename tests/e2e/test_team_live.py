@@ -51,16 +51,22 @@ def _team_project(owner_email: str, members: dict[str, str], model: str) -> tupl
         return str(team_id), str(project.id)
 
 
+def _signed_in(new_page, *names: str) -> tuple[dict[str, str], dict]:
+    """A browser tab per name, each registered (and signed in) as a new user: (emails, pages)."""
+    emails = {name: unique_email(name) for name in names}
+    pages = {}
+    for name, email in emails.items():
+        pages[name] = new_page("")
+        register(pages[name], name=name.title(), email=email)
+    return emails, pages
+
+
 def test_two_members_see_the_same_project_live_and_a_viewer_cannot_execute(stack, new_page) -> None:
     from berrys_app.db import session_scope
     from berrys_app.services import auth, projects
     from berrys_app.services.errors import Forbidden
 
-    emails = {"olive": unique_email("olive"), "max": unique_email("max"), "vera": unique_email("vera")}
-    pages = {}
-    for name, email in emails.items():
-        pages[name] = new_page("")
-        register(pages[name], name=name.title(), email=email)
+    emails, pages = _signed_in(new_page, "olive", "max", "vera")
     model = f"team{uuid.uuid4().hex[:6]}"
     script_model(
         model,
@@ -116,11 +122,7 @@ def test_a_member_whose_role_changes_or_who_is_removed_is_followed_live(stack, n
     from berrys_app.db import session_scope
     from berrys_app.services import collab, teams
 
-    emails = {"olive": unique_email("olive"), "max": unique_email("max")}
-    pages = {}
-    for name, email in emails.items():
-        pages[name] = new_page("")
-        register(pages[name], name=name.title(), email=email)
+    emails, pages = _signed_in(new_page, "olive", "max")
     team_id, project_id = _team_project(emails["olive"], {emails["max"]: "member"}, f"gone{uuid.uuid4().hex[:6]}")
     olive, max_ = pages["olive"], pages["max"]
     for page in (olive, max_):
@@ -153,11 +155,7 @@ def test_mentions_by_display_name_reach_the_mentions_page_live_with_the_full_bod
     from berrys_app.db import session_scope
     from berrys_app.services import collab
 
-    emails = {"olive": unique_email("olive"), "max": unique_email("max")}
-    pages = {}
-    for name, email in emails.items():
-        pages[name] = new_page("")
-        register(pages[name], name=name.title(), email=email)
+    emails, pages = _signed_in(new_page, "olive", "max")
     _, project_id = _team_project(emails["olive"], {emails["max"]: "member"}, f"men{uuid.uuid4().hex[:6]}")
     owner = _actor(emails["olive"])
     max_ = pages["max"]
