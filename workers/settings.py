@@ -57,13 +57,14 @@ async def after_job_end(ctx: dict[str, Any]) -> None:
     ctx["jobs_done"] = ctx.get("jobs_done", 0) + 1
 
 
-# Claim queued jobs for this worker: each id still in the queue and not in progress elsewhere gets
-# its in-progress key (arq's own checks); returns the claimed ids with their scores.
+# Claim queued jobs for this worker: each id still in the queue (due by ARGV[2]) and not in progress
+# elsewhere gets its in-progress key (arq's own checks); returns the claimed ids with their scores.
 _CLAIM = """
 local claimed = {}
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
-  if score and redis.call('SET', KEYS[2] .. ARGV[i], '1', 'NX', 'PX', ARGV[1]) then
+  if score and tonumber(score) <= tonumber(ARGV[2])
+     and redis.call('SET', KEYS[2] .. ARGV[i], '1', 'NX', 'PX', ARGV[1]) then
     claimed[#claimed + 1] = ARGV[i]
     claimed[#claimed + 1] = score
   end
@@ -124,10 +125,6 @@ class BerrysWorker(Worker):
         the same in-progress keys, atomically, for the whole read.
         """
         self._picked = len(job_ids)
-        if job_ids and not self._woken:
-            scores = await self.pool.zmscore(self.queue_name, job_ids)
-            due = time.time() * 1000 - UNWOKEN_MIN_AGE_MS
-            job_ids = [job_id for job_id, score in zip(job_ids, scores, strict=True) if score and score <= due]
         if not job_ids:
             return
         await self.sem.acquire()  # as arq: wait for one free slot, then take what is free now
@@ -135,15 +132,17 @@ class BerrysWorker(Worker):
         while slots < len(job_ids) and not self.sem.locked():
             await self.sem.acquire()
             slots += 1
+        now_ms = int(time.time() * 1000)
         claimed = await self.pool.eval(
             _CLAIM,
             2,
             self.queue_name,
             in_progress_key_prefix,
             int(self.in_progress_timeout_s * 1000),
+            now_ms if self._woken else now_ms - UNWOKEN_MIN_AGE_MS,  # due by then
             *job_ids[:slots],
         )
-        for _ in range(slots - len(claimed) // 2):  # taken elsewhere or finished meanwhile
+        for _ in range(slots - len(claimed) // 2):  # taken elsewhere, finished meanwhile, or too fresh
             self.sem.release()
         for job_id_b, score in zip(claimed[::2], claimed[1::2], strict=True):
             job_id = job_id_b.decode() if isinstance(job_id_b, bytes) else job_id_b
