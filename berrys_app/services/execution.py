@@ -21,6 +21,7 @@ whatever Redis forgot (and recounts agent slots that drifted).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -792,10 +793,9 @@ async def _run_counted(task_id: uuid.UUID, *, worker: str, wait: bool, counted: 
     if not counted:
         runs.active += 1
     try:
-        if counted:  # arq did not start this run, so arq's job timeout does not cover it: the same limit
-            async with asyncio.timeout(get_settings().job_timeout_s):
-                outcome, jobs = await _run_one(task_id, worker=worker)
-        else:
+        # a run arq did not start is not under arq's job timeout: give it the same limit
+        limit = asyncio.timeout(get_settings().job_timeout_s) if counted else contextlib.nullcontext()
+        async with limit:
             outcome, jobs = await _run_one(task_id, worker=worker)
     finally:
         runs.active -= 1
