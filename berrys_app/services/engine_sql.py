@@ -47,6 +47,7 @@ def agent_change(source: str, frm: str, to: str, why: str) -> tuple[str, str]:
 _ACTIVATED = agent_change("activated", "ready", "active", "started a task")
 _IDLE = agent_change("idle", "active", "ready", "finished its tasks")
 
+
 # Group commit: one statement leases every task of ``:ids`` that is runnable (one round trip in
 # autocommit mode): lock the tasks, take slots of their agents -- at most max_concurrent_tasks each,
 # the first tasks by priority get them --, lease, load the context, log task.started (and the
@@ -54,14 +55,14 @@ _IDLE = agent_change("idle", "active", "ready", "finished its tasks")
 # 'agent_busy'): the completion of one of that agent's tasks dispatches it again, the reconciler too.
 # Locks are taken in one global order (tasks by id, then agents by id) so concurrent batches of
 # two workers wait for each other instead of deadlocking.
-LEASE_SQL = text(
-    f"""
+def _lease_sql(runnable: str, limit: str = "") -> str:
+    """The lease statement for the candidate tasks ``runnable`` selects (a condition on ``t``)."""
+    return f"""
     WITH cand AS MATERIALIZED (
         SELECT t.id, t.agent_id, t.status = 'running' AS relet, t.priority, t.key
         FROM tasks t JOIN projects p ON p.id = t.project_id
-        WHERE t.id = ANY(CAST(:ids AS uuid[])) AND p.status = 'executing'
-          AND (t.status IN ('ready', 'retrying') OR (t.status = 'running' AND t.lease_expires_at < now()))
-        ORDER BY t.id
+        WHERE {runnable} AND p.status = 'executing'
+        ORDER BY t.id {limit}
         FOR UPDATE OF t
     ), want AS (
         SELECT agent_id, count(*) AS n FROM cand WHERE agent_id IS NOT NULL AND NOT relet GROUP BY agent_id
@@ -89,7 +90,7 @@ LEASE_SQL = text(
         UPDATE tasks t
         SET status = 'running', attempt = t.attempt + 1, leased_by = :worker,
             lease_expires_at = now() + make_interval(secs => :lease_s),
-            started_at = coalesce(t.started_at, now()), waiting_reason = NULL
+            started_at = coalesce(t.started_at, clock_timestamp()), waiting_reason = NULL
         FROM chosen c, projects p
         WHERE t.id = c.id AND p.id = t.project_id
         RETURNING t.id, t.project_id, t.plan_version, t.key, t.title, t.description, t.expected_output,
@@ -129,6 +130,13 @@ LEASE_SQL = text(
            (SELECT count(*) FROM parked) AS parked,
            (SELECT array_agg(row_to_json(ev)::text ORDER BY ev.id) FROM ev) AS events
     """
+
+
+LEASE_SQL = text(
+    _lease_sql(
+        "t.id = ANY(CAST(:ids AS uuid[])) AND (t.status IN ('ready', 'retrying') "
+        "OR (t.status = 'running' AND t.lease_expires_at < now()))"
+    )
 )
 
 
@@ -149,7 +157,8 @@ CALL_COLUMNS, CALL_TYPES = model_call_columns()
 # statement. The call rows are written even when the fence refuses a completion (they were paid
 # for); a call_key another run already completed is kept without its key, as
 # ``accounting.insert_rows`` does. ``by`` names the completed task a follow-up job is attributed to.
-# Lock order as in LEASE_SQL: the completed tasks by id, then agents by id, then dependents by id.
+# Lock order as in LEASE_SQL: the completed tasks by id, then agents by id (theirs and their
+# dependents', so a LEASE_READIED_SQL after it takes no new agent lock), then dependents by id.
 COMPLETE_SQL = text(
     f"""
     WITH items AS MATERIALIZED (
@@ -173,8 +182,15 @@ COMPLETE_SQL = text(
     ), gone AS MATERIALIZED (
         SELECT agent_id AS id, count(*) AS n, min(id::text)::uuid AS by
         FROM done WHERE agent_id IS NOT NULL GROUP BY agent_id
-    ), held AS MATERIALIZED (
-        SELECT a.id FROM agents a WHERE a.id IN (SELECT id FROM gone) ORDER BY a.id FOR UPDATE
+    ), fan AS MATERIALIZED (
+        SELECT d.task_id AS id, count(*) AS n, min(d.depends_on_id::text)::uuid AS by
+        FROM task_dependencies d JOIN done ON d.depends_on_id = done.id
+        GROUP BY d.task_id
+    ), held AS MATERIALIZED (  -- the dependents' agents too: LEASE_READIED_SQL may follow in this transaction
+        SELECT a.id FROM agents a
+        WHERE a.id IN (SELECT id FROM gone)
+           OR a.id IN (SELECT t.agent_id FROM tasks t WHERE t.id IN (SELECT id FROM fan))
+        ORDER BY a.id FOR UPDATE
     ), freed AS (
         UPDATE agents a SET running_tasks = greatest(a.running_tasks - g.n, 0),
                             status = CASE WHEN a.running_tasks <= g.n AND a.status = 'active' THEN 'ready'
@@ -191,10 +207,6 @@ COMPLETE_SQL = text(
             ORDER BY t.priority DESC, t.key
             LIMIT greatest(f.max_concurrent_tasks - f.running_tasks, 0)
         ) w
-    ), fan AS MATERIALIZED (
-        SELECT d.task_id AS id, count(*) AS n, min(d.depends_on_id::text)::uuid AS by
-        FROM task_dependencies d JOIN done ON d.depends_on_id = done.id
-        GROUP BY d.task_id
     ), deps AS MATERIALIZED (
         SELECT t.id FROM tasks t
         WHERE t.id IN (SELECT id FROM fan) AND (SELECT count(*) FROM held) >= 0  -- agents first
@@ -241,7 +253,20 @@ COMPLETE_SQL = text(
     """
 )
 
+# A completion's follow-up lease, in the completion's transaction right after COMPLETE_SQL: the
+# worker that completed ``:done`` leases up to ``:room`` of the dependents that made ready (its
+# free local slots) -- no statement, commit and hop of their own between a completion and the
+# next model calls. What it does not take stays ready and goes to the queue.
+LEASE_READIED_SQL = text(
+    _lease_sql(
+        "t.id IN (SELECT d.task_id FROM task_dependencies d WHERE d.depends_on_id = ANY(CAST(:done AS uuid[]))) "
+        "AND t.status = 'ready' AND t.waiting_reason IS NULL",
+        limit="LIMIT :room",
+    )
+)
+
 LEASE_SQL_PG = hot_db.compile_sql(LEASE_SQL)
+LEASE_READIED_SQL_PG = hot_db.compile_sql(LEASE_READIED_SQL)
 COMPLETE_SQL_PG = hot_db.compile_sql(COMPLETE_SQL)
 
 RENEW_SQL = text(

@@ -352,6 +352,9 @@ def _leases_from(row: Mapping[str, Any], worker: str) -> dict[uuid.UUID, Lease]:
     return {lease.task_id: lease for lease in leases}
 
 
+Continuation = tuple[list[Job], list[Lease]]  # after a completion: jobs to dispatch, dependents leased here
+
+
 def _uuid(value: Any) -> uuid.UUID | None:
     return None if value is None else value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
@@ -432,12 +435,52 @@ async def complete_task_async(lease: Lease, output: str) -> list[Job]:
     return await batcher.submit((lease, output))
 
 
-def _after_complete(items: Sequence[tuple[Lease, str]], row: Mapping[str, Any]) -> list[list[Job]]:
-    """Split the statement's follow-up jobs by the completed task they are attributed to."""
+async def complete_and_continue_async(lease: Lease, output: str) -> Continuation:
+    """``complete_task_async`` for a worker's own run: in the same transaction (and round trip) the
+    worker leases the dependents the completions made ready, as many as it has free local slots
+    for (group commit with the other completions of this event loop)."""
+    batcher = group_commit.for_loop(
+        ("complete+lease", lease.worker),
+        lambda: group_commit.GroupCommit(partial(_complete_and_lease_batch, lease.worker), name="completion"),
+    )
+    return await batcher.submit((lease, output))
+
+
+async def _complete_and_lease_batch(worker: str, items: Sequence[tuple[Lease, str]]) -> list[Continuation]:
+    room = _local_runs().room(finishing=len(items))
+    if room <= 0:
+        return [(jobs, []) for jobs in await complete_tasks_async(items)]
+    follow_up = {
+        "done": [str(lease.task_id) for lease, _ in items],
+        "room": room,
+        **_lease_params([], worker),
+    }
+    (row,), (leased,) = await hot_db.fetch_many(
+        [
+            (engine_sql.COMPLETE_SQL_PG, _complete_params(items)),
+            (engine_sql.LEASE_READIED_SQL_PG, follow_up),
+        ]
+    )
+    jobs = _after_complete(items, row, leased={item["id"] for item in leased["leases"] or []})
+    leases = _leases_from(leased, worker)  # its events after the completions'
+    by = {item["id"]: item["by"] for item in row["ready"] or []}
+    mine: dict[str, list[Lease]] = defaultdict(list)
+    for task_id, new in leases.items():
+        mine[by.get(str(task_id), str(items[0][0].task_id))].append(new)
+    return [(item_jobs, mine.get(str(lease.task_id), [])) for (lease, _), item_jobs in zip(items, jobs, strict=True)]
+
+
+def _after_complete(
+    items: Sequence[tuple[Lease, str]], row: Mapping[str, Any], *, leased: set[str] = frozenset()
+) -> list[list[Job]]:
+    """Split the statement's follow-up jobs by the completed task they are attributed to (no job
+    for a dependent ``leased`` in the same transaction)."""
     hot_publish.send(row["events"])
     done = set(row["done"] or [])
     jobs: dict[str, list[Job]] = defaultdict(list)
     for item in row["ready"] or []:
+        if item["id"] in leased:
+            continue
         jobs[item["by"]].append(task_job(item["id"], item["attempt"]))
     for item in row["woken"] or []:
         jobs[item["by"]].append(wake_job(item["id"], item["attempt"], item["by"]))
@@ -741,25 +784,36 @@ class _LocalRuns:
         self.active = 0
         self.spawned: set[asyncio.Task[str]] = set()
 
-    def hand_off(self, jobs: Sequence[Job], *, worker: str, wait: bool) -> list[asyncio.Task[str]]:
+    def room(self, *, finishing: int) -> int:
+        """Free local slots once ``finishing`` of the runs counted now have ended."""
+        return get_settings().local_tasks - (self.active - finishing)
+
+    def hand_off(
+        self, jobs: Sequence[Job], *, worker: str, wait: bool, leases: Sequence[Lease] = ()
+    ) -> list[asyncio.Task[str]]:
+        """Run ``leases`` (already taken for this worker) and the ready tasks of ``jobs`` there is
+        room for here; queue the rest."""
         limit = get_settings().local_tasks
-        local: list[asyncio.Task[str]] = []
+        local = [self._spawn(lease.task_id, worker, wait, lease) for lease in leases]
         surplus: list[Job] = []
         for job in jobs:
             if job[0] == "run_task" and job[3] <= 0 and self.active < limit:
-                self.active += 1  # counted now: the next job of this batch sees it
-                task = asyncio.get_running_loop().create_task(self._run(uuid.UUID(job[1][0]), worker, wait))
-                self.spawned.add(task)
-                task.add_done_callback(self.spawned.discard)
-                local.append(task)
+                local.append(self._spawn(uuid.UUID(job[1][0]), worker, wait, None))
             else:
                 surplus.append(job)
         hot_publish.send(None, surplus)  # at once: another worker may be idle
         return local
 
-    async def _run(self, task_id: uuid.UUID, worker: str, wait: bool) -> str:
+    def _spawn(self, task_id: uuid.UUID, worker: str, wait: bool, lease: Lease | None) -> asyncio.Task[str]:
+        self.active += 1  # counted now: the next job of this batch sees it
+        task = asyncio.get_running_loop().create_task(self._run(task_id, worker, wait, lease))
+        self.spawned.add(task)
+        task.add_done_callback(self.spawned.discard)
+        return task
+
+    async def _run(self, task_id: uuid.UUID, worker: str, wait: bool, lease: Lease | None) -> str:
         try:
-            return await _run_counted(task_id, worker=worker, wait=wait, counted=True)
+            return await _run_counted(task_id, worker=worker, wait=wait, counted=True, lease=lease)
         except asyncio.CancelledError:
             raise
         except TimeoutError:  # as for an arq job: the lease expires and the reconciler queues it again
@@ -788,7 +842,9 @@ async def run_task(task_id: uuid.UUID, *, worker: str, wait_local: bool = False)
     return await _run_counted(task_id, worker=worker, wait=wait_local, counted=False)
 
 
-async def _run_counted(task_id: uuid.UUID, *, worker: str, wait: bool, counted: bool) -> str:
+async def _run_counted(
+    task_id: uuid.UUID, *, worker: str, wait: bool, counted: bool, lease: Lease | None = None
+) -> str:
     runs = _local_runs()
     if not counted:
         runs.active += 1
@@ -796,22 +852,23 @@ async def _run_counted(task_id: uuid.UUID, *, worker: str, wait: bool, counted: 
         # a run arq did not start is not under arq's job timeout: give it the same limit
         limit = asyncio.timeout(get_settings().job_timeout_s) if counted else contextlib.nullcontext()
         async with limit:
-            outcome, jobs = await _run_one(task_id, worker=worker)
+            outcome, (jobs, leases) = await _run_one(task_id, worker=worker, lease=lease)
     finally:
         runs.active -= 1
-    local = runs.hand_off(jobs, worker=worker, wait=wait)
+    local = runs.hand_off(jobs, worker=worker, wait=wait, leases=leases)
     if wait and local:
         await asyncio.gather(*local, return_exceptions=True)
     return outcome
 
 
-async def _run_one(task_id: uuid.UUID, *, worker: str) -> tuple[str, list[Job]]:
-    """Lease, run the agent loop under a watcher, then complete / retry / wait."""
+async def _run_one(task_id: uuid.UUID, *, worker: str, lease: Lease | None) -> tuple[str, Continuation]:
+    """Lease (unless the completion that readied the task leased it), run the agent loop under a
+    watcher, then complete / retry / wait."""
     # Lease and completion are one short statement each, shared with the other tasks of this
     # worker that lease or complete at the same time (group commit), on async connections.
-    lease = await lease_task_async(task_id, worker=worker)
+    lease = lease or await lease_task_async(task_id, worker=worker)
     if lease is None:
-        return "skipped", []
+        return "skipped", ([], [])
     work = asyncio.create_task(agent_loop(lease))
     watcher = asyncio.create_task(_watch(lease, work))
     try:
@@ -820,22 +877,22 @@ async def _run_one(task_id: uuid.UUID, *, worker: str) -> tuple[str, list[Job]]:
         log.info("task %s cancelled: lost=%s cancelling=%s", lease.key, lease.lost, _current_cancelling())
         if lease.lost and not _current_cancelling():
             await asyncio.to_thread(release_task, lease)
-            return "interrupted", []
+            return "interrupted", ([], [])
         raise
     except BudgetExceeded as exc:
         await asyncio.to_thread(wait_for_person, lease, "budget_exceeded", exc.message)
-        return "waiting", []
+        return "waiting", ([], [])
     except Exception as exc:
         reason = getattr(exc, "reason", None)
         fatal = reason in FATAL_MODEL_REASONS
         label = f"{type(exc).__name__}" + (f"[{reason}]" if reason else "")
         log.info("task %s attempt %s failed: %s: %s", lease.key, lease.attempt, label, exc)
         jobs = await asyncio.to_thread(record_failure, lease, f"{label}: {exc}", fatal=fatal)
-        return "failed", jobs
+        return "failed", (jobs, [])
     finally:
         watcher.cancel()
-    jobs = await complete_task_async(lease, output)
-    return ("completed" if not lease.lost else "lost"), jobs
+    follow_up = await complete_and_continue_async(lease, output)
+    return ("completed" if not lease.lost else "lost"), follow_up
 
 
 def _current_cancelling() -> bool:

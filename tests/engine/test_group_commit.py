@@ -155,3 +155,36 @@ def test_the_reconciler_leaves_a_just_readied_task_to_the_worker_that_readied_it
     session.commit()
     assert reconcile_once().enqueued_tasks == 1  # not leased after that: the queue gets it back
     assert queue.queued_job_ids() == [execution.task_job(a.id, 0)[2]]
+
+
+def test_a_completion_leases_the_dependents_it_readied_in_its_own_transaction(
+    session: Session, team, local_tasks
+) -> None:
+    local_tasks(2)
+    plan = {
+        "tasks": [
+            {"id": "a", "title": "A"},
+            *({"id": f"d{i}", "title": f"D{i}", "depends_on": ["a"]} for i in range(3)),
+        ]
+    }
+    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo")
+    t = tasks_of(project_id)
+    queue.sync_redis().flushdb()
+
+    async def scenario() -> int:
+        await execution.run_task(t["a"].id, worker="w", wait_local=True)
+        return _statements("lease", "w")
+
+    lease_statements = asyncio.run(scenario())
+    after = tasks_of(project_id)
+    ran_here = sorted(k for k in ("d0", "d1", "d2") if after[k].status == "completed")
+    assert len(ran_here) == 2 and all(after[k].leased_by == "w" for k in ran_here)  # the two free slots
+    (queued,) = {"d0", "d1", "d2"} - set(ran_here)
+    assert after[queued].status == "ready"
+    assert queue.queued_job_ids() == [execution.task_job(t[queued].id, 0)[2]]  # the surplus is queued
+    # a's lease was a statement of its own; its dependents were leased by a's completion statement
+    assert lease_statements == 1
+    assert all(after[k].started_at >= after["a"].finished_at for k in ran_here)
+    assert sorted(e.task_id for e in events_of(project_id, "task.started")) == sorted(
+        after[k].id for k in ["a", *ran_here]
+    )

@@ -4,11 +4,14 @@ a fenced completion still records the paid call, and later attempts replay inste
 from __future__ import annotations
 
 import asyncio
+import uuid
 
+import psycopg
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from berrys_app.services import execution
+from berrys_app.services import execution, hot_db
 from berrys_app.services.models import scripted
 from tests.engine.helpers import ok_calls_per_key, start_project, tasks_of
 
@@ -59,3 +62,27 @@ def test_a_later_attempt_replays_the_recorded_call(session: Session, team) -> No
     assert second is not None and second.attempt == 2 and second.project is None
     assert asyncio.run(execution.agent_loop(second)) == "alpha once"
     assert scripted.calls("replay") == 1  # replayed from the record, not called again
+
+
+def test_statements_sent_together_commit_together(session: Session) -> None:
+    table = f"hot_db_probe_{uuid.uuid4().hex[:8]}"
+    session.execute(text(f"CREATE TABLE {table} (n int)"))
+    session.commit()
+
+    async def scenario() -> list[list[dict]]:
+        together = await hot_db.fetch_many(
+            [(f"INSERT INTO {table} VALUES (1) RETURNING n", {}), (f"SELECT count(*) AS c FROM {table}", {})]
+        )
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            await hot_db.fetch_many([(f"INSERT INTO {table} VALUES (2)", {}), ("SELECT 1 / 0", {})])
+        return together
+
+    try:
+        together = asyncio.run(scenario())
+        assert together == [[{"n": 1}], [{"c": 1}]]  # the second statement saw the first one's row
+        rows = session.execute(text(f"SELECT n FROM {table}")).scalars().all()
+        assert rows == [1]  # the pair whose second statement failed left nothing behind
+    finally:
+        session.rollback()
+        session.execute(text(f"DROP TABLE {table}"))
+        session.commit()
