@@ -87,3 +87,18 @@ async def test_a_poll_no_enqueue_woke_leaves_fresh_jobs_to_the_worker_woken_for_
         await worker._pool.aclose()
     rows = session.exec(select(Event).where(Event.kind == "worker.ping")).all()
     assert [row.payload["note"] for row in rows] == ["fresh"]
+
+
+async def test_a_worker_connects_a_redis_connection_for_each_job_it_may_start_at_once(env) -> None:
+    from arq.connections import create_pool
+
+    from berrys_app.settings import get_settings
+    from workers.settings import open_connections, redis_settings_from_url
+
+    pool = await create_pool(redis_settings_from_url(get_settings().require_redis_url()))
+    try:
+        await open_connections(pool, 6)
+        idle = pool.connection_pool._available_connections  # arq takes one per job it starts
+        assert len(idle) == 6 and all(connection.is_connected for connection in idle)
+    finally:
+        await pool.aclose()
