@@ -468,3 +468,25 @@ async def test_a_dropped_pooled_connection_is_replaced_without_failing_the_call(
     )
     assert result.content == "echo: after restart"
     assert len(_rows(session)) == 2
+
+
+async def test_a_call_whose_caller_knows_the_project_loads_the_catalogue_and_holds_no_connection(env, make_project):
+    from berrys_app.services.models import catalogue, service
+    from berrys_app.services.models.schemas import KnownProject
+
+    project = make_project(model="scripted/echo")
+    catalogue.invalidate()  # the first call must read the catalogue from the database
+    known = KnownProject(model="scripted/echo", budget_usd=None, budget_tokens=None)
+    for step in range(2):
+        result = await complete(
+            CompletionRequest(
+                messages=_user(f"step {step}"),
+                project_id=project.id,
+                call_key=f"known:{project.id}:{step}",
+                known_project=known,
+                defer_record=True,
+            )
+        )
+        assert result.content == f"echo: step {step}"
+        session = service._catalogue_session(get_settings())
+        assert not session.in_transaction()  # the catalogue read gave its connection back

@@ -170,11 +170,13 @@ SEED: list[dict[str, Any]] = [
     },
 ]
 
-_CACHE: dict[str, tuple[float, dict[str, ModelSpec]]] = {}
+_CACHE: dict[object, tuple[float, dict[str, ModelSpec]]] = {}
 
 
-def _cache_key(session: Session) -> str:
-    return str(session.get_bind().engine.url)
+def _cache_key(session: Session) -> object:
+    """The engine the session reads through (one per database URL and process: ``db.engine_for``),
+    not its URL's string, which is rendered anew on every call."""
+    return session.get_bind().engine
 
 
 def invalidate() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -465,7 +466,7 @@ def _lookup(
     conn: Connection | None, request: CompletionRequest, settings: Settings, schema: dict[str, Any] | None
 ) -> tuple[CompletionResult | None, _Run, list[ModelSpec]]:
     """One round trip: replay hit? the project's model and budgets? then the chain (catalogue is cached)."""
-    session = Session(bind=conn if conn is not None else engine_for(settings.require_database_url(), pre_ping=False))
+    session = Session(bind=conn) if conn is not None else _catalogue_session(settings)
     project: Any = None
     if request.known_project is not None:  # the caller read it and vouches that call_key is new
         project = request.known_project
@@ -500,9 +501,23 @@ def _lookup(
             accounting.insert_rows(conn, run.rows)
         raise
     finally:
-        if conn is None:
-            session.close()  # only connected if the catalogue had to load
+        if conn is None and session.in_transaction():
+            session.close()  # only connected if the catalogue had to load; the session stays usable
     return None, run, chain
+
+
+_CATALOGUE_SESSIONS = threading.local()
+
+
+def _catalogue_session(settings: Settings) -> Session:
+    """This thread's session for catalogue reads when nothing else needs a connection (the agent
+    loop's calls): the catalogue is cached, so it is used only to load it now and then, and
+    building and closing a Session per call cost as much as the rest of the lookup."""
+    engine = engine_for(settings.require_database_url(), pre_ping=False)
+    session = getattr(_CATALOGUE_SESSIONS, "session", None)
+    if session is None or session.get_bind() is not engine:
+        session = _CATALOGUE_SESSIONS.session = Session(bind=engine)
+    return session
 
 
 async def complete(request: CompletionRequest) -> CompletionResult:
