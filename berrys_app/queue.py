@@ -23,7 +23,12 @@ RESULT_KEY_PREFIX = "arq:result:"
 IN_PROGRESS_KEY_PREFIX = "arq:in-progress:"
 EXPIRES_MS = 86_400_000
 WAKE_TOKENS_MAX = 32  # a worker blocked on the wake list polls at once (workers/settings.py)
-WORKER_MAX_JOBS = 20  # queued jobs one worker runs at once (arq's max_jobs, workers/settings.py)
+WORKER_MAX_JOBS = 20  # the queued jobs one wake token stands for: a batch one worker starts in one poll
+# arq slots a worker has beyond that batch, for the jobs that are not part of it -- aggregation,
+# planning, cron, a straggler queued just ahead: with exactly WORKER_MAX_JOBS slots, one such job
+# left a batch's last task for a later poll, after a slot freed (a project's first task started
+# ~120 ms late, traced)
+WORKER_SPARE_SLOTS = 4
 
 
 def wake_key() -> str:

@@ -31,7 +31,7 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     from berrys_app.services import hot_publish
 
     hot_publish.enable()  # events, token streams and follow-up jobs leave in pipelines from this loop
-    await open_connections(ctx["redis"], queue.WORKER_MAX_JOBS + 4)
+    await open_connections(ctx["redis"], queue.WORKER_MAX_JOBS + queue.WORKER_SPARE_SLOTS)
     gc_tuning.settle_heap()  # litellm & co.: a full collection of the startup heap stalled every task ~0.1 s
     wid = heartbeat.worker_id()
     ctx["worker_id"] = wid
@@ -166,7 +166,10 @@ class BerrysWorker(Worker):
 
 
 def build_worker(
-    *, burst: bool = False, poll_delay: float | None = None, max_jobs: int = queue.WORKER_MAX_JOBS
+    *,
+    burst: bool = False,
+    poll_delay: float | None = None,
+    max_jobs: int = queue.WORKER_MAX_JOBS + queue.WORKER_SPARE_SLOTS,
 ) -> Worker:
     """A configured arq worker (the CLI and the test fixture both use this)."""
     settings = get_settings()

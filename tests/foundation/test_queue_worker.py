@@ -61,7 +61,27 @@ async def test_a_poll_claims_only_jobs_still_queued_and_not_running_elsewhere(se
     assert client.exists(in_progress_key_prefix + "claim-c") == 0  # nothing claimed for a finished job
     rows = session.exec(select(Event).where(Event.kind == "worker.ping")).all()
     assert [row.payload["note"] for row in rows] == ["a"]
-    assert worker.sem._value == 20  # build_worker's max_jobs: every slot given back
+    assert worker.sem._value == queue.WORKER_MAX_JOBS + queue.WORKER_SPARE_SLOTS  # every slot given back
+
+
+async def test_one_poll_starts_a_whole_batch_queued_behind_another_job(session: Session, env) -> None:
+    """A wake token stands for ``WORKER_MAX_JOBS`` jobs; a job queued ahead of such a batch (an
+    aggregation, a straggler) must not leave the batch's last job for a later poll."""
+    from arq.connections import create_pool
+
+    from workers.settings import build_worker
+
+    queue.enqueue_many([("ping", ("ahead",), "batch-ahead")])
+    queue.enqueue_many([("ping", (str(i),), f"batch-{i}") for i in range(queue.WORKER_MAX_JOBS)])
+    worker = build_worker(burst=True)
+    worker._pool = await create_pool(worker.redis_settings, default_queue_name=worker.queue_name)
+    worker.ctx["redis"] = worker._pool
+    try:
+        await worker.start_jobs([job_id.encode() for job_id in queue.queued_job_ids()])
+        assert len(worker.tasks) == queue.WORKER_MAX_JOBS + 1  # every job of the read started at once
+        await asyncio.gather(*worker.tasks.values())
+    finally:
+        await worker._pool.aclose()
 
 
 async def test_a_poll_no_enqueue_woke_leaves_fresh_jobs_to_the_worker_woken_for_them(session: Session, env) -> None:
