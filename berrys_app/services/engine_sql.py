@@ -46,6 +46,7 @@ def agent_change(source: str, frm: str, to: str, why: str) -> tuple[str, str]:
 
 _ACTIVATED = agent_change("activated", "ready", "active", "started a task")
 _IDLE = agent_change("idle", "active", "ready", "finished its tasks")
+_SETTLED = agent_change("settled", "active", "ready", "finished its tasks")
 
 
 # Group commit: one statement leases every task of ``:ids`` that is runnable (one round trip in
@@ -55,8 +56,19 @@ _IDLE = agent_change("idle", "active", "ready", "finished its tasks")
 # 'agent_busy'): the completion of one of that agent's tasks dispatches it again, the reconciler too.
 # Locks are taken in one global order (tasks by id, then agents by id) so concurrent batches of
 # two workers wait for each other instead of deadlocking.
-def _lease_sql(runnable: str, limit: str = "") -> str:
-    """The lease statement for the candidate tasks ``runnable`` selects (a condition on ``t``)."""
+def _lease_sql(runnable: str, limit: str = "", settle: str = "") -> str:
+    """The lease statement for the candidate tasks ``runnable`` selects (a condition on ``t``);
+    ``settle``: the agents that a completion earlier in this transaction kept Active for a task
+    of theirs it readied -- each still running nothing goes Active -> Ready after all."""
+    settled = (
+        f"""UPDATE agents a SET status = 'ready'
+        WHERE a.id IN ({settle}) AND a.status = 'active' AND a.running_tasks = 0
+          AND NOT EXISTS (SELECT 1 FROM slot s WHERE s.id = a.id)
+        RETURNING a.id, a.name, a.team_id, a.project_id"""
+        if settle
+        else "SELECT NULL::uuid AS id, NULL::varchar AS name, NULL::uuid AS team_id, NULL::uuid AS project_id "
+        "WHERE false"
+    )
     return f"""
     WITH cand AS MATERIALIZED (
         SELECT t.id, t.agent_id, t.status = 'running' AS relet, t.priority, t.key
@@ -67,7 +79,7 @@ def _lease_sql(runnable: str, limit: str = "") -> str:
     ), want AS (
         SELECT agent_id, count(*) AS n FROM cand WHERE agent_id IS NOT NULL AND NOT relet GROUP BY agent_id
     ), granted AS MATERIALIZED (
-        SELECT a.id, least(w.n, greatest(a.max_concurrent_tasks - a.running_tasks, 0)) AS n
+        SELECT a.id, least(w.n, greatest(a.max_concurrent_tasks - a.running_tasks, 0)) AS n, a.status AS was
         FROM agents a JOIN want w ON w.agent_id = a.id
         ORDER BY a.id
         FOR UPDATE OF a
@@ -78,7 +90,9 @@ def _lease_sql(runnable: str, limit: str = "") -> str:
         WHERE a.id = g.id AND g.n > 0
         RETURNING a.id, a.name, a.team_id, a.project_id, a.status, a.running_tasks, g.n
     ), activated AS (
-        SELECT * FROM slot WHERE running_tasks = n AND status = 'active'
+        SELECT s.* FROM slot s JOIN granted g ON g.id = s.id WHERE g.was = 'ready' AND s.status = 'active'
+    ), settled AS (
+        {settled}
     ), chosen AS (
         SELECT r.id FROM (
             SELECT c.id, c.agent_id, c.relet,
@@ -104,6 +118,8 @@ def _lease_sql(runnable: str, limit: str = "") -> str:
         RETURNING t.id
     ), history AS (
         {_ACTIVATED[0]}
+    ), settled_history AS (
+        {_SETTLED[0]}
     ), ev AS (
         INSERT INTO events ({EVENT_COLUMNS})
         SELECT 'task.started', team_id, project_id, id, :worker,
@@ -111,6 +127,8 @@ def _lease_sql(runnable: str, limit: str = "") -> str:
         FROM leased
         UNION ALL
         {_ACTIVATED[1]}
+        UNION ALL
+        {_SETTLED[1]}
         RETURNING id, kind, team_id, project_id, task_id, actor, payload, created_at
     )
     SELECT (SELECT json_agg(json_build_object(
@@ -186,6 +204,10 @@ COMPLETE_SQL = text(
         SELECT d.task_id AS id, count(*) AS n, min(d.depends_on_id::text)::uuid AS by
         FROM task_dependencies d JOIN done ON d.depends_on_id = done.id
         GROUP BY d.task_id
+    ), kept AS MATERIALIZED (  -- :keep_busy (LEASE_READIED_SQL follows): agents of tasks this readies stay Active
+        SELECT DISTINCT t.agent_id AS id FROM fan f JOIN tasks t ON t.id = f.id
+        WHERE CAST(:keep_busy AS boolean) AND t.agent_id IS NOT NULL
+          AND t.status = 'pending' AND t.remaining_deps = f.n
     ), held AS MATERIALIZED (  -- the dependents' agents too: LEASE_READIED_SQL may follow in this transaction
         SELECT a.id FROM agents a
         WHERE a.id IN (SELECT id FROM gone)
@@ -193,7 +215,8 @@ COMPLETE_SQL = text(
         ORDER BY a.id FOR UPDATE
     ), freed AS (
         UPDATE agents a SET running_tasks = greatest(a.running_tasks - g.n, 0),
-                            status = CASE WHEN a.running_tasks <= g.n AND a.status = 'active' THEN 'ready'
+                            status = CASE WHEN a.running_tasks <= g.n AND a.status = 'active'
+                                               AND a.id NOT IN (SELECT id FROM kept) THEN 'ready'
                                           ELSE a.status END
         FROM gone g, held h
         WHERE a.id = g.id AND h.id = a.id
@@ -262,6 +285,8 @@ LEASE_READIED_SQL = text(
         "t.id IN (SELECT d.task_id FROM task_dependencies d WHERE d.depends_on_id = ANY(CAST(:done AS uuid[]))) "
         "AND t.status = 'ready' AND t.waiting_reason IS NULL",
         limit="LIMIT :room",
+        settle="SELECT t.agent_id FROM task_dependencies d JOIN tasks t ON t.id = d.task_id "
+        "WHERE d.depends_on_id = ANY(CAST(:done AS uuid[]))",
     )
 )
 

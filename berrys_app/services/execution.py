@@ -393,9 +393,10 @@ def _to_lease(row: Mapping[str, Any], worker: str) -> Lease:
     )
 
 
-def _complete_params(items: Sequence[tuple[Lease, str]]) -> dict[str, Any]:
+def _complete_params(items: Sequence[tuple[Lease, str]], *, keep_busy: bool = False) -> dict[str, Any]:
     """One JSON parameter for the tasks, one for their pending model calls (cleared only on success:
-    a batch retried item by item must still write them)."""
+    a batch retried item by item must still write them). ``keep_busy``: a follow-up lease runs in
+    the same transaction, so an agent given a task it readied stays Active (no Ready flicker)."""
     return {
         "items": json.dumps(
             [
@@ -405,6 +406,7 @@ def _complete_params(items: Sequence[tuple[Lease, str]]) -> dict[str, Any]:
         ),
         "calls": json.dumps([call for lease, _ in items for call in lease.pending_calls], default=str),
         "worker": items[0][0].worker,
+        "keep_busy": keep_busy,
     }
 
 
@@ -457,7 +459,7 @@ async def _complete_and_lease_batch(worker: str, items: Sequence[tuple[Lease, st
     }
     (row,), (leased,) = await hot_db.fetch_many(
         [
-            (engine_sql.COMPLETE_SQL_PG, _complete_params(items)),
+            (engine_sql.COMPLETE_SQL_PG, _complete_params(items, keep_busy=True)),
             (engine_sql.LEASE_READIED_SQL_PG, follow_up),
         ]
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from berrys_app import queue
 from berrys_app.domain.work import Agent, AgentStateChange, AgentTemplate
 from berrys_app.services import execution
 from berrys_app.services.models import scripted
@@ -156,3 +158,68 @@ def test_agent_is_active_while_it_runs_a_task_and_ready_when_it_runs_none(sessio
             a.running_tasks for a in s.exec(select(Agent).where(col(Agent.id).in_([t["a"].agent_id, t["b"].agent_id])))
         ]
     ) == [0, 0]
+
+
+def _ready_active_moves(agent_id: uuid.UUID) -> list[tuple[str | None, str]]:
+    return [(frm, to) for frm, to, _ in _history(agent_id) if {frm, to} == {"ready", "active"}]
+
+
+def test_an_agent_taking_the_task_its_completion_readied_stays_active(session: Session, team, local_tasks) -> None:
+    _solo_template(session, 4)
+    local_tasks(5)
+    chain = {
+        "tasks": [
+            {"id": "a", "title": "Solo a", "capabilities": ["solo"]},
+            {"id": "b", "title": "Solo b", "capabilities": ["solo"], "depends_on": ["a"]},
+            {"id": "c", "title": "Solo c", "capabilities": ["solo"], "depends_on": ["b"]},
+        ]
+    }
+    project_id = start_project(session, team.member, team.team_id, chain, model="scripted/echo", max_agents=1)
+    t = tasks_of(project_id)
+    asyncio.run(execution.run_task(t["a"].id, worker="w", wait_local=True))  # b and c follow in-process
+    assert all(task.status == "completed" for task in tasks_of(project_id).values())
+    (agent,) = _agents(project_id)
+    # Active from a's start to c's end: no Active -> Ready -> Active between the tasks
+    assert _ready_active_moves(agent.id) == [("ready", "active"), ("active", "ready")]
+    assert (agent.status, agent.running_tasks) == ("ready", 0)
+    moves = [
+        e.payload["to"] for e in events_of(project_id, "agent.status_changed") if e.payload["agent_id"] == str(agent.id)
+    ]
+    assert moves == ["active", "ready"]
+
+
+def test_an_agent_kept_active_for_a_task_the_follow_up_lease_leaves_goes_ready(
+    session: Session, team, local_tasks
+) -> None:
+    session.add(AgentTemplate(name="soloist", role="Soloist", capabilities=["solo"], max_concurrent_tasks=4))
+    session.add(AgentTemplate(name="duettist", role="Duettist", capabilities=["duo"], max_concurrent_tasks=4))
+    session.commit()
+    local_tasks(1)  # room for one follow-up: the dependent with the lower id
+    plan = {
+        "tasks": [
+            {"id": "a", "title": "Solo a", "capabilities": ["solo"]},
+            {"id": "d1", "title": "Solo d1", "capabilities": ["solo"], "depends_on": ["a"]},
+            {"id": "d2", "title": "Duo d2", "capabilities": ["duo"], "depends_on": ["a"]},
+        ]
+    }
+    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo", max_agents=2)
+    t = tasks_of(project_id)
+    a_agent = t["a"].agent_id
+    other = t["d2"].agent_id
+    assert a_agent is not None and other is not None and a_agent != other
+    first, second = sorted([t["d1"].id, t["d2"].id])  # the follow-up lease takes `first`: give it the other agent
+    session.execute(text("UPDATE tasks SET agent_id = :o WHERE id = :f"), {"o": other, "f": first})
+    session.execute(text("UPDATE tasks SET agent_id = :a WHERE id = :s"), {"a": a_agent, "s": second})
+    session.commit()
+    queue.sync_redis().flushdb()
+
+    asyncio.run(execution.run_task(t["a"].id, worker="w", wait_local=True))
+
+    after = {task.id: task for task in tasks_of(project_id).values()}
+    assert after[first].status == "completed" and after[second].status == "ready"  # queued for a later lease
+    agents = {agent.id: agent for agent in _agents(project_id)}
+    # a's agent was kept Active for `second`, which the lease did not take: it must not stay Active idle
+    assert (agents[a_agent].status, agents[a_agent].running_tasks) == ("ready", 0)
+    assert _ready_active_moves(a_agent) == [("ready", "active"), ("active", "ready")]
+    assert all((agent.status == "active") == (agent.running_tasks > 0) for agent in agents.values())
+    assert queue.queued_job_ids() == [execution.task_job(second, 0)[2]]
