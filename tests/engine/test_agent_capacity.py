@@ -191,9 +191,8 @@ def test_an_agent_taking_the_task_its_completion_readied_stays_active(session: S
 def test_an_agent_kept_active_for_a_task_the_follow_up_lease_leaves_goes_ready(
     session: Session, team, local_tasks
 ) -> None:
-    session.add(AgentTemplate(name="soloist", role="Soloist", capabilities=["solo"], max_concurrent_tasks=4))
     session.add(AgentTemplate(name="duettist", role="Duettist", capabilities=["duo"], max_concurrent_tasks=4))
-    session.commit()
+    _solo_template(session, 4)
     local_tasks(1)  # room for one follow-up: the dependent with the lower id
     plan = {
         "tasks": [

@@ -12,6 +12,10 @@ from berrys_app.domain.work import AgentTemplate
 from berrys_app.services import execution, group_commit
 from tests.engine.helpers import events_of, layered_plan, start_project, tasks_of
 
+FAN_OUT = {  # one task, three dependents
+    "tasks": [{"id": "a", "title": "A"}, *({"id": f"d{i}", "title": f"D{i}", "depends_on": ["a"]} for i in range(3))]
+}
+
 
 def _statements(kind: str, worker: str) -> int:
     batcher = group_commit.existing((kind, worker))
@@ -125,13 +129,7 @@ def test_the_worker_that_completes_a_task_runs_its_ready_dependents_itself(sessi
 
 def test_surplus_dependents_go_to_the_queue(session: Session, team, local_tasks) -> None:
     local_tasks(0)
-    plan = {
-        "tasks": [
-            {"id": "a", "title": "A"},
-            *({"id": f"d{i}", "title": f"D{i}", "depends_on": ["a"]} for i in range(3)),
-        ]
-    }
-    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo")
+    project_id = start_project(session, team.member, team.team_id, FAN_OUT, model="scripted/echo")
     t = tasks_of(project_id)
     queue.sync_redis().flushdb()
     asyncio.run(execution.run_task(t["a"].id, worker="w", wait_local=True))
@@ -161,13 +159,7 @@ def test_a_completion_leases_the_dependents_it_readied_in_its_own_transaction(
     session: Session, team, local_tasks
 ) -> None:
     local_tasks(2)
-    plan = {
-        "tasks": [
-            {"id": "a", "title": "A"},
-            *({"id": f"d{i}", "title": f"D{i}", "depends_on": ["a"]} for i in range(3)),
-        ]
-    }
-    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo")
+    project_id = start_project(session, team.member, team.team_id, FAN_OUT, model="scripted/echo")
     t = tasks_of(project_id)
     queue.sync_redis().flushdb()
 
