@@ -277,9 +277,9 @@ COMPLETE_SQL = text(
 )
 
 # A completion's follow-up lease, in the completion's transaction right after COMPLETE_SQL: the
-# worker that completed ``:done`` leases up to ``:room`` of the dependents that made ready (its
-# free local slots) -- no statement, commit and hop of their own between a completion and the
-# next model calls. What it does not take stays ready and goes to the queue.
+# worker that completed ``:done`` leases up to ``:room`` (its free local slots) of the dependents
+# those completions made ready -- no statement, commit and hop of their own between a completion
+# and the next model calls. What it does not take stays ready and goes to the queue.
 LEASE_READIED_SQL = text(
     _lease_sql(
         "t.id IN (SELECT d.task_id FROM task_dependencies d WHERE d.depends_on_id = ANY(CAST(:done AS uuid[]))) "
