@@ -122,6 +122,27 @@ async def bench_echo(calls: int) -> None:
             )
         )
 
+    from berrys_app.services import hot_publish
+    from berrys_app.services.models.schemas import KnownProject
+
+    known = KnownProject(model="scripted/echo", budget_usd=None, budget_tokens=None)
+
+    async def layer_agent_loop() -> None:
+        hot_publish.enable()  # as in a worker: the token stream leaves in the loop's pipelines
+        step = next(counter)
+        await complete(  # as execution.agent_loop calls it: the lease read the project, the call is
+            CompletionRequest(  # written with the task's completion (defer_record), tokens streamed
+                messages=messages,
+                project_id=project_id,
+                task_id=task_id,
+                call_key=f"task:{task_id}:model:{step}",
+                known_project=known,
+                defer_record=True,
+                stream=True,
+                fit_context=True,
+            )
+        )
+
     from sqlalchemy import text
 
     from berrys_app.db import engine_for
@@ -147,6 +168,7 @@ async def bench_echo(calls: int) -> None:
         ("provider via litellm.acompletion", via_litellm),
         ("complete() bare", layer_bare),
         ("complete() project+call_key", layer_agent_style),
+        ("complete() as the agent loop calls it", layer_agent_loop),
     ):
         for _ in range(min(20, calls)):  # warm up pools and caches
             await fn()
@@ -154,10 +176,11 @@ async def bench_echo(calls: int) -> None:
         for _ in range(calls):
             await fn()
         elapsed = time.perf_counter() - started
-        print(f"{label:34s} {calls / elapsed:9.0f} calls/s  {elapsed / calls * 1000:7.3f} ms/call")
+        print(f"{label:38s} {calls / elapsed:9.0f} calls/s  {elapsed / calls * 1000:7.3f} ms/call")
     print(
         "target: complete() overhead well under 1 ms/call besides the one model_calls INSERT\n"
-        "  bare = 1 Redis (circuit) + 1 INSERT; project+call_key adds 1 SELECT (replay + project in one query)"
+        "  bare = 1 Redis (circuit) + 1 INSERT; project+call_key adds 1 SELECT (replay + project in one query);\n"
+        "  the agent loop's calls make no round trip here (the completion statement writes the row)"
     )
 
 
