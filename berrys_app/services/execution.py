@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select, update
 
@@ -457,12 +458,16 @@ async def _complete_and_lease_batch(worker: str, items: Sequence[tuple[Lease, st
         "room": room,
         **_lease_params([], worker),
     }
-    (row,), (leased,) = await hot_db.fetch_many(
-        [
-            (engine_sql.COMPLETE_SQL_PG, _complete_params(items, keep_busy=True)),
-            (engine_sql.LEASE_READIED_SQL_PG, follow_up),
-        ]
-    )
+    try:
+        (row,), (leased,) = await hot_db.fetch_many(
+            [
+                (engine_sql.COMPLETE_SQL_PG, _complete_params(items, keep_busy=True)),
+                (engine_sql.LEASE_READIED_SQL_PG, follow_up),
+            ]
+        )
+    except psycopg.Error as exc:  # the completions must not depend on the follow-up lease
+        log.warning("completion with follow-up lease failed (%s); completing without it", exc)
+        return [(jobs, []) for jobs in await complete_tasks_async(items)]
     jobs = _after_complete(items, row, leased={item["id"] for item in leased["leases"] or []})
     leases = _leases_from(leased, worker)  # its events after the completions'
     by = {item["id"]: item["by"] for item in row["ready"] or []}

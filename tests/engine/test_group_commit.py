@@ -180,3 +180,18 @@ def test_a_completion_leases_the_dependents_it_readied_in_its_own_transaction(
     assert sorted(e.task_id for e in events_of(project_id, "task.started")) == sorted(
         after[k].id for k in ["a", *ran_here]
     )
+
+
+def test_a_failing_follow_up_lease_does_not_hold_up_the_completion(
+    session: Session, team, local_tasks, monkeypatch
+) -> None:
+    local_tasks(5)
+    project_id = start_project(session, team.member, team.team_id, FAN_OUT, model="scripted/echo")
+    t = tasks_of(project_id)
+    queue.sync_redis().flushdb()
+    monkeypatch.setattr(execution.engine_sql, "LEASE_READIED_SQL_PG", "SELECT 1 / 0 AS leases")
+    asyncio.run(execution.run_task(t["a"].id, worker="w", wait_local=True))
+    after = tasks_of(project_id)
+    assert after["a"].status == "completed"
+    # the dependents were leased the usual way, by a statement of their own, and ran here
+    assert all(after[f"d{i}"].status == "completed" and after[f"d{i}"].leased_by == "w" for i in range(3))
