@@ -29,6 +29,23 @@ CLOSE_OPEN_SQL = text(
 
 EVENT_COLUMNS = "kind, team_id, project_id, task_id, actor, payload, created_at"
 
+# On execute/resume: the tasks without open dependencies become ready, each with its task.ready
+# event, in one statement (one ORM event row each cost ~0.2 ms: 4 ms of a 20-wide project's start)
+READY_ROOTS_SQL = text(
+    f"""
+    WITH newly AS (
+        UPDATE tasks SET status = 'ready', dispatched_at = now()
+        WHERE project_id = :p AND plan_version = :v AND status = 'pending' AND remaining_deps = 0
+        RETURNING id, key
+    ), ev AS (
+        INSERT INTO events ({EVENT_COLUMNS})
+        SELECT 'task.ready', :team, :p, id, 'system', jsonb_build_object('key', key), clock_timestamp() FROM newly
+        RETURNING id, kind, team_id, project_id, task_id, actor, payload, created_at
+    )
+    SELECT array_agg(row_to_json(ev)::text ORDER BY ev.id) FROM ev
+    """
+)
+
 
 # An agent's slot: taken when its counter is below max_concurrent_tasks (the UPDATE's row lock
 # serialises concurrent leases of one agent), the agent goes Ready -> Active on its first task.

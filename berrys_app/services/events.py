@@ -21,6 +21,7 @@ from berrys_app.keys import events_channel
 
 log = logging.getLogger(__name__)
 _PENDING = "berrys_pending_events"
+_WRITTEN = "berrys_written_messages"
 _READY = "berrys_ready_messages"
 
 
@@ -48,6 +49,12 @@ def emit(
     session.add(row)
     session.info.setdefault(_PENDING, []).append(row)
     return row
+
+
+def emit_written(session: Session, messages: Sequence[str]) -> None:
+    """Publish, once the session commits, events a statement of its transaction inserted itself
+    (their JSON texts, ``to_message``'s shape): a set-based INSERT instead of one ORM row each."""
+    session.info.setdefault(_WRITTEN, []).extend(messages)
 
 
 def publish_transient(kind: str, payload: dict[str, Any], *, project_id: uuid.UUID | None = None) -> None:
@@ -119,9 +126,14 @@ def list_recent(session: Session, *, project_id: uuid.UUID, limit: int = 200) ->
 @sa_event.listens_for(Session, "before_commit")
 def _flush_before_commit(session: Session) -> None:
     rows = session.info.pop(_PENDING, None)
+    written = session.info.pop(_WRITTEN, None)
     if rows:
         session.flush()  # assigns ids so the published message carries the cursor
-        session.info[_READY] = [json.dumps(to_message(row), default=str) for row in rows]
+    messages = [json.dumps(to_message(row), default=str) for row in rows or ()]
+    if written:  # rows added before such a statement were flushed first: ids stay in order
+        messages = sorted([*messages, *written], key=lambda m: json.loads(m)["id"])
+    if messages:
+        session.info[_READY] = messages
 
 
 @sa_event.listens_for(Session, "after_commit")
@@ -140,4 +152,5 @@ def _publish_after_commit(session: Session) -> None:
 @sa_event.listens_for(Session, "after_rollback")
 def _drop_on_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_WRITTEN, None)
     session.info.pop(_READY, None)

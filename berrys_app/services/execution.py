@@ -51,7 +51,7 @@ from berrys_app.domain.work import (
 from berrys_app.services import agents, engine_sql, group_commit, hot_db, hot_publish, planning
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import BudgetExceeded, ServiceError
-from berrys_app.services.events import emit
+from berrys_app.services.events import emit, emit_written
 from berrys_app.services.models.schemas import KnownProject
 from berrys_app.services.task_approvals import open_for_waiting_task
 from berrys_app.settings import get_settings
@@ -161,17 +161,11 @@ def materialize_plan(session: Session, project: Project, plan: PlanVersion, *, a
 
 def start_project(session: Session, project: Project, *, actor: Actor) -> list[Job]:
     """On execute/resume: tasks without open dependencies become ready; everything ready is (re)enqueued."""
-    newly = session.execute(
-        text(
-            "UPDATE tasks SET status = 'ready', dispatched_at = now() WHERE project_id = :p AND plan_version = :v "
-            "AND status = 'pending' AND remaining_deps = 0 RETURNING id, key"
-        ),
-        {"p": project.id, "v": project.plan_version},
-    ).all()
-    for task_id, key in newly:
-        emit(
-            session, "task.ready", project_id=project.id, team_id=project.team_id, task_id=task_id, payload={"key": key}
-        )
+    session.flush()  # the transition's event first: the statement's events follow it
+    written = session.execute(
+        engine_sql.READY_ROOTS_SQL, {"p": project.id, "v": project.plan_version, "team": project.team_id}
+    ).scalar_one()
+    emit_written(session, written or [])
     rows = session.execute(
         text(
             "UPDATE tasks SET dispatched_at = now() WHERE project_id = :p AND plan_version = :v "

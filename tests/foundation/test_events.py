@@ -56,3 +56,41 @@ def test_list_events_after_cursor(session: Session) -> None:
     events.emit(session, "b")
     session.commit()
     assert [e.kind for e in events.list_events(session, after=first.id)] == ["b"]
+
+
+def _insert_event(session: Session, kind: str) -> str:
+    """An event row inserted by a statement, returned as its JSON text (as the engine's SQL does)."""
+    from sqlalchemy import text
+
+    return session.execute(
+        text(
+            "INSERT INTO events (kind, actor, payload, created_at) VALUES (:k, 'system', '{}', now()) "
+            "RETURNING row_to_json(events)::text"
+        ),
+        {"k": kind},
+    ).scalar_one()
+
+
+def test_statement_written_events_leave_with_the_commit_in_id_order(session: Session, redis_url: str) -> None:
+    pubsub = _subscriber(redis_url)
+    before = events.emit(session, "test.before")
+    session.flush()  # as start_project: rows added earlier get the smaller ids
+    events.emit_written(session, [_insert_event(session, "test.written")])
+    after = events.emit(session, "test.after")
+    assert pubsub.get_message(timeout=0.2) is None  # nothing before commit
+    session.commit()
+    unpacked = events.unpack(pubsub.get_message(timeout=2)["data"])
+    assert [m["kind"] for m in unpacked] == ["test.before", "test.written", "test.after"]
+    assert unpacked[0]["id"] == before.id and unpacked[2]["id"] == after.id
+    assert before.id < unpacked[1]["id"] < after.id
+
+
+def test_statement_written_events_of_a_rolled_back_transaction_are_not_published(
+    session: Session, redis_url: str
+) -> None:
+    pubsub = _subscriber(redis_url)
+    events.emit_written(session, [_insert_event(session, "test.rolled_back")])
+    session.rollback()
+    session.commit()
+    assert pubsub.get_message(timeout=0.3) is None
+    assert events.list_events(session) == []
