@@ -445,23 +445,26 @@ async def complete_and_continue_async(lease: Lease, output: str) -> Continuation
 
 async def _complete_and_lease_batch(worker: str, items: Sequence[tuple[Lease, str]]) -> list[Continuation]:
     room = _local_runs().room(finishing=len(items))
-    if room <= 0:
-        return [(jobs, []) for jobs in await complete_tasks_async(items)]
-    follow_up = {
-        "done": [str(lease.task_id) for lease, _ in items],
-        "room": room,
-        **_lease_params([], worker),
-    }
-    try:
-        (row,), (leased,) = await hot_db.fetch_many(
-            [
-                (engine_sql.COMPLETE_SQL_PG, _complete_params(items, keep_busy=True)),
-                (engine_sql.LEASE_READIED_SQL_PG, follow_up),
-            ]
-        )
-    except psycopg.Error as exc:  # the completions must not depend on the follow-up lease
-        log.warning("completion with follow-up lease failed (%s); completing without it", exc)
-        return [(jobs, []) for jobs in await complete_tasks_async(items)]
+    if room > 0:
+        follow_up = {"done": [str(lease.task_id) for lease, _ in items], "room": room, **_lease_params([], worker)}
+        try:
+            (row,), (leased,) = await hot_db.fetch_many(
+                [
+                    (engine_sql.COMPLETE_SQL_PG, _complete_params(items, keep_busy=True)),
+                    (engine_sql.LEASE_READIED_SQL_PG, follow_up),
+                ]
+            )
+        except psycopg.Error as exc:  # the completions must not depend on the follow-up lease
+            log.warning("completion with follow-up lease failed (%s); completing without it", exc)
+        else:
+            return _continuations(items, row, leased, worker)
+    return [(jobs, []) for jobs in await complete_tasks_async(items)]
+
+
+def _continuations(
+    items: Sequence[tuple[Lease, str]], row: Mapping[str, Any], leased: Mapping[str, Any], worker: str
+) -> list[Continuation]:
+    """Per completed task: its follow-up jobs and the dependents leased for it in the same transaction."""
     jobs = _after_complete(items, row, leased={item["id"] for item in leased["leases"] or []})
     leases = _leases_from(leased, worker)  # its events after the completions'
     by = {item["id"]: item["by"] for item in row["ready"] or []}
