@@ -22,9 +22,14 @@ import asyncio
 import operator
 import os
 import statistics
+import sys
 import time
 import uuid
+from pathlib import Path
 from typing import Annotated, Any, TypedDict
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.engine import _with_database  # stdlib-only module: importable in LangGraph's venv
 
 WIDTH, DEPTH, FAN_IN = 20, 10, 2
 
@@ -76,8 +81,7 @@ async def main() -> None:
 
     admin = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
     name = f"berrys_lg_{uuid.uuid4().hex[:8]}"
-    base, _, query = admin.partition("?")
-    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+    url = _with_database(admin, name)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
