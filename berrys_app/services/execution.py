@@ -11,8 +11,9 @@ Events and jobs leave in Redis pipelines from the worker's event loop (``hot_pub
 is Active while it runs a task, Ready when it runs none (history rows and
 ``agent.status_changed`` events in the same statements).
 
-Durability: every completion is committed before its dependents can start (durable per task,
-not per level); the lease's ``attempt`` is a fencing token (a worker that lost its lease
+Durability: every completion is committed before its dependents are leased (durable per task,
+not per level; a dependent whose inputs are all in this worker's memory may start its model call
+while that commit runs -- ``speculation`` -- but nothing else before its lease); the lease's ``attempt`` is a fencing token (a worker that lost its lease
 cannot complete the task), model and tool calls carry stable call keys so a re-run
 replays recorded calls instead of repeating them, and the reconciler re-enqueues
 whatever Redis forgot (and recounts agent slots that drifted).
@@ -48,7 +49,7 @@ from berrys_app.domain.work import (
     TaskDependency,
     TaskStatus,
 )
-from berrys_app.services import agents, engine_sql, group_commit, hot_db, hot_publish, planning
+from berrys_app.services import agents, engine_sql, group_commit, hot_db, hot_publish, planning, speculation
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import BudgetExceeded, ServiceError
 from berrys_app.services.events import emit, emit_written
@@ -299,6 +300,11 @@ class Lease:
     project: KnownProject | None = None  # read by the lease: the first attempt's model calls skip their lookup
     pending_calls: list[dict[str, Any]] = field(default_factory=list)  # written with the completion
     lost: bool = field(default=False)
+    # a run started ahead of its lease (``speculation``): resolved with the lease, or None if it never comes
+    confirmation: asyncio.Future[Any] | None = field(default=None, repr=False, compare=False)
+
+
+DEFAULT_SYSTEM_PROMPT = "You are a capable assistant. Do the task and report the result."
 
 
 def _session() -> Session:
@@ -371,7 +377,7 @@ def _to_lease(row: Mapping[str, Any], worker: str) -> Lease:
         max_attempts=row["max_task_attempts"],
         agent_id=_uuid(row["agent_id"]),
         model=row["project_model"] or row["agent_model"],
-        system_prompt=row["system_prompt"] or "You are a capable assistant. Do the task and report the result.",
+        system_prompt=row["system_prompt"] or DEFAULT_SYSTEM_PROMPT,
         allowed_tools=list(row["allowed_tools"] or []),
         agent_budget_usd=row["agent_budget_usd"],
         agent_budget_tokens=row["agent_budget_tokens"],
@@ -444,7 +450,8 @@ async def complete_and_continue_async(lease: Lease, output: str) -> Continuation
 
 
 async def _complete_and_lease_batch(worker: str, items: Sequence[tuple[Lease, str]]) -> list[Continuation]:
-    room = _local_runs().room(finishing=len(items))
+    # the runs started ahead wait for their leases from these statements: their slots are theirs
+    room = _local_runs().room(finishing=len(items)) + speculation.for_loop().room_held()
     if room > 0:
         follow_up = {"done": [str(lease.task_id) for lease, _ in items], "room": room, **_lease_params([], worker)}
         try:
@@ -704,6 +711,7 @@ async def agent_loop(lease: Lease) -> str:
         if not result.tool_calls:
             lease.pending_calls = result.pending_rows  # recorded by the completion statement
             return result.content
+        await _leased(lease)  # nothing but the model call runs before the lease
         if result.pending_rows:  # the tools run next: record the call now, a re-run replays it
             await asyncio.to_thread(_record_calls, result.pending_rows)
         messages.append(
@@ -724,6 +732,12 @@ async def agent_loop(lease: Lease) -> str:
             content = await _run_tool(lease, call, f"task:{lease.task_id}:tool:{step}:{index}")
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": content})
     raise StepLimitReached(f"the agent did not finish within {get_settings().task_max_steps} model calls")
+
+
+async def _leased(lease: Lease) -> None:
+    """Wait until a run started ahead holds its lease (its runner cancels it if the lease never comes)."""
+    if lease.confirmation is not None:
+        await asyncio.shield(lease.confirmation)
 
 
 def _record_calls(rows: list[dict[str, Any]]) -> None:
@@ -808,16 +822,34 @@ class _LocalRuns:
         hot_publish.send(None, surplus)  # at once: another worker may be idle
         return local
 
-    def _spawn(self, task_id: uuid.UUID, worker: str, wait: bool, lease: Lease | None) -> asyncio.Task[str]:
+    def start_ahead(self, upstream: Lease, output: str, *, wait: bool) -> list[asyncio.Task[str]]:
+        """``upstream`` has its output: start the dependents whose inputs are all known here now,
+        ahead of their lease (``speculation``), in the free local slots."""
+        ahead = speculation.for_loop().on_output(upstream, output, room=self.room(finishing=1))
+        loop = asyncio.get_running_loop()
+        for pending in ahead:  # the model calls first: their runners only wait for the leases
+            pending.work = loop.create_task(agent_loop(pending.lease))
+        return [self._spawn(p.lease.task_id, upstream.worker, wait, None, ahead=p) for p in ahead]
+
+    def _spawn(
+        self,
+        task_id: uuid.UUID,
+        worker: str,
+        wait: bool,
+        lease: Lease | None,
+        ahead: speculation.Pending | None = None,
+    ) -> asyncio.Task[str]:
         self.active += 1  # counted now: the next job of this batch sees it
-        task = asyncio.get_running_loop().create_task(self._run(task_id, worker, wait, lease))
+        task = asyncio.get_running_loop().create_task(self._run(task_id, worker, wait, lease, ahead))
         self.spawned.add(task)
         task.add_done_callback(self.spawned.discard)
         return task
 
-    async def _run(self, task_id: uuid.UUID, worker: str, wait: bool, lease: Lease | None) -> str:
+    async def _run(
+        self, task_id: uuid.UUID, worker: str, wait: bool, lease: Lease | None, ahead: speculation.Pending | None
+    ) -> str:
         try:
-            return await _run_counted(task_id, worker=worker, wait=wait, counted=True, lease=lease)
+            return await _run_counted(task_id, worker=worker, wait=wait, counted=True, lease=lease, ahead=ahead)
         except asyncio.CancelledError:
             raise
         except TimeoutError:  # as for an arq job: the lease expires and the reconciler queues it again
@@ -847,33 +879,62 @@ async def run_task(task_id: uuid.UUID, *, worker: str, wait_local: bool = False)
 
 
 async def _run_counted(
-    task_id: uuid.UUID, *, worker: str, wait: bool, counted: bool, lease: Lease | None = None
+    task_id: uuid.UUID,
+    *,
+    worker: str,
+    wait: bool,
+    counted: bool,
+    lease: Lease | None = None,
+    ahead: speculation.Pending | None = None,
 ) -> str:
     runs = _local_runs()
+    ahead_runs: list[asyncio.Task[str]] = []  # dependents this run started ahead of their lease
     if not counted:
         runs.active += 1
     try:
         # a run arq did not start is not under arq's job timeout: give it the same limit
         limit = asyncio.timeout(get_settings().job_timeout_s) if counted else contextlib.nullcontext()
         async with limit:
-            outcome, (jobs, leases) = await _run_one(task_id, worker=worker, lease=lease)
+            outcome, (jobs, leases) = await _run_one(
+                task_id, worker=worker, lease=lease, ahead=ahead, wait=wait, ahead_runs=ahead_runs
+            )
     finally:
         runs.active -= 1
-    local = runs.hand_off(jobs, worker=worker, wait=wait, leases=leases)
+    # the leases this completion brought: to the runs started ahead for them, or started now
+    leases = speculation.for_loop().settle([task_id], leases)
+    local = runs.hand_off(jobs, worker=worker, wait=wait, leases=leases) + ahead_runs
     if wait and local:
         await asyncio.gather(*local, return_exceptions=True)
     return outcome
 
 
-async def _run_one(task_id: uuid.UUID, *, worker: str, lease: Lease | None) -> tuple[str, Continuation]:
-    """Lease (unless the completion that readied the task leased it), run the agent loop under a
-    watcher, then complete / retry / wait."""
+async def _run_one(
+    task_id: uuid.UUID,
+    *,
+    worker: str,
+    lease: Lease | None,
+    ahead: speculation.Pending | None = None,
+    wait: bool = False,
+    ahead_runs: list[asyncio.Task[str]] | None = None,
+) -> tuple[str, Continuation]:
+    """Lease (unless the completion that readied the task leased it, or the run started ahead of
+    its lease), run the agent loop under a watcher, then complete / retry / wait. Once the output
+    is there, the dependents whose inputs are all known here start (``ahead_runs``)."""
     # Lease and completion are one short statement each, shared with the other tasks of this
     # worker that lease or complete at the same time (group commit), on async connections.
-    lease = lease or await lease_task_async(task_id, worker=worker)
-    if lease is None:
-        return "skipped", ([], [])
-    work = asyncio.create_task(agent_loop(lease))
+    if ahead is not None:
+        work = ahead.work or asyncio.create_task(agent_loop(ahead.lease))
+        lease = await _lease_ahead(ahead, work)
+        if lease is None:
+            return "not leased", ([], [])
+        if lease is not ahead.lease:  # leased with another context than the run started from
+            work = asyncio.create_task(agent_loop(lease))
+    else:
+        lease = lease or await lease_task_async(task_id, worker=worker)
+        if lease is None:
+            return "skipped", ([], [])
+        work = asyncio.create_task(agent_loop(lease))
+    read_ahead = speculation.for_loop().read_ahead_later(lease.task_id)
     watcher = asyncio.create_task(_watch(lease, work))
     try:
         output = await work
@@ -895,8 +956,44 @@ async def _run_one(task_id: uuid.UUID, *, worker: str, lease: Lease | None) -> t
         return "failed", (jobs, [])
     finally:
         watcher.cancel()
+        read_ahead.cancel()
+    if ahead_runs is not None and not lease.lost:
+        ahead_runs += _local_runs().start_ahead(lease, output, wait=wait)
     follow_up = await complete_and_continue_async(lease, output)
     return ("completed" if not lease.lost else "lost"), follow_up
+
+
+async def _lease_ahead(ahead: speculation.Pending, work: asyncio.Task[str]) -> Lease | None:
+    """Wait for the lease of a run started ahead of it. The same context: the run goes on under
+    that lease. Otherwise the run is cancelled (its paid model call recorded without a key) and
+    the lease, if any, is returned for a fresh run."""
+    state = speculation.for_loop()
+    guess = ahead.lease
+    try:
+        async with asyncio.timeout(get_settings().lease_s):
+            real = await asyncio.shield(ahead.confirmation)
+    except TimeoutError:
+        real = None
+    except asyncio.CancelledError:
+        work.cancel()
+        raise
+    finally:
+        state.give_up(guess.task_id)
+    if real is not None and speculation.same_context(guess, real):
+        for name in ("team_id", "plan_version", "failures", "max_attempts", "project", "worker"):
+            setattr(guess, name, getattr(real, name))
+        gate, guess.confirmation = guess.confirmation, None
+        if gate is not None and not gate.done():
+            gate.set_result(None)
+        state.stats["confirmed"] += 1
+        return guess
+    state.stats["cancelled"] += 1
+    log.info("task %s started ahead of its lease: %s; stopped", guess.key, "leased" if real else "not leased here")
+    work.cancel()
+    await asyncio.wait([work])
+    if not work.cancelled() and work.exception() is None and guess.pending_calls:
+        await asyncio.to_thread(_record_calls, [{**row, "call_key": None} for row in guess.pending_calls])
+    return real
 
 
 def _current_cancelling() -> bool:

@@ -5,7 +5,7 @@ Order of work for one call:
 2. Choose the chain (preferred model + fallbacks with the needed capabilities).
 3. For each model: skip an open circuit; refuse a missing key / network in tests /
    a prompt over the window; reserve the worst case against the budgets; call the
-   provider under ``asyncio.wait_for``; validate structured output (one repair turn).
+   provider under ``asyncio.timeout``; validate structured output (one repair turn).
 4. Record every attempt in ``model_calls`` (one INSERT when no budget applies).
 
 The in-process providers (embedded, scripted) are called directly rather than through
@@ -211,7 +211,8 @@ class _Run:
         reply: ProviderReply | None = None
         parsed: dict[str, Any] | None = None
         try:
-            reply = await asyncio.wait_for(_generate(call), timeout)
+            async with asyncio.timeout(timeout):  # no task of its own, unlike wait_for: one hop less each way
+                reply = await _generate(call)
         except TimeoutError:
             error = ModelError("timeout", f"no answer from {spec.name} within {timeout:g} s", model=spec.name)
         except ModelError as exc:

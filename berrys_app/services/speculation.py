@@ -1,0 +1,288 @@
+"""Speculative start: a dependent's model call begins while the completion that readies it commits.
+
+Between two levels of a DAG the critical path used to be: the last dependency's model call ends
+-> its completion and the dependent's lease commit (one round trip, ~5-8 ms) -> the dependent's
+model call starts. Here the worker that holds every input of a dependent in memory starts that
+dependent's agent loop at once, from data it read ahead (``DEPENDENTS_SQL``, while the upstream
+model calls were still running), and the commit runs alongside the model call.
+
+Nothing a speculative run does outlives a misprediction, and durability is unchanged:
+
+- only the model call runs before the lease: tool calls, recorded calls and the completion wait
+  for the lease (``Lease.confirmation``); the completion is written under the real lease, after
+  the upstream completions (which committed first);
+- the lease is the same statement as before (``LEASE_READIED_SQL`` in the completion's
+  transaction); a run whose lease does not come back (project paused, agent busy, no room, another
+  worker took it, a different attempt or context) is cancelled, and its paid call is recorded
+  without a call key (accounting, not replay);
+- only first attempts of tasks with no budgets (project or agent) are started ahead: a budget is
+  checked when the lease is held, as for every other call.
+
+Read-ahead happens only for model calls that last longer than ``READ_AHEAD_AFTER_S``: a fast
+model gains nothing from it and would only pay for the extra query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from berrys_app.services import hot_db
+
+if TYPE_CHECKING:
+    from berrys_app.services.execution import Lease
+
+log = logging.getLogger(__name__)
+
+READ_AHEAD_AFTER_S = 0.02  # a model call still running after this reads its dependents ahead
+MAX_REMEMBERED = 512  # upstream outputs (and ids) kept in memory for dependents not started yet
+
+# The pending first-attempt dependents of ``ids`` with what their lease would load, and the state
+# of each of their dependencies (the output of completed ones).
+DEPENDENTS_SQL = """
+    SELECT t.id, t.project_id, t.plan_version, t.key, t.title, t.description, t.expected_output,
+           t.agent_id, p.team_id, p.name AS project_name, p.model AS project_model, p.max_task_attempts,
+           p.budget_usd AS project_budget_usd, p.budget_tokens AS project_budget_tokens,
+           a.model AS agent_model, a.system_prompt, a.allowed_tools,
+           a.budget_usd AS agent_budget_usd, a.budget_tokens AS agent_budget_tokens,
+           (SELECT json_agg(json_build_object('id', u.id, 'kind', d.kind, 'key', u.key, 'title', u.title,
+                                              'status', u.status,
+                                              'output', CASE WHEN u.status = 'completed' THEN u.output END))
+            FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id
+            WHERE d.task_id = t.id) AS deps
+    FROM tasks t JOIN projects p ON p.id = t.project_id LEFT JOIN agents a ON a.id = t.agent_id
+    WHERE t.id IN (SELECT d.task_id FROM task_dependencies d WHERE d.depends_on_id = ANY(%(ids)s::uuid[]))
+      AND t.status = 'pending' AND t.attempt = 0 AND p.status = 'executing'
+      AND p.budget_usd IS NULL AND p.budget_tokens IS NULL
+      AND a.budget_usd IS NULL AND a.budget_tokens IS NULL
+"""
+
+
+@dataclass
+class Pending:
+    """A dependent started ahead of its lease."""
+
+    lease: Lease
+    waits_for: set[str]  # the local upstream tasks whose completions have not come back yet
+    confirmation: asyncio.Future[Lease | None]
+    work: asyncio.Task[str] | None = None  # its agent loop, started at once (the runner joins it)
+
+
+@dataclass
+class Speculation:
+    """One event loop's read-ahead data, in-memory outputs and runs waiting for their lease."""
+
+    dependents: dict[str, list[str]] = field(default_factory=dict)  # upstream id -> dependent ids
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # dependent id -> DEPENDENTS_SQL row
+    outputs: dict[str, str] = field(default_factory=dict)  # local upstream id -> its output
+    pending: dict[str, Pending] = field(default_factory=dict)
+    started: dict[str, None] = field(default_factory=dict)  # dependents started ahead (never twice)
+    settled: dict[str, None] = field(default_factory=dict)  # upstream completions already back
+    _asked: set[str] = field(default_factory=set)
+    _reading: asyncio.Task[None] | None = None
+    stats: dict[str, int] = field(default_factory=lambda: {"started": 0, "confirmed": 0, "cancelled": 0})
+
+    # --- read-ahead -------------------------------------------------------------------------
+
+    def read_ahead_later(self, task_id: uuid.UUID) -> asyncio.TimerHandle:
+        """Read the task's dependents if its model call is still running ``READ_AHEAD_AFTER_S`` from now."""
+        return asyncio.get_running_loop().call_later(READ_AHEAD_AFTER_S, self._ask, str(task_id))
+
+    def _ask(self, task_id: str) -> None:
+        self._asked.add(task_id)
+        if self._reading is None or self._reading.done():
+            self._reading = asyncio.get_running_loop().create_task(self._read(), name="speculation-read-ahead")
+
+    async def _read(self) -> None:
+        while self._asked:
+            ids, self._asked = sorted(self._asked), set()
+            try:
+                rows = await hot_db.fetch(DEPENDENTS_SQL, {"ids": ids})
+            except Exception:  # read-ahead is an optimisation: without it tasks start after their lease
+                log.warning("read-ahead of dependents failed", exc_info=True)
+                return
+            for row in rows:
+                key = str(row["id"])
+                self.rows[key] = row
+                for dep in row["deps"] or []:
+                    self.dependents.setdefault(str(dep["id"]), [])
+                    if key not in self.dependents[str(dep["id"])]:
+                        self.dependents[str(dep["id"])].append(key)
+
+    # --- start ahead --------------------------------------------------------------------------
+
+    def on_output(self, lease: Lease, output: str, *, room: int) -> list[Pending]:
+        """The upstream task ``lease`` has its output (its completion is about to be sent): the
+        dependents whose every input is now known here, up to ``room`` of them, to start now."""
+        upstream = str(lease.task_id)
+        dependents = self.dependents.get(upstream)
+        if not dependents:
+            return []
+        _remember(self.outputs, upstream, output)
+        started: list[Pending] = []
+        for key in dependents:
+            if len(started) >= room:
+                break
+            row = self.rows.get(key)
+            if row is None or key in self.started:
+                continue
+            deps = row["deps"] or []
+            if not all(str(d["id"]) in self.outputs or d["status"] == "completed" for d in deps):
+                continue
+            pending = Pending(
+                lease=_lease_from(row, deps, self.outputs, lease.worker),
+                waits_for={
+                    str(d["id"]) for d in deps if d["status"] != "completed" and str(d["id"]) not in self.settled
+                },
+                confirmation=asyncio.get_running_loop().create_future(),
+            )
+            # the run's side effects wait for this gate, opened once the lease matched the guess
+            pending.lease.confirmation = asyncio.get_running_loop().create_future()
+            self.pending[key] = pending
+            _remember(self.started, key)
+            self.stats["started"] += 1
+            started.append(pending)
+        if all(key in self.started for key in dependents):
+            self._forget(upstream)
+        return started
+
+    def _forget(self, upstream: str) -> None:
+        for key in self.dependents.pop(upstream, []):
+            self.rows.pop(key, None)
+        self.outputs.pop(upstream, None)
+
+    # --- confirm or cancel --------------------------------------------------------------------
+
+    def settle(self, finished: Iterable[uuid.UUID], leases: Iterable[Lease]) -> list[Lease]:
+        """Completions of ``finished`` came back with ``leases`` (this worker's): hand each lease
+        to the run started ahead for it; a run whose every upstream completion is back without
+        its lease is cancelled. Returns the leases no run was waiting for (to start as usual)."""
+        unclaimed: list[Lease] = []
+        for lease in leases:
+            pending = self.pending.pop(str(lease.task_id), None)
+            if pending is None:
+                unclaimed.append(lease)
+            else:
+                _resolve(pending.confirmation, lease)
+        done = {str(task_id) for task_id in finished}
+        for key in done:
+            _remember(self.settled, key)
+        for key, pending in list(self.pending.items()):
+            pending.waits_for -= done
+            if not pending.waits_for:
+                del self.pending[key]
+                _resolve(pending.confirmation, None)
+        return unclaimed
+
+    def give_up(self, task_id: uuid.UUID) -> None:
+        """A run started ahead stopped waiting for its lease (timeout, shutdown)."""
+        self.pending.pop(str(task_id), None)
+
+    def room_held(self) -> int:
+        """Local slots held by runs that wait for a lease the next completions will bring."""
+        return len(self.pending)
+
+
+def _remember(bounded: dict[str, Any], key: str, value: Any = None) -> None:
+    """Insert, dropping the oldest entries beyond ``MAX_REMEMBERED`` (a worker runs for months)."""
+    bounded[key] = value
+    while len(bounded) > MAX_REMEMBERED:
+        bounded.pop(next(iter(bounded)))
+
+
+def _resolve(future: asyncio.Future[Lease | None], value: Lease | None) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+def _lease_from(row: dict[str, Any], deps: list[dict[str, Any]], outputs: dict[str, str], worker: str) -> Lease:
+    """The lease ``LEASE_READIED_SQL`` is expected to return for this dependent (first attempt)."""
+    from berrys_app.services.execution import DEFAULT_SYSTEM_PROMPT, Lease
+    from berrys_app.services.models.schemas import KnownProject
+
+    inputs = sorted(
+        (
+            {
+                "key": d["key"],
+                "title": d["title"],
+                "output": outputs[str(d["id"])] if str(d["id"]) in outputs else d["output"],
+            }
+            for d in deps
+            if d["kind"] == "input"
+        ),
+        key=lambda item: item["key"],
+    )
+    return Lease(
+        task_id=_as_uuid(row["id"]),
+        project_id=_as_uuid(row["project_id"]),
+        team_id=_as_uuid(row["team_id"]),
+        plan_version=row["plan_version"],
+        key=row["key"],
+        title=row["title"],
+        description=row["description"],
+        expected_output=row["expected_output"],
+        attempt=1,
+        failures=0,
+        max_attempts=row["max_task_attempts"],
+        agent_id=_as_uuid(row["agent_id"]) if row["agent_id"] else None,
+        model=row["project_model"] or row["agent_model"],
+        system_prompt=row["system_prompt"] or DEFAULT_SYSTEM_PROMPT,
+        allowed_tools=list(row["allowed_tools"] or []),
+        agent_budget_usd=None,
+        agent_budget_tokens=None,
+        project_name=row["project_name"],
+        inputs=inputs,
+        worker=worker,
+        project=KnownProject(model=row["project_model"], budget_usd=None, budget_tokens=None),
+    )
+
+
+# the fields a run started ahead relied on: the real lease must agree on all of them
+_CONTEXT = (
+    "task_id",
+    "project_id",
+    "attempt",
+    "agent_id",
+    "model",
+    "system_prompt",
+    "allowed_tools",
+    "title",
+    "description",
+    "expected_output",
+    "project_name",
+    "inputs",
+    "agent_budget_usd",
+    "agent_budget_tokens",
+)
+
+
+def same_context(guess: Lease, real: Lease) -> bool:
+    """Whether the run started from ``guess`` is the run ``real`` asks for."""
+    return all(getattr(guess, name) == getattr(real, name) for name in _CONTEXT) and (
+        real.project is not None
+        and real.project.budget_usd is None
+        and real.project.budget_tokens is None
+        and real.project.model == (guess.project.model if guess.project else None)
+    )
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+_STATE: dict[int, tuple[asyncio.AbstractEventLoop, Speculation]] = {}
+
+
+def for_loop() -> Speculation:
+    """The running event loop's speculation state."""
+    loop = asyncio.get_running_loop()
+    found = _STATE.get(id(loop))
+    if found is None or found[0] is not loop:
+        for stale in [k for k, (other, _) in _STATE.items() if other.is_closed()]:
+            del _STATE[stale]
+        found = _STATE[id(loop)] = (loop, Speculation())
+    return found[1]

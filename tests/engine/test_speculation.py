@@ -1,0 +1,144 @@
+"""Speculative start: a dependent's model call begins while its upstream completion commits, and
+nothing else it does happens before its lease. Runs the production path in-process (lease, agent
+loop, group commit, follow-up lease) against real PostgreSQL with a slow scripted model, so the
+read-ahead of dependents happens while the upstream call runs."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from berrys_app.db import get_engine
+from berrys_app.services import execution, speculation
+from berrys_app.services.models import scripted
+from tests.engine.helpers import events_of, ok_calls_per_key, start_project, tasks_of
+
+SLOW = "scripted/echo-300ms"  # long enough for the read-ahead (after 20 ms) to finish first
+CHAIN = {
+    "tasks": [
+        {"id": "a", "title": "Gather facts"},
+        {
+            "id": "b",
+            "title": "Write it up",
+            "description": "Use the facts.",
+            "depends_on": [{"task": "a", "type": "input"}],
+        },
+    ]
+}
+
+
+def _run_chain(project_id, *, during_upstream_call=None) -> dict[str, int]:
+    """Run task a (and what it starts) in one event loop; ``during_upstream_call`` runs in a thread
+    150 ms into a's model call, after the read-ahead. Returns the loop's speculation counters."""
+    a = tasks_of(project_id)["a"]
+
+    async def scenario() -> dict[str, int]:
+        side = None
+        if during_upstream_call is not None:
+            side = asyncio.get_running_loop().run_in_executor(None, _after, 0.15, during_upstream_call)
+        await execution.run_task(a.id, worker="w-spec", wait_local=True)
+        if side is not None:
+            await side
+        return dict(speculation.for_loop().stats)
+
+    return asyncio.run(scenario())
+
+
+def _after(delay: float, fn) -> None:
+    threading.Event().wait(delay)
+    with Session(get_engine()) as session:
+        fn(session)
+        session.commit()
+
+
+def _calls_of(task_id) -> list[dict[str, Any]]:
+    with Session(get_engine()) as session:
+        rows = session.execute(
+            text("SELECT call_key, status, error, created_at FROM model_calls WHERE task_id = :t ORDER BY created_at"),
+            {"t": task_id},
+        ).mappings()
+        return [dict(row) for row in rows]
+
+
+def test_dependent_model_call_starts_before_the_upstream_completion_commits(session: Session, team) -> None:
+    project_id = start_project(session, team.member, team.team_id, CHAIN, model=SLOW)
+    stats = _run_chain(project_id)
+
+    tasks = tasks_of(project_id)
+    a, b = tasks["a"], tasks["b"]
+    assert a.status == b.status == "completed"
+    assert stats == {"started": 1, "confirmed": 1, "cancelled": 0}
+    (b_call,) = _calls_of(b.id)
+    assert b_call["created_at"] < a.finished_at  # b's call began before a's completion was written
+    assert b.started_at >= a.finished_at  # ... and b was leased by that completion, after it
+    assert a.output in b.output  # the input dependency's output reached the prompt started ahead
+    assert ok_calls_per_key(project_id) == {f"task:{a.id}:model:0": 1, f"task:{b.id}:model:0": 1}
+    started = [e.task_id for e in events_of(project_id, "task.started")]
+    assert started == [a.id, b.id]  # one lease each: the run started ahead was not leased twice
+
+
+def test_run_started_ahead_is_stopped_when_its_lease_does_not_come(session: Session, team) -> None:
+    project_id = start_project(session, team.member, team.team_id, CHAIN, model=SLOW)
+    b_id = tasks_of(project_id)["b"].id
+
+    def take_b_away(s: Session) -> None:  # e.g. cancelled or replanned while a was running
+        s.execute(text("UPDATE tasks SET status = 'cancelled' WHERE id = :b"), {"b": b_id})
+
+    stats = _run_chain(project_id, during_upstream_call=take_b_away)
+
+    tasks = tasks_of(project_id)
+    assert tasks["a"].status == "completed" and tasks["b"].status == "cancelled"
+    assert stats == {"started": 1, "confirmed": 0, "cancelled": 1}
+    assert tasks["b"].output is None and not events_of(project_id, "task.started")[1:]
+    # the abandoned call is accounted for (it may have been paid), never as b's answer
+    calls = _calls_of(b_id)
+    assert len(calls) == 1 and calls[0]["status"] != "ok", calls
+    assert f"task:{b_id}:model:0" not in ok_calls_per_key(project_id)
+
+
+def test_run_started_ahead_restarts_from_the_lease_when_the_context_changed(session: Session, team) -> None:
+    project_id = start_project(session, team.member, team.team_id, CHAIN, model=SLOW)
+    b_id = tasks_of(project_id)["b"].id
+
+    def edit_b(s: Session) -> None:  # changed after the read-ahead: the guess is stale
+        s.execute(text("UPDATE tasks SET description = 'Use the facts, in French.' WHERE id = :b"), {"b": b_id})
+
+    stats = _run_chain(project_id, during_upstream_call=edit_b)
+
+    b = tasks_of(project_id)["b"]
+    assert b.status == "completed" and "in French" in b.output  # answered from the real lease
+    assert stats == {"started": 1, "confirmed": 0, "cancelled": 1}
+    assert ok_calls_per_key(project_id)[f"task:{b_id}:model:0"] == 1
+
+
+def test_tools_and_recorded_calls_wait_for_the_lease(session: Session, team) -> None:
+    plan = {"tasks": [{"id": "a", "title": "Compute"}]}
+    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/gated")
+    scripted.push("gated", {"tool_calls": [{"name": "python", "arguments": {"code": "print(1)"}}]}, {"content": "done"})
+    a = tasks_of(project_id)["a"]
+
+    async def scenario() -> tuple[int, list, str]:
+        lease = await execution.lease_task_async(a.id, worker="w-gate")
+        assert lease is not None
+        gate = asyncio.get_running_loop().create_future()
+        lease.confirmation = gate  # as for a run started ahead whose lease has not come back yet
+        work = asyncio.create_task(execution.agent_loop(lease))
+        for _ in range(200):
+            if scripted.calls("gated") >= 1:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        calls_before, recorded_before = scripted.calls("gated"), _calls_of(a.id)
+        assert not work.done()
+        lease.confirmation = None
+        gate.set_result(None)
+        return calls_before, recorded_before, await work
+
+    calls_before, recorded_before, output = asyncio.run(scenario())
+    assert calls_before == 1 and recorded_before == []  # the tool step waited: nothing recorded, no tool run
+    assert output == "done" and scripted.calls("gated") == 2
+    assert [c["call_key"] for c in _calls_of(a.id)] == [f"task:{a.id}:model:0"]  # recorded once the gate opened
