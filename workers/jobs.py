@@ -51,10 +51,23 @@ async def run_task(ctx: dict[str, Any], task_id: str) -> str:
     """
     from berrys_app.services import execution
 
+    await _leave_queue(ctx)
+    return await execution.run_task(uuid.UUID(task_id), worker=_worker(ctx), wait_local=bool(ctx.get("burst")))
+
+
+async def run_tasks(ctx: dict[str, Any], *tasks: str) -> str:
+    """Lease and run several ready tasks (``task_id:attempt`` each; a project's start) here, as
+    many as there is room for; queue the rest. Leaves arq's queue at once, as ``run_task``."""
+    from berrys_app.services import execution
+
+    await _leave_queue(ctx)
+    pairs = [(uuid.UUID(task_id), int(attempt)) for task_id, attempt in (item.rsplit(":", 1) for item in tasks)]
+    return await execution.run_tasks(pairs, worker=_worker(ctx), wait_local=bool(ctx.get("burst")))
+
+
+async def _leave_queue(ctx: dict[str, Any]) -> None:
     if ctx.get("job_id") and ctx.get("redis") is not None:
         await ctx["redis"].zrem(get_settings().queue_name, ctx["job_id"])
-
-    return await execution.run_task(uuid.UUID(task_id), worker=_worker(ctx), wait_local=bool(ctx.get("burst")))
 
 
 async def aggregate_project(ctx: dict[str, Any], project_id: str, plan_version: str) -> str:
@@ -76,7 +89,7 @@ def _every(seconds: int) -> set[int]:
     return set(range(0, 60, max(1, seconds)))
 
 
-JOBS: list[Any] = [ping, plan_project, run_task, aggregate_project, reconcile]
+JOBS: list[Any] = [ping, plan_project, run_task, run_tasks, aggregate_project, reconcile]
 CRON_JOBS: list[Any] = [
     cron(reconcile, second=_every(get_settings().reconcile_interval_s), microsecond=0, run_at_startup=True, timeout=30)
 ]

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -76,6 +78,15 @@ OPEN_TASK_STATUSES = (
 def task_job(task_id: uuid.UUID | str, attempt: int, defer_s: float = 0.0) -> Job:
     """One job id per attempt: a duplicate enqueue of the same attempt is a no-op."""
     return ("run_task", (str(task_id),), f"task:{task_id}:{attempt}", defer_s)
+
+
+def tasks_job(project_id: uuid.UUID | str, tasks: Sequence[tuple[uuid.UUID | str, int]]) -> Job:
+    """Several ready tasks of a project in one job (its start): one job to start instead of one
+    per task, and the worker that takes it leases them in one statement (``run_tasks``). The job
+    id names the attempts, so enqueuing the same batch twice is a no-op."""
+    args = tuple(f"{task_id}:{attempt}" for task_id, attempt in tasks)
+    digest = hashlib.sha1(",".join(sorted(args)).encode()).hexdigest()[:16]
+    return ("run_tasks", args, f"tasks:{project_id}:{digest}", 0.0)
 
 
 def wake_job(task_id: uuid.UUID | str, attempt: int, woken_by: uuid.UUID | str) -> Job:
@@ -163,26 +174,28 @@ def materialize_plan(session: Session, project: Project, plan: PlanVersion, *, a
 def start_project(session: Session, project: Project, *, actor: Actor) -> list[Job]:
     """On execute/resume: tasks without open dependencies become ready; everything ready is (re)enqueued."""
     session.flush()  # the transition's event first: the statement's events follow it
-    written = session.execute(
+    written, rows = session.execute(
         engine_sql.READY_ROOTS_SQL, {"p": project.id, "v": project.plan_version, "team": project.team_id}
-    ).scalar_one()
+    ).one()
     emit_written(session, written or [])
-    rows = session.execute(
-        text(
-            "UPDATE tasks SET dispatched_at = now() WHERE project_id = :p AND plan_version = :v "
-            "AND status IN ('ready', 'retrying') RETURNING id, attempt, status, next_attempt_at"
-        ),
-        {"p": project.id, "v": project.plan_version},
-    ).all()
     now = utcnow()
-    jobs = [
-        task_job(task_id, attempt, max(0.0, (next_at - now).total_seconds()) if next_at else 0.0)
-        for task_id, attempt, _status, next_at in rows
+    ready = [(row["id"], row["attempt"], _timestamp(row["next_attempt_at"])) for row in rows or []]
+    due = [(task_id, attempt) for task_id, attempt, next_at in ready if not next_at or next_at <= now]
+    jobs = [tasks_job(project.id, due)] if len(due) > 1 else [task_job(task_id, attempt) for task_id, attempt in due]
+    jobs += [
+        task_job(task_id, attempt, (next_at - now).total_seconds())
+        for task_id, attempt, next_at in ready
+        if next_at and next_at > now
     ]
     agents.wake_project_agents(session, project.id, reason="project executing", actor=actor)
     if project.sinks_remaining <= 0:
         jobs.append(aggregate_job(project.id, project.plan_version))
     return jobs
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    """A ``timestamptz`` as json_build_object renders it."""
+    return datetime.fromisoformat(value) if value else None
 
 
 def pause_tasks(session: Session, project: Project, *, actor: Actor) -> None:
@@ -846,7 +859,12 @@ class _LocalRuns:
         return task
 
     async def _run(
-        self, task_id: uuid.UUID, worker: str, wait: bool, lease: Lease | None, ahead: speculation.Pending | None
+        self,
+        task_id: uuid.UUID,
+        worker: str,
+        wait: bool,
+        lease: Lease | None,
+        ahead: speculation.Pending | None,
     ) -> str:
         try:
             return await _run_counted(task_id, worker=worker, wait=wait, counted=True, lease=lease, ahead=ahead)
@@ -876,6 +894,20 @@ async def run_task(task_id: uuid.UUID, *, worker: str, wait_local: bool = False)
     go to the queue). ``wait_local``: return only when those follow-ups ended too (burst workers
     in tests stop when the queue is empty and must not leave work behind)."""
     return await _run_counted(task_id, worker=worker, wait=wait_local, counted=False)
+
+
+async def run_tasks(tasks: Sequence[tuple[uuid.UUID, int]], *, worker: str, wait_local: bool = False) -> str:
+    """The job body of ``tasks_job``: lease as many of the tasks as there is local room for, in one
+    statement, and run them here; the rest go to the queue as task jobs (another worker may be idle)."""
+    runs = _local_runs()
+    room = max(0, get_settings().local_tasks - runs.active)
+    here, rest = tasks[:room], tasks[room:]
+    leases = await lease_tasks_async([task_id for task_id, _ in here], worker=worker) if here else {}
+    queued = [task_job(task_id, attempt) for task_id, attempt in rest]
+    local = runs.hand_off(queued, worker=worker, wait=wait_local, leases=list(leases.values()))
+    if wait_local and local:
+        await asyncio.gather(*local, return_exceptions=True)
+    return f"leased {len(leases)} of {len(tasks)}"
 
 
 async def _run_counted(

@@ -3,11 +3,15 @@
 Rows live in the ``models`` table (deactivate, never delete). Two providers work
 without a row: ``embedded/smollm2`` (the offline default) and any ``scripted/<name>``
 (the test model). Lookups are cached per database for ``CACHE_TTL_S`` seconds so the
-hot path needs no query; writes through this module clear the cache at once.
+hot path needs no query; writes through this module clear the cache at once. A busy process
+refreshes the cache in a background thread before it expires, so no call (on a worker's event
+loop: every running task) waits for the reload.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -171,6 +175,10 @@ SEED: list[dict[str, Any]] = [
 ]
 
 _CACHE: dict[object, tuple[float, dict[str, ModelSpec]]] = {}
+_REFRESHING: set[object] = set()
+_REFRESH_LOCK = threading.Lock()
+_generation = 0  # bumped by invalidate(): a reload that began before a write must not store its rows
+log = logging.getLogger(__name__)
 
 
 def _cache_key(session: Session) -> object:
@@ -181,7 +189,10 @@ def _cache_key(session: Session) -> object:
 
 def invalidate() -> None:
     """Forget cached rows (after a write, or in tests)."""
-    _CACHE.clear()
+    global _generation
+    with _REFRESH_LOCK:
+        _generation += 1
+        _CACHE.clear()
 
 
 def _rows(session: Session) -> dict[str, ModelSpec]:
@@ -189,10 +200,40 @@ def _rows(session: Session) -> dict[str, ModelSpec]:
     hit = _CACHE.get(key)
     now = time.monotonic()
     if hit is not None and now - hit[0] < CACHE_TTL_S:
+        if now - hit[0] >= CACHE_TTL_S / 2:
+            _refresh_ahead(key)
         return hit[1]
-    specs = {row.name: ModelSpec.from_row(row) for row in session.exec(select(ModelEntry))}
+    specs = _load(session)
     _CACHE[key] = (now, specs)
     return specs
+
+
+def _load(session: Session) -> dict[str, ModelSpec]:
+    return {row.name: ModelSpec.from_row(row) for row in session.exec(select(ModelEntry))}
+
+
+def _refresh_ahead(engine: Any) -> None:
+    """Reload in a thread while the cached rows are still valid (at most one reload per database)."""
+    with _REFRESH_LOCK:
+        if engine in _REFRESHING:
+            return
+        _REFRESHING.add(engine)
+
+    def reload() -> None:
+        try:
+            started, generation = time.monotonic(), _generation
+            with Session(engine) as session:
+                specs = _load(session)
+            with _REFRESH_LOCK:
+                if generation == _generation:
+                    _CACHE[engine] = (started, specs)
+        except Exception:  # the next call past the TTL loads it itself
+            log.warning("background reload of the model catalogue failed", exc_info=True)
+        finally:
+            with _REFRESH_LOCK:
+                _REFRESHING.discard(engine)
+
+    threading.Thread(target=reload, name="catalogue-refresh", daemon=True).start()
 
 
 def resolve(session: Session, name: str) -> ModelSpec:
