@@ -265,9 +265,11 @@ def main() -> None:
     parser.add_argument(
         "--max-agents",
         type=int,
-        default=10,
-        help="the project's max_agents: agents run at most max_concurrent_tasks (4) tasks at once, so W "
-        "(20 wide, levels overlap) needs more than 5 agents for capacity never to hold a task back",
+        default=20,
+        help="the project's max_agents: an agent runs at most max_concurrent_tasks (4) tasks at once and team "
+        "assembly gives an agent up to 4 tasks of one level; consecutive levels overlap (a dependent starts "
+        "while its upstream completion commits), so levels must not share agents for agent capacity, not "
+        "the engine, never to hold a task back (with 10 agents levels 1 and 2 share theirs)",
     )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):

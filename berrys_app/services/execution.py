@@ -954,9 +954,13 @@ async def _run_one(
     is there, the dependents whose inputs are all known here start (``ahead_runs``)."""
     # Lease and completion are one short statement each, shared with the other tasks of this
     # worker that lease or complete at the same time (group commit), on async connections.
+    state = speculation.for_loop()
     if ahead is not None:
         work = ahead.work or asyncio.create_task(agent_loop(ahead.lease))
-        lease = await _lease_ahead(ahead, work)
+        try:
+            lease = await _lease_ahead(ahead, work)
+        finally:
+            state.release(ahead.lease.agent_id)  # the guess's slot; the lease's is held below
         if lease is None:
             return "not leased", ([], [])
         if lease is not ahead.lease:  # leased with another context than the run started from
@@ -966,6 +970,17 @@ async def _run_one(
         if lease is None:
             return "skipped", ([], [])
         work = asyncio.create_task(agent_loop(lease))
+    state.hold(lease.agent_id)
+    try:
+        return await _drive(lease, work, wait=wait, ahead_runs=ahead_runs)
+    finally:
+        state.release(lease.agent_id)  # its slot is given back by the statement that just ended it
+
+
+async def _drive(
+    lease: Lease, work: asyncio.Task[str], *, wait: bool, ahead_runs: list[asyncio.Task[str]] | None
+) -> tuple[str, Continuation]:
+    """Run the leased task's agent loop under a watcher, then complete / retry / wait."""
     read_ahead = speculation.for_loop().read_ahead_later(lease.task_id)
     watcher = asyncio.create_task(_watch(lease, work))
     try:

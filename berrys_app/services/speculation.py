@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -48,9 +49,9 @@ DEPENDENTS_SQL = """
            t.agent_id, p.team_id, p.name AS project_name, p.model AS project_model, p.max_task_attempts,
            p.budget_usd AS project_budget_usd, p.budget_tokens AS project_budget_tokens,
            a.model AS agent_model, a.system_prompt, a.allowed_tools,
-           a.budget_usd AS agent_budget_usd, a.budget_tokens AS agent_budget_tokens,
+           a.budget_usd AS agent_budget_usd, a.budget_tokens AS agent_budget_tokens, a.max_concurrent_tasks,
            (SELECT json_agg(json_build_object('id', u.id, 'kind', d.kind, 'key', u.key, 'title', u.title,
-                                              'status', u.status,
+                                              'status', u.status, 'agent_id', u.agent_id,
                                               'output', CASE WHEN u.status = 'completed' THEN u.output END))
             FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id
             WHERE d.task_id = t.id) AS deps
@@ -84,6 +85,7 @@ class Speculation:
     settled: dict[str, None] = field(default_factory=dict)  # upstream completions already back
     _asked: set[str] = field(default_factory=set)
     _reading: asyncio.Task[None] | None = None
+    held: Counter[str] = field(default_factory=Counter)  # agent id -> this loop's runs holding its slots
     stats: dict[str, int] = field(default_factory=lambda: {"started": 0, "confirmed": 0, "cancelled": 0})
 
     # --- read-ahead -------------------------------------------------------------------------
@@ -133,6 +135,8 @@ class Speculation:
             deps = row["deps"] or []
             if not all(str(d["id"]) in self.outputs or d["status"] == "completed" for d in deps):
                 continue
+            if not self._slot_likely(row, deps):
+                continue
             pending = Pending(
                 lease=_lease_from(row, deps, self.outputs, lease.worker),
                 waits_for={
@@ -143,12 +147,42 @@ class Speculation:
             # the run's side effects wait for this gate, opened once the lease matched the guess
             pending.lease.confirmation = asyncio.get_running_loop().create_future()
             self.pending[key] = pending
+            self.hold(row["agent_id"])
             _remember(self.started, key)
             self.stats["started"] += 1
             started.append(pending)
         if all(key in self.started for key in dependents):
             self._forget(upstream)
         return started
+
+    def _slot_likely(self, row: dict[str, Any], deps: list[dict[str, Any]]) -> bool:
+        """Whether the dependent's agent will have a free slot when its lease is taken, as far as
+        this worker knows: its runs of that agent, less the upstream ones whose completions come
+        first. A run its lease would park (agent busy) is not started ahead: it would be paid for
+        and thrown away. Other workers' runs are unknown here; their lease refusal is the last word."""
+        agent = row["agent_id"]
+        if agent is None:
+            return True
+        agent = str(agent)
+        freed = sum(
+            1
+            for d in deps
+            if str(d.get("agent_id")) == agent and str(d["id"]) in self.outputs and str(d["id"]) not in self.settled
+        )
+        return self.held[agent] - freed < (row["max_concurrent_tasks"] or 1)
+
+    def hold(self, agent_id: Any) -> None:
+        """A run of this loop holds (or is about to hold) a slot of ``agent_id``."""
+        if agent_id is not None:
+            self.held[str(agent_id)] += 1
+
+    def release(self, agent_id: Any) -> None:
+        """The slot's run ended here (its completion, failure or release statement is back)."""
+        if agent_id is not None:
+            key = str(agent_id)
+            self.held[key] -= 1
+            if self.held[key] <= 0:
+                del self.held[key]
 
     def _forget(self, upstream: str) -> None:
         for key in self.dependents.pop(upstream, []):

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from berrys_app.db import get_engine
+from berrys_app.domain.work import Agent
 from berrys_app.services import execution, speculation
 from berrys_app.services.models import scripted
 from tests.engine.helpers import events_of, ok_calls_per_key, start_project, tasks_of
@@ -142,3 +143,33 @@ def test_tools_and_recorded_calls_wait_for_the_lease(session: Session, team) -> 
     assert calls_before == 1 and recorded_before == []  # the tool step waited: nothing recorded, no tool run
     assert output == "done" and scripted.calls("gated") == 2
     assert [c["call_key"] for c in _calls_of(a.id)] == [f"task:{a.id}:model:0"]  # recorded once the gate opened
+
+
+def test_a_dependent_whose_agent_is_busy_here_is_not_started_ahead(session: Session, team) -> None:
+    """Its lease would park it (agent at capacity): starting it ahead would pay for a call to throw away."""
+    scripted.rule("mixed", contains="Task: Gather facts", step={"content": "facts", "delay": 0.3})
+    scripted.rule("mixed", contains="Task: Long job", step={"content": "long", "delay": 0.9})
+    scripted.rule("mixed", contains="Task: Write it up", step={"content": "written"})
+    plan = {"tasks": [*CHAIN["tasks"], {"id": "c", "title": "Long job"}]}
+    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/mixed")
+    tasks = tasks_of(project_id)
+    busy = Agent(team_id=team.team_id, project_id=project_id, name="solo", role="Solo", max_concurrent_tasks=1)
+    session.add(busy)
+    session.commit()
+    session.execute(
+        text("UPDATE tasks SET agent_id = :agent WHERE id IN (:b, :c)"),
+        {"agent": busy.id, "b": tasks["b"].id, "c": tasks["c"].id},
+    )
+    session.commit()
+
+    async def scenario() -> dict[str, int]:
+        await execution.run_tasks([(tasks["a"].id, 0), (tasks["c"].id, 0)], worker="w-busy", wait_local=True)
+        return dict(speculation.for_loop().stats)
+
+    stats = asyncio.run(scenario())
+
+    done = tasks_of(project_id)
+    assert {t.status for t in done.values()} == {"completed"}
+    assert stats["started"] == 0  # c held the agent's only slot when a's output came
+    assert done["b"].started_at >= done["c"].finished_at  # b ran once the slot was free
+    assert len(_calls_of(done["b"].id)) == 1  # and no call was made for it ahead and thrown away
