@@ -265,11 +265,11 @@ def main() -> None:
     parser.add_argument(
         "--max-agents",
         type=int,
-        default=20,
+        default=50,
         help="the project's max_agents: an agent runs at most max_concurrent_tasks (4) tasks at once and team "
-        "assembly gives an agent up to 4 tasks of one level; consecutive levels overlap (a dependent starts "
-        "while its upstream completion commits), so levels must not share agents for agent capacity, not "
-        "the engine, never to hold a task back (with 10 agents levels 1 and 2 share theirs)",
+        "assembly fills an agent with 4 tasks (of one level, in W) before it adds the next; consecutive levels "
+        "overlap (a dependent starts while its upstream completion commits), so an agent with tasks in two "
+        "levels makes agent capacity, not the engine, hold tasks back. 50 = 200 tasks / 4: no agent spans levels",
     )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):

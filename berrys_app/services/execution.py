@@ -971,14 +971,21 @@ async def _run_one(
             return "skipped", ([], [])
         work = asyncio.create_task(agent_loop(lease))
     state.hold(lease.agent_id)
+    slot = [lease.agent_id]  # given back (here) once: at the output, else when the run ends
     try:
-        return await _drive(lease, work, wait=wait, ahead_runs=ahead_runs)
+        return await _drive(lease, work, wait=wait, ahead_runs=ahead_runs, slot=slot)
     finally:
-        state.release(lease.agent_id)  # its slot is given back by the statement that just ended it
+        if slot:
+            state.release(slot.pop())
 
 
 async def _drive(
-    lease: Lease, work: asyncio.Task[str], *, wait: bool, ahead_runs: list[asyncio.Task[str]] | None
+    lease: Lease,
+    work: asyncio.Task[str],
+    *,
+    wait: bool,
+    ahead_runs: list[asyncio.Task[str]] | None,
+    slot: list[uuid.UUID | None],
 ) -> tuple[str, Continuation]:
     """Run the leased task's agent loop under a watcher, then complete / retry / wait."""
     read_ahead = speculation.for_loop().read_ahead_later(lease.task_id)
@@ -1004,6 +1011,9 @@ async def _drive(
     finally:
         watcher.cancel()
         read_ahead.cancel()
+    # its completion is queued next, in the statement of any later lease of its agent or an earlier
+    # one (group commit keeps the order): for what this worker knows, the agent's slot is free now
+    speculation.for_loop().release(slot.pop())
     if ahead_runs is not None and not lease.lost:
         ahead_runs += _local_runs().start_ahead(lease, output, wait=wait)
     follow_up = await complete_and_continue_async(lease, output)

@@ -51,7 +51,7 @@ DEPENDENTS_SQL = """
            a.model AS agent_model, a.system_prompt, a.allowed_tools,
            a.budget_usd AS agent_budget_usd, a.budget_tokens AS agent_budget_tokens, a.max_concurrent_tasks,
            (SELECT json_agg(json_build_object('id', u.id, 'kind', d.kind, 'key', u.key, 'title', u.title,
-                                              'status', u.status, 'agent_id', u.agent_id,
+                                              'status', u.status,
                                               'output', CASE WHEN u.status = 'completed' THEN u.output END))
             FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id
             WHERE d.task_id = t.id) AS deps
@@ -85,7 +85,9 @@ class Speculation:
     settled: dict[str, None] = field(default_factory=dict)  # upstream completions already back
     _asked: set[str] = field(default_factory=set)
     _reading: asyncio.Task[None] | None = None
-    held: Counter[str] = field(default_factory=Counter)  # agent id -> this loop's runs holding its slots
+    # agent id -> this loop's runs that hold its slots: from the lease (or the start ahead) to the
+    # output, after which their completion is queued ahead of any later lease
+    held: Counter[str] = field(default_factory=Counter)
     stats: dict[str, int] = field(default_factory=lambda: {"started": 0, "confirmed": 0, "cancelled": 0})
 
     # --- read-ahead -------------------------------------------------------------------------
@@ -157,19 +159,12 @@ class Speculation:
 
     def _slot_likely(self, row: dict[str, Any], deps: list[dict[str, Any]]) -> bool:
         """Whether the dependent's agent will have a free slot when its lease is taken, as far as
-        this worker knows: its runs of that agent, less the upstream ones whose completions come
-        first. A run its lease would park (agent busy) is not started ahead: it would be paid for
-        and thrown away. Other workers' runs are unknown here; their lease refusal is the last word."""
+        this worker knows: fewer of its runs here still working (no output yet) or waiting for
+        their lease than it may run at once. A run its lease would park (agent busy) is not started
+        ahead: it would be paid for and thrown away. Other workers' runs are unknown here; their
+        lease refusal is the last word."""
         agent = row["agent_id"]
-        if agent is None:
-            return True
-        agent = str(agent)
-        freed = sum(
-            1
-            for d in deps
-            if str(d.get("agent_id")) == agent and str(d["id"]) in self.outputs and str(d["id"]) not in self.settled
-        )
-        return self.held[agent] - freed < (row["max_concurrent_tasks"] or 1)
+        return agent is None or self.held[str(agent)] < (row["max_concurrent_tasks"] or 1)
 
     def hold(self, agent_id: Any) -> None:
         """A run of this loop holds (or is about to hold) a slot of ``agent_id``."""
