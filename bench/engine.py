@@ -351,7 +351,7 @@ def main() -> None:
             print(
                 f"  enqueue -> first model call, idle   {statistics.median(c['e2c_p50'] for c in chain):6.2f} / "
                 f"{statistics.median(c['e2c_p95'] for c in chain):6.2f} ms   (p50/p95: the lease, its commit and "
-                "the agent loop's start)"
+                "the agent loop's start; negative: the call started ahead, while the completion readying it committed)"
             )
             print(f"  worker CPU per task (all workers)   {med['worker_cpu_per_task']:6.2f} ms")
             print(f"  PostgreSQL CPU per task             {med['postgres_cpu_per_task']:6.2f} ms   (same 2 cores)")
