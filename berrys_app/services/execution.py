@@ -28,7 +28,7 @@ import json
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -315,6 +315,8 @@ class Lease:
     lost: bool = field(default=False)
     # a run started ahead of its lease (``speculation``): resolved with the lease, or None if it never comes
     confirmation: asyncio.Future[Any] | None = field(default=None, repr=False, compare=False)
+    # called by the agent loop with the final answer, before it returns (``_answered``)
+    on_answer: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
 
 
 DEFAULT_SYSTEM_PROMPT = "You are a capable assistant. Do the task and report the result."
@@ -723,6 +725,9 @@ async def agent_loop(lease: Lease) -> str:
         )
         if not result.tool_calls:
             lease.pending_calls = result.pending_rows  # recorded by the completion statement
+            if lease.on_answer is not None:  # now, not a loop turn later when the runner resumes
+                answered, lease.on_answer = lease.on_answer, None
+                answered(result.content)
             return result.content
         await _leased(lease)  # nothing but the model call runs before the lease
         if result.pending_rows:  # the tools run next: record the call now, a re-run replays it
@@ -990,6 +995,7 @@ async def _drive(
     """Run the leased task's agent loop under a watcher, then complete / retry / wait."""
     read_ahead = speculation.for_loop().read_ahead_later(lease.task_id)
     watcher = asyncio.create_task(_watch(lease, work))
+    lease.on_answer = partial(_answered, lease, slot=slot, ahead_runs=ahead_runs, wait=wait)
     try:
         output = await work
     except asyncio.CancelledError:
@@ -1011,13 +1017,26 @@ async def _drive(
     finally:
         watcher.cancel()
         read_ahead.cancel()
-    # its completion is queued next, in the statement of any later lease of its agent or an earlier
-    # one (group commit keeps the order): for what this worker knows, the agent's slot is free now
-    speculation.for_loop().release(slot.pop())
-    if ahead_runs is not None and not lease.lost:
-        ahead_runs += _local_runs().start_ahead(lease, output, wait=wait)
+        lease.on_answer = None
+    if slot:  # the answer came before the hook was set (a run started ahead, an instant model)
+        _answered(lease, output, slot=slot, ahead_runs=ahead_runs, wait=wait)
     follow_up = await complete_and_continue_async(lease, output)
     return ("completed" if not lease.lost else "lost"), follow_up
+
+
+def _answered(
+    lease: Lease, output: str, *, slot: list[uuid.UUID | None], ahead_runs: list[asyncio.Task[str]] | None, wait: bool
+) -> None:
+    """The task has its answer. Its completion is queued next, in the statement of any later lease
+    of its agent or an earlier one (group commit keeps the order): for what this worker knows, the
+    agent's slot is free now. The dependents whose inputs are all known here start at once."""
+    try:
+        if slot:
+            speculation.for_loop().release(slot.pop())
+        if ahead_runs is not None and not lease.lost:
+            ahead_runs += _local_runs().start_ahead(lease, output, wait=wait)
+    except Exception:  # starting ahead is an optimisation: never the task's failure
+        log.exception("starting the dependents of %s ahead failed", lease.key)
 
 
 async def _lease_ahead(ahead: speculation.Pending, work: asyncio.Task[str]) -> Lease | None:
