@@ -17,6 +17,8 @@ Nothing a speculative run does outlives a misprediction, and durability is uncha
   without a call key (accounting, not replay);
 - only first attempts of tasks with no budgets (project or agent) are started ahead: a budget is
   checked when the lease is held, as for every other call.
+- a dependent whose agent has no free slot as far as this worker knows is not started ahead: its
+  lease would park it, and its call would be paid for and thrown away.
 
 Read-ahead happens only for model calls that last longer than ``READ_AHEAD_AFTER_S``: a fast
 model gains nothing from it and would only pay for the extra query.
