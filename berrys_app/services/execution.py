@@ -13,8 +13,8 @@ is Active while it runs a task, Ready when it runs none (history rows and
 
 Durability: every completion is committed before its dependents are leased (durable per task,
 not per level; a dependent whose inputs are all in this worker's memory may start its model call
-while that commit runs -- ``speculation`` -- but nothing else before its lease); the lease's ``attempt`` is a fencing token (a worker that lost its lease
-cannot complete the task), model and tool calls carry stable call keys so a re-run
+while that commit runs -- ``speculation`` -- but nothing else before its lease); the lease's
+``attempt`` is a fencing token (a worker that lost its lease cannot complete the task), model and tool calls carry stable call keys so a re-run
 replays recorded calls instead of repeating them, and the reconciler re-enqueues
 whatever Redis forgot (and recounts agent slots that drifted).
 """
@@ -319,9 +319,6 @@ class Lease:
     on_answer: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
 
 
-DEFAULT_SYSTEM_PROMPT = "You are a capable assistant. Do the task and report the result."
-
-
 def _session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
@@ -392,7 +389,7 @@ def _to_lease(row: Mapping[str, Any], worker: str) -> Lease:
         max_attempts=row["max_task_attempts"],
         agent_id=_uuid(row["agent_id"]),
         model=row["project_model"] or row["agent_model"],
-        system_prompt=row["system_prompt"] or DEFAULT_SYSTEM_PROMPT,
+        system_prompt=row["system_prompt"] or "You are a capable assistant. Do the task and report the result.",
         allowed_tools=list(row["allowed_tools"] or []),
         agent_budget_usd=row["agent_budget_usd"],
         agent_budget_tokens=row["agent_budget_tokens"],
@@ -938,7 +935,7 @@ async def _run_counted(
     finally:
         runs.active -= 1
     # the leases this completion brought: to the runs started ahead for them, or started now
-    leases = speculation.for_loop().settle([task_id], leases)
+    leases = speculation.for_loop().settle(task_id, leases)
     local = runs.hand_off(jobs, worker=worker, wait=wait, leases=leases) + ahead_runs
     if wait and local:
         await asyncio.gather(*local, return_exceptions=True)
@@ -975,27 +972,44 @@ async def _run_one(
         if lease is None:
             return "skipped", ([], [])
         work = asyncio.create_task(agent_loop(lease))
-    state.hold(lease.agent_id)
-    slot = [lease.agent_id]  # given back (here) once: at the output, else when the run ends
-    try:
-        return await _drive(lease, work, wait=wait, ahead_runs=ahead_runs, slot=slot)
-    finally:
-        if slot:
-            state.release(slot.pop())
+    return await _drive(lease, work, wait=wait, ahead_runs=ahead_runs)
 
 
 async def _drive(
-    lease: Lease,
-    work: asyncio.Task[str],
-    *,
-    wait: bool,
-    ahead_runs: list[asyncio.Task[str]] | None,
-    slot: list[uuid.UUID | None],
+    lease: Lease, work: asyncio.Task[str], *, wait: bool, ahead_runs: list[asyncio.Task[str]] | None
 ) -> tuple[str, Continuation]:
     """Run the leased task's agent loop under a watcher, then complete / retry / wait."""
+    state = speculation.for_loop()
+    state.hold(lease.agent_id)  # given back once: at the answer, else when the run ends
+    holding = True
+
+    def answered(output: str) -> None:
+        """The task has its answer. Its completion is queued next, in the statement of any later
+        lease of its agent or an earlier one (group commit keeps the order): for what this worker
+        knows, the agent's slot is free now. The dependents whose inputs are all known here start
+        at once."""
+        nonlocal holding
+        try:
+            if holding:
+                holding = False
+                state.release(lease.agent_id)
+            if ahead_runs is not None and not lease.lost:
+                ahead_runs.extend(_local_runs().start_ahead(lease, output, wait=wait))
+        except Exception:  # starting ahead is an optimisation: never the task's failure
+            log.exception("starting the dependents of %s ahead failed", lease.key)
+
+    try:
+        return await _finish(lease, work, answered)
+    finally:
+        if holding:
+            state.release(lease.agent_id)
+
+
+async def _finish(lease: Lease, work: asyncio.Task[str], answered: Callable[[str], None]) -> tuple[str, Continuation]:
+    """The agent loop under a watcher, then complete / retry / wait for a person / hand back the task."""
     read_ahead = speculation.for_loop().read_ahead_later(lease.task_id)
     watcher = asyncio.create_task(_watch(lease, work))
-    lease.on_answer = partial(_answered, lease, slot=slot, ahead_runs=ahead_runs, wait=wait)
+    lease.on_answer = answered
     try:
         output = await work
     except asyncio.CancelledError:
@@ -1017,26 +1031,11 @@ async def _drive(
     finally:
         watcher.cancel()
         read_ahead.cancel()
-        lease.on_answer = None
-    if slot:  # the answer came before the hook was set (a run started ahead, an instant model)
-        _answered(lease, output, slot=slot, ahead_runs=ahead_runs, wait=wait)
+        unanswered, lease.on_answer = lease.on_answer, None
+    if unanswered is not None:  # the answer came before the hook was set (a run started ahead)
+        unanswered(output)
     follow_up = await complete_and_continue_async(lease, output)
     return ("completed" if not lease.lost else "lost"), follow_up
-
-
-def _answered(
-    lease: Lease, output: str, *, slot: list[uuid.UUID | None], ahead_runs: list[asyncio.Task[str]] | None, wait: bool
-) -> None:
-    """The task has its answer. Its completion is queued next, in the statement of any later lease
-    of its agent or an earlier one (group commit keeps the order): for what this worker knows, the
-    agent's slot is free now. The dependents whose inputs are all known here start at once."""
-    try:
-        if slot:
-            speculation.for_loop().release(slot.pop())
-        if ahead_runs is not None and not lease.lost:
-            ahead_runs += _local_runs().start_ahead(lease, output, wait=wait)
-    except Exception:  # starting ahead is an optimisation: never the task's failure
-        log.exception("starting the dependents of %s ahead failed", lease.key)
 
 
 async def _lease_ahead(ahead: speculation.Pending, work: asyncio.Task[str]) -> Lease | None:

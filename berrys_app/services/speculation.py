@@ -139,7 +139,7 @@ class Speculation:
             deps = row["deps"] or []
             if not all(str(d["id"]) in self.outputs or d["status"] == "completed" for d in deps):
                 continue
-            if not self._slot_likely(row, deps):
+            if not self._slot_likely(row):
                 continue
             pending = Pending(
                 lease=_lease_from(row, deps, self.outputs, lease.worker),
@@ -159,7 +159,7 @@ class Speculation:
             self._forget(upstream)
         return started
 
-    def _slot_likely(self, row: dict[str, Any], deps: list[dict[str, Any]]) -> bool:
+    def _slot_likely(self, row: dict[str, Any]) -> bool:
         """Whether the dependent's agent will have a free slot when its lease is taken, as far as
         this worker knows: fewer of its runs here still working (no output yet) or waiting for
         their lease than it may run at once. A run its lease would park (agent busy) is not started
@@ -174,7 +174,8 @@ class Speculation:
             self.held[str(agent_id)] += 1
 
     def release(self, agent_id: Any) -> None:
-        """The slot's run ended here (its completion, failure or release statement is back)."""
+        """The run no longer holds the slot as far as this worker knows (its answer is in and its
+        completion queued, or the run ended)."""
         if agent_id is not None:
             key = str(agent_id)
             self.held[key] -= 1
@@ -188,10 +189,10 @@ class Speculation:
 
     # --- confirm or cancel --------------------------------------------------------------------
 
-    def settle(self, finished: Iterable[uuid.UUID], leases: Iterable[Lease]) -> list[Lease]:
-        """Completions of ``finished`` came back with ``leases`` (this worker's): hand each lease
-        to the run started ahead for it; a run whose every upstream completion is back without
-        its lease is cancelled. Returns the leases no run was waiting for (to start as usual)."""
+    def settle(self, finished: uuid.UUID, leases: Iterable[Lease]) -> list[Lease]:
+        """The run of ``finished`` ended with ``leases`` (this worker's): hand each lease to the run
+        started ahead for it; a run whose every upstream completion is back without its lease is
+        cancelled. Returns the leases no run was waiting for (to start as usual)."""
         unclaimed: list[Lease] = []
         for lease in leases:
             pending = self.pending.pop(str(lease.task_id), None)
@@ -199,11 +200,10 @@ class Speculation:
                 unclaimed.append(lease)
             else:
                 _resolve(pending.confirmation, lease)
-        done = {str(task_id) for task_id in finished}
-        for key in done:
-            _remember(self.settled, key)
+        done = str(finished)
+        _remember(self.settled, done)
         for key, pending in list(self.pending.items()):
-            pending.waits_for -= done
+            pending.waits_for.discard(done)
             if not pending.waits_for:
                 del self.pending[key]
                 _resolve(pending.confirmation, None)
@@ -231,45 +231,19 @@ def _resolve(future: asyncio.Future[Lease | None], value: Lease | None) -> None:
 
 
 def _lease_from(row: dict[str, Any], deps: list[dict[str, Any]], outputs: dict[str, str], worker: str) -> Lease:
-    """The lease ``LEASE_READIED_SQL`` is expected to return for this dependent (first attempt)."""
-    from berrys_app.services.execution import DEFAULT_SYSTEM_PROMPT, Lease
-    from berrys_app.services.models.schemas import KnownProject
+    """The lease ``LEASE_READIED_SQL`` is expected to return for this dependent (first attempt):
+    ``DEPENDENTS_SQL`` reads the lease's columns, the inputs come from memory where they are."""
+    from berrys_app.services.execution import _to_lease
 
     inputs = sorted(
         (
-            {
-                "key": d["key"],
-                "title": d["title"],
-                "output": outputs[str(d["id"])] if str(d["id"]) in outputs else d["output"],
-            }
+            {"key": d["key"], "title": d["title"], "output": outputs.get(str(d["id"]), d["output"])}
             for d in deps
             if d["kind"] == "input"
         ),
         key=lambda item: item["key"],
     )
-    return Lease(
-        task_id=_as_uuid(row["id"]),
-        project_id=_as_uuid(row["project_id"]),
-        team_id=_as_uuid(row["team_id"]),
-        plan_version=row["plan_version"],
-        key=row["key"],
-        title=row["title"],
-        description=row["description"],
-        expected_output=row["expected_output"],
-        attempt=1,
-        failures=0,
-        max_attempts=row["max_task_attempts"],
-        agent_id=_as_uuid(row["agent_id"]) if row["agent_id"] else None,
-        model=row["project_model"] or row["agent_model"],
-        system_prompt=row["system_prompt"] or DEFAULT_SYSTEM_PROMPT,
-        allowed_tools=list(row["allowed_tools"] or []),
-        agent_budget_usd=None,
-        agent_budget_tokens=None,
-        project_name=row["project_name"],
-        inputs=inputs,
-        worker=worker,
-        project=KnownProject(model=row["project_model"], budget_usd=None, budget_tokens=None),
-    )
+    return _to_lease({**row, "attempt": 1, "failures": 0, "inputs": inputs}, worker)
 
 
 # the fields a run started ahead relied on: the real lease must agree on all of them
