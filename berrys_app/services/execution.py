@@ -317,6 +317,8 @@ class Lease:
     confirmation: asyncio.Future[Any] | None = field(default=None, repr=False, compare=False)
     # called by the agent loop with the final answer, before it returns (``_answered``)
     on_answer: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
+    # every dependent its completion makes ready started ahead: the completion may wait for company
+    completion_can_wait: bool = field(default=False, repr=False, compare=False)
 
 
 def _session() -> Session:
@@ -458,7 +460,8 @@ async def complete_and_continue_async(lease: Lease, output: str) -> Continuation
         ("complete+lease", lease.worker),
         lambda: group_commit.GroupCommit(partial(_complete_and_lease_batch, lease.worker), name="completion"),
     )
-    return await batcher.submit((lease, output))
+    wait_s = speculation.COMPLETION_WAIT_S if lease.completion_can_wait else 0.0
+    return await batcher.submit((lease, output), wait_s=wait_s)
 
 
 async def _complete_and_lease_batch(worker: str, items: Sequence[tuple[Lease, str]]) -> list[Continuation]:
@@ -840,7 +843,9 @@ class _LocalRuns:
     def start_ahead(self, upstream: Lease, output: str, *, wait: bool) -> list[asyncio.Task[str]]:
         """``upstream`` has its output: start the dependents whose inputs are all known here now,
         ahead of their lease (``speculation``), in the free local slots."""
-        ahead = speculation.for_loop().on_output(upstream, output, room=self.room(finishing=1))
+        ahead, upstream.completion_can_wait = speculation.for_loop().on_output(
+            upstream, output, room=self.room(finishing=1)
+        )
         loop = asyncio.get_running_loop()
         for pending in ahead:  # the model calls first: their runners only wait for the leases
             pending.work = loop.create_task(agent_loop(pending.lease))
@@ -902,7 +907,7 @@ async def run_tasks(tasks: Sequence[tuple[uuid.UUID, int]], *, worker: str, wait
     """The job body of ``tasks_job``: lease as many of the tasks as there is local room for, in one
     statement, and run them here; the rest go to the queue as task jobs (another worker may be idle)."""
     runs = _local_runs()
-    room = max(0, get_settings().local_tasks - runs.active)
+    room = max(0, runs.room(finishing=0))
     here, rest = tasks[:room], tasks[room:]
     leases = await lease_tasks_async([task_id for task_id, _ in here], worker=worker) if here else {}
     queued = [task_job(task_id, attempt) for task_id, attempt in rest]

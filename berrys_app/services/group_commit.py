@@ -3,8 +3,8 @@
 A worker runs many tasks at once. Each lease or completion used to be a statement (and a commit)
 of its own; here the first request of a burst starts a writer that runs the batch function on
 everything queued so far, and whatever queues while that statement is in flight goes into the
-next one. One task alone still costs one round trip (no waiting for company); twenty tasks
-finishing together cost one or two.
+next one. One task alone still costs one round trip (no waiting for company, unless its caller
+says the item can wait); twenty tasks finishing together cost one or two.
 
 A batch that fails is retried item by item, so one bad item (or a deadlock victim) fails alone
 and the others still get their results.
@@ -36,20 +36,36 @@ class GroupCommit(Generic[Item, Result]):
         self._name = name
         self._queued: list[tuple[Item, asyncio.Future[Result]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None  # the start of a statement that waits for company
         self.statements = 0  # batches run (tests and the bench read it)
         self.items = 0
 
-    async def submit(self, item: Item) -> Result:
+    async def submit(self, item: Item, *, wait_s: float = 0.0) -> Result:
         """Queue ``item`` for the next statement and wait for its result.
+
+        ``wait_s``: the item is not urgent; the statement may wait up to that long for company
+        (it goes sooner with any urgent item, in queue order).
 
         A caller cancelled while waiting does not cancel the statement (its item may already be
         in flight): the statement's outcome stays the record either way.
         """
-        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Result] = loop.create_future()
         self._queued.append((item, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._write(), name=f"group-commit-{self._name}")
+        if wait_s <= 0:
+            self._start()
+        elif self._timer is None or self._timer.when() > loop.time() + wait_s:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = loop.call_later(wait_s, self._start)
         return await asyncio.shield(future)
+
+    def _start(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._queued and (self._writer is None or self._writer.done()):
+            self._writer = asyncio.get_running_loop().create_task(self._write(), name=f"group-commit-{self._name}")
 
     async def _write(self) -> None:
         while self._queued:

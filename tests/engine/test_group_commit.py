@@ -195,3 +195,32 @@ def test_a_failing_follow_up_lease_does_not_hold_up_the_completion(
     assert after["a"].status == "completed"
     # the dependents were leased the usual way, by a statement of their own, and ran here
     assert all(after[f"d{i}"].status == "completed" and after[f"d{i}"].leased_by == "w" for i in range(3))
+
+
+def test_an_item_that_can_wait_is_held_for_company_and_goes_with_the_next_urgent_one() -> None:
+    """``wait_s``: the statement waits that long for more items; an urgent item takes it along at
+    once, in queue order; alone, it goes when its wait is over."""
+    batches: list[tuple[float, list[str]]] = []
+
+    async def record(items):
+        batches.append((asyncio.get_running_loop().time(), list(items)))
+        return [f"done {item}" for item in items]
+
+    async def scenario() -> tuple[float, list[str], int, float]:
+        loop = asyncio.get_running_loop()
+        batcher = group_commit.GroupCommit(record, name="test")
+        start = loop.time()
+        patient = asyncio.ensure_future(batcher.submit("patient", wait_s=5.0))
+        await asyncio.sleep(0.1)
+        held = len(batches)  # nothing ran while the patient item waited for company
+        results = await asyncio.gather(patient, batcher.submit("urgent"))
+        alone_start = loop.time()
+        await batcher.submit("alone", wait_s=0.2)
+        return loop.time() - start, results, held, batches[-1][0] - alone_start
+
+    elapsed, results, held, alone_after = asyncio.run(scenario())
+    assert held == 0
+    assert results == ["done patient", "done urgent"]
+    assert [items for _, items in batches] == [["patient", "urgent"], ["alone"]]
+    assert elapsed < 5.0  # the urgent item did not wait for the patient one's 5 s
+    assert alone_after >= 0.2  # alone, an item that can wait goes when its wait is over

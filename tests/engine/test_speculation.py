@@ -9,6 +9,7 @@ import asyncio
 import threading
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -145,13 +146,15 @@ def test_tools_and_recorded_calls_wait_for_the_lease(session: Session, team) -> 
     assert [c["call_key"] for c in _calls_of(a.id)] == [f"task:{a.id}:model:0"]  # recorded once the gate opened
 
 
-def test_a_dependent_whose_agent_is_busy_here_is_not_started_ahead(session: Session, team) -> None:
-    """Its lease would park it (agent at capacity): starting it ahead would pay for a call to throw away."""
-    scripted.rule("mixed", contains="Task: Gather facts", step={"content": "facts", "delay": 0.3})
-    scripted.rule("mixed", contains="Task: Long job", step={"content": "long", "delay": 0.9})
-    scripted.rule("mixed", contains="Task: Write it up", step={"content": "written"})
+def _run_chain_with_busy_agent(session: Session, team, model: str, *, long_s: float) -> tuple[Any, dict[str, int]]:
+    """a -> b, plus c (``long_s``); b and c share an agent that runs one task at a time. a and c
+    run in one event loop; returns the project and the loop's speculation counters."""
+    name = model.split("/", 1)[1]
+    scripted.rule(name, contains="Task: Gather facts", step={"content": "facts", "delay": 0.3})
+    scripted.rule(name, contains="Task: Long job", step={"content": "long", "delay": long_s})
+    scripted.rule(name, contains="Task: Write it up", step={"content": "written"})
     plan = {"tasks": [*CHAIN["tasks"], {"id": "c", "title": "Long job"}]}
-    project_id = start_project(session, team.member, team.team_id, plan, model="scripted/mixed")
+    project_id = start_project(session, team.member, team.team_id, plan, model=model)
     tasks = tasks_of(project_id)
     busy = Agent(team_id=team.team_id, project_id=project_id, name="solo", role="Solo", max_concurrent_tasks=1)
     session.add(busy)
@@ -163,13 +166,50 @@ def test_a_dependent_whose_agent_is_busy_here_is_not_started_ahead(session: Sess
     session.commit()
 
     async def scenario() -> dict[str, int]:
-        await execution.run_tasks([(tasks["a"].id, 0), (tasks["c"].id, 0)], worker="w-busy", wait_local=True)
+        await execution.run_tasks([(tasks["a"].id, 0), (tasks["c"].id, 0)], worker=f"w-{name}", wait_local=True)
         return dict(speculation.for_loop().stats)
 
-    stats = asyncio.run(scenario())
+    return project_id, asyncio.run(scenario())
+
+
+def test_a_dependent_whose_agent_is_busy_here_is_not_started_ahead(session: Session, team) -> None:
+    """Its lease would park it (agent at capacity): starting it ahead would pay for a call to throw away."""
+    project_id, stats = _run_chain_with_busy_agent(session, team, "scripted/mixed", long_s=0.9)
 
     done = tasks_of(project_id)
     assert {t.status for t in done.values()} == {"completed"}
     assert stats["started"] == 0  # c held the agent's only slot when a's output came
     assert done["b"].started_at >= done["c"].finished_at  # b ran once the slot was free
     assert len(_calls_of(done["b"].id)) == 1  # and no call was made for it ahead and thrown away
+
+
+def test_a_completion_only_its_dependents_leases_wait_for_waits_for_company(
+    session: Session, team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """b started ahead: a's completion is not urgent (b's model call runs meanwhile), so its
+    statement waits ``COMPLETION_WAIT_S`` for other completions; b still gets its lease from it."""
+    monkeypatch.setattr(speculation, "COMPLETION_WAIT_S", 0.5)
+    project_id = start_project(session, team.member, team.team_id, CHAIN, model=SLOW)
+    stats = _run_chain(project_id)
+
+    tasks = tasks_of(project_id)
+    a, b = tasks["a"], tasks["b"]
+    assert stats == {"started": 1, "confirmed": 1, "cancelled": 0}
+    assert a.status == b.status == "completed"
+    (b_call,) = _calls_of(b.id)
+    assert (a.finished_at - b_call["created_at"]).total_seconds() >= 0.5  # held back while b's call ran
+    assert b.started_at >= a.finished_at and a.output in b.output
+
+
+def test_a_completion_that_readies_a_dependent_not_started_ahead_goes_at_once(
+    session: Session, team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """a's dependent b was not started ahead (its agent's slot is taken here): a's completion is
+    what b waits for, so it does not wait for company."""
+    monkeypatch.setattr(speculation, "COMPLETION_WAIT_S", 5.0)
+    project_id, stats = _run_chain_with_busy_agent(session, team, "scripted/urgent", long_s=0.6)
+
+    done = tasks_of(project_id)
+    assert stats["started"] == 0 and {t.status for t in done.values()} == {"completed"}
+    (a_call,) = _calls_of(done["a"].id)
+    assert (done["a"].finished_at - a_call["created_at"]).total_seconds() < 2.0  # not held for 5 s
