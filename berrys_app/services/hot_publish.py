@@ -6,6 +6,10 @@ event loop leaves in one pipeline -- its events as one message (``events.pack``)
 the jobs' queue entries, from a coroutine: no thread, so no GIL hand-offs between the loop and a
 sender (they cost more than the round trips).
 
+Jobs leave at once (another worker may be idle). Live updates alone (events, token streams) wait
+up to ``LIVE_BATCH_S`` for company: model calls end in bursts (a DAG level), and sending (and
+encoding) a burst's messages then competed for the CPU with starting the next calls.
+
 If the process dies before a flush, the rows are the record: live clients catch up from the
 events table and the reconciler re-enqueues ready tasks.
 """
@@ -13,6 +17,7 @@ events table and the reconciler re-enqueues ready tasks.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -32,6 +37,10 @@ log = logging.getLogger(__name__)
 
 # (function, args, job_id, defer_s) -- execution.Job
 Job = tuple[str, tuple[str, ...], str, float]
+# Live updates with no job to go with them wait this long for more (the UI's worker event -> DOM
+# p95 was 42 ms against 100 ms). W with 200 ms calls, interleaved A/B of 8 runs each: median
+# 2.0550 -> 2.0501 s.
+LIVE_BATCH_S = 0.008
 
 
 def publish_now(events: Sequence[str] | None) -> None:
@@ -50,20 +59,29 @@ class _Publisher:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.client: aioredis.Redis | None = None
-        self.events: list[str] = []
+        self.events: list[str | dict[str, Any]] = []  # JSON texts, or live-only messages encoded on sending
         self.jobs: list[Job] = []
         self.flushing: asyncio.Task[None] | None = None
+        self.hurry: asyncio.Future[None] | None = None  # set when jobs arrive while live updates wait
 
-    def send(self, events: Sequence[str] | None, jobs: Sequence[Job]) -> None:
+    def send(self, events: Sequence[str | dict[str, Any]] | None, jobs: Sequence[Job]) -> None:
         if events:
             self.events.extend(events)
         if jobs:
             self.jobs.extend(jobs)
+            if self.hurry is not None and not self.hurry.done():
+                self.hurry.set_result(None)
         if (self.events or self.jobs) and (self.flushing is None or self.flushing.done()):
             self.flushing = self.loop.create_task(self._flush(), name="berrys-publish")
 
     async def _flush(self) -> None:
         await asyncio.sleep(0)  # let the rest of this loop turn add to the batch
+        if not self.jobs:  # live updates only: wait a little for company, unless jobs come
+            self.hurry = self.loop.create_future()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(LIVE_BATCH_S):
+                    await self.hurry
+            self.hurry = None
         while self.events or self.jobs:
             events, self.events = self.events, []
             jobs, self.jobs = self.jobs, []
@@ -73,12 +91,13 @@ class _Publisher:
                 log.warning("could not publish %d events / enqueue %d jobs", len(events), len(jobs), exc_info=True)
                 self.client = None  # reconnect next time
 
-    async def _send(self, events: list[str], jobs: list[Job]) -> None:
+    async def _send(self, events: list[str | dict[str, Any]], jobs: list[Job]) -> None:
         if self.client is None:
             self.client = aioredis.Redis.from_url(get_settings().require_redis_url(), decode_responses=True)
         pipe = self.client.pipeline(transaction=False)
         if events:
-            pipe.publish(events_channel(), events_service.pack(events))
+            texts = [e if isinstance(e, str) else json.dumps(e, default=str) for e in events]
+            pipe.publish(events_channel(), events_service.pack(texts))
         now_ms = int(time.time() * 1000)
         entries: list[tuple[str, float]] = []
         for function, args, job_id, defer_s in jobs:
@@ -150,7 +169,7 @@ def publish_transient(kind: str, payload: dict[str, Any], *, project_id: uuid.UU
         events.publish_transient(kind, payload, project_id=project_id)
         return
     message = {"id": None, "kind": kind, "project_id": str(project_id) if project_id else None, "payload": payload}
-    publisher.send([json.dumps(message, default=str)], ())
+    publisher.send([message], ())  # encoded when sent, after the burst it came in
 
 
 async def flushed() -> None:

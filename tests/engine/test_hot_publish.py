@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+import uuid
 
+import pytest
 import redis
 
+from berrys_app import queue
 from berrys_app.keys import events_channel
-from berrys_app.services import events, hot_publish
+from berrys_app.services import events, execution, hot_publish
 
 
 def test_events_handed_over_in_one_loop_turn_leave_as_one_message(redis_url: str) -> None:
@@ -27,3 +31,53 @@ def test_events_handed_over_in_one_loop_turn_leave_as_one_message(redis_url: str
     message = pubsub.get_message(timeout=2)
     assert [m["kind"] for m in events.unpack(message["data"])] == ["test.e0", "test.e1", "test.e2"]
     assert pubsub.get_message(timeout=0.3) is None
+
+
+def _subscribed(redis_url: str):
+    pubsub = redis.Redis.from_url(redis_url, decode_responses=True).pubsub()
+    pubsub.subscribe(events_channel())
+    assert pubsub.get_message(timeout=1)["type"] == "subscribe"
+    return pubsub
+
+
+def test_live_updates_alone_wait_for_company(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Events and token streams with no job wait up to LIVE_BATCH_S: a burst leaves as one message."""
+    monkeypatch.setattr(hot_publish, "LIVE_BATCH_S", 0.5)
+    pubsub = _subscribed(redis_url)
+
+    async def burst() -> float:
+        hot_publish.enable()
+        start = time.monotonic()
+        hot_publish.send([json.dumps({"id": 1, "kind": "test.first", "project_id": None, "payload": {}})])
+        await asyncio.sleep(0.1)  # a later loop turn: before, this went as a message of its own
+        hot_publish.publish_transient("model.token", {"delta": "text"})
+        await hot_publish.flushed()
+        return time.monotonic() - start
+
+    waited = asyncio.run(burst())
+    message = pubsub.get_message(timeout=2)
+    assert [m["kind"] for m in events.unpack(message["data"])] == ["test.first", "model.token"]
+    assert waited >= 0.5
+    assert pubsub.get_message(timeout=0.3) is None
+
+
+def test_a_job_takes_waiting_live_updates_along_at_once(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another worker may be idle: a job never waits for company, and what waited goes with it."""
+    monkeypatch.setattr(hot_publish, "LIVE_BATCH_S", 5.0)
+    pubsub = _subscribed(redis_url)
+    job = execution.task_job(uuid.uuid4(), 0)
+
+    async def turn() -> float:
+        hot_publish.enable()
+        start = time.monotonic()
+        hot_publish.publish_transient("model.token", {"delta": "text"})
+        await asyncio.sleep(0.1)
+        hot_publish.send(None, [job])
+        await hot_publish.flushed()
+        return time.monotonic() - start
+
+    took = asyncio.run(turn())
+    assert took < 2.0  # not the 5 s the live update alone would have waited
+    assert queue.queued_job_ids() == [job[2]]
+    message = pubsub.get_message(timeout=2)
+    assert [m["kind"] for m in events.unpack(message["data"])] == ["model.token"]
