@@ -156,9 +156,8 @@ def wake_project_agents(session: Session, project_id: uuid.UUID, *, reason: str,
     """On execute/resume, paused agents come back: Active if they still run a task, else Ready."""
     paused = select(Agent).where(Agent.project_id == project_id, Agent.status == AgentStatus.paused.value)
     for agent in session.exec(paused.order_by(col(Agent.created_at))):  # only those: a first start has none
-        if agent.status == AgentStatus.paused.value:
-            to = AgentStatus.active if agent.running_tasks > 0 else AgentStatus.ready
-            set_agent_status(session, agent, to, reason=reason, actor=actor)
+        to = AgentStatus.active if agent.running_tasks > 0 else AgentStatus.ready
+        set_agent_status(session, agent, to, reason=reason, actor=actor)
 
 
 def give_back_slots(
