@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from signal import Signals
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -53,6 +54,9 @@ async def open_connections(client: Any, count: int) -> None:
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
+    from berrys_app.services import execution
+
+    await execution.local_runs_stopped(SHUTDOWN_RELEASE_S)
     task = ctx.get("heartbeat_task")
     if task:
         task.cancel()
@@ -85,6 +89,7 @@ for i = 3, #ARGV do
 end
 return claimed
 """
+SHUTDOWN_RELEASE_S = 5.0  # the longest a stopping worker waits for its runs to give their tasks back
 WAKE_WAIT_S = 0.05  # the longest a worker sleeps between polls when no enqueue woke it (deferred jobs, cron)
 # A poll that no enqueue woke leaves jobs this young to the worker the enqueue woke for them.
 UNWOKEN_MIN_AGE_MS = 20
@@ -104,6 +109,16 @@ class BerrysWorker(Worker):
     """
 
     _woken = True
+
+    def handle_sig(self, signum: Signals) -> None:
+        """arq's shutdown, after telling the task runs to give their tasks back as they stop: a task
+        left leased by a stopped worker waited for its lease to expire (``lease_s``) before another
+        worker could run it."""
+        if not self.burst:
+            from berrys_app.services import execution
+
+            execution.stop_local_runs()
+        super().handle_sig(signum)
 
     async def main(self) -> None:
         if self.burst:

@@ -819,6 +819,15 @@ class _LocalRuns:
     def __init__(self) -> None:
         self.active = 0
         self.spawned: set[asyncio.Task[str]] = set()
+        self.stopping = False  # the worker shuts down: cancelled runs give their tasks back
+
+    def stop(self) -> None:
+        """The worker shuts down: every run it cancels gives its task back at once (``_finish``),
+        instead of leaving it leased until the lease expires; its spawned runs are cancelled here
+        (arq cancels only its own jobs)."""
+        self.stopping = True
+        for task in self.spawned:
+            task.cancel()
 
     def room(self, *, finishing: int) -> int:
         """Free local slots once ``finishing`` of the runs counted now have ended."""
@@ -894,6 +903,18 @@ def _local_runs() -> _LocalRuns:
     if found is None or found[0] is not loop:
         found = _LOCAL[id(loop)] = (loop, _LocalRuns())
     return found[1]
+
+
+def stop_local_runs() -> None:
+    """Called by the worker's signal handler, before arq cancels its jobs (see ``_LocalRuns.stop``)."""
+    _local_runs().stop()
+
+
+async def local_runs_stopped(timeout_s: float) -> None:
+    """Wait (bounded) until the cancelled spawned runs have given their tasks back."""
+    spawned = list(_local_runs().spawned)
+    if spawned:
+        await asyncio.wait(spawned, timeout=timeout_s)
 
 
 async def run_task(task_id: uuid.UUID, *, worker: str, wait_local: bool = False) -> str:
@@ -1022,6 +1043,8 @@ async def _finish(lease: Lease, work: asyncio.Task[str], answered: Callable[[str
         if lease.lost and not _current_cancelling():
             await asyncio.to_thread(release_task, lease)
             return "interrupted", ([], [])
+        if _local_runs().stopping:  # shutdown: ready again now; a live worker's reconciler queues it
+            await asyncio.shield(asyncio.to_thread(release_task, lease))
         raise
     except BudgetExceeded as exc:
         await asyncio.to_thread(wait_for_person, lease, "budget_exceeded", exc.message)

@@ -109,6 +109,12 @@ class WorkerPool:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
 
+    def term(self, name: str) -> None:
+        """SIGTERM (a deploy, ``docker stop``) and wait for the process to exit."""
+        proc = self.procs[name]
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+
     def stop_all(self) -> None:
         for proc in self.procs.values():
             if proc.poll() is None:

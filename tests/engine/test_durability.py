@@ -81,6 +81,50 @@ def test_kill_9_workers_mid_run_every_task_completes_exactly_once(session: Sessi
     assert events_of(project_id, "task.lease_expired"), "killed workers' leases should have been taken back"
 
 
+@pytest.mark.parametrize("local_tasks", ["50", "0"], ids=["runs-the-worker-started", "arq-jobs"])
+def test_a_worker_stopped_by_sigterm_gives_its_running_tasks_back_at_once(
+    session: Session, team, workers, local_tasks: str
+) -> None:
+    """Both kinds of run: those the worker started itself (a project's start, a follow-up ``b``
+    leased by ``a``'s completion) and, with no local room, arq jobs. With a 60 s lease only their
+    release lets them run again soon."""
+    name = "term"
+    scripted.rule(name, contains="Task: Slow root", step={"content": "root done", "delay": 3})
+    scripted.rule(name, contains="Task: Quick", step={"content": "quick done"})
+    scripted.rule(name, contains="Task: Slow follow-up", step={"content": "follow-up done", "delay": 3})
+    scripted.rule(name, contains="one final deliverable", step={"content": "final"})
+    workers.env.update(BERRYS_LEASE_S="60", BERRYS_LOCAL_TASKS=local_tasks)
+    workers.start("w1")
+    plan = {
+        "tasks": [
+            {"id": "r", "title": "Slow root"},
+            {"id": "a", "title": "Quick"},
+            {"id": "b", "title": "Slow follow-up", "depends_on": ["a"]},
+        ]
+    }
+    project_id = start_project(session, team.member, team.team_id, plan, model=f"scripted/{name}")
+
+    def both_running() -> bool:
+        return all(tasks_of(project_id)[key].status == "running" for key in ("r", "b"))
+
+    wait_for(both_running, timeout=30, what="r and b running on w1")
+
+    workers.term("w1")
+    t = tasks_of(project_id)
+    assert (t["r"].status, t["b"].status) == ("ready", "ready"), workers.logs()
+    assert t["r"].lease_expires_at is None and t["b"].lease_expires_at is None
+    stopped = {e.payload["key"] for e in events_of(project_id, "task.stopped")}
+    assert stopped == {"r", "b"}
+
+    started = time.monotonic()
+    workers.start("w2")
+    wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=40, what="project to finish")
+    assert project_row(project_id).status == "completed", workers.logs()
+    assert time.monotonic() - started < 30  # well inside the 60 s lease the stopped worker held
+    t = tasks_of(project_id)
+    assert {k: t[k].output for k in ("r", "a", "b")} == {"r": "root done", "a": "quick done", "b": "follow-up done"}
+
+
 @pytest.mark.slow
 def test_redis_loss_mid_run_reconciler_restores_the_queue(session: Session, team, workers, redis_url: str) -> None:
     _script("flush", 0.4)
