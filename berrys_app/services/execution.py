@@ -960,12 +960,19 @@ async def _run_counted(
             )
     finally:
         runs.active -= 1
+    if outcome in NOT_RUN:  # another run holds the task: its end, not this one, settles it
+        return outcome
     # the leases this completion brought: to the runs started ahead for them, or started now
     leases = speculation.for_loop().settle(task_id, leases)
     local = runs.hand_off(jobs, worker=worker, wait=wait, leases=leases) + ahead_runs
     if wait and local:
         await asyncio.gather(*local, return_exceptions=True)
     return outcome
+
+
+# A run that never held the task's lease (a duplicate job, or a run started ahead whose lease did
+# not come): nothing of the task ended here.
+NOT_RUN = frozenset({"skipped", "not leased"})
 
 
 async def _run_one(

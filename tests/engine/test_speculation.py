@@ -201,6 +201,33 @@ def test_a_completion_only_its_dependents_leases_wait_for_waits_for_company(
     assert b.started_at >= a.finished_at and a.output in b.output
 
 
+def test_a_duplicate_job_of_the_upstream_does_not_cancel_the_dependent_started_ahead(
+    session: Session, team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """arq is at-least-once, and the reconciler re-dispatches a job that waited long in the queue:
+    a second run of a that finds it leased ends "skipped". a's completion has not come back then,
+    so b, started ahead, must still wait for its lease from it (it used to be cancelled: its model
+    call was made again, a failing one counted twice by the circuit breaker)."""
+    monkeypatch.setattr(speculation, "COMPLETION_WAIT_S", 1.0)  # a's completion waits: room for the duplicate
+    project_id = start_project(session, team.member, team.team_id, CHAIN, model=SLOW)
+    a_id = tasks_of(project_id)["a"].id
+
+    async def scenario() -> tuple[str, dict[str, int]]:
+        first = asyncio.create_task(execution.run_task(a_id, worker="w-spec", wait_local=True))
+        await asyncio.sleep(0.8)  # a answered at ~0.3 s, b started ahead, a's completion waits
+        duplicate = await execution.run_task(a_id, worker="w-spec")
+        await first
+        return duplicate, dict(speculation.for_loop().stats)
+
+    duplicate, stats = asyncio.run(scenario())
+
+    tasks = tasks_of(project_id)
+    assert duplicate == "skipped"
+    assert tasks["a"].status == tasks["b"].status == "completed"
+    assert stats == {"started": 1, "confirmed": 1, "cancelled": 0}
+    assert len(_calls_of(tasks["b"].id)) == 1  # b's model call was made once
+
+
 def test_a_completion_that_readies_a_dependent_not_started_ahead_goes_at_once(
     session: Session, team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
