@@ -10,6 +10,8 @@ from sqlmodel import Session, col, select
 
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.system import WorkerHeartbeat
+from berrys_app.services.authz import Actor
+from berrys_app.services.errors import Unauthorized
 from berrys_app.settings import get_settings
 
 
@@ -39,8 +41,14 @@ def worker_status(row: WorkerHeartbeat, now: datetime | None = None) -> str:
     return "live" if now - row.last_seen <= stale else "stale"
 
 
-def list_workers(session: Session) -> list[dict[str, Any]]:
-    """One dict per known worker, newest first."""
+def list_workers(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """One dict per known worker (process id and host included: for signed-in people only)."""
+    if actor.user_id is None and not actor.is_system:
+        raise Unauthorized("sign in to see the workers")
+    return _workers(session)
+
+
+def _workers(session: Session) -> list[dict[str, Any]]:
     now = utcnow()
     rows = session.exec(select(WorkerHeartbeat).order_by(col(WorkerHeartbeat.worker_id)))
     return [
@@ -57,4 +65,5 @@ def list_workers(session: Session) -> list[dict[str, Any]]:
 
 
 def live_worker_count(session: Session) -> int:
-    return sum(1 for worker in list_workers(session) if worker["status"] == "live")
+    """For ``/health/ready`` (public, as load balancers call it): a count, nothing about the hosts."""
+    return sum(1 for worker in _workers(session) if worker["status"] == "live")

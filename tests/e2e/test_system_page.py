@@ -7,13 +7,29 @@ import time
 import uuid
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import register, unique_email
 
 pytestmark = pytest.mark.e2e
 
 
+def _system_page(new_page) -> Page:
+    """The System page, as a signed-in person (it names worker processes)."""
+    page = new_page("")
+    register(page, name="Sys Admin", email=unique_email("sys"))
+    page.goto("/system")
+    return page
+
+
+def test_system_page_is_for_signed_in_people(stack, new_page) -> None:
+    page = new_page("/system")  # the stack's workers have heartbeats: rows the page would list
+    expect(page).to_have_url(re.compile(r"/login"), timeout=20_000)
+    expect(page.locator("tr.worker-row")).to_have_count(0)
+
+
 def test_system_page_shows_worker_heartbeat_live_and_staleness(stack, new_page) -> None:
-    page = new_page("/system")
+    page = _system_page(new_page)
     expect(page.locator("#workers-table")).to_be_visible()
     worker_id = f"e2e-{uuid.uuid4().hex[:6]}"
     row = page.locator(f'tr.worker-row[data-worker="{worker_id}"]')
@@ -35,13 +51,13 @@ def test_system_page_shows_worker_heartbeat_live_and_staleness(stack, new_page) 
 
 
 def test_system_page_reports_database_and_redis_up(stack, new_page) -> None:
-    page = new_page("/system")
+    page = _system_page(new_page)
     expect(page.get_by_test_id("health-postgresql")).to_have_text("up")
     expect(page.get_by_test_id("health-redis")).to_have_text("up")
 
 
 def test_system_page_rechecks_database_and_redis_while_open(stack, new_page) -> None:
-    page = new_page("/system")
+    page = _system_page(new_page)
     badges = page.locator("#health-badges")
     expect(badges).to_have_attribute("data-checked-at", re.compile(r"\d{4}-"))
     first = badges.get_attribute("data-checked-at")

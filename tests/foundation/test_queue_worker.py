@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 from sqlmodel import Session, select
 
 from berrys_app import queue
 from berrys_app.domain.events import Event
 from berrys_app.domain.system import WorkerHeartbeat
 from berrys_app.services import system
+from berrys_app.services.authz import Actor
+from berrys_app.services.errors import Unauthorized
 
 
 async def test_enqueued_job_runs_and_records_an_event(session: Session, run_worker) -> None:
@@ -34,7 +37,14 @@ async def test_worker_writes_a_heartbeat_and_marks_itself_stopped(session: Sessi
     rows = session.exec(select(WorkerHeartbeat)).all()
     assert len(rows) == 1
     assert rows[0].stopped is True
-    assert system.list_workers(session)[0]["status"] == "stopped"
+    assert system.list_workers(session, Actor.system())[0]["status"] == "stopped"
+
+
+def test_the_worker_list_is_refused_to_a_caller_who_is_nobody(session: Session) -> None:
+    """It names processes and hosts: the service wants a person or the system (the public
+    ``/health/ready`` gets only a count)."""
+    with pytest.raises(Unauthorized):
+        system.list_workers(session, Actor(user_id=None, label="anonymous"))
 
 
 async def test_a_poll_claims_only_jobs_still_queued_and_not_running_elsewhere(session: Session, env) -> None:

@@ -1,4 +1,5 @@
-"""System page: PostgreSQL, Redis and one live row per worker.
+"""System page: PostgreSQL, Redis and one live row per worker (signed-in people only: the rows
+name worker processes; ``/health/ready`` is the public probe).
 
 Worker rows follow the live heartbeat messages. The PostgreSQL and Redis badges are
 re-checked every ``HEALTH_CHECK_S`` while the page is open (a background task per tab;
@@ -16,7 +17,9 @@ import reflex as rx
 from berrys_app.db import session_scope
 from berrys_app.services import system
 from berrys_app.ui import live
+from berrys_app.ui.components.table import error_callout
 from berrys_app.ui.layout import page
+from berrys_app.ui.state.workspace import PageState
 
 STATUS_COLOR = {"live": "green", "stale": "red", "stopped": "gray"}
 HEALTH_CHECK_S = 2.0
@@ -34,8 +37,9 @@ def _tab_on_system_page(token: str) -> bool:
     return token in live._SUBSCRIBERS.get("system", {})
 
 
-class SystemState(rx.State):
-    """What the System page shows; kept current by live worker messages."""
+class SystemState(PageState):
+    """What the System page shows (signed-in people: it names worker processes and hosts); kept
+    current by live worker messages."""
 
     database_ok: bool = False
     redis_ok: bool = False
@@ -45,13 +49,17 @@ class SystemState(rx.State):
 
     @rx.event
     def load(self):
-        with session_scope() as session:
-            self.workers = system.list_workers(session)
+        refused = self._run(self._fetch)
+        if refused is not None or self.error:
+            return refused
         self.database_ok, self.redis_ok = probe()
         self.health_checked_at = datetime.now(UTC).isoformat()
         live.subscribe("system", self.router.session.client_token, SystemState)
         self._watch += 1
         return SystemState.watch_health
+
+    def _fetch(self, session, actor) -> None:
+        self.workers = system.list_workers(session, actor)
 
     @rx.event(background=True)
     async def watch_health(self):
@@ -131,9 +139,10 @@ def worker_row(worker: rx.Var[dict[str, Any]]) -> rx.Component:
     )
 
 
-@page("/system", "System", on_load=SystemState.load, icon="server", public=True, order=90)
+@page("/system", "System", on_load=SystemState.load, icon="server", order=90)
 def system_page() -> rx.Component:
     return rx.vstack(
+        error_callout(SystemState.error),
         rx.hstack(
             status_badge(SystemState.database_ok, "PostgreSQL"),
             status_badge(SystemState.redis_ok, "Redis"),
