@@ -938,6 +938,11 @@ async def run_tasks(tasks: Sequence[tuple[uuid.UUID, int]], *, worker: str, wait
     return f"leased {len(leases)} of {len(tasks)}"
 
 
+# A run that never held the task's lease (a duplicate job, or a run started ahead whose lease did
+# not come): nothing of the task ended here.
+NOT_RUN = frozenset({"skipped", "not leased"})
+
+
 async def _run_counted(
     task_id: uuid.UUID,
     *,
@@ -968,11 +973,6 @@ async def _run_counted(
     if wait and local:
         await asyncio.gather(*local, return_exceptions=True)
     return outcome
-
-
-# A run that never held the task's lease (a duplicate job, or a run started ahead whose lease did
-# not come): nothing of the task ended here.
-NOT_RUN = frozenset({"skipped", "not leased"})
 
 
 async def _run_one(
