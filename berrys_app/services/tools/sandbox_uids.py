@@ -1,0 +1,75 @@
+"""Throw-away uids for snippets of a root worker: never the worker's, never shared.
+
+A uid is held by an exclusive ``flock`` on a lock file of its own under the data dir, so two
+concurrent snippets (in this worker or another worker process on the host) can never hold the
+same one; a uid that names an account, or still has a process (e.g. one left by a killed
+worker), is skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import itertools
+import os
+import pwd
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+
+UID_BASE = 200_000
+UID_SPAN = 50_000
+_cursor = itertools.count(os.getpid() % UID_SPAN)  # workers on one host start apart
+_cursor_lock = threading.Lock()
+
+
+class NoFreeUid(RuntimeError):
+    """Every uid of the range is held or busy."""
+
+
+def uid_has_processes(uid: int) -> bool:
+    for proc in psutil.process_iter(["uids"]):
+        with contextlib.suppress(psutil.Error, TypeError, AttributeError):
+            if uid in (proc.info["uids"].real, proc.info["uids"].effective):
+                return True
+    return False
+
+
+def _names_an_account(uid: int) -> bool:
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
+
+
+def _next_candidate() -> int:
+    with _cursor_lock:
+        return UID_BASE + next(_cursor) % UID_SPAN
+
+
+@contextlib.contextmanager
+def throwaway_uid(lock_dir: Path, *, attempts: int = 200) -> Iterator[int]:
+    """Hold a free uid of the range for the duration of the ``with`` block."""
+    lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for _ in range(attempts):
+        uid = _next_candidate()
+        if uid == os.getuid() or _names_an_account(uid):
+            continue
+        fd = os.open(lock_dir / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            if uid_has_processes(uid):
+                continue
+            yield uid
+            return
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+    raise NoFreeUid(f"no free sandbox uid in {UID_BASE}..{UID_BASE + UID_SPAN - 1}")
