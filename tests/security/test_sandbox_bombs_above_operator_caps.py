@@ -14,7 +14,7 @@ from berrys_app.services.errors import ValidationFailed
 from berrys_app.services.tools import execute_tool, register_tool
 from berrys_app.services.tools.registry import check_config
 from berrys_app.settings import get_settings
-from tests.security.sandbox_harness import FAST, WORKERS, run_as
+from tests.security.sandbox_harness import WORKERS, run_as
 from tests.tools.conftest import world  # noqa: F401  (the team, its admin and a project)
 
 CAPS = {"BERRYS_SANDBOX_MAX_NPROC": "8", "BERRYS_SANDBOX_MAX_MEMORY_MB": "256", "BERRYS_SANDBOX_MAX_WALL_S": "4"}
@@ -84,7 +84,7 @@ async def test_a_stored_config_above_the_caps_is_clamped_when_it_runs(session: S
             name="greedy_python",
             kind=ToolKind.python,
             parameters_schema={"type": "object", "properties": {"code": {"type": "string"}}, "required": ["code"]},
-            config=FAST,
+            config={"cpu_s": 2},
         ),
     )
     row = session.exec(select(Tool).where(Tool.name == "greedy_python")).one()

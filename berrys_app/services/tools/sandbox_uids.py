@@ -29,12 +29,15 @@ class NoFreeUid(RuntimeError):
     """Every uid of the range is held or busy."""
 
 
-def uid_has_processes(uid: int) -> bool:
-    for proc in psutil.process_iter(["uids"]):
+def processes_of(uid: int) -> list[psutil.Process]:
+    """Live processes running as ``uid`` (zombies are skipped: they run nothing, and a host whose
+    pid 1 does not reap would otherwise keep a uid busy forever)."""
+    found = []
+    for proc in psutil.process_iter(["uids", "status"]):
         with contextlib.suppress(psutil.Error, TypeError, AttributeError):
-            if uid in (proc.info["uids"].real, proc.info["uids"].effective):
-                return True
-    return False
+            if uid in (proc.info["uids"].real, proc.info["uids"].effective) and proc.info["status"] != psutil.STATUS_ZOMBIE:
+                found.append(proc)
+    return found
 
 
 def _names_an_account(uid: int) -> bool:
@@ -65,7 +68,7 @@ def throwaway_uid(lock_dir: Path, *, attempts: int = 200) -> Iterator[int]:
             os.close(fd)
             continue
         try:
-            if uid_has_processes(uid):
+            if processes_of(uid):
                 continue
             yield uid
             return
@@ -73,3 +76,19 @@ def throwaway_uid(lock_dir: Path, *, attempts: int = 200) -> Iterator[int]:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
     raise NoFreeUid(f"no free sandbox uid in {UID_BASE}..{UID_BASE + UID_SPAN - 1}")
+
+
+def kill_uid(uid: int, *, own_child: int) -> None:
+    """Kill every process of a throw-away uid (whatever escaped the process group).
+
+    ``own_child`` is killed but not waited for: asyncio reaps it (and keeps its exit code).
+    """
+    for _ in range(5):
+        found = processes_of(uid)
+        for proc in found:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        others = [p for p in found if p.pid != own_child]
+        if not others:
+            return
+        psutil.wait_procs(others, timeout=1)
