@@ -87,7 +87,9 @@ class Settings(BaseSettings):
     sandbox_max_cpu_s: int = Field(default=60, ge=1, validation_alias="BERRYS_SANDBOX_MAX_CPU_S")
     sandbox_max_wall_s: float = Field(default=120.0, ge=1, validation_alias="BERRYS_SANDBOX_MAX_WALL_S")
     sandbox_max_fsize_mb: int = Field(default=64, ge=1, validation_alias="BERRYS_SANDBOX_MAX_FSIZE_MB")
-    sandbox_max_output_bytes: int = Field(default=1_000_000, ge=1_000, validation_alias="BERRYS_SANDBOX_MAX_OUTPUT_BYTES")
+    sandbox_max_output_bytes: int = Field(
+        default=1_000_000, ge=1_000, validation_alias="BERRYS_SANDBOX_MAX_OUTPUT_BYTES"
+    )
     # security (API engineer): OIDC login, token lifetimes, key rotation, rate limits
     oidc_issuer: str | None = Field(default=None, validation_alias="OIDC_ISSUER")
     oidc_client_id: str | None = Field(default=None, validation_alias="OIDC_CLIENT_ID")

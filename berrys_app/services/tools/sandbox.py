@@ -157,7 +157,11 @@ def _memfd(name: str, data: bytes) -> int:
 def _isolated_launch(stack: contextlib.ExitStack, code: str, limits: SandboxLimits) -> _Launch:
     """bubblewrap (as a throw-away uid when we are root, in a cgroup of its own where delegated)."""
     is_root = os.geteuid() == 0
-    uid = stack.enter_context(throwaway_uid(Path(get_settings().data_dir).resolve() / "sandbox-uids")) if is_root else None
+    uid = (
+        stack.enter_context(throwaway_uid(Path(get_settings().data_dir).resolve() / "sandbox-uids"))
+        if is_root
+        else None
+    )
     interp = command.interpreter(command.sandbox_python(unprivileged=is_root))
     code_fd = _memfd("berrys-snippet", code.encode("utf-8"))
     stack.callback(os.close, code_fd)
@@ -187,7 +191,7 @@ def _unisolated_launch(stack: contextlib.ExitStack, code: str, limits: SandboxLi
     nproc_now = _own_process_count()  # RLIMIT_NPROC counts all of the worker uid's processes here
     caps = dataclasses.replace(caps, nproc=nproc_now + limits.nproc)
     env = {**command.sandbox_env(), "HOME": scratch, "TMPDIR": scratch}
-    return _Launch(command.prlimit_argv(caps) + [sys.executable, "-I", "-S", script], (), scratch, env)
+    return _Launch([*command.prlimit_argv(caps), sys.executable, "-I", "-S", script], (), scratch, env)
 
 
 def _own_process_count() -> int:

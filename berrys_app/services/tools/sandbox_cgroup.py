@@ -51,7 +51,7 @@ def find_delegated(mount: Path, own: str) -> Path | None:
             enabled = set((candidate / "cgroup.subtree_control").read_text(encoding="utf-8").split())
         except OSError:
             continue
-        if REQUIRED_CONTROLLERS <= enabled and os.access(candidate, os.W_OK | os.X_OK):
+        if enabled >= REQUIRED_CONTROLLERS and os.access(candidate, os.W_OK | os.X_OK):
             return candidate
     return None
 

@@ -35,7 +35,10 @@ def processes_of(uid: int) -> list[psutil.Process]:
     found = []
     for proc in psutil.process_iter(["uids", "status"]):
         with contextlib.suppress(psutil.Error, TypeError, AttributeError):
-            if uid in (proc.info["uids"].real, proc.info["uids"].effective) and proc.info["status"] != psutil.STATUS_ZOMBIE:
+            if (
+                uid in (proc.info["uids"].real, proc.info["uids"].effective)
+                and proc.info["status"] != psutil.STATUS_ZOMBIE
+            ):
                 found.append(proc)
     return found
 
