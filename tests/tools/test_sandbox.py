@@ -12,7 +12,9 @@ import pytest
 from sqlmodel import Session, select
 
 from berrys_app.domain.tools import ToolCall, ToolCreate, ToolKind
-from berrys_app.services.errors import ValidationFailed
+from berrys_app.services import system
+from berrys_app.services.authz import Actor
+from berrys_app.services.errors import Unauthorized, ValidationFailed
 from berrys_app.services.tools import execute_tool, register_tool, sandbox
 from berrys_app.services.tools.registry import check_config
 from berrys_app.services.tools.sandbox import SandboxLimits, SandboxUnavailable, run_python
@@ -320,6 +322,11 @@ def test_the_system_page_says_how_snippets_run() -> None:
     assert described["isolation"] == "bubblewrap" and described["seccomp"] is True
     assert described["limits"] in {"cgroup v2", "rlimits"}
     assert described["caps"]["memory_mb"] == get_settings().sandbox_max_memory_mb
+    shown = system.sandbox_status(Actor.system())
+    assert (shown["isolation"], shown["seccomp"]) == ("bubblewrap", "on")
+    assert f"{get_settings().sandbox_max_memory_mb} MB" in shown["caps"]
+    with pytest.raises(Unauthorized):  # it describes the host: signed-in people only, like the workers
+        system.sandbox_status(Actor(user_id=None, label="anonymous"))
 
 
 def test_a_delegated_cgroup_is_found_only_with_its_controllers(tmp_path) -> None:
