@@ -268,7 +268,10 @@ async def run_python(code: str, *, limits: SandboxLimits | None = None) -> Sandb
         )
     with contextlib.ExitStack() as stack:
         if isolated:
-            launch = await asyncio.to_thread(_isolated_launch, stack, code, limits)
+            try:
+                launch = await asyncio.to_thread(_isolated_launch, stack, code, limits)
+            except (OSError, RuntimeError) as exc:  # e.g. no free throw-away uid: fail closed
+                raise SandboxUnavailable(f"the sandbox could not be prepared: {exc}") from exc
         else:
             launch = _unisolated_launch(stack, code, limits)
         started = time.perf_counter()

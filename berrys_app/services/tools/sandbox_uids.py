@@ -1,6 +1,7 @@
 """Throw-away uids for snippets of a root worker: never the worker's, never shared.
 
-A uid is held by an exclusive ``flock`` on a lock file of its own under the data dir, so two
+A uid is held by an exclusive ``flock`` on a lock file of its own in a host-wide root-only
+directory (``/run/berrys-sandbox-uids``; the data dir where /run is not writable), so two
 concurrent snippets (in this worker or another worker process on the host) can never hold the
 same one; a uid that names an account, or still has a process (e.g. one left by a killed
 worker), is skipped.
@@ -13,6 +14,7 @@ import fcntl
 import itertools
 import os
 import pwd
+import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,15 +58,27 @@ def _next_candidate() -> int:
         return UID_BASE + next(_cursor) % UID_SPAN
 
 
+def lock_dir(fallback: Path) -> Path:
+    """The first of ``/run/berrys-sandbox-uids`` and ``fallback`` that is (or can be made) a
+    directory of ours that nobody else may write."""
+    for candidate in (Path("/run/berrys-sandbox-uids"), fallback):
+        with contextlib.suppress(OSError):
+            candidate.mkdir(mode=0o700, parents=True, exist_ok=True)
+            info = os.lstat(candidate)
+            if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o022:
+                return candidate
+    raise NoFreeUid(f"no private directory for the sandbox uid locks (tried /run and {fallback})")
+
+
 @contextlib.contextmanager
-def throwaway_uid(lock_dir: Path, *, attempts: int = 200) -> Iterator[int]:
+def throwaway_uid(fallback_lock_dir: Path, *, attempts: int = 200) -> Iterator[int]:
     """Hold a free uid of the range for the duration of the ``with`` block."""
-    lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    locks = lock_dir(fallback_lock_dir)
     for _ in range(attempts):
         uid = _next_candidate()
         if uid == os.getuid() or _names_an_account(uid):
             continue
-        fd = os.open(lock_dir / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        fd = os.open(locks / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
