@@ -98,14 +98,34 @@ def run_as(
 def _run_in_non_root_worker(
     codes: list[str], limits: dict[str, Any], env: dict[str, str], python: str, one_by_one: bool
 ) -> list[dict[str, Any]]:
+    # the code and the venv are reached through open directory fds (``/proc/self/fd/N``): a
+    # checkout under a directory other uids cannot traverse (e.g. /root) stays importable
+    fds = [os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in [str(REPO), *_site_packages()]]
     child_env = {
         "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": os.pathsep.join([str(REPO), *_site_packages()]),
+        "PYTHONPATH": os.pathsep.join(f"/proc/self/fd/{fd}" for fd in fds),
         "HOME": env.get("HOME", "/nonexistent"),
         "DATABASE_URL": "postgresql://worker-secret@127.0.0.1/x",  # the worker's own secrets
         **env,
     }
-    done = subprocess.run(
+    try:
+        done = _start_non_root_worker(python, codes, limits, one_by_one, child_env, fds)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    assert done.returncode == 0, f"non-root worker failed:\n{done.stderr[-3000:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _start_non_root_worker(
+    python: str,
+    codes: list[str],
+    limits: dict[str, Any],
+    one_by_one: bool,
+    env: dict[str, str],
+    fds: list[int],
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [
             "setpriv",
             f"--reuid={NON_ROOT_UID}",
@@ -119,13 +139,12 @@ def _run_in_non_root_worker(
             "1" if one_by_one else "0",
         ],
         cwd="/",
-        env=child_env,
+        env=env,
+        pass_fds=fds,
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert done.returncode == 0, f"non-root worker failed:\n{done.stderr[-3000:]}"
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def owned_dir(path: Path, worker: str) -> Path:
