@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import psutil
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from berrys_app.domain.tools import Tool, ToolCreate, ToolKind
+from berrys_app.domain.tools import Tool, ToolKind
 from berrys_app.services.errors import ValidationFailed
-from berrys_app.services.tools import execute_tool, register_tool
+from berrys_app.services.tools import execute_tool
 from berrys_app.services.tools.registry import check_config
 from berrys_app.settings import get_settings
 from tests.security.sandbox_harness import WORKERS, run_as
@@ -76,20 +76,16 @@ def test_registration_above_a_cap_is_refused_naming_it(caps, key: str, value: in
 
 
 async def test_a_stored_config_above_the_caps_is_clamped_when_it_runs(session: Session, world, caps) -> None:  # noqa: F811
-    register_tool(
-        session,
-        world.admin,
-        team_id=world.team_id,
-        data=ToolCreate(
+    # written before the operator lowered the caps, or straight into the database
+    session.add(
+        Tool(
             name="greedy_python",
-            kind=ToolKind.python,
-            parameters_schema={"type": "object", "properties": {"code": {"type": "string"}}, "required": ["code"]},
-            config={"cpu_s": 2},
-        ),
+            kind=ToolKind.python.value,
+            team_id=world.team_id,
+            parameters_schema={"type": "object", "properties": {"code": {"type": "string"}}},
+            config=GREEDY,
+        )
     )
-    row = session.exec(select(Tool).where(Tool.name == "greedy_python")).one()
-    row.config = GREEDY  # written before the operator lowered the caps, or straight into the database
-    session.add(row)
     session.commit()
     ctx = world.ctx(allowed=["greedy_python"])
     memory = await execute_tool(ctx, "greedy_python", {"code": MEMORY_BOMB})
