@@ -3,11 +3,13 @@ and a tiny local HTTP server (loopback only) that records what it received."""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -103,6 +105,7 @@ class Recorder:
 
     requests: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+    token_clients: dict[str, str] = field(default_factory=dict)  # "client_id:secret" -> token
 
     @property
     def host(self) -> str:
@@ -112,8 +115,23 @@ class Recorder:
         return sum(1 for r in self.requests if r["path"] == path)
 
 
-@pytest.fixture
-def http_server() -> Iterator[Recorder]:
+def _token_reply(recorder: Recorder, authorization: str) -> tuple[int, bytes]:
+    """An OAuth2 token endpoint: any client (``recorder.token_clients`` empty), or only the
+    listed ``client_id:secret`` pairs, each getting its own token."""
+    token = "oauth-access-token-123456"
+    if recorder.token_clients:
+        try:
+            pair = base64.b64decode(authorization.removeprefix("Basic ")).decode()
+        except ValueError:
+            pair = ""
+        if pair not in recorder.token_clients:
+            return 401, json.dumps({"error": "invalid_client"}).encode()
+        token = recorder.token_clients[pair]
+    return 200, json.dumps({"access_token": token, "expires_in": 3600}).encode()
+
+
+@contextmanager
+def recording_server() -> Iterator[Recorder]:
     """Echoes each request as JSON; /slow sleeps 3 s; /token is an OAuth2 token endpoint."""
     recorder = Recorder()
 
@@ -123,10 +141,11 @@ def http_server() -> Iterator[Recorder]:
             body = self.rfile.read(length).decode() if length else ""
             seen = {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
             recorder.requests.append(seen)
+            status = 200
             if self.path == "/slow":
                 time.sleep(3)
             if self.path == "/token":
-                payload = json.dumps({"access_token": "oauth-access-token-123456", "expires_in": 3600}).encode()
+                status, payload = _token_reply(recorder, self.headers.get("Authorization") or "")
             elif self.path == "/big":
                 payload = ("0123456789" * 5000).encode()
             elif self.path == "/redirect":
@@ -137,7 +156,7 @@ def http_server() -> Iterator[Recorder]:
                 return
             else:
                 payload = json.dumps(seen).encode()
-            self.send_response(200)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
@@ -158,3 +177,10 @@ def http_server() -> Iterator[Recorder]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def http_server() -> Iterator[Recorder]:
+    """A local recording HTTP server (see ``recording_server``)."""
+    with recording_server() as recorder:
+        yield recorder
