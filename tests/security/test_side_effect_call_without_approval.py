@@ -38,8 +38,10 @@ def test_a_side_effect_call_waits_for_a_person(session: Session, team, workers) 
         workers.start("w1")
         project_id = start_project(session, team.member, team.team_id, plan("payer"), model="scripted/ungated")
         wait_for(
-            lambda: status_is(project_id, "completed", "failed")
-            or tasks_of(project_id)["work"].status == "waiting_approval",
+            lambda: (
+                status_is(project_id, "completed", "failed")
+                or tasks_of(project_id)["work"].status == "waiting_approval"
+            ),
             timeout=90,
             what="the task to wait or the project to finish",
         )
@@ -54,5 +56,8 @@ def test_a_side_effect_call_waits_for_a_person(session: Session, team, workers) 
         details = approvals[0].details
         assert details["call_key"] == f"task:{task.id}:tool:0:0"
         assert (details["tool"], details["target"]) == ("payments", api.host)
-        assert details["arguments"]["headers"] == {"Authorization": "Bearer ${credentials.PAY}", "X-Api-Key": "[redacted]"}
+        assert details["arguments"]["headers"] == {
+            "Authorization": "Bearer ${credentials.PAY}",
+            "X-Api-Key": "[redacted]",
+        }
         assert PAY_SECRET not in str(details) and "literal-key-5566778899" not in str(details)

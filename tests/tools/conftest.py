@@ -8,18 +8,21 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 from sqlmodel import Session
 
 from berrys_app.domain.accounts import Role, Team, TeamMember, User
+from berrys_app.domain.collab import Approval, ApprovalKind, ApprovalStatus
 from berrys_app.domain.projects import Project
 from berrys_app.domain.tools import ToolCreate, ToolKind
+from berrys_app.services import auth
 from berrys_app.services.authz import Actor
 from berrys_app.services.tools import ToolContext, register_tool
 
@@ -74,6 +77,22 @@ class World:
             else ["python", "http_request", "project_files", "search_outputs"],
             call_key=call_key or f"test:{uuid.uuid4().hex}",
         )
+
+    def approved_ctx(self, session: Session, **kw: Any) -> ToolContext:
+        """A context whose call a person already approved (as the inbox records it), for calls
+        of gated tools (``approval_policy``) made outside an agent's task."""
+        ctx = self.ctx(**kw)
+        session.add(
+            Approval(
+                team_id=self.team_id,
+                project_id=self.project_id,
+                kind=ApprovalKind.tool.value,
+                status=ApprovalStatus.approved.value,
+                details={"call_key": ctx.call_key},
+            )
+        )
+        session.commit()
+        return ctx
 
 
 def _user(session: Session, label: str) -> Actor:
@@ -184,3 +203,17 @@ def http_server() -> Iterator[Recorder]:
     """A local recording HTTP server (see ``recording_server``)."""
     with recording_server() as recorder:
         yield recorder
+
+
+@pytest.fixture
+async def api(env: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    """The REST API in-process (ASGI); authenticate with ``bearer(actor)``."""
+    from berrys_app.api.app import create_api
+
+    transport = httpx.ASGITransport(app=create_api(), client=("10.9.8.7", 5555))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+def bearer(actor: Actor) -> dict[str, str]:
+    return {"Authorization": f"Bearer {auth.issue_access_token(actor.user_id)}"}

@@ -5,33 +5,16 @@ reason, which the agent sees; a worker SIGKILLed while the call waits loses noth
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
-import httpx
-import pytest
 from sqlmodel import Session, select
 
 from berrys_app.domain.collab import Approval
 from berrys_app.domain.tools import ToolCall
-from berrys_app.services import auth
 from berrys_app.services.models import scripted
 from tests.engine.conftest import team, wait_for, workers  # noqa: F401  (fixtures)
 from tests.engine.helpers import fresh, project_row, start_project, status_is, tasks_of
 from tests.security.helpers import http_agent, plan
-from tests.tools.conftest import Recorder
-
-
-@pytest.fixture
-async def api(env: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
-    from berrys_app.api.app import create_api
-
-    transport = httpx.ASGITransport(app=create_api(), client=("10.9.8.7", 5555))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-def _bearer(actor) -> dict[str, str]:
-    return {"Authorization": f"Bearer {auth.issue_access_token(actor.user_id)}"}
+from tests.tools.conftest import Recorder, bearer
 
 
 def _waiting_charge(session: Session, team, server: Recorder, model: str) -> tuple[uuid.UUID, Approval]:  # noqa: F811
@@ -56,18 +39,18 @@ async def test_approving_over_rest_runs_the_call_exactly_once(session: Session, 
     workers.start("w1")
     project_id, approval = _waiting_charge(session, team, http_server, "gate-approve")
     assert http_server.count("/charge") == 0
-    inbox = await api.get(f"/api/v1/teams/{team.team_id}/approvals", headers=_bearer(team.admin))
+    inbox = await api.get(f"/api/v1/teams/{team.team_id}/approvals", headers=bearer(team.admin))
     [listed] = [row for row in inbox.json()["data"] if row["kind"] == "tool"]
     assert (listed["kind"], listed["details"]["tool"], listed["details"]["target"]) == (
         "tool",
         "payments",
         http_server.host,
     )
-    refused = await api.post(f"/api/v1/approvals/{approval.id}/approve", headers=_bearer(team.member))
+    refused = await api.post(f"/api/v1/approvals/{approval.id}/approve", headers=bearer(team.member))
     assert refused.status_code == 403  # deciding a tool call needs an admin
 
     scripted.push("gate-approve", {"content": "charged"})
-    decided = await api.post(f"/api/v1/approvals/{approval.id}/approve", headers=_bearer(team.admin))
+    decided = await api.post(f"/api/v1/approvals/{approval.id}/approve", headers=bearer(team.admin))
     assert decided.status_code == 200, decided.text
     wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=90, what="project to finish")
     assert project_row(project_id).status == "completed", workers.logs()
@@ -76,7 +59,7 @@ async def test_approving_over_rest_runs_the_call_exactly_once(session: Session, 
     assert http_server.count("/charge") == 1
     call = _call(task.id)
     assert (call.status, call.attempts) == ("ok", 1)
-    again = await api.post(f"/api/v1/approvals/{approval.id}/approve", headers=_bearer(team.admin))
+    again = await api.post(f"/api/v1/approvals/{approval.id}/approve", headers=bearer(team.admin))
     assert again.status_code == 409  # decided once
 
 
@@ -90,13 +73,13 @@ async def test_rejecting_fails_the_call_with_the_reason_the_agent_sees(
     workers.start("w1")
     project_id, approval = _waiting_charge(session, team, http_server, "gate-reject")
     no_reason = await api.post(
-        f"/api/v1/approvals/{approval.id}/reject", headers=_bearer(team.admin), json={"reason": ""}
+        f"/api/v1/approvals/{approval.id}/reject", headers=bearer(team.admin), json={"reason": ""}
     )
     assert no_reason.status_code == 422
     scripted.push("gate-reject", {"content": "not charged, as the person asked"})
     rejected = await api.post(
         f"/api/v1/approvals/{approval.id}/reject",
-        headers=_bearer(team.admin),
+        headers=bearer(team.admin),
         json={"reason": "we never pay on Sundays"},
     )
     assert rejected.status_code == 200, rejected.text
@@ -122,7 +105,7 @@ async def test_a_worker_killed_while_the_call_waits_loses_nothing(
     workers.kill9("w1")
     workers.start("w2")
     scripted.push("gate-kill", {"content": "charged after the restart"})
-    decided = await api.post(f"/api/v1/approvals/{approval.id}/approve", headers=_bearer(team.admin))
+    decided = await api.post(f"/api/v1/approvals/{approval.id}/approve", headers=bearer(team.admin))
     assert decided.status_code == 200, decided.text
     wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=90, what="project to finish")
     assert project_row(project_id).status == "completed", workers.logs()

@@ -40,7 +40,14 @@ def _api_tool(session: Session, world, hosts: list[str], name: str = "partner_ap
         "required": ["method", "url"],
     }
     register_http_tool(
-        session, world, hosts, name=name, parameters=parameters, config=config, side_effects=True, approval_policy="never"
+        session,
+        world,
+        hosts,
+        name=name,
+        parameters=parameters,
+        config=config,
+        side_effects=True,
+        approval_policy="never",
     )
 
 

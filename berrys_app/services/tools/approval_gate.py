@@ -68,7 +68,8 @@ def check(session: Session, inv: Invocation) -> None:
     target = _target(session, inv)
     if inv.ctx.task_id is None:
         raise ToolFailure(
-            "approval_required", f"{inv.tool_name} calls need a person's approval, which only an agent's task can wait for"
+            "approval_required",
+            f"{inv.tool_name} calls need a person's approval, which only an agent's task can wait for",
         )
     raise ToolApprovalRequired(
         f"{inv.tool_name} wants to call {target}: a person must approve this call",

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import httpx
-
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlmodel import Session, col, select
 
