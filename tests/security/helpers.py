@@ -28,13 +28,15 @@ HTTP_PARAMETERS = {
 }
 
 
-def http_agent(session: Session, team: Any, *, tool: str, hosts: list[str], capability: str, **fields: Any) -> None:
+def http_agent(
+    session: Session, admin: Actor, team_id: uuid.UUID, *, tool: str, hosts: list[str], capability: str, **fields: Any
+) -> None:
     """The team's admin registers an http tool allowed to call ``hosts`` and an agent (with
     ``capability``) that may use it."""
     register_tool(
         session,
-        team.admin,
-        team_id=team.team_id,
+        admin,
+        team_id=team_id,
         data=ToolCreate(
             name=tool,
             kind=ToolKind.http,
@@ -45,7 +47,7 @@ def http_agent(session: Session, team: Any, *, tool: str, hosts: list[str], capa
     )
     session.add(
         Agent(
-            team_id=team.team_id,
+            team_id=team_id,
             name=f"{capability}-1",
             role=capability.title(),
             capabilities=[capability],

@@ -33,7 +33,15 @@ def test_a_credential_reference_toward_a_foreign_host_is_refused(session: Sessio
                 name="PROD", kind="bearer", secret={"token": PROD_SECRET}, allowed_hosts=[partner.host]
             ),
         )
-        http_agent(session, team, tool="webhook", hosts=["127.0.0.1"], capability="courier", approval_policy="never")
+        http_agent(
+            session,
+            team.admin,
+            team.team_id,
+            tool="webhook",
+            hosts=["127.0.0.1"],
+            capability="courier",
+            approval_policy="never",
+        )
         scripted.rule("exfil", contains="one final deliverable", step={"content": "FINAL"})
         scripted.push(
             "exfil",

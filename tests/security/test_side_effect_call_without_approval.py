@@ -30,7 +30,9 @@ def test_a_side_effect_call_waits_for_a_person(session: Session, team, workers) 
             team_id=team.team_id,
             data=CredentialCreate(name="PAY", kind="bearer", secret={"token": PAY_SECRET}, allowed_hosts=[api.host]),
         )
-        http_agent(session, team, tool="payments", hosts=[api.host], capability="payer", side_effects=True)
+        http_agent(
+            session, team.admin, team.team_id, tool="payments", hosts=[api.host], capability="payer", side_effects=True
+        )
         headers = {"Authorization": "Bearer ${credentials.PAY}", "X-Api-Key": "literal-key-5566778899"}
         charge = {"method": "POST", "url": f"{api.url}/charge", "headers": headers, "body": "100 EUR"}
         scripted.rule("ungated", contains="one final deliverable", step={"content": "FINAL"})

@@ -19,7 +19,9 @@ from tests.tools.conftest import Recorder, bearer
 
 def _waiting_charge(session: Session, team, server: Recorder, model: str) -> tuple[uuid.UUID, Approval]:  # noqa: F811
     """A project whose agent's side-effect POST waits in the inbox; returns it and the approval."""
-    http_agent(session, team, tool="payments", hosts=[server.host], capability="payer", side_effects=True)
+    http_agent(
+        session, team.admin, team.team_id, tool="payments", hosts=[server.host], capability="payer", side_effects=True
+    )
     charge = {"method": "POST", "url": f"{server.url}/charge", "body": "100 EUR"}
     scripted.rule(model, contains="one final deliverable", step={"content": "FINAL"})
     scripted.push(model, {"tool_calls": [{"name": "payments", "arguments": charge}]})

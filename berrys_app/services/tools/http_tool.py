@@ -70,6 +70,18 @@ async def _oauth2_token(credential: vault.UsedCredential, allowed: list[str], ti
     return token
 
 
+@dataclass
+class Request:
+    """A checked request as the model asked for it (credential references not yet resolved)."""
+
+    method: str
+    url: httpx.URL
+    headers: dict[str, str]
+    body: str | None
+    allowed: list[str]
+    timeout: float
+
+
 def _references(headers: dict[str, str]) -> dict[str, set[str]]:
     """Credential name -> the headers it is referenced in."""
     refs: dict[str, set[str]] = {}
@@ -96,18 +108,6 @@ async def _resolve_headers(req: Request, inv: Invocation) -> dict[str, str]:
         values[name] = await _oauth2_token(used, req.allowed, req.timeout)
     inv.secrets.extend(values.values())
     return {key: CREDENTIAL_REF.sub(lambda m: values[m.group(1)], value) for key, value in req.headers.items()}
-
-
-@dataclass
-class Request:
-    """A checked request as the model asked for it (credential references not yet resolved)."""
-
-    method: str
-    url: httpx.URL
-    headers: dict[str, str]
-    body: str | None
-    allowed: list[str]
-    timeout: float
 
 
 def parse_request(inv: Invocation) -> Request:

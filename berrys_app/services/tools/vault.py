@@ -9,6 +9,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import httpx
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -265,7 +266,7 @@ def _named(session: Session, team_id: uuid.UUID, name: str, tool_name: str) -> C
     return row
 
 
-def _audited_secret(session: Session, row: Credential, *, tool_name: str, purpose: str, **where: object) -> dict:
+def _audited_secret(session: Session, row: Credential, *, tool_name: str, purpose: str, **where: Any) -> dict[str, str]:
     secret = decrypt(row.ciphertext)
     row.last_used_at = utcnow()
     session.add(row)
