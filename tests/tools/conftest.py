@@ -78,10 +78,11 @@ class World:
             call_key=call_key or f"test:{uuid.uuid4().hex}",
         )
 
-    def approved_ctx(self, session: Session, **kw: Any) -> ToolContext:
+    def approved_ctx(self, session: Session, call_key: str | None = None, **kw: Any) -> ToolContext:
         """A context whose call a person already approved (as the inbox records it), for calls
-        of gated tools (``approval_policy``) made outside an agent's task."""
-        ctx = self.ctx(**kw)
+        of gated tools (``approval_policy``; MCP tools and ``http_request`` by default) made
+        outside an agent's task."""
+        ctx = self.ctx(call_key, **kw)
         session.add(
             Approval(
                 team_id=self.team_id,
