@@ -1,20 +1,27 @@
 """The human gate over REST with real worker processes and a real target server: approving a
 waiting side-effect call runs it exactly once; rejecting it fails the call with the person's
-reason, which the agent sees; a worker SIGKILLed while the call waits loses nothing."""
+reason, which the agent sees; a worker SIGKILLed while the call waits loses nothing; a member
+retrying the task decides nothing; an MCP call names its server."""
 
 from __future__ import annotations
 
+import dataclasses
+import sys
 import uuid
 
+import pytest
 from sqlmodel import Session, select
 
 from berrys_app.domain.collab import Approval
-from berrys_app.domain.tools import ToolCall
+from berrys_app.domain.tools import McpServerCreate, ToolCall
+from berrys_app.services.errors import ToolApprovalRequired
 from berrys_app.services.models import scripted
+from berrys_app.services.tools import execute_tool, register_mcp_server
 from tests.engine.conftest import team, wait_for, workers  # noqa: F401  (fixtures)
 from tests.engine.helpers import fresh, project_row, start_project, status_is, tasks_of
 from tests.security.helpers import http_agent, plan
 from tests.tools.conftest import Recorder, bearer
+from tests.tools.mcp_http import SERVER
 
 
 def _waiting_charge(session: Session, team, server: Recorder, model: str) -> tuple[uuid.UUID, Approval]:  # noqa: F811
@@ -50,6 +57,13 @@ async def test_approving_over_rest_runs_the_call_exactly_once(session: Session, 
     )
     refused = await api.post(f"/api/v1/approvals/{approval.id}/approve", headers=bearer(team.member))
     assert refused.status_code == 403  # deciding a tool call needs an admin
+    task_id = tasks_of(project_id)["work"].id
+    retried = await api.post(f"/api/v1/projects/{project_id}/tasks/{task_id}/retry", headers=bearer(team.member))
+    assert retried.status_code == 200, retried.text  # a member may retry the task: it decides nothing
+    wait_for(lambda: tasks_of(project_id)["work"].attempt >= 2, timeout=60, what="the retried run")
+    wait_for(lambda: tasks_of(project_id)["work"].status == "waiting_approval", timeout=90, what="it to wait again")
+    still = fresh(lambda s: s.get(Approval, approval.id))
+    assert still.status == "pending" and http_server.count("/charge") == 0
 
     scripted.push("gate-approve", {"content": "charged"})
     decided = await api.post(f"/api/v1/approvals/{approval.id}/approve", headers=bearer(team.admin))
@@ -113,3 +127,23 @@ async def test_a_worker_killed_while_the_call_waits_loses_nothing(
     assert project_row(project_id).status == "completed", workers.logs()
     assert http_server.count("/charge") == 1
     assert tasks_of(project_id)["work"].output == "charged after the restart"
+
+
+async def test_an_mcp_call_names_its_server_as_the_target(session: Session, world) -> None:
+    server = await register_mcp_server(
+        session,
+        world.admin,
+        team_id=world.team_id,
+        data=McpServerCreate(name="berry", transport="stdio", command=sys.executable, args=[SERVER], timeout_s=20),
+    )
+    assert server.status == "ok", server.last_error
+    ctx = dataclasses.replace(world.ctx(allowed=["berry__add"]), task_id=uuid.uuid4())
+    with pytest.raises(ToolApprovalRequired) as waiting:
+        await execute_tool(ctx, "berry__add", {"a": 2, "b": 40})
+    details = waiting.value.details
+    assert (details["tool"], details["target"], details["arguments"]) == (
+        "berry__add",
+        "MCP server berry",
+        {"a": 2, "b": 40},
+    )
+    assert fresh(lambda s: s.exec(select(ToolCall).where(ToolCall.call_key == ctx.call_key)).first()) is None
