@@ -173,7 +173,27 @@ class ToolCall(SQLModel, table=True):
 # --- credentials ----------------------------------------------------------------------------
 
 
-class CredentialCreate(SQLModel):
+class CredentialBinding(SQLModel):
+    """Where a credential may be sent; an admin sets it at creation or later (without
+    re-entering the secret). No hosts: no http tool may send it."""
+
+    # host, host:port or *.domain
+    allowed_hosts: list[str] = Field(default_factory=list, max_length=50)
+    # the request headers it may be put in (empty: any header)
+    header_names: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _clean_hosts(cls, value: list[str]) -> list[str]:
+        return clean_host_patterns(value)
+
+    @field_validator("header_names")
+    @classmethod
+    def _clean_headers(cls, value: list[str]) -> list[str]:
+        return clean_header_names(value)
+
+
+class CredentialCreate(CredentialBinding):
     """``secret`` fields per kind: api_key {key}, bearer {token}, basic {username, password},
     oauth2_client {client_id, client_secret, token_url, scope?}."""
 
@@ -182,42 +202,11 @@ class CredentialCreate(SQLModel):
     secret: dict[str, str]
     tool_names: list[str] = Field(default_factory=list)  # empty = any tool of the team
     description: str = Field(default="", max_length=500)
-    # where an http tool may send it: host, host:port or *.domain (empty: nowhere)
-    allowed_hosts: list[str] = Field(default_factory=list, max_length=50)
-    # the request headers it may be put in (empty: any header)
-    header_names: list[str] = Field(default_factory=list, max_length=50)
 
     @field_validator("name")
     @classmethod
     def _valid_name(cls, value: str) -> str:
         return _matching(value, CREDENTIAL_NAME_PATTERN, "a credential name")
-
-    @field_validator("allowed_hosts")
-    @classmethod
-    def _clean_hosts(cls, value: list[str]) -> list[str]:
-        return clean_host_patterns(value)
-
-    @field_validator("header_names")
-    @classmethod
-    def _clean_headers(cls, value: list[str]) -> list[str]:
-        return clean_header_names(value)
-
-
-class CredentialBinding(SQLModel):
-    """Where a stored credential may be sent (an admin edits this without re-entering the secret)."""
-
-    allowed_hosts: list[str] = Field(max_length=50)
-    header_names: list[str] = Field(default_factory=list, max_length=50)
-
-    @field_validator("allowed_hosts")
-    @classmethod
-    def _clean_hosts(cls, value: list[str]) -> list[str]:
-        return clean_host_patterns(value)
-
-    @field_validator("header_names")
-    @classmethod
-    def _clean_headers(cls, value: list[str]) -> list[str]:
-        return clean_header_names(value)
 
 
 _HOST_PATTERN = re.compile(

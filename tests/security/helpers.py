@@ -15,17 +15,7 @@ from berrys_app.domain.tools import ToolCreate, ToolKind
 from berrys_app.domain.work import Agent
 from berrys_app.services.authz import Actor
 from berrys_app.services.tools import ToolContext, register_tool
-
-HTTP_PARAMETERS = {
-    "type": "object",
-    "properties": {
-        "method": {"type": "string"},
-        "url": {"type": "string"},
-        "headers": {"type": "object"},
-        "body": {"type": "string"},
-    },
-    "required": ["method", "url"],
-}
+from tests.tools.conftest import FULL_HTTP_PARAMETERS
 
 
 def http_agent(
@@ -40,7 +30,7 @@ def http_agent(
         data=ToolCreate(
             name=tool,
             kind=ToolKind.http,
-            parameters_schema=HTTP_PARAMETERS,
+            parameters_schema=FULL_HTTP_PARAMETERS,
             config={"allowed_hosts": hosts},
             **fields,
         ),

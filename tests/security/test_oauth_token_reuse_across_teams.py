@@ -10,26 +10,16 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from berrys_app.domain.tools import CredentialCreate, ToolCreate, ToolKind
-from berrys_app.services.tools import create_credential, execute_tool, register_tool
-from tests.security.helpers import HTTP_PARAMETERS, TeamWithProject, team_with_project
-from tests.tools.conftest import recording_server
+from berrys_app.domain.tools import CredentialCreate
+from berrys_app.services.tools import create_credential, execute_tool
+from tests.security.helpers import TeamWithProject, team_with_project
+from tests.tools.conftest import FULL_HTTP_PARAMETERS, recording_server, register_http_tool
 
 A_TOKEN = "team-a-access-token-8f7e6d5c"
 
 
 def _oauth_setup(session: Session, team: TeamWithProject, tool: str, url: str, host: str, secret: str) -> None:
-    register_tool(
-        session,
-        team.admin,
-        team_id=team.team_id,
-        data=ToolCreate(
-            name=tool,
-            kind=ToolKind.http,
-            parameters_schema=HTTP_PARAMETERS,
-            config={"allowed_hosts": [host]},
-        ),
-    )
+    register_http_tool(session, team, [host], name=tool, parameters=FULL_HTTP_PARAMETERS)
     create_credential(
         session,
         team.admin,

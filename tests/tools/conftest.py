@@ -31,6 +31,16 @@ HTTP_PARAMETERS = {
     "properties": {"method": {"type": "string"}, "url": {"type": "string"}},
     "required": ["method", "url"],
 }
+FULL_HTTP_PARAMETERS = {  # headers (credential references) and a body too
+    "type": "object",
+    "properties": {
+        "method": {"type": "string"},
+        "url": {"type": "string"},
+        "headers": {"type": "object"},
+        "body": {"type": "string"},
+    },
+    "required": ["method", "url"],
+}
 
 
 def register_http_tool(

@@ -8,18 +8,13 @@ from sqlmodel import Session
 
 from berrys_app.domain.tools import CredentialCreate
 from berrys_app.services.tools import create_credential, execute_tool
-from tests.tools.conftest import bearer, register_http_tool
+from tests.tools.conftest import FULL_HTTP_PARAMETERS, bearer, register_http_tool
 
-PARAMETERS = {
-    "type": "object",
-    "properties": {"method": {"type": "string"}, "url": {"type": "string"}, "headers": {"type": "object"}},
-    "required": ["method", "url"],
-}
 TOKEN = "bound-token-Aq19Zx28"
 
 
 def _setup(session: Session, world, hosts: list[str], **binding) -> str:
-    register_http_tool(session, world, hosts, name="partner_api", parameters=PARAMETERS)
+    register_http_tool(session, world, hosts, name="partner_api", parameters=FULL_HTTP_PARAMETERS)
     created = create_credential(
         session,
         world.admin,
@@ -79,7 +74,7 @@ async def test_other_hosts_and_unlisted_headers_are_refused_whatever_the_tool_al
 
 async def test_a_gated_call_that_would_be_refused_asks_nobody(session: Session, world, http_server) -> None:
     register_http_tool(
-        session, world, ["127.0.0.1"], name="payments", parameters=PARAMETERS, side_effects=True
+        session, world, ["127.0.0.1"], name="payments", parameters=FULL_HTTP_PARAMETERS, side_effects=True
     )  # default approval policy: side-effect calls wait for a person
     create_credential(
         session,

@@ -23,28 +23,18 @@ from berrys_app.services.tools import (
     register_tool,
 )
 from berrys_app.services.tools.vault import decrypt
-from tests.tools.conftest import register_http_tool
+from tests.tools.conftest import FULL_HTTP_PARAMETERS, register_http_tool
 
 SECRET = "sk-live-Zq81Hc0VfK2pLd9wQ7"
 
 
 def _api_tool(session: Session, world, hosts: list[str], name: str = "partner_api", **config) -> None:
-    parameters = {
-        "type": "object",
-        "properties": {
-            "method": {"type": "string"},
-            "url": {"type": "string"},
-            "headers": {"type": "object"},
-            "body": {"type": "string"},
-        },
-        "required": ["method", "url"],
-    }
     register_http_tool(
         session,
         world,
         hosts,
         name=name,
-        parameters=parameters,
+        parameters=FULL_HTTP_PARAMETERS,
         config=config,
         side_effects=True,
         approval_policy="never",
