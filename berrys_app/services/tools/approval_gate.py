@@ -10,6 +10,7 @@ decision here, and runs once (approved) or fails with ``rejected_by_person`` (re
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -30,11 +31,12 @@ def gated(tool: Tool) -> bool:
     return policy == ApprovalPolicy.always or (policy == ApprovalPolicy.side_effects and tool.side_effects)
 
 
-def decision(session: Session, call_key: str) -> Approval | None:
-    """The newest decided tool approval of this call (a pending one is no decision)."""
+def decision(session: Session, team_id: uuid.UUID | None, call_key: str) -> Approval | None:
+    """The newest decided tool approval of this call in its team (a pending one is no decision)."""
     return session.exec(
         select(Approval)
         .where(
+            Approval.team_id == team_id,
             Approval.kind == ApprovalKind.tool.value,
             col(Approval.details)["call_key"].astext == call_key,
             Approval.status != ApprovalStatus.pending.value,
@@ -58,7 +60,7 @@ def check(session: Session, inv: Invocation) -> None:
     """Let a gated call through only with an approval for its ``call_key``."""
     if not inv.needs_approval:
         return
-    decided = decision(session, inv.ctx.call_key)
+    decided = decision(session, inv.team_id, inv.ctx.call_key)
     if decided is not None and decided.status == ApprovalStatus.approved.value:
         return
     if decided is not None:

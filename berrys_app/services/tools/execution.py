@@ -1,8 +1,9 @@
 """The one path every tool call takes:
 
 replay-if-recorded -> resolve (pin or latest) -> allowance -> schema validation ->
-the human gate (``approval_gate``) -> record "running" -> rate limit (per team) -> run with a timeout -> truncate (full result kept as a
-project file) -> record the outcome with secrets redacted -> ``tool.*`` events.
+the human gate (``approval_gate``) -> record "running" -> rate limit (per team) -> run with
+a timeout -> truncate (full result kept as a project file) -> record the outcome with
+secrets redacted -> ``tool.*`` events.
 
 Every failure becomes a recorded ``ToolResult(ok=False, error_code=...)`` whose content
 tells the model what to change; nothing raises into the agent loop but
