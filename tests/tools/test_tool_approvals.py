@@ -10,7 +10,7 @@ import sys
 import uuid
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
 from berrys_app.domain.collab import Approval
 from berrys_app.domain.tools import McpServerCreate, ToolCall
@@ -20,7 +20,7 @@ from berrys_app.services.tools import execute_tool, register_mcp_server
 from tests.engine.conftest import team, wait_for, workers  # noqa: F401  (fixtures)
 from tests.engine.helpers import fresh, project_row, start_project, status_is, tasks_of
 from tests.security.helpers import http_agent, plan
-from tests.tools.conftest import Recorder, bearer
+from tests.tools.conftest import Recorder, bearer, register_http_tool
 from tests.tools.mcp_http import SERVER
 
 
@@ -147,3 +147,15 @@ async def test_an_mcp_call_names_its_server_as_the_target(session: Session, worl
         {"a": 2, "b": 40},
     )
     assert fresh(lambda s: s.exec(select(ToolCall).where(ToolCall.call_key == ctx.call_key)).first()) is None
+
+
+async def test_a_recorded_call_replays_without_asking_again(session: Session, world, http_server) -> None:
+    register_http_tool(session, world, [http_server.host], name="payments", side_effects=True)
+    ctx = world.approved_ctx(session, allowed=["payments"])
+    charge = {"method": "POST", "url": f"{http_server.url}/charge"}
+    first = await execute_tool(ctx, "payments", charge)
+    assert first.ok and http_server.count("/charge") == 1
+    session.exec(delete(Approval))  # whatever happens to the inbox later, the recorded call stands
+    session.commit()
+    again = await execute_tool(ctx, "payments", charge)
+    assert again.replayed and again.content == first.content and http_server.count("/charge") == 1
