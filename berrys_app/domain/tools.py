@@ -55,6 +55,20 @@ class CredentialKind(StrEnum):
     oauth2_client = "oauth2_client"
 
 
+class ApprovalPolicy(StrEnum):
+    """When a call of a tool waits for a person in the team's inbox before it runs."""
+
+    never = "never"
+    side_effects = "side_effects"  # only when the tool has side effects
+    always = "always"
+
+
+def default_approval_policy(kind: str) -> str:
+    """Tools that reach other systems (http, MCP) ask a person before a side effect; the
+    sandboxed and project-local kinds do not."""
+    return ApprovalPolicy.side_effects.value if kind in (ToolKind.http, ToolKind.mcp) else ApprovalPolicy.never.value
+
+
 class McpTransport(StrEnum):
     stdio = "stdio"
     http = "http"
@@ -88,6 +102,8 @@ class ToolCreate(ToolBase):
     parameters_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
     result_schema: dict[str, Any] | None = None
     config: dict[str, Any] = Field(default_factory=dict)
+    # None: the kind's default (``default_approval_policy``)
+    approval_policy: ApprovalPolicy | None = None
 
     @field_validator("capabilities")
     @classmethod
@@ -108,6 +124,7 @@ class Tool(ToolBase, table=True):
     parameters_schema: dict[str, Any] = json_field(dict)
     result_schema: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
     config: dict[str, Any] = json_field(dict)  # limits, allowed_hosts, mcp server/tool names
+    approval_policy: str = Field(default=ApprovalPolicy.side_effects.value, max_length=20)  # an ApprovalPolicy
     is_active: bool = True
     mcp_server_id: uuid.UUID | None = Field(default=None, foreign_key="mcp_servers.id", ondelete="CASCADE")
     created_at: datetime = created_field()
@@ -121,6 +138,7 @@ class ToolPublic(ToolBase):
     parameters_schema: dict[str, Any]
     result_schema: dict[str, Any] | None
     config: dict[str, Any]
+    approval_policy: str
     is_active: bool
     created_at: datetime
 
@@ -155,7 +173,27 @@ class ToolCall(SQLModel, table=True):
 # --- credentials ----------------------------------------------------------------------------
 
 
-class CredentialCreate(SQLModel):
+class CredentialBinding(SQLModel):
+    """Where a credential may be sent; an admin sets it at creation or later (without
+    re-entering the secret). No hosts: no http tool may send it."""
+
+    # host, host:port or *.domain
+    allowed_hosts: list[str] = Field(default_factory=list, max_length=50)
+    # the request headers it may be put in (empty: any header)
+    header_names: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _clean_hosts(cls, value: list[str]) -> list[str]:
+        return clean_host_patterns(value)
+
+    @field_validator("header_names")
+    @classmethod
+    def _clean_headers(cls, value: list[str]) -> list[str]:
+        return clean_header_names(value)
+
+
+class CredentialCreate(CredentialBinding):
     """``secret`` fields per kind: api_key {key}, bearer {token}, basic {username, password},
     oauth2_client {client_id, client_secret, token_url, scope?}."""
 
@@ -171,6 +209,30 @@ class CredentialCreate(SQLModel):
         return _matching(value, CREDENTIAL_NAME_PATTERN, "a credential name")
 
 
+_HOST_PATTERN = re.compile(
+    r"^(\*\.)?[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$|^\[[0-9a-f:.]+\](:[0-9]{1,5})?$"
+)
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
+
+
+def clean_host_patterns(value: list[str]) -> list[str]:
+    """``host``, ``host:port`` or ``*.domain``, lower-cased; a bare ``*`` is refused (a
+    credential names where it goes)."""
+    hosts = sorted({item.strip().lower() for item in value if item.strip()})
+    for host in hosts:
+        if not _HOST_PATTERN.match(host):
+            raise ValueError(f"allowed_hosts entry {host!r} must be host, host:port or *.domain (no bare *)")
+    return hosts
+
+
+def clean_header_names(value: list[str]) -> list[str]:
+    names = sorted({item.strip().lower() for item in value if item.strip()})
+    for name in names:
+        if not _HEADER_NAME.match(name):
+            raise ValueError(f"header_names entry {name!r} is not an HTTP header name")
+    return names
+
+
 class Credential(SQLModel, table=True):
     __tablename__ = "credentials"
     __table_args__ = (UniqueConstraint("team_id", "name", name="uq_credentials_team_name"),)
@@ -182,6 +244,8 @@ class Credential(SQLModel, table=True):
     ciphertext: str = Field(sa_column=Column(Text, nullable=False))
     hint: str = Field(default="", max_length=100)
     tool_names: list[str] = json_field(list)
+    allowed_hosts: list[str] = json_field(list)  # see CredentialCreate; [] = no http tool may send it
+    header_names: list[str] = json_field(list)  # lower-case; [] = any header
     description: str = Field(default="", max_length=500)
     created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = created_field()
@@ -197,6 +261,8 @@ class CredentialPublic(SQLModel):
     kind: str
     hint: str
     tool_names: list[str]
+    allowed_hosts: list[str]
+    header_names: list[str]
     description: str
     created_at: datetime
     last_used_at: datetime | None

@@ -37,6 +37,7 @@ ACTIONS = (
     "credential.used",
     "credential.set",
     "credential.deleted",
+    "credential.bound",
     "plan.approved",
     "plan.rejected",
     "approval.decided",

@@ -347,10 +347,10 @@ def decide_approval(
             approve_plan(session, actor, row.project_id)
         else:
             reject_plan(session, actor, row.project_id, reason=row.reason or "rejected")
-    elif approve and row.task_id is not None:  # a waiting task (budget spent): let it run again
-        from berrys_app.services.task_approvals import retry_approved_task
+    elif row.task_id is not None:  # a waiting task: the rule of what runs next is task_approvals'
+        from berrys_app.services.task_approvals import after_decision
 
-        retry_approved_task(session, actor, row)
+        after_decision(session, actor, row)
     return row
 
 

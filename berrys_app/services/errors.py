@@ -49,3 +49,11 @@ class RateLimited(ServiceError):
     def __init__(self, message: str, *, retry_after_s: int, details: Any = None) -> None:
         super().__init__(message, details=details)
         self.retry_after_s = retry_after_s
+
+
+class ToolApprovalRequired(ServiceError):
+    """A tool call waits for a person (its tool's approval policy); ``details`` is what the
+    inbox shows: the tool, the masked arguments, the target host and the call's ``call_key``.
+    The agent loop parks the task (``wait_for_person``); deciding the approval re-runs it."""
+
+    code, status = "tool_approval_required", 409

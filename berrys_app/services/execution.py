@@ -53,7 +53,7 @@ from berrys_app.domain.work import (
 )
 from berrys_app.services import agents, engine_sql, group_commit, hot_db, hot_publish, planning, speculation
 from berrys_app.services.authz import Actor
-from berrys_app.services.errors import BudgetExceeded, ServiceError
+from berrys_app.services.errors import BudgetExceeded, ServiceError, ToolApprovalRequired
 from berrys_app.services.events import emit, emit_written
 from berrys_app.services.models.schemas import KnownProject
 from berrys_app.services.task_approvals import open_for_waiting_task
@@ -558,8 +558,9 @@ def _worker_actor(lease: Lease) -> Actor:
     return Actor.system(f"worker:{lease.worker}")
 
 
-def wait_for_person(lease: Lease, reason: str, message: str) -> None:
-    """The task cannot go on without a person (e.g. the budget is spent): it waits, the project says why."""
+def wait_for_person(lease: Lease, reason: str, message: str, details: dict[str, Any] | None = None) -> None:
+    """The task cannot go on without a person (the budget is spent, a tool call needs approval):
+    it waits, the project says why; ``details`` go on the inbox approval."""
     with _session() as session:
         task = session.get(Task, lease.task_id, with_for_update=True)
         if task is None or task.attempt != lease.attempt or task.status != TaskStatus.running.value:
@@ -576,7 +577,7 @@ def wait_for_person(lease: Lease, reason: str, message: str) -> None:
             project.status_reason = f"task {task.key} is waiting for a person: {reason}"
             project.updated_at = utcnow()
             session.add(project)
-            open_for_waiting_task(session, project, task, reason=reason, message=message)
+            open_for_waiting_task(session, project, task, reason=reason, message=message, details=details)
         emit(
             session,
             "task.waiting",
@@ -1055,6 +1056,9 @@ async def _finish(lease: Lease, work: asyncio.Task[str], answered: Callable[[str
         raise
     except BudgetExceeded as exc:
         await asyncio.to_thread(wait_for_person, lease, "budget_exceeded", exc.message)
+        return "waiting", ([], [])
+    except ToolApprovalRequired as exc:
+        await asyncio.to_thread(wait_for_person, lease, "tool_approval", exc.message, exc.details)
         return "waiting", ([], [])
     except Exception as exc:
         reason = getattr(exc, "reason", None)

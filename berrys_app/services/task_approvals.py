@@ -1,14 +1,17 @@
-"""Approvals for tasks that wait for a person (budget spent): opened, decided, closed.
+"""Approvals for tasks that wait for a person: opened, decided, closed.
 
-The engine parks a task in ``waiting_approval`` (``execution.wait_for_person``); this puts a
-``budget`` approval in the team's inbox so the decision does not depend on someone watching
-the project page. Approving it runs the task again (``projects.retry_task``, after the decider
-raised the budget); retrying the task from the project page or REST closes it.
+The engine parks a task in ``waiting_approval`` (``execution.wait_for_person``); this puts an
+approval in the team's inbox so the decision does not depend on someone watching the project
+page: ``budget`` (budget spent; approving runs the task again after the decider raised the
+budget; retrying the task from the project page or REST closes it) or ``tool`` (a gated tool
+call, ``details.call_key``; approving or rejecting runs the task again and the call meets the
+decision in ``approval_gate``; retrying the task does not decide it).
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -18,7 +21,15 @@ from berrys_app.domain.work import Task, TaskStatus
 from berrys_app.services.authz import Actor
 
 
-def open_for_waiting_task(session: Session, project: Project, task: Task, *, reason: str, message: str) -> None:
+def open_for_waiting_task(
+    session: Session,
+    project: Project,
+    task: Task,
+    *,
+    reason: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+) -> None:
     """The task waits for a person: ask the team's admins (idempotent while one is pending)."""
     from berrys_app.services import collab
 
@@ -29,17 +40,25 @@ def open_for_waiting_task(session: Session, project: Project, task: Task, *, rea
         kind=kind,
         project_id=project.id,
         task_id=task.id,
-        title=f"Task {task.key} of {project.name} waits: {message}",
-        details={"reason": reason, "message": message[:1000], "task_key": task.key},
+        title=f"Task {task.key} of {project.name} waits: {message}"[:500],
+        details={**(details or {}), "reason": reason, "message": message[:1000], "task_key": task.key},
         requested_by="engine",
     )
 
 
-def retry_approved_task(session: Session, actor: Actor, approval: Approval) -> None:
-    """An approved task approval lets the task run again (if it still waits or failed)."""
+def _is_tool_call(approval: Approval) -> bool:
+    return approval.kind == ApprovalKind.tool.value and bool((approval.details or {}).get("call_key"))
+
+
+def after_decision(session: Session, actor: Actor, approval: Approval) -> None:
+    """A decided task approval lets the task run again (if it still waits or failed): an
+    approved one, and a rejected tool call too (the call then fails with the person's reason
+    and the agent goes on with that)."""
     from berrys_app.services import projects
 
     if approval.project_id is None or approval.task_id is None:
+        return
+    if approval.status != ApprovalStatus.approved.value and not _is_tool_call(approval):
         return
     task = session.get(Task, approval.task_id)
     if task is not None and task.status in (TaskStatus.waiting_approval.value, TaskStatus.failed.value):
@@ -54,4 +73,6 @@ def close_for_task(session: Session, actor: Actor, task_id: uuid.UUID) -> None:
         select(Approval).where(Approval.task_id == task_id, Approval.status == ApprovalStatus.pending.value)
     ).all()
     for row in pending:
+        if _is_tool_call(row):  # only a decider decides a tool call; the re-run waits on it again
+            continue
         collab.settle_approval(session, row, actor, approved=True, reason=f"task retried by {actor.label}")

@@ -124,6 +124,11 @@ class World:
                 "name": "other",
                 "kind": "bearer",
                 "secret": {"token": "t0ps3cret"},
+                "allowed_hosts": ["api.example.com"],
+            },
+            ("PUT", "/api/v1/teams/{team_id}/credentials/{credential_id}/binding"): {
+                "allowed_hosts": ["api.example.com"],
+                "header_names": ["Authorization"],
             },
         }
         if (method, path) in bodies:

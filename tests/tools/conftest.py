@@ -3,27 +3,42 @@ and a tiny local HTTP server (loopback only) that records what it received."""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 from sqlmodel import Session
 
 from berrys_app.domain.accounts import Role, Team, TeamMember, User
+from berrys_app.domain.collab import Approval, ApprovalKind, ApprovalStatus
 from berrys_app.domain.projects import Project
 from berrys_app.domain.tools import ToolCreate, ToolKind
+from berrys_app.services import auth
 from berrys_app.services.authz import Actor
 from berrys_app.services.tools import ToolContext, register_tool
 
 HTTP_PARAMETERS = {
     "type": "object",
     "properties": {"method": {"type": "string"}, "url": {"type": "string"}},
+    "required": ["method", "url"],
+}
+FULL_HTTP_PARAMETERS = {  # headers (credential references) and a body too
+    "type": "object",
+    "properties": {
+        "method": {"type": "string"},
+        "url": {"type": "string"},
+        "headers": {"type": "object"},
+        "body": {"type": "string"},
+    },
     "required": ["method", "url"],
 }
 
@@ -73,6 +88,23 @@ class World:
             call_key=call_key or f"test:{uuid.uuid4().hex}",
         )
 
+    def approved_ctx(self, session: Session, call_key: str | None = None, **kw: Any) -> ToolContext:
+        """A context whose call a person already approved (as the inbox records it), for calls
+        of gated tools (``approval_policy``; MCP tools and ``http_request`` by default) made
+        outside an agent's task."""
+        ctx = self.ctx(call_key, **kw)
+        session.add(
+            Approval(
+                team_id=self.team_id,
+                project_id=self.project_id,
+                kind=ApprovalKind.tool.value,
+                status=ApprovalStatus.approved.value,
+                details={"call_key": ctx.call_key},
+            )
+        )
+        session.commit()
+        return ctx
+
 
 def _user(session: Session, label: str) -> Actor:
     user = User(email=f"{label}-{uuid.uuid4().hex[:8]}@example.com", name=label)
@@ -103,6 +135,7 @@ class Recorder:
 
     requests: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+    token_clients: dict[str, str] = field(default_factory=dict)  # "client_id:secret" -> token
 
     @property
     def host(self) -> str:
@@ -112,8 +145,23 @@ class Recorder:
         return sum(1 for r in self.requests if r["path"] == path)
 
 
-@pytest.fixture
-def http_server() -> Iterator[Recorder]:
+def _token_reply(recorder: Recorder, authorization: str) -> tuple[int, bytes]:
+    """An OAuth2 token endpoint: any client (``recorder.token_clients`` empty), or only the
+    listed ``client_id:secret`` pairs, each getting its own token."""
+    token = "oauth-access-token-123456"
+    if recorder.token_clients:
+        try:
+            pair = base64.b64decode(authorization.removeprefix("Basic ")).decode()
+        except ValueError:
+            pair = ""
+        if pair not in recorder.token_clients:
+            return 401, json.dumps({"error": "invalid_client"}).encode()
+        token = recorder.token_clients[pair]
+    return 200, json.dumps({"access_token": token, "expires_in": 3600}).encode()
+
+
+@contextmanager
+def recording_server() -> Iterator[Recorder]:
     """Echoes each request as JSON; /slow sleeps 3 s; /token is an OAuth2 token endpoint."""
     recorder = Recorder()
 
@@ -123,10 +171,11 @@ def http_server() -> Iterator[Recorder]:
             body = self.rfile.read(length).decode() if length else ""
             seen = {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
             recorder.requests.append(seen)
+            status = 200
             if self.path == "/slow":
                 time.sleep(3)
             if self.path == "/token":
-                payload = json.dumps({"access_token": "oauth-access-token-123456", "expires_in": 3600}).encode()
+                status, payload = _token_reply(recorder, self.headers.get("Authorization") or "")
             elif self.path == "/big":
                 payload = ("0123456789" * 5000).encode()
             elif self.path == "/redirect":
@@ -137,7 +186,7 @@ def http_server() -> Iterator[Recorder]:
                 return
             else:
                 payload = json.dumps(seen).encode()
-            self.send_response(200)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
@@ -158,3 +207,24 @@ def http_server() -> Iterator[Recorder]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def http_server() -> Iterator[Recorder]:
+    """A local recording HTTP server (see ``recording_server``)."""
+    with recording_server() as recorder:
+        yield recorder
+
+
+@pytest.fixture
+async def api(env: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    """The REST API in-process (ASGI); authenticate with ``bearer(actor)``."""
+    from berrys_app.api.app import create_api
+
+    transport = httpx.ASGITransport(app=create_api(), client=("10.9.8.7", 5555))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+def bearer(actor: Actor) -> dict[str, str]:
+    return {"Authorization": f"Bearer {auth.issue_access_token(actor.user_id)}"}

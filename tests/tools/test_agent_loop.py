@@ -26,6 +26,7 @@ def _payments_tool(session: Session, team, host: str) -> None:  # noqa: F811
             name="payments",
             kind=ToolKind.http,
             side_effects=True,
+            approval_policy="never",  # the replay is the point here; the gate: test_tool_approvals
             parameters_schema={
                 "type": "object",
                 "properties": {"method": {"type": "string"}, "url": {"type": "string"}, "body": {"type": "string"}},

@@ -35,6 +35,7 @@ def _team_http_tool(session: Session, admin, team_id, host: str, name: str, capa
             name=name,
             kind=ToolKind.http,
             side_effects=True,
+            approval_policy="never",  # the human gate has its own tests (test_tool_approvals)
             capabilities=capabilities,
             parameters_schema=HTTP_SCHEMA,
             config={"allowed_hosts": [host]},

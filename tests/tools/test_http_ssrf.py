@@ -76,12 +76,14 @@ async def test_builtin_http_request_calls_operator_allowed_hosts(
     assert refused.error_code == "host_not_allowed" and http_server.count("/x") == 0
     operator("BERRYS_HTTP_ALLOWED_HOSTS", http_server.host)
     result = await execute_tool(
-        world.ctx(), "http_request", {"method": "POST", "url": f"{http_server.url}/x", "body": "hello"}
+        world.approved_ctx(session), "http_request", {"method": "POST", "url": f"{http_server.url}/x", "body": "hello"}
     )
     assert result.ok, result.content
     assert result.content.startswith("HTTP 200") and '"body": "hello"' in result.content
     assert http_server.count("/x") == 1
     operator("BERRYS_HTTP_ALLOWED_HOSTS", "*")  # any host, still not an internal one the operator did not list
     operator("BERRYS_HTTP_INTERNAL_HOSTS", "")
-    internal = await execute_tool(world.ctx(), "http_request", {"method": "GET", "url": f"{http_server.url}/y"})
+    internal = await execute_tool(
+        world.approved_ctx(session), "http_request", {"method": "GET", "url": f"{http_server.url}/y"}
+    )
     assert internal.error_code == "host_not_allowed" and http_server.count("/y") == 0

@@ -51,12 +51,12 @@ async def test_tools_discovered_and_called(session: Session, world) -> None:
     assert tool_specs_for(session, allowed=["berry__add"], project_id=world.project_id) == specs
     assert tool_specs_for(session, allowed=["berry__add"]) == []  # team tools need the team
 
-    ctx = world.ctx("k:mcp-add", allowed=["berry__add", "berry__shout"])
+    ctx = world.approved_ctx(session, "k:mcp-add", allowed=["berry__add", "berry__shout"])
     result = await execute_tool(ctx, "berry__add", {"a": 2, "b": 40})
     assert result.ok and result.content == "42"
-    odd = await execute_tool(world.ctx(allowed=["berry__bad_name_"]), "berry__bad_name_", {})
+    odd = await execute_tool(world.approved_ctx(session, allowed=["berry__bad_name_"]), "berry__bad_name_", {})
     assert odd.ok and odd.content == "odd"  # the sanitised name maps back to the server's own
-    bad = await execute_tool(world.ctx(allowed=["berry__add"]), "berry__add", {"a": "two", "b": 1})
+    bad = await execute_tool(world.approved_ctx(session, allowed=["berry__add"]), "berry__add", {"a": "two", "b": 1})
     assert bad.error_code == "invalid_arguments"  # checked against the discovered schema, before any call
     session.expire_all()
     assert session.exec(select(ToolCall).where(ToolCall.call_key == "k:mcp-add")).one().status == "ok"
@@ -65,16 +65,16 @@ async def test_tools_discovered_and_called(session: Session, world) -> None:
 async def test_crashed_server_and_tool_errors_are_specific(session: Session, world) -> None:
     await register_mcp_server(session, world.admin, team_id=world.team_id, data=_stdio())
     allowed = ["berry__crash", "berry__fail", "berry__shout", "berry__pid"]
-    first_pid = (await execute_tool(world.ctx(allowed=allowed), "berry__pid", {})).content
-    same_pid = (await execute_tool(world.ctx(allowed=allowed), "berry__pid", {})).content
+    first_pid = (await execute_tool(world.approved_ctx(session, allowed=allowed), "berry__pid", {})).content
+    same_pid = (await execute_tool(world.approved_ctx(session, allowed=allowed), "berry__pid", {})).content
     assert first_pid == same_pid  # the connection (and server process) is reused
-    crashed = await execute_tool(world.ctx("k:crash", allowed=allowed), "berry__crash", {})
+    crashed = await execute_tool(world.approved_ctx(session, "k:crash", allowed=allowed), "berry__crash", {})
     assert (crashed.ok, crashed.error_code) == (False, "mcp_unavailable")
-    failed = await execute_tool(world.ctx(allowed=allowed), "berry__fail", {"reason": "no berries"})
+    failed = await execute_tool(world.approved_ctx(session, allowed=allowed), "berry__fail", {"reason": "no berries"})
     assert failed.error_code == "mcp_tool_error" and "no berries" in failed.content
-    after = await execute_tool(world.ctx(allowed=allowed), "berry__shout", {"text": "still alive"})
+    after = await execute_tool(world.approved_ctx(session, allowed=allowed), "berry__shout", {"text": "still alive"})
     assert after.ok and after.content == "STILL ALIVE"
-    new_pid = (await execute_tool(world.ctx(allowed=allowed), "berry__pid", {})).content
+    new_pid = (await execute_tool(world.approved_ctx(session, allowed=allowed), "berry__pid", {})).content
     assert new_pid != first_pid  # a fresh server replaced the crashed one
     session.expire_all()
     assert session.exec(select(ToolCall).where(ToolCall.call_key == "k:crash")).one().error_code == "mcp_unavailable"
@@ -84,13 +84,13 @@ async def test_hung_server_times_out_and_is_replaced(session: Session, world) ->
     data = _stdio().model_copy(update={"timeout_s": 3})
     await register_mcp_server(session, world.admin, team_id=world.team_id, data=data)
     allowed = ["berry__hang", "berry__pid"]
-    first = await execute_tool(world.ctx(allowed=allowed), "berry__pid", {})
+    first = await execute_tool(world.approved_ctx(session, allowed=allowed), "berry__pid", {})
     assert first.ok, first.content
     before = first.content
-    hung = await execute_tool(world.ctx(allowed=allowed), "berry__hang", {})
+    hung = await execute_tool(world.approved_ctx(session, allowed=allowed), "berry__hang", {})
     assert hung.error_code == "timeout" and "within 3 s" in hung.content
     assert not psutil.pid_exists(int(before)) or psutil.Process(int(before)).status() == psutil.STATUS_ZOMBIE
-    after = await execute_tool(world.ctx(allowed=allowed), "berry__pid", {})
+    after = await execute_tool(world.approved_ctx(session, allowed=allowed), "berry__pid", {})
     assert after.ok and after.content != before
 
 
@@ -136,13 +136,13 @@ async def test_streamable_http_server(session: Session, world, http_mcp_url: str
     assert server.status == "ok", server.last_error
     assert "remote__shout" in server.tool_names
     allowed = ["remote__shout", "remote__crash", "remote__auth_tail"]
-    result = await execute_tool(world.ctx(allowed=allowed), "remote__shout", {"text": "over http"})
+    result = await execute_tool(world.approved_ctx(session, allowed=allowed), "remote__shout", {"text": "over http"})
     assert result.ok and result.content == "OVER HTTP"
-    auth = await execute_tool(world.ctx(allowed=allowed), "remote__auth_tail", {})
+    auth = await execute_tool(world.approved_ctx(session, allowed=allowed), "remote__auth_tail", {})
     assert auth.ok and auth.content == "7a8b"  # the vault's bearer token reached the server
-    crashed = await execute_tool(world.ctx(allowed=allowed), "remote__crash", {})
+    crashed = await execute_tool(world.approved_ctx(session, allowed=allowed), "remote__crash", {})
     assert crashed.error_code == "mcp_unavailable"
-    gone = await execute_tool(world.ctx(allowed=allowed), "remote__shout", {"text": "anyone?"})
+    gone = await execute_tool(world.approved_ctx(session, allowed=allowed), "remote__shout", {"text": "anyone?"})
     assert gone.error_code == "mcp_unavailable"
 
 
@@ -159,9 +159,11 @@ async def test_credentials_reach_a_stdio_server_only_through_its_environment(ses
     assert server.status == "ok", server.last_error
     assert server.env == {"BERRY_TOKEN": "${credentials.berrytoken}"}  # only the reference is stored
     allowed = ["vaulted__token_tail", "vaulted__token"]
-    tail = await execute_tool(world.ctx(allowed=allowed), "vaulted__token_tail", {})
+    tail = await execute_tool(world.approved_ctx(session, allowed=allowed), "vaulted__token_tail", {})
     assert tail.ok and tail.content == token[-4:]
-    leaked = await execute_tool(world.ctx("k:leak", allowed=allowed), "vaulted__token", {})  # pooled link
+    leaked = await execute_tool(
+        world.approved_ctx(session, "k:leak", allowed=allowed), "vaulted__token", {}
+    )  # pooled link
     assert leaked.ok and leaked.content == "token=[redacted]"
     session.expire_all()
     assert token not in session.exec(select(ToolCall).where(ToolCall.call_key == "k:leak")).one().content

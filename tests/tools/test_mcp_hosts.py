@@ -117,12 +117,12 @@ async def test_connections_are_checked_again_after_the_list_is_tightened(
     http_hosts("127.0.0.1")
     server = await register_mcp_server(session, world.admin, team_id=world.team_id, data=_http("older", http_mcp_url))
     allowed = ["older__shout"]
-    ok = await execute_tool(world.ctx(allowed=allowed), "older__shout", {"text": "allowed"})
+    ok = await execute_tool(world.approved_ctx(session, allowed=allowed), "older__shout", {"text": "allowed"})
     assert ok.ok and ok.content == "ALLOWED"
 
     http_hosts("")  # the operator tightens the list; the row predates it
     await close_links()  # a worker restart: the next call opens a new connection
-    refused = await execute_tool(world.ctx(allowed=allowed), "older__shout", {"text": "again"})
+    refused = await execute_tool(world.approved_ctx(session, allowed=allowed), "older__shout", {"text": "again"})
     assert (refused.ok, refused.error_code) == (False, "mcp_unavailable")
     assert "is not allowed" in refused.content and "try again" not in refused.content
     assert "'127.0.0.1'" in refused.content and "BERRYS_MCP_HTTP_HOSTS" in refused.content
@@ -179,7 +179,7 @@ async def test_read_views_never_return_literal_env_values(session: Session, worl
     stored = session.get(McpServer, created.id).env
     assert stored["BERRY_TOKEN"].startswith(vault.SEALED) and secret not in stored["BERRY_TOKEN"]  # encrypted at rest
     assert vault.unseal(stored["BERRY_TOKEN"]) == secret and stored["OTHER"] == "${credentials.berrytoken}"
-    tail = await execute_tool(world.ctx(allowed=["pasted__token_tail"]), "pasted__token_tail", {})
+    tail = await execute_tool(world.approved_ctx(session, allowed=["pasted__token_tail"]), "pasted__token_tail", {})
     assert tail.ok and tail.content == secret[-4:]  # the server still gets the literal
 
 
@@ -192,7 +192,7 @@ async def test_database_dump_holds_no_literal_mcp_secret(session: Session, world
     )
     created = await register_mcp_server(session, world.admin, team_id=world.team_id, data=stdio)
     assert created.status == "ok", created.last_error
-    tail = await execute_tool(world.ctx(allowed=["dumped__token_tail"]), "dumped__token_tail", {})
+    tail = await execute_tool(world.approved_ctx(session, allowed=["dumped__token_tail"]), "dumped__token_tail", {})
     assert tail.ok and tail.content == env_secret[-4:]
     with serve_http() as url:
         remote = McpServerCreate(
@@ -204,7 +204,9 @@ async def test_database_dump_holds_no_literal_mcp_secret(session: Session, world
         )
         over_http = await register_mcp_server(session, world.admin, team_id=world.team_id, data=remote)
         assert over_http.status == "ok", over_http.last_error  # the server was reached with the decrypted URL
-        auth = await execute_tool(world.ctx(allowed=["dumped_http__auth_tail"]), "dumped_http__auth_tail", {})
+        auth = await execute_tool(
+            world.approved_ctx(session, allowed=["dumped_http__auth_tail"]), "dumped_http__auth_tail", {}
+        )
         assert auth.ok and auth.content == header_secret[-4:]
     await close_links()
     plain = db_url.replace("postgresql+psycopg://", "postgresql://")

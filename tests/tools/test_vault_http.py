@@ -23,31 +23,30 @@ from berrys_app.services.tools import (
     register_tool,
 )
 from berrys_app.services.tools.vault import decrypt
-from tests.tools.conftest import register_http_tool
+from tests.tools.conftest import FULL_HTTP_PARAMETERS, register_http_tool
 
 SECRET = "sk-live-Zq81Hc0VfK2pLd9wQ7"
 
 
 def _api_tool(session: Session, world, hosts: list[str], name: str = "partner_api", **config) -> None:
-    parameters = {
-        "type": "object",
-        "properties": {
-            "method": {"type": "string"},
-            "url": {"type": "string"},
-            "headers": {"type": "object"},
-            "body": {"type": "string"},
-        },
-        "required": ["method", "url"],
-    }
-    register_http_tool(session, world, hosts, name=name, parameters=parameters, config=config, side_effects=True)
+    register_http_tool(
+        session,
+        world,
+        hosts,
+        name=name,
+        parameters=FULL_HTTP_PARAMETERS,
+        config=config,
+        side_effects=True,
+        approval_policy="never",
+    )
 
 
-def _bearer(session: Session, world, name: str = "partner", **kw) -> None:
+def _bearer(session: Session, world, name: str = "partner", hosts: tuple[str, ...] = ("127.0.0.1",), **kw) -> None:
     create_credential(
         session,
         world.admin,
         team_id=world.team_id,
-        data=CredentialCreate(name=name, kind="bearer", secret={"token": SECRET}, **kw),
+        data=CredentialCreate(name=name, kind="bearer", secret={"token": SECRET}, allowed_hosts=list(hosts), **kw),
     )
 
 
@@ -127,7 +126,12 @@ async def test_basic_and_oauth2_client_credentials(session: Session, world, http
         session,
         world.admin,
         team_id=world.team_id,
-        data=CredentialCreate(name="basic1", kind="basic", secret={"username": "ann", "password": "pw-9f8e7d6c"}),
+        data=CredentialCreate(
+            name="basic1",
+            kind="basic",
+            secret={"username": "ann", "password": "pw-9f8e7d6c"},
+            allowed_hosts=[http_server.host],
+        ),
     )
     create_credential(
         session,
@@ -137,6 +141,7 @@ async def test_basic_and_oauth2_client_credentials(session: Session, world, http
             name="oauth",
             kind="oauth2_client",
             secret={"client_id": "cid", "client_secret": "cs-123456789", "token_url": f"{http_server.url}/token"},
+            allowed_hosts=[http_server.host],
         ),
     )
     ctx = world.ctx(allowed=["partner_api"])

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from berrys_app.api.deps import CurrentActor, ListOf, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
-from berrys_app.domain.tools import CredentialCreate, CredentialPublic, ToolCreate, ToolPublic
+from berrys_app.domain.tools import CredentialBinding, CredentialCreate, CredentialPublic, ToolCreate, ToolPublic
 from berrys_app.services import audit, tools
 
 router = APIRouter(prefix="/api/v1/teams/{team_id}", tags=["tools"], responses=PROBLEM_RESPONSES)
@@ -96,6 +96,25 @@ def create_credential(
         target_type="credential",
         target_id=row.id,
         details={"name": row.name, "kind": row.kind},
+    )
+    return row
+
+
+@router.put("/credentials/{credential_id}/binding", **access("admin", "admin:write"))
+def bind_credential(
+    team_id: uuid.UUID, credential_id: uuid.UUID, body: CredentialBinding, session: SessionDep, actor: CurrentActor
+) -> CredentialPublic:
+    """Set the hosts (and optionally header names) an http tool may send this credential to;
+    a credential with no hosts is sent nowhere (e.g. one stored before host binding existed)."""
+    row = tools.bind_credential(session, actor, team_id=team_id, credential_id=credential_id, data=body)
+    audit.record(
+        session,
+        action="credential.bound",
+        actor=actor,
+        team_id=team_id,
+        target_type="credential",
+        target_id=credential_id,
+        details={"name": row.name, "allowed_hosts": row.allowed_hosts, "header_names": row.header_names},
     )
     return row
 

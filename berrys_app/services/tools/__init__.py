@@ -36,6 +36,7 @@ from berrys_app.services.tools.registry import (
     tool_specs_for,
 )
 from berrys_app.services.tools.vault import (
+    bind_credential,
     create_credential,
     delete_credential,
     get_credential,
@@ -51,6 +52,7 @@ __all__ = [
     "ToolContext",
     "ToolFailure",
     "ToolResult",
+    "bind_credential",
     "create_credential",
     "delete_credential",
     "delete_mcp_server",

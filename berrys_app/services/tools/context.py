@@ -62,4 +62,5 @@ class Invocation:
     mcp_server_id: uuid.UUID | None = None
     idempotency_key: str | None = None
     result_schema: dict[str, Any] | None = None  # the result must be JSON matching it (checked)
+    needs_approval: bool = False  # the tool's approval policy gates this call (``approval_gate``)
     secrets: list[str] = field(default_factory=list)  # plaintext values used: scrubbed from records

@@ -1,11 +1,13 @@
 """The one path every tool call takes:
 
 replay-if-recorded -> resolve (pin or latest) -> allowance -> schema validation ->
-record "running" -> rate limit -> run with a timeout -> truncate (full result kept as a
-project file) -> record the outcome with secrets redacted -> ``tool.*`` events.
+the human gate (``approval_gate``) -> record "running" -> rate limit (per team) -> run with
+a timeout -> truncate (full result kept as a project file) -> record the outcome with
+secrets redacted -> ``tool.*`` events.
 
 Every failure becomes a recorded ``ToolResult(ok=False, error_code=...)`` whose content
-tells the model what to change; nothing raises into the agent loop.
+tells the model what to change; nothing raises into the agent loop but
+``ToolApprovalRequired`` (the task then waits for a person).
 """
 
 from __future__ import annotations
@@ -31,12 +33,13 @@ from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project
 from berrys_app.domain.tools import Tool, ToolCall, ToolCallStatus, ToolKind
 from berrys_app.services import events, ratelimit
-from berrys_app.services.errors import RateLimited
-from berrys_app.services.tools import registry
+from berrys_app.services.errors import RateLimited, ToolApprovalRequired
+from berrys_app.services.tools import approval_gate, registry
 from berrys_app.services.tools.context import Invocation, ToolContext, ToolFailure, ToolResult
 from berrys_app.services.tools.files import run_project_files, write_artifact
 from berrys_app.services.tools.http_tool import run_http
 from berrys_app.services.tools.mcp import CONNECT_TIMEOUT_S, run_mcp
+from berrys_app.services.tools.redaction import redact, scrub
 from berrys_app.services.tools.sandbox import SandboxLimits, SandboxUnavailable, run_python
 from berrys_app.services.tools.search import run_search_outputs
 
@@ -45,9 +48,6 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_RESULT_CHARS = 8_000
 EVENT_EXCERPT = 500  # characters of arguments/result carried by tool.completed events
-REDACTED = "[redacted]"
-_SECRET_KEY = re.compile(r"pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|private", re.I)
-_CREDENTIAL_REF = re.compile(r"^\s*(\w+\s+)?\$\{credentials\.[A-Za-z][A-Za-z0-9_]*\}\s*$")
 
 Runner = Callable[[Invocation], Awaitable[str]]
 
@@ -107,19 +107,6 @@ def validation_message(schema: dict[str, Any], arguments: Any) -> str | None:
     return "invalid arguments:\n" + "\n".join(lines) + f"\nexpected parameters: {expected}; required: {required}"
 
 
-def redact(value: Any, secrets: list[str], *, key: str = "") -> Any:
-    """Arguments as they may be stored: secret-looking keys masked, known secret values removed."""
-    if isinstance(value, dict):
-        return {scrub(str(k), []): redact(v, secrets, key=str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact(v, secrets, key=key) for v in value]
-    if isinstance(value, str):
-        if key and _SECRET_KEY.search(key) and not _CREDENTIAL_REF.match(value):
-            return REDACTED
-        return scrub(value, secrets)
-    return value
-
-
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -128,15 +115,6 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_nul(v) for v in value)
     return False
-
-
-def scrub(text: str, secrets: list[str]) -> str:
-    """Remove known secret values, and NUL characters (PostgreSQL text cannot hold them)."""
-    text = text.replace("\x00", "\ufffd")
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text
 
 
 def idempotency_key(call_key: str) -> str:
@@ -152,11 +130,12 @@ def _allowed_version(allowed: list[str], name: str) -> tuple[bool, int | None]:
     return False, None
 
 
-def _check_rate(tool_name: str, per_minute: int | None) -> None:
+def _check_rate(team_id: uuid.UUID | None, tool_name: str, per_minute: int | None) -> None:
+    """Each team has its own bucket per tool: one team's calls never use up another's."""
     if not per_minute:
         return
     try:
-        ratelimit.hit(f"tool:{tool_name}", limit=per_minute, window_s=60)
+        ratelimit.hit(f"tool:{team_id or 'none'}:{tool_name}", limit=per_minute, window_s=60)
     except RateLimited as refused:
         raise ToolFailure(
             "rate_limited", f"{tool_name} allows {per_minute} calls per minute; retry in {refused.retry_after_s} s"
@@ -222,6 +201,7 @@ def _prepare(session: Session, ctx: ToolContext, name: str, arguments: Any) -> I
         mcp_server_id=tool.mcp_server_id,
         idempotency_key=idempotency_key(ctx.call_key) if tool.side_effects else None,
         result_schema=tool.result_schema,
+        needs_approval=approval_gate.gated(tool),
     )
 
 
@@ -373,6 +353,7 @@ async def execute_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -
             if replayed is not None:
                 return replayed
             inv = _prepare(session, ctx, name, arguments)
+            approval_gate.check(session, inv)
             if inv.idempotency_key:  # side effects: record the attempt before acting
                 _mark_running(session, inv)
         events.publish_transient(
@@ -380,7 +361,7 @@ async def execute_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -
             {"tool": inv.tool_name, "version": inv.tool_version, "call_key": ctx.call_key, "task_id": str(ctx.task_id)},
             project_id=ctx.project_id,
         )
-        _check_rate(inv.tool_name, inv.config.get("rate_limit_per_min"))
+        _check_rate(inv.team_id, inv.tool_name, inv.config.get("rate_limit_per_min"))
         runner = RUNNERS[inv.kind]
         timeout = float(inv.config.get("timeout_s", DEFAULT_TIMEOUT_S))
         if inv.kind == ToolKind.python.value:  # the sandbox kills on its own wall limit first
@@ -396,6 +377,8 @@ async def execute_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -
         ok, error_code = True, None
     except ToolFailure as failure:
         ok, error_code, content = False, failure.code, failure.message
+    except ToolApprovalRequired:  # nothing ran and nothing is recorded: the task waits for a person
+        raise
     except Exception as exc:  # a bug or an infrastructure fault: recorded, never raised to the loop
         log.exception("tool %s failed unexpectedly (call_key=%s)", name, ctx.call_key)
         ok, error_code, content = False, "internal_error", f"the tool failed unexpectedly ({type(exc).__name__})"

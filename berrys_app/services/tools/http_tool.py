@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from sqlmodel import Session
 
 from berrys_app.db import session_scope
 from berrys_app.domain.tools import CredentialKind
@@ -20,7 +22,9 @@ from berrys_app.settings import get_settings
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 CREDENTIAL_REF = re.compile(r"\$\{credentials\.([A-Za-z][A-Za-z0-9_]*)\}")
-_TOKENS: dict[tuple[str, str], tuple[str, float]] = {}  # oauth2 client-credentials cache
+# oauth2 client-credentials tokens by (team id, credential id, hash of the secret): a token
+# is never handed to another team, another credential, or the same one with another secret
+_TOKENS: dict[tuple[str, str, str], tuple[str, float]] = {}
 
 
 def _parse_url(raw: str, allowed: list[str]) -> httpx.URL:
@@ -38,9 +42,9 @@ def _parse_url(raw: str, allowed: list[str]) -> httpx.URL:
     return url
 
 
-async def _oauth2_token(secret: dict[str, str], allowed: list[str], timeout: float) -> str:
+async def _oauth2_token(credential: vault.UsedCredential, allowed: list[str], timeout: float) -> str:
     """Client-credentials grant, cached until shortly before expiry."""
-    cache_key = (secret["token_url"], secret["client_id"])
+    secret, cache_key = credential.secret, credential.cache_key
     cached = _TOKENS.get(cache_key)
     if cached and cached[1] > time.monotonic():
         return cached[0]
@@ -66,35 +70,53 @@ async def _oauth2_token(secret: dict[str, str], allowed: list[str], timeout: flo
     return token
 
 
-async def _resolve_headers(
-    inv: Invocation, headers: dict[str, str], allowed: list[str], timeout: float
-) -> dict[str, str]:
-    names = {name for value in headers.values() for name in CREDENTIAL_REF.findall(value)}
-    if not names:
-        return dict(headers)
+@dataclass
+class Request:
+    """A checked request as the model asked for it (credential references not yet resolved)."""
+
+    method: str
+    url: httpx.URL
+    headers: dict[str, str]
+    body: str | None
+    allowed: list[str]
+    timeout: float
+
+
+def _references(headers: dict[str, str]) -> dict[str, set[str]]:
+    """Credential name -> the headers it is referenced in."""
+    refs: dict[str, set[str]] = {}
+    for header, value in headers.items():
+        for name in CREDENTIAL_REF.findall(value):
+            refs.setdefault(name, set()).add(header)
+    return refs
+
+
+async def _resolve_headers(req: Request, inv: Invocation) -> dict[str, str]:
+    refs = _references(req.headers)
+    if not refs:
+        return dict(req.headers)
     values: dict[str, str] = {}
-    oauth: dict[str, dict[str, str]] = {}
+    oauth: dict[str, vault.UsedCredential] = {}
     with session_scope() as session:  # commits the audit rows even if the request then fails
-        for name in sorted(names):
-            kind, secret = vault.use_credential(session, inv, name)
-            if kind == CredentialKind.oauth2_client.value:
-                oauth[name] = secret
+        for name in sorted(refs):
+            used = vault.use_credential(session, inv, name, url=req.url, headers=refs[name])
+            if used.kind == CredentialKind.oauth2_client.value:
+                oauth[name] = used
             else:
-                values[name] = vault.header_value(kind, secret)
-    for name, secret in oauth.items():
-        values[name] = await _oauth2_token(secret, allowed, timeout)
+                values[name] = vault.header_value(used.kind, used.secret)
+    for name, used in oauth.items():
+        values[name] = await _oauth2_token(used, req.allowed, req.timeout)
     inv.secrets.extend(values.values())
-    return {key: CREDENTIAL_REF.sub(lambda m: values[m.group(1)], value) for key, value in headers.items()}
+    return {key: CREDENTIAL_REF.sub(lambda m: values[m.group(1)], value) for key, value in req.headers.items()}
 
 
-async def run_http(inv: Invocation) -> str:
-    """The tool: returns the status line, content type and (capped) body as text."""
+def parse_request(inv: Invocation) -> Request:
+    """The model's arguments checked against the tool's allowlist (``invalid_arguments`` /
+    ``host_not_allowed``), before anything is sent or a person is asked."""
     args: dict[str, Any] = inv.arguments
     allowed: list[str] = list(inv.config.get("allowed_hosts", []))
     if inv.config.get("operator_hosts"):  # the built-in: the operator's allowlist
         allowed += get_settings().http_allowed_hosts
-    timeout = float(inv.config.get("timeout_s", 30))
-    max_bytes = int(inv.config.get("max_response_bytes", 1_000_000))
     method = str(args.get("method", "GET")).upper()
     if method not in METHODS:
         raise ToolFailure("invalid_arguments", f"method must be one of {', '.join(METHODS)}")
@@ -104,15 +126,31 @@ async def run_http(inv: Invocation) -> str:
     raw_headers = args.get("headers") or {}
     if not isinstance(raw_headers, dict) or not all(isinstance(v, str) for v in raw_headers.values()):
         raise ToolFailure("invalid_arguments", "headers must be an object of string values")
-    headers_in = {str(k): v for k, v in raw_headers.items()}
+    headers = {str(k): v for k, v in raw_headers.items()}
     body = args.get("body")
     if body is not None and not isinstance(body, str):  # a JSON value: send it as JSON
         body = json.dumps(body)
-        headers_in.setdefault("Content-Type", "application/json")
+        headers.setdefault("Content-Type", "application/json")
     if CREDENTIAL_REF.search(raw_url) or (body and CREDENTIAL_REF.search(body)):
         raise ToolFailure("invalid_arguments", "credentials may only be referenced in headers")
     url = _parse_url(raw_url, allowed)
-    headers = await _resolve_headers(inv, headers_in, allowed, timeout)
+    return Request(method, url, headers, body, allowed, float(inv.config.get("timeout_s", 30)))
+
+
+def preflight(session: Session, inv: Invocation) -> str:
+    """Everything that would refuse the call, checked before a person is asked to approve it;
+    returns the target (``host`` or ``host:port``) the approval shows."""
+    req = parse_request(inv)
+    vault.check_references(session, inv, req.url, _references(req.headers))
+    return f"{req.url.host}:{req.url.port}" if req.url.port else req.url.host
+
+
+async def run_http(inv: Invocation) -> str:
+    """The tool: returns the status line, content type and (capped) body as text."""
+    req = parse_request(inv)
+    url, method, body, timeout = req.url, req.method, req.body, req.timeout
+    max_bytes = int(inv.config.get("max_response_bytes", 1_000_000))
+    headers = await _resolve_headers(req, inv)
     if inv.idempotency_key and method not in ("GET", "HEAD"):
         headers.setdefault("Idempotency-Key", inv.idempotency_key)
     async with mcp_hosts.guarded_http_client(timeout) as client:

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.projects import Project
-from berrys_app.domain.tools import Tool, ToolCreate, ToolKind, ToolPublic
+from berrys_app.domain.tools import Tool, ToolCreate, ToolKind, ToolPublic, default_approval_policy
 from berrys_app.services import events
 from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
@@ -27,7 +27,16 @@ log = logging.getLogger(__name__)
 _SEEDED: set[str] = set()
 
 
-_DEFINITION = ("description", "category", "kind", "side_effects", "capabilities", "parameters_schema", "config")
+_DEFINITION = (
+    "description",
+    "category",
+    "kind",
+    "side_effects",
+    "capabilities",
+    "parameters_schema",
+    "config",
+    "approval_policy",
+)
 
 
 def ensure_builtins(session: Session) -> None:
@@ -67,6 +76,7 @@ def _row_from(data: ToolCreate, *, version: int, team_id: uuid.UUID | None, **ex
         parameters_schema=data.parameters_schema,
         result_schema=data.result_schema,
         config=dict(data.config),
+        approval_policy=data.approval_policy.value if data.approval_policy else default_approval_policy(data.kind),
         **extra,
     )
 

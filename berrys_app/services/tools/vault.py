@@ -4,10 +4,14 @@ masked hint ever leaves, and every decryption for a tool call is audited."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
+import httpx
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlmodel import Session, col, select
 
@@ -15,6 +19,7 @@ from berrys_app.domain.accounts import Role
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.tools import (
     Credential,
+    CredentialBinding,
     CredentialCreate,
     CredentialKind,
     CredentialPublic,
@@ -24,6 +29,7 @@ from berrys_app.services import events
 from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.tools.context import Invocation, ToolFailure
+from berrys_app.services.tools.mcp_hosts import host_allowed
 from berrys_app.settings import get_settings
 
 REQUIRED_FIELDS: dict[CredentialKind, tuple[str, ...]] = {
@@ -157,6 +163,8 @@ def create_credential(
         ciphertext=encrypt(secret),
         hint=_hint(kind, secret),
         tool_names=sorted(set(data.tool_names)),
+        allowed_hosts=data.allowed_hosts,
+        header_names=data.header_names,
         description=data.description,
         created_by=actor.user_id,
     )
@@ -167,7 +175,29 @@ def create_credential(
         team_id=team_id,
         actor_id=actor.user_id,
         actor=actor.label,
-        payload={"name": row.name, "kind": row.kind},
+        payload={"name": row.name, "kind": row.kind, "allowed_hosts": row.allowed_hosts},
+    )
+    session.commit()
+    return _public(row)
+
+
+def bind_credential(
+    session: Session, actor: Actor, *, team_id: uuid.UUID, credential_id: uuid.UUID, data: CredentialBinding
+) -> CredentialPublic:
+    """Set where a credential may be sent (admins only): credentials stored before host binding
+    existed have no hosts and no http tool may send them until this is done."""
+    require_role(session, actor, team_id, Role.admin, what="team")
+    row = _load(session, team_id, credential_id)
+    row.allowed_hosts = list(data.allowed_hosts)
+    row.header_names = list(data.header_names)
+    session.add(row)
+    events.emit(
+        session,
+        "credential.bound",
+        team_id=team_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"name": row.name, "allowed_hosts": row.allowed_hosts, "header_names": row.header_names},
     )
     session.commit()
     return _public(row)
@@ -226,6 +256,24 @@ def _load(session: Session, team_id: uuid.UUID, credential_id: uuid.UUID) -> Cre
 # --- use by tools ----------------------------------------------------------------------------
 
 
+def _named(session: Session, team_id: uuid.UUID, name: str, tool_name: str) -> Credential:
+    """The team's credential ``name``, if ``tool_name`` may use it."""
+    row = session.exec(select(Credential).where(Credential.team_id == team_id, Credential.name == name)).first()
+    if row is None:
+        raise ToolFailure("credential_not_found", f"no credential named {name!r} exists for this team")
+    if row.tool_names and tool_name not in row.tool_names:
+        raise ToolFailure("credential_not_allowed", f"credential {name!r} may not be used by tool {tool_name!r}")
+    return row
+
+
+def _audited_secret(session: Session, row: Credential, *, tool_name: str, purpose: str, **where: Any) -> dict[str, str]:
+    secret = decrypt(row.ciphertext)
+    row.last_used_at = utcnow()
+    session.add(row)
+    session.add(CredentialUse(credential_id=row.id, tool_name=tool_name, purpose=purpose, **where))
+    return secret
+
+
 def decrypt_for(
     session: Session,
     *,
@@ -238,43 +286,83 @@ def decrypt_for(
     task_id: uuid.UUID | None = None,
     agent_id: uuid.UUID | None = None,
 ) -> tuple[str, dict[str, str]]:
-    """Decrypt the team's credential ``name`` for ``tool_name`` (scope checked) and audit the use."""
-    row = session.exec(select(Credential).where(Credential.team_id == team_id, Credential.name == name)).first()
-    if row is None:
-        raise ToolFailure("credential_not_found", f"no credential named {name!r} exists for this team")
-    if row.tool_names and tool_name not in row.tool_names:
-        raise ToolFailure("credential_not_allowed", f"credential {name!r} may not be used by tool {tool_name!r}")
-    secret = decrypt(row.ciphertext)
-    row.last_used_at = utcnow()
-    session.add(row)
-    session.add(
-        CredentialUse(
-            credential_id=row.id,
-            tool_name=tool_name,
-            call_key=call_key,
-            project_id=project_id,
-            task_id=task_id,
-            agent_id=agent_id,
-            purpose=purpose,
-        )
+    """Decrypt the team's credential ``name`` for ``tool_name`` (scope checked) and audit the use
+    (MCP servers: their URL or command is an admin's, so no host binding applies)."""
+    row = _named(session, team_id, name, tool_name)
+    secret = _audited_secret(
+        session,
+        row,
+        tool_name=tool_name,
+        purpose=purpose,
+        call_key=call_key,
+        project_id=project_id,
+        task_id=task_id,
+        agent_id=agent_id,
     )
     return row.kind, secret
 
 
-def use_credential(
-    session: Session, inv: Invocation, name: str, *, purpose: str = "tool_call"
-) -> tuple[str, dict[str, str]]:
-    """Decrypt a credential for ``inv``'s tool and audit it.
+def check_destination(row: Credential, url: httpx.URL, headers: set[str]) -> None:
+    """The one rule for where an http request may carry a credential: a host on the
+    credential's own ``allowed_hosts`` and, when it lists ``header_names``, only those headers.
+    The tool's allowlist does not widen this (it may be ``*``)."""
+    if not row.allowed_hosts:
+        raise ToolFailure(
+            "credential_host_refused",
+            f"credential {row.name!r} has no allowed hosts, so no http tool may send it; "
+            "a team admin must set its allowed_hosts first",
+        )
+    if not host_allowed(url, row.allowed_hosts):
+        target = f"{url.host}:{url.port}" if url.port else url.host
+        raise ToolFailure(
+            "credential_host_refused",
+            f"credential {row.name!r} may only be sent to {', '.join(row.allowed_hosts)}, not to {target}",
+        )
+    wrong = sorted(h for h in headers if row.header_names and h.lower() not in row.header_names)
+    if wrong:
+        raise ToolFailure(
+            "credential_host_refused",
+            f"credential {row.name!r} may only be put in header(s) {', '.join(row.header_names)}, "
+            f"not in {', '.join(wrong)}",
+        )
 
-    Returns ``(kind, secret)``; every plaintext value is added to ``inv.secrets`` so the
-    execution path scrubs it from anything it records or shows the model.
-    """
+
+def check_references(session: Session, inv: Invocation, url: httpx.URL, refs: dict[str, set[str]]) -> None:
+    """Every referenced credential exists, is this tool's to use and may go to ``url`` in the
+    headers it is in (``refs``: name -> header names). Nothing is decrypted."""
+    for name in sorted(refs):
+        check_destination(_named(session, _team(inv, name), name, inv.tool_name), url, refs[name])
+
+
+def _team(inv: Invocation, name: str) -> uuid.UUID:
     if inv.team_id is None:
         raise ToolFailure("credential_not_found", f"credential {name!r} is not available outside a project")
-    kind, secret = decrypt_for(
+    return inv.team_id
+
+
+@dataclass(frozen=True)
+class UsedCredential:
+    """A decrypted credential for one request; ``cache_key`` tells apart any two (team,
+    credential, secret) so nothing derived from it (an OAuth2 token) is shared across them."""
+
+    kind: str
+    secret: dict[str, str]
+    cache_key: tuple[str, str, str]
+
+
+def use_credential(
+    session: Session, inv: Invocation, name: str, *, url: httpx.URL, headers: set[str], purpose: str = "tool_call"
+) -> UsedCredential:
+    """Decrypt a credential for ``inv``'s request to ``url`` (destination checked first) and audit it.
+
+    Every plaintext value is added to ``inv.secrets`` so the execution path scrubs it from
+    anything it records or shows the model.
+    """
+    row = _named(session, _team(inv, name), name, inv.tool_name)
+    check_destination(row, url, headers)
+    secret = _audited_secret(
         session,
-        team_id=inv.team_id,
-        name=name,
+        row,
         tool_name=inv.tool_name,
         purpose=purpose,
         call_key=inv.ctx.call_key,
@@ -283,7 +371,8 @@ def use_credential(
         agent_id=inv.ctx.agent_id,
     )
     inv.secrets.extend(value for value in secret.values() if len(value) >= 4)
-    return kind, secret
+    digest = hashlib.sha256(json.dumps(secret, sort_keys=True).encode()).hexdigest()
+    return UsedCredential(kind=row.kind, secret=secret, cache_key=(str(row.team_id), str(row.id), digest))
 
 
 def header_value(kind: str, secret: dict[str, str]) -> str:

@@ -8,7 +8,7 @@ import reflex as rx
 
 from berrys_app.ui.components.table import data_table, error_callout
 from berrys_app.ui.layout import page
-from berrys_app.ui.state.workspace import ApprovalsState
+from berrys_app.ui.state.approvals import ApprovalsState
 
 
 def decision(item: rx.Var[dict[str, Any]]) -> rx.Component:
@@ -42,7 +42,15 @@ def approvals_page() -> rx.Component:
         error_callout(ApprovalsState.error),
         data_table(
             ApprovalsState.approvals,
-            [("Kind", "kind"), ("What", "title"), ("Requested by", "requested_by"), ("Since", "created")],
+            [
+                ("Kind", "kind"),
+                ("What", "title"),
+                ("Tool", "tool"),
+                ("Target host", "target"),
+                ("Arguments (secrets masked)", "arguments"),
+                ("Requested by", "requested_by"),
+                ("Since", "created"),
+            ],
             table_id="approvals",
             extra=("Decision", decision),
             empty="Nothing is waiting for you.",

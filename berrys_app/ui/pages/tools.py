@@ -22,6 +22,7 @@ def tools_page() -> rx.Component:
                 ("Kind", "kind"),
                 ("Category", "category"),
                 ("Description", "description"),
+                ("Approval", "approval"),
                 ("State", "active"),
             ],
             table_id="tools",
@@ -36,7 +37,14 @@ def tools_page() -> rx.Component:
         rx.heading("Credentials", size="4"),
         data_table(
             ToolsState.credentials,
-            [("Name", "name"), ("Kind", "kind"), ("Secret", "hint"), ("For tools", "tools")],
+            [
+                ("Name", "name"),
+                ("Kind", "kind"),
+                ("Secret", "hint"),
+                ("For tools", "tools"),
+                ("Sent only to", "hosts"),
+                ("In headers", "headers"),
+            ],
             table_id="credentials",
             empty="No credentials (or your role cannot see them).",
         ),

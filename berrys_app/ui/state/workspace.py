@@ -1,4 +1,5 @@
-"""States of the team-wide pages: Team, Profile (API keys), Agents, Models, Tools, Approvals, Audit.
+"""States of the team-wide pages: Team, Profile (API keys), Agents, Models, Tools, Audit
+(the Approvals inbox: ``approvals.py``).
 
 Each loader authenticates, reads through the services with the Actor (the services
 enforce roles: e.g. the audit log needs admin), and keeps plain dicts for the page.
@@ -472,6 +473,7 @@ class ToolsState(PageState):
                 "category": t.category,
                 "description": t.description[:160],
                 "active": "active" if t.is_active else "inactive",
+                "approval": t.approval_policy,
             }
             for t in registry.list_tools(session, actor, team_id=team)
         ]
@@ -484,63 +486,16 @@ class ToolsState(PageState):
         except ServiceError:  # credentials need a higher role: show the tools anyway
             creds = []
         self.credentials = [
-            {"name": c.name, "kind": c.kind, "hint": c.hint, "tools": ", ".join(c.tool_names) or "any"} for c in creds
-        ]
-
-
-class ApprovalsState(PageState):
-    approvals: list[dict[str, str]] = []
-    reasons: dict[str, str] = {}
-
-    @rx.event
-    def load(self):
-        result = self._run(self._fetch)
-        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, ApprovalsState)
-        return result
-
-    def _fetch(self, session, actor) -> None:
-        from berrys_app.services import collab
-
-        rows, _ = collab.list_approvals(session, actor, team_id=self._team_uuid())
-        self.approvals = [
             {
-                "id": str(a.id),
-                "kind": a.kind,
-                "title": a.title,
-                "project_id": str(a.project_id or ""),
-                "requested_by": a.requested_by,
-                "created": short_date(a.created_at.isoformat()),
+                "name": c.name,
+                "kind": c.kind,
+                "hint": c.hint,
+                "tools": ", ".join(c.tool_names) or "any",
+                "hosts": ", ".join(c.allowed_hosts) or "none: no http tool may send it until an admin sets hosts",
+                "headers": ", ".join(c.header_names) or "any",
             }
-            for a in rows
+            for c in creds
         ]
-
-    def on_live(self, message: dict[str, Any]) -> None:
-        kind = str(message.get("kind", ""))
-        if kind.startswith(("plan.", "approval.", "task.waiting")) or kind == "project.status_changed":
-            try:
-                with session_scope() as session:
-                    self._fetch(session, self._actor(session))
-            except ServiceError:
-                pass
-
-    @rx.event
-    def set_reason(self, approval_id: str, value: str):
-        self.reasons = {**self.reasons, approval_id: value}
-
-    @rx.event
-    def decide(self, approval_id: str, approve: bool):
-        from berrys_app.services import collab
-
-        try:
-            with session_scope() as session:
-                actor = self._actor(session)
-                collab.decide_approval(
-                    session, actor, parse_id(approval_id), approve=approve, reason=self.reasons.get(approval_id)
-                )
-                self._fetch(session, actor)
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
-        return rx.toast.success("approved" if approve else "rejected")
 
 
 class AuditState(PageState):

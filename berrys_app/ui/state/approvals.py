@@ -1,0 +1,86 @@
+"""State of the Approvals inbox: plans, budget raises and tool calls waiting for a person.
+
+A tool call shows what a person decides on: the tool, its target host and its arguments
+as stored (secrets masked; credential references as ``${credentials.NAME}``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import reflex as rx
+
+from berrys_app.db import session_scope
+from berrys_app.domain.collab import Approval
+from berrys_app.services.errors import ServiceError
+from berrys_app.ui import live
+from berrys_app.ui.format import short_date
+from berrys_app.ui.state.workspace import PageState, parse_id
+
+
+def call_summary(approval: Approval) -> dict[str, str]:
+    """The tool call a tool approval asks about (empty for other kinds)."""
+    details = approval.details or {}
+    if not details.get("call_key"):
+        return {"tool": "", "target": "", "arguments": ""}
+    return {
+        "tool": str(details.get("tool", "")),
+        "target": str(details.get("target", "")),
+        "arguments": json.dumps(details.get("arguments", {}), sort_keys=True)[:2000],
+    }
+
+
+class ApprovalsState(PageState):
+    approvals: list[dict[str, str]] = []
+    reasons: dict[str, str] = {}
+
+    @rx.event
+    def load(self):
+        result = self._run(self._fetch)
+        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, ApprovalsState)
+        return result
+
+    def _fetch(self, session, actor) -> None:
+        from berrys_app.services import collab
+
+        rows, _ = collab.list_approvals(session, actor, team_id=self._team_uuid())
+        self.approvals = [
+            {
+                "id": str(a.id),
+                "kind": a.kind,
+                "title": a.title,
+                "project_id": str(a.project_id or ""),
+                "requested_by": a.requested_by,
+                "created": short_date(a.created_at.isoformat()),
+                **call_summary(a),
+            }
+            for a in rows
+        ]
+
+    def on_live(self, message: dict[str, Any]) -> None:
+        kind = str(message.get("kind", ""))
+        if kind.startswith(("plan.", "approval.", "task.waiting")) or kind == "project.status_changed":
+            try:
+                with session_scope() as session:
+                    self._fetch(session, self._actor(session))
+            except ServiceError:
+                pass
+
+    @rx.event
+    def set_reason(self, approval_id: str, value: str):
+        self.reasons = {**self.reasons, approval_id: value}
+
+    @rx.event
+    def decide(self, approval_id: str, approve: bool):
+        from berrys_app.services import collab
+
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                collab.decide_approval(
+                    session, actor, parse_id(approval_id), approve=approve, reason=self.reasons.get(approval_id)
+                )
+                self._fetch(session, actor)
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        return rx.toast.success("approved" if approve else "rejected")
