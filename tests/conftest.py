@@ -179,4 +179,6 @@ def run_worker(env: dict[str, str]):
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run browser tests last: Playwright's sync API keeps an event loop in the main
     thread for as long as it lives, which asyncio tests after it cannot share."""
-    items.sort(key=lambda item: "tests/e2e/" in str(item.path).replace("\\", "/"))
+    items.sort(
+        key=lambda item: "tests/e2e/" in str(item.path).replace("\\", "/") or item.get_closest_marker("e2e") is not None
+    )

@@ -368,11 +368,12 @@ def authenticate(session: Session, bearer: str | None, *, ip: str | None = None)
         raise Unauthorized("missing bearer token")
     if token.startswith(API_KEY_PREFIX):
         return _authenticate_key(session, token, ip=ip)
-    user_id = access_token_subject(token)
+    claims = _decode(token, typ="access")
+    user_id = _subject(claims)
     row = fetch_one(_ACTIVE_USER_SQL, (user_id,))  # one prepared statement, read on every request
     if row is None:
         raise Unauthorized("account not found or disabled")
-    return Actor(user_id=user_id, label=row[0], ip=ip)
+    return Actor(user_id=user_id, label=row[0], ip=ip, expires_at=float(claims["exp"]))
 
 
 _ACTIVE_USER_SQL = "SELECT email FROM users WHERE id = %s AND is_active"
@@ -381,7 +382,10 @@ _ACTIVE_USER_SQL = "SELECT email FROM users WHERE id = %s AND is_active"
 def access_token_subject(token: str) -> uuid.UUID:
     """The user id an access JWT was issued to (signature from the verification cache, expiry and
     type checked on every use); the caller must still check that the account is active."""
-    claims = _decode(token, typ="access")
+    return _subject(_decode(token, typ="access"))
+
+
+def _subject(claims: dict[str, Any]) -> uuid.UUID:
     try:
         return uuid.UUID(str(claims["sub"]))
     except ValueError as error:
@@ -414,6 +418,7 @@ def _authenticate_key(session: Session, key: str, *, ip: str | None) -> Actor:
         scopes=frozenset(row.scopes),
         ip=ip,
         api_key_id=row.id,
+        expires_at=row.expires_at.timestamp() if row.expires_at is not None else None,
     )
 
 

@@ -25,6 +25,7 @@ class Actor:
     is_system: bool = False
     ip: str | None = None  # where the request came from (audit log)
     api_key_id: uuid.UUID | None = None  # set when the caller used an API key
+    expires_at: float | None = None  # unix time the credential stops being valid (long-lived streams end then)
 
     @classmethod
     def system(cls, label: str = "system") -> Actor:

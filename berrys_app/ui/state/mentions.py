@@ -19,7 +19,7 @@ class MentionsState(PageState):
     def load(self):
         result = self._run(self._fetch)
         if self.user_id:
-            live.subscribe(f"user:{self.user_id}", self.router.session.client_token, MentionsState)
+            self._subscribe(f"user:{self.user_id}", MentionsState)
         return result
 
     def _fetch(self, session, actor) -> None:
@@ -49,7 +49,7 @@ class MentionsState(PageState):
             for r in rows
         ]
 
-    def on_live(self, message: dict[str, Any]) -> None:
+    def _on_live(self, message: dict[str, Any]) -> None:
         """A new mention of this person (in any of their teams) appears without a reload."""
         payload = message.get("payload") or {}
         if message.get("kind") == "comment.mention" and payload.get("user_id") == self.user_id:

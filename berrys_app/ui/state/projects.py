@@ -90,7 +90,7 @@ class ProjectsState(SessionState):
             if actor is None:
                 return self._to_login()
             self._fetch(session, actor)
-        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, ProjectsState)
+        self._subscribe(f"team:{self.team_id}", ProjectsState)
         return None
 
     def _fetch(self, session, actor) -> None:
@@ -138,7 +138,7 @@ class ProjectsState(SessionState):
             actor = self._actor(session)
             self._fetch(session, actor)
 
-    def on_live(self, message: dict[str, Any]) -> None:
+    def _on_live(self, message: dict[str, Any]) -> None:
         """A project of this team changed somewhere: re-read the visible page (no polling).
 
         Task completions refresh at most once a second (a 500-task run must not turn

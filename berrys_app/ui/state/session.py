@@ -19,6 +19,7 @@ from sqlmodel import Session
 from berrys_app.db import session_scope
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import ServiceError, Unauthorized
+from berrys_app.ui import live
 
 WRITE_ROLES = ("member", "admin", "owner")
 ADMIN_ROLES = ("admin", "owner")
@@ -131,7 +132,7 @@ class SessionState(rx.State):
             self.team_id = ids[0] if ids else ""
         self.role = next((t["role"] for t in self.teams if t["id"] == self.team_id), "")
 
-    def apply_membership(self, message: dict[str, Any]) -> None:
+    def _apply_membership(self, message: dict[str, Any]) -> None:
         """Live: this person's role in a team changed or they were removed (pushed by ``live``)."""
         team_id = str(message.get("team_id") or "")
         payload = message.get("payload") or {}
@@ -145,6 +146,11 @@ class SessionState(rx.State):
             self.teams = [{**t, "role": role} if t["id"] == team_id else t for t in self.teams]
             if self.team_id == team_id:
                 self.role = role
+
+    def _subscribe(self, topic: str, state_cls: type[rx.State]) -> bool:
+        """Live messages of ``topic`` for this tab, if the signed-in user may see them (``live``
+        checks now and at every delivery); False (nothing subscribed) otherwise."""
+        return live.subscribe(topic, self.router.session.client_token, state_cls, self.user_id)
 
     def _forget(self) -> None:
         self.access_token = ""
@@ -281,6 +287,7 @@ class SessionState(rx.State):
                     revoke(session, refresh_token=self.refresh_token)
             except ServiceError:
                 pass
+        live.drop_token(self.router.session.client_token)  # a signed-out tab receives nothing more
         self._forget()
         return rx.redirect("/login")
 

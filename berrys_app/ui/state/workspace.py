@@ -71,10 +71,10 @@ class TeamState(PageState):
     def load(self):
         self.invite_notice = ""
         result = self._run(self._fetch)
-        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, TeamState)
+        self._subscribe(f"team:{self.team_id}", TeamState)
         return result
 
-    def on_live(self, message: dict[str, Any]) -> None:
+    def _on_live(self, message: dict[str, Any]) -> None:
         """Members and the activity feed follow the team's people-level events."""
         from berrys_app.services.collab import FEED_PREFIXES
 
@@ -266,7 +266,7 @@ class AgentsState(PageState):
     @rx.event
     def load(self):
         result = self._run(self._fetch)
-        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, AgentsState)
+        self._subscribe(f"team:{self.team_id}", AgentsState)
         return result
 
     def _fetch(self, session, actor) -> None:
@@ -287,7 +287,7 @@ class AgentsState(PageState):
         running = _running_tasks(session, [uuid.UUID(a["id"]) for a in rows])
         self.agents = [{**a, "task_id": running.get(a["id"], "")} for a in rows]
 
-    def on_live(self, message: dict[str, Any]) -> None:
+    def _on_live(self, message: dict[str, Any]) -> None:
         """Status and current task follow the team's events in memory (one title lookup per start)."""
         kind = str(message.get("kind", ""))
         payload = message.get("payload") or {}
@@ -397,10 +397,10 @@ class ModelsState(PageState):
     @rx.event
     def load(self):
         result = self._run(self._fetch)
-        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, ModelsState)
+        self._subscribe(f"team:{self.team_id}", ModelsState)
         return result
 
-    def on_live(self, message: dict[str, Any]) -> None:
+    def _on_live(self, message: dict[str, Any]) -> None:
         """Usage follows the team's runs: re-read it when a task or project ends (a task's model calls
         are committed with its completion). During a busy run at most once per USAGE_REFRESH_S; a
         project's status change is always read, so the figures a run ends with are never skipped."""
@@ -495,7 +495,7 @@ class ApprovalsState(PageState):
     @rx.event
     def load(self):
         result = self._run(self._fetch)
-        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, ApprovalsState)
+        self._subscribe(f"team:{self.team_id}", ApprovalsState)
         return result
 
     def _fetch(self, session, actor) -> None:
@@ -514,7 +514,7 @@ class ApprovalsState(PageState):
             for a in rows
         ]
 
-    def on_live(self, message: dict[str, Any]) -> None:
+    def _on_live(self, message: dict[str, Any]) -> None:
         kind = str(message.get("kind", ""))
         if kind.startswith(("plan.", "approval.", "task.waiting")) or kind == "project.status_changed":
             try:
