@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 from berrys_app.db import session_scope
 from berrys_app.domain.accounts import Role
@@ -54,6 +55,18 @@ def known(actor: Actor, topic: str) -> bool | None:
 def forget() -> None:
     """A membership or role changed somewhere: the next delivery asks the database again."""
     _cache.clear()
+
+
+# events that change who may see what: each listener passes every message to ``observe``
+MEMBERSHIP_PREFIXES = ("member.", "invitation.", "team.")
+
+
+def observe(message: dict[str, Any]) -> None:
+    """Called with every message a live listener reads, before delivering it: a membership
+    event (published in order with the others) clears the cache, so what follows it is
+    checked against the new membership."""
+    if str(message.get("kind", "")).startswith(MEMBERSHIP_PREFIXES):
+        forget()
 
 
 def _check(actor: Actor, topic: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 import uuid
@@ -39,6 +40,7 @@ _STALE: set[str] = set()
 _GONE_SINCE: dict[str, float] = {}
 ORPHAN_GRACE_S = 30.0
 ACCESS_LOST = "access.lost"  # pushed by this module alone, to a tab that lost a topic
+_DELIVERING: contextvars.ContextVar[bool] = contextvars.ContextVar("berrys_live_delivering", default=False)
 
 
 def subscribe(topic: str, token: str, state_cls: type[rx.State], user_id: str) -> bool:
@@ -103,10 +105,9 @@ async def deliver(message: dict[str, Any]) -> None:
     from berrys_app.berrys_app import app
 
     connected = _connected_tokens(app)
-    if str(message.get("kind", "")).startswith(MEMBERSHIP_PREFIX):
-        live_access.forget()
-        if message.get("kind") in MEMBERSHIP_KINDS:
-            await _reauthorise(app, message)
+    live_access.observe(message)
+    if message.get("kind") in MEMBERSHIP_KINDS:
+        await _reauthorise(app, message)
     for topic in topics_for(message):
         for token, (state_cls, actor) in list(_SUBSCRIBERS.get(topic, {}).items()):
             if not still_open(token, connected):
@@ -118,10 +119,21 @@ async def deliver(message: dict[str, Any]) -> None:
                 async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
                     state = await root.get_state(state_cls)
                     # off the event loop: a handler may read the DB, every other tab keeps updating
-                    await asyncio.to_thread(state._on_live, message)
+                    await asyncio.to_thread(_apply, state, message)
             except Exception:
                 log.warning("dropping live subscriber %s on %s", token, topic, exc_info=True)
                 unsubscribe(topic, token)
+
+
+def _apply(state: rx.State, message: dict[str, Any]) -> None:
+    """Run a page's ``_on_live`` marked as a delivery (what it reads is not the user's request)."""
+    _DELIVERING.set(True)
+    state._on_live(message)
+
+
+def delivering() -> bool:
+    """Whether the code running is a live delivery rather than an event the browser sent."""
+    return _DELIVERING.get()
 
 
 async def _still_allowed(actor: Actor, topic: str) -> bool:
@@ -139,7 +151,7 @@ async def _revoke(app: Any, topic: str, token: str, state_cls: type[rx.State]) -
     try:
         async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
             state = await root.get_state(state_cls)
-            await asyncio.to_thread(state._on_live, {"id": None, "kind": ACCESS_LOST, "payload": {"topic": topic}})
+            await asyncio.to_thread(_apply, state, {"id": None, "kind": ACCESS_LOST, "payload": {"topic": topic}})
     except Exception:
         log.warning("could not close the page of live subscriber %s", token, exc_info=True)
 
@@ -151,7 +163,6 @@ def _drop(topic: str, token: str) -> None:
 
 
 MEMBERSHIP_KINDS = ("member.removed", "member.role_changed")
-MEMBERSHIP_PREFIX = ("member.", "invitation.", "team.")
 
 
 async def _reauthorise(app: Any, message: dict[str, Any]) -> None:

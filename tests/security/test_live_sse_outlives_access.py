@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.projects import ProjectCreate
-from berrys_app.services import auth, collab, projects, teams
+from berrys_app.services import collab, projects, teams, tokens
 from berrys_app.services.authz import Actor
 from tests.api.conftest import make_person, make_team
 from tests.api.servers import api_processes
@@ -59,9 +59,9 @@ async def _read_until_closed(base: str, url: str, token: str, on_open=None) -> l
 def test_a_stream_ends_when_its_access_token_expires(env: dict[str, str], session: Session, tmp_path) -> None:
     team_id, _, project_id = _team_with_project(session)
     viewer = make_person(session, team_id=team_id, role=Role.viewer)
-    short = auth.issue_access_token(viewer.user_id, ttl_s=3)
     url = f"/api/v1/projects/{project_id}/events/stream"
     with api_processes(1, _server_env(env, tmp_path)) as (base,):
+        short = tokens.issue_access_token(viewer.user_id, ttl_s=3)  # minted once the server is up
         started = time.monotonic()
         lines = asyncio.run(asyncio.wait_for(_read_until_closed(base, url, short), timeout=20))
     assert "event: stream.closed" in lines

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from berrys_app.domain.models import ModelCall
 from berrys_app.domain.projects import ProjectCreate
-from berrys_app.services import auth, projects, teams
+from berrys_app.services import auth, projects, teams, tokens
 from berrys_app.services.authz import Actor
 
 
@@ -34,7 +34,7 @@ def test_usage_is_re_read_when_a_task_or_project_ends(session: Session) -> None:
     session.commit()
 
     tab = _models_tab()
-    tab.access_token = auth.issue_access_token(user.id)
+    tab.access_token = tokens.issue_access_token(user.id)
     tab.team_id = str(team_id)
     tab._on_live({"kind": "project.status_changed", "team_id": str(team_id)})
     assert tab.by_model == []

@@ -142,6 +142,7 @@ async def _stream(
                     yield ": keep-alive\n\n"
                 continue
             for message in events.unpack(raw["data"]):
+                live_access.observe(message)
                 if message.get("project_id") != wanted:
                     continue
                 if await _refusal(actor, topic) is not None:

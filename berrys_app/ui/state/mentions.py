@@ -7,7 +7,6 @@ from typing import Any
 import reflex as rx
 from sqlmodel import col, select
 
-from berrys_app.ui import live
 from berrys_app.ui.format import short_date
 from berrys_app.ui.state.workspace import PageState
 

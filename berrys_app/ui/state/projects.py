@@ -16,7 +16,6 @@ from pydantic import ValidationError
 
 from berrys_app.db import session_scope
 from berrys_app.services.errors import ServiceError
-from berrys_app.ui import live
 from berrys_app.ui.format import PROJECT_STATUS_COLOR, as_dict, money, short_date
 from berrys_app.ui.state.session import SessionState
 

@@ -17,7 +17,6 @@ import reflex as rx
 
 from berrys_app.db import session_scope
 from berrys_app.services.errors import ServiceError, ValidationFailed
-from berrys_app.ui import live
 from berrys_app.ui.format import money, short_date
 from berrys_app.ui.state.session import SessionState
 
