@@ -94,7 +94,9 @@ class SessionState(rx.State):
         except Unauthorized:
             if not self.refresh_token or self.access_token.startswith(auth.API_KEY_PREFIX):
                 raise
-            pair = sessions.refresh(session, refresh_token=self.refresh_token, ip=self._client_ip(), client=self._client())
+            pair = sessions.refresh(
+                session, refresh_token=self.refresh_token, ip=self._client_ip(), client=self._client()
+            )
             self.access_token = pair.access_token
             self.refresh_token = pair.refresh_token
             actor = auth.authenticate_session(session, self.access_token)
