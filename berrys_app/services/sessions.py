@@ -195,6 +195,14 @@ class SessionInfo:
     expires_at: datetime
 
 
+def family_of(session: Session, refresh_token: str) -> uuid.UUID | None:
+    """The session a refresh token belongs to (None for a missing or invalid one)."""
+    try:
+        return _row_for(session, refresh_token).family_id
+    except Unauthorized:
+        return None
+
+
 def list_sessions(session: Session, actor: Actor) -> list[SessionInfo]:
     """The caller's live sessions, most recently used first."""
     if actor.user_id is None:

@@ -33,8 +33,8 @@ def _signed_in(state_cls, email: str):
     ],
 )
 def test_malformed_ids_become_a_visible_refusal(env, state: str, call) -> None:
-    from berrys_app.ui.state import workspace
+    from berrys_app.ui.state import profile, workspace
 
-    tab = _signed_in(getattr(workspace, state), f"{state.lower()}@example.com")
+    tab = _signed_in(getattr(workspace, state, None) or getattr(profile, state), f"{state.lower()}@example.com")
     result = call(tab)
     assert "not a valid id" in str(result)

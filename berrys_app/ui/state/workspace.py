@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -21,8 +20,6 @@ from berrys_app.ui.format import money, short_date
 from berrys_app.ui.state.session import SessionState
 
 ROLES = ["viewer", "member", "admin", "owner"]
-# API key lifetimes offered on the Profile page (label -> days; 0 = never expires)
-EXPIRY_CHOICES: dict[str, int] = {"7 days": 7, "30 days": 30, "90 days": 90, "1 year": 365, "never": 0}
 
 
 def parse_id(value: str) -> uuid.UUID:
@@ -196,64 +193,6 @@ def _activity_text(event: Any) -> str:
     if not text and event.kind.startswith("member."):
         text = " → ".join(str(payload[k]) for k in ("from", "to", "role") if payload.get(k))
     return str(text or payload.get("status") or payload.get("to") or "")[:500]
-
-
-class ProfileState(PageState):
-    keys: list[dict[str, str]] = []
-    new_key: str = ""
-
-    @rx.event
-    def load(self):
-        self.new_key = ""
-        return self._run(self._fetch)
-
-    def _fetch(self, session, actor) -> None:
-        from berrys_app.services import auth
-
-        self.keys = [
-            {
-                "id": str(k.id),
-                "name": k.name,
-                "prefix": k.prefix + "…",
-                "scopes": ", ".join(k.scopes),
-                "created": short_date(k.created_at.isoformat()),
-                "expires": short_date(k.expires_at.isoformat()) if k.expires_at else "never",
-                "last_used": short_date(k.last_used_at.isoformat()) if k.last_used_at else "never",
-                "revoked": "revoked" if k.revoked_at else "",
-            }
-            for k in auth.list_api_keys(session, actor)
-        ]
-
-    @rx.event
-    def create_key(self, form: dict[str, Any]):
-        from berrys_app.services import auth
-
-        name = str(form.get("name", "")).strip() or "dashboard key"
-        scopes = ["projects:write"] if form.get("write") in ("on", True) else ["projects:read"]
-        days = EXPIRY_CHOICES.get(str(form.get("expires") or "90 days"), 90)
-        expires_at = datetime.now(UTC) + timedelta(days=days) if days else None
-        try:
-            with session_scope() as session:
-                actor = self._actor(session)
-                _, plain = auth.create_api_key(session, actor, name=name, scopes=scopes, expires_at=expires_at)
-                self._fetch(session, actor)
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
-        self.new_key = plain
-        return None
-
-    @rx.event
-    def revoke(self, key_id: str):
-        from berrys_app.services import auth
-
-        try:
-            with session_scope() as session:
-                actor = self._actor(session)
-                auth.revoke_api_key(session, actor, parse_id(key_id))
-                self._fetch(session, actor)
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
-        return None
 
 
 class AgentsState(PageState):
