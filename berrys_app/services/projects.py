@@ -19,7 +19,7 @@ from berrys_app.domain.accounts import Role, TeamMember
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectStatus, ProjectUpdate
 from berrys_app.domain.work import Agent, AgentStateChange, Deliverable, PlanStatus, PlanVersion, Task, TaskStatus
-from berrys_app.services import agents, collab, execution, planning, task_approvals
+from berrys_app.services import agents, budget_roles, collab, execution, planning, task_approvals
 from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.events import emit
@@ -157,6 +157,9 @@ def update_project(session: Session, actor: Actor, project_id: uuid.UUID, *, dat
         raise ValidationFailed("name must not be blank")
     if "model" in changes:
         _check_model(session, project.team_id, changes["model"])
+    for field in ("budget_usd", "budget_tokens"):
+        if field in changes and budget_roles.raises(getattr(project, field), changes[field]):
+            budget_roles.require_raise_role(session, actor, project.team_id, what="the project's budget")
     for key, value in changes.items():
         setattr(project, key, value.strip() if key == "name" else value)
     project.updated_at = utcnow()
@@ -389,6 +392,7 @@ def retry_task(session: Session, actor: Actor, project_id: uuid.UUID, task_id: u
         raise NotFound("task not found")
     if task.status not in (TaskStatus.waiting_approval, TaskStatus.failed):
         raise Conflict(f"only a waiting or failed task can be retried; it is {task.status}")
+    budget_roles.require_decider_for_task(session, actor, project.team_id, task.id)
     jobs = execution.requeue_task(session, project, task, actor=actor)
     task_approvals.close_for_task(session, actor, task.id)
     session.commit()
@@ -444,6 +448,8 @@ def set_agent_budget(
     agent = _team_agent(session, project, agent_id)
     if (budget_usd is not None and budget_usd < 0) or (budget_tokens is not None and budget_tokens < 0):
         raise ValidationFailed("budgets must not be negative")
+    if budget_roles.raises(agent.budget_usd, budget_usd) or budget_roles.raises(agent.budget_tokens, budget_tokens):
+        budget_roles.require_raise_role(session, actor, project.team_id, what="an agent's budget")
     agent.budget_usd, agent.budget_tokens = budget_usd, budget_tokens
     session.add(agent)
     emit(
