@@ -32,7 +32,8 @@ def _team_project(owner_email: str, members: dict[str, str], model: str) -> tupl
     with session_scope() as session:
         team_id = teams.list_my_teams(session, owner)[0].id
         for email, role in members.items():
-            teams.add_member(session, owner, team_id, email=email, role=role)
+            invitation = teams.add_member(session, owner, team_id, email=email, role=role)
+            teams.accept_invitation(session, _actor(email), invitation.id)  # membership needs their consent
         project = projects.create_project(
             session,
             owner,

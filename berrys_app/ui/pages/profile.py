@@ -37,6 +37,25 @@ def session_button(item: rx.Var[dict[str, Any]]) -> rx.Component:
     )
 
 
+def invitation_buttons(item: rx.Var[dict[str, Any]]) -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            "Accept",
+            size="1",
+            class_name="accept-invitation",
+            on_click=ProfileState.accept_invitation(item["id"].to(str)),
+        ),
+        rx.button(
+            "Decline",
+            size="1",
+            variant="soft",
+            color_scheme="gray",
+            class_name="decline-invitation",
+            on_click=ProfileState.decline_invitation(item["id"].to(str)),
+        ),
+    )
+
+
 @page("/profile", "Profile", on_load=ProfileState.load, icon="key-round", order=80)
 def profile_page() -> rx.Component:
     return rx.vstack(
@@ -47,6 +66,14 @@ def profile_page() -> rx.Component:
                 rx.text(ProfileState.user_email, color_scheme="gray", size="2"),
             ),
             width="100%",
+        ),
+        rx.heading("Invitations", size="4"),
+        data_table(
+            ProfileState.invitations,
+            [("Team", "team"), ("Role", "role"), ("Sent", "sent")],
+            table_id="my-invitations",
+            extra=("", invitation_buttons),
+            empty="No invitations waiting for you.",
         ),
         rx.heading("API keys", size="4"),
         rx.form(

@@ -1,4 +1,5 @@
-"""The Profile page's state: your API keys and your signed-in sessions (each revocable)."""
+"""The Profile page's state: your API keys, your signed-in sessions (each revocable) and the
+invitations waiting for your answer."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from berrys_app.db import session_scope
-from berrys_app.services import auth, sessions
+from berrys_app.services import auth, sessions, teams
 from berrys_app.services.errors import ServiceError
 from berrys_app.ui.format import short_date
 from berrys_app.ui.state.workspace import PageState, parse_id
@@ -21,6 +22,7 @@ class ProfileState(PageState):
     keys: list[dict[str, str]] = []
     new_key: str = ""
     my_sessions: list[dict[str, str]] = []
+    invitations: list[dict[str, str]] = []
 
     @rx.event
     def load(self):
@@ -40,6 +42,10 @@ class ProfileState(PageState):
                 "revoked": "revoked" if k.revoked_at else "",
             }
             for k in auth.list_api_keys(session, actor)
+        ]
+        self.invitations = [
+            {"id": str(i.id), "team": i.team_name, "role": i.role.value, "sent": short_date(i.created_at.isoformat())}
+            for i in teams.my_invitations(session, actor)
         ]
         mine = sessions.family_of(session, self.refresh_token)
         self.my_sessions = [
@@ -98,3 +104,27 @@ class ProfileState(PageState):
             self._forget()
             return rx.redirect("/login")
         return None
+
+    @rx.event
+    def accept_invitation(self, invitation_id: str):
+        """Join the inviting team; it appears in the team switcher at once."""
+        return self._answer(invitation_id, accept=True)
+
+    @rx.event
+    def decline_invitation(self, invitation_id: str):
+        return self._answer(invitation_id, accept=False)
+
+    def _answer(self, invitation_id: str, *, accept: bool):
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                if accept:
+                    joined = teams.accept_invitation(session, actor, parse_id(invitation_id))
+                else:
+                    teams.decline_invitation(session, actor, parse_id(invitation_id))
+                session.commit()
+                self._load_identity(session, actor)
+                self._fetch(session, actor)
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        return rx.toast.success(f"You joined {joined.name} as {joined.role.value}.") if accept else None

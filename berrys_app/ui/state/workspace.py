@@ -120,7 +120,7 @@ class TeamState(PageState):
 
     @rx.event
     def invite(self, form: dict[str, Any]):
-        """Invite by email: a registered person joins at once, anyone else when they sign up."""
+        """Invite by email: nobody joins without accepting (a registered person on their Profile page)."""
         from berrys_app.services import teams
 
         email = str(form.get("email", "")).strip()
@@ -138,10 +138,10 @@ class TeamState(PageState):
         except ServiceError as exc:
             self.invite_error = exc.message
             return None
-        if invitation.accepted_at is not None:
-            self.invite_notice = f"{invitation.email} joined the team as {invitation.role.value}."
-        else:
-            self.invite_notice = f"{invitation.email} is invited; they join when they sign up with this email."
+        self.invite_notice = (
+            f"{invitation.email} is invited as {invitation.role.value}; they join when they accept "
+            "(on their Profile page, or when they sign up with this email)."
+        )
         return None
 
     @rx.event
