@@ -133,9 +133,12 @@ class ProjectsState(SessionState):
         return data
 
     def _refresh(self) -> None:
-        with session_scope() as session:
-            actor = self._actor(session)
-            self._fetch(session, actor)
+        """Re-read the list; a refusal (signed out, rate limited) is shown, never raised."""
+        try:
+            with session_scope() as session:
+                self._fetch(session, self._actor(session))
+        except ServiceError as exc:
+            self.list_error = exc.message
 
     def _on_live(self, message: dict[str, Any]) -> None:
         """A project of this team changed somewhere: re-read the visible page (no polling).
