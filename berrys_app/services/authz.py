@@ -51,6 +51,9 @@ def require_role(session: Session, actor: Actor, team_id: uuid.UUID, minimum: Ro
     return role
 
 
+PROJECTS_READ, PROJECTS_WRITE = "projects:read", "projects:write"
+
+
 def require_scope(actor: Actor, scope: str) -> None:
     """API keys carry scopes (e.g. ``projects:read``); JWT/dashboard sessions have all."""
     if actor.is_system or not actor.scopes:
