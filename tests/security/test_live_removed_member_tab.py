@@ -13,13 +13,12 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import browser, new_page, oidc_provider, stack  # noqa: F401  the e2e harness
 from tests.e2e.test_team_live import _actor, _signed_in, _team_project
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_removed_members_open_tab_receives_nothing_within_a_second_and_never_again(stack, new_page) -> None:  # noqa: F811
+def test_a_removed_members_open_tab_receives_nothing_within_a_second_and_never_again(stack, new_page) -> None:
     from berrys_app.db import session_scope
     from berrys_app.services import collab, teams
 
