@@ -479,27 +479,3 @@ class ApprovalsState(PageState):
         except ServiceError as exc:
             return rx.toast.error(exc.message)
         return rx.toast.success("approved" if approve else "rejected")
-
-
-class AuditState(PageState):
-    entries: list[dict[str, str]] = []
-
-    @rx.event
-    def load(self):
-        return self._run(self._fetch)
-
-    def _fetch(self, session, actor) -> None:
-        from berrys_app.services import audit
-
-        rows, _ = audit.list_entries(session, actor, team_id=self._team_uuid(), page=1, per_page=200)
-        self.entries = [
-            {
-                "at": short_date(e.created_at.isoformat()),
-                "action": e.action,
-                "actor": e.actor_label,
-                "success": "ok" if e.success else "failed",
-                "target": f"{e.target_type or ''} {e.target_id or ''}".strip(),
-                "ip": e.ip or "",
-            }
-            for e in rows
-        ]
