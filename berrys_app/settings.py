@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     oidc_redirect_url: str | None = Field(default=None, validation_alias="OIDC_REDIRECT_URL")
     access_token_ttl_s: int = Field(default=900, gt=0, validation_alias="BERRYS_ACCESS_TOKEN_TTL")
     refresh_token_ttl_s: int = Field(default=30 * 86_400, gt=0, validation_alias="BERRYS_REFRESH_TOKEN_TTL")
+    # a login's absolute lifetime: refreshing never extends a session past this (then sign in again)
+    session_max_age_s: int = Field(default=30 * 86_400, gt=0, validation_alias="BERRYS_SESSION_MAX_AGE")
     jwt_previous_secrets: list[str] = Field(default_factory=list, validation_alias="BERRYS_JWT_PREVIOUS_SECRETS")
     rate_limit_window_s: int = Field(default=60, gt=0, validation_alias="BERRYS_RATE_LIMIT_WINDOW")
     rate_limit_auth: int = Field(default=20, ge=1, validation_alias="BERRYS_RATE_LIMIT_AUTH")

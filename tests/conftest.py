@@ -36,6 +36,9 @@ import berrys_app.domain  # noqa: F401  (register every table)
 from berrys_app.launcher.embedded import EmbeddedServer, start_postgres, start_redis
 from berrys_app.settings import get_settings, libpq_url, normalise_db_url
 
+# the browser tests' harness, registered here once so every folder shares one browser and server
+from tests.e2e.harness import browser, new_page, oidc_provider, pytest_runtest_makereport, stack  # noqa: F401
+
 TEST_REDIS_DB = int(os.environ.get("BERRYS_TEST_REDIS_DB", "9"))
 
 
@@ -179,4 +182,6 @@ def run_worker(env: dict[str, str]):
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run browser tests last: Playwright's sync API keeps an event loop in the main
     thread for as long as it lives, which asyncio tests after it cannot share."""
-    items.sort(key=lambda item: "tests/e2e/" in str(item.path).replace("\\", "/"))
+    items.sort(
+        key=lambda item: "tests/e2e/" in str(item.path).replace("\\", "/") or item.get_closest_marker("e2e") is not None
+    )

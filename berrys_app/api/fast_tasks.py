@@ -6,7 +6,7 @@ thread-pool hops, two statements, a sync Redis call) it cost ~1.5 ms of CPU per 
 cached body itself costs nothing. This ASGI wrapper serves the ordinary case on the event loop:
 
 1. a plain ``GET`` of that path, no query other than ``current_only``, no ``Origin`` (CORS), a
-   bearer *access JWT* (``auth.access_token_subject``: signature cache, expiry + type each use);
+   bearer *access JWT* (``tokens.access_token_subject``: signature cache, expiry + type each use);
 2. one prepared statement (``task_listing.check_user``): the account is active, the caller's role
    in the project's team, and the fingerprint of the tasks — so a revoked membership, a disabled
    account or a changed task committed by any process shows on the very next request;
@@ -30,7 +30,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from berrys_app.api.problems import _REQUEST_ID_RE, _security_headers
-from berrys_app.services import auth, ratelimit_aio, task_listing
+from berrys_app.services import ratelimit_aio, task_listing, tokens
 from berrys_app.services.errors import Unauthorized
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ async def _answer(scope: Scope, vary: bytes) -> tuple[int, list[tuple[bytes, byt
         return None  # missing, an API key, or not a JWT
     try:
         project_id = uuid.UUID(match.group(1))
-        user_id = auth.access_token_subject(token.strip())
+        user_id = tokens.access_token_subject(token.strip())
     except (ValueError, Unauthorized):
         return None
     access = await task_listing.check_user(user_id, project_id, current_only=current_only)

@@ -43,6 +43,9 @@ class RefreshToken(SQLModel, table=True):
     id: uuid.UUID = id_field()
     user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     family_id: uuid.UUID = Field(index=True)
+    # when the login that started the family happened: no rotation outlives BERRYS_SESSION_MAX_AGE
+    session_started_at: datetime | None = ts_field()
+    client: str = Field(default="", max_length=300)  # "ip · browser" shown in the Sessions list
     expires_at: datetime | None = ts_field(nullable=False)
     used_at: datetime | None = ts_field()
     revoked_at: datetime | None = ts_field()

@@ -11,12 +11,12 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import String, cast
 from sqlmodel import Session, col, func, or_, select
 
-from berrys_app.domain.accounts import Role, TeamMember
+from berrys_app.domain.accounts import Role
 from berrys_app.domain.auth import AuditEntry
-from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.authz import Actor, require_role, require_scope
+from berrys_app.services.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +27,13 @@ ACTIONS = (
     "auth.login_failed",
     "auth.refresh_reuse",
     "auth.oidc_login",
+    "auth.logout",
+    "auth.session_revoked",
     "api_key.created",
     "api_key.revoked",
     "team.created",
     "member.invited",
+    "member.invitation_declined",
     "member.added",
     "member.role_changed",
     "member.removed",
@@ -124,19 +127,30 @@ def list_entries(
     per_page: int = 50,
     action: str | None = None,
 ) -> tuple[list[AuditEntry], int]:
-    """A team's audit log, newest first (admins). Includes the current members' own logins
-    (and failed attempts on their accounts)."""
+    """A team's audit log, newest first (admins): what happened in the team. A member's own
+    rows (logins with their IPs, failed logins, API keys) are theirs alone (``list_personal``)."""
     require_role(session, actor, team_id, Role.admin, what="team")
-    members = select(TeamMember.user_id).where(TeamMember.team_id == team_id)
-    member_ids = select(cast(col(TeamMember.user_id), String)).where(TeamMember.team_id == team_id)
-    where = or_(
-        AuditEntry.team_id == team_id,
-        (col(AuditEntry.team_id).is_(None))
-        & or_(
-            col(AuditEntry.actor_id).in_(members),
-            (AuditEntry.target_type == "user") & col(AuditEntry.target_id).in_(member_ids),  # failed logins
-        ),
+    return _page(session, AuditEntry.team_id == team_id, page=page, per_page=per_page, action=action)
+
+
+def list_personal(
+    session: Session, actor: Actor, *, page: int = 1, per_page: int = 50, action: str | None = None
+) -> tuple[list[AuditEntry], int]:
+    """The caller's own security log, newest first: their logins and failed logins (with IPs),
+    sessions and API keys."""
+    if actor.user_id is None:
+        raise NotFound("no personal log for the system")
+    require_scope(actor, "keys:read")
+    where = col(AuditEntry.team_id).is_(None) & or_(
+        AuditEntry.actor_id == actor.user_id,
+        (AuditEntry.target_type == "user") & (AuditEntry.target_id == str(actor.user_id)),  # failed logins
     )
+    return _page(session, where, page=page, per_page=per_page, action=action)
+
+
+def _page(
+    session: Session, where: Any, *, page: int, per_page: int, action: str | None
+) -> tuple[list[AuditEntry], int]:
     query = select(AuditEntry).where(where)
     count = select(func.count()).select_from(AuditEntry).where(where)
     if action:

@@ -1,13 +1,9 @@
-"""Authentication: passwords (argon2), JWT access/refresh tokens (joserfc), API keys, OIDC login.
+"""Authentication: passwords (argon2), access tokens and API keys, OIDC login.
 
 Every front door turns a bearer credential into an ``Actor`` with
 ``authenticate``; authorization then happens in the services (``authz``).
-
-Tokens are HS256 JWTs signed with ``settings.secret_key``; the header carries a
-``kid`` derived from the key, and ``BERRYS_JWT_PREVIOUS_SECRETS`` keeps old keys
-valid for verification, so the signing key can be rotated without logging
-everyone out. Refresh tokens rotate: each use issues a new one in the same
-family, and presenting an already-used one revokes the whole family.
+Token signing lives in ``tokens``; sessions (refresh-token families: rotation,
+lifetime, logout) in ``sessions``.
 
 API key scopes (``SCOPES``); ``*:write`` implies ``*:read``, ``*`` is everything.
 """
@@ -19,7 +15,6 @@ import hmac
 import json
 import re
 import secrets
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -29,18 +24,18 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, OctKey
-from pydantic import BaseModel
-from sqlmodel import Session, col, select, update
+from joserfc.jwk import KeySet
+from sqlmodel import Session, col, select
 
 from berrys_app.db_read import fetch_one
 from berrys_app.domain.accounts import Role, Team, TeamMember, User
-from berrys_app.domain.auth import ApiKey, RefreshToken
+from berrys_app.domain.auth import ApiKey
 from berrys_app.domain.common import utcnow
-from berrys_app.keys import OIDC_STATE_PREFIX, REFRESH_GRACE_PREFIX
-from berrys_app.services import audit, ratelimit
+from berrys_app.keys import OIDC_STATE_PREFIX
+from berrys_app.services import audit, ratelimit, sessions
 from berrys_app.services.authz import Actor, require_scope
 from berrys_app.services.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from berrys_app.services.tokens import TokenPair, decode, subject
 from berrys_app.settings import get_settings
 
 SCOPES: dict[str, str] = {
@@ -60,13 +55,6 @@ MIN_PASSWORD = 8
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-
-
-class TokenPair(BaseModel):
-    access_token: str
-    refresh_token: str
-    token_type: str = "bearer"
-    expires_in: int
 
 
 # ---------------------------------------------------------------- passwords
@@ -130,7 +118,7 @@ def register(session: Session, *, email: str, password: str, name: str = "", ip:
     return user
 
 
-def login(session: Session, *, email: str, password: str, ip: str | None = None) -> TokenPair:
+def login(session: Session, *, email: str, password: str, ip: str | None = None, client: str = "") -> TokenPair:
     """Email + password -> tokens. Failures are audited (kept even though the request fails).
 
     Rate limited per IP here, so the dashboard's login handler is protected like the REST route."""
@@ -152,7 +140,7 @@ def login(session: Session, *, email: str, password: str, ip: str | None = None)
     if _hasher.check_needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
         session.add(user)
-    pair = issue_tokens(session, user=user)
+    pair = sessions.issue_tokens(session, user=user, client=client)
     audit.record(
         session,
         action="auth.login",
@@ -161,199 +149,6 @@ def login(session: Session, *, email: str, password: str, ip: str | None = None)
         target_id=user.id,
     )
     return pair
-
-
-# ---------------------------------------------------------------- JWT
-
-
-def _kid(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()[:16]
-
-
-def _signing_key() -> OctKey:
-    secret = get_settings().secret_key
-    return OctKey.import_key(secret.encode(), {"kid": _kid(secret)})
-
-
-def _key_material() -> tuple[str | None, str, tuple[str, ...]]:
-    """What the verification keys derive from, without reading the stored secret file."""
-    settings = get_settings()
-    return settings.secret_key_value, str(settings.data_dir), tuple(settings.jwt_previous_secrets)
-
-
-@lru_cache(maxsize=8)
-def _verify_keys_for(material: tuple[str | None, str, tuple[str, ...]]) -> KeySet:
-    settings = get_settings()
-    keys = [settings.secret_key, *material[2]]
-    return KeySet([OctKey.import_key(s.encode(), {"kid": _kid(s)}) for s in keys if s])
-
-
-def _verify_keys() -> KeySet:
-    return _verify_keys_for(_key_material())
-
-
-def _encode(claims: dict[str, Any]) -> str:
-    key = _signing_key()
-    return jwt.encode({"alg": "HS256", "kid": key.kid}, claims, key)
-
-
-# A verified signature stays verified: the claims of a token already checked under the same
-# keys are reused (expiry and type are still checked on every use; ``nbf``/``iat`` only
-# become more valid as time passes, so they are checked once). Retiring a key changes
-# the key material, so tokens signed with it are verified again, and refused.
-_VERIFIED_MAX = 10_000
-_verified: dict[tuple[str, tuple[str | None, str, tuple[str, ...]]], dict[str, Any]] = {}
-
-
-def _decode(token: str, *, typ: str) -> dict[str, Any]:
-    material = _key_material()
-    claims = _verified.get((token, material))
-    try:
-        if claims is None:
-            claims = jwt.decode(token, _verify_keys_for(material), algorithms=["HS256"]).claims
-            _CLAIMS_REGISTRY.validate(claims)
-            if len(_verified) >= _VERIFIED_MAX:
-                _verified.clear()
-            _verified[(token, material)] = claims
-        elif claims["exp"] <= int(time.time()):  # the one rule that changes with time (as joserfc checks it)
-            raise Unauthorized("invalid or expired token")
-    except (JoseError, ValueError) as error:
-        raise Unauthorized("invalid or expired token") from error
-    if claims.get("typ") != typ:
-        raise Unauthorized("wrong token type")
-    return claims
-
-
-_CLAIMS_REGISTRY = jwt.JWTClaimsRegistry(exp={"essential": True}, sub={"essential": True})
-
-
-def issue_access_token(user_id: uuid.UUID, *, now: float | None = None, ttl_s: int | None = None) -> str:
-    """A short-lived access JWT (``now``/``ttl_s`` let tests mint expired tokens without waiting)."""
-    issued = int(now if now is not None else time.time())
-    ttl = ttl_s if ttl_s is not None else get_settings().access_token_ttl_s
-    return _encode(
-        {
-            "iss": "berrys",
-            "sub": str(user_id),
-            "typ": "access",
-            "iat": issued,
-            "exp": issued + ttl,
-            "jti": uuid.uuid4().hex,
-        }
-    )
-
-
-def issue_tokens(session: Session, *, user: User, family_id: uuid.UUID | None = None) -> TokenPair:
-    """An access token plus a new refresh token (recorded, so it can be rotated and revoked)."""
-    settings = get_settings()
-    now = utcnow()
-    row = RefreshToken(
-        user_id=user.id,
-        family_id=family_id or uuid.uuid4(),
-        expires_at=now + timedelta(seconds=settings.refresh_token_ttl_s),
-    )
-    session.add(row)
-    refresh_jwt = _encode(
-        {
-            "iss": "berrys",
-            "sub": str(user.id),
-            "typ": "refresh",
-            "jti": str(row.id),
-            "iat": int(now.timestamp()),
-            "exp": int(row.expires_at.timestamp()),  # type: ignore[union-attr]
-        }
-    )
-    return TokenPair(
-        access_token=issue_access_token(user.id),
-        refresh_token=refresh_jwt,
-        expires_in=settings.access_token_ttl_s,
-    )
-
-
-def refresh(session: Session, *, refresh_token: str, ip: str | None = None) -> TokenPair:
-    """Rotate a refresh token. Reusing a rotated token revokes its family (theft detection)."""
-    ratelimit.hit_auth(ip)
-    claims = _decode(refresh_token or "", typ="refresh")
-    try:
-        token_id = uuid.UUID(str(claims.get("jti")))
-    except ValueError as error:
-        raise Unauthorized("invalid refresh token") from error
-    row = session.get(RefreshToken, token_id)
-    if row is None or str(row.user_id) != claims.get("sub"):
-        raise Unauthorized("invalid refresh token")
-    if row.revoked_at is not None:
-        raise Unauthorized("this session was revoked; log in again")
-    # claim the token atomically: of two concurrent uses exactly one wins, the other is a reuse
-    claimed = session.exec(
-        update(RefreshToken)
-        .where(
-            col(RefreshToken.id) == token_id,
-            col(RefreshToken.used_at).is_(None),
-            col(RefreshToken.revoked_at).is_(None),
-        )
-        .values(used_at=utcnow())
-        .returning(col(RefreshToken.id))
-    ).first()
-    if claimed is None:
-        # a holder of the same token that refreshed a moment ago (two tabs, two live updates)
-        # gets the pair the first one got; a later replay is still theft
-        recent = _recent_rotation(refresh_token)
-        if recent is not None:
-            return recent
-        session.rollback()  # release our lock before the family is revoked in its own transaction
-        _revoke_family(row.family_id, user_id=row.user_id, ip=ip)
-        raise Unauthorized("refresh token reuse detected; every session of this login was revoked")
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        raise Unauthorized("account disabled")
-    pair = issue_tokens(session, user=user, family_id=row.family_id)
-    _remember_rotation(refresh_token, pair)
-    return pair
-
-
-# Concurrent holders of one refresh token (two tabs of a browser share it, each with its own
-# dashboard state) may both present it when the access token expires. Within this window the
-# second gets the pair the first was given instead of revoking the family. The cache is keyed
-# by a digest of the whole token, so only a holder of the token can read it.
-REFRESH_GRACE_S = 60
-
-
-def _rotation_key(refresh_token: str) -> str:
-    return REFRESH_GRACE_PREFIX + hashlib.sha256(refresh_token.encode()).hexdigest()
-
-
-def _remember_rotation(refresh_token: str, pair: TokenPair) -> None:
-    """Set before the rotation commits: a concurrent refresh blocked on the row lock then finds it."""
-    from berrys_app.redis_client import sync_redis
-
-    sync_redis().set(_rotation_key(refresh_token), pair.model_dump_json(), ex=REFRESH_GRACE_S)
-
-
-def _recent_rotation(refresh_token: str) -> TokenPair | None:
-    from berrys_app.redis_client import sync_redis
-
-    raw = sync_redis().get(_rotation_key(refresh_token))
-    return TokenPair.model_validate_json(raw) if raw else None
-
-
-def _revoke_family(family_id: uuid.UUID, *, user_id: uuid.UUID, ip: str | None) -> None:
-    """Committed on its own: the caller's request fails, the revocation must stay."""
-    from berrys_app.db import session_scope
-
-    with session_scope() as own:
-        own.exec(
-            update(RefreshToken)
-            .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
-            .values(revoked_at=utcnow())
-        )
-        audit.record(
-            own,
-            action="auth.refresh_reuse",
-            actor=Actor(user_id=user_id, label=str(user_id), ip=ip),
-            success=False,
-            target_type="token_family",
-            target_id=family_id,
-        )
 
 
 # ---------------------------------------------------------------- authenticate
@@ -368,24 +163,23 @@ def authenticate(session: Session, bearer: str | None, *, ip: str | None = None)
         raise Unauthorized("missing bearer token")
     if token.startswith(API_KEY_PREFIX):
         return _authenticate_key(session, token, ip=ip)
-    user_id = access_token_subject(token)
+    claims = decode(token, typ="access")
+    user_id = subject(claims)
     row = fetch_one(_ACTIVE_USER_SQL, (user_id,))  # one prepared statement, read on every request
     if row is None:
         raise Unauthorized("account not found or disabled")
-    return Actor(user_id=user_id, label=row[0], ip=ip)
+    return Actor(user_id=user_id, label=row[0], ip=ip, expires_at=float(claims["exp"]))
 
 
 _ACTIVE_USER_SQL = "SELECT email FROM users WHERE id = %s AND is_active"
 
 
-def access_token_subject(token: str) -> uuid.UUID:
-    """The user id an access JWT was issued to (signature from the verification cache, expiry and
-    type checked on every use); the caller must still check that the account is active."""
-    claims = _decode(token, typ="access")
-    try:
-        return uuid.UUID(str(claims["sub"]))
-    except ValueError as error:
-        raise Unauthorized("invalid token subject") from error
+def authenticate_session(session: Session, bearer: str | None, *, ip: str | None = None) -> Actor:
+    """The dashboard's credential: its own session tokens only. An API key is for REST clients:
+    put in the dashboard's storage it would act with a full session's reach."""
+    if (bearer or "").strip().startswith(API_KEY_PREFIX):
+        raise Unauthorized("an API key cannot sign in to the dashboard; sign in with your password or SSO")
+    return authenticate(session, bearer, ip=ip)
 
 
 def _key_digest(key: str) -> str:
@@ -414,6 +208,7 @@ def _authenticate_key(session: Session, key: str, *, ip: str | None) -> Actor:
         scopes=frozenset(row.scopes),
         ip=ip,
         api_key_id=row.id,
+        expires_at=row.expires_at.timestamp() if row.expires_at is not None else None,
     )
 
 
@@ -610,7 +405,7 @@ def oidc_finish(session: Session, *, code: str, state: str, ip: str | None = Non
         session.flush()
     if not user.is_active:
         raise Unauthorized("account disabled")
-    pair = issue_tokens(session, user=user)
+    pair = sessions.issue_tokens(session, user=user)
     audit.record(
         session,
         action="auth.oidc_login",

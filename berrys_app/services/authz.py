@@ -25,6 +25,7 @@ class Actor:
     is_system: bool = False
     ip: str | None = None  # where the request came from (audit log)
     api_key_id: uuid.UUID | None = None  # set when the caller used an API key
+    expires_at: float | None = None  # unix time the credential stops being valid (long-lived streams end then)
 
     @classmethod
     def system(cls, label: str = "system") -> Actor:
@@ -48,6 +49,9 @@ def require_role(session: Session, actor: Actor, team_id: uuid.UUID, minimum: Ro
     if ROLE_RANK[role] < ROLE_RANK[minimum]:
         raise Forbidden(f"this needs the {minimum.value} role in the team; you are {role.value}")
     return role
+
+
+PROJECTS_READ, PROJECTS_WRITE = "projects:read", "projects:write"
 
 
 def require_scope(actor: Actor, scope: str) -> None:

@@ -19,8 +19,8 @@ from berrys_app.domain.accounts import Role, TeamMember
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectStatus, ProjectUpdate
 from berrys_app.domain.work import Agent, AgentStateChange, Deliverable, PlanStatus, PlanVersion, Task, TaskStatus
-from berrys_app.services import agents, collab, execution, planning, task_approvals
-from berrys_app.services.authz import Actor, require_role
+from berrys_app.services import agents, budget_roles, collab, execution, planning, task_approvals
+from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.events import emit
 
@@ -76,8 +76,11 @@ def _load(session: Session, project_id: uuid.UUID, *, lock: bool = False) -> Pro
 
 
 def _authorized(session: Session, actor: Actor, project_id: uuid.UUID, minimum: Role, *, lock: bool = False) -> Project:
+    """The project, if the actor's role allows ``minimum`` and (an API key) its scope allows it too:
+    checked here, so no door can do more with a key than its scopes say."""
     project = _load(session, project_id, lock=lock)
     require_role(session, actor, project.team_id, minimum, what="project")
+    require_scope(actor, PROJECTS_READ if minimum is Role.viewer else PROJECTS_WRITE)
     return project
 
 
@@ -93,6 +96,7 @@ def _check_model(session: Session, team_id: uuid.UUID, model: str | None) -> Non
 def create_project(session: Session, actor: Actor, *, team_id: uuid.UUID, data: ProjectCreate) -> Project:
     """A new project in ``created``; needs the member role in the team."""
     require_role(session, actor, team_id, Role.member, what="team")
+    require_scope(actor, PROJECTS_WRITE)
     _check_model(session, team_id, data.model)
     project = Project(**data.model_dump(), team_id=team_id, created_by=actor.user_id)
     session.add(project)
@@ -125,6 +129,7 @@ def list_projects(
         raise ValidationFailed(f"page must be >= 1 and per_page between 1 and {MAX_PER_PAGE}")
     if status is not None and status not in ProjectStatus.__members__:
         raise ValidationFailed(f"unknown status {status!r}", details={"allowed": list(ProjectStatus.__members__)})
+    require_scope(actor, PROJECTS_READ)
     query = select(Project)
     if team_id is not None:
         require_role(session, actor, team_id, Role.viewer, what="team")
@@ -157,6 +162,9 @@ def update_project(session: Session, actor: Actor, project_id: uuid.UUID, *, dat
         raise ValidationFailed("name must not be blank")
     if "model" in changes:
         _check_model(session, project.team_id, changes["model"])
+    for field in ("budget_usd", "budget_tokens"):
+        if field in changes and budget_roles.raises(getattr(project, field), changes[field]):
+            budget_roles.require_raise_role(session, actor, project.team_id, what="the project's budget")
     for key, value in changes.items():
         setattr(project, key, value.strip() if key == "name" else value)
     project.updated_at = utcnow()
@@ -389,6 +397,7 @@ def retry_task(session: Session, actor: Actor, project_id: uuid.UUID, task_id: u
         raise NotFound("task not found")
     if task.status not in (TaskStatus.waiting_approval, TaskStatus.failed):
         raise Conflict(f"only a waiting or failed task can be retried; it is {task.status}")
+    budget_roles.require_decider_for_task(session, actor, project.team_id, task.id)
     jobs = execution.requeue_task(session, project, task, actor=actor)
     task_approvals.close_for_task(session, actor, task.id)
     session.commit()
@@ -444,6 +453,8 @@ def set_agent_budget(
     agent = _team_agent(session, project, agent_id)
     if (budget_usd is not None and budget_usd < 0) or (budget_tokens is not None and budget_tokens < 0):
         raise ValidationFailed("budgets must not be negative")
+    if budget_roles.raises(agent.budget_usd, budget_usd) or budget_roles.raises(agent.budget_tokens, budget_tokens):
+        budget_roles.require_raise_role(session, actor, project.team_id, what="an agent's budget")
     agent.budget_usd, agent.budget_tokens = budget_usd, budget_tokens
     session.add(agent)
     emit(

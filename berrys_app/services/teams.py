@@ -1,6 +1,7 @@
 """Teams, members and roles. Admins manage members; only owners grant or remove ownership.
 
-A team always keeps at least one owner.
+A team always keeps at least one owner. Nobody is made a member without consent: admins
+invite (an existing account or an email), and the invited person accepts or declines.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class TeamView(BaseModel):
 class InvitationView(BaseModel):
     id: uuid.UUID
     team_id: uuid.UUID
+    team_name: str = ""  # filled for the invited person's own list
     email: str
     role: Role
     accepted_at: datetime | None
@@ -134,20 +136,21 @@ def _may_manage(actor_role: Role, target: Role) -> None:
         raise Forbidden("this needs the admin role in the team")
 
 
-def add_member(session: Session, actor: Actor, team_id: uuid.UUID, *, email: str, role: str) -> MemberView:
-    """Add an existing user (by email) with a role."""
+def add_member(session: Session, actor: Actor, team_id: uuid.UUID, *, email: str, role: str) -> InvitationView:
+    """Invite an existing account (by email) with a role; they join when they accept."""
     require_scope(actor, "teams:write")
-    actor_role = require_role(session, actor, team_id, Role.admin, what="team")
-    new_role = _role(role)
-    _may_manage(actor_role, new_role)
+    require_role(session, actor, team_id, Role.admin, what="team")
     user = session.exec(select(User).where(User.email == (email or "").strip().lower())).first()
     if user is None:
         raise ValidationFailed(
             "no account with this email; invite them instead (POST .../invitations)", details={"field": "email"}
         )
-    if session.get(TeamMember, (team_id, user.id)) is not None:
-        raise Conflict("already a member of this team")
-    session.add(TeamMember(team_id=team_id, user_id=user.id, role=new_role.value))
+    return invite(session, actor, team_id, email=user.email, role=role)
+
+
+def _join(session: Session, actor: Actor, team_id: uuid.UUID, user: User, role: str) -> None:
+    """The one place a membership starts: the invited person accepted."""
+    session.add(TeamMember(team_id=team_id, user_id=user.id, role=role))
     audit.record(
         session,
         action="member.added",
@@ -155,11 +158,10 @@ def add_member(session: Session, actor: Actor, team_id: uuid.UUID, *, email: str
         team_id=team_id,
         target_type="user",
         target_id=user.id,
-        details={"email": user.email, "role": new_role.value},
+        details={"email": user.email, "role": role},
     )
-    _membership_event(session, actor, "member.added", team_id, user.id, {"role": new_role.value})
+    _membership_event(session, actor, "member.added", team_id, user.id, {"role": role})
     session.flush()
-    return MemberView(user_id=user.id, email=user.email, name=user.name, role=new_role)
 
 
 def change_role(session: Session, actor: Actor, team_id: uuid.UUID, user_id: uuid.UUID, *, role: str) -> MemberView:
@@ -238,7 +240,7 @@ def _membership_event(
 
 
 def invite(session: Session, actor: Actor, team_id: uuid.UUID, *, email: str, role: str) -> InvitationView:
-    """Invite an email address; an existing account is added at once, a new one when it signs up."""
+    """Invite an email address: an existing account joins when it accepts, a new one when it signs up."""
     from berrys_app.services.auth import _normalise_email
 
     require_scope(actor, "teams:write")
@@ -255,11 +257,11 @@ def invite(session: Session, actor: Actor, team_id: uuid.UUID, *, email: str, ro
     ).first()
     if pending is not None:
         raise Conflict("this email is already invited")
+    invitee = session.exec(select(User).where(User.email == email)).first()
+    if invitee is not None and session.get(TeamMember, (team_id, invitee.id)) is not None:
+        raise Conflict("already a member of this team")
     row = TeamInvitation(team_id=team_id, email=email, role=new_role.value, invited_by=actor.user_id)
     session.add(row)
-    if session.exec(select(User).where(User.email == email)).first() is not None:
-        add_member(session, actor, team_id, email=email, role=new_role.value)
-        row.accepted_at = utcnow()
     audit.record(
         session,
         action="member.invited",
@@ -314,3 +316,63 @@ def accept_invitations(session: Session, user: User) -> int:
             details={"email": user.email, "role": row.role, "invitation_id": str(row.id)},
         )
     return len(rows)
+
+
+def my_invitations(session: Session, actor: Actor) -> list[InvitationView]:
+    """The pending invitations addressed to the caller's email, with the inviting team's name."""
+    require_scope(actor, "teams:read")
+    rows = session.exec(
+        select(TeamInvitation, Team.name)
+        .join(Team, col(Team.id) == col(TeamInvitation.team_id))
+        .where(TeamInvitation.email == _email_of(session, actor), col(TeamInvitation.accepted_at).is_(None))
+        .order_by(col(TeamInvitation.created_at))
+    ).all()
+    return [
+        InvitationView.model_validate(row, from_attributes=True).model_copy(update={"team_name": name})
+        for row, name in rows
+    ]
+
+
+def _email_of(session: Session, actor: Actor) -> str:
+    user = session.get(User, actor.user_id) if actor.user_id else None
+    if user is None:
+        raise NotFound("invitation not found")
+    return user.email
+
+
+def _my_pending(session: Session, actor: Actor, invitation_id: uuid.UUID) -> TeamInvitation:
+    """An invitation to the caller's own email that is still open (anyone else's does not exist)."""
+    row = session.get(TeamInvitation, invitation_id, with_for_update=True)
+    if row is None or row.accepted_at is not None or row.email != _email_of(session, actor):
+        raise NotFound("invitation not found")
+    return row
+
+
+def accept_invitation(session: Session, actor: Actor, invitation_id: uuid.UUID) -> TeamView:
+    """The invited person joins the team with the invited role."""
+    require_scope(actor, "teams:write")
+    row = _my_pending(session, actor, invitation_id)
+    user = session.get(User, actor.user_id)
+    assert user is not None  # _my_pending found their email
+    if session.get(TeamMember, (row.team_id, user.id)) is None:
+        _join(session, actor, row.team_id, user, row.role)
+    row.accepted_at = utcnow()
+    session.add(row)
+    team = session.get(Team, row.team_id)
+    return TeamView(id=row.team_id, name=team.name if team else "", role=Role(row.role))
+
+
+def decline_invitation(session: Session, actor: Actor, invitation_id: uuid.UUID) -> None:
+    """The invited person says no: the invitation is gone (the team may invite again)."""
+    require_scope(actor, "teams:write")
+    row = _my_pending(session, actor, invitation_id)
+    audit.record(
+        session,
+        action="member.invitation_declined",
+        actor=actor,
+        team_id=row.team_id,
+        target_type="invitation",
+        target_id=row.id,
+        details={"email": row.email, "role": row.role},
+    )
+    session.delete(row)

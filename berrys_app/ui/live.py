@@ -1,16 +1,21 @@
 """Live updates: Redis pub/sub -> the browsers watching, via ``app.modify_state``.
 
 Each web process runs one listener (a lifespan task). Pages subscribe their
-client token to a topic (``system``, ``project:<id>``); every committed event
-is pushed to the subscribed states' ``on_live`` handler. Nothing polls the DB.
+client token to a topic (``system``, ``project:<id>``) for the signed-in user; every
+committed event is pushed to the subscribed states' ``_on_live`` method (backend-only:
+a browser cannot call it). Subscribing and every delivery ask the same access check
+(``services.live_access``), so a removed member or an outsider with an id gets nothing.
+Nothing polls the DB.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
+import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -19,13 +24,14 @@ import reflex as rx
 
 from berrys_app import gc_tuning
 from berrys_app.keys import events_channel
-from berrys_app.services import events
+from berrys_app.services import events, live_access
+from berrys_app.services.authz import Actor
 from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-# topic -> {client_token: state class}
-_SUBSCRIBERS: dict[str, dict[str, type[rx.State]]] = defaultdict(dict)
+# topic -> {client_token: (state class, the signed-in user it was subscribed for)}
+_SUBSCRIBERS: dict[str, dict[str, tuple[type[rx.State], Actor]]] = defaultdict(dict)
 # worker_id -> monotonic time of the last heartbeat seen by this process
 _LAST_BEAT: dict[str, float] = {}
 _STALE: set[str] = set()
@@ -33,19 +39,34 @@ _STALE: set[str] = set()
 # otherwise, and each delivery would keep reading, and refreshing tokens, for a dead tab)
 _GONE_SINCE: dict[str, float] = {}
 ORPHAN_GRACE_S = 30.0
+ACCESS_LOST = "access.lost"  # pushed by this module alone, to a tab that lost a topic
+_DELIVERING: contextvars.ContextVar[bool] = contextvars.ContextVar("berrys_live_delivering", default=False)
 
 
-def subscribe(topic: str, token: str, state_cls: type[rx.State]) -> None:
-    """Deliver ``topic`` messages to ``state_cls.on_live`` for this browser tab.
+def subscribe(topic: str, token: str, state_cls: type[rx.State], user_id: str) -> bool:
+    """Deliver ``topic`` messages to ``state_cls._on_live`` for this browser tab of ``user_id``,
+    if that user may see the topic (checked now and again at every delivery); False otherwise.
 
     A tab shows one page at a time, so subscribing drops the tab's previous
     subscription (and its presence on a project it left)."""
     if not token:
-        return
+        return False
+    actor = _actor_for(user_id)
+    if not live_access.may_receive(actor, topic, fresh=True) or actor is None:
+        unsubscribe(topic, token)
+        return False
     for old_topic, subscribers in list(_SUBSCRIBERS.items()):
         if old_topic != topic and subscribers.pop(token, None) is not None and old_topic.startswith("project:"):
             _leave_project(old_topic.split(":", 1)[1], token)
-    _SUBSCRIBERS[topic][token] = state_cls
+    _SUBSCRIBERS[topic][token] = (state_cls, actor)
+    return True
+
+
+def _actor_for(user_id: str) -> Actor | None:
+    try:
+        return Actor(user_id=uuid.UUID(user_id), label=user_id)
+    except (TypeError, ValueError):
+        return None
 
 
 def _leave_project(project_id: str, token: str) -> None:
@@ -84,20 +105,61 @@ async def deliver(message: dict[str, Any]) -> None:
     from berrys_app.berrys_app import app
 
     connected = _connected_tokens(app)
+    live_access.observe(message)
     if message.get("kind") in MEMBERSHIP_KINDS:
         await _reauthorise(app, message)
     for topic in topics_for(message):
-        for token, state_cls in list(_SUBSCRIBERS.get(topic, {}).items()):
+        for token, (state_cls, actor) in list(_SUBSCRIBERS.get(topic, {}).items()):
             if not still_open(token, connected):
+                continue
+            if not await _still_allowed(actor, topic):
+                await _revoke(app, topic, token, state_cls)
                 continue
             try:
                 async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
                     state = await root.get_state(state_cls)
                     # off the event loop: a handler may read the DB, every other tab keeps updating
-                    await asyncio.to_thread(state.on_live, message)
+                    await asyncio.to_thread(_apply, state, message)
             except Exception:
                 log.warning("dropping live subscriber %s on %s", token, topic, exc_info=True)
                 unsubscribe(topic, token)
+
+
+def _apply(state: rx.State, message: dict[str, Any]) -> None:
+    """Run a page's ``_on_live`` marked as a delivery (what it reads is not the user's request)."""
+    _DELIVERING.set(True)
+    state._on_live(message)
+
+
+def delivering() -> bool:
+    """Whether the code running is a live delivery rather than an event the browser sent."""
+    return _DELIVERING.get()
+
+
+async def _still_allowed(actor: Actor, topic: str) -> bool:
+    """The delivery-time check (cached for at most a second; a miss reads the DB off the loop)."""
+    answer = live_access.known(actor, topic)
+    if answer is None:
+        answer = await asyncio.to_thread(live_access.may_receive, actor, topic)
+    return answer
+
+
+async def _revoke(app: Any, topic: str, token: str, state_cls: type[rx.State]) -> None:
+    """This tab may no longer see ``topic``: unsubscribe it, and let its page forget what it
+    shows (an ``access.lost`` message, the last one the tab gets for the topic)."""
+    _drop(topic, token)
+    try:
+        async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
+            state = await root.get_state(state_cls)
+            await asyncio.to_thread(_apply, state, {"id": None, "kind": ACCESS_LOST, "payload": {"topic": topic}})
+    except Exception:
+        log.warning("could not close the page of live subscriber %s", token, exc_info=True)
+
+
+def _drop(topic: str, token: str) -> None:
+    """This tab may no longer see ``topic``: no more deliveries, and it is no viewer there."""
+    if _SUBSCRIBERS.get(topic, {}).pop(token, None) is not None and topic.startswith("project:"):
+        _leave_project(topic.removeprefix("project:"), token)
 
 
 MEMBERSHIP_KINDS = ("member.removed", "member.role_changed")
@@ -105,41 +167,26 @@ MEMBERSHIP_KINDS = ("member.removed", "member.role_changed")
 
 async def _reauthorise(app: Any, message: dict[str, Any]) -> None:
     """A membership changed: the tabs of that person follow at once. Their role (and what the
-    page offers) is updated; a removed member's tabs stop receiving the team's projects."""
+    page offers) is updated, and each of their subscriptions is checked again: what they may
+    no longer see stops now (and their name leaves the project's viewers)."""
     from berrys_app.ui.state.session import SessionState
 
-    team_id = str(message.get("team_id") or "")
     user_id = str((message.get("payload") or {}).get("user_id") or "")
-    if not team_id or not user_id:
+    if not message.get("team_id") or not user_id:
         return
-    removed = message.get("kind") == "member.removed"
-    team_projects = await asyncio.to_thread(_project_ids, team_id) if removed else set()
     for topic, subscribers in list(_SUBSCRIBERS.items()):
-        in_team = topic == f"team:{team_id}" or topic.removeprefix("project:") in team_projects
-        for token, _state_cls in list(subscribers.items()):
+        for token, (state_cls, actor) in list(subscribers.items()):
+            if str(actor.user_id) != user_id:
+                continue
+            if not await asyncio.to_thread(live_access.may_receive, actor, topic, fresh=True):
+                await _revoke(app, topic, token, state_cls)
             try:
                 async with app.modify_state(rx.BaseStateToken(ident=token, cls=SessionState)) as root:
                     tab = await root.get_state(SessionState)
-                    if tab.user_id != user_id:
-                        continue
-                    tab.apply_membership(message)
+                    if tab.user_id == user_id:
+                        tab._apply_membership(message)
             except Exception:
                 log.warning("could not re-authorise live subscriber %s", token, exc_info=True)
-                continue
-            if removed and in_team:
-                subscribers.pop(token, None)
-                if topic.startswith("project:"):
-                    _leave_project(topic.removeprefix("project:"), token)
-
-
-def _project_ids(team_id: str) -> set[str]:
-    from sqlmodel import select
-
-    from berrys_app.db import session_scope
-    from berrys_app.domain.projects import Project
-
-    with session_scope() as session:
-        return {str(pid) for pid in session.exec(select(Project.id).where(Project.team_id == team_id))}
 
 
 def _connected_tokens(app: Any) -> Any:

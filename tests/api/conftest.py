@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session
 
 from berrys_app.domain.accounts import Role, Team, TeamMember
-from berrys_app.services import auth
+from berrys_app.services import auth, tokens
 
 # argon2 is slow on purpose; tests that do not exercise passwords skip it.
 FAST_HASH = auth.hash_password("correct horse battery")
@@ -38,7 +38,7 @@ def make_person(
     if team_id is not None and role is not None:
         session.add(TeamMember(team_id=team_id, user_id=user.id, role=role.value))
     session.commit()
-    return Person(user_id=user.id, email=user.email, token=auth.issue_access_token(user.id))
+    return Person(user_id=user.id, email=user.email, token=tokens.issue_access_token(user.id))
 
 
 def make_team(session: Session, name: str = "Team") -> uuid.UUID:

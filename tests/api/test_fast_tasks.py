@@ -16,7 +16,7 @@ from sqlmodel import Session
 from berrys_app.api import fast_tasks
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.projects import ProjectCreate
-from berrys_app.services import auth, projects, task_listing
+from berrys_app.services import auth, projects, task_listing, tokens
 from berrys_app.services.authz import Actor
 from tests.api.conftest import make_person
 from tests.api.servers import api_processes
@@ -135,7 +135,7 @@ async def test_a_removed_member_a_disabled_account_and_an_expired_token_are_refu
     assert disabled.status_code == 401 and disabled.json()["code"] == "unauthorized"
 
     admin = people["admin"]
-    expired = auth.issue_access_token(admin.user_id, ttl_s=-10)
+    expired = tokens.issue_access_token(admin.user_id, ttl_s=-10)
     refused = await client.get(url, headers={"Authorization": f"Bearer {expired}"})
     assert refused.status_code == 401 and refused.json()["request_id"] == refused.headers["x-request-id"]
     assert len(fast_calls) == 4  # each valid token was checked by the fast path; the expired one was not

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from berrys_app.api.schemas import TaskPublic
 from berrys_app.domain.projects import ProjectCreate
-from berrys_app.services import auth, projects, task_listing
+from berrys_app.services import projects, task_listing, tokens
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import NotFound, Unauthorized
 
@@ -77,14 +77,14 @@ def test_current_only_lists_the_current_plan_version(session: Session, people) -
 
 
 def test_a_verified_token_is_checked_for_expiry_on_every_use(env, people) -> None:
-    token = auth.issue_access_token(people["owner"].user_id)
-    claims = auth._decode(token, typ="access")  # verified and remembered
-    assert (token, auth._key_material()) in auth._verified
-    auth._verified[(token, auth._key_material())] = {**claims, "exp": int(time.time()) - 1}
+    token = tokens.issue_access_token(people["owner"].user_id)
+    claims = tokens.decode(token, typ="access")  # verified and remembered
+    assert (token, tokens._key_material()) in tokens._verified
+    tokens._verified[(token, tokens._key_material())] = {**claims, "exp": int(time.time()) - 1}
     with pytest.raises(Unauthorized, match="invalid or expired token"):
-        auth._decode(token, typ="access")
+        tokens.decode(token, typ="access")
     with pytest.raises(Unauthorized, match="wrong token type"):
-        auth._decode(auth.issue_access_token(people["owner"].user_id), typ="refresh")
+        tokens.decode(tokens.issue_access_token(people["owner"].user_id), typ="refresh")
 
 
 async def test_gzip_is_its_own_representation_with_its_own_tag(client, session: Session, people) -> None:

@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from berrys_app.domain.accounts import Role
+from berrys_app.domain.accounts import Role, User
 from berrys_app.domain.models import ModelEntry
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.domain.tools import CredentialCreate, McpServer
 from berrys_app.domain.work import AgentTemplate, Task
-from berrys_app.services import auth, collab, projects, teams, tools
+from berrys_app.services import auth, collab, projects, sessions, teams, tools
 from berrys_app.services.authz import Actor
 from tests.api.conftest import Person, make_person, make_team
 
@@ -46,6 +46,8 @@ class World:
     model_id: uuid.UUID  # a model of team A's own catalogue
     template_id: uuid.UUID | None = None  # an agent template (global)
     key_ids: dict[str, uuid.UUID] = field(default_factory=dict)
+    session_ids: dict[str, uuid.UUID] = field(default_factory=dict)  # each caller's own login
+    my_invitation_ids: dict[str, uuid.UUID] = field(default_factory=dict)  # an invitation to each caller
 
     def secrets_of_a(self) -> list[str]:
         """Identifiers an outsider must never see."""
@@ -75,6 +77,8 @@ class World:
             "model_id": self.model_id,
             "user_id": self.target_user_id,
             "key_id": self.key_ids[caller],
+            "session_id": self.session_ids[caller],
+            "my_invitation_id": self.my_invitation_ids[caller],
             "name": "python",
             "template_id": self.template_id,
         }
@@ -199,9 +203,16 @@ def build_world(session: Session) -> World:
         model_id=model.id,
         template_id=session.exec(select(AgentTemplate)).first().id,
     )
+    team_c = make_team(session, "Team C")  # invites every caller (their own invitations)
+    inviter_c = make_person(session, team_id=team_c, role=Role.owner)
+    inviter = Actor(user_id=inviter_c.user_id, label=inviter_c.email)
     for name, person in people.items():
         actor = Actor(user_id=person.user_id, label=person.email)
         row, _ = auth.create_api_key(session, actor, name=f"{name} key", scopes=["*"])
         world.key_ids[name] = row.id
+        pair = sessions.issue_tokens(session, user=session.get(User, person.user_id))
+        session.flush()
+        world.session_ids[name] = sessions.family_of(session, pair.refresh_token)
+        world.my_invitation_ids[name] = teams.invite(session, inviter, team_c, email=person.email, role="viewer").id
     session.commit()
     return world

@@ -18,7 +18,9 @@ def _shared_project(owner_email: str, member_email: str) -> str:
     with session_scope() as session:
         owner = auth.authenticate(session, auth.login(session, email=owner_email, password=PASSWORD).access_token)
         team_id = teams.list_my_teams(session, owner)[0].id
-        teams.add_member(session, owner, team_id, email=member_email, role="member")
+        invitation = teams.add_member(session, owner, team_id, email=member_email, role="member")
+        member = auth.authenticate(session, auth.login(session, email=member_email, password=PASSWORD).access_token)
+        teams.accept_invitation(session, member, invitation.id)  # membership needs their consent
         data = ProjectCreate(name="Watched berries", objectives=["watch"])
         return str(projects.create_project(session, owner, team_id=team_id, data=data).id)
 

@@ -48,7 +48,9 @@ def _finished_project(owner_email: str, member_email: str, model: str) -> str:
     with session_scope() as session:
         owner = auth.authenticate(session, auth.login(session, email=owner_email, password=PASSWORD).access_token)
         team_id = teams.list_my_teams(session, owner)[0].id
-        teams.add_member(session, owner, team_id, email=member_email, role="member")
+        invitation = teams.add_member(session, owner, team_id, email=member_email, role="member")
+        member = auth.authenticate(session, auth.login(session, email=member_email, password=PASSWORD).access_token)
+        teams.accept_invitation(session, member, invitation.id)  # membership needs their consent
         project = projects.create_project(
             session,
             owner,
@@ -164,8 +166,8 @@ def test_workspace_pages_render_and_audit_needs_admin(stack, new_page) -> None:
 
 
 def test_team_page_invites_by_email_lists_and_revokes_invitations_and_creates_a_team(stack, new_page) -> None:
-    """Invite someone without an account (pending), a registered person (joins at once),
-    revoke a pending invitation, refuse a duplicate visibly, and start a new team."""
+    """Invite someone without an account (pending), a registered person (joins when they accept
+    on their Profile page), revoke a pending invitation, refuse a duplicate visibly, start a team."""
     known = unique_email("kim")
     other = new_page("")
     register(other, name="Kim Known", email=known)
@@ -177,7 +179,7 @@ def test_team_page_invites_by_email_lists_and_revokes_invitations_and_creates_a_
     stranger = unique_email("newcomer")
     page.fill("#invite-email", stranger)
     page.click("#invite")
-    expect(page.locator("#invite-notice")).to_contain_text("join when they sign up")
+    expect(page.locator("#invite-notice")).to_contain_text("when they sign up with this email")
     expect(page.locator("#invitations .invitations-row")).to_have_count(1)
     expect(page.locator("#invitations .invitations-row").first).to_contain_text("pending")
 
@@ -187,8 +189,16 @@ def test_team_page_invites_by_email_lists_and_revokes_invitations_and_creates_a_
 
     page.fill("#invite-email", known)
     page.click("#invite")
-    expect(page.locator("#invite-notice")).to_contain_text("joined the team")
+    expect(page.locator("#invite-notice")).to_contain_text("they join when they accept")
+    expect(page.locator("#members .members-row")).to_have_count(1)  # not without their consent
+    # Kim accepts on her Profile page; Ida's team page follows live
+    other.goto("/profile")
+    invitation = other.locator("#my-invitations .my-invitations-row", has_text="Ida Inviter")
+    expect(invitation).to_contain_text("member")
+    invitation.locator(".accept-invitation").click()
+    expect(other.locator("#my-invitations .my-invitations-row")).to_have_count(0)
     expect(page.locator("#members .members-row")).to_have_count(2)
+    page.reload()
     expect(page.locator("#invitations .invitations-row", has_text=known)).to_contain_text("accepted")
     expect(page.locator("#activity .activity-row", has_text="member.added").first).to_contain_text("member")
 

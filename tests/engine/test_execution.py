@@ -172,8 +172,8 @@ def test_budget_refusal_pauses_the_task_for_a_person(session: Session, team, wor
     # a person raises the budget and lets the task go on
     from berrys_app.domain.projects import ProjectUpdate
 
-    projects.update_project(session, team.member, project_id, data=ProjectUpdate(budget_tokens=100_000))
-    projects.retry_task(session, team.member, project_id, task.id)
+    projects.update_project(session, team.admin, project_id, data=ProjectUpdate(budget_tokens=100_000))
+    projects.retry_task(session, team.admin, project_id, task.id)
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete")
 
 
@@ -234,7 +234,7 @@ def test_agent_budget_refusal_waits_and_raising_it_lets_the_task_finish(session:
     (agent,) = projects.list_agents(session, team.member, project_id)
     assert agent.budget_tokens == 3 and agent.id == task.agent_id
 
-    projects.set_agent_budget(session, team.member, project_id, agent.id, budget_usd=None, budget_tokens=None)
-    projects.retry_task(session, team.member, project_id, task.id)
+    projects.set_agent_budget(session, team.admin, project_id, agent.id, budget_usd=None, budget_tokens=None)
+    projects.retry_task(session, team.admin, project_id, task.id)
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete")
     assert events_of(project_id, "agent.budget_changed")[0].payload["budget_tokens"] is None

@@ -51,8 +51,8 @@ def test_a_waiting_task_opens_a_budget_approval_and_approving_it_runs_the_task(s
 def test_retrying_the_task_closes_its_pending_approval(session: Session, team, workers):
     workers.start("w1")
     project_id = _waiting_project(session, team, "apprretry")
-    projects.update_project(session, team.member, project_id, data=ProjectUpdate(budget_tokens=100_000))
-    projects.retry_task(session, team.member, project_id, tasks_of(project_id)["big"].id)
+    projects.update_project(session, team.admin, project_id, data=ProjectUpdate(budget_tokens=100_000))
+    projects.retry_task(session, team.admin, project_id, tasks_of(project_id)["big"].id)
     [approval] = [a for a in _approvals(project_id) if a.kind == "budget"]
     assert approval.status == "approved" and "retried by" in (approval.reason or "")
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete")

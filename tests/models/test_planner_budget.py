@@ -56,7 +56,7 @@ async def test_budget_refusal_while_planning_waits_and_a_raised_budget_lets_it_p
     await run_worker()
     assert _refusals(project.id) == 1 and len(events_of(project.id, "project.waiting")) == 1
 
-    projects.update_project(session, team.member, project.id, data=ProjectUpdate(budget_tokens=100_000))
+    projects.update_project(session, team.admin, project.id, data=ProjectUpdate(budget_tokens=100_000))
     execution.enqueue_plan(project.id, 1)
     await run_worker()
     assert project_row(project.id).status == "plan_review"

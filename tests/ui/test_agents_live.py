@@ -38,9 +38,9 @@ def test_current_task_is_set_on_start_and_cleared_when_the_task_ends(session: Se
         {"id": agent_id, "name": "A", "status": "ready", "task": "—", "task_id": ""},
         {"id": other_id, "name": "B", "status": "ready", "task": "—", "task_id": ""},
     ]
-    tab.on_live({"kind": "task.started", "task_id": str(task.id), "payload": {"agent_id": agent_id}})
+    tab._on_live({"kind": "task.started", "task_id": str(task.id), "payload": {"agent_id": agent_id}})
     assert tab.agents[0]["task"] == "Pick" and tab.agents[0]["status"] == "active"
     assert tab.agents[1]["task"] == "—"
 
-    tab.on_live({"kind": "task.completed", "task_id": str(task.id), "payload": {}})
+    tab._on_live({"kind": "task.completed", "task_id": str(task.id), "payload": {}})
     assert tab.agents[0]["task"] == "—" and tab.agents[0]["task_id"] == ""

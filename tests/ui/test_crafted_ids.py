@@ -33,9 +33,9 @@ def _signed_in(state_cls, email: str):
     ],
 )
 def test_malformed_ids_become_a_visible_refusal(env, state: str, call) -> None:
-    from berrys_app.ui.state import approvals, workspace
+    from berrys_app.ui.state import approvals, profile, workspace
 
-    state_cls = getattr(workspace, state, None) or getattr(approvals, state)
+    state_cls = getattr(workspace, state, None) or getattr(approvals, state, None) or getattr(profile, state)
     tab = _signed_in(state_cls, f"{state.lower()}@example.com")
     result = call(tab)
     assert "not a valid id" in str(result)

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from berrys_app.domain.models import ModelCall
 from berrys_app.domain.projects import ProjectCreate
-from berrys_app.services import auth, projects, teams
+from berrys_app.services import auth, projects, teams, tokens
 from berrys_app.services.authz import Actor
 
 
@@ -34,21 +34,21 @@ def test_usage_is_re_read_when_a_task_or_project_ends(session: Session) -> None:
     session.commit()
 
     tab = _models_tab()
-    tab.access_token = auth.issue_access_token(user.id)
+    tab.access_token = tokens.issue_access_token(user.id)
     tab.team_id = str(team_id)
-    tab.on_live({"kind": "project.status_changed", "team_id": str(team_id)})
+    tab._on_live({"kind": "project.status_changed", "team_id": str(team_id)})
     assert tab.by_model == []
 
     _call(session, project.id, "0.5", 100)
-    tab.on_live({"kind": "task.ready", "team_id": str(team_id)})  # not a usage event: nothing is read
+    tab._on_live({"kind": "task.ready", "team_id": str(team_id)})  # not a usage event: nothing is read
     assert tab.by_model == []
-    tab.on_live({"kind": "project.status_changed", "team_id": str(team_id)})
+    tab._on_live({"kind": "project.status_changed", "team_id": str(team_id)})
     assert [(r["model"], r["cost"], r["prompt"]) for r in tab.by_model] == [("m/live", 0.5, 100)]
     assert tab.total_cost and tab.total_tokens == "100"
 
     # a burst of task completions reads at most once a second, the project's end always
     _call(session, project.id, "0.25", 50)
-    tab.on_live({"kind": "task.completed", "team_id": str(team_id)})
+    tab._on_live({"kind": "task.completed", "team_id": str(team_id)})
     assert tab.by_model[0]["prompt"] == 100  # read less than a second ago
-    tab.on_live({"kind": "project.status_changed", "team_id": str(team_id)})
+    tab._on_live({"kind": "project.status_changed", "team_id": str(team_id)})
     assert tab.by_model[0]["prompt"] == 150 and tab.by_model[0]["cost"] == 0.75

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from berrys_app.db import get_engine, session_scope
 from berrys_app.domain.auth import RefreshToken
 from berrys_app.domain.common import utcnow
-from berrys_app.services import auth, ratelimit
+from berrys_app.services import auth, ratelimit, sessions, tokens
 from berrys_app.services.errors import RateLimited, Unauthorized
 
 PASSWORD = "right-password"
@@ -34,7 +34,7 @@ def _tab(pair: auth.TokenPair, user_id: uuid.UUID):
 
     root = State(_reflex_internal_init=True)
     tab = root.get_substate(SessionState.get_full_name().split(".")[1:])
-    tab.access_token = auth.issue_access_token(user_id, now=time.time() - 3600, ttl_s=60)
+    tab.access_token = tokens.issue_access_token(user_id, now=time.time() - 3600, ttl_s=60)
     tab.refresh_token = pair.refresh_token
     return tab
 
@@ -58,7 +58,7 @@ def test_two_tabs_refreshing_the_same_token_both_stay_signed_in(env) -> None:
     assert first.refresh_token == second.refresh_token != pair.refresh_token
     with session_scope() as session:
         assert session.exec(select(RefreshToken).where(RefreshToken.revoked_at.is_not(None))).first() is None  # type: ignore[union-attr]
-        assert auth.refresh(session, refresh_token=first.refresh_token).refresh_token
+        assert sessions.refresh(session, refresh_token=first.refresh_token).refresh_token
 
 
 def test_a_refresh_waiting_on_the_rotation_in_flight_gets_the_same_pair(env) -> None:
@@ -68,12 +68,12 @@ def test_a_refresh_waiting_on_the_rotation_in_flight_gets_the_same_pair(env) -> 
     def second_holder() -> None:
         try:
             with session_scope() as session:
-                results["second"] = auth.refresh(session, refresh_token=pair.refresh_token, ip="10.9.0.2")
+                results["second"] = sessions.refresh(session, refresh_token=pair.refresh_token, ip="10.9.0.2")
         except Exception as error:  # reported by the assertion below
             results["second"] = error
 
     with Session(get_engine()) as first:
-        rotated = auth.refresh(first, refresh_token=pair.refresh_token, ip="10.9.0.1")  # holds the row lock
+        rotated = sessions.refresh(first, refresh_token=pair.refresh_token, ip="10.9.0.1")  # holds the row lock
         thread = threading.Thread(target=second_holder)
         thread.start()
         first.commit()
@@ -86,12 +86,12 @@ def test_a_replay_after_the_grace_window_still_revokes_the_family(env) -> None:
 
     pair = _signed_in_pair("replay@example.com")
     with session_scope() as session:
-        rotated = auth.refresh(session, refresh_token=pair.refresh_token)
-    sync_redis().delete(auth._rotation_key(pair.refresh_token))  # the window is over
+        rotated = sessions.refresh(session, refresh_token=pair.refresh_token)
+    sync_redis().delete(sessions._rotation_key(pair.refresh_token, ""))  # the window is over
     with session_scope() as session, pytest.raises(Unauthorized, match="reuse"):
-        auth.refresh(session, refresh_token=pair.refresh_token)
+        sessions.refresh(session, refresh_token=pair.refresh_token)
     with session_scope() as session, pytest.raises(Unauthorized):
-        auth.refresh(session, refresh_token=rotated.refresh_token)
+        sessions.refresh(session, refresh_token=rotated.refresh_token)
 
 
 def test_a_rate_limited_refresh_does_not_sign_the_tab_out(env) -> None:
@@ -108,7 +108,7 @@ def test_a_rate_limited_refresh_does_not_sign_the_tab_out(env) -> None:
 
     # another IP's bucket is untouched: the refresh is counted per client IP
     with session_scope() as session:
-        assert auth.refresh(session, refresh_token=pair.refresh_token, ip="10.9.9.9").access_token
+        assert sessions.refresh(session, refresh_token=pair.refresh_token, ip="10.9.9.9").access_token
 
 
 def test_a_revoked_session_signs_the_tab_out(env) -> None:

@@ -1,4 +1,5 @@
-"""The audit log of a team (admins): logins, keys, roles, credentials, approvals, deletions."""
+"""Audit logs: a team's (admins: roles, credentials, approvals, deletions) and each person's own
+(logins with IPs, failed logins, sessions, API keys), which only that person reads."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from berrys_app.api.deps import CurrentActor, ListOf, PageDep, SessionDep, acces
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.services import audit
 
-router = APIRouter(prefix="/api/v1/teams", tags=["audit"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["audit"], responses=PROBLEM_RESPONSES)
 
 
 class AuditPublic(BaseModel):
@@ -30,7 +31,7 @@ class AuditPublic(BaseModel):
     created_at: datetime
 
 
-@router.get("/{team_id}/audit", **access("admin", "admin:read"))
+@router.get("/teams/{team_id}/audit", **access("admin", "admin:read"))
 def list_audit(
     team_id: uuid.UUID,
     session: SessionDep,
@@ -41,5 +42,18 @@ def list_audit(
     rows, total = audit.list_entries(
         session, actor, team_id=team_id, page=paging.page, per_page=paging.per_page, action=action
     )
+    data = [AuditPublic.model_validate(r, from_attributes=True) for r in rows]
+    return ListOf[AuditPublic].model_validate(list_of(data, total=total, paging=paging))
+
+
+@router.get("/me/audit", **access("user", "keys:read"))
+def my_audit(
+    session: SessionDep,
+    actor: CurrentActor,
+    paging: PageDep,
+    action: Annotated[str | None, Query(max_length=100)] = None,
+) -> ListOf[AuditPublic]:
+    """Your own security log: logins and failed logins (with IPs), sessions, API keys."""
+    rows, total = audit.list_personal(session, actor, page=paging.page, per_page=paging.per_page, action=action)
     data = [AuditPublic.model_validate(r, from_attributes=True) for r in rows]
     return ListOf[AuditPublic].model_validate(list_of(data, total=total, paging=paging))

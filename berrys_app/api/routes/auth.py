@@ -1,17 +1,19 @@
-"""Credentials: register, password login, refresh rotation, OIDC login. Rate limited per IP."""
+"""Credentials: register, password login, refresh rotation, logout, sessions, OIDC login.
+Rate limited per IP."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from berrys_app.api.deps import ClientIP, SessionDep, access
+from berrys_app.api.deps import ClientIP, CurrentActor, ListOf, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
-from berrys_app.services import auth
+from berrys_app.services import auth, sessions
 
 # Every credential endpoint is rate limited per client IP inside the auth service.
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
@@ -45,16 +47,47 @@ def register(body: RegisterIn, session: SessionDep, ip: ClientIP) -> UserPublic:
     return UserPublic(id=user.id, email=user.email, name=user.name)
 
 
+class SessionPublic(BaseModel):
+    id: uuid.UUID
+    client: str
+    started_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+
+
+def _client(request: Request, ip: str | None) -> str:
+    return sessions.client_marker(ip, request.headers.get("user-agent"))
+
+
 @router.post("/token", **access("public"))
-def token(body: LoginIn, session: SessionDep, ip: ClientIP) -> auth.TokenPair:
+def token(body: LoginIn, request: Request, session: SessionDep, ip: ClientIP) -> auth.TokenPair:
     """Email + password -> access JWT + refresh JWT."""
-    return auth.login(session, email=body.email, password=body.password, ip=ip)
+    return auth.login(session, email=body.email, password=body.password, ip=ip, client=_client(request, ip))
 
 
 @router.post("/refresh", **access("public"))
-def refresh(body: RefreshIn, session: SessionDep, ip: ClientIP) -> auth.TokenPair:
+def refresh(body: RefreshIn, request: Request, session: SessionDep, ip: ClientIP) -> auth.TokenPair:
     """Rotate the refresh token (the old one stops working; reusing it revokes the login)."""
-    return auth.refresh(session, refresh_token=body.refresh_token, ip=ip)
+    return sessions.refresh(session, refresh_token=body.refresh_token, ip=ip, client=_client(request, ip))
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, **access("public"))
+def logout(body: RefreshIn, session: SessionDep, ip: ClientIP) -> None:
+    """End the login this refresh token belongs to: its refresh tokens are refused from now on."""
+    sessions.logout(session, refresh_token=body.refresh_token, ip=ip)
+
+
+@router.get("/sessions", **access("user", "keys:read"))
+def list_sessions(session: SessionDep, actor: CurrentActor) -> ListOf[SessionPublic]:
+    """Your signed-in sessions (one per login), most recently used first."""
+    rows = [SessionPublic.model_validate(row, from_attributes=True) for row in sessions.list_sessions(session, actor)]
+    return ListOf[SessionPublic].model_validate(list_of(rows))
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT, **access("user", "keys:write"))
+def revoke_session(session_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> None:
+    """Sign one of your sessions out (its refresh token is refused from now on)."""
+    sessions.revoke_session(session, actor, session_id)
 
 
 @router.get(

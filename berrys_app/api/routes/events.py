@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -18,7 +19,7 @@ from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.api.schemas import EventPublic
 from berrys_app.db import session_scope
 from berrys_app.keys import events_channel
-from berrys_app.services import collab, events, projects
+from berrys_app.services import collab, events, live_access, projects
 from berrys_app.services.authz import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["events"], responses=PROBLEM_RESPONSES)
@@ -71,7 +72,7 @@ async def project_event_stream(
     if last_event_id and last_event_id.isdigit():
         after = max(after, int(last_event_id))
     return StreamingResponse(
-        _stream(request, project_id, after, follow=follow),
+        _stream(request, actor, project_id, after, follow=follow),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
@@ -80,6 +81,16 @@ async def project_event_stream(
 def _authorize(actor: Actor, project_id: uuid.UUID) -> None:
     with session_scope() as session:
         projects.get_project(session, actor, project_id)
+
+
+async def _refusal(actor: Actor, topic: str) -> str | None:
+    """Why the stream must end now (expired credential, access lost), or None to go on."""
+    if actor.expires_at is not None and actor.expires_at <= time.time():
+        return "the access token expired; reconnect with a fresh one"
+    allowed = live_access.known(actor, topic)
+    if allowed is None:
+        allowed = await run_in_threadpool(live_access.may_receive, actor, topic)
+    return None if allowed else "you no longer have access to this project"
 
 
 def _backlog(project_id: uuid.UUID, after: int) -> list[dict]:  # type: ignore[type-arg]
@@ -93,9 +104,13 @@ def _frame(message: dict) -> str:  # type: ignore[type-arg]
     return f"id: {message['id']}\nevent: {message['kind']}\ndata: {json.dumps(message, default=str)}\n\n"
 
 
-async def _stream(request: Request, project_id: uuid.UUID, after: int, *, follow: bool) -> AsyncIterator[str]:
+async def _stream(
+    request: Request, actor: Actor, project_id: uuid.UUID, after: int, *, follow: bool
+) -> AsyncIterator[str]:
     """Subscribe first, then send the backlog, then live messages newer than the last id sent
-    (``follow=false`` ends after the backlog)."""
+    (``follow=false`` ends after the backlog). Every second and before every message the
+    stream asks the live access check again: it ends (with a ``stream.closed`` event) when the
+    caller's token expires or they may no longer see the project."""
     from berrys_app.redis_client import async_redis
 
     client = async_redis()
@@ -114,7 +129,11 @@ async def _stream(request: Request, project_id: uuid.UUID, after: int, *, follow
         if not follow:
             return
         idle = 0.0
+        topic = f"project:{project_id}"
         while not await request.is_disconnected():
+            if (refusal := await _refusal(actor, topic)) is not None:
+                yield f"event: stream.closed\ndata: {json.dumps({'reason': refusal})}\n\n"
+                return
             raw = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if raw is None:
                 idle += 1.0
@@ -123,8 +142,11 @@ async def _stream(request: Request, project_id: uuid.UUID, after: int, *, follow
                     yield ": keep-alive\n\n"
                 continue
             for message in events.unpack(raw["data"]):
+                live_access.observe(message)
                 if message.get("project_id") != wanted:
                     continue
+                if await _refusal(actor, topic) is not None:
+                    break  # the loop's check closes the stream
                 if message.get("id") is None:  # transient (token stream): no cursor
                     yield f"event: {message['kind']}\ndata: {json.dumps(message, default=str)}\n\n"
                     continue

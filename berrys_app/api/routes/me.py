@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 from pydantic import BaseModel
 
-from berrys_app.api.deps import CurrentActor, SessionDep, access
+from berrys_app.api.deps import CurrentActor, ListOf, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.domain.accounts import User
 from berrys_app.services import teams
@@ -41,3 +41,23 @@ def me(session: SessionDep, actor: CurrentActor) -> MePublic:
 
 def _can_read_teams(actor: CurrentActor) -> bool:
     return not actor.scopes or bool({"teams:read", "teams:*", "*"} & actor.scopes)
+
+
+@router.get("/me/invitations", **access("user", "teams:read"))
+def my_invitations(session: SessionDep, actor: CurrentActor) -> ListOf[teams.InvitationView]:
+    """Teams that invited you and wait for your answer."""
+    return ListOf[teams.InvitationView].model_validate(list_of(teams.my_invitations(session, actor)))
+
+
+@router.post("/me/invitations/{my_invitation_id}/accept", **access("user", "teams:write"))
+def accept_invitation(my_invitation_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> teams.TeamView:
+    """Join the team that invited you, with the invited role."""
+    return teams.accept_invitation(session, actor, my_invitation_id)
+
+
+@router.delete(
+    "/me/invitations/{my_invitation_id}", status_code=status.HTTP_204_NO_CONTENT, **access("user", "teams:write")
+)
+def decline_invitation(my_invitation_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> None:
+    """Decline an invitation (the team may invite you again)."""
+    teams.decline_invitation(session, actor, my_invitation_id)

@@ -54,7 +54,8 @@ def list_members(team_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -
 
 
 @router.post("/{team_id}/members", status_code=status.HTTP_201_CREATED, **access("admin", "teams:write"))
-def add_member(team_id: uuid.UUID, body: MemberIn, session: SessionDep, actor: CurrentActor) -> teams.MemberView:
+def add_member(team_id: uuid.UUID, body: MemberIn, session: SessionDep, actor: CurrentActor) -> teams.InvitationView:
+    """Invite an existing account: they become a member when they accept (``/me/invitations``)."""
     return teams.add_member(session, actor, team_id, email=body.email, role=body.role.value)
 
 
@@ -78,7 +79,7 @@ def list_invitations(team_id: uuid.UUID, session: SessionDep, actor: CurrentActo
 
 @router.post("/{team_id}/invitations", status_code=status.HTTP_201_CREATED, **access("admin", "teams:write"))
 def invite(team_id: uuid.UUID, body: MemberIn, session: SessionDep, actor: CurrentActor) -> teams.InvitationView:
-    """Invite by email: an existing account joins at once, a new one when it registers."""
+    """Invite by email: an existing account joins when it accepts, a new one when it registers."""
     return teams.invite(session, actor, team_id, email=body.email, role=body.role.value)
 
 

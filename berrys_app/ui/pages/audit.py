@@ -6,7 +6,7 @@ import reflex as rx
 
 from berrys_app.ui.components.table import data_table, error_callout
 from berrys_app.ui.layout import page
-from berrys_app.ui.state.workspace import AuditState
+from berrys_app.ui.state.audit import AuditState
 
 
 @page("/audit", "Audit log", on_load=AuditState.load, icon="scroll-text", order=70, admin_only=True)

@@ -1,4 +1,5 @@
-"""Profile: your API keys (the plain key is shown once, only its digest is kept)."""
+"""Profile: your API keys (the plain key is shown once, only its digest is kept) and your
+signed-in sessions, each of which you can sign out."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import reflex as rx
 
 from berrys_app.ui.components.table import data_table, error_callout
 from berrys_app.ui.layout import page
-from berrys_app.ui.state.workspace import EXPIRY_CHOICES, ProfileState
+from berrys_app.ui.state.profile import EXPIRY_CHOICES, ProfileState
 
 
 def revoke_button(key: rx.Var[dict[str, Any]]) -> rx.Component:
@@ -18,6 +19,40 @@ def revoke_button(key: rx.Var[dict[str, Any]]) -> rx.Component:
             "Revoke", size="1", variant="soft", color_scheme="red", on_click=ProfileState.revoke(key["id"].to(str))
         ),
         rx.badge("revoked", color_scheme="gray"),
+    )
+
+
+def session_button(item: rx.Var[dict[str, Any]]) -> rx.Component:
+    return rx.hstack(
+        rx.cond(item["current"].to(str) != "", rx.badge(item["current"].to(str), color_scheme="green")),
+        rx.button(
+            "Sign out",
+            size="1",
+            variant="soft",
+            color_scheme="red",
+            class_name="revoke-session",
+            on_click=ProfileState.revoke_session(item["id"].to(str)),
+        ),
+        align="center",
+    )
+
+
+def invitation_buttons(item: rx.Var[dict[str, Any]]) -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            "Accept",
+            size="1",
+            class_name="accept-invitation",
+            on_click=ProfileState.accept_invitation(item["id"].to(str)),
+        ),
+        rx.button(
+            "Decline",
+            size="1",
+            variant="soft",
+            color_scheme="gray",
+            class_name="decline-invitation",
+            on_click=ProfileState.decline_invitation(item["id"].to(str)),
+        ),
     )
 
 
@@ -31,6 +66,14 @@ def profile_page() -> rx.Component:
                 rx.text(ProfileState.user_email, color_scheme="gray", size="2"),
             ),
             width="100%",
+        ),
+        rx.heading("Invitations", size="4"),
+        data_table(
+            ProfileState.invitations,
+            [("Team", "team"), ("Role", "role"), ("Sent", "sent")],
+            table_id="my-invitations",
+            extra=("", invitation_buttons),
+            empty="No invitations waiting for you.",
         ),
         rx.heading("API keys", size="4"),
         rx.form(
@@ -65,6 +108,14 @@ def profile_page() -> rx.Component:
             table_id="api-keys",
             extra=("", revoke_button),
             empty="No API keys yet.",
+        ),
+        rx.heading("Sessions", size="4"),
+        data_table(
+            ProfileState.my_sessions,
+            [("Client", "client"), ("Signed in", "started"), ("Last refreshed", "last_used"), ("Ends", "expires")],
+            table_id="sessions",
+            extra=("", session_button),
+            empty="No signed-in sessions.",
         ),
         spacing="4",
         width="100%",

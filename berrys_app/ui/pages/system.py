@@ -55,7 +55,7 @@ class SystemState(PageState):
             return refused
         self.database_ok, self.redis_ok = probe()
         self.health_checked_at = datetime.now(UTC).isoformat()
-        live.subscribe("system", self.router.session.client_token, SystemState)
+        self._subscribe("system", SystemState)
         self._watch += 1
         return SystemState.watch_health
 
@@ -79,7 +79,7 @@ class SystemState(PageState):
                 self.database_ok, self.redis_ok = database, redis
                 self.health_checked_at = datetime.now(UTC).isoformat()
 
-    def on_live(self, message: dict[str, Any]) -> None:
+    def _on_live(self, message: dict[str, Any]) -> None:
         """Apply a heartbeat or staleness message to the worker rows."""
         payload = message.get("payload", {})
         wid = payload.get("worker_id")

@@ -13,7 +13,6 @@ import reflex as rx
 from berrys_app.db import session_scope
 from berrys_app.domain.collab import Approval
 from berrys_app.services.errors import ServiceError
-from berrys_app.ui import live
 from berrys_app.ui.format import short_date
 from berrys_app.ui.state.workspace import PageState, parse_id
 
@@ -37,7 +36,7 @@ class ApprovalsState(PageState):
     @rx.event
     def load(self):
         result = self._run(self._fetch)
-        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, ApprovalsState)
+        self._subscribe(f"team:{self.team_id}", ApprovalsState)
         return result
 
     def _fetch(self, session, actor) -> None:
@@ -57,7 +56,7 @@ class ApprovalsState(PageState):
             for a in rows
         ]
 
-    def on_live(self, message: dict[str, Any]) -> None:
+    def _on_live(self, message: dict[str, Any]) -> None:
         kind = str(message.get("kind", ""))
         if kind.startswith(("plan.", "approval.", "task.waiting")) or kind == "project.status_changed":
             try:

@@ -7,7 +7,6 @@ from typing import Any
 import reflex as rx
 from sqlmodel import col, select
 
-from berrys_app.ui import live
 from berrys_app.ui.format import short_date
 from berrys_app.ui.state.workspace import PageState
 
@@ -19,7 +18,7 @@ class MentionsState(PageState):
     def load(self):
         result = self._run(self._fetch)
         if self.user_id:
-            live.subscribe(f"user:{self.user_id}", self.router.session.client_token, MentionsState)
+            self._subscribe(f"user:{self.user_id}", MentionsState)
         return result
 
     def _fetch(self, session, actor) -> None:
@@ -49,7 +48,7 @@ class MentionsState(PageState):
             for r in rows
         ]
 
-    def on_live(self, message: dict[str, Any]) -> None:
+    def _on_live(self, message: dict[str, Any]) -> None:
         """A new mention of this person (in any of their teams) appears without a reload."""
         payload = message.get("payload") or {}
         if message.get("kind") == "comment.mention" and payload.get("user_id") == self.user_id:

@@ -1,13 +1,14 @@
 """The project page's state: header, plan graph, board, plan review, task drawer, timeline, results.
 
 Loaded once from the services on page load; afterwards every change arrives as a
-live event (``on_live``) and is applied in memory, so the page never polls the DB.
+live event (``_on_live``) and is applied in memory, so the page never polls the DB.
 Every action calls the engine with the signed-in Actor; the engine refuses what the
 role may not do, the page only hides it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import uuid
@@ -445,33 +446,61 @@ class ProjectState(SessionState):
 
     @rx.event
     def load(self):
+        """Read the project, then subscribe: nothing of it is kept or delivered to a tab whose
+        user may not see it (the same check as REST, inside ``_load_all`` and ``live``)."""
         pid = self._pid()
         self.load_error = ""
         self.drawer_open = False
         with session_scope() as session:
             actor = self._identify(session)
             if actor is None:
+                self._close_project()
                 return self._to_login()
             if pid is None:
+                self._close_project()
                 self.load_error = "no such project"
                 return None
             if str(pid) != self._loaded_pid:  # another project in this tab: start clean
-                self._loaded_pid = str(pid)
-                self.tab = "graph"
-                self.plan_dirty = False
-                self.selected_id = ""
-                self.transcript = []
+                self._close_project()
             try:
                 self._load_all(session, actor, pid)
             except ServiceError as exc:
-                self.project = {}
+                self._close_project()
                 self.load_error = exc.message
                 return None
-        token = self.router.session.client_token
-        live.subscribe(f"project:{pid}", token, ProjectState)
-        self.viewers = presence.join(str(pid), token, self.user_name)
+        if not self._subscribe(f"project:{pid}", ProjectState):
+            self._close_project()
+            self.load_error = "project not found"
+            return None
+        self._loaded_pid = str(pid)
+        self.viewers = presence.join(str(pid), self.router.session.client_token, self.user_name)
         self._last_beat = time.time()
         return None
+
+    def _close_project(self) -> None:
+        """Forget everything of the project this tab showed (refused, or another one opened)."""
+        if self._loaded_pid:
+            token = self.router.session.client_token
+            live.unsubscribe(f"project:{self._loaded_pid}", token)
+            with contextlib.suppress(Exception):  # presence is cosmetic
+                presence.leave(self._loaded_pid, token)
+        self._loaded_pid = ""
+        self._last_beat = 0.0
+        self.project = {}
+        self._tasks = []
+        self._timeline = []
+        self._plan_json = {}
+        self.plan_rows = []
+        self.deliverables = []
+        self.project_artifacts = []
+        self.viewers = []
+        self.tab = "graph"
+        self.plan_dirty = False
+        self.selected_id = ""
+        self.drawer_open = False
+        self.transcript = []
+        self.task_errors = []
+        self.task_artifacts = []
 
     def _load_all(self, session, actor, pid: uuid.UUID) -> None:
         project = projects.get_project(session, actor, pid)
@@ -565,13 +594,17 @@ class ProjectState(SessionState):
 
     # -- live ---------------------------------------------------------------------------
 
-    def on_live(self, message: dict[str, Any]) -> None:
+    def _on_live(self, message: dict[str, Any]) -> None:
         """Apply one event to what the page shows (in memory; reload only when the plan changed)."""
         if self._orphaned():
             return
         kind = str(message.get("kind", ""))
         payload = message.get("payload") or {}
         task_id = str(message.get("task_id") or payload.get("task_id") or "")
+        if kind == live.ACCESS_LOST:  # removed from the team (or the project moved away)
+            self._close_project()
+            self.load_error = "You no longer have access to this project."
+            return
         if kind == "presence.changed":
             self.viewers = list(payload.get("viewers", []))
             return
@@ -718,12 +751,24 @@ class ProjectState(SessionState):
         if task_id.startswith("plan:"):  # a proposed task: edit it in the plan table
             self.tab = "plan"
             return None
+        if not self._may_open(task_id):
+            return rx.toast.error("task not found")
         self.selected_id = task_id
         self.drawer_open = True
         self.transcript = self._recorded_transcript(task_id)
         self.task_artifacts = self._task_artifacts(task_id)
         self.task_errors = self._task_errors(task_id)
         return None
+
+    def _may_open(self, task_id: str) -> bool:
+        """The drawer (and its live token stream) only for a task of the project this tab
+        loaded, read through the same check as REST."""
+        try:
+            with session_scope() as session:
+                projects.get_task(session, self._actor(session), uuid.UUID(self._loaded_pid), uuid.UUID(task_id))
+        except (ServiceError, ValueError):
+            return False
+        return True
 
     @rx.event
     def open_task_from_graph(self, points: list[dict[str, Any]]):
@@ -1023,14 +1068,19 @@ class ProjectState(SessionState):
 
     @rx.event
     def heartbeat(self, _now: str = ""):
-        """The page is still open (sent every ``presence.HEARTBEAT_S`` by the browser)."""
+        """The page is still open (sent every ``presence.HEARTBEAT_S`` by the browser). Subscribes
+        again if the tab was dropped meanwhile, through the same check as ``load``: a tab whose
+        user may no longer see the project is closed instead."""
         pid = self._loaded_pid
         if not pid or str(self._pid()) != pid:
+            return
+        if not self._subscribe(f"project:{pid}", ProjectState):
+            self._close_project()
+            self.load_error = "project not found"
             return
         token = self.router.session.client_token
         missed = time.time() - self._last_beat > presence.STALE_S
         self._last_beat = time.time()
-        live.subscribe(f"project:{pid}", token, ProjectState)  # again, if it was dropped meanwhile
         self.viewers = presence.heartbeat(pid, token, self.user_name)
         if missed:  # events were not delivered while this tab counted as gone
             self._safe_reload()

@@ -16,7 +16,6 @@ from pydantic import ValidationError
 
 from berrys_app.db import session_scope
 from berrys_app.services.errors import ServiceError
-from berrys_app.ui import live
 from berrys_app.ui.format import PROJECT_STATUS_COLOR, as_dict, money, short_date
 from berrys_app.ui.state.session import SessionState
 
@@ -90,7 +89,7 @@ class ProjectsState(SessionState):
             if actor is None:
                 return self._to_login()
             self._fetch(session, actor)
-        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, ProjectsState)
+        self._subscribe(f"team:{self.team_id}", ProjectsState)
         return None
 
     def _fetch(self, session, actor) -> None:
@@ -134,11 +133,14 @@ class ProjectsState(SessionState):
         return data
 
     def _refresh(self) -> None:
-        with session_scope() as session:
-            actor = self._actor(session)
-            self._fetch(session, actor)
+        """Re-read the list; a refusal (signed out, rate limited) is shown, never raised."""
+        try:
+            with session_scope() as session:
+                self._fetch(session, self._actor(session))
+        except ServiceError as exc:
+            self.list_error = exc.message
 
-    def on_live(self, message: dict[str, Any]) -> None:
+    def _on_live(self, message: dict[str, Any]) -> None:
         """A project of this team changed somewhere: re-read the visible page (no polling).
 
         Task completions refresh at most once a second (a 500-task run must not turn

@@ -1,7 +1,7 @@
 """Who is signed in: tokens in browser storage, the Actor for every handler, the current team.
 
 The dashboard holds the same access/refresh token pair a REST client holds, and
-every handler turns it into an ``Actor`` with ``auth.authenticate`` so the services
+every handler turns it into an ``Actor`` with ``auth.authenticate_session`` so the services
 apply the very same checks as over REST. The UI hides what a role may not do;
 the services refuse it anyway.
 """
@@ -17,8 +17,10 @@ import reflex as rx
 from sqlmodel import Session
 
 from berrys_app.db import session_scope
+from berrys_app.services import auth, ratelimit, sessions
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import ServiceError, Unauthorized
+from berrys_app.ui import live
 
 WRITE_ROLES = ("member", "admin", "owner")
 ADMIN_ROLES = ("admin", "owner")
@@ -44,11 +46,9 @@ def team_row(item: Any) -> dict[str, str]:
     }
 
 
-def _password_login(email: str, password: str, ip: str) -> Any:
-    from berrys_app.services import auth
-
+def _password_login(email: str, password: str, ip: str, client: str) -> Any:
     with session_scope() as session:
-        return auth.login(session, email=email, password=password, ip=ip)
+        return auth.login(session, email=email, password=password, ip=ip, client=client)
 
 
 class SessionState(rx.State):
@@ -86,20 +86,23 @@ class SessionState(rx.State):
     # -- helpers for every page state -------------------------------------------------
 
     def _actor(self, session: Session) -> Actor:
-        """The Actor for the stored token, refreshing it once if it expired."""
-        from berrys_app.services import auth
-
-        if not self.access_token:
-            raise Unauthorized("please sign in")
+        """The Actor for the stored session token (never an API key), refreshing it once if it
+        expired. An event the browser sent counts against the user's rate limit, as a REST
+        request does; a live delivery does not."""
         try:
-            return auth.authenticate(session, self.access_token)
+            actor = auth.authenticate_session(session, self.access_token)
         except Unauthorized:
-            if not self.refresh_token:
+            if not self.refresh_token or self.access_token.startswith(auth.API_KEY_PREFIX):
                 raise
-            pair = auth.refresh(session, refresh_token=self.refresh_token, ip=self._client_ip())
+            pair = sessions.refresh(
+                session, refresh_token=self.refresh_token, ip=self._client_ip(), client=self._client()
+            )
             self.access_token = pair.access_token
             self.refresh_token = pair.refresh_token
-            return auth.authenticate(session, self.access_token)
+            actor = auth.authenticate_session(session, self.access_token)
+        if not live.delivering():
+            ratelimit.hit_actor(str(actor.user_id))
+        return actor
 
     def _identify(self, session: Session) -> Actor | None:
         """Authenticate and load user + teams; None when not signed in.
@@ -131,7 +134,7 @@ class SessionState(rx.State):
             self.team_id = ids[0] if ids else ""
         self.role = next((t["role"] for t in self.teams if t["id"] == self.team_id), "")
 
-    def apply_membership(self, message: dict[str, Any]) -> None:
+    def _apply_membership(self, message: dict[str, Any]) -> None:
         """Live: this person's role in a team changed or they were removed (pushed by ``live``)."""
         team_id = str(message.get("team_id") or "")
         payload = message.get("payload") or {}
@@ -145,6 +148,11 @@ class SessionState(rx.State):
             self.teams = [{**t, "role": role} if t["id"] == team_id else t for t in self.teams]
             if self.team_id == team_id:
                 self.role = role
+
+    def _subscribe(self, topic: str, state_cls: type[rx.State]) -> bool:
+        """Live messages of ``topic`` for this tab, if the signed-in user may see them (``live``
+        checks now and at every delivery); False (nothing subscribed) otherwise."""
+        return live.subscribe(topic, self.router.session.client_token, state_cls, self.user_id)
 
     def _forget(self) -> None:
         self.access_token = ""
@@ -194,7 +202,7 @@ class SessionState(rx.State):
             self.auth_error = "Enter your email and password."
             return None
         try:
-            pair = await asyncio.to_thread(_password_login, email, password, self._client_ip())
+            pair = await asyncio.to_thread(_password_login, email, password, self._client_ip(), self._client())
             self.access_token = pair.access_token
             self.refresh_token = pair.refresh_token
         except ServiceError as exc:
@@ -204,8 +212,6 @@ class SessionState(rx.State):
 
     @rx.event
     async def register(self, form: dict[str, Any]):
-        from berrys_app.services import auth
-
         self.auth_error = ""
         email = str(form.get("email", "")).strip()
         password = str(form.get("password", ""))
@@ -213,12 +219,12 @@ class SessionState(rx.State):
         if not email or not password:
             self.auth_error = "Email and password are required."
             return None
-        ip = self._client_ip()
+        ip, client = self._client_ip(), self._client()
 
         def create_and_login() -> auth.TokenPair:
             with session_scope() as session:
                 auth.register(session, email=email, password=password, name=name, ip=ip)
-            return _password_login(email, password, ip)
+            return _password_login(email, password, ip, client)
 
         try:
             pair = await asyncio.to_thread(create_and_login)
@@ -232,16 +238,12 @@ class SessionState(rx.State):
     @rx.event
     def load_login(self):
         """Sign-in page: offer SSO when an OIDC provider is configured."""
-        from berrys_app.services import auth
-
         self.auth_error = self._login_notice
         self._login_notice = ""
         self.oidc_available = auth.oidc_enabled()
 
     @rx.event
     def oidc_start(self):
-        from berrys_app.services import auth
-
         try:
             return rx.redirect(auth.oidc_begin(redirect_uri=self._oidc_callback_url(), ip=self._client_ip()))
         except ServiceError as exc:
@@ -251,8 +253,6 @@ class SessionState(rx.State):
     @rx.event
     def oidc_finish(self):
         """The provider sent the browser back here with ``code`` and ``state``."""
-        from berrys_app.services import auth
-
         query = parse_qs(self.router.url.query or "")
         code, state = (query.get("code") or [""])[0], (query.get("state") or [""])[0]
         try:
@@ -272,15 +272,14 @@ class SessionState(rx.State):
 
     @rx.event
     def logout(self):
-        from berrys_app.services import auth
-
-        revoke = getattr(auth, "logout", None)
-        if revoke is not None and self.refresh_token:
+        """End this login everywhere it is used (its refresh tokens are refused afterwards)."""
+        if self.refresh_token:
             try:
                 with session_scope() as session:
-                    revoke(session, refresh_token=self.refresh_token)
+                    sessions.logout(session, refresh_token=self.refresh_token, ip=self._client_ip())
             except ServiceError:
-                pass
+                pass  # already ended or expired: signing out of this tab is all that is left
+        live.drop_token(self.router.session.client_token)  # a signed-out tab receives nothing more
         self._forget()
         return rx.redirect("/login")
 
@@ -292,6 +291,10 @@ class SessionState(rx.State):
 
     def _client_ip(self) -> str:
         return str(getattr(self.router.session, "client_ip", "") or "")
+
+    def _client(self) -> str:
+        """This browser as the Sessions list shows it (and the refresh grace binds to)."""
+        return sessions.client_marker(self._client_ip(), getattr(self.router.headers, "user_agent", ""))
 
     def _next_path(self) -> str:
         query = parse_qs(self.router.url.query or "")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -18,13 +17,10 @@ import reflex as rx
 
 from berrys_app.db import session_scope
 from berrys_app.services.errors import ServiceError, ValidationFailed
-from berrys_app.ui import live
 from berrys_app.ui.format import money, short_date
 from berrys_app.ui.state.session import SessionState
 
 ROLES = ["viewer", "member", "admin", "owner"]
-# API key lifetimes offered on the Profile page (label -> days; 0 = never expires)
-EXPIRY_CHOICES: dict[str, int] = {"7 days": 7, "30 days": 30, "90 days": 90, "1 year": 365, "never": 0}
 
 
 def parse_id(value: str) -> uuid.UUID:
@@ -72,10 +68,10 @@ class TeamState(PageState):
     def load(self):
         self.invite_notice = ""
         result = self._run(self._fetch)
-        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, TeamState)
+        self._subscribe(f"team:{self.team_id}", TeamState)
         return result
 
-    def on_live(self, message: dict[str, Any]) -> None:
+    def _on_live(self, message: dict[str, Any]) -> None:
         """Members and the activity feed follow the team's people-level events."""
         from berrys_app.services.collab import FEED_PREFIXES
 
@@ -125,7 +121,7 @@ class TeamState(PageState):
 
     @rx.event
     def invite(self, form: dict[str, Any]):
-        """Invite by email: a registered person joins at once, anyone else when they sign up."""
+        """Invite by email: nobody joins without accepting (a registered person on their Profile page)."""
         from berrys_app.services import teams
 
         email = str(form.get("email", "")).strip()
@@ -143,10 +139,10 @@ class TeamState(PageState):
         except ServiceError as exc:
             self.invite_error = exc.message
             return None
-        if invitation.accepted_at is not None:
-            self.invite_notice = f"{invitation.email} joined the team as {invitation.role.value}."
-        else:
-            self.invite_notice = f"{invitation.email} is invited; they join when they sign up with this email."
+        self.invite_notice = (
+            f"{invitation.email} is invited as {invitation.role.value}; they join when they accept "
+            "(on their Profile page, or when they sign up with this email)."
+        )
         return None
 
     @rx.event
@@ -200,64 +196,6 @@ def _activity_text(event: Any) -> str:
     return str(text or payload.get("status") or payload.get("to") or "")[:500]
 
 
-class ProfileState(PageState):
-    keys: list[dict[str, str]] = []
-    new_key: str = ""
-
-    @rx.event
-    def load(self):
-        self.new_key = ""
-        return self._run(self._fetch)
-
-    def _fetch(self, session, actor) -> None:
-        from berrys_app.services import auth
-
-        self.keys = [
-            {
-                "id": str(k.id),
-                "name": k.name,
-                "prefix": k.prefix + "…",
-                "scopes": ", ".join(k.scopes),
-                "created": short_date(k.created_at.isoformat()),
-                "expires": short_date(k.expires_at.isoformat()) if k.expires_at else "never",
-                "last_used": short_date(k.last_used_at.isoformat()) if k.last_used_at else "never",
-                "revoked": "revoked" if k.revoked_at else "",
-            }
-            for k in auth.list_api_keys(session, actor)
-        ]
-
-    @rx.event
-    def create_key(self, form: dict[str, Any]):
-        from berrys_app.services import auth
-
-        name = str(form.get("name", "")).strip() or "dashboard key"
-        scopes = ["projects:write"] if form.get("write") in ("on", True) else ["projects:read"]
-        days = EXPIRY_CHOICES.get(str(form.get("expires") or "90 days"), 90)
-        expires_at = datetime.now(UTC) + timedelta(days=days) if days else None
-        try:
-            with session_scope() as session:
-                actor = self._actor(session)
-                _, plain = auth.create_api_key(session, actor, name=name, scopes=scopes, expires_at=expires_at)
-                self._fetch(session, actor)
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
-        self.new_key = plain
-        return None
-
-    @rx.event
-    def revoke(self, key_id: str):
-        from berrys_app.services import auth
-
-        try:
-            with session_scope() as session:
-                actor = self._actor(session)
-                auth.revoke_api_key(session, actor, parse_id(key_id))
-                self._fetch(session, actor)
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
-        return None
-
-
 class AgentsState(PageState):
     """Agent templates and the team's agents with their live state."""
 
@@ -267,7 +205,7 @@ class AgentsState(PageState):
     @rx.event
     def load(self):
         result = self._run(self._fetch)
-        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, AgentsState)
+        self._subscribe(f"team:{self.team_id}", AgentsState)
         return result
 
     def _fetch(self, session, actor) -> None:
@@ -288,7 +226,7 @@ class AgentsState(PageState):
         running = _running_tasks(session, [uuid.UUID(a["id"]) for a in rows])
         self.agents = [{**a, "task_id": running.get(a["id"], "")} for a in rows]
 
-    def on_live(self, message: dict[str, Any]) -> None:
+    def _on_live(self, message: dict[str, Any]) -> None:
         """Status and current task follow the team's events in memory (one title lookup per start)."""
         kind = str(message.get("kind", ""))
         payload = message.get("payload") or {}
@@ -398,10 +336,10 @@ class ModelsState(PageState):
     @rx.event
     def load(self):
         result = self._run(self._fetch)
-        live.subscribe(f"team:{self.team_id}", self.router.session.client_token, ModelsState)
+        self._subscribe(f"team:{self.team_id}", ModelsState)
         return result
 
-    def on_live(self, message: dict[str, Any]) -> None:
+    def _on_live(self, message: dict[str, Any]) -> None:
         """Usage follows the team's runs: re-read it when a task or project ends (a task's model calls
         are committed with its completion). During a busy run at most once per USAGE_REFRESH_S; a
         project's status change is always read, so the figures a run ends with are never skipped."""
@@ -495,28 +433,4 @@ class ToolsState(PageState):
                 "headers": ", ".join(c.header_names) or "any",
             }
             for c in creds
-        ]
-
-
-class AuditState(PageState):
-    entries: list[dict[str, str]] = []
-
-    @rx.event
-    def load(self):
-        return self._run(self._fetch)
-
-    def _fetch(self, session, actor) -> None:
-        from berrys_app.services import audit
-
-        rows, _ = audit.list_entries(session, actor, team_id=self._team_uuid(), page=1, per_page=200)
-        self.entries = [
-            {
-                "at": short_date(e.created_at.isoformat()),
-                "action": e.action,
-                "actor": e.actor_label,
-                "success": "ok" if e.success else "failed",
-                "target": f"{e.target_type or ''} {e.target_id or ''}".strip(),
-                "ip": e.ip or "",
-            }
-            for e in rows
         ]

@@ -2,6 +2,8 @@
 
 One server per test session (see ``stack.py``); the test process shares its
 database and Redis so tests can call services directly and watch the browser react.
+Its fixtures are registered once, in ``tests/conftest.py``, so browser tests outside this
+folder (``tests/security``) share the one browser and server with these.
 """
 
 from __future__ import annotations

@@ -1,0 +1,92 @@
+"""Who may receive a live topic: the one check behind every subscription and every delivery.
+
+Dashboard tabs (``ui.live``) and the SSE stream ask ``may_receive`` when they subscribe and
+again for every message they deliver, so a removed member or an outsider with an id gets
+nothing. The answer is the REST one (``projects.get_project`` / ``authz.require_role``),
+cached for at most ``CACHE_TTL_S`` so a stream of model tokens does not read the database
+for each token; membership events clear the cache at once (``forget``).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from berrys_app.db import session_scope
+from berrys_app.domain.accounts import Role
+from berrys_app.services import projects
+from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.errors import ServiceError
+
+CACHE_TTL_S = 1.0
+_CACHE_MAX = 20_000
+# (user id, topic) -> (monotonic expiry, allowed)
+_cache: dict[tuple[str, str], tuple[float, bool]] = {}
+
+
+def may_receive(actor: Actor | None, topic: str, *, fresh: bool = False) -> bool:
+    """Whether ``actor`` may see the messages of ``topic`` (``project:<id>``, ``team:<id>``,
+    ``user:<id>``, ``system``). ``fresh`` skips the cache (a new subscription)."""
+    if actor is None or (actor.user_id is None and not actor.is_system):
+        return False
+    if actor.is_system:
+        return True
+    key = (str(actor.user_id), topic)
+    now = time.monotonic()
+    cached = _cache.get(key)
+    if cached is not None and not fresh and cached[0] > now:
+        return cached[1]
+    allowed = _check(actor, topic)
+    if len(_cache) >= _CACHE_MAX:
+        _cache.clear()
+    _cache[key] = (now + CACHE_TTL_S, allowed)
+    return allowed
+
+
+def known(actor: Actor, topic: str) -> bool | None:
+    """The cached answer while it is fresh, else None (no I/O: safe on the event loop)."""
+    if actor.is_system:
+        return True
+    cached = _cache.get((str(actor.user_id), topic))
+    return cached[1] if cached is not None and cached[0] > time.monotonic() else None
+
+
+def forget() -> None:
+    """A membership or role changed somewhere: the next delivery asks the database again."""
+    _cache.clear()
+
+
+# events that change who may see what: each listener passes every message to ``observe``
+MEMBERSHIP_PREFIXES = ("member.", "invitation.", "team.")
+
+
+def observe(message: dict[str, Any]) -> None:
+    """Called with every message a live listener reads, before delivering it: a membership
+    event (published in order with the others) clears the cache, so what follows it is
+    checked against the new membership."""
+    if str(message.get("kind", "")).startswith(MEMBERSHIP_PREFIXES):
+        forget()
+
+
+def _check(actor: Actor, topic: str) -> bool:
+    kind, _, ident = topic.partition(":")
+    if kind in ("system", "all") and not ident:
+        return True  # signed-in people only (checked above)
+    if kind == "user":
+        return ident == str(actor.user_id)
+    if kind not in ("project", "team"):
+        return False
+    try:
+        target = uuid.UUID(ident)
+    except ValueError:
+        return False
+    try:
+        with session_scope() as session:
+            if kind == "project":
+                projects.get_project(session, actor, target)
+            else:
+                require_role(session, actor, target, Role.viewer, what="team")
+    except ServiceError:
+        return False
+    return True
