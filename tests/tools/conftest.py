@@ -22,7 +22,7 @@ from berrys_app.domain.accounts import Role, Team, TeamMember, User
 from berrys_app.domain.collab import Approval, ApprovalKind, ApprovalStatus
 from berrys_app.domain.projects import Project
 from berrys_app.domain.tools import ToolCreate, ToolKind
-from berrys_app.services import auth
+from berrys_app.services import tokens
 from berrys_app.services.authz import Actor
 from berrys_app.services.tools import ToolContext, register_tool
 
@@ -227,4 +227,4 @@ async def api(env: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def bearer(actor: Actor) -> dict[str, str]:
-    return {"Authorization": f"Bearer {auth.issue_access_token(actor.user_id)}"}
+    return {"Authorization": f"Bearer {tokens.issue_access_token(actor.user_id)}"}
