@@ -241,7 +241,8 @@ class McpServerCreate(SQLModel):
 
 class McpServer(SQLModel, table=True):
     __tablename__ = "mcp_servers"
-    __table_args__ = (UniqueConstraint("name", name="uq_mcp_servers_name"),)
+    # unique per team: a global name could be squatted by another team and tells who uses what
+    __table_args__ = (UniqueConstraint("team_id", "name", name="uq_mcp_servers_team_name"),)
 
     id: uuid.UUID = id_field()
     team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, ondelete="CASCADE")

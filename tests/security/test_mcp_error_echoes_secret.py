@@ -83,7 +83,10 @@ def _token(session: Session, world, how: str) -> str:
     if how == "pasted":
         return SECRET
     create_credential(
-        session, world.admin, team_id=world.team_id, data=CredentialCreate(name="mcptoken", kind="api_key", secret={"key": SECRET})
+        session,
+        world.admin,
+        team_id=world.team_id,
+        data=CredentialCreate(name="mcptoken", kind="api_key", secret={"key": SECRET}),
     )
     return "${credentials.mcptoken}"
 
@@ -104,7 +107,10 @@ async def test_a_failing_discovery_never_stores_or_emits_the_secret(session: Ses
     stored = session.get(McpServer, server.id)
     assert stored is not None and stored.last_error
     assert SECRET not in stored.last_error, stored.last_error
-    assert SECRET not in get_mcp_server(session, world.member, team_id=world.team_id, server_id=server.id).model_dump_json()
+    assert (
+        SECRET
+        not in get_mcp_server(session, world.member, team_id=world.team_id, server_id=server.id).model_dump_json()
+    )
     assert SECRET not in _events_text(session)
 
 
