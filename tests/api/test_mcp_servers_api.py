@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 
 from berrys_app.domain.auth import AuditEntry
 from berrys_app.domain.tools import Tool
-from berrys_app.services.tools.mcp_values import MASK
 from berrys_app.settings import get_settings
 from tests.api.world import MCP_SERVER_SCRIPT, build_world, mcp_server_body
 

@@ -30,8 +30,10 @@ class EchoingServer(BaseHTTPRequestHandler):
     included, and the headers — as servers do for a bad token."""
 
     failing: frozenset[str] = frozenset()
+    seen: list[str]  # request lines and headers received (set per server)
 
     def do_POST(self) -> None:
+        self.seen.append(f"{self.path} {dict(self.headers)}")
         message = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
         method, params = message.get("method", ""), message.get("params") or {}
         if "id" not in message:  # a notification
@@ -67,13 +69,15 @@ class EchoingServer(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def echoing_server(failing: set[str]) -> Iterator[str]:
-    handler = type("Handler", (EchoingServer,), {"failing": frozenset(failing)})
+def echoing_server(failing: set[str]) -> Iterator[tuple[str, list[str]]]:
+    """The server on a free loopback port: yields its URL and what it received."""
+    seen: list[str] = []
+    handler = type("Handler", (EchoingServer,), {"failing": frozenset(failing), "seen": seen})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}/mcp"
+        yield f"http://127.0.0.1:{server.server_port}/mcp", seen
     finally:
         server.shutdown()
         server.server_close()
@@ -98,12 +102,13 @@ def _events_text(session: Session) -> str:
 @pytest.mark.parametrize("how", ["pasted in the url", "vault in the url", "pasted in a header"])
 async def test_a_failing_discovery_never_stores_or_emits_the_secret(session: Session, world, how: str) -> None:
     token = _token(session, world, how.split()[0])
-    with echoing_server({"initialize"}) as base:
+    with echoing_server({"initialize"}) as (base, seen):
         url = f"{base}?token={token}" if how.endswith("url") else base
         headers = {"X-Api-Key": token} if how.endswith("header") else {}
         data = McpServerCreate(name="leaky", transport="http", url=url, headers=headers, timeout_s=5)
         server = await register_mcp_server(session, world.admin, team_id=world.team_id, data=data)
     assert server.status == "error"
+    assert any(SECRET in line for line in seen)  # the server did get the (decrypted) secret
     stored = session.get(McpServer, server.id)
     assert stored is not None and stored.last_error
     assert SECRET not in stored.last_error, stored.last_error
@@ -117,7 +122,7 @@ async def test_a_failing_discovery_never_stores_or_emits_the_secret(session: Ses
 @pytest.mark.parametrize("how", ["pasted in the url", "vault in the url", "pasted in a header"])
 async def test_a_failing_call_never_shows_the_secret_to_the_agent(session: Session, world, how: str) -> None:
     token = _token(session, world, how.split()[0])
-    with echoing_server({"tools/call"}) as base:
+    with echoing_server({"tools/call"}) as (base, seen):
         url = f"{base}?token={token}" if how.endswith("url") else base
         headers = {"X-Api-Key": token} if how.endswith("header") else {}
         data = McpServerCreate(name="flaky", transport="http", url=url, headers=headers, timeout_s=5)
@@ -126,4 +131,5 @@ async def test_a_failing_call_never_shows_the_secret_to_the_agent(session: Sessi
         result = await execute_tool(world.ctx(allowed=["flaky__shout"]), "flaky__shout", {})
         await close_links()
     assert not result.ok and "unauthorized" in result.content, result.content
+    assert any(SECRET in line for line in seen)
     assert SECRET not in result.content and SECRET not in _events_text(session)

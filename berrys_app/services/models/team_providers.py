@@ -31,11 +31,11 @@ PROVIDER_KEYS: dict[str, str] = {
     "together_ai": "TOGETHERAI_API_KEY",
     "fireworks_ai": "FIREWORKS_AI_API_KEY",
 }
-# the model part: provider model ids only (``gpt-4.1-mini``, ``meta-llama/Llama-3-70b``);
-# no scheme, port, user info, query or escape that could make it a URL or a host
-MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*")
+# the model part: provider model ids only (``gpt-4.1-mini``, ``meta-llama/Llama-3-70b``,
+# ``ft:gpt-4o-mini:org::id``); no scheme, user info, query, escape or host
+MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*(?:/[A-Za-z0-9][A-Za-z0-9._:-]*)*")
 HOST_LIKE = re.compile(
-    r"(?:^|/)(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?:/|$)", re.I
+    r"(?:^|/)(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?::\d+)?(?:/|$)", re.I
 )
 
 
