@@ -83,16 +83,17 @@ def echoing_server(failing: set[str]) -> Iterator[tuple[str, list[str]]]:
         server.server_close()
 
 
-def _token(session: Session, world, how: str) -> str:
-    if how == "pasted":
-        return SECRET
-    create_credential(
-        session,
-        world.admin,
-        team_id=world.team_id,
-        data=CredentialCreate(name="mcptoken", kind="api_key", secret={"key": SECRET}),
-    )
-    return "${credentials.mcptoken}"
+def _server(session: Session, world, how: str, base: str, name: str) -> McpServerCreate:
+    """An http server at ``base`` given the secret as ``how`` says (pasted or from the vault,
+    in the URL query or in a header)."""
+    token = SECRET
+    if how.startswith("vault"):
+        credential = CredentialCreate(name="mcptoken", kind="api_key", secret={"key": SECRET})
+        create_credential(session, world.admin, team_id=world.team_id, data=credential)
+        token = "${credentials.mcptoken}"
+    url = f"{base}?token={token}" if how.endswith("url") else base
+    headers = {"X-Api-Key": token} if how.endswith("header") else {}
+    return McpServerCreate(name=name, transport="http", url=url, headers=headers, timeout_s=5)
 
 
 def _events_text(session: Session) -> str:
@@ -101,31 +102,23 @@ def _events_text(session: Session) -> str:
 
 @pytest.mark.parametrize("how", ["pasted in the url", "vault in the url", "pasted in a header"])
 async def test_a_failing_discovery_never_stores_or_emits_the_secret(session: Session, world, how: str) -> None:
-    token = _token(session, world, how.split()[0])
     with echoing_server({"initialize"}) as (base, seen):
-        url = f"{base}?token={token}" if how.endswith("url") else base
-        headers = {"X-Api-Key": token} if how.endswith("header") else {}
-        data = McpServerCreate(name="leaky", transport="http", url=url, headers=headers, timeout_s=5)
+        data = _server(session, world, how, base, "leaky")
         server = await register_mcp_server(session, world.admin, team_id=world.team_id, data=data)
     assert server.status == "error"
     assert any(SECRET in line for line in seen)  # the server did get the (decrypted) secret
     stored = session.get(McpServer, server.id)
     assert stored is not None and stored.last_error
     assert SECRET not in stored.last_error, stored.last_error
-    assert (
-        SECRET
-        not in get_mcp_server(session, world.member, team_id=world.team_id, server_id=server.id).model_dump_json()
-    )
+    member_view = get_mcp_server(session, world.member, team_id=world.team_id, server_id=server.id)
+    assert SECRET not in member_view.model_dump_json()
     assert SECRET not in _events_text(session)
 
 
 @pytest.mark.parametrize("how", ["pasted in the url", "vault in the url", "pasted in a header"])
 async def test_a_failing_call_never_shows_the_secret_to_the_agent(session: Session, world, how: str) -> None:
-    token = _token(session, world, how.split()[0])
     with echoing_server({"tools/call"}) as (base, seen):
-        url = f"{base}?token={token}" if how.endswith("url") else base
-        headers = {"X-Api-Key": token} if how.endswith("header") else {}
-        data = McpServerCreate(name="flaky", transport="http", url=url, headers=headers, timeout_s=5)
+        data = _server(session, world, how, base, "flaky")
         server = await register_mcp_server(session, world.admin, team_id=world.team_id, data=data)
         assert server.status == "ok", server.last_error
         result = await execute_tool(world.ctx(allowed=["flaky__shout"]), "flaky__shout", {})
