@@ -228,8 +228,9 @@ class McpServerCreate(SQLModel):
     args: list[str] = Field(default_factory=list)
     url: str | None = Field(default=None, max_length=2000)
     timeout_s: float = Field(default=30.0, gt=0, le=600)
-    # environment for a stdio server / headers for an http one; put secrets in the vault and
-    # write ${credentials.NAME} (decrypted only when connecting)
+    # environment for a stdio server (names the operator lists in BERRYS_MCP_STDIO_ENV_KEYS, values
+    # ${credentials.NAME} only) / headers for an http one (secrets: ${credentials.NAME}, decrypted
+    # only when connecting). [command, *args] must fit an operator template (BERRYS_MCP_STDIO_COMMANDS)
     env: dict[str, str] = Field(default_factory=dict)
     headers: dict[str, str] = Field(default_factory=dict)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import ROLE_RANK, Role
@@ -66,8 +67,9 @@ async def register_mcp_server(
         raise ValidationFailed("env is only for stdio MCP servers (use headers for http)")
     if data.headers and data.transport != McpTransport.http:
         raise ValidationFailed("headers are only for http MCP servers (use env for stdio)")
+    taken = Conflict(f"this team already has an MCP server named {data.name!r}")
     if session.exec(select(McpServer).where(McpServer.team_id == team_id, McpServer.name == data.name)).first():
-        raise Conflict(f"this team already has an MCP server named {data.name!r}")
+        raise taken
     row = McpServer(
         team_id=team_id,
         name=data.name,
@@ -80,7 +82,11 @@ async def register_mcp_server(
         headers=sealed_values(dict(data.headers)),
     )
     session.add(row)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError as exc:  # the same name registered concurrently in this team
+        session.rollback()
+        raise taken from exc
     await _sync_tools(session, row)
     events.emit(
         session,
