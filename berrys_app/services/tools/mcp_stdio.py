@@ -97,9 +97,14 @@ def spawn_parameters(server: McpServer, env: dict[str, str] | None) -> StdioServ
 
     THE SANDBOX HOOK: this is the one place that builds the server's argv. The process should
     run inside the python tool's bubblewrap sandbox (never as root; no network unless the
-    template says ``"network": true``). Until ``sandbox.py`` offers a builder for a long-running
-    sandboxed argv, the server runs as the worker with only the environment given here (the mcp
-    package adds HOME, LOGNAME, PATH, SHELL, TERM, USER; nothing else of the worker's).
+    template says ``"network": true``). Not wired yet: ``sandbox_command`` (branch h17-sandbox)
+    builds only the snippet's command (``python -I -S`` on a memfd script, network always off)
+    and holds its throw-away uid per snippet. Wiring needs from it: a builder for an arbitrary
+    argv with read-only binds of the command's files, an optional shared network namespace, the
+    seccomp filter passed without an inherited fd (the mcp package's ``stdio_client`` passes no
+    fds), and a throw-away uid held for the server process's whole life (the link's). Until
+    then the server runs as the worker with only the environment given here (the mcp package
+    adds HOME, LOGNAME, PATH, SHELL, TERM, USER; nothing else of the worker's).
     """
     check_argv(server.command or "", list(server.args))
     check_env(server.env)
