@@ -9,7 +9,6 @@ when the operator lists them), and values only as ``${credentials.NAME}``."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,9 @@ from sqlmodel import Session
 from berrys_app.domain.tools import McpServerCreate
 from berrys_app.services.errors import Forbidden, ValidationFailed
 from berrys_app.services.tools import list_mcp_servers, register_mcp_server
-from berrys_app.settings import get_settings
 from tests.tools.mcp_http import SERVER
 
-
-@pytest.fixture
-def listed_everything(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """An operator who listed loader variables by mistake: they must stay refused."""
-    monkeypatch.setenv("BERRYS_MCP_STDIO_ENV_KEYS", "BERRY_TOKEN,PYTHONPATH,LD_PRELOAD,NODE_OPTIONS")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
+LISTED_BY_MISTAKE = "BERRY_TOKEN,PYTHONPATH,LD_PRELOAD,NODE_OPTIONS"  # loader variables must stay refused
 
 
 def _register(session: Session, world, env: dict[str, str]):
@@ -38,8 +28,9 @@ def _register(session: Session, world, env: dict[str, str]):
 
 
 async def test_pythonpath_with_a_planted_sitecustomize_is_refused_and_never_runs(
-    session: Session, world, tmp_path: Path, listed_everything
+    session: Session, world, tmp_path: Path, operator
 ) -> None:
+    operator("BERRYS_MCP_STDIO_ENV_KEYS", LISTED_BY_MISTAKE)
     marker = tmp_path / "pwned"
     (tmp_path / "sitecustomize.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
     with pytest.raises(Forbidden) as refused:
@@ -58,8 +49,9 @@ async def test_pythonpath_with_a_planted_sitecustomize_is_refused_and_never_runs
     ],
 )
 async def test_loader_variables_are_refused_even_when_listed(
-    session: Session, world, listed_everything, variables: dict[str, str]
+    session: Session, world, operator, variables: dict[str, str]
 ) -> None:
+    operator("BERRYS_MCP_STDIO_ENV_KEYS", LISTED_BY_MISTAKE)
     with pytest.raises(Forbidden) as refused:
         await _register(session, world, variables)
     assert "is never given to stdio MCP servers" in refused.value.message

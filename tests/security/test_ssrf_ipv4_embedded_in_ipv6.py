@@ -7,8 +7,6 @@ on every connection."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlmodel import Session
 
@@ -16,7 +14,6 @@ from berrys_app.domain.tools import McpServerCreate
 from berrys_app.services.errors import Forbidden
 from berrys_app.services.tools import execute_tool, list_mcp_servers, register_mcp_server
 from berrys_app.services.tools.registry import check_config
-from berrys_app.settings import get_settings
 
 EMBEDDED = [
     "2002:7f00:1::",  # 6to4 of 127.0.0.1
@@ -30,16 +27,6 @@ EMBEDDED = [
     "100::1",  # discard-only
     "2001:db8::1",  # documentation
 ]
-
-
-@pytest.fixture
-def any_public_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The operator lets the built-in http_request call any public host ("*")."""
-    monkeypatch.setenv("BERRYS_HTTP_ALLOWED_HOSTS", "*")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 @pytest.mark.parametrize("address", EMBEDDED)
@@ -59,7 +46,8 @@ async def test_an_http_mcp_server_cannot_be_on_such_an_address(session: Session,
 
 
 @pytest.mark.parametrize("address", ["2002:7f00:1::", "64:ff9b::7f00:1", "::127.0.0.1"])
-async def test_the_dialled_address_is_refused_on_every_connection(session: Session, world, any_public_host, address):
+async def test_the_dialled_address_is_refused_on_every_connection(session: Session, world, operator, address):
+    operator("BERRYS_HTTP_ALLOWED_HOSTS", "*")  # the built-in http_request may call any public host
     result = await execute_tool(world.ctx(), "http_request", {"method": "GET", "url": f"http://[{address}]:6379/"})
     assert (result.ok, result.error_code) == (False, "host_not_allowed"), result.content
     assert "internal address" in result.content

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 
 import pytest
 from pydantic import ValidationError
@@ -17,17 +16,6 @@ TEMPLATES = [
     {"argv": ["/usr/bin/python3", "/opt/mcp/server.py", "--root", "{path}"], "network": True},
     "/usr/local/bin/mcp-time",
 ]
-
-
-@pytest.fixture
-def operator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], None]]:
-    def set_env(name: str, value: str) -> None:
-        monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-
-    yield set_env
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def test_templates_are_read_as_lists_objects_or_bare_commands(operator) -> None:
