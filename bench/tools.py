@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import time
@@ -120,7 +121,8 @@ def main() -> None:
         os.environ["DATABASE_URL"] = db_url
         os.environ["REDIS_URL"] = os.environ["REDIS_URL"].rsplit("/", 1)[0] + f"/{args.redis_db}"
         os.environ["BERRYS_CHANNEL_NAMESPACE"] = f"berrys-bench-{uuid.uuid4().hex[:6]}"
-        os.environ["BERRYS_MCP_STDIO_COMMANDS"] = f'["{sys.executable}"]'  # the stdio MCP server of the bench
+        # the stdio MCP server of the bench: "<this interpreter> <script>" (an operator argv template)
+        os.environ["BERRYS_MCP_STDIO_COMMANDS"] = json.dumps([[sys.executable, "{script}"]])
         get_settings.cache_clear()
         asyncio.run(run(args.calls))
     finally:

@@ -13,8 +13,36 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class McpStdioTemplate(BaseModel):
+    """One argv a stdio MCP server may run: literal elements, and ``{name}`` slots (not the
+    command) that a team admin fills with one plain value. ``network``: the server needs it."""
+
+    argv: list[str] = Field(min_length=1)
+    network: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, value: object) -> object:
+        """A bare list is a template without network; a bare string (the old command-only form)
+        is that command with no arguments. ``"*"`` (any command) is no longer accepted."""
+        if value == "*" or value == ["*"]:
+            raise ValueError("'*' is no longer allowed in BERRYS_MCP_STDIO_COMMANDS: list whole argv templates")
+        if isinstance(value, str):
+            return {"argv": [value]}
+        if isinstance(value, list):
+            return {"argv": value}
+        return value
+
+    @field_validator("argv")
+    @classmethod
+    def _literal_command(cls, argv: list[str]) -> list[str]:
+        if not argv[0] or argv[0].startswith("{"):
+            raise ValueError("the first element of an MCP stdio template is the command: a literal path or name")
+        return argv
 
 
 class Settings(BaseSettings):
@@ -59,8 +87,17 @@ class Settings(BaseSettings):
     planner_max_tokens: int = Field(default=1200, ge=64, validation_alias="BERRYS_PLANNER_MAX_TOKENS")
     channel_namespace: str = Field(default="berrys", validation_alias="BERRYS_CHANNEL_NAMESPACE")
     cors_origins: list[str] = Field(default_factory=list, validation_alias="BERRYS_CORS_ORIGINS")
-    # commands a stdio MCP server may run (JSON list; "*" = any). Empty: only http MCP servers.
-    mcp_stdio_commands: list[str] = Field(default_factory=list, validation_alias="BERRYS_MCP_STDIO_COMMANDS")
+    # whole argv templates a stdio MCP server may run (JSON list; each a list of strings, or
+    # {"argv": [...], "network": true}); a "{name}" element is a slot the team admin fills with
+    # one plain value (docs/tools.md). Empty: only http MCP servers.
+    mcp_stdio_commands: list[McpStdioTemplate] = Field(
+        default_factory=list, validation_alias="BERRYS_MCP_STDIO_COMMANDS"
+    )
+    # environment variable names a stdio MCP server may be given (values: vault references only;
+    # loader/interpreter variables such as LD_*, PYTHON*, NODE_OPTIONS are refused even if listed)
+    mcp_stdio_env_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="BERRYS_MCP_STDIO_ENV_KEYS"
+    )
     # hosts an http MCP server may be on even when they resolve to loopback/private/link-local
     # addresses ("host", "host:port", "*.domain", "*" = any; comma-separated or a JSON list).
     # Empty: public hosts only (team admins are self-service: no SSRF into the operator's network).
@@ -125,7 +162,7 @@ class Settings(BaseSettings):
         """Where people reach this instance, without a trailing slash."""
         return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
 
-    @field_validator("mcp_http_hosts", "http_allowed_hosts", "http_internal_hosts", mode="before")
+    @field_validator("mcp_http_hosts", "http_allowed_hosts", "http_internal_hosts", "mcp_stdio_env_keys", mode="before")
     @classmethod
     def _host_list(cls, value: object) -> object:
         """Operators write ``a,b:8080`` in a shell; a JSON list (like the other list settings) works too."""

@@ -19,8 +19,10 @@ from pathlib import Path
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ["BERRYS_TESTING"] = "1"  # the model layer refuses network providers in tests
-# the test MCP servers run with this interpreter (stdio MCP commands are an operator allowlist)
-os.environ.setdefault("BERRYS_MCP_STDIO_COMMANDS", json.dumps([sys.executable]))
+# the test MCP servers run as "<this interpreter> <script>" (stdio MCP servers: the operator's
+# argv templates; "{script}" is a slot for one plain path), with BERRY_TOKEN from the vault
+os.environ.setdefault("BERRYS_MCP_STDIO_COMMANDS", json.dumps([[sys.executable, "{script}"]]))
+os.environ.setdefault("BERRYS_MCP_STDIO_ENV_KEYS", "BERRY_TOKEN")
 # ...and the http one on loopback (http MCP hosts: public only, plus the operator's list)
 os.environ.setdefault("BERRYS_MCP_HTTP_HOSTS", "127.0.0.1")
 # ...and the local HTTP servers of the http tool tests (http tools: public hosts only otherwise)

@@ -294,8 +294,9 @@ class McpServerCreate(SQLModel):
     args: list[str] = Field(default_factory=list)
     url: str | None = Field(default=None, max_length=2000)
     timeout_s: float = Field(default=30.0, gt=0, le=600)
-    # environment for a stdio server / headers for an http one; put secrets in the vault and
-    # write ${credentials.NAME} (decrypted only when connecting)
+    # environment for a stdio server (names the operator lists in BERRYS_MCP_STDIO_ENV_KEYS, values
+    # ${credentials.NAME} only) / headers for an http one (secrets: ${credentials.NAME}, decrypted
+    # only when connecting). [command, *args] must fit an operator template (BERRYS_MCP_STDIO_COMMANDS)
     env: dict[str, str] = Field(default_factory=dict)
     headers: dict[str, str] = Field(default_factory=dict)
 
@@ -307,7 +308,8 @@ class McpServerCreate(SQLModel):
 
 class McpServer(SQLModel, table=True):
     __tablename__ = "mcp_servers"
-    __table_args__ = (UniqueConstraint("name", name="uq_mcp_servers_name"),)
+    # unique per team: a global name could be squatted by another team and tells who uses what
+    __table_args__ = (UniqueConstraint("team_id", "name", name="uq_mcp_servers_team_name"),)
 
     id: uuid.UUID = id_field()
     team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, ondelete="CASCADE")

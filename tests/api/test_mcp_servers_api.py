@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 
 from berrys_app.domain.auth import AuditEntry
 from berrys_app.domain.tools import Tool
-from berrys_app.services.tools.mcp import MASK
 from berrys_app.settings import get_settings
 from tests.api.world import MCP_SERVER_SCRIPT, build_world, mcp_server_body
 
@@ -120,22 +119,27 @@ async def test_unreachable_server_is_a_502_problem_and_can_be_fixed(client, sess
 
 
 async def test_env_and_headers_are_write_only_over_rest(client, session: Session) -> None:
+    """A stdio server's env takes vault references only: a pasted literal is a 422 that does
+    not echo it; a reference is shown back as written."""
     world = build_world(session)
     admin, member, viewer = world.people["admin"], world.people["member"], world.people["viewer"]
     base = f"/api/v1/teams/{world.team_a}/mcp-servers"
     secret = "sk-live-pasted-4c3b2a19"
     body = {**mcp_server_body("pasted"), "env": {"BERRY_TOKEN": secret}}
     r = await client.post(base, json=body, headers=admin.headers)
+    assert r.status_code == 422 and r.json()["code"] == "validation_error", r.text
+    assert "vault reference" in r.json()["message"] and secret not in r.text
+    credential = {"name": "berrytoken", "kind": "api_key", "secret": {"key": secret}}
+    r = await client.post(f"/api/v1/teams/{world.team_a}/credentials", json=credential, headers=admin.headers)
     assert r.status_code == 201, r.text
-    assert r.json()["env"] == {"BERRY_TOKEN": MASK} and secret not in r.text
+    body = {**mcp_server_body("vaulted"), "env": {"BERRY_TOKEN": "${credentials.berrytoken}"}}
+    r = await client.post(base, json=body, headers=admin.headers)
+    assert r.status_code == 201, r.text
     server_id = r.json()["id"]
     for person in (admin, member):
         for url in (base, f"{base}/{server_id}"):
             got = await client.get(url, headers=person.headers)
-            assert got.status_code == 200 and secret not in got.text, (url, got.text)
-            assert "BERRY_TOKEN" in got.text  # the key is shown, its value masked
-        refreshed = await client.post(f"{base}/{server_id}/refresh", headers=admin.headers)
-        assert refreshed.status_code == 200 and secret not in refreshed.text
+            assert got.status_code == 200 and "${credentials.berrytoken}" in got.text, (url, got.text)
     for url in (base, f"{base}/{server_id}"):
         assert (await client.get(url, headers=viewer.headers)).status_code == 403
 

@@ -103,6 +103,13 @@ async def test_bad_model_input_is_a_precise_422(client, session: Session) -> Non
         ({**MODEL, "fallbacks": [MODEL["name"]]}, "itself"),
         ({**MODEL, "fallbacks": [other_name["name"]]}, "not in your catalogue"),
         ({**MODEL, "api_key_env": "DATABASE_URL"}, "the request is not valid"),
+        # team models: known providers only, each with its own key, never another host
+        ({**MODEL, "name": "huggingface/tgi"}, "unknown provider 'huggingface'"),
+        ({**MODEL, "name": "openai/api.evil.example/v1"}, "names a URL or a host"),
+        ({**MODEL, "name": "openai/127.0.0.1:8080"}, "names a URL or a host"),
+        ({**MODEL, "name": "openai/gpt-4o", "api_key_env": "ANTHROPIC_API_KEY"}, "uses OPENAI_API_KEY"),
+        ({**MODEL, "name": "openai/gpt-4o", "api_base_env": "OPENAI_API_BASE"}, "cannot set api_base_env"),
+        ({**MODEL, "api_key_env": "OPENAI_API_KEY"}, "run in-process"),
         ({**MODEL, "input_price": -1}, "the request is not valid"),
         ({**MODEL, "context_window": 0}, "the request is not valid"),
     ]

@@ -8,7 +8,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +25,7 @@ from berrys_app.domain.tools import ToolCreate, ToolKind
 from berrys_app.services import tokens
 from berrys_app.services.authz import Actor
 from berrys_app.services.tools import ToolContext, register_tool
+from berrys_app.settings import get_settings
 
 HTTP_PARAMETERS = {
     "type": "object",
@@ -111,6 +112,19 @@ def _user(session: Session, label: str) -> Actor:
     session.add(user)
     session.flush()
     return Actor(user_id=user.id, label=label)
+
+
+@pytest.fixture
+def operator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], None]]:
+    """Set an operator setting as an operator would (restored afterwards)."""
+
+    def set_env(name: str, value: str) -> None:
+        monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+    yield set_env
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -5,29 +5,13 @@ hosts the operator allows in BERRYS_HTTP_ALLOWED_HOSTS."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
 import pytest
 from sqlmodel import Session
 
 from berrys_app.services.errors import Forbidden, ValidationFailed
 from berrys_app.services.tools import execute_tool
 from berrys_app.services.tools.registry import check_config
-from berrys_app.settings import get_settings
 from tests.tools.conftest import register_http_tool
-
-
-@pytest.fixture
-def operator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], None]]:
-    """Set an operator setting as an operator would (restored afterwards)."""
-
-    def set_env(name: str, value: str) -> None:
-        monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-
-    yield set_env
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def _http_tool(session: Session, world, hosts: list[str], name: str = "internal_api") -> None:

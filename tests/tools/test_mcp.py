@@ -3,6 +3,7 @@ crashed or missing server is a recorded error and the worker carries on."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,8 @@ from berrys_app.services.tools import (
     register_mcp_server,
     tool_specs_for,
 )
+from berrys_app.services.tools.mcp import close_links
+from berrys_app.settings import get_settings
 from tests.tools.mcp_http import SERVER, serve_http
 
 
@@ -176,3 +179,25 @@ async def test_credentials_reach_a_stdio_server_only_through_its_environment(ses
             team_id=world.team_id,
             data=McpServerCreate(name="x", transport="http", url="http://127.0.0.1:1/mcp", env={"A": "b"}),
         )
+
+
+async def test_a_server_whose_template_was_withdrawn_is_refused_at_spawn(
+    session: Session, world, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argv and env are checked again whenever a server process starts: the operator's lists
+    may have shrunk since registration."""
+    server = await register_mcp_server(session, world.admin, team_id=world.team_id, data=_stdio("shrunk"))
+    ok = await execute_tool(world.ctx(allowed=["shrunk__add"]), "shrunk__add", {"a": 1, "b": 1})
+    assert ok.ok, ok.content
+    await close_links()
+    monkeypatch.setenv("BERRYS_MCP_STDIO_COMMANDS", json.dumps([["/usr/bin/true"]]))
+    get_settings.cache_clear()
+    try:
+        refused = await execute_tool(world.ctx(allowed=["shrunk__add"]), "shrunk__add", {"a": 1, "b": 1})
+        assert (refused.ok, refused.error_code) == (False, "mcp_unavailable")
+        assert "no longer allowed" in refused.content and "BERRYS_MCP_STDIO_COMMANDS" in refused.content
+        again = await refresh_mcp_server(session, world.admin, team_id=world.team_id, server_id=server.id)
+        assert again.status == "error" and "no longer allowed" in (again.last_error or "")
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()

@@ -5,6 +5,7 @@ encrypted at rest."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -23,7 +24,8 @@ from berrys_app.services.tools import (
     register_mcp_server,
     vault,
 )
-from berrys_app.services.tools.mcp import MASK, close_links, masked, masked_url
+from berrys_app.services.tools.mcp import close_links
+from berrys_app.services.tools.mcp_values import MASK, masked, masked_args, masked_url
 from berrys_app.settings import get_settings
 from tests.tools.mcp_http import SERVER, serve_http
 from tests.tools.test_vault_http import _pg_dump
@@ -159,36 +161,54 @@ def test_masked_url_hides_query_values_but_keeps_the_address() -> None:
 
 
 async def test_read_views_never_return_literal_env_values(session: Session, world) -> None:
-    """The view the REST routes and the dashboard's Tools page (ToolsState) both read."""
-    secret = "sk-live-5f1e2d3c4b5a"
+    """The view the REST routes and the dashboard's Tools page (ToolsState) both read. A stdio
+    server's env takes vault references only; a literal stored before that rule stays sealed,
+    masked, and is refused at spawn."""
     vaulted = CredentialCreate(name="berrytoken", kind="api_key", secret={"key": "vaulted-9a8b"})
     create_credential(session, world.admin, team_id=world.team_id, data=vaulted)
-    env = {"BERRY_TOKEN": secret, "OTHER": "${credentials.berrytoken}"}
-    data = McpServerCreate(name="pasted", transport="stdio", command=sys.executable, args=[SERVER], env=env)
-    created = await register_mcp_server(session, world.admin, team_id=world.team_id, data=data)
-    assert created.status == "ok", created.last_error
+    secret = "sk-live-5f1e2d3c4b5a"
+    pasted = McpServerCreate(
+        name="pasted", transport="stdio", command=sys.executable, args=[SERVER], env={"BERRY_TOKEN": secret}
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        await register_mcp_server(session, world.admin, team_id=world.team_id, data=pasted)
+    assert "vault reference" in refused.value.message and secret not in refused.value.message
+    legacy = McpServer(
+        team_id=world.team_id,
+        name="legacy",
+        transport="stdio",
+        command=sys.executable,
+        args=[SERVER],
+        env={"BERRY_TOKEN": vault.seal(secret)},
+        tool_names=["legacy__token_tail"],
+    )
+    session.add(legacy)
+    session.commit()
     views = [
-        created,
-        get_mcp_server(session, world.admin, team_id=world.team_id, server_id=created.id),
+        get_mcp_server(session, world.admin, team_id=world.team_id, server_id=legacy.id),
         *list_mcp_servers(session, world.admin, team_id=world.team_id),
         *list_mcp_servers(session, world.member, team_id=world.team_id),
     ]
     for view in views:
-        assert view.env == {"BERRY_TOKEN": MASK, "OTHER": "${credentials.berrytoken}"}
+        assert view.env == {"BERRY_TOKEN": MASK}
         assert secret not in view.model_dump_json()
-    stored = session.get(McpServer, created.id).env
-    assert stored["BERRY_TOKEN"].startswith(vault.SEALED) and secret not in stored["BERRY_TOKEN"]  # encrypted at rest
-    assert vault.unseal(stored["BERRY_TOKEN"]) == secret and stored["OTHER"] == "${credentials.berrytoken}"
-    tail = await execute_tool(world.approved_ctx(session, allowed=["pasted__token_tail"]), "pasted__token_tail", {})
-    assert tail.ok and tail.content == secret[-4:]  # the server still gets the literal
+    refreshed = await refresh_mcp_server(session, world.admin, team_id=world.team_id, server_id=legacy.id)
+    assert refreshed.status == "error" and "vault reference" in (refreshed.last_error or "")
+    assert secret not in refreshed.model_dump_json()
 
 
 async def test_database_dump_holds_no_literal_mcp_secret(session: Session, world, db_url) -> None:
     """env (stdio), headers and URL query values (http) pasted as literals are encrypted with
     the vault key: a pg_dump of the database contains none of them."""
     env_secret, header_secret, query_secret = "sk-env-7Hq2Lm9Pz4", "sk-hdr-3Jt8Wn1Ck6", "sk-qry-5Rb0Yv7Ds2"
+    vaulted = CredentialCreate(name="berrytoken", kind="api_key", secret={"key": env_secret})
+    create_credential(session, world.admin, team_id=world.team_id, data=vaulted)
     stdio = McpServerCreate(
-        name="dumped", transport="stdio", command=sys.executable, args=[SERVER], env={"BERRY_TOKEN": env_secret}
+        name="dumped",
+        transport="stdio",
+        command=sys.executable,
+        args=[SERVER],
+        env={"BERRY_TOKEN": "${credentials.berrytoken}"},
     )
     created = await register_mcp_server(session, world.admin, team_id=world.team_id, data=stdio)
     assert created.status == "ok", created.last_error
@@ -216,13 +236,20 @@ async def test_database_dump_holds_no_literal_mcp_secret(session: Session, world
         assert secret not in dump and secret[-8:] not in dump
 
 
-async def test_members_see_stdio_args_masked(session: Session, world) -> None:
-    args = [SERVER, "--verbose", "--api-key=sk-arg-1a2b3c4d", "plain-token-value", "--ref=${credentials.x}"]
+async def test_members_see_stdio_args_masked(session: Session, world, monkeypatch: pytest.MonkeyPatch) -> None:
+    template = [sys.executable, "{script}", "--verbose", "{token}"]  # the operator's: a slot for a token
+    monkeypatch.setenv("BERRYS_MCP_STDIO_COMMANDS", json.dumps([template]))
+    get_settings.cache_clear()
+    args = [SERVER, "--verbose", "plain-token-value"]
     data = McpServerCreate(name="argsy", transport="stdio", command=sys.executable, args=args)
     await register_mcp_server(session, world.admin, team_id=world.team_id, data=data)
+    monkeypatch.undo()
+    get_settings.cache_clear()
     (admin_view,) = list_mcp_servers(session, world.admin, team_id=world.team_id)
     (member_view,) = list_mcp_servers(session, world.member, team_id=world.team_id)
     assert admin_view.args == args  # admins wrote them
-    assert member_view.args == [SERVER, "--verbose", f"--api-key={MASK}", MASK, "--ref=${credentials.x}"]
+    assert member_view.args == [SERVER, "--verbose", MASK]
     one = get_mcp_server(session, world.member, team_id=world.team_id, server_id=member_view.id)
-    assert "sk-arg" not in one.model_dump_json() and "plain-token-value" not in one.model_dump_json()
+    assert "plain-token-value" not in one.model_dump_json()
+    shown = masked_args(["--api-key=sk-arg-1a2b3c4d", "--ref=${credentials.x}"])
+    assert shown == [f"--api-key={MASK}", "--ref=${credentials.x}"]

@@ -249,7 +249,7 @@ def test_key_rotation(session: Session, world, monkeypatch) -> None:
     from cryptography.fernet import Fernet
 
     from berrys_app.domain.tools import McpServer
-    from berrys_app.services.tools.mcp import unsealed_url
+    from berrys_app.services.tools.mcp_values import unsealed_url
     from berrys_app.services.tools.vault import reencrypt_all, seal, unseal
     from berrys_app.settings import get_settings
 

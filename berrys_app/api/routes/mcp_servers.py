@@ -1,8 +1,9 @@
 """MCP servers of a team: register (tools are discovered), list, get, re-discover, remove.
 
-Admins manage them (a stdio server is a process on our hosts, so its command must also be on
-the operator's allowlist; an http server must be on a public host or one the operator listed in
-``BERRYS_MCP_HTTP_HOSTS``); members see them, with ``env``/``headers`` write-only. A server
+Admins manage them (a stdio server is a process on our hosts, so its whole argv must fit one of
+the operator's templates and its env names the operator's list, with vault-reference values; an
+http server must be on a public host or one the operator listed in ``BERRYS_MCP_HTTP_HOSTS``);
+members see them, with ``env``/``headers`` write-only. Names are unique per team. A server
 that cannot be reached answers ``502 mcp_unreachable``: registration keeps it
 (``status='error'``) so it can be refreshed once fixed, or deleted.
 """

@@ -3,8 +3,8 @@
 
 Visibility: a person sees the global entries plus those of their teams. Selection resolves
 a model string deployment-wide (names are unique), so a team entry claims its name.
-Team entries may only name provider-key environment variables (``*_API_KEY``/``*_API_BASE``):
-any other variable of the server (database URL, encryption key) must never reach a provider.
+Team entries are models of known providers, each called at its own API with its own key
+variable (``team_providers``): no team-chosen variable, base URL or URL in the model string.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from berrys_app.domain.models import ModelEntry, ModelEntryCreate, ModelEntryUpd
 from berrys_app.services import audit
 from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from berrys_app.services.models import catalogue
+from berrys_app.services.models import catalogue, team_providers
 
 NOT_NULL = (
     "capabilities",
@@ -77,18 +77,6 @@ def check_model_choice(session: Session, team_id: uuid.UUID, name: str | None) -
         )
 
 
-def _check_provider(name: str) -> None:
-    import litellm
-
-    provider = name.split("/", 1)[0]
-    known = set(litellm.provider_list) | catalogue.LOCAL_PROVIDERS
-    if provider not in known:
-        raise ValidationFailed(
-            f"unknown provider {provider!r} in {name!r}: a model is '<litellm provider>/<model>'",
-            details={"field": "name"},
-        )
-
-
 def _check_fields(session: Session, team_id: uuid.UUID, name: str, fields: dict[str, Any]) -> None:
     if "capabilities" in fields and not fields["capabilities"]:
         raise ValidationFailed("a model needs at least one capability", details={"field": "capabilities"})
@@ -122,8 +110,10 @@ def _apply(row: ModelEntry, fields: dict[str, Any]) -> None:
 def add_model(session: Session, actor: Actor, *, team_id: uuid.UUID, data: ModelEntryCreate) -> ModelEntry:
     """A team admin adds a model string for the team (commits; the selection cache is cleared)."""
     require_role(session, actor, team_id, Role.admin, what="team")
-    _check_provider(data.name)
-    fields = data.model_dump(exclude={"name"}, exclude_none=True)
+    key_env = team_providers.check_entry(data.name, data.api_key_env, data.api_base_env)
+    fields = data.model_dump(exclude={"name", "api_key_env", "api_base_env"}, exclude_none=True)
+    if key_env:
+        fields["api_key_env"] = key_env  # the provider's own variable, never one the team chose
     fields.setdefault("capabilities", ["chat"])
     _check_fields(session, team_id, data.name, fields)
     if session.exec(select(ModelEntry.id).where(ModelEntry.name == data.name)).first() is not None:
@@ -161,6 +151,10 @@ def update_model(session: Session, actor: Actor, model_id: uuid.UUID, data: Mode
     for required in NOT_NULL:
         if required in fields and fields[required] is None:
             raise ValidationFailed(f"{required} cannot be null", details={"field": required})
+    if "api_key_env" in fields or "api_base_env" in fields:
+        team_providers.check_entry(
+            row.name, fields.get("api_key_env", row.api_key_env), fields.get("api_base_env", row.api_base_env)
+        )
     _check_fields(session, row.team_id, row.name, fields)
     _apply(row, fields)
     row.updated_at = utcnow()

@@ -1,8 +1,9 @@
 """Network providers (OpenAI, Anthropic, Ollama, vLLM, ...) through ``litellm.acompletion``.
 
 The service has already checked the API key and that network calls are allowed
-(never in the test session); this module only translates the call and litellm's
-exceptions into ``ModelError`` reasons.
+(never in the test session); this module refuses a team entry that could send a key to
+another host (``team_providers``), translates the call and litellm's exceptions into
+``ModelError`` reasons.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import litellm
 
+from berrys_app.services.models import team_providers
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply, message_text, normalise_tool_calls
 
@@ -47,6 +49,9 @@ def count_text_tokens(model: str, text: str) -> int:
 
 async def generate(call: ProviderCall) -> ProviderReply:
     spec = call.spec
+    refused = team_providers.call_problem(spec)  # a team row stored before the rule: never sent
+    if refused is not None:
+        raise ModelError("unknown_model", f"the team model {spec.name!r} is refused: {refused}", model=spec.name)
     kwargs: dict[str, Any] = {"model": spec.name, "messages": call.messages, "max_tokens": call.max_tokens}
     if call.tools:
         kwargs["tools"] = call.tools

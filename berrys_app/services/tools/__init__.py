@@ -19,7 +19,7 @@ from berrys_app.services.tools.context import ToolContext, ToolFailure, ToolResu
 from berrys_app.services.tools.execution import execute_tool, run_tool_calls, tool_message
 from berrys_app.services.tools.files import get_artifact, list_artifacts, put_artifact
 from berrys_app.services.tools.history import list_tool_calls
-from berrys_app.services.tools.mcp import (
+from berrys_app.services.tools.mcp_servers import (
     delete_mcp_server,
     get_mcp_server,
     list_mcp_servers,

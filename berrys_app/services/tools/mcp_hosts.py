@@ -64,11 +64,34 @@ def _listed(host: str, port: int, setting: str = SETTING) -> bool:
     return host_allowed(url, patterns) or f"{host.lower()}:{port}" in patterns
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix: the last 32 bits are IPv4
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: a translator of the operator's own network
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ``::a.b.c.d``: the last 32 bits are IPv4
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries to its destination (mapped, 6to4, NAT64 or
+    IPv4-compatible), which Python's ``is_global`` judges by the IPv6 range alone."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in NAT64 or ip in IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _internal(address: str) -> bool:
-    """Loopback, private, link-local, shared, reserved, multicast or unspecified."""
+    """Anything but a global unicast address (``ipaddress``'s ``is_global``): loopback,
+    private, link-local, shared, reserved, documentation, multicast, unspecified; an IPv6
+    address embedding an IPv4 one is judged by both."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in LOCAL_NAT64:
+            return True
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None and (not embedded.is_global or embedded.is_multicast):
+            return True
     return not ip.is_global or ip.is_multicast
 
 
@@ -98,7 +121,7 @@ def _refuse_internal(host: str, addresses: list[str], setting: str) -> None:
         what = "the MCP server host" if setting == SETTING else "the host"
         who = "http MCP servers" if setting == SETTING else "http tools"
         raise HostRefused(
-            f"{what} {host!r}{via} is an internal address (loopback, private or link-local); "
+            f"{what} {host!r}{via} is an internal address (loopback, private, link-local or another non-global range); "
             f"{who} may reach only public hosts unless the operator lists the host in {setting}"
         )
 

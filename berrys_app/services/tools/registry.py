@@ -301,7 +301,9 @@ def register_tool(session: Session, actor: Actor, *, team_id: uuid.UUID, data: T
 def add_version(
     session: Session, *, team_id: uuid.UUID, data: ToolCreate, mcp_server_id: uuid.UUID | None = None
 ) -> Tool:
-    """Next version of ``data.name`` for ``team_id`` (names are global; built-ins are not editable)."""
+    """Next version of ``data.name`` for ``team_id``. Names are per team (another team's tool of
+    the same name is invisible to this one, so no team can squat a name); a built-in's name is
+    taken. Versions count across teams, so ``(name, version)`` names one row."""
     ensure_builtins(session)
     data = ToolCreate.model_validate(data.model_dump())  # re-run validators (name, kind)
     check_schema(data.parameters_schema)
@@ -311,9 +313,9 @@ def add_version(
         except SchemaError as exc:
             raise ValidationFailed(f"result_schema is not valid JSON Schema: {exc.message}") from exc
     check_config(data.kind, data.config, mcp=mcp_server_id is not None)
-    owners = set(session.exec(select(Tool.team_id).where(Tool.name == data.name)).all())
-    if owners and owners != {team_id}:
-        raise Conflict(f"the tool name {data.name!r} is taken; choose another name")
+    builtin = select(Tool.id).where(Tool.name == data.name, col(Tool.team_id).is_(None))
+    if session.exec(builtin).first() is not None:
+        raise Conflict(f"the tool name {data.name!r} is a built-in's; choose another name")
     current = session.exec(select(func.max(Tool.version)).where(Tool.name == data.name)).one()
     row = _row_from(data, version=(current or 0) + 1, team_id=team_id, mcp_server_id=mcp_server_id)
     session.add(row)

@@ -400,7 +400,7 @@ class ToolsState(PageState):
         return self._run(self._fetch)
 
     def _fetch(self, session, actor) -> None:
-        from berrys_app.services.tools import mcp, registry, vault
+        from berrys_app.services.tools import mcp_servers, registry, vault
 
         team = self._team_uuid()
         self.tools = [
@@ -417,7 +417,7 @@ class ToolsState(PageState):
         ]
         self.servers = [
             {"name": s.name, "transport": s.transport, "status": s.status, "tools": ", ".join(s.tool_names)}
-            for s in mcp.list_mcp_servers(session, actor, team_id=team)
+            for s in mcp_servers.list_mcp_servers(session, actor, team_id=team)
         ]
         try:
             creds = vault.list_credentials(session, actor, team_id=team)
