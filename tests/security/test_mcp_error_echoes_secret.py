@@ -121,7 +121,7 @@ async def test_a_failing_call_never_shows_the_secret_to_the_agent(session: Sessi
         data = _server(session, world, how, base, "flaky")
         server = await register_mcp_server(session, world.admin, team_id=world.team_id, data=data)
         assert server.status == "ok", server.last_error
-        result = await execute_tool(world.ctx(allowed=["flaky__shout"]), "flaky__shout", {})
+        result = await execute_tool(world.approved_ctx(session, allowed=["flaky__shout"]), "flaky__shout", {})
         await close_links()
     assert not result.ok and "unauthorized" in result.content, result.content
     assert any(SECRET in line for line in seen)

@@ -35,7 +35,7 @@ async def test_team_b_registers_the_name_team_a_took_and_sees_only_its_own(sessi
     assert ours.name == theirs.name == "github" and ours.id != theirs.id
     assert ours.status == theirs.status == "ok" and ours.last_error is None, ours.last_error
     assert "github__add" in ours.tool_names  # its tools too: names are per team in the registry
-    added = await execute_tool(world.ctx(allowed=["github__add"]), "github__add", {"a": 2, "b": 3})
+    added = await execute_tool(world.approved_ctx(session, allowed=["github__add"]), "github__add", {"a": 2, "b": 3})
     assert added.ok and added.content.strip() == "5", added.content
     assert [s.id for s in list_mcp_servers(session, world.admin, team_id=world.team_id)] == [ours.id]
     assert [s.id for s in list_mcp_servers(session, world.outsider, team_id=squatter.id)] == [theirs.id]

@@ -48,6 +48,8 @@ async def test_an_http_mcp_server_cannot_be_on_such_an_address(session: Session,
 @pytest.mark.parametrize("address", ["2002:7f00:1::", "64:ff9b::7f00:1", "::127.0.0.1"])
 async def test_the_dialled_address_is_refused_on_every_connection(session: Session, world, operator, address):
     operator("BERRYS_HTTP_ALLOWED_HOSTS", "*")  # the built-in http_request may call any public host
-    result = await execute_tool(world.ctx(), "http_request", {"method": "GET", "url": f"http://[{address}]:6379/"})
+    result = await execute_tool(
+        world.approved_ctx(session), "http_request", {"method": "GET", "url": f"http://[{address}]:6379/"}
+    )
     assert (result.ok, result.error_code) == (False, "host_not_allowed"), result.content
     assert "internal address" in result.content

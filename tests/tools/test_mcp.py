@@ -187,13 +187,15 @@ async def test_a_server_whose_template_was_withdrawn_is_refused_at_spawn(
     """argv and env are checked again whenever a server process starts: the operator's lists
     may have shrunk since registration."""
     server = await register_mcp_server(session, world.admin, team_id=world.team_id, data=_stdio("shrunk"))
-    ok = await execute_tool(world.ctx(allowed=["shrunk__add"]), "shrunk__add", {"a": 1, "b": 1})
+    ok = await execute_tool(world.approved_ctx(session, allowed=["shrunk__add"]), "shrunk__add", {"a": 1, "b": 1})
     assert ok.ok, ok.content
     await close_links()
     monkeypatch.setenv("BERRYS_MCP_STDIO_COMMANDS", json.dumps([["/usr/bin/true"]]))
     get_settings.cache_clear()
     try:
-        refused = await execute_tool(world.ctx(allowed=["shrunk__add"]), "shrunk__add", {"a": 1, "b": 1})
+        refused = await execute_tool(
+            world.approved_ctx(session, allowed=["shrunk__add"]), "shrunk__add", {"a": 1, "b": 1}
+        )
         assert (refused.ok, refused.error_code) == (False, "mcp_unavailable")
         assert "no longer allowed" in refused.content and "BERRYS_MCP_STDIO_COMMANDS" in refused.content
         again = await refresh_mcp_server(session, world.admin, team_id=world.team_id, server_id=server.id)

@@ -1,7 +1,7 @@
 """The human gate over REST with real worker processes and a real target server: approving a
 waiting side-effect call runs it exactly once; rejecting it fails the call with the person's
 reason, which the agent sees; a worker SIGKILLed while the call waits loses nothing; a member
-retrying the task decides nothing; an MCP call names its server."""
+retrying the task is refused (it needs the approval's deciding role); an MCP call names its server."""
 
 from __future__ import annotations
 
@@ -59,9 +59,9 @@ async def test_approving_over_rest_runs_the_call_exactly_once(session: Session, 
     assert refused.status_code == 403  # deciding a tool call needs an admin
     task_id = tasks_of(project_id)["work"].id
     retried = await api.post(f"/api/v1/projects/{project_id}/tasks/{task_id}/retry", headers=bearer(team.member))
-    assert retried.status_code == 200, retried.text  # a member may retry the task: it decides nothing
-    wait_for(lambda: tasks_of(project_id)["work"].attempt >= 2, timeout=60, what="the retried run")
-    wait_for(lambda: tasks_of(project_id)["work"].status == "waiting_approval", timeout=90, what="it to wait again")
+    # retrying past a pending approval needs its deciding role: a member cannot get around it
+    assert retried.status_code == 403 and "tool approval" in retried.json()["message"], retried.text
+    assert tasks_of(project_id)["work"].status == "waiting_approval"
     still = fresh(lambda s: s.get(Approval, approval.id))
     assert still.status == "pending" and http_server.count("/charge") == 0
 
