@@ -113,12 +113,15 @@ def register(session: Session, *, email: str, password: str, name: str = "", ip:
 def login(session: Session, *, email: str, password: str, ip: str | None = None, client: str = "") -> TokenPair:
     """Email + password -> tokens. Failures are audited (kept even though the request fails).
 
-    Rate limited per IP here, so the dashboard's login handler is protected like the REST route."""
+    Rate limited per IP and, for failures, per account here, so the dashboard's login handler is
+    protected like the REST route."""
     ratelimit.hit_auth(ip)
     normalised = (email or "").strip().lower()
+    ratelimit.check_account(normalised)
     user = session.exec(select(User).where(User.email == normalised)).first() if normalised else None
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active:
+        ratelimit.count_account_failure(normalised)
         audit.record_detached(
             action="auth.login_failed",
             actor=None,

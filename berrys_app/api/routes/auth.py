@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from berrys_app.api.deps import ClientIP, CurrentActor, ListOf, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
-from berrys_app.services import auth, oidc, sessions
+from berrys_app.services import auth, oidc, proxies, sessions
 from berrys_app.settings import get_settings
 
 # Every credential endpoint is rate limited per client IP inside the auth service.
@@ -119,7 +119,7 @@ def oidc_login(
         path="/",
         httponly=True,
         samesite="lax",  # sent on the provider's top-level redirect back, not on cross-site subrequests
-        secure=request.url.scheme == "https",
+        secure=proxies.scope_scheme(request.scope) == "https",
     )
     return response
 

@@ -9,6 +9,7 @@ the services refuse it anyway.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from http.cookies import SimpleCookie
 from typing import Any
@@ -18,10 +19,12 @@ import reflex as rx
 from sqlmodel import Session
 
 from berrys_app.db import session_scope
-from berrys_app.services import auth, oidc, ratelimit, sessions
+from berrys_app.services import auth, oidc, proxies, ratelimit, sessions
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import ServiceError, Unauthorized
 from berrys_app.ui import live
+
+OIDC_DASHBOARD_START = "/api/v1/auth/oidc/login?to=dashboard"  # sets the binding cookie, then the provider
 
 WRITE_ROLES = ("member", "admin", "owner")
 ADMIN_ROLES = ("admin", "owner")
@@ -252,7 +255,8 @@ class SessionState(rx.State):
         except ServiceError as exc:
             self.auth_error = exc.message
             return None
-        return rx.redirect("/api/v1/auth/oidc/login?to=dashboard")
+        # a full page load: rx.redirect routes a same-origin path inside the single-page app
+        return rx.call_script(f"window.location.assign({json.dumps(OIDC_DASHBOARD_START)})")
 
     @rx.event
     def oidc_finish(self):
@@ -293,7 +297,11 @@ class SessionState(rx.State):
         return rx.redirect("/projects")
 
     def _client_ip(self) -> str:
-        return str(getattr(self.router.session, "client_ip", "") or "")
+        """The client's address, through trusted proxies only (``proxies``), from the websocket
+        handshake this tab connected with."""
+        raw = getattr(self.router.headers, "raw_headers", None) or {}
+        peer = raw.get("asgi-scope-client") or getattr(self.router.session, "client_ip", "")
+        return str(proxies.client_address(peer, raw.get("x-forwarded-for")) or "")
 
     def _client(self) -> str:
         """This browser as the Sessions list shows it (and the refresh grace binds to)."""
