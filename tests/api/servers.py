@@ -41,7 +41,8 @@ def wait_until_up(url: str, *, timeout_s: float = 120.0, proc: subprocess.Popen 
 
 @contextmanager
 def api_processes(count: int, env: dict[str, str]) -> Iterator[list[str]]:
-    """``count`` separate uvicorn processes serving the API; stopped by PID on exit."""
+    """``count`` separate uvicorn processes serving the API, as docs/api.md says to run it (no proxy
+    header rewriting by uvicorn); stopped by PID on exit."""
     procs: list[subprocess.Popen] = []
     urls: list[str] = []
     try:
@@ -60,6 +61,7 @@ def api_processes(count: int, env: dict[str, str]) -> Iterator[list[str]]:
                     str(port),
                     "--log-level",
                     "warning",
+                    "--no-proxy-headers",  # Berrys decides whose X-Forwarded-For counts (proxies)
                 ],
                 cwd=ROOT,
                 env={**os.environ, **env},

@@ -8,17 +8,19 @@ addresses from one peer share one rate-limit bucket, the audit row names the pee
 its ``X-Forwarded-For`` names is the client (separate buckets), walked from the right.
 
 The API runs in a real server started by the test: granian with its defaults, as ``reflex run
---env prod`` serves it.
+--env prod`` serves it, and uvicorn as the docs say to run it.
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
 from berrys_app.domain.auth import AuditEntry
-from tests.api.servers import granian_api
+from tests.api.servers import api_processes, granian_api
 
 BAD_LOGIN = {"email": "nobody@example.com", "password": "wrong-password"}
 
@@ -32,13 +34,33 @@ def _failed_login_ips(session: Session) -> list[str | None]:
     return [row.ip for row in session.exec(select(AuditEntry).where(AuditEntry.action == "auth.login_failed"))]
 
 
+@pytest.fixture(params=["granian", "uvicorn"])
+def server(request: pytest.FixtureRequest):
+    """granian (what ``reflex run --env prod`` uses) or uvicorn as docs/api.md says to run it
+    (``--no-proxy-headers``: by default uvicorn rewrites the peer from X-Forwarded-For whenever
+    it is 127.0.0.1, before Berrys sees the request)."""
+    if request.param == "granian":
+        return granian_api
+
+    def uvicorn_api(env: dict[str, str]):
+        return _first(api_processes(1, env))
+
+    return uvicorn_api
+
+
+@contextlib.contextmanager
+def _first(urls_cm):
+    with urls_cm as urls:
+        yield urls[0]
+
+
 @pytest.fixture
 def limited(env: dict[str, str]) -> dict[str, str]:
     return {**env, "BERRYS_RATE_LIMIT_AUTH": "3", "BERRYS_TRUSTED_PROXIES": ""}
 
 
-def test_spoofed_forwarded_for_from_an_untrusted_peer_shares_one_bucket(limited, session: Session) -> None:
-    with granian_api(limited) as url:
+def test_spoofed_forwarded_for_from_an_untrusted_peer_shares_one_bucket(server, limited, session: Session) -> None:
+    with server(limited) as url:
         for _ in range(3):
             assert _login_as(url, "203.0.113.1").status_code == 401
         r = _login_as(url, "198.51.100.2")  # another spoofed address, same peer
@@ -48,8 +70,8 @@ def test_spoofed_forwarded_for_from_an_untrusted_peer_shares_one_bucket(limited,
         assert "strict-transport-security" not in r.headers, "HSTS decided by an untrusted X-Forwarded-Proto"
 
 
-def test_a_trusted_proxy_names_the_client(limited, session: Session) -> None:
-    with granian_api({**limited, "BERRYS_TRUSTED_PROXIES": "127.0.0.0/8, 10.0.0.0/8"}) as url:
+def test_a_trusted_proxy_names_the_client(server, limited, session: Session) -> None:
+    with server({**limited, "BERRYS_TRUSTED_PROXIES": "127.0.0.0/8, 10.0.0.0/8"}) as url:
         for _ in range(3):
             assert _login_as(url, "203.0.113.1").status_code == 401
         assert _login_as(url, "203.0.113.1").status_code == 429
