@@ -107,7 +107,7 @@ def _pending(state: str, binding: str | None) -> dict[str, str]:
     if not raw:
         raise Unauthorized("unknown or expired login state")
     pending = json.loads(raw)
-    if not binding or not hmac.compare_digest(pending["binding"], _digest(binding)):
+    if not binding or not hmac.compare_digest(str(pending.get("binding", "")), _digest(binding)):
         raise Unauthorized("this sign-in was not started in this browser; start it again")
     return pending
 

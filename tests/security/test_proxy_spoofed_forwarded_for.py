@@ -14,13 +14,14 @@ The API runs in a real server started by the test: granian with its defaults, as
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
 from berrys_app.domain.auth import AuditEntry
-from tests.api.servers import api_processes, granian_api
+from tests.api.servers import GRANIAN, UVICORN, api_processes
 
 BAD_LOGIN = {"email": "nobody@example.com", "password": "wrong-password"}
 
@@ -36,22 +37,16 @@ def _failed_login_ips(session: Session) -> list[str | None]:
 
 @pytest.fixture(params=["granian", "uvicorn"])
 def server(request: pytest.FixtureRequest):
-    """granian (what ``reflex run --env prod`` uses) or uvicorn as docs/api.md says to run it
-    (``--no-proxy-headers``: by default uvicorn rewrites the peer from X-Forwarded-For whenever
-    it is 127.0.0.1, before Berrys sees the request)."""
-    if request.param == "granian":
-        return granian_api
+    """Serve the API with granian (what ``reflex run --env prod`` uses) or uvicorn as docs/api.md
+    says to run it (``--no-proxy-headers``)."""
+    argv = GRANIAN if request.param == "granian" else UVICORN
 
-    def uvicorn_api(env: dict[str, str]):
-        return _first(api_processes(1, env))
+    @contextlib.contextmanager
+    def serve(env: dict[str, str]) -> Iterator[str]:
+        with api_processes(1, env, server=argv) as (url,):
+            yield url
 
-    return uvicorn_api
-
-
-@contextlib.contextmanager
-def _first(urls_cm):
-    with urls_cm as urls:
-        yield urls[0]
+    return serve
 
 
 @pytest.fixture
