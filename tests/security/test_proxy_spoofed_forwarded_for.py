@@ -76,3 +76,26 @@ def test_a_trusted_proxy_names_the_client(server, limited, session: Session) -> 
         assert _failed_login_ips(session)[-1] == "198.51.100.2"
         r = httpx.get(f"{url}/health/live", headers={"X-Forwarded-Proto": "https"})
         assert "strict-transport-security" in r.headers, "https at the trusted proxy: HSTS expected"
+
+
+def _dashboard_tab(forwarded_for: str):
+    """A dashboard tab whose websocket came from 127.0.0.1 with this X-Forwarded-For."""
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    from berrys_app.ui.state.session import SessionState
+
+    root = State(_reflex_internal_init=True)
+    headers = {"asgi-scope-client": "127.0.0.1", "x-forwarded-for": forwarded_for}
+    root.router_data = {"token": "t", "pathname": "/login", "asPath": "/login", "sid": "s", "headers": headers}
+    root.router = RouterData.from_router_data(root.router_data)
+    return root.get_substate(SessionState.get_full_name().split(".")[1:])
+
+
+def test_the_dashboard_takes_the_client_address_by_the_same_rule(env, monkeypatch: pytest.MonkeyPatch) -> None:
+    from berrys_app.settings import get_settings
+
+    assert _dashboard_tab("203.0.113.1")._client_ip() == "127.0.0.1", "the dashboard trusted a spoofed address"
+    monkeypatch.setenv("BERRYS_TRUSTED_PROXIES", "127.0.0.1")
+    get_settings.cache_clear()
+    assert _dashboard_tab("203.0.113.1, 198.51.100.2")._client_ip() == "198.51.100.2"
