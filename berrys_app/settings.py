@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, Field, IPvAnyNetwork, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -140,6 +140,13 @@ class Settings(BaseSettings):
     rate_limit_window_s: int = Field(default=60, gt=0, validation_alias="BERRYS_RATE_LIMIT_WINDOW")
     rate_limit_auth: int = Field(default=20, ge=1, validation_alias="BERRYS_RATE_LIMIT_AUTH")
     rate_limit_api: int = Field(default=1200, ge=1, validation_alias="BERRYS_RATE_LIMIT_API")
+    # failed logins per account (email) per window, wherever they come from (rotating IPs)
+    rate_limit_account: int = Field(default=10, ge=1, validation_alias="BERRYS_RATE_LIMIT_ACCOUNT")
+    # reverse proxies (CIDRs, comma-separated) whose X-Forwarded-For/-Proto name the client and
+    # its scheme. Empty: nobody's; the connecting peer is the client.
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list, validation_alias="BERRYS_TRUSTED_PROXIES"
+    )
     # models (models engineer): timeouts, circuit breaker, token streaming, embedded model
     model_timeout_s: float = Field(default=120.0, gt=0, validation_alias="BERRYS_MODEL_TIMEOUT")
     circuit_failure_threshold: int = Field(default=3, ge=1, validation_alias="BERRYS_CIRCUIT_FAILURES")
@@ -162,7 +169,14 @@ class Settings(BaseSettings):
         """Where people reach this instance, without a trailing slash."""
         return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
 
-    @field_validator("mcp_http_hosts", "http_allowed_hosts", "http_internal_hosts", "mcp_stdio_env_keys", mode="before")
+    @field_validator(
+        "mcp_http_hosts",
+        "http_allowed_hosts",
+        "http_internal_hosts",
+        "mcp_stdio_env_keys",
+        "trusted_proxies",
+        mode="before",
+    )
     @classmethod
     def _host_list(cls, value: object) -> object:
         """Operators write ``a,b:8080`` in a shell; a JSON list (like the other list settings) works too."""

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from berrys_app.db import get_engine
-from berrys_app.services import auth, ratelimit
+from berrys_app.services import auth, proxies, ratelimit
 from berrys_app.services.authz import Actor, require_scope
 from berrys_app.services.errors import Unauthorized
 
@@ -65,7 +65,8 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 async def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The client's address, through trusted proxies only (``proxies``)."""
+    return proxies.scope_client(request.scope)
 
 
 ClientIP = Annotated[str | None, Depends(client_ip)]
@@ -79,7 +80,7 @@ def current_actor(
     """Authenticate the bearer credential and count the request against the caller's rate limit."""
     if credentials is None:
         raise Unauthorized("missing bearer token (Authorization: Bearer <token or API key>)")
-    actor = auth.authenticate(session, credentials.credentials, ip=request.client.host if request.client else None)
+    actor = auth.authenticate(session, credentials.credentials, ip=proxies.scope_client(request.scope))
     ratelimit.hit_actor(str(actor.api_key_id or actor.user_id))
     request.state.actor = actor
     return actor

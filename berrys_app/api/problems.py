@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from berrys_app.api.fallback import allowed_methods
+from berrys_app.services import proxies
 from berrys_app.services.errors import RateLimited, ServiceError
 
 log = logging.getLogger("berrys.api")
@@ -163,7 +164,7 @@ class RequestContextMiddleware:
                 started = True
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-ID"] = request_id
-                _security_headers(scope.get("path", ""), headers, scope.get("scheme", "http"))
+                _security_headers(scope.get("path", ""), headers, proxies.scope_scheme(scope))
             await send(message)
 
         try:

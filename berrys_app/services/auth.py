@@ -1,4 +1,4 @@
-"""Authentication: passwords (argon2), access tokens and API keys, OIDC login.
+"""Authentication: passwords (argon2), access tokens and API keys (OIDC login: ``oidc``).
 
 Every front door turns a bearer credential into an ``Actor`` with
 ``authenticate``; authorization then happens in the services (``authz``).
@@ -12,31 +12,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 from sqlmodel import Session, col, select
 
 from berrys_app.db_read import fetch_one
 from berrys_app.domain.accounts import Role, Team, TeamMember, User
 from berrys_app.domain.auth import ApiKey
 from berrys_app.domain.common import utcnow
-from berrys_app.keys import OIDC_STATE_PREFIX
 from berrys_app.services import audit, ratelimit, sessions
 from berrys_app.services.authz import Actor, require_scope
 from berrys_app.services.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from berrys_app.services.tokens import TokenPair, decode, subject
-from berrys_app.settings import get_settings
 
 SCOPES: dict[str, str] = {
     "projects:read": "read projects, plans, tasks, results, usage, events, comments, approvals, agents",
@@ -121,12 +113,15 @@ def register(session: Session, *, email: str, password: str, name: str = "", ip:
 def login(session: Session, *, email: str, password: str, ip: str | None = None, client: str = "") -> TokenPair:
     """Email + password -> tokens. Failures are audited (kept even though the request fails).
 
-    Rate limited per IP here, so the dashboard's login handler is protected like the REST route."""
+    Rate limited per IP and, for failures, per account here, so the dashboard's login handler is
+    protected like the REST route."""
     ratelimit.hit_auth(ip)
     normalised = (email or "").strip().lower()
+    ratelimit.check_account(normalised)
     user = session.exec(select(User).where(User.email == normalised)).first() if normalised else None
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active:
+        ratelimit.count_account_failure(normalised)
         audit.record_detached(
             action="auth.login_failed",
             actor=None,
@@ -301,120 +296,6 @@ def revoke_api_key(session: Session, actor: Actor, key_id: uuid.UUID) -> ApiKey:
             details={"prefix": row.prefix},
         )
     return row
-
-
-# ---------------------------------------------------------------- OIDC
-
-
-def oidc_enabled() -> bool:
-    settings = get_settings()
-    return bool(settings.oidc_issuer and settings.oidc_client_id)
-
-
-@lru_cache(maxsize=4)
-def _discovery(issuer: str) -> dict[str, Any]:
-    import httpx
-
-    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
-    response = httpx.get(url, timeout=10)
-    response.raise_for_status()
-    return response.json()
-
-
-def _oidc_client(redirect_uri: str | None):  # -> authlib OAuth2Client
-    from authlib.integrations.httpx_client import OAuth2Client
-
-    settings = get_settings()
-    return OAuth2Client(
-        client_id=settings.oidc_client_id,
-        client_secret=settings.oidc_client_secret,
-        scope="openid email profile",
-        redirect_uri=redirect_uri,
-        timeout=10,
-    )
-
-
-def oidc_begin(*, redirect_uri: str, ip: str | None = None) -> str:
-    """The provider's authorize URL; the state and nonce are kept in Redis for 10 minutes."""
-    from berrys_app.redis_client import sync_redis
-
-    ratelimit.hit_auth(ip)
-
-    if not oidc_enabled():
-        raise NotFound("OIDC login is not configured")
-    settings = get_settings()
-    redirect_uri = settings.oidc_redirect_url or redirect_uri
-    try:
-        meta = _discovery(settings.oidc_issuer or "")
-    except Exception as error:
-        raise ValidationFailed("the OIDC provider is unreachable", details={"issuer": settings.oidc_issuer}) from error
-    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    sync_redis().set(OIDC_STATE_PREFIX + state, json.dumps({"nonce": nonce, "redirect_uri": redirect_uri}), ex=600)
-    with _oidc_client(redirect_uri) as client:
-        url, _ = client.create_authorization_url(meta["authorization_endpoint"], state=state, nonce=nonce)
-    return url
-
-
-def oidc_finish(session: Session, *, code: str, state: str, ip: str | None = None) -> TokenPair:
-    """Exchange the code, verify the ID token (signature, issuer, audience, expiry, nonce), log in."""
-    from berrys_app.redis_client import sync_redis
-
-    ratelimit.hit_auth(ip)
-
-    if not oidc_enabled():
-        raise NotFound("OIDC login is not configured")
-    raw = sync_redis().getdel(OIDC_STATE_PREFIX + (state or ""))
-    if not raw:
-        raise Unauthorized("unknown or expired login state")
-    pending = json.loads(raw)
-    settings = get_settings()
-    issuer = settings.oidc_issuer or ""
-    meta = _discovery(issuer)
-    try:
-        with _oidc_client(pending["redirect_uri"]) as client:
-            token = client.fetch_token(meta["token_endpoint"], code=code, grant_type="authorization_code")
-            jwks = client.get(meta["jwks_uri"]).json()
-    except Exception as error:
-        raise Unauthorized("the OIDC provider refused the login") from error
-    id_token = token.get("id_token")
-    if not id_token:
-        raise Unauthorized("the OIDC provider sent no ID token")
-    try:
-        decoded = jwt.decode(id_token, KeySet.import_key_set(jwks))
-        jwt.JWTClaimsRegistry(
-            iss={"essential": True, "value": meta.get("issuer", issuer)},
-            aud={"essential": True, "value": settings.oidc_client_id},
-            exp={"essential": True},
-            sub={"essential": True},
-            nonce={"essential": True, "value": pending["nonce"]},
-        ).validate(decoded.claims)
-    except (JoseError, ValueError) as error:
-        raise Unauthorized("invalid ID token") from error
-    claims = decoded.claims
-    subject = f"{claims['iss']}|{claims['sub']}"
-    user = session.exec(select(User).where(User.oidc_subject == subject)).first()
-    if user is None:
-        email = str(claims.get("email") or "")
-        if not email or claims.get("email_verified") is False:
-            raise Unauthorized("the OIDC provider did not give a verified email")
-        user = session.exec(select(User).where(User.email == email.lower())).first()
-        if user is None:
-            user = create_user(session, email=email, name=str(claims.get("name") or ""))
-        user.oidc_subject = subject
-        session.add(user)
-        session.flush()
-    if not user.is_active:
-        raise Unauthorized("account disabled")
-    pair = sessions.issue_tokens(session, user=user)
-    audit.record(
-        session,
-        action="auth.oidc_login",
-        actor=Actor(user_id=user.id, label=user.email, ip=ip),
-        target_type="user",
-        target_id=user.id,
-        details={"issuer": claims["iss"]},
-    )
-    return pair
 
 
 def authenticate_token(bearer: str | None, *, ip: str | None = None) -> Actor:

@@ -7,9 +7,11 @@ through, or at which a caller's count silently resets.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from functools import lru_cache
+from typing import NoReturn
 
 from limits import RateLimitItemPerSecond
 from limits.storage import RedisStorage
@@ -34,21 +36,47 @@ def hit(key: str, *, limit: int, window_s: int) -> None:
     counted in the last ``window_s`` seconds (a refused request is not counted)."""
     limiter = _limiter_for(get_settings().require_redis_url())
     item = RateLimitItemPerSecond(limit, window_s)
-    if limiter.hit(item, key):
-        return
+    if not limiter.hit(item, key):
+        _refuse(limiter, item, key, "too many requests")
+
+
+def _refuse(limiter: MovingWindowRateLimiter, item: RateLimitItemPerSecond, key: str, what: str) -> NoReturn:
+    window_s = item.get_expiry()
     reset_at = limiter.get_window_stats(item, key).reset_time
     retry_after = min(window_s, max(1, math.ceil(reset_at - time.time())))
     raise RateLimited(
-        f"too many requests; retry in {retry_after} s",
+        f"{what}; retry in {retry_after} s",
         retry_after_s=retry_after,
-        details={"limit": limit, "window_s": window_s},
+        details={"limit": item.amount, "window_s": window_s},
     )
 
 
 def hit_auth(ip: str | None) -> None:
-    """Brute-force protection for login/register/refresh: per client IP."""
+    """Brute-force protection for login/register/refresh/OIDC: per client IP (through trusted
+    proxies only, ``proxies``)."""
     settings = get_settings()
     hit(f"auth:ip:{ip or 'unknown'}", limit=settings.rate_limit_auth, window_s=settings.rate_limit_window_s)
+
+
+def _account(email: str) -> tuple[MovingWindowRateLimiter, RateLimitItemPerSecond, str]:
+    settings = get_settings()
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]  # no addresses in Redis
+    item = RateLimitItemPerSecond(settings.rate_limit_account, settings.rate_limit_window_s)
+    return _limiter_for(settings.require_redis_url()), item, f"auth:account:{digest}"
+
+
+def check_account(email: str) -> None:
+    """Refuse a password attempt on an account with too many recent failures, from any IP
+    (one attacker rotating addresses cannot keep guessing one password)."""
+    limiter, item, key = _account(email)
+    if not limiter.test(item, key):
+        _refuse(limiter, item, key, "too many failed sign-ins for this account")
+
+
+def count_account_failure(email: str) -> None:
+    """One failed password attempt on this account (successes are not counted)."""
+    limiter, item, key = _account(email)
+    limiter.hit(item, key)
 
 
 def hit_actor(identity: str) -> None:

@@ -39,48 +39,54 @@ def wait_until_up(url: str, *, timeout_s: float = 120.0, proc: subprocess.Popen 
     raise TimeoutError(f"{url} did not come up in {timeout_s} s")
 
 
+def _start(server_argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """``python -m <server_argv> --port <free port>`` serving the API; (process, its URL)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *server_argv, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    """By PID: terminate, then kill what did not stop within 10 s."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# uvicorn as docs/api.md says to run it: Berrys decides whose X-Forwarded-For counts (``proxies``);
+# by default uvicorn would rewrite the peer from it whenever the peer is 127.0.0.1
+UVICORN = ["uvicorn", "--factory", "berrys_app.api.app:create_api", "--no-proxy-headers"]
+# granian with its defaults, the server ``reflex run --env prod`` uses
+GRANIAN = ["granian", "--interface", "asgi", "--factory", "berrys_app.api.app:create_api"]
+
+
 @contextmanager
-def api_processes(count: int, env: dict[str, str]) -> Iterator[list[str]]:
-    """``count`` separate uvicorn processes serving the API; stopped by PID on exit."""
+def api_processes(count: int, env: dict[str, str], *, server: list[str] = UVICORN) -> Iterator[list[str]]:
+    """``count`` separate server processes serving the API; stopped by PID on exit."""
     procs: list[subprocess.Popen] = []
     urls: list[str] = []
     try:
         for _ in range(count):
-            port = free_port()
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    "berrys_app.api.app:create_api",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env={**os.environ, **env},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+            proc, url = _start(server, env)
             procs.append(proc)
-            urls.append(f"http://127.0.0.1:{port}")
+            urls.append(url)
         for url, proc in zip(urls, procs, strict=True):
             wait_until_up(url + "/health/live", proc=proc)
         yield urls
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        _stop(procs)
 
 
 @contextmanager

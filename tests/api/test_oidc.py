@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
@@ -29,17 +29,22 @@ def provider(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     get_settings.cache_clear()
 
 
-async def _login(client: httpx.AsyncClient) -> httpx.Response:
-    """Browser steps: our login -> provider authorize -> back to our callback."""
+async def _callback_url(client: httpx.AsyncClient) -> str:
+    """Browser steps up to the provider sending it back: our login -> provider authorize.
+    ``client`` keeps the cookies our login set (the browser binding)."""
     r = await client.get("/api/v1/auth/oidc/login")
     assert r.status_code == 302, r.text
-    authorize = r.headers["location"]
     async with httpx.AsyncClient() as browser:
-        r = await browser.get(authorize)
+        r = await browser.get(r.headers["location"])
     assert r.status_code == 302, r.text
     back = urlparse(r.headers["location"])
     assert back.path == "/api/v1/auth/oidc/callback"
-    return await client.get(f"{back.path}?{back.query}")
+    return f"{back.path}?{back.query}"
+
+
+async def _login(client: httpx.AsyncClient) -> httpx.Response:
+    """The whole login in one browser: our login -> provider authorize -> back to our callback."""
+    return await client.get(await _callback_url(client))
 
 
 async def test_oidc_login_creates_user_then_reuses_it(client, provider: Provider, session: Session) -> None:
@@ -74,3 +79,15 @@ async def test_oidc_state_is_single_use_and_nonce_is_checked(client, provider: P
 async def test_oidc_not_configured_is_404(client) -> None:
     r = await client.get("/api/v1/auth/oidc/login")
     assert r.status_code == 404 and r.json()["code"] == "not_found"
+
+
+async def test_oidc_login_uses_pkce_s256(client, provider: Provider) -> None:
+    provider.require_pkce = True  # as a provider that enforces PKCE: no challenge, no code
+    r = await client.get("/api/v1/auth/oidc/login")
+    query = parse_qs(urlparse(r.headers["location"]).query)
+    assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) == 43
+    cookie = r.headers["set-cookie"].lower()
+    assert "berrys_oidc=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+    async with httpx.AsyncClient() as browser:
+        back = urlparse((await browser.get(r.headers["location"])).headers["location"])
+    assert (await client.get(f"{back.path}?{back.query}")).status_code == 200

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Cookie, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from berrys_app.api.deps import ClientIP, CurrentActor, ListOf, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
-from berrys_app.services import auth, sessions
+from berrys_app.services import auth, oidc, proxies, sessions
+from berrys_app.settings import get_settings
 
 # Every credential endpoint is rate limited per client IP inside the auth service.
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
+DASHBOARD_CALLBACK = "/oidc/callback"  # the dashboard page that finishes an SSO login
 
 
 class RegisterIn(BaseModel):
@@ -97,18 +99,41 @@ def revoke_session(session_id: uuid.UUID, session: SessionDep, actor: CurrentAct
     responses={302: {"description": "redirect to the identity provider"}},
     **access("public"),
 )
-def oidc_login(request: Request, ip: ClientIP) -> RedirectResponse:
-    """Start an OpenID Connect login with the configured provider."""
-    callback = str(request.url_for("oidc_callback"))
-    return RedirectResponse(auth.oidc_begin(redirect_uri=callback, ip=ip), status_code=status.HTTP_302_FOUND)
+def oidc_login(
+    request: Request,
+    ip: ClientIP,
+    to: Annotated[Literal["api", "dashboard"], Query(description="where the provider sends the browser back")] = "api",
+) -> RedirectResponse:
+    """Start an OpenID Connect login with the configured provider. Sets a short-lived HttpOnly
+    cookie binding the login to this browser; the callback is accepted only with it."""
+    if to == "dashboard":
+        callback = get_settings().public_base_url + DASHBOARD_CALLBACK
+    else:
+        callback = str(request.url_for("oidc_callback"))
+    url, binding = oidc.begin(redirect_uri=callback, ip=ip)
+    response = RedirectResponse(url, status_code=status.HTTP_302_FOUND)
+    response.set_cookie(
+        oidc.BINDING_COOKIE,
+        binding,
+        max_age=oidc.PENDING_TTL_S,
+        path="/",
+        httponly=True,
+        samesite="lax",  # sent on the provider's top-level redirect back, not on cross-site subrequests
+        secure=proxies.scope_scheme(request.scope) == "https",
+    )
+    return response
 
 
 @router.get("/oidc/callback", name="oidc_callback", **access("public"))
 def oidc_callback(
+    response: Response,
     session: SessionDep,
     ip: ClientIP,
     code: Annotated[str, Query(max_length=4096)],
     state: Annotated[str, Query(max_length=200)],
+    binding: Annotated[str | None, Cookie(alias=oidc.BINDING_COOKIE, max_length=200)] = None,
 ) -> auth.TokenPair:
-    """The provider redirects here; the code is exchanged and the ID token verified."""
-    return auth.oidc_finish(session, code=code, state=state, ip=ip)
+    """The provider redirects here; the browser binding is checked, the code exchanged (PKCE)
+    and the ID token verified."""
+    response.delete_cookie(oidc.BINDING_COOKIE, path="/")
+    return oidc.finish(session, code=code, state=state, binding=binding, ip=ip)

@@ -9,7 +9,9 @@ the services refuse it anyway.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
+from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -17,10 +19,12 @@ import reflex as rx
 from sqlmodel import Session
 
 from berrys_app.db import session_scope
-from berrys_app.services import auth, ratelimit, sessions
+from berrys_app.services import auth, oidc, proxies, ratelimit, sessions
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import ServiceError, Unauthorized
 from berrys_app.ui import live
+
+OIDC_DASHBOARD_START = "/api/v1/auth/oidc/login?to=dashboard"  # sets the binding cookie, then the provider
 
 WRITE_ROLES = ("member", "admin", "owner")
 ADMIN_ROLES = ("admin", "owner")
@@ -240,35 +244,38 @@ class SessionState(rx.State):
         """Sign-in page: offer SSO when an OIDC provider is configured."""
         self.auth_error = self._login_notice
         self._login_notice = ""
-        self.oidc_available = auth.oidc_enabled()
+        self.oidc_available = oidc.enabled()
 
     @rx.event
     def oidc_start(self):
+        """Through the REST login, which sets the HttpOnly cookie binding the login to this browser
+        (an event handler cannot set one) and sends the provider back to ``/oidc/callback``."""
         try:
-            return rx.redirect(auth.oidc_begin(redirect_uri=self._oidc_callback_url(), ip=self._client_ip()))
+            oidc.provider_metadata()
         except ServiceError as exc:
             self.auth_error = exc.message
             return None
+        # a full page load: rx.redirect routes a same-origin path inside the single-page app
+        return rx.call_script(f"window.location.assign({json.dumps(OIDC_DASHBOARD_START)})")
 
     @rx.event
     def oidc_finish(self):
-        """The provider sent the browser back here with ``code`` and ``state``."""
+        """The provider sent the browser back here with ``code`` and ``state``; the binding cookie
+        arrives with this tab's websocket handshake."""
         query = parse_qs(self.router.url.query or "")
         code, state = (query.get("code") or [""])[0], (query.get("state") or [""])[0]
+        cookies = SimpleCookie()
+        cookies.load(getattr(self.router.headers, "cookie", "") or "")
+        binding = cookies[oidc.BINDING_COOKIE].value if oidc.BINDING_COOKIE in cookies else None
         try:
             with session_scope() as session:
-                pair = auth.oidc_finish(session, code=code, state=state, ip=self._client_ip())
+                pair = oidc.finish(session, code=code, state=state, binding=binding, ip=self._client_ip())
         except ServiceError as exc:
             self._login_notice = f"Single sign-on failed: {exc.message}"
             return rx.redirect("/login")
         self.access_token = pair.access_token
         self.refresh_token = pair.refresh_token
         return rx.redirect("/projects")
-
-    def _oidc_callback_url(self) -> str:
-        from berrys_app.settings import get_settings
-
-        return get_settings().public_base_url + "/oidc/callback"
 
     @rx.event
     def logout(self):
@@ -290,7 +297,11 @@ class SessionState(rx.State):
         return rx.redirect("/projects")
 
     def _client_ip(self) -> str:
-        return str(getattr(self.router.session, "client_ip", "") or "")
+        """The client's address, through trusted proxies only (``proxies``), from the websocket
+        handshake this tab connected with."""
+        raw = getattr(self.router.headers, "raw_headers", None) or {}
+        peer = raw.get("asgi-scope-client") or getattr(self.router.session, "client_ip", "")
+        return str(proxies.client_address(peer, raw.get("x-forwarded-for")) or "")
 
     def _client(self) -> str:
         """This browser as the Sessions list shows it (and the refresh grace binds to)."""
