@@ -117,6 +117,16 @@ class Settings(BaseSettings):
     # python tool: run snippets even where they cannot be isolated (no network/user namespaces,
     # e.g. a container without CAP_SYS_ADMIN). Off: such hosts answer sandbox_unavailable.
     sandbox_allow_unisolated: bool = Field(default=False, validation_alias="BERRYS_SANDBOX_ALLOW_UNISOLATED")
+    # python tool: the operator's caps on every sandbox limit a team admin may set (registration
+    # refuses more; a stored config above a cap is clamped when it runs)
+    sandbox_max_memory_mb: int = Field(default=1024, ge=32, validation_alias="BERRYS_SANDBOX_MAX_MEMORY_MB")
+    sandbox_max_nproc: int = Field(default=64, ge=1, validation_alias="BERRYS_SANDBOX_MAX_NPROC")
+    sandbox_max_cpu_s: int = Field(default=60, ge=1, validation_alias="BERRYS_SANDBOX_MAX_CPU_S")
+    sandbox_max_wall_s: float = Field(default=120.0, ge=1, validation_alias="BERRYS_SANDBOX_MAX_WALL_S")
+    sandbox_max_fsize_mb: int = Field(default=64, ge=1, validation_alias="BERRYS_SANDBOX_MAX_FSIZE_MB")
+    sandbox_max_output_bytes: int = Field(
+        default=1_000_000, ge=1_000, validation_alias="BERRYS_SANDBOX_MAX_OUTPUT_BYTES"
+    )
     # security (API engineer): OIDC login, token lifetimes, key rotation, rate limits
     oidc_issuer: str | None = Field(default=None, validation_alias="OIDC_ISSUER")
     oidc_client_id: str | None = Field(default=None, validation_alias="OIDC_CLIENT_ID")

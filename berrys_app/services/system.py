@@ -12,6 +12,7 @@ from berrys_app.domain.common import utcnow
 from berrys_app.domain.system import WorkerHeartbeat
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import Unauthorized
+from berrys_app.services.tools import sandbox
 from berrys_app.settings import get_settings
 
 
@@ -46,6 +47,25 @@ def list_workers(session: Session, actor: Actor) -> list[dict[str, Any]]:
     if actor.user_id is None and not actor.is_system:
         raise Unauthorized("sign in to see the workers")
     return _workers(session)
+
+
+def sandbox_status(actor: Actor) -> dict[str, str]:
+    """How python snippets run on this host (isolation, which limits apply, seccomp, the
+    operator's caps), as text for the System page; signed-in people only, like the workers."""
+    if actor.user_id is None and not actor.is_system:
+        raise Unauthorized("sign in to see the sandbox")
+    described = sandbox.describe()
+    caps = described["caps"]
+    return {
+        "isolation": described["isolation"],
+        "limits": described["limits"],
+        "seccomp": "on" if described["seccomp"] else "off",
+        "uid": described["uid"],
+        "caps": (
+            f"{caps['memory_mb']:g} MB, {caps['nproc']:g} processes, {caps['cpu_s']:g} s CPU, "
+            f"{caps['wall_s']:g} s wall, {caps['fsize_mb']:g} MB files, {caps['max_output_bytes']:g} bytes output"
+        ),
+    }
 
 
 def _workers(session: Session) -> list[dict[str, Any]]:

@@ -54,6 +54,10 @@ def test_system_page_reports_database_and_redis_up(stack, new_page) -> None:
     page = _system_page(new_page)
     expect(page.get_by_test_id("health-postgresql")).to_have_text("up")
     expect(page.get_by_test_id("health-redis")).to_have_text("up")
+    # how python snippets are isolated on this host (the web process probes the same sandbox)
+    expect(page.get_by_test_id("sandbox-isolation")).to_have_text("bubblewrap")
+    expect(page.get_by_test_id("sandbox-limits")).to_have_text(re.compile(r"^(cgroup v2|rlimits)$"))
+    expect(page.get_by_test_id("sandbox-seccomp")).to_have_text("on")
 
 
 def test_system_page_rechecks_database_and_redis_while_open(stack, new_page) -> None:

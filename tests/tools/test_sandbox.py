@@ -3,11 +3,8 @@ worker (this test process) survives every snippet."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 
 import psutil
@@ -15,11 +12,16 @@ import pytest
 from sqlmodel import Session, select
 
 from berrys_app.domain.tools import ToolCall, ToolCreate, ToolKind
-from berrys_app.services.errors import ValidationFailed
+from berrys_app.services import system
+from berrys_app.services.authz import Actor
+from berrys_app.services.errors import Unauthorized, ValidationFailed
 from berrys_app.services.tools import execute_tool, register_tool, sandbox
 from berrys_app.services.tools.registry import check_config
 from berrys_app.services.tools.sandbox import SandboxLimits, SandboxUnavailable, run_python
+from berrys_app.services.tools.sandbox_cgroup import find_delegated
+from berrys_app.services.tools.sandbox_uids import UID_BASE, UID_SPAN
 from berrys_app.settings import get_settings
+from tests.security.sandbox_harness import run_as
 
 FAST = {"cpu_s": 1, "wall_s": 4, "memory_mb": 256, "max_output_bytes": 10_000, "nproc": 16}
 
@@ -40,22 +42,24 @@ def _fast_python(session: Session, world, name: str = "quick_python", **override
 
 
 def _is_sandbox_process(proc: psutil.Process) -> bool:
-    """A snippet's process: a throw-away uid (root workers), or (any worker) one started in or
-    from a scratch dir: the snippet's cmdline names its script there and its children keep
-    it as their working dir (deleted or not)."""
+    """A snippet's live process: a throw-away uid (root workers), or (any worker) bubblewrap or
+    anything whose cmdline names the sandbox script or runs in the sandbox's working dir.
+    Zombies run nothing (and a host whose pid 1 does not reap keeps them)."""
     try:
-        if proc.info["uids"] and proc.info["uids"].real >= 200_000:
+        if proc.info["status"] == psutil.STATUS_ZOMBIE:
+            return False
+        if proc.info["uids"] and UID_BASE <= proc.info["uids"].real < UID_BASE + UID_SPAN:
             return True
         if proc.info["uids"] and proc.info["uids"].real != os.getuid():
             return False
-        where = " ".join(proc.cmdline()) + " " + proc.cwd()
+        where = " ".join(proc.cmdline())
     except psutil.Error:
         return False
-    return "berrys-sbx-" in where and "berrys-sbx-probe" not in where
+    return "/sandbox/main.py" in where or (proc.info["name"] == "bwrap")
 
 
 def _all_sandbox_processes() -> set[psutil.Process]:
-    return {p for p in psutil.process_iter(["uids"]) if _is_sandbox_process(p)}
+    return {p for p in psutil.process_iter(["uids", "status", "name"]) if _is_sandbox_process(p)}
 
 
 @pytest.fixture(autouse=True)
@@ -142,8 +146,9 @@ async def test_no_secrets_in_env_and_no_database(session: Session, world, monkey
         assert name not in env_names
     assert "DB REACHABLE" not in result.stdout
     assert result.network_isolated
-    if os.geteuid() == 0:  # root workers drop the snippet to a throw-away unprivileged uid
-        assert f"uid {result.sandbox_uid}" in result.stdout and result.sandbox_uid >= 200_000
+    assert "uid 65534" in result.stdout  # inside: never the worker's uid
+    if os.geteuid() == 0:  # outside, root workers start the sandbox as a throw-away unprivileged uid
+        assert UID_BASE <= result.sandbox_uid < UID_BASE + UID_SPAN
 
 
 async def test_output_cap_and_scratch_dir(session: Session, world) -> None:
@@ -155,22 +160,28 @@ async def test_output_cap_and_scratch_dir(session: Session, world) -> None:
         limits=SandboxLimits(**FAST),
     )
     cwd, text = scratch.stdout.split()
-    assert text == "hello" and "berrys-sbx-" in cwd
-    assert not os.path.exists(cwd)  # removed afterwards
+    assert text == "hello" and cwd == "/sandbox"
+    assert not os.path.exists("/sandbox/out.txt")  # a private tmpfs: never on the host
     litter = await run_python(
-        "import os\nopen('/tmp/berrys-litter.txt', 'w').write('x')\nos.mkdir('/tmp/berrys-litter-dir')",
+        "import os\nopen('/tmp/berrys-litter.txt', 'w').write('x')\nos.mkdir('/tmp/berrys-litter-dir')\n"
+        "open('/dev/shm/berrys-litter', 'w').write('x')\nopen(os.path.expanduser('~/.bashrc'), 'w').write('x')",
         limits=SandboxLimits(**FAST),
     )
     assert litter.reason == "ok", litter.stderr
-    if litter.sandbox_uid is not None:  # a throw-away uid's files in shared temp dirs are removed too
-        assert not os.path.exists("/tmp/berrys-litter.txt") and not os.path.exists("/tmp/berrys-litter-dir")
+    assert not os.path.exists("/tmp/berrys-litter.txt") and not os.path.exists("/tmp/berrys-litter-dir")
+    assert not os.path.exists("/dev/shm/berrys-litter")
+    later = await run_python(
+        "import os\nprint(sorted(os.listdir('.')), sorted(os.listdir('/tmp')), os.listdir(os.path.expanduser('~')))",
+        limits=SandboxLimits(**FAST),
+    )
+    assert later.stdout.split() == ["['main.py']", "[]", "[]"]  # nothing of an earlier snippet survives
 
 
 @pytest.fixture
 def no_isolation(monkeypatch: pytest.MonkeyPatch):
     """A host where namespaces cannot be created (e.g. a container without CAP_SYS_ADMIN):
     the probe's answer is replaced; everything else is the real sandbox."""
-    monkeypatch.setattr(sandbox, "isolation_available", lambda mode: False)
+    monkeypatch.setattr(sandbox, "isolation_available", lambda: False)
     yield monkeypatch
     get_settings.cache_clear()
 
@@ -208,94 +219,49 @@ def test_isolation_and_bad_limits_are_refused_at_registration() -> None:
     )
 
 
-_USERNS_SNIPPET = """
+_NON_ROOT_SNIPPET = """
 import os, socket, subprocess, sys
 print("pids", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
 print("environ", open("/proc/1/environ").read().replace(chr(0), " "))
 try:
-    socket.create_connection(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 5432), timeout=1)
-    print("DB REACHABLE")
+    socket.create_connection(("127.0.0.1", 5432), timeout=1)
+    print("db REACHABLE")
 except OSError:
     print("db blocked")
-try:
-    print("data", os.listdir(DATA))
-except OSError:
-    print("data hidden")
-print("dotenv", repr(open(DOTENV).read()))
+for name, path in (("data", DATA), ("dotenv", DOTENV)):
+    try:
+        print(name, os.listdir(path) if name == "data" else repr(open(path).read()))
+    except OSError:
+        print(name, "hidden")
 subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
 """
 
 
-def _run_as_nobody(command: list[str], cwd: str) -> subprocess.CompletedProcess:
-    """The sandbox bootstrap as a non-root worker would start it (uid 65534, no capabilities)."""
-    launcher = (  # like run_python: the worker keeps its secrets in its environ, the snippet gets a scrubbed one
-        "import json, subprocess, sys; "
-        "sys.exit(subprocess.run(json.loads(sys.argv[1]), env={'PATH': '/usr/bin:/bin'}).returncode)"
-    )
-    return subprocess.run(
-        [
-            "setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "/usr/bin/python3",
-            "-c",
-            launcher,
-            json.dumps(command),
-        ],
-        cwd=cwd,
-        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": "postgresql://worker-secret@db/x"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 async def test_non_root_worker_snippet_sees_no_worker_processes_network_or_data_dir() -> None:
-    """userns mode (what a non-root worker uses): own PID namespace with a fresh /proc (the
-    worker's environ is unreachable), no network, the data dir under an empty tmpfs, and
-    background children killed with the snippet."""
+    """A non-root worker (``./berrys up`` as a user; here a worker process started with
+    setpriv): the snippet's own PID namespace (the worker's environ is unreachable), no
+    network, neither the data dir nor the worker's ``.env`` exist inside, and background
+    children die with the snippet."""
     data = tempfile.mkdtemp(prefix="berrys-data-")
-    scratch = tempfile.mkdtemp(prefix="berrys-sbx-")
     try:
         with open(os.path.join(data, "encryption_key"), "w") as handle:
             handle.write("worker-encryption-key")
-        dotenv = os.path.join(scratch, "worker.env")  # stands in for the worker's .env
+        dotenv = os.path.join(data, "worker.env")  # stands in for the worker's .env
         with open(dotenv, "w") as handle:
             handle.write("SECRET_KEY=worker-dotenv-secret")
-        os.chmod(dotenv, 0o644)
-        hidden = data + os.pathsep + dotenv
-        os.chmod(data, 0o755)
-        os.chmod(os.path.join(data, "encryption_key"), 0o644)  # readable: only the namespace may hide it
-        script = os.path.join(scratch, "main.py")
-        with open(script, "w") as handle:
-            handle.write(f"DATA = {data!r}\nDOTENV = {dotenv!r}\n" + _USERNS_SNIPPET)
-        os.chmod(scratch, 0o777)
-        limits = SandboxLimits(**FAST)
-        if os.geteuid() == 0:
-            if not shutil.which("setpriv") or not sandbox._world_executable("/usr/bin/python3"):
-                pytest.fail(
-                    "needs setpriv (util-linux) and a world-executable /usr/bin/python3 to act as a non-root worker"
-                )
-            command = sandbox._command("/usr/bin/python3", script, limits, None, 4096, "userns", hidden)
-            done = _run_as_nobody(command, scratch)
-            stdout, code = done.stdout, done.returncode
-            assert code == 0, done.stderr
-        else:
-            command = sandbox._command(sys.executable, script, limits, None, 4096, "userns", hidden)
-            done = subprocess.run(command, cwd=scratch, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
-            stdout, code = done.stdout, done.returncode
-            assert code == 0, done.stderr
-        lines = dict(line.split(" ", 1) for line in stdout.strip().splitlines())
-        assert lines["pids"] == "[1]"  # only itself: no worker, no /proc/<worker>/environ
+        for path in (data, os.path.join(data, "encryption_key"), dotenv):
+            os.chmod(path, 0o755 if path == data else 0o644)  # readable: only the sandbox may hide them
+        code = f"DATA = {data!r}\nDOTENV = {dotenv!r}\n" + _NON_ROOT_SNIPPET
+        result = run_as("as_non_root", [code], limits=FAST, env={"BERRYS_DATA_DIR": data})[0]
+        assert result["exit_code"] == 0, result["stderr"]
+        lines = dict(line.split(" ", 1) for line in result["stdout"].strip().splitlines())
+        assert lines["pids"] == "[1, 2]"  # bubblewrap's init and the snippet: no worker
         assert "worker-secret" not in lines["environ"] and "DATABASE_URL" not in lines["environ"]
         assert lines["db"] == "blocked"
-        assert lines["data"] == "hidden"
-        assert lines["dotenv"] == "''"  # covered by /dev/null
+        assert lines["data"] == "hidden" and lines["dotenv"] == "hidden"
         assert _sandbox_processes() == []  # the background sleeper died with the namespace
     finally:
         shutil.rmtree(data, ignore_errors=True)
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 async def test_snippet_cannot_read_the_data_dir_even_when_its_files_are_readable(monkeypatch) -> None:
@@ -317,3 +283,60 @@ async def test_snippet_cannot_read_the_data_dir_even_when_its_files_are_readable
         monkeypatch.undo()
         get_settings.cache_clear()
         shutil.rmtree(data, ignore_errors=True)
+
+
+_KERNEL_SURFACE = """
+import ctypes, errno, os
+status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())
+print("nnp", status["NoNewPrivs"].strip(), "seccomp", status["Seccomp"].strip(), "capeff", status["CapEff"].strip())
+libc = ctypes.CDLL(None, use_errno=True)
+for name, call in (
+    ("ptrace", lambda: libc.ptrace(16, 1, 0, 0)),  # PTRACE_ATTACH to pid 1
+    ("unshare", lambda: libc.unshare(0x10000000)),  # CLONE_NEWUSER
+    ("mount", lambda: libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)),
+    ("keyctl", lambda: libc.syscall(250, 0, 0, 0, 0, 0)),  # keyctl(KEYCTL_GET_KEYRING_ID)
+    ("bpf", lambda: libc.syscall(321, 0, 0, 0)),
+    ("personality", lambda: libc.personality(0x0040000)),  # ADDR_NO_RANDOMIZE
+):
+    ctypes.set_errno(0)
+    rc = call()
+    print(name, rc, errno.errorcode.get(ctypes.get_errno(), ctypes.get_errno()))
+"""
+
+
+@pytest.mark.parametrize("worker", ["as_root", "as_non_root"])
+def test_no_new_privs_seccomp_and_no_capabilities(worker: str) -> None:
+    """The seccomp filter is on (so is no_new_privs), no capability is left, and the syscalls of
+    the deny-list fail with EPERM (ptrace, new namespaces, mounts, keyrings, eBPF, personality)."""
+    result = run_as(worker, [_KERNEL_SURFACE], limits=FAST)[0]
+    assert result["exit_code"] == 0, result["stderr"]
+    first, *calls = result["stdout"].strip().splitlines()
+    assert first == "nnp 1 seccomp 2 capeff 0000000000000000"
+    for line in calls:
+        _name, rc, err = line.split()
+        assert (rc, err) == ("-1", "EPERM"), line
+
+
+def test_the_system_page_says_how_snippets_run() -> None:
+    described = sandbox.describe()
+    assert described["isolation"] == "bubblewrap" and described["seccomp"] is True
+    assert described["limits"] in {"cgroup v2", "rlimits"}
+    assert described["caps"]["memory_mb"] == get_settings().sandbox_max_memory_mb
+    shown = system.sandbox_status(Actor.system())
+    assert (shown["isolation"], shown["seccomp"]) == ("bubblewrap", "on")
+    assert f"{get_settings().sandbox_max_memory_mb} MB" in shown["caps"]
+    with pytest.raises(Unauthorized):  # it describes the host: signed-in people only, like the workers
+        system.sandbox_status(Actor(user_id=None, label="anonymous"))
+
+
+def test_a_delegated_cgroup_is_found_only_with_its_controllers(tmp_path) -> None:
+    """cgroup v2 is used where the controllers are enabled for our subtree (our cgroup, or our
+    parent for a systemd unit with Delegate=yes whose worker sits in a leaf), else rlimits."""
+    unit = tmp_path / "system.slice" / "berrys.service"
+    (unit / "worker").mkdir(parents=True)
+    (unit / "cgroup.subtree_control").write_text("cpu memory\n")
+    assert find_delegated(tmp_path, "/system.slice/berrys.service/worker") is None  # no pids
+    (unit / "cgroup.subtree_control").write_text("cpu io memory pids\n")
+    assert find_delegated(tmp_path, "/system.slice/berrys.service/worker") == unit
+    (tmp_path / "cgroup.subtree_control").write_text("cpu memory pids\n")
+    assert find_delegated(tmp_path, "/") == tmp_path  # a container's cgroup namespace root

@@ -21,6 +21,7 @@ from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.tools import mcp_hosts
 from berrys_app.services.tools.builtins import BUILTIN_TOOLS
+from berrys_app.services.tools.sandbox import cap_env_name, operator_caps
 
 log = logging.getLogger(__name__)
 _SEEDED: set[str] = set()
@@ -118,10 +119,18 @@ def check_config(kind: str, config: dict[str, Any], *, mcp: bool = False) -> Non
     if unknown:
         allowed = ", ".join(sorted(CONFIG_KEYS.get(kind, set()))) or "none"
         raise ValidationFailed(f"unknown config key(s) for a {kind} tool: {', '.join(unknown)} (allowed: {allowed})")
+    caps = operator_caps() if kind == ToolKind.python else {}
     for key, (low, high) in CONFIG_BOUNDS.items():
         if key in config:
             value = config[key]
-            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValidationFailed(f"config.{key} must be a number between {low:g} and {high:g}")
+            if key in caps and value > caps[key]:
+                raise ValidationFailed(
+                    f"config.{key} is {value:g} but this installation allows at most {caps[key]:g} "
+                    f"(the operator's cap {cap_env_name(key)})"
+                )
+            if not low <= value <= high:
                 raise ValidationFailed(f"config.{key} must be a number between {low:g} and {high:g}")
             if key in INTEGER_KEYS and not float(value).is_integer():
                 raise ValidationFailed(f"config.{key} must be a whole number")

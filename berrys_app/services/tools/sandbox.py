@@ -1,29 +1,30 @@
-"""The ``python`` tool's sandbox: the snippet runs in a separate process that cannot hurt
-the worker or read its secrets.
+"""The ``python`` tool's sandbox: a snippet runs under bubblewrap and can neither hurt the worker
+nor read anything of the host that it was not given.
 
-Limits: CPU seconds, address space (memory), file size, process count (fork bombs), wall
-time (the whole process group is killed), output size; a scratch working dir removed
-afterwards; an environment with nothing from the worker's (no DATABASE_URL, SECRET_KEY,
-REDIS_URL...). When the worker runs as root (containers), the snippet also runs as a
-throw-away unprivileged uid (so RLIMIT_NPROC applies and every process it started can be
-found and killed) inside its own network namespace (no PostgreSQL, no Redis, no internet).
-When the worker is not root, the snippet runs in unprivileged user + network + PID + mount
-namespaces: no network, a fresh /proc that shows only its own processes (not the worker's
-environ), and the data dir (secrets) hidden under an empty tmpfs.
+Isolation (``sandbox_command``): read-only system and interpreter files only, private sized
+tmpfs for every writable place (nothing it writes survives it), every namespace new (no
+network, no other process), uid 65534 inside, no capabilities, a seccomp filter
+(``sandbox_seccomp``) and ``no_new_privs``, ``python -I -S``. A root worker starts bubblewrap as
+a throw-away uid held for that snippet alone (``sandbox_uids``); a non-root worker's snippet is
+in an unprivileged user namespace. Limits: rlimits per process (CPU seconds, address space, file
+size, process count) always; a cgroup v2 of its own (memory, pids, CPU share of the whole
+snippet) where the host delegates one (``sandbox_cgroup``); wall time and output size here.
+Every limit is capped by the operator's settings (``operator_caps``).
 
-Fail closed: when this host allows neither, every call answers ``sandbox_unavailable``
-unless the operator set ``BERRYS_SANDBOX_ALLOW_UNISOLATED=true`` (then the snippet keeps the
-worker's network and uid; only the limits and the scrubbed environment apply).
+Fail closed: where bubblewrap is missing or cannot create its namespaces, every call answers
+``sandbox_unavailable`` unless the operator set ``BERRYS_SANDBOX_ALLOW_UNISOLATED=true`` (then
+the snippet keeps the worker's uid, files and network: only the limits and the scrubbed
+environment apply).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -31,13 +32,37 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-import psutil
+from berrys_app.services.tools import sandbox_command as command
+from berrys_app.services.tools.sandbox_cgroup import SnippetCgroup, delegated_cgroup
+from berrys_app.services.tools.sandbox_seccomp import compiled_filter
+from berrys_app.services.tools.sandbox_uids import kill_uid, throwaway_uid
+from berrys_app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-_UID_BASE = 200_000
-_UID_SPAN = 50_000
+# each limit a tool config may set -> the Settings field that caps it
+CAP_FIELDS = {
+    "cpu_s": "sandbox_max_cpu_s",
+    "wall_s": "sandbox_max_wall_s",
+    "memory_mb": "sandbox_max_memory_mb",
+    "max_output_bytes": "sandbox_max_output_bytes",
+    "nproc": "sandbox_max_nproc",
+    "fsize_mb": "sandbox_max_fsize_mb",
+}
+
+
+def operator_caps() -> dict[str, float]:
+    """The most each limit may be, as the operator set it."""
+    settings = get_settings()
+    return {limit: getattr(settings, field) for limit, field in CAP_FIELDS.items()}
+
+
+def cap_env_name(limit: str) -> str:
+    """The environment variable that caps ``limit`` (for messages that tell who to ask)."""
+    return str(Settings.model_fields[CAP_FIELDS[limit]].validation_alias)
 
 
 @dataclass(frozen=True)
@@ -51,7 +76,8 @@ class SandboxLimits:
 
     @classmethod
     def from_config(cls, config: dict) -> SandboxLimits:
-        """Limits from a tool version's config (other keys, e.g. ``timeout_s``, are not limits).
+        """The limits a tool version runs with: its config (other keys, e.g. ``timeout_s``, are
+        not limits) within the operator's caps.
 
         Whole numbers are required for everything but ``wall_s`` (``registry.check_config``
         refuses others at registration); a stored ``1.0`` is accepted.
@@ -60,7 +86,17 @@ class SandboxLimits:
         for name in cls.__dataclass_fields__:
             if name in config:
                 fields[name] = float(config[name]) if name == "wall_s" else int(config[name])
-        return cls(**fields)
+        return cls(**fields).capped()
+
+    def capped(self) -> SandboxLimits:
+        """These limits, each lowered to the operator's cap (a config stored before the cap
+        changed, or written to the database directly, runs within it)."""
+        caps = operator_caps()
+        lowered = {}
+        for name, value in dataclasses.asdict(self).items():
+            cap = caps[name] if name == "wall_s" else int(caps[name])
+            lowered[name] = min(value, cap)
+        return dataclasses.replace(self, **lowered)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -78,6 +114,7 @@ class SandboxResult:
     network_isolated: bool = False
     sandbox_uid: int | None = None
     mode: str = "none"
+    oom_killed: bool = False
 
     @property
     def reason(self) -> str:
@@ -88,10 +125,10 @@ class SandboxResult:
             return "output_limit"
         if self.exit_code == 0:
             return "ok"
-        if self.exit_code in (-signal.SIGXCPU, -signal.SIGKILL) and "MemoryError" not in self.stderr:
-            return "cpu_limit" if self.exit_code == -signal.SIGXCPU else "killed"
-        if "MemoryError" in self.stderr:
+        if "MemoryError" in self.stderr or self.oom_killed:
             return "memory_limit"
+        if self.exit_code in (-signal.SIGXCPU, -signal.SIGKILL):
+            return "cpu_limit" if self.exit_code == -signal.SIGXCPU else "killed"
         if "BlockingIOError" in self.stderr or "Resource temporarily unavailable" in self.stderr:
             return "process_limit"
         if self.exit_code == -signal.SIGXFSZ or "File too large" in self.stderr:
@@ -99,206 +136,114 @@ class SandboxResult:
         return "error"
 
 
-def _world_executable(path: str) -> bool:
-    """True when an unprivileged uid can run ``path`` (every parent dir traversable)."""
-    real = os.path.realpath(path)
-    if not os.path.isfile(real):
-        return False
-    parts = real.split(os.sep)
-    for depth in range(2, len(parts) + 1):
-        mode = os.stat(os.sep.join(parts[:depth]) or os.sep).st_mode
-        if not mode & 0o001:
-            return False
-    return True
+@dataclass
+class _Launch:
+    argv: list[str]
+    fds: tuple[int, ...]
+    cwd: str
+    env: dict[str, str]
+    uid: int | None = None
+    cgroup: SnippetCgroup | None = None
 
 
-def sandbox_python(*, unprivileged: bool) -> str:
-    """The interpreter for snippets: ours, unless a throw-away uid could not execute it."""
-    if not unprivileged:
-        return sys.executable
-    for candidate in (sys.executable, "/usr/local/bin/python3", "/usr/bin/python3"):
-        if _world_executable(candidate):
-            return candidate
-    raise RuntimeError("no Python interpreter is executable by an unprivileged sandbox user")
+def _memfd(name: str, data: bytes) -> int:
+    """An anonymous file holding ``data``, read by bubblewrap from its start."""
+    fd = os.memfd_create(name)
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
-def _scrubbed_env(scratch: str) -> dict[str, str]:
-    """A fresh environment: nothing inherited from the worker."""
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": scratch,
-        "TMPDIR": scratch,
-        "LANG": "C.UTF-8",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
+def _isolated_launch(stack: contextlib.ExitStack, code: str, limits: SandboxLimits) -> _Launch:
+    """bubblewrap (as a throw-away uid when we are root, in a cgroup of its own where delegated)."""
+    is_root = os.geteuid() == 0
+    uid = (
+        stack.enter_context(throwaway_uid(Path(get_settings().data_dir).resolve() / "sandbox-uids"))
+        if is_root
+        else None
+    )
+    interp = command.interpreter(command.sandbox_python(unprivileged=is_root))
+    code_fd = _memfd("berrys-snippet", code.encode("utf-8"))
+    stack.callback(os.close, code_fd)
+    seccomp_fd = _memfd("berrys-seccomp", compiled_filter())
+    stack.callback(os.close, seccomp_fd)
+    caps = command.Caps(cpu_s=limits.cpu_s, memory_mb=limits.memory_mb, fsize_mb=limits.fsize_mb, nproc=limits.nproc)
+    argv = command.bwrap_argv(interp, caps, code_fd=code_fd, seccomp_fd=seccomp_fd)
+    if uid is not None:
+        argv = command.as_uid_argv(uid) + argv
+    cgroup = None
+    parent = delegated_cgroup()
+    if parent is not None:
+        cgroup = SnippetCgroup(parent, memory_mb=limits.memory_mb, nproc=limits.nproc + 1)
+        stack.callback(cgroup.close)
+        argv = command.join_cgroup_argv(cgroup.procs_file) + argv
+    return _Launch(argv, (code_fd, seccomp_fd), "/", command.sandbox_env(), uid, cgroup)
 
 
-def _user_process_count(uid: int) -> int:
-    count = 0
-    for proc in psutil.process_iter(["uids"]):
-        with contextlib.suppress(psutil.Error, TypeError):
-            if proc.info["uids"].real == uid:
-                count += 1
-    return count
+def _unisolated_launch(stack: contextlib.ExitStack, code: str, limits: SandboxLimits) -> _Launch:
+    """Only when the operator allows it: rlimits and a scrubbed environment, nothing more."""
+    scratch = tempfile.mkdtemp(prefix="berrys-sbx-")
+    stack.callback(shutil.rmtree, scratch, ignore_errors=True)
+    script = os.path.join(scratch, "main.py")
+    with open(script, "w", encoding="utf-8") as handle:
+        handle.write(code)
+    caps = command.Caps(cpu_s=limits.cpu_s, memory_mb=limits.memory_mb, fsize_mb=limits.fsize_mb, nproc=limits.nproc)
+    nproc_now = _own_process_count()  # RLIMIT_NPROC counts all of the worker uid's processes here
+    caps = dataclasses.replace(caps, nproc=nproc_now + limits.nproc)
+    env = {**command.sandbox_env(), "HOME": scratch, "TMPDIR": scratch}
+    return _Launch([*command.prlimit_argv(caps), sys.executable, "-I", "-S", script], (), scratch, env)
 
 
-SHARED_TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+def _own_process_count() -> int:
+    uid = os.getuid()
+    return sum(1 for entry in os.scandir("/proc") if entry.name.isdigit() and _owner(entry.path) == uid)
 
 
-def _remove_files_of(uid: int) -> None:
-    """Delete what a throw-away uid left in the shared temp dirs (its scratch dir goes anyway)."""
-    for base in SHARED_TMP_DIRS:
-        with contextlib.suppress(OSError), os.scandir(base) as entries:
-            for entry in entries:
-                with contextlib.suppress(OSError):
-                    if entry.stat(follow_symlinks=False).st_uid != uid:
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        shutil.rmtree(entry.path, ignore_errors=True)
-                    else:
-                        os.unlink(entry.path)
-
-
-def _kill_uid(uid: int, *, own_child: int) -> int:
-    """Kill every process of a throw-away sandbox uid (catches children that left the group).
-
-    ``own_child`` is killed but not waited for: asyncio reaps it (and keeps its exit code).
-    """
-    killed = 0
-    for _ in range(5):
-        found = [p for p in psutil.process_iter(["uids"]) if p.info.get("uids") and p.info["uids"].real == uid]
-        for proc in found:
-            with contextlib.suppress(psutil.Error):
-                proc.kill()
-                killed += 1
-        others = [p for p in found if p.pid != own_child]
-        if not others:
-            break
-        psutil.wait_procs(others, timeout=1)
-    return killed
-
-
-# Runs first in the fresh (single-threaded) child, then replaces itself with the snippet's
-# interpreter: no preexec_fn in the worker, whose other threads could hold locks at fork.
-# Modes: "none" (limits only), "netns" (root: empty network + private mount namespace, the
-# hidden paths covered, then a throw-away uid), "userns" (not root: user+net+pid+mount
-# namespaces; pid 1 of the new PID namespace is a fork of this process that mounts a fresh
-# /proc, covers the hidden paths, then runs the snippet; when it ends, the kernel kills
-# everything left in the namespace). Hidden: directories under an empty tmpfs, files under
-# /dev/null (the data dir with the keys, the worker's .env).
-_BOOTSTRAP = """
-import ctypes, os, resource, signal, sys
-cpu, memory, fsize, nproc, uid = (int(v) for v in sys.argv[1:6])
-mode, hide, script = sys.argv[6:9]
-libc = ctypes.CDLL(None, use_errno=True)
-NEWNS, NEWUSER, NEWPID, NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
-def fail(what):
-    sys.stderr.write("sandbox: could not " + what + " (errno " + str(ctypes.get_errno()) + ")\\n")
-    os._exit(121)
-def mount(source, target, fstype, flags, data=None):
-    if libc.mount(source, target, fstype, flags, data) != 0:
-        fail("mount " + target.decode())
-def hide_paths():
-    for path in filter(None, hide.split(os.pathsep)):
-        if os.path.isdir(path):
-            mount(b"tmpfs", path.encode(), b"tmpfs", 2 | 4 | 8, b"size=16k,mode=0")
-        elif os.path.isfile(path):
-            mount(b"/dev/null", path.encode(), None, 4096)  # MS_BIND
-if mode == "netns":
-    if libc.unshare(NEWNET | NEWNS) != 0:
-        fail("isolate the network")
-    mount(None, b"/", None, 0x4000 | 0x40000)  # MS_REC | MS_PRIVATE: nothing leaks back out
-    hide_paths()
-if mode == "userns":
-    outer_uid, outer_gid = os.getuid(), os.getgid()
-    if libc.unshare(NEWUSER | NEWNET | NEWNS | NEWPID) != 0:
-        fail("create namespaces")
-    for name, text in (("setgroups", "deny"), ("uid_map", f"{outer_uid} {outer_uid} 1"), ("gid_map", f"{outer_gid} {outer_gid} 1")):
-        with open("/proc/self/" + name, "w") as handle:
-            handle.write(text)
-    mount(None, b"/", None, 0x4000 | 0x40000)  # MS_REC | MS_PRIVATE: nothing leaks back out
-    child = os.fork()
-    if child:  # outside the new PID namespace: wait, then exit the way the snippet did
-        status = os.waitpid(child, 0)[1]
-        if os.WIFSIGNALED(status):
-            signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
-            os.kill(os.getpid(), os.WTERMSIG(status))
-        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
-    mount(b"proc", b"/proc", b"proc", 2 | 4 | 8)  # MS_NOSUID | MS_NODEV | MS_NOEXEC
-    hide_paths()
-resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-if uid >= 0:
-    os.setgroups([])
-    os.setgid(uid)
-    os.setuid(uid)
-os.execv(sys.executable, [sys.executable, "-I", script])
-"""
-
-
-def _isolation_mode() -> str:
-    """``netns`` for a root worker, ``userns`` otherwise."""
-    return "netns" if os.geteuid() == 0 else "userns"
+def _owner(path: str) -> int | None:
+    with contextlib.suppress(OSError):
+        return os.stat(path).st_uid
+    return None
 
 
 @functools.cache
-def isolation_available(mode: str) -> bool:
-    """Whether this host lets us isolate a snippet in ``mode`` (probed once per process)."""
-    scratch = tempfile.mkdtemp(prefix="berrys-sbx-probe-")
-    try:
-        script = os.path.join(scratch, "probe.py")
-        with open(script, "w", encoding="utf-8") as handle:
-            handle.write("print('ok')\n")
-        uid = -1
-        if mode == "netns":
-            uid = _UID_BASE + secrets.randbelow(_UID_SPAN)
-            os.chown(scratch, uid, uid)
-            os.chown(script, uid, uid)
-        python = sandbox_python(unprivileged=uid >= 0)
-        limits = SandboxLimits()
-        nproc = limits.nproc if uid >= 0 else _user_process_count(os.getuid()) + limits.nproc
-        command = _command(python, script, limits, None if uid < 0 else uid, nproc, mode, "")
-        done = subprocess.run(command, timeout=30, capture_output=True, cwd=scratch, env=_scrubbed_env(scratch))
-        ok = done.returncode == 0 and done.stdout.strip() == b"ok"
-    except (OSError, subprocess.SubprocessError, RuntimeError):
-        ok = False
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    if not ok:
-        log.warning("the python sandbox cannot isolate snippets here (mode %s)", mode)
-    return ok
+def isolation_available() -> bool:
+    """Whether bubblewrap can isolate a snippet on this host (probed once per process)."""
+    with contextlib.ExitStack() as stack:
+        try:
+            launch = _isolated_launch(stack, "print('ok')", SandboxLimits().capped())
+            done = subprocess.run(
+                launch.argv,
+                cwd=launch.cwd,
+                env=launch.env,
+                pass_fds=launch.fds,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=30,
+            )
+            if done.returncode == 0 and done.stdout.strip() == b"ok":
+                return True
+            log.warning("the python sandbox cannot isolate snippets here: %s", done.stderr.decode(errors="replace"))
+        except (OSError, subprocess.SubprocessError, RuntimeError) as exc:
+            log.warning("the python sandbox cannot isolate snippets here: %s", exc)
+    return False
 
 
-def _allow_unisolated() -> bool:
-    from berrys_app.settings import get_settings
-
-    return get_settings().sandbox_allow_unisolated
-
-
-def _hidden_paths() -> str:
-    """What snippets must not read even as the worker's uid: the data dir (generated keys,
-    embedded databases) and the worker's ``.env`` (``os.pathsep``-joined)."""
-    from berrys_app.settings import get_settings
-
-    paths = [os.path.abspath(get_settings().data_dir), os.path.abspath(".env")]
-    return os.pathsep.join(p for p in paths if os.path.exists(p))
-
-
-def _command(
-    python: str, script: str, limits: SandboxLimits, uid: int | None, nproc: int, mode: str, hide: str
-) -> list[str]:
-    limits_args = [
-        limits.cpu_s,
-        limits.memory_mb * 1024 * 1024,
-        limits.fsize_mb * 1024 * 1024,
-        nproc,
-        -1 if uid is None else uid,
-    ]
-    return [python, "-I", "-c", _BOOTSTRAP, *(str(int(v)) for v in limits_args), mode, hide, script]
+def describe() -> dict[str, Any]:
+    """How snippets run on this host (System page): isolation, which limits apply, seccomp."""
+    isolated = isolation_available()
+    if isolated:
+        isolation = "bubblewrap"
+    elif get_settings().sandbox_allow_unisolated:
+        isolation = "none (allowed by BERRYS_SANDBOX_ALLOW_UNISOLATED)"
+    else:
+        isolation = "unavailable (python tool calls fail)"
+    return {
+        "isolation": isolation,
+        "limits": "cgroup v2" if isolated and delegated_cgroup() is not None else "rlimits",
+        "seccomp": isolated,
+        "uid": ("a throw-away uid per snippet" if os.geteuid() == 0 else "user namespace") if isolated else "worker's",
+        "caps": operator_caps(),
+    }
 
 
 async def _read_capped(stream: asyncio.StreamReader, cap: int, overflow: asyncio.Event) -> bytes:
@@ -312,44 +257,57 @@ async def _read_capped(stream: asyncio.StreamReader, cap: int, overflow: asyncio
 
 
 async def run_python(code: str, *, limits: SandboxLimits | None = None) -> SandboxResult:
-    """Run ``code`` with ``python -I`` under ``limits``; never raises for what the code does."""
-    limits = limits or SandboxLimits()
-    mode = _isolation_mode()
-    if not await asyncio.to_thread(isolation_available, mode):
-        if not _allow_unisolated():
-            raise SandboxUnavailable(
-                "this host cannot isolate Python snippets (no network/user namespaces); the operator can "
-                "allow unisolated snippets with BERRYS_SANDBOX_ALLOW_UNISOLATED=true"
-            )
-        mode = "none"
-    is_root = os.geteuid() == 0
-    uid = _UID_BASE + secrets.randbelow(_UID_SPAN) if is_root else None
-    nproc = limits.nproc if is_root else _user_process_count(os.getuid()) + limits.nproc
-    scratch = tempfile.mkdtemp(prefix="berrys-sbx-")
-    script = os.path.join(scratch, "main.py")
-    with open(script, "w", encoding="utf-8") as handle:
-        handle.write(code)
-    if uid is not None:
-        os.chown(scratch, uid, uid)
-        os.chown(script, uid, uid)
-    started = time.perf_counter()
-    proc = await asyncio.create_subprocess_exec(
-        *_command(
-            sandbox_python(unprivileged=uid is not None),
-            script,
-            limits,
-            uid,
-            nproc,
-            mode,
-            _hidden_paths() if mode != "none" else "",
-        ),
-        cwd=scratch,
-        env=_scrubbed_env(scratch),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        start_new_session=True,  # own session + process group: one killpg ends it all
+    """Run ``code`` in the sandbox under ``limits`` (within the operator's caps); never raises
+    for what the code does."""
+    limits = (limits or SandboxLimits()).capped()
+    isolated = await asyncio.to_thread(isolation_available)
+    if not isolated and not get_settings().sandbox_allow_unisolated:
+        raise SandboxUnavailable(
+            "this host cannot isolate Python snippets (bubblewrap is missing or cannot create namespaces); "
+            "the operator can allow unisolated snippets with BERRYS_SANDBOX_ALLOW_UNISOLATED=true"
+        )
+    with contextlib.ExitStack() as stack:
+        if isolated:
+            try:
+                launch = await asyncio.to_thread(_isolated_launch, stack, code, limits)
+            except (OSError, RuntimeError) as exc:  # e.g. no free throw-away uid: fail closed
+                raise SandboxUnavailable(f"the sandbox could not be prepared: {exc}") from exc
+        else:
+            launch = _unisolated_launch(stack, code, limits)
+        started = time.perf_counter()
+        proc = await asyncio.create_subprocess_exec(
+            *launch.argv,
+            cwd=launch.cwd,
+            env=launch.env,
+            pass_fds=launch.fds,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,  # own session + process group: one killpg ends it all
+        )
+        stdout, stderr, exit_code, timed_out, overflowed = await _supervise(proc, limits, launch.uid)
+        oom_killed = launch.cgroup is not None and launch.cgroup.oom_killed()
+    if isolated and exit_code is not None and 128 < exit_code <= 128 + 64:
+        exit_code = 128 - exit_code  # bubblewrap reports a signal as 128 + its number
+    return SandboxResult(
+        exit_code=exit_code,
+        stdout=stdout.decode("utf-8", "replace"),
+        stderr=stderr.decode("utf-8", "replace"),
+        duration_ms=(time.perf_counter() - started) * 1000,
+        timed_out=timed_out,
+        output_truncated=overflowed and not timed_out,
+        network_isolated=isolated,
+        sandbox_uid=launch.uid,
+        mode="bubblewrap" if isolated else "none",
+        oom_killed=oom_killed,
     )
+
+
+async def _supervise(
+    proc: asyncio.subprocess.Process, limits: SandboxLimits, uid: int | None
+) -> tuple[bytes, bytes, int | None, bool, bool]:
+    """Wait for the snippet within its wall time and output cap, then make sure nothing it
+    started outlives it. (stdout, stderr, exit code, timed out, output overflowed)"""
     overflow = asyncio.Event()
     assert proc.stdout is not None and proc.stderr is not None
     readers = asyncio.gather(
@@ -358,37 +316,26 @@ async def run_python(code: str, *, limits: SandboxLimits | None = None) -> Sandb
     )
     overflow_wait = asyncio.ensure_future(overflow.wait())
     exited = asyncio.ensure_future(_exit_code(proc))
-    timed_out = False
     try:
         done, _ = await asyncio.wait({exited, overflow_wait}, timeout=limits.wall_s, return_when="FIRST_COMPLETED")
-        timed_out = not done
-        # the snippet is over (or out of time): nothing it started may outlive it
-        _kill_group(proc.pid)
-        if uid is not None:
-            await asyncio.to_thread(_kill_uid, uid, own_child=proc.pid)
+        await _end(proc, uid)
         stdout, stderr = await asyncio.wait_for(readers, timeout=5)
         exit_code = await asyncio.wait_for(exited, timeout=5)
     finally:
         overflow_wait.cancel()
-        _kill_group(proc.pid)
-        if uid is not None:
-            await asyncio.to_thread(_kill_uid, uid, own_child=proc.pid)
+        await _end(proc, uid)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(proc.wait(), timeout=5)  # closes the transport
-        shutil.rmtree(scratch, ignore_errors=True)
-        if uid is not None:
-            await asyncio.to_thread(_remove_files_of, uid)
-    return SandboxResult(
-        exit_code=exit_code,
-        stdout=stdout.decode("utf-8", "replace"),
-        stderr=stderr.decode("utf-8", "replace"),
-        duration_ms=(time.perf_counter() - started) * 1000,
-        timed_out=timed_out,
-        output_truncated=overflow.is_set() and not timed_out,
-        network_isolated=mode != "none",
-        sandbox_uid=uid,
-        mode=mode,
-    )
+    return stdout, stderr, exit_code, not done, overflow.is_set()
+
+
+async def _end(proc: asyncio.subprocess.Process, uid: int | None) -> None:
+    """Kill the snippet's process group (bubblewrap's own: its PID namespace dies with it) and,
+    for a throw-away uid, any process of that uid."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    if uid is not None:
+        await asyncio.to_thread(kill_uid, uid, own_child=proc.pid)
 
 
 async def _exit_code(proc: asyncio.subprocess.Process) -> int:
@@ -397,8 +344,3 @@ async def _exit_code(proc: asyncio.subprocess.Process) -> int:
     while proc.returncode is None:
         await asyncio.sleep(0.005)
     return proc.returncode
-
-
-def _kill_group(pgid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)

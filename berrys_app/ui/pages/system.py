@@ -45,6 +45,7 @@ class SystemState(PageState):
     redis_ok: bool = False
     health_checked_at: str = ""
     workers: list[dict[str, Any]] = []
+    sandbox: dict[str, str] = {}
     _watch: int = 0  # the current health watcher; a newer load() retires older ones
 
     @rx.event
@@ -60,6 +61,7 @@ class SystemState(PageState):
 
     def _fetch(self, session, actor) -> None:
         self.workers = system.list_workers(session, actor)
+        self.sandbox = system.sandbox_status(actor)
 
     @rx.event(background=True)
     async def watch_health(self):
@@ -119,6 +121,25 @@ def status_badge(ok: rx.Var[bool], label: str) -> rx.Component:
     )
 
 
+def sandbox_card() -> rx.Component:
+    """How python tool snippets are isolated and limited on this host."""
+    fields = (("Isolation", "isolation"), ("Limits", "limits"), ("Seccomp", "seccomp"), ("Sandbox uid", "uid"))
+    return rx.card(
+        rx.vstack(
+            rx.text("Python sandbox", weight="bold"),
+            *(
+                rx.hstack(
+                    rx.text(label, color_scheme="gray"), rx.text(SystemState.sandbox[key], data_testid=f"sandbox-{key}")
+                )
+                for label, key in fields
+            ),
+            rx.text("Operator caps: ", SystemState.sandbox["caps"], size="2", color_scheme="gray"),
+            spacing="1",
+        ),
+        id="sandbox-card",
+    )
+
+
 def worker_row(worker: rx.Var[dict[str, Any]]) -> rx.Component:
     status = worker["status"].to(str)
     return rx.table.row(
@@ -149,6 +170,7 @@ def system_page() -> rx.Component:
             id="health-badges",
             data_checked_at=SystemState.health_checked_at,
         ),
+        sandbox_card(),
         rx.heading("Workers", size="4", margin_top="1em"),
         rx.table.root(
             rx.table.header(
