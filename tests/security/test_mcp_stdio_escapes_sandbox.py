@@ -1,0 +1,116 @@
+"""Attack: a team admin registers a stdio MCP server (an argv the operator allowed: the test
+interpreter and a script) whose tools read the worker's secrets, plant files in the checkout
+and the venv, reach services on the worker's loopback, and run as the worker's uid (root on a
+root worker).
+
+The server runs in the python tool's bubblewrap sandbox: it sees only the system files and its
+own command's files (read-only), has no network, and never runs as root."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from sqlmodel import Session
+
+from berrys_app.domain.tools import McpServerCreate
+from berrys_app.services.tools import execute_tool, register_mcp_server
+from berrys_app.services.tools.mcp import close_links
+from berrys_app.settings import get_settings
+
+SCRIPT = str(Path(__file__).with_name("mcp_escape_server.py"))
+REPO = Path(__file__).resolve().parents[2]
+VENV = Path(sys.prefix)
+
+
+@pytest.fixture
+def loopback_server() -> Iterator[tuple[int, list[str]]]:
+    """A TCP service on the worker's 127.0.0.1 that records who connected."""
+    accepted: list[str] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, peer = listener.accept()
+            except TimeoutError:
+                continue
+            accepted.append(str(peer))
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1], accepted
+    stop.set()
+    thread.join()
+    listener.close()
+
+
+@pytest.fixture
+async def escape_server(session: Session, world) -> None:
+    data = McpServerCreate(name="escape", transport="stdio", command=sys.executable, args=[SCRIPT], timeout_s=20)
+    server = await register_mcp_server(session, world.admin, team_id=world.team_id, data=data)
+    assert server.status == "ok", server.last_error
+    yield
+    await close_links()
+
+
+async def _call(world, tool: str, arguments: dict) -> str:
+    result = await execute_tool(world.ctx(allowed=[f"escape__{tool}"]), f"escape__{tool}", arguments)
+    assert result.ok, result.content
+    return result.content
+
+
+def _server_processes() -> list[psutil.Process]:
+    """The MCP server's own process (seen from outside the sandbox)."""
+    found = []
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if proc.cmdline() == [sys.executable, SCRIPT]:
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+async def test_the_server_cannot_read_the_workers_secrets(escape_server, world) -> None:
+    secret = Path(get_settings().data_dir) / "secrets" / "secret_key"
+    assert get_settings().secret_key and secret.is_file()
+    answer = await _call(world, "read", {"path": str(secret.resolve())})
+    assert answer.startswith("refused:"), f"the MCP server read the worker's secret key: {answer}"
+
+
+@pytest.mark.parametrize("where", ["checkout", "venv"])
+async def test_the_server_cannot_plant_files(escape_server, world, where: str) -> None:
+    target = (REPO if where == "checkout" else VENV) / f"planted-{uuid.uuid4().hex[:8]}.txt"
+    try:
+        answer = await _call(world, "write", {"path": str(target)})
+        assert answer.startswith("refused:"), f"the MCP server wrote into the {where}: {answer}"
+        assert not target.exists()
+    finally:
+        target.unlink(missing_ok=True)
+
+
+async def test_the_server_cannot_reach_the_workers_loopback(escape_server, world, loopback_server) -> None:
+    port, accepted = loopback_server
+    answer = await _call(world, "connect", {"port": port})
+    assert answer.startswith("refused:"), f"the MCP server reached 127.0.0.1:{port}: {answer}"
+    assert accepted == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the uid rule is about root workers (CI and containers run as root)")
+async def test_the_server_never_runs_as_root(escape_server, world) -> None:
+    assert (await _call(world, "read", {"path": SCRIPT})).startswith("done:")  # its own script: readable
+    servers = _server_processes()
+    assert servers, "the MCP server process was not found"
+    uids = {proc.uids().real for proc in servers}
+    assert 0 not in uids, f"the MCP server runs as root (uids {uids})"
