@@ -89,11 +89,11 @@ async def test_bad_input_is_a_precise_4xx(client, session: Session) -> None:
     assert r.status_code == 403
 
 
-async def test_unreachable_server_is_a_502_problem_and_can_be_fixed(client, session: Session, tmp_path) -> None:
+async def test_unreachable_server_is_a_502_problem_and_can_be_fixed(client, session: Session, readable_tmp) -> None:
     world = build_world(session)
     admin = world.people["admin"]
     base = f"/api/v1/teams/{world.team_a}/mcp-servers"
-    broken = tmp_path / "broken.py"
+    broken = readable_tmp / "broken.py"
     broken.write_text("import sys\nsys.exit(1)\n")
     body = {**mcp_server_body("flaky"), "args": [str(broken)], "command": sys.executable}
 

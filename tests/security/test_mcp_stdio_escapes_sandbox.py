@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 from sqlmodel import Session
 
@@ -24,6 +23,7 @@ from berrys_app.domain.tools import McpServerCreate
 from berrys_app.services.tools import execute_tool, register_mcp_server
 from berrys_app.services.tools.mcp import close_links
 from berrys_app.settings import get_settings
+from tests.tools.mcp_http import server_processes
 
 SCRIPT = str(Path(__file__).with_name("mcp_escape_server.py"))
 REPO = Path(__file__).resolve().parents[2]
@@ -70,18 +70,6 @@ async def _call(world, tool: str, arguments: dict) -> str:
     return result.content
 
 
-def _server_processes() -> list[psutil.Process]:
-    """The MCP server's own process (seen from outside the sandbox)."""
-    found = []
-    for proc in psutil.Process().children(recursive=True):
-        try:
-            if proc.cmdline() == [sys.executable, SCRIPT]:
-                found.append(proc)
-        except psutil.Error:
-            continue
-    return found
-
-
 async def test_the_server_cannot_read_the_workers_secrets(escape_server, world) -> None:
     secret = Path(get_settings().data_dir) / "secrets" / "secret_key"
     assert get_settings().secret_key and secret.is_file()
@@ -110,7 +98,7 @@ async def test_the_server_cannot_reach_the_workers_loopback(escape_server, world
 @pytest.mark.skipif(os.geteuid() != 0, reason="the uid rule is about root workers (CI and containers run as root)")
 async def test_the_server_never_runs_as_root(escape_server, world) -> None:
     assert (await _call(world, "read", {"path": SCRIPT})).startswith("done:")  # its own script: readable
-    servers = _server_processes()
+    servers = server_processes(SCRIPT)
     assert servers, "the MCP server process was not found"
     uids = {proc.uids().real for proc in servers}
     assert 0 not in uids, f"the MCP server runs as root (uids {uids})"

@@ -4,12 +4,15 @@ and a tiny local HTTP server (loopback only) that records what it received."""
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,6 +96,16 @@ def operator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], N
     yield set_env
     monkeypatch.undo()
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def readable_tmp() -> Iterator[Path]:
+    """A temp dir any uid may read (pytest's ``tmp_path`` is root-only on a root run): a stdio
+    MCP server's sandbox binds a path a team admin chose only when others may read it."""
+    path = Path(tempfile.mkdtemp(prefix="berrys-test-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path)
 
 
 @pytest.fixture

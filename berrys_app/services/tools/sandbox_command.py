@@ -182,12 +182,11 @@ def bwrap_argv_for(
     """Any command (a stdio MCP server) in the same sandbox as snippets: ``binds`` (source,
     destination) read-only, private tmpfs ``/tmp``, ``/dev/shm`` and ``$HOME`` (its working
     dir), the network only when ``network``; ``unset_env`` names leave its environment."""
-    out = _isolation_argv(network=network)
-    for source, dest in binds:
-        out += ["--ro-bind", source, dest]
-    out += ["--proc", "/proc", "--dev", "/dev"]
+    out = [*_isolation_argv(network=network), "--proc", "/proc", "--dev", "/dev"]
     for path in ("/tmp", "/dev/shm", HOME):
         out += ["--size", str(tmpfs_mb * 1024 * 1024), "--perms", "0700", "--tmpfs", path]
+    for source, dest in binds:  # after the tmpfs dirs: a script may live under /tmp
+        out += ["--ro-bind", source, dest]
     for name in unset_env:
         out += ["--unsetenv", name]
     out += ["--remount-ro", "/"]  # its root (the mount points above) is no scratch space either
