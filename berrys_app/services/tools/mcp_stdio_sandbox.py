@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import functools
 import os
+import subprocess
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -100,6 +101,19 @@ def command_paths(template: McpStdioTemplate, argv: list[str]) -> list[str]:
 
 
 @functools.cache
+def _can_stage() -> bool:
+    """Whether a root worker can give its servers a private mount namespace (probed once);
+    a non-root worker needs none."""
+    if os.geteuid() != 0:
+        return True
+    try:
+        probe = [command.tool_path("unshare"), "--mount", "--propagation", "private", "--", "true"]
+        return subprocess.run(probe, capture_output=True, timeout=30, check=False).returncode == 0
+    except (OSError, subprocess.SubprocessError, RuntimeError):
+        return False
+
+
+@functools.cache
 def _seccomp_file() -> str:
     """The filter, written once per worker process to a 0600 file in a private dir."""
     path = os.path.join(tempfile.mkdtemp(prefix="berrys-mcp-seccomp-"), "filter.bpf")
@@ -142,7 +156,7 @@ def sandboxed_argv(template: McpStdioTemplate, argv: list[str], env: dict[str, s
 async def sandbox_or_refusal() -> bool:
     """Whether stdio servers run sandboxed here; ``Conflict`` when they cannot be and the
     operator did not allow unsandboxed ones (fail closed)."""
-    isolated = await asyncio.to_thread(sandbox.isolation_available)
+    isolated = await asyncio.to_thread(sandbox.isolation_available) and await asyncio.to_thread(_can_stage)
     if not isolated and not get_settings().sandbox_allow_unisolated:
         raise Conflict(UNAVAILABLE)
     return isolated
