@@ -8,6 +8,7 @@ own command's files (read-only), has no network, and never runs as root."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -23,6 +24,7 @@ from berrys_app.domain.tools import McpServerCreate
 from berrys_app.services.tools import execute_tool, register_mcp_server
 from berrys_app.services.tools.mcp import close_links
 from berrys_app.settings import get_settings
+from tests.security.sandbox_harness import non_root_python, owned_dir, run_child_as_non_root
 from tests.tools.mcp_http import server_processes
 
 SCRIPT = str(Path(__file__).with_name("mcp_escape_server.py"))
@@ -102,3 +104,57 @@ async def test_the_server_never_runs_as_root(escape_server, world) -> None:
     assert servers, "the MCP server process was not found"
     uids = {proc.uids().real for proc in servers}
     assert 0 not in uids, f"the MCP server runs as root (uids {uids})"
+
+
+# A non-root worker (``./berrys up`` as a user) builds the same launcher; its server runs in an
+# unprivileged user namespace. The child builds the argv as that worker and runs the attacks.
+_NON_ROOT_CHILD = """
+import json, subprocess, sys, types
+import berrys_app.services
+tools = types.ModuleType("berrys_app.services.tools")
+tools.__path__ = [berrys_app.services.__path__[0] + "/tools"]
+sys.modules["berrys_app.services.tools"] = tools
+from berrys_app.services.tools.mcp_stdio_sandbox import sandboxed_argv
+from berrys_app.settings import McpStdioTemplate
+argv = json.loads(sys.argv[1])
+env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/home/sandbox"}
+launch = sandboxed_argv(McpStdioTemplate(argv=argv), argv, env, None)
+done = subprocess.run(launch, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+print(json.dumps([done.returncode, done.stdout, done.stderr]))
+"""
+_ATTACKS = """
+import socket, sys
+from pathlib import Path
+secret, planted, port = {secret!r}, {planted!r}, {port}
+for name, attempt in [
+    ("read", lambda: Path(secret).read_text()),
+    ("write", lambda: Path(planted).write_text("planted")),
+    ("connect", lambda: socket.create_connection(("127.0.0.1", port), timeout=5).close()),
+]:
+    try:
+        attempt()
+        print(name, "done")
+    except OSError as exc:
+        print(name, "refused", type(exc).__name__)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="starting a non-root worker from the tests needs root")
+def test_a_non_root_workers_server_is_confined_too(readable_tmp: Path, loopback_server) -> None:
+    home = readable_tmp / "worker"  # the worker's own files: it may read and write them
+    home.mkdir(mode=0o700)
+    (home / "secret_key").write_text("worker-secret")
+    owned_dir(home, "as_non_root")
+    secret = home / "secret_key"
+    port, accepted = loopback_server
+    attacks = _ATTACKS.format(secret=str(secret), planted=str(home / "planted"), port=port)
+    argv = [non_root_python(), "-c", attacks]  # paths inside the code: not the command's own files
+    code, stdout, stderr = run_child_as_non_root(_NON_ROOT_CHILD, [json.dumps(argv)], env={})
+    assert code == 0, stderr
+    lines = stdout.strip().splitlines()
+    assert [line.split()[:2] for line in lines] == [
+        ["read", "refused"],
+        ["write", "refused"],
+        ["connect", "refused"],
+    ], lines
+    assert not (home / "planted").exists() and accepted == []
