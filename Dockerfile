@@ -1,7 +1,7 @@
 # Production-like image: the same code path as `./berrys up`, with external PostgreSQL/Redis.
 FROM python:3.11-slim-bookworm
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential cmake curl nodejs npm \
-    bubblewrap libseccomp2 util-linux \
+    bubblewrap libseccomp2 util-linux mount \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt requirements-nodeps.txt ./

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from berrys_app.domain.accounts import Role, Team, TeamMember
 from berrys_app.services import auth, tokens
+from tests.tools.conftest import readable_tmp  # noqa: F401  (a temp dir a sandboxed MCP server may read)
 
 # argon2 is slow on purpose; tests that do not exercise passwords skip it.
 FAST_HASH = auth.hash_password("correct horse battery")

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from berrys_app.domain.auth import AuditEntry
 from berrys_app.domain.tools import Tool
+from berrys_app.services.tools import sandbox
 from berrys_app.settings import get_settings
 from tests.api.world import MCP_SERVER_SCRIPT, build_world, mcp_server_body
 
@@ -89,11 +90,11 @@ async def test_bad_input_is_a_precise_4xx(client, session: Session) -> None:
     assert r.status_code == 403
 
 
-async def test_unreachable_server_is_a_502_problem_and_can_be_fixed(client, session: Session, tmp_path) -> None:
+async def test_unreachable_server_is_a_502_problem_and_can_be_fixed(client, session: Session, readable_tmp) -> None:
     world = build_world(session)
     admin = world.people["admin"]
     base = f"/api/v1/teams/{world.team_a}/mcp-servers"
-    broken = tmp_path / "broken.py"
+    broken = readable_tmp / "broken.py"
     broken.write_text("import sys\nsys.exit(1)\n")
     body = {**mcp_server_body("flaky"), "args": [str(broken)], "command": sys.executable}
 
@@ -166,3 +167,12 @@ async def test_http_servers_on_internal_hosts_need_the_operator_list(client, ses
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+async def test_a_host_that_cannot_sandbox_stdio_servers_refuses_them(client, session: Session, monkeypatch) -> None:
+    world = build_world(session)
+    monkeypatch.setattr(sandbox, "isolation_available", lambda: False)  # the probe's answer only
+    base = f"/api/v1/teams/{world.team_a}/mcp-servers"
+    r = await client.post(base, json=mcp_server_body(), headers=world.people["admin"].headers)
+    assert (r.status_code, r.json()["code"]) == (409, "conflict"), r.text
+    assert "this host cannot sandbox stdio MCP servers" in r.json()["message"]

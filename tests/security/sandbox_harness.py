@@ -98,6 +98,13 @@ def run_as(
 def _run_in_non_root_worker(
     codes: list[str], limits: dict[str, Any], env: dict[str, str], python: str, one_by_one: bool
 ) -> list[dict[str, Any]]:
+    args = [json.dumps(codes), json.dumps(limits), "1" if one_by_one else "0"]
+    return run_child_as_non_root(_CHILD, args, env=env, python=python)
+
+
+def run_child_as_non_root(child: str, args: list[str], *, env: dict[str, str], python: str | None = None) -> Any:
+    """Run ``child`` (Python source importing the repo's code) as the non-root worker's uid;
+    the JSON it prints last."""
     # the code and the venv are reached through open directory fds (``/proc/self/fd/N``): a
     # checkout under a directory other uids cannot traverse (e.g. /root) stays importable
     fds = [os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in [str(REPO), *_site_packages()]]
@@ -108,43 +115,22 @@ def _run_in_non_root_worker(
         "DATABASE_URL": "postgresql://worker-secret@127.0.0.1/x",  # the worker's own secrets
         **env,
     }
+    setpriv = ["setpriv", f"--reuid={NON_ROOT_UID}", f"--regid={NON_ROOT_UID}", "--clear-groups"]
     try:
-        done = _start_non_root_worker(python, codes, limits, one_by_one, child_env, fds)
+        done = subprocess.run(
+            [*setpriv, python or non_root_python(), "-c", child, *args],
+            cwd="/",
+            env=child_env,
+            pass_fds=fds,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     finally:
         for fd in fds:
             os.close(fd)
     assert done.returncode == 0, f"non-root worker failed:\n{done.stderr[-3000:]}"
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _start_non_root_worker(
-    python: str,
-    codes: list[str],
-    limits: dict[str, Any],
-    one_by_one: bool,
-    env: dict[str, str],
-    fds: list[int],
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            "setpriv",
-            f"--reuid={NON_ROOT_UID}",
-            f"--regid={NON_ROOT_UID}",
-            "--clear-groups",
-            python,
-            "-c",
-            _CHILD,
-            json.dumps(codes),
-            json.dumps(limits),
-            "1" if one_by_one else "0",
-        ],
-        cwd="/",
-        env=env,
-        pass_fds=fds,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def owned_dir(path: Path, worker: str) -> Path:

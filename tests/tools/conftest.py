@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -12,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -125,6 +128,16 @@ def operator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], N
     yield set_env
     monkeypatch.undo()
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def readable_tmp() -> Iterator[Path]:
+    """A temp dir any uid may read (pytest's ``tmp_path`` is root-only on a root run): a stdio
+    MCP server's sandbox binds a path a team admin chose only when others may read it."""
+    path = Path(tempfile.mkdtemp(prefix="berrys-test-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path)
 
 
 @pytest.fixture

@@ -10,7 +10,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
+
 SERVER = str(Path(__file__).with_name("mcp_server_app.py"))
+
+
+def server_processes(script: str = SERVER) -> list[psutil.Process]:
+    """This test process's stdio MCP servers running ``script``, seen from outside their
+    sandbox (where their pid and uid are the real ones)."""
+    found = []
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if proc.cmdline() == [sys.executable, script]:
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
 
 
 @contextmanager

@@ -4,11 +4,13 @@ imported for its ASGI app over streamable HTTP)."""
 from __future__ import annotations
 
 import os
+import uuid
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 app = MCPServer("berry-test")
+PROCESS_TOKEN = uuid.uuid4().hex
 
 
 @app.tool()
@@ -48,9 +50,10 @@ def token() -> str:
 
 
 @app.tool()
-def pid() -> int:
-    """The server's process id (tells whether a connection was reused)."""
-    return os.getpid()
+def pid() -> str:
+    """This server process's identity (tells whether a connection was reused): its pid alone
+    repeats, as every sandboxed server is an early pid of a pid namespace of its own."""
+    return f"{os.getpid()}-{PROCESS_TOKEN}"
 
 
 @app.tool()

@@ -25,7 +25,7 @@ from berrys_app.services.tools import (
 )
 from berrys_app.services.tools.mcp import close_links
 from berrys_app.settings import get_settings
-from tests.tools.mcp_http import SERVER, serve_http
+from tests.tools.mcp_http import SERVER, serve_http, server_processes
 
 
 def _stdio(name: str = "berry", script: str = SERVER) -> McpServerCreate:
@@ -90,15 +90,16 @@ async def test_hung_server_times_out_and_is_replaced(session: Session, world) ->
     first = await execute_tool(world.approved_ctx(session, allowed=allowed), "berry__pid", {})
     assert first.ok, first.content
     before = first.content
+    (server,) = server_processes()
     hung = await execute_tool(world.approved_ctx(session, allowed=allowed), "berry__hang", {})
     assert hung.error_code == "timeout" and "within 3 s" in hung.content
-    assert not psutil.pid_exists(int(before)) or psutil.Process(int(before)).status() == psutil.STATUS_ZOMBIE
+    assert not server.is_running() or server.status() == psutil.STATUS_ZOMBIE
     after = await execute_tool(world.approved_ctx(session, allowed=allowed), "berry__pid", {})
     assert after.ok and after.content != before
 
 
-async def test_unreachable_server_is_stored_with_its_error(session: Session, world, tmp_path) -> None:
-    broken = tmp_path / "broken.py"
+async def test_unreachable_server_is_stored_with_its_error(session: Session, world, readable_tmp: Path) -> None:
+    broken = readable_tmp / "broken.py"
     broken.write_text("import sys\nsys.exit(1)\n")
     server = await register_mcp_server(session, world.admin, team_id=world.team_id, data=_stdio("broken", str(broken)))
     assert server.status == "error" and server.last_error

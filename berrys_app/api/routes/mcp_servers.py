@@ -5,7 +5,9 @@ the operator's templates and its env names the operator's list, with vault-refer
 http server must be on a public host or one the operator listed in ``BERRYS_MCP_HTTP_HOSTS``);
 members see them, with ``env``/``headers`` write-only. Names are unique per team. A server
 that cannot be reached answers ``502 mcp_unreachable``: registration keeps it
-(``status='error'``) so it can be refreshed once fixed, or deleted.
+(``status='error'``) so it can be refreshed once fixed, or deleted. A stdio server runs in the
+python tool's bubblewrap sandbox; a host that cannot sandbox it answers ``409`` (unless the
+operator set ``BERRYS_SANDBOX_ALLOW_UNISOLATED=true``).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from mcp_types import REQUEST_TIMEOUT
 from sqlmodel import Session
 
 from berrys_app.domain.tools import McpServer, McpTransport
+from berrys_app.services.errors import ServiceError
 from berrys_app.services.tools import mcp_hosts, mcp_stdio, vault
 from berrys_app.services.tools.context import Invocation, ToolContext, ToolFailure
 from berrys_app.services.tools.http_tool import CREDENTIAL_REF
@@ -64,15 +65,21 @@ async def _http_transport(url: str, headers: dict[str, str]) -> AsyncIterator[An
         yield streams
 
 
-def _client(server: McpServer, resolved: Resolved) -> Client:
-    if server.transport == McpTransport.stdio.value:
-        try:  # the operator's lists may have shrunk since the server was registered
-            params = mcp_stdio.spawn_parameters(server, resolved.values)
-        except Exception as exc:
-            message = getattr(exc, "message", str(exc))
-            raise ToolFailure("mcp_unavailable", f"MCP server {server.name!r} is no longer allowed: {message}") from exc
-        return Client(params, read_timeout_seconds=server.timeout_s)
-    return Client(_http_transport(resolved.url or "", resolved.values), read_timeout_seconds=server.timeout_s)
+@asynccontextmanager
+async def _client(server: McpServer, resolved: Resolved) -> AsyncIterator[Client]:
+    """A connected client; for stdio its server process runs in the sandbox (``spawn_parameters``)
+    for as long as the block lasts."""
+    if server.transport != McpTransport.stdio.value:
+        http = _http_transport(resolved.url or "", resolved.values)
+        async with Client(http, read_timeout_seconds=server.timeout_s) as client:
+            yield client
+        return
+    try:  # the operator's lists may have shrunk since the server was registered
+        spawn = mcp_stdio.spawn_parameters(server, resolved.values)
+    except ServiceError as exc:
+        raise ToolFailure("mcp_unavailable", f"MCP server {server.name!r} is no longer allowed: {exc.message}") from exc
+    async with spawn as params, Client(params, read_timeout_seconds=server.timeout_s) as client:
+        yield client
 
 
 def resolve(session: Session, server: McpServer, *, purpose: str, ctx: ToolContext | None = None) -> Resolved:

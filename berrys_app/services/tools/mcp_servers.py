@@ -27,7 +27,7 @@ from berrys_app.domain.tools import (
 from berrys_app.services import events
 from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
-from berrys_app.services.tools import mcp, mcp_hosts, mcp_stdio, registry
+from berrys_app.services.tools import mcp, mcp_hosts, mcp_stdio, mcp_stdio_sandbox, registry
 from berrys_app.services.tools.mcp_values import masked, masked_args, masked_url, sealed_url, sealed_values
 
 
@@ -59,6 +59,7 @@ async def register_mcp_server(
     if data.transport == McpTransport.stdio:
         mcp_stdio.check_argv(data.command or "", list(data.args))
         mcp_stdio.check_env(dict(data.env))
+        await mcp_stdio_sandbox.sandbox_or_refusal()
     if data.transport == McpTransport.http and not (data.url or "").startswith(("http://", "https://")):
         raise ValidationFailed("an http MCP server needs an http:// or https:// url")
     if data.transport == McpTransport.http:

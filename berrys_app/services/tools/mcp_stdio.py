@@ -13,12 +13,14 @@ from the vault (``${credentials.NAME}``). Checked at registration and again at e
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from mcp import StdioServerParameters
 
 from berrys_app.domain.tools import McpServer
 from berrys_app.services.errors import Forbidden, ValidationFailed
+from berrys_app.services.tools import mcp_stdio_sandbox
 from berrys_app.settings import McpStdioTemplate, get_settings
 
 SLOT = re.compile(r"\{([a-z][a-z0-9_]{0,30})\}")
@@ -91,21 +93,19 @@ def check_env(env: dict[str, str]) -> None:
             )
 
 
-def spawn_parameters(server: McpServer, env: dict[str, str] | None) -> StdioServerParameters:
+def spawn_parameters(
+    server: McpServer, env: dict[str, str] | None
+) -> contextlib.AbstractAsyncContextManager[StdioServerParameters]:
     """How a stdio MCP server process is started (``env``: the resolved environment), with the
     stored argv and env names re-checked against the operator's current lists.
 
-    THE SANDBOX HOOK: this is the one place that builds the server's argv. The process should
-    run inside the python tool's bubblewrap sandbox (never as root; no network unless the
-    template says ``"network": true``). Not wired yet: ``sandbox_command`` (branch h17-sandbox)
-    builds only the snippet's command (``python -I -S`` on a memfd script, network always off)
-    and holds its throw-away uid per snippet. Wiring needs from it: a builder for an arbitrary
-    argv with read-only binds of the command's files, an optional shared network namespace, the
-    seccomp filter passed without an inherited fd (the mcp package's ``stdio_client`` passes no
-    fds), and a throw-away uid held for the server process's whole life (the link's). Until
-    then the server runs as the worker with only the environment given here (the mcp package
-    adds HOME, LOGNAME, PATH, SHELL, TERM, USER; nothing else of the worker's).
+    THE SANDBOX HOOK: the one place that builds the server's argv. The server runs in the
+    python tool's bubblewrap sandbox (``mcp_stdio_sandbox``): read-only system files and its
+    command's own files, no network unless the template says ``"network": true``, only this
+    environment (plus PATH and HOME), and on a root worker a throw-away uid held until the
+    ``async with`` block ends (the link's life). Where the host cannot sandbox it, the call
+    fails with ``mcp_unavailable`` unless ``BERRYS_SANDBOX_ALLOW_UNISOLATED=true``.
     """
-    check_argv(server.command or "", list(server.args))
+    template = check_argv(server.command or "", list(server.args))
     check_env(server.env)
-    return StdioServerParameters(command=server.command or "", args=list(server.args), env=env or None)
+    return mcp_stdio_sandbox.sandboxed(template, [server.command or "", *server.args], env or {})

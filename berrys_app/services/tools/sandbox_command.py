@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 SANDBOX_UID = 65534  # inside the sandbox; outside it is a throw-away uid or the worker's own
@@ -25,6 +26,8 @@ HOME = "/home/sandbox"
 SCRIPT = f"{WORKDIR}/main.py"
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
+# what a command given the network needs to resolve names and check TLS certificates
+NETWORK_ETC = ("/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/ssl", "/etc/ca-certificates", "/etc/pki")
 
 
 class SandboxToolMissing(RuntimeError):
@@ -67,7 +70,8 @@ class Interpreter:
     roots: tuple[str, ...]  # read-only binds the interpreter needs beyond the system paths
 
 
-def _covered(path: str) -> bool:
+def covered(path: str) -> bool:
+    """True when ``path`` is inside the system paths every sandbox sees."""
     return any(path == p or path.startswith(p + "/") for p in SYSTEM_PATHS)
 
 
@@ -85,7 +89,7 @@ def interpreter(executable: str) -> Interpreter:
     wanted = {os.path.dirname(executable), *(os.path.realpath(p) for p in done.stdout.split())}
     if "/" in wanted:
         raise SandboxToolMissing(f"{executable} has / as its prefix: it cannot be bound on its own")
-    return Interpreter(executable, tuple(sorted(p for p in wanted if not _covered(p))))
+    return Interpreter(executable, tuple(sorted(p for p in wanted if not covered(p))))
 
 
 @dataclass(frozen=True)
@@ -125,12 +129,14 @@ def _system_binds() -> list[str]:
     return argv
 
 
-def bwrap_argv(interp: Interpreter, caps: Caps, *, code_fd: int, seccomp_fd: int) -> list[str]:
-    """The whole command: bubblewrap, prlimit, ``python -I -S /sandbox/main.py``."""
-    tmpfs_bytes = str(caps.fsize_mb * 1024 * 1024)
+def _isolation_argv(*, network: bool) -> list[str]:
+    """bubblewrap with every namespace new (the network's kept only when asked), uid 65534,
+    no capabilities, no nested user namespaces, dying with its parent, the system files
+    read-only; what follows adds the run's own files, tmpfs dirs and seccomp filter."""
     argv = [
         tool_path("bwrap"),
         "--unshare-all",
+        *(["--share-net"] if network else []),
         "--unshare-user",
         "--disable-userns",
         "--die-with-parent",
@@ -145,6 +151,15 @@ def bwrap_argv(interp: Interpreter, caps: Caps, *, code_fd: int, seccomp_fd: int
         "sandbox",
         *_system_binds(),
     ]
+    for path in NETWORK_ETC if network else ():
+        argv += ["--ro-bind-try", path, path]
+    return argv
+
+
+def bwrap_argv(interp: Interpreter, caps: Caps, *, code_fd: int, seccomp_fd: int) -> list[str]:
+    """The whole command: bubblewrap, prlimit, ``python -I -S /sandbox/main.py``."""
+    tmpfs_bytes = str(caps.fsize_mb * 1024 * 1024)
+    argv = _isolation_argv(network=False)
     for root in interp.roots:
         argv += ["--ro-bind", root, root]
     argv += ["--proc", "/proc", "--dev", "/dev"]
@@ -153,6 +168,29 @@ def bwrap_argv(interp: Interpreter, caps: Caps, *, code_fd: int, seccomp_fd: int
     argv += ["--perms", "0444", "--ro-bind-data", str(code_fd), SCRIPT, "--chdir", WORKDIR]
     argv += ["--seccomp", str(seccomp_fd), "--"]
     return argv + prlimit_argv(caps) + [interp.executable, "-I", "-S", SCRIPT]
+
+
+def bwrap_argv_for(
+    argv: Sequence[str],
+    *,
+    binds: Sequence[tuple[str, str]],
+    network: bool,
+    seccomp_fd: int,
+    tmpfs_mb: int,
+    unset_env: Sequence[str] = (),
+) -> list[str]:
+    """Any command (a stdio MCP server) in the same sandbox as snippets: ``binds`` (source,
+    destination) read-only, private tmpfs ``/tmp``, ``/dev/shm`` and ``$HOME`` (its working
+    dir), the network only when ``network``; ``unset_env`` names leave its environment."""
+    out = [*_isolation_argv(network=network), "--proc", "/proc", "--dev", "/dev"]
+    for path in ("/tmp", "/dev/shm", HOME):
+        out += ["--size", str(tmpfs_mb * 1024 * 1024), "--perms", "0700", "--tmpfs", path]
+    for source, dest in binds:  # after the tmpfs dirs: a script may live under /tmp
+        out += ["--ro-bind", source, dest]
+    for name in unset_env:
+        out += ["--unsetenv", name]
+    out += ["--remount-ro", "/"]  # its root (the mount points above) is no scratch space either
+    return [*out, "--chdir", HOME, "--seccomp", str(seccomp_fd), "--", *argv]
 
 
 def sandbox_env() -> dict[str, str]:
