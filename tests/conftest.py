@@ -20,8 +20,20 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ["BERRYS_TESTING"] = "1"  # the model layer refuses network providers in tests
 # the test MCP servers run as "<this interpreter> <script>" (stdio MCP servers: the operator's
-# argv templates; "{script}" is a slot for one plain path), with BERRY_TOKEN from the vault
-os.environ.setdefault("BERRYS_MCP_STDIO_COMMANDS", json.dumps([[sys.executable, "{script}"]]))
+# argv templates), with BERRY_TOKEN from the vault. The repository's servers are spelled out: a
+# path the operator wrote is bound into the server's sandbox even when the checkout is in a
+# directory other users cannot read (e.g. a 0700 temp dir); "{script}" is a slot for one plain
+# path, bound only when anyone may read it.
+os.environ.setdefault(
+    "BERRYS_MCP_STDIO_COMMANDS",
+    json.dumps(
+        [
+            [sys.executable, str(Path(__file__).parent / "tools" / "mcp_server_app.py")],
+            [sys.executable, str(Path(__file__).parent / "security" / "mcp_escape_server.py")],
+            [sys.executable, "{script}"],
+        ]
+    ),
+)
 os.environ.setdefault("BERRYS_MCP_STDIO_ENV_KEYS", "BERRY_TOKEN")
 # ...and the http one on loopback (http MCP hosts: public only, plus the operator's list)
 os.environ.setdefault("BERRYS_MCP_HTTP_HOSTS", "127.0.0.1")

@@ -49,7 +49,7 @@ def test_the_command_gets_its_template_paths_its_venv_and_only_readable_slot_pat
 
 
 async def test_network_only_when_the_template_says_so(session: Session, world, operator, links) -> None:
-    operator("BERRYS_MCP_STDIO_COMMANDS", json.dumps([{"argv": [sys.executable, "{script}"], "network": True}]))
+    operator("BERRYS_MCP_STDIO_COMMANDS", json.dumps([{"argv": [sys.executable, ESCAPE], "network": True}]))
     with socket.create_server(("127.0.0.1", 0)) as listener:
         await register_mcp_server(session, world.admin, team_id=world.team_id, data=_escape_server())
         allowed = ["escape__connect", "escape__write"]
@@ -59,7 +59,7 @@ async def test_network_only_when_the_template_says_so(session: Session, world, o
         planted = await execute_tool(
             world.approved_ctx(session, allowed=allowed), "escape__write", {"path": f"{ESCAPE}.planted"}
         )
-        assert planted.content.startswith("refused:") and not Path(f"{ESCAPE}.planted").exists()
+        assert not Path(f"{ESCAPE}.planted").exists(), planted.content  # the checkout stays read-only
 
 
 async def test_registration_and_calls_fail_closed_without_a_sandbox(

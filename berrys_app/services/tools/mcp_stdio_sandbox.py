@@ -113,20 +113,31 @@ def _can_stage() -> bool:
         return False
 
 
-@functools.cache
-def _seccomp_file() -> str:
-    """The filter, written once per worker process to a 0600 file in a private dir."""
-    path = os.path.join(tempfile.mkdtemp(prefix="berrys-mcp-seccomp-"), "filter.bpf")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(compiled_filter())
+_PRIVATE_DIRS: dict[str, str] = {}
+
+
+def _private_dir(prefix: str) -> str:
+    """A 0700 temp dir of this worker process, made again if something removed it (a tmp
+    cleaner, a test's temp dir) since it was last used."""
+    path = _PRIVATE_DIRS.get(prefix)
+    if path is None or not os.path.isdir(path):
+        path = _PRIVATE_DIRS[prefix] = tempfile.mkdtemp(prefix=prefix)
     return path
 
 
-@functools.cache
+def _seccomp_file() -> str:
+    """The filter, written once to a 0600 file in a private dir (again when it is gone)."""
+    path = os.path.join(_private_dir("berrys-mcp-seccomp-"), "filter.bpf")
+    if not os.path.isfile(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(compiled_filter())
+    return path
+
+
 def _stage_dir() -> str:
     """The mount point of each root launcher's staging tmpfs (in its own mount namespace)."""
-    return tempfile.mkdtemp(prefix="berrys-mcp-stage-")
+    return _private_dir("berrys-mcp-stage-")
 
 
 def sandboxed_argv(template: McpStdioTemplate, argv: list[str], env: dict[str, str], uid: int | None) -> list[str]:
