@@ -15,10 +15,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select, update
 
+from berrys_app.db import session_scope
 from berrys_app.domain.accounts import User
 from berrys_app.domain.auth import RefreshToken
 from berrys_app.domain.common import utcnow
 from berrys_app.keys import REFRESH_GRACE_PREFIX
+from berrys_app.redis_client import sync_redis
 from berrys_app.services import audit, ratelimit
 from berrys_app.services.authz import Actor, require_scope
 from berrys_app.services.errors import NotFound, Unauthorized
@@ -134,13 +136,11 @@ def _rotation_key(refresh_token: str, client: str) -> str:
 
 def _remember_rotation(refresh_token: str, client: str, pair: TokenPair) -> None:
     """Set before the rotation commits: a concurrent refresh blocked on the row lock then finds it."""
-    from berrys_app.redis_client import sync_redis
 
     sync_redis().set(_rotation_key(refresh_token, client), pair.model_dump_json(), ex=REFRESH_GRACE_S)
 
 
 def _recent_rotation(refresh_token: str, client: str) -> TokenPair | None:
-    from berrys_app.redis_client import sync_redis
 
     raw = sync_redis().get(_rotation_key(refresh_token, client))
     return TokenPair.model_validate_json(raw) if raw else None
@@ -148,7 +148,6 @@ def _recent_rotation(refresh_token: str, client: str) -> TokenPair | None:
 
 def _revoke_family(family_id: uuid.UUID, *, user_id: uuid.UUID, ip: str | None, action: str) -> None:
     """Committed on its own: the caller's request fails, the revocation must stay."""
-    from berrys_app.db import session_scope
 
     with session_scope() as own:
         _end_family(own, family_id)

@@ -12,6 +12,7 @@ import reflex as rx
 
 from berrys_app.db import session_scope
 from berrys_app.domain.collab import Approval
+from berrys_app.services import collab
 from berrys_app.services.errors import ServiceError
 from berrys_app.ui.format import short_date
 from berrys_app.ui.state.workspace import PageState, parse_id
@@ -40,8 +41,6 @@ class ApprovalsState(PageState):
         return result
 
     def _fetch(self, session, actor) -> None:
-        from berrys_app.services import collab
-
         rows, _ = collab.list_approvals(session, actor, team_id=self._team_uuid())
         self.approvals = [
             {
@@ -71,8 +70,6 @@ class ApprovalsState(PageState):
 
     @rx.event
     def decide(self, approval_id: str, approve: bool):
-        from berrys_app.services import collab
-
         try:
             with session_scope() as session:
                 actor = self._actor(session)
