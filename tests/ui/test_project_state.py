@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from berrys_app.services import planning
-from berrys_app.ui.state.project import plan_from_rows, plan_rows_from
+from berrys_app.ui.state.plan_table import plan_from_rows, plan_rows_from
 
 
 def stored_plan() -> dict[str, Any]:
@@ -82,7 +82,7 @@ def test_renaming_a_key_keeps_the_rest_of_the_task() -> None:
 def test_settings_fields_parse_to_project_update_values_or_errors_by_field() -> None:
     from datetime import UTC, datetime
 
-    from berrys_app.ui.state.project import parse_settings
+    from berrys_app.ui.state.project_views import parse_settings
 
     values, errors = parse_settings("$2.50", "100_000", "2026-12-31")
     assert errors == {}
@@ -106,7 +106,7 @@ def _task(key: str, status: str = "pending", deps: tuple[str, ...] = (), estimat
 
 
 def test_time_left_follows_the_longest_unfinished_chain_not_the_sum() -> None:
-    from berrys_app.ui.state.project import remaining_minutes
+    from berrys_app.ui.state.project_views import remaining_minutes
 
     wide = [_task(f"w{i}") for i in range(20)]  # 20 parallel 5-minute tasks: 5 minutes, not 100
     assert remaining_minutes(wide) == 5
@@ -116,7 +116,7 @@ def test_time_left_follows_the_longest_unfinished_chain_not_the_sum() -> None:
 
 
 def test_the_board_has_a_cancelled_column() -> None:
-    from berrys_app.ui.state.project import board_columns
+    from berrys_app.ui.state.project_views import board_columns
 
     board = {column["status"]: column for column in board_columns([_task("a", "cancelled"), _task("b", "failed")])}
     assert board["cancelled"]["count"] == 1 and board["cancelled"]["tasks"][0]["key"] == "a"

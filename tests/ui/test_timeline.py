@@ -7,7 +7,7 @@ import uuid
 from sqlmodel import Session
 
 from berrys_app.services import events
-from berrys_app.ui.state.project import TIMELINE_LIMIT, event_row, filter_timeline, merge_live_event
+from berrys_app.ui.state.project_views import TIMELINE_LIMIT, event_row, filter_timeline, merge_live_event
 
 
 def test_list_recent_returns_the_newest_events_of_the_project_newest_first(session: Session) -> None:

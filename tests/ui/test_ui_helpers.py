@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from berrys_app.ui.components.dag import dag_figure, depths, layout_positions
 from berrys_app.ui.components.markdown import markdown_text, safe_markdown
-from berrys_app.ui.state.project import find_cycle, plan_rows_from, task_row, validate_plan_rows
+from berrys_app.ui.state.plan_table import find_cycle, plan_rows_from, validate_plan_rows
+from berrys_app.ui.state.project_views import task_row
 from berrys_app.ui.state.projects import project_row
 
 
