@@ -153,6 +153,17 @@ class Settings(BaseSettings):
     circuit_cooldown_s: float = Field(default=30.0, gt=0, validation_alias="BERRYS_CIRCUIT_COOLDOWN")
     stream_interval_s: float = Field(default=0.1, ge=0, validation_alias="BERRYS_STREAM_INTERVAL")
     embedded_n_ctx: int = Field(default=4096, ge=512, le=32768, validation_alias="BERRYS_EMBEDDED_N_CTX")
+    embedded_threads: int | None = Field(
+        default=None, ge=1, validation_alias="BERRYS_EMBEDDED_THREADS"
+    )  # None: all cores
+    # a budget reservation outlives the call's timeout by this much before it counts as abandoned
+    model_reservation_margin_s: float = Field(default=60.0, ge=0, validation_alias="BERRYS_MODEL_RESERVATION_MARGIN")
+    # an estimated prompt count is raised by this share (at least the minimum) for the budget's worst case
+    model_estimate_margin: float = Field(default=0.25, ge=0, validation_alias="BERRYS_MODEL_ESTIMATE_MARGIN")
+    model_estimate_margin_min: int = Field(default=32, ge=0, validation_alias="BERRYS_MODEL_ESTIMATE_MARGIN_MIN")
+    # how long a process trusts what it read: the model catalogue, and a closed circuit breaker
+    model_catalogue_cache_s: float = Field(default=2.0, ge=0, validation_alias="BERRYS_MODEL_CATALOGUE_CACHE")
+    circuit_closed_cache_s: float = Field(default=0.5, ge=0, validation_alias="BERRYS_CIRCUIT_CLOSED_CACHE")
     # an earlier task's output is cut (in the middle) to this many characters in a dependent's prompt
     task_input_max_chars: int = Field(default=12_000, ge=200, validation_alias="BERRYS_TASK_INPUT_MAX_CHARS")
 

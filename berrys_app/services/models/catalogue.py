@@ -2,8 +2,8 @@
 
 Rows live in the ``models`` table (deactivate, never delete). Two providers work
 without a row: ``embedded/smollm2`` (the offline default) and any ``scripted/<name>``
-(the test model). Lookups are cached per database for ``CACHE_TTL_S`` seconds so the
-hot path needs no query; writes through this module clear the cache at once. A busy process
+(the test model). Lookups are cached per database for ``model_catalogue_cache_s`` seconds
+(Settings) so the hot path needs no query; writes through this module clear the cache at once. A busy process
 refreshes the cache in a background thread before it expires, so no call (on a worker's event
 loop: every running task) waits for the reload.
 """
@@ -25,8 +25,8 @@ from berrys_app.domain.common import utcnow
 from berrys_app.domain.models import ModelEntry
 from berrys_app.services.errors import NotFound, ValidationFailed
 from berrys_app.services.models.errors import ModelError
+from berrys_app.settings import get_settings
 
-CACHE_TTL_S = 2.0
 LOCAL_PROVIDERS = frozenset({"embedded", "scripted"})  # run in-process: allowed in tests
 ALL_CAPABILITIES = frozenset({"chat", "tools", "json", "vision", "long-context"})
 
@@ -80,12 +80,10 @@ class ModelSpec:
         )
 
 
-def _builtin(name: str) -> ModelSpec | None:
+def builtin_spec(name: str) -> ModelSpec | None:
     """Specs of the in-process models that need no catalogue row."""
     provider, _, rest = name.partition("/")
     if provider == "embedded" and rest == "smollm2":
-        from berrys_app.settings import get_settings
-
         return ModelSpec(
             name=name,
             provider="embedded",
@@ -199,8 +197,9 @@ def _rows(session: Session) -> dict[str, ModelSpec]:
     key = _cache_key(session)
     hit = _CACHE.get(key)
     now = time.monotonic()
-    if hit is not None and now - hit[0] < CACHE_TTL_S:
-        if now - hit[0] >= CACHE_TTL_S / 2:
+    ttl_s = get_settings().model_catalogue_cache_s
+    if hit is not None and now - hit[0] < ttl_s:
+        if now - hit[0] >= ttl_s / 2:
             _refresh_ahead(key)
         return hit[1]
     specs = _load(session)
@@ -238,7 +237,7 @@ def _refresh_ahead(engine: Any) -> None:
 
 def resolve(session: Session, name: str) -> ModelSpec:
     """The spec for a model string, or ``ModelError(unknown_model)``."""
-    spec = _rows(session).get(name) or _builtin(name)
+    spec = _rows(session).get(name) or builtin_spec(name)
     if spec is None:
         raise ModelError("unknown_model", f"model {name!r} is not in the catalogue", model=name)
     if not spec.active:

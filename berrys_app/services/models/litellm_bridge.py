@@ -7,6 +7,7 @@ use them too.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,13 +15,16 @@ from typing import Any
 import litellm
 from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
+from litellm.utils import custom_llm_setup
+
+from berrys_app.services.models import catalogue, structured
+from berrys_app.services.models.provider import ProviderCall, ProviderReply
+from berrys_app.services.models.registry import provider_for, registered
 
 _REGISTERED = False
 
 
-def _to_response(reply: Any, model: str) -> ModelResponse:
-    import json
-
+def _to_response(reply: ProviderReply, model: str) -> ModelResponse:
     message: dict[str, Any] = {"role": "assistant", "content": reply.content or None}
     if reply.tool_calls:
         message["tool_calls"] = [
@@ -46,13 +50,9 @@ def _to_response(reply: Any, model: str) -> ModelResponse:
 class _LocalLLM(CustomLLM):
     provider = ""
 
-    async def _reply(self, model: str, messages: list, optional_params: dict) -> Any:
-        from berrys_app.services.models import catalogue, structured
-        from berrys_app.services.models.provider import ProviderCall
-        from berrys_app.services.models.service import _generate
-
+    async def _reply(self, model: str, messages: list, optional_params: dict) -> tuple[ProviderReply, str]:
         name = model if model.startswith(f"{self.provider}/") else f"{self.provider}/{model}"
-        spec = catalogue._builtin(name) or catalogue.ModelSpec(
+        spec = catalogue.builtin_spec(name) or catalogue.ModelSpec(
             name=name,
             provider=self.provider,
             capabilities=catalogue.ALL_CAPABILITIES,
@@ -68,7 +68,7 @@ class _LocalLLM(CustomLLM):
             schema=structured.extract_schema(response_format) if response_format else None,
             temperature=optional_params.get("temperature"),
         )
-        return await _generate(call), name
+        return await provider_for(spec).generate(call), name
 
     async def acompletion(
         self, model: str, messages: list, *args: Any, optional_params: dict | None = None, **kwargs: Any
@@ -94,12 +94,11 @@ class _LocalLLM(CustomLLM):
         )
 
 
-class EmbeddedLLM(_LocalLLM):
-    provider = "embedded"
-
-
-class ScriptedLLM(_LocalLLM):
-    provider = "scripted"
+def _handler(provider: str) -> _LocalLLM:
+    """A litellm handler for one of our registered providers."""
+    handler = _LocalLLM()
+    handler.provider = provider
+    return handler
 
 
 def register() -> None:
@@ -108,10 +107,8 @@ def register() -> None:
     if _REGISTERED:
         return
     existing = {entry.get("provider") for entry in litellm.custom_provider_map}
-    for provider, handler in (("embedded", EmbeddedLLM()), ("scripted", ScriptedLLM())):
+    for provider in registered():
         if provider not in existing:
-            litellm.custom_provider_map.append({"provider": provider, "custom_handler": handler})
-    from litellm.utils import custom_llm_setup
-
+            litellm.custom_provider_map.append({"provider": provider, "custom_handler": _handler(provider)})
     custom_llm_setup()
     _REGISTERED = True

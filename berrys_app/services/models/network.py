@@ -14,6 +14,7 @@ from typing import Any
 import litellm
 
 from berrys_app.services.models import team_providers
+from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply, message_text, normalise_tool_calls
 
@@ -98,3 +99,29 @@ async def generate(call: ProviderCall) -> ProviderReply:
         raise
     except Exception as exc:
         raise ModelError(_reason(exc), f"{type(exc).__name__}: {exc}"[:2000], model=spec.name) from exc
+
+
+class LitellmProvider:
+    """Every network provider (OpenAI, Anthropic, Ollama, vLLM, any OpenAI-compatible server):
+    litellm routes ``<provider>/<model>`` itself, so one object serves every such name."""
+
+    name = "litellm"
+    local = False
+    blocking = False
+
+    async def generate(self, call: ProviderCall) -> ProviderReply:
+        return await generate(call)
+
+    def count_prompt_tokens(
+        self, spec: ModelSpec, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+    ) -> int:
+        return count_prompt_tokens(spec.name, messages, tools)
+
+    def count_text_tokens(self, spec: ModelSpec, text: str) -> int:
+        return count_text_tokens(spec.name, text)
+
+    def count_is_exact(self, tools: list[dict[str, Any]] | None) -> bool:
+        return False  # litellm's tokenizer (or chars/4 offline) is an estimate of the provider's
+
+
+PROVIDER = LitellmProvider()

@@ -1,7 +1,8 @@
-"""The small interface every provider implements: one call in, one reply out.
+"""The one interface every provider implements: one call in, one reply out, plus its tokenizer.
 
 Providers raise ``ModelError`` with a specific reason; they never record, budget or
-retry (the service does that once for all of them).
+retry (the service does that once for all of them). ``registry`` maps a catalogue
+entry's provider name to its ``Provider``; the service dispatches through it only.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
@@ -33,6 +34,32 @@ class ProviderReply:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     finish_reason: str = "stop"
+
+
+class Provider(Protocol):
+    """What the model service needs of a provider (one instance per provider name)."""
+
+    name: str  # the catalogue's ``provider`` (the part of ``provider/model`` before the slash)
+    local: bool  # runs in this process: no network, so allowed in the test session
+    blocking: bool  # tokenizing is CPU work on this thread: count and trim off the event loop
+
+    async def generate(self, call: ProviderCall) -> ProviderReply:
+        """One completion; a failure is a ``ModelError`` with a specific reason."""
+        ...
+
+    def count_prompt_tokens(
+        self, spec: ModelSpec, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+    ) -> int:
+        """Tokens the prompt takes on ``spec`` with this provider's tokenizer."""
+        ...
+
+    def count_text_tokens(self, spec: ModelSpec, text: str) -> int:
+        """Tokens of plain text on ``spec``."""
+        ...
+
+    def count_is_exact(self, tools: list[dict[str, Any]] | None) -> bool:
+        """Whether ``count_prompt_tokens`` is exactly what the provider bills (else budgets add a margin)."""
+        ...
 
 
 def normalise_tool_calls(raw: list[Any] | None, *, model: str) -> list[dict[str, Any]]:

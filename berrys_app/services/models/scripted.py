@@ -23,6 +23,7 @@ import redis.asyncio as aioredis
 from berrys_app.keys import SCRIPTED_PREFIX
 from berrys_app.redis_client import sync_redis
 from berrys_app.services.errors import ValidationFailed
+from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply, message_text
 from berrys_app.services.models.structured import minimal_instance
@@ -259,3 +260,28 @@ async def generate(call: ProviderCall) -> ProviderReply:
         completion_tokens=count_tokens(content),
         finish_reason=finish_reason,
     )
+
+
+class ScriptedProvider:
+    """``scripted/<name>``: plays back queued replies (the deterministic test model)."""
+
+    name = "scripted"
+    local = True
+    blocking = False
+
+    async def generate(self, call: ProviderCall) -> ProviderReply:
+        return await generate(call)
+
+    def count_prompt_tokens(
+        self, spec: ModelSpec, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+    ) -> int:
+        return count_prompt_tokens(messages, tools)
+
+    def count_text_tokens(self, spec: ModelSpec, text: str) -> int:
+        return count_tokens(text)
+
+    def count_is_exact(self, tools: list[dict[str, Any]] | None) -> bool:
+        return True
+
+
+PROVIDER = ScriptedProvider()

@@ -62,17 +62,17 @@ def circuit_states(models: list[str]) -> dict[str, CircuitState]:
     return states
 
 
-CLOSED_CACHE_S = 0.5  # how long a process trusts a closed circuit it read (see circuit_states_cached)
 _CLOSED_SEEN: dict[str, float] = {}
 
 
 def circuit_states_cached(models: list[str]) -> dict[str, CircuitState]:
     """``circuit_states`` for the call path: a circuit this process read as closed, without failures,
-    less than ``CLOSED_CACHE_S`` ago is taken as still closed without a round trip (a busy worker
+    less than ``circuit_closed_cache_s`` (Settings) ago is taken as still closed without a round trip (a busy worker
     made one per model call). Another process opening it is seen that much later; this process's
     own failures and successes forget the entry at once."""
     now = time.monotonic()
-    if all(now - _CLOSED_SEEN.get(model, -CLOSED_CACHE_S) < CLOSED_CACHE_S for model in models):
+    trust_s = get_settings().circuit_closed_cache_s
+    if all(now - _CLOSED_SEEN.get(model, -trust_s) < trust_s for model in models):
         return {model: CircuitState(model=model) for model in models}
     states = circuit_states(models)
     for model, state in states.items():
