@@ -17,6 +17,7 @@ from berrys_app.services.models import CompletionRequest, complete, scripted, to
 from berrys_app.services.models.accounting import cost_series, usage
 from berrys_app.services.models.budgets import spent
 from berrys_app.services.models.catalogue import ModelSpec
+from berrys_app.settings import get_settings
 
 PROMPT = [{"role": "user", "content": "one two three four"}]  # 4 scripted tokens
 
@@ -203,7 +204,7 @@ def test_estimated_prompt_counts_get_a_safety_margin_exact_ones_do_not():
     assert tokens.worst_prompt_tokens(spec("embedded"), 400) == 400  # the chat template, exactly
     assert tokens.worst_prompt_tokens(spec("embedded"), 400, tools) == 500  # tool preamble: estimated, +25 %
     assert tokens.worst_prompt_tokens(spec("openai"), 400) == 500  # a network tokenizer: estimated
-    assert tokens.worst_prompt_tokens(spec("openai"), 10) == 10 + tokens.ESTIMATE_MARGIN_MIN
+    assert tokens.worst_prompt_tokens(spec("openai"), 10) == 10 + get_settings().model_estimate_margin_min
 
 
 async def test_a_call_billed_above_its_reservation_emits_budget_overrun(env, session, add_model, make_project):

@@ -27,7 +27,7 @@ from berrys_app.services.errors import NotFound, ValidationFailed
 from berrys_app.services.models.errors import ModelError
 from berrys_app.settings import get_settings
 
-LOCAL_PROVIDERS = frozenset({"embedded", "scripted"})  # run in-process: allowed in tests
+LOCAL_PROVIDERS = frozenset({"embedded", "scripted"})  # in-process names: never a team entry (registry agrees)
 ALL_CAPABILITIES = frozenset({"chat", "tools", "json", "vision", "long-context"})
 
 
@@ -50,10 +50,6 @@ class ModelSpec:
     display_name: str = ""
     notes: str = ""
     team_id: uuid.UUID | None = None  # a team's own entry: used only when named, never as a stand-in
-
-    @property
-    def is_local(self) -> bool:
-        return self.provider in LOCAL_PROVIDERS
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> Decimal:
         """Exact USD cost of a call at this model's prices."""

@@ -303,7 +303,7 @@ class Run:
             return ModelError(
                 "missing_api_key", f"{spec.name} needs the environment variable {spec.api_key_env}", model=spec.name
             )
-        if not spec.is_local and not network_allowed():
+        if not provider_for(spec).local and not network_allowed():
             return ModelError(
                 "network_disabled", f"{spec.name} is a network provider; refused in the test session", model=spec.name
             )
