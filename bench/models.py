@@ -94,11 +94,11 @@ async def bench_echo(calls: int) -> None:
 
     from berrys_app.services.models import CompletionRequest, complete
     from berrys_app.services.models import scripted as scripted_provider
-    from berrys_app.services.models.catalogue import _builtin
+    from berrys_app.services.models.catalogue import builtin_spec
     from berrys_app.services.models.provider import ProviderCall
 
     messages = [{"role": "user", "content": "hello bench"}]
-    spec = _builtin("scripted/echo")
+    spec = builtin_spec("scripted/echo")
     assert spec is not None
 
     async def provider_only() -> None:
