@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from berrys_app.domain.models import ModelCall
+from berrys_app.domain.models import ModelCall, ModelEntry
 from berrys_app.services.models import CompletionRequest, ModelError, catalogue, complete, registry, tokens
 from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.provider import ProviderCall, ProviderReply
@@ -105,5 +105,26 @@ def test_the_estimate_margin_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> No
     try:
         assert tokens.worst_prompt_tokens(spec, 400) == 600
         assert tokens.worst_prompt_tokens(spec, 2) == 5
+    finally:
+        get_settings.cache_clear()
+
+
+def _insert_behind_the_cache(session: Session, name: str) -> None:
+    """A catalogue row written by another process: this process's cache is not told."""
+    session.add(ModelEntry(name=name, provider="scripted", capabilities=["chat"]))
+    session.commit()
+
+
+def test_the_catalogue_cache_lifetime_is_a_setting(env, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalogue.resolve(session, "scripted/echo")  # the cache is loaded (default lifetime: 2 s)
+    _insert_behind_the_cache(session, "scripted/cached-away")
+    assert "scripted/cached-away" not in {spec.name for spec in catalogue.active_models(session)}
+
+    monkeypatch.setenv("BERRYS_MODEL_CATALOGUE_CACHE", "0")
+    get_settings.cache_clear()
+    try:
+        _insert_behind_the_cache(session, "scripted/seen-at-once")
+        names = {spec.name for spec in catalogue.active_models(session)}
+        assert {"scripted/cached-away", "scripted/seen-at-once"} <= names
     finally:
         get_settings.cache_clear()
