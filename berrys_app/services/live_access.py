@@ -16,7 +16,7 @@ from typing import Any
 from berrys_app.db import session_scope
 from berrys_app.domain.accounts import Role
 from berrys_app.services import projects
-from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.authz import PROJECTS_READ, Actor, require_role
 from berrys_app.services.errors import ServiceError
 
 CACHE_TTL_S = 1.0
@@ -86,7 +86,7 @@ def _check(actor: Actor, topic: str) -> bool:
             if kind == "project":
                 projects.get_project(session, actor, target)
             else:
-                require_role(session, actor, target, Role.viewer, what="team")
+                require_role(session, actor, target, Role.viewer, scope=PROJECTS_READ, what="team")
     except ServiceError:
         return False
     return True
