@@ -82,10 +82,6 @@ def unsubscribe(topic: str, token: str) -> None:
     _SUBSCRIBERS.get(topic, {}).pop(token, None)
 
 
-def subscriber_count(topic: str) -> int:
-    return len(_SUBSCRIBERS.get(topic, {}))
-
-
 def topics_for(message: dict[str, Any]) -> list[str]:
     """Which topics a message belongs to."""
     topics = ["all"]

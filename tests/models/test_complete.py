@@ -220,10 +220,7 @@ async def test_unknown_model_is_refused_and_recorded(env, session):
 
 
 async def test_deactivated_model_is_unknown(env, session, add_model):
-    from berrys_app.services.models import catalogue
-
-    add_model("scripted/old")
-    catalogue.deactivate_model(session, name="scripted/old")
+    add_model("scripted/old", active=False)
     with pytest.raises(ModelError) as info:
         await complete(CompletionRequest(model="scripted/old", messages=_user("go")))
     assert info.value.reason == "unknown_model" and "deactivated" in info.value.message

@@ -44,7 +44,7 @@ OPTIONAL_FIELDS: dict[CredentialKind, tuple[str, ...]] = {CredentialKind.oauth2_
 @lru_cache(maxsize=4)
 def _fernet_for(keys: str) -> MultiFernet:
     """``ENCRYPTION_KEY`` may list several comma-separated keys: the first encrypts, any
-    decrypts, so a key can be rotated (set "new,old", then ``reencrypt_all``)."""
+    decrypts, so a key can be rotated (set "new,old", then ``python -m berrys_app rotate-key``)."""
     return MultiFernet([Fernet(key.strip().encode()) for key in keys.split(",") if key.strip()])
 
 
