@@ -26,6 +26,7 @@ class Actor:
     ip: str | None = None  # where the request came from (audit log)
     api_key_id: uuid.UUID | None = None  # set when the caller used an API key
     expires_at: float | None = None  # unix time the credential stops being valid (long-lived streams end then)
+    session_id: uuid.UUID | None = None  # the login a session token belongs to (its end stops live data)
 
     @classmethod
     def system(cls, label: str = "system") -> Actor:

@@ -91,20 +91,26 @@ def decode(token: str, *, typ: str) -> dict[str, Any]:
 _CLAIMS_REGISTRY = jwt.JWTClaimsRegistry(exp={"essential": True}, sub={"essential": True})
 
 
-def issue_access_token(user_id: uuid.UUID, *, now: float | None = None, ttl_s: int | None = None) -> str:
-    """A short-lived access JWT (``now``/``ttl_s`` let tests mint expired tokens without waiting)."""
+def issue_access_token(
+    user_id: uuid.UUID, *, sid: uuid.UUID | None = None, now: float | None = None, ttl_s: int | None = None
+) -> str:
+    """A short-lived access JWT (``now``/``ttl_s`` let tests mint expired tokens without waiting).
+
+    ``sid`` is the login (refresh-token family) it was issued for: live deliveries and SSE
+    streams of a session that was logged out or revoked stop at once (``live_access``)."""
     issued = int(now if now is not None else time.time())
     ttl = ttl_s if ttl_s is not None else get_settings().access_token_ttl_s
-    return encode(
-        {
-            "iss": "berrys",
-            "sub": str(user_id),
-            "typ": "access",
-            "iat": issued,
-            "exp": issued + ttl,
-            "jti": uuid.uuid4().hex,
-        }
-    )
+    claims = {
+        "iss": "berrys",
+        "sub": str(user_id),
+        "typ": "access",
+        "iat": issued,
+        "exp": issued + ttl,
+        "jti": uuid.uuid4().hex,
+    }
+    if sid is not None:
+        claims["sid"] = str(sid)
+    return encode(claims)
 
 
 def access_token_subject(token: str) -> uuid.UUID:

@@ -123,15 +123,18 @@ def list_mcp_servers(session: Session, actor: Actor, *, team_id: uuid.UUID) -> l
     return [_public(row, admin=_admin(role)) for row in rows]
 
 
-def delete_mcp_server(session: Session, actor: Actor, *, team_id: uuid.UUID, server_id: uuid.UUID) -> None:
-    """Remove a server; its tools go with it (agents see ``unknown_tool``)."""
+def delete_mcp_server(session: Session, actor: Actor, *, team_id: uuid.UUID, server_id: uuid.UUID) -> str:
+    """Remove a server; its tools go with it (agents see ``unknown_tool``). Returns its name
+    (for the audit row: the deleting door needs no read scope to name what it deleted)."""
     require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
     row = _load(session, team_id, server_id)
+    name = row.name
     for tool in session.exec(select(Tool).where(Tool.mcp_server_id == row.id)):
         session.delete(tool)
     session.flush()  # the tools first: the server's delete would cascade to them in the database
     session.delete(row)
     session.commit()
+    return name
 
 
 def _load(session: Session, team_id: uuid.UUID, server_id: uuid.UUID) -> McpServer:

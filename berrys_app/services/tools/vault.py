@@ -215,8 +215,8 @@ def get_credential(session: Session, actor: Actor, *, team_id: uuid.UUID, creden
     return _public(_load(session, team_id, credential_id))
 
 
-def delete_credential(session: Session, actor: Actor, *, team_id: uuid.UUID, credential_id: uuid.UUID) -> None:
-    """Remove a credential and its audit trail (admins only)."""
+def delete_credential(session: Session, actor: Actor, *, team_id: uuid.UUID, credential_id: uuid.UUID) -> str:
+    """Remove a credential and its audit trail (admins only); returns its name (for the audit row)."""
     require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
     row = _load(session, team_id, credential_id)
     session.delete(row)
@@ -229,6 +229,7 @@ def delete_credential(session: Session, actor: Actor, *, team_id: uuid.UUID, cre
         payload={"name": row.name},
     )
     session.commit()
+    return row.name
 
 
 def list_credential_uses(
