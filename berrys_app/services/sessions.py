@@ -27,7 +27,7 @@ from berrys_app.services import audit, ratelimit
 from berrys_app.services.authz import Actor, require_scope
 from berrys_app.services.errors import NotFound, Unauthorized
 from berrys_app.services.events import publish_transient
-from berrys_app.services.tokens import TokenPair, decode, encode, issue_access_token
+from berrys_app.services.tokens import TokenPair, decode, encode, issue_access_token, login_of
 from berrys_app.settings import get_settings
 
 # Concurrent holders of one refresh token (two tabs of a browser share it, each with its own
@@ -190,11 +190,7 @@ def is_ended(session: Session, session_id: uuid.UUID) -> bool:
 
 def session_of(access_token: str) -> uuid.UUID | None:
     """The login an access token was issued for (None: an API key, an invalid or older token)."""
-    try:
-        sid = decode(access_token or "", typ="access").get("sid")
-        return uuid.UUID(str(sid)) if sid else None
-    except (Unauthorized, ValueError):
-        return None
+    return login_of(access_token) if access_token else None
 
 
 def with_session(actor: Actor, bearer: str | None) -> Actor:

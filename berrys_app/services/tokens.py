@@ -91,6 +91,25 @@ def decode(token: str, *, typ: str) -> dict[str, Any]:
 _CLAIMS_REGISTRY = jwt.JWTClaimsRegistry(exp={"essential": True}, sub={"essential": True})
 
 
+def login_of(token: str) -> uuid.UUID | None:
+    """The login (``sid``) an access JWT of ours names, signature checked but not expiry: a tab
+    whose access token lapsed between two events still belongs to its login (None: not one of
+    our access tokens, or one without ``sid``)."""
+    material = _key_material()
+    claims = _verified.get((token, material))
+    if claims is None:
+        try:
+            claims = jwt.decode(token, _verify_keys_for(material), algorithms=["HS256"]).claims
+        except (JoseError, ValueError):
+            return None
+    if claims.get("typ") != "access" or not claims.get("sid"):
+        return None
+    try:
+        return uuid.UUID(str(claims["sid"]))
+    except ValueError:
+        return None
+
+
 def issue_access_token(
     user_id: uuid.UUID, *, sid: uuid.UUID | None = None, now: float | None = None, ttl_s: int | None = None
 ) -> str:
