@@ -23,7 +23,7 @@ from berrys_app.services import auth, projects, teams
 from berrys_app.services.authz import Actor
 from berrys_app.services.planning import PlanIn
 from berrys_app.ui import live, presence
-from tests.probes import subscriber_count
+from tests.live_probes import subscriber_count
 
 
 def _tab(state_cls, *, email: str, path: str, token: str):

@@ -7,7 +7,7 @@ import uuid
 import reflex as rx
 
 from berrys_app.ui import live
-from tests.probes import subscriber_count
+from tests.live_probes import subscriber_count
 
 
 class _Tab(rx.State):
