@@ -16,6 +16,8 @@ import time
 import uuid
 from typing import Any
 
+from sqlmodel import Session
+
 from berrys_app.db import session_scope
 from berrys_app.domain.accounts import Role
 from berrys_app.services import projects, sessions
@@ -77,10 +79,13 @@ def observe(message: dict[str, Any]) -> None:
 
 
 def _check(actor: Actor, topic: str) -> bool:
-    if actor.session_id is not None:
-        with session_scope() as session:
-            if sessions.is_ended(session, actor.session_id):
-                return False  # logged out or revoked: nothing more on any topic
+    with session_scope() as session:
+        if actor.session_id is not None and sessions.is_ended(session, actor.session_id):
+            return False  # logged out or revoked: nothing more on any topic
+        return _topic_allowed(session, actor, topic)
+
+
+def _topic_allowed(session: Session, actor: Actor, topic: str) -> bool:
     kind, _, ident = topic.partition(":")
     if kind in ("system", "all") and not ident:
         return True  # signed-in people only (checked above)
@@ -93,11 +98,10 @@ def _check(actor: Actor, topic: str) -> bool:
     except ValueError:
         return False
     try:
-        with session_scope() as session:
-            if kind == "project":
-                projects.get_project(session, actor, target)
-            else:
-                require_role(session, actor, target, Role.viewer, scope=PROJECTS_READ, what="team")
+        if kind == "project":
+            projects.get_project(session, actor, target)
+        else:
+            require_role(session, actor, target, Role.viewer, scope=PROJECTS_READ, what="team")
     except ServiceError:
         return False
     return True
