@@ -90,7 +90,7 @@ class Scratch:
     def close(self) -> None:
         import psycopg
 
-        from berrys_app.db import dispose_all
+        from tests.probes import dispose_all
 
         dispose_all()
         with psycopg.connect(self._plain, autocommit=True) as conn:

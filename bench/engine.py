@@ -366,7 +366,7 @@ def main() -> None:
             print(f"  worker CPU per task (all workers)   {med['worker_cpu_per_task']:6.2f} ms")
             print(f"  PostgreSQL CPU per task             {med['postgres_cpu_per_task']:6.2f} ms   (same 2 cores)")
     finally:
-        from berrys_app.db import dispose_all
+        from tests.probes import dispose_all
 
         dispose_all()
         import psycopg

@@ -67,7 +67,7 @@ def setup_env(redis_db: int) -> tuple[str, str]:
 def teardown(admin: str, name: str) -> None:
     import psycopg
 
-    from berrys_app.db import dispose_all
+    from tests.probes import dispose_all
 
     dispose_all()
     with psycopg.connect(admin, autocommit=True) as conn:

@@ -126,7 +126,7 @@ def main() -> None:
         get_settings.cache_clear()
         asyncio.run(run(args.calls))
     finally:
-        from berrys_app.db import dispose_all
+        from tests.probes import dispose_all
 
         dispose_all()
         with psycopg.connect(admin, autocommit=True) as conn:

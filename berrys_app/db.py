@@ -35,13 +35,6 @@ def engine_for(url: str, *, pre_ping: bool = True, autocommit: bool = False) -> 
     return engine
 
 
-def dispose_all() -> None:
-    """Close every pool (tests drop their databases afterwards)."""
-    for engine in _ENGINES.values():
-        engine.dispose()
-    _ENGINES.clear()
-
-
 def get_engine() -> Engine:
     """The engine for the configured ``DATABASE_URL``."""
     return engine_for(get_settings().require_database_url())

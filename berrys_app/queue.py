@@ -111,8 +111,3 @@ def enqueue_many(
 def enqueue(function: str, *args: Any, job_id: str | None = None, defer_s: float = 0.0) -> None:
     """Enqueue one job (ids only in ``args``)."""
     enqueue_many([(function, args, job_id)], defer_s=defer_s)
-
-
-def queued_job_ids() -> list[str]:
-    """Job ids waiting in the queue (for the reconciler and tests)."""
-    return list(sync_redis().zrange(get_settings().queue_name, 0, -1))

@@ -132,7 +132,7 @@ def db_url(infra: dict[str, str], template_db: str, monkeypatch: pytest.MonkeyPa
     try:
         yield url
     finally:
-        from berrys_app.db import dispose_all
+        from tests.probes import dispose_all
 
         dispose_all()
         get_settings.cache_clear()

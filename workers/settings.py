@@ -14,6 +14,7 @@ from arq.constants import in_progress_key_prefix
 from arq.worker import Worker
 
 from berrys_app import gc_tuning, queue
+from berrys_app.services.tools import mcp
 from berrys_app.settings import get_settings
 from workers import heartbeat
 from workers.jobs import CRON_JOBS, JOBS
@@ -57,6 +58,7 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
     from berrys_app.services import execution
 
     await execution.local_runs_stopped(SHUTDOWN_RELEASE_S)
+    await mcp.close_links()  # MCP sessions end cleanly (stdio servers exit) instead of at teardown
     task = ctx.get("heartbeat_task")
     if task:
         task.cancel()

@@ -1,9 +1,12 @@
 """Dependencies shared by the routes: the DB session, the calling ``Actor``, paging, access.
 
-``access(role, scope)`` declares who may call a route: the scope is checked
-here (API keys), the role is checked by the service; both are published in the
+``access(role, scope)`` declares who may call a route; both are published in the
 OpenAPI operation as ``x-berrys-access`` so the authorization-matrix test can
-enumerate every route and what it should allow.
+enumerate every route and what it should allow. The service the route calls checks
+role and scope (``authz.require_role(..., scope=)``), which is what every other door
+relies on; the scope is also checked here, before the body is read, with the same
+``authz.require_scope`` (``tests/security/test_keys_scope_checked_in_services.py``
+proves, route by route, that the service refuses a key without the declared scope).
 """
 
 from __future__ import annotations

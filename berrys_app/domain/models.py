@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import field_validator
-from sqlalchemy import Column, Index, Numeric, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, Numeric, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -132,19 +132,4 @@ class ModelCall(SQLModel, table=True):
     content: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     tool_calls: list[dict[str, Any]] = json_field(list)
     parsed: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
-    created_at: datetime = created_field()
-
-
-class PromptTemplate(SQLModel, table=True):
-    """A versioned prompt template (Jinja2 syntax). New text = new version; old versions stay readable."""
-
-    __tablename__ = "prompt_templates"
-    __table_args__ = (UniqueConstraint("name", "version", name="uq_prompt_templates_name_version"),)
-
-    id: uuid.UUID = id_field()
-    name: str = Field(max_length=200, index=True)
-    version: int = Field(ge=1)
-    template: str = Field(sa_column=Column(Text, nullable=False))
-    parameters: list[str] = json_field(list)  # variables the template needs (validated on render)
-    description: str = Field(default="", max_length=2000)
     created_at: datetime = created_field()

@@ -276,6 +276,25 @@ def _watch(sup: Supervisor, env: dict[str, str], *, restart_delay_s: float) -> i
                 dead_since.pop(name, None)
 
 
+def rotate_key() -> int:
+    """Move every encrypted value to the newest key, in one transaction."""
+    # the services load litellm and the ORM: imported here so ``up`` starts without them
+    from sqlmodel import Session
+
+    from berrys_app.db import get_engine
+    from berrys_app.services.errors import ServiceError
+    from berrys_app.services.tools import vault
+
+    try:
+        with Session(get_engine()) as session:
+            count = vault.reencrypt_all(session)
+    except (ServiceError, RuntimeError) as exc:
+        print(f"berrys: error: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    print(f"berrys: {count} credential(s) and the sealed MCP values now use the first ENCRYPTION_KEY")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="berrys", description="Run the Berrys platform.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -293,9 +312,16 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds before a dead worker restarts",
     )
     sub.add_parser("migrate", help="run alembic upgrade head and exit")
+    sub.add_parser(
+        "rotate-key",
+        help="re-encrypt stored credentials and sealed MCP values with the first ENCRYPTION_KEY "
+        "(rotate: set ENCRYPTION_KEY=new,old, run this, then drop old)",
+    )
     args = parser.parse_args(argv)
     if args.command == "up":
         return up(args)
+    if args.command == "rotate-key":
+        return rotate_key()
     settings = get_settings()
     try:
         url = settings.require_database_url()

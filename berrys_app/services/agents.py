@@ -17,10 +17,11 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, or_, select
 
+from berrys_app.domain.accounts import Role
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project
 from berrys_app.domain.work import Agent, AgentStateChange, AgentStatus, AgentTemplate, Task
-from berrys_app.services.authz import Actor
+from berrys_app.services.authz import PROJECTS_READ, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict
 from berrys_app.services.events import emit
 
@@ -106,6 +107,13 @@ def seed_templates(session: Session) -> None:
 
 def list_templates(session: Session) -> list[AgentTemplate]:
     return list(session.exec(select(AgentTemplate).order_by(col(AgentTemplate.name))))
+
+
+def browse_templates(session: Session, actor: Actor) -> list[AgentTemplate]:
+    """The specialisations as a person browses them (REST, the Agents page): a key needs projects:read."""
+    require_scope(actor, PROJECTS_READ)
+    seed_templates(session)
+    return list_templates(session)
 
 
 def set_agent_status(session: Session, agent: Agent, to: AgentStatus, *, reason: str, actor: Actor) -> None:
@@ -352,12 +360,9 @@ def _least_loaded_best(agents: list[Agent], need: set[str], load: dict[uuid.UUID
 
 def list_team_agents(session: Session, actor: Actor, *, team_id: uuid.UUID | None) -> list[dict[str, str]]:
     """The team's agents (pooled and on projects) with the task each is running now (viewers may read)."""
-    from berrys_app.domain.accounts import Role
-    from berrys_app.services.authz import require_role
-
     if team_id is None:
         return []
-    require_role(session, actor, team_id, Role.viewer, what="team")
+    require_role(session, actor, team_id, Role.viewer, scope=PROJECTS_READ, what="team")
     agents = list(session.exec(select(Agent).where(Agent.team_id == team_id).order_by(col(Agent.created_at))))
     ids = [a.id for a in agents]
     running = (

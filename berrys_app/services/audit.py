@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.auth import AuditEntry
-from berrys_app.services.authz import Actor, require_role, require_scope
+from berrys_app.services.authz import ADMIN_READ, Actor, require_role, require_scope
 from berrys_app.services.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def list_entries(
 ) -> tuple[list[AuditEntry], int]:
     """A team's audit log, newest first (admins): what happened in the team. A member's own
     rows (logins with their IPs, failed logins, API keys) are theirs alone (``list_personal``)."""
-    require_role(session, actor, team_id, Role.admin, what="team")
+    require_role(session, actor, team_id, Role.admin, scope=ADMIN_READ, what="team")
     return _page(session, AuditEntry.team_id == team_id, page=page, per_page=per_page, action=action)
 
 

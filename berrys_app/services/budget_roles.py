@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from berrys_app.domain.accounts import ROLE_RANK, Role
 from berrys_app.domain.collab import Approval, ApprovalKind, ApprovalStatus
-from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.authz import PROJECTS_WRITE, Actor, require_role
 from berrys_app.services.collab import DECIDER_ROLE
 from berrys_app.services.errors import Forbidden
 
@@ -28,7 +28,7 @@ def raises(before: float | int | None, after: float | int | None) -> bool:
 def require_raise_role(session: Session, actor: Actor, team_id: uuid.UUID, *, what: str) -> None:
     """Raising ``what`` needs the role that decides budget approvals."""
     needed = DECIDER_ROLE[ApprovalKind.budget]
-    role = require_role(session, actor, team_id, Role.viewer, what="project")
+    role = require_role(session, actor, team_id, Role.viewer, scope=PROJECTS_WRITE, what="project")
     if ROLE_RANK[role] < ROLE_RANK[needed]:
         raise Forbidden(
             f"raising {what} needs the {needed.value} role in the team (who decides budget approvals); you are {role.value}"
@@ -44,7 +44,7 @@ def require_decider_for_task(session: Session, actor: Actor, team_id: uuid.UUID,
         return
     kind = max((ApprovalKind(k) for k in pending), key=lambda k: ROLE_RANK[DECIDER_ROLE[k]])
     needed = DECIDER_ROLE[kind]
-    role = require_role(session, actor, team_id, Role.viewer, what="project")
+    role = require_role(session, actor, team_id, Role.viewer, scope=PROJECTS_WRITE, what="project")
     if ROLE_RANK[role] < ROLE_RANK[needed]:
         raise Forbidden(
             f"this task waits on a {kind.value} approval; retrying it needs the {needed.value} role "

@@ -19,7 +19,7 @@ from berrys_app.domain.common import utcnow
 from berrys_app.domain.events import Event
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.services import audit
-from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from berrys_app.services.events import emit
 
@@ -29,11 +29,11 @@ MAX_COMMENT = 10_000
 DECIDER_ROLE = {ApprovalKind.plan: Role.member, ApprovalKind.budget: Role.admin, ApprovalKind.tool: Role.admin}
 
 
-def _project(session: Session, actor: Actor, project_id: uuid.UUID, minimum: Role) -> Project:
+def _project(session: Session, actor: Actor, project_id: uuid.UUID, minimum: Role, *, scope: str) -> Project:
     project = session.get(Project, project_id)
     if project is None:
         raise NotFound("project not found")
-    require_role(session, actor, project.team_id, minimum, what="project")
+    require_role(session, actor, project.team_id, minimum, scope=scope, what="project")
     return project
 
 
@@ -79,7 +79,7 @@ def add_comment(
     session: Session, actor: Actor, *, project_id: uuid.UUID, body: str, task_id: uuid.UUID | None = None
 ) -> Comment:
     """Members comment on a project or task; mentioned members get a ``comment.mention`` event."""
-    project = _project(session, actor, project_id, Role.member)
+    project = _project(session, actor, project_id, Role.member, scope=PROJECTS_WRITE)
     _check_task(session, project, task_id)
     body = (body or "").strip()
     if not body or len(body) > MAX_COMMENT:
@@ -122,7 +122,7 @@ def add_comment(
 def list_comments(
     session: Session, actor: Actor, *, project_id: uuid.UUID, task_id: uuid.UUID | None = None
 ) -> list[Comment]:
-    project = _project(session, actor, project_id, Role.viewer)
+    project = _project(session, actor, project_id, Role.viewer, scope=PROJECTS_READ)
     query = select(Comment).where(Comment.project_id == project.id)
     if task_id is not None:
         query = query.where(Comment.task_id == task_id)
@@ -134,7 +134,7 @@ def delete_comment(session: Session, actor: Actor, *, comment_id: uuid.UUID) -> 
     row = session.get(Comment, comment_id)
     if row is None:
         raise NotFound("comment not found")
-    role = require_role(session, actor, row.team_id, Role.viewer, what="comment")
+    role = require_role(session, actor, row.team_id, Role.viewer, scope=PROJECTS_WRITE, what="comment")
     if row.author_id != actor.user_id and role not in (Role.admin, Role.owner):
         raise Forbidden("only the author or an admin can delete a comment")
     session.delete(row)
@@ -145,6 +145,7 @@ def delete_comment(session: Session, actor: Actor, *, comment_id: uuid.UUID) -> 
 
 def my_mentions(session: Session, actor: Actor, *, limit: int = 50) -> list[Comment]:
     """Comments that mention the actor, in teams they still belong to, newest first."""
+    require_scope(actor, PROJECTS_READ)
     if actor.user_id is None:
         return []
     teams = select(TeamMember.team_id).where(TeamMember.user_id == actor.user_id)
@@ -274,7 +275,7 @@ def list_approvals(
     per_page: int = 50,
 ) -> tuple[list[Approval], int]:
     """The team's inbox (viewers can see it; deciding needs the role of the kind)."""
-    require_role(session, actor, team_id, Role.viewer, what="team")
+    require_role(session, actor, team_id, Role.viewer, scope=PROJECTS_READ, what="team")
     return _approvals_page(session, Approval.team_id == team_id, status=status, page=page, per_page=per_page)
 
 
@@ -287,6 +288,7 @@ def my_approvals(
     per_page: int = 50,
 ) -> tuple[list[Approval], int]:
     """One inbox over every team the actor belongs to (a person's "what waits for me")."""
+    require_scope(actor, PROJECTS_READ)
     teams = select(TeamMember.team_id).where(TeamMember.user_id == actor.user_id)
     return _approvals_page(session, col(Approval.team_id).in_(teams), status=status, page=page, per_page=per_page)
 
@@ -314,7 +316,7 @@ def get_approval(session: Session, actor: Actor, approval_id: uuid.UUID) -> Appr
     row = session.get(Approval, approval_id)
     if row is None:
         raise NotFound("approval not found")
-    require_role(session, actor, row.team_id, Role.viewer, what="approval")
+    require_role(session, actor, row.team_id, Role.viewer, scope=PROJECTS_READ, what="approval")
     return row
 
 
@@ -326,7 +328,7 @@ def decide_approval(
     if row is None:
         raise NotFound("approval not found")
     kind = ApprovalKind(row.kind)
-    require_role(session, actor, row.team_id, DECIDER_ROLE[kind], what="approval")
+    require_role(session, actor, row.team_id, DECIDER_ROLE[kind], scope=PROJECTS_WRITE, what="approval")
     if row.status != ApprovalStatus.pending.value:
         raise Conflict(f"this approval was already {row.status}")
     if not approve and not (reason or "").strip():
@@ -412,7 +414,7 @@ def delete_project(session: Session, actor: Actor, project_id: uuid.UUID) -> Non
 
 def activity(session: Session, actor: Actor, *, team_id: uuid.UUID, after: int = 0, limit: int = 100) -> list[Event]:
     """The team's event log after a cursor (the activity feed), oldest first."""
-    require_role(session, actor, team_id, Role.viewer, what="team")
+    require_role(session, actor, team_id, Role.viewer, scope=PROJECTS_READ, what="team")
     limit = max(1, min(limit, 500))
     return list(
         session.exec(
@@ -429,7 +431,7 @@ def recent_activity(session: Session, actor: Actor, *, team_id: uuid.UUID, limit
     """The team's newest people-level events (project, plan, comment, member, approval), newest first."""
     from sqlalchemy import or_
 
-    require_role(session, actor, team_id, Role.viewer, what="team")
+    require_role(session, actor, team_id, Role.viewer, scope=PROJECTS_READ, what="team")
     kinds = or_(*(col(Event.kind).startswith(prefix) for prefix in FEED_PREFIXES))
     query = select(Event).where(Event.team_id == team_id, kinds).order_by(col(Event.id).desc())
     return list(session.exec(query.limit(max(1, min(limit, 200)))))

@@ -4,7 +4,10 @@ Dashboard tabs (``ui.live``) and the SSE stream ask ``may_receive`` when they su
 again for every message they deliver, so a removed member or an outsider with an id gets
 nothing. The answer is the REST one (``projects.get_project`` / ``authz.require_role``),
 cached for at most ``CACHE_TTL_S`` so a stream of model tokens does not read the database
-for each token; membership events clear the cache at once (``forget``).
+for each token; membership events clear the cache at once (``forget``). A session token's
+login (``Actor.session_id``) must not have ended: after a logout or a revoke in one tab,
+the other tabs and SSE streams of that login get nothing more (``sessions.SESSION_ENDED``
+clears the cache too).
 """
 
 from __future__ import annotations
@@ -13,16 +16,18 @@ import time
 import uuid
 from typing import Any
 
+from sqlmodel import Session
+
 from berrys_app.db import session_scope
 from berrys_app.domain.accounts import Role
-from berrys_app.services import projects
-from berrys_app.services.authz import Actor, require_role
+from berrys_app.services import projects, sessions
+from berrys_app.services.authz import PROJECTS_READ, Actor, require_role
 from berrys_app.services.errors import ServiceError
 
 CACHE_TTL_S = 1.0
 _CACHE_MAX = 20_000
-# (user id, topic) -> (monotonic expiry, allowed)
-_cache: dict[tuple[str, str], tuple[float, bool]] = {}
+# (user id, session id, topic) -> (monotonic expiry, allowed)
+_cache: dict[tuple[str, str, str], tuple[float, bool]] = {}
 
 
 def may_receive(actor: Actor | None, topic: str, *, fresh: bool = False) -> bool:
@@ -32,7 +37,7 @@ def may_receive(actor: Actor | None, topic: str, *, fresh: bool = False) -> bool
         return False
     if actor.is_system:
         return True
-    key = (str(actor.user_id), topic)
+    key = _key(actor, topic)
     now = time.monotonic()
     cached = _cache.get(key)
     if cached is not None and not fresh and cached[0] > now:
@@ -48,8 +53,12 @@ def known(actor: Actor, topic: str) -> bool | None:
     """The cached answer while it is fresh, else None (no I/O: safe on the event loop)."""
     if actor.is_system:
         return True
-    cached = _cache.get((str(actor.user_id), topic))
+    cached = _cache.get(_key(actor, topic))
     return cached[1] if cached is not None and cached[0] > time.monotonic() else None
+
+
+def _key(actor: Actor, topic: str) -> tuple[str, str, str]:
+    return (str(actor.user_id), str(actor.session_id or ""), topic)
 
 
 def forget() -> None:
@@ -58,7 +67,7 @@ def forget() -> None:
 
 
 # events that change who may see what: each listener passes every message to ``observe``
-MEMBERSHIP_PREFIXES = ("member.", "invitation.", "team.")
+MEMBERSHIP_PREFIXES = ("member.", "invitation.", "team.", "session.")
 
 
 def observe(message: dict[str, Any]) -> None:
@@ -70,6 +79,13 @@ def observe(message: dict[str, Any]) -> None:
 
 
 def _check(actor: Actor, topic: str) -> bool:
+    with session_scope() as session:
+        if actor.session_id is not None and sessions.is_ended(session, actor.session_id):
+            return False  # logged out or revoked: nothing more on any topic
+        return _topic_allowed(session, actor, topic)
+
+
+def _topic_allowed(session: Session, actor: Actor, topic: str) -> bool:
     kind, _, ident = topic.partition(":")
     if kind in ("system", "all") and not ident:
         return True  # signed-in people only (checked above)
@@ -82,11 +98,10 @@ def _check(actor: Actor, topic: str) -> bool:
     except ValueError:
         return False
     try:
-        with session_scope() as session:
-            if kind == "project":
-                projects.get_project(session, actor, target)
-            else:
-                require_role(session, actor, target, Role.viewer, what="team")
+        if kind == "project":
+            projects.get_project(session, actor, target)
+        else:
+            require_role(session, actor, target, Role.viewer, scope=PROJECTS_READ, what="team")
     except ServiceError:
         return False
     return True

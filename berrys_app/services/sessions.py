@@ -8,11 +8,13 @@ and the Sessions list's revoke end a family: its refresh tokens are refused afte
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, func, select, update
 
 from berrys_app.db import session_scope
@@ -24,7 +26,8 @@ from berrys_app.redis_client import sync_redis
 from berrys_app.services import audit, ratelimit
 from berrys_app.services.authz import Actor, require_scope
 from berrys_app.services.errors import NotFound, Unauthorized
-from berrys_app.services.tokens import TokenPair, decode, encode, issue_access_token
+from berrys_app.services.events import publish_transient
+from berrys_app.services.tokens import TokenPair, decode, encode, issue_access_token, login_of
 from berrys_app.settings import get_settings
 
 # Concurrent holders of one refresh token (two tabs of a browser share it, each with its own
@@ -33,6 +36,7 @@ from berrys_app.settings import get_settings
 # presents the same client marker (see ``client_marker``): a thief elsewhere replaying the
 # token gets nothing and revokes the family.
 REFRESH_GRACE_S = 10
+SESSION_ENDED = "session.ended"  # live-only notice: {session_id, user_id}
 
 
 def client_marker(ip: str | None, user_agent: str | None) -> str:
@@ -75,7 +79,7 @@ def issue_tokens(
         }
     )
     return TokenPair(
-        access_token=issue_access_token(user.id),
+        access_token=issue_access_token(user.id, sid=row.family_id),
         refresh_token=refresh_jwt,
         expires_in=settings.access_token_ttl_s,
     )
@@ -162,11 +166,37 @@ def _revoke_family(family_id: uuid.UUID, *, user_id: uuid.UUID, ip: str | None, 
 
 
 def _end_family(session: Session, family_id: uuid.UUID) -> None:
-    session.exec(
+    """Revoke the family; once that commits, every web process is told (``SESSION_ENDED``), so
+    the live tabs and SSE streams of this login stop at once instead of when their access token
+    expires."""
+    ended = session.exec(
         update(RefreshToken)
         .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
+        .returning(col(RefreshToken.user_id))
+    ).first()
+    if ended is not None:
+        payload = {"session_id": str(family_id), "user_id": str(ended[0])}
+        sa_event.listen(session, "after_commit", lambda _s: publish_transient(SESSION_ENDED, payload), once=True)
+
+
+def is_ended(session: Session, session_id: uuid.UUID) -> bool:
+    """Whether this login was logged out or revoked (its family's tokens carry ``revoked_at``)."""
+    revoked = select(RefreshToken.id).where(
+        col(RefreshToken.family_id) == session_id, col(RefreshToken.revoked_at).is_not(None)
     )
+    return session.exec(revoked.limit(1)).first() is not None
+
+
+def session_of(access_token: str) -> uuid.UUID | None:
+    """The login an access token was issued for (None: an API key, an invalid or older token)."""
+    return login_of(access_token) if access_token else None
+
+
+def with_session(actor: Actor, bearer: str | None) -> Actor:
+    """``actor`` marked with the login its bearer token belongs to, so its end ends the stream."""
+    sid = session_of(bearer or "")
+    return dataclasses.replace(actor, session_id=sid) if sid is not None else actor
 
 
 def logout(session: Session, *, refresh_token: str, ip: str | None = None) -> None:

@@ -13,8 +13,9 @@ plain ``max(xmin)`` misses that). The check query reads the caller's role in the
 project's team, the project and the fingerprint in one statement; the JSON query
 returns the fingerprint of the very snapshot it serialised (one statement), which is what is cached.
 
-Authorization is the same rule as ``authz.require_role(..., Role.viewer)``: a project of
-a team the caller is not in does not exist for them (404).
+Authorization is the same rule as ``authz.require_role(..., Role.viewer, scope=PROJECTS_READ)``:
+a project of a team the caller is not in does not exist for them (404); an API key needs
+``projects:read``. (``check_user`` serves JWT sessions only, which hold every scope.)
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections import OrderedDict
 from typing import Any
 
 from berrys_app.db_read import afetch_one, fetch_one
-from berrys_app.services.authz import Actor
+from berrys_app.services.authz import PROJECTS_READ, Actor, require_scope
 from berrys_app.services.errors import NotFound
 
 # The public columns, in the order of ``api.schemas.TaskPublic`` (a test keeps them equal).
@@ -143,6 +144,7 @@ def list_tasks_json(actor: Actor, project_id: uuid.UUID, *, current_only: bool =
     row = fetch_one(_CHECK_SQL, params)
     if row is None or (row[1] is None and not actor.is_system):
         raise NotFound("project not found")
+    require_scope(actor, PROJECTS_READ)
     key = (project_id, row[0] if current_only else None)
     listing = _cached(key, (int(row[2]), row[3]))
     if listing is None:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from berrys_app.domain.accounts import Role
-from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.authz import PROJECTS_READ, Actor, require_role
 
 _BY_MODEL = text(
     """SELECT c.model, SUM(c.cost_usd) AS cost, SUM(c.prompt_tokens) AS prompt, SUM(c.completion_tokens) AS completion,
@@ -33,7 +33,7 @@ _BY_DAY = text(
 
 def team_usage(session: Session, actor: Actor, team_id: uuid.UUID) -> dict[str, list[dict[str, Any]]]:
     """Cost and tokens of every project of the team, by model and by day (viewers may read)."""
-    require_role(session, actor, team_id, Role.viewer, what="team")
+    require_role(session, actor, team_id, Role.viewer, scope=PROJECTS_READ, what="team")
     by_model = [
         {
             "model": row.model,

@@ -91,20 +91,45 @@ def decode(token: str, *, typ: str) -> dict[str, Any]:
 _CLAIMS_REGISTRY = jwt.JWTClaimsRegistry(exp={"essential": True}, sub={"essential": True})
 
 
-def issue_access_token(user_id: uuid.UUID, *, now: float | None = None, ttl_s: int | None = None) -> str:
-    """A short-lived access JWT (``now``/``ttl_s`` let tests mint expired tokens without waiting)."""
+def login_of(token: str) -> uuid.UUID | None:
+    """The login (``sid``) an access JWT of ours names, signature checked but not expiry: a tab
+    whose access token lapsed between two events still belongs to its login (None: not one of
+    our access tokens, or one without ``sid``)."""
+    material = _key_material()
+    claims = _verified.get((token, material))
+    if claims is None:
+        try:
+            claims = jwt.decode(token, _verify_keys_for(material), algorithms=["HS256"]).claims
+        except (JoseError, ValueError):
+            return None
+    if claims.get("typ") != "access" or not claims.get("sid"):
+        return None
+    try:
+        return uuid.UUID(str(claims["sid"]))
+    except ValueError:
+        return None
+
+
+def issue_access_token(
+    user_id: uuid.UUID, *, sid: uuid.UUID | None = None, now: float | None = None, ttl_s: int | None = None
+) -> str:
+    """A short-lived access JWT (``now``/``ttl_s`` let tests mint expired tokens without waiting).
+
+    ``sid`` is the login (refresh-token family) it was issued for: live deliveries and SSE
+    streams of a session that was logged out or revoked stop at once (``live_access``)."""
     issued = int(now if now is not None else time.time())
     ttl = ttl_s if ttl_s is not None else get_settings().access_token_ttl_s
-    return encode(
-        {
-            "iss": "berrys",
-            "sub": str(user_id),
-            "typ": "access",
-            "iat": issued,
-            "exp": issued + ttl,
-            "jti": uuid.uuid4().hex,
-        }
-    )
+    claims = {
+        "iss": "berrys",
+        "sub": str(user_id),
+        "typ": "access",
+        "iat": issued,
+        "exp": issued + ttl,
+        "jti": uuid.uuid4().hex,
+    }
+    if sid is not None:
+        claims["sid"] = str(sid)
+    return encode(claims)
 
 
 def access_token_subject(token: str) -> uuid.UUID:

@@ -24,7 +24,7 @@ import reflex as rx
 
 from berrys_app import gc_tuning
 from berrys_app.keys import events_channel
-from berrys_app.services import events, live_access
+from berrys_app.services import events, live_access, sessions
 from berrys_app.services.authz import Actor
 from berrys_app.settings import get_settings
 
@@ -43,15 +43,16 @@ ACCESS_LOST = "access.lost"  # pushed by this module alone, to a tab that lost a
 _DELIVERING: contextvars.ContextVar[bool] = contextvars.ContextVar("berrys_live_delivering", default=False)
 
 
-def subscribe(topic: str, token: str, state_cls: type[rx.State], user_id: str) -> bool:
-    """Deliver ``topic`` messages to ``state_cls._on_live`` for this browser tab of ``user_id``,
-    if that user may see the topic (checked now and again at every delivery); False otherwise.
+def subscribe(topic: str, token: str, state_cls: type[rx.State], user_id: str, session_id: str = "") -> bool:
+    """Deliver ``topic`` messages to ``state_cls._on_live`` for this browser tab of ``user_id``
+    signed in with login ``session_id``, if that user may see the topic and the login has not
+    ended (checked now and again at every delivery); False otherwise.
 
     A tab shows one page at a time, so subscribing drops the tab's previous
     subscription (and its presence on a project it left)."""
     if not token:
         return False
-    actor = _actor_for(user_id)
+    actor = _actor_for(user_id, session_id)
     if not live_access.may_receive(actor, topic, fresh=True) or actor is None:
         unsubscribe(topic, token)
         return False
@@ -62,9 +63,11 @@ def subscribe(topic: str, token: str, state_cls: type[rx.State], user_id: str) -
     return True
 
 
-def _actor_for(user_id: str) -> Actor | None:
+def _actor_for(user_id: str, session_id: str = "") -> Actor | None:
     try:
-        return Actor(user_id=uuid.UUID(user_id), label=user_id)
+        return Actor(
+            user_id=uuid.UUID(user_id), label=user_id, session_id=uuid.UUID(session_id) if session_id else None
+        )
     except (TypeError, ValueError):
         return None
 
@@ -80,10 +83,6 @@ def _leave_project(project_id: str, token: str) -> None:
 
 def unsubscribe(topic: str, token: str) -> None:
     _SUBSCRIBERS.get(topic, {}).pop(token, None)
-
-
-def subscriber_count(topic: str) -> int:
-    return len(_SUBSCRIBERS.get(topic, {}))
 
 
 def topics_for(message: dict[str, Any]) -> list[str]:
@@ -106,6 +105,9 @@ async def deliver(message: dict[str, Any]) -> None:
 
     connected = _connected_tokens(app)
     live_access.observe(message)
+    if message.get("kind") == sessions.SESSION_ENDED:  # for this process only, never shown
+        await _end_session(app, str((message.get("payload") or {}).get("session_id") or ""))
+        return
     if message.get("kind") in MEMBERSHIP_KINDS:
         await _reauthorise(app, message)
     for topic in topics_for(message):
@@ -160,6 +162,15 @@ def _drop(topic: str, token: str) -> None:
     """This tab may no longer see ``topic``: no more deliveries, and it is no viewer there."""
     if _SUBSCRIBERS.get(topic, {}).pop(token, None) is not None and topic.startswith("project:"):
         _leave_project(topic.removeprefix("project:"), token)
+
+
+async def _end_session(app: Any, session_id: str) -> None:
+    """A login ended (signed out in another tab, revoked in the Sessions list): its tabs stop
+    receiving now, not when their access token expires."""
+    for topic, subscribers in list(_SUBSCRIBERS.items()):
+        for token, (state_cls, actor) in list(subscribers.items()):
+            if session_id and str(actor.session_id) == session_id:
+                await _revoke(app, topic, token, state_cls)
 
 
 MEMBERSHIP_KINDS = ("member.removed", "member.role_changed")

@@ -80,10 +80,10 @@ def module_env(infra: dict[str, str], template_db: str) -> Iterator[dict[str, st
     import psycopg
     import redis as redis_lib
 
-    from berrys_app.db import dispose_all
     from berrys_app.redis_client import sync_redis_for
     from berrys_app.settings import get_settings, normalise_db_url
     from tests.conftest import _with_database
+    from tests.probes import dispose_all
 
     name = f"berrys_m_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(infra["database_url"], autocommit=True) as conn:

@@ -226,8 +226,8 @@ def running_stack(*, admin_url: str, redis_url: str, data_dir: Path, workers: in
 
 
 def _reset_clients() -> None:
-    from berrys_app.db import dispose_all
     from berrys_app.redis_client import sync_redis_for
+    from tests.probes import dispose_all
 
     dispose_all()
     sync_redis_for.cache_clear()

@@ -54,11 +54,12 @@ def _call_model(model: str, project_id: str, *, stream: bool) -> None:
 
 def test_cost_and_tokens_move_live_with_each_model_call(stack, new_page) -> None:
     from berrys_app.db import session_scope
-    from berrys_app.services.models import catalogue, scripted
+    from berrys_app.services.models import scripted
+    from tests.models.catalogue_rows import upsert_model
 
     name = f"priced{uuid.uuid4().hex[:6]}"
     with session_scope() as session:
-        catalogue.upsert_model(session, name=f"scripted/{name}", input_price="0.001", output_price="0.003")
+        upsert_model(session, name=f"scripted/{name}", input_price="0.001", output_price="0.003")
     scripted.rule(name, contains="one", step={"content": "a b"})  # 4 + 2 tokens = $0.01 a call
 
     email = unique_email("cora")

@@ -16,6 +16,7 @@ from berrys_app.services.models import scripted
 from berrys_app.services.reconciler import reconcile_once
 from tests.engine.conftest import wait_for
 from tests.engine.helpers import events_of, fresh, project_row, start_project, status_is, tasks_of
+from tests.probes import queued_job_ids
 
 THREE = {"tasks": [{"id": f"t{i}", "title": f"Solo {i}", "capabilities": ["solo"]} for i in range(3)]}
 
@@ -221,4 +222,4 @@ def test_an_agent_kept_active_for_a_task_the_follow_up_lease_leaves_goes_ready(
     assert (agents[a_agent].status, agents[a_agent].running_tasks) == ("ready", 0)
     assert _ready_active_moves(a_agent) == [("ready", "active"), ("active", "ready")]
     assert all((agent.status == "active") == (agent.running_tasks > 0) for agent in agents.values())
-    assert queue.queued_job_ids() == [execution.task_job(second, 0)[2]]
+    assert queued_job_ids() == [execution.task_job(second, 0)[2]]

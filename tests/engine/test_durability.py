@@ -24,6 +24,7 @@ from tests.engine.helpers import (
     status_is,
     tasks_of,
 )
+from tests.probes import queued_job_ids
 
 
 def _script(name: str, delay: float) -> None:
@@ -59,15 +60,13 @@ def test_kill_9_workers_mid_run_every_task_completes_exactly_once(session: Sessi
     try:
         wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=60, what="project to finish")
     except AssertionError:
-        from berrys_app import queue as q
-
         stuck = [
             (t.key, t.status, t.attempt, t.leased_by, t.remaining_deps)
             for t in tasks_of(project_id).values()
             if t.status != "completed"
         ]
         raise AssertionError(
-            (project_row(project_id).status, stuck, q.queued_job_ids(), workers.logs()[-3000:])
+            (project_row(project_id).status, stuck, queued_job_ids(), workers.logs()[-3000:])
         ) from None
     assert project_row(project_id).status == "completed", (project_row(project_id).status_reason, workers.logs())
 
@@ -141,11 +140,11 @@ def test_redis_loss_mid_run_reconciler_restores_the_queue(session: Session, team
 
     wait_for(queued_and_running, timeout=60, what="running and queued tasks")
     waiting = [t.key for t in tasks_of(project_id).values() if t.status == "ready"]
-    queued = queue.queued_job_ids()
+    queued = queued_job_ids()
     assert queued, "jobs should wait in the queue when Redis loses them"
     redis.Redis.from_url(redis_url).flushdb()  # FLUSHALL for this test's database
     # those jobs are gone (workers may enqueue new follow-ups at once: the run goes on)
-    assert not set(queued) & set(queue.queued_job_ids())
+    assert not set(queued) & set(queued_job_ids())
     _script("flush", 0.4)  # the scripted model's rules lived in Redis too
     wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=60, what="project to finish")
     assert project_row(project_id).status == "completed", (project_row(project_id).status_reason, workers.logs())
@@ -167,7 +166,7 @@ def test_expired_lease_is_taken_back_and_stale_worker_is_fenced(session: Session
     queue.sync_redis().flushdb()  # and Redis forgot the queue
     report = reconcile_once()
     assert report.expired == 1 and report.enqueued_tasks == 1
-    assert queue.queued_job_ids() == [f"task:{a.id}:1"]
+    assert queued_job_ids() == [f"task:{a.id}:1"]
     second = execution.lease_task(a.id, worker="alive")
     assert second is not None and second.attempt == 2
     assert execution.complete_task(first, "stale") == []  # fenced: the dead worker cannot complete
@@ -191,7 +190,7 @@ def test_job_picked_by_a_dead_worker_before_leasing_is_redispatched(session: Ses
     session.commit()
     report = reconcile_once()
     assert report.redispatched == 1
-    [job_id] = queue.queued_job_ids()
+    [job_id] = queued_job_ids()
     assert job_id.startswith(f"task:{a.id}:0:r")
     assert tasks_of(project_id)["a"].dispatched_at > a.dispatched_at
 

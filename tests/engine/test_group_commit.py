@@ -11,6 +11,7 @@ from berrys_app import queue
 from berrys_app.domain.work import AgentTemplate
 from berrys_app.services import execution, group_commit
 from tests.engine.helpers import events_of, layered_plan, start_project, tasks_of
+from tests.probes import queued_job_ids
 
 FAN_OUT = {  # one task, three dependents
     "tasks": [{"id": "a", "title": "A"}, *({"id": f"d{i}", "title": f"D{i}", "depends_on": ["a"]} for i in range(3))]
@@ -124,7 +125,7 @@ def test_the_worker_that_completes_a_task_runs_its_ready_dependents_itself(sessi
     tasks = tasks_of(project_id)
     assert all(t.status == "completed" for t in tasks.values())
     assert {t.leased_by for t in tasks.values()} == {"w"}
-    assert queue.queued_job_ids() == [execution.aggregate_job(project_id, 1)[2]]  # no task went through the queue
+    assert queued_job_ids() == [execution.aggregate_job(project_id, 1)[2]]  # no task went through the queue
 
 
 def test_surplus_dependents_go_to_the_queue(session: Session, team, local_tasks) -> None:
@@ -135,7 +136,7 @@ def test_surplus_dependents_go_to_the_queue(session: Session, team, local_tasks)
     asyncio.run(execution.run_task(t["a"].id, worker="w", wait_local=True))
     after = tasks_of(project_id)
     assert after["a"].status == "completed" and all(after[f"d{i}"].status == "ready" for i in range(3))
-    assert sorted(queue.queued_job_ids()) == sorted(execution.task_job(t[f"d{i}"].id, 0)[2] for i in range(3))
+    assert sorted(queued_job_ids()) == sorted(execution.task_job(t[f"d{i}"].id, 0)[2] for i in range(3))
 
 
 def test_the_reconciler_leaves_a_just_readied_task_to_the_worker_that_readied_it(session: Session, team) -> None:
@@ -152,7 +153,7 @@ def test_the_reconciler_leaves_a_just_readied_task_to_the_worker_that_readied_it
     session.execute(text("UPDATE tasks SET dispatched_at = now() - interval '2 seconds' WHERE id = :id"), {"id": a.id})
     session.commit()
     assert reconcile_once().enqueued_tasks == 1  # not leased after that: the queue gets it back
-    assert queue.queued_job_ids() == [execution.task_job(a.id, 0)[2]]
+    assert queued_job_ids() == [execution.task_job(a.id, 0)[2]]
 
 
 def test_a_completion_leases_the_dependents_it_readied_in_its_own_transaction(
@@ -173,7 +174,7 @@ def test_a_completion_leases_the_dependents_it_readied_in_its_own_transaction(
     assert len(ran_here) == 2 and all(after[k].leased_by == "w" for k in ran_here)  # the two free slots
     (queued,) = {"d0", "d1", "d2"} - set(ran_here)
     assert after[queued].status == "ready"
-    assert queue.queued_job_ids() == [execution.task_job(t[queued].id, 0)[2]]  # the surplus is queued
+    assert queued_job_ids() == [execution.task_job(t[queued].id, 0)[2]]  # the surplus is queued
     # a's lease was a statement of its own; its dependents were leased by a's completion statement
     assert lease_statements == 1
     assert all(after[k].started_at >= after["a"].finished_at for k in ran_here)

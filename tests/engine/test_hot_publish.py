@@ -10,9 +10,9 @@ import uuid
 import pytest
 import redis
 
-from berrys_app import queue
 from berrys_app.keys import events_channel
 from berrys_app.services import events, execution, hot_publish
+from tests.probes import queued_job_ids
 
 
 def test_events_handed_over_in_one_loop_turn_leave_as_one_message(redis_url: str) -> None:
@@ -78,6 +78,6 @@ def test_a_job_takes_waiting_live_updates_along_at_once(redis_url: str, monkeypa
 
     took = asyncio.run(turn())
     assert took < 2.0  # not the 5 s the live update alone would have waited
-    assert queue.queued_job_ids() == [job[2]]
+    assert queued_job_ids() == [job[2]]
     message = pubsub.get_message(timeout=2)
     assert [m["kind"] for m in events.unpack(message["data"])] == ["model.token"]

@@ -10,6 +10,7 @@ from berrys_app.domain.projects import ProjectCreate, ProjectUpdate
 from berrys_app.domain.work import Agent, AgentStateChange, AgentTemplate, Task, TaskDependency
 from berrys_app.services import agents, projects
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tests.probes import queued_job_ids
 
 PLAN = {
     "summary": "diamond",
@@ -171,9 +172,8 @@ def test_agent_state_machine_keeps_history(session: Session, team) -> None:
 
 
 def test_request_plan_enqueues_the_planner_job(session: Session, team) -> None:
-    from berrys_app import queue
 
     project = projects.create_project(session, team.member, team_id=team.team_id, data=ProjectCreate(name="P"))
     projects.request_plan(session, team.member, project.id)
-    assert queue.queued_job_ids() == [f"plan:{project.id}:1"]
+    assert queued_job_ids() == [f"plan:{project.id}:1"]
     assert session.get(Task, project.id) is None

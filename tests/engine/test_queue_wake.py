@@ -4,6 +4,7 @@ such a batch whole), none for deferred jobs; unclaimed tokens do not pile up."""
 from __future__ import annotations
 
 from berrys_app import queue
+from tests.probes import queued_job_ids
 
 
 def test_a_batch_of_jobs_due_now_wakes_one_worker_per_local_tasks_jobs(env, local_tasks) -> None:
@@ -32,7 +33,7 @@ def test_without_local_runs_every_job_wakes_a_worker(env, local_tasks) -> None:
 def test_deferred_jobs_wake_nobody(env) -> None:
     queue.enqueue_many([("ping", ("later",), "wake-later")], defer_s=30)
     assert queue.sync_redis().llen(queue.wake_key()) == 0
-    assert queue.queued_job_ids() == ["wake-later"]
+    assert queued_job_ids() == ["wake-later"]
 
 
 def test_wake_tokens_are_bounded_when_no_worker_takes_them(env, local_tasks) -> None:

@@ -11,6 +11,7 @@ from berrys_app import queue
 from berrys_app.services import execution
 from berrys_app.settings import get_settings
 from tests.engine.helpers import events_of, start_project, tasks_of
+from tests.probes import queued_job_ids
 
 THREE = {"tasks": [{"id": key, "title": f"Task {key}"} for key in ("a", "b", "c")]}
 
@@ -23,7 +24,7 @@ def _batch_args(job_id: str) -> tuple[str, ...]:
 
 def test_start_enqueues_one_job_for_the_ready_tasks_and_one_worker_runs_them(session: Session, team) -> None:
     project_id = start_project(session, team.member, team.team_id, THREE, model="scripted/echo")
-    [job_id] = queue.queued_job_ids()
+    [job_id] = queued_job_ids()
     assert job_id.startswith(f"tasks:{project_id}:")
     tasks = tasks_of(project_id)
     assert sorted(_batch_args(job_id)) == sorted(f"{t.id}:0" for t in tasks.values())  # ids and attempts only
@@ -40,13 +41,13 @@ def test_a_batch_beyond_the_local_room_queues_the_rest_as_task_jobs(session: Ses
     local_tasks(1)
     project_id = start_project(session, team.member, team.team_id, THREE, model="scripted/echo-300ms")
     tasks = sorted(tasks_of(project_id).values(), key=lambda t: t.key)
-    queue.sync_redis().delete(queue.JOB_KEY_PREFIX + queue.queued_job_ids()[0])
+    queue.sync_redis().delete(queue.JOB_KEY_PREFIX + queued_job_ids()[0])
     queue.sync_redis().delete(get_settings().queue_name)  # the batch job is being run below
 
     async def scenario() -> tuple[str, list[str]]:
         outcome = await execution.run_tasks([(t.id, 0) for t in tasks], worker="w-small", wait_local=False)
         await asyncio.sleep(0.1)  # the queued hand-off leaves in the loop's next Redis pipeline
-        return outcome, queue.queued_job_ids()
+        return outcome, queued_job_ids()
 
     outcome, queued = asyncio.run(scenario())
     assert outcome == "leased 1 of 3"

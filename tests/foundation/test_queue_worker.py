@@ -14,6 +14,7 @@ from berrys_app.domain.system import WorkerHeartbeat
 from berrys_app.services import system
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import Unauthorized
+from tests.probes import queued_job_ids
 
 
 async def test_enqueued_job_runs_and_records_an_event(session: Session, run_worker) -> None:
@@ -27,7 +28,7 @@ async def test_enqueued_job_runs_and_records_an_event(session: Session, run_work
 async def test_same_job_id_is_enqueued_once(session: Session, run_worker) -> None:
     queue.enqueue("ping", "a", job_id="same")
     queue.enqueue("ping", "b", job_id="same")
-    assert queue.queued_job_ids() == ["same"]
+    assert queued_job_ids() == ["same"]
     assert await run_worker() == 1
 
 
@@ -87,7 +88,7 @@ async def test_one_poll_starts_a_whole_batch_queued_behind_another_job(session: 
     worker._pool = await create_pool(worker.redis_settings, default_queue_name=worker.queue_name)
     worker.ctx["redis"] = worker._pool
     try:
-        await worker.start_jobs([job_id.encode() for job_id in queue.queued_job_ids()])
+        await worker.start_jobs([job_id.encode() for job_id in queued_job_ids()])
         assert len(worker.tasks) == queue.WORKER_MAX_JOBS + 1  # every job of the read started at once
         await asyncio.gather(*worker.tasks.values())
     finally:

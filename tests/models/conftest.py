@@ -12,6 +12,7 @@ from sqlmodel import Session
 from berrys_app.domain.accounts import Team
 from berrys_app.domain.projects import Project
 from berrys_app.services.models import catalogue
+from tests.models.catalogue_rows import upsert_model
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def add_model(session: Session) -> Callable[..., Any]:
     """Upsert a catalogue entry for a test model."""
 
     def add(name: str, **fields: Any) -> Any:
-        return catalogue.upsert_model(session, name=name, **fields)
+        return upsert_model(session, name=name, **fields)
 
     return add
 

@@ -120,7 +120,7 @@ async def test_request_timeout_overrides_the_model_timeout(env):
 
 async def _wait_for_state(model: str, state: str, *, limit_s: float = 10.0) -> None:
     deadline = time.monotonic() + limit_s
-    while selection.circuit_state(model) != state:
+    while selection.circuit_states([model])[model].state != state:
         assert time.monotonic() < deadline, f"circuit of {model} never became {state}"
         await asyncio.sleep(0.02)
 
@@ -137,7 +137,7 @@ async def test_circuit_breaker_opens_skips_then_half_opens_and_closes(env, sessi
 
     for _ in range(2):
         assert (await complete(request)).content == "backup answer"
-    assert selection.circuit_state("scripted/flaky") == "open"
+    assert selection.circuit_states(["scripted/flaky"])["scripted/flaky"].state == "open"
 
     calls_before = scripted.calls("flaky")
     skipped = await complete(request)
@@ -149,7 +149,7 @@ async def test_circuit_breaker_opens_skips_then_half_opens_and_closes(env, sessi
     scripted.push("flaky", {"content": "recovered"})
     trial = await complete(request)
     assert (trial.model, trial.content) == ("scripted/flaky", "recovered")
-    assert selection.circuit_state("scripted/flaky") == "closed"
+    assert selection.circuit_states(["scripted/flaky"])["scripted/flaky"].state == "closed"
 
 
 async def test_failed_half_open_trial_reopens_the_circuit(env, add_model, monkeypatch):
@@ -162,11 +162,11 @@ async def test_failed_half_open_trial_reopens_the_circuit(env, add_model, monkey
     scripted.push("dead", {"error": "server_error"}, {"error": "server_error"})
     request = CompletionRequest(model="scripted/dead", messages=_user("go"))
     await complete(request)
-    assert selection.circuit_state("scripted/dead") == "open"
+    assert selection.circuit_states(["scripted/dead"])["scripted/dead"].state == "open"
     await _wait_for_state("scripted/dead", "half_open")
     assert (await complete(request)).model == "scripted/spare"
     assert scripted.calls("dead") == 2  # the trial call happened
-    assert selection.circuit_state("scripted/dead") == "open"
+    assert selection.circuit_states(["scripted/dead"])["scripted/dead"].state == "open"
 
 
 async def test_only_one_caller_gets_the_half_open_trial(env, add_model, monkeypatch):
@@ -220,10 +220,7 @@ async def test_unknown_model_is_refused_and_recorded(env, session):
 
 
 async def test_deactivated_model_is_unknown(env, session, add_model):
-    from berrys_app.services.models import catalogue
-
-    add_model("scripted/old")
-    catalogue.deactivate_model(session, name="scripted/old")
+    add_model("scripted/old", active=False)
     with pytest.raises(ModelError) as info:
         await complete(CompletionRequest(model="scripted/old", messages=_user("go")))
     assert info.value.reason == "unknown_model" and "deactivated" in info.value.message

@@ -11,7 +11,8 @@ import pytest
 from berrys_app.keys import events_channel
 from berrys_app.redis_client import sync_redis
 from berrys_app.services.models import CompletionRequest, ModelError, complete, embedded
-from berrys_app.services.models.streaming import KIND, assemble
+from berrys_app.services.models.streaming import KIND
+from tests.models.streams import assemble
 
 pytestmark = pytest.mark.slow
 

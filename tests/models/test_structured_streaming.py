@@ -14,9 +14,9 @@ from sqlmodel import select
 from berrys_app.domain.models import ModelCall
 from berrys_app.keys import events_channel
 from berrys_app.services.models import CompletionRequest, ModelError, complete, scripted
-from berrys_app.services.models.streaming import assemble
 from berrys_app.services.models.structured import minimal_instance
 from berrys_app.settings import get_settings
+from tests.models.streams import assemble
 
 SCHEMA = {
     "type": "object",

@@ -23,6 +23,7 @@ from berrys_app.services import auth, projects, teams
 from berrys_app.services.authz import Actor
 from berrys_app.services.planning import PlanIn
 from berrys_app.ui import live, presence
+from tests.live_probes import subscriber_count
 
 
 def _tab(state_cls, *, email: str, path: str, token: str):
@@ -70,7 +71,7 @@ def test_an_outsider_with_a_project_id_gets_no_subscription_presence_or_task_str
     tab.set_tab("timeline")
     tab.open_task(str(task_id))
 
-    assert live.subscriber_count(topic) == 0, "the outsider's tab is subscribed to the project's live events"
+    assert subscriber_count(topic) == 0, "the outsider's tab is subscribed to the project's live events"
     assert "Mallory" not in presence.viewers(str(project_id)), "the outsider shows up as a viewer"
     assert tab.selected_id == "" and not tab.drawer_open, "the task drawer (and its token stream) opened"
     assert tab.project == {} and tab.filtered_timeline == []
@@ -87,7 +88,7 @@ def test_a_removed_members_heartbeat_does_not_subscribe_the_tab_again(session: S
         teams.add_member(own, owner, team_id, email="max@example.com", role="member")
     _accept_invitation_if_any("max@example.com", team_id)
     tab.load()
-    assert tab.load_error == "" and live.subscriber_count(topic) == 1
+    assert tab.load_error == "" and subscriber_count(topic) == 1
     assert "Max" in presence.viewers(str(project_id))
 
     with session_scope() as own:
@@ -96,7 +97,7 @@ def test_a_removed_members_heartbeat_does_not_subscribe_the_tab_again(session: S
     presence.leave(str(project_id), "tok-max")
     tab.heartbeat("")
 
-    assert live.subscriber_count(topic) == 0, "the removed member's heartbeat subscribed the tab again"
+    assert subscriber_count(topic) == 0, "the removed member's heartbeat subscribed the tab again"
     assert "Max" not in presence.viewers(str(project_id)), "the removed member is a viewer again"
     assert tab.project == {} and tab.filtered_timeline == [], "the tab still shows the project"
     live.drop_token("tok-max")

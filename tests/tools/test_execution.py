@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from sqlmodel import Session, select
 
 from berrys_app.domain.events import Event
 from berrys_app.domain.tools import Artifact, ToolCall, ToolCreate, ToolKind
-from berrys_app.services.errors import NotFound
-from berrys_app.services.tools import ToolContext, execute_tool, list_tool_calls, register_tool, run_tool_calls
+from berrys_app.services.tools import ToolContext, execute_tool, register_tool
 
 
 def _call(session: Session, key: str) -> ToolCall:
@@ -104,20 +102,6 @@ async def test_events_record_completion_and_failure(session: Session, world) -> 
     assert kinds == [("tool.completed", "k:ev1", None), ("tool.failed", "k:ev2", "unknown_tool")]
 
 
-async def test_run_tool_calls_builds_tool_messages_with_indexed_keys(session: Session, world) -> None:
-    calls = [
-        {"id": "c1", "name": "project_files", "arguments": {"action": "write", "path": "a.txt", "content": "hi"}},
-        {"id": "c2", "name": "project_files", "arguments": '{"action": "read", "path": "a.txt"}'},
-        {"id": "c3", "name": "python", "arguments": "{not json"},
-    ]
-    messages = await run_tool_calls(world.ctx("task:x:tool:3"), calls)
-    assert [m["tool_call_id"] for m in messages] == ["c1", "c2", "c3"]
-    assert messages[0]["content"] == "wrote a.txt (2 bytes)"
-    assert messages[1]["content"] == "hi"
-    assert messages[2]["content"].startswith("ERROR [invalid_arguments]")
-    assert _call(session, "task:x:tool:3:1").status == "ok"
-
-
 async def test_odd_call_keys_and_missing_project(session: Session, world) -> None:
     long_key = "task:" + "x" * 400
     first = await execute_tool(world.ctx(long_key), "project_files", {"action": "list"})
@@ -130,15 +114,3 @@ async def test_odd_call_keys_and_missing_project(session: Session, world) -> Non
     ghost = ToolContext(project_id=uuid.uuid4(), task_id=None, agent_id=None, allowed_tools=["python"], call_key="g")
     missing = await execute_tool(ghost, "python", {"code": "print(1)"})
     assert missing.error_code == "unknown_project"
-
-
-async def test_tool_call_history_for_viewers(session: Session, world) -> None:
-    task_id = uuid.uuid4()
-    await execute_tool(world.ctx("h:1", task_id=task_id), "python", {"code": "print('hi')"})
-    await execute_tool(world.ctx("h:2"), "teleport", {})
-    rows = list_tool_calls(session, world.viewer, project_id=world.project_id)
-    assert [(r.call_key, r.status) for r in rows] == [("h:2", "error"), ("h:1", "ok")]
-    only_task = list_tool_calls(session, world.viewer, project_id=world.project_id, task_id=task_id)
-    assert [r.content.strip() for r in only_task] == ["hi"]
-    with pytest.raises(NotFound):
-        list_tool_calls(session, world.outsider, project_id=world.project_id)

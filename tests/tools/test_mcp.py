@@ -204,3 +204,20 @@ async def test_a_server_whose_template_was_withdrawn_is_refused_at_spawn(
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+async def test_a_stopping_worker_closes_its_mcp_sessions(session: Session, world, http_mcp_url: str) -> None:
+    """The worker's shutdown hook ends the MCP sessions its event loop opened."""
+    from berrys_app.domain.tools import McpServer
+    from berrys_app.services.tools.mcp import usable_link
+    from workers.settings import on_shutdown
+
+    data = McpServerCreate(name="stopping", transport="http", url=http_mcp_url, timeout_s=10)
+    public = await register_mcp_server(session, world.admin, team_id=world.team_id, data=data)
+    ctx = world.approved_ctx(session, allowed=["stopping__shout"])
+    done = await execute_tool(ctx, "stopping__shout", {"text": "bye"})
+    assert done.ok and done.content == "BYE", done.content
+    server = session.get(McpServer, public.id)
+    assert usable_link(server) is not None  # the session stays open between calls
+    await on_shutdown({"worker_id": "test-worker-stopping"})
+    assert usable_link(server) is None

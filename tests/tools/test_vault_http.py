@@ -245,12 +245,14 @@ async def test_database_dump_contains_no_plaintext_secret(session: Session, worl
     assert SECRET[-10:] not in dump
 
 
-def test_key_rotation(session: Session, world, monkeypatch) -> None:
+def test_key_rotation_with_the_rotate_key_command(session: Session, world, monkeypatch, capsys) -> None:
+    """The operator's rotation: ENCRYPTION_KEY=new,old, ``python -m berrys_app rotate-key``, drop old."""
     from cryptography.fernet import Fernet
 
     from berrys_app.domain.tools import McpServer
+    from berrys_app.launcher import cli
     from berrys_app.services.tools.mcp_values import unsealed_url
-    from berrys_app.services.tools.vault import reencrypt_all, seal, unseal
+    from berrys_app.services.tools.vault import seal, unseal
     from berrys_app.settings import get_settings
 
     old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -271,7 +273,8 @@ def test_key_rotation(session: Session, world, monkeypatch) -> None:
     )
     session.add_all([sealed, legacy])
     session.commit()
-    assert reencrypt_all(session) == 1
+    assert cli.main(["rotate-key"]) == 0
+    assert "1 credential(s)" in capsys.readouterr().out
     monkeypatch.setenv("ENCRYPTION_KEY", new_key)  # the old key is gone: rows still readable
     get_settings.cache_clear()
     row = session.exec(select(Credential)).one()

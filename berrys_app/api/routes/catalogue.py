@@ -79,6 +79,5 @@ def update_model(model_id: uuid.UUID, body: ModelEntryUpdate, session: SessionDe
 @router.get("/agent-templates", **access("user", "projects:read"))
 def list_agent_templates(session: SessionDep, actor: CurrentActor) -> ListOf[AgentTemplatePublic]:
     """The agent specialisations teams are assembled from."""
-    agents.seed_templates(session)
-    rows = [AgentTemplatePublic.model_validate(t) for t in agents.list_templates(session)]
+    rows = [AgentTemplatePublic.model_validate(t) for t in agents.browse_templates(session, actor)]
     return ListOf[AgentTemplatePublic].model_validate(list_of(rows))

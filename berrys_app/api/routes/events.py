@@ -19,7 +19,7 @@ from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.api.schemas import EventPublic
 from berrys_app.db import session_scope
 from berrys_app.keys import events_channel
-from berrys_app.services import collab, events, live_access, projects
+from berrys_app.services import collab, events, live_access, projects, sessions
 from berrys_app.services.authz import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["events"], responses=PROBLEM_RESPONSES)
@@ -68,6 +68,7 @@ async def project_event_stream(
     last_event_id: Annotated[str | None, Header(max_length=30)] = None,
 ) -> StreamingResponse:
     """Server-sent events: the backlog after the cursor (or ``Last-Event-ID``), then live events."""
+    actor = sessions.with_session(actor, request.headers.get("authorization", "").partition(" ")[2].strip())
     await run_in_threadpool(_authorize, actor, project_id)
     if last_event_id and last_event_id.isdigit():
         after = max(after, int(last_event_id))

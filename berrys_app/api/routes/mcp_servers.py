@@ -90,8 +90,7 @@ async def refresh_mcp_server(
 @router.delete("/{server_id}", status_code=status.HTTP_204_NO_CONTENT, **access("admin", "admin:write"))
 def delete_mcp_server(team_id: uuid.UUID, server_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> None:
     """Remove the server and its tools (agents that listed them get ``unknown_tool``)."""
-    server = tools.get_mcp_server(session, actor, team_id=team_id, server_id=server_id)
-    tools.delete_mcp_server(session, actor, team_id=team_id, server_id=server_id)
+    name = tools.delete_mcp_server(session, actor, team_id=team_id, server_id=server_id)
     audit.record(
         session,
         action="mcp_server.deleted",
@@ -99,5 +98,5 @@ def delete_mcp_server(team_id: uuid.UUID, server_id: uuid.UUID, session: Session
         team_id=team_id,
         target_type="mcp_server",
         target_id=server_id,
-        details={"name": server.name},
+        details={"name": name},
     )

@@ -121,8 +121,7 @@ def bind_credential(
 
 @router.delete("/credentials/{credential_id}", status_code=status.HTTP_204_NO_CONTENT, **access("admin", "admin:write"))
 def delete_credential(team_id: uuid.UUID, credential_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> None:
-    row = tools.get_credential(session, actor, team_id=team_id, credential_id=credential_id)
-    tools.delete_credential(session, actor, team_id=team_id, credential_id=credential_id)
+    name = tools.delete_credential(session, actor, team_id=team_id, credential_id=credential_id)
     audit.record(
         session,
         action="credential.deleted",
@@ -130,7 +129,7 @@ def delete_credential(team_id: uuid.UUID, credential_id: uuid.UUID, session: Ses
         team_id=team_id,
         target_type="credential",
         target_id=credential_id,
-        details={"name": row.name},
+        details={"name": name},
     )
 
 

@@ -6,19 +6,12 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, text
+from sqlalchemy import Connection, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from berrys_app.domain.models import CallStatus, ModelCall
 from berrys_app.services.models.schemas import CompletionResult
-
-
-def find_completed(session: Session, call_key: str) -> ModelCall | None:
-    """The completed call recorded under ``call_key``, if any."""
-    return session.exec(
-        select(ModelCall).where(ModelCall.call_key == call_key, ModelCall.status == CallStatus.ok.value)
-    ).first()
 
 
 def replay(row: ModelCall) -> CompletionResult:
@@ -78,25 +71,6 @@ def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(table), rows)
 
 
-def list_calls(
-    session: Session,
-    *,
-    project_id: uuid.UUID | None = None,
-    task_id: uuid.UUID | None = None,
-    agent_id: uuid.UUID | None = None,
-    limit: int = 100,
-) -> list[ModelCall]:
-    """Recorded calls, newest first."""
-    query = select(ModelCall)
-    if project_id is not None:
-        query = query.where(ModelCall.project_id == project_id)
-    if task_id is not None:
-        query = query.where(ModelCall.task_id == task_id)
-    if agent_id is not None:
-        query = query.where(ModelCall.agent_id == agent_id)
-    return list(session.exec(query.order_by(col(ModelCall.created_at).desc()).limit(limit)))
-
-
 def usage(session: Session, *, project_id: uuid.UUID) -> dict[str, Any]:
     """Totals for a project and per model: calls, errors, tokens, cost (for charts and budgets)."""
     rows = session.execute(
@@ -134,18 +108,3 @@ def usage(session: Session, *, project_id: uuid.UUID) -> dict[str, Any]:
         "cost_usd": float(sum((Decimal(str(m["cost_usd"])) for m in by_model), Decimal(0))),
         "by_model": by_model,
     }
-
-
-def cost_series(session: Session, *, project_id: uuid.UUID, bucket: str = "minute") -> list[dict[str, Any]]:
-    """Cost and tokens per time bucket (minute/hour/day) for the dashboard's cost chart."""
-    if bucket not in {"minute", "hour", "day"}:
-        bucket = "minute"
-    rows = session.execute(
-        text(
-            "SELECT date_trunc(:bucket, created_at) AS bucket_start, SUM(cost_usd) AS cost, "
-            "SUM(prompt_tokens + completion_tokens) AS tokens FROM model_calls "
-            "WHERE project_id = :p AND status <> 'running' GROUP BY 1 ORDER BY 1"
-        ),
-        {"bucket": bucket, "p": project_id},
-    ).all()
-    return [{"t": row.bucket_start.isoformat(), "cost_usd": float(row.cost), "tokens": int(row.tokens)} for row in rows]

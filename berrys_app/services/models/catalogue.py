@@ -21,9 +21,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
-from berrys_app.domain.common import utcnow
 from berrys_app.domain.models import ModelEntry
-from berrys_app.services.errors import NotFound, ValidationFailed
 from berrys_app.services.models.errors import ModelError
 from berrys_app.settings import get_settings
 
@@ -255,57 +253,6 @@ def list_models(session: Session, *, active_only: bool = False) -> list[ModelEnt
     if active_only:
         query = query.where(ModelEntry.active == True)  # noqa: E712
     return list(session.exec(query))
-
-
-def _validate(fields: dict[str, Any]) -> None:
-    unknown = set(fields.get("capabilities", [])) - ALL_CAPABILITIES
-    if unknown:
-        raise ValidationFailed(
-            f"unknown capabilities: {sorted(unknown)}", details={"allowed": sorted(ALL_CAPABILITIES)}
-        )
-    for price in ("input_price", "output_price"):
-        if price in fields and Decimal(str(fields[price])) < 0:
-            raise ValidationFailed(f"{price} must be >= 0")
-
-
-def upsert_model(session: Session, *, name: str, **fields: Any) -> ModelEntry:
-    """Create or update a catalogue entry (commits). ``provider`` is taken from the name's prefix."""
-    provider, sep, rest = name.partition("/")
-    if not sep or not provider or not rest:
-        raise ValidationFailed("a model name is '<provider>/<model>', e.g. 'openai/gpt-4o-mini'")
-    _validate(fields)
-    for price in ("input_price", "output_price"):
-        if price in fields:
-            fields[price] = Decimal(str(fields[price]))
-    row = session.exec(select(ModelEntry).where(ModelEntry.name == name)).first()
-    if row is None:
-        default_caps = sorted(ALL_CAPABILITIES) if provider in LOCAL_PROVIDERS else ["chat"]
-        fields.setdefault("capabilities", default_caps)
-        row = ModelEntry(name=name, provider=provider, **fields)
-    else:
-        for key, value in fields.items():
-            if not hasattr(row, key):
-                raise ValidationFailed(f"unknown model field {key!r}")
-            setattr(row, key, value)
-        row.updated_at = utcnow()
-    session.add(row)
-    session.commit()
-    session.refresh(row)
-    invalidate()
-    return row
-
-
-def deactivate_model(session: Session, *, name: str) -> ModelEntry:
-    """Stop offering a model (kept for the calls that refer to it)."""
-    row = session.exec(select(ModelEntry).where(ModelEntry.name == name)).first()
-    if row is None:
-        raise NotFound(f"model {name!r} is not in the catalogue")
-    row.active = False
-    row.updated_at = utcnow()
-    session.add(row)
-    session.commit()
-    invalidate()
-    return row
 
 
 def ensure_catalogue(session: Session) -> int:

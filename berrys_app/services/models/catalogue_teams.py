@@ -19,7 +19,7 @@ from berrys_app.domain.accounts import Role, TeamMember
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.models import ModelEntry, ModelEntryCreate, ModelEntryUpdate
 from berrys_app.services import audit
-from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.authz import ADMIN_WRITE, PROJECTS_READ, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from berrys_app.services.models import catalogue, team_providers
 
@@ -44,6 +44,7 @@ def _team_ids(session: Session, actor: Actor) -> list[uuid.UUID]:
 
 def visible_models(session: Session, actor: Actor, *, active_only: bool = False) -> list[ModelEntry]:
     """The global catalogue plus the entries of the actor's teams, by name."""
+    require_scope(actor, PROJECTS_READ)
     catalogue.ensure_catalogue(session)
     teams = _team_ids(session, actor)
     query = select(ModelEntry).where(or_(col(ModelEntry.team_id).is_(None), col(ModelEntry.team_id).in_(teams)))
@@ -56,8 +57,10 @@ def get_model(session: Session, actor: Actor, model_id: uuid.UUID) -> ModelEntry
     row = session.get(ModelEntry, model_id)
     if row is None:
         raise NotFound("model not found")
-    if row.team_id is not None:
-        require_role(session, actor, row.team_id, Role.viewer, what="model")
+    if row.team_id is None:
+        require_scope(actor, PROJECTS_READ)
+    else:
+        require_role(session, actor, row.team_id, Role.viewer, scope=PROJECTS_READ, what="model")
     return row
 
 
@@ -109,7 +112,7 @@ def _apply(row: ModelEntry, fields: dict[str, Any]) -> None:
 
 def add_model(session: Session, actor: Actor, *, team_id: uuid.UUID, data: ModelEntryCreate) -> ModelEntry:
     """A team admin adds a model string for the team (commits; the selection cache is cleared)."""
-    require_role(session, actor, team_id, Role.admin, what="team")
+    require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
     key_env = team_providers.check_entry(data.name, data.api_key_env, data.api_base_env)
     fields = data.model_dump(exclude={"name", "api_key_env", "api_base_env"}, exclude_none=True)
     if key_env:
@@ -146,7 +149,7 @@ def update_model(session: Session, actor: Actor, model_id: uuid.UUID, data: Mode
             f"{row.name!r} is in the operator's global catalogue, which is read-only over the API; "
             "add a team model instead (POST /api/v1/teams/{team_id}/models)"
         )
-    require_role(session, actor, row.team_id, Role.admin, what="model")
+    require_role(session, actor, row.team_id, Role.admin, scope=ADMIN_WRITE, what="model")
     fields = data.model_dump(exclude_unset=True)
     for required in NOT_NULL:
         if required in fields and fields[required] is None:

@@ -1,10 +1,6 @@
-"""Prompt templates (versioned, Jinja2) and context assembly that fits a model's window.
+"""Context assembly that fits a model's window.
 
-Templates: saving new text under a name creates the next version; rendering checks
-that every variable the template uses is given (a missing one is a ``ValidationFailed``,
-never an empty hole in the prompt).
-
-Context: ``fit_messages`` keeps every system message and as many of the latest turns as
+``fit_messages`` keeps every system message and as many of the latest turns as
 fit, dropping the oldest first (an assistant tool-call turn and its tool results go
 together) and leaving a note of what was dropped; texts still too long are cut in the
 middle. ``complete()`` calls ``fit_to_model`` when a request sets ``fit_context``.
@@ -15,90 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta
-from jinja2.exceptions import UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import func
-from sqlmodel import Session, col, select
-
-from berrys_app.domain.models import PromptTemplate
-from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
+from berrys_app.services.errors import ValidationFailed
 from berrys_app.services.models.catalogue import ModelSpec
-
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
-
-
-def template_parameters(template: str) -> list[str]:
-    """The variables a template uses (sorted)."""
-    try:
-        return sorted(meta.find_undeclared_variables(_ENV.parse(template)))
-    except TemplateSyntaxError as exc:
-        raise ValidationFailed(f"template syntax error on line {exc.lineno}: {exc.message}") from exc
-
-
-def render_text(template: str, params: dict[str, Any]) -> str:
-    """Render template text; every variable must be given."""
-    missing = [name for name in template_parameters(template) if name not in params]
-    if missing:
-        raise ValidationFailed(f"missing prompt parameters: {', '.join(missing)}", details={"missing": missing})
-    try:
-        return _ENV.from_string(template).render(**params)
-    except UndefinedError as exc:
-        raise ValidationFailed(f"prompt parameter problem: {exc.message}") from exc
-
-
-def save_template(session: Session, *, name: str, template: str, description: str = "") -> PromptTemplate:
-    """Store ``template`` as the next version of ``name`` (commits); identical text is not re-versioned."""
-    name = name.strip()
-    if not name:
-        raise ValidationFailed("a prompt template needs a name")
-    parameters = template_parameters(template)
-    latest = get_template(session, name=name, missing_ok=True)
-    if latest is not None and latest.template == template:
-        return latest
-    row = PromptTemplate(
-        name=name,
-        version=(latest.version + 1) if latest else 1,
-        template=template,
-        parameters=parameters,
-        description=description,
-    )
-    session.add(row)
-    try:
-        session.commit()
-    except Exception as exc:  # two writers raced for the same version number
-        session.rollback()
-        raise Conflict(f"prompt template {name!r} was changed concurrently; retry") from exc
-    session.refresh(row)
-    return row
-
-
-def get_template(
-    session: Session, *, name: str, version: int | None = None, missing_ok: bool = False
-) -> PromptTemplate | None:
-    """A given version of a template, or the latest."""
-    query = select(PromptTemplate).where(PromptTemplate.name == name)
-    query = query.where(PromptTemplate.version == version) if version is not None else query
-    row = session.exec(query.order_by(col(PromptTemplate.version).desc()).limit(1)).first()
-    if row is None and not missing_ok:
-        suffix = f" version {version}" if version is not None else ""
-        raise NotFound(f"prompt template {name!r}{suffix} not found")
-    return row
-
-
-def list_templates(session: Session) -> list[dict[str, Any]]:
-    """Each template name with its latest version number."""
-    rows = session.execute(
-        select(PromptTemplate.name, func.max(PromptTemplate.version)).group_by(PromptTemplate.name)
-    ).all()
-    return [{"name": name, "latest_version": version} for name, version in sorted(rows)]
-
-
-def render(session: Session, *, name: str, params: dict[str, Any], version: int | None = None) -> str:
-    """Render a stored template (latest version unless ``version`` is given)."""
-    row = get_template(session, name=name, version=version)
-    assert row is not None
-    return render_text(row.template, params)
 
 
 def _groups(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -83,11 +83,6 @@ def circuit_states_cached(models: list[str]) -> dict[str, CircuitState]:
     return states
 
 
-def circuit_state(model: str) -> str:
-    """``closed``, ``open`` or ``half_open`` (for tests and the dashboard)."""
-    return circuit_states([model])[model].state
-
-
 def try_half_open(model: str, *, call_timeout_s: float) -> bool:
     """Claim the single trial call of a half-open circuit; False if another caller has it.
 
@@ -123,10 +118,6 @@ def record_success(model: str) -> None:
     """Close the circuit (forget failures)."""
     _CLOSED_SEEN.pop(model, None)
     sync_redis().delete(_key(model), f"{_key(model)}:trial")
-
-
-def reset_circuit(model: str) -> None:
-    record_success(model)
 
 
 def chain_for(session: Session, *, preferred: str, needed: set[str]) -> list[ModelSpec]:

@@ -76,9 +76,3 @@ class TokenStreamer:
         self._seq += 1
         self.published += 1
         hot_publish.publish_transient(KIND, payload, project_id=self.project_id)  # batched in a worker
-
-
-def assemble(messages: list[dict[str, Any]]) -> str:
-    """Join the deltas of one stream's messages (what the dashboard does), in ``seq`` order."""
-    ordered = sorted((m.get("payload", m) for m in messages), key=lambda payload: payload["seq"])
-    return "".join(payload["delta"] for payload in ordered)

@@ -16,9 +16,8 @@ from berrys_app.services.tools.assignment import (
     set_template_tools,
 )
 from berrys_app.services.tools.context import ToolContext, ToolFailure, ToolResult
-from berrys_app.services.tools.execution import execute_tool, run_tool_calls, tool_message
+from berrys_app.services.tools.execution import execute_tool, tool_message
 from berrys_app.services.tools.files import get_artifact, list_artifacts, put_artifact
-from berrys_app.services.tools.history import list_tool_calls
 from berrys_app.services.tools.mcp_servers import (
     delete_mcp_server,
     get_mcp_server,
@@ -66,14 +65,12 @@ __all__ = [
     "list_credentials",
     "list_mcp_servers",
     "list_template_tools",
-    "list_tool_calls",
     "list_tool_versions",
     "list_tools",
     "put_artifact",
     "refresh_mcp_server",
     "register_mcp_server",
     "register_tool",
-    "run_tool_calls",
     "search_tools",
     "set_agent_tools",
     "set_template_tools",

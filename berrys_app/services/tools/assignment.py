@@ -15,7 +15,7 @@ from berrys_app.domain.common import utcnow
 from berrys_app.domain.tools import TeamTemplateTools, Tool
 from berrys_app.domain.work import Agent, AgentTemplate
 from berrys_app.services import events
-from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.authz import ADMIN_WRITE, PROJECTS_READ, Actor, require_role
 from berrys_app.services.errors import NotFound, ValidationFailed
 from berrys_app.services.tools import registry
 
@@ -72,7 +72,7 @@ def set_agent_tools(
     session: Session, actor: Actor, *, team_id: uuid.UUID, agent_id: uuid.UUID, allowed_tools: list[str]
 ) -> AgentTools:
     """Replace an agent's allowed tools (admins only; the next task it leases uses them)."""
-    require_role(session, actor, team_id, Role.admin, what="team")
+    require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
     agent = session.get(Agent, agent_id)
     if agent is None or agent.team_id != team_id:
         raise NotFound("agent not found")
@@ -102,7 +102,7 @@ def list_template_tools(session: Session, actor: Actor, *, team_id: uuid.UUID) -
     """Each template's tools as this team's new agents get them (members may read)."""
     from berrys_app.services.agents import list_templates, seed_templates
 
-    require_role(session, actor, team_id, Role.member, what="team")
+    require_role(session, actor, team_id, Role.member, scope=PROJECTS_READ, what="team")
     seed_templates(session)
     overrides = _overrides(session, team_id)
     return [
@@ -121,7 +121,7 @@ def set_template_tools(
 ) -> TemplateTools:
     """Set the tools this team's agents created from a template get (admins; ``None`` resets).
     Agents that exist keep theirs (``set_agent_tools`` changes one)."""
-    require_role(session, actor, team_id, Role.admin, what="team")
+    require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
     template = session.get(AgentTemplate, template_id)
     if template is None:
         raise NotFound("agent template not found")

@@ -400,29 +400,3 @@ def tool_message(tool_call_id: str, name: str, result: ToolResult) -> dict[str, 
     """The chat message that returns a result to the model."""
     content = result.content if result.ok else f"ERROR [{result.error_code}]: {result.content}"
     return {"role": "tool", "tool_call_id": tool_call_id, "name": name, "content": content}
-
-
-async def run_tool_calls(ctx: ToolContext, tool_calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Execute a model turn's tool calls in order; returns the ``role: tool`` messages.
-
-    ``ctx.call_key`` is the prefix for this turn (e.g. ``task:<id>:tool:<step>``); call ``i``
-    is recorded under ``<prefix>:<i>``, which is what makes a re-run replay instead of repeat.
-    """
-    messages: list[dict[str, Any]] = []
-    for i, call in enumerate(tool_calls):
-        arguments = call.get("arguments")
-        if isinstance(arguments, str):  # raw provider output: decode, or let validation explain
-            try:
-                arguments = json.loads(arguments or "{}")
-            except json.JSONDecodeError:
-                arguments = {"_unparsed": arguments}
-        sub = ToolContext(
-            project_id=ctx.project_id,
-            task_id=ctx.task_id,
-            agent_id=ctx.agent_id,
-            allowed_tools=ctx.allowed_tools,
-            call_key=f"{ctx.call_key}:{i}",
-        )
-        result = await execute_tool(sub, str(call.get("name", "")), arguments)
-        messages.append(tool_message(str(call.get("id") or f"call_{i}"), str(call.get("name", "")), result))
-    return messages

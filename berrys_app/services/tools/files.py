@@ -20,7 +20,7 @@ from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project
 from berrys_app.domain.tools import Artifact, ArtifactPublic
 from berrys_app.services import events
-from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role
 from berrys_app.services.errors import NotFound, ValidationFailed
 from berrys_app.services.tools.context import Invocation, ToolFailure
 
@@ -117,7 +117,7 @@ def project_team(session: Session, project_id: uuid.UUID) -> uuid.UUID:
 
 def list_artifacts(session: Session, actor: Actor, *, project_id: uuid.UUID, prefix: str = "") -> list[ArtifactPublic]:
     """The project's files (viewers may read)."""
-    require_role(session, actor, project_team(session, project_id), Role.viewer, what="project")
+    require_role(session, actor, project_team(session, project_id), Role.viewer, scope=PROJECTS_READ, what="project")
     try:
         rows = list_artifact_rows(session, project_id=project_id, prefix=prefix)
     except ValueError as exc:
@@ -127,7 +127,7 @@ def list_artifacts(session: Session, actor: Actor, *, project_id: uuid.UUID, pre
 
 def get_artifact(session: Session, actor: Actor, *, project_id: uuid.UUID, path: str) -> Artifact:
     """One file with its content (viewers may read)."""
-    require_role(session, actor, project_team(session, project_id), Role.viewer, what="project")
+    require_role(session, actor, project_team(session, project_id), Role.viewer, scope=PROJECTS_READ, what="project")
     try:
         row = read_artifact_row(session, project_id=project_id, path=path)
     except ValueError as exc:
@@ -139,7 +139,7 @@ def get_artifact(session: Session, actor: Actor, *, project_id: uuid.UUID, path:
 
 def put_artifact(session: Session, actor: Actor, *, project_id: uuid.UUID, path: str, content: str) -> ArtifactPublic:
     """Upload/replace a file (members)."""
-    require_role(session, actor, project_team(session, project_id), Role.member, what="project")
+    require_role(session, actor, project_team(session, project_id), Role.member, scope=PROJECTS_WRITE, what="project")
     try:
         if "\x00" in content:
             raise ValueError("content must be text (it contains a NUL character)")

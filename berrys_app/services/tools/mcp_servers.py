@@ -25,7 +25,7 @@ from berrys_app.domain.tools import (
     ToolKind,
 )
 from berrys_app.services import events
-from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.authz import ADMIN_WRITE, PROJECTS_READ, Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.tools import mcp, mcp_hosts, mcp_stdio, mcp_stdio_sandbox, registry
 from berrys_app.services.tools.mcp_values import masked, masked_args, masked_url, sealed_url, sealed_values
@@ -53,7 +53,7 @@ async def register_mcp_server(
     A server that cannot be reached is still stored, with ``status='error'`` and the reason;
     ``refresh_mcp_server`` retries discovery.
     """
-    require_role(session, actor, team_id, Role.admin, what="team")
+    require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
     if data.transport == McpTransport.stdio and not data.command:
         raise ValidationFailed("a stdio MCP server needs a command")
     if data.transport == McpTransport.stdio:
@@ -105,7 +105,7 @@ async def refresh_mcp_server(
     session: Session, actor: Actor, *, team_id: uuid.UUID, server_id: uuid.UUID
 ) -> McpServerPublic:
     """Re-discover tools: new/changed ones get a new version, vanished ones are retired."""
-    require_role(session, actor, team_id, Role.admin, what="team")
+    require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
     row = _load(session, team_id, server_id)
     await _sync_tools(session, row)
     session.commit()
@@ -113,25 +113,28 @@ async def refresh_mcp_server(
 
 
 def get_mcp_server(session: Session, actor: Actor, *, team_id: uuid.UUID, server_id: uuid.UUID) -> McpServerPublic:
-    role = require_role(session, actor, team_id, Role.member, what="team")
+    role = require_role(session, actor, team_id, Role.member, scope=PROJECTS_READ, what="team")
     return _public(_load(session, team_id, server_id), admin=_admin(role))
 
 
 def list_mcp_servers(session: Session, actor: Actor, *, team_id: uuid.UUID) -> list[McpServerPublic]:
-    role = require_role(session, actor, team_id, Role.member, what="team")
+    role = require_role(session, actor, team_id, Role.member, scope=PROJECTS_READ, what="team")
     rows = session.exec(select(McpServer).where(McpServer.team_id == team_id).order_by(col(McpServer.name)))
     return [_public(row, admin=_admin(role)) for row in rows]
 
 
-def delete_mcp_server(session: Session, actor: Actor, *, team_id: uuid.UUID, server_id: uuid.UUID) -> None:
-    """Remove a server; its tools go with it (agents see ``unknown_tool``)."""
-    require_role(session, actor, team_id, Role.admin, what="team")
+def delete_mcp_server(session: Session, actor: Actor, *, team_id: uuid.UUID, server_id: uuid.UUID) -> str:
+    """Remove a server; its tools go with it (agents see ``unknown_tool``). Returns its name
+    (for the audit row: the deleting door needs no read scope to name what it deleted)."""
+    require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
     row = _load(session, team_id, server_id)
+    name = row.name
     for tool in session.exec(select(Tool).where(Tool.mcp_server_id == row.id)):
         session.delete(tool)
     session.flush()  # the tools first: the server's delete would cascade to them in the database
     session.delete(row)
     session.commit()
+    return name
 
 
 def _load(session: Session, team_id: uuid.UUID, server_id: uuid.UUID) -> McpServer:

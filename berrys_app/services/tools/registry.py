@@ -17,7 +17,7 @@ from berrys_app.domain.accounts import Role
 from berrys_app.domain.projects import Project
 from berrys_app.domain.tools import Tool, ToolCreate, ToolKind, ToolPublic, default_approval_policy
 from berrys_app.services import events
-from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.authz import ADMIN_WRITE, PROJECTS_READ, Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.tools import mcp_hosts
 from berrys_app.services.tools.builtins import BUILTIN_TOOLS
@@ -256,7 +256,7 @@ def list_tools(
     q: str | None = None,
 ) -> list[ToolPublic]:
     """The registry as the team sees it: built-ins plus its own tools (latest versions)."""
-    require_role(session, actor, team_id, Role.member, what="team")
+    require_role(session, actor, team_id, Role.member, scope=PROJECTS_READ, what="team")
     rows = search_tools(session, capability=capability, keyword=q, team_id=team_id, limit=500)
     return [ToolPublic.model_validate(row, from_attributes=True) for row in rows]
 
@@ -264,7 +264,7 @@ def list_tools(
 def get_tool(
     session: Session, actor: Actor, *, team_id: uuid.UUID, name: str, version: int | None = None
 ) -> ToolPublic:
-    require_role(session, actor, team_id, Role.member, what="team")
+    require_role(session, actor, team_id, Role.member, scope=PROJECTS_READ, what="team")
     ensure_builtins(session)
     tool = resolve(session, name, version=version, team_id=team_id)
     if tool is None:
@@ -273,7 +273,7 @@ def get_tool(
 
 
 def list_tool_versions(session: Session, actor: Actor, *, team_id: uuid.UUID, name: str) -> list[ToolPublic]:
-    require_role(session, actor, team_id, Role.member, what="team")
+    require_role(session, actor, team_id, Role.member, scope=PROJECTS_READ, what="team")
     ensure_builtins(session)
     query = select(Tool).where(Tool.name == name, or_(col(Tool.team_id).is_(None), Tool.team_id == team_id))
     rows = list(session.exec(query.order_by(col(Tool.version))))
@@ -284,7 +284,7 @@ def list_tool_versions(session: Session, actor: Actor, *, team_id: uuid.UUID, na
 
 def register_tool(session: Session, actor: Actor, *, team_id: uuid.UUID, data: ToolCreate) -> ToolPublic:
     """Add a team tool, or a new version of one the team owns (admins only)."""
-    require_role(session, actor, team_id, Role.admin, what="team")
+    require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
     row = add_version(session, team_id=team_id, data=data)
     events.emit(
         session,
@@ -327,7 +327,7 @@ def set_tool_active(
     session: Session, actor: Actor, *, team_id: uuid.UUID, name: str, version: int, active: bool
 ) -> ToolPublic:
     """Retire (or restore) one version; agents that take the latest fall back to the previous one."""
-    require_role(session, actor, team_id, Role.admin, what="team")
+    require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
     tool = session.exec(select(Tool).where(Tool.name == name, Tool.version == version)).first()
     if tool is None or tool.team_id != team_id:
         raise NotFound(f"tool {name}@{version} not found")

@@ -26,7 +26,7 @@ from berrys_app.domain.tools import (
     CredentialUse,
 )
 from berrys_app.services import events
-from berrys_app.services.authz import Actor, require_role
+from berrys_app.services.authz import ADMIN_READ, ADMIN_WRITE, PROJECTS_READ, Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.tools.context import Invocation, ToolFailure
 from berrys_app.services.tools.mcp_hosts import host_allowed
@@ -44,7 +44,7 @@ OPTIONAL_FIELDS: dict[CredentialKind, tuple[str, ...]] = {CredentialKind.oauth2_
 @lru_cache(maxsize=4)
 def _fernet_for(keys: str) -> MultiFernet:
     """``ENCRYPTION_KEY`` may list several comma-separated keys: the first encrypts, any
-    decrypts, so a key can be rotated (set "new,old", then ``reencrypt_all``)."""
+    decrypts, so a key can be rotated (set "new,old", then ``python -m berrys_app rotate-key``)."""
     return MultiFernet([Fernet(key.strip().encode()) for key in keys.split(",") if key.strip()])
 
 
@@ -150,7 +150,7 @@ def create_credential(
     session: Session, actor: Actor, *, team_id: uuid.UUID, data: CredentialCreate
 ) -> CredentialPublic:
     """Store a credential encrypted; the plaintext is never returned again (admins only)."""
-    require_role(session, actor, team_id, Role.admin, what="team")
+    require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
     kind = CredentialKind(data.kind)
     secret = _check_secret(kind, data.secret)
     exists = session.exec(select(Credential).where(Credential.team_id == team_id, Credential.name == data.name)).first()
@@ -186,7 +186,7 @@ def bind_credential(
 ) -> CredentialPublic:
     """Set where a credential may be sent (admins only): credentials stored before host binding
     existed have no hosts and no http tool may send them until this is done."""
-    require_role(session, actor, team_id, Role.admin, what="team")
+    require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
     row = _load(session, team_id, credential_id)
     row.allowed_hosts = list(data.allowed_hosts)
     row.header_names = list(data.header_names)
@@ -205,19 +205,19 @@ def bind_credential(
 
 def list_credentials(session: Session, actor: Actor, *, team_id: uuid.UUID) -> list[CredentialPublic]:
     """Masked views of the team's credentials (members may see names to reference them)."""
-    require_role(session, actor, team_id, Role.member, what="team")
+    require_role(session, actor, team_id, Role.member, scope=PROJECTS_READ, what="team")
     rows = session.exec(select(Credential).where(Credential.team_id == team_id).order_by(col(Credential.name)))
     return [_public(row) for row in rows]
 
 
 def get_credential(session: Session, actor: Actor, *, team_id: uuid.UUID, credential_id: uuid.UUID) -> CredentialPublic:
-    require_role(session, actor, team_id, Role.member, what="team")
+    require_role(session, actor, team_id, Role.member, scope=PROJECTS_READ, what="team")
     return _public(_load(session, team_id, credential_id))
 
 
-def delete_credential(session: Session, actor: Actor, *, team_id: uuid.UUID, credential_id: uuid.UUID) -> None:
-    """Remove a credential and its audit trail (admins only)."""
-    require_role(session, actor, team_id, Role.admin, what="team")
+def delete_credential(session: Session, actor: Actor, *, team_id: uuid.UUID, credential_id: uuid.UUID) -> str:
+    """Remove a credential and its audit trail (admins only); returns its name (for the audit row)."""
+    require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
     row = _load(session, team_id, credential_id)
     session.delete(row)
     events.emit(
@@ -229,13 +229,14 @@ def delete_credential(session: Session, actor: Actor, *, team_id: uuid.UUID, cre
         payload={"name": row.name},
     )
     session.commit()
+    return row.name
 
 
 def list_credential_uses(
     session: Session, actor: Actor, *, team_id: uuid.UUID, credential_id: uuid.UUID, limit: int = 100
 ) -> list[CredentialUse]:
     """The audit trail of one credential, newest first (admins only)."""
-    require_role(session, actor, team_id, Role.admin, what="team")
+    require_role(session, actor, team_id, Role.admin, scope=ADMIN_READ, what="team")
     _load(session, team_id, credential_id)
     query = (
         select(CredentialUse)

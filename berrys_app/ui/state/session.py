@@ -156,7 +156,10 @@ class SessionState(rx.State):
     def _subscribe(self, topic: str, state_cls: type[rx.State]) -> bool:
         """Live messages of ``topic`` for this tab, if the signed-in user may see them (``live``
         checks now and at every delivery); False (nothing subscribed) otherwise."""
-        return live.subscribe(topic, self.router.session.client_token, state_cls, self.user_id)
+        if not self.access_token:  # signed out (in this tab or, through shared storage, another)
+            return False
+        login = sessions.session_of(self.access_token)
+        return live.subscribe(topic, self.router.session.client_token, state_cls, self.user_id, str(login or ""))
 
     def _forget(self) -> None:
         self.access_token = ""

@@ -36,12 +36,6 @@ class PageState(SessionState):
 
     error: str = ""
 
-    def _team_projects(self, session, actor) -> list[Any]:
-        from berrys_app.services import projects
-
-        rows, _ = projects.list_projects(session, actor, team_id=self._team_uuid(), page=1, per_page=100)
-        return rows
-
     def _run(self, fetch) -> Any:
         self.error = ""
         with session_scope() as session:
@@ -211,7 +205,6 @@ class AgentsState(PageState):
     def _fetch(self, session, actor) -> None:
         from berrys_app.services import agents
 
-        agents.seed_templates(session)
         self.templates = [
             {
                 "name": t.name,
@@ -220,7 +213,7 @@ class AgentsState(PageState):
                 "model": t.preferred_model or "default",
                 "tools": ", ".join(t.allowed_tools) or "—",
             }
-            for t in agents.list_templates(session)
+            for t in agents.browse_templates(session, actor)
         ]
         rows = agents.list_team_agents(session, actor, team_id=self._team_uuid())
         running = _running_tasks(session, [uuid.UUID(a["id"]) for a in rows])
