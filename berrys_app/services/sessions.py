@@ -169,6 +169,15 @@ def _end_family(session: Session, family_id: uuid.UUID) -> None:
     )
 
 
+def end_all(session: Session, user_id: uuid.UUID) -> None:
+    """Every session of the user ends (a password reset: whoever held the old password is out)."""
+    session.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
 def logout(session: Session, *, refresh_token: str, ip: str | None = None) -> None:
     """End the session this refresh token belongs to: every token of its family is refused from
     now on (an already-issued access token lives out its few minutes)."""
