@@ -304,8 +304,12 @@ def revoke_invitation(session: Session, actor: Actor, team_id: uuid.UUID, invita
 
 
 def my_invitations(session: Session, actor: Actor) -> list[InvitationView]:
-    """The pending invitations addressed to the caller's email, with the inviting team's name."""
+    """The pending invitations addressed to the caller's email, with the inviting team's name;
+    none until the address is verified (whoever typed it at sign-up learns nothing of them)."""
     require_scope(actor, "teams:read")
+    me = session.get(User, actor.user_id) if actor.user_id else None
+    if me is None or me.email_verified_at is None:
+        return []
     rows = session.exec(
         select(TeamInvitation, Team.name)
         .join(Team, col(Team.id) == col(TeamInvitation.team_id))
