@@ -19,9 +19,9 @@ from sqlmodel import Session, select
 
 from berrys_app.domain.accounts import User
 from tests.api.conftest import api_app, client  # noqa: F401  the REST app over ASGI
-from tests.mailbox import outbox_link, token_of
 from tests.api.oidc_provider import Provider
 from tests.api.test_oidc import _login, provider  # noqa: F401  the provider started by the test
+from tests.mailbox import outbox_link, token_of
 
 
 @pytest.mark.parametrize("verified", ["missing", False])
