@@ -1,4 +1,4 @@
-"""Sign in and register: the only pages without the navigation shell."""
+"""Sign in and register: pages without the navigation shell (with the mailed links' pages, ``identity``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,13 @@ def error_callout() -> rx.Component:
     return rx.cond(
         SessionState.auth_error != "",
         rx.callout(SessionState.auth_error, icon="triangle_alert", color_scheme="red", id="auth-error", width="100%"),
+    )
+
+
+def notice_callout() -> rx.Component:
+    return rx.cond(
+        SessionState.auth_notice != "",
+        rx.callout(SessionState.auth_notice, icon="mail-check", color_scheme="green", id="auth-notice", width="100%"),
     )
 
 
@@ -31,8 +38,10 @@ def login_page() -> rx.Component:
             rx.vstack(
                 rx.heading("Sign in", size="6"),
                 error_callout(),
+                notice_callout(),
                 field("Email", "email", type_="email", placeholder="you@example.com"),
                 field("Password", "password", type_="password"),
+                rx.link("Forgot password?", href="/forgot-password", size="2", id="to-forgot-password"),
                 rx.button("Sign in", type="submit", width="100%", size="3", id="sign-in"),
                 rx.cond(
                     SessionState.oidc_available,
@@ -63,7 +72,7 @@ def login_page() -> rx.Component:
     )
 
 
-@page("/register", "Create account", nav=False, public=True, bare=True)
+@page("/register", "Create account", nav=False, public=True, bare=True, on_load=SessionState.load_register)
 def register_page() -> rx.Component:
     return rx.card(
         rx.form(
@@ -71,6 +80,7 @@ def register_page() -> rx.Component:
                 rx.heading("Create your account", size="6"),
                 rx.text("You get a personal team; invite others later.", size="2", color_scheme="gray"),
                 error_callout(),
+                notice_callout(),
                 field("Name", "name", placeholder="Ada Lovelace"),
                 field("Email", "email", type_="email", placeholder="you@example.com"),
                 field("Password", "password", type_="password", placeholder="at least 8 characters"),
