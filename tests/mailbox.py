@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import re
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
@@ -69,6 +70,30 @@ def outbox_link(session: Session, address: str, path: str) -> str:
     raise AssertionError(f"no outbox mail to {address} with a {path} link")
 
 
+# the SMTP server the e2e platform sends to (one per test session, ``tests/e2e/harness.py``)
+E2E_INBOX = Inbox()
+
+
+def wait_for_link(inbox: Inbox, address: str, path: str, *, timeout_s: float = 20.0) -> str:
+    """The link once the mail arrived (the workers deliver on their cron; this delivers too)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        deliver()
+        try:
+            return inbox.link(address, path)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
+
+
+def start_server(inbox: Inbox) -> tuple[Controller, int]:
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, port
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -79,9 +104,7 @@ def _free_port() -> int:
 def smtp_server(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     """A real SMTP server on 127.0.0.1 (no STARTTLS offered); ``SMTP_URL`` points at it."""
     inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller, port = start_server(inbox)
     monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{port}")
     get_settings.cache_clear()
     try:
