@@ -1,4 +1,4 @@
-"""verified identities: users.email_verified_at, email tokens, the mail outbox
+"""verified identities: users.email_verified_at and sessions_ended_at, email tokens, the mail outbox
 
 Existing accounts start unverified: their addresses were never proven (they verify with a
 link from Profile or POST /api/v1/auth/verify-email/resend).
@@ -25,6 +25,7 @@ _str = sqlmodel.sql.sqltypes.AutoString
 
 def upgrade() -> None:
     op.add_column("users", sa.Column("email_verified_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("users", sa.Column("sessions_ended_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "email_tokens",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -66,4 +67,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("mail_outbox")
     op.drop_table("email_tokens")
+    op.drop_column("users", "sessions_ended_at")
     op.drop_column("users", "email_verified_at")

@@ -40,6 +40,8 @@ class User(SQLModel, table=True):
     # set when the owner of the address followed a link sent to it (verify, reset, invitation) or
     # an OIDC provider vouched for it; invitations and SSO linking need it
     email_verified_at: datetime | None = ts_field()
+    # access tokens issued before this (whole second) are refused: a password reset ends them too
+    sessions_ended_at: datetime | None = ts_field()
     created_at: datetime = created_field()
 
 

@@ -185,10 +185,13 @@ def authenticate(session: Session, bearer: str | None, *, ip: str | None = None)
     row = fetch_one(_ACTIVE_USER_SQL, (user_id,))  # one prepared statement, read on every request
     if row is None:
         raise Unauthorized("account not found or disabled")
-    return Actor(user_id=user_id, label=row[0], ip=ip, expires_at=float(claims["exp"]))
+    email, sessions_ended_at = row
+    if sessions_ended_at is not None and int(claims.get("iat", 0)) < sessions_ended_at.timestamp():
+        raise Unauthorized("this session was signed out (the password was reset); sign in again")
+    return Actor(user_id=user_id, label=email, ip=ip, expires_at=float(claims["exp"]))
 
 
-_ACTIVE_USER_SQL = "SELECT email FROM users WHERE id = %s AND is_active"
+_ACTIVE_USER_SQL = "SELECT email, sessions_ended_at FROM users WHERE id = %s AND is_active"
 
 
 def authenticate_session(session: Session, bearer: str | None, *, ip: str | None = None) -> Actor:

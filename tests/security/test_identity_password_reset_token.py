@@ -3,11 +3,13 @@
 A reset link is single use (a second use, or another link mailed earlier, sets nothing) and
 expires (``BERRYS_RESET_TOKEN_TTL``); a reset ends every session of the account, so whoever
 held the old password (an attacker who guessed or phished it) is signed out: their refresh
-token is refused. Before this work there was no reset; these are the properties it must keep.
+token and their access tokens issued before the reset are refused. Before this work there was no reset; these are the properties it must keep.
 """
 
 from __future__ import annotations
 
+import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -15,6 +17,9 @@ from sqlmodel import Session, select
 
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.mail import EmailToken
+from berrys_app.domain.projects import ProjectCreate
+from berrys_app.services import projects, teams, tokens
+from berrys_app.services.authz import Actor
 from berrys_app.settings import get_settings
 from tests.api.conftest import api_app, client, make_person  # noqa: F401
 from tests.mailbox import Inbox, deliver, smtp_server, token_of  # noqa: F401
@@ -33,6 +38,11 @@ async def test_reset_is_single_use_and_signs_every_session_out(
 ) -> None:
     person = make_person(session)
     attacker_pair = (await _sign_in(client, person.email, OLD)).json()  # someone who knew the old password
+    # an access token of that login, issued a few seconds before the reset (minted: no sleeping)
+    attacker_access = {"Authorization": f"Bearer {tokens.issue_access_token(person.user_id, now=time.time() - 5)}"}
+    assert (await client.get("/api/v1/me", headers=attacker_access)).status_code == 200
+    task_list = f"/api/v1/projects/{_project_of(session, person)}/tasks"
+    assert (await client.get(task_list, headers=attacker_access)).status_code == 200
     for _ in range(2):  # two reset mails: the older link must die with the newer's use
         assert (await client.post("/api/v1/auth/password-reset", json={"email": person.email})).status_code == 202
         deliver()
@@ -42,6 +52,8 @@ async def test_reset_is_single_use_and_signs_every_session_out(
     assert r.status_code == 204, r.text
     r = await client.post("/api/v1/auth/refresh", json={"refresh_token": attacker_pair["refresh_token"]})
     assert r.status_code == 401, "a session from before the reset still refreshes"
+    assert (await client.get("/api/v1/me", headers=attacker_access)).status_code == 401
+    assert (await client.get(task_list, headers=attacker_access)).status_code == 401  # the fast path too
     assert (await _sign_in(client, person.email, OLD)).status_code == 401
     assert (await _sign_in(client, person.email, NEW)).status_code == 200
 
@@ -71,6 +83,14 @@ async def test_an_expired_reset_link_sets_nothing(
     r = await client.post("/api/v1/auth/password-reset/confirm", json={"token": token_of(link), "password": NEW})
     assert r.status_code == 422 and "expired" in r.json()["message"], r.text
     assert (await _sign_in(client, person.email, NEW)).status_code == 401
+
+
+def _project_of(session: Session, person) -> uuid.UUID:
+    actor = Actor(user_id=person.user_id, label=person.email)
+    team_id = teams.list_my_teams(session, actor)[0].id
+    project = projects.create_project(session, actor, team_id=team_id, data=ProjectCreate(name="Mine"))
+    session.commit()
+    return project.id
 
 
 def _reset_links(inbox: Inbox, address: str) -> list[str]:
