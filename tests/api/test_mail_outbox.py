@@ -21,9 +21,13 @@ from cryptography.x509.oid import NameOID
 from sqlmodel import Session, select
 
 from berrys_app.db import session_scope
+from berrys_app.domain.accounts import User
 from berrys_app.domain.mail import MailStatus, OutboxMail
-from berrys_app.services import mail
+from berrys_app.services import mail, system
+from berrys_app.services.authz import Actor
+from berrys_app.services.errors import Forbidden
 from berrys_app.settings import get_settings
+from tests.api.conftest import make_person
 from tests.mailbox import Inbox, _free_port, deliver, smtp_server  # noqa: F401
 from workers.mail import deliver_mail
 
@@ -175,3 +179,28 @@ def test_without_smtp_the_link_goes_to_the_log_and_stays_for_the_operator(
     session.expire_all()
     logged = session.get(OutboxMail, row.id)
     assert logged.status == MailStatus.logged and logged.link == "l"
+
+
+def test_only_the_operator_sees_the_outbox_and_its_links_only_without_smtp(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = make_person(session), make_person(session)  # the first account runs the install
+    as_first = Actor(user_id=first.user_id, label=first.email)
+    as_second = Actor(user_id=second.user_id, label=second.email)
+    _queue(session)
+    (item,) = system.mail_outbox(session, as_first)
+    assert item["to"] == "ada@example.com" and item["link"] == "l"
+    with pytest.raises(Forbidden):
+        system.mail_outbox(session, as_second)
+
+    monkeypatch.setenv("BERRYS_OPERATOR_EMAILS", second.email)
+    get_settings.cache_clear()
+    assert system.is_operator(session, as_second) and not system.is_operator(session, as_first)
+    session.get(User, second.user_id).email_verified_at = None  # an unverified claim to the address
+    assert not system.is_operator(session, as_second)
+    session.rollback()
+
+    monkeypatch.setenv("SMTP_URL", "smtp://127.0.0.1:1")
+    get_settings.cache_clear()
+    (item,) = system.mail_outbox(session, as_second)
+    assert item["link"] == "", "with SMTP the links went to their addresses, not to the operator"
