@@ -189,7 +189,7 @@ def test_team_page_invites_by_email_lists_and_revokes_invitations_and_creates_a_
 
     page.fill("#invite-email", known)
     page.click("#invite")
-    expect(page.locator("#invite-notice")).to_contain_text("they join when they accept")
+    expect(page.locator("#invite-notice")).to_contain_text("They join when they accept")
     expect(page.locator("#members .members-row")).to_have_count(1)  # not without their consent
     # Kim accepts on her Profile page; Ida's team page follows live
     other.goto("/profile")

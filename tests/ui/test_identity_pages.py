@@ -58,13 +58,13 @@ def test_the_invitation_page(session: Session) -> None:
 
     wrong = _tab(IdentityState, path=page, user_id=other.user_id)
     wrong.load_invitation()
-    assert "sign in with that address" in wrong.auth_error and not wrong.link_done
+    assert "sign in with that address" in wrong.problem and not wrong.link_done
     session.expire_all()
     assert session.exec(select(EmailToken).where(EmailToken.email == hire.email)).one().used_at is None
 
     invited = _tab(IdentityState, path=page, user_id=hire.user_id)
     invited.load_invitation()
-    assert invited.link_done and invited.auth_notice == "You joined Corp as member.", invited.auth_error
+    assert invited.link_done and invited.message == "You joined Corp as member.", invited.problem
     assert invited.team_id == str(team_id) and invited.role == "member"
     session.expire_all()
     assert session.get(TeamMember, (team_id, hire.user_id)) is not None

@@ -8,17 +8,17 @@ from berrys_app.ui.layout import page
 from berrys_app.ui.state.session import SessionState
 
 
-def error_callout() -> rx.Component:
+def error_callout(message: rx.Var[str] = SessionState.auth_error) -> rx.Component:
     return rx.cond(
-        SessionState.auth_error != "",
-        rx.callout(SessionState.auth_error, icon="triangle_alert", color_scheme="red", id="auth-error", width="100%"),
+        message != "",
+        rx.callout(message, icon="triangle_alert", color_scheme="red", id="auth-error", width="100%"),
     )
 
 
-def notice_callout() -> rx.Component:
+def notice_callout(message: rx.Var[str] = SessionState.auth_notice) -> rx.Component:
     return rx.cond(
-        SessionState.auth_notice != "",
-        rx.callout(SessionState.auth_notice, icon="mail-check", color_scheme="green", id="auth-notice", width="100%"),
+        message != "",
+        rx.callout(message, icon="mail-check", color_scheme="green", id="auth-notice", width="100%"),
     )
 
 
@@ -72,7 +72,7 @@ def login_page() -> rx.Component:
     )
 
 
-@page("/register", "Create account", nav=False, public=True, bare=True, on_load=SessionState.load_register)
+@page("/register", "Create account", nav=False, public=True, bare=True)
 def register_page() -> rx.Component:
     return rx.card(
         rx.form(

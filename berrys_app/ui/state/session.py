@@ -243,11 +243,6 @@ class SessionState(rx.State):
         return None
 
     @rx.event
-    def load_register(self):
-        self.auth_error = ""
-        self.auth_notice = ""
-
-    @rx.event
     def load_login(self):
         """Sign-in page: offer SSO when an OIDC provider is configured."""
         self.auth_error = self._login_notice
