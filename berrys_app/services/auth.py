@@ -64,7 +64,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def _normalise_email(email: str) -> str:
+def normalise_email(email: str) -> str:
     email = (email or "").strip().lower()
     if not EMAIL_RE.match(email) or len(email) > 320:
         raise ValidationFailed("a valid email address is required", details={"field": "email"})
@@ -79,7 +79,7 @@ def create_user(
 ) -> User:
     """A user plus a personal team they own (every user can create projects at once). Joins
     nothing else: invitations are accepted by the verified owner of the address (``teams``)."""
-    email = _normalise_email(email)
+    email = normalise_email(email)
     if session.exec(select(User).where(User.email == email)).first():
         raise Conflict("an account with this email already exists", details={"field": "email"})
     user = User(
@@ -113,7 +113,7 @@ def register(session: Session, *, email: str, password: str, name: str = "", ip:
     instead"): registering tells nobody which addresses exist. Rate limited per IP and address."""
     ratelimit.hit_auth(ip)
     check_password(password)
-    email = _normalise_email(email)
+    email = normalise_email(email)
     ratelimit.hit_mail_account(email)
     password_hash = hash_password(password)
     if session.exec(select(User.id).where(User.email == email)).first() is not None:

@@ -12,7 +12,7 @@ from berrys_app.domain.accounts import User
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.mail import TokenPurpose
 from berrys_app.services import audit, email_tokens, identity_mail, ratelimit, sessions
-from berrys_app.services.auth import _normalise_email, check_password, hash_password
+from berrys_app.services.auth import check_password, hash_password, normalise_email
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import Conflict, Unauthorized, ValidationFailed
 
@@ -69,7 +69,7 @@ def request_password_reset(session: Session, *, email: str, ip: str | None = Non
     """Mail a reset link if the address has an active account; the same answer either way.
     Rate limited per IP and per address (counted for unknown addresses too)."""
     ratelimit.hit_auth(ip)
-    email = _normalise_email(email)
+    email = normalise_email(email)
     ratelimit.hit_mail_account(email)
     user = session.exec(select(User).where(User.email == email)).first()
     if user is not None and user.is_active:

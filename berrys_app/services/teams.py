@@ -19,7 +19,7 @@ from berrys_app.domain.collab import TeamInvitation
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.mail import TokenPurpose
 from berrys_app.services import audit, email_tokens, events, identity, identity_mail
-from berrys_app.services.auth import _normalise_email
+from berrys_app.services.auth import normalise_email
 from berrys_app.services.authz import Actor, require_role, require_scope, role_in_team
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -251,7 +251,7 @@ def invite(session: Session, actor: Actor, team_id: uuid.UUID, *, email: str, ro
     actor_role = require_role(session, actor, team_id, Role.admin, what="team")
     new_role = _role(role)
     _may_manage(actor_role, new_role)
-    email = _normalise_email(email)
+    email = normalise_email(email)
     pending = session.exec(
         select(TeamInvitation).where(
             TeamInvitation.team_id == team_id,
