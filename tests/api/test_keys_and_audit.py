@@ -210,7 +210,7 @@ async def test_invitation_by_email_joins_through_its_mailed_link(client, session
     me = (await client.get("/api/v1/me", headers=newbie)).json()
     assert [t["role"] for t in me["teams"]] == ["owner"] and me["email_verified"] is False  # registering joins nothing
     token = token_of(outbox_link(session, "newbie@example.com", "/invitation"))
-    r = await client.post("/api/v1/me/invitations/accept-link", json={"token": token}, headers=newbie)
+    r = await client.post("/api/v1/invitations/accept", json={"token": token}, headers=newbie)
     assert r.status_code == 200, r.text
     me = (await client.get("/api/v1/me", headers=newbie)).json()
     assert sorted(t["role"] for t in me["teams"]) == ["member", "owner"] and me["email_verified"] is True

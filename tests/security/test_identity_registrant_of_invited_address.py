@@ -58,7 +58,7 @@ async def test_registrant_of_an_invited_address_joins_nothing_until_it_is_verifi
     r = await client.post(f"/api/v1/me/invitations/{invitation.id}/accept", headers=attacker)
     assert r.status_code == 200 and r.json()["role"] == "admin", r.text
     # the invitation's own link is single use: it cannot be replayed after the acceptance
-    r = await client.post("/api/v1/me/invitations/accept-link", json={"token": token_of(invite_link)}, headers=attacker)
+    r = await client.post("/api/v1/invitations/accept", json={"token": token_of(invite_link)}, headers=attacker)
     assert r.status_code == 422, r.text
 
 
@@ -80,11 +80,11 @@ async def test_the_invitation_link_accepts_and_verifies_only_for_the_invited_add
     deliver()
     token = token_of(smtp_server.link(VICTIM, "/invitation"))
 
-    r = await client.post("/api/v1/me/invitations/accept-link", json={"token": token}, headers=other.headers)
+    r = await client.post("/api/v1/invitations/accept", json={"token": token}, headers=other.headers)
     assert r.status_code == 403 and r.json()["details"]["reason"] == "other_address", r.text
     assert session.get(TeamMember, (team_id, other.user_id)) is None
 
-    r = await client.post("/api/v1/me/invitations/accept-link", json={"token": token}, headers=hire)
+    r = await client.post("/api/v1/invitations/accept", json={"token": token}, headers=hire)
     assert r.status_code == 200 and r.json()["role"] == "member", r.text
     session.expire_all()
     user = session.exec(select(User).where(User.email == VICTIM)).one()

@@ -61,7 +61,7 @@ class InvitationLinkIn(BaseModel):
     token: str = Field(max_length=200)
 
 
-@router.post("/me/invitations/accept-link", **access("user", "teams:write"))
+@router.post("/invitations/accept", **access("user", "teams:write"))
 def accept_invitation_link(body: InvitationLinkIn, session: SessionDep, actor: CurrentActor) -> teams.TeamView:
     """Join through the link mailed to your address (this also confirms the address)."""
     return teams.accept_invitation_link(session, actor, body.token)
