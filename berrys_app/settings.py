@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, IPvAnyNetwork, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -147,6 +147,22 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
         default_factory=list, validation_alias="BERRYS_TRUSTED_PROXIES"
     )
+    # identity mail (docs/security.md): smtp://user:pass@host:587 (STARTTLS when offered) or
+    # smtps://host:465; None (the embedded default): links go to the log and the operator's System page
+    smtp_url: SecretStr | None = Field(default=None, validation_alias="SMTP_URL")
+    mail_from: str = Field(default="Berrys <berrys@localhost>", validation_alias="BERRYS_MAIL_FROM")
+    # accounts that see the System page's mail outbox (comma-separated emails). Empty: the first account
+    operator_emails: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="BERRYS_OPERATOR_EMAILS"
+    )
+    verify_token_ttl_s: int = Field(default=3 * 86_400, gt=0, validation_alias="BERRYS_VERIFY_TOKEN_TTL")
+    reset_token_ttl_s: int = Field(default=3600, gt=0, validation_alias="BERRYS_RESET_TOKEN_TTL")
+    invite_token_ttl_s: int = Field(default=7 * 86_400, gt=0, validation_alias="BERRYS_INVITE_TOKEN_TTL")
+    mail_interval_s: int = Field(default=2, ge=1, le=60, validation_alias="BERRYS_MAIL_INTERVAL")
+    mail_max_attempts: int = Field(default=8, ge=1, validation_alias="BERRYS_MAIL_MAX_ATTEMPTS")
+    mail_retry_backoff_s: float = Field(default=30.0, ge=0, validation_alias="BERRYS_MAIL_RETRY_BACKOFF")
+    # identity mails (verify, reset) asked for one account per window, from any IP
+    rate_limit_mail_account: int = Field(default=5, ge=1, validation_alias="BERRYS_RATE_LIMIT_MAIL_ACCOUNT")
     # models (models engineer): timeouts, circuit breaker, token streaming, embedded model
     model_timeout_s: float = Field(default=120.0, gt=0, validation_alias="BERRYS_MODEL_TIMEOUT")
     circuit_failure_threshold: int = Field(default=3, ge=1, validation_alias="BERRYS_CIRCUIT_FAILURES")
@@ -186,6 +202,7 @@ class Settings(BaseSettings):
         "http_internal_hosts",
         "mcp_stdio_env_keys",
         "trusted_proxies",
+        "operator_emails",
         mode="before",
     )
     @classmethod

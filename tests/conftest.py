@@ -51,7 +51,14 @@ from berrys_app.launcher.embedded import EmbeddedServer, start_postgres, start_r
 from berrys_app.settings import get_settings, libpq_url, normalise_db_url
 
 # the browser tests' harness, registered here once so every folder shares one browser and server
-from tests.e2e.harness import browser, new_page, oidc_provider, pytest_runtest_makereport, stack  # noqa: F401
+from tests.e2e.harness import (  # noqa: F401
+    browser,
+    new_page,
+    oidc_provider,
+    pytest_runtest_makereport,
+    smtp_inbox,
+    stack,
+)
 
 TEST_REDIS_DB = int(os.environ.get("BERRYS_TEST_REDIS_DB", "9"))
 

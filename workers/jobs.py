@@ -15,6 +15,7 @@ import berrys_app.services.models  # noqa: F401  (import litellm at startup, not
 from berrys_app.db import session_scope
 from berrys_app.services import events
 from berrys_app.settings import get_settings
+from workers import mail
 
 
 async def ping(ctx: dict[str, Any], note: str = "") -> str:
@@ -91,5 +92,6 @@ def _every(seconds: int) -> set[int]:
 
 JOBS: list[Any] = [ping, plan_project, run_task, run_tasks, aggregate_project, reconcile]
 CRON_JOBS: list[Any] = [
-    cron(reconcile, second=_every(get_settings().reconcile_interval_s), microsecond=0, run_at_startup=True, timeout=30)
+    cron(reconcile, second=_every(get_settings().reconcile_interval_s), microsecond=0, run_at_startup=True, timeout=30),
+    *mail.CRON_JOBS,
 ]

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from berrys_app.domain.common import created_field, id_field
+from berrys_app.domain.common import created_field, id_field, ts_field
 
 
 class Role(StrEnum):
@@ -37,6 +37,11 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=500)
     oidc_subject: str | None = Field(default=None, max_length=500, index=True)
     is_active: bool = True
+    # set when the owner of the address followed a link sent to it (verify, reset, invitation) or
+    # an OIDC provider vouched for it; invitations and SSO linking need it
+    email_verified_at: datetime | None = ts_field()
+    # access tokens issued before this (whole second) are refused: a password reset ends them too
+    sessions_ended_at: datetime | None = ts_field()
     created_at: datetime = created_field()
 
 

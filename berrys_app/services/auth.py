@@ -25,7 +25,7 @@ from berrys_app.db_read import fetch_one
 from berrys_app.domain.accounts import Role, Team, TeamMember, User
 from berrys_app.domain.auth import ApiKey
 from berrys_app.domain.common import utcnow
-from berrys_app.services import audit, ratelimit, sessions
+from berrys_app.services import audit, identity_mail, ratelimit, sessions
 from berrys_app.services.authz import Actor, require_scope
 from berrys_app.services.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from berrys_app.services.tokens import TokenPair, decode, subject
@@ -64,7 +64,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def _normalise_email(email: str) -> str:
+def normalise_email(email: str) -> str:
     email = (email or "").strip().lower()
     if not EMAIL_RE.match(email) or len(email) > 320:
         raise ValidationFailed("a valid email address is required", details={"field": "email"})
@@ -74,32 +74,54 @@ def _normalise_email(email: str) -> str:
 # ---------------------------------------------------------------- users
 
 
-def create_user(session: Session, *, email: str, name: str = "", password_hash: str | None = None) -> User:
-    """A user plus a personal team they own (every user can create projects at once); pending
-    team invitations for the email are accepted."""
-    email = _normalise_email(email)
+def create_user(
+    session: Session, *, email: str, name: str = "", password_hash: str | None = None, verified: bool = False
+) -> User:
+    """A user plus a personal team they own (every user can create projects at once). Joins
+    nothing else: invitations are accepted by the verified owner of the address (``teams``)."""
+    email = normalise_email(email)
     if session.exec(select(User).where(User.email == email)).first():
         raise Conflict("an account with this email already exists", details={"field": "email"})
-    user = User(email=email, name=(name or "").strip()[:200], password_hash=password_hash)
+    user = User(
+        email=email,
+        name=(name or "").strip()[:200],
+        password_hash=password_hash,
+        email_verified_at=utcnow() if verified else None,
+    )
     team = Team(name=f"{user.name or email.split('@')[0]}'s team")
     session.add(user)
     session.add(team)
     session.flush()
     session.add(TeamMember(team_id=team.id, user_id=user.id, role=Role.owner.value))
     session.flush()
-    from berrys_app.services.teams import accept_invitations
-
-    accept_invitations(session, user)
-    session.flush()
     return user
 
 
-def register(session: Session, *, email: str, password: str, name: str = "", ip: str | None = None) -> User:
-    """Create an account with a password; also its personal team (owner). Rate limited per IP."""
-    ratelimit.hit_auth(ip)
+REGISTERED = "If this address can be registered, we sent a link to it: open it to confirm your address, then sign in."
+
+
+def check_password(password: str) -> None:
     if not password or len(password) < MIN_PASSWORD or len(password) > 1024:
         raise ValidationFailed(f"the password needs at least {MIN_PASSWORD} characters", details={"field": "password"})
-    user = create_user(session, email=email, name=name, password_hash=hash_password(password))
+
+
+def register(session: Session, *, email: str, password: str, name: str = "", ip: str | None = None) -> str:
+    """Create an account with a password (and its personal team) and mail a verification link.
+
+    The answer (``REGISTERED``) is the same whether or not the address has an account, and both
+    paths hash the password and queue one mail (a taken address gets "reset your password
+    instead"): registering tells nobody which addresses exist. Rate limited per IP and address."""
+    ratelimit.hit_auth(ip)
+    check_password(password)
+    email = normalise_email(email)
+    ratelimit.hit_mail_account(email)
+    password_hash = hash_password(password)
+    if session.exec(select(User.id).where(User.email == email)).first() is not None:
+        identity_mail.already_registered(session, email)
+        audit.record(session, action="auth.register_taken", actor=None, actor_label=email, ip=ip, success=False)
+        return REGISTERED
+    user = create_user(session, email=email, name=name, password_hash=password_hash)
+    identity_mail.verification(session, user)
     audit.record(
         session,
         action="auth.register",
@@ -107,7 +129,7 @@ def register(session: Session, *, email: str, password: str, name: str = "", ip:
         target_type="user",
         target_id=user.id,
     )
-    return user
+    return REGISTERED
 
 
 def login(session: Session, *, email: str, password: str, ip: str | None = None, client: str = "") -> TokenPair:
@@ -163,10 +185,13 @@ def authenticate(session: Session, bearer: str | None, *, ip: str | None = None)
     row = fetch_one(_ACTIVE_USER_SQL, (user_id,))  # one prepared statement, read on every request
     if row is None:
         raise Unauthorized("account not found or disabled")
-    return Actor(user_id=user_id, label=row[0], ip=ip, expires_at=float(claims["exp"]))
+    email, sessions_ended_at = row
+    if sessions_ended_at is not None and int(claims.get("iat", 0)) < sessions_ended_at.timestamp():
+        raise Unauthorized("this session was signed out (the password was reset); sign in again")
+    return Actor(user_id=user_id, label=email, ip=ip, expires_at=float(claims["exp"]))
 
 
-_ACTIVE_USER_SQL = "SELECT email FROM users WHERE id = %s AND is_active"
+_ACTIVE_USER_SQL = "SELECT email, sessions_ended_at FROM users WHERE id = %s AND is_active"
 
 
 def authenticate_session(session: Session, bearer: str | None, *, ip: str | None = None) -> Actor:
@@ -296,11 +321,3 @@ def revoke_api_key(session: Session, actor: Actor, key_id: uuid.UUID) -> ApiKey:
             details={"prefix": row.prefix},
         )
     return row
-
-
-def authenticate_token(bearer: str | None, *, ip: str | None = None) -> Actor:
-    """``authenticate`` for callers without a session (Reflex event handlers): own short transaction."""
-    from berrys_app.db import session_scope
-
-    with session_scope() as session:
-        return authenticate(session, bearer, ip=ip)

@@ -139,8 +139,10 @@ def _verified_claims(id_token: str, jwks: dict[str, Any], meta: dict[str, Any], 
 
 
 def _user_for(session: Session, claims: dict[str, Any]) -> User:
-    """The account of this provider identity: already linked, else linked or created by a
-    verified email."""
+    """The account of this provider identity: already linked, else linked or created by an email
+    the provider verified. An existing local account is linked only if its own address is
+    verified too: anyone can pre-register an address, so an unverified account with the same
+    email may be an attacker's trap holding a password they know."""
     subject = f"{claims['iss']}|{claims['sub']}"
     user = session.exec(select(User).where(User.oidc_subject == subject)).first()
     if user is not None:
@@ -155,7 +157,13 @@ def _user_for(session: Session, claims: dict[str, Any]) -> User:
         )
     user = session.exec(select(User).where(User.email == email.lower())).first()
     if user is None:
-        user = create_user(session, email=email, name=str(claims.get("name") or ""))
+        user = create_user(session, email=email, name=str(claims.get("name") or ""), verified=True)
+    elif user.email_verified_at is None:
+        raise Unauthorized(
+            "an account with this email address exists but its address is not confirmed, so single "
+            "sign-on cannot use it; sign in with its password and confirm the address, or reset the "
+            "password by email (that confirms it too), then sign in with SSO again"
+        )
     user.oidc_subject = subject
     session.add(user)
     session.flush()

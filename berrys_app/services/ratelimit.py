@@ -79,6 +79,14 @@ def count_account_failure(email: str) -> None:
     limiter.hit(item, key)
 
 
+def hit_mail_account(email: str) -> None:
+    """Identity mails (verification, reset) asked for one address, from any IP: nobody can
+    flood a mailbox through Berrys. Counted whether or not the address has an account."""
+    settings = get_settings()
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    hit(f"mail:account:{digest}", limit=settings.rate_limit_mail_account, window_s=settings.rate_limit_window_s)
+
+
 def hit_actor(identity: str) -> None:
     """Per API key or user, for every authenticated request."""
     settings = get_settings()

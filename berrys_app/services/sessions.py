@@ -199,6 +199,18 @@ def with_session(actor: Actor, bearer: str | None) -> Actor:
     return dataclasses.replace(actor, session_id=sid) if sid is not None else actor
 
 
+def end_all(session: Session, user_id: uuid.UUID) -> None:
+    """Every session of the user ends, access tokens included (a password reset: whoever held the
+    old password is out). Whole seconds, as a token's ``iat``: a sign-in right after still works."""
+    now = utcnow()
+    session.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    session.exec(update(User).where(col(User.id) == user_id).values(sessions_ended_at=now.replace(microsecond=0)))
+
+
 def logout(session: Session, *, refresh_token: str, ip: str | None = None) -> None:
     """End the session this refresh token belongs to: every token of its family is refused from
     now on (an already-issued access token lives out its few minutes)."""

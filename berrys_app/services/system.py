@@ -1,4 +1,4 @@
-"""Health of the platform: database, Redis and workers (System page and /health)."""
+"""Health of the platform: database, Redis, workers and the mail outbox (System page and /health)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from berrys_app.domain.accounts import User
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.system import WorkerHeartbeat
+from berrys_app.services import mail
 from berrys_app.services.authz import Actor
-from berrys_app.services.errors import Unauthorized
+from berrys_app.services.errors import Forbidden, Unauthorized
 from berrys_app.services.tools import sandbox
 from berrys_app.settings import get_settings
 
@@ -87,3 +89,38 @@ def _workers(session: Session) -> list[dict[str, Any]]:
 def live_worker_count(session: Session) -> int:
     """For ``/health/ready`` (public, as load balancers call it): a count, nothing about the hosts."""
     return sum(1 for worker in _workers(session) if worker["status"] == "live")
+
+
+def is_operator(session: Session, actor: Actor) -> bool:
+    """The person who runs the install: an address in ``BERRYS_OPERATOR_EMAILS`` (verified, or
+    anyone could claim it by registering it first), else the first account ever created."""
+    if actor.is_system:
+        return True
+    user = session.get(User, actor.user_id) if actor.user_id and actor.api_key_id is None else None
+    if user is None:
+        return False
+    configured = {email.strip().lower() for email in get_settings().operator_emails}
+    if configured:
+        return user.email in configured and user.email_verified_at is not None
+    first = session.exec(select(User.id).order_by(col(User.created_at)).limit(1)).first()
+    return first == user.id
+
+
+def mail_outbox(session: Session, actor: Actor) -> list[dict[str, str]]:
+    """The newest outbox rows for the operator. The links (live tokens) are listed only without
+    SMTP, where the operator hands them on; with SMTP they went to their addresses."""
+    if not is_operator(session, actor):
+        raise Forbidden("only the operator sees the mail outbox")
+    with_links = mail.smtp_target() is None
+    return [
+        {
+            "to": item.to_address,
+            "subject": item.subject,
+            "status": item.status,
+            "attempts": str(item.attempts),
+            "last_error": item.last_error,
+            "link": item.link if with_links else "",
+            "created": item.created_at.isoformat(),
+        }
+        for item in mail.recent(session)
+    ]

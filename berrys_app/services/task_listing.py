@@ -31,6 +31,7 @@ from typing import Any
 from berrys_app.db_read import afetch_one, fetch_one
 from berrys_app.services.authz import PROJECTS_READ, Actor, require_scope
 from berrys_app.services.errors import NotFound
+from berrys_app.settings import get_settings
 
 # The public columns, in the order of ``api.schemas.TaskPublic`` (a test keeps them equal).
 TASK_COLUMNS = (
@@ -153,7 +154,9 @@ def list_tasks_json(actor: Actor, project_id: uuid.UUID, *, current_only: bool =
 
 
 # The caller of the async path holds only a verified access token: its one statement also does
-# what ``auth.authenticate`` reads on every request (the account exists and is active).
+# what ``auth.authenticate`` reads on every request (the account exists and is active). Its
+# sessions ended by a password reset within an access token's lifetime: the ordinary path, which
+# compares the token's ``iat``, decides.
 _USER_CHECK_SQL = f"""
     SELECT p.plan_version, m.role, f.total, f.digest
     FROM users AS u
@@ -164,6 +167,7 @@ _USER_CHECK_SQL = f"""
         WHERE m.role IS NOT NULL AND project_id = p.id AND (NOT %(current_only)s OR plan_version = p.plan_version)
     ) AS f
     WHERE u.id = %(user_id)s AND u.is_active
+      AND (u.sessions_ended_at IS NULL OR u.sessions_ended_at < now() - make_interval(secs => %(token_ttl_s)s))
     """
 
 
@@ -178,7 +182,12 @@ class Access:
 async def check_user(user_id: uuid.UUID, project_id: uuid.UUID, *, current_only: bool = False) -> Access | None:
     """One statement on the event loop: ``None`` unless the user is active and in the project's
     team (then the caller takes the ordinary path, which raises the right error)."""
-    params = {"project_id": project_id, "user_id": user_id, "current_only": current_only}
+    params = {
+        "project_id": project_id,
+        "user_id": user_id,
+        "current_only": current_only,
+        "token_ttl_s": get_settings().access_token_ttl_s,
+    }
     row = await afetch_one(_USER_CHECK_SQL, params)
     if row is None or row[1] is None:
         return None

@@ -1,7 +1,9 @@
 """Teams, members and roles. Admins manage members; only owners grant or remove ownership.
 
 A team always keeps at least one owner. Nobody is made a member without consent: admins
-invite (an existing account or an email), and the invited person accepts or declines.
+invite (an existing account or an email), and the invited person accepts or declines. Only
+the proven owner of the invited address accepts: signed in with it and either verified, or
+following the link mailed to it (which verifies it).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from sqlmodel import Session, col, func, select
 from berrys_app.domain.accounts import ROLE_RANK, Role, Team, TeamMember, User
 from berrys_app.domain.collab import TeamInvitation
 from berrys_app.domain.common import utcnow
-from berrys_app.services import audit, events
+from berrys_app.domain.mail import TokenPurpose
+from berrys_app.services import audit, email_tokens, events, identity, identity_mail
+from berrys_app.services.auth import normalise_email
 from berrys_app.services.authz import Actor, require_role, require_scope, role_in_team
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -240,14 +244,14 @@ def _membership_event(
 
 
 def invite(session: Session, actor: Actor, team_id: uuid.UUID, *, email: str, role: str) -> InvitationView:
-    """Invite an email address: an existing account joins when it accepts, a new one when it signs up."""
-    from berrys_app.services.auth import _normalise_email
-
+    """Invite an email address; the invitation is mailed to it with its own link. Whoever holds
+    the address joins by following the link (signed in with that address) or, once the address
+    is verified, from their invitations list."""
     require_scope(actor, "teams:write")
     actor_role = require_role(session, actor, team_id, Role.admin, what="team")
     new_role = _role(role)
     _may_manage(actor_role, new_role)
-    email = _normalise_email(email)
+    email = normalise_email(email)
     pending = session.exec(
         select(TeamInvitation).where(
             TeamInvitation.team_id == team_id,
@@ -272,6 +276,10 @@ def invite(session: Session, actor: Actor, team_id: uuid.UUID, *, email: str, ro
         details={"email": email, "role": new_role.value},
     )
     session.flush()
+    team = session.get(Team, team_id)
+    identity_mail.invitation(
+        session, email=email, invitation_id=row.id, team_name=team.name if team else "", role=new_role.value
+    )
     return InvitationView.model_validate(row, from_attributes=True)
 
 
@@ -295,32 +303,13 @@ def revoke_invitation(session: Session, actor: Actor, team_id: uuid.UUID, invita
     session.delete(row)
 
 
-def accept_invitations(session: Session, user: User) -> int:
-    """Join every team that invited this email (called when an account is created)."""
-    rows = session.exec(
-        select(TeamInvitation).where(TeamInvitation.email == user.email, col(TeamInvitation.accepted_at).is_(None))
-    ).all()
-    for row in rows:
-        if session.get(TeamMember, (row.team_id, user.id)) is None:
-            session.add(TeamMember(team_id=row.team_id, user_id=user.id, role=row.role))
-        row.accepted_at = utcnow()
-        session.add(row)
-        audit.record(
-            session,
-            action="member.added",
-            actor=None,
-            actor_label=f"invitation by {row.invited_by}",
-            team_id=row.team_id,
-            target_type="user",
-            target_id=user.id,
-            details={"email": user.email, "role": row.role, "invitation_id": str(row.id)},
-        )
-    return len(rows)
-
-
 def my_invitations(session: Session, actor: Actor) -> list[InvitationView]:
-    """The pending invitations addressed to the caller's email, with the inviting team's name."""
+    """The pending invitations addressed to the caller's email, with the inviting team's name;
+    none until the address is verified (whoever typed it at sign-up learns nothing of them)."""
     require_scope(actor, "teams:read")
+    me = session.get(User, actor.user_id) if actor.user_id else None
+    if me is None or me.email_verified_at is None:
+        return []
     rows = session.exec(
         select(TeamInvitation, Team.name)
         .join(Team, col(Team.id) == col(TeamInvitation.team_id))
@@ -349,11 +338,39 @@ def _my_pending(session: Session, actor: Actor, invitation_id: uuid.UUID) -> Tea
 
 
 def accept_invitation(session: Session, actor: Actor, invitation_id: uuid.UUID) -> TeamView:
-    """The invited person joins the team with the invited role."""
+    """The invited person joins the team with the invited role, once their address is verified
+    (an unverified account with the address may belong to anyone who typed it at sign-up)."""
     require_scope(actor, "teams:write")
     row = _my_pending(session, actor, invitation_id)
     user = session.get(User, actor.user_id)
     assert user is not None  # _my_pending found their email
+    if user.email_verified_at is None:
+        raise Forbidden(
+            "confirm your email address first (the link we mailed you, or the invitation's own link)",
+            details={"reason": "email_not_verified"},
+        )
+    return _accept(session, actor, row, user)
+
+
+def accept_invitation_link(session: Session, actor: Actor, token: str) -> TeamView:
+    """Accept through the link mailed to the invited address: only the account with that address
+    may, and following the link proves the address is theirs (it is verified too)."""
+    require_scope(actor, "teams:write")
+    link = email_tokens.consume(session, token, TokenPurpose.invite)
+    row = session.get(TeamInvitation, link.invitation_id, with_for_update=True) if link.invitation_id else None
+    if row is None or row.accepted_at is not None:
+        raise ValidationFailed("this invitation is no longer open", details={"field": "token"})
+    user = session.get(User, actor.user_id) if actor.user_id else None
+    if user is None or user.email != row.email or link.email != row.email:
+        raise Forbidden(
+            f"this invitation is for {row.email}; sign in with that address to accept it",
+            details={"reason": "other_address"},
+        )
+    identity.mark_verified(session, user, ip=actor.ip, how="invitation_link")
+    return _accept(session, actor, row, user)
+
+
+def _accept(session: Session, actor: Actor, row: TeamInvitation, user: User) -> TeamView:
     if session.get(TeamMember, (row.team_id, user.id)) is None:
         _join(session, actor, row.team_id, user, row.role)
     row.accepted_at = utcnow()

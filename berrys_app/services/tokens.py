@@ -52,10 +52,6 @@ def _verify_keys_for(material: tuple[str | None, str, tuple[str, ...]]) -> KeySe
     return KeySet([OctKey.import_key(s.encode(), {"kid": _kid(s)}) for s in keys if s])
 
 
-def _verify_keys() -> KeySet:
-    return _verify_keys_for(_key_material())
-
-
 def encode(claims: dict[str, Any]) -> str:
     key = _signing_key()
     return jwt.encode({"alg": "HS256", "kid": key.kid}, claims, key)

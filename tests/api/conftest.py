@@ -33,9 +33,10 @@ class Person:
 def make_person(
     session: Session, *, email: str | None = None, team_id: uuid.UUID | None = None, role: Role | None = None
 ) -> Person:
-    """A user with a personal team, optionally also in ``team_id`` with ``role``; committed."""
+    """A user with a personal team and a verified address, optionally also in ``team_id`` with
+    ``role``; committed."""
     email = email or f"u{uuid.uuid4().hex[:10]}@example.com"
-    user = auth.create_user(session, email=email, name=email.split("@")[0], password_hash=FAST_HASH)
+    user = auth.create_user(session, email=email, name=email.split("@")[0], password_hash=FAST_HASH, verified=True)
     if team_id is not None and role is not None:
         session.add(TeamMember(team_id=team_id, user_id=user.id, role=role.value))
     session.commit()

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from berrys_app.domain.auth import ApiKey, AuditEntry
 from berrys_app.domain.common import utcnow
 from tests.api.world import PLAN, build_world
+from tests.mailbox import outbox_link, token_of
 
 
 async def test_key_is_shown_once_scoped_and_revocation_is_immediate(client, people) -> None:
@@ -69,7 +70,9 @@ async def test_audit_rows_for_each_audited_action(client, session: Session) -> N
     await client.post("/api/v1/auth/register", json={"email": "eve@example.com", "password": "pass-word-1"})
     await client.post("/api/v1/auth/token", json={"email": "eve@example.com", "password": "pass-word-1"})
     await client.post("/api/v1/auth/token", json={"email": "eve@example.com", "password": "nope-nope"})
-    # eve joins team A (invited, then she accepts)
+    verify = token_of(outbox_link(session, "eve@example.com", "/verify-email"))
+    assert (await client.post("/api/v1/auth/verify-email", json={"token": verify})).status_code == 200
+    # eve joins team A (invited, then she accepts: her address is verified)
     r = await client.post(
         f"/api/v1/teams/{a}/members", json={"email": "eve@example.com", "role": "viewer"}, headers=admin.headers
     )
@@ -184,7 +187,7 @@ async def test_credential_use_by_a_tool_is_audited(client, session: Session) -> 
     assert uses.json()["meta"]["total"] == 1
 
 
-async def test_invitation_by_email_joins_on_registration(client, session: Session) -> None:
+async def test_invitation_by_email_joins_through_its_mailed_link(client, session: Session) -> None:
     world = build_world(session)
     admin, a = world.people["admin"], world.team_a
     r = await client.post(
@@ -203,8 +206,14 @@ async def test_invitation_by_email_joins_on_registration(client, session: Sessio
     pair = (
         await client.post("/api/v1/auth/token", json={"email": "newbie@example.com", "password": "pass-word-2"})
     ).json()
-    me = (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {pair['access_token']}"})).json()
-    assert sorted(t["role"] for t in me["teams"]) == ["member", "owner"]
+    newbie = {"Authorization": f"Bearer {pair['access_token']}"}
+    me = (await client.get("/api/v1/me", headers=newbie)).json()
+    assert [t["role"] for t in me["teams"]] == ["owner"] and me["email_verified"] is False  # registering joins nothing
+    token = token_of(outbox_link(session, "newbie@example.com", "/invitation"))
+    r = await client.post("/api/v1/invitations/accept", json={"token": token}, headers=newbie)
+    assert r.status_code == 200, r.text
+    me = (await client.get("/api/v1/me", headers=newbie)).json()
+    assert sorted(t["role"] for t in me["teams"]) == ["member", "owner"] and me["email_verified"] is True
     invites = (await client.get(f"/api/v1/teams/{a}/invitations", headers=admin.headers)).json()["data"]
     assert any(i["email"] == "newbie@example.com" and i["accepted_at"] for i in invites)
     audit = (await client.get(f"/api/v1/teams/{a}/audit?action=member.invited", headers=admin.headers)).json()

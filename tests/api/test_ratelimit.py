@@ -61,4 +61,4 @@ def test_login_service_is_limited_without_http(env: dict[str, str], session: Ses
     assert refused.value.retry_after_s >= 1
     # another address is not affected
     pair = auth.login(session, email=person.email, password="correct horse battery", ip="192.0.2.8")
-    assert auth.authenticate_token(pair.access_token).user_id == person.user_id
+    assert auth.authenticate(session, pair.access_token).user_id == person.user_id

@@ -12,7 +12,7 @@ BODY = {"email": "sam@example.com", "password": "right-password"}
 
 
 async def test_list_and_revoke_sessions(client, session: Session) -> None:
-    assert (await client.post("/api/v1/auth/register", json=BODY)).status_code == 201
+    assert (await client.post("/api/v1/auth/register", json=BODY)).status_code == 202
     laptop = (await client.post("/api/v1/auth/token", json=BODY, headers={"user-agent": "laptop"})).json()
     phone = (await client.post("/api/v1/auth/token", json=BODY, headers={"user-agent": "phone"})).json()
     headers = {"Authorization": f"Bearer {laptop['access_token']}"}
@@ -34,7 +34,7 @@ async def test_list_and_revoke_sessions(client, session: Session) -> None:
 
     # another person cannot see or end them; a key without keys:* cannot list them
     other = {"email": "tom@example.com", "password": "right-password"}
-    assert (await client.post("/api/v1/auth/register", json=other)).status_code == 201
+    assert (await client.post("/api/v1/auth/register", json=other)).status_code == 202
     tom = (await client.post("/api/v1/auth/token", json=other)).json()
     tom_headers = {"Authorization": f"Bearer {tom['access_token']}"}
     laptop_id = listed[0]["id"]

@@ -32,7 +32,23 @@ def oidc_provider() -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def stack(infra: dict[str, str], tmp_path_factory: pytest.TempPathFactory, oidc_provider) -> Iterator[Stack]:
+def smtp_inbox() -> Iterator[object]:
+    """A real SMTP server the platform sends its mail to (verification, reset, invitations)."""
+    from tests.mailbox import E2E_INBOX, start_server
+
+    controller, port = start_server(E2E_INBOX)
+    os.environ["SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+    try:
+        yield E2E_INBOX
+    finally:
+        controller.stop()
+        os.environ.pop("SMTP_URL", None)
+
+
+@pytest.fixture(scope="session")
+def stack(
+    infra: dict[str, str], tmp_path_factory: pytest.TempPathFactory, oidc_provider, smtp_inbox
+) -> Iterator[Stack]:
     """The platform, once per session, on the test PostgreSQL/Redis."""
     os.environ.update(OIDC_ISSUER=oidc_provider.issuer, OIDC_CLIENT_ID="berrys-web", OIDC_CLIENT_SECRET="idp-secret")
     with running_stack(

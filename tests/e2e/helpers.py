@@ -8,6 +8,8 @@ import uuid
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.mailbox import E2E_INBOX, wait_for_link
+
 PASSWORD = "correct-horse-battery"
 XSS = '<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2"> done **bold**'
 
@@ -17,12 +19,16 @@ def unique_email(prefix: str = "user") -> str:
 
 
 def register(page: Page, *, name: str, email: str) -> None:
+    """Create the account, confirm the address with the mailed link, sign in."""
     page.goto("/register")
     page.fill("#name", name)
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("#register")
-    expect(page).to_have_url(re.compile(r"/projects/?$"), timeout=20_000)
+    expect(page.locator("#auth-notice")).to_contain_text("confirm your address", timeout=20_000)
+    page.goto(wait_for_link(E2E_INBOX, email, "/verify-email"))
+    expect(page.locator("#auth-notice")).to_contain_text("is confirmed", timeout=20_000)
+    sign_in(page, email=email)
     expect(page.locator("#user-name")).to_have_text(name)
 
 

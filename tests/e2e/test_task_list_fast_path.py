@@ -26,7 +26,7 @@ def _headers(response: httpx.Response) -> dict[str, object]:
 def test_the_task_list_through_the_production_stack(stack) -> None:
     email = unique_email()
     with httpx.Client(base_url=stack.base_url, timeout=30) as http:
-        assert http.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD}).status_code == 201
+        assert http.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD}).status_code == 202
         token = http.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD}).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
         team_id = http.get("/api/v1/teams", headers=auth).json()["data"][0]["id"]

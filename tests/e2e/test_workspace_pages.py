@@ -179,7 +179,7 @@ def test_team_page_invites_by_email_lists_and_revokes_invitations_and_creates_a_
     stranger = unique_email("newcomer")
     page.fill("#invite-email", stranger)
     page.click("#invite")
-    expect(page.locator("#invite-notice")).to_contain_text("when they sign up with this email")
+    expect(page.locator("#invite-notice")).to_contain_text("we mailed them a link")
     expect(page.locator("#invitations .invitations-row")).to_have_count(1)
     expect(page.locator("#invitations .invitations-row").first).to_contain_text("pending")
 
@@ -189,7 +189,7 @@ def test_team_page_invites_by_email_lists_and_revokes_invitations_and_creates_a_
 
     page.fill("#invite-email", known)
     page.click("#invite")
-    expect(page.locator("#invite-notice")).to_contain_text("they join when they accept")
+    expect(page.locator("#invite-notice")).to_contain_text("They join when they accept")
     expect(page.locator("#members .members-row")).to_have_count(1)  # not without their consent
     # Kim accepts on her Profile page; Ida's team page follows live
     other.goto("/profile")

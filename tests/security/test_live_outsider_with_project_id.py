@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from berrys_app.db import session_scope
 from berrys_app.domain.accounts import User
+from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.domain.work import Task
 from berrys_app.services import auth, projects, teams
@@ -112,6 +113,7 @@ def _accept_invitation_if_any(email: str, team_id: uuid.UUID) -> None:
         return
     with session_scope() as own:
         user = own.exec(select(User).where(User.email == email)).one()
+        user.email_verified_at = user.email_verified_at or utcnow()  # the invited person proved the address
         actor = Actor(user_id=user.id, label=email)
         for invitation in team_service.my_invitations(own, actor):
             if invitation.team_id == team_id:

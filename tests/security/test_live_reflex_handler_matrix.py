@@ -26,8 +26,19 @@ from berrys_app.domain.work import PlanVersion
 from berrys_app.ui import live, presence
 from tests.api.world import World, build_world
 
-# handlers that start or end the tab's own sign-in: they read no team data
-SIGN_IN = {"setvar", "login", "register", "oidc_start", "oidc_finish", "logout", "load_login", "home"}
+# handlers that start or end the tab's own sign-in (a password reset too): they read no team data
+SIGN_IN = {
+    "setvar",
+    "login",
+    "register",
+    "oidc_start",
+    "oidc_finish",
+    "logout",
+    "load_login",
+    "home",
+    "request_reset",
+    "confirm_reset",
+}
 TABS = ("viewer", "outsider", "anonymous")
 
 

@@ -30,7 +30,7 @@ def limits(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_failed_logins_from_rotating_ips_are_limited_per_account(api_app, limits) -> None:  # noqa: F811
     victim = {"email": "target@example.com", "password": "the-real-password"}
     async with _from(api_app, "10.0.0.1") as http:
-        assert (await http.post("/api/v1/auth/register", json=victim)).status_code == 201
+        assert (await http.post("/api/v1/auth/register", json=victim)).status_code == 202
     for n in range(3):
         async with _from(api_app, f"198.51.100.{n + 1}") as http:
             r = await http.post("/api/v1/auth/token", json={**victim, "password": f"guess-{n}"})
@@ -46,7 +46,7 @@ async def test_one_ip_cannot_lock_out_other_accounts(api_app, limits) -> None:  
     async with _from(api_app, "10.0.0.2") as http:
         for who in ("a", "b"):
             body = {"email": f"{who}@example.com", "password": "right-password"}
-            assert (await http.post("/api/v1/auth/register", json=body)).status_code == 201
+            assert (await http.post("/api/v1/auth/register", json=body)).status_code == 202
         for n in range(3):
             await http.post("/api/v1/auth/token", json={"email": "a@example.com", "password": f"x{n}"})
         r = await http.post("/api/v1/auth/token", json={"email": "b@example.com", "password": "right-password"})

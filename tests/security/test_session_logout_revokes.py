@@ -13,7 +13,7 @@ from tests.security.test_live_outsider_with_project_id import _tab
 
 async def test_rest_logout_makes_the_refresh_token_useless(client) -> None:  # noqa: F811
     body = {"email": "lou@example.com", "password": "right-password"}
-    assert (await client.post("/api/v1/auth/register", json=body)).status_code == 201
+    assert (await client.post("/api/v1/auth/register", json=body)).status_code == 202
     pair = (await client.post("/api/v1/auth/token", json=body)).json()
 
     r = await client.post("/api/v1/auth/logout", json={"refresh_token": pair["refresh_token"]})

@@ -21,7 +21,7 @@ BODY = {"email": "gus@example.com", "password": "right-password"}
 
 
 async def _login(client) -> dict:  # noqa: F811
-    assert (await client.post("/api/v1/auth/register", json=BODY)).status_code == 201
+    assert (await client.post("/api/v1/auth/register", json=BODY)).status_code == 202
     return (await client.post("/api/v1/auth/token", json=BODY, headers={"user-agent": "tab"})).json()
 
 

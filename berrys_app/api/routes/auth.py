@@ -1,5 +1,5 @@
-"""Credentials: register, password login, refresh rotation, logout, sessions, OIDC login.
-Rate limited per IP."""
+"""Credentials: register, email verification, password reset, password login, refresh rotation,
+logout, sessions, OIDC login. Rate limited per IP (and per address where mail is sent)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from berrys_app.api.deps import ClientIP, CurrentActor, ListOf, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
-from berrys_app.services import auth, oidc, proxies, sessions
+from berrys_app.services import auth, identity, oidc, proxies, sessions
 from berrys_app.settings import get_settings
 
 # Every credential endpoint is rate limited per client IP inside the auth service.
@@ -36,17 +36,62 @@ class RefreshIn(BaseModel):
     refresh_token: str = Field(max_length=4096)
 
 
-class UserPublic(BaseModel):
-    id: uuid.UUID
+class Accepted(BaseModel):
+    """The same answer whatever the address: nothing here tells whether it has an account."""
+
+    message: str
+
+
+@router.post("/register", status_code=status.HTTP_202_ACCEPTED, **access("public"))
+def register(body: RegisterIn, session: SessionDep, ip: ClientIP) -> Accepted:
+    """Create an account (and its personal team, which the new user owns) and mail a link that
+    confirms the address. The answer is the same when the address already has an account (its
+    owner gets a mail instead): sign in afterwards with ``POST /auth/token``."""
+    return Accepted(message=auth.register(session, email=body.email, password=body.password, name=body.name, ip=ip))
+
+
+class TokenIn(BaseModel):
+    token: str = Field(max_length=200)
+
+
+class EmailIn(BaseModel):
+    email: str = Field(max_length=320)
+
+
+class ResetIn(BaseModel):
+    token: str = Field(max_length=200)
+    password: str = Field(max_length=1024)
+
+
+class VerifiedPublic(BaseModel):
     email: str
-    name: str
+    email_verified_at: datetime
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, **access("public"))
-def register(body: RegisterIn, session: SessionDep, ip: ClientIP) -> UserPublic:
-    """Create an account (and its personal team, which the new user owns)."""
-    user = auth.register(session, email=body.email, password=body.password, name=body.name, ip=ip)
-    return UserPublic(id=user.id, email=user.email, name=user.name)
+@router.post("/verify-email", **access("public"))
+def verify_email(body: TokenIn, session: SessionDep, ip: ClientIP) -> VerifiedPublic:
+    """Confirm an address with the single-use link mailed to it."""
+    user = identity.verify_email(session, token=body.token, ip=ip)
+    assert user.email_verified_at is not None
+    return VerifiedPublic(email=user.email, email_verified_at=user.email_verified_at)
+
+
+@router.post("/verify-email/resend", status_code=status.HTTP_202_ACCEPTED, **access("user"))
+def resend_verification(session: SessionDep, actor: CurrentActor) -> Accepted:
+    """Mail a new confirmation link to your own address (409 when it is already verified)."""
+    return Accepted(message=identity.resend_verification(session, actor))
+
+
+@router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED, **access("public"))
+def password_reset(body: EmailIn, session: SessionDep, ip: ClientIP) -> Accepted:
+    """Mail a link to choose a new password, if the address has an account (same answer either way)."""
+    return Accepted(message=identity.request_password_reset(session, email=body.email, ip=ip))
+
+
+@router.post("/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT, **access("public"))
+def password_reset_confirm(body: ResetIn, session: SessionDep, ip: ClientIP) -> None:
+    """Set a new password with the mailed link; every session of the account is signed out."""
+    identity.reset_password(session, token=body.token, password=body.password, ip=ip)
 
 
 class SessionPublic(BaseModel):

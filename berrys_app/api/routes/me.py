@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from berrys_app.api.deps import CurrentActor, ListOf, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
@@ -20,6 +20,7 @@ class MePublic(BaseModel):
     id: uuid.UUID
     email: str
     name: str
+    email_verified: bool
     scopes: list[str] | None  # None: a full session (JWT); a list: the API key's scopes
     teams: list[teams.TeamView]
 
@@ -34,6 +35,7 @@ def me(session: SessionDep, actor: CurrentActor) -> MePublic:
         id=user.id,
         email=user.email,
         name=user.name,
+        email_verified=user.email_verified_at is not None,
         scopes=sorted(actor.scopes) if actor.scopes else None,
         teams=my_teams,
     )
@@ -51,8 +53,18 @@ def my_invitations(session: SessionDep, actor: CurrentActor) -> ListOf[teams.Inv
 
 @router.post("/me/invitations/{my_invitation_id}/accept", **access("user", "teams:write"))
 def accept_invitation(my_invitation_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> teams.TeamView:
-    """Join the team that invited you, with the invited role."""
+    """Join the team that invited you, with the invited role (your address must be verified)."""
     return teams.accept_invitation(session, actor, my_invitation_id)
+
+
+class InvitationLinkIn(BaseModel):
+    token: str = Field(max_length=200)
+
+
+@router.post("/invitations/accept", **access("user", "teams:write"))
+def accept_invitation_link(body: InvitationLinkIn, session: SessionDep, actor: CurrentActor) -> teams.TeamView:
+    """Join through the link mailed to your address (this also confirms the address)."""
+    return teams.accept_invitation_link(session, actor, body.token)
 
 
 @router.delete(

@@ -1,4 +1,4 @@
-"""Sign in and register: the only pages without the navigation shell."""
+"""Sign in and register: pages without the navigation shell (with the mailed links' pages, ``identity``)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,17 @@ from berrys_app.ui.layout import page
 from berrys_app.ui.state.session import SessionState
 
 
-def error_callout() -> rx.Component:
+def error_callout(message: rx.Var[str] = SessionState.auth_error) -> rx.Component:
     return rx.cond(
-        SessionState.auth_error != "",
-        rx.callout(SessionState.auth_error, icon="triangle_alert", color_scheme="red", id="auth-error", width="100%"),
+        message != "",
+        rx.callout(message, icon="triangle_alert", color_scheme="red", id="auth-error", width="100%"),
+    )
+
+
+def notice_callout(message: rx.Var[str] = SessionState.auth_notice) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="mail-check", color_scheme="green", id="auth-notice", width="100%"),
     )
 
 
@@ -31,8 +38,10 @@ def login_page() -> rx.Component:
             rx.vstack(
                 rx.heading("Sign in", size="6"),
                 error_callout(),
+                notice_callout(),
                 field("Email", "email", type_="email", placeholder="you@example.com"),
                 field("Password", "password", type_="password"),
+                rx.link("Forgot password?", href="/forgot-password", size="2", id="to-forgot-password"),
                 rx.button("Sign in", type="submit", width="100%", size="3", id="sign-in"),
                 rx.cond(
                     SessionState.oidc_available,
@@ -71,6 +80,7 @@ def register_page() -> rx.Component:
                 rx.heading("Create your account", size="6"),
                 rx.text("You get a personal team; invite others later.", size="2", color_scheme="gray"),
                 error_callout(),
+                notice_callout(),
                 field("Name", "name", placeholder="Ada Lovelace"),
                 field("Email", "email", type_="email", placeholder="you@example.com"),
                 field("Password", "password", type_="password", placeholder="at least 8 characters"),

@@ -64,6 +64,23 @@ def profile_page() -> rx.Component:
             rx.vstack(
                 rx.text(ProfileState.user_name, weight="bold"),
                 rx.text(ProfileState.user_email, color_scheme="gray", size="2"),
+                rx.cond(
+                    ProfileState.email_verified,
+                    rx.badge("address confirmed", color_scheme="green", id="email-verified"),
+                    rx.hstack(
+                        rx.badge("address not confirmed", color_scheme="orange", id="email-unverified"),
+                        rx.text("Invitations wait until you open the link we mailed you.", size="2"),
+                        rx.button(
+                            "Send the link again",
+                            size="1",
+                            variant="soft",
+                            on_click=ProfileState.resend_verification,
+                            id="resend-verification",
+                        ),
+                        align="center",
+                        wrap="wrap",
+                    ),
+                ),
             ),
             width="100%",
         ),

@@ -46,6 +46,8 @@ class SystemState(PageState):
     health_checked_at: str = ""
     workers: list[dict[str, Any]] = []
     sandbox: dict[str, str] = {}
+    outbox: list[dict[str, str]] = []  # the operator's view of the mail outbox (empty for others)
+    is_operator: bool = False
     _watch: int = 0  # the current health watcher; a newer load() retires older ones
 
     @rx.event
@@ -62,6 +64,8 @@ class SystemState(PageState):
     def _fetch(self, session, actor) -> None:
         self.workers = system.list_workers(session, actor)
         self.sandbox = system.sandbox_status(actor)
+        self.is_operator = system.is_operator(session, actor)
+        self.outbox = system.mail_outbox(session, actor) if self.is_operator else []
 
     @rx.event(background=True)
     async def watch_health(self):
@@ -160,6 +164,40 @@ def worker_row(worker: rx.Var[dict[str, Any]]) -> rx.Component:
     )
 
 
+def outbox_row(item: rx.Var[dict[str, str]]) -> rx.Component:
+    link = item["link"].to(str)
+    return rx.table.row(
+        rx.table.cell(item["to"].to(str)),
+        rx.table.cell(item["subject"].to(str)),
+        rx.table.cell(rx.badge(item["status"].to(str), class_name="mail-status")),
+        rx.table.cell(item["attempts"].to(str)),
+        rx.table.cell(item["last_error"].to(str)),
+        rx.table.cell(rx.cond(link != "", rx.link(link, href=link, class_name="mail-link"), "")),
+        data_to=item["to"].to(str),
+        class_name="mail-row",
+    )
+
+
+def outbox_card() -> rx.Component:
+    """Identity mails (operator only). Without SMTP_URL their links are here (and in the log)."""
+    headers = ("To", "Subject", "Status", "Attempts", "Last error", "Link")
+    return rx.vstack(
+        rx.heading("Mail outbox", size="4", margin_top="1em"),
+        rx.text(
+            "Without SMTP_URL, mails are not sent: hand each link to the person it is for.",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.table.root(
+            rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in headers))),
+            rx.table.body(rx.foreach(SystemState.outbox, outbox_row)),
+            width="100%",
+            id="mail-outbox",
+        ),
+        width="100%",
+    )
+
+
 @page("/system", "System", on_load=SystemState.load, icon="server", order=90)
 def system_page() -> rx.Component:
     return rx.vstack(
@@ -186,6 +224,7 @@ def system_page() -> rx.Component:
             width="100%",
             id="workers-table",
         ),
+        rx.cond(SystemState.is_operator, outbox_card()),
         width="100%",
         spacing="3",
     )

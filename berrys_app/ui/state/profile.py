@@ -1,5 +1,5 @@
-"""The Profile page's state: your API keys, your signed-in sessions (each revocable) and the
-invitations waiting for your answer."""
+"""The Profile page's state: whether your address is confirmed, your API keys, your signed-in
+sessions (each revocable) and the invitations waiting for your answer."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 import reflex as rx
 
 from berrys_app.db import session_scope
-from berrys_app.services import auth, sessions, teams
+from berrys_app.domain.accounts import User
+from berrys_app.services import auth, identity, sessions, teams
 from berrys_app.services.errors import ServiceError
 from berrys_app.ui.format import short_date
 from berrys_app.ui.state.workspace import PageState, parse_id
@@ -23,6 +24,7 @@ class ProfileState(PageState):
     new_key: str = ""
     my_sessions: list[dict[str, str]] = []
     invitations: list[dict[str, str]] = []
+    email_verified: bool = True
 
     @rx.event
     def load(self):
@@ -30,6 +32,8 @@ class ProfileState(PageState):
         return self._run(self._fetch)
 
     def _fetch(self, session, actor) -> None:
+        me = session.get(User, actor.user_id)
+        self.email_verified = bool(me and me.email_verified_at)
         self.keys = [
             {
                 "id": str(k.id),
@@ -104,6 +108,16 @@ class ProfileState(PageState):
             self._forget()
             return rx.redirect("/login")
         return None
+
+    @rx.event
+    def resend_verification(self):
+        """A new link to confirm the address (invitations wait for it)."""
+        try:
+            with session_scope() as session:
+                message = identity.resend_verification(session, self._actor(session))
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        return rx.toast.success(message)
 
     @rx.event
     def accept_invitation(self, invitation_id: str):

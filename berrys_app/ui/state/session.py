@@ -67,9 +67,11 @@ class SessionState(rx.State):
     teams: list[dict[str, str]] = []
     role: str = ""
     auth_error: str = ""
+    auth_notice: str = ""  # a success message on the public pages (register, reset, verify)
     oidc_available: bool = False
-    # a message for the next /login load (its loader clears auth_error otherwise)
+    # messages for the next /login load (its loader clears auth_error/auth_notice otherwise)
     _login_notice: str = ""
+    _login_success: str = ""
 
     @rx.var
     def signed_in(self) -> bool:
@@ -170,8 +172,10 @@ class SessionState(rx.State):
         self.role = ""
 
     def _to_login(self) -> rx.event.EventSpec:
+        """To sign in, then back here: the query too (an invitation link's token rides in it)."""
         path = self.router.url.path or "/"
-        return rx.redirect(f"/login?next={quote(path)}")
+        query = self.router.url.query or ""
+        return rx.redirect(f"/login?next={quote(path + ('?' + query if query else ''), safe='/')}")
 
     def _team_uuid(self) -> uuid.UUID | None:
         try:
@@ -219,34 +223,35 @@ class SessionState(rx.State):
 
     @rx.event
     async def register(self, form: dict[str, Any]):
+        """The same answer for a new and a taken address (``auth.register``): no sign-in here, or
+        signing in would tell them apart. The person confirms their address, then signs in."""
         self.auth_error = ""
+        self.auth_notice = ""
         email = str(form.get("email", "")).strip()
         password = str(form.get("password", ""))
         name = str(form.get("name", "")).strip()
         if not email or not password:
             self.auth_error = "Email and password are required."
             return None
-        ip, client = self._client_ip(), self._client()
+        ip = self._client_ip()
 
-        def create_and_login() -> auth.TokenPair:
+        def create() -> str:
             with session_scope() as session:
-                auth.register(session, email=email, password=password, name=name, ip=ip)
-            return _password_login(email, password, ip, client)
+                return auth.register(session, email=email, password=password, name=name, ip=ip)
 
         try:
-            pair = await asyncio.to_thread(create_and_login)
-            self.access_token = pair.access_token
-            self.refresh_token = pair.refresh_token
+            self.auth_notice = await asyncio.to_thread(create)
         except ServiceError as exc:
             self.auth_error = exc.message
-            return None
-        return rx.redirect("/projects")
+        return None
 
     @rx.event
     def load_login(self):
         """Sign-in page: offer SSO when an OIDC provider is configured."""
         self.auth_error = self._login_notice
         self._login_notice = ""
+        self.auth_notice = self._login_success
+        self._login_success = ""
         self.oidc_available = oidc.enabled()
 
     @rx.event

@@ -134,8 +134,8 @@ class TeamState(PageState):
             self.invite_error = exc.message
             return None
         self.invite_notice = (
-            f"{invitation.email} is invited as {invitation.role.value}; they join when they accept "
-            "(on their Profile page, or when they sign up with this email)."
+            f"{invitation.email} is invited as {invitation.role.value}; we mailed them a link. They join when "
+            "they accept it (the link, or their Profile page once their address is confirmed)."
         )
         return None
 
