@@ -146,21 +146,23 @@ class FaultProxy:
         path = request.path.removeprefix("/v1")
         headers = {"Content-Type": "application/json"}
         timeout = aiohttp.ClientTimeout(total=300)
-        async with aiohttp.ClientSession(timeout=timeout) as client:
-            async with client.request(request.method, self.upstream + path, data=raw, headers=headers) as upstream:
-                response = web.StreamResponse(status=upstream.status)
-                response.content_type = upstream.content_type
-                await response.prepare(request)
-                chunks = 0
-                async for line in upstream.content:
-                    await response.write(line)
-                    chunks += line.startswith(b"data:")
-                    if cut is not None and chunks >= cut:
-                        assert request.transport is not None
-                        request.transport.close()  # the connection drops mid-stream
-                        return response
-                await response.write_eof()
-                return response
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as client,
+            client.request(request.method, self.upstream + path, data=raw, headers=headers) as upstream,
+        ):
+            response = web.StreamResponse(status=upstream.status)
+            response.content_type = upstream.content_type
+            await response.prepare(request)
+            chunks = 0
+            async for line in upstream.content:
+                await response.write(line)
+                chunks += line.startswith(b"data:")
+                if cut is not None and chunks >= cut:
+                    assert request.transport is not None
+                    request.transport.close()  # the connection drops mid-stream
+                    return response
+            await response.write_eof()
+            return response
 
     async def _scripted(self, request: web.Request, body: dict[str, Any], script: Scripted) -> web.StreamResponse:
         created, ident, model = int(time.time()), f"chatcmpl-{uuid.uuid4().hex[:12]}", body.get("model", "scripted")

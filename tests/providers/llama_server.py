@@ -38,9 +38,7 @@ def llama_server(*, n_ctx: int = 2048) -> Iterator[LlamaServer]:
         "--host", "127.0.0.1", "--port", str(port),
         "--n_ctx", str(n_ctx), "--n_threads", "1", "--verbose", "False",
     ]  # fmt: skip
-    proc = subprocess.Popen(
-        argv, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
+    proc = subprocess.Popen(argv, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/v1/models", timeout_s=120, proc=proc)
         yield LlamaServer(base_url=f"http://127.0.0.1:{port}/v1", pid=proc.pid)

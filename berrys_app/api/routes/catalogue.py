@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, status
+from pydantic import model_validator
 
 from berrys_app.api.deps import CurrentActor, ListOf, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
@@ -35,8 +37,17 @@ class ModelPublic(Public):
     fallbacks: list[str]
     api_key_env: str | None
     api_base_env: str | None
+    api_base: str | None  # a team's own endpoint
+    has_key: bool = False  # its key is stored (sealed); the key itself is never returned
     timeout_s: float | None
     notes: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_presence(cls, row: Any) -> Any:
+        if hasattr(row, "api_key_sealed"):
+            return {**row.model_dump(exclude={"api_key_sealed"}), "has_key": bool(row.api_key_sealed)}
+        return row
     created_at: datetime
     updated_at: datetime
 

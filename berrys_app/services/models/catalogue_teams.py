@@ -13,6 +13,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import httpx
+from pydantic import SecretStr
 from sqlmodel import Session, col, or_, select
 
 from berrys_app.domain.accounts import Role, TeamMember
@@ -22,6 +24,7 @@ from berrys_app.services import audit
 from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from berrys_app.services.models import catalogue, team_providers
+from berrys_app.services.tools import mcp_hosts, vault
 
 NOT_NULL = (
     "capabilities",
@@ -107,11 +110,34 @@ def _apply(row: ModelEntry, fields: dict[str, Any]) -> None:
         setattr(row, key, value)
 
 
+def _check_endpoint(api_base: str) -> None:
+    """A team endpoint on an internal address (loopback, LAN, cloud metadata) is refused unless
+    the operator lists its host in BERRYS_HTTP_INTERNAL_HOSTS (SSRF); checked again per call."""
+    url = httpx.URL(api_base)
+    mcp_hosts.check_allowed_hosts([f"{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"])
+
+
+def _seal_key(fields: dict[str, Any]) -> None:
+    """The write-only ``api_key`` becomes ``api_key_sealed`` (an empty key removes it)."""
+    if "api_key" in fields:
+        secret: SecretStr | None = fields.pop("api_key")
+        plain = secret.get_secret_value().strip() if secret is not None else ""
+        fields["api_key_sealed"] = vault.seal(plain) if plain else None
+
+
 def add_model(session: Session, actor: Actor, *, team_id: uuid.UUID, data: ModelEntryCreate) -> ModelEntry:
-    """A team admin adds a model string for the team (commits; the selection cache is cleared)."""
+    """A team admin adds a model string for the team, or connects the team's own endpoint
+    (``api_base`` with its key sealed); commits, and the selection cache is cleared."""
     require_role(session, actor, team_id, Role.admin, what="team")
-    key_env = team_providers.check_entry(data.name, data.api_key_env, data.api_base_env)
+    key_env = team_providers.check_entry(data.name, data.api_key_env, data.api_base_env, data.api_base)
+    if data.api_base is not None:
+        _check_endpoint(data.api_base)
+    elif data.api_key is not None:
+        raise ValidationFailed(
+            "an API key is stored only with a team endpoint (api_base)", details={"field": "api_key"}
+        )
     fields = data.model_dump(exclude={"name", "api_key_env", "api_base_env"}, exclude_none=True)
+    _seal_key(fields)
     if key_env:
         fields["api_key_env"] = key_env  # the provider's own variable, never one the team chose
     fields.setdefault("capabilities", ["chat"])
@@ -153,8 +179,16 @@ def update_model(session: Session, actor: Actor, model_id: uuid.UUID, data: Mode
             raise ValidationFailed(f"{required} cannot be null", details={"field": required})
     if "api_key_env" in fields or "api_base_env" in fields:
         team_providers.check_entry(
-            row.name, fields.get("api_key_env", row.api_key_env), fields.get("api_base_env", row.api_base_env)
+            row.name,
+            fields.get("api_key_env", row.api_key_env),
+            fields.get("api_base_env", row.api_base_env),
+            row.api_base,
         )
+    if "api_key" in fields and row.api_base is None:
+        raise ValidationFailed(
+            "an API key is stored only with a team endpoint (api_base)", details={"field": "api_key"}
+        )
+    _seal_key(fields)
     _check_fields(session, row.team_id, row.name, fields)
     _apply(row, fields)
     row.updated_at = utcnow()
@@ -166,7 +200,7 @@ def update_model(session: Session, actor: Actor, model_id: uuid.UUID, data: Mode
         team_id=row.team_id,
         target_type="model",
         target_id=row.id,
-        details={"name": row.name, "changed": sorted(fields)},
+        details={"name": row.name, "changed": sorted(k.removesuffix("_sealed") for k in fields)},
     )
     session.commit()
     catalogue.invalidate()

@@ -1,21 +1,70 @@
 """Network providers (OpenAI, Anthropic, Ollama, vLLM, ...) through ``litellm.acompletion``.
 
 The service has already checked the API key and that network calls are allowed
-(never in the test session); this module refuses a team entry that could send a key to
-another host (``team_providers``), translates the call and litellm's exceptions into
-``ModelError`` reasons.
+(``allowed``: never in the test session, except to a server the test started itself); this
+module refuses a team entry that could send a key to another host (``team_providers``),
+dials a team's own endpoint only at a vetted address, translates the call and litellm's
+exceptions into ``ModelError`` reasons.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from typing import Any
 
+import httpx
 import litellm
 
 from berrys_app.services.models import team_providers
+from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply, message_text, normalise_tool_calls
+from berrys_app.services.tools import mcp_hosts, vault
+
+# In the test session: the base URLs (comma-separated) of servers the tests started on loopback.
+TEST_BASES_ENV = "BERRYS_TEST_API_BASES"
+NO_KEY = "none"  # what an endpoint without a key is sent (OpenAI clients insist on some key)
+
+
+def api_base(spec: ModelSpec) -> str | None:
+    """Where a call of ``spec`` goes when not the provider's default host."""
+    if spec.api_base:
+        return spec.api_base
+    return os.environ.get(spec.api_base_env) or None if spec.api_base_env else None
+
+
+def _loopback(url: str) -> bool:
+    try:
+        host = httpx.URL(url).host
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except (httpx.InvalidURL, ValueError):
+        return False
+
+
+def allowed(spec: ModelSpec) -> bool:
+    """Network calls happen outside tests; in the test session only to a loopback server the
+    test started and listed in ``BERRYS_TEST_API_BASES`` (never a real provider's host)."""
+    if os.environ.get("BERRYS_TESTING") != "1":
+        return True
+    base = api_base(spec)
+    listed = {item.strip().rstrip("/") for item in os.environ.get(TEST_BASES_ENV, "").split(",") if item.strip()}
+    return base is not None and base.rstrip("/") in listed and _loopback(base)
+
+
+async def _vet_endpoint(spec: ModelSpec) -> None:
+    """A team's own endpoint is dialled only at a public address, or one the operator lists in
+    BERRYS_HTTP_INTERNAL_HOSTS (checked again on every call: the name may point elsewhere now)."""
+    url = httpx.URL(spec.api_base or "")
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        await mcp_hosts.vetted_address(url.host, port, setting=mcp_hosts.HTTP_TOOL_SETTING)
+    except mcp_hosts.HostRefused as exc:
+        raise ModelError("provider_error", f"the endpoint of {spec.name} is refused: {exc}", model=spec.name) from exc
+    except (OSError, UnicodeError) as exc:
+        raise ModelError(
+            "provider_error", f"the endpoint of {spec.name} does not resolve: {exc}", model=spec.name
+        ) from exc
 
 
 def _reason(exc: Exception) -> str:
@@ -52,6 +101,12 @@ async def generate(call: ProviderCall) -> ProviderReply:
     refused = team_providers.call_problem(spec)  # a team row stored before the rule: never sent
     if refused is not None:
         raise ModelError("unknown_model", f"the team model {spec.name!r} is refused: {refused}", model=spec.name)
+    if not allowed(spec):  # the service checked too; this stays true whoever calls
+        raise ModelError(
+            "network_disabled", f"{spec.name} is a network provider; refused in the test session", model=spec.name
+        )
+    if spec.api_base:
+        await _vet_endpoint(spec)
     kwargs: dict[str, Any] = {"model": spec.name, "messages": call.messages, "max_tokens": call.max_tokens}
     if call.tools:
         kwargs["tools"] = call.tools
@@ -62,10 +117,14 @@ async def generate(call: ProviderCall) -> ProviderReply:
         }
     if call.temperature is not None:
         kwargs["temperature"] = call.temperature
-    if spec.api_key_env:
-        kwargs["api_key"] = os.environ.get(spec.api_key_env)
-    if spec.api_base_env and os.environ.get(spec.api_base_env):
-        kwargs["api_base"] = os.environ[spec.api_base_env]
+    if spec.api_base:  # a team's own endpoint: only ever its own key (or none)
+        kwargs["api_base"] = spec.api_base
+        kwargs["api_key"] = vault.unseal(spec.api_key_sealed) if spec.api_key_sealed else NO_KEY
+    else:
+        if spec.api_key_env:
+            kwargs["api_key"] = os.environ.get(spec.api_key_env)
+        if spec.api_base_env and os.environ.get(spec.api_base_env):
+            kwargs["api_base"] = os.environ[spec.api_base_env]
     try:
         if call.on_delta is None:
             response = await litellm.acompletion(**kwargs)

@@ -34,7 +34,7 @@ from berrys_app.domain.common import utcnow
 from berrys_app.domain.models import CallStatus, ModelCall
 from berrys_app.services import events
 from berrys_app.services.errors import BudgetExceeded, NotFound, ValidationFailed
-from berrys_app.services.models import accounting, budgets, selection, structured, tokens
+from berrys_app.services.models import accounting, budgets, network, selection, structured, tokens
 from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import FALLBACK_REASONS, PROVIDER_FAULTS, ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply
@@ -79,9 +79,9 @@ def _with_autocommit(work: Callable[[Connection], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def network_allowed() -> bool:
-    """False in the test session: tests can never reach a network provider."""
-    return os.environ.get("BERRYS_TESTING") != "1"
+def network_allowed(spec: ModelSpec) -> bool:
+    """False in the test session, except for a loopback server the test started (``network.allowed``)."""
+    return network.allowed(spec)
 
 
 async def _generate(call: ProviderCall) -> ProviderReply:
@@ -94,8 +94,6 @@ async def _generate(call: ProviderCall) -> ProviderReply:
         from berrys_app.services.models import embedded
 
         return await embedded.generate(call)
-    from berrys_app.services.models import network
-
     return await network.generate(call)
 
 
@@ -331,7 +329,7 @@ class _Run:
             return ModelError(
                 "missing_api_key", f"{spec.name} needs the environment variable {spec.api_key_env}", model=spec.name
             )
-        if not spec.is_local and not network_allowed():
+        if not spec.is_local and not network_allowed(spec):
             return ModelError(
                 "network_disabled", f"{spec.name} is a network provider; refused in the test session", model=spec.name
             )
