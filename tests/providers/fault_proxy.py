@@ -72,6 +72,7 @@ class _Rule:
     match: str
     fault: Fault
     times: int | None
+    model: str | None  # only requests naming this model (the provider's model id), if set
 
 
 def prompt_of(body: dict[str, Any]) -> str:
@@ -92,15 +93,17 @@ class FaultProxy:
         self.upstream = upstream.rstrip("/")  # ``http://127.0.0.1:<port>/v1``
         self.base_url = ""
         self.requests: list[dict[str, Any]] = []  # every request body received, in order
+        self.headers: list[dict[str, str]] = []  # and its headers
         self._counts: Counter[str] = Counter()
         self._rules: list[_Rule] = []
         self._lock = threading.Lock()
 
     # --- the API tests use --------------------------------------------------------------
-    def inject(self, match: str, fault: Fault, *, times: int | None = 1) -> None:
-        """For prompts containing ``match``: answer with ``fault`` the next ``times`` times."""
+    def inject(self, match: str, fault: Fault, *, times: int | None = 1, model: str | None = None) -> None:
+        """For prompts containing ``match`` (and naming ``model``, if given): answer with ``fault``
+        the next ``times`` times."""
         with self._lock:
-            self._rules.append(_Rule(match, fault, times))
+            self._rules.append(_Rule(match, fault, times, model))
 
     def count(self, match: str = "") -> int:
         """Requests received whose prompt contains ``match`` (all requests for "")."""
@@ -112,12 +115,15 @@ class FaultProxy:
             self._rules.clear()
             self._counts.clear()
             self.requests.clear()
+            self.headers.clear()
 
     # --- the server -------------------------------------------------------------------------
-    def _take(self, prompt: str) -> Fault | None:
+    def _take(self, prompt: str, model: str) -> Fault | None:
         with self._lock:
             self._counts[prompt] += 1
             for rule in self._rules:
+                if rule.model not in (None, model):
+                    continue
                 if rule.match in prompt and (rule.times is None or rule.times > 0):
                     if rule.times is not None:
                         rule.times -= 1
@@ -129,7 +135,8 @@ class FaultProxy:
         body: dict[str, Any] = json.loads(raw) if raw else {}
         with self._lock:
             self.requests.append(body)
-        fault = self._take(prompt_of(body))
+            self.headers.append(dict(request.headers))
+        fault = self._take(prompt_of(body), str(body.get("model", "")))
         if isinstance(fault, Stall):
             await asyncio.sleep(fault.seconds)
         elif isinstance(fault, Status):

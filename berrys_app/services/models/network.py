@@ -25,6 +25,9 @@ from berrys_app.services.tools import mcp_hosts, vault
 # In the test session: the base URLs (comma-separated) of servers the tests started on loopback.
 TEST_BASES_ENV = "BERRYS_TEST_API_BASES"
 NO_KEY = "none"  # what an endpoint without a key is sent (OpenAI clients insist on some key)
+# retries of one provider on 429/5xx/connection errors (Retry-After honoured) before the
+# service falls back to the next model; all of them run under the call's one timeout
+RETRIES = 2
 
 
 def api_base(spec: ModelSpec) -> str | None:
@@ -107,7 +110,12 @@ async def generate(call: ProviderCall) -> ProviderReply:
         )
     if spec.api_base:
         await _vet_endpoint(spec)
-    kwargs: dict[str, Any] = {"model": spec.name, "messages": call.messages, "max_tokens": call.max_tokens}
+    kwargs: dict[str, Any] = {
+        "model": spec.name,
+        "messages": call.messages,
+        "max_tokens": call.max_tokens,
+        "max_retries": RETRIES,
+    }
     if call.tools:
         kwargs["tools"] = call.tools
     if call.schema is not None:
