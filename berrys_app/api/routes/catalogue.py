@@ -48,6 +48,7 @@ class ModelPublic(Public):
         if hasattr(row, "api_key_sealed"):
             return {**row.model_dump(exclude={"api_key_sealed"}), "has_key": bool(row.api_key_sealed)}
         return row
+
     created_at: datetime
     updated_at: datetime
 

@@ -114,7 +114,8 @@ def _check_endpoint(api_base: str) -> None:
     """A team endpoint on an internal address (loopback, LAN, cloud metadata) is refused unless
     the operator lists its host in BERRYS_HTTP_INTERNAL_HOSTS (SSRF); checked again per call."""
     url = httpx.URL(api_base)
-    mcp_hosts.check_allowed_hosts([f"{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"])
+    host = f"[{url.host}]" if ":" in url.host else url.host  # an IPv6 literal
+    mcp_hosts.check_allowed_hosts([f"{host}:{url.port or (443 if url.scheme == 'https' else 80)}"])
 
 
 def _seal_key(fields: dict[str, Any]) -> None:
