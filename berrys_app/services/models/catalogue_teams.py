@@ -9,7 +9,9 @@ variable (``team_providers``): no team-chosen variable, base URL or URL in the m
 
 from __future__ import annotations
 
+import time
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -17,13 +19,16 @@ import httpx
 from pydantic import SecretStr
 from sqlmodel import Session, col, or_, select
 
-from berrys_app.domain.accounts import Role, TeamMember
+from berrys_app.domain.accounts import Role, Team, TeamMember
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.models import ModelEntry, ModelEntryCreate, ModelEntryUpdate
 from berrys_app.services import audit
 from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from berrys_app.services.models import catalogue, team_providers
+from berrys_app.services.models.errors import ModelError
+from berrys_app.services.models.schemas import CompletionRequest
+from berrys_app.services.models.service import complete
 from berrys_app.services.tools import mcp_hosts, vault
 
 NOT_NULL = (
@@ -206,3 +211,58 @@ def update_model(session: Session, actor: Actor, model_id: uuid.UUID, data: Mode
     session.commit()
     catalogue.invalidate()
     return row
+
+
+def set_team_default(session: Session, actor: Actor, *, team_id: uuid.UUID, name: str | None) -> Team:
+    """A team admin makes a model the default of the team's new projects (None: the operator's)."""
+    require_role(session, actor, team_id, Role.admin, what="team")
+    check_model_choice(session, team_id, name)
+    team = session.get(Team, team_id, with_for_update=True)
+    if team is None:
+        raise NotFound("team not found")
+    team.default_model = name or None
+    session.add(team)
+    audit.record(
+        session,
+        action="team.default_model",
+        actor=actor,
+        team_id=team_id,
+        target_type="team",
+        target_id=team_id,
+        details={"model": team.default_model},
+    )
+    session.commit()
+    return team
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    ok: bool
+    model: str
+    reply: str  # the first words of the answer, or why there was none
+    latency_ms: float
+    reason: str | None = None  # a ModelError reason when not ok
+
+
+CHECK_PROMPT = [{"role": "user", "content": "Reply with the single word OK."}]
+
+
+async def check_connection(session: Session, actor: Actor, model_id: uuid.UUID) -> ConnectionCheck:
+    """One real call of a team's model through ``complete()`` (the path every agent uses,
+    recorded in ``model_calls``); a fallback answering does not count as this model working."""
+    row = get_model(session, actor, model_id)
+    if row.team_id is None:
+        raise Forbidden("test a connection of your team's own models; the global catalogue is the operator's")
+    require_role(session, actor, row.team_id, Role.admin, what="model")
+    name = row.name
+    session.commit()  # release the row: the call may take seconds
+    started = time.perf_counter()
+    try:
+        result = await complete(CompletionRequest(model=name, messages=CHECK_PROMPT, max_tokens=16, timeout_s=60))
+    except ModelError as exc:
+        return ConnectionCheck(False, name, exc.message[:300], (time.perf_counter() - started) * 1000, exc.reason)
+    latency_ms = (time.perf_counter() - started) * 1000
+    if result.fallback_used:
+        why = f"{name} did not answer; its fallback {result.model} did"
+        return ConnectionCheck(False, name, why, latency_ms, "provider_error")
+    return ConnectionCheck(True, name, (result.content or "(an empty answer)")[:300], latency_ms)
