@@ -53,6 +53,9 @@ from berrys_app.settings import get_settings, libpq_url, normalise_db_url
 # the browser tests' harness, registered here once so every folder shares one browser and server
 from tests.e2e.harness import browser, new_page, oidc_provider, pytest_runtest_makereport, stack  # noqa: F401
 
+# the tests' OpenAI-compatible provider (llama_cpp.server) behind the fault proxy, for any folder
+from tests.providers.fixtures import _session_proxy, llm_server, provider_proxy  # noqa: F401
+
 TEST_REDIS_DB = int(os.environ.get("BERRYS_TEST_REDIS_DB", "9"))
 
 

@@ -131,6 +131,3 @@ def msession(module_env: dict[str, str]) -> Iterator[Session]:
 
     with Session(get_engine(), expire_on_commit=False) as db_session:
         yield db_session
-
-
-from tests.providers.fixtures import _session_proxy, llm_server, provider_proxy  # noqa: E402, F401  (fixtures)

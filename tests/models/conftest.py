@@ -43,6 +43,3 @@ def add_model(session: Session) -> Callable[..., Any]:
 @pytest.fixture(autouse=True)
 def _fresh_catalogue_cache() -> None:
     catalogue.invalidate()
-
-
-from tests.providers.fixtures import _session_proxy, llm_server, provider_proxy  # noqa: E402, F401  (fixtures)

@@ -30,6 +30,7 @@ from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.schemas import CompletionRequest
 from berrys_app.services.models.service import complete
 from berrys_app.services.tools import mcp_hosts, vault
+from berrys_app.settings import get_settings
 
 NOT_NULL = (
     "capabilities",
@@ -58,6 +59,25 @@ def visible_models(session: Session, actor: Actor, *, active_only: bool = False)
     if active_only:
         query = query.where(ModelEntry.active == True)  # noqa: E712
     return list(session.exec(query.order_by(col(ModelEntry.name))))
+
+
+def pickable(rows: list[ModelEntry], team_id: uuid.UUID | None) -> list[str]:
+    """What a model picker of this team offers: active global models and the team's own, without
+    the test models (``scripted/*``) unless the operator enables them (BERRYS_SHOW_TEST_MODELS)."""
+    show_tests = get_settings().show_test_models
+    return [
+        m.name for m in rows if m.active and m.team_id in (None, team_id) and (show_tests or m.provider != "scripted")
+    ]
+
+
+def team_default(session: Session, team_id: uuid.UUID | None) -> str | None:
+    team = session.get(Team, team_id) if team_id else None
+    return team.default_model if team else None
+
+
+def is_demo_model(session: Session, team_id: uuid.UUID | None) -> bool:
+    """True when a new project of the team would run on the embedded demo model (no default set)."""
+    return (team_default(session, team_id) or get_settings().default_model).startswith("embedded/")
 
 
 def get_model(session: Session, actor: Actor, model_id: uuid.UUID) -> ModelEntry:
