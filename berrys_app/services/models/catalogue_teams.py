@@ -76,8 +76,10 @@ def team_default(session: Session, team_id: uuid.UUID | None) -> str | None:
 
 
 def is_demo_model(session: Session, team_id: uuid.UUID | None) -> bool:
-    """True when a new project of the team would run on the embedded demo model (no default set)."""
-    return (team_default(session, team_id) or get_settings().default_model).startswith("embedded/")
+    """True when a new project of the team would run on a built-in offline model (the embedded demo
+    model, or a test model), i.e. no real model is the team's or the operator's default."""
+    default = team_default(session, team_id) or get_settings().default_model
+    return default.partition("/")[0] in catalogue.LOCAL_PROVIDERS
 
 
 def get_model(session: Session, actor: Actor, model_id: uuid.UUID) -> ModelEntry:

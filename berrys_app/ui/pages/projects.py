@@ -99,9 +99,15 @@ def new_project_form() -> rx.Component:
                 ProjectsState.demo_model,
                 rx.callout(
                     rx.text(
-                        "Without a model named here, the project runs on the built-in demo model: SmolLM2 135M, "
-                        "tiny and offline, fine to try Berrys but its plans and answers are poor. ",
-                        rx.link("Connect a model", href="/models#connect-model", id="connect-model-link"),
+                        "Without a model named here, the project runs on a built-in demo model (SmolLM2 135M "
+                        "unless the operator chose another): tiny and offline, fine to try Berrys, but its plans "
+                        "and answers are poor. ",
+                        rx.link(
+                            "Connect a model",
+                            href="/models#connect-model",
+                            id="connect-model-link",
+                            on_click=ProjectsState.set_dialog_open(False),
+                        ),
                         " (OpenAI, Anthropic, Ollama or any OpenAI-compatible endpoint) for real work.",
                     ),
                     icon="info",
