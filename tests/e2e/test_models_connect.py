@@ -97,8 +97,9 @@ def test_connect_test_default_and_run_a_project_on_it(stack, new_page, _session_
     before = proxy.count()
     _execute(email, project_id)
     stream = transcript.locator('.transcript-entry[data-kind="stream"]')
-    expect(stream).not_to_have_text("", timeout=90_000)
-    expect(stream.first).to_contain_text(re.compile(r"\w+"), timeout=90_000)
+    streamed = stream.first.locator(".transcript-text")
+    expect(streamed).to_have_text(re.compile(r"\S"), timeout=90_000)  # the first token arrives while running
+    expect(streamed).to_have_text(re.compile(r"\w+\W+\w+\W+\w+"), timeout=90_000)  # and more follow, live
     assert proxy.count() > before
     assert any(body.get("stream") and body.get("model") == model_id for body in proxy.requests)
     _shot(page, "models-connect-run")

@@ -241,6 +241,10 @@ def fault_proxy(upstream: str) -> Iterator[FaultProxy]:
         started.set()
         loop.run_forever()
         loop.run_until_complete(runner.cleanup())
+        pending = asyncio.all_tasks(loop)  # requests still forwarding at teardown
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.close()
 
     thread = threading.Thread(target=serve, name="fault-proxy", daemon=True)

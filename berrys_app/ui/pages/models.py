@@ -14,7 +14,11 @@ from berrys_app.ui.state.workspace import ModelsState
 
 def _field(label: str, control: rx.Component, hint: str = "") -> rx.Component:
     return rx.vstack(
-        rx.el.label(label, rx.box(control, width="100%"), style={"font-size": "14px", "font-weight": 500}),
+        rx.el.label(
+            label,
+            rx.box(control, width="100%", margin_top="4px"),
+            style={"font-size": "14px", "font-weight": 500, "display": "block", "width": "100%"},
+        ),
         rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
         spacing="1",
         width="100%",
@@ -33,14 +37,20 @@ def connect_form() -> rx.Component:
                         value=ConnectModelState.kind,
                         on_change=ConnectModelState.set_kind,
                         id="connect-kind",
+                        width="100%",
                     ),
                 ),
                 _field(
                     "Model id",
-                    rx.input(name="model_id", id="connect-model-id", placeholder="gpt-4.1-mini, llama3.2, ..."),
+                    rx.input(
+                        name="model_id", id="connect-model-id", width="100%", placeholder="gpt-4.1-mini, llama3.2, ..."
+                    ),
                     "As the provider names it.",
                 ),
-                _field("Display name", rx.input(name="display_name", id="connect-display-name", max_length=200)),
+                _field(
+                    "Display name",
+                    rx.input(name="display_name", id="connect-display-name", width="100%", max_length=200),
+                ),
                 width="100%",
             ),
             rx.hstack(
@@ -49,6 +59,7 @@ def connect_form() -> rx.Component:
                     rx.input(
                         name="api_base",
                         id="connect-endpoint",
+                        width="100%",
                         value=ConnectModelState.endpoint,
                         on_change=ConnectModelState.set_endpoint,
                         placeholder="https://host/v1",
@@ -60,6 +71,7 @@ def connect_form() -> rx.Component:
                     rx.input(
                         name="api_key",
                         id="connect-api-key",
+                        width="100%",
                         type="password",
                         auto_complete="off",
                         placeholder="stored encrypted, never shown again",
