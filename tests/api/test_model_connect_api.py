@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from berrys_app.domain.models import ModelCall
 from berrys_app.settings import get_settings
 from tests.api.world import build_world
-from tests.providers.fault_proxy import Status
+from tests.providers.fault_proxy import Scripted, Status
 from tests.providers.team_endpoint import allow_test_server
 
 
@@ -91,3 +91,22 @@ async def test_bad_endpoints_and_defaults_are_precise_4xx(client, session: Sessi
     assert r.status_code == 422 and "not in your catalogue" in r.text
     r = await client.put(f"/api/v1/teams/{world.team_a}/default-model", json={"model": None}, headers=other.headers)
     assert r.status_code in (403, 404)
+
+
+async def test_the_key_is_replaced_or_removed_without_being_shown(
+    client, session: Session, provider_proxy, monkeypatch
+) -> None:
+    allow_test_server(monkeypatch, provider_proxy.base_url)
+    world = build_world(session)
+    admin = world.people["admin"]
+    body = {"name": "openai/rotating", "api_base": provider_proxy.base_url, "api_key": "sk-old-key"}
+    model = (await client.post(f"/api/v1/teams/{world.team_a}/models", json=body, headers=admin.headers)).json()
+    r = await client.patch(f"/api/v1/models/{model['id']}", json={"api_key": "sk-new-key"}, headers=admin.headers)
+    assert r.status_code == 200 and r.json()["has_key"] is True and "sk-new-key" not in r.text
+    provider_proxy.inject("", Scripted(content="OK"), times=None)
+    assert (await client.post(f"/api/v1/models/{model['id']}/test-connection", headers=admin.headers)).json()["ok"]
+    assert provider_proxy.headers[-1]["Authorization"] == "Bearer sk-new-key"
+    r = await client.patch(f"/api/v1/models/{model['id']}", json={"api_key": ""}, headers=admin.headers)
+    assert r.status_code == 200 and r.json()["has_key"] is False
+    assert (await client.post(f"/api/v1/models/{model['id']}/test-connection", headers=admin.headers)).json()["ok"]
+    assert provider_proxy.headers[-1]["Authorization"] == "Bearer none"
