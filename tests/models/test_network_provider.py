@@ -277,3 +277,20 @@ async def test_a_network_model_not_started_by_the_test_is_refused(
         await complete(_ask("Anyone there?", model=BACKUP))
     assert info.value.reason == "network_disabled"
     assert provider_proxy.count() == 0
+
+
+async def test_a_server_without_json_schema_support_gets_json_object_with_the_schema(
+    env, session, team_model, provider_proxy
+):
+    """llama-cpp-python's server refuses ``json_schema``; the schema goes as ``json_object`` then
+    (grammar-constrained there), and the endpoint is remembered so later calls ask that at once."""
+    schema = {"type": "object", "properties": {"fruit": {"type": "string"}}, "required": ["fruit"]}
+    result = await complete(_ask("Name a fruit as JSON.", response_format=schema, max_tokens=40))
+    assert isinstance(result.parsed, dict) and isinstance(result.parsed["fruit"], str)
+    kinds = [body["response_format"]["type"] for body in provider_proxy.requests]
+    assert kinds[-1] == "json_object" and provider_proxy.requests[-1]["response_format"]["schema"] == schema
+    assert set(kinds[:-1]) == {"json_schema"}
+    before = len(provider_proxy.requests)
+    again = await complete(_ask("Name a berry as JSON.", response_format=schema, max_tokens=40))
+    assert isinstance(again.parsed, dict)
+    assert [b["response_format"]["type"] for b in provider_proxy.requests[before:]] == ["json_object"]

@@ -28,6 +28,9 @@ NO_KEY = "none"  # what an endpoint without a key is sent (OpenAI clients insist
 # retries of one provider on 429/5xx/connection errors (Retry-After honoured) before the
 # service falls back to the next model; all of them run under the call's one timeout
 RETRIES = 2
+# team endpoints that refused ``response_format: json_schema`` (llama-cpp-python's server, older
+# OpenAI-compatible servers): asked for ``json_object`` with the schema instead, per process
+_JSON_OBJECT_ONLY: set[str] = set()
 
 
 def api_base(spec: ModelSpec) -> str | None:
@@ -133,35 +136,60 @@ async def generate(call: ProviderCall) -> ProviderReply:
             kwargs["api_key"] = os.environ.get(spec.api_key_env)
         if spec.api_base_env and os.environ.get(spec.api_base_env):
             kwargs["api_base"] = os.environ[spec.api_base_env]
+    if call.schema is not None and spec.api_base in _JSON_OBJECT_ONLY:
+        kwargs["response_format"] = _json_object(call.schema)
     try:
-        if call.on_delta is None:
-            response = await litellm.acompletion(**kwargs)
-            choice = response.choices[0]
-            usage = getattr(response, "usage", None)
-            return ProviderReply(
-                content=choice.message.content or "",
-                tool_calls=normalise_tool_calls(choice.message.tool_calls, model=spec.name),
-                prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-                completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-                finish_reason=choice.finish_reason or "stop",
-            )
-        chunks = []
-        stream = await litellm.acompletion(stream=True, stream_options={"include_usage": True}, **kwargs)
-        async for chunk in stream:
-            chunks.append(chunk)
-            delta = chunk.choices[0].delta.content if chunk.choices else None
-            if delta:
-                call.on_delta(delta)
-        response = litellm.stream_chunk_builder(chunks, messages=call.messages)
-        choice = response.choices[0]
-        return ProviderReply(
-            content=choice.message.content or "",
-            tool_calls=normalise_tool_calls(choice.message.tool_calls, model=spec.name),
-            prompt_tokens=int(response.usage.prompt_tokens or 0),
-            completion_tokens=int(response.usage.completion_tokens or 0),
-            finish_reason=choice.finish_reason or "stop",
-        )
+        try:
+            return await _request(call, kwargs)
+        except (litellm.BadRequestError, litellm.InternalServerError, litellm.APIError) as exc:  # 400 or 500
+            if call.schema is None or not spec.api_base or not _rejects_json_schema(exc, kwargs):
+                raise
+            _JSON_OBJECT_ONLY.add(spec.api_base)  # remembered: the next calls ask for json_object at once
+            kwargs["response_format"] = _json_object(call.schema)
+            return await _request(call, kwargs)
     except ModelError:
         raise
     except Exception as exc:
         raise ModelError(_reason(exc), f"{type(exc).__name__}: {exc}"[:2000], model=spec.name) from exc
+
+
+def _json_object(schema: dict[str, Any]) -> dict[str, Any]:
+    """The older form some OpenAI-compatible servers take (llama-cpp-python constrains to ``schema``)."""
+    return {"type": "json_object", "schema": schema}
+
+
+def _rejects_json_schema(exc: Exception, kwargs: dict[str, Any]) -> bool:
+    text = str(exc)
+    return kwargs["response_format"]["type"] == "json_schema" and "json_schema" in text and "response_format" in text
+
+
+async def _request(call: ProviderCall, kwargs: dict[str, Any]) -> ProviderReply:
+    """One litellm call (streamed when the caller takes deltas) as a ``ProviderReply``."""
+    model = kwargs["model"]
+    if call.on_delta is None:
+        response = await litellm.acompletion(**kwargs)
+        choice = response.choices[0]
+        usage = getattr(response, "usage", None)
+        return ProviderReply(
+            content=choice.message.content or "",
+            tool_calls=normalise_tool_calls(choice.message.tool_calls, model=model),
+            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            finish_reason=choice.finish_reason or "stop",
+        )
+    chunks = []
+    stream = await litellm.acompletion(stream=True, stream_options={"include_usage": True}, **kwargs)
+    async for chunk in stream:
+        chunks.append(chunk)
+        delta = chunk.choices[0].delta.content if chunk.choices else None
+        if delta:
+            call.on_delta(delta)
+    response = litellm.stream_chunk_builder(chunks, messages=call.messages)
+    choice = response.choices[0]
+    return ProviderReply(
+        content=choice.message.content or "",
+        tool_calls=normalise_tool_calls(choice.message.tool_calls, model=model),
+        prompt_tokens=int(response.usage.prompt_tokens or 0),
+        completion_tokens=int(response.usage.completion_tokens or 0),
+        finish_reason=choice.finish_reason or "stop",
+    )
