@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     secret_key_value: str | None = Field(default=None, validation_alias="SECRET_KEY")
     encryption_key_value: str | None = Field(default=None, validation_alias="ENCRYPTION_KEY")
     default_model: str = Field(default="embedded/smollm2", validation_alias="BERRYS_DEFAULT_MODEL")
+    # offer the test models (scripted/*) in the dashboard's model pickers
+    show_test_models: bool = Field(default=False, validation_alias="BERRYS_SHOW_TEST_MODELS")
     heartbeat_interval_s: float = Field(default=1.0, gt=0, validation_alias="BERRYS_HEARTBEAT_INTERVAL")
     heartbeat_stale_s: float = Field(default=3.0, gt=0, validation_alias="BERRYS_HEARTBEAT_STALE")
     queue_name: str = Field(default="berrys:queue", validation_alias=AliasChoices("BERRYS_QUEUE_NAME"))

@@ -60,6 +60,9 @@ from tests.e2e.harness import (  # noqa: F401
     stack,
 )
 
+# the tests' OpenAI-compatible provider (llama_cpp.server) behind the fault proxy, for any folder
+from tests.providers.fixtures import _session_proxy, llm_server, provider_proxy  # noqa: F401
+
 TEST_REDIS_DB = int(os.environ.get("BERRYS_TEST_REDIS_DB", "9"))
 
 

@@ -50,6 +50,8 @@ class Team(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     name: str = Field(max_length=200)
+    # the model a new project of the team gets when it names none (None: the operator's default)
+    default_model: str | None = Field(default=None, max_length=200)
     created_at: datetime = created_field()
 
 

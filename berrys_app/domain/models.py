@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from sqlalchemy import Column, Index, Numeric, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
@@ -51,6 +51,10 @@ class ModelEntry(SQLModel, table=True):
     fallbacks: list[str] = json_field(list)  # model names tried in order when this one fails
     api_key_env: str | None = Field(default=None, max_length=100)  # e.g. OPENAI_API_KEY; None = needs no key
     api_base_env: str | None = Field(default=None, max_length=100)  # e.g. OLLAMA_API_BASE
+    # a team's own endpoint ("connect a model"): its URL and its key sealed with the vault key
+    # (never returned); such an entry is never sent an operator's key
+    api_base: str | None = Field(default=None, max_length=500)
+    api_key_sealed: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     timeout_s: float | None = Field(default=None, gt=0)  # None = settings.model_timeout_s
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = created_field()
@@ -76,6 +80,8 @@ class ModelEntryUpdate(SQLModel):
     api_base_env: str | None = Field(default=None, max_length=100)
     timeout_s: float | None = Field(default=None, gt=0, le=3600)
     notes: str | None = Field(default=None, max_length=2000)
+    # the key of the team's own endpoint: write-only (sealed with the vault key, never returned)
+    api_key: SecretStr | None = Field(default=None, max_length=500)
 
     @field_validator("api_key_env", "api_base_env")
     @classmethod
@@ -91,6 +97,8 @@ class ModelEntryCreate(ModelEntryUpdate):
     name: str = Field(min_length=3, max_length=200)
     capabilities: list[str] | None = Field(default_factory=lambda: ["chat"], max_length=10)
     active: bool | None = True
+    # the team's own endpoint, e.g. https://api.example.com/v1 (OpenAI-compatible, Ollama, Anthropic)
+    api_base: str | None = Field(default=None, max_length=500)
 
     @field_validator("name")
     @classmethod

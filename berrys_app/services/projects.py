@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from berrys_app.domain.accounts import Role, TeamMember
+from berrys_app.domain.accounts import Role, Team, TeamMember
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectStatus, ProjectUpdate
 from berrys_app.domain.work import Agent, AgentStateChange, Deliverable, PlanStatus, PlanVersion, Task, TaskStatus
@@ -99,6 +99,8 @@ def create_project(session: Session, actor: Actor, *, team_id: uuid.UUID, data: 
     require_scope(actor, PROJECTS_WRITE)
     _check_model(session, team_id, data.model)
     project = Project(**data.model_dump(), team_id=team_id, created_by=actor.user_id)
+    if project.model is None:  # the team's default (set on the Models page), else the operator's at run time
+        project.model = session.exec(select(Team.default_model).where(Team.id == team_id)).first()
     session.add(project)
     session.flush()
     emit(

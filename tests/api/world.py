@@ -100,6 +100,7 @@ class World:
             ("PATCH", "/api/v1/teams/{team_id}"): {"name": "Renamed"},
             ("POST", "/api/v1/teams/{team_id}/members"): {"email": self.spare_email, "role": "member"},
             ("PATCH", "/api/v1/teams/{team_id}/members/{user_id}"): {"role": "member"},
+            ("PUT", "/api/v1/teams/{team_id}/default-model"): {"model": None},
             ("POST", "/api/v1/teams/{team_id}/invitations"): {
                 "email": f"new-{uuid.uuid4().hex[:8]}@example.com",
                 "role": "viewer",

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.stack import CHROMIUM, Stack, launch_chromium, running_stack
+from tests.providers.fault_proxy import FaultProxy
 
 
 @pytest.fixture(scope="session")
@@ -47,10 +48,20 @@ def smtp_inbox() -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def stack(
-    infra: dict[str, str], tmp_path_factory: pytest.TempPathFactory, oidc_provider, smtp_inbox
+    infra: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+    oidc_provider,
+    smtp_inbox,
+    _session_proxy: FaultProxy,
 ) -> Iterator[Stack]:
-    """The platform, once per session, on the test PostgreSQL/Redis."""
+    """The platform, once per session, on the test PostgreSQL/Redis; its web and worker processes
+    may call the tests' OpenAI-compatible server through the fault proxy (and nothing else)."""
     os.environ.update(OIDC_ISSUER=oidc_provider.issuer, OIDC_CLIENT_ID="berrys-web", OIDC_CLIENT_SECRET="idp-secret")
+    proxy_host = _session_proxy.base_url.split("/")[2]
+    internal = [h for h in os.environ.get("BERRYS_HTTP_INTERNAL_HOSTS", "").split(",") if h]
+    os.environ.update(
+        BERRYS_TEST_API_BASES=_session_proxy.base_url, BERRYS_HTTP_INTERNAL_HOSTS=",".join([*internal, proxy_host])
+    )
     with running_stack(
         admin_url=infra["database_url"],
         redis_url=infra["redis_url"],

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, status
+from pydantic import Field, model_validator
 
 from berrys_app.api.deps import CurrentActor, ListOf, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
@@ -35,8 +37,18 @@ class ModelPublic(Public):
     fallbacks: list[str]
     api_key_env: str | None
     api_base_env: str | None
+    api_base: str | None  # a team's own endpoint
+    has_key: bool = False  # its key is stored (sealed); the key itself is never returned
     timeout_s: float | None
     notes: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_presence(cls, row: Any) -> Any:
+        if hasattr(row, "api_key_sealed"):
+            return {**row.model_dump(exclude={"api_key_sealed"}), "has_key": bool(row.api_key_sealed)}
+        return row
+
     created_at: datetime
     updated_at: datetime
 
@@ -74,6 +86,38 @@ def update_model(model_id: uuid.UUID, body: ModelEntryUpdate, session: SessionDe
     from berrys_app.services.models import catalogue_teams
 
     return ModelPublic.model_validate(catalogue_teams.update_model(session, actor, model_id, body))
+
+
+class ConnectionCheckPublic(Public):
+    ok: bool
+    model: str
+    reply: str  # the first words of the answer, or why there was none
+    latency_ms: float
+    reason: str | None  # why it failed (a model error reason), when not ok
+
+
+class TeamDefaultModel(Public):
+    model: str | None = Field(default=None, max_length=200)  # None: back to the operator's default
+
+
+@router.post("/models/{model_id}/test-connection", **access("admin", "admin:write"))
+async def test_connection(model_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ConnectionCheckPublic:
+    """Make one real call of your team's model (recorded like any call) and say how it went."""
+    from berrys_app.services.models import catalogue_teams
+
+    check = await catalogue_teams.check_connection(session, actor, model_id)
+    return ConnectionCheckPublic.model_validate(check, from_attributes=True)
+
+
+@router.put("/teams/{team_id}/default-model", **access("admin", "admin:write"))
+def set_default_model(
+    team_id: uuid.UUID, body: TeamDefaultModel, session: SessionDep, actor: CurrentActor
+) -> TeamDefaultModel:
+    """The model new projects of the team get when they name none."""
+    from berrys_app.services.models import catalogue_teams
+
+    team = catalogue_teams.set_team_default(session, actor, team_id=team_id, name=body.model)
+    return TeamDefaultModel(model=team.default_model)
 
 
 @router.get("/agent-templates", **access("user", "projects:read"))

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +44,10 @@ class ModelSpec:
     fallbacks: tuple[str, ...] = ()
     api_key_env: str | None = None
     api_base_env: str | None = None
+    api_base: str | None = None  # a team's own endpoint URL
+    api_key_sealed: str | None = field(
+        default=None, repr=False
+    )  # its key, sealed with the vault key (unsealed only to call)
     timeout_s: float | None = None
     display_name: str = ""
     notes: str = ""
@@ -67,6 +71,8 @@ class ModelSpec:
             fallbacks=tuple(row.fallbacks),
             api_key_env=row.api_key_env,
             api_base_env=row.api_base_env,
+            api_base=row.api_base,
+            api_key_sealed=row.api_key_sealed,
             timeout_s=row.timeout_s,
             display_name=row.display_name,
             notes=row.notes,

@@ -9,19 +9,28 @@ variable (``team_providers``): no team-chosen variable, base URL or URL in the m
 
 from __future__ import annotations
 
+import time
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import httpx
+from pydantic import SecretStr
 from sqlmodel import Session, col, or_, select
 
-from berrys_app.domain.accounts import Role, TeamMember
+from berrys_app.domain.accounts import Role, Team, TeamMember
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.models import ModelEntry, ModelEntryCreate, ModelEntryUpdate
 from berrys_app.services import audit
 from berrys_app.services.authz import ADMIN_WRITE, PROJECTS_READ, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from berrys_app.services.models import catalogue, team_providers
+from berrys_app.services.models.errors import ModelError
+from berrys_app.services.models.schemas import CompletionRequest
+from berrys_app.services.models.service import complete
+from berrys_app.services.tools import mcp_hosts, vault
+from berrys_app.settings import get_settings
 
 NOT_NULL = (
     "capabilities",
@@ -51,6 +60,27 @@ def visible_models(session: Session, actor: Actor, *, active_only: bool = False)
     if active_only:
         query = query.where(ModelEntry.active == True)  # noqa: E712
     return list(session.exec(query.order_by(col(ModelEntry.name))))
+
+
+def pickable(rows: list[ModelEntry], team_id: uuid.UUID | None) -> list[str]:
+    """What a model picker of this team offers: active global models and the team's own, without
+    the test models (``scripted/*``) unless the operator enables them (BERRYS_SHOW_TEST_MODELS)."""
+    show_tests = get_settings().show_test_models
+    return [
+        m.name for m in rows if m.active and m.team_id in (None, team_id) and (show_tests or m.provider != "scripted")
+    ]
+
+
+def team_default(session: Session, team_id: uuid.UUID | None) -> str | None:
+    team = session.get(Team, team_id) if team_id else None
+    return team.default_model if team else None
+
+
+def is_demo_model(session: Session, team_id: uuid.UUID | None) -> bool:
+    """True when a new project of the team would run on a built-in offline model (the embedded demo
+    model, or a test model), i.e. no real model is the team's or the operator's default."""
+    default = team_default(session, team_id) or get_settings().default_model
+    return default.partition("/")[0] in catalogue.LOCAL_PROVIDERS
 
 
 def get_model(session: Session, actor: Actor, model_id: uuid.UUID) -> ModelEntry:
@@ -110,11 +140,35 @@ def _apply(row: ModelEntry, fields: dict[str, Any]) -> None:
         setattr(row, key, value)
 
 
+def _check_endpoint(api_base: str) -> None:
+    """A team endpoint on an internal address (loopback, LAN, cloud metadata) is refused unless
+    the operator lists its host in BERRYS_HTTP_INTERNAL_HOSTS (SSRF); checked again per call."""
+    url = httpx.URL(api_base)
+    host = f"[{url.host}]" if ":" in url.host else url.host  # an IPv6 literal
+    mcp_hosts.check_allowed_hosts([f"{host}:{url.port or (443 if url.scheme == 'https' else 80)}"])
+
+
+def _seal_key(fields: dict[str, Any]) -> None:
+    """The write-only ``api_key`` becomes ``api_key_sealed`` (an empty key removes it)."""
+    if "api_key" in fields:
+        secret: SecretStr | None = fields.pop("api_key")
+        plain = secret.get_secret_value().strip() if secret is not None else ""
+        fields["api_key_sealed"] = vault.seal(plain) if plain else None
+
+
 def add_model(session: Session, actor: Actor, *, team_id: uuid.UUID, data: ModelEntryCreate) -> ModelEntry:
-    """A team admin adds a model string for the team (commits; the selection cache is cleared)."""
+    """A team admin adds a model string for the team, or connects the team's own endpoint
+    (``api_base`` with its key sealed); commits, and the selection cache is cleared."""
     require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
-    key_env = team_providers.check_entry(data.name, data.api_key_env, data.api_base_env)
+    key_env = team_providers.check_entry(data.name, data.api_key_env, data.api_base_env, data.api_base)
+    if data.api_base is not None:
+        _check_endpoint(data.api_base)
+    elif data.api_key is not None:
+        raise ValidationFailed(
+            "an API key is stored only with a team endpoint (api_base)", details={"field": "api_key"}
+        )
     fields = data.model_dump(exclude={"name", "api_key_env", "api_base_env"}, exclude_none=True)
+    _seal_key(fields)
     if key_env:
         fields["api_key_env"] = key_env  # the provider's own variable, never one the team chose
     fields.setdefault("capabilities", ["chat"])
@@ -156,8 +210,16 @@ def update_model(session: Session, actor: Actor, model_id: uuid.UUID, data: Mode
             raise ValidationFailed(f"{required} cannot be null", details={"field": required})
     if "api_key_env" in fields or "api_base_env" in fields:
         team_providers.check_entry(
-            row.name, fields.get("api_key_env", row.api_key_env), fields.get("api_base_env", row.api_base_env)
+            row.name,
+            fields.get("api_key_env", row.api_key_env),
+            fields.get("api_base_env", row.api_base_env),
+            row.api_base,
         )
+    if "api_key" in fields and row.api_base is None:
+        raise ValidationFailed(
+            "an API key is stored only with a team endpoint (api_base)", details={"field": "api_key"}
+        )
+    _seal_key(fields)
     _check_fields(session, row.team_id, row.name, fields)
     _apply(row, fields)
     row.updated_at = utcnow()
@@ -169,8 +231,63 @@ def update_model(session: Session, actor: Actor, model_id: uuid.UUID, data: Mode
         team_id=row.team_id,
         target_type="model",
         target_id=row.id,
-        details={"name": row.name, "changed": sorted(fields)},
+        details={"name": row.name, "changed": sorted(k.removesuffix("_sealed") for k in fields)},
     )
     session.commit()
     catalogue.invalidate()
     return row
+
+
+def set_team_default(session: Session, actor: Actor, *, team_id: uuid.UUID, name: str | None) -> Team:
+    """A team admin makes a model the default of the team's new projects (None: the operator's)."""
+    require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
+    check_model_choice(session, team_id, name)
+    team = session.get(Team, team_id, with_for_update=True)
+    if team is None:
+        raise NotFound("team not found")
+    team.default_model = name or None
+    session.add(team)
+    audit.record(
+        session,
+        action="team.default_model",
+        actor=actor,
+        team_id=team_id,
+        target_type="team",
+        target_id=team_id,
+        details={"model": team.default_model},
+    )
+    session.commit()
+    return team
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    ok: bool
+    model: str
+    reply: str  # the first words of the answer, or why there was none
+    latency_ms: float
+    reason: str | None = None  # a ModelError reason when not ok
+
+
+CHECK_PROMPT = [{"role": "user", "content": "Reply with the single word OK."}]
+
+
+async def check_connection(session: Session, actor: Actor, model_id: uuid.UUID) -> ConnectionCheck:
+    """One real call of a team's model through ``complete()`` (the path every agent uses,
+    recorded in ``model_calls``); a fallback answering does not count as this model working."""
+    row = get_model(session, actor, model_id)
+    if row.team_id is None:
+        raise Forbidden("test a connection of your team's own models; the global catalogue is the operator's")
+    require_role(session, actor, row.team_id, Role.admin, scope=ADMIN_WRITE, what="model")
+    name = row.name
+    session.commit()  # release the row: the call may take seconds
+    started = time.perf_counter()
+    try:
+        result = await complete(CompletionRequest(model=name, messages=CHECK_PROMPT, max_tokens=16, timeout_s=60))
+    except ModelError as exc:
+        return ConnectionCheck(False, name, exc.message[:300], (time.perf_counter() - started) * 1000, exc.reason)
+    latency_ms = (time.perf_counter() - started) * 1000
+    if result.fallback_used:
+        why = f"{name} did not answer; its fallback {result.model} did"
+        return ConnectionCheck(False, name, why, latency_ms, "provider_error")
+    return ConnectionCheck(True, name, (result.content or "(an empty answer)")[:300], latency_ms)

@@ -26,7 +26,7 @@ from berrys_app.domain.common import utcnow
 from berrys_app.domain.models import CallStatus, ModelCall
 from berrys_app.services import events
 from berrys_app.services.errors import BudgetExceeded, ValidationFailed
-from berrys_app.services.models import accounting, budgets, prompts, structured, tokens
+from berrys_app.services.models import accounting, budgets, network, prompts, structured, tokens
 from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply
@@ -64,11 +64,6 @@ def with_autocommit(work: Callable[[Connection], T]) -> T:
             if attempt == 2 or not exc.connection_invalidated:
                 raise
     raise AssertionError("unreachable")
-
-
-def network_allowed() -> bool:
-    """False in the test session: tests can never reach a network provider."""
-    return os.environ.get("BERRYS_TESTING") != "1"
 
 
 class _Malformed(Exception):
@@ -303,7 +298,7 @@ class Run:
             return ModelError(
                 "missing_api_key", f"{spec.name} needs the environment variable {spec.api_key_env}", model=spec.name
             )
-        if not provider_for(spec).local and not network_allowed():
+        if not provider_for(spec).local and not network.allowed(spec):
             return ModelError(
                 "network_disabled", f"{spec.name} is a network provider; refused in the test session", model=spec.name
             )

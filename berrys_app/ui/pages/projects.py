@@ -95,6 +95,27 @@ def new_project_form() -> rx.Component:
                 ),
                 width="100%",
             ),
+            rx.cond(
+                ProjectsState.demo_model,
+                rx.callout(
+                    rx.text(
+                        "Without a model named here, the project runs on a built-in demo model (SmolLM2 135M "
+                        "unless the operator chose another): tiny and offline, fine to try Berrys, but its plans "
+                        "and answers are poor. ",
+                        rx.link(
+                            "Connect a model",
+                            href="/models#connect-model",
+                            id="connect-model-link",
+                            on_click=ProjectsState.set_dialog_open(False),
+                        ),
+                        " (OpenAI, Anthropic, Ollama or any OpenAI-compatible endpoint) for real work.",
+                    ),
+                    icon="info",
+                    color_scheme="amber",
+                    size="1",
+                    id="demo-model-note",
+                ),
+            ),
             rx.hstack(rx.switch(name="auto_approve", id="project-auto-approve"), rx.text("Auto-approve the plan")),
             rx.hstack(
                 rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),

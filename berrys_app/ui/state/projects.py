@@ -173,6 +173,7 @@ class ProjectsState(SessionState):
         self._refresh()
 
     model_choices: list[str] = []
+    demo_model: bool = False  # new projects would run on the tiny embedded model: say so
 
     @rx.event
     def set_dialog_open(self, value: bool):
@@ -189,9 +190,10 @@ class ProjectsState(SessionState):
         try:
             with session_scope() as session:
                 rows = catalogue_teams.visible_models(session, self._actor(session), active_only=True)
+                self.demo_model = catalogue_teams.is_demo_model(session, team)
         except ServiceError:
             rows = []
-        self.model_choices = [m.name for m in rows if m.team_id is None or m.team_id == team]
+        self.model_choices = catalogue_teams.pickable(rows, team)
 
     @rx.event
     def create(self, form: dict[str, Any]):
