@@ -282,16 +282,19 @@ def rotate_key() -> int:
     from sqlmodel import Session
 
     from berrys_app.db import get_engine
+    from berrys_app.services import key_rotation
     from berrys_app.services.errors import ServiceError
-    from berrys_app.services.tools import vault
 
     try:
         with Session(get_engine()) as session:
-            count = vault.reencrypt_all(session)
+            rotated = key_rotation.rotate_all(session)
     except (ServiceError, RuntimeError) as exc:
         print(f"berrys: error: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
-    print(f"berrys: {count} credential(s) and the sealed MCP values now use the first ENCRYPTION_KEY")
+    print(
+        f"berrys: {rotated.credentials} credential(s), {rotated.mcp_servers} MCP server(s) and "
+        f"{rotated.model_keys} team model key(s) now use the first ENCRYPTION_KEY"
+    )
     return 0
 
 
@@ -314,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="run alembic upgrade head and exit")
     sub.add_parser(
         "rotate-key",
-        help="re-encrypt stored credentials and sealed MCP values with the first ENCRYPTION_KEY "
+        help="re-encrypt stored credentials, sealed MCP values and team model keys with the first ENCRYPTION_KEY "
         "(rotate: set ENCRYPTION_KEY=new,old, run this, then drop old)",
     )
     args = parser.parse_args(argv)

@@ -101,6 +101,7 @@ class World:
             ("POST", "/api/v1/teams/{team_id}/members"): {"email": self.spare_email, "role": "member"},
             ("PATCH", "/api/v1/teams/{team_id}/members/{user_id}"): {"role": "member"},
             ("PUT", "/api/v1/teams/{team_id}/default-model"): {"model": None},
+            ("POST", "/api/v1/invitations/accept"): {"token": "not-a-mailed-token"},
             ("POST", "/api/v1/teams/{team_id}/invitations"): {
                 "email": f"new-{uuid.uuid4().hex[:8]}@example.com",
                 "role": "viewer",

@@ -21,8 +21,8 @@ from berrys_app.keys import events_channel
 from berrys_app.services.errors import BudgetExceeded
 from berrys_app.services.models import CompletionRequest, ModelError, complete
 from berrys_app.services.models.budgets import spent
-from berrys_app.services.models.streaming import assemble
 from berrys_app.settings import get_settings
+from tests.models.streams import assemble
 from tests.models.test_structured_streaming import _collect
 from tests.providers.fault_proxy import CutStream, Malformed, Scripted, Stall, Status
 from tests.providers.team_endpoint import allow_test_server, connect, make_team_admin

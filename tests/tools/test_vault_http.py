@@ -246,9 +246,11 @@ async def test_database_dump_contains_no_plaintext_secret(session: Session, worl
 
 
 def test_key_rotation_with_the_rotate_key_command(session: Session, world, monkeypatch, capsys) -> None:
-    """The operator's rotation: ENCRYPTION_KEY=new,old, ``python -m berrys_app rotate-key``, drop old."""
+    """The operator's rotation: ENCRYPTION_KEY=new,old, ``python -m berrys_app rotate-key``, drop old.
+    Every sealed value moves: credentials, MCP literals and a connected team model's key."""
     from cryptography.fernet import Fernet
 
+    from berrys_app.domain.models import ModelEntry
     from berrys_app.domain.tools import McpServer
     from berrys_app.launcher import cli
     from berrys_app.services.tools.mcp_values import unsealed_url
@@ -260,6 +262,7 @@ def test_key_rotation_with_the_rotate_key_command(session: Session, world, monke
     get_settings.cache_clear()
     _bearer(session, world)
     seal_old = seal("mcp-literal-secret")
+    model_key_old = seal("sk-team-endpoint-key")
     monkeypatch.setenv("ENCRYPTION_KEY", f"{new_key},{old_key}")
     get_settings.cache_clear()
     # an MCP server row with a literal sealed under the old key, and one stored before sealing existed
@@ -271,16 +274,25 @@ def test_key_rotation_with_the_rotate_key_command(session: Session, world, monke
         url="https://mcp.example.com/mcp?api_key=legacy-plain-1",
         headers={"Authorization": "Bearer legacy-plain-2", "X-Ref": "${credentials.partner}"},
     )
-    session.add_all([sealed, legacy])
+    model = ModelEntry(
+        name="openai/rotated-endpoint",
+        team_id=world.team_id,
+        provider="openai",
+        api_base="https://models.example.com/v1",
+        api_key_sealed=model_key_old,
+    )
+    session.add_all([sealed, legacy, model])
     session.commit()
     assert cli.main(["rotate-key"]) == 0
-    assert "1 credential(s)" in capsys.readouterr().out
+    assert "1 credential(s), 2 MCP server(s) and 1 team model key(s)" in capsys.readouterr().out
     monkeypatch.setenv("ENCRYPTION_KEY", new_key)  # the old key is gone: rows still readable
     get_settings.cache_clear()
     row = session.exec(select(Credential)).one()
     assert decrypt(row.ciphertext) == {"token": SECRET}
     session.refresh(sealed)
     session.refresh(legacy)
+    session.refresh(model)
+    assert model.api_key_sealed != model_key_old and unseal(model.api_key_sealed) == "sk-team-endpoint-key"
     assert unseal(sealed.env["T"]) == "mcp-literal-secret"
     assert unseal(legacy.headers["Authorization"]) == "Bearer legacy-plain-2"
     assert legacy.headers["X-Ref"] == "${credentials.partner}"  # references stay readable

@@ -275,7 +275,9 @@ CHECK_PROMPT = [{"role": "user", "content": "Reply with the single word OK."}]
 async def check_connection(session: Session, actor: Actor, model_id: uuid.UUID) -> ConnectionCheck:
     """One real call of a team's model through ``complete()`` (the path every agent uses,
     recorded in ``model_calls``); a fallback answering does not count as this model working."""
-    row = get_model(session, actor, model_id)
+    row = session.get(ModelEntry, model_id)
+    if row is None:
+        raise NotFound("model not found")
     if row.team_id is None:
         raise Forbidden("test a connection of your team's own models; the global catalogue is the operator's")
     require_role(session, actor, row.team_id, Role.admin, scope=ADMIN_WRITE, what="model")

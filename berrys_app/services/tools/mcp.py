@@ -32,7 +32,6 @@ from berrys_app.services.tools import mcp_hosts, mcp_stdio, vault
 from berrys_app.services.tools.context import Invocation, ToolContext, ToolFailure
 from berrys_app.services.tools.http_tool import CREDENTIAL_REF
 from berrys_app.services.tools.mcp_values import masked_error, unsealed_url, url_secrets
-from berrys_app.services.tools.mcp_values import reseal_servers as reseal_servers  # vault's key rotation
 
 CONNECT_TIMEOUT_S = 30.0
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")

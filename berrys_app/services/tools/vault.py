@@ -52,11 +52,9 @@ def _fernet() -> MultiFernet:
     return _fernet_for(get_settings().encryption_key)
 
 
-def reencrypt_all(session: Session) -> int:
-    """Re-encrypt every credential with the first (newest) key, and every sealed MCP literal
-    (plaintext literals stored before sealing existed get sealed); returns how many credentials."""
-    from berrys_app.services.tools.mcp import reseal_servers
-
+def reencrypt_credentials(session: Session) -> int:
+    """Re-encrypt every credential with the first (newest) key; the caller commits
+    (``key_rotation.rotate_all`` moves every sealed value in one transaction)."""
     fernet = _fernet()
     rows = list(session.exec(select(Credential)))
     for row in rows:
@@ -65,8 +63,6 @@ def reencrypt_all(session: Session) -> int:
         except InvalidToken as exc:
             raise ValidationFailed(f"credential {row.name!r} cannot be decrypted with any configured key") from exc
         session.add(row)
-    reseal_servers(session)
-    session.commit()
     return len(rows)
 
 
