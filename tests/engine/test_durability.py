@@ -11,13 +11,16 @@ from sqlmodel import Session
 
 from berrys_app import queue
 from berrys_app.db import get_engine
+from berrys_app.engine.jobs import task_job
+from berrys_app.engine.reconciler import reconcile_once
 from berrys_app.services.models import scripted
-from berrys_app.services.reconciler import reconcile_once
 from berrys_app.settings import get_settings
 from tests.engine.conftest import wait_for
 from tests.engine.helpers import (
+    complete_now,
     events_of,
     layered_plan,
+    lease_now,
     ok_calls_per_key,
     project_row,
     start_project,
@@ -155,25 +158,23 @@ def test_redis_loss_mid_run_reconciler_restores_the_queue(session: Session, team
 
 
 def test_expired_lease_is_taken_back_and_stale_worker_is_fenced(session: Session, team) -> None:
-    from berrys_app.services import execution
-
     plan = {"tasks": [{"id": "a", "title": "A"}, {"id": "b", "title": "B", "depends_on": ["a"]}]}
     project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo")
     a = tasks_of(project_id)["a"]
-    first = execution.lease_task(a.id, worker="dead")
-    assert first is not None and execution.lease_task(a.id, worker="other") is None  # one holder at a time
+    first = lease_now(a.id, worker="dead")
+    assert first is not None and lease_now(a.id, worker="other") is None  # one holder at a time
     session.execute(text("UPDATE tasks SET lease_expires_at = now() - interval '1 second'"))  # the lease runs out
     session.commit()
     queue.sync_redis().flushdb()  # and Redis forgot the queue
     report = reconcile_once()
     assert report.expired == 1 and report.enqueued_tasks == 1
     assert queue.queued_job_ids() == [f"task:{a.id}:1"]
-    second = execution.lease_task(a.id, worker="alive")
+    second = lease_now(a.id, worker="alive")
     assert second is not None and second.attempt == 2
-    assert execution.complete_task(first, "stale") == []  # fenced: the dead worker cannot complete
-    jobs = execution.complete_task(second, "fresh")
+    assert not complete_now(first, "stale").done  # fenced: the dead worker cannot complete
+    jobs = complete_now(second, "fresh").jobs
     b = tasks_of(project_id)["b"]
-    assert jobs == [execution.task_job(b.id, 0)] and b.status == "ready"
+    assert jobs == [task_job(b.id, 0)] and b.status == "ready"
     assert tasks_of(project_id)["a"].output == "fresh"
 
 

@@ -19,7 +19,9 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from berrys_app.db import get_engine
-from berrys_app.services import agents, execution
+from berrys_app.engine.jobs import aggregate_job, plan_job, task_job
+from berrys_app.queue import Job, dispatch
+from berrys_app.services import agents
 from berrys_app.services.authz import Actor
 from berrys_app.services.events import emit
 from berrys_app.settings import get_settings
@@ -80,7 +82,7 @@ class ReconcileReport:
 def reconcile_once() -> ReconcileReport:
     """One pass; safe to run concurrently on every worker (all writes are idempotent)."""
     report = ReconcileReport()
-    jobs: list[execution.Job] = []
+    jobs: list[Job] = []
     actor = Actor.system("reconciler")
     with Session(get_engine(), expire_on_commit=False) as session:
         expired = session.execute(_EXPIRED_SQL).mappings().all()
@@ -105,10 +107,10 @@ def reconcile_once() -> ReconcileReport:
             {"lease_s": get_settings().lease_s, "fresh_s": FRESH_S, "expired": [row["id"] for row in expired]},
         ).all()
         for task_id, attempt, wait_s, is_stale in runnable:
-            job = execution.task_job(task_id, attempt, float(wait_s or 0.0))
+            job = task_job(task_id, attempt, float(wait_s or 0.0))
             if is_stale:
                 stale.append(task_id)
-                job = (job[0], job[1], f"{job[2]}:r{uuid.uuid4().hex[:8]}", job[3])
+                job = job._replace(job_id=f"{job.job_id}:r{uuid.uuid4().hex[:8]}")
             jobs.append(job)
             report.enqueued_tasks += 1
         if stale:
@@ -116,13 +118,13 @@ def reconcile_once() -> ReconcileReport:
             session.commit()
             report.redispatched = len(stale)
         for project_id, plan_version in session.execute(_AGGREGATE_SQL).all():
-            jobs.append(execution.aggregate_job(project_id, plan_version))
+            jobs.append(aggregate_job(project_id, plan_version))
             report.aggregations += 1
         for project_id, number in session.execute(_PLANNING_SQL).all():
-            jobs.append(execution.plan_job(project_id, int(number)))
+            jobs.append(plan_job(project_id, int(number)))
             report.plans += 1
         session.rollback()
-    execution.dispatch(jobs)
+    dispatch(jobs)
     if report.expired:
         log.info("reconciler: %d expired lease(s) taken back", report.expired)
     return report

@@ -1,5 +1,5 @@
 """The engine's SQL: the hot path's single-statement lease and completion, and the task moves
-around them. Kept apart from ``execution`` (the logic that runs them) so each stays readable.
+around them. Kept apart from the logic that runs them (``lease``, ``task_moves``, ``outcomes``).
 
 Every statement is one round trip; ``*_PG`` are the same statements in psycopg's parameter
 style for the async connections of ``hot_db``.
@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
 from berrys_app.domain.models import ModelCall
-from berrys_app.services import hot_db
+from berrys_app.engine import hot_db
 
 CLOSE_OPEN_SQL = text(
     """
@@ -342,4 +342,17 @@ RELEASE_SQL = text(
     WHERE t.id = :id AND t.attempt = :attempt AND t.status = 'running' AND p.id = t.project_id
     RETURNING t.status, t.agent_id
     """
+)
+
+PAUSE_SQL = text(
+    "UPDATE tasks SET status = 'ready', lease_expires_at = NULL, leased_by = NULL, dispatched_at = NULL "
+    "WHERE project_id = :p AND status = 'running' RETURNING id, key, agent_id"
+)
+
+# a failed attempt: retrying after a backoff, or failed for good
+FAIL_SQL = text(
+    "UPDATE tasks SET failures = :failures, last_error = :error, lease_expires_at = NULL, leased_by = NULL, "
+    "status = :status, next_attempt_at = CASE WHEN :retry THEN now() + make_interval(secs => :backoff) END, "
+    "finished_at = CASE WHEN :retry THEN NULL ELSE now() END "
+    "WHERE id = :id AND attempt = :attempt AND status = 'running' RETURNING id, agent_id"
 )
