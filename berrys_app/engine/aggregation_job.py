@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 from berrys_app.db import get_engine
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import Deliverable, Task, TaskStatus
+from berrys_app.engine import agent_moves
 from berrys_app.engine.lifecycle import transition
-from berrys_app.services import agents
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import ServiceError
 from berrys_app.services.events import emit
@@ -104,6 +104,6 @@ def _finish_project(
             payload={"deliverable_id": str(deliverable.id), "title": deliverable.title, "note": note},
         )
         transition(session, project, ProjectStatus.completed, actor=actor, reason="all tasks completed")
-        agents.release_project_agents(session, project.id, reason="project completed", actor=actor)
+        agent_moves.release_project_agents(session, project.id, reason="project completed", actor=actor)
         session.commit()
     return "completed"

@@ -57,7 +57,7 @@ class Completion:
 
 
 def _lease_params(task_ids: Sequence[uuid.UUID], worker: str) -> dict[str, Any]:
-    return {"ids": list(task_ids), "worker": worker, "lease_s": get_settings().lease_s}
+    return statements.bind(ids=list(task_ids), worker=worker, lease_s=get_settings().lease_s)
 
 
 async def lease_many(task_ids: Sequence[uuid.UUID], *, worker: str) -> dict[uuid.UUID, TaskContext]:
@@ -89,14 +89,14 @@ def _leases_from(row: Mapping[str, Any], worker: str) -> dict[uuid.UUID, TaskCon
 def _complete_params(items: Sequence[Finished], *, keep_busy: bool = False) -> dict[str, Any]:
     """One JSON parameter for the tasks, one for their model calls. ``keep_busy``: a follow-up
     lease runs in the same transaction, so an agent given a task it readied stays Active."""
-    return {
-        "items": json.dumps(
+    return statements.bind(
+        items=json.dumps(
             [{"id": str(f.ctx.task_id), "attempt": f.ctx.attempt, "output": f.output, "key": f.ctx.key} for f in items]
         ),
-        "calls": json.dumps([call for f in items for call in f.calls], default=str),
-        "worker": items[0].ctx.worker,
-        "keep_busy": keep_busy,
-    }
+        calls=json.dumps([call for f in items for call in f.calls], default=str),
+        worker=items[0].ctx.worker,
+        keep_busy=keep_busy,
+    )
 
 
 async def complete_many(items: Sequence[Finished]) -> list[Completion]:
@@ -188,7 +188,7 @@ def renew(ctx: TaskContext) -> bool:
     """Extend the lease; False when the task was paused/cancelled/taken over (then the run must stop)."""
     with Session(get_engine(), expire_on_commit=False) as session:
         ok = session.execute(
-            statements.RENEW_SQL, {"id": ctx.task_id, "attempt": ctx.attempt, "lease_s": get_settings().lease_s}
+            statements.RENEW_SQL, statements.bind(id=ctx.task_id, attempt=ctx.attempt, lease_s=get_settings().lease_s)
         ).first()
         session.commit()
         return ok is not None

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, update
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project
 from berrys_app.domain.work import PlanStatus, PlanVersion, Task, TaskDependency, TaskStatus
-from berrys_app.engine import statements
+from berrys_app.engine import agent_moves, statements
 from berrys_app.engine.jobs import aggregate_job, task_job, tasks_job
 from berrys_app.engine.task_moves import close_open_tasks
 from berrys_app.queue import Job
@@ -73,7 +73,7 @@ def start_project(session: Session, project: Project, *, actor: Actor) -> list[J
     """On execute/resume: tasks without open dependencies become ready; everything ready is (re)enqueued."""
     session.flush()  # the transition's event first: the statement's events follow it
     written, rows = session.execute(
-        statements.READY_ROOTS_SQL, {"p": project.id, "v": project.plan_version, "team": project.team_id}
+        statements.READY_ROOTS_SQL, statements.bind(p=project.id, v=project.plan_version, team=project.team_id)
     ).one()
     emit_written(session, written or [])
     now = utcnow()
@@ -85,7 +85,7 @@ def start_project(session: Session, project: Project, *, actor: Actor) -> list[J
         for task_id, attempt, next_at in ready
         if next_at and next_at > now
     ]
-    agents.wake_project_agents(session, project.id, reason="project executing", actor=actor)
+    agent_moves.wake_project_agents(session, project.id, reason="project executing", actor=actor)
     if project.sinks_remaining <= 0:
         jobs.append(aggregate_job(project.id, project.plan_version))
     return jobs

@@ -12,13 +12,12 @@ from berrys_app.db import get_engine
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import Task, TaskStatus
-from berrys_app.engine import statements
+from berrys_app.engine import agent_moves, statements
 from berrys_app.engine.context import TaskContext
 from berrys_app.engine.jobs import plan_job, task_job
 from berrys_app.engine.lifecycle import plan_attempt, transition
 from berrys_app.engine.task_moves import close_open_tasks, worker_actor
 from berrys_app.queue import Job
-from berrys_app.services import agents
 from berrys_app.services.events import emit
 from berrys_app.services.task_approvals import open_for_waiting_task
 from berrys_app.settings import get_settings
@@ -36,16 +35,16 @@ def wait_for_person(ctx: TaskContext, reason: str, message: str, details: dict[s
     """The task cannot go on without a person (the budget is spent, a tool call needs approval):
     it waits, the project says why; ``details`` go on the inbox approval."""
     with _session() as session:
-        task = session.get(Task, ctx.task_id, with_for_update=True)
-        if task is None or task.attempt != ctx.attempt or task.status != TaskStatus.running.value:
+        row = session.execute(
+            statements.WAIT_SQL,
+            statements.bind(id=ctx.task_id, attempt=ctx.attempt, reason=reason, message=message),
+        ).first()
+        if row is None:  # the lease is gone (paused, cancelled, taken over): nothing to wait for
+            session.rollback()
             return
-        task.status = TaskStatus.waiting_approval.value
-        task.waiting_reason = reason
-        task.last_error = message
-        task.lease_expires_at = None
-        session.add(task)
-        session.flush()
-        agents.give_back_slots(session, [task.agent_id], reason="task waits for a person", actor=worker_actor(ctx))
+        task = session.get(Task, ctx.task_id)
+        assert task is not None
+        agent_moves.give_back_slots(session, [task.agent_id], reason="task waits for a person", actor=worker_actor(ctx))
         project = session.get(Project, ctx.project_id, with_for_update=True)
         if project is not None:
             project.status_reason = f"task {task.key} is waiting for a person: {reason}"
@@ -72,20 +71,19 @@ def record_failure(ctx: TaskContext, error: str, *, fatal: bool) -> list[Job]:
     with _session() as session:
         row = session.execute(
             statements.FAIL_SQL,
-            {
-                "failures": failures,
-                "error": error[:4000],
-                "status": TaskStatus.failed.value if give_up else TaskStatus.retrying.value,
-                "retry": not give_up,
-                "backoff": backoff,
-                "id": ctx.task_id,
-                "attempt": ctx.attempt,
-            },
+            statements.bind(
+                failures=failures,
+                error=error[:4000],
+                retry=not give_up,
+                backoff=backoff,
+                id=ctx.task_id,
+                attempt=ctx.attempt,
+            ),
         ).first()
         if row is None:
             session.rollback()
             return []
-        agents.give_back_slots(session, [row.agent_id], reason="task failed", actor=worker_actor(ctx))
+        agent_moves.give_back_slots(session, [row.agent_id], reason="task failed", actor=worker_actor(ctx))
         if not give_up:
             emit(
                 session,
@@ -134,5 +132,5 @@ def _after_task_failed(session: Session, ctx: TaskContext, why: str) -> list[Job
     transition(session, project, ProjectStatus.failed, actor=actor, reason=why[:2000])
     # nothing else of a failed project may start; running ones stop via their watcher
     close_open_tasks(session, project.id, TaskStatus.cancelled, actor=actor, reason="project failed", keep=ctx.task_id)
-    agents.release_project_agents(session, project.id, reason="project failed", actor=actor)
+    agent_moves.release_project_agents(session, project.id, reason="project failed", actor=actor)
     return []

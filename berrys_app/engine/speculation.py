@@ -42,7 +42,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from berrys_app.engine import hot_db
+from berrys_app.domain.work import TaskStatus
+from berrys_app.engine import hot_db, statements
 from berrys_app.engine.context import TaskContext, from_row
 
 log = logging.getLogger(__name__)
@@ -69,12 +70,12 @@ DEPENDENTS_SQL = """
            a.budget_usd AS agent_budget_usd, a.budget_tokens AS agent_budget_tokens, a.max_concurrent_tasks,
            (SELECT json_agg(json_build_object('id', u.id, 'kind', d.kind, 'key', u.key, 'title', u.title,
                                               'status', u.status,
-                                              'output', CASE WHEN u.status = 'completed' THEN u.output END))
+                                              'output', CASE WHEN u.status = %(t_completed)s THEN u.output END))
             FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id
             WHERE d.task_id = t.id) AS deps
     FROM tasks t JOIN projects p ON p.id = t.project_id LEFT JOIN agents a ON a.id = t.agent_id
     WHERE t.id IN (SELECT d.task_id FROM task_dependencies d WHERE d.depends_on_id = ANY(%(ids)s::uuid[]))
-      AND t.status = 'pending' AND t.attempt = 0 AND p.status = 'executing'
+      AND t.status = %(t_pending)s AND t.attempt = 0 AND p.status = %(p_executing)s
       AND p.budget_usd IS NULL AND p.budget_tokens IS NULL
       AND a.budget_usd IS NULL AND a.budget_tokens IS NULL
 """
@@ -122,7 +123,7 @@ class Speculation:
         while self._asked:
             ids, self._asked = sorted(self._asked), set()
             try:
-                rows = await hot_db.fetch(DEPENDENTS_SQL, {"ids": ids})
+                rows = await hot_db.fetch(DEPENDENTS_SQL, statements.bind(ids=ids))
             except Exception:  # read-ahead is an optimisation: without it tasks start after their lease
                 log.warning("read-ahead of dependents failed", exc_info=True)
                 return
@@ -157,7 +158,7 @@ class Speculation:
                 can_wait = False
                 continue
             deps = row["deps"] or []
-            if not all(str(d["id"]) in self.outputs or d["status"] == "completed" for d in deps):
+            if not all(str(d["id"]) in self.outputs or d["status"] == TaskStatus.completed for d in deps):
                 continue  # another input is still to come: this completion does not make it ready
             if len(started) >= room or not self._slot_likely(row):
                 can_wait = False  # it is leased (or parked) from this completion: no waiting
@@ -166,7 +167,9 @@ class Speculation:
             pending = Pending(
                 ctx=_context_from(row, deps, self.outputs, upstream_ctx.worker),
                 waits_for={
-                    str(d["id"]) for d in deps if d["status"] != "completed" and str(d["id"]) not in self.settled
+                    str(d["id"])
+                    for d in deps
+                    if d["status"] != TaskStatus.completed and str(d["id"]) not in self.settled
                 },
                 confirmation=loop.create_future(),
                 gate=loop.create_future(),

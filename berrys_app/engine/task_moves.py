@@ -8,24 +8,15 @@ import uuid
 from sqlmodel import Session
 
 from berrys_app.db import get_engine
-from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project, ProjectStatus
+from berrys_app.domain.state_machines import OPEN_TASK_STATUSES
 from berrys_app.domain.work import AgentStatus, Task, TaskStatus
-from berrys_app.engine import statements
+from berrys_app.engine import agent_moves, statements
 from berrys_app.engine.context import TaskContext
 from berrys_app.engine.jobs import task_job
 from berrys_app.queue import Job
-from berrys_app.services import agents
 from berrys_app.services.authz import Actor
 from berrys_app.services.events import emit
-
-OPEN_TASK_STATUSES = (
-    TaskStatus.pending.value,
-    TaskStatus.ready.value,
-    TaskStatus.running.value,
-    TaskStatus.retrying.value,
-    TaskStatus.waiting_approval.value,
-)
 
 
 def worker_actor(ctx: TaskContext) -> Actor:
@@ -34,8 +25,8 @@ def worker_actor(ctx: TaskContext) -> Actor:
 
 def pause_tasks(session: Session, project: Project, *, actor: Actor) -> None:
     """Running tasks go back to ready (their workers notice and stop); agents pause."""
-    rows = session.execute(statements.PAUSE_SQL, {"p": project.id}).all()
-    agents.give_back_slots(session, [row[2] for row in rows], reason="project paused", actor=actor, settle=False)
+    rows = session.execute(statements.PAUSE_SQL, statements.bind(p=project.id)).all()
+    agent_moves.give_back_slots(session, [row[2] for row in rows], reason="project paused", actor=actor, settle=False)
     for task_id, key, _agent_id in rows:
         emit(
             session,
@@ -46,7 +37,7 @@ def pause_tasks(session: Session, project: Project, *, actor: Actor) -> None:
             actor=actor.label,
             payload={"key": key, "why": "project paused"},
         )
-    agents.set_project_agents_status(session, project.id, AgentStatus.paused, reason="project paused", actor=actor)
+    agent_moves.set_project_agents_status(session, project.id, AgentStatus.paused, reason="project paused", actor=actor)
 
 
 def close_open_tasks(
@@ -62,10 +53,12 @@ def close_open_tasks(
     """Cancel or supersede every open task of a project; running ones give their agent's slot back."""
     rows = session.execute(
         statements.CLOSE_OPEN_SQL,
-        {"p": project_id, "open": list(OPEN_TASK_STATUSES), "to": to.value, "keep": keep or uuid.UUID(int=0)},
+        statements.bind(
+            p=project_id, open=[s.value for s in OPEN_TASK_STATUSES], to=to.value, keep=keep or uuid.UUID(int=0)
+        ),
     ).all()
     running = [row.agent_id for row in rows if row.was == TaskStatus.running.value]
-    agents.give_back_slots(session, running, reason=reason, actor=actor, settle=settle)
+    agent_moves.give_back_slots(session, running, reason=reason, actor=actor, settle=settle)
     return [(row.id, row.key) for row in rows]
 
 
@@ -83,19 +76,16 @@ def cancel_tasks(session: Session, project: Project, *, actor: Actor) -> None:
             actor=actor.label,
             payload={"key": key},
         )
-    agents.set_project_agents_status(
+    agent_moves.set_project_agents_status(
         session, project.id, AgentStatus.terminated, reason="project cancelled", actor=actor
     )
 
 
 def requeue_task(session: Session, project: Project, task: Task, *, actor: Actor) -> list[Job]:
     """Make a waiting/failed task ready again (a person approved more budget, fixed a tool, ...)."""
-    if task.status == TaskStatus.failed.value:
-        task.failures = 0
-    task.status = TaskStatus.ready.value
-    task.waiting_reason = None
-    task.dispatched_at = utcnow()
-    session.add(task)
+    session.flush()
+    session.execute(statements.REQUEUE_SQL, statements.bind(id=task.id))
+    session.refresh(task)
     emit(
         session,
         "task.ready",
@@ -117,8 +107,8 @@ def release_task(ctx: TaskContext) -> None:
     ``task.stopped`` says the worker really stopped working on it (pause/cancel took effect).
     """
     with Session(get_engine(), expire_on_commit=False) as session:
-        released = session.execute(statements.RELEASE_SQL, {"id": ctx.task_id, "attempt": ctx.attempt}).all()
-        agents.give_back_slots(
+        released = session.execute(statements.RELEASE_SQL, statements.bind(id=ctx.task_id, attempt=ctx.attempt)).all()
+        agent_moves.give_back_slots(
             session, [row.agent_id for row in released], reason="task interrupted", actor=worker_actor(ctx)
         )
         emit(
