@@ -32,7 +32,8 @@ async def ping(ctx: dict[str, Any], note: str = "") -> str:
 
 
 def _worker(ctx: dict[str, Any]) -> str:
-    return str(ctx.get("worker_id", "worker"))
+    """The identity this process leases under (unique per process: ``heartbeat.lease_holder``)."""
+    return str(ctx.get("lease_holder") or ctx.get("worker_id", "worker"))
 
 
 async def plan_project(ctx: dict[str, Any], project_id: str) -> str:

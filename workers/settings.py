@@ -36,6 +36,7 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     gc_tuning.settle_heap()  # litellm & co.: a full collection of the startup heap stalled every task ~0.1 s
     wid = heartbeat.worker_id()
     ctx["worker_id"] = wid
+    ctx["lease_holder"] = heartbeat.lease_holder(wid)
     ctx["jobs_done"] = 0
     ctx["heartbeat_task"] = asyncio.create_task(heartbeat.heartbeat_loop(wid, ctx))
 

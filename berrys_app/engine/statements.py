@@ -45,7 +45,9 @@ CLOSE_OPEN_SQL = text(
 )
 
 
-PARAMS["call_ok"] = "ok"  # a model call's status (model_calls), not a task's
+# A model call's status stays a literal: the partial unique index on model_calls (call_key WHERE
+# status = 'ok') serves the EXISTS below only when the planner sees the value (a generic plan
+# with a parameter scanned the table).
 
 
 EVENT_COLUMNS = "kind, team_id, project_id, task_id, actor, payload, created_at"
@@ -240,7 +242,7 @@ COMPLETE_SQL = text(
         SELECT * FROM jsonb_to_recordset(CAST(:items AS jsonb)) AS x(id uuid, attempt int, output text, key text)
     ), calls AS (
         INSERT INTO model_calls ({CALL_COLUMNS})
-        SELECT {CALL_COLUMNS.replace("call_key", "CASE WHEN x.status = :call_ok AND EXISTS (SELECT 1 FROM model_calls m WHERE m.call_key = x.call_key AND m.status = :call_ok) THEN NULL ELSE x.call_key END", 1)}
+        SELECT {CALL_COLUMNS.replace("call_key", "CASE WHEN x.status = 'ok' AND EXISTS (SELECT 1 FROM model_calls m WHERE m.call_key = x.call_key AND m.status = 'ok') THEN NULL ELSE x.call_key END", 1)}
         FROM jsonb_to_recordset(CAST(:calls AS jsonb)) AS x({CALL_TYPES})
         ON CONFLICT DO NOTHING
     ), own AS MATERIALIZED (

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, or_, select
 
+from berrys_app.domain.accounts import Role
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project
 from berrys_app.domain.work import Agent, AgentStateChange, AgentStatus, AgentTemplate, Task, TaskStatus
-from berrys_app.services.authz import Actor
+from berrys_app.services.authz import Actor, require_role
 from berrys_app.services.events import emit
+from berrys_app.services.tools.assignment import AssemblyTools
 
 
 @dataclass(frozen=True)
@@ -140,8 +142,6 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
         )
     )
     on_project = [a for a in pool if a.project_id == project.id]
-    from berrys_app.services.tools.assignment import AssemblyTools
-
     new_agent_tools = AssemblyTools(session, project.team_id)  # template lists + team tools by capability
     load: dict[uuid.UUID, int] = {a.id: 0 for a in pool}
     chosen: dict[uuid.UUID, Agent] = {}
@@ -228,9 +228,6 @@ def _least_loaded_best(agents: list[Agent], need: set[str], load: dict[uuid.UUID
 
 def list_team_agents(session: Session, actor: Actor, *, team_id: uuid.UUID | None) -> list[dict[str, str]]:
     """The team's agents (pooled and on projects) with the task each is running now (viewers may read)."""
-    from berrys_app.domain.accounts import Role
-    from berrys_app.services.authz import require_role
-
     if team_id is None:
         return []
     require_role(session, actor, team_id, Role.viewer, what="team")

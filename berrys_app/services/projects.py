@@ -26,6 +26,7 @@ from berrys_app.services import agents, budget_roles, planning, task_approvals
 from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.events import emit
+from berrys_app.services.models import catalogue_teams  # another team's own models are not ours
 
 S = ProjectStatus
 MAX_PER_PAGE = 100
@@ -51,8 +52,6 @@ def _authorized(session: Session, actor: Actor, project_id: uuid.UUID, minimum: 
 
 
 def _check_model(session: Session, team_id: uuid.UUID, model: str | None) -> None:
-    from berrys_app.services.models import catalogue_teams  # another team's own models are not ours
-
     catalogue_teams.check_model_choice(session, team_id, model)
 
 

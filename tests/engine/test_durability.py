@@ -47,7 +47,7 @@ def test_kill_9_workers_mid_run_every_task_completes_exactly_once(session: Sessi
         if status_is(project_id, "completed", "failed"):
             return ""
         running = [t.leased_by for t in tasks_of(project_id).values() if t.status == "running" and t.leased_by]
-        return running[0] if running else None
+        return running[0].split("#")[0] if running else None  # the worker's name, without its process part
 
     kills = 0
     for _ in range(4):
@@ -218,5 +218,27 @@ def test_a_task_the_worker_runs_itself_is_stopped_at_the_job_timeout(session: Se
 
     latency_ms, error = wait_for(stopped_call, timeout=20, what="the slow task's call to be stopped")
     assert error == "cancelled" and latency_ms < 5000  # stopped near 1 s, not after the model's 30 s
-    assert tasks_of(project_id)["slow"].leased_by == "w1"  # run by the worker that completed "quick"
+    assert tasks_of(project_id)["slow"].leased_by.startswith("w1#")  # run by the worker that completed "quick"
     assert "ran past the job timeout" in workers.logs()
+
+
+def test_a_restarted_worker_leases_under_a_new_identity(session: Session, team, workers) -> None:
+    """The launcher restarts a worker under the same name; its leases must not look like the dead
+    process's (``leased_by`` is unique per process), while its heartbeat keeps the name."""
+    one = {"tasks": [{"id": "a", "title": "A"}]}
+
+    def holder_of_a_finished_run() -> str:
+        project_id = start_project(session, team.member, team.team_id, one, model="scripted/echo")
+        wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=30, what="project to finish")
+        assert project_row(project_id).status == "completed", workers.logs()
+        return str(tasks_of(project_id)["a"].leased_by)
+
+    workers.start("w1")
+    before = holder_of_a_finished_run()
+    workers.kill9("w1")
+    workers.start("w1")
+    after = holder_of_a_finished_run()
+    assert before.startswith("w1#") and after.startswith("w1#") and before != after
+    with get_engine().connect() as conn:
+        names = conn.execute(text("SELECT worker_id FROM worker_heartbeats")).scalars().all()
+    assert names == ["w1"]  # one worker on the System page, restarted
