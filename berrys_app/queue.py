@@ -1,4 +1,4 @@
-"""The job queue, kept behind a small interface (arq 0.28 is in maintenance mode).
+"""The job queue, kept behind a small interface (arq, pinned in requirements.txt, is in maintenance mode).
 
 Jobs carry ids only. ``enqueue`` writes arq's wire format (JSON serializer)
 with a plain sync Redis pipeline so services can enqueue from any context,
@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 import redis
 
@@ -29,6 +30,24 @@ WORKER_MAX_JOBS = 20  # the queued jobs one wake token stands for: a batch one w
 # left a batch's last task for a later poll, after a slot freed (a project's first task started
 # ~120 ms late, traced)
 WORKER_SPARE_SLOTS = 4
+
+
+class Job(NamedTuple):
+    """A job to enqueue once the transaction that made it due has committed (ids only)."""
+
+    function: str
+    args: tuple[str, ...]
+    job_id: str
+    defer_s: float = 0.0
+
+
+def dispatch(jobs: Iterable[Job]) -> None:
+    """Enqueue after commit, one pipeline per distinct delay."""
+    groups: dict[float, list[tuple[str, Sequence[Any], str | None]]] = defaultdict(list)
+    for function, args, job_id, defer_s in jobs:
+        groups[defer_s].append((function, args, job_id))
+    for defer_s, batch in groups.items():
+        enqueue_many(batch, defer_s=defer_s)
 
 
 def wake_key() -> str:

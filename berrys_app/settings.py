@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # Above W's width (20) with its overlapping levels: handing W's surplus to a second worker made
     # both slower (their statements contend for the same rows; bench/engine.py)
     local_tasks: int = Field(default=50, ge=0, validation_alias="BERRYS_LOCAL_TASKS")
+    # a dependent whose inputs are all in the worker's memory starts its model call while the
+    # completion that readies it commits (engine/speculation.py; measured in docs/architecture.md)
+    speculative_start: bool = Field(default=True, validation_alias="BERRYS_SPECULATIVE_START")
     task_max_steps: int = Field(default=8, ge=1, le=100, validation_alias="BERRYS_TASK_MAX_STEPS")
     task_max_tokens: int | None = Field(default=None, ge=16, validation_alias="BERRYS_TASK_MAX_TOKENS")
     planner_max_tokens: int = Field(default=1200, ge=64, validation_alias="BERRYS_PLANNER_MAX_TOKENS")

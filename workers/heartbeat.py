@@ -20,8 +20,16 @@ log = logging.getLogger(__name__)
 
 
 def worker_id() -> str:
-    """Stable for the life of the process: name given by the launcher, else host:pid."""
+    """The worker's name (its heartbeat row, the System page): given by the launcher, else host:pid.
+    A restarted worker keeps its launcher name."""
     return os.environ.get("BERRYS_WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:4]}"
+
+
+def lease_holder(name: str) -> str:
+    """This process's identity on the leases it takes (``tasks.leased_by``): the name plus a part
+    no other process has, so a restarted worker is a new holder -- a dead process's leases are
+    never mistaken for its replacement's."""
+    return f"{name}#{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
 def beat(wid: str, *, jobs_done: int = 0, stopped: bool = False) -> None:

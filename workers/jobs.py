@@ -13,6 +13,8 @@ from arq import cron
 
 import berrys_app.services.models  # noqa: F401  (import litellm at startup, not inside the first job's event loop)
 from berrys_app.db import session_scope
+from berrys_app.engine import aggregation_job, planner_job, runner
+from berrys_app.engine.reconciler import reconcile_once
 from berrys_app.services import events
 from berrys_app.settings import get_settings
 from workers import mail
@@ -31,14 +33,13 @@ async def ping(ctx: dict[str, Any], note: str = "") -> str:
 
 
 def _worker(ctx: dict[str, Any]) -> str:
-    return str(ctx.get("worker_id", "worker"))
+    """The identity this process leases under (unique per process: ``heartbeat.lease_holder``)."""
+    return str(ctx.get("lease_holder") or ctx.get("worker_id", "worker"))
 
 
 async def plan_project(ctx: dict[str, Any], project_id: str) -> str:
     """Ask the planner for a plan (or a replan) of a project in ``planning``."""
-    from berrys_app.services import execution
-
-    return await execution.plan_project(uuid.UUID(project_id), worker=_worker(ctx))
+    return await planner_job.plan_project(uuid.UUID(project_id), worker=_worker(ctx))
 
 
 async def run_task(ctx: dict[str, Any], task_id: str) -> str:
@@ -50,20 +51,16 @@ async def run_task(ctx: dict[str, Any], task_id: str) -> str:
     the queued ones behind them. Nothing is lost by removing it early: the in-progress key still
     prevents a second start, and PostgreSQL's lease, not arq, decides what a dead worker lost.
     """
-    from berrys_app.services import execution
-
     await _leave_queue(ctx)
-    return await execution.run_task(uuid.UUID(task_id), worker=_worker(ctx), wait_local=bool(ctx.get("burst")))
+    return await runner.run_task(uuid.UUID(task_id), worker=_worker(ctx), wait_local=bool(ctx.get("burst")))
 
 
 async def run_tasks(ctx: dict[str, Any], *tasks: str) -> str:
     """Lease and run several ready tasks (``task_id:attempt`` each; a project's start) here, as
     many as there is room for; queue the rest. Leaves arq's queue at once, as ``run_task``."""
-    from berrys_app.services import execution
-
     await _leave_queue(ctx)
     pairs = [(uuid.UUID(task_id), int(attempt)) for task_id, attempt in (item.rsplit(":", 1) for item in tasks)]
-    return await execution.run_tasks(pairs, worker=_worker(ctx), wait_local=bool(ctx.get("burst")))
+    return await runner.run_tasks(pairs, worker=_worker(ctx), wait_local=bool(ctx.get("burst")))
 
 
 async def _leave_queue(ctx: dict[str, Any]) -> None:
@@ -73,15 +70,11 @@ async def _leave_queue(ctx: dict[str, Any]) -> None:
 
 async def aggregate_project(ctx: dict[str, Any], project_id: str, plan_version: str) -> str:
     """All tasks done: write the deliverable and complete the project."""
-    from berrys_app.services import execution
-
-    return await execution.aggregate_project(uuid.UUID(project_id), int(plan_version), worker=_worker(ctx))
+    return await aggregation_job.aggregate_project(uuid.UUID(project_id), int(plan_version), worker=_worker(ctx))
 
 
 async def reconcile(ctx: dict[str, Any]) -> str:
     """Take back expired leases and rebuild the queue from PostgreSQL."""
-    from berrys_app.services.reconciler import reconcile_once
-
     report = await asyncio.to_thread(reconcile_once)
     return f"expired={report.expired} tasks={report.enqueued_tasks}"
 

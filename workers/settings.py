@@ -9,11 +9,13 @@ from signal import Signals
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from arq.connections import RedisSettings
+from arq.connections import RedisSettings, create_pool
 from arq.constants import in_progress_key_prefix
 from arq.worker import Worker
 
 from berrys_app import gc_tuning, queue
+from berrys_app.engine import runner
+from berrys_app.services import hot_publish
 from berrys_app.services.tools import mcp
 from berrys_app.settings import get_settings
 from workers import heartbeat
@@ -30,13 +32,12 @@ def redis_settings_from_url(url: str) -> RedisSettings:
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:
-    from berrys_app.services import hot_publish
-
     hot_publish.enable()  # events, token streams and follow-up jobs leave in pipelines from this loop
     await open_connections(ctx["redis"], queue.WORKER_MAX_JOBS + queue.WORKER_SPARE_SLOTS)
     gc_tuning.settle_heap()  # litellm & co.: a full collection of the startup heap stalled every task ~0.1 s
     wid = heartbeat.worker_id()
     ctx["worker_id"] = wid
+    ctx["lease_holder"] = heartbeat.lease_holder(wid)
     ctx["jobs_done"] = 0
     ctx["heartbeat_task"] = asyncio.create_task(heartbeat.heartbeat_loop(wid, ctx))
 
@@ -55,9 +56,7 @@ async def open_connections(client: Any, count: int) -> None:
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
-    from berrys_app.services import execution
-
-    await execution.local_runs_stopped(SHUTDOWN_RELEASE_S)
+    await runner.local_runs_stopped(SHUTDOWN_RELEASE_S)
     await mcp.close_links()  # MCP sessions end cleanly (stdio servers exit) instead of at teardown
     task = ctx.get("heartbeat_task")
     if task:
@@ -117,17 +116,13 @@ class BerrysWorker(Worker):
         left leased by a stopped worker waited for its lease to expire (``lease_s``) before another
         worker could run it."""
         if not self.burst:
-            from berrys_app.services import execution
-
-            execution.stop_local_runs()
+            runner.stop_local_runs()
         super().handle_sig(signum)
 
     async def main(self) -> None:
         if self.burst:
             return await super().main()
         if self._pool is None:
-            from arq.connections import create_pool
-
             self._pool = await create_pool(
                 self.redis_settings,
                 job_deserializer=self.job_deserializer,

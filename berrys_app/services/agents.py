@@ -9,21 +9,19 @@ for each choice is stored on the task and in the agent's record.
 from __future__ import annotations
 
 import uuid
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, or_, select
 
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project
-from berrys_app.domain.work import Agent, AgentStateChange, AgentStatus, AgentTemplate, Task
+from berrys_app.domain.work import Agent, AgentStateChange, AgentStatus, AgentTemplate, Task, TaskStatus
 from berrys_app.services.authz import PROJECTS_READ, Actor, require_role, require_scope
-from berrys_app.services.errors import Conflict
 from berrys_app.services.events import emit
+from berrys_app.services.tools.assignment import AssemblyTools
 
 
 @dataclass(frozen=True)
@@ -77,14 +75,6 @@ DEFAULT_TEMPLATES: tuple[TemplateSpec, ...] = (
     ),
 )
 
-# ready <-> active, either -> paused -> back, anything -> terminated (final)
-AGENT_TRANSITIONS: dict[str, frozenset[str]] = {
-    AgentStatus.ready: frozenset({AgentStatus.active, AgentStatus.paused, AgentStatus.terminated}),
-    AgentStatus.active: frozenset({AgentStatus.ready, AgentStatus.paused, AgentStatus.terminated}),
-    AgentStatus.paused: frozenset({AgentStatus.ready, AgentStatus.active, AgentStatus.terminated}),
-    AgentStatus.terminated: frozenset(),
-}
-
 
 def seed_templates(session: Session) -> None:
     """Insert the default templates that are missing (safe to call from every process, any time)."""
@@ -116,121 +106,8 @@ def browse_templates(session: Session, actor: Actor) -> list[AgentTemplate]:
     return list_templates(session)
 
 
-def set_agent_status(session: Session, agent: Agent, to: AgentStatus, *, reason: str, actor: Actor) -> None:
-    """Move an agent through its state machine, with a history row and an event."""
-    current = AgentStatus(agent.status)
-    if to == current:
-        return
-    if to not in AGENT_TRANSITIONS[current]:
-        raise Conflict(f"an agent cannot go from {current.value} to {to.value}", details={"from": current, "to": to})
-    agent.status = to.value
-    session.add(agent)
-    session.add(
-        AgentStateChange(
-            agent_id=agent.id, from_status=current.value, to_status=to.value, reason=reason, actor=actor.label
-        )
-    )
-    emit(
-        session,
-        "agent.status_changed",
-        project_id=agent.project_id,
-        team_id=agent.team_id,
-        actor_id=actor.user_id,
-        actor=actor.label,
-        payload={
-            "agent_id": str(agent.id),
-            "name": agent.name,
-            "from": current.value,
-            "to": to.value,
-            "reason": reason,
-        },
-    )
-
-
 def project_agents(session: Session, project_id: uuid.UUID) -> list[Agent]:
     return list(session.exec(select(Agent).where(Agent.project_id == project_id).order_by(col(Agent.created_at))))
-
-
-def set_project_agents_status(
-    session: Session, project_id: uuid.UUID, to: AgentStatus, *, reason: str, actor: Actor
-) -> None:
-    """Move every live agent of a project (on pause, finish, cancel)."""
-    for agent in project_agents(session, project_id):
-        if agent.status != AgentStatus.terminated.value and agent.status != to.value:
-            set_agent_status(session, agent, to, reason=reason, actor=actor)
-
-
-def wake_project_agents(session: Session, project_id: uuid.UUID, *, reason: str, actor: Actor) -> None:
-    """On execute/resume, paused agents come back: Active if they still run a task, else Ready."""
-    paused = select(Agent).where(Agent.project_id == project_id, Agent.status == AgentStatus.paused.value)
-    for agent in session.exec(paused.order_by(col(Agent.created_at))):  # only those: a first start has none
-        to = AgentStatus.active if agent.running_tasks > 0 else AgentStatus.ready
-        set_agent_status(session, agent, to, reason=reason, actor=actor)
-
-
-def give_back_slots(
-    session: Session, agent_ids: Iterable[uuid.UUID | None], *, reason: str, actor: Actor, settle: bool = True
-) -> None:
-    """Tasks of these agents left ``running`` (one id per task): return their slots.
-
-    An agent left running nothing goes Active -> Ready (``settle``; pause/cancel move it on
-    themselves). Callers update the task rows first (lock order task -> agent, as the hot path).
-    """
-    for agent_id, count in sorted(Counter(a for a in agent_ids if a is not None).items()):
-        agent = session.get(Agent, agent_id, with_for_update=True, populate_existing=True)
-        if agent is None:
-            continue
-        agent.running_tasks = max(0, agent.running_tasks - count)
-        session.add(agent)
-        if settle and agent.running_tasks == 0 and agent.status == AgentStatus.active.value:
-            set_agent_status(session, agent, AgentStatus.ready, reason=reason, actor=actor)
-
-
-_SLOT_DRIFT_SQL = text(
-    """
-    SELECT a.id FROM agents a
-    LEFT JOIN (SELECT agent_id, count(*) AS n FROM tasks WHERE status = 'running' GROUP BY agent_id) r
-           ON r.agent_id = a.id
-    WHERE a.running_tasks <> coalesce(r.n, 0)
-       OR (a.status = 'active' AND coalesce(r.n, 0) = 0) OR (a.status = 'ready' AND coalesce(r.n, 0) > 0)
-    """
-)
-_RUNNING_COUNT_SQL = text("SELECT count(*) FROM tasks WHERE agent_id = :a AND status = 'running'")
-
-
-def resync_slots(session: Session, *, actor: Actor) -> int:
-    """Recount ``running_tasks`` from the task rows where it drifted (the reconciler's safety net).
-
-    Each agent row is locked first, so no lease or completion of that agent is half done, and
-    the count runs in a statement of its own (a fresh snapshot under READ COMMITTED).
-    """
-    fixed = 0
-    for (agent_id,) in session.execute(_SLOT_DRIFT_SQL).all():
-        agent = session.get(Agent, agent_id, with_for_update=True, populate_existing=True)
-        if agent is None:
-            continue
-        running = int(session.execute(_RUNNING_COUNT_SQL, {"a": agent_id}).scalar_one())
-        changed = running != agent.running_tasks
-        agent.running_tasks = running
-        session.add(agent)
-        if running == 0 and agent.status == AgentStatus.active.value:
-            set_agent_status(session, agent, AgentStatus.ready, reason="runs no task (recounted)", actor=actor)
-            changed = True
-        elif running > 0 and agent.status == AgentStatus.ready.value:
-            set_agent_status(session, agent, AgentStatus.active, reason="runs a task (recounted)", actor=actor)
-            changed = True
-        fixed += int(changed)
-    return fixed
-
-
-def release_project_agents(session: Session, project_id: uuid.UUID, *, reason: str, actor: Actor) -> None:
-    """A finished project hands its agents back to the team as idle (reusable) agents."""
-    for agent in project_agents(session, project_id):
-        if agent.status == AgentStatus.terminated.value:
-            continue
-        set_agent_status(session, agent, AgentStatus.ready, reason=reason, actor=actor)
-        agent.project_id = None
-        session.add(agent)
 
 
 def _coverage(have: Sequence[str], need: set[str]) -> int:
@@ -272,8 +149,6 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
         )
     )
     on_project = [a for a in pool if a.project_id == project.id]
-    from berrys_app.services.tools.assignment import AssemblyTools
-
     new_agent_tools = AssemblyTools(session, project.team_id)  # template lists + team tools by capability
     load: dict[uuid.UUID, int] = {a.id: 0 for a in pool}
     chosen: dict[uuid.UUID, Agent] = {}
@@ -366,7 +241,12 @@ def list_team_agents(session: Session, actor: Actor, *, team_id: uuid.UUID | Non
     agents = list(session.exec(select(Agent).where(Agent.team_id == team_id).order_by(col(Agent.created_at))))
     ids = [a.id for a in agents]
     running = (
-        {t.agent_id: t for t in session.exec(select(Task).where(col(Task.agent_id).in_(ids), Task.status == "running"))}
+        {
+            t.agent_id: t
+            for t in session.exec(
+                select(Task).where(col(Task.agent_id).in_(ids), Task.status == TaskStatus.running.value)
+            )
+        }
         if ids
         else {}
     )

@@ -349,10 +349,10 @@ def decide_approval(
             approve_plan(session, actor, row.project_id)
         else:
             reject_plan(session, actor, row.project_id, reason=row.reason or "rejected")
-    elif row.task_id is not None:  # a waiting task: the rule of what runs next is task_approvals'
-        from berrys_app.services.task_approvals import after_decision
+    elif row.task_id is not None:  # a waiting task: the rule of what runs next is the projects front door's
+        from berrys_app.services.projects import after_approval_decision
 
-        after_decision(session, actor, row)
+        after_approval_decision(session, actor, row)
     return row
 
 

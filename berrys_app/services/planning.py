@@ -445,7 +445,7 @@ def fallback_plan(project: Project) -> dict[str, Any]:
     }
 
 
-def _plan_from_result(result: Any) -> Any:
+def plan_from_result(result: Any) -> Any:
     """The plan data from a completion: the validated JSON if the layer parsed it, else the text."""
     parsed = getattr(result, "parsed", None)
     return parsed if parsed is not None else result.content

@@ -1,10 +1,8 @@
-"""Projects: CRUD and the lifecycle state machine (Project Coordinator).
+"""Projects: the front door for CRUD and lifecycle requests (Project Coordinator).
 
-Lifecycle: created -> planning -> plan_review -> ready -> executing <-> paused ->
-completed | failed, plus rejected (-> planning again) and cancelled. Every
-transition is checked here, stored with its reason and emitted as
-``project.status_changed`` in the same transaction. Functions that change state
-commit, then enqueue the follow-up job, so a worker never sees uncommitted rows.
+Every function checks the actor's role and scope, then calls the engine (``engine.lifecycle``
+holds the state machine). Functions that change state commit, then enqueue the follow-up job,
+so a worker never sees uncommitted rows.
 """
 
 from __future__ import annotations
@@ -16,56 +14,22 @@ from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import Role, Team, TeamMember
+from berrys_app.domain.collab import Approval, ApprovalStatus
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectStatus, ProjectUpdate
 from berrys_app.domain.work import Agent, AgentStateChange, Deliverable, PlanStatus, PlanVersion, Task, TaskStatus
-from berrys_app.services import agents, budget_roles, collab, execution, planning, task_approvals
+from berrys_app.engine import lifecycle, task_moves
+from berrys_app.engine.jobs import enqueue_plan
+from berrys_app.engine.lifecycle import transition
+from berrys_app.queue import dispatch
+from berrys_app.services import agents, budget_roles, planning, task_approvals
 from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.events import emit
+from berrys_app.services.models import catalogue_teams  # another team's own models are not ours
 
 S = ProjectStatus
-TRANSITIONS: dict[ProjectStatus, frozenset[ProjectStatus]] = {
-    S.created: frozenset({S.planning, S.cancelled}),
-    S.planning: frozenset({S.plan_review, S.failed, S.cancelled}),
-    S.plan_review: frozenset({S.ready, S.rejected, S.planning, S.cancelled}),
-    S.rejected: frozenset({S.planning, S.cancelled}),
-    S.ready: frozenset({S.executing, S.planning, S.cancelled}),
-    S.executing: frozenset({S.paused, S.completed, S.failed, S.cancelled, S.planning}),
-    S.paused: frozenset({S.executing, S.cancelled, S.planning, S.failed}),
-    S.failed: frozenset({S.planning}),
-    S.completed: frozenset(),
-    S.cancelled: frozenset(),
-}
 MAX_PER_PAGE = 100
-
-
-def transition(
-    session: Session, project: Project, to: ProjectStatus, *, actor: Actor, reason: str | None = None
-) -> None:
-    """Apply one lifecycle step or raise ``Conflict`` naming the allowed ones."""
-    current = ProjectStatus(project.status)
-    if to not in TRANSITIONS[current]:
-        allowed = sorted(s.value for s in TRANSITIONS[current])
-        raise Conflict(
-            f"a {current.value} project cannot become {to.value}"
-            + (f" (allowed: {', '.join(allowed)})" if allowed else " (it is final)"),
-            details={"from": current.value, "to": to.value, "allowed": allowed},
-        )
-    project.status = to.value
-    project.status_reason = reason
-    project.updated_at = utcnow()
-    session.add(project)
-    emit(
-        session,
-        "project.status_changed",
-        project_id=project.id,
-        team_id=project.team_id,
-        actor_id=actor.user_id,
-        actor=actor.label,
-        payload={"from": current.value, "to": to.value, "reason": reason, "by": actor.label},
-    )
-    collab.on_project_transition(session, project, before=current, after=to, actor=actor)  # the inbox
 
 
 def _load(session: Session, project_id: uuid.UUID, *, lock: bool = False) -> Project:
@@ -88,8 +52,6 @@ def _authorized(session: Session, actor: Actor, project_id: uuid.UUID, minimum: 
 
 
 def _check_model(session: Session, team_id: uuid.UUID, model: str | None) -> None:
-    from berrys_app.services.models import catalogue_teams  # another team's own models are not ours
-
     catalogue_teams.check_model_choice(session, team_id, model)
 
 
@@ -207,14 +169,10 @@ def request_plan(session: Session, actor: Actor, project_id: uuid.UUID) -> Proje
     """Ask the planner (an arq job) for a plan."""
     project = _authorized(session, actor, project_id, Role.member, lock=True)
     transition(session, project, S.planning, actor=actor, reason="plan requested")
-    number = _plan_attempt(session, project)
+    number = lifecycle.plan_attempt(session, project)
     session.commit()
-    execution.enqueue_plan(project.id, number)
+    enqueue_plan(project.id, number)
     return project
-
-
-def _plan_attempt(session: Session, project: Project) -> int:
-    return (session.exec(select(func.count()).where(PlanVersion.project_id == project.id)).one() or 0) + 1
 
 
 def submit_plan(session: Session, actor: Actor, project_id: uuid.UUID, plan: Any) -> PlanVersion:
@@ -229,39 +187,10 @@ def submit_plan(session: Session, actor: Actor, project_id: uuid.UUID, plan: Any
     version = planning.store_plan_version(session, project, validated, source="manual", actor=actor)
     if project.status == S.planning:
         transition(session, project, S.plan_review, actor=actor, reason=f"plan v{version.version} proposed")
-    jobs = _maybe_auto_approve(session, project, actor=actor)
+    jobs = lifecycle.auto_approve(session, project)
     session.commit()
-    execution.dispatch(jobs)
+    dispatch(jobs)
     return version
-
-
-def accept_planner_plan(
-    session: Session,
-    project: Project,
-    data: Any,
-    *,
-    actor: Actor,
-    replan_reason: str | None = None,
-    warnings: list[str] | None = None,
-) -> list[execution.Job]:
-    """Store what the planner proposed (leniently repaired) and move to review (worker side).
-
-    The caller locked the project row; returns jobs to dispatch after commit.
-    """
-    done = planning.completed_task_keys(session, project.id)
-    validated = planning.validate_plan(data, done_keys=set(done), lenient=True)
-    validated.warnings = [*(warnings or []), *validated.warnings]
-    version = planning.store_plan_version(
-        session, project, validated, source="replan" if replan_reason else "planner", actor=actor, reason=replan_reason
-    )
-    transition(session, project, S.plan_review, actor=actor, reason=f"plan v{version.version} proposed")
-    return _maybe_auto_approve(session, project, actor=actor)
-
-
-def _maybe_auto_approve(session: Session, project: Project, *, actor: Actor) -> list[execution.Job]:
-    if project.status == S.plan_review and project.auto_approve:
-        return _approve(session, project, actor=Actor.system("auto-approve"))
-    return []
 
 
 def get_plan(session: Session, actor: Actor, project_id: uuid.UUID, version: int | None = None) -> PlanVersion:
@@ -287,35 +216,10 @@ def list_plan_versions(session: Session, actor: Actor, project_id: uuid.UUID) ->
 def approve_plan(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:
     """Approve the proposed plan: tasks are created, the team assembled; a replan resumes execution."""
     project = _authorized(session, actor, project_id, Role.member, lock=True)
-    jobs = _approve(session, project, actor=actor)
+    jobs = lifecycle.approve(session, project, actor=actor)
     session.commit()
-    execution.dispatch(jobs)
+    dispatch(jobs)
     return project
-
-
-def _approve(session: Session, project: Project, *, actor: Actor) -> list[execution.Job]:
-    if project.status != S.plan_review:
-        raise Conflict(f"only a plan in review can be approved; the project is {project.status}")
-    plan = planning.latest_version(session, project.id)
-    if plan is None or plan.status != PlanStatus.proposed.value:
-        raise Conflict("there is no proposed plan to approve")
-    was_running = project.plan_version > 0
-    execution.materialize_plan(session, project, plan, actor=actor)
-    emit(
-        session,
-        "plan.approved",
-        project_id=project.id,
-        team_id=project.team_id,
-        actor_id=actor.user_id,
-        actor=actor.label,
-        payload={"version": plan.version},
-    )
-    transition(session, project, S.ready, actor=actor, reason=f"plan v{plan.version} approved")
-    if was_running or project.auto_approve:
-        return _start(
-            session, project, actor=actor, reason="replanned work continues" if was_running else "auto-approved"
-        )
-    return []
 
 
 def reject_plan(session: Session, actor: Actor, project_id: uuid.UUID, *, reason: str) -> Project:
@@ -352,22 +256,17 @@ def execute_project(session: Session, actor: Actor, project_id: uuid.UUID) -> Pr
     project = _authorized(session, actor, project_id, Role.member, lock=True)
     if project.status != S.ready:
         raise Conflict(f"only a ready project can be executed; it is {project.status}")
-    jobs = _start(session, project, actor=actor, reason="execution started")
+    jobs = lifecycle.start(session, project, actor=actor, reason="execution started")
     session.commit()
-    execution.dispatch(jobs)
+    dispatch(jobs)
     return project
-
-
-def _start(session: Session, project: Project, *, actor: Actor, reason: str) -> list[execution.Job]:
-    transition(session, project, S.executing, actor=actor, reason=reason)
-    return execution.start_project(session, project, actor=actor)
 
 
 def pause_project(session: Session, actor: Actor, project_id: uuid.UUID, *, reason: str | None = None) -> Project:
     """Pause: nothing new starts; running tasks are interrupted within ``control_poll_s`` and re-run on resume."""
     project = _authorized(session, actor, project_id, Role.member, lock=True)
     transition(session, project, S.paused, actor=actor, reason=reason or "paused")
-    execution.pause_tasks(session, project, actor=actor)
+    task_moves.pause_tasks(session, project, actor=actor)
     session.commit()
     return project
 
@@ -376,9 +275,9 @@ def resume_project(session: Session, actor: Actor, project_id: uuid.UUID) -> Pro
     project = _authorized(session, actor, project_id, Role.member, lock=True)
     if project.status != S.paused:
         raise Conflict(f"only a paused project can be resumed; it is {project.status}")
-    jobs = _start(session, project, actor=actor, reason="resumed")
+    jobs = lifecycle.start(session, project, actor=actor, reason="resumed")
     session.commit()
-    execution.dispatch(jobs)
+    dispatch(jobs)
     return project
 
 
@@ -386,7 +285,7 @@ def cancel_project(session: Session, actor: Actor, project_id: uuid.UUID, *, rea
     """Cancel: open tasks are cancelled, running ones stop within ``control_poll_s``, agents terminate."""
     project = _authorized(session, actor, project_id, Role.member, lock=True)
     transition(session, project, S.cancelled, actor=actor, reason=reason or "cancelled")
-    execution.cancel_tasks(session, project, actor=actor)
+    task_moves.cancel_tasks(session, project, actor=actor)
     session.commit()
     return project
 
@@ -400,11 +299,24 @@ def retry_task(session: Session, actor: Actor, project_id: uuid.UUID, task_id: u
     if task.status not in (TaskStatus.waiting_approval, TaskStatus.failed):
         raise Conflict(f"only a waiting or failed task can be retried; it is {task.status}")
     budget_roles.require_decider_for_task(session, actor, project.team_id, task.id)
-    jobs = execution.requeue_task(session, project, task, actor=actor)
+    jobs = task_moves.requeue_task(session, project, task, actor=actor)
     task_approvals.close_for_task(session, actor, task.id)
     session.commit()
-    execution.dispatch(jobs)
+    dispatch(jobs)
     return task
+
+
+def after_approval_decision(session: Session, actor: Actor, approval: Approval) -> None:
+    """A decided task approval lets the task run again (if it still waits or failed): an
+    approved one, and a rejected tool call too (the call then fails with the person's reason
+    and the agent goes on with that)."""
+    if approval.project_id is None or approval.task_id is None:
+        return
+    if approval.status != ApprovalStatus.approved.value and not task_approvals.is_tool_call(approval):
+        return
+    task = session.get(Task, approval.task_id)
+    if task is not None and task.status in (TaskStatus.waiting_approval.value, TaskStatus.failed.value):
+        retry_task(session, actor, approval.project_id, approval.task_id)
 
 
 # --- reads ------------------------------------------------------------------------------
@@ -528,8 +440,3 @@ def project_usage(session: Session, actor: Actor, project_id: uuid.UUID) -> dict
         "tasks": counts,
         "waiting": counts.get(TaskStatus.waiting_approval.value, 0),
     }
-
-
-def open_plan_job_number(session: Session, project: Project) -> int:
-    """Used by the reconciler to re-enqueue a lost plan job with the same id."""
-    return _plan_attempt(session, project)

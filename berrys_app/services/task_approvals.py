@@ -1,11 +1,12 @@
 """Approvals for tasks that wait for a person: opened, decided, closed.
 
-The engine parks a task in ``waiting_approval`` (``execution.wait_for_person``); this puts an
+The engine parks a task in ``waiting_approval`` (``engine.outcomes.wait_for_person``); this puts an
 approval in the team's inbox so the decision does not depend on someone watching the project
 page: ``budget`` (budget spent; approving runs the task again after the decider raised the
 budget; retrying the task from the project page or REST closes it) or ``tool`` (a gated tool
 call, ``details.call_key``; approving or rejecting runs the task again and the call meets the
-decision in ``approval_gate``; retrying the task does not decide it).
+decision in ``approval_gate``; retrying the task does not decide it). A decision lets the task
+run again through the front door (``projects.after_approval_decision``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from sqlmodel import Session, select
 
 from berrys_app.domain.collab import Approval, ApprovalKind, ApprovalStatus
 from berrys_app.domain.projects import Project
-from berrys_app.domain.work import Task, TaskStatus
+from berrys_app.domain.work import Task
+from berrys_app.services import collab
 from berrys_app.services.authz import Actor
 
 
@@ -31,8 +33,6 @@ def open_for_waiting_task(
     details: dict[str, Any] | None = None,
 ) -> None:
     """The task waits for a person: ask the team's admins (idempotent while one is pending)."""
-    from berrys_app.services import collab
-
     kind = ApprovalKind.budget if reason.startswith("budget") else ApprovalKind.tool
     collab.open_approval(
         session,
@@ -46,33 +46,17 @@ def open_for_waiting_task(
     )
 
 
-def _is_tool_call(approval: Approval) -> bool:
+def is_tool_call(approval: Approval) -> bool:
+    """A gated tool call's approval: only a decider decides it (retrying the task does not)."""
     return approval.kind == ApprovalKind.tool.value and bool((approval.details or {}).get("call_key"))
-
-
-def after_decision(session: Session, actor: Actor, approval: Approval) -> None:
-    """A decided task approval lets the task run again (if it still waits or failed): an
-    approved one, and a rejected tool call too (the call then fails with the person's reason
-    and the agent goes on with that)."""
-    from berrys_app.services import projects
-
-    if approval.project_id is None or approval.task_id is None:
-        return
-    if approval.status != ApprovalStatus.approved.value and not _is_tool_call(approval):
-        return
-    task = session.get(Task, approval.task_id)
-    if task is not None and task.status in (TaskStatus.waiting_approval.value, TaskStatus.failed.value):
-        projects.retry_task(session, actor, approval.project_id, approval.task_id)
 
 
 def close_for_task(session: Session, actor: Actor, task_id: uuid.UUID) -> None:
     """The task was retried by another door: its pending approvals are settled (approved)."""
-    from berrys_app.services import collab
-
     pending = session.exec(
         select(Approval).where(Approval.task_id == task_id, Approval.status == ApprovalStatus.pending.value)
     ).all()
     for row in pending:
-        if _is_tool_call(row):  # only a decider decides a tool call; the re-run waits on it again
+        if is_tool_call(row):  # only a decider decides a tool call; the re-run waits on it again
             continue
         collab.settle_approval(session, row, actor, approved=True, reason=f"task retried by {actor.label}")

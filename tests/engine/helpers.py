@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -13,6 +14,8 @@ from berrys_app.db import get_engine
 from berrys_app.domain.events import Event
 from berrys_app.domain.projects import Project, ProjectCreate
 from berrys_app.domain.work import Task
+from berrys_app.engine import lease
+from berrys_app.engine.context import TaskContext
 from berrys_app.services import projects
 
 
@@ -85,3 +88,13 @@ def layered_plan(width: int, depth: int, *, fan_in: int = 2, minutes: float = 1.
                 }
             )
     return {"summary": f"{width}x{depth}", "tasks": tasks}
+
+
+def lease_now(task_id: uuid.UUID, *, worker: str) -> TaskContext | None:
+    """The production lease (group commit on async connections), from a test's sync code."""
+    return asyncio.run(lease.lease(task_id, worker=worker))
+
+
+def complete_now(ctx: TaskContext, output: str, calls: Sequence[Mapping[str, Any]] = ()) -> lease.Completion:
+    """The production completion (group commit on async connections), from a test's sync code."""
+    return asyncio.run(lease.complete(ctx, output, calls))

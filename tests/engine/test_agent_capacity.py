@@ -11,11 +11,21 @@ from sqlmodel import Session, col, select
 
 from berrys_app import queue
 from berrys_app.domain.work import Agent, AgentStateChange, AgentTemplate
-from berrys_app.services import execution
+from berrys_app.engine import runner
+from berrys_app.engine.jobs import task_job, wake_job
+from berrys_app.engine.reconciler import reconcile_once
 from berrys_app.services.models import scripted
-from berrys_app.services.reconciler import reconcile_once
 from tests.engine.conftest import wait_for
-from tests.engine.helpers import events_of, fresh, project_row, start_project, status_is, tasks_of
+from tests.engine.helpers import (
+    complete_now,
+    events_of,
+    fresh,
+    lease_now,
+    project_row,
+    start_project,
+    status_is,
+    tasks_of,
+)
 from tests.probes import queued_job_ids
 
 THREE = {"tasks": [{"id": f"t{i}", "title": f"Solo {i}", "capabilities": ["solo"]} for i in range(3)]}
@@ -89,15 +99,15 @@ def test_lease_refused_for_capacity_keeps_the_task_and_completion_wakes_it(sessi
     }
     project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo", max_agents=1)
     t = tasks_of(project_id)
-    first = execution.lease_task(t["a"].id, worker="w1")
+    first = lease_now(t["a"].id, worker="w1")
     assert first is not None
-    assert execution.lease_task(t["b"].id, worker="w2") is None  # the agent's only slot is taken
+    assert lease_now(t["b"].id, worker="w2") is None  # the agent's only slot is taken
     b = tasks_of(project_id)["b"]
     assert (b.status, b.waiting_reason, b.attempt) == ("ready", "agent_busy", 0)  # parked, not lost
     assert reconcile_once().enqueued_tasks == 1  # the reconciler covers a parked task too
-    jobs = execution.complete_task(first, "a done")
-    assert execution.wake_job(b.id, 0, first.task_id) in jobs  # the agent's completion dispatches it
-    second = execution.lease_task(b.id, worker="w2")
+    jobs = complete_now(first, "a done").jobs
+    assert wake_job(b.id, 0, first.task_id) in jobs  # the agent's completion dispatches it
+    second = lease_now(b.id, worker="w2")
     assert second is not None and tasks_of(project_id)["b"].waiting_reason is None
 
 
@@ -107,10 +117,10 @@ def test_reconciler_recounts_a_drifted_slot_counter(session: Session, team) -> N
     (agent,) = _agents(project_id)
     session.execute(text("UPDATE agents SET running_tasks = max_concurrent_tasks WHERE id = :a"), {"a": agent.id})
     session.commit()
-    assert execution.lease_task(tasks_of(project_id)["a"].id, worker="w") is None  # full by the (wrong) count
+    assert lease_now(tasks_of(project_id)["a"].id, worker="w") is None  # full by the (wrong) count
     assert reconcile_once().agents_recounted == 1
     assert _agents(project_id)[0].running_tasks == 0
-    assert execution.lease_task(tasks_of(project_id)["a"].id, worker="w") is not None
+    assert lease_now(tasks_of(project_id)["a"].id, worker="w") is not None
 
 
 CHAIN = {
@@ -177,7 +187,7 @@ def test_an_agent_taking_the_task_its_completion_readied_stays_active(session: S
     }
     project_id = start_project(session, team.member, team.team_id, chain, model="scripted/echo", max_agents=1)
     t = tasks_of(project_id)
-    asyncio.run(execution.run_task(t["a"].id, worker="w", wait_local=True))  # b and c follow in-process
+    asyncio.run(runner.run_task(t["a"].id, worker="w", wait_local=True))  # b and c follow in-process
     assert all(task.status == "completed" for task in tasks_of(project_id).values())
     (agent,) = _agents(project_id)
     # Active from a's start to c's end: no Active -> Ready -> Active between the tasks
@@ -213,7 +223,7 @@ def test_an_agent_kept_active_for_a_task_the_follow_up_lease_leaves_goes_ready(
     session.commit()
     queue.sync_redis().flushdb()
 
-    asyncio.run(execution.run_task(t["a"].id, worker="w", wait_local=True))
+    asyncio.run(runner.run_task(t["a"].id, worker="w", wait_local=True))
 
     after = {task.id: task for task in tasks_of(project_id).values()}
     assert after[first].status == "completed" and after[second].status == "ready"  # queued for a later lease
@@ -222,4 +232,4 @@ def test_an_agent_kept_active_for_a_task_the_follow_up_lease_leaves_goes_ready(
     assert (agents[a_agent].status, agents[a_agent].running_tasks) == ("ready", 0)
     assert _ready_active_moves(a_agent) == [("ready", "active"), ("active", "ready")]
     assert all((agent.status == "active") == (agent.running_tasks > 0) for agent in agents.values())
-    assert queued_job_ids() == [execution.task_job(second, 0)[2]]
+    assert queued_job_ids() == [task_job(second, 0)[2]]

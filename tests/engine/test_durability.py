@@ -11,13 +11,16 @@ from sqlmodel import Session
 
 from berrys_app import queue
 from berrys_app.db import get_engine
+from berrys_app.engine.jobs import task_job
+from berrys_app.engine.reconciler import reconcile_once
 from berrys_app.services.models import scripted
-from berrys_app.services.reconciler import reconcile_once
 from berrys_app.settings import get_settings
 from tests.engine.conftest import wait_for
 from tests.engine.helpers import (
+    complete_now,
     events_of,
     layered_plan,
+    lease_now,
     ok_calls_per_key,
     project_row,
     start_project,
@@ -45,7 +48,7 @@ def test_kill_9_workers_mid_run_every_task_completes_exactly_once(session: Sessi
         if status_is(project_id, "completed", "failed"):
             return ""
         running = [t.leased_by for t in tasks_of(project_id).values() if t.status == "running" and t.leased_by]
-        return running[0] if running else None
+        return running[0].split("#")[0] if running else None  # the worker's name, without its process part
 
     kills = 0
     for _ in range(4):
@@ -154,25 +157,23 @@ def test_redis_loss_mid_run_reconciler_restores_the_queue(session: Session, team
 
 
 def test_expired_lease_is_taken_back_and_stale_worker_is_fenced(session: Session, team) -> None:
-    from berrys_app.services import execution
-
     plan = {"tasks": [{"id": "a", "title": "A"}, {"id": "b", "title": "B", "depends_on": ["a"]}]}
     project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo")
     a = tasks_of(project_id)["a"]
-    first = execution.lease_task(a.id, worker="dead")
-    assert first is not None and execution.lease_task(a.id, worker="other") is None  # one holder at a time
+    first = lease_now(a.id, worker="dead")
+    assert first is not None and lease_now(a.id, worker="other") is None  # one holder at a time
     session.execute(text("UPDATE tasks SET lease_expires_at = now() - interval '1 second'"))  # the lease runs out
     session.commit()
     queue.sync_redis().flushdb()  # and Redis forgot the queue
     report = reconcile_once()
     assert report.expired == 1 and report.enqueued_tasks == 1
     assert queued_job_ids() == [f"task:{a.id}:1"]
-    second = execution.lease_task(a.id, worker="alive")
+    second = lease_now(a.id, worker="alive")
     assert second is not None and second.attempt == 2
-    assert execution.complete_task(first, "stale") == []  # fenced: the dead worker cannot complete
-    jobs = execution.complete_task(second, "fresh")
+    assert not complete_now(first, "stale").done  # fenced: the dead worker cannot complete
+    jobs = complete_now(second, "fresh").jobs
     b = tasks_of(project_id)["b"]
-    assert jobs == [execution.task_job(b.id, 0)] and b.status == "ready"
+    assert jobs == [task_job(b.id, 0)] and b.status == "ready"
     assert tasks_of(project_id)["a"].output == "fresh"
 
 
@@ -216,5 +217,27 @@ def test_a_task_the_worker_runs_itself_is_stopped_at_the_job_timeout(session: Se
 
     latency_ms, error = wait_for(stopped_call, timeout=20, what="the slow task's call to be stopped")
     assert error == "cancelled" and latency_ms < 5000  # stopped near 1 s, not after the model's 30 s
-    assert tasks_of(project_id)["slow"].leased_by == "w1"  # run by the worker that completed "quick"
+    assert tasks_of(project_id)["slow"].leased_by.startswith("w1#")  # run by the worker that completed "quick"
     assert "ran past the job timeout" in workers.logs()
+
+
+def test_a_restarted_worker_leases_under_a_new_identity(session: Session, team, workers) -> None:
+    """The launcher restarts a worker under the same name; its leases must not look like the dead
+    process's (``leased_by`` is unique per process), while its heartbeat keeps the name."""
+    one = {"tasks": [{"id": "a", "title": "A"}]}
+
+    def holder_of_a_finished_run() -> str:
+        project_id = start_project(session, team.member, team.team_id, one, model="scripted/echo")
+        wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=30, what="project to finish")
+        assert project_row(project_id).status == "completed", workers.logs()
+        return str(tasks_of(project_id)["a"].leased_by)
+
+    workers.start("w1")
+    before = holder_of_a_finished_run()
+    workers.kill9("w1")
+    workers.start("w1")
+    after = holder_of_a_finished_run()
+    assert before.startswith("w1#") and after.startswith("w1#") and before != after
+    with get_engine().connect() as conn:
+        names = conn.execute(text("SELECT worker_id FROM worker_heartbeats")).scalars().all()
+    assert names == ["w1"]  # one worker on the System page, restarted

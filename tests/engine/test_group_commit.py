@@ -9,7 +9,10 @@ from sqlmodel import Session
 
 from berrys_app import queue
 from berrys_app.domain.work import AgentTemplate
-from berrys_app.services import execution, group_commit
+from berrys_app.engine import group_commit, lease, runner, statements
+from berrys_app.engine.context import TaskContext
+from berrys_app.engine.jobs import aggregate_job, task_job
+from berrys_app.queue import Job
 from tests.engine.helpers import events_of, layered_plan, start_project, tasks_of
 from tests.probes import queued_job_ids
 
@@ -28,24 +31,24 @@ def test_concurrent_leases_and_completions_share_statements_and_stay_per_task(se
     tasks = tasks_of(project_id)
     first = [tasks[f"L0T{i}"] for i in range(6)]
 
-    async def scenario() -> tuple[list[execution.Lease | None], list[list[execution.Job]], int, int]:
-        leases = await asyncio.gather(*(execution.lease_task_async(t.id, worker="w") for t in first))
+    async def scenario() -> tuple[list[TaskContext | None], list[list[Job]], int, int]:
+        leases = await asyncio.gather(*(lease.lease(t.id, worker="w") for t in first))
         lease_statements = _statements("lease", "w")
         outputs = [f"output of {t.key}" for t in first]
-        jobs = await asyncio.gather(
-            *(execution.complete_task_async(lease, out) for lease, out in zip(leases, outputs, strict=True))
+        completions = await asyncio.gather(
+            *(lease.complete(ctx, out) for ctx, out in zip(leases, outputs, strict=True) if ctx is not None)
         )
-        return leases, jobs, lease_statements, _statements("complete", "w")
+        return leases, [c.jobs for c in completions], lease_statements, _statements("complete", "w")
 
     leases, jobs, lease_statements, complete_statements = asyncio.run(scenario())
-    assert all(lease is not None for lease in leases)
+    assert all(ctx is not None for ctx in leases)
     assert (lease_statements, complete_statements) == (1, 1)  # six leases, six completions: one statement each
 
     after = tasks_of(project_id)
     for i, task in enumerate(first):
         assert after[task.key].status == "completed" and after[task.key].output == f"output of {task.key}"
         # each completion gets the job of exactly its own dependent (L1Ti depends on L0Ti only)
-        assert jobs[i] == [execution.task_job(after[f"L1T{i}"].id, 0)]
+        assert jobs[i] == [task_job(after[f"L1T{i}"].id, 0)]
         assert after[f"L1T{i}"].status == "ready" and after[f"L1T{i}"].remaining_deps == 0
     assert len(events_of(project_id, "task.started")) == 6
     assert len(events_of(project_id, "task.completed")) == 6
@@ -63,14 +66,15 @@ def test_a_dependent_of_two_tasks_completed_in_one_statement_is_readied_once(ses
     project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo")
     t = tasks_of(project_id)
 
-    async def scenario() -> list[list[execution.Job]]:
-        leases = await asyncio.gather(*(execution.lease_task_async(t[k].id, worker="w") for k in "ab"))
-        return await asyncio.gather(*(execution.complete_task_async(lease, "done") for lease in leases))
+    async def scenario() -> list[list[Job]]:
+        leases = await asyncio.gather(*(lease.lease(t[k].id, worker="w") for k in "ab"))
+        completions = await asyncio.gather(*(lease.complete(ctx, "done") for ctx in leases if ctx is not None))
+        return [c.jobs for c in completions]
 
     jobs = asyncio.run(scenario())
     c = tasks_of(project_id)["c"]
     assert (c.status, c.remaining_deps) == ("ready", 0)
-    assert sorted(len(j) for j in jobs) == [0, 1] and [execution.task_job(c.id, 0)] in jobs  # one job, not two
+    assert sorted(len(j) for j in jobs) == [0, 1] and [task_job(c.id, 0)] in jobs  # one job, not two
     assert [e.task_id for e in events_of(project_id, "task.ready")].count(c.id) == 1
 
 
@@ -79,11 +83,11 @@ def test_a_failing_item_fails_alone_and_the_rest_of_its_batch_completes(session:
     tasks = list(tasks_of(project_id).values())
 
     async def scenario() -> list[object]:
-        leases = await asyncio.gather(*(execution.lease_task_async(t.id, worker="w") for t in tasks))
+        leases = await asyncio.gather(*(lease.lease(t.id, worker="w") for t in tasks))
         outputs = ["fine"] * len(tasks)
         outputs[1] = "bad \x00 byte"  # PostgreSQL text cannot hold NUL: this item's statement fails
         results = await asyncio.gather(
-            *(execution.complete_task_async(lease, out) for lease, out in zip(leases, outputs, strict=True)),
+            *(lease.complete(ctx, out) for ctx, out in zip(leases, outputs, strict=True) if ctx is not None),
             return_exceptions=True,
         )
         assert _statements("complete", "w") == 1 + len(tasks)  # the batch, then one by one
@@ -104,8 +108,8 @@ def test_one_lease_statement_gives_an_agent_no_more_than_its_free_slots(session:
     plan = {"tasks": [{"id": f"t{i}", "title": f"T{i}", "capabilities": ["duo"], "priority": i} for i in range(4)]}
     project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo", max_agents=1)
     t = tasks_of(project_id)
-    leases = asyncio.run(execution.lease_tasks_async([t[f"t{i}"].id for i in range(4)], worker="w"))
-    assert sorted(lease.key for lease in leases.values()) == ["t2", "t3"]  # two slots, highest priority first
+    leases = asyncio.run(lease.lease_many([t[f"t{i}"].id for i in range(4)], worker="w"))
+    assert sorted(ctx.key for ctx in leases.values()) == ["t2", "t3"]  # two slots, highest priority first
     after = tasks_of(project_id)
     assert [after[f"t{i}"].waiting_reason for i in range(4)] == ["agent_busy", "agent_busy", None, None]
     agent_started = [e for e in events_of(project_id, "agent.status_changed") if e.payload["to"] == "active"]
@@ -119,13 +123,13 @@ def test_the_worker_that_completes_a_task_runs_its_ready_dependents_itself(sessi
     queue.sync_redis().flushdb()  # only what the run itself enqueues from here on
 
     async def scenario() -> None:
-        await asyncio.gather(*(execution.run_task(t.id, worker="w", wait_local=True) for t in first))
+        await asyncio.gather(*(runner.run_task(t.id, worker="w", wait_local=True) for t in first))
 
     asyncio.run(scenario())
     tasks = tasks_of(project_id)
     assert all(t.status == "completed" for t in tasks.values())
     assert {t.leased_by for t in tasks.values()} == {"w"}
-    assert queued_job_ids() == [execution.aggregate_job(project_id, 1)[2]]  # no task went through the queue
+    assert queued_job_ids() == [aggregate_job(project_id, 1)[2]]  # no task went through the queue
 
 
 def test_surplus_dependents_go_to_the_queue(session: Session, team, local_tasks) -> None:
@@ -133,16 +137,16 @@ def test_surplus_dependents_go_to_the_queue(session: Session, team, local_tasks)
     project_id = start_project(session, team.member, team.team_id, FAN_OUT, model="scripted/echo")
     t = tasks_of(project_id)
     queue.sync_redis().flushdb()
-    asyncio.run(execution.run_task(t["a"].id, worker="w", wait_local=True))
+    asyncio.run(runner.run_task(t["a"].id, worker="w", wait_local=True))
     after = tasks_of(project_id)
     assert after["a"].status == "completed" and all(after[f"d{i}"].status == "ready" for i in range(3))
-    assert sorted(queued_job_ids()) == sorted(execution.task_job(t[f"d{i}"].id, 0)[2] for i in range(3))
+    assert sorted(queued_job_ids()) == sorted(task_job(t[f"d{i}"].id, 0)[2] for i in range(3))
 
 
 def test_the_reconciler_leaves_a_just_readied_task_to_the_worker_that_readied_it(session: Session, team) -> None:
     from sqlalchemy import text
 
-    from berrys_app.services.reconciler import reconcile_once
+    from berrys_app.engine.reconciler import reconcile_once
 
     project_id = start_project(
         session, team.member, team.team_id, {"tasks": [{"id": "a", "title": "A"}]}, model="scripted/echo"
@@ -153,7 +157,7 @@ def test_the_reconciler_leaves_a_just_readied_task_to_the_worker_that_readied_it
     session.execute(text("UPDATE tasks SET dispatched_at = now() - interval '2 seconds' WHERE id = :id"), {"id": a.id})
     session.commit()
     assert reconcile_once().enqueued_tasks == 1  # not leased after that: the queue gets it back
-    assert queued_job_ids() == [execution.task_job(a.id, 0)[2]]
+    assert queued_job_ids() == [task_job(a.id, 0)[2]]
 
 
 def test_a_completion_leases_the_dependents_it_readied_in_its_own_transaction(
@@ -165,7 +169,7 @@ def test_a_completion_leases_the_dependents_it_readied_in_its_own_transaction(
     queue.sync_redis().flushdb()
 
     async def scenario() -> int:
-        await execution.run_task(t["a"].id, worker="w", wait_local=True)
+        await runner.run_task(t["a"].id, worker="w", wait_local=True)
         return _statements("lease", "w")
 
     lease_statements = asyncio.run(scenario())
@@ -174,7 +178,7 @@ def test_a_completion_leases_the_dependents_it_readied_in_its_own_transaction(
     assert len(ran_here) == 2 and all(after[k].leased_by == "w" for k in ran_here)  # the two free slots
     (queued,) = {"d0", "d1", "d2"} - set(ran_here)
     assert after[queued].status == "ready"
-    assert queued_job_ids() == [execution.task_job(t[queued].id, 0)[2]]  # the surplus is queued
+    assert queued_job_ids() == [task_job(t[queued].id, 0)[2]]  # the surplus is queued
     # a's lease was a statement of its own; its dependents were leased by a's completion statement
     assert lease_statements == 1
     assert all(after[k].started_at >= after["a"].finished_at for k in ran_here)
@@ -190,8 +194,8 @@ def test_a_failing_follow_up_lease_does_not_hold_up_the_completion(
     project_id = start_project(session, team.member, team.team_id, FAN_OUT, model="scripted/echo")
     t = tasks_of(project_id)
     queue.sync_redis().flushdb()
-    monkeypatch.setattr(execution.engine_sql, "LEASE_READIED_SQL_PG", "SELECT 1 / 0 AS leases")
-    asyncio.run(execution.run_task(t["a"].id, worker="w", wait_local=True))
+    monkeypatch.setattr(statements, "LEASE_READIED_SQL_PG", "SELECT 1 / 0 AS leases")
+    asyncio.run(runner.run_task(t["a"].id, worker="w", wait_local=True))
     after = tasks_of(project_id)
     assert after["a"].status == "completed"
     # the dependents were leased the usual way, by a statement of their own, and ran here

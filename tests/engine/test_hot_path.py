@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from berrys_app.services import execution, hot_db
+from berrys_app.engine import hot_db, lease
+from berrys_app.engine.agent_loop import run_agent
 from berrys_app.services.models import scripted
-from tests.engine.helpers import ok_calls_per_key, start_project, tasks_of
+from tests.engine.helpers import complete_now, lease_now, ok_calls_per_key, start_project, tasks_of
 
 ONE = {"tasks": [{"id": "a", "title": "Alpha"}]}
 
@@ -21,11 +22,12 @@ ONE = {"tasks": [{"id": "a", "title": "Alpha"}]}
 def test_final_model_call_is_written_by_the_completion_statement(session: Session, team) -> None:
     project_id = start_project(session, team.member, team.team_id, ONE, model="scripted/echo")
     a = tasks_of(project_id)["a"]
-    lease = asyncio.run(execution.lease_task_async(a.id, worker="w"))
-    assert lease is not None and lease.project is not None  # first attempt: the lease read the project
-    output = asyncio.run(execution.agent_loop(lease))
-    assert ok_calls_per_key(project_id) == {} and len(lease.pending_calls) == 1  # not written yet
-    asyncio.run(execution.complete_task_async(lease, output))
+    ctx = asyncio.run(lease.lease(a.id, worker="w"))
+    assert ctx is not None and ctx.project is not None  # first attempt: the lease read the project
+    answer = asyncio.run(run_agent(ctx))
+    output = answer.content
+    assert ok_calls_per_key(project_id) == {} and len(answer.calls) == 1  # not written yet
+    asyncio.run(lease.complete(ctx, output, answer.calls))
     assert ok_calls_per_key(project_id) == {f"task:{a.id}:model:0": 1}
     task = tasks_of(project_id)["a"]
     assert task.status == "completed" and task.output == output and output.startswith("echo: ")
@@ -34,14 +36,15 @@ def test_final_model_call_is_written_by_the_completion_statement(session: Sessio
 def test_fenced_completion_still_records_the_call_it_paid_for(session: Session, team) -> None:
     project_id = start_project(session, team.member, team.team_id, ONE, model="scripted/echo")
     a = tasks_of(project_id)["a"]
-    stale = execution.lease_task(a.id, worker="slow")
+    stale = lease_now(a.id, worker="slow")
     assert stale is not None
-    output = asyncio.run(execution.agent_loop(stale))
+    answer = asyncio.run(run_agent(stale))
     session.execute(text("UPDATE tasks SET lease_expires_at = now() - interval '1 second'"))
     session.commit()
-    fresh = execution.lease_task(a.id, worker="fast")
+    fresh = lease_now(a.id, worker="fast")
     assert fresh is not None and fresh.attempt == 2 and fresh.project is None  # later attempts look up
-    assert execution.complete_task(stale, output) == [] and stale.lost  # fenced ...
+    completion = complete_now(stale, answer.content, answer.calls)
+    assert completion.jobs == [] and not completion.done  # fenced ...
     assert ok_calls_per_key(project_id) == {f"task:{a.id}:model:0": 1}  # ... but the call is recorded
     assert tasks_of(project_id)["a"].status == "running"
 
@@ -50,17 +53,18 @@ def test_a_later_attempt_replays_the_recorded_call(session: Session, team) -> No
     scripted.rule("replay", contains="Task: Alpha", step={"content": "alpha once"})
     project_id = start_project(session, team.member, team.team_id, ONE, model="scripted/replay")
     a = tasks_of(project_id)["a"]
-    first = execution.lease_task(a.id, worker="w1")
+    first = lease_now(a.id, worker="w1")
     assert first is not None
-    assert asyncio.run(execution.agent_loop(first)) == "alpha once"
-    execution.complete_task(first, "alpha once")  # records the call
+    answer = asyncio.run(run_agent(first))
+    assert answer.content == "alpha once"
+    complete_now(first, "alpha once", answer.calls)  # records the call
     session.execute(
         text("UPDATE tasks SET status = 'ready', output = NULL WHERE id = :id"), {"id": a.id}
     )  # as if the row were handed out again (e.g. a duplicate job after a crash)
     session.commit()
-    second = execution.lease_task(a.id, worker="w2")
+    second = lease_now(a.id, worker="w2")
     assert second is not None and second.attempt == 2 and second.project is None
-    assert asyncio.run(execution.agent_loop(second)) == "alpha once"
+    assert asyncio.run(run_agent(second)).content == "alpha once"
     assert scripted.calls("replay") == 1  # replayed from the record, not called again
 
 

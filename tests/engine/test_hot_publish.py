@@ -10,8 +10,9 @@ import uuid
 import pytest
 import redis
 
+from berrys_app.engine.jobs import task_job
 from berrys_app.keys import events_channel
-from berrys_app.services import events, execution, hot_publish
+from berrys_app.services import events, hot_publish
 from tests.probes import queued_job_ids
 
 
@@ -65,7 +66,7 @@ def test_a_job_takes_waiting_live_updates_along_at_once(redis_url: str, monkeypa
     """Another worker may be idle: a job never waits for company, and what waited goes with it."""
     monkeypatch.setattr(hot_publish, "LIVE_BATCH_S", 5.0)
     pubsub = _subscribed(redis_url)
-    job = execution.task_job(uuid.uuid4(), 0)
+    job = task_job(uuid.uuid4(), 0)
 
     async def turn() -> float:
         hot_publish.enable()

@@ -7,7 +7,8 @@ from sqlmodel import Session, col, select
 
 from berrys_app.domain.events import Event
 from berrys_app.domain.projects import ProjectCreate, ProjectUpdate
-from berrys_app.domain.work import Agent, AgentStateChange, AgentTemplate, Task, TaskDependency
+from berrys_app.domain.work import Agent, AgentStateChange, AgentStatus, AgentTemplate, Task, TaskDependency
+from berrys_app.engine import agent_moves
 from berrys_app.services import agents, projects
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tests.probes import queued_job_ids
@@ -138,7 +139,7 @@ def test_team_assembly_matches_capabilities_reuses_and_respects_max_agents(sessi
     assert history[0].from_status is None and history[0].reason == crew[0].reason
 
     # a second project reuses the first one's agents once they are idle again
-    agents.release_project_agents(session, project.id, reason="done", actor=team.owner)
+    agent_moves.release_project_agents(session, project.id, reason="done", actor=team.owner)
     session.commit()
     other = projects.create_project(
         session, team.member, team_id=team.team_id, data=ProjectCreate(name="Q", max_agents=5)
@@ -155,11 +156,11 @@ def test_agent_state_machine_keeps_history(session: Session, team) -> None:
     agent = Agent(team_id=team.team_id, name="x", role="r")
     session.add(agent)
     session.flush()
-    agents.set_agent_status(session, agent, agents.AgentStatus.active, reason="work", actor=team.owner)
-    agents.set_agent_status(session, agent, agents.AgentStatus.paused, reason="pause", actor=team.owner)
-    agents.set_agent_status(session, agent, agents.AgentStatus.terminated, reason="bye", actor=team.owner)
+    agent_moves.set_agent_status(session, agent, AgentStatus.active, reason="work", actor=team.owner)
+    agent_moves.set_agent_status(session, agent, AgentStatus.paused, reason="pause", actor=team.owner)
+    agent_moves.set_agent_status(session, agent, AgentStatus.terminated, reason="bye", actor=team.owner)
     with pytest.raises(Conflict):
-        agents.set_agent_status(session, agent, agents.AgentStatus.active, reason="again", actor=team.owner)
+        agent_moves.set_agent_status(session, agent, AgentStatus.active, reason="again", actor=team.owner)
     session.commit()
     history = session.exec(
         select(AgentStateChange).where(AgentStateChange.agent_id == agent.id).order_by(col(AgentStateChange.created_at))

@@ -15,7 +15,8 @@ from sqlmodel import Session
 
 from berrys_app.db import get_engine
 from berrys_app.domain.work import Agent
-from berrys_app.services import execution, speculation
+from berrys_app.engine import lease, runner, speculation
+from berrys_app.engine.agent_loop import run_agent
 from berrys_app.services.models import scripted
 from tests.engine.helpers import events_of, ok_calls_per_key, start_project, tasks_of
 
@@ -42,7 +43,7 @@ def _run_chain(project_id, *, during_upstream_call=None) -> dict[str, int]:
         side = None
         if during_upstream_call is not None:
             side = asyncio.get_running_loop().run_in_executor(None, _after, 0.15, during_upstream_call)
-        await execution.run_task(a.id, worker="w-spec", wait_local=True)
+        await runner.run_task(a.id, worker="w-spec", wait_local=True)
         if side is not None:
             await side
         return dict(speculation.for_loop().stats)
@@ -124,11 +125,12 @@ def test_tools_and_recorded_calls_wait_for_the_lease(session: Session, team) -> 
     a = tasks_of(project_id)["a"]
 
     async def scenario() -> tuple[int, list, str]:
-        lease = await execution.lease_task_async(a.id, worker="w-gate")
-        assert lease is not None
-        gate = asyncio.get_running_loop().create_future()
-        lease.confirmation = gate  # as for a run started ahead whose lease has not come back yet
-        work = asyncio.create_task(execution.agent_loop(lease))
+        ctx = await lease.lease(a.id, worker="w-gate")
+        assert ctx is not None
+        gate = (
+            asyncio.get_running_loop().create_future()
+        )  # as for a run started ahead whose lease has not come back yet
+        work = asyncio.create_task(run_agent(ctx, leased=gate))
         for _ in range(200):
             if scripted.calls("gated") >= 1:
                 break
@@ -136,9 +138,8 @@ def test_tools_and_recorded_calls_wait_for_the_lease(session: Session, team) -> 
         await asyncio.sleep(0.2)
         calls_before, recorded_before = scripted.calls("gated"), _calls_of(a.id)
         assert not work.done()
-        lease.confirmation = None
         gate.set_result(None)
-        return calls_before, recorded_before, await work
+        return calls_before, recorded_before, (await work).content
 
     calls_before, recorded_before, output = asyncio.run(scenario())
     assert calls_before == 1 and recorded_before == []  # the tool step waited: nothing recorded, no tool run
@@ -166,7 +167,7 @@ def _run_chain_with_busy_agent(session: Session, team, model: str, *, long_s: fl
     session.commit()
 
     async def scenario() -> dict[str, int]:
-        await execution.run_tasks([(tasks["a"].id, 0), (tasks["c"].id, 0)], worker=f"w-{name}", wait_local=True)
+        await runner.run_tasks([(tasks["a"].id, 0), (tasks["c"].id, 0)], worker=f"w-{name}", wait_local=True)
         return dict(speculation.for_loop().stats)
 
     return project_id, asyncio.run(scenario())
@@ -213,9 +214,9 @@ def test_a_duplicate_job_of_the_upstream_does_not_cancel_the_dependent_started_a
     a_id = tasks_of(project_id)["a"].id
 
     async def scenario() -> tuple[str, dict[str, int]]:
-        first = asyncio.create_task(execution.run_task(a_id, worker="w-spec", wait_local=True))
+        first = asyncio.create_task(runner.run_task(a_id, worker="w-spec", wait_local=True))
         await asyncio.sleep(0.8)  # a answered at ~0.3 s, b started ahead, a's completion waits
-        duplicate = await execution.run_task(a_id, worker="w-spec")
+        duplicate = await runner.run_task(a_id, worker="w-spec")
         await first
         return duplicate, dict(speculation.for_loop().stats)
 

@@ -8,7 +8,7 @@ import asyncio
 from sqlmodel import Session
 
 from berrys_app import queue
-from berrys_app.services import execution
+from berrys_app.engine import runner
 from berrys_app.settings import get_settings
 from tests.engine.helpers import events_of, start_project, tasks_of
 from tests.probes import queued_job_ids
@@ -30,7 +30,7 @@ def test_start_enqueues_one_job_for_the_ready_tasks_and_one_worker_runs_them(ses
     assert sorted(_batch_args(job_id)) == sorted(f"{t.id}:0" for t in tasks.values())  # ids and attempts only
 
     pairs = [(t.id, 0) for t in tasks.values()]
-    assert asyncio.run(execution.run_tasks(pairs, worker="w-batch", wait_local=True)) == "leased 3 of 3"
+    assert asyncio.run(runner.run_tasks(pairs, worker="w-batch", wait_local=True)) == "leased 3 of 3"
     done = tasks_of(project_id)
     assert {t.status for t in done.values()} == {"completed"}
     assert {t.leased_by for t in done.values()} == {"w-batch"}
@@ -45,7 +45,7 @@ def test_a_batch_beyond_the_local_room_queues_the_rest_as_task_jobs(session: Ses
     queue.sync_redis().delete(get_settings().queue_name)  # the batch job is being run below
 
     async def scenario() -> tuple[str, list[str]]:
-        outcome = await execution.run_tasks([(t.id, 0) for t in tasks], worker="w-small", wait_local=False)
+        outcome = await runner.run_tasks([(t.id, 0) for t in tasks], worker="w-small", wait_local=False)
         await asyncio.sleep(0.1)  # the queued hand-off leaves in the loop's next Redis pipeline
         return outcome, queued_job_ids()
 

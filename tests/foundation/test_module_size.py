@@ -7,13 +7,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_LINES = 500
-EXCLUDED = {
-    # being split in branch h19-engine (the engine package); the exclusion goes when it merges
-    "berrys_app/services/execution.py",
-    # 533 lines on main; h19-engine rewrites its transactions (services never commit) in parallel,
-    # so it is not moved apart here: split it with that change, then drop this line
-    "berrys_app/services/projects.py",
-}
 
 
 def test_no_module_in_berrys_app_or_workers_is_over_500_lines() -> None:
@@ -23,6 +16,5 @@ def test_no_module_in_berrys_app_or_workers_is_over_500_lines() -> None:
         str(path.relative_to(ROOT)): count
         for path in modules
         if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
-        and str(path.relative_to(ROOT)) not in EXCLUDED
     }
     assert not too_long, f"modules over {MAX_LINES} lines (split them by what they hold): {too_long}"

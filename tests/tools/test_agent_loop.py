@@ -1,4 +1,4 @@
-"""Tool replay through the production loop (``execution.agent_loop`` in a real worker): a task
+"""Tool replay through the production loop (``engine.agent_loop.run_agent`` in a real worker): a task
 whose side-effect tool call was recorded, then its worker SIGKILLed, is re-run by another
 worker; the recorded model and tool calls replay, the side effect happened once, and the
 task completes."""

@@ -19,32 +19,25 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from berrys_app.db import get_engine
-from berrys_app.services import agents, execution
+from berrys_app.engine import agent_moves, statements
+from berrys_app.engine.jobs import aggregate_job, plan_job, task_job
+from berrys_app.queue import Job, dispatch
 from berrys_app.services.authz import Actor
 from berrys_app.services.events import emit
 from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-_EXPIRED_SQL = text(
-    """
-    UPDATE tasks t SET status = 'ready', lease_expires_at = NULL, leased_by = NULL, dispatched_at = now()
-    FROM projects p
-    WHERE t.status = 'running' AND t.lease_expires_at < now() AND p.id = t.project_id
-    RETURNING t.id, t.key, t.attempt, t.project_id, t.agent_id, p.team_id, p.status AS project_status
-    """
-)
-
 _RUNNABLE_SQL = text(
     """
     SELECT t.id, t.attempt, greatest(0, extract(epoch FROM (t.next_attempt_at - now())))::float AS wait_s,
-           coalesce(CASE WHEN t.status = 'ready' THEN t.dispatched_at ELSE t.next_attempt_at END, '-infinity')
+           coalesce(CASE WHEN t.status = :t_ready THEN t.dispatched_at ELSE t.next_attempt_at END, '-infinity')
                < now() - make_interval(secs => :lease_s) AS stale
     FROM tasks t JOIN projects p ON p.id = t.project_id
-    WHERE p.status = 'executing' AND t.plan_version = p.plan_version
-      AND ((t.status = 'ready' AND (coalesce(t.dispatched_at, '-infinity') < now() - make_interval(secs => :fresh_s)
+    WHERE p.status = :p_executing AND t.plan_version = p.plan_version
+      AND ((t.status = :t_ready AND (coalesce(t.dispatched_at, '-infinity') < now() - make_interval(secs => :fresh_s)
                                     OR t.id = ANY(CAST(:expired AS uuid[]))))
-           OR (t.status = 'retrying' AND t.next_attempt_at <= now() + interval '1 second'))
+           OR (t.status = :t_retrying AND t.next_attempt_at <= now() + interval '1 second'))
     """
 )
 # A task made ready less than this long ago is being leased by the worker that readied it (or
@@ -56,13 +49,13 @@ FRESH_S = 1.0
 _REDISPATCH_SQL = text("UPDATE tasks SET dispatched_at = now() WHERE id = ANY(:ids)")
 
 _AGGREGATE_SQL = text(
-    "SELECT id, plan_version FROM projects WHERE status = 'executing' AND sinks_remaining <= 0 AND plan_version > 0"
+    "SELECT id, plan_version FROM projects WHERE status = :p_executing AND sinks_remaining <= 0 AND plan_version > 0"
 )
 
 _PLANNING_SQL = text(
     """
     SELECT p.id, (SELECT count(*) FROM plan_versions v WHERE v.project_id = p.id) + 1 AS number
-    FROM projects p WHERE p.status = 'planning'
+    FROM projects p WHERE p.status = :p_planning
     """
 )
 
@@ -80,11 +73,11 @@ class ReconcileReport:
 def reconcile_once() -> ReconcileReport:
     """One pass; safe to run concurrently on every worker (all writes are idempotent)."""
     report = ReconcileReport()
-    jobs: list[execution.Job] = []
+    jobs: list[Job] = []
     actor = Actor.system("reconciler")
     with Session(get_engine(), expire_on_commit=False) as session:
-        expired = session.execute(_EXPIRED_SQL).mappings().all()
-        agents.give_back_slots(session, [row["agent_id"] for row in expired], reason="lease expired", actor=actor)
+        expired = session.execute(statements.EXPIRED_SQL, statements.bind()).mappings().all()
+        agent_moves.give_back_slots(session, [row["agent_id"] for row in expired], reason="lease expired", actor=actor)
         for row in expired:
             report.expired += 1
             emit(
@@ -97,32 +90,32 @@ def reconcile_once() -> ReconcileReport:
                 payload={"key": row["key"], "attempt": row["attempt"]},
             )
         session.commit()
-        report.agents_recounted = agents.resync_slots(session, actor=actor)
+        report.agents_recounted = agent_moves.resync_slots(session, actor=actor)
         session.commit()
         stale: list[uuid.UUID] = []
         runnable = session.execute(
             _RUNNABLE_SQL,
-            {"lease_s": get_settings().lease_s, "fresh_s": FRESH_S, "expired": [row["id"] for row in expired]},
+            statements.bind(lease_s=get_settings().lease_s, fresh_s=FRESH_S, expired=[row["id"] for row in expired]),
         ).all()
         for task_id, attempt, wait_s, is_stale in runnable:
-            job = execution.task_job(task_id, attempt, float(wait_s or 0.0))
+            job = task_job(task_id, attempt, float(wait_s or 0.0))
             if is_stale:
                 stale.append(task_id)
-                job = (job[0], job[1], f"{job[2]}:r{uuid.uuid4().hex[:8]}", job[3])
+                job = job._replace(job_id=f"{job.job_id}:r{uuid.uuid4().hex[:8]}")
             jobs.append(job)
             report.enqueued_tasks += 1
         if stale:
             session.execute(_REDISPATCH_SQL, {"ids": stale})
             session.commit()
             report.redispatched = len(stale)
-        for project_id, plan_version in session.execute(_AGGREGATE_SQL).all():
-            jobs.append(execution.aggregate_job(project_id, plan_version))
+        for project_id, plan_version in session.execute(_AGGREGATE_SQL, statements.bind()).all():
+            jobs.append(aggregate_job(project_id, plan_version))
             report.aggregations += 1
-        for project_id, number in session.execute(_PLANNING_SQL).all():
-            jobs.append(execution.plan_job(project_id, int(number)))
+        for project_id, number in session.execute(_PLANNING_SQL, statements.bind()).all():
+            jobs.append(plan_job(project_id, int(number)))
             report.plans += 1
         session.rollback()
-    execution.dispatch(jobs)
+    dispatch(jobs)
     if report.expired:
         log.info("reconciler: %d expired lease(s) taken back", report.expired)
     return report

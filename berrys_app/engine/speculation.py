@@ -9,7 +9,7 @@ model calls were still running), and the commit runs alongside the model call.
 Nothing a speculative run does outlives a misprediction, and durability is unchanged:
 
 - only the model call runs before the lease: tool calls, recorded calls and the completion wait
-  for the lease (``Lease.confirmation``); the completion is written under the real lease, after
+  for the lease (``Pending.gate``); the completion is written under the real lease, after
   the upstream completions (which committed first);
 - the lease is the same statement as before (``LEASE_READIED_SQL`` in the completion's
   transaction); a run whose lease does not come back (project paused, agent busy, no room, another
@@ -27,6 +27,9 @@ is recorded that much later (see there).
 
 Read-ahead happens only for model calls that last longer than ``READ_AHEAD_AFTER_S``: a fast
 model gains nothing from it and would only pay for the extra query.
+
+Off with ``Settings.speculative_start`` (``BERRYS_SPECULATIVE_START=0``): then a dependent starts
+after its lease, as every other task.
 """
 
 from __future__ import annotations
@@ -37,12 +40,11 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from berrys_app.services import hot_db
-
-if TYPE_CHECKING:
-    from berrys_app.services.execution import Lease
+from berrys_app.domain.work import TaskStatus
+from berrys_app.engine import hot_db, statements
+from berrys_app.engine.context import TaskContext, from_row
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +70,12 @@ DEPENDENTS_SQL = """
            a.budget_usd AS agent_budget_usd, a.budget_tokens AS agent_budget_tokens, a.max_concurrent_tasks,
            (SELECT json_agg(json_build_object('id', u.id, 'kind', d.kind, 'key', u.key, 'title', u.title,
                                               'status', u.status,
-                                              'output', CASE WHEN u.status = 'completed' THEN u.output END))
+                                              'output', CASE WHEN u.status = %(t_completed)s THEN u.output END))
             FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id
             WHERE d.task_id = t.id) AS deps
     FROM tasks t JOIN projects p ON p.id = t.project_id LEFT JOIN agents a ON a.id = t.agent_id
     WHERE t.id IN (SELECT d.task_id FROM task_dependencies d WHERE d.depends_on_id = ANY(%(ids)s::uuid[]))
-      AND t.status = 'pending' AND t.attempt = 0 AND p.status = 'executing'
+      AND t.status = %(t_pending)s AND t.attempt = 0 AND p.status = %(p_executing)s
       AND p.budget_usd IS NULL AND p.budget_tokens IS NULL
       AND a.budget_usd IS NULL AND a.budget_tokens IS NULL
 """
@@ -83,10 +85,10 @@ DEPENDENTS_SQL = """
 class Pending:
     """A dependent started ahead of its lease."""
 
-    lease: Lease
+    ctx: TaskContext  # the context its lease is expected to load
     waits_for: set[str]  # the local upstream tasks whose completions have not come back yet
-    confirmation: asyncio.Future[Lease | None]
-    work: asyncio.Task[str] | None = None  # its agent loop, started at once (the runner joins it)
+    confirmation: asyncio.Future[TaskContext | None]  # the real lease, or None if it does not come here
+    gate: asyncio.Future[None]  # opened once the lease matched the guess: the run's side effects wait for it
 
 
 @dataclass
@@ -121,7 +123,7 @@ class Speculation:
         while self._asked:
             ids, self._asked = sorted(self._asked), set()
             try:
-                rows = await hot_db.fetch(DEPENDENTS_SQL, {"ids": ids})
+                rows = await hot_db.fetch(DEPENDENTS_SQL, statements.bind(ids=ids))
             except Exception:  # read-ahead is an optimisation: without it tasks start after their lease
                 log.warning("read-ahead of dependents failed", exc_info=True)
                 return
@@ -135,13 +137,13 @@ class Speculation:
 
     # --- start ahead --------------------------------------------------------------------------
 
-    def on_output(self, lease: Lease, output: str, *, room: int) -> tuple[list[Pending], bool]:
-        """The upstream task ``lease`` has its output (its completion is about to be sent): the
+    def on_output(self, upstream_ctx: TaskContext, output: str, *, room: int) -> tuple[list[Pending], bool]:
+        """The upstream task ``upstream_ctx`` has its output (its completion is about to be sent): the
         dependents whose every input is now known here, up to ``room`` of them, to start now; and
         whether its completion can wait (``COMPLETION_WAIT_S``): every dependent it may make
         ready started ahead (now or before), so nothing waits for it but their leases, and their
         model calls run meanwhile. Unknown dependents (no read-ahead) make it urgent."""
-        upstream = str(lease.task_id)
+        upstream = str(upstream_ctx.task_id)
         dependents = self.dependents.get(upstream)
         if not dependents:
             return [], False
@@ -156,20 +158,22 @@ class Speculation:
                 can_wait = False
                 continue
             deps = row["deps"] or []
-            if not all(str(d["id"]) in self.outputs or d["status"] == "completed" for d in deps):
+            if not all(str(d["id"]) in self.outputs or d["status"] == TaskStatus.completed for d in deps):
                 continue  # another input is still to come: this completion does not make it ready
             if len(started) >= room or not self._slot_likely(row):
                 can_wait = False  # it is leased (or parked) from this completion: no waiting
                 continue
+            loop = asyncio.get_running_loop()
             pending = Pending(
-                lease=_lease_from(row, deps, self.outputs, lease.worker),
+                ctx=_context_from(row, deps, self.outputs, upstream_ctx.worker),
                 waits_for={
-                    str(d["id"]) for d in deps if d["status"] != "completed" and str(d["id"]) not in self.settled
+                    str(d["id"])
+                    for d in deps
+                    if d["status"] != TaskStatus.completed and str(d["id"]) not in self.settled
                 },
-                confirmation=asyncio.get_running_loop().create_future(),
+                confirmation=loop.create_future(),
+                gate=loop.create_future(),
             )
-            # the run's side effects wait for this gate, opened once the lease matched the guess
-            pending.lease.confirmation = asyncio.get_running_loop().create_future()
             self.pending[key] = pending
             self.hold(row["agent_id"])
             _remember(self.started, key)
@@ -209,11 +213,11 @@ class Speculation:
 
     # --- confirm or cancel --------------------------------------------------------------------
 
-    def settle(self, finished: uuid.UUID, leases: Iterable[Lease]) -> list[Lease]:
+    def settle(self, finished: uuid.UUID, leases: Iterable[TaskContext]) -> list[TaskContext]:
         """The run of ``finished`` ended with ``leases`` (this worker's): hand each lease to the run
         started ahead for it; a run whose every upstream completion is back without its lease is
         cancelled. Returns the leases no run was waiting for (to start as usual)."""
-        unclaimed: list[Lease] = []
+        unclaimed: list[TaskContext] = []
         for lease in leases:
             pending = self.pending.pop(str(lease.task_id), None)
             if pending is None:
@@ -245,16 +249,14 @@ def _remember(bounded: dict[str, Any], key: str, value: Any = None) -> None:
         bounded.pop(next(iter(bounded)))
 
 
-def _resolve(future: asyncio.Future[Lease | None], value: Lease | None) -> None:
+def _resolve(future: asyncio.Future[TaskContext | None], value: TaskContext | None) -> None:
     if not future.done():
         future.set_result(value)
 
 
-def _lease_from(row: dict[str, Any], deps: list[dict[str, Any]], outputs: dict[str, str], worker: str) -> Lease:
-    """The lease ``LEASE_READIED_SQL`` is expected to return for this dependent (first attempt):
+def _context_from(row: dict[str, Any], deps: list[dict[str, Any]], outputs: dict[str, str], worker: str) -> TaskContext:
+    """The context ``LEASE_READIED_SQL`` is expected to load for this dependent (first attempt):
     ``DEPENDENTS_SQL`` reads the lease's columns, the inputs come from memory where they are."""
-    from berrys_app.services.execution import _to_lease
-
     inputs = sorted(
         (
             {"key": d["key"], "title": d["title"], "output": outputs.get(str(d["id"]), d["output"])}
@@ -263,7 +265,7 @@ def _lease_from(row: dict[str, Any], deps: list[dict[str, Any]], outputs: dict[s
         ),
         key=lambda item: item["key"],
     )
-    return _to_lease({**row, "attempt": 1, "failures": 0, "inputs": inputs}, worker)
+    return from_row({**row, "attempt": 1, "failures": 0, "inputs": inputs}, worker)
 
 
 # the fields a run started ahead relied on: the real lease must agree on all of them
@@ -285,7 +287,7 @@ _CONTEXT = (
 )
 
 
-def same_context(guess: Lease, real: Lease) -> bool:
+def same_context(guess: TaskContext, real: TaskContext) -> bool:
     """Whether the run started from ``guess`` is the run ``real`` asks for."""
     return all(getattr(guess, name) == getattr(real, name) for name in _CONTEXT) and (
         real.project is not None

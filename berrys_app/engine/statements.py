@@ -1,5 +1,10 @@
-"""The engine's SQL: the hot path's single-statement lease and completion, and the task moves
-around them. Kept apart from ``execution`` (the logic that runs them) so each stays readable.
+"""Every SQL statement that changes a task's or an agent's status, and the hot path's reads.
+
+Kept apart from the logic that runs them (``lease``, ``task_moves``, ``outcomes``,
+``agent_moves``, ``reconciler``) so there is one place to read the state machines' moves:
+``tests/engine/test_state_machines.py`` parses each statement of ``STATUS_STATEMENTS`` and checks
+its from -> to pairs against ``domain.state_machines``. Statuses are bound parameters
+(``:t_running``, ``:a_active``, ``:p_executing``; ``bind`` adds them all), never literals.
 
 Every statement is one round trip; ``*_PG`` are the same statements in psycopg's parameter
 style for the async connections of ``hot_db``.
@@ -7,11 +12,24 @@ style for the async connections of ``hot_db``.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from typing import Any
+
+from sqlalchemy import TextClause, text
 from sqlalchemy.dialects import postgresql
 
 from berrys_app.domain.models import ModelCall
-from berrys_app.services import hot_db
+from berrys_app.domain.projects import ProjectStatus
+from berrys_app.domain.state_machines import OPEN_TASK_STATUSES, STATUS_PARAMS
+from berrys_app.domain.work import TaskStatus
+from berrys_app.engine import hot_db
+
+PARAMS = {**STATUS_PARAMS, **{f"p_{s.value}": s.value for s in ProjectStatus}}
+
+
+def bind(**params: Any) -> dict[str, Any]:
+    """A statement's parameters with every status value (tasks ``t_``, agents ``a_``, projects ``p_``)."""
+    return {**PARAMS, **params}
+
 
 CLOSE_OPEN_SQL = text(
     """
@@ -20,11 +38,16 @@ CLOSE_OPEN_SQL = text(
         FOR UPDATE
     )
     UPDATE tasks t SET status = CAST(:to AS varchar), lease_expires_at = NULL,
-                       finished_at = CASE WHEN CAST(:to AS varchar) = 'cancelled' THEN now() ELSE t.finished_at END
-    FROM open WHERE t.id = open.id
+                       finished_at = CASE WHEN CAST(:to AS varchar) = :t_cancelled THEN now() ELSE t.finished_at END
+    FROM open WHERE t.id = open.id AND t.status = ANY(:open)
     RETURNING t.id, t.key, open.status AS was, open.agent_id
     """
 )
+
+
+# A model call's status stays a literal: the partial unique index on model_calls (call_key WHERE
+# status = 'ok') serves the EXISTS below only when the planner sees the value (a generic plan
+# with a parameter scanned the table).
 
 
 EVENT_COLUMNS = "kind, team_id, project_id, task_id, actor, payload, created_at"
@@ -40,12 +63,12 @@ EVENTS_AS_JSON = "(SELECT array_agg(row_to_json(ev)::text ORDER BY ev.id) FROM e
 READY_ROOTS_SQL = text(
     f"""
     WITH newly AS (
-        UPDATE tasks SET status = 'ready', dispatched_at = now()
-        WHERE project_id = :p AND plan_version = :v AND status = 'pending' AND remaining_deps = 0
+        UPDATE tasks SET status = :t_ready, dispatched_at = now()
+        WHERE project_id = :p AND plan_version = :v AND status = :t_pending AND remaining_deps = 0
         RETURNING id, key, attempt, next_attempt_at
     ), waiting AS (
         UPDATE tasks SET dispatched_at = now()
-        WHERE project_id = :p AND plan_version = :v AND status IN ('ready', 'retrying')
+        WHERE project_id = :p AND plan_version = :v AND status IN (:t_ready, :t_retrying)
         RETURNING id, attempt, next_attempt_at
     ), ev AS (
         INSERT INTO events ({EVENT_COLUMNS})
@@ -63,20 +86,26 @@ READY_ROOTS_SQL = text(
 # An agent's slot: taken when its counter is below max_concurrent_tasks (the UPDATE's row lock
 # serialises concurrent leases of one agent), the agent goes Ready -> Active on its first task.
 def agent_change(source: str, frm: str, to: str, why: str) -> tuple[str, str]:
-    """For the agents in CTE ``source`` moving ``frm`` -> ``to``: the history row insert (a CTE body)
-    and the ``agent.status_changed`` event select (a branch of the events insert)."""
+    """For the agents in CTE ``source`` moving ``frm`` -> ``to`` (status parameter names) for the
+    reason in parameter ``why``: the history row insert (a CTE body) and the
+    ``agent.status_changed`` event select (a branch of the events insert). Composes SQL text
+    only; every value is a bound parameter."""
+    values = f"CAST(:{frm} AS varchar), CAST(:{to} AS varchar), CAST(:{why} AS varchar)"
     history = f"""INSERT INTO agent_state_changes (id, agent_id, from_status, to_status, reason, actor, created_at)
-        SELECT gen_random_uuid(), id, '{frm}', '{to}', '{why}', :worker, clock_timestamp() FROM {source}"""
+        SELECT gen_random_uuid(), id, {values}, :worker, clock_timestamp() FROM {source}"""
     event = f"""SELECT 'agent.status_changed', a.team_id, a.project_id, NULL, :worker,
-               jsonb_build_object('agent_id', a.id, 'name', a.name, 'from', '{frm}', 'to', '{to}', 'reason', '{why}'),
+               jsonb_build_object('agent_id', a.id, 'name', a.name, 'from', CAST(:{frm} AS text),
+                                  'to', CAST(:{to} AS text), 'reason', CAST(:{why} AS text)),
                clock_timestamp()
         FROM {source} a"""
     return history, event
 
 
-_ACTIVATED = agent_change("activated", "ready", "active", "started a task")
-_IDLE = agent_change("idle", "active", "ready", "finished its tasks")
-_SETTLED = agent_change("settled", "active", "ready", "finished its tasks")
+PARAMS["why_started"] = "started a task"
+PARAMS["why_finished"] = "finished its tasks"
+_ACTIVATED = agent_change("activated", "a_ready", "a_active", "why_started")
+_IDLE = agent_change("idle", "a_active", "a_ready", "why_finished")
+_SETTLED = agent_change("settled", "a_active", "a_ready", "why_finished")
 
 
 # Group commit: one statement leases every task of ``:ids`` that is runnable (one round trip in
@@ -91,8 +120,8 @@ def _lease_sql(runnable: str, limit: str = "", settle: str = "") -> str:
     ``settle``: the agents that a completion earlier in this transaction kept Active for a task
     of theirs it readied -- each still running nothing goes Active -> Ready after all."""
     settled = (
-        f"""UPDATE agents a SET status = 'ready'
-        WHERE a.id IN ({settle}) AND a.status = 'active' AND a.running_tasks = 0
+        f"""UPDATE agents a SET status = :a_ready
+        WHERE a.id IN ({settle}) AND a.status = :a_active AND a.running_tasks = 0
           AND NOT EXISTS (SELECT 1 FROM slot s WHERE s.id = a.id)
         RETURNING a.id, a.name, a.team_id, a.project_id"""
         if settle
@@ -101,9 +130,9 @@ def _lease_sql(runnable: str, limit: str = "", settle: str = "") -> str:
     )
     return f"""
     WITH cand AS MATERIALIZED (
-        SELECT t.id, t.agent_id, t.status = 'running' AS relet, t.priority, t.key
+        SELECT t.id, t.agent_id, t.status = :t_running AS relet, t.priority, t.key
         FROM tasks t JOIN projects p ON p.id = t.project_id
-        WHERE {runnable} AND p.status = 'executing'
+        WHERE {runnable} AND p.status = :p_executing
         ORDER BY t.id {limit}
         FOR UPDATE OF t
     ), want AS (
@@ -115,12 +144,12 @@ def _lease_sql(runnable: str, limit: str = "", settle: str = "") -> str:
         FOR UPDATE OF a
     ), slot AS (
         UPDATE agents a SET running_tasks = a.running_tasks + g.n,
-                            status = CASE WHEN a.status = 'ready' THEN 'active' ELSE a.status END
+                            status = CASE WHEN a.status = :a_ready THEN :a_active ELSE a.status END
         FROM granted g
         WHERE a.id = g.id AND g.n > 0
         RETURNING a.id, a.name, a.team_id, a.project_id, a.status, a.running_tasks, g.n
     ), activated AS (
-        SELECT s.* FROM slot s JOIN granted g ON g.id = s.id WHERE g.was = 'ready' AND s.status = 'active'
+        SELECT s.* FROM slot s JOIN granted g ON g.id = s.id WHERE g.was = :a_ready AND s.status = :a_active
     ), settled AS (
         {settled}
     ), chosen AS (
@@ -132,11 +161,11 @@ def _lease_sql(runnable: str, limit: str = "", settle: str = "") -> str:
         WHERE r.agent_id IS NULL OR r.relet OR r.rn <= g.n
     ), leased AS (
         UPDATE tasks t
-        SET status = 'running', attempt = t.attempt + 1, leased_by = :worker,
+        SET status = :t_running, attempt = t.attempt + 1, leased_by = :worker,
             lease_expires_at = now() + make_interval(secs => :lease_s),
             started_at = coalesce(t.started_at, clock_timestamp()), waiting_reason = NULL
         FROM chosen c, projects p
-        WHERE t.id = c.id AND p.id = t.project_id
+        WHERE t.id = c.id AND p.id = t.project_id AND t.status IN (:t_ready, :t_retrying, :t_running)
         RETURNING t.id, t.project_id, t.plan_version, t.key, t.title, t.description, t.expected_output,
                   t.attempt, t.failures, t.agent_id, p.team_id, p.name AS project_name,
                   p.model AS project_model, p.max_task_attempts,
@@ -182,8 +211,8 @@ def _lease_sql(runnable: str, limit: str = "", settle: str = "") -> str:
 
 LEASE_SQL = text(
     _lease_sql(
-        "t.id = ANY(CAST(:ids AS uuid[])) AND (t.status IN ('ready', 'retrying') "
-        "OR (t.status = 'running' AND t.lease_expires_at < now()))"
+        "t.id = ANY(CAST(:ids AS uuid[])) AND (t.status IN (:t_ready, :t_retrying) "
+        "OR (t.status = :t_running AND t.lease_expires_at < now()))"
     )
 )
 
@@ -218,14 +247,14 @@ COMPLETE_SQL = text(
         ON CONFLICT DO NOTHING
     ), own AS MATERIALIZED (
         SELECT t.id FROM tasks t JOIN items i ON i.id = t.id
-        WHERE t.attempt = i.attempt AND t.status = 'running'
+        WHERE t.attempt = i.attempt AND t.status = :t_running
         ORDER BY t.id
         FOR UPDATE OF t
     ), done AS (
-        UPDATE tasks t SET status = 'completed', output = i.output, finished_at = clock_timestamp(),
+        UPDATE tasks t SET status = :t_completed, output = i.output, finished_at = clock_timestamp(),
                            lease_expires_at = NULL, last_error = NULL, waiting_reason = NULL
         FROM own, items i
-        WHERE t.id = own.id AND i.id = t.id AND t.attempt = i.attempt AND t.status = 'running'
+        WHERE t.id = own.id AND i.id = t.id AND t.attempt = i.attempt AND t.status = :t_running
         RETURNING t.id, t.project_id, t.plan_version, t.is_sink, t.agent_id, i.key, i.attempt, i.output
     ), gone AS MATERIALIZED (
         SELECT agent_id AS id, count(*) AS n, min(id::text)::uuid AS by
@@ -237,7 +266,7 @@ COMPLETE_SQL = text(
     ), kept AS MATERIALIZED (  -- :keep_busy (LEASE_READIED_SQL follows): agents of tasks this readies stay Active
         SELECT DISTINCT t.agent_id AS id FROM fan f JOIN tasks t ON t.id = f.id
         WHERE CAST(:keep_busy AS boolean) AND t.agent_id IS NOT NULL
-          AND t.status = 'pending' AND t.remaining_deps = f.n
+          AND t.status = :t_pending AND t.remaining_deps = f.n
     ), held AS MATERIALIZED (  -- the dependents' agents too: LEASE_READIED_SQL may follow in this transaction
         SELECT a.id FROM agents a
         WHERE a.id IN (SELECT id FROM gone)
@@ -245,18 +274,18 @@ COMPLETE_SQL = text(
         ORDER BY a.id FOR UPDATE
     ), freed AS (
         UPDATE agents a SET running_tasks = greatest(a.running_tasks - g.n, 0),
-                            status = CASE WHEN a.running_tasks <= g.n AND a.status = 'active'
-                                               AND a.id NOT IN (SELECT id FROM kept) THEN 'ready'
+                            status = CASE WHEN a.running_tasks <= g.n AND a.status = :a_active
+                                               AND a.id NOT IN (SELECT id FROM kept) THEN :a_ready
                                           ELSE a.status END
         FROM gone g, held h
         WHERE a.id = g.id AND h.id = a.id
         RETURNING a.id, a.name, a.team_id, a.project_id, a.status, a.running_tasks, a.max_concurrent_tasks, g.by
     ), idle AS (
-        SELECT * FROM freed WHERE running_tasks = 0 AND status = 'ready'
+        SELECT * FROM freed WHERE running_tasks = 0 AND status = :a_ready
     ), woken AS (
         SELECT w.id, w.attempt, f.by FROM freed f CROSS JOIN LATERAL (
             SELECT t.id, t.attempt FROM tasks t
-            WHERE t.agent_id = f.id AND t.status = 'ready' AND t.waiting_reason = 'agent_busy'
+            WHERE t.agent_id = f.id AND t.status = :t_ready AND t.waiting_reason = 'agent_busy'
             ORDER BY t.priority DESC, t.key
             LIMIT greatest(f.max_concurrent_tasks - f.running_tasks, 0)
         ) w
@@ -268,8 +297,8 @@ COMPLETE_SQL = text(
     ), readied AS (
         UPDATE tasks t
         SET remaining_deps = t.remaining_deps - f.n,
-            status = CASE WHEN t.remaining_deps = f.n AND t.status = 'pending' THEN 'ready' ELSE t.status END,
-            dispatched_at = CASE WHEN t.remaining_deps = f.n AND t.status = 'pending' THEN clock_timestamp()
+            status = CASE WHEN t.remaining_deps = f.n AND t.status = :t_pending THEN :t_ready ELSE t.status END,
+            dispatched_at = CASE WHEN t.remaining_deps = f.n AND t.status = :t_pending THEN clock_timestamp()
                                  ELSE t.dispatched_at END
         FROM fan f, deps l
         WHERE t.id = f.id AND l.id = t.id
@@ -293,12 +322,12 @@ COMPLETE_SQL = text(
         UNION ALL
         SELECT 'task.ready', p.team_id, r.project_id, r.id, :worker, jsonb_build_object('key', r.key), clock_timestamp()
         FROM readied r JOIN projects p ON p.id = r.project_id
-        WHERE r.status = 'ready' AND r.remaining_deps = 0
+        WHERE r.status = :t_ready AND r.remaining_deps = 0
         {EVENT_RETURNING}
     )
     SELECT (SELECT json_agg(id) FROM done) AS done,
            (SELECT json_agg(json_build_object('id', id, 'attempt', attempt, 'by', by))
-            FROM readied WHERE status = 'ready' AND remaining_deps = 0) AS ready,
+            FROM readied WHERE status = :t_ready AND remaining_deps = 0) AS ready,
            (SELECT json_agg(json_build_object('id', id, 'attempt', attempt, 'by', by)) FROM woken) AS woken,
            (SELECT json_agg(json_build_object('project_id', id, 'plan_version', plan_version, 'by', by))
             FROM sink WHERE sinks_remaining <= 0) AS aggregate,
@@ -313,7 +342,7 @@ COMPLETE_SQL = text(
 LEASE_READIED_SQL = text(
     _lease_sql(
         "t.id IN (SELECT d.task_id FROM task_dependencies d WHERE d.depends_on_id = ANY(CAST(:done AS uuid[]))) "
-        "AND t.status = 'ready' AND t.waiting_reason IS NULL",
+        "AND t.status = :t_ready AND t.waiting_reason IS NULL",
         limit="LIMIT :room",
         settle="SELECT t.agent_id FROM task_dependencies d JOIN tasks t ON t.id = d.task_id "
         "WHERE d.depends_on_id = ANY(CAST(:done AS uuid[]))",
@@ -328,18 +357,95 @@ RENEW_SQL = text(
     """
     UPDATE tasks t SET lease_expires_at = now() + make_interval(secs => :lease_s)
     FROM projects p
-    WHERE t.id = :id AND t.attempt = :attempt AND t.status = 'running'
-      AND p.id = t.project_id AND p.status = 'executing'
+    WHERE t.id = :id AND t.attempt = :attempt AND t.status = :t_running
+      AND p.id = t.project_id AND p.status = :p_executing
     RETURNING t.id
     """
 )
 
 RELEASE_SQL = text(
     """
-    UPDATE tasks t SET status = CASE WHEN p.status = 'cancelled' THEN 'cancelled' ELSE 'ready' END,
+    UPDATE tasks t SET status = CASE WHEN p.status = :p_cancelled THEN :t_cancelled ELSE :t_ready END,
                        lease_expires_at = NULL, leased_by = NULL, dispatched_at = NULL
     FROM projects p
-    WHERE t.id = :id AND t.attempt = :attempt AND t.status = 'running' AND p.id = t.project_id
+    WHERE t.id = :id AND t.attempt = :attempt AND t.status = :t_running AND p.id = t.project_id
     RETURNING t.status, t.agent_id
     """
 )
+
+PAUSE_SQL = text(
+    "UPDATE tasks SET status = :t_ready, lease_expires_at = NULL, leased_by = NULL, dispatched_at = NULL "
+    "WHERE project_id = :p AND status = :t_running RETURNING id, key, agent_id"
+)
+
+# a failed attempt: retrying after a backoff, or failed for good
+FAIL_SQL = text(
+    "UPDATE tasks SET failures = :failures, last_error = :error, lease_expires_at = NULL, leased_by = NULL, "
+    "status = CASE WHEN :retry THEN :t_retrying ELSE :t_failed END, "
+    "next_attempt_at = CASE WHEN :retry THEN now() + make_interval(secs => :backoff) END, "
+    "finished_at = CASE WHEN :retry THEN NULL ELSE now() END "
+    "WHERE id = :id AND attempt = :attempt AND status = :t_running RETURNING id, agent_id"
+)
+
+# a person needs to decide (budget spent, a tool call to approve): the task waits
+WAIT_SQL = text(
+    "UPDATE tasks SET status = :t_waiting_approval, waiting_reason = :reason, last_error = :message, "
+    "lease_expires_at = NULL WHERE id = :id AND attempt = :attempt AND status = :t_running "
+    "RETURNING id, key, agent_id"
+)
+
+# a person lets a waiting or failed task run again (a failed one starts its failure count afresh)
+REQUEUE_SQL = text(
+    "UPDATE tasks SET status = :t_ready, waiting_reason = NULL, dispatched_at = now(), "
+    "failures = CASE WHEN status = :t_failed THEN 0 ELSE failures END "
+    "WHERE id = :id AND status IN (:t_waiting_approval, :t_failed) RETURNING id"
+)
+
+# the reconciler: leases that ran out (a worker died) -- the tasks are ready again
+EXPIRED_SQL = text(
+    """
+    UPDATE tasks t SET status = :t_ready, lease_expires_at = NULL, leased_by = NULL, dispatched_at = now()
+    FROM projects p
+    WHERE t.status = :t_running AND t.lease_expires_at < now() AND p.id = t.project_id
+    RETURNING t.id, t.key, t.attempt, t.project_id, t.agent_id, p.team_id, p.status AS project_status
+    """
+)
+
+# one agent's move, checked against AGENT_TRANSITIONS by ``agent_moves.set_agent_status`` before it runs
+SET_AGENT_STATUS_SQL = text("UPDATE agents SET status = CAST(:to AS varchar) WHERE id = :id")
+
+# agents whose slot counter or Active/Ready status disagrees with their running tasks
+SLOT_DRIFT_SQL = text(
+    """
+    SELECT a.id FROM agents a
+    LEFT JOIN (SELECT agent_id, count(*) AS n FROM tasks WHERE status = :t_running GROUP BY agent_id) r
+           ON r.agent_id = a.id
+    WHERE a.running_tasks <> coalesce(r.n, 0)
+       OR (a.status = :a_active AND coalesce(r.n, 0) = 0) OR (a.status = :a_ready AND coalesce(r.n, 0) > 0)
+    """
+)
+RUNNING_COUNT_SQL = text("SELECT count(*) FROM tasks WHERE agent_id = :a AND status = :t_running")
+
+# Every statement that changes a task's or an agent's status (tests/engine/test_state_machines.py
+# parses them). ``DYNAMIC``: the values a status parameter other than ``t_*``/``a_*`` may take.
+STATUS_STATEMENTS: dict[str, TextClause] = {
+    "CLOSE_OPEN_SQL": CLOSE_OPEN_SQL,
+    "READY_ROOTS_SQL": READY_ROOTS_SQL,
+    "LEASE_SQL": LEASE_SQL,
+    "LEASE_READIED_SQL": LEASE_READIED_SQL,
+    "COMPLETE_SQL": COMPLETE_SQL,
+    "RELEASE_SQL": RELEASE_SQL,
+    "PAUSE_SQL": PAUSE_SQL,
+    "FAIL_SQL": FAIL_SQL,
+    "WAIT_SQL": WAIT_SQL,
+    "REQUEUE_SQL": REQUEUE_SQL,
+    "EXPIRED_SQL": EXPIRED_SQL,
+    "SET_AGENT_STATUS_SQL": SET_AGENT_STATUS_SQL,
+}
+DYNAMIC: dict[str, frozenset[str]] = {
+    "to@CLOSE_OPEN_SQL": frozenset({TaskStatus.cancelled.value, TaskStatus.superseded.value}),
+    "open@CLOSE_OPEN_SQL": frozenset(s.value for s in OPEN_TASK_STATUSES),
+}
+# moves whose from and to are parameters: checked against AGENT_TRANSITIONS at run time
+# (``agent_moves.set_agent_status`` refuses a move the table does not list)
+RUNTIME_CHECKED = frozenset({"SET_AGENT_STATUS_SQL"})

@@ -1,0 +1,109 @@
+"""The aggregation job: all tasks of the plan done -- one model call writes the final report and
+the project completes. A failed summary call never loses the results: they are listed as they are."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from sqlmodel import Session, col, select
+
+from berrys_app.db import get_engine
+from berrys_app.domain.projects import Project, ProjectStatus
+from berrys_app.domain.work import Deliverable, Task, TaskStatus
+from berrys_app.engine import agent_moves
+from berrys_app.engine.lifecycle import transition
+from berrys_app.services.authz import Actor
+from berrys_app.services.errors import ServiceError
+from berrys_app.services.events import emit
+from berrys_app.services.models import CompletionRequest, complete
+from berrys_app.settings import get_settings
+
+
+def _session() -> Session:
+    return Session(get_engine(), expire_on_commit=False)
+
+
+def _aggregation_inputs(project_id: uuid.UUID, plan_version: int) -> tuple[Project, list[Task]] | None:
+    with _session() as session:
+        project = session.get(Project, project_id)
+        if (
+            project is None
+            or project.status != ProjectStatus.executing.value
+            or project.plan_version != plan_version
+            or project.sinks_remaining > 0
+        ):
+            return None
+        tasks = session.exec(
+            select(Task)
+            .where(Task.project_id == project_id, Task.status == TaskStatus.completed.value)
+            .order_by(col(Task.plan_version), col(Task.finished_at))
+        ).all()
+        return project, list(tasks)
+
+
+async def aggregate_project(project_id: uuid.UUID, plan_version: int, *, worker: str) -> str:
+    """The job body."""
+    loaded = await asyncio.to_thread(_aggregation_inputs, project_id, plan_version)
+    if loaded is None:
+        return "skipped"
+    project, tasks = loaded
+    outputs = "\n\n".join(f"### {t.key}: {t.title}\n{t.output or ''}" for t in tasks)
+    note = None
+    try:
+        result = await complete(
+            CompletionRequest(
+                messages=[
+                    {
+                        "role": "system",
+                        "content": "You combine the results of a team's tasks into one final deliverable for the project.",
+                    },
+                    {
+                        "role": "user",
+                        "content": f"Project: {project.name}\n{project.description}\n\nTask results:\n{outputs}",
+                    },
+                ],
+                model=project.model,
+                project_id=project.id,
+                call_key=f"project:{project.id}:aggregate:{plan_version}",
+                max_tokens=get_settings().task_max_tokens,
+            )
+        )
+        content = result.content
+    except ServiceError as exc:  # the results exist: never lose them because the summary call failed
+        note = f"aggregation model call failed ({getattr(exc, 'reason', exc.code)}): the task results are listed as they are"
+        content = outputs
+    return await asyncio.to_thread(
+        _finish_project, project_id, plan_version, content, [str(t.id) for t in tasks], note, worker
+    )
+
+
+def _finish_project(
+    project_id: uuid.UUID, plan_version: int, content: str, task_ids: list[str], note: str | None, worker: str
+) -> str:
+    with _session() as session:
+        project = session.get(Project, project_id, with_for_update=True)
+        if project is None or project.status != ProjectStatus.executing.value or project.plan_version != plan_version:
+            return "skipped"
+        actor = Actor.system(f"worker:{worker}")
+        deliverable = Deliverable(
+            project_id=project.id,
+            title=f"{project.name}: final report",
+            kind="report",
+            content=content if not note else f"{note}\n\n{content}",
+            source_task_ids=task_ids,
+        )
+        session.add(deliverable)
+        session.flush()
+        emit(
+            session,
+            "deliverable.created",
+            project_id=project.id,
+            team_id=project.team_id,
+            actor=actor.label,
+            payload={"deliverable_id": str(deliverable.id), "title": deliverable.title, "note": note},
+        )
+        transition(session, project, ProjectStatus.completed, actor=actor, reason="all tasks completed")
+        agent_moves.release_project_agents(session, project.id, reason="project completed", actor=actor)
+        session.commit()
+    return "completed"
