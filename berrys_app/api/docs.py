@@ -52,7 +52,7 @@ def csp(api: FastAPI) -> str:
     """The Content-Security-Policy of both pages: same-origin assets, Swagger's inline start-up
     script by hash, inline styles (both UIs set them), and ReDoc's search worker (a blob)."""
     hashes = " ".join(
-        "'sha256-{}'".format(base64.b64encode(hashlib.sha256(script.encode()).digest()).decode())
+        f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
         for page in _pages(api)
         for script in _INLINE_SCRIPT.findall(page)
     )

@@ -128,7 +128,7 @@ def test_secrets_are_referenced_never_inlined():
 
 
 def test_missing_secrets_stop_the_render_with_a_message():
-    with helm.Chart.load(str(CHART)) as chart, pytest.raises(helm.HelmError, match="secrets.databaseUrl"):
+    with helm.Chart.load(str(CHART)) as chart, pytest.raises(helm.HelmError, match=r"secrets\.databaseUrl"):
         chart.render({}, name="prod", namespace="berrys")
 
 
