@@ -200,6 +200,8 @@ def up(args: argparse.Namespace) -> int:
             # each data dir builds its own frontend, so instances never share a build dir
             "REFLEX_WEB_WORKDIR": os.environ.get("REFLEX_WEB_WORKDIR", str(data_dir / "web")),
             "REFLEX_STATES_WORKDIR": os.environ.get("REFLEX_STATES_WORKDIR", str(data_dir / "states")),
+            # web processes on the port (Reflex would start 2 x cores + 1 once Redis is configured)
+            "GRANIAN_WORKERS": str(settings.web_workers),
         }
         if settings.database_url:
             check_database(settings.database_url)

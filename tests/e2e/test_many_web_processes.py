@@ -1,0 +1,142 @@
+"""Two web processes and two workers share one PostgreSQL and one Redis: a browser on each web
+process sees the other's changes live, and presence shows the people on both.
+
+The session stack is web process A (its launcher also runs the two workers); this module starts
+web process B, a second ``berrys up --workers 0`` on its own port, data dir and frontend build (its
+browser URL differs). Both run on loopback: separate hosts in network namespaces would need the
+test's PostgreSQL and Redis to listen beyond 127.0.0.1, which this machine's do not.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import PASSWORD, register, script_model, unique_email
+from tests.e2e.stack import ROOT, Stack, _stop_group, _wait_until_up, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def web_b(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Web process B: same stores and secrets as the stack, no workers of its own."""
+    data_dir = tmp_path_factory.mktemp("web-b")
+    port = free_port()
+    web_dir = data_dir / "web"
+    built = Path(stack.env["REFLEX_WEB_WORKDIR"])
+    # the same frontend sources and node_modules (no second install); B compiles its own build,
+    # which carries its own URL
+    shutil.copytree(built, web_dir, symlinks=True, ignore=shutil.ignore_patterns("build", ".next", "backend"))
+    env = dict(
+        stack.env,
+        BERRYS_PORT=str(port),
+        BERRYS_DATA_DIR=str(data_dir),
+        BERRYS_WORKERS="0",
+        BERRYS_PUBLIC_URL=f"http://localhost:{port}",
+        REFLEX_WEB_WORKDIR=str(web_dir),
+        REFLEX_STATES_WORKDIR=str(data_dir / "states"),
+    )
+    from berrys_app.settings import get_settings
+
+    # both web processes sign and read the same tokens and credentials (as from one Secret)
+    env["SECRET_KEY"] = get_settings().secret_key
+    env["ENCRYPTION_KEY"] = get_settings().encryption_key
+    log_path = data_dir / "platform.log"
+    other = Stack(base_url=f"http://localhost:{port}", env=env, log_path=log_path)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "berrys_app", "up", "--workers", "0"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_until_up(other, proc)
+        yield other
+    finally:
+        _stop_group(proc)
+
+
+def _team_project(owner_email: str, member_email: str, model: str) -> str:
+    """The owner's team gains the member; a project with a two-task plan waits for review."""
+    from berrys_app.db import session_scope
+    from berrys_app.domain.projects import ProjectCreate
+    from berrys_app.services import auth, projects, teams
+    from berrys_app.services.planning import PlanIn
+
+    with session_scope() as session:
+        owner = auth.authenticate(session, auth.login(session, email=owner_email, password=PASSWORD).access_token)
+        team_id = teams.list_my_teams(session, owner)[0].id
+        invitation = teams.add_member(session, owner, team_id, email=member_email, role="member")
+        member = auth.authenticate(session, auth.login(session, email=member_email, password=PASSWORD).access_token)
+        teams.accept_invitation(session, member, invitation.id)
+        data = ProjectCreate(name="Spread berries", objectives=["scale"], model=f"scripted/{model}")
+        project = projects.create_project(session, owner, team_id=team_id, data=data)
+        plan = {"tasks": [{"id": "a", "title": "Alpha step"}, {"id": "b", "title": "Beta step", "depends_on": ["a"]}]}
+        projects.submit_plan(session, owner, project.id, PlanIn.model_validate(plan))
+        return str(project.id)
+
+
+def test_a_browser_on_each_web_process_sees_the_others_changes_live(stack, web_b, browser) -> None:
+    assert stack.base_url != web_b.base_url
+    pages = {}
+    for name, base_url in (("Olive", stack.base_url), ("Max", web_b.base_url)):
+        context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 900})
+        context.set_default_timeout(20_000)
+        pages[name] = context.new_page()
+    olive, max_ = pages["Olive"], pages["Max"]
+    emails = {"Olive": unique_email("olive"), "Max": unique_email("max")}
+    register(olive, name="Olive", email=emails["Olive"])  # on web process A
+    register(max_, name="Max", email=emails["Max"])  # on web process B
+    model = f"spread{uuid.uuid4().hex[:6]}"
+    script_model(model, plan="{}", task_replies={"Task: Alpha step": "alpha done", "Task: Beta step": "beta done"})
+    project_id = _team_project(emails["Olive"], emails["Max"], model)
+    try:
+        for page in (olive, max_):
+            page.goto(f"/projects/{project_id}")
+            expect(page.locator("#project-status")).to_have_text("plan_review")
+        assert olive.url.startswith(stack.base_url) and max_.url.startswith(web_b.base_url)
+
+        # presence: each process's viewer is shown on the other
+        expect(olive.locator('#presence .viewer[data-name="Max"]')).to_have_count(1)
+        expect(max_.locator('#presence .viewer[data-name="Olive"]')).to_have_count(1)
+
+        # B's user approves: A's page follows live
+        max_.click("#action-approve")
+        expect(olive.locator("#project-status")).to_have_text("ready")
+
+        # A's user executes: the two workers run it, B's board fills live
+        olive.click("#action-execute")
+        max_.click("#tab-board")
+        expect(max_.locator('[data-column="completed"] .task-card')).to_have_count(2, timeout=60_000)
+        expect(olive.locator("#project-status")).to_have_text("completed", timeout=60_000)
+
+        # comments both ways
+        olive.click("#tab-timeline")
+        max_.click("#tab-timeline")
+        olive.fill("#comment-input", "from process A")
+        olive.click("#post-comment")
+        expect(max_.locator('.timeline-item[data-kind="comment.created"]')).to_contain_text("from process A")
+        max_.fill("#comment-input", "from process B")
+        max_.click("#post-comment")
+        expect(
+            olive.locator('.timeline-item[data-kind="comment.created"]').filter(has_text="from process B")
+        ).to_have_count(1)
+
+        # B's viewer leaves the project: A's presence bar follows
+        max_.click('a.nav-link[href="/profile"]')
+        expect(max_.locator("#page-title")).to_have_text("Profile")
+        expect(olive.locator('#presence .viewer[data-name="Max"]')).to_have_count(0)
+    finally:
+        for page in (olive, max_):
+            page.context.close()
