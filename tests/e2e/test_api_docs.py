@@ -59,4 +59,7 @@ def test_redoc_renders_the_api_offline(stack, new_page) -> None:
     expect(page.locator("h1").first).to_contain_text("Berrys API", timeout=30_000)
     expect(page.locator("[data-section-id^='operation/']").first).to_be_attached()
     assert page.locator("[data-section-id^='operation/']").count() >= 20
-    assert elsewhere == [] and violations == []
+    assert elsewhere == []
+    # ReDoc's "API docs by Redocly" footer points an <img> at its CDN: the CSP blocks it (that is
+    # the point); nothing else may be refused
+    assert [text for text in violations if "cdn.redoc.ly/redoc/logo-mini.svg" not in text] == []

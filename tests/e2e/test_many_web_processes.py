@@ -34,7 +34,7 @@ def web_b(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
     built = Path(stack.env["REFLEX_WEB_WORKDIR"])
     # the same frontend sources and node_modules (no second install); B compiles its own build,
     # which carries its own URL
-    shutil.copytree(built, web_dir, symlinks=True, ignore=shutil.ignore_patterns("build", ".next", "backend"))
+    shutil.copytree(built, web_dir, symlinks=True, ignore=lambda where, names: _outputs(built, where, names))
     env = dict(
         stack.env,
         BERRYS_PORT=str(port),
@@ -65,6 +65,11 @@ def web_b(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
         yield other
     finally:
         _stop_group(proc)
+
+
+def _outputs(root: Path, where: str, names: list[str]) -> list[str]:
+    """A's build outputs (top level only: packages in node_modules have ``build`` dirs too)."""
+    return [name for name in names if Path(where) == root and name in ("build", "backend")]
 
 
 def _team_project(owner_email: str, member_email: str, model: str) -> str:
