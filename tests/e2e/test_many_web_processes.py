@@ -103,6 +103,10 @@ def test_a_browser_on_each_web_process_sees_the_others_changes_live(stack, web_b
     emails = {"Olive": unique_email("olive"), "Max": unique_email("max")}
     register(olive, name="Olive", email=emails["Olive"])  # on web process A
     register(max_, name="Max", email=emails["Max"])  # on web process B
+    # each tab's state is in Redis (Reflex's Redis state manager), not in a process's memory or disk
+    from berrys_app.redis_client import sync_redis
+
+    assert any(sync_redis().scan_iter(match="*_reflex___state____state*", count=1000))
     model = f"spread{uuid.uuid4().hex[:6]}"
     script_model(model, plan="{}", task_replies={"Task: Alpha step": "alpha done", "Task: Beta step": "beta done"})
     project_id = _team_project(emails["Olive"], emails["Max"], model)
