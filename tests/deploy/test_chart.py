@@ -153,3 +153,17 @@ def test_ingress_keeps_websockets_open():
     assert path["path"] == "/" and path["backend"]["service"]["name"] == "prod-berrys-web"
     config = kinds[("ConfigMap", "prod-berrys-config")]["data"]
     assert config["BERRYS_PUBLIC_URL"] == "https://berrys.example.com"
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"web": {"processes": 0}}, "processes"),
+        ({"worker": {"autoscaling": {"enabled": "yes"}}}, "enabled"),
+        ({"publicUrl": "berrys.example.com"}, "publicUrl"),
+        ({"secrets": {**SECRETS, "redisUrl": "memcached://cache:11211"}}, "redisUrl"),
+    ],
+)
+def test_values_that_cannot_work_are_refused_by_the_schema(values, field):
+    with helm.Chart.load(str(CHART)) as chart, pytest.raises(helm.HelmError, match=field):
+        chart.render({"secrets": SECRETS, **values}, name="prod", namespace="berrys")
