@@ -9,7 +9,6 @@ test's PostgreSQL and Redis to listen beyond 127.0.0.1, which this machine's do 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import uuid
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.deploy.frontend import copy_frontend
 from tests.e2e.helpers import PASSWORD, register, script_model, unique_email
 from tests.e2e.stack import ROOT, Stack, _stop_group, _wait_until_up, free_port
 
@@ -34,7 +34,7 @@ def web_b(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
     built = Path(stack.env["REFLEX_WEB_WORKDIR"])
     # the same frontend sources and node_modules (no second install); B compiles its own build,
     # which carries its own URL
-    shutil.copytree(built, web_dir, symlinks=True, ignore=lambda where, names: _outputs(built, where, names))
+    copy_frontend(built, web_dir)
     env = dict(
         stack.env,
         BERRYS_PORT=str(port),
@@ -65,11 +65,6 @@ def web_b(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
         yield other
     finally:
         _stop_group(proc)
-
-
-def _outputs(root: Path, where: str, names: list[str]) -> list[str]:
-    """A's build outputs (top level only: packages in node_modules have ``build`` dirs too)."""
-    return [name for name in names if Path(where) == root and name in ("build", "backend")]
 
 
 def _team_project(owner_email: str, member_email: str, model: str) -> str:
