@@ -1,14 +1,17 @@
 """Two web processes and two workers share one PostgreSQL and one Redis: a browser on each web
 process sees the other's changes live, and presence shows the people on both.
 
-The session stack is web process A (its launcher also runs the two workers); this module starts
-web process B, a second ``berrys up --workers 0`` on its own port, data dir and frontend build (its
-browser URL differs). Both run on loopback: separate hosts in network namespaces would need the
-test's PostgreSQL and Redis to listen beyond 127.0.0.1, which this machine's do not.
+The session stack is web process A on this host (its launcher also runs the two workers). This
+module starts web process B, a second ``berrys up --workers 0`` with its own data dir and frontend
+build, on another host: a network namespace joined by a veth pair, reaching PostgreSQL and Redis
+through TCP relays (they listen on this host's loopback only), its browser on the namespace's
+address. Where namespaces cannot be made (not root), B runs on loopback on another port.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 import subprocess
 import sys
 import uuid
@@ -18,11 +21,31 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.deploy import netns
 from tests.deploy.frontend import copy_frontend
 from tests.e2e.helpers import PASSWORD, register, script_model, unique_email
 from tests.e2e.stack import ROOT, Stack, _stop_group, _wait_until_up, free_port
 
 pytestmark = pytest.mark.e2e
+POSTGRES_PORT, REDIS_PORT = 5432, 6379
+
+
+@contextlib.contextmanager
+def _other_host(stack: Stack) -> Iterator[tuple[str, dict[str, str], list[str]]]:
+    """(B's address, how B reaches the stores, the command prefix that runs on B's host)."""
+    if not netns.available():
+        yield "localhost", {}, []
+        return
+    with netns.network_namespace() as host, contextlib.ExitStack() as relays:
+        stores = {}
+        for key, port in (("DATABASE_URL", POSTGRES_PORT), ("REDIS_URL", REDIS_PORT)):
+            url = stack.env[key]
+            local = int(m.group(1)) if (m := re.search(r"(?:127\.0\.0\.1|localhost):(\d+)", url)) else port
+            relays.enter_context(netns.tcp_relay((host.gateway, local), ("127.0.0.1", local)))
+            stores[key] = url.replace(f"127.0.0.1:{local}", f"{host.gateway}:{local}").replace(
+                f"localhost:{local}", f"{host.gateway}:{local}"
+            )
+        yield host.address, stores, host.argv([])
 
 
 @pytest.fixture(scope="module")
@@ -31,40 +54,41 @@ def web_b(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
     data_dir = tmp_path_factory.mktemp("web-b")
     port = free_port()
     web_dir = data_dir / "web"
-    built = Path(stack.env["REFLEX_WEB_WORKDIR"])
     # the same frontend sources and node_modules (no second install); B compiles its own build,
     # which carries its own URL
-    copy_frontend(built, web_dir)
-    env = dict(
-        stack.env,
-        BERRYS_PORT=str(port),
-        BERRYS_DATA_DIR=str(data_dir),
-        BERRYS_WORKERS="0",
-        BERRYS_PUBLIC_URL=f"http://localhost:{port}",
-        REFLEX_WEB_WORKDIR=str(web_dir),
-        REFLEX_STATES_WORKDIR=str(data_dir / "states"),
-    )
+    copy_frontend(Path(stack.env["REFLEX_WEB_WORKDIR"]), web_dir)
     from berrys_app.settings import get_settings
 
-    # both web processes sign and read the same tokens and credentials (as from one Secret)
-    env["SECRET_KEY"] = get_settings().secret_key
-    env["ENCRYPTION_KEY"] = get_settings().encryption_key
-    log_path = data_dir / "platform.log"
-    other = Stack(base_url=f"http://localhost:{port}", env=env, log_path=log_path)
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "berrys_app", "up", "--workers", "0"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    with _other_host(stack) as (address, stores, on_host):
+        env = dict(
+            stack.env,
+            **stores,
+            BERRYS_PORT=str(port),
+            BERRYS_DATA_DIR=str(data_dir),
+            BERRYS_WORKERS="0",
+            BERRYS_PUBLIC_URL=f"http://{address}:{port}",
+            REFLEX_WEB_WORKDIR=str(web_dir),
+            REFLEX_STATES_WORKDIR=str(data_dir / "states"),
+            # both web processes sign and read the same tokens and credentials (as from one Secret)
+            SECRET_KEY=get_settings().secret_key,
+            ENCRYPTION_KEY=get_settings().encryption_key,
         )
-    try:
-        _wait_until_up(other, proc)
-        yield other
-    finally:
-        _stop_group(proc)
+        log_path = data_dir / "platform.log"
+        other = Stack(base_url=f"http://{address}:{port}", env=env, log_path=log_path)
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(
+                [*on_host, sys.executable, "-m", "berrys_app", "up", "--workers", "0"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            _wait_until_up(other, proc)
+            yield other
+        finally:
+            _stop_group(proc)
 
 
 def _team_project(owner_email: str, member_email: str, model: str) -> str:
@@ -89,6 +113,8 @@ def _team_project(owner_email: str, member_email: str, model: str) -> str:
 
 def test_a_browser_on_each_web_process_sees_the_others_changes_live(stack, web_b, browser) -> None:
     assert stack.base_url != web_b.base_url
+    on_other_host = "localhost" not in web_b.base_url
+    print(f"web B at {web_b.base_url} ({'a network namespace' if on_other_host else 'loopback'})")
     pages = {}
     for name, base_url in (("Olive", stack.base_url), ("Max", web_b.base_url)):
         context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 900})
