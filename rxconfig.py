@@ -21,6 +21,10 @@ config = rx.Config(
     backend_port=_port,
     api_url=_settings.public_base_url,
     show_built_with_reflex=False,
+    # Reflex reads REFLEX_REDIS_URL, the platform REDIS_URL: with it, every tab's state lives in
+    # Redis (the Redis state manager, locked per tab) and updates reach a tab whichever web
+    # process holds its websocket, so the web tier can run as many processes and hosts.
+    redis_url=_settings.redis_url or None,
     # Reflex wraps the app (and the API) in its own CORS layer (with credentials): only the
     # configured origins, else only the dashboard's own public origin, never "*".
     cors_allowed_origins=_settings.cors_origins or [_public_origin],

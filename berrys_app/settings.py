@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
     data_dir: Path = Field(default=Path(".berrys"), validation_alias="BERRYS_DATA_DIR")
     workers: int = Field(default=2, ge=0, le=64, validation_alias="BERRYS_WORKERS")
+    # web server processes (Granian workers) on BERRYS_PORT; their tabs' state lives in Redis
+    web_workers: int = Field(default=1, ge=1, le=64, validation_alias="BERRYS_WEB_WORKERS")
     port: int = Field(default=3000, ge=1, le=65535, validation_alias="BERRYS_PORT")
     host: str = Field(default="0.0.0.0", validation_alias="BERRYS_HOST")
     # the address people reach the dashboard at (behind a proxy or in docker); the OIDC callback

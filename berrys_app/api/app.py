@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
-from berrys_app.api import fast_tasks, routes
+from berrys_app.api import docs, fast_tasks, routes
 
 
 class BerrysApi(FastAPI):
@@ -30,7 +30,7 @@ def create_api() -> FastAPI:
         title="Berrys API",
         version="1.0.0",
         description="Multi-agent orchestration: projects, plans, tasks, agents, models and tools.",
-        docs_url="/api/docs",
+        docs_url=None,  # served from local files instead of a CDN (api.docs)
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -44,6 +44,7 @@ def create_api() -> FastAPI:
             # nothing at include time (their prefix, tags, responses, dependencies are already
             # on each route), so the flat list routes and documents the same
             api.router.routes.extend(router.routes)
+    docs.install(api)
     setup = getattr(routes, "setup", None)
     if setup is not None:
         setup(api)

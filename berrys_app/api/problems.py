@@ -128,7 +128,7 @@ def _security_headers(path: str, headers: MutableHeaders, scheme: str) -> None:
     if path.startswith(("/api/v1", "/health", "/api/openapi.json")):
         headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         headers.setdefault("Cache-Control", "no-store")
-    else:
+    else:  # /api/docs and /api/redoc bring their own (api.docs: same-origin assets, script by hash)
         headers.setdefault("Content-Security-Policy", PAGE_CSP)
 
 

@@ -200,6 +200,11 @@ def up(args: argparse.Namespace) -> int:
             # each data dir builds its own frontend, so instances never share a build dir
             "REFLEX_WEB_WORKDIR": os.environ.get("REFLEX_WEB_WORKDIR", str(data_dir / "web")),
             "REFLEX_STATES_WORKDIR": os.environ.get("REFLEX_STATES_WORKDIR", str(data_dir / "states")),
+            # web processes on the port (Reflex would start 2 x cores + 1 once Redis is configured)
+            "GRANIAN_WORKERS": str(settings.web_workers),
+            # a tab's state stays in the memory of the process holding its websocket while no other
+            # process asks for it (Reflex's opportunistic lock): Redis round trips only on contention
+            "REFLEX_OPLOCK_ENABLED": os.environ.get("REFLEX_OPLOCK_ENABLED", "true"),
         }
         if settings.database_url:
             check_database(settings.database_url)

@@ -22,15 +22,17 @@ COMPOSE = yaml.safe_load(COMPOSE_TEXT)
 
 def test_every_service_has_a_health_check_and_starts_after_what_it_needs():
     services = COMPOSE["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker"}
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker"}
     for name, service in services.items():
-        assert service["healthcheck"]["test"], name
+        if name != "migrate":  # a one-shot job (tests/deploy/test_compose.py)
+            assert service["healthcheck"]["test"], name
     assert "ping" in " ".join(services["redis"]["healthcheck"]["test"])
     assert "/health/ready" in " ".join(services["web"]["healthcheck"]["test"])
     assert services["worker"]["healthcheck"]["test"][-2:] == ["-m", "workers.health"]
     needs = {name: service.get("depends_on", {}) for name, service in services.items()}
-    assert needs["web"] == {"postgres": {"condition": "service_healthy"}, "redis": {"condition": "service_healthy"}}
-    assert needs["worker"]["web"] == {"condition": "service_healthy"}  # the web container migrates first
+    healthy, migrated = {"condition": "service_healthy"}, {"condition": "service_completed_successfully"}
+    assert needs["web"] == {"postgres": healthy, "redis": healthy, "migrate": migrated}
+    assert needs["worker"] == {"postgres": healthy, "redis": healthy, "migrate": migrated}  # not web
 
 
 def test_secrets_come_from_the_environment_and_are_required():
