@@ -12,6 +12,9 @@ from typing import Any
 
 import reflex as rx
 
+from berrys_app.ui.components.labels import initials_of
+from berrys_app.ui.state.nav import NavState
+
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -24,6 +27,7 @@ class PageSpec:
     public: bool = False
     order: int = 50
     admin_only: bool = False
+    badge: Any = None  # a number Var shown next to the link when above 0
 
 
 PAGES: list[PageSpec] = []
@@ -40,6 +44,7 @@ def page(
     bare: bool = False,
     order: int = 50,
     admin_only: bool = False,
+    badge: Any = None,
 ):
     """Register ``render`` as a dashboard page with the shared layout (``bare``: no shell)."""
 
@@ -52,7 +57,7 @@ def page(
             from berrys_app.ui.state.session import SessionState
 
             load = SessionState.require_login
-        PAGES.append(PageSpec(route, title, wrapped, load, nav, icon, public, order, admin_only))
+        PAGES.append(PageSpec(route, title, wrapped, load, nav, icon, public, order, admin_only, badge))
         return render
 
     return decorator
@@ -72,6 +77,7 @@ def _nav_link(spec: PageSpec) -> rx.Component:
         rx.hstack(
             rx.icon(spec.icon, size=16),
             rx.text(spec.title, size="2"),
+            *([nav_badge(spec)] if spec.badge is not None else []),
             align="center",
             spacing="2",
         ),
@@ -84,9 +90,22 @@ def _nav_link(spec: PageSpec) -> rx.Component:
     )
 
 
+def nav_badge(spec: PageSpec) -> rx.Component:
+    return rx.cond(
+        spec.badge > 0,
+        rx.badge(
+            spec.badge.to(str), color_scheme="red", variant="solid", radius="full", size="1", class_name="nav-badge"
+        ),
+    )
+
+
 def brand() -> rx.Component:
     return rx.link(
-        rx.hstack(rx.icon("grape", size=26, color="var(--accent-9)"), rx.heading("Berrys", size="5"), align="center"),
+        rx.hstack(
+            rx.image(src="/logo.svg", alt="", width="28px", height="28px", id="brand-logo"),
+            rx.heading("Berrys", size="5"),
+            align="center",
+        ),
         href="/projects",
         underline="none",
         color_scheme="gray",
@@ -124,7 +143,9 @@ def user_menu() -> rx.Component:
             rx.menu.root(
                 rx.menu.trigger(
                     rx.button(
-                        rx.avatar(fallback=SessionState.user_name.to(str)[:2], size="1", radius="full"),
+                        rx.avatar(
+                            fallback=initials_of(SessionState.user_name), size="1", radius="full", id="user-avatar"
+                        ),
                         rx.text(SessionState.user_name, size="2", id="user-name"),
                         variant="ghost",
                     )
@@ -150,6 +171,7 @@ def sidebar() -> rx.Component:
         *links,
         rx.spacer(),
         rx.color_mode.button(size="2", variant="ghost"),
+        on_mount=NavState.count_pending,
         width="220px",
         min_width="220px",
         min_height="100vh",

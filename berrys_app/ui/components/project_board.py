@@ -54,7 +54,7 @@ def board_column(column: rx.Var[dict[str, Any]]) -> rx.Component:
     tasks = column["tasks"].to(list[dict[str, Any]])
     return rx.vstack(
         rx.hstack(
-            rx.badge(column["status"].to(str), color_scheme=column["color"].to(str)),
+            rx.badge(column["label"].to(str), color_scheme=column["color"].to(str)),
             rx.text(column["count"].to(str), size="1", color_scheme="gray", class_name="column-count"),
         ),
         rx.foreach(tasks, task_card),

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from berrys_app.ui.components.labels import human, initials_of
 from berrys_app.ui.state.project import ProjectState as S
 
 
@@ -147,7 +148,7 @@ def header() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.heading(S.project["name"].to(str), size="6", id="project-name"),
-            rx.badge(S.status, color_scheme=S.status_color, size="2", id="project-status", data_status=S.status),
+            rx.badge(human(S.status), color_scheme=S.status_color, size="2", id="project-status", data_status=S.status),
             rx.spacer(),
             presence_bar(),
             align="center",
@@ -178,7 +179,7 @@ def header() -> rx.Component:
             stat(
                 "Plan",
                 rx.text(rx.cond(S.plan_version > 0, "v" + S.plan_version.to(str), "none yet"), size="4", weight="bold"),
-                rx.text(S.plan_status, size="1", color_scheme="gray"),
+                rx.text(human(S.plan_status), size="1", color_scheme="gray"),
             ),
             wrap="wrap",
             spacing="3",
@@ -199,7 +200,9 @@ def presence_bar() -> rx.Component:
         rx.foreach(
             S.viewers,
             lambda name: rx.tooltip(
-                rx.box(rx.avatar(fallback=name[:2], size="1", radius="full"), class_name="viewer", data_name=name),
+                rx.box(
+                    rx.avatar(fallback=initials_of(name), size="1", radius="full"), class_name="viewer", data_name=name
+                ),
                 content=name,
             ),
         ),
