@@ -7,7 +7,7 @@ one place that knows how service objects are shaped.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -233,3 +233,16 @@ def model_label(model: str | None, default_model: str) -> str:
     if not model or model == "default":
         return f"{default_model} (default)"
     return model
+
+
+def human_time(value: str | datetime | None) -> str:
+    """``2026-12-07T06:44:12.123456+00:00`` -> ``Dec 7, 06:44:12`` (UTC; no microseconds, no ISO)."""
+    if not value:
+        return ""
+    try:
+        when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return f"{when:%b} {when.day}, {when:%H:%M:%S}"
