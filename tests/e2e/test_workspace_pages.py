@@ -93,7 +93,7 @@ def test_workspace_pages_render_and_audit_needs_admin(stack, new_page) -> None:
     project_id = _finished_project(owner_email, member_email, f"shots{uuid.uuid4().hex[:6]}")
 
     page.goto(f"/projects/{project_id}")
-    expect(page.locator("#project-status")).to_have_text("completed", timeout=60_000)
+    expect(page.locator("#project-status")).to_have_attribute("data-status", "completed", timeout=60_000)
     expect(page.locator("#plan-graph .main-svg").first).to_be_visible()
     shot(page, "project-graph")
     # clicking a node of the plan graph opens that task's drawer
@@ -200,7 +200,7 @@ def test_team_page_invites_by_email_lists_and_revokes_invitations_and_creates_a_
     expect(page.locator("#members .members-row")).to_have_count(2)
     page.reload()
     expect(page.locator("#invitations .invitations-row", has_text=known)).to_contain_text("accepted")
-    expect(page.locator("#activity .activity-row", has_text="member.added").first).to_contain_text("member")
+    expect(page.locator("#activity .activity-row", has_text="Member added").first).to_contain_text("member")
 
     page.locator("#invitations .invitations-row", has_text=stranger).locator(".revoke-invitation").click()
     expect(page.locator("#invitations .invitations-row", has_text=stranger)).to_have_count(0)

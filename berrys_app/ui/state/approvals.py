@@ -85,6 +85,6 @@ class ApprovalsState(PageState):
                 self._fetch(session, actor)
         except ServiceError as exc:
             self.row_errors = {**self.row_errors, approval_id: human_error(exc)}
-            return rx.toast.error(self.row_errors[approval_id])
+            return rx.toast.error(exc.message)
         self.row_errors = {k: v for k, v in self.row_errors.items() if k != approval_id}
         return [rx.toast.success("approved" if approve else "rejected"), NavState.count_pending]
