@@ -143,8 +143,9 @@ def user_menu() -> rx.Component:
             rx.menu.root(
                 rx.menu.trigger(
                     rx.button(
-                        rx.avatar(
-                            fallback=initials_of(SessionState.user_name), size="1", radius="full", id="user-avatar"
+                        rx.box(
+                            rx.avatar(fallback=initials_of(SessionState.user_name), size="1", radius="full"),
+                            id="user-avatar",
                         ),
                         rx.text(SessionState.user_name, size="2", id="user-name"),
                         variant="ghost",

@@ -239,9 +239,9 @@ def test_new_project_form_offers_catalogue_models_and_a_deadline_and_keys_get_an
         assert project.deadline.isoformat().startswith("2099-05-04T17:30")
 
     page.goto("/projects")
-    page.get_by_role("combobox").filter(has_text="all").click()
-    expect(page.get_by_role("option", name="ready", exact=True)).to_be_visible()
-    expect(page.get_by_role("option", name="rejected", exact=True)).to_be_visible()
+    page.click("#status-filter")
+    expect(page.get_by_role("option", name="Ready", exact=True)).to_be_visible()
+    expect(page.get_by_role("option", name="Plan to review", exact=True)).to_be_visible()
     page.keyboard.press("Escape")
 
     page.goto("/profile")

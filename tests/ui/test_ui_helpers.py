@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from berrys_app.domain.projects import ProjectCreate
-from berrys_app.ui.components.dag import ARROW_GAP, TITLE_CHARS, dag_figure, depths, layout_positions
+from berrys_app.ui.components.dag import TITLE_CHARS, arrow_gap, dag_figure, depths, layout_positions
 from berrys_app.ui.components.markdown import markdown_text, safe_markdown
 from berrys_app.ui.format import brief, human_time, initials, label, model_label
 from berrys_app.ui.state.plan_table import find_cycle, plan_rows_from, validate_plan_rows
@@ -70,7 +70,7 @@ def test_dag_layout_puts_tasks_in_columns_by_depth() -> None:
     figure = dag_figure(tasks, ["a", "b", "c"])
     edges, critical, nodes = figure.data
     # a->b, b->c on the critical path; each edge stops short of its task so the arrowhead shows
-    gap = ARROW_GAP
+    gap = arrow_gap(2.0)
     assert list(critical.x) == pytest.approx([0.0, 1.0 - gap, None, 1.0, 2.0 - gap, None])
     assert list(edges.x) == pytest.approx([0.0, 2.0 - gap, None])  # a->c is not
     assert critical.marker.symbol == edges.marker.symbol == "arrow"

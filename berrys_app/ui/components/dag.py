@@ -45,7 +45,8 @@ def layout_positions(tasks: list[dict[str, Any]]) -> dict[str, tuple[float, floa
     return positions
 
 
-ARROW_GAP = 0.14  # where an edge stops before its task (data units): the arrowhead stays visible
+GAP_PX = 15.0  # where an edge stops before its task, so the arrowhead is not under the node
+GRAPH_WIDTH_PX = 1100.0  # about the graph's width on a laptop (only sizes that gap)
 TITLE_CHARS = 24  # a node's label; the full title is in its hover text
 TITLE_LIMIT = 80  # more tasks than this: nodes are labelled by key (zoom in to tell them apart)
 
@@ -54,17 +55,24 @@ def short_title(title: str) -> str:
     return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1].rstrip() + "…"
 
 
-def _edge(start: tuple[float, float], end: tuple[float, float]) -> tuple[list[float | None], list[float | None]]:
-    """A line from ``start`` that stops ``ARROW_GAP`` short of ``end`` (its marker is the arrowhead)."""
+def arrow_gap(levels: float) -> float:
+    """``GAP_PX`` in data units: the x axis spans ``levels + 1`` units over the graph's width."""
+    return GAP_PX * (levels + 1) / GRAPH_WIDTH_PX
+
+
+def _edge(
+    start: tuple[float, float], end: tuple[float, float], gap: float
+) -> tuple[list[float | None], list[float | None]]:
+    """A line from ``start`` that stops ``gap`` short of ``end`` (its marker is the arrowhead)."""
     (x0, y0), (x1, y1) = start, end
     length = math.hypot(x1 - x0, y1 - y0) or 1.0
-    cut = min(ARROW_GAP, length / 2) / length
+    cut = min(gap, length / 2) / length
     return [x0, x1 - (x1 - x0) * cut, None], [y0, y1 - (y1 - y0) * cut, None]
 
 
 def _edge_trace(xs: list[float | None], ys: list[float | None], *, width: int, color: str) -> go.Scatter:
     """Edges with an arrowhead at their end (``angleref="previous"`` points it along the line)."""
-    sizes = [0 if (i % 3) != 1 else 7 + width for i in range(len(xs))]
+    sizes = [0 if (i % 3) != 1 else 11 + 2 * width for i in range(len(xs))]
     return go.Scatter(
         x=xs,
         y=ys,
@@ -81,6 +89,8 @@ def dag_figure(tasks: list[dict[str, Any]], critical_path: list[str]) -> go.Figu
     node trace and ``pointIndex`` the task's index). Drag pans, the wheel zooms."""
     positions = layout_positions(tasks)
     critical = set(itertools.pairwise(critical_path))
+    levels = max((x for x, _ in positions.values()), default=0.0)
+    gap = arrow_gap(levels)
     edge_x: list[float | None] = []
     edge_y: list[float | None] = []
     crit_x: list[float | None] = []
@@ -90,7 +100,7 @@ def dag_figure(tasks: list[dict[str, Any]], critical_path: list[str]) -> go.Figu
             if dep not in positions:
                 continue
             xs, ys = (crit_x, crit_y) if (dep, task["key"]) in critical else (edge_x, edge_y)
-            line_x, line_y = _edge(positions[dep], positions[task["key"]])
+            line_x, line_y = _edge(positions[dep], positions[task["key"]], gap)
             xs.extend(line_x)
             ys.extend(line_y)
     on_path = set(critical_path)
@@ -115,7 +125,6 @@ def dag_figure(tasks: list[dict[str, Any]], critical_path: list[str]) -> go.Figu
             },
         )
     )
-    levels = max((x for x, _ in positions.values()), default=0.0)
     figure.update_layout(
         showlegend=False,
         margin={"l": 10, "r": 10, "t": 24, "b": 10},

@@ -8,7 +8,7 @@ import reflex as rx
 
 from berrys_app.domain.projects import OBJECTIVE_MAX_CHARS, OBJECTIVES_MAX, ProjectBase, ProjectStatus
 from berrys_app.ui.components.labels import human
-from berrys_app.ui.format import max_length_of
+from berrys_app.ui.format import label, max_length_of
 from berrys_app.ui.layout import page
 from berrys_app.ui.state.projects import ProjectsState
 
@@ -177,7 +177,14 @@ def projects_page() -> rx.Component:
                 width="260px",
                 id="project-search",
             ),
-            rx.select(STATUSES, value=ProjectsState.status_filter, on_change=ProjectsState.set_status_filter),
+            rx.select.root(
+                rx.select.trigger(aria_label="Status", id="status-filter"),
+                rx.select.content(
+                    *[rx.select.item("All statuses" if s == "all" else label(s), value=s) for s in STATUSES]
+                ),
+                value=ProjectsState.status_filter,
+                on_change=ProjectsState.set_status_filter,
+            ),
             rx.spacer(),
             rx.cond(ProjectsState.can_write, new_project_dialog()),
             width="100%",

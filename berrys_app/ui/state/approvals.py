@@ -14,7 +14,7 @@ from berrys_app.db import session_scope
 from berrys_app.domain.collab import Approval
 from berrys_app.services import collab
 from berrys_app.services.errors import ServiceError
-from berrys_app.ui.format import human_error, label, short_date
+from berrys_app.ui.format import human_error, human_time, label
 from berrys_app.ui.state.nav import NavState
 from berrys_app.ui.state.workspace import PageState, parse_id
 
@@ -55,7 +55,7 @@ class ApprovalsState(PageState):
                 "title": a.title,
                 "project_id": str(a.project_id or ""),
                 "requested_by": a.requested_by,
-                "created": short_date(a.created_at.isoformat()),
+                "created": human_time(a.created_at),
                 **call_summary(a),
             }
             for a in rows
