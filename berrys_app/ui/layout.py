@@ -227,8 +227,14 @@ def topbar(title: str) -> rx.Component:
     )
 
 
+def favicon() -> rx.Component:
+    """The icon link (React hoists it into <head>): assets/favicon.ico, served by Reflex."""
+    return rx.el.link(rel="icon", href="/favicon.ico", type="image/x-icon")
+
+
 def layout(content: rx.Component, title: str) -> rx.Component:
     return rx.hstack(
+        favicon(),
         sidebar(),
         rx.vstack(
             topbar(title),
@@ -246,6 +252,7 @@ def layout(content: rx.Component, title: str) -> rx.Component:
 def bare_layout(content: rx.Component) -> rx.Component:
     """Sign-in pages: centred card, no navigation."""
     return rx.center(
+        favicon(),
         rx.vstack(brand(), content, align="center", spacing="5", width="100%", max_width="420px"),
         min_height="100vh",
         padding="1em",

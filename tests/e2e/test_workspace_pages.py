@@ -228,7 +228,7 @@ def test_new_project_form_offers_catalogue_models_and_a_deadline_and_keys_get_an
     page.fill("#project-objectives", "pick")
     page.fill("#project-deadline", "2001-01-01T10:00")
     page.click("#create-project")
-    expect(page.locator('.field-error[data-field="deadline"]')).to_have_text("the deadline is in the past")
+    expect(page.locator('.field-error[data-field="deadline"]')).to_have_text("Deadline: must be in the future")
     page.fill("#project-deadline", "2099-05-04T17:30")
     page.click("#create-project")
     expect(page).to_have_url(re.compile(r"/projects/[0-9a-f-]{36}/?$"), timeout=20_000)

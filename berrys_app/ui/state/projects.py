@@ -69,7 +69,7 @@ def parse_deadline(raw: str, *, now: datetime | None = None) -> datetime | str |
     except ValueError:
         return "a date and time, e.g. 2030-01-31 17:00"
     if value <= (now or datetime.now(UTC)):
-        return "the deadline is in the past"
+        return "must be in the future"
     return value
 
 
