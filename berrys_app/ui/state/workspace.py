@@ -209,7 +209,9 @@ def _activity_text(event: Any) -> str:
     text = payload.get("body") or payload.get("excerpt") or payload.get("name") or payload.get("title") or ""
     if not text and event.kind.startswith("member."):
         text = " → ".join(str(payload[k]) for k in ("from", "to", "role") if payload.get(k))
-    return str(text or payload.get("status") or payload.get("to") or "")[:500]
+    if text:
+        return str(text)[:500]
+    return label(str(payload.get("status") or payload.get("to") or ""))  # a status, as every page shows it
 
 
 class AgentsState(PageState):
