@@ -12,6 +12,6 @@ RUN npm install --prefix /app/.berrys-tools --no-audit --no-fund bun@1.4.4
 COPY . .
 ENV PATH=/app/.berrys-tools/node_modules/.bin:$PATH \
     REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false \
-    LITELLM_LOCAL_MODEL_COST_MAP=True HF_HUB_OFFLINE=1 BERRYS_DATA_DIR=/data
+    LITELLM_LOCAL_MODEL_COST_MAP=True HF_HUB_OFFLINE=1 BERRYS_DATA_DIR=/data BERRYS_HOST=0.0.0.0
 EXPOSE 3000
 CMD ["python", "-m", "berrys_app", "up", "--workers", "0"]

@@ -57,7 +57,8 @@ class Settings(BaseSettings):
     # web server processes (Granian workers) on BERRYS_PORT; their tabs' state lives in Redis
     web_workers: int = Field(default=1, ge=1, le=64, validation_alias="BERRYS_WEB_WORKERS")
     port: int = Field(default=3000, ge=1, le=65535, validation_alias="BERRYS_PORT")
-    host: str = Field(default="0.0.0.0", validation_alias="BERRYS_HOST")
+    # a laptop install listens on loopback only; containers set BERRYS_HOST=0.0.0.0 explicitly
+    host: str = Field(default="127.0.0.1", validation_alias="BERRYS_HOST")
     # the address people reach the dashboard at (behind a proxy or in docker); the OIDC callback
     # and the browser's API/websocket URL are built from it. None: http://localhost:<port>
     public_url: str | None = Field(default=None, validation_alias="BERRYS_PUBLIC_URL")

@@ -73,7 +73,7 @@ async def heartbeat_loop(wid: str, ctx: dict) -> None:
     interval = get_settings().heartbeat_interval_s
     while True:
         try:
-            await asyncio.to_thread(beat, wid, jobs_done=ctx.get("jobs_done", 0))
+            await asyncio.to_thread(beat, wid, jobs_done=ctx["jobs"]["done"])
         except Exception:
             log.warning("heartbeat failed", exc_info=True)
         await asyncio.sleep(interval)

@@ -38,7 +38,6 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     wid = heartbeat.worker_id()
     ctx["worker_id"] = wid
     ctx["lease_holder"] = heartbeat.lease_holder(wid)
-    ctx["jobs_done"] = 0
     ctx["heartbeat_task"] = asyncio.create_task(heartbeat.heartbeat_loop(wid, ctx))
 
 
@@ -67,13 +66,13 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
         await asyncio.to_thread(
             heartbeat.beat,
             ctx["worker_id"],
-            jobs_done=ctx.get("jobs_done", 0),
+            jobs_done=ctx["jobs"]["done"],
             stopped=True,
         )
 
 
 async def after_job_end(ctx: dict[str, Any]) -> None:
-    ctx["jobs_done"] = ctx.get("jobs_done", 0) + 1
+    ctx["jobs"]["done"] += 1  # the per-job ctx copy shares this dict with the worker's own ctx
 
 
 # Claim queued jobs for this worker: each id still in the queue (due by ARGV[2]) and not in progress
@@ -201,5 +200,7 @@ def build_worker(
         job_serializer=queue.serialize,
         job_deserializer=queue.deserialize,
         handle_signals=not burst,
-        ctx={"burst": burst},  # burst (tests): a job waits for the follow-ups it runs itself
+        # burst (tests): a job waits for the follow-ups it runs itself. "jobs" is a dict shared by
+        # reference: arq hands each job a shallow copy of ctx, so a plain int counted in the copy.
+        ctx={"burst": burst, "jobs": {"done": 0}},
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import field_validator
+from pydantic import StringConstraints, field_validator
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
@@ -46,15 +47,21 @@ class ProjectBase(SQLModel):
         return value
 
 
+# an objective is a sentence or a paragraph: a 20,000-character one planned for 94 s (issue 21)
+OBJECTIVE_MAX_CHARS = 1000
+OBJECTIVES_MAX = 20
+Objective = Annotated[str, StringConstraints(max_length=OBJECTIVE_MAX_CHARS)]
+
+
 class ProjectCreate(ProjectBase):
-    objectives: list[str] = Field(default_factory=list)
+    objectives: list[Objective] = Field(default_factory=list, max_length=OBJECTIVES_MAX)
     deadline: datetime | None = None
 
 
 class ProjectUpdate(SQLModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=20_000)
-    objectives: list[str] | None = None
+    objectives: list[Objective] | None = Field(default=None, max_length=OBJECTIVES_MAX)
     max_agents: int | None = Field(default=None, ge=1, le=100)
     budget_usd: float | None = Field(default=None, ge=0)
     budget_tokens: int | None = Field(default=None, ge=0)

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -137,6 +138,52 @@ def child_env(base: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def bun_path() -> str | None:
+    """The bun ``./berrys`` installed (or one on PATH)."""
+    return shutil.which("bun", path=tool_path())
+
+
+def web_env(env: dict[str, str], data_dir: Path) -> dict[str, str]:
+    """The web server's environment: with bun, ``node`` is bun (in its Node-compatible mode).
+
+    Reflex checks ``node --version`` against its minimum (22.22) and, finding an older system
+    Node, warns "out of date" and runs bun with ``--bun`` anyway. Bun is the JavaScript runtime
+    either way, so the web server sees bun under the name ``node`` (as ``bun run`` itself does
+    when no node is installed): the same build, no misleading warning, no dependence on the
+    system Node's version.
+    """
+    bun = bun_path()
+    if bun is None:
+        return env
+    shim_dir = data_dir / "bin"
+    shim_dir.mkdir(parents=True, exist_ok=True)
+    shim = shim_dir / "node"
+    target = Path(bun).resolve()
+    if not shim.is_symlink() or shim.resolve() != target:
+        shim.unlink(missing_ok=True)
+        shim.symlink_to(target)
+    return dict(env, PATH=os.pathsep.join([str(shim_dir), env.get("PATH", "")]))
+
+
+def probe_url(host: str, port: int) -> str:
+    """Where the launcher asks whether the dashboard answers (a wildcard bind answers on loopback)."""
+    reachable = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    return f"http://{'[' + reachable + ']' if ':' in reachable else reachable}:{port}/"
+
+
+def wait_until_answering(web: subprocess.Popen[bytes], url: str, *, interval_s: float = 0.5) -> bool:
+    """Block until ``url`` answers 200 (the built frontend is served); False if the server died first."""
+    while web.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(interval_s)
+    return False
+
+
 class Supervisor:
     """Starts children in their own process groups and stops every one of them."""
 
@@ -228,11 +275,11 @@ def up(args: argparse.Namespace) -> int:
         for number in range(1, workers + 1):
             wenv = dict(full_env, BERRYS_WORKER_ID=f"worker-{number}")
             sup.spawn(f"worker-{number}", [sys.executable, "-m", "workers"], wenv)
-        sup.spawn("web", _reflex_argv(port), full_env)
-        print(
-            f"berrys: dashboard on http://localhost:{port}  (Ctrl-C to stop)",
-            flush=True,
-        )
+        sup.spawn("web", _reflex_argv(port, settings.host), web_env(full_env, data_dir))
+        print("berrys: building and starting the dashboard", flush=True)
+        if not wait_until_answering(sup.children["web"], probe_url(settings.host, port)):
+            return _web_exit(sup.children["web"])
+        print(f"berrys: dashboard on {settings.public_base_url}  (Ctrl-C to stop)", flush=True)
         return _watch(sup, full_env, restart_delay_s=args.restart_delay)
     except LaunchError as exc:
         print(f"berrys: error: {exc}", file=sys.stderr)
@@ -244,12 +291,17 @@ def up(args: argparse.Namespace) -> int:
         sup.stop_all()
 
 
-def _reflex_argv(port: int) -> list[str]:
+def _reflex_argv(port: int, host: str) -> list[str]:
     return [
         sys.executable, "-m", "reflex", "run", "--env", "prod",
-        "--frontend-port", str(port), "--backend-port", str(port),
+        "--frontend-port", str(port), "--backend-port", str(port), "--backend-host", host,
         "--loglevel", os.environ.get("BERRYS_REFLEX_LOGLEVEL", "warning"),
     ]  # fmt: skip
+
+
+def _web_exit(web: subprocess.Popen[bytes]) -> int:
+    print(f"berrys: error: the web server exited with code {web.returncode}", file=sys.stderr)
+    return web.returncode or 1
 
 
 def _watch(sup: Supervisor, env: dict[str, str], *, restart_delay_s: float) -> int:
@@ -259,11 +311,7 @@ def _watch(sup: Supervisor, env: dict[str, str], *, restart_delay_s: float) -> i
         time.sleep(0.5)
         web = sup.children["web"]
         if web.poll() is not None:
-            print(
-                f"berrys: error: the web server exited with code {web.returncode}",
-                file=sys.stderr,
-            )
-            return web.returncode or 1
+            return _web_exit(web)
         for name, proc in list(sup.children.items()):
             if name == "web" or proc.poll() is None:
                 continue

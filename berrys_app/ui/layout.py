@@ -12,6 +12,9 @@ from typing import Any
 
 import reflex as rx
 
+from berrys_app.ui.components.labels import initials_of
+from berrys_app.ui.state.nav import NavState
+
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -24,6 +27,7 @@ class PageSpec:
     public: bool = False
     order: int = 50
     admin_only: bool = False
+    badge: Any = None  # a number Var shown next to the link when above 0
 
 
 PAGES: list[PageSpec] = []
@@ -40,6 +44,7 @@ def page(
     bare: bool = False,
     order: int = 50,
     admin_only: bool = False,
+    badge: Any = None,
 ):
     """Register ``render`` as a dashboard page with the shared layout (``bare``: no shell)."""
 
@@ -52,7 +57,7 @@ def page(
             from berrys_app.ui.state.session import SessionState
 
             load = SessionState.require_login
-        PAGES.append(PageSpec(route, title, wrapped, load, nav, icon, public, order, admin_only))
+        PAGES.append(PageSpec(route, title, wrapped, load, nav, icon, public, order, admin_only, badge))
         return render
 
     return decorator
@@ -72,6 +77,7 @@ def _nav_link(spec: PageSpec) -> rx.Component:
         rx.hstack(
             rx.icon(spec.icon, size=16),
             rx.text(spec.title, size="2"),
+            *([nav_badge(spec)] if spec.badge is not None else []),
             align="center",
             spacing="2",
         ),
@@ -84,9 +90,22 @@ def _nav_link(spec: PageSpec) -> rx.Component:
     )
 
 
+def nav_badge(spec: PageSpec) -> rx.Component:
+    return rx.cond(
+        spec.badge > 0,
+        rx.badge(
+            spec.badge.to(str), color_scheme="red", variant="solid", radius="full", size="1", class_name="nav-badge"
+        ),
+    )
+
+
 def brand() -> rx.Component:
     return rx.link(
-        rx.hstack(rx.icon("grape", size=26, color="var(--accent-9)"), rx.heading("Berrys", size="5"), align="center"),
+        rx.hstack(
+            rx.image(src="/logo.svg", alt="", width="28px", height="28px", id="brand-logo"),
+            rx.heading("Berrys", size="5"),
+            align="center",
+        ),
         href="/projects",
         underline="none",
         color_scheme="gray",
@@ -124,7 +143,10 @@ def user_menu() -> rx.Component:
             rx.menu.root(
                 rx.menu.trigger(
                     rx.button(
-                        rx.avatar(fallback=SessionState.user_name.to(str)[:2], size="1", radius="full"),
+                        rx.box(
+                            rx.avatar(fallback=initials_of(SessionState.user_name), size="1", radius="full"),
+                            id="user-avatar",
+                        ),
                         rx.text(SessionState.user_name, size="2", id="user-name"),
                         variant="ghost",
                     )
@@ -150,6 +172,7 @@ def sidebar() -> rx.Component:
         *links,
         rx.spacer(),
         rx.color_mode.button(size="2", variant="ghost"),
+        on_mount=NavState.count_pending,
         width="220px",
         min_width="220px",
         min_height="100vh",
@@ -204,8 +227,14 @@ def topbar(title: str) -> rx.Component:
     )
 
 
+def favicon() -> rx.Component:
+    """The icon link (React hoists it into <head>): assets/favicon.ico, served by Reflex."""
+    return rx.el.link(rel="icon", href="/favicon.ico", type="image/x-icon")
+
+
 def layout(content: rx.Component, title: str) -> rx.Component:
     return rx.hstack(
+        favicon(),
         sidebar(),
         rx.vstack(
             topbar(title),
@@ -223,6 +252,7 @@ def layout(content: rx.Component, title: str) -> rx.Component:
 def bare_layout(content: rx.Component) -> rx.Component:
     """Sign-in pages: centred card, no navigation."""
     return rx.center(
+        favicon(),
         rx.vstack(brand(), content, align="center", spacing="5", width="100%", max_width="420px"),
         min_height="100vh",
         padding="1em",

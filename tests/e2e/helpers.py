@@ -48,7 +48,7 @@ def create_project(page: Page, *, name: str, objectives: str, model: str) -> str
     page.fill("#project-model", model)
     page.click("#create-project")
     expect(page).to_have_url(re.compile(r"/projects/[0-9a-f-]{36}/?$"), timeout=20_000)
-    expect(page.locator("#project-status")).to_have_text("created")
+    expect(page.locator("#project-status")).to_have_attribute("data-status", "created")
     return page.url.rstrip("/").rsplit("/", 1)[-1]
 
 

@@ -28,7 +28,7 @@ def test_pages_send_a_csp_and_the_dashboard_works_under_it(stack, new_page) -> N
     page.fill("#project-name", "Under a policy")
     page.fill("#project-objectives", "stay safe")
     page.click("#create-project")
-    expect(page.locator("#project-status")).to_have_text("created", timeout=20_000)
+    expect(page.locator("#project-status")).to_have_attribute("data-status", "created", timeout=20_000)
     page.goto("/models")
     expect(page.locator("#models .models-row").first).to_be_visible()
     expect(page.locator("#token-chart .main-svg").first).to_be_attached()  # plotly renders

@@ -35,7 +35,7 @@ def test_a_viewer_who_moves_to_another_page_leaves_the_presence_bar(stack, new_p
     olive, max_ = pages["Olive"], pages["Max"]
     for page in (olive, max_):
         page.goto(f"/projects/{project_id}")
-        expect(page.locator("#project-status")).to_have_text("created")
+        expect(page.locator("#project-status")).to_have_attribute("data-status", "created")
     expect(olive.locator('#presence .viewer[data-name="Max"]')).to_have_count(1)
 
     max_.click('a.nav-link[href="/profile"]')  # inside the app: the project page unmounts
@@ -43,5 +43,5 @@ def test_a_viewer_who_moves_to_another_page_leaves_the_presence_bar(stack, new_p
     expect(olive.locator('#presence .viewer[data-name="Max"]')).to_have_count(0)
 
     max_.go_back()  # and back: a viewer again
-    expect(max_.locator("#project-status")).to_have_text("created")
+    expect(max_.locator("#project-status")).to_have_attribute("data-status", "created")
     expect(olive.locator('#presence .viewer[data-name="Max"]')).to_have_count(1)

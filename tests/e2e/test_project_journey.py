@@ -52,9 +52,9 @@ def test_register_plan_edit_approve_execute_transcript_download(stack, new_page,
     page.fill("#project-budget", "lots")
     page.click("#create-project")
     expect(page.locator('.field-error[data-field="objectives"]')).to_have_text(
-        "add at least one objective (one per line)"
+        "Objectives: add at least one (one per line)"
     )
-    expect(page.locator('.field-error[data-field="budget_usd"]')).to_have_text("must be a number")
+    expect(page.locator('.field-error[data-field="budget_usd"]')).to_have_text("Budget: a number")
     page.fill("#project-budget", "")
     page.fill("#project-objectives", "something")
     page.click("#create-project")
@@ -65,7 +65,7 @@ def test_register_plan_edit_approve_execute_transcript_download(stack, new_page,
 
     # plan: the planner's proposal arrives live
     page.click("#action-plan")
-    expect(page.locator("#project-status")).to_have_text("plan_review", timeout=30_000)
+    expect(page.locator("#project-status")).to_have_attribute("data-status", "plan_review", timeout=30_000)
     page.click("#tab-plan")
     rows = page.locator("tr.plan-row")
     expect(rows).to_have_count(3)
@@ -88,12 +88,12 @@ def test_register_plan_edit_approve_execute_transcript_download(stack, new_page,
 
     # approve, then execute: tasks turn done live on the board
     page.click("#action-approve")
-    expect(page.locator("#project-status")).to_have_text("ready", timeout=15_000)
+    expect(page.locator("#project-status")).to_have_attribute("data-status", "ready", timeout=15_000)
     page.click("#tab-board")
     page.click("#action-execute")
     done = page.locator('[data-column="completed"] .task-card')
     expect(done).to_have_count(3, timeout=60_000)
-    expect(page.locator("#project-status")).to_have_text("completed", timeout=60_000)
+    expect(page.locator("#project-status")).to_have_attribute("data-status", "completed", timeout=60_000)
     expect(page.locator("#progress-text")).to_have_text("3 / 3 tasks done")
 
     # a file the task wrote to the workspace (as the project_files tool records it) is listed in its drawer

@@ -77,5 +77,5 @@ def test_budget_stuck_task_gets_an_approval_a_budget_raise_and_a_retry(stack, ne
     drawer.locator("#retry-task").click()
     page.keyboard.press("Escape")
     expect(page.locator('[data-column="completed"] .task-card')).to_have_count(1, timeout=60_000)
-    expect(page.locator("#project-status")).to_have_text("completed", timeout=60_000)
+    expect(page.locator("#project-status")).to_have_attribute("data-status", "completed", timeout=60_000)
     assert _budget_approvals(project_id) == ["approved"]  # settled by the retry

@@ -79,7 +79,7 @@ def test_two_members_see_the_same_project_live_and_a_viewer_cannot_execute(stack
     olive, max_, vera = pages["olive"], pages["max"], pages["vera"]
     for page in (olive, max_, vera):
         page.goto(f"/projects/{project_id}")
-        expect(page.locator("#project-status")).to_have_text("plan_review")
+        expect(page.locator("#project-status")).to_have_attribute("data-status", "plan_review")
 
     # presence: each sees the others
     expect(olive.locator('#presence .viewer[data-name="Max"]')).to_have_count(1)
@@ -91,8 +91,8 @@ def test_two_members_see_the_same_project_live_and_a_viewer_cannot_execute(stack
 
     # Max approves; Olive's page follows live
     max_.click("#action-approve")
-    expect(olive.locator("#project-status")).to_have_text("ready", timeout=15_000)
-    expect(vera.locator("#project-status")).to_have_text("ready", timeout=15_000)
+    expect(olive.locator("#project-status")).to_have_attribute("data-status", "ready", timeout=15_000)
+    expect(vera.locator("#project-status")).to_have_attribute("data-status", "ready", timeout=15_000)
     expect(vera.locator("#action-execute")).to_have_count(0)
     expect(olive.locator("#action-execute")).to_be_visible()
 
@@ -106,7 +106,7 @@ def test_two_members_see_the_same_project_live_and_a_viewer_cannot_execute(stack
     olive.click("#action-execute")
     max_.click("#tab-board")
     expect(max_.locator('[data-column="completed"] .task-card')).to_have_count(2, timeout=60_000)
-    expect(max_.locator("#project-status")).to_have_text("completed", timeout=60_000)
+    expect(max_.locator("#project-status")).to_have_attribute("data-status", "completed", timeout=60_000)
     expect(vera.locator("#progress-text")).to_have_text("2 / 2 tasks done", timeout=15_000)
 
     # a comment with an @mention shows up on the other member's timeline live
@@ -128,7 +128,7 @@ def test_a_member_whose_role_changes_or_who_is_removed_is_followed_live(stack, n
     olive, max_ = pages["olive"], pages["max"]
     for page in (olive, max_):
         page.goto(f"/projects/{project_id}")
-        expect(page.locator("#project-status")).to_have_text("plan_review")
+        expect(page.locator("#project-status")).to_have_attribute("data-status", "plan_review")
         page.click("#tab-timeline")
     owner, member = _actor(emails["olive"]), _actor(emails["max"])
 

@@ -14,7 +14,9 @@ import httpx
 import psutil
 import psycopg
 import pytest
+from alembic.config import Config
 
+from alembic import command as alembic_command
 from berrys_app.settings import libpq_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,3 +183,59 @@ def test_embedded_defaults_serve_persist_and_sigterm_stops_every_child(tmp_path:
     )
     _run_until_ready_then_sigterm(env, port, tmp_path)
     assert _query(data_dir, "select count(*) from events where kind = 'marker'") == [(1,)]
+
+
+def _listening_addresses(root_pid: int, port: int) -> set[str]:
+    """The local addresses ``port`` is listened on by the launcher's process tree."""
+    pids = {root_pid} | {p.pid for p in psutil.Process(root_pid).children(recursive=True)}
+    return {
+        conn.laddr.ip
+        for conn in psutil.net_connections(kind="inet")
+        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid in pids
+    }
+
+
+@pytest.mark.slow
+def test_up_prints_the_url_only_once_it_answers_listens_on_loopback_and_no_node_warning(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A laptop ``up``: no "Node.js ... out of date" with bun, the URL line means it answers, 127.0.0.1 only."""
+    cfg = Config(str(ROOT / "alembic.ini"))  # the test database has the schema: mark it migrated
+    cfg.set_main_option("script_location", str(ROOT / "alembic"))
+    cfg.attributes["database_url"] = env["DATABASE_URL"]
+    alembic_command.stamp(cfg, "head")
+    port = free_port()
+    run_env = {k: v for k, v in os.environ.items() if k != "BERRYS_HOST"}
+    run_env.update(env, BERRYS_PORT=str(port), BERRYS_WORKERS="0", BERRYS_DATA_DIR=str(tmp_path))
+    run_env.setdefault("REFLEX_WEB_WORKDIR", str(ROOT / ".web"))  # the e2e harness's build dir (reused)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "berrys_app", "up"],
+        cwd=ROOT,
+        env=run_env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    seen: list[str] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 600
+        for line in proc.stdout:
+            seen.append(line)
+            if "dashboard on" in line:
+                # the moment the line appears, the dashboard answers (no retry here)
+                assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+                break
+            assert time.monotonic() < deadline, "".join(seen)
+        assert any(f"dashboard on http://localhost:{port}" in line for line in seen), "".join(seen)
+        assert _listening_addresses(proc.pid, port) == {"127.0.0.1"}
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=60)
+        seen.append(rest)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    output = "".join(seen)
+    assert "out of date" not in output, output
+    assert "Node.js" not in output, output

@@ -41,6 +41,16 @@ async def test_worker_writes_a_heartbeat_and_marks_itself_stopped(session: Sessi
     assert system.list_workers(session, Actor.system())[0]["status"] == "stopped"
 
 
+async def test_the_heartbeat_counts_the_jobs_the_worker_ran(session: Session, run_worker) -> None:
+    """arq gives each job a copy of the worker's ctx: a count kept in that copy stayed 0 ("Jobs done 0")."""
+    for number in range(3):
+        queue.enqueue("ping", job_id=f"count-{number}")
+    assert await run_worker() == 3
+    row = session.exec(select(WorkerHeartbeat)).one()
+    assert row.jobs_done == 3
+    assert system.list_workers(session, Actor.system())[0]["jobs_done"] == 3
+
+
 def test_the_worker_list_is_refused_to_a_caller_who_is_nobody(session: Session) -> None:
     """It names processes and hosts: the service wants a person or the system (the public
     ``/health/ready`` gets only a count)."""

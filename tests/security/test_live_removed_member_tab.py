@@ -27,7 +27,7 @@ def test_a_removed_members_open_tab_receives_nothing_within_a_second_and_never_a
     olive, max_ = pages["olive"], pages["max"]
     for page in (olive, max_):
         page.goto(f"/projects/{project_id}")
-        expect(page.locator("#project-status")).to_have_text("plan_review")
+        expect(page.locator("#project-status")).to_have_attribute("data-status", "plan_review")
         page.click("#tab-timeline")
     expect(olive.locator('#presence .viewer[data-name="Max"]')).to_have_count(1)
     owner, member = _actor(emails["olive"]), _actor(emails["max"])

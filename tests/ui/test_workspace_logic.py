@@ -27,7 +27,7 @@ def test_deadline_from_the_form_is_utc_in_the_future_or_a_message() -> None:
     now = datetime(2030, 1, 1, tzinfo=UTC)
     assert parse_deadline("", now=now) is None
     assert parse_deadline("2030-02-01T17:30", now=now) == datetime(2030, 2, 1, 17, 30, tzinfo=UTC)
-    assert parse_deadline("2029-12-31T10:00", now=now) == "the deadline is in the past"
+    assert parse_deadline("2029-12-31T10:00", now=now) == "must be in the future"
     assert str(parse_deadline("tomorrow", now=now)).startswith("a date and time")
 
 

@@ -10,6 +10,15 @@ from __future__ import annotations
 
 import reflex as rx
 
+# a long unbroken line (a URL, a hash, a model's "1.1.1.1…") wraps instead of widening the card
+WRAP = {
+    "overflow_wrap": "anywhere",
+    "min_width": "0",
+    "max_width": "100%",
+    "& pre": {"white_space": "pre-wrap", "overflow_wrap": "anywhere"},
+    "& code": {"white_space": "pre-wrap", "overflow_wrap": "anywhere"},
+}
+
 
 def markdown_text(text: str | None) -> str:
     """The agent's Markdown as the renderer gets it (only ``None`` and NUL characters dropped)."""
@@ -18,4 +27,4 @@ def markdown_text(text: str | None) -> str:
 
 def safe_markdown(content: rx.Var[str] | str, **props) -> rx.Component:
     """Render agent Markdown with the raw-HTML plugin off (raw HTML shows as text)."""
-    return rx.markdown(content, use_raw=False, class_name="agent-output", **props)
+    return rx.markdown(content, use_raw=False, class_name="agent-output", style=WRAP, **props)

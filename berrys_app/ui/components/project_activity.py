@@ -15,7 +15,7 @@ TIMELINE_FILTERS = ["all", "project.", "plan.", "task.", "agent.", "tool.", "mod
 def timeline_item(item: rx.Var[dict[str, Any]]) -> rx.Component:
     return rx.hstack(
         rx.text(item["at"].to(str), size="1", color_scheme="gray", min_width="64px"),
-        rx.badge(item["kind"].to(str), variant="soft", size="1"),
+        rx.badge(item["label"].to(str), variant="soft", size="1"),
         rx.text(item["actor"].to(str), size="1", weight="medium"),
         rx.text(item["summary"].to(str), size="2"),
         align="center",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from berrys_app.ui.components.labels import human
 from berrys_app.ui.components.markdown import safe_markdown
 from berrys_app.ui.components.project_activity import artifact_row
 from berrys_app.ui.state.project import ProjectState as S
@@ -29,7 +30,12 @@ def task_drawer() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.dialog.title(t["title"].to(str), margin="0"),
-                    rx.badge(t["status"].to(str), color_scheme=t["color"].to(str), id="drawer-status"),
+                    rx.badge(
+                        human(t["status"]),
+                        color_scheme=t["color"].to(str),
+                        id="drawer-status",
+                        data_status=t["status"].to(str),
+                    ),
                     rx.spacer(),
                     rx.dialog.close(rx.icon_button(rx.icon("x"), variant="ghost")),
                     width="100%",

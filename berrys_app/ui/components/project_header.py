@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from berrys_app.ui.components.labels import human, initials_of
 from berrys_app.ui.state.project import ProjectState as S
 
 
@@ -46,7 +47,21 @@ def actions() -> rx.Component:
             ident="action-plan",
             when=(status == "created") | (status == "rejected") | (status == "failed"),
         ),
-        action("Approve plan", S.approve, ident="action-approve", when=status == "plan_review", color="green"),
+        action(
+            "Approve and run",
+            S.approve_and_run,
+            ident="action-approve-run",
+            when=status == "plan_review",
+            color="green",
+        ),
+        action(
+            "Approve only",
+            S.approve,
+            ident="action-approve",
+            when=status == "plan_review",
+            color="green",
+            variant="soft",
+        ),
         reject_popover(),
         action("Execute", S.execute, ident="action-execute", when=status == "ready", color="green"),
         action("Pause", S.pause, ident="action-pause", when=status == "executing", variant="soft"),
@@ -139,6 +154,39 @@ def settings_dialog() -> rx.Component:
     )
 
 
+def progress_note() -> rx.Component:
+    """What the project is doing while no task shows it: planning, and writing the final report."""
+    return rx.cond(
+        S.status == "planning",
+        rx.callout(
+            "Planning: the planner is writing the tasks for your objectives. This page updates when the plan arrives.",
+            icon="loader",
+            color_scheme="blue",
+            id="planning-progress",
+            width="100%",
+        ),
+        rx.cond(
+            S.writing_report,
+            rx.callout(
+                "All tasks are done: writing the report…",
+                icon="loader",
+                color_scheme="violet",
+                id="report-progress",
+                width="100%",
+            ),
+            rx.cond(
+                (S.status == "ready") & S.can_write,
+                rx.text(
+                    "The plan is approved. Execute starts the agents.",
+                    size="2",
+                    color_scheme="gray",
+                    id="ready-hint",
+                ),
+            ),
+        ),
+    )
+
+
 def stat(label: str, *children: rx.Component) -> rx.Component:
     return rx.card(rx.vstack(rx.text(label, size="1", color_scheme="gray"), *children, spacing="1"), min_width="200px")
 
@@ -147,17 +195,15 @@ def header() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.heading(S.project["name"].to(str), size="6", id="project-name"),
-            rx.badge(S.status, color_scheme=S.status_color, size="2", id="project-status", data_status=S.status),
+            rx.badge(human(S.status), color_scheme=S.status_color, size="2", id="project-status", data_status=S.status),
             rx.spacer(),
             presence_bar(),
             align="center",
             width="100%",
             wrap="wrap",
         ),
-        rx.cond(
-            S.project["status_reason"].to(str) != "",
-            rx.text(S.project["status_reason"].to(str), size="2", color_scheme="gray"),
-        ),
+        rx.cond(S.status_note != "", rx.text(S.status_note, size="2", color_scheme="gray", id="status-note")),
+        progress_note(),
         rx.hstack(
             stat(
                 "Progress",
@@ -178,7 +224,7 @@ def header() -> rx.Component:
             stat(
                 "Plan",
                 rx.text(rx.cond(S.plan_version > 0, "v" + S.plan_version.to(str), "none yet"), size="4", weight="bold"),
-                rx.text(S.plan_status, size="1", color_scheme="gray"),
+                rx.text(human(S.plan_status), size="1", color_scheme="gray"),
             ),
             wrap="wrap",
             spacing="3",
@@ -199,7 +245,9 @@ def presence_bar() -> rx.Component:
         rx.foreach(
             S.viewers,
             lambda name: rx.tooltip(
-                rx.box(rx.avatar(fallback=name[:2], size="1", radius="full"), class_name="viewer", data_name=name),
+                rx.box(
+                    rx.avatar(fallback=initials_of(name), size="1", radius="full"), class_name="viewer", data_name=name
+                ),
                 content=name,
             ),
         ),

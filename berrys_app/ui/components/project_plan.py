@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import reflex as rx
 
+from berrys_app.ui.components.labels import human
 from berrys_app.ui.state.project import ProjectState as S
+
+# the table's columns; each cell's input is named by its column and row for screen readers
+PLAN_FIELD_LABELS = {
+    "key": "Key",
+    "title": "Title",
+    "description": "Description",
+    "capabilities": "Capabilities",
+    "depends_on": "Depends on",
+    "estimated_minutes": "Min",
+}
 
 
 def cell_input(row: rx.Var[dict[str, str]], index: rx.Var[int], field: str, width: str) -> rx.Component:
@@ -18,6 +29,7 @@ def cell_input(row: rx.Var[dict[str, str]], index: rx.Var[int], field: str, widt
             size="1",
             color_scheme=rx.cond(S.plan_errors.contains(key), "red", "gray"),
             class_name=f"plan-{field}",
+            aria_label=f"{PLAN_FIELD_LABELS[field]}, task " + (index + 1).to(str),
         ),
         rx.cond(
             S.plan_errors.contains(key),
@@ -76,7 +88,9 @@ def plan_tab() -> rx.Component:
     return rx.vstack(
         rx.cond(
             S.plan_version > 0,
-            rx.text("Plan version ", S.plan_version.to(str), " · ", S.plan_status, size="2", color_scheme="gray"),
+            rx.text(
+                "Plan version ", S.plan_version.to(str), " · ", human(S.plan_status), size="2", color_scheme="gray"
+            ),
         ),
         rx.foreach(S.plan_warnings, lambda w: rx.callout(w, icon="info", color_scheme="amber", size="1")),
         plan_diff(),
@@ -87,12 +101,7 @@ def plan_tab() -> rx.Component:
         rx.scroll_area(
             rx.table.root(
                 rx.table.header(
-                    rx.table.row(
-                        *[
-                            rx.table.column_header_cell(h)
-                            for h in ("Key", "Title", "Description", "Capabilities", "Depends on", "Min", "")
-                        ]
-                    )
+                    rx.table.row(*[rx.table.column_header_cell(h) for h in (*PLAN_FIELD_LABELS.values(), "")])
                 ),
                 rx.table.body(rx.foreach(S.plan_rows, plan_row)),
                 size="1",

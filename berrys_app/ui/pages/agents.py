@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from berrys_app.ui.components.labels import human
 from berrys_app.ui.components.table import data_table, error_callout
 from berrys_app.ui.layout import page
 from berrys_app.ui.state.workspace import AgentsState
@@ -16,7 +17,7 @@ STATUS_COLOR = {"ready": "cyan", "active": "violet", "paused": "orange", "termin
 def status_badge(agent: rx.Var[dict[str, Any]]) -> rx.Component:
     status = agent["status"].to(str)
     return rx.badge(
-        status,
+        human(status),
         color_scheme=rx.match(status, *list(STATUS_COLOR.items()), "gray"),
         class_name="agent-status",
     )

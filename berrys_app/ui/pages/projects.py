@@ -6,11 +6,21 @@ from typing import Any
 
 import reflex as rx
 
-from berrys_app.domain.projects import ProjectStatus
+from berrys_app.domain.projects import OBJECTIVE_MAX_CHARS, OBJECTIVES_MAX, ProjectBase, ProjectStatus
+from berrys_app.ui.components.labels import human
+from berrys_app.ui.format import label, max_length_of
 from berrys_app.ui.layout import page
 from berrys_app.ui.state.projects import ProjectsState
 
 STATUSES = ["all", *(status.value for status in ProjectStatus)]  # every status a project can be in
+NAME_MAX = max_length_of(ProjectBase, "name")
+MODEL_MAX = max_length_of(ProjectBase, "model")
+DESCRIPTION_MAX = max_length_of(ProjectBase, "description")
+CONSTRAINTS_MAX = 5_000
+OBJECTIVES_TEXT_MAX = OBJECTIVES_MAX * (OBJECTIVE_MAX_CHARS + 1)  # the per-line limit is checked on submit
+KEEP_DIALOG_ON_FIELD_ESC = rx.vars.FunctionStringVar.create(
+    "(event) => { if (event.target?.closest?.('input, textarea, select')) event.preventDefault(); }"
+)
 
 
 def field_error(name: str) -> rx.Component:
@@ -38,21 +48,27 @@ def new_project_form() -> rx.Component:
                 ProjectsState.errors.contains("form"),
                 rx.callout(ProjectsState.errors["form"], icon="triangle_alert", color_scheme="red", width="100%"),
             ),
-            labelled("Name", rx.input(name="name", id="project-name", width="100%"), "name"),
+            labelled("Name", rx.input(name="name", id="project-name", width="100%", max_length=NAME_MAX), "name"),
             labelled(
                 "Objectives",
-                rx.text_area(name="objectives", id="project-objectives", rows="3", width="100%"),
+                rx.text_area(
+                    name="objectives", id="project-objectives", rows="3", width="100%", max_length=OBJECTIVES_TEXT_MAX
+                ),
                 "objectives",
-                "One per line.",
+                f"One per line (up to {OBJECTIVES_MAX}, {OBJECTIVE_MAX_CHARS} characters each).",
             ),
             labelled(
                 "Description",
-                rx.text_area(name="description", id="project-description", rows="2", width="100%"),
+                rx.text_area(
+                    name="description", id="project-description", rows="2", width="100%", max_length=DESCRIPTION_MAX
+                ),
                 "description",
             ),
             labelled(
                 "Constraints",
-                rx.text_area(name="constraints", id="project-constraints", rows="2", width="100%"),
+                rx.text_area(
+                    name="constraints", id="project-constraints", rows="2", width="100%", max_length=CONSTRAINTS_MAX
+                ),
                 "constraints",
                 "One per line (deadline, style, sources…).",
             ),
@@ -77,6 +93,7 @@ def new_project_form() -> rx.Component:
                             id="project-model",
                             placeholder="default (team/agent preference)",
                             list="model-choices",
+                            max_length=MODEL_MAX,
                             auto_complete="off",
                             width="100%",
                         ),
@@ -139,6 +156,9 @@ def new_project_dialog() -> rx.Component:
             rx.dialog.description("Describe what you want; the planner proposes tasks for you to review."),
             new_project_form(),
             max_width="640px",
+            # Esc in a field (closing the model suggestions, undoing a word) must not throw the form away
+            on_escape_key_down=KEEP_DIALOG_ON_FIELD_ESC,
+            id="new-project-dialog",
         ),
         open=ProjectsState.dialog_open,
         on_open_change=ProjectsState.set_dialog_open,
@@ -148,7 +168,9 @@ def new_project_dialog() -> rx.Component:
 def project_row(row: rx.Var[dict[str, Any]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.link(row["name"].to(str), href="/projects/" + row["id"].to(str), weight="medium")),
-        rx.table.cell(rx.badge(row["status"].to(str), color_scheme=row["color"].to(str))),
+        rx.table.cell(
+            rx.badge(human(row["status"]), color_scheme=row["color"].to(str), data_status=row["status"].to(str))
+        ),
         rx.table.cell(
             rx.hstack(
                 rx.progress(value=row["progress"].to(int), width="90px"),
@@ -176,7 +198,14 @@ def projects_page() -> rx.Component:
                 width="260px",
                 id="project-search",
             ),
-            rx.select(STATUSES, value=ProjectsState.status_filter, on_change=ProjectsState.set_status_filter),
+            rx.select.root(
+                rx.select.trigger(aria_label="Status", id="status-filter"),
+                rx.select.content(
+                    *[rx.select.item("All statuses" if s == "all" else label(s), value=s) for s in STATUSES]
+                ),
+                value=ProjectsState.status_filter,
+                on_change=ProjectsState.set_status_filter,
+            ),
             rx.spacer(),
             rx.cond(ProjectsState.can_write, new_project_dialog()),
             width="100%",

@@ -18,6 +18,7 @@ from berrys_app.db import session_scope
 from berrys_app.services import system
 from berrys_app.ui import live
 from berrys_app.ui.components.table import error_callout
+from berrys_app.ui.format import human_time
 from berrys_app.ui.layout import page
 from berrys_app.ui.state.workspace import PageState
 
@@ -62,7 +63,7 @@ class SystemState(PageState):
         return SystemState.watch_health
 
     def _fetch(self, session, actor) -> None:
-        self.workers = system.list_workers(session, actor)
+        self.workers = [{**w, "last_seen": human_time(w["last_seen"])} for w in system.list_workers(session, actor)]
         self.sandbox = system.sandbox_status(actor)
         self.is_operator = system.is_operator(session, actor)
         self.outbox = system.mail_outbox(session, actor) if self.is_operator else []
@@ -95,7 +96,7 @@ class SystemState(PageState):
                 "worker_id": wid,
                 "pid": payload.get("pid", 0),
                 "hostname": "",
-                "last_seen": payload.get("last_seen", ""),
+                "last_seen": human_time(payload.get("last_seen", "")),
                 "jobs_done": payload.get("jobs_done", 0),
                 "status": "stopped" if payload.get("stopped") else "live",
             }

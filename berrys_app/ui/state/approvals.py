@@ -14,7 +14,8 @@ from berrys_app.db import session_scope
 from berrys_app.domain.collab import Approval
 from berrys_app.services import collab
 from berrys_app.services.errors import ServiceError
-from berrys_app.ui.format import short_date
+from berrys_app.ui.format import human_error, human_time, label
+from berrys_app.ui.state.nav import NavState
 from berrys_app.ui.state.workspace import PageState, parse_id
 
 
@@ -30,9 +31,13 @@ def call_summary(approval: Approval) -> dict[str, str]:
     }
 
 
+REASON_MAX = 2000  # Approval.reason's column length
+
+
 class ApprovalsState(PageState):
     approvals: list[dict[str, str]] = []
     reasons: dict[str, str] = {}
+    row_errors: dict[str, str] = {}  # the service's refusal, next to the row it is about
 
     @rx.event
     def load(self):
@@ -46,10 +51,11 @@ class ApprovalsState(PageState):
             {
                 "id": str(a.id),
                 "kind": a.kind,
+                "kind_label": label(a.kind),
                 "title": a.title,
                 "project_id": str(a.project_id or ""),
                 "requested_by": a.requested_by,
-                "created": short_date(a.created_at.isoformat()),
+                "created": human_time(a.created_at),
                 **call_summary(a),
             }
             for a in rows
@@ -78,5 +84,7 @@ class ApprovalsState(PageState):
                 )
                 self._fetch(session, actor)
         except ServiceError as exc:
+            self.row_errors = {**self.row_errors, approval_id: human_error(exc)}
             return rx.toast.error(exc.message)
-        return rx.toast.success("approved" if approve else "rejected")
+        self.row_errors = {k: v for k, v in self.row_errors.items() if k != approval_id}
+        return [rx.toast.success("approved" if approve else "rejected"), NavState.count_pending]

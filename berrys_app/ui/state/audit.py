@@ -1,12 +1,67 @@
-"""The Audit log page's state: what happened in the team (admins; members' own rows are theirs)."""
+"""The Audit log page's state: what happened in the team (admins; members' own rows are theirs).
+
+Targets are shown by name (a project's name, a member's name) instead of their UUIDs; only
+rows of this team are looked up, so a name from another team is never revealed."""
 
 from __future__ import annotations
 
-import reflex as rx
+import uuid
+from collections.abc import Iterable
+from typing import Any
 
+import reflex as rx
+from sqlmodel import Session, col, select
+
+from berrys_app.domain.accounts import TeamMember, User
+from berrys_app.domain.projects import Project
+from berrys_app.domain.tools import Credential, McpServer
 from berrys_app.services import audit
-from berrys_app.ui.format import short_date
+from berrys_app.ui.format import label, short_date
 from berrys_app.ui.state.workspace import PageState
+
+
+def _ids(values: Iterable[str | None]) -> set[uuid.UUID]:
+    found = set()
+    for value in values:
+        try:
+            found.add(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return found
+
+
+def target_names(session: Session, team_id: uuid.UUID, rows: list[Any]) -> dict[str, str]:
+    """``{target id: name}`` for the projects, members, credentials and MCP servers of this team."""
+    by_type: dict[str, set[uuid.UUID]] = {}
+    for row in rows:
+        by_type.setdefault(row.target_type or "", set()).update(_ids([row.target_id]))
+    names: dict[str, str] = {}
+    if ids := by_type.get("project"):
+        query = select(Project.id, Project.name).where(col(Project.id).in_(ids), Project.team_id == team_id)
+        names.update({str(i): n for i, n in session.exec(query)})
+    if ids := by_type.get("user"):
+        query = (
+            select(User.id, User.name, User.email)
+            .join(TeamMember, col(TeamMember.user_id) == col(User.id))
+            .where(col(User.id).in_(ids), TeamMember.team_id == team_id)
+        )
+        names.update({str(i): n or e for i, n, e in session.exec(query)})
+    for kind, table in (("credential", Credential), ("mcp_server", McpServer)):
+        if ids := by_type.get(kind):
+            query = select(table.id, table.name).where(col(table.id).in_(ids), table.team_id == team_id)
+            names.update({str(i): n for i, n in session.exec(query)})
+    return names
+
+
+def target_text(target_type: str | None, target_id: str | None, names: dict[str, str]) -> str:
+    """``Project "Berry report"``; an unknown id shortened (``User 1a2b3c4d…``)."""
+    kind = label(target_type) if target_type else ""
+    if not target_id:
+        return kind
+    if target_id in names:
+        return f'{kind} "{names[target_id]}"'.strip()
+    shown = f"{target_id[:8]}…" if _ids([target_id]) else target_id
+    return f"{kind} {shown}".strip()
 
 
 class AuditState(PageState):
@@ -17,14 +72,16 @@ class AuditState(PageState):
         return self._run(self._fetch)
 
     def _fetch(self, session, actor) -> None:
-        rows, _ = audit.list_entries(session, actor, team_id=self._team_uuid(), page=1, per_page=200)
+        team = self._team_uuid()
+        rows, _ = audit.list_entries(session, actor, team_id=team, page=1, per_page=200)
+        names = target_names(session, team, rows) if team else {}
         self.entries = [
             {
                 "at": short_date(e.created_at.isoformat()),
-                "action": e.action,
+                "action": label(e.action),
                 "actor": e.actor_label,
-                "success": "ok" if e.success else "failed",
-                "target": f"{e.target_type or ''} {e.target_id or ''}".strip(),
+                "success": "OK" if e.success else "Failed",
+                "target": target_text(e.target_type, e.target_id, names),
                 "ip": e.ip or "",
             }
             for e in rows

@@ -11,6 +11,7 @@ several parts at once, and the parts read each other's rows.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 import uuid
 from typing import Any
@@ -31,6 +32,8 @@ from berrys_app.ui.state.project_plan import PlanReview
 from berrys_app.ui.state.project_views import merge_live_event
 from berrys_app.ui.state.session import SessionState
 
+PLAN_VERSION_RE = re.compile(r"\bplan v\d+")
+
 
 class ProjectState(SessionState, PlanReview, TaskBoard, TaskDrawer, ProjectActivity, ProjectCosts):
     """Everything the project page shows for one project."""
@@ -46,6 +49,23 @@ class ProjectState(SessionState, PlanReview, TaskBoard, TaskDrawer, ProjectActiv
     @rx.var
     def status(self) -> str:
         return str(self.project.get("status", ""))
+
+    @rx.var
+    def status_note(self) -> str:
+        """The status reason, naming the plan version the Plan card shows (a person's edit saves a
+        new version without a new status, so a stored "plan v2 proposed" may be behind)."""
+        note = str(self.project.get("status_reason") or "")
+        if self.plan_version > 0:
+            note = PLAN_VERSION_RE.sub(f"plan v{self.plan_version}", note)
+        return note
+
+    @rx.var
+    def writing_report(self) -> bool:
+        """Every task is done but the project is still executing: the report is being written."""
+        if str(self.project.get("status", "")) != "executing":
+            return False
+        active = [t for t in self._tasks if t["status"] != "superseded"]
+        return bool(active) and all(t["status"] in ("completed", "cancelled") for t in active)
 
     @rx.var
     def status_color(self) -> str:

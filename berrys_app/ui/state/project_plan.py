@@ -73,6 +73,17 @@ class PlanReview(rx.State, mixin=True):
         return self._act(collab.approve_plan)
 
     @rx.event
+    def approve_and_run(self):
+        """Approve, then start executing: the two service steps a person would take one by one."""
+        if self.plan_dirty:
+            self.action_error = "save or discard your plan edits before approving"
+            return rx.toast.error(self.action_error)
+        result = self._act(collab.approve_plan)
+        if self.action_error or str(self.project.get("status", "")) != "ready":
+            return result  # refused, or a replan's approval already resumed execution
+        return self._act(projects.execute_project)
+
+    @rx.event
     def set_reject_reason(self, value: str):
         self.reject_reason = value
 

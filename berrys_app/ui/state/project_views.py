@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from berrys_app.ui.components.markdown import markdown_text
-from berrys_app.ui.format import TASK_STATUS_COLOR, as_dict, short_time
+from berrys_app.ui.format import TASK_STATUS_COLOR, as_dict, label, short_time
 from berrys_app.ui.state.plan_table import deps_of
 
 BOARD_COLUMNS = ["pending", "ready", "running", "retrying", "waiting_approval", "completed", "failed", "cancelled"]
@@ -54,6 +54,7 @@ def event_row(message: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": str(message.get("id") or ""),
         "kind": str(message.get("kind", "")),
+        "label": label(str(message.get("kind", ""))),
         "actor": str(message.get("actor") or ""),
         "at": short_time(message.get("created_at")),
         "summary": str(summary) if message.get("kind") == "comment.created" else str(summary)[:300],
@@ -114,6 +115,7 @@ def board_columns(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "status": column,
+            "label": label(column),
             "color": TASK_STATUS_COLOR[column],
             "count": len(cards),
             "more": max(0, len(cards) - BOARD_LIMIT),

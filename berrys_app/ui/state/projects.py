@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from berrys_app.db import session_scope
 from berrys_app.services.errors import ServiceError
-from berrys_app.ui.format import PROJECT_STATUS_COLOR, as_dict, money, short_date
+from berrys_app.ui.format import PROJECT_STATUS_COLOR, as_dict, field_errors, money, short_date
 from berrys_app.ui.state.session import SessionState
 
 PER_PAGE = 20
@@ -40,14 +40,23 @@ def project_row(project: Any) -> dict[str, Any]:
     }
 
 
+FIELD_NAMES = {
+    "name": "Name",
+    "objectives": "Objectives",
+    "objectives[]": "Objective",
+    "description": "Description",
+    "constraints": "Constraints",
+    "budget_usd": "Budget",
+    "budget_tokens": "Token budget",
+    "max_agents": "Max agents",
+    "model": "Model",
+    "deadline": "Deadline",
+}
+
+
 def form_errors(exc: ValidationError) -> dict[str, str]:
-    """Pydantic errors keyed by the form field they belong to."""
-    errors: dict[str, str] = {}
-    for error in exc.errors():
-        name = str(error["loc"][0]) if error.get("loc") else "form"
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        errors.setdefault(name, message)
-    return errors
+    """Pydantic errors keyed by the form field they belong to, in the form's words."""
+    return field_errors(exc.errors(), FIELD_NAMES)
 
 
 def parse_deadline(raw: str, *, now: datetime | None = None) -> datetime | str | None:
@@ -60,7 +69,7 @@ def parse_deadline(raw: str, *, now: datetime | None = None) -> datetime | str |
     except ValueError:
         return "a date and time, e.g. 2030-01-31 17:00"
     if value <= (now or datetime.now(UTC)):
-        return "the deadline is in the past"
+        return "must be in the future"
     return value
 
 
@@ -203,12 +212,12 @@ class ProjectsState(SessionState):
 
         self.errors = {}
         data = self._form_to_data(form)
-        if self.errors:
-            return None
-        try:
+        try:  # validated even when a field already failed to parse: every error shows at once
             create = ProjectCreate.model_validate(data)
         except ValidationError as exc:
-            self.errors = form_errors(exc)
+            self.errors = {**form_errors(exc), **self.errors}
+            return None
+        if self.errors:
             return None
         try:
             with session_scope() as session:
@@ -240,7 +249,7 @@ class ProjectsState(SessionState):
         elif constraints:
             data["description"] = (description + "\n\nConstraints:\n" + constraints).strip()
         if not objectives:
-            self.errors["objectives"] = "add at least one objective (one per line)"
+            self.errors["objectives"] = "Objectives: add at least one (one per line)"
         for key, cast in (("budget_usd", float), ("budget_tokens", int), ("max_agents", int)):
             raw = str(form.get(key, "")).strip()
             if not raw:
@@ -248,13 +257,14 @@ class ProjectsState(SessionState):
             try:
                 data[key] = cast(raw)
             except ValueError:
-                self.errors[key] = "must be a number" if cast is float else "must be a whole number"
+                wanted = "a number" if cast is float else "a whole number"
+                self.errors[key] = f"{FIELD_NAMES[key]}: {wanted}"
         model = str(form.get("model", "")).strip()
         if model and model != "default":
             data["model"] = model
         deadline = parse_deadline(str(form.get("deadline", "")))
         if isinstance(deadline, str):
-            self.errors["deadline"] = deadline
+            self.errors["deadline"] = f"Deadline: {deadline}"
         elif deadline is not None:
             data["deadline"] = deadline
         return data

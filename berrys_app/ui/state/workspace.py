@@ -17,10 +17,12 @@ import reflex as rx
 
 from berrys_app.db import session_scope
 from berrys_app.services.errors import ServiceError, ValidationFailed
-from berrys_app.ui.format import money, short_date
+from berrys_app.settings import get_settings
+from berrys_app.ui.format import brief, label, model_label, money, short_date
 from berrys_app.ui.state.session import SessionState
 
 ROLES = ["viewer", "member", "admin", "owner"]
+ACTIVITY_PER_PAGE = 15
 
 
 def parse_id(value: str) -> uuid.UUID:
@@ -53,10 +55,24 @@ class TeamState(PageState):
     members: list[dict[str, str]] = []
     invitations: list[dict[str, str]] = []
     activity: list[dict[str, str]] = []
+    activity_page: int = 1
     invite_error: str = ""
     invite_notice: str = ""
     new_team_open: bool = False
     new_team_error: str = ""
+
+    @rx.var
+    def activity_pages(self) -> int:
+        return max(1, -(-len(self.activity) // ACTIVITY_PER_PAGE))
+
+    @rx.var
+    def activity_rows(self) -> list[dict[str, str]]:
+        start = (min(self.activity_page, self.activity_pages) - 1) * ACTIVITY_PER_PAGE
+        return self.activity[start : start + ACTIVITY_PER_PAGE]
+
+    @rx.event
+    def activity_go(self, delta: int):
+        self.activity_page = min(max(1, self.activity_page + delta), self.activity_pages)
 
     @rx.event
     def load(self):
@@ -80,7 +96,7 @@ class TeamState(PageState):
             {
                 "at": short_date(e.created_at.isoformat()),
                 "actor": e.actor,
-                "kind": e.kind,
+                "kind": label(e.kind),
                 "what": _activity_text(e),
             }
             for e in collab.recent_activity(session, actor, team_id=self._team_uuid())
@@ -187,7 +203,9 @@ def _activity_text(event: Any) -> str:
     text = payload.get("body") or payload.get("excerpt") or payload.get("name") or payload.get("title") or ""
     if not text and event.kind.startswith("member."):
         text = " → ".join(str(payload[k]) for k in ("from", "to", "role") if payload.get(k))
-    return str(text or payload.get("status") or payload.get("to") or "")[:500]
+    if text:
+        return str(text)[:500]
+    return label(str(payload.get("status") or payload.get("to") or ""))  # a status, as every page shows it
 
 
 class AgentsState(PageState):
@@ -210,14 +228,18 @@ class AgentsState(PageState):
                 "name": t.name,
                 "role": t.role,
                 "capabilities": ", ".join(t.capabilities),
-                "model": t.preferred_model or "default",
+                "model": model_label(t.preferred_model, get_settings().default_model),
                 "tools": ", ".join(t.allowed_tools) or "—",
             }
             for t in agents.browse_templates(session, actor)
         ]
         rows = agents.list_team_agents(session, actor, team_id=self._team_uuid())
         running = _running_tasks(session, [uuid.UUID(a["id"]) for a in rows])
-        self.agents = [{**a, "task_id": running.get(a["id"], "")} for a in rows]
+        default_model = get_settings().default_model
+        self.agents = [
+            {**a, "model": model_label(a.get("model"), default_model), "task_id": running.get(a["id"], "")}
+            for a in rows
+        ]
 
     def _on_live(self, message: dict[str, Any]) -> None:
         """Status and current task follow the team's events in memory (one title lookup per start)."""
@@ -402,7 +424,7 @@ class ToolsState(PageState):
                 "version": str(t.version),
                 "kind": t.kind,
                 "category": t.category,
-                "description": t.description[:160],
+                "description": brief(t.description),
                 "active": "active" if t.is_active else "inactive",
                 "approval": t.approval_policy,
             }
