@@ -1,11 +1,12 @@
 """Two web processes and two workers share one PostgreSQL and one Redis: a browser on each web
 process sees the other's changes live, and presence shows the people on both.
 
-The session stack is web process A on this host (its launcher also runs the two workers). This
-module starts web process B, a second ``berrys up --workers 0`` with its own data dir and frontend
-build, on another host: a network namespace joined by a veth pair, reaching PostgreSQL and Redis
-through TCP relays (they listen on this host's loopback only), its browser on the namespace's
-address. Where namespaces cannot be made (not root), B runs on loopback on another port.
+The session stack runs the two workers (its own web process keeps tab state on disk, the default
+for one process). This module starts web processes A and B with ``BERRYS_TAB_STATE=redis``, each a
+``berrys up --workers 0`` with its own data dir and frontend build: A on this host, B on another
+host — a network namespace joined by a veth pair, reaching PostgreSQL and Redis through TCP relays
+(they listen on this host's loopback only), its browser on the namespace's address. Where
+namespaces cannot be made (not root), B runs on loopback on another port.
 """
 
 from __future__ import annotations
@@ -48,28 +49,29 @@ def _other_host(stack: Stack) -> Iterator[tuple[str, dict[str, str], list[str]]]
         yield host.address, stores, host.argv([])
 
 
-@pytest.fixture(scope="module")
-def web_b(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Web process B: same stores and secrets as the stack, no workers of its own."""
-    data_dir = tmp_path_factory.mktemp("web-b")
+@contextlib.contextmanager
+def _web_process(stack: Stack, data_dir: Path, *, other_host: bool) -> Iterator[Stack]:
+    """A web process beside the stack: same stores, secrets and workers; tab state in Redis."""
     port = free_port()
     web_dir = data_dir / "web"
-    # the same frontend sources and node_modules (no second install); B compiles its own build,
-    # which carries its own URL
+    # the same frontend sources and node_modules (no second install); each process compiles its
+    # own build, which carries its own URL
     copy_frontend(Path(stack.env["REFLEX_WEB_WORKDIR"]), web_dir)
     from berrys_app.settings import get_settings
 
-    with _other_host(stack) as (address, stores, on_host):
+    host = _other_host(stack) if other_host else contextlib.nullcontext(("localhost", {}, []))
+    with host as (address, stores, on_host):
         env = dict(
             stack.env,
             **stores,
             BERRYS_PORT=str(port),
             BERRYS_DATA_DIR=str(data_dir),
             BERRYS_WORKERS="0",
+            BERRYS_TAB_STATE="redis",  # what several web processes need (the stack's own keeps disk)
             BERRYS_PUBLIC_URL=f"http://{address}:{port}",
             REFLEX_WEB_WORKDIR=str(web_dir),
             REFLEX_STATES_WORKDIR=str(data_dir / "states"),
-            # both web processes sign and read the same tokens and credentials (as from one Secret)
+            # the web processes sign and read the same tokens and credentials (as from one Secret)
             SECRET_KEY=get_settings().secret_key,
             ENCRYPTION_KEY=get_settings().encryption_key,
         )
@@ -89,6 +91,20 @@ def web_b(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
             yield other
         finally:
             _stop_group(proc)
+
+
+@pytest.fixture(scope="module")
+def web_a(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Web process A, on this host."""
+    with _web_process(stack, tmp_path_factory.mktemp("web-a"), other_host=False) as web:
+        yield web
+
+
+@pytest.fixture(scope="module")
+def web_b(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Web process B, on another "host" (a network namespace) where the machine allows it."""
+    with _web_process(stack, tmp_path_factory.mktemp("web-b"), other_host=True) as web:
+        yield web
 
 
 def _team_project(owner_email: str, member_email: str, model: str) -> str:
@@ -111,12 +127,12 @@ def _team_project(owner_email: str, member_email: str, model: str) -> str:
         return str(project.id)
 
 
-def test_a_browser_on_each_web_process_sees_the_others_changes_live(stack, web_b, browser) -> None:
-    assert stack.base_url != web_b.base_url
+def test_a_browser_on_each_web_process_sees_the_others_changes_live(web_a, web_b, browser) -> None:
+    assert web_a.base_url != web_b.base_url
     on_other_host = "localhost" not in web_b.base_url
     print(f"web B at {web_b.base_url} ({'a network namespace' if on_other_host else 'loopback'})")
     pages = {}
-    for name, base_url in (("Olive", stack.base_url), ("Max", web_b.base_url)):
+    for name, base_url in (("Olive", web_a.base_url), ("Max", web_b.base_url)):
         context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 900})
         context.set_default_timeout(20_000)
         pages[name] = context.new_page()
@@ -134,8 +150,8 @@ def test_a_browser_on_each_web_process_sees_the_others_changes_live(stack, web_b
     try:
         for page in (olive, max_):
             page.goto(f"/projects/{project_id}")
-            expect(page.locator("#project-status")).to_have_text("plan_review")
-        assert olive.url.startswith(stack.base_url) and max_.url.startswith(web_b.base_url)
+            expect(page.locator("#project-status")).to_have_attribute("data-status", "plan_review")
+        assert olive.url.startswith(web_a.base_url) and max_.url.startswith(web_b.base_url)
 
         # presence: each process's viewer is shown on the other
         expect(olive.locator('#presence .viewer[data-name="Max"]')).to_have_count(1)
@@ -143,13 +159,13 @@ def test_a_browser_on_each_web_process_sees_the_others_changes_live(stack, web_b
 
         # B's user approves: A's page follows live
         max_.click("#action-approve")
-        expect(olive.locator("#project-status")).to_have_text("ready")
+        expect(olive.locator("#project-status")).to_have_attribute("data-status", "ready")
 
         # A's user executes: the two workers run it, B's board fills live
         olive.click("#action-execute")
         max_.click("#tab-board")
         expect(max_.locator('[data-column="completed"] .task-card')).to_have_count(2, timeout=60_000)
-        expect(olive.locator("#project-status")).to_have_text("completed", timeout=60_000)
+        expect(olive.locator("#project-status")).to_have_attribute("data-status", "completed", timeout=60_000)
 
         # comments both ways
         olive.click("#tab-timeline")
