@@ -35,5 +35,5 @@ for spec in PAGES:
         title=f"{spec.title} · Berrys",
         on_load=spec.on_load,
     )
-app.register_lifespan_task(live.listen_forever)
+app.register_lifespan_task(live.listen_forever, rx_app=app)
 app.register_lifespan_task(settle_heap)  # once built: freeze the permanent heap (p99, see gc_tuning)

@@ -99,10 +99,9 @@ def topics_for(message: dict[str, Any]) -> list[str]:
     return topics
 
 
-async def deliver(message: dict[str, Any]) -> None:
-    """Push one message to every subscribed tab in this process."""
-    from berrys_app.berrys_app import app
-
+async def deliver(app: Any, message: dict[str, Any]) -> None:
+    """Push one message to every subscribed tab of this process's Reflex ``app`` (passed in:
+    the app module imports the pages, so the UI must not import it back)."""
     connected = _connected_tokens(app)
     live_access.observe(message)
     if message.get("kind") == sessions.SESSION_ENDED:  # for this process only, never shown
@@ -273,8 +272,9 @@ async def _warm_imports() -> None:
     gc_tuning.settle_heap()
 
 
-async def listen_forever() -> None:
-    """The lifespan task: subscribe to the events channel and fan out, reconnecting on errors."""
+async def listen_forever(rx_app: Any) -> None:
+    """The lifespan task: subscribe to the events channel and fan out, reconnecting on errors.
+    ``rx_app`` is the Reflex app (not named ``app``: Reflex would pass its Starlette app there)."""
     import redis.asyncio as aioredis
 
     watchdog = asyncio.create_task(_stale_watchdog())
@@ -290,7 +290,7 @@ async def listen_forever() -> None:
                             continue
                         for message in events.unpack(raw["data"]):
                             _track_heartbeat(message)
-                            await deliver(message)
+                            await deliver(rx_app, message)
             except asyncio.CancelledError:
                 raise
             except Exception:
