@@ -273,8 +273,8 @@ async def _warm_imports() -> None:
 
 async def listen_forever(rx_app: Any, session_state: type[rx.State]) -> None:
     """The lifespan task: subscribe to the events channel and fan out, reconnecting on errors.
-    ``rx_app`` is the Reflex app (not named ``app``: Reflex would pass its Starlette app there),
-    ``session_state`` the tabs' SessionState (it subscribes through this module)."""
+    ``rx_app`` (the Reflex app) and ``session_state`` (the tabs' root state) are bound where the
+    task is registered: both import this module, so it must not import them back."""
     import redis.asyncio as aioredis
 
     watchdog = asyncio.create_task(_stale_watchdog())
