@@ -17,6 +17,7 @@ from berrys_app.api.fast_tasks import TaskListFastPath
 from berrys_app.gc_tuning import settle_heap
 from berrys_app.ui import live
 from berrys_app.ui.layout import PAGES
+from berrys_app.ui.state.session import SessionState
 
 
 class BerrysApp(rx.App):
@@ -35,5 +36,5 @@ for spec in PAGES:
         title=f"{spec.title} · Berrys",
         on_load=spec.on_load,
     )
-app.register_lifespan_task(live.listen_forever)
+app.register_lifespan_task(live.listen_forever, rx_app=app, session_state=SessionState)
 app.register_lifespan_task(settle_heap)  # once built: freeze the permanent heap (p99, see gc_tuning)

@@ -1,3 +1,5 @@
+from berrys_app.settings import get_settings
+
 """Every Redis key and channel name Berrys uses, in one place."""
 
 PREFIX = "berrys"
@@ -18,6 +20,5 @@ def queue_name(base: str) -> str:
 def events_channel() -> str:
     """Pub/sub channel of every committed event (JSON). Pub/sub ignores the Redis db
     number, so the channel carries the namespace from settings (tests isolate by it)."""
-    from berrys_app.settings import get_settings
 
     return f"{get_settings().channel_namespace}:events"

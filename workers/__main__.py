@@ -13,11 +13,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def main() -> None:
-    from berrys_app.settings import get_settings
+    from berrys_app.settings import get_settings  # deferred: after the env defaults above
 
     logging.basicConfig(level=get_settings().log_level)  # BERRYS_LOG_LEVEL; INFO logs every job
-    import berrys_app.domain  # noqa: F401  (register every table)
-    from workers.settings import build_worker
+    import berrys_app.domain  # noqa: F401  # deferred: after logging is set up (registers every table)
+    from workers.settings import build_worker  # deferred: loads litellm, after logging is set up
 
     # libuv's event loop: less CPU per task than asyncio's own (bench/engine.py); arq's Worker()
     # takes the current loop. The web process gets it from Granian, which picks uvloop when installed.

@@ -334,9 +334,9 @@ def rotate_key() -> int:
     # the services load litellm and the ORM: imported here so ``up`` starts without them
     from sqlmodel import Session
 
-    from berrys_app.db import get_engine
-    from berrys_app.services import key_rotation
-    from berrys_app.services.errors import ServiceError
+    from berrys_app.db import get_engine  # deferred: keep `up` free of the ORM and litellm
+    from berrys_app.services import key_rotation  # deferred: keep `up` free of the ORM and litellm
+    from berrys_app.services.errors import ServiceError  # deferred: keep `up` free of the ORM and litellm
 
     try:
         with Session(get_engine()) as session:

@@ -21,7 +21,7 @@ from berrys_app.domain.projects import Project
 from berrys_app.domain.work import Agent, AgentStateChange, AgentStatus, AgentTemplate, Task, TaskStatus
 from berrys_app.services.authz import PROJECTS_READ, Actor, require_role, require_scope
 from berrys_app.services.events import emit
-from berrys_app.services.tools.assignment import AssemblyTools
+from berrys_app.services.tools.assignment import AssemblyTools, TemplateTools, template_overrides
 
 
 @dataclass(frozen=True)
@@ -276,3 +276,20 @@ def agent_names(session: Session, ids: set[uuid.UUID]) -> dict[str, str]:
     if not ids:
         return {}
     return {str(a.id): a.name for a in session.exec(select(Agent).where(col(Agent.id).in_(ids)))}
+
+
+def list_template_tools(session: Session, actor: Actor, *, team_id: uuid.UUID) -> list[TemplateTools]:
+    """Each template's tools as this team's new agents get them (members may read). It lives
+    here, beside the templates, because ``tools.assignment`` sits below ``agents``."""
+    require_role(session, actor, team_id, Role.member, scope=PROJECTS_READ, what="team")
+    seed_templates(session)
+    overrides = template_overrides(session, team_id)
+    return [
+        TemplateTools(
+            template_id=t.id,
+            name=t.name,
+            allowed_tools=overrides.get(t.id, list(t.allowed_tools)),
+            team_override=t.id in overrides,
+        )
+        for t in list_templates(session)
+    ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
+from berrys_app.db import session_scope
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.auth import AuditEntry
 from berrys_app.services.authz import ADMIN_READ, Actor, require_role, require_scope
@@ -109,7 +110,6 @@ def record(
 
 def record_detached(**kwargs: Any) -> None:
     """Write an audit row in its own transaction (kept even if the caller rolls back)."""
-    from berrys_app.db import session_scope
 
     try:
         with session_scope() as own:

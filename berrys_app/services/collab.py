@@ -18,9 +18,10 @@ from berrys_app.domain.collab import Approval, ApprovalKind, ApprovalStatus, Com
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.events import Event
 from berrys_app.domain.projects import Project, ProjectStatus
+from berrys_app.domain.work import Task
 from berrys_app.services import audit
 from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
-from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from berrys_app.services.errors import Forbidden, NotFound, ValidationFailed
 from berrys_app.services.events import emit
 
 MENTION_RE = re.compile(r"(?<![\w@])@([\w.%+-]+(?:@[\w.-]+\.[A-Za-z]{2,})?)")
@@ -40,7 +41,6 @@ def _project(session: Session, actor: Actor, project_id: uuid.UUID, minimum: Rol
 def _check_task(session: Session, project: Project, task_id: uuid.UUID | None) -> None:
     if task_id is None:
         return
-    from berrys_app.domain.work import Task
 
     task = session.get(Task, task_id)
     if task is None or task.project_id != project.id:
@@ -318,95 +318,6 @@ def get_approval(session: Session, actor: Actor, approval_id: uuid.UUID) -> Appr
         raise NotFound("approval not found")
     require_role(session, actor, row.team_id, Role.viewer, scope=PROJECTS_READ, what="approval")
     return row
-
-
-def decide_approval(
-    session: Session, actor: Actor, approval_id: uuid.UUID, *, approve: bool, reason: str | None = None
-) -> Approval:
-    """Approve or reject; plan approvals go through the engine's approve/reject."""
-    row = session.get(Approval, approval_id, with_for_update=True)
-    if row is None:
-        raise NotFound("approval not found")
-    kind = ApprovalKind(row.kind)
-    require_role(session, actor, row.team_id, DECIDER_ROLE[kind], scope=PROJECTS_WRITE, what="approval")
-    if row.status != ApprovalStatus.pending.value:
-        raise Conflict(f"this approval was already {row.status}")
-    if not approve and not (reason or "").strip():
-        raise ValidationFailed("a rejection needs a reason", details={"field": "reason"})
-    settle_approval(session, row, actor, approved=approve, reason=(reason or "").strip() or None)
-    audit.record(
-        session,
-        action="approval.decided",
-        actor=actor,
-        team_id=row.team_id,
-        target_type="approval",
-        target_id=row.id,
-        details={"kind": kind.value, "status": row.status, "reason": row.reason},
-    )
-    if kind is ApprovalKind.plan and row.project_id is not None:
-        session.flush()
-        if approve:
-            approve_plan(session, actor, row.project_id)
-        else:
-            reject_plan(session, actor, row.project_id, reason=row.reason or "rejected")
-    elif row.task_id is not None:  # a waiting task: the rule of what runs next is the projects front door's
-        from berrys_app.services.projects import after_approval_decision
-
-        after_approval_decision(session, actor, row)
-    return row
-
-
-# ---------------------------------------------------------------- plan decisions (audited)
-
-
-def approve_plan(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:
-    """The engine's approve_plan plus an audit row (REST and the inbox both call this)."""
-    from berrys_app.services import projects
-
-    project = projects.approve_plan(session, actor, project_id)
-    audit.record(
-        session,
-        action="plan.approved",
-        actor=actor,
-        team_id=project.team_id,
-        target_type="project",
-        target_id=project.id,
-    )
-    return project
-
-
-def reject_plan(session: Session, actor: Actor, project_id: uuid.UUID, *, reason: str) -> Project:
-    from berrys_app.services import projects
-
-    project = projects.reject_plan(session, actor, project_id, reason=reason)
-    audit.record(
-        session,
-        action="plan.rejected",
-        actor=actor,
-        team_id=project.team_id,
-        target_type="project",
-        target_id=project.id,
-        details={"reason": reason},
-    )
-    return project
-
-
-def delete_project(session: Session, actor: Actor, project_id: uuid.UUID) -> None:
-    """The engine's delete_project plus an audit row (deletions are audited)."""
-    from berrys_app.services import projects
-
-    project = projects.get_project(session, actor, project_id)
-    team_id, name = project.team_id, project.name
-    projects.delete_project(session, actor, project_id)
-    audit.record(
-        session,
-        action="project.deleted",
-        actor=actor,
-        team_id=team_id,
-        target_type="project",
-        target_id=project_id,
-        details={"name": name},
-    )
 
 
 # ---------------------------------------------------------------- activity

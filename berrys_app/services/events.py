@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from berrys_app.domain.events import Event
 from berrys_app.keys import events_channel
+from berrys_app.redis_client import sync_redis
 
 log = logging.getLogger(__name__)
 _PENDING = "berrys_pending_events"
@@ -59,7 +60,6 @@ def emit_written(session: Session, messages: Sequence[str]) -> None:
 
 def publish_transient(kind: str, payload: dict[str, Any], *, project_id: uuid.UUID | None = None) -> None:
     """Publish a live-only message (heartbeats, token streams) that is not worth a row."""
-    from berrys_app.redis_client import sync_redis
 
     message = {
         "id": None,
@@ -141,7 +141,6 @@ def _publish_after_commit(session: Session) -> None:
     messages = session.info.pop(_READY, None)
     if not messages:
         return
-    from berrys_app.redis_client import sync_redis
 
     try:
         sync_redis().publish(events_channel(), pack(messages))

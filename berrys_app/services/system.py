@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from berrys_app.domain.accounts import User
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.system import WorkerHeartbeat
+from berrys_app.redis_client import sync_redis
 from berrys_app.services import mail
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import Forbidden, Unauthorized
@@ -27,7 +28,6 @@ def database_ok(session: Session) -> bool:
 
 
 def redis_ok() -> bool:
-    from berrys_app.redis_client import sync_redis
 
     try:
         return bool(sync_redis().ping())

@@ -13,6 +13,10 @@ import uuid
 
 from sqlmodel import Session, col, select
 
+from berrys_app.domain.events import Event
+from berrys_app.domain.models import ModelCall
+from berrys_app.domain.tools import ToolCall
+from berrys_app.services import projects
 from berrys_app.services.authz import Actor
 
 TEXT_LIMIT = 4000
@@ -22,9 +26,6 @@ def task_transcript(
     session: Session, actor: Actor, *, project_id: uuid.UUID, task_id: uuid.UUID
 ) -> list[dict[str, str]]:
     """Entries ``{kind: model|tool, title, text}`` in the order they happened."""
-    from berrys_app.domain.models import ModelCall
-    from berrys_app.domain.tools import ToolCall
-    from berrys_app.services import projects
 
     projects.get_task(session, actor, project_id, task_id)  # NotFound/Forbidden for the wrong caller
     entries: list[tuple[object, dict[str, str]]] = []
@@ -67,8 +68,6 @@ def error_entry(kind: str, payload: dict, at: str = "") -> dict[str, str]:
 
 def task_errors(session: Session, actor: Actor, *, project_id: uuid.UUID, task_id: uuid.UUID) -> list[dict[str, str]]:
     """Every failed attempt's error of a task, oldest first (the task row keeps only the last)."""
-    from berrys_app.domain.events import Event
-    from berrys_app.services import projects
 
     projects.get_task(session, actor, project_id, task_id)  # NotFound/Forbidden for the wrong caller
     rows = session.exec(

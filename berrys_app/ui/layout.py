@@ -14,6 +14,7 @@ import reflex as rx
 
 from berrys_app.ui.components.labels import initials_of
 from berrys_app.ui.state.nav import NavState
+from berrys_app.ui.state.session import SessionState
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,6 @@ def page(
 
         load = on_load
         if load is None and not public:
-            from berrys_app.ui.state.session import SessionState
-
             load = SessionState.require_login
         PAGES.append(PageSpec(route, title, wrapped, load, nav, icon, public, order, admin_only, badge))
         return render
@@ -66,8 +65,6 @@ def page(
 def nav_link(spec: PageSpec) -> rx.Component:
     link = _nav_link(spec)
     if spec.admin_only:
-        from berrys_app.ui.state.session import SessionState
-
         return rx.cond(SessionState.is_admin, link)
     return link
 
@@ -114,7 +111,6 @@ def brand() -> rx.Component:
 
 
 def team_switcher() -> rx.Component:
-    from berrys_app.ui.state.session import SessionState
 
     return rx.cond(
         SessionState.signed_in,
@@ -134,7 +130,6 @@ def team_switcher() -> rx.Component:
 
 
 def user_menu() -> rx.Component:
-    from berrys_app.ui.state.session import SessionState
 
     return rx.cond(
         SessionState.signed_in,
@@ -188,7 +183,6 @@ def sidebar() -> rx.Component:
 
 def mobile_nav() -> rx.Component:
     """Below the sidebar's breakpoint: the same pages in a menu (the sidebar is hidden there)."""
-    from berrys_app.ui.state.session import SessionState
 
     def item(spec: PageSpec) -> rx.Component:
         entry = rx.menu.item(

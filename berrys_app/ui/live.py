@@ -27,6 +27,7 @@ from berrys_app.keys import events_channel
 from berrys_app.services import events, live_access, sessions
 from berrys_app.services.authz import Actor
 from berrys_app.settings import get_settings
+from berrys_app.ui import presence
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,6 @@ def _actor_for(user_id: str, session_id: str = "") -> Actor | None:
 
 
 def _leave_project(project_id: str, token: str) -> None:
-    from berrys_app.ui import presence
 
     try:
         presence.leave(project_id, token)
@@ -99,17 +99,16 @@ def topics_for(message: dict[str, Any]) -> list[str]:
     return topics
 
 
-async def deliver(message: dict[str, Any]) -> None:
-    """Push one message to every subscribed tab in this process."""
-    from berrys_app.berrys_app import app
-
+async def deliver(app: Any, session_state: type[rx.State], message: dict[str, Any]) -> None:
+    """Push one message to every subscribed tab of this process's Reflex ``app``. The app and
+    the tabs' root ``session_state`` are passed in: they import this module, not the reverse."""
     connected = _connected_tokens(app)
     live_access.observe(message)
     if message.get("kind") == sessions.SESSION_ENDED:  # for this process only, never shown
         await _end_session(app, str((message.get("payload") or {}).get("session_id") or ""))
         return
     if message.get("kind") in MEMBERSHIP_KINDS:
-        await _reauthorise(app, message)
+        await _reauthorise(app, session_state, message)
     for topic in topics_for(message):
         for token, (state_cls, actor) in list(_SUBSCRIBERS.get(topic, {}).items()):
             if not still_open(token, connected):
@@ -176,11 +175,10 @@ async def _end_session(app: Any, session_id: str) -> None:
 MEMBERSHIP_KINDS = ("member.removed", "member.role_changed")
 
 
-async def _reauthorise(app: Any, message: dict[str, Any]) -> None:
+async def _reauthorise(app: Any, session_state: type[rx.State], message: dict[str, Any]) -> None:
     """A membership changed: the tabs of that person follow at once. Their role (and what the
     page offers) is updated, and each of their subscriptions is checked again: what they may
     no longer see stops now (and their name leaves the project's viewers)."""
-    from berrys_app.ui.state.session import SessionState
 
     user_id = str((message.get("payload") or {}).get("user_id") or "")
     if not message.get("team_id") or not user_id:
@@ -192,8 +190,8 @@ async def _reauthorise(app: Any, message: dict[str, Any]) -> None:
             if not await asyncio.to_thread(live_access.may_receive, actor, topic, fresh=True):
                 await _revoke(app, topic, token, state_cls)
             try:
-                async with app.modify_state(rx.BaseStateToken(ident=token, cls=SessionState)) as root:
-                    tab = await root.get_state(SessionState)
+                async with app.modify_state(rx.BaseStateToken(ident=token, cls=session_state)) as root:
+                    tab = await root.get_state(session_state)
                     if tab.user_id == user_id:
                         tab._apply_membership(message)
             except Exception:
@@ -273,8 +271,10 @@ async def _warm_imports() -> None:
     gc_tuning.settle_heap()
 
 
-async def listen_forever() -> None:
-    """The lifespan task: subscribe to the events channel and fan out, reconnecting on errors."""
+async def listen_forever(rx_app: Any, session_state: type[rx.State]) -> None:
+    """The lifespan task: subscribe to the events channel and fan out, reconnecting on errors.
+    ``rx_app`` (the Reflex app) and ``session_state`` (the tabs' root state) are bound where the
+    task is registered: both import this module, so it must not import them back."""
     import redis.asyncio as aioredis
 
     watchdog = asyncio.create_task(_stale_watchdog())
@@ -290,7 +290,7 @@ async def listen_forever() -> None:
                             continue
                         for message in events.unpack(raw["data"]):
                             _track_heartbeat(message)
-                            await deliver(message)
+                            await deliver(rx_app, session_state, message)
             except asyncio.CancelledError:
                 raise
             except Exception:

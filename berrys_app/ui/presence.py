@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 
 from berrys_app.keys import PRESENCE_PREFIX
+from berrys_app.redis_client import sync_redis
 from berrys_app.services.events import publish_transient
 
 HEARTBEAT_S = 20
@@ -25,7 +26,6 @@ def _key(project_id: str) -> str:
 
 def _scan(project_id: str, now: float) -> tuple[list[str], list[str]]:
     """(distinct live names sorted, tokens of stale entries)."""
-    from berrys_app.redis_client import sync_redis
 
     names: set[str] = set()
     stale: list[str] = []
@@ -44,7 +44,6 @@ def _scan(project_id: str, now: float) -> tuple[list[str], list[str]]:
 
 def viewers(project_id: str, *, now: float | None = None) -> list[str]:
     """Distinct names of the people viewing the project, sorted (stale entries dropped)."""
-    from berrys_app.redis_client import sync_redis
 
     names, stale = _scan(project_id, time.time() if now is None else now)
     if stale:
@@ -59,7 +58,6 @@ def _announce(project_id: str, names: list[str]) -> list[str]:
 
 def join(project_id: str, token: str, name: str) -> list[str]:
     """Mark this tab as viewing; returns (and broadcasts) the viewer names."""
-    from berrys_app.redis_client import sync_redis
 
     client = sync_redis()
     client.hset(_key(project_id), token, f"{name}|{time.time():.0f}")
@@ -69,7 +67,6 @@ def join(project_id: str, token: str, name: str) -> list[str]:
 
 def heartbeat(project_id: str, token: str, name: str, *, now: float | None = None) -> list[str]:
     """This tab is still open: refresh its entry, drop stale ones; broadcast only if the names changed."""
-    from berrys_app.redis_client import sync_redis
 
     now = time.time() if now is None else now
     client = sync_redis()
@@ -86,7 +83,6 @@ def heartbeat(project_id: str, token: str, name: str, *, now: float | None = Non
 
 
 def leave(project_id: str, token: str) -> list[str]:
-    from berrys_app.redis_client import sync_redis
 
     sync_redis().hdel(_key(project_id), token)
     return _announce(project_id, viewers(project_id))

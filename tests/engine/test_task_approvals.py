@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from berrys_app.domain.collab import Approval
 from berrys_app.domain.projects import ProjectUpdate
-from berrys_app.services import collab, projects
+from berrys_app.services import collab, decisions, projects
 from berrys_app.services.errors import Forbidden
 from berrys_app.services.models import scripted
 from tests.engine.conftest import wait_for
@@ -39,10 +39,10 @@ def test_a_waiting_task_opens_a_budget_approval_and_approving_it_runs_the_task(s
     assert approval.id in {row.id for row in inbox}
 
     with pytest.raises(Forbidden):  # a member may retry the task, but deciding a budget approval needs an admin
-        collab.decide_approval(session, team.member, approval.id, approve=True)
+        decisions.decide_approval(session, team.member, approval.id, approve=True)
     session.rollback()
     projects.update_project(session, team.admin, project_id, data=ProjectUpdate(budget_tokens=100_000))
-    collab.decide_approval(session, team.admin, approval.id, approve=True)
+    decisions.decide_approval(session, team.admin, approval.id, approve=True)
     session.commit()
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete")
     assert [a.status for a in _approvals(project_id) if a.kind == "budget"] == ["approved"]

@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 
 from berrys_app.domain.tools import ToolCreate, ToolKind
 from berrys_app.domain.work import Agent, AgentTemplate
-from berrys_app.services.agents import seed_templates
+from berrys_app.services.agents import list_template_tools, seed_templates
 from berrys_app.services.errors import Forbidden, NotFound, ValidationFailed
 from berrys_app.services.models import scripted
-from berrys_app.services.tools import list_template_tools, register_tool, set_agent_tools, set_template_tools
+from berrys_app.services.tools import register_tool, set_agent_tools, set_template_tools
 from tests.api.conftest import api_app, client  # noqa: F401  (fixtures)
 from tests.api.world import build_world
 from tests.engine.conftest import team, wait_for, workers  # noqa: F401  (fixtures)

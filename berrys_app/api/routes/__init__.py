@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from berrys_app.api import problems
+from berrys_app.api.fallback import ApiFallback
+from berrys_app.settings import get_settings
+
 
 def setup(api: FastAPI) -> None:
     from fastapi.middleware.cors import CORSMiddleware
-
-    from berrys_app.api import problems
-    from berrys_app.api.fallback import ApiFallback
-    from berrys_app.settings import get_settings
 
     origins = get_settings().cors_origins
     if origins:

@@ -12,7 +12,7 @@ from berrys_app.api.deps import CurrentActor, ListOf, PageDep, Paging, SessionDe
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.api.schemas import ApprovalPublic
 from berrys_app.domain.collab import Approval, ApprovalStatus
-from berrys_app.services import collab
+from berrys_app.services import collab, decisions
 
 router = APIRouter(prefix="/api/v1", tags=["approvals"], responses=PROBLEM_RESPONSES)
 
@@ -73,11 +73,11 @@ def approve(
     approval_id: uuid.UUID, session: SessionDep, actor: CurrentActor, body: DecisionIn | None = None
 ) -> ApprovalPublic:
     """Plan approvals need a member; budget and tool approvals an admin."""
-    row = collab.decide_approval(session, actor, approval_id, approve=True, reason=body.reason if body else None)
+    row = decisions.decide_approval(session, actor, approval_id, approve=True, reason=body.reason if body else None)
     return ApprovalPublic.model_validate(row)
 
 
 @router.post("/approvals/{approval_id}/reject", **access("member", "projects:write"))
 def reject(approval_id: uuid.UUID, body: RejectionIn, session: SessionDep, actor: CurrentActor) -> ApprovalPublic:
-    row = collab.decide_approval(session, actor, approval_id, approve=False, reason=body.reason)
+    row = decisions.decide_approval(session, actor, approval_id, approve=False, reason=body.reason)
     return ApprovalPublic.model_validate(row)

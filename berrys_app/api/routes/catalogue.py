@@ -56,7 +56,7 @@ class ModelPublic(Public):
 @router.get("/models", **access("user", "projects:read"))
 def list_models(session: SessionDep, actor: CurrentActor, active_only: bool = False) -> ListOf[ModelPublic]:
     """The global catalogue plus your teams' models (prices per token in USD)."""
-    from berrys_app.services.models import catalogue_teams  # imports litellm: keep API start-up fast
+    from berrys_app.services.models import catalogue_teams  # deferred: imports litellm, keep API start-up fast
 
     rows = [
         ModelPublic.model_validate(m) for m in catalogue_teams.visible_models(session, actor, active_only=active_only)
@@ -67,7 +67,7 @@ def list_models(session: SessionDep, actor: CurrentActor, active_only: bool = Fa
 @router.get("/models/{model_id}", **access("viewer", "projects:read"))
 def get_model(model_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ModelPublic:
     """A team's model (its viewers) or a global one (anyone)."""
-    from berrys_app.services.models import catalogue_teams
+    from berrys_app.services.models import catalogue_teams  # deferred: imports litellm
 
     return ModelPublic.model_validate(catalogue_teams.get_model(session, actor, model_id))
 
@@ -75,7 +75,7 @@ def get_model(model_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> 
 @router.post("/teams/{team_id}/models", status_code=status.HTTP_201_CREATED, **access("admin", "admin:write"))
 def add_model(team_id: uuid.UUID, body: ModelEntryCreate, session: SessionDep, actor: CurrentActor) -> ModelPublic:
     """Add a litellm model string for the team (names are unique in the deployment)."""
-    from berrys_app.services.models import catalogue_teams
+    from berrys_app.services.models import catalogue_teams  # deferred: imports litellm
 
     return ModelPublic.model_validate(catalogue_teams.add_model(session, actor, team_id=team_id, data=body))
 
@@ -83,7 +83,7 @@ def add_model(team_id: uuid.UUID, body: ModelEntryCreate, session: SessionDep, a
 @router.patch("/models/{model_id}", **access("admin", "admin:write"))
 def update_model(model_id: uuid.UUID, body: ModelEntryUpdate, session: SessionDep, actor: CurrentActor) -> ModelPublic:
     """Change one of your team's models, e.g. ``{"active": false}`` to stop offering it."""
-    from berrys_app.services.models import catalogue_teams
+    from berrys_app.services.models import catalogue_teams  # deferred: imports litellm
 
     return ModelPublic.model_validate(catalogue_teams.update_model(session, actor, model_id, body))
 
@@ -103,7 +103,7 @@ class TeamDefaultModel(Public):
 @router.post("/models/{model_id}/test-connection", **access("admin", "admin:write"))
 async def test_connection(model_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ConnectionCheckPublic:
     """Make one real call of your team's model (recorded like any call) and say how it went."""
-    from berrys_app.services.models import catalogue_teams
+    from berrys_app.services.models import catalogue_teams  # deferred: imports litellm
 
     check = await catalogue_teams.check_connection(session, actor, model_id)
     return ConnectionCheckPublic.model_validate(check, from_attributes=True)
@@ -114,7 +114,7 @@ def set_default_model(
     team_id: uuid.UUID, body: TeamDefaultModel, session: SessionDep, actor: CurrentActor
 ) -> TeamDefaultModel:
     """The model new projects of the team get when they name none."""
-    from berrys_app.services.models import catalogue_teams
+    from berrys_app.services.models import catalogue_teams  # deferred: imports litellm
 
     team = catalogue_teams.set_team_default(session, actor, team_id=team_id, name=body.model)
     return TeamDefaultModel(model=team.default_model)

@@ -19,6 +19,7 @@ from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.api.schemas import EventPublic
 from berrys_app.db import session_scope
 from berrys_app.keys import events_channel
+from berrys_app.redis_client import async_redis
 from berrys_app.services import collab, events, live_access, projects, sessions
 from berrys_app.services.authz import Actor
 
@@ -112,7 +113,6 @@ async def _stream(
     (``follow=false`` ends after the backlog). Every second and before every message the
     stream asks the live access check again: it ends (with a ``stream.closed`` event) when the
     caller's token expires or they may no longer see the project."""
-    from berrys_app.redis_client import async_redis
 
     client = async_redis()
     pubsub = client.pubsub()

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from berrys_app.api.deps import CurrentActor, ListOf, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.domain.tools import CredentialBinding, CredentialCreate, CredentialPublic, ToolCreate, ToolPublic
-from berrys_app.services import audit, tools
+from berrys_app.services import agents, audit, tools
 
 router = APIRouter(prefix="/api/v1/teams/{team_id}", tags=["tools"], responses=PROBLEM_RESPONSES)
 Name = Annotated[str, Query(max_length=64)]
@@ -58,7 +58,7 @@ def set_agent_tools(
 @router.get("/agent-templates/tools", **access("member", "projects:read"))
 def list_template_tools(team_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ListOf[tools.TemplateTools]:
     """The tools this team's new agents get from each template (the team's own list, or the template's)."""
-    rows = tools.list_template_tools(session, actor, team_id=team_id)
+    rows = agents.list_template_tools(session, actor, team_id=team_id)
     return ListOf[tools.TemplateTools].model_validate(list_of(rows))
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from berrys_app.services.errors import ValidationFailed
+from berrys_app.services.models import tokens
 from berrys_app.services.models.catalogue import ModelSpec
 
 
@@ -124,7 +125,6 @@ def fit_to_model(
     pin_first: bool = False,
 ) -> list[dict[str, Any]]:
     """Trim ``messages`` so prompt + ``max_tokens`` fit ``spec``'s window (its own tokenizer)."""
-    from berrys_app.services.models import tokens
 
     tool_tokens = tokens.count_prompt_tokens(spec, [], tools) if tools else 0
     return fit_messages(

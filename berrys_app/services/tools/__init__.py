@@ -11,7 +11,6 @@ from berrys_app.services.tools.assignment import (
     AgentToolsUpdate,
     TemplateTools,
     TemplateToolsUpdate,
-    list_template_tools,
     set_agent_tools,
     set_template_tools,
 )
@@ -64,7 +63,6 @@ __all__ = [
     "list_credential_uses",
     "list_credentials",
     "list_mcp_servers",
-    "list_template_tools",
     "list_tool_versions",
     "list_tools",
     "put_artifact",

@@ -15,7 +15,7 @@ from berrys_app.domain.common import utcnow
 from berrys_app.domain.tools import TeamTemplateTools, Tool
 from berrys_app.domain.work import Agent, AgentTemplate
 from berrys_app.services import events
-from berrys_app.services.authz import ADMIN_WRITE, PROJECTS_READ, Actor, require_role
+from berrys_app.services.authz import ADMIN_WRITE, Actor, require_role
 from berrys_app.services.errors import NotFound, ValidationFailed
 from berrys_app.services.tools import registry
 
@@ -93,27 +93,10 @@ def set_agent_tools(
     return AgentTools(agent_id=agent.id, name=agent.name, allowed_tools=refs)
 
 
-def _overrides(session: Session, team_id: uuid.UUID) -> dict[uuid.UUID, list[str]]:
+def template_overrides(session: Session, team_id: uuid.UUID) -> dict[uuid.UUID, list[str]]:
+    """Per-template tool lists this team set (template id -> tool refs)."""
     rows = session.exec(select(TeamTemplateTools).where(TeamTemplateTools.team_id == team_id))
     return {row.template_id: list(row.allowed_tools) for row in rows}
-
-
-def list_template_tools(session: Session, actor: Actor, *, team_id: uuid.UUID) -> list[TemplateTools]:
-    """Each template's tools as this team's new agents get them (members may read)."""
-    from berrys_app.services.agents import list_templates, seed_templates
-
-    require_role(session, actor, team_id, Role.member, scope=PROJECTS_READ, what="team")
-    seed_templates(session)
-    overrides = _overrides(session, team_id)
-    return [
-        TemplateTools(
-            template_id=t.id,
-            name=t.name,
-            allowed_tools=overrides.get(t.id, list(t.allowed_tools)),
-            team_override=t.id in overrides,
-        )
-        for t in list_templates(session)
-    ]
 
 
 def set_template_tools(
@@ -171,7 +154,7 @@ class AssemblyTools:
         for name, capabilities in rows:
             latest.setdefault(name, list(capabilities))
         self._tools = latest
-        self._overrides = _overrides(session, team_id)
+        self._overrides = template_overrides(session, team_id)
 
     def for_need(self, need: set[str]) -> list[str]:
         wanted = {c.strip().lower() for c in need}

@@ -26,6 +26,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_types import REQUEST_TIMEOUT
 from sqlmodel import Session
 
+from berrys_app.db import session_scope
 from berrys_app.domain.tools import McpServer, McpTransport
 from berrys_app.services.errors import ServiceError
 from berrys_app.services.tools import mcp_hosts, mcp_stdio, vault
@@ -307,7 +308,6 @@ def describe(exc: BaseException, secrets: list[str]) -> str:
 
 async def run_mcp(inv: Invocation) -> str:
     """Execution hook for ``kind == mcp`` tools."""
-    from berrys_app.db import session_scope
 
     resolved: Resolved | None = None
     with session_scope() as session:

@@ -27,6 +27,7 @@ from httpcore2._backends.auto import AutoBackend
 from httpcore2._backends.base import SOCKET_OPTION
 
 from berrys_app.services.errors import Forbidden, ValidationFailed
+from berrys_app.settings import get_settings
 
 SETTING = "BERRYS_MCP_HTTP_HOSTS"
 HTTP_TOOL_SETTING = "BERRYS_HTTP_INTERNAL_HOSTS"
@@ -49,7 +50,6 @@ def host_allowed(url: httpx.URL, allowed: list[str]) -> bool:
 
 
 def _operator_list(setting: str) -> list[str]:
-    from berrys_app.settings import get_settings
 
     settings = get_settings()
     return settings.http_internal_hosts if setting == HTTP_TOOL_SETTING else settings.mcp_http_hosts

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from berrys_app.db import session_scope
 from berrys_app.domain.tools import Artifact
+from berrys_app.domain.work import Task
 from berrys_app.services.tools.context import Invocation, ToolFailure
 
 SNIPPET = 300
@@ -58,10 +59,6 @@ def search_project(
 def _task_hits(
     session: Session, *, project_id: uuid.UUID, pattern: str, query: str, limit: int, exclude_task: uuid.UUID | None
 ) -> list[dict[str, str]]:
-    try:
-        from berrys_app.domain.work import Task
-    except ImportError:  # the engine's tables are not there (yet)
-        return []
     stmt = (
         select(Task)
         .where(Task.project_id == project_id, col(Task.output).is_not(None))

@@ -12,7 +12,7 @@ import reflex as rx
 
 from berrys_app.db import session_scope
 from berrys_app.domain.collab import Approval
-from berrys_app.services import collab
+from berrys_app.services import collab, decisions
 from berrys_app.services.errors import ServiceError
 from berrys_app.ui.format import human_error, human_time, label
 from berrys_app.ui.state.nav import NavState
@@ -79,7 +79,7 @@ class ApprovalsState(PageState):
         try:
             with session_scope() as session:
                 actor = self._actor(session)
-                collab.decide_approval(
+                decisions.decide_approval(
                     session, actor, parse_id(approval_id), approve=approve, reason=self.reasons.get(approval_id)
                 )
                 self._fetch(session, actor)

@@ -7,6 +7,9 @@ from typing import Any
 import reflex as rx
 from sqlmodel import col, select
 
+from berrys_app.domain.accounts import User
+from berrys_app.domain.projects import Project
+from berrys_app.services import collab
 from berrys_app.ui.format import short_date
 from berrys_app.ui.state.workspace import PageState
 
@@ -22,9 +25,6 @@ class MentionsState(PageState):
         return result
 
     def _fetch(self, session, actor) -> None:
-        from berrys_app.domain.accounts import User
-        from berrys_app.domain.projects import Project
-        from berrys_app.services import collab
 
         rows = collab.my_mentions(session, actor, limit=100)
         project_ids = {r.project_id for r in rows}

@@ -15,7 +15,11 @@ import reflex as rx
 from pydantic import ValidationError
 
 from berrys_app.db import session_scope
+from berrys_app.domain.accounts import User
+from berrys_app.domain.projects import ProjectCreate
+from berrys_app.services import projects
 from berrys_app.services.errors import ServiceError
+from berrys_app.services.models import catalogue_teams
 from berrys_app.ui.format import PROJECT_STATUS_COLOR, as_dict, field_errors, money, short_date
 from berrys_app.ui.state.session import SessionState
 
@@ -102,7 +106,6 @@ class ProjectsState(SessionState):
         return None
 
     def _fetch(self, session, actor) -> None:
-        from berrys_app.services import projects
 
         team = self._team_uuid()
         self.list_error = ""
@@ -125,8 +128,6 @@ class ProjectsState(SessionState):
     @staticmethod
     def _enrich(session, actor, project) -> dict[str, Any]:
         """Add progress, cost and the owner's name to a project row."""
-        from berrys_app.domain.accounts import User
-        from berrys_app.services import projects
 
         data = as_dict(project)
         try:
@@ -193,7 +194,6 @@ class ProjectsState(SessionState):
 
     def _load_model_choices(self) -> None:
         """Active catalogue models this team may use (global ones and the team's own)."""
-        from berrys_app.services.models import catalogue_teams
 
         team = self._team_uuid()
         try:
@@ -207,8 +207,6 @@ class ProjectsState(SessionState):
     @rx.event
     def create(self, form: dict[str, Any]):
         """Validate with ``ProjectCreate``, create via the service, open the new project."""
-        from berrys_app.domain.projects import ProjectCreate
-        from berrys_app.services import projects
 
         self.errors = {}
         data = self._form_to_data(form)
@@ -233,7 +231,6 @@ class ProjectsState(SessionState):
         return rx.redirect(f"/projects/{project_id}")
 
     def _form_to_data(self, form: dict[str, Any]) -> dict[str, Any]:
-        from berrys_app.domain.projects import ProjectCreate
 
         objectives = [line.strip() for line in str(form.get("objectives", "")).splitlines() if line.strip()]
         description = str(form.get("description", "")).strip()

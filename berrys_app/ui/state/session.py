@@ -19,7 +19,8 @@ import reflex as rx
 from sqlmodel import Session
 
 from berrys_app.db import session_scope
-from berrys_app.services import auth, oidc, proxies, ratelimit, sessions
+from berrys_app.domain.accounts import User
+from berrys_app.services import auth, oidc, proxies, ratelimit, sessions, teams
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import ServiceError, Unauthorized
 from berrys_app.ui import live
@@ -127,8 +128,6 @@ class SessionState(rx.State):
         return actor
 
     def _load_identity(self, session: Session, actor: Actor) -> None:
-        from berrys_app.domain.accounts import User
-        from berrys_app.services import teams
 
         user = session.get(User, actor.user_id) if actor.user_id else None
         self.user_id = str(actor.user_id or "")

@@ -16,7 +16,12 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from berrys_app.db import session_scope
+from berrys_app.domain.work import Task
+from berrys_app.services import agents, collab, team_usage, teams
+from berrys_app.services.collab import FEED_PREFIXES
 from berrys_app.services.errors import ServiceError, ValidationFailed
+from berrys_app.services.models import catalogue_teams
+from berrys_app.services.tools import mcp_servers, registry, vault
 from berrys_app.settings import get_settings
 from berrys_app.ui.format import brief, label, model_label, money, short_date
 from berrys_app.ui.state.session import SessionState
@@ -83,14 +88,12 @@ class TeamState(PageState):
 
     def _on_live(self, message: dict[str, Any]) -> None:
         """Members and the activity feed follow the team's people-level events."""
-        from berrys_app.services.collab import FEED_PREFIXES
 
         if str(message.get("kind", "")).startswith(FEED_PREFIXES):
             with contextlib.suppress(ServiceError), session_scope() as session:
                 self._fetch(session, self._actor(session))
 
     def _fetch(self, session, actor) -> None:
-        from berrys_app.services import collab, teams
 
         self.activity = [
             {
@@ -132,7 +135,6 @@ class TeamState(PageState):
     @rx.event
     def invite(self, form: dict[str, Any]):
         """Invite by email: nobody joins without accepting (a registered person on their Profile page)."""
-        from berrys_app.services import teams
 
         email = str(form.get("email", "")).strip()
         role = str(form.get("role") or "member")
@@ -157,19 +159,16 @@ class TeamState(PageState):
 
     @rx.event
     def revoke_invitation(self, invitation_id: str):
-        from berrys_app.services import teams
 
         return self._do(lambda s, a: teams.revoke_invitation(s, a, self._team_uuid(), parse_id(invitation_id)))
 
     @rx.event
     def change_role(self, user_id: str, role: str):
-        from berrys_app.services import teams
 
         return self._do(lambda s, a: teams.change_role(s, a, self._team_uuid(), parse_id(user_id), role=role))
 
     @rx.event
     def remove(self, user_id: str):
-        from berrys_app.services import teams
 
         return self._do(lambda s, a: teams.remove_member(s, a, self._team_uuid(), parse_id(user_id)))
 
@@ -181,7 +180,6 @@ class TeamState(PageState):
     @rx.event
     def create_team(self, form: dict[str, Any]):
         """A new team owned by this user; the page switches to it."""
-        from berrys_app.services import teams
 
         self.new_team_error = ""
         try:
@@ -221,7 +219,6 @@ class AgentsState(PageState):
         return result
 
     def _fetch(self, session, actor) -> None:
-        from berrys_app.services import agents
 
         self.templates = [
             {
@@ -278,8 +275,6 @@ def _running_tasks(session, agent_ids: list[uuid.UUID]) -> dict[str, str]:
     """agent id -> the id of the task it runs now (to clear it when that task ends)."""
     from sqlmodel import col, select
 
-    from berrys_app.domain.work import Task
-
     if not agent_ids:
         return {}
     rows = session.exec(
@@ -289,7 +284,6 @@ def _running_tasks(session, agent_ids: list[uuid.UUID]) -> dict[str, str]:
 
 
 def _task_title(task_id: str) -> str:
-    from berrys_app.domain.work import Task
 
     try:
         with session_scope() as session:
@@ -372,8 +366,6 @@ class ModelsState(PageState):
                 self.error = exc.message
 
     def _fetch(self, session, actor) -> None:
-        from berrys_app.services import team_usage
-        from berrys_app.services.models import catalogue_teams
 
         self.models = [
             {
@@ -415,7 +407,6 @@ class ToolsState(PageState):
         return self._run(self._fetch)
 
     def _fetch(self, session, actor) -> None:
-        from berrys_app.services.tools import mcp_servers, registry, vault
 
         team = self._team_uuid()
         self.tools = [
