@@ -68,6 +68,7 @@ def _web_process(stack: Stack, data_dir: Path, *, other_host: bool) -> Iterator[
             BERRYS_DATA_DIR=str(data_dir),
             BERRYS_WORKERS="0",
             BERRYS_TAB_STATE="redis",  # what several web processes need (the stack's own keeps disk)
+            BERRYS_HOST=address if other_host else "127.0.0.1",  # B is reached at its namespace's address
             BERRYS_PUBLIC_URL=f"http://{address}:{port}",
             REFLEX_WEB_WORKDIR=str(web_dir),
             REFLEX_STATES_WORKDIR=str(data_dir / "states"),

@@ -41,7 +41,7 @@ def test_after_logout_in_one_tab_the_other_tab_receives_nothing_within_a_second(
     sign_in(other_browser, email=email, next_path=f"/projects/{project_id}")
     for page in (tab_a, tab_b, other_browser):
         page.goto(stack.url(f"/projects/{project_id}"))
-        expect(page.locator("#project-status")).to_have_text("plan_review")
+        expect(page.locator("#project-status")).to_have_attribute("data-status", "plan_review")
         page.click("#tab-timeline")
     author = _actor(email)  # a login of its own, for writing comments from the server side
     with session_scope() as session:
