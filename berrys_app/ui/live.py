@@ -235,7 +235,7 @@ def _track_heartbeat(message: dict[str, Any]) -> None:
         _STALE.discard(wid)
 
 
-async def _stale_watchdog() -> None:
+async def _stale_watchdog(rx_app: Any, session_state: type[rx.State]) -> None:
     """Turn a worker stale when its heartbeats stop (killed workers send nothing)."""
     stale_after = get_settings().heartbeat_stale_s
     while True:
@@ -245,6 +245,8 @@ async def _stale_watchdog() -> None:
             if wid not in _STALE and now - seen > stale_after:
                 _STALE.add(wid)
                 await deliver(
+                    rx_app,
+                    session_state,
                     {
                         "id": None,
                         "kind": "worker.stale",
@@ -253,7 +255,7 @@ async def _stale_watchdog() -> None:
                             "worker_id": wid,
                             "at": datetime.now(UTC).isoformat(),
                         },
-                    }
+                    },
                 )
 
 
@@ -277,7 +279,7 @@ async def listen_forever(rx_app: Any, session_state: type[rx.State]) -> None:
     task is registered: both import this module, so it must not import them back."""
     import redis.asyncio as aioredis
 
-    watchdog = asyncio.create_task(_stale_watchdog())
+    watchdog = asyncio.create_task(_stale_watchdog(rx_app, session_state))
     warmup = asyncio.create_task(_warm_imports())
     try:
         while True:
