@@ -22,10 +22,27 @@ def notice_callout(message: rx.Var[str] = SessionState.auth_notice) -> rx.Compon
     )
 
 
+def submit_button(label: str, id_: str) -> rx.Component:
+    """Disabled until the page is hydrated: a click before that submits the form natively (a GET
+    with the fields, a password included, in the URL) and its answer is lost; once hydrated, the
+    page's on_load has run, so it cannot wipe the answer either."""
+    return rx.button(label, type="submit", width="100%", size="3", id=id_, disabled=~rx.State.is_hydrated)
+
+
 def field(label: str, name: str, *, type_: str = "text", placeholder: str = "") -> rx.Component:
     return rx.vstack(
         rx.text(label, size="2", weight="medium"),
-        rx.input(name=name, id=name, type=type_, placeholder=placeholder, width="100%", size="3"),
+        # disabled until hydrated, like the submit button: hydration re-renders the input and
+        # would drop what was typed before it
+        rx.input(
+            name=name,
+            id=name,
+            type=type_,
+            placeholder=placeholder,
+            width="100%",
+            size="3",
+            disabled=~rx.State.is_hydrated,
+        ),
         spacing="1",
         width="100%",
     )
@@ -42,7 +59,7 @@ def login_page() -> rx.Component:
                 field("Email", "email", type_="email", placeholder="you@example.com"),
                 field("Password", "password", type_="password"),
                 rx.link("Forgot password?", href="/forgot-password", size="2", id="to-forgot-password"),
-                rx.button("Sign in", type="submit", width="100%", size="3", id="sign-in"),
+                submit_button("Sign in", "sign-in"),
                 rx.cond(
                     SessionState.oidc_available,
                     rx.button(
@@ -84,7 +101,7 @@ def register_page() -> rx.Component:
                 field("Name", "name", placeholder="Ada Lovelace"),
                 field("Email", "email", type_="email", placeholder="you@example.com"),
                 field("Password", "password", type_="password", placeholder="at least 8 characters"),
-                rx.button("Create account", type="submit", width="100%", size="3", id="register"),
+                submit_button("Create account", "register"),
                 rx.text("Already registered? ", rx.link("Sign in", href="/login"), size="2"),
                 spacing="4",
                 width="100%",

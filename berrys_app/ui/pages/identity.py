@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from berrys_app.ui.layout import page
-from berrys_app.ui.pages.auth import error_callout, field, notice_callout
+from berrys_app.ui.pages.auth import error_callout, field, notice_callout, submit_button
 from berrys_app.ui.state.identity import IdentityState
 
 
@@ -27,7 +27,7 @@ def verify_email_page() -> rx.Component:
     )
 
 
-@page("/forgot-password", "Forgot password", nav=False, public=True, bare=True)
+@page("/forgot-password", "Forgot password", nav=False, public=True, bare=True, on_load=IdentityState.clear)
 def forgot_password_page() -> rx.Component:
     return rx.card(
         rx.form(
@@ -37,7 +37,7 @@ def forgot_password_page() -> rx.Component:
                 error_callout(IdentityState.problem),
                 notice_callout(IdentityState.message),
                 field("Email", "email", type_="email", placeholder="you@example.com"),
-                rx.button("Send the link", type="submit", width="100%", size="3", id="send-reset"),
+                submit_button("Send the link", "send-reset"),
                 _to_sign_in(),
                 spacing="4",
                 width="100%",
@@ -50,7 +50,7 @@ def forgot_password_page() -> rx.Component:
     )
 
 
-@page("/reset-password", "New password", nav=False, public=True, bare=True)
+@page("/reset-password", "New password", nav=False, public=True, bare=True, on_load=IdentityState.clear)
 def reset_password_page() -> rx.Component:
     return rx.card(
         rx.form(
@@ -60,7 +60,7 @@ def reset_password_page() -> rx.Component:
                 error_callout(IdentityState.problem),
                 field("New password", "password", type_="password", placeholder="at least 8 characters"),
                 field("Repeat it", "confirm", type_="password"),
-                rx.button("Set the password", type="submit", width="100%", size="3", id="set-password"),
+                submit_button("Set the password", "set-password"),
                 spacing="4",
                 width="100%",
             ),

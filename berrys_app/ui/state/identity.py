@@ -18,8 +18,9 @@ from berrys_app.ui.state.session import SessionState
 class IdentityState(SessionState):
     """State of /verify-email, /forgot-password, /reset-password and /invitation.
 
-    Their messages are their own (not the sign-in page's), so nothing needs clearing on load: a
-    loader that cleared them could run after a quick submit and wipe its answer."""
+    Their messages are their own (not the sign-in page's). The forms' pages clear them on load (the
+    previous link's answer is not this form's); their submit buttons wait for hydration, which comes
+    after on_load, so a quick submit's answer is never wiped."""
 
     message: str = ""  # the answer of a link or form
     problem: str = ""  # why a link or form was refused
@@ -27,6 +28,10 @@ class IdentityState(SessionState):
 
     def _token(self) -> str:
         return (parse_qs(self.router.url.query or "").get("token") or [""])[0]
+
+    @rx.event
+    def clear(self):
+        self.message, self.problem, self.link_done = "", "", False
 
     @rx.event
     def load_verify(self):
