@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from berrys_app.domain.tools import ApprovalPolicy, ToolCreate, ToolKind
 from berrys_app.domain.work import Agent
-from berrys_app.services import forks, projects
+from berrys_app.services import fork_views, forks, projects
 from berrys_app.services.forks import ForkIn, TaskEdits
 from berrys_app.services.models import scripted
 from berrys_app.services.tools import register_tool
@@ -230,3 +230,44 @@ def test_retry_from_here_reruns_the_failed_task_and_downstream_in_place(session:
         ("c", 2, "completed"),
     ]
     assert projects.get_plan(session, team.viewer, project_id).source == "retry"
+
+
+def test_a_fork_with_edits_sends_the_new_prompt_input_and_model_and_the_diff_shows_them(
+    session: Session, team, workers
+) -> None:
+    for name in ("edits", "edits2"):
+        scripted.rule(name, contains="B again", step={"content": "b new"})
+        scripted.rule(name, contains="Do A.", step={"content": "a out"})
+        scripted.rule(name, contains="Do B.", step={"content": "b out"})
+        scripted.rule(name, contains="Do C.", step={"content": "c out"})
+        scripted.rule(name, contains="one final deliverable", step={"content": "final"})
+    workers.start("w1")
+    plan = {
+        "tasks": [
+            {"id": "a", "title": "A", "description": "Do A."},
+            {"id": "b", "title": "B", "description": "Do B.", "depends_on": [{"task": "a", "type": "input"}]},
+            {"id": "c", "title": "C", "description": "Do C.", "depends_on": [{"task": "b", "type": "input"}]},
+        ]
+    }
+    source = start_project(session, team.member, team.team_id, plan, model="scripted/edits")
+    _finish(source)
+    assert project_row(source).status == "completed", workers.logs()
+
+    edits = ForkIn(at_task="b", description="B again", inputs={"a": "A REPLACED"}, model="scripted/edits2")
+    fork = forks.fork_project(session, team.member, source, edits)
+    _finish(fork.id)
+    assert project_row(fork.id).status == "completed", workers.logs()
+    assert (scripted.calls("edits"), scripted.calls("edits2")) == (4, 3)  # b, c and the report on the new model
+    prompt_b = next(
+        "\n".join(m.get("content") or "" for m in msgs)
+        for msgs in scripted.requests("edits2")
+        if any("B again" in (m.get("content") or "") for m in msgs)
+    )
+    assert "A REPLACED" in prompt_b and "a out" not in prompt_b
+
+    rows = {row.key: row for row in fork_views.diff(session, team.viewer, fork.id, source)}
+    assert (rows["a"].right_copied, rows["a"].same, rows["a"].right_output) == (True, False, "A REPLACED")
+    assert (rows["b"].left_output, rows["b"].right_output, rows["b"].same) == ("b out", "b new", False)
+    assert (rows["c"].right_copied, rows["c"].same) == (False, True)
+    lineage = fork_views.lineage(session, team.viewer, source)
+    assert [(row.id, row.depth, row.forked_at_task_key) for row in lineage] == [(source, 0, None), (fork.id, 1, "b")]

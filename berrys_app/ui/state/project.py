@@ -200,7 +200,8 @@ class ProjectState(SessionState, PlanReview, TaskBoard, TaskDrawer, ProjectActiv
             status = payload.get("status") or payload.get("to")
             if status:
                 self.project = {**self.project, "status": status}
-            if kind in ("project.completed", "project.deliverables", "project.aggregated", "project.updated"):
+            reloads = ("project.completed", "project.deliverables", "project.aggregated", "project.updated")
+            if kind in (*reloads, "project.fork_created"):  # a fork of this project joins its lineage
                 self._safe_reload()
         elif kind.startswith(("plan.", "tasks.", "deliverable.")):
             self._safe_reload()
