@@ -13,9 +13,9 @@ everything downstream; the completed tasks stay and are built on, as after a rep
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlmodel import Session
 
 from berrys_app.domain.accounts import Role
@@ -47,7 +47,9 @@ class ForkIn(TaskEdits):
     mode: Literal["run", "replay"] = "run"  # replay: answers come from the source's recorded calls
     name: str | None = Field(default=None, min_length=1, max_length=200)
     # recorded outputs of copied (upstream) tasks replaced before the fork point reads them
-    inputs: dict[str, str] = Field(default_factory=dict, max_length=100)
+    inputs: dict[str, Annotated[str, StringConstraints(max_length=200_000)]] = Field(
+        default_factory=dict, max_length=100
+    )
 
 
 def _authorized(session: Session, actor: Actor, project_id: uuid.UUID, minimum: Role, *, lock: bool = False) -> Project:
@@ -96,7 +98,7 @@ def fork_project(session: Session, actor: Actor, project_id: uuid.UUID, data: Fo
     if data.model is not None:
         catalogue_teams.check_model_choice(session, source.team_id, data.model)
     fork = Project(
-        name=data.name or _fork_name(source.name, data.at_task, data.mode),
+        name=(data.name or "").strip() or _fork_name(source.name, data.at_task, data.mode),
         description=source.description,
         objectives=list(source.objectives),
         max_agents=source.max_agents,
