@@ -140,4 +140,6 @@ class ModelCall(SQLModel, table=True):
     content: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     tool_calls: list[dict[str, Any]] = json_field(list)
     parsed: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
+    # a fork's copy of a recorded call (zero tokens, no provider call): the row it was copied from
+    copied_from_id: uuid.UUID | None = Field(default=None)
     created_at: datetime = created_field()

@@ -85,6 +85,14 @@ class Project(ProjectBase, table=True):
     plan_version: int = 0  # the approved (executing) plan version, 0 = none yet
     replans_used: int = 0
     sinks_remaining: int = 0  # tasks without dependents still open: 0 => aggregate
+    # a fork (services/forks.py): the project it was forked from, at which task ("" = none: a
+    # replay runs every task), and how its re-run tasks answer (run = the models, replay = the
+    # source's recorded calls)
+    forked_from_project_id: uuid.UUID | None = Field(
+        default=None, foreign_key="projects.id", index=True, ondelete="SET NULL"
+    )
+    forked_at_task_key: str | None = Field(default=None, max_length=100)
+    fork_mode: str | None = Field(default=None, max_length=20)
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
 
@@ -99,5 +107,8 @@ class ProjectPublic(ProjectBase):
     deadline: datetime | None
     plan_version: int = 0
     replans_used: int = 0
+    forked_from_project_id: uuid.UUID | None = None
+    forked_at_task_key: str | None = None
+    fork_mode: str | None = None
     created_at: datetime
     updated_at: datetime

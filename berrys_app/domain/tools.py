@@ -166,6 +166,8 @@ class ToolCall(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=100)
     attempts: int = 1
     duration_ms: float | None = None
+    # a fork's copy of a recorded call (the tool did not run again): the row it was copied from
+    copied_from_id: uuid.UUID | None = Field(default=None)
     started_at: datetime = created_field()
     finished_at: datetime | None = ts_field()
 
@@ -396,6 +398,7 @@ class ToolCallPublic(SQLModel):
     artifact_path: str | None
     attempts: int
     duration_ms: float | None
+    copied_from_id: uuid.UUID | None = None  # a fork's copy: the tool did not run again
     started_at: datetime
     finished_at: datetime | None
 

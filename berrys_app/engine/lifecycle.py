@@ -9,6 +9,7 @@ steps directly.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func
@@ -78,15 +79,18 @@ def start(session: Session, project: Project, *, actor: Actor, reason: str) -> l
     return start_project(session, project, actor=actor)
 
 
-def approve(session: Session, project: Project, *, actor: Actor) -> list[Job]:
-    """Approve the proposed plan: tasks are created, the team assembled; a replan resumes execution."""
+def approve(session: Session, project: Project, *, actor: Actor, copied: Mapping[str, str] | None = None) -> list[Job]:
+    """Approve the proposed plan: tasks are created, the team assembled; a replan resumes execution.
+
+    ``copied``: a fork's upstream tasks, created completed with their recorded output; a fork runs at once.
+    """
     if project.status != S.plan_review:
         raise Conflict(f"only a plan in review can be approved; the project is {project.status}")
     plan = planning.latest_version(session, project.id)
     if plan is None or plan.status != PlanStatus.proposed.value:
         raise Conflict("there is no proposed plan to approve")
     was_running = project.plan_version > 0
-    materialize_plan(session, project, plan, actor=actor)
+    materialize_plan(session, project, plan, actor=actor, copied=copied)
     emit(
         session,
         "plan.approved",
@@ -97,10 +101,9 @@ def approve(session: Session, project: Project, *, actor: Actor) -> list[Job]:
         payload={"version": plan.version},
     )
     transition(session, project, S.ready, actor=actor, reason=f"plan v{plan.version} approved")
-    if was_running or project.auto_approve:
-        return start(
-            session, project, actor=actor, reason="replanned work continues" if was_running else "auto-approved"
-        )
+    if was_running or project.auto_approve or copied is not None:
+        reason = "replanned work continues" if was_running else "fork runs" if copied is not None else "auto-approved"
+        return start(session, project, actor=actor, reason=reason)
     return []
 
 

@@ -4,6 +4,7 @@ returned jobs after commit."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlmodel import Session, col, update
@@ -20,8 +21,16 @@ from berrys_app.services.authz import Actor
 from berrys_app.services.events import emit_written
 
 
-def materialize_plan(session: Session, project: Project, plan: PlanVersion, *, actor: Actor) -> list[Task]:
-    """Create the approved version's tasks and edges, supersede open tasks of older versions, staff them."""
+def materialize_plan(
+    session: Session, project: Project, plan: PlanVersion, *, actor: Actor, copied: Mapping[str, str] | None = None
+) -> list[Task]:
+    """Create the approved version's tasks and edges, supersede open tasks of older versions, staff them.
+
+    ``copied`` (a fork's upstream, key -> recorded output): those tasks are created completed with
+    their output; they count as done for their dependents and are not staffed.
+    """
+    copied = copied or {}
+    now = utcnow()
     close_open_tasks(session, project.id, TaskStatus.superseded, actor=actor, reason="superseded by a new plan")
     session.exec(  # type: ignore[call-overload]
         update(PlanVersion)
@@ -43,6 +52,11 @@ def materialize_plan(session: Session, project: Project, plan: PlanVersion, *, a
             estimated_minutes=item.estimated_minutes,
             priority=item.priority,
         )
+        if item.id in copied:
+            by_key[item.id].status = TaskStatus.completed.value
+            by_key[item.id].output = copied[item.id]
+            by_key[item.id].started_at = by_key[item.id].finished_at = now
+            by_key[item.id].assignment_reason = "copied from the forked project (not run again)"
     depended_on: set[str] = set()
     edges: list[TaskDependency] = []
     for item in spec.tasks:
@@ -54,7 +68,7 @@ def materialize_plan(session: Session, project: Project, plan: PlanVersion, *, a
             edges.append(TaskDependency(task_id=task.id, depends_on_id=upstream.id, kind=dep.type))
             if dep.task in by_key:
                 depended_on.add(dep.task)
-                task.remaining_deps += 1
+                task.remaining_deps += dep.task not in copied
     for key, task in by_key.items():
         task.is_sink = key not in depended_on
     session.add_all(by_key.values())
@@ -63,9 +77,9 @@ def materialize_plan(session: Session, project: Project, plan: PlanVersion, *, a
     plan.status = PlanStatus.approved.value
     session.add(plan)
     project.plan_version = plan.version
-    project.sinks_remaining = sum(1 for t in by_key.values() if t.is_sink)
+    project.sinks_remaining = sum(1 for key, t in by_key.items() if t.is_sink and key not in copied)
     session.add(project)
-    agents.assemble_team(session, project, list(by_key.values()), actor=actor)
+    agents.assemble_team(session, project, [t for key, t in by_key.items() if key not in copied], actor=actor)
     return list(by_key.values())
 
 

@@ -68,6 +68,7 @@ class World:
             "team_id": self.team_a,
             "project_id": self.project_id,
             "task_id": self.task_id,
+            "task_key": "a",
             "comment_id": self.comment_id,
             "approval_id": self.approval_id,
             "credential_id": self.credential_id,
@@ -96,6 +97,7 @@ class World:
             ("POST", "/api/v1/projects/{project_id}/plan/reject"): {"reason": "too vague"},
             ("POST", "/api/v1/projects/{project_id}/pause"): {"reason": "lunch"},
             ("POST", "/api/v1/projects/{project_id}/cancel"): {"reason": "done"},
+            ("POST", "/api/v1/projects/{project_id}/forks"): {"at_task": "b", "description": "again"},
             ("POST", "/api/v1/teams"): {"name": "Another"},
             ("PATCH", "/api/v1/teams/{team_id}"): {"name": "Renamed"},
             ("POST", "/api/v1/teams/{team_id}/members"): {"email": self.spare_email, "role": "member"},
@@ -148,6 +150,8 @@ class World:
             return {"follow": "false"}
         if path.endswith("/files/content"):
             return {"path": "notes/readme.md"}
+        if path.endswith("/diff"):
+            return {"against": str(self.project_id)}
         return {}
 
 

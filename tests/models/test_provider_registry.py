@@ -88,7 +88,7 @@ async def test_a_provider_that_is_not_local_is_refused_in_the_test_session(env, 
 
 def test_the_in_process_providers_are_the_names_teams_may_not_use() -> None:
     local = {name for name, provider in registry.registered().items() if provider.local}
-    assert local == set(catalogue.LOCAL_PROVIDERS) == {"embedded", "scripted"}
+    assert local == set(catalogue.LOCAL_PROVIDERS) == {"embedded", "scripted", "replay"}
     openai = ModelSpec(
         name="openai/m", provider="openai", capabilities=frozenset(), context_window=1, max_output_tokens=1
     )

@@ -1,8 +1,8 @@
 """The model catalogue: what each model string costs, can do, needs, and falls back to.
 
-Rows live in the ``models`` table (deactivate, never delete). Two providers work
-without a row: ``embedded/smollm2`` (the offline default) and any ``scripted/<name>``
-(the test model). Lookups are cached per database for ``model_catalogue_cache_s`` seconds
+Rows live in the ``models`` table (deactivate, never delete). Three work without a
+row: ``embedded/smollm2`` (the offline default), any ``scripted/<name>`` (the test model)
+and ``replay/recorded`` (a replayed fork's recorded answers). Lookups are cached per database for ``model_catalogue_cache_s`` seconds
 (Settings) so the hot path needs no query; writes through this module clear the cache at once. A busy process
 refreshes the cache in a background thread before it expires, so no call (on a worker's event
 loop: every running task) waits for the reload.
@@ -25,7 +25,9 @@ from berrys_app.domain.models import ModelEntry
 from berrys_app.services.models.errors import ModelError
 from berrys_app.settings import get_settings
 
-LOCAL_PROVIDERS = frozenset({"embedded", "scripted"})  # in-process names: never a team entry (registry agrees)
+LOCAL_PROVIDERS = frozenset(
+    {"embedded", "scripted", "replay"}
+)  # in-process names: never a team entry (registry agrees)
 ALL_CAPABILITIES = frozenset({"chat", "tools", "json", "vision", "long-context"})
 
 
@@ -100,6 +102,15 @@ def builtin_spec(name: str) -> ModelSpec | None:
             context_window=8192,
             max_output_tokens=1024,
             display_name=f"Scripted test model '{rest}'",
+        )
+    if provider == "replay" and rest == "recorded":  # a replayed fork's answers (services/models/replay.py)
+        return ModelSpec(
+            name=name,
+            provider="replay",
+            capabilities=ALL_CAPABILITIES,
+            context_window=100_000_000,  # the recorded answer is not sent anywhere: no prompt is trimmed
+            max_output_tokens=1_000_000,
+            display_name="Replay of recorded calls (no provider call)",
         )
     return None
 

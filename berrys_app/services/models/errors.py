@@ -17,6 +17,7 @@ REASONS = frozenset(
         "context_overflow",
         "circuit_open",
         "network_disabled",
+        "no_recording",  # a replay met a call its source project never recorded
     }
 )
 # Failures of the provider itself: counted by the circuit breaker and worth a fallback.

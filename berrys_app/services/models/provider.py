@@ -25,6 +25,7 @@ class ProviderCall:
     schema: dict[str, Any] | None = None  # JSON schema the content must satisfy (already normalised)
     temperature: float | None = None
     on_delta: Callable[[str], None] | None = None  # called with each streamed text piece
+    call_key: str | None = None  # the caller's key for this call (the replay provider answers by it)
 
 
 @dataclass

@@ -7,7 +7,7 @@ A new provider is a class that satisfies ``provider.Provider`` plus one ``regist
 
 from __future__ import annotations
 
-from berrys_app.services.models import embedded, network, scripted
+from berrys_app.services.models import embedded, network, replay, scripted
 from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.provider import Provider
 
@@ -32,3 +32,4 @@ def registered() -> dict[str, Provider]:
 
 register(scripted.PROVIDER)
 register(embedded.PROVIDER)
+register(replay.PROVIDER)

@@ -171,6 +171,7 @@ class Run:
             schema=self.schema,
             temperature=request.temperature,
             on_delta=streamer.feed if streamer else None,
+            call_key=request.call_key,
         )
         started = time.perf_counter()
         error: ModelError | None = None

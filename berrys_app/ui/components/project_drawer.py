@@ -7,6 +7,7 @@ import reflex as rx
 from berrys_app.ui.components.labels import human
 from berrys_app.ui.components.markdown import safe_markdown
 from berrys_app.ui.components.project_activity import artifact_row
+from berrys_app.ui.components.project_forks import fork_actions
 from berrys_app.ui.state.project import ProjectState as S
 
 
@@ -92,6 +93,7 @@ def task_drawer() -> rx.Component:
                         width="100%",
                     ),
                 ),
+                fork_actions(),
                 rx.heading("Transcript", size="3"),
                 rx.vstack(
                     rx.foreach(S.transcript, transcript_entry),

@@ -28,6 +28,7 @@ from berrys_app.ui.state.project_activity import ProjectActivity
 from berrys_app.ui.state.project_board import TaskBoard
 from berrys_app.ui.state.project_costs import ProjectCosts
 from berrys_app.ui.state.project_drawer import TaskDrawer
+from berrys_app.ui.state.project_forks import ProjectForks
 from berrys_app.ui.state.project_plan import PlanReview
 from berrys_app.ui.state.project_views import merge_live_event
 from berrys_app.ui.state.session import SessionState
@@ -35,7 +36,7 @@ from berrys_app.ui.state.session import SessionState
 PLAN_VERSION_RE = re.compile(r"\bplan v\d+")
 
 
-class ProjectState(SessionState, PlanReview, TaskBoard, TaskDrawer, ProjectActivity, ProjectCosts):
+class ProjectState(SessionState, PlanReview, TaskBoard, TaskDrawer, ProjectActivity, ProjectCosts, ProjectForks):
     """Everything the project page shows for one project."""
 
     project: dict[str, Any] = {}
@@ -134,6 +135,9 @@ class ProjectState(SessionState, PlanReview, TaskBoard, TaskDrawer, ProjectActiv
         self.transcript = []
         self.task_errors = []
         self.task_artifacts = []
+        self.lineage = []
+        self.diff_rows = []
+        self.fork_open = False
 
     def _load_all(self, session, actor, pid: uuid.UUID) -> None:
         project = projects.get_project(session, actor, pid)
@@ -147,6 +151,7 @@ class ProjectState(SessionState, PlanReview, TaskBoard, TaskDrawer, ProjectActiv
         self._load_usage(session, actor, pid)
         self._load_deliverables(session, actor, pid)
         self._load_timeline(session, actor, pid)
+        self._load_forks(session, actor, pid)
 
     def _reload(self) -> None:
         pid = self._pid()
@@ -195,7 +200,8 @@ class ProjectState(SessionState, PlanReview, TaskBoard, TaskDrawer, ProjectActiv
             status = payload.get("status") or payload.get("to")
             if status:
                 self.project = {**self.project, "status": status}
-            if kind in ("project.completed", "project.deliverables", "project.aggregated", "project.updated"):
+            reloads = ("project.completed", "project.deliverables", "project.aggregated", "project.updated")
+            if kind in (*reloads, "project.fork_created"):  # a fork of this project joins its lineage
                 self._safe_reload()
         elif kind.startswith(("plan.", "tasks.", "deliverable.")):
             self._safe_reload()
