@@ -327,8 +327,8 @@ def _log_run(trigger: Trigger, status: RunStatus, error: str, ip: str | None) ->
             )
 
 
-def receive(session: Session, trigger_id: uuid.UUID, *, token: str | None, payload: Any, ip: str | None) -> TriggerRun:
-    """An inbound webhook call: check the token, map the payload, start a project (commits)."""
+def authenticate_hook(session: Session, trigger_id: uuid.UUID, *, token: str | None, ip: str | None) -> Trigger:
+    """The webhook trigger this token opens, or ``Unauthorized`` (a known trigger's refusal is logged)."""
     trigger = session.get(Trigger, trigger_id)
     if trigger is None or trigger.kind != TriggerKind.webhook or not trigger.token_hash:
         log.warning("inbound webhook for unknown trigger %s from %s refused", trigger_id, ip)
@@ -339,6 +339,12 @@ def receive(session: Session, trigger_id: uuid.UUID, *, token: str | None, paylo
         raise Unauthorized(REFUSED)
     if not trigger.enabled:
         raise Conflict("this trigger is disabled")
+    return trigger
+
+
+def receive(session: Session, trigger: Trigger, *, payload: Any, ip: str | None) -> TriggerRun:
+    """An authenticated inbound call: map the payload, start a project (commits); a refusal
+    (invalid values) is logged with its reason."""
     template = session.get(ProjectTemplate, trigger.template_id)
     assert template is not None
     values = map_payload(trigger, template, payload)

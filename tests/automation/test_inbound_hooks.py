@@ -77,8 +77,10 @@ async def test_an_invalid_payload_is_refused_with_its_reason_and_logged(client, 
         f"/api/v1/hooks/{trigger['id']}", content=b"{not json", headers={"X-Berrys-Token": trigger["token"]}
     )
     assert bad_json.status_code == 422 and "not JSON" in bad_json.json()["message"]
+    unauthenticated = await client.post(f"/api/v1/hooks/{trigger['id']}", content=b"{not json")
+    assert unauthenticated.status_code == 401  # the token is checked before the body is read
     runs = (await client.get(f"/api/v1/triggers/{trigger['id']}/runs", headers=headers(people, "admin"))).json()
-    assert [r["status"] for r in runs["data"]] == ["invalid"]
+    assert [r["status"] for r in runs["data"]] == ["refused", "invalid"]  # newest first
 
 
 async def test_a_rotated_token_replaces_the_old_one(client, people) -> None:

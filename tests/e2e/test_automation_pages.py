@@ -56,7 +56,7 @@ def test_templates_and_the_webhook_delivery_log(stack, new_page) -> None:
     with receiving() as receiver:
         page.goto("/webhooks")
         page.fill("#webhook-url", f"{receiver.url}/hook")
-        page.locator(".webhook-type", has_text="project.created").click()
+        page.get_by_role("checkbox", name="project.created", exact=True).click()
         page.click("#create-webhook")
         expect(page.locator("#webhooks-notice")).to_contain_text("whsec_")
         receiver.secret = re.search(r"whsec_\S+", page.locator("#webhooks-notice").inner_text()).group(0)

@@ -14,8 +14,8 @@ from pydantic import BaseModel
 
 from berrys_app.api.deps import ClientIP, SessionDep, access
 from berrys_app.api.problems import PROBLEM_RESPONSES
+from berrys_app.services import triggers
 from berrys_app.services.errors import PayloadTooLarge, ValidationFailed
-from berrys_app.services.triggers import receive
 
 router = APIRouter(prefix="/api/v1/hooks", tags=["templates"], responses=PROBLEM_RESPONSES)
 MAX_BODY = 64 * 1024
@@ -39,9 +39,12 @@ async def receive_hook(
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise PayloadTooLarge(f"the payload is over {MAX_BODY // 1024} KB")
+    trigger = await run_in_threadpool(
+        triggers.authenticate_hook, session, trigger_id, token=x_berrys_token, ip=ip
+    )  # before the body is read as JSON: a caller without the token learns nothing more
     try:
         payload = json.loads(raw) if raw.strip() else {}
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed(f"the body is not JSON: {exc}") from exc
-    run = await run_in_threadpool(receive, session, trigger_id, token=x_berrys_token, payload=payload, ip=ip)
+    run = await run_in_threadpool(triggers.receive, session, trigger, payload=payload, ip=ip)
     return HookAccepted(run_id=run.id, project_id=run.project_id)
