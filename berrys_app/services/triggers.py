@@ -41,7 +41,7 @@ from berrys_app.domain.automation import (
     TriggerUpdate,
 )
 from berrys_app.domain.common import utcnow
-from berrys_app.services import audit, templates
+from berrys_app.services import audit, ratelimit, templates
 from berrys_app.services.authz import ADMIN_WRITE, PROJECTS_READ, Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ServiceError, Unauthorized, ValidationFailed
 from berrys_app.settings import get_settings
@@ -328,12 +328,16 @@ def _log_run(trigger: Trigger, status: RunStatus, error: str, ip: str | None) ->
 
 
 def authenticate_hook(session: Session, trigger_id: uuid.UUID, *, token: str | None, ip: str | None) -> Trigger:
-    """The webhook trigger this token opens, or ``Unauthorized`` (a known trigger's refusal is logged)."""
+    """The webhook trigger this token opens, or ``Unauthorized`` (a known trigger's refusal is
+    logged); an address with too many refusals in the window is refused before any check (429)."""
+    ratelimit.check_hook_refusals(ip)
     trigger = session.get(Trigger, trigger_id)
     if trigger is None or trigger.kind != TriggerKind.webhook or not trigger.token_hash:
+        ratelimit.count_hook_refusal(ip)
         log.warning("inbound webhook for unknown trigger %s from %s refused", trigger_id, ip)
         raise Unauthorized(REFUSED)
     if not token or not hmac.compare_digest(hash_token(token), trigger.token_hash):
+        ratelimit.count_hook_refusal(ip)
         _log_run(trigger, RunStatus.refused, "missing token" if not token else "wrong token", ip)
         log.warning("inbound webhook for trigger %s from %s refused: wrong token", trigger_id, ip)
         raise Unauthorized(REFUSED)

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from berrys_app.domain.auth import AuditEntry
 from berrys_app.domain.automation import Trigger
 from berrys_app.domain.projects import Project
+from berrys_app.settings import get_settings
 from tests.automation.helpers import headers, make_template
 
 
@@ -105,3 +106,19 @@ async def test_only_admins_create_triggers(client, people) -> None:
         headers=headers(people, "member"),
     )
     assert r.status_code == 403, r.text
+
+
+async def test_an_address_with_too_many_wrong_tokens_is_refused_before_any_check(
+    client, people, monkeypatch, session: Session
+) -> None:
+    monkeypatch.setenv("BERRYS_RATE_LIMIT_AUTH", "3")
+    get_settings.cache_clear()
+    trigger = await _webhook_trigger(client, people)
+    url = f"/api/v1/hooks/{trigger['id']}"
+    for _ in range(3):
+        assert (await client.post(url, json={"topic": "x"}, headers={"X-Berrys-Token": "bth_guess"})).status_code == 401
+    limited = await client.post(url, json={"topic": "x"}, headers={"X-Berrys-Token": trigger["token"]})
+    assert limited.status_code == 429 and "too many refused webhook calls" in limited.json()["message"]
+    runs = (await client.get(f"/api/v1/triggers/{trigger['id']}/runs", headers=headers(people, "admin"))).json()
+    assert [r["status"] for r in runs["data"]] == ["refused"] * 3  # the log is not flooded
+    assert session.exec(select(Project).where(Project.team_id == people["team_a"])).all() == []
