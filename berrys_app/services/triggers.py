@@ -232,7 +232,7 @@ def fire_due(limit: int = 20) -> int:
 
 
 def _fire(session: Session, trigger: Trigger, now: datetime) -> None:
-    slot = trigger.next_run_at
+    slot, trigger_id, template_id, params = trigger.next_run_at, trigger.id, trigger.template_id, dict(trigger.params)
     assert slot is not None
     following = next_slot(trigger.cron or "", trigger.timezone, max(now, slot))
     trigger.next_run_at = following
@@ -243,22 +243,22 @@ def _fire(session: Session, trigger: Trigger, now: datetime) -> None:
     except IntegrityError:
         session.rollback()  # the slot ran already: only move the schedule on
         with session_scope() as own:
-            own.execute(_RECORD_MISS, {"next": following, "id": trigger.id, "slot": slot})
+            own.execute(_RECORD_MISS, {"next": following, "id": trigger_id, "slot": slot})
         return
     actor = Actor.system(f"trigger {trigger.name}")
     try:
-        template = session.get(ProjectTemplate, trigger.template_id)
+        template = session.get(ProjectTemplate, template_id)
         assert template is not None
-        templates.render(template, trigger.params)  # a bad value fails the run, not the tick
-        project = templates.start_project(session, actor, trigger.template_id, trigger.params, source="schedule")
+        templates.render(template, params)  # a bad value fails the run, not the tick
+        project = templates.start_project(session, actor, template_id, params, source="schedule")
     except ServiceError as exc:
         session.rollback()
-        _record_failed(trigger.id, slot, following, exc)
+        _record_failed(trigger_id, slot, following, exc)
         return
     run.project_id = project.id
     session.add(run)
     session.commit()
-    log.info("trigger %s fired for slot %s: project %s", trigger.id, slot.isoformat(), project.id)
+    log.info("trigger %s fired for slot %s: project %s", trigger_id, slot.isoformat(), project.id)
 
 
 def _record_failed(trigger_id: uuid.UUID, slot: datetime, following: datetime, exc: ServiceError) -> None:

@@ -120,3 +120,27 @@ async def test_bad_schedules_are_refused_precisely(client, people) -> None:
         body = {"name": "n", "kind": "schedule", "params": {"topic": "a"}, **extra}
         r = await client.post(url, json=body, headers=headers(people, "admin"))
         assert r.status_code == 422 and message in r.json()["message"], (extra, r.text)
+
+
+async def test_a_slot_whose_values_no_longer_fit_is_logged_and_skipped(client, people, session: Session) -> None:
+    trigger = await _schedule(client, people, "0 3 * * *")
+    template_id = trigger["template_id"]
+    r = await client.patch(  # the template now needs a value the schedule does not give
+        f"/api/v1/project-templates/{template_id}",
+        json={"parameters": [{"name": "topic"}, {"name": "audience"}, {"name": "region"}]},
+        headers=headers(people, "member"),
+    )
+    assert r.status_code == 200, r.text
+    due = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
+    row = session.get(Trigger, trigger["id"])
+    row.next_run_at = due
+    session.add(row)
+    session.commit()
+
+    triggers.fire_due()
+    [run] = _runs(trigger["id"])
+    assert (run.slot, run.status, run.project_id) == (due, "invalid", None)
+    assert "'region' is a required property" in run.error
+    session.expire_all()
+    assert session.get(Trigger, trigger["id"]).next_run_at > datetime.now(UTC)
+    assert session.exec(select(Project).where(Project.team_id == people["team_a"])).all() == []
