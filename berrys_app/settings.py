@@ -172,6 +172,15 @@ class Settings(BaseSettings):
     mail_interval_s: int = Field(default=2, ge=1, le=60, validation_alias="BERRYS_MAIL_INTERVAL")
     mail_max_attempts: int = Field(default=8, ge=1, validation_alias="BERRYS_MAIL_MAX_ATTEMPTS")
     mail_retry_backoff_s: float = Field(default=30.0, ge=0, validation_alias="BERRYS_MAIL_RETRY_BACKOFF")
+    # triggers (templates started on a schedule) and webhooks out: how often the workers look
+    trigger_interval_s: int = Field(default=1, ge=1, le=60, validation_alias="BERRYS_TRIGGER_INTERVAL")
+    webhook_interval_s: int = Field(default=1, ge=1, le=60, validation_alias="BERRYS_WEBHOOK_INTERVAL")
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=60, validation_alias="BERRYS_WEBHOOK_TIMEOUT")
+    # seconds before each retry of a failed delivery (Standard Webhooks' schedule: ~27 h in all)
+    webhook_retry_schedule: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000, 36000],
+        validation_alias="BERRYS_WEBHOOK_RETRY_SCHEDULE",
+    )
     # identity mails (verify, reset) asked for one account per window, from any IP
     rate_limit_mail_account: int = Field(default=5, ge=1, validation_alias="BERRYS_RATE_LIMIT_MAIL_ACCOUNT")
     # models (models engineer): timeouts, circuit breaker, token streaming, embedded model
@@ -214,6 +223,7 @@ class Settings(BaseSettings):
         "mcp_stdio_env_keys",
         "trusted_proxies",
         "operator_emails",
+        "webhook_retry_schedule",
         mode="before",
     )
     @classmethod

@@ -17,7 +17,7 @@ from berrys_app.engine import aggregation_job, planner_job, runner
 from berrys_app.engine.reconciler import reconcile_once
 from berrys_app.services import events
 from berrys_app.settings import get_settings
-from workers import mail
+from workers import automation, mail
 
 
 async def ping(ctx: dict[str, Any], note: str = "") -> str:
@@ -87,4 +87,5 @@ JOBS: list[Any] = [ping, plan_project, run_task, run_tasks, aggregate_project, r
 CRON_JOBS: list[Any] = [
     cron(reconcile, second=_every(get_settings().reconcile_interval_s), microsecond=0, run_at_startup=True, timeout=30),
     *mail.CRON_JOBS,
+    *automation.CRON_JOBS,
 ]

@@ -345,8 +345,9 @@ def rotate_key() -> int:
         print(f"berrys: error: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
     print(
-        f"berrys: {rotated.credentials} credential(s), {rotated.mcp_servers} MCP server(s) and "
-        f"{rotated.model_keys} team model key(s) now use the first ENCRYPTION_KEY"
+        f"berrys: {rotated.credentials} credential(s), {rotated.mcp_servers} MCP server(s), "
+        f"{rotated.model_keys} team model key(s) and {rotated.webhook_secrets} webhook secret(s) "
+        "now use the first ENCRYPTION_KEY"
     )
     return 0
 

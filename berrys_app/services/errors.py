@@ -57,3 +57,9 @@ class ToolApprovalRequired(ServiceError):
     The agent loop parks the task (``wait_for_person``); deciding the approval re-runs it."""
 
     code, status = "tool_approval_required", 409
+
+
+class PayloadTooLarge(ServiceError):
+    """A request body over the route's limit (e.g. an inbound webhook's 64 KB)."""
+
+    code, status = "payload_too_large", 413

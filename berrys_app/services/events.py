@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from berrys_app.domain.events import Event
 from berrys_app.keys import events_channel
 from berrys_app.redis_client import sync_redis
+from berrys_app.services import webhook_outbox
 
 log = logging.getLogger(__name__)
 _PENDING = "berrys_pending_events"
@@ -129,6 +130,8 @@ def _flush_before_commit(session: Session) -> None:
     written = session.info.pop(_WRITTEN, None)
     if rows:
         session.flush()  # assigns ids so the published message carries the cursor
+        # webhooks out: their deliveries commit with the events (an outbox), never after them
+        webhook_outbox.stage(session, [to_message(row) for row in rows if row.kind in webhook_outbox.SOURCE_KINDS])
     messages = [json.dumps(to_message(row), default=str) for row in rows or ()]
     if written:  # rows added before such a statement were flushed first: ids stay in order
         messages = sorted([*messages, *written], key=lambda m: json.loads(m)["id"])

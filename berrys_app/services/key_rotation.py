@@ -1,7 +1,7 @@
 """Key rotation: every value sealed with ``ENCRYPTION_KEY`` moves to the newest key at once.
 
 It lives apart from the vault because it reaches every table that holds sealed values
-(credentials, MCP server literals, team model endpoint keys) while the vault knows none of them:
+(credentials, MCP server literals, team model endpoint keys, webhook signing secrets) while the vault knows none of them:
 a new kind of sealed value is added here, and the rotation cannot forget it.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from berrys_app.domain.models import ModelEntry
+from berrys_app.domain.webhooks import WebhookEndpoint
 from berrys_app.services.models import catalogue
 from berrys_app.services.tools import vault
 from berrys_app.services.tools.mcp_values import reseal_servers
@@ -22,6 +23,7 @@ class Rotated:
     credentials: int
     mcp_servers: int
     model_keys: int
+    webhook_secrets: int = 0
 
 
 def rotate_all(session: Session) -> Rotated:
@@ -33,6 +35,10 @@ def rotate_all(session: Session) -> Rotated:
     for row in models:
         row.api_key_sealed = vault.reseal(row.api_key_sealed or "")
         session.add(row)
+    hooks = list(session.exec(select(WebhookEndpoint)))
+    for hook in hooks:
+        hook.secret_sealed = vault.reseal(hook.secret_sealed)
+        session.add(hook)
     session.commit()
     catalogue.invalidate()
-    return Rotated(credentials=credentials, mcp_servers=servers, model_keys=len(models))
+    return Rotated(credentials=credentials, mcp_servers=servers, model_keys=len(models), webhook_secrets=len(hooks))

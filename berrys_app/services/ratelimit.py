@@ -91,3 +91,22 @@ def hit_actor(identity: str) -> None:
     """Per API key or user, for every authenticated request."""
     settings = get_settings()
     hit(f"api:{identity}", limit=settings.rate_limit_api, window_s=settings.rate_limit_window_s)
+
+
+def _hook_refusals(ip: str | None) -> tuple[MovingWindowRateLimiter, RateLimitItemPerSecond, str]:
+    settings = get_settings()
+    item = RateLimitItemPerSecond(settings.rate_limit_auth, settings.rate_limit_window_s)
+    return _limiter_for(settings.require_redis_url()), item, f"hook:ip:{ip or 'unknown'}"
+
+
+def check_hook_refusals(ip: str | None) -> None:
+    """Refuse inbound webhook calls from an address with too many recent wrong tokens (before the
+    token is even compared): no guessing, and the trigger's run log cannot be flooded."""
+    limiter, item, key = _hook_refusals(ip)
+    if not limiter.test(item, key):
+        _refuse(limiter, item, key, "too many refused webhook calls from this address")
+
+
+def count_hook_refusal(ip: str | None) -> None:
+    limiter, item, key = _hook_refusals(ip)
+    limiter.hit(item, key)

@@ -12,12 +12,15 @@ from typing import Any
 from sqlmodel import Session, select
 
 from berrys_app.domain.accounts import Role, User
+from berrys_app.domain.automation import ProjectTemplateCreate, TriggerCreate
 from berrys_app.domain.models import ModelEntry
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.domain.tools import CredentialCreate, McpServer
+from berrys_app.domain.webhooks import WebhookDelivery, WebhookEndpoint
 from berrys_app.domain.work import AgentTemplate, Task
-from berrys_app.services import auth, collab, projects, sessions, teams, tools
+from berrys_app.services import auth, collab, projects, sessions, teams, templates, tools, triggers
 from berrys_app.services.authz import Actor
+from berrys_app.services.tools import vault
 from tests.api.conftest import Person, make_person, make_team
 
 CALLERS = ("outsider", "viewer", "member", "admin", "owner")
@@ -45,6 +48,10 @@ class World:
     mcp_server_id: uuid.UUID
     model_id: uuid.UUID  # a model of team A's own catalogue
     template_id: uuid.UUID | None = None  # an agent template (global)
+    project_template_id: uuid.UUID | None = None
+    trigger_id: uuid.UUID | None = None
+    webhook_id: uuid.UUID | None = None
+    delivery_id: uuid.UUID | None = None
     key_ids: dict[str, uuid.UUID] = field(default_factory=dict)
     session_ids: dict[str, uuid.UUID] = field(default_factory=dict)  # each caller's own login
     my_invitation_ids: dict[str, uuid.UUID] = field(default_factory=dict)  # an invitation to each caller
@@ -60,6 +67,8 @@ class World:
             str(self.credential_id),
             str(self.mcp_server_id),
             str(self.model_id),
+            str(self.project_template_id),
+            str(self.webhook_id),
             self.people["owner"].email,
         ]
 
@@ -82,6 +91,10 @@ class World:
             "my_invitation_id": self.my_invitation_ids[caller],
             "name": "python",
             "template_id": self.template_id,
+            "project_template_id": self.project_template_id,
+            "trigger_id": self.trigger_id,
+            "webhook_id": self.webhook_id,
+            "delivery_id": self.delivery_id,
         }
 
     def body(self, method: str, path: str) -> Any:
@@ -134,6 +147,16 @@ class World:
                 "secret": {"token": "t0ps3cret"},
                 "allowed_hosts": ["api.example.com"],
             },
+            ("POST", "/api/v1/teams/{team_id}/project-templates"): PROJECT_TEMPLATE,
+            ("PATCH", "/api/v1/project-templates/{project_template_id}"): {"description": "edited"},
+            ("POST", "/api/v1/project-templates/{project_template_id}/projects"): {"params": {"topic": "x"}},
+            ("POST", "/api/v1/project-templates/{project_template_id}/triggers"): {"name": "n", "kind": "webhook"},
+            ("PATCH", "/api/v1/triggers/{trigger_id}"): {"name": "renamed"},
+            ("POST", "/api/v1/teams/{team_id}/webhooks"): {
+                "url": "http://127.0.0.1:9/hook",
+                "event_types": ["project.created"],
+            },
+            ("PATCH", "/api/v1/webhooks/{webhook_id}"): {"description": "edited"},
             ("PUT", "/api/v1/teams/{team_id}/credentials/{credential_id}/binding"): {
                 "allowed_hosts": ["api.example.com"],
                 "header_names": ["Authorization"],
@@ -153,6 +176,13 @@ class World:
         if path.endswith("/diff"):
             return {"against": str(self.project_id)}
         return {}
+
+
+PROJECT_TEMPLATE = {
+    "name": "Report",
+    "parameters": [{"name": "topic"}],
+    "body": {"project": {"name": "Report on {{topic}}"}, "plan": PLAN},
+}
 
 
 def mcp_server_body(name: str | None = None) -> dict[str, Any]:
@@ -193,6 +223,18 @@ def build_world(session: Session) -> World:
     model = ModelEntry(name=f"openai/a-{uuid.uuid4().hex[:10]}", provider="openai", team_id=team_a, active=False)
     session.add_all([mcp_server, model])
     session.flush()
+    project_template = templates.create_template(
+        session, owner, team_id=team_a, data=ProjectTemplateCreate.model_validate(PROJECT_TEMPLATE)
+    )
+    trigger = triggers.create_trigger(session, owner, project_template.id, TriggerCreate(name="ci", kind="webhook"))
+    webhook = WebhookEndpoint(
+        team_id=team_a, url="http://127.0.0.1:9/hook", event_types=["project.created"], secret_sealed=vault.seal("s")
+    )
+    session.add(webhook)
+    session.flush()
+    delivery = WebhookDelivery(endpoint_id=webhook.id, team_id=team_a, event_id=1, event_type="project.created")
+    session.add(delivery)
+    session.flush()
     world = World(
         team_a=team_a,
         people=people,
@@ -208,6 +250,10 @@ def build_world(session: Session) -> World:
         mcp_server_id=mcp_server.id,
         model_id=model.id,
         template_id=session.exec(select(AgentTemplate)).first().id,
+        project_template_id=project_template.id,
+        trigger_id=trigger.id,
+        webhook_id=webhook.id,
+        delivery_id=delivery.id,
     )
     team_c = make_team(session, "Team C")  # invites every caller (their own invitations)
     inviter_c = make_person(session, team_id=team_c, role=Role.owner)

@@ -21,8 +21,10 @@ from sqlmodel import Session, col, func, select
 
 from berrys_app.domain.accounts import TeamMember
 from berrys_app.domain.auth import ApiKey, RefreshToken
+from berrys_app.domain.automation import ProjectTemplate, Trigger
 from berrys_app.domain.collab import Approval, Comment, TeamInvitation
 from berrys_app.domain.projects import Project
+from berrys_app.domain.webhooks import WebhookDelivery, WebhookEndpoint
 from berrys_app.domain.work import PlanVersion
 from berrys_app.ui import live, presence
 from tests.api.world import World, build_world
@@ -77,6 +79,9 @@ def _argument(name: str, annotation: Any, world: World) -> Any:
         "key_id": world.key_ids["owner"],
         "session_id": world.session_ids["owner"],
         "deliverable_id": world.comment_id,
+        "trigger_id": world.trigger_id,
+        "webhook_id": world.webhook_id,
+        "delivery_id": world.delivery_id,
     }
     if name in ids:
         return str(ids[name])
@@ -119,6 +124,14 @@ def _snapshot(session: Session, world: World) -> dict[str, Any]:
             (str(a.id), a.status) for a in session.exec(select(Approval).where(Approval.team_id == world.team_a))
         ),
         "comments": session.exec(select(func.count()).where(Comment.project_id == world.project_id)).one(),
+        "projects": session.exec(select(func.count()).where(Project.team_id == world.team_a)).one(),
+        "templates": session.exec(select(func.count()).where(ProjectTemplate.team_id == world.team_a)).one(),
+        "triggers": session.exec(select(func.count()).where(Trigger.team_id == world.team_a)).one(),
+        "webhooks": session.exec(select(func.count()).where(WebhookEndpoint.team_id == world.team_a)).one(),
+        "deliveries": sorted(
+            (str(d.id), d.status, d.retry_base, str(d.next_attempt_at))
+            for d in session.exec(select(WebhookDelivery).where(WebhookDelivery.team_id == world.team_a))
+        ),
         "owner_key": str(session.get(ApiKey, world.key_ids["owner"]).revoked_at),
         "owner_session": sorted(
             str(r.revoked_at)

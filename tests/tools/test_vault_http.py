@@ -247,11 +247,13 @@ async def test_database_dump_contains_no_plaintext_secret(session: Session, worl
 
 def test_key_rotation_with_the_rotate_key_command(session: Session, world, monkeypatch, capsys) -> None:
     """The operator's rotation: ENCRYPTION_KEY=new,old, ``python -m berrys_app rotate-key``, drop old.
-    Every sealed value moves: credentials, MCP literals and a connected team model's key."""
+    Every sealed value moves: credentials, MCP literals, a connected team model's key and a
+    webhook's signing secret."""
     from cryptography.fernet import Fernet
 
     from berrys_app.domain.models import ModelEntry
     from berrys_app.domain.tools import McpServer
+    from berrys_app.domain.webhooks import WebhookEndpoint
     from berrys_app.launcher import cli
     from berrys_app.services.tools.mcp_values import unsealed_url
     from berrys_app.services.tools.vault import seal, unseal
@@ -263,6 +265,7 @@ def test_key_rotation_with_the_rotate_key_command(session: Session, world, monke
     _bearer(session, world)
     seal_old = seal("mcp-literal-secret")
     model_key_old = seal("sk-team-endpoint-key")
+    hook_secret_old = seal("whsec_c2lnbmluZy1zZWNyZXQ=")
     monkeypatch.setenv("ENCRYPTION_KEY", f"{new_key},{old_key}")
     get_settings.cache_clear()
     # an MCP server row with a literal sealed under the old key, and one stored before sealing existed
@@ -281,10 +284,14 @@ def test_key_rotation_with_the_rotate_key_command(session: Session, world, monke
         api_base="https://models.example.com/v1",
         api_key_sealed=model_key_old,
     )
-    session.add_all([sealed, legacy, model])
+    hook = WebhookEndpoint(
+        team_id=world.team_id, url="https://example.com/h", event_types=["task.failed"], secret_sealed=hook_secret_old
+    )
+    session.add_all([sealed, legacy, model, hook])
     session.commit()
     assert cli.main(["rotate-key"]) == 0
-    assert "1 credential(s), 2 MCP server(s) and 1 team model key(s)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 credential(s), 2 MCP server(s), 1 team model key(s) and 1 webhook secret(s)" in out
     monkeypatch.setenv("ENCRYPTION_KEY", new_key)  # the old key is gone: rows still readable
     get_settings.cache_clear()
     row = session.exec(select(Credential)).one()
@@ -292,6 +299,8 @@ def test_key_rotation_with_the_rotate_key_command(session: Session, world, monke
     session.refresh(sealed)
     session.refresh(legacy)
     session.refresh(model)
+    session.refresh(hook)
+    assert hook.secret_sealed != hook_secret_old and unseal(hook.secret_sealed) == "whsec_c2lnbmluZy1zZWNyZXQ="
     assert model.api_key_sealed != model_key_old and unseal(model.api_key_sealed) == "sk-team-endpoint-key"
     assert unseal(sealed.env["T"]) == "mcp-literal-secret"
     assert unseal(legacy.headers["Authorization"]) == "Bearer legacy-plain-2"
