@@ -88,14 +88,10 @@ def model_call(model: str, values: Mapping[str, Any]) -> None:
     _child(MODEL_SECONDS, model).observe(float(values.get("latency_ms") or 0.0) / 1000)
     if values.get("error"):
         _child(MODEL_ERRORS, model, str(values["error"])).inc()
-    prompt, completion = values.get("prompt_tokens") or 0, values.get("completion_tokens") or 0
-    if prompt:
-        _child(MODEL_TOKENS, model, "prompt").inc(prompt)
-    if completion:
-        _child(MODEL_TOKENS, model, "completion").inc(completion)
-    cost = values.get("cost_usd") or Decimal(0)
-    if cost:
-        _child(MODEL_COST, model).inc(float(cost))
+    # added even when zero: a model's series exist from its first call (a free local model shows 0 USD)
+    _child(MODEL_TOKENS, model, "prompt").inc(values.get("prompt_tokens") or 0)
+    _child(MODEL_TOKENS, model, "completion").inc(values.get("completion_tokens") or 0)
+    _child(MODEL_COST, model).inc(float(values.get("cost_usd") or Decimal(0)))
 
 
 def model_refused(model: str, reason: str) -> None:

@@ -25,6 +25,7 @@ from berrys_app.services.models import scripted
 from berrys_app.settings import get_settings
 from tests.api.servers import asgi_thread
 from tests.engine.helpers import start_project, tasks_of
+from tests.observability.promql_names import alert_queries, dashboard_queries, exported_names, names_in
 from tests.security.helpers import http_agent, team_with_project
 from tests.tools.conftest import recording_server
 
@@ -116,10 +117,14 @@ def _value(samples: dict[tuple[str, frozenset], float], name: str, **labels: str
     return sum(value for (sample, have), value in samples.items() if sample == name and wanted <= have)
 
 
+EXPORTED: set[str] = set()  # every name the scrapes of the run declared
+
+
 def _scrape(url: str) -> dict[tuple[str, frozenset], float]:
     response = httpx.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
     assert response.status_code == 200, response.text[:300]
     assert response.headers["content-type"].startswith("text/plain")
+    EXPORTED.update(exported_names(response.text))
     return _samples(response.text)
 
 
@@ -173,6 +178,7 @@ def test_a_run_shows_on_the_metrics_endpoints_and_in_json_logs(workers, session)
     assert total("berrys_model_latency_seconds_count", model=scripted_model) == 5
     assert total("berrys_model_tokens_total", model=scripted_model, kind="prompt") > 0
     assert total("berrys_model_tokens_total", model=scripted_model, kind="completion") > 0
+    assert ("berrys_model_cost_usd_total", frozenset({("model", scripted_model)})) in per_worker[0] | per_worker[1]
     assert total("berrys_tool_calls_total", tool="lookup", outcome="ok") == 1
     assert total("berrys_tool_duration_seconds_count", tool="lookup") == 1
     for samples in per_worker:  # the state gauges, read at scrape time, in every process
@@ -197,6 +203,9 @@ def test_a_run_shows_on_the_metrics_endpoints_and_in_json_logs(workers, session)
     assert ("berrys_live_subscribers", frozenset()) in samples
     assert ("berrys_queue_depth", frozenset()) in samples
     assert _value(samples, "berrys_db_pool_connections", state="idle") >= 1
+
+    # the shipped dashboard and alert rules query only names these processes exported
+    assert not names_in(dashboard_queries() + alert_queries()) - EXPORTED
 
     # the workers' logs: every line is one JSON object with the four ids; each task's end is
     # logged with its task and project ids
