@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import engine as bench  # noqa: E402  (bench/engine.py: the same workload, setup and figures)
+import engine as bench  # bench/engine.py: the same workload, setup and figures
 
 
 def _free_port() -> int:
@@ -62,7 +62,9 @@ def main() -> None:
                 walls[mode].append(result["wall_ms"])
                 print(f"round {round_no + 1} metrics {mode:3}: {result['wall_ms']:7.1f} ms", flush=True)
         off, on = statistics.median(walls["off"]), statistics.median(walls["on"])
-        print(f"\nW zero-latency, {args.workers} workers, medians of {args.runs} (load average {os.getloadavg()[0]:.2f}):")
+        print(
+            f"\nW zero-latency, {args.workers} workers, medians of {args.runs} (load average {os.getloadavg()[0]:.2f}):"
+        )
         print(f"  metrics off {off:7.1f} ms   ({', '.join(f'{w:.0f}' for w in walls['off'])})")
         print(f"  metrics on  {on:7.1f} ms   ({', '.join(f'{w:.0f}' for w in walls['on'])})")
         print(f"  on / off    {on / off:7.3f}      target <= 1.05")
