@@ -48,7 +48,7 @@ def main() -> None:
                 port = _free_port()
                 os.environ.update(BERRYS_METRICS="true" if mode == "on" else "false")
                 os.environ.update(BERRYS_WORKER_METRICS_PORT=str(port) if mode == "on" else "0")
-                procs = bench.start_workers(args.workers, log_dir)  # index 0 for all: only the first binds
+                procs = bench.start_workers(args.workers, log_dir)  # worker i serves on port + i
                 try:
                     bench.wait_for_workers(args.workers)
                     bench.run_once(team_id, actor, bench.workload(4, 3), "scripted/echo", args.max_agents)

@@ -12,7 +12,7 @@ import hmac
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -40,6 +40,10 @@ class StateCollector(Collector):
     def __init__(self) -> None:
         self.errors: dict[str, int] = {"redis": 0, "database": 0}
 
+    def describe(self) -> list[Metric]:
+        """Nothing to describe in advance: registering must not query the stores."""
+        return []
+
     def collect(self) -> Iterator[Metric]:
         yield from self._guarded("redis", self._queue)
         yield from self._guarded("database", self._approvals)
@@ -49,7 +53,7 @@ class StateCollector(Collector):
             errors.add_metric([source], count)
         yield errors
 
-    def _guarded(self, source: str, read: Any) -> list[Metric]:
+    def _guarded(self, source: str, read: Callable[[], Iterator[Metric]]) -> list[Metric]:
         try:
             return list(read())
         except Exception:
