@@ -73,7 +73,12 @@ def setup_env(args: argparse.Namespace) -> tuple[str, str]:
 def start_workers(count: int, log_dir: Path) -> list[subprocess.Popen]:
     procs = []
     for i in range(count):
-        env = {**os.environ, "BERRYS_WORKER_ID": f"bench-w{i + 1}", "BERRYS_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "BERRYS_WORKER_ID": f"bench-w{i + 1}",
+            "BERRYS_WORKER_INDEX": str(i),
+            "BERRYS_LOG_LEVEL": "WARNING",
+        }
         log = open(log_dir / f"w{i + 1}.log", "ab")  # noqa: SIM115 - lives as long as the process
         procs.append(subprocess.Popen([sys.executable, "-m", "workers"], cwd=ROOT, env=env, stdout=log, stderr=log))
     return procs

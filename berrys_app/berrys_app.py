@@ -14,7 +14,10 @@ import berrys_app.domain
 import berrys_app.ui.pages  # noqa: F401  (register every page)
 from berrys_app.api.app import create_api
 from berrys_app.api.fast_tasks import TaskListFastPath
+from berrys_app.api.http_metrics import HttpMetrics
 from berrys_app.gc_tuning import settle_heap
+from berrys_app.observability import logs
+from berrys_app.settings import get_settings
 from berrys_app.ui import live
 from berrys_app.ui.layout import PAGES
 from berrys_app.ui.state.session import SessionState
@@ -22,12 +25,14 @@ from berrys_app.ui.state.session import SessionState
 
 class BerrysApp(rx.App):
     """``rx.App`` whose ASGI app (what Granian serves) answers the hot task list before Reflex's
-    own layers (``api.fast_tasks``); everything else goes through them unchanged."""
+    own layers (``api.fast_tasks``); everything else goes through them unchanged. Every HTTP
+    request is counted and timed by route (``api.http_metrics``)."""
 
     def __call__(self) -> ASGIApp:
-        return TaskListFastPath(super().__call__())
+        return HttpMetrics(TaskListFastPath(super().__call__()))
 
 
+logs.configure(get_settings().log_level, fmt=get_settings().log_format)
 app = BerrysApp(api_transformer=create_api())
 for spec in PAGES:
     app.add_page(

@@ -35,6 +35,17 @@ def engine_for(url: str, *, pre_ping: bool = True, autocommit: bool = False) -> 
     return engine
 
 
+def engines() -> dict[str, Engine]:
+    """This process's engines by kind (``default``, ``no_pre_ping``, ``autocommit``), for pool metrics."""
+    named: dict[str, Engine] = {}
+    for key, engine in list(_ENGINES.items()):
+        kind = (
+            "autocommit" if key.endswith("autocommit=True") else "no_pre_ping" if "pre_ping=False" in key else "default"
+        )
+        named[kind if kind not in named else f"{kind}_{len(named)}"] = engine
+    return named
+
+
 def get_engine() -> Engine:
     """The engine for the configured ``DATABASE_URL``."""
     return engine_for(get_settings().require_database_url())

@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     reflex_loglevel: Literal["debug", "default", "info", "warning", "error", "critical"] = Field(
         default="warning", validation_alias="BERRYS_REFLEX_LOGLEVEL"
     )  # the web process (reflex run --loglevel)
+    # logs: "auto" = JSON lines when stderr is not a terminal, coloured console lines on one
+    log_format: Literal["auto", "json", "console"] = Field(default="auto", validation_alias="BERRYS_LOG_FORMAT")
+    # Prometheus metrics: recorded in every process; web serves them at /metrics, each worker on
+    # BERRYS_WORKER_METRICS_PORT + BERRYS_WORKER_INDEX (0: no worker endpoint)
+    metrics_enabled: bool = Field(default=True, validation_alias="BERRYS_METRICS")
+    metrics_token: SecretStr | None = Field(default=None, validation_alias="BERRYS_METRICS_TOKEN")
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535, validation_alias="BERRYS_WORKER_METRICS_PORT")
+    worker_metrics_host: str = Field(default="127.0.0.1", validation_alias="BERRYS_WORKER_METRICS_HOST")
+    worker_index: int = Field(default=0, ge=0, le=1000, validation_alias="BERRYS_WORKER_INDEX")
     secret_key_value: str | None = Field(default=None, validation_alias="SECRET_KEY")
     encryption_key_value: str | None = Field(default=None, validation_alias="ENCRYPTION_KEY")
     default_model: str = Field(default="embedded/smollm2", validation_alias="BERRYS_DEFAULT_MODEL")

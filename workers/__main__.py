@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 
 import uvloop
@@ -13,11 +12,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def main() -> None:
+    from berrys_app.observability import logs, scrape  # deferred: after the env defaults above
     from berrys_app.settings import get_settings  # deferred: after the env defaults above
 
-    logging.basicConfig(level=get_settings().log_level)  # BERRYS_LOG_LEVEL; INFO logs every job
+    settings = get_settings()
+    logs.configure(settings.log_level, fmt=settings.log_format)  # BERRYS_LOG_LEVEL; INFO logs every job
     import berrys_app.domain  # noqa: F401  # deferred: after logging is set up (registers every table)
     from workers.settings import build_worker  # deferred: loads litellm, after logging is set up
+
+    scrape.serve_worker_metrics()  # BERRYS_WORKER_METRICS_PORT (+ BERRYS_WORKER_INDEX); off when 0
 
     # libuv's event loop: less CPU per task than asyncio's own (bench/engine.py); arq's Worker()
     # takes the current loop. The web process gets it from Granian, which picks uvloop when installed.

@@ -15,6 +15,7 @@ import berrys_app.services.models  # noqa: F401  (import litellm at startup, not
 from berrys_app.db import session_scope
 from berrys_app.engine import aggregation_job, planner_job, runner
 from berrys_app.engine.reconciler import reconcile_once
+from berrys_app.observability import logs
 from berrys_app.services import events
 from berrys_app.settings import get_settings
 from workers import automation, mail
@@ -39,6 +40,7 @@ def _worker(ctx: dict[str, Any]) -> str:
 
 async def plan_project(ctx: dict[str, Any], project_id: str) -> str:
     """Ask the planner for a plan (or a replan) of a project in ``planning``."""
+    logs.bind(project_id=project_id)
     return await planner_job.plan_project(uuid.UUID(project_id), worker=_worker(ctx))
 
 
@@ -70,6 +72,7 @@ async def _leave_queue(ctx: dict[str, Any]) -> None:
 
 async def aggregate_project(ctx: dict[str, Any], project_id: str, plan_version: str) -> str:
     """All tasks done: write the deliverable and complete the project."""
+    logs.bind(project_id=project_id)
     return await aggregation_job.aggregate_project(uuid.UUID(project_id), int(plan_version), worker=_worker(ctx))
 
 

@@ -39,6 +39,11 @@ _QUERIES = {b"": False, b"current_only=false": False, b"current_only=true": True
 TRIED = "berrys.fast_tasks"  # scope key: set once the fast path declined, so no layer retries it
 
 
+def is_fast_path(path: str) -> bool:
+    """A path this module may answer (``api.http_metrics`` labels its answers with the route's template)."""
+    return _PATH.fullmatch(path) is not None
+
+
 def accepts_gzip(accept_encoding: str) -> bool:
     """``gzip`` listed and not refused with ``q=0``."""
     for part in accept_encoding.lower().split(","):

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from berrys_app.api.fallback import allowed_methods
+from berrys_app.observability import logs
 from berrys_app.services import proxies
 from berrys_app.services.errors import RateLimited, ServiceError
 
@@ -167,16 +168,19 @@ class RequestContextMiddleware:
                 _security_headers(scope.get("path", ""), headers, proxies.scope_scheme(scope))
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_headers)
-        except Exception:
-            log.exception("unhandled error in %s %s (request %s)", scope.get("method"), scope.get("path"), request_id)
-            if started:
-                raise
-            response = problem_response(
-                500, "internal_error", "something went wrong on our side", request_id=request_id
-            )
-            await response(scope, receive, send_with_headers)
+        with logs.bound(request_id=request_id):  # on every log line of the request
+            try:
+                await self.app(scope, receive, send_with_headers)
+            except Exception:
+                log.exception(
+                    "unhandled error in %s %s (request %s)", scope.get("method"), scope.get("path"), request_id
+                )
+                if started:
+                    raise
+                response = problem_response(
+                    500, "internal_error", "something went wrong on our side", request_id=request_id
+                )
+                await response(scope, receive, send_with_headers)
 
 
 def install(api: FastAPI) -> None:

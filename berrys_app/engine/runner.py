@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from berrys_app.engine.context import TaskContext
 from berrys_app.engine.jobs import task_job
 from berrys_app.engine.outcomes import FATAL_MODEL_REASONS, record_failure, wait_for_person
 from berrys_app.engine.task_moves import release_task
+from berrys_app.observability import logs, metrics
 from berrys_app.queue import Job
 from berrys_app.services import hot_publish
 from berrys_app.services.errors import BudgetExceeded, ToolApprovalRequired
@@ -67,7 +69,7 @@ class Run:
         """Start the agent loop (a run started ahead: before its lease, gated by ``gate``)."""
         if self.work is None:
             self.work = asyncio.get_running_loop().create_task(
-                run_agent(self.ctx, leased=self.gate, on_answer=self._on_answer)
+                logs.with_ids(run_agent(self.ctx, leased=self.gate, on_answer=self._on_answer), self.ctx)
             )
 
     def _on_answer(self, content: str) -> None:
@@ -99,6 +101,7 @@ class Run:
             spec.hold(self.ctx.agent_id)  # given back once: at the answer, else when the run ends
             self.holding = True
         self.driving = True
+        logs.bind(project_id=self.ctx.project_id, task_id=self.ctx.task_id)
         self.begin()
         try:
             return await self._finish(spec)
@@ -305,10 +308,13 @@ class Runner:
         if not counted:
             self.active += 1
         run: Run | None = None
+        started = time.perf_counter()
         try:
             run, outcome = await self._run_one(task_id, worker=worker, wait=wait, ctx=ctx, ahead=ahead)
         finally:
             self.active -= 1
+        metrics.task_finished(outcome.label, time.perf_counter() - started)
+        log.info("task %s ended: %s", task_id, outcome.label)
         if outcome.label in NOT_RUN:  # another run holds the task: its end, not this one, settles it
             return outcome.label
         spec = _spec()

@@ -273,8 +273,7 @@ def up(args: argparse.Namespace) -> int:
         launch_step("migrating the database", migrate, env["DATABASE_URL"])
         full_env = child_env(env)
         for number in range(1, workers + 1):
-            wenv = dict(full_env, BERRYS_WORKER_ID=f"worker-{number}")
-            sup.spawn(f"worker-{number}", [sys.executable, "-m", "workers"], wenv)
+            sup.spawn(f"worker-{number}", [sys.executable, "-m", "workers"], worker_env(full_env, f"worker-{number}"))
         sup.spawn("web", _reflex_argv(port, settings.host), web_env(full_env, data_dir))
         print("berrys: building and starting the dashboard", flush=True)
         if not wait_until_answering(sup.children["web"], probe_url(settings.host, port)):
@@ -289,6 +288,12 @@ def up(args: argparse.Namespace) -> int:
         return 0
     finally:
         sup.stop_all()
+
+
+def worker_env(env: dict[str, str], name: str) -> dict[str, str]:
+    """A worker's environment: its id, and its index (``worker-N`` -> N - 1: its metrics port
+    is ``BERRYS_WORKER_METRICS_PORT`` + index, so a host's workers never collide)."""
+    return dict(env, BERRYS_WORKER_ID=name, BERRYS_WORKER_INDEX=str(int(name.rsplit("-", 1)[-1]) - 1))
 
 
 def _reflex_argv(port: int, host: str) -> list[str]:
@@ -324,7 +329,7 @@ def _watch(sup: Supervisor, env: dict[str, str], *, restart_delay_s: float) -> i
                 sup.spawn(
                     name,
                     [sys.executable, "-m", "workers"],
-                    dict(env, BERRYS_WORKER_ID=name),
+                    worker_env(env, name),
                 )
                 dead_since.pop(name, None)
 

@@ -24,6 +24,7 @@ import reflex as rx
 
 from berrys_app import gc_tuning
 from berrys_app.keys import events_channel
+from berrys_app.observability import metrics
 from berrys_app.services import events, live_access, sessions
 from berrys_app.services.authz import Actor
 from berrys_app.settings import get_settings
@@ -42,6 +43,7 @@ _GONE_SINCE: dict[str, float] = {}
 ORPHAN_GRACE_S = 30.0
 ACCESS_LOST = "access.lost"  # pushed by this module alone, to a tab that lost a topic
 _DELIVERING: contextvars.ContextVar[bool] = contextvars.ContextVar("berrys_live_delivering", default=False)
+metrics.live_subscribers_from(lambda: sum(len(tokens) for tokens in list(_SUBSCRIBERS.values())))
 
 
 def subscribe(topic: str, token: str, state_cls: type[rx.State], user_id: str, session_id: str = "") -> bool:

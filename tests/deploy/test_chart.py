@@ -52,13 +52,16 @@ def containers(objects: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, A
         {},
         {"existingSecret": "berrys-from-vault", "secrets": {}, "worker": {"autoscaling": {"enabled": False}}},
         {"ingress": {"enabled": False}, "migration": {"enabled": False}},
+        {"worker": {"autoscaling": {"kind": "keda"}}, "metrics": {"enabled": False}},
     ],
-    ids=["defaults", "existing-secret-fixed-workers", "no-ingress-no-migration"],
+    ids=["defaults", "existing-secret-fixed-workers", "no-ingress-no-migration", "keda-no-metrics"],
 )
 def test_every_rendered_manifest_is_valid_kubernetes(values):
     objects = render(values)
     assert len(objects) >= 6
     for obj in objects:
+        if obj["apiVersion"] == "keda.sh/v1alpha1":  # a CRD: no Kubernetes schema (checked below)
+            continue
         for version in KUBE_VERSIONS:
             kubernetes_validate.validate(obj, version, strict=True)  # raises on any schema error
 
@@ -167,3 +170,32 @@ def test_ingress_keeps_websockets_open():
 def test_values_that_cannot_work_are_refused_by_the_schema(values, field):
     with helm.Chart.load(str(CHART)) as chart, pytest.raises(helm.HelmError, match=field):
         chart.render({"secrets": SECRETS, **values}, name="prod", namespace="berrys")
+
+
+def test_workers_can_scale_through_keda_on_the_exported_queue_depth():
+    kinds = by_kind(render({"worker": {"autoscaling": {"kind": "keda"}}}))
+    assert ("HorizontalPodAutoscaler", "prod-berrys-worker") not in kinds  # KEDA makes its own
+    scaled = kinds[("ScaledObject", "prod-berrys-worker")]
+    assert scaled["spec"]["scaleTargetRef"] == {"name": "prod-berrys-worker"}
+    assert (scaled["spec"]["minReplicaCount"], scaled["spec"]["maxReplicaCount"]) == (2, 20)
+    (trigger,) = scaled["spec"]["triggers"]
+    assert trigger["type"] == "prometheus"
+    assert trigger["metadata"]["query"] == "max(berrys_queue_depth)" and trigger["metadata"]["threshold"] == "10"
+    assert trigger["metadata"]["serverAddress"].startswith("http")
+    assert "replicas" not in kinds[("Deployment", "prod-berrys-worker")]["spec"]
+    with helm.Chart.load(str(CHART)) as chart, pytest.raises(helm.HelmError, match="kind"):
+        chart.render({"secrets": SECRETS, "worker": {"autoscaling": {"kind": "custom"}}}, name="prod", namespace="b")
+
+
+def test_pods_expose_their_metrics_to_prometheus():
+    kinds = by_kind(render())
+    config = kinds[("ConfigMap", "prod-berrys-config")]["data"]
+    assert config["BERRYS_WORKER_METRICS_PORT"] == "9108" and config["BERRYS_WORKER_METRICS_HOST"] == "0.0.0.0"
+    worker = kinds[("Deployment", "prod-berrys-worker")]["spec"]["template"]
+    assert worker["spec"]["containers"][0]["ports"] == [{"name": "metrics", "containerPort": 9108}]
+    assert worker["metadata"]["annotations"]["prometheus.io/port"] == "9108"
+    web = kinds[("Deployment", "prod-berrys-web")]["spec"]["template"]["metadata"]["annotations"]
+    assert (web["prometheus.io/port"], web["prometheus.io/path"]) == ("3000", "/metrics")
+    off = by_kind(render({"metrics": {"enabled": False}}))
+    assert off[("ConfigMap", "prod-berrys-config")]["data"]["BERRYS_METRICS"] == "false"
+    assert "ports" not in off[("Deployment", "prod-berrys-worker")]["spec"]["template"]["spec"]["containers"][0]

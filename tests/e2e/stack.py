@@ -60,6 +60,19 @@ def free_port() -> int:
             return port
 
 
+def free_port_pair() -> int:
+    """A free port whose successor is free too: the stack's two workers' metrics endpoints."""
+    while True:
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        if port + 1 not in RESERVED_PORTS:
+            return port
+
+
 def _with_database(url: str, name: str) -> str:
     base, _, query = url.partition("?")
     scheme, rest = base.split("://", 1)
@@ -179,6 +192,7 @@ def running_stack(*, admin_url: str, redis_url: str, data_dir: Path, workers: in
         BERRYS_HEARTBEAT_STALE="2",
         BERRYS_RATE_LIMIT_AUTH="10000",
         BERRYS_PUBLIC_URL=f"http://localhost:{port}",
+        BERRYS_WORKER_METRICS_PORT=str(free_port_pair()),  # worker N (0-based) on this + N
         # one build dir, reused between sessions (only this harness runs Reflex in the repo)
         REFLEX_WEB_WORKDIR=os.environ.get("REFLEX_WEB_WORKDIR", str(ROOT / ".web")),
         REFLEX_STATES_WORKDIR=str(data_dir / "states"),

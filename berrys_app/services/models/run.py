@@ -24,6 +24,7 @@ from sqlmodel import Session
 from berrys_app.db import engine_for, get_engine
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.models import CallStatus, ModelCall
+from berrys_app.observability import metrics
 from berrys_app.services import events
 from berrys_app.services.errors import BudgetExceeded, ValidationFailed
 from berrys_app.services.models import accounting, budgets, network, prompts, structured, tokens
@@ -114,6 +115,7 @@ class Run:
             error_message=error.message[:4000],
         )
         self.rows.append(row)
+        metrics.model_refused(spec_name, row["error"])
 
     def flush(self) -> None:
         """Write the attempts collected in memory (one transaction)."""
@@ -237,6 +239,7 @@ class Run:
         elif usage is not None and request.project_id is not None:
             task = str(request.task_id) if request.task_id else None
             events.publish_transient("model.usage", {"task_id": task, **usage}, project_id=request.project_id)
+        metrics.model_call(spec.name, values)
         self._finish_row(row, reservation, values)
         if error is not None:
             raise error

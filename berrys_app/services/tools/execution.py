@@ -32,6 +32,7 @@ from berrys_app.db import session_scope
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project
 from berrys_app.domain.tools import Tool, ToolCall, ToolCallStatus, ToolKind
+from berrys_app.observability import metrics
 from berrys_app.services import events, ratelimit
 from berrys_app.services.errors import RateLimited, ToolApprovalRequired
 from berrys_app.services.tools import approval_gate, registry
@@ -383,6 +384,7 @@ async def execute_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -
         log.exception("tool %s failed unexpectedly (call_key=%s)", name, ctx.call_key)
         ok, error_code, content = False, "internal_error", f"the tool failed unexpectedly ({type(exc).__name__})"
     duration_ms = (time.perf_counter() - started) * 1000
+    metrics.tool_call(inv.tool_name if inv else "unknown", error_code or "ok", duration_ms / 1000)
     return _finish(
         ctx=ctx,
         name=name,
