@@ -135,7 +135,7 @@ def end_project(project_id: uuid.UUID, name: str, *, started: datetime, status: 
         span = _tracer.start_span(
             f"project {name}"[:200],
             context=otel_context.Context(),
-            start_time=_ns(started),
+            start_time=ns(started),
             attributes={"berrys.project.id": str(project_id), "berrys.project.status": status},
         )
     finally:
@@ -249,5 +249,6 @@ def _clean(attributes: Attributes | None) -> dict[str, Any] | None:
     return {key: value for key, value in attributes.items() if value is not None}
 
 
-def _ns(moment: datetime) -> int:
+def ns(moment: datetime) -> int:
+    """A timestamp as OpenTelemetry takes it (nanoseconds since the epoch)."""
     return int(moment.timestamp() * 1_000_000_000)

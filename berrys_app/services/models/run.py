@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from berrys_app import tracing
 from berrys_app.db import engine_for, get_engine
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.models import CallStatus, ModelCall
@@ -172,7 +173,7 @@ class Run:
             temperature=request.temperature,
             on_delta=streamer.feed if streamer else None,
         )
-        started = time.perf_counter()
+        started, started_ns = time.perf_counter(), time.time_ns()
         error: ModelError | None = None
         malformed: _Malformed | None = None
         reply: ProviderReply | None = None
@@ -236,6 +237,13 @@ class Run:
         elif usage is not None and request.project_id is not None:
             task = str(request.task_id) if request.task_id else None
             events.publish_transient("model.usage", {"task_id": task, **usage}, project_id=request.project_id)
+        tracing.record_model_call(
+            spec.name,
+            start_ns=started_ns,
+            end_ns=time.time_ns(),
+            values=values,
+            finish_reason=reply.finish_reason if reply else None,
+        )
         self._finish_row(row, reservation, values)
         if error is not None:
             raise error

@@ -28,6 +28,7 @@ from jsonschema import Draft202012Validator
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, select
 
+from berrys_app import tracing
 from berrys_app.db import session_scope
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project
@@ -344,7 +345,7 @@ def _finish(
 
 async def execute_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolResult:
     """Run one tool call for an agent; see the module docstring for the steps."""
-    started, started_at = time.perf_counter(), utcnow()
+    started, started_at, started_ns = time.perf_counter(), utcnow(), time.time_ns()
     ctx = dataclasses.replace(ctx, call_key=durable_key(ctx.call_key))
     inv: Invocation | None = None
     try:
@@ -383,6 +384,13 @@ async def execute_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -
         log.exception("tool %s failed unexpectedly (call_key=%s)", name, ctx.call_key)
         ok, error_code, content = False, "internal_error", f"the tool failed unexpectedly ({type(exc).__name__})"
     duration_ms = (time.perf_counter() - started) * 1000
+    tracing.record(
+        f"execute_tool {name}"[:200],
+        start_ns=started_ns,
+        end_ns=time.time_ns(),
+        attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name, "error.type": error_code},
+        error=None if ok else content,
+    )
     return _finish(
         ctx=ctx,
         name=name,
