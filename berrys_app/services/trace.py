@@ -235,7 +235,7 @@ def _task_rows(
         owner = next((a for a in reversed(attempts) if a.start <= moment), attempts[0])
         owner.calls.append(item)
     rows: list[TraceSpan] = []
-    prompt = f"Task: {task.title}\n{task.description}"[:EXCERPT]
+    prompt = f"Task: {task.title}\n{task.description}".strip()[:EXCERPT]
     for number, attempt in enumerate(attempts, start=1):
         span_id = f"task:{task.id}:{number}"
         finish = attempt.end or (task.finished_at if task.status in FINAL else None) or now
