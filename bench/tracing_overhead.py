@@ -4,9 +4,9 @@ receiver) and off, alternating in one process, medians side by side. Target: <= 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bench/tracing_overhead.py [--workers 2] [--runs 5] [--model-latency 0] [--redis-db 11]
 
-Each run starts fresh worker processes for its condition (``OTEL_EXPORTER_OTLP_ENDPOINT`` set or
-not), runs a warm-up project, then times W (bench/engine.py's ``run_once``). With tracing on, the
-receiver (tests/otlp_receiver.py, in this process) must have received W's spans -- the bench
+Two pools of worker processes run side by side, each on a queue of its own: one with
+``OTEL_EXPORTER_OTLP_ENDPOINT`` set, one without. Each pool runs a warm-up project, then W
+(bench/engine.py's ``run_once``) alternates between them. With tracing on, the receiver (tests/otlp_receiver.py, in this process) must have received W's spans -- the bench
 fails otherwise, so "on" really exported. Only tracing is switched: the Prometheus metrics of
 issue 20 live on another branch (h20-metrics); add their switch here once merged.
 """
@@ -19,7 +19,10 @@ import os
 import statistics
 import sys
 import time
+import uuid
 from pathlib import Path
+
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -37,29 +40,49 @@ from bench.engine import (  # noqa: E402  (the path above first)
     wait_for_workers,
     workload,
 )
-from tests.otlp_receiver import start_receiver  # noqa: E402
+from berrys_app.db import session_scope  # noqa: E402
+from berrys_app.settings import get_settings  # noqa: E402
+from tests.otlp_receiver import OtlpReceiver, start_receiver  # noqa: E402
 
 
-def one_run(condition: str, args: argparse.Namespace, team: tuple, model: str, name: str, log_dir: Path, receiver):
-    """Start the workers for ``condition`` (on/off), warm up, time W, stop them."""
+def start_pool(condition: str, args: argparse.Namespace, log_dir: Path, receiver: OtlpReceiver) -> list:
+    """Worker processes for one condition, on a queue of their own (both pools run side by side)."""
+    env = {"BERRYS_QUEUE_NAME": f"bench:{condition}", "BERRYS_RECONCILE_INTERVAL": "60"}
     if condition == "on":
-        os.environ.update(OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY="200")
-    else:
-        os.environ.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
-    procs = start_workers(args.workers, log_dir)
+        env.update(OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY="200")
+    saved = dict(os.environ)
+    os.environ.update(env)
     try:
-        wait_for_workers(args.workers)
-        team_id, actor = team
-        run_once(team_id, actor, workload(4, 3), model, args.max_agents)  # warm-up: connections, caches
-        if settle_database(name):  # autovacuum off: VACUUM ANALYZE, then re-plan outside the timed run
-            run_once(team_id, actor, workload(4, 3), model, args.max_agents)
-        n_tasks = args.width * args.depth
-        spans_before = len(receiver.spans)
-        done = functools.partial(cpu_since, procs, name, cpu_ms(procs), postgres_cpu_ms(name), n_tasks)
-        result = run_once(team_id, actor, workload(args.width, args.depth), model, args.max_agents, on_done=done)
+        (log_dir / condition).mkdir(exist_ok=True)
+        return start_workers(args.workers, log_dir / condition)
     finally:
-        stop_workers(procs)  # a stopping worker flushes its spans
-    result["spans"] = len(receiver.spans) - spans_before
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def latest_project() -> uuid.UUID:
+    """W's project (the trace id of its spans)."""
+    with session_scope() as session:
+        return session.execute(text("SELECT id FROM projects ORDER BY created_at DESC LIMIT 1")).scalar_one()
+
+
+def use_queue(condition: str) -> None:
+    """This process (playing the web process) dispatches the project's jobs to that pool's queue."""
+    os.environ["BERRYS_QUEUE_NAME"] = f"bench:{condition}"
+    get_settings.cache_clear()
+
+
+def one_run(condition: str, args: argparse.Namespace, team: tuple, model: str, name: str, procs: list, receiver):
+    """Time W on the pool of ``condition`` (on/off)."""
+    use_queue(condition)
+    team_id, actor = team
+    if settle_database(name):  # autovacuum off: VACUUM ANALYZE, then re-plan outside the timed run
+        run_once(team_id, actor, workload(4, 3), model, args.max_agents)
+    n_tasks = args.width * args.depth
+    done = functools.partial(cpu_since, procs, name, cpu_ms(procs), postgres_cpu_ms(name), n_tasks)
+    result = run_once(team_id, actor, workload(args.width, args.depth), model, args.max_agents, on_done=done)
+    time.sleep(1.0)  # the batch processors' last export (every 200 ms)
+    result["spans"] = len(receiver.of_trace(latest_project().hex))
     if condition == "on" and result["spans"] < n_tasks * 2:  # an attempt and a model call per task
         raise SystemExit(f"tracing on, but the receiver got {result['spans']} spans for {n_tasks} tasks")
     if condition == "off" and result["spans"]:
@@ -85,20 +108,25 @@ def main() -> None:
     receiver = start_receiver()
     model = f"scripted/echo-{round(args.model_latency * 1000)}ms" if args.model_latency > 0 else "scripted/echo"
     results: dict[str, list[dict[str, float]]] = {"off": [], "on": []}
+    pools = {condition: start_pool(condition, args, log_dir, receiver) for condition in ("off", "on")}
     try:
         team = make_team()
-        print(f"W: {args.width * args.depth} tasks ({args.width} x {args.depth}), {model}, {args.workers} workers")
+        wait_for_workers(2 * args.workers, timeout_s=600)  # a loaded machine starts them slowly
+        for condition in ("off", "on"):  # warm-up: connections, caches, plans
+            use_queue(condition)
+            run_once(*team, workload(4, 3), model, args.max_agents)
+        print(f"W: {args.width * args.depth} tasks ({args.width} x {args.depth}), {model}, {args.workers} workers each")
         for index in range(args.runs * 2):
             condition = ("off", "on")[index % 2]
-            started = time.time()
-            result = one_run(condition, args, team, model, name, log_dir, receiver)
+            result = one_run(condition, args, team, model, name, pools[condition], receiver)
             results[condition].append(result)
             print(
                 f"  run {index + 1:2d} tracing {condition:3s}: W {result['wall_ms']:7.1f} ms, worker CPU/task "
-                f"{result['worker_cpu_per_task']:5.2f} ms, spans {result['spans']:4d}, load "
-                f"{os.getloadavg()[0]:.2f} ({time.time() - started:.0f} s with start-up)"
+                f"{result['worker_cpu_per_task']:5.2f} ms, spans {result['spans']:4d}, load {os.getloadavg()[0]:.2f}"
             )
     finally:
+        for procs in pools.values():
+            stop_workers(procs)
         from tests.probes import dispose_all
 
         dispose_all()
