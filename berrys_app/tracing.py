@@ -232,7 +232,7 @@ def record_model_call(
             "berrys.call.status": values.get("status"),
             "error.type": values.get("error"),
         },
-        error=values.get("error_message"),
+        error=values.get("error"),  # the reason code: provider messages stay out of the exported trace
     )
 
 

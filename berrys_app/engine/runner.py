@@ -203,6 +203,7 @@ class Run:
             return real
         spec.stats["cancelled"] += 1
         log.info("task %s started ahead of its lease: %s; stopped", guess.key, "leased" if real else "not leased here")
+        tracing.end(self.span, attributes={"berrys.task.outcome": "not leased"})
         self.work.cancel()
         await asyncio.wait([self.work])
         if not self.work.cancelled() and self.work.exception() is None and self.work.result().calls:

@@ -389,7 +389,7 @@ async def execute_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -
         start_ns=started_ns,
         end_ns=time.time_ns(),
         attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name, "error.type": error_code},
-        error=None if ok else content,
+        error=error_code,  # the code only: a result's text stays out of the exported trace
     )
     return _finish(
         ctx=ctx,
