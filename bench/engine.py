@@ -232,13 +232,13 @@ def cpu_since(
     }
 
 
-def wait_for_workers(count: int, timeout_s: float = 90.0) -> None:
+def wait_for_workers(count: int) -> None:
     from sqlalchemy import text
     from sqlmodel import Session
 
     from berrys_app.db import get_engine
 
-    deadline = time.time() + timeout_s
+    deadline = time.time() + 90
     with Session(get_engine()) as session:
         while time.time() < deadline:
             n = session.execute(

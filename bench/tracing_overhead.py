@@ -37,7 +37,6 @@ from bench.engine import (  # noqa: E402  (the path above first)
     setup_env,
     start_workers,
     stop_workers,
-    wait_for_workers,
     workload,
 )
 from berrys_app.db import session_scope  # noqa: E402
@@ -58,6 +57,18 @@ def start_pool(condition: str, args: argparse.Namespace, log_dir: Path, receiver
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def wait_for_pools(count: int, timeout_s: float = 600.0) -> None:
+    """Every worker has beaten once (bench/engine.py's wait wants them all fresh within 3 s at one
+    instant, which four workers on a loaded machine may never be)."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        with session_scope() as session:
+            if session.execute(text("SELECT count(*) FROM worker_heartbeats WHERE NOT stopped")).scalar_one() >= count:
+                return
+        time.sleep(0.2)
+    raise SystemExit("workers did not start")
 
 
 def latest_project() -> uuid.UUID:
@@ -111,7 +122,7 @@ def main() -> None:
     pools = {condition: start_pool(condition, args, log_dir, receiver) for condition in ("off", "on")}
     try:
         team = make_team()
-        wait_for_workers(2 * args.workers, timeout_s=600)  # a loaded machine starts them slowly
+        wait_for_pools(2 * args.workers)
         for condition in ("off", "on"):  # warm-up: connections, caches, plans
             use_queue(condition)
             run_once(*team, workload(4, 3), model, args.max_agents)
