@@ -17,6 +17,7 @@ import argparse
 import functools
 import os
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -35,7 +36,6 @@ from bench.engine import (  # noqa: E402  (the path above first)
     run_once,
     settle_database,
     setup_env,
-    start_workers,
     stop_workers,
     workload,
 )
@@ -46,17 +46,23 @@ from tests.otlp_receiver import OtlpReceiver, start_receiver  # noqa: E402
 
 def start_pool(condition: str, args: argparse.Namespace, log_dir: Path, receiver: OtlpReceiver) -> list:
     """Worker processes for one condition, on a queue of their own (both pools run side by side)."""
-    env = {"BERRYS_QUEUE_NAME": f"bench:{condition}", "BERRYS_RECONCILE_INTERVAL": "60"}
+    env = {**os.environ, "BERRYS_QUEUE_NAME": f"bench:{condition}", "BERRYS_RECONCILE_INTERVAL": "60"}
+    env["BERRYS_LOG_LEVEL"] = "WARNING"
     if condition == "on":
         env.update(OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY="200")
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        (log_dir / condition).mkdir(exist_ok=True)
-        return start_workers(args.workers, log_dir / condition)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    procs = []
+    for i in range(args.workers):
+        log = open(log_dir / f"{condition}-w{i + 1}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "workers"],
+                cwd=ROOT,
+                env={**env, "BERRYS_WORKER_ID": f"bench-{condition}-w{i + 1}"},
+                stdout=log,
+                stderr=log,
+            )
+        )
+    return procs
 
 
 def wait_for_pools(count: int, timeout_s: float = 600.0) -> None:
