@@ -57,7 +57,7 @@ def main() -> None:
         procs = start_workers(args.workers, log_dir)
         try:
             wait_for_workers(args.workers)
-            run_once(team_id, actor, workload(args.width, args.depth), "scripted/echo", 200)
+            run_once(team_id, actor, workload(args.width, args.depth), "scripted/echo", 100)
         finally:
             stop_workers(procs)
         with Session(get_engine()) as session:
