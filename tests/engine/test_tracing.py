@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -168,3 +169,26 @@ def test_project_traceparent_is_derived_from_the_project_id() -> None:
     assert (version, trace_id, flags) == ("00", project_id.hex, "01")
     assert len(span_id) == 16 and int(span_id, 16) != 0
     assert tracing.project_traceparent(str(project_id)) == tracing.project_traceparent(project_id)
+
+
+def test_a_ratio_sampler_keeps_or_drops_whole_projects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trace id is the project id, so ``OTEL_TRACES_SAMPLER=traceidratio`` samples projects, not spans."""
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "traceidratio")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0.5")
+    kept, dropped = uuid.UUID(int=(7 << 64)), uuid.UUID(int=(7 << 64) | (2**64 - 1))  # low 64 bits decide
+    exporter = InMemorySpanExporter()
+    tracing.setup("test", exporter=exporter)
+    try:
+        for project_id in (kept, dropped):
+            attempt = tracing.start("task a", project_id=project_id)
+            with tracing.span("plan", project_id=project_id):
+                tracing.record_model_call("scripted/x", start_ns=1, end_ns=2, values={"prompt_tokens": 1})
+            tracing.end(attempt)
+            tracing.end_project(project_id, "p", started=datetime.now(UTC), status="completed")
+        tracing.flush()
+    finally:
+        tracing.shutdown()
+    traces = {span.context.trace_id for span in exporter.get_finished_spans()}
+    assert traces == {kept.int} and len(exporter.get_finished_spans()) == 4
