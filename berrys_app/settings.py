@@ -211,6 +211,9 @@ class Settings(BaseSettings):
     circuit_closed_cache_s: float = Field(default=0.5, ge=0, validation_alias="BERRYS_CIRCUIT_CLOSED_CACHE")
     # an earlier task's output is cut (in the middle) to this many characters in a dependent's prompt
     task_input_max_chars: int = Field(default=12_000, ge=200, validation_alias="BERRYS_TASK_INPUT_MAX_CHARS")
+    # tracing (berrys_app/tracing.py): spans go to <endpoint>/v1/traces over OTLP/HTTP; unset = off
+    otel_endpoint: str | None = Field(default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    otel_service_name: str = Field(default="berrys", max_length=100, validation_alias="OTEL_SERVICE_NAME")
 
     @field_validator("log_level", "reflex_loglevel", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from typing import Any
 from arq import cron
 
 import berrys_app.services.models  # noqa: F401  (import litellm at startup, not inside the first job's event loop)
+from berrys_app import tracing
 from berrys_app.db import session_scope
 from berrys_app.engine import aggregation_job, planner_job, runner
 from berrys_app.engine.reconciler import reconcile_once
@@ -41,7 +42,8 @@ def _worker(ctx: dict[str, Any]) -> str:
 async def plan_project(ctx: dict[str, Any], project_id: str) -> str:
     """Ask the planner for a plan (or a replan) of a project in ``planning``."""
     logs.bind(project_id=project_id)
-    return await planner_job.plan_project(uuid.UUID(project_id), worker=_worker(ctx))
+    with tracing.span("plan", project_id=project_id, attributes=_job_attributes(ctx, "plan_project")):
+        return await planner_job.plan_project(uuid.UUID(project_id), worker=_worker(ctx))
 
 
 async def run_task(ctx: dict[str, Any], task_id: str) -> str:
@@ -61,6 +63,11 @@ async def run_tasks(ctx: dict[str, Any], *tasks: str) -> str:
     """Lease and run several ready tasks (``task_id:attempt`` each; a project's start) here, as
     many as there is room for; queue the rest. Leaves arq's queue at once, as ``run_task``."""
     await _leave_queue(ctx)
+    with tracing.span("start tasks", project_id=_project_of(ctx), attributes=_job_attributes(ctx, "run_tasks")):
+        return await _run_tasks(ctx, tasks)
+
+
+async def _run_tasks(ctx: dict[str, Any], tasks: tuple[str, ...]) -> str:
     pairs = [(uuid.UUID(task_id), int(attempt)) for task_id, attempt in (item.rsplit(":", 1) for item in tasks)]
     return await runner.run_tasks(pairs, worker=_worker(ctx), wait_local=bool(ctx.get("burst")))
 
@@ -73,7 +80,28 @@ async def _leave_queue(ctx: dict[str, Any]) -> None:
 async def aggregate_project(ctx: dict[str, Any], project_id: str, plan_version: str) -> str:
     """All tasks done: write the deliverable and complete the project."""
     logs.bind(project_id=project_id)
-    return await aggregation_job.aggregate_project(uuid.UUID(project_id), int(plan_version), worker=_worker(ctx))
+    with tracing.span("aggregate", project_id=project_id, attributes=_job_attributes(ctx, "aggregate_project")):
+        return await aggregation_job.aggregate_project(uuid.UUID(project_id), int(plan_version), worker=_worker(ctx))
+
+
+def _job_attributes(ctx: dict[str, Any], function: str) -> dict[str, Any]:
+    """A job span's attributes (OpenTelemetry messaging conventions). A ``run_task`` job has no
+    span of its own: its task's project is known only once leased, and the attempt's span
+    (``engine.runner.Run``) stands for it."""
+    return {
+        "messaging.system": "arq",
+        "messaging.operation.type": "process",
+        "messaging.message.id": ctx.get("job_id"),
+        "berrys.job.function": function,
+        "berrys.job.try": ctx.get("job_try"),
+        "berrys.worker": _worker(ctx),
+    }
+
+
+def _project_of(ctx: dict[str, Any]) -> str | None:
+    """The project of a ``run_tasks`` job, from its id (``engine.jobs.tasks_job``: tasks:<project>:<digest>)."""
+    parts = str(ctx.get("job_id") or "").split(":")
+    return parts[1] if len(parts) == 3 and parts[0] == "tasks" else None
 
 
 async def reconcile(ctx: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from arq.connections import RedisSettings, create_pool
 from arq.constants import in_progress_key_prefix
 from arq.worker import Worker
 
-from berrys_app import gc_tuning, queue
+from berrys_app import gc_tuning, queue, tracing
 from berrys_app.engine import runner
 from berrys_app.services import hot_publish
 from berrys_app.services.tools import mcp
@@ -32,6 +32,7 @@ def redis_settings_from_url(url: str) -> RedisSettings:
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:
+    tracing.setup("worker")
     hot_publish.enable()  # events, token streams and follow-up jobs leave in pipelines from this loop
     await open_connections(ctx["redis"], queue.WORKER_MAX_JOBS + queue.WORKER_SPARE_SLOTS)
     gc_tuning.settle_heap()  # litellm & co.: a full collection of the startup heap stalled every task ~0.1 s
@@ -57,6 +58,7 @@ async def open_connections(client: Any, count: int) -> None:
 async def on_shutdown(ctx: dict[str, Any]) -> None:
     await runner.local_runs_stopped(SHUTDOWN_RELEASE_S)
     await mcp.close_links()  # MCP sessions end cleanly (stdio servers exit) instead of at teardown
+    await asyncio.to_thread(tracing.flush)  # the last spans leave before the process does
     task = ctx.get("heartbeat_task")
     if task:
         task.cancel()

@@ -10,10 +10,15 @@ import importlib
 import pkgutil
 
 from fastapi import FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
+from berrys_app import tracing
 from berrys_app.api import docs, fast_tasks, routes
+
+# Reflex mounts the whole dashboard (pages, its websocket) inside this app: only REST is traced
+_NOT_REST = r"^[a-z]+://[^/]+/(?!api/v1/)"
 
 
 class BerrysApi(FastAPI):
@@ -48,4 +53,8 @@ def create_api() -> FastAPI:
     setup = getattr(routes, "setup", None)
     if setup is not None:
         setup(api)
+    if tracing.setup("web"):  # a span per REST request, joined to a caller's ``traceparent``
+        FastAPIInstrumentor.instrument_app(
+            api, tracer_provider=tracing.tracer_provider(), excluded_urls=_NOT_REST, exclude_spans=["receive", "send"]
+        )
     return api

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from berrys_app import tracing
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import PlanStatus, PlanVersion
@@ -66,6 +67,8 @@ def transition(
         payload={"from": current.value, "to": to.value, "reason": reason, "by": actor.label},
     )
     collab.on_project_transition(session, project, before=current, after=to, actor=actor)  # the inbox
+    if to in (S.completed, S.failed, S.cancelled):  # the run ended: its trace gets its root span
+        tracing.end_project(project.id, project.name, started=project.created_at, status=to.value)
 
 
 def plan_attempt(session: Session, project: Project) -> int:

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from berrys_app import tracing
 from berrys_app.engine import lease, speculation
 from berrys_app.engine.agent_loop import Answer, record_calls, run_agent
 from berrys_app.engine.context import TaskContext
@@ -64,12 +65,19 @@ class Run:
         self.holding = False
         self.can_wait = False  # every dependent its completion makes ready started ahead
         self.ahead: list[asyncio.Task[str]] = []  # dependents this run started ahead of their lease
+        self.span: tracing.Span | None = None  # the attempt's span (tracing on), the agent loop's parent
 
     def begin(self) -> None:
         """Start the agent loop (a run started ahead: before its lease, gated by ``gate``)."""
         if self.work is None:
+            self.span = tracing.start(
+                f"task {self.ctx.key}",
+                project_id=self.ctx.project_id,
+                attributes={"berrys.task.id": str(self.ctx.task_id), "berrys.task.attempt": self.ctx.attempt},
+            )
             self.work = asyncio.get_running_loop().create_task(
-                logs.with_ids(run_agent(self.ctx, leased=self.gate, on_answer=self._on_answer), self.ctx)
+                logs.with_ids(run_agent(self.ctx, leased=self.gate, on_answer=self._on_answer), self.ctx),
+                context=tracing.context_of(self.span),
             )
 
     def _on_answer(self, content: str) -> None:
@@ -103,9 +111,12 @@ class Run:
         self.driving = True
         logs.bind(project_id=self.ctx.project_id, task_id=self.ctx.task_id)
         self.begin()
+        outcome: Outcome | None = None
         try:
-            return await self._finish(spec)
+            outcome = await self._finish(spec)
+            return outcome
         finally:
+            tracing.end(self.span, attributes={"berrys.task.outcome": outcome.label if outcome else "stopped"})
             if self.holding and spec is not None:
                 spec.release(self.ctx.agent_id)
 
@@ -196,6 +207,7 @@ class Run:
             return real
         spec.stats["cancelled"] += 1
         log.info("task %s started ahead of its lease: %s; stopped", guess.key, "leased" if real else "not leased here")
+        tracing.end(self.span, attributes={"berrys.task.outcome": "not leased"})
         self.work.cancel()
         await asyncio.wait([self.work])
         if not self.work.cancelled() and self.work.exception() is None and self.work.result().calls:

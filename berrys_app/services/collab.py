@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from berrys_app import tracing
 from berrys_app.domain.accounts import Role, TeamMember, User
 from berrys_app.domain.collab import Approval, ApprovalKind, ApprovalStatus, Comment
 from berrys_app.domain.common import utcnow
@@ -253,6 +254,18 @@ def settle_approval(session: Session, row: Approval, actor: Actor, *, approved: 
     row.decided_at = utcnow()
     row.reason = reason[:2000] if reason else None
     session.add(row)
+    if row.project_id is not None:  # the wait, as a span of the project's trace
+        tracing.record(
+            f"approval wait {row.kind}",
+            project_id=row.project_id,
+            start_ns=tracing.ns(row.created_at),
+            end_ns=tracing.ns(row.decided_at),
+            attributes={
+                "berrys.approval.kind": row.kind,
+                "berrys.approval.status": row.status,
+                "berrys.task.id": str(row.task_id) if row.task_id else None,
+            },
+        )
     emit(
         session,
         "approval.decided",

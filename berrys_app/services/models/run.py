@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from berrys_app import tracing
 from berrys_app.db import engine_for, get_engine
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.models import CallStatus, ModelCall
@@ -175,7 +176,7 @@ class Run:
             on_delta=streamer.feed if streamer else None,
             call_key=request.call_key,
         )
-        started = time.perf_counter()
+        started, started_ns = time.perf_counter(), time.time_ns()
         error: ModelError | None = None
         malformed: _Malformed | None = None
         reply: ProviderReply | None = None
@@ -240,6 +241,13 @@ class Run:
             task = str(request.task_id) if request.task_id else None
             events.publish_transient("model.usage", {"task_id": task, **usage}, project_id=request.project_id)
         metrics.model_call(spec.name, values)
+        tracing.record_model_call(
+            spec.name,
+            start_ns=started_ns,
+            end_ns=time.time_ns(),
+            values=values,
+            finish_reason=reply.finish_reason if reply else None,
+        )
         self._finish_row(row, reservation, values)
         if error is not None:
             raise error

@@ -28,6 +28,7 @@ from jsonschema import Draft202012Validator
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, select
 
+from berrys_app import tracing
 from berrys_app.db import session_scope
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project
@@ -345,7 +346,7 @@ def _finish(
 
 async def execute_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolResult:
     """Run one tool call for an agent; see the module docstring for the steps."""
-    started, started_at = time.perf_counter(), utcnow()
+    started, started_at, started_ns = time.perf_counter(), utcnow(), time.time_ns()
     ctx = dataclasses.replace(ctx, call_key=durable_key(ctx.call_key))
     inv: Invocation | None = None
     try:
@@ -385,6 +386,13 @@ async def execute_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -
         ok, error_code, content = False, "internal_error", f"the tool failed unexpectedly ({type(exc).__name__})"
     duration_ms = (time.perf_counter() - started) * 1000
     metrics.tool_call(inv.tool_name if inv else "unknown", error_code or "ok", duration_ms / 1000)
+    tracing.record(
+        f"execute_tool {name}"[:200],
+        start_ns=started_ns,
+        end_ns=time.time_ns(),
+        attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name, "error.type": error_code},
+        error=error_code,  # the code only: a result's text stays out of the exported trace
+    )
     return _finish(
         ctx=ctx,
         name=name,

@@ -13,6 +13,7 @@ from berrys_app.ui.components.project_drawer import task_drawer
 from berrys_app.ui.components.project_forks import forks_tab
 from berrys_app.ui.components.project_header import header
 from berrys_app.ui.components.project_plan import plan_tab
+from berrys_app.ui.components.project_trace import trace_tab
 from berrys_app.ui.layout import page
 from berrys_app.ui.presence import HEARTBEAT_S
 from berrys_app.ui.state.project import ProjectState as S
@@ -43,6 +44,7 @@ def project_content() -> rx.Component:
                     rx.tabs.trigger("Activity", value="timeline", id="tab-timeline"),
                     rx.tabs.trigger("Results", value="results", id="tab-results"),
                     rx.tabs.trigger("Forks", value="forks", id="tab-forks"),
+                    rx.tabs.trigger("Trace", value="trace", id="tab-trace"),
                 ),
                 rx.tabs.content(graph_tab(), value="graph", padding_top="1em"),
                 rx.tabs.content(board_tab(), value="board", padding_top="1em"),
@@ -50,6 +52,7 @@ def project_content() -> rx.Component:
                 rx.tabs.content(timeline_tab(), value="timeline", padding_top="1em"),
                 rx.tabs.content(results_tab(), value="results", padding_top="1em"),
                 rx.tabs.content(forks_tab(), value="forks", padding_top="1em"),
+                rx.tabs.content(trace_tab(), value="trace", padding_top="1em"),
                 value=S.tab,
                 on_change=S.set_tab,
                 width="100%",

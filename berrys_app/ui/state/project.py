@@ -30,13 +30,16 @@ from berrys_app.ui.state.project_costs import ProjectCosts
 from berrys_app.ui.state.project_drawer import TaskDrawer
 from berrys_app.ui.state.project_forks import ProjectForks
 from berrys_app.ui.state.project_plan import PlanReview
+from berrys_app.ui.state.project_trace import TraceView
 from berrys_app.ui.state.project_views import merge_live_event
 from berrys_app.ui.state.session import SessionState
 
 PLAN_VERSION_RE = re.compile(r"\bplan v\d+")
 
 
-class ProjectState(SessionState, PlanReview, TaskBoard, TaskDrawer, ProjectActivity, ProjectCosts, ProjectForks):
+class ProjectState(
+    SessionState, PlanReview, TaskBoard, TaskDrawer, ProjectActivity, ProjectCosts, ProjectForks, TraceView
+):
     """Everything the project page shows for one project."""
 
     project: dict[str, Any] = {}
@@ -138,6 +141,7 @@ class ProjectState(SessionState, PlanReview, TaskBoard, TaskDrawer, ProjectActiv
         self.lineage = []
         self.diff_rows = []
         self.fork_open = False
+        self._clear_trace()
 
     def _load_all(self, session, actor, pid: uuid.UUID) -> None:
         project = projects.get_project(session, actor, pid)
@@ -212,6 +216,8 @@ class ProjectState(SessionState, PlanReview, TaskBoard, TaskDrawer, ProjectActiv
         self._refresh_graph()
         if value == "results":  # read when shown: files are written while tasks run
             self.project_artifacts = self._artifacts()
+        if value == "trace":  # read when shown: a look back at the run, not a live view
+            self._load_trace()
 
     def _act(self, service: Any, **kwargs: Any):
         self.action_error = ""
