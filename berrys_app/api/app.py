@@ -11,9 +11,10 @@ import pkgutil
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from berrys_app.api import docs, fast_tasks, routes
+from berrys_app.api import docs, fast_tasks, mcp_server, routes
 
 
 class BerrysApi(FastAPI):
@@ -44,6 +45,8 @@ def create_api() -> FastAPI:
             # nothing at include time (their prefix, tags, responses, dependencies are already
             # on each route), so the flat list routes and documents the same
             api.router.routes.extend(router.routes)
+    # Berrys as an MCP server (not a REST operation: outside the OpenAPI document)
+    api.router.routes.append(Route(mcp_server.PATH, mcp_server.asgi_app(), methods=["GET", "POST", "DELETE"]))
     docs.install(api)
     setup = getattr(routes, "setup", None)
     if setup is not None:
