@@ -10,6 +10,7 @@ import importlib
 import pkgutil
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -45,6 +46,11 @@ def create_api() -> FastAPI:
             # nothing at include time (their prefix, tags, responses, dependencies are already
             # on each route), so the flat list routes and documents the same
             api.router.routes.extend(router.routes)
+            for route in router.routes:
+                # operation ids are the route functions' names (unique, tests/api/test_sdk_coverage.py):
+                # what the generated Python client (clients/python) and other generators call them
+                if isinstance(route, APIRoute) and not route.operation_id:
+                    route.operation_id = route.name
     # Berrys as an MCP server (not a REST operation: outside the OpenAPI document)
     api.router.routes.append(Route(mcp_server.PATH, mcp_server.asgi_app(), methods=["GET", "POST", "DELETE"]))
     docs.install(api)
