@@ -27,11 +27,13 @@ from .credential_create_secret import CredentialCreateSecret
 from .credential_kind import CredentialKind
 from .credential_public import CredentialPublic
 from .credential_use_public import CredentialUsePublic
+from .day_usage import DayUsage
 from .decision_in import DecisionIn
 from .deliverable_public import DeliverablePublic
 from .dependency_in import DependencyIn
 from .dependency_in_type import DependencyInType
 from .email_in import EmailIn
+from .error_entry import ErrorEntry
 from .event_public import EventPublic
 from .event_public_payload import EventPublicPayload
 from .file_content import FileContent
@@ -61,6 +63,7 @@ from .list_of_session_public import ListOfSessionPublic
 from .list_of_task_public import ListOfTaskPublic
 from .list_of_team_view import ListOfTeamView
 from .list_of_template_tools import ListOfTemplateTools
+from .list_of_tool_call_public import ListOfToolCallPublic
 from .list_of_tool_public import ListOfToolPublic
 from .live_response_live_health_live_get import LiveResponseLiveHealthLiveGet
 from .login_in import LoginIn
@@ -77,6 +80,7 @@ from .member_view import MemberView
 from .model_entry_create import ModelEntryCreate
 from .model_entry_update import ModelEntryUpdate
 from .model_public import ModelPublic
+from .model_usage import ModelUsage
 from .oidc_login_to import OidcLoginTo
 from .optional_reason_in import OptionalReasonIn
 from .plan_in import PlanIn
@@ -85,6 +89,7 @@ from .plan_task_in import PlanTaskIn
 from .plan_version_public import PlanVersionPublic
 from .plan_version_public_diff import PlanVersionPublicDiff
 from .plan_version_public_plan import PlanVersionPublicPlan
+from .presence import Presence
 from .problem import Problem
 from .project_in import ProjectIn
 from .project_public import ProjectPublic
@@ -97,16 +102,22 @@ from .rejection_in import RejectionIn
 from .reset_in import ResetIn
 from .role import Role
 from .role_in import RoleIn
+from .sandbox_public import SandboxPublic
 from .scopes_response_scopes_api_v1_scopes_get import ScopesResponseScopesApiV1ScopesGet
 from .session_public import SessionPublic
 from .task_public import TaskPublic
+from .task_transcript import TaskTranscript
+from .team_agent import TeamAgent
 from .team_default_model import TeamDefaultModel
 from .team_in import TeamIn
+from .team_usage import TeamUsage
 from .team_view import TeamView
 from .template_tools import TemplateTools
 from .template_tools_update import TemplateToolsUpdate
 from .token_in import TokenIn
 from .token_pair import TokenPair
+from .tool_call_public import ToolCallPublic
+from .tool_call_public_arguments import ToolCallPublicArguments
 from .tool_create import ToolCreate
 from .tool_create_config import ToolCreateConfig
 from .tool_create_parameters_schema import ToolCreateParametersSchema
@@ -115,9 +126,11 @@ from .tool_public import ToolPublic
 from .tool_public_config import ToolPublicConfig
 from .tool_public_parameters_schema import ToolPublicParametersSchema
 from .tool_public_result_schema_type_0 import ToolPublicResultSchemaType0
+from .transcript_entry import TranscriptEntry
 from .usage_public import UsagePublic
 from .usage_public_tasks import UsagePublicTasks
 from .verified_public import VerifiedPublic
+from .worker_public import WorkerPublic
 
 __all__ = (
     "Accepted",
@@ -147,11 +160,13 @@ __all__ = (
     "CredentialKind",
     "CredentialPublic",
     "CredentialUsePublic",
+    "DayUsage",
     "DecisionIn",
     "DeliverablePublic",
     "DependencyIn",
     "DependencyInType",
     "EmailIn",
+    "ErrorEntry",
     "EventPublic",
     "EventPublicPayload",
     "FileContent",
@@ -181,6 +196,7 @@ __all__ = (
     "ListOfTaskPublic",
     "ListOfTeamView",
     "ListOfTemplateTools",
+    "ListOfToolCallPublic",
     "ListOfToolPublic",
     "LiveResponseLiveHealthLiveGet",
     "LoginIn",
@@ -197,6 +213,7 @@ __all__ = (
     "ModelEntryCreate",
     "ModelEntryUpdate",
     "ModelPublic",
+    "ModelUsage",
     "OidcLoginTo",
     "OptionalReasonIn",
     "PlanIn",
@@ -205,6 +222,7 @@ __all__ = (
     "PlanVersionPublic",
     "PlanVersionPublicDiff",
     "PlanVersionPublicPlan",
+    "Presence",
     "Problem",
     "ProjectIn",
     "ProjectPublic",
@@ -217,16 +235,22 @@ __all__ = (
     "ResetIn",
     "Role",
     "RoleIn",
+    "SandboxPublic",
     "ScopesResponseScopesApiV1ScopesGet",
     "SessionPublic",
     "TaskPublic",
+    "TaskTranscript",
+    "TeamAgent",
     "TeamDefaultModel",
     "TeamIn",
+    "TeamUsage",
     "TeamView",
     "TemplateTools",
     "TemplateToolsUpdate",
     "TokenIn",
     "TokenPair",
+    "ToolCallPublic",
+    "ToolCallPublicArguments",
     "ToolCreate",
     "ToolCreateConfig",
     "ToolCreateParametersSchema",
@@ -235,7 +259,9 @@ __all__ = (
     "ToolPublicConfig",
     "ToolPublicParametersSchema",
     "ToolPublicResultSchemaType0",
+    "TranscriptEntry",
     "UsagePublic",
     "UsagePublicTasks",
     "VerifiedPublic",
+    "WorkerPublic",
 )
