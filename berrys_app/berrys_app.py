@@ -12,6 +12,7 @@ from starlette.types import ASGIApp
 
 import berrys_app.domain
 import berrys_app.ui.pages  # noqa: F401  (register every page)
+from berrys_app.api import mcp_server
 from berrys_app.api.app import create_api
 from berrys_app.api.fast_tasks import TaskListFastPath
 from berrys_app.api.http_metrics import HttpMetrics
@@ -42,4 +43,5 @@ for spec in PAGES:
         on_load=spec.on_load,
     )
 app.register_lifespan_task(live.listen_forever, rx_app=app, session_state=SessionState)
+app.register_lifespan_task(mcp_server.serve_forever)  # the SDK's session manager behind /mcp
 app.register_lifespan_task(settle_heap)  # once built: freeze the permanent heap (p99, see gc_tuning)

@@ -10,12 +10,14 @@ import importlib
 import pkgutil
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from berrys_app import tracing
-from berrys_app.api import docs, fast_tasks, routes
+from berrys_app.api import docs, fast_tasks, mcp_server, routes
 
 # Reflex mounts the whole dashboard (pages, its websocket) inside this app: only REST is traced
 _NOT_REST = r"^[a-z]+://[^/]+/(?!api/v1/)"
@@ -49,6 +51,13 @@ def create_api() -> FastAPI:
             # nothing at include time (their prefix, tags, responses, dependencies are already
             # on each route), so the flat list routes and documents the same
             api.router.routes.extend(router.routes)
+            for route in router.routes:
+                # operation ids are the route functions' names (unique, tests/api/test_sdk_coverage.py):
+                # what the generated Python client (clients/python) and other generators call them
+                if isinstance(route, APIRoute) and not route.operation_id:
+                    route.operation_id = route.name
+    # Berrys as an MCP server (not a REST operation: outside the OpenAPI document)
+    api.router.routes.append(Route(mcp_server.PATH, mcp_server.asgi_app(), methods=["GET", "POST", "DELETE"]))
     docs.install(api)
     setup = getattr(routes, "setup", None)
     if setup is not None:

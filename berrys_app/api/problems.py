@@ -1,4 +1,6 @@
-"""One error shape for every failure: ``{code, message, details, request_id}``.
+"""One error shape for every failure: an RFC 9457 problem (``application/problem+json``:
+``type``, ``title``, ``status``, ``detail``) whose extensions are the stable fields clients
+already read, ``{code, message, details, request_id}``.
 
 Service errors, HTTP errors, validation errors and unexpected exceptions (500,
 logged) all answer with it, and every response carries ``X-Request-ID`` and the
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -42,22 +45,33 @@ HTTP_CODES = {
 }
 
 
-class Problem(BaseModel):
-    """The error body of every non-2xx response."""
+PROBLEM_MEDIA_TYPE = "application/problem+json"
 
+
+class Problem(BaseModel):
+    """The error body of every non-2xx response (RFC 9457, with extensions)."""
+
+    type: str = "about:blank"  # urn:berrys:problem:<code>: one per stable code, documented in docs/api.md
+    title: str = ""  # the HTTP status phrase
+    status: int = 500
+    detail: str = ""  # = message
     code: str
     message: str
     details: Any = None
     request_id: str | None = None
 
 
+def _documented(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
+
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": code.replace("_", " ")}
+    status: _documented(code.replace("_", " "))
     for status, code in HTTP_CODES.items()
     if status in (400, 401, 402, 403, 404, 409, 422, 429)
 }
-PROBLEM_RESPONSES[402] = {"model": Problem, "description": "budget exceeded"}
-PROBLEM_RESPONSES[500] = {"model": Problem, "description": "internal error"}
+PROBLEM_RESPONSES[402] = _documented("budget exceeded")
+PROBLEM_RESPONSES[500] = _documented("internal error")
 
 
 def request_id_of(request: Request) -> str | None:
@@ -73,8 +87,26 @@ def problem_response(
     request_id: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body = Problem(code=code, message=message, details=details, request_id=request_id)
-    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+    body = Problem(
+        type=f"urn:berrys:problem:{code}",
+        title=_phrase(status),
+        status=status,
+        detail=message,
+        code=code,
+        message=message,
+        details=details,
+        request_id=request_id,
+    )
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
+    )
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:

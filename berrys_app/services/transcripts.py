@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from berrys_app.domain.events import Event
@@ -79,3 +80,20 @@ def task_errors(session: Session, actor: Actor, *, project_id: uuid.UUID, task_i
     return [
         error_entry(row.kind, row.payload or {}, row.created_at.isoformat() if row.created_at else "") for row in rows
     ]
+
+
+def project_tool_calls(
+    session: Session, actor: Actor, *, project_id: uuid.UUID, page: int, per_page: int
+) -> tuple[list[ToolCall], int]:
+    """The project's tool calls, newest first (arguments as recorded: secrets already redacted)."""
+    projects.get_project(session, actor, project_id)  # NotFound/Forbidden for the wrong caller
+    where = ToolCall.project_id == project_id
+    total = session.exec(select(func.count()).select_from(ToolCall).where(where)).one()
+    rows = session.exec(
+        select(ToolCall)
+        .where(where)
+        .order_by(col(ToolCall.started_at).desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return list(rows), int(total)

@@ -25,10 +25,9 @@ import reflex as rx
 from berrys_app import gc_tuning
 from berrys_app.keys import events_channel
 from berrys_app.observability import metrics
-from berrys_app.services import events, live_access, sessions
+from berrys_app.services import events, live_access, presence, sessions
 from berrys_app.services.authz import Actor
 from berrys_app.settings import get_settings
-from berrys_app.ui import presence
 
 log = logging.getLogger(__name__)
 

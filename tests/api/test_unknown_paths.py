@@ -36,9 +36,11 @@ async def dclient(env: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
 
 def _assert_problem(r: httpx.Response, status: int, code: str) -> dict:
     assert r.status_code == status, (r.request.method, r.request.url, r.status_code, r.text[:200])
-    assert r.headers["content-type"].startswith("application/json")
+    assert r.headers["content-type"].startswith("application/problem+json")  # RFC 9457
     body = r.json()
     assert body["code"] == code and body["message"]
+    assert body["type"] == f"urn:berrys:problem:{code}" and body["status"] == status
+    assert body["title"] and body["detail"] == body["message"]
     assert body["request_id"] and r.headers["X-Request-ID"] == body["request_id"]
     return body
 

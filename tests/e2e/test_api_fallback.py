@@ -14,7 +14,8 @@ def test_unknown_api_paths_are_json_404_and_pages_still_render(stack) -> None:
         for method in ("GET", "POST", "DELETE"):
             r = http.request(method, "/api/v1/no-such-thing", headers={"X-Request-ID": "e2e-404"})
             assert r.status_code == 404, (method, r.status_code, r.text[:200])
-            assert r.headers["content-type"].startswith("application/json")
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert r.json()["status"] == 404 and r.json()["title"] == "Not Found"
             assert r.json()["code"] == "not_found" and r.json()["request_id"] == "e2e-404"
             assert r.headers["X-Request-ID"] == "e2e-404"
         r = http.delete("/api/v1/me")

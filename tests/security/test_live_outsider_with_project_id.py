@@ -20,10 +20,10 @@ from berrys_app.domain.accounts import User
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.domain.work import Task
-from berrys_app.services import auth, projects, teams
+from berrys_app.services import auth, presence, projects, teams
 from berrys_app.services.authz import Actor
 from berrys_app.services.planning import PlanIn
-from berrys_app.ui import live, presence
+from berrys_app.ui import live
 from tests.live_probes import subscriber_count
 
 

@@ -26,7 +26,8 @@ from berrys_app.domain.collab import Approval, Comment, TeamInvitation
 from berrys_app.domain.projects import Project
 from berrys_app.domain.webhooks import WebhookDelivery, WebhookEndpoint
 from berrys_app.domain.work import PlanVersion
-from berrys_app.ui import live, presence
+from berrys_app.services import presence
+from berrys_app.ui import live
 from tests.api.world import World, build_world
 
 # handlers that start or end the tab's own sign-in (a password reset too): they read no team data

@@ -8,7 +8,7 @@ import time
 import redis
 
 from berrys_app.keys import events_channel
-from berrys_app.ui import presence
+from berrys_app.services import presence
 
 
 def _announced(pubsub) -> list[list[str]]:

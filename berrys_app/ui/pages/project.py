@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from berrys_app.services.presence import HEARTBEAT_S
 from berrys_app.ui.components.project_activity import results_tab, timeline_tab
 from berrys_app.ui.components.project_board import board_tab, graph_tab
 from berrys_app.ui.components.project_drawer import task_drawer
@@ -15,7 +16,6 @@ from berrys_app.ui.components.project_header import header
 from berrys_app.ui.components.project_plan import plan_tab
 from berrys_app.ui.components.project_trace import trace_tab
 from berrys_app.ui.layout import page
-from berrys_app.ui.presence import HEARTBEAT_S
 from berrys_app.ui.state.project import ProjectState as S
 
 

@@ -19,10 +19,10 @@ from typing import Any
 import reflex as rx
 
 from berrys_app.db import session_scope
-from berrys_app.services import projects
+from berrys_app.services import presence, projects
 from berrys_app.services.errors import ServiceError
 from berrys_app.services.transcripts import ERROR_KINDS, error_entry
-from berrys_app.ui import live, presence
+from berrys_app.ui import live
 from berrys_app.ui.format import PROJECT_STATUS_COLOR, as_dict, short_time
 from berrys_app.ui.state.project_activity import ProjectActivity
 from berrys_app.ui.state.project_board import TaskBoard

@@ -11,9 +11,14 @@ and the viewers are announced again, at the next heartbeat of any other tab.
 from __future__ import annotations
 
 import time
+import uuid
+
+from sqlmodel import Session
 
 from berrys_app.keys import PRESENCE_PREFIX
 from berrys_app.redis_client import sync_redis
+from berrys_app.services import projects
+from berrys_app.services.authz import Actor
 from berrys_app.services.events import publish_transient
 
 HEARTBEAT_S = 20
@@ -86,3 +91,9 @@ def leave(project_id: str, token: str) -> list[str]:
 
     sync_redis().hdel(_key(project_id), token)
     return _announce(project_id, viewers(project_id))
+
+
+def project_viewers(session: Session, actor: Actor, project_id: uuid.UUID) -> list[str]:
+    """``viewers`` for a caller who may see the project (REST; the dashboard's own tab joined it)."""
+    projects.get_project(session, actor, project_id)  # NotFound/Forbidden for the wrong caller
+    return viewers(str(project_id))

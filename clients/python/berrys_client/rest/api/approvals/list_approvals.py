@@ -1,0 +1,261 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.approval_status import ApprovalStatus
+from ...models.list_of_approval_public import ListOfApprovalPublic
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    team_id: UUID,
+    *,
+    status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
+    page: int | Unset = 1,
+    per_page: int | Unset = 50,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_status: str | Unset | None
+    if isinstance(status, Unset):
+        json_status = UNSET
+    elif isinstance(status, ApprovalStatus):
+        json_status = status.value
+    else:
+        json_status = status
+    params["status"] = json_status
+
+    params["page"] = page
+
+    params["per_page"] = per_page
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/teams/{team_id}/approvals".format(
+            team_id=quote(str(team_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ListOfApprovalPublic | Problem | None:
+    if response.status_code == 200:
+        response_200 = ListOfApprovalPublic.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 402:
+        response_402 = Problem.from_dict(response.json())
+
+        return response_402
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ListOfApprovalPublic | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    team_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
+    page: int | Unset = 1,
+    per_page: int | Unset = 50,
+) -> Response[ListOfApprovalPublic | Problem]:
+    """List Approvals
+
+    Args:
+        team_id (UUID):
+        status (ApprovalStatus | None | Unset):  Default: ApprovalStatus.PENDING.
+        page (int | Unset):  Default: 1.
+        per_page (int | Unset):  Default: 50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ListOfApprovalPublic | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        team_id=team_id,
+        status=status,
+        page=page,
+        per_page=per_page,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    team_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
+    page: int | Unset = 1,
+    per_page: int | Unset = 50,
+) -> ListOfApprovalPublic | Problem | None:
+    """List Approvals
+
+    Args:
+        team_id (UUID):
+        status (ApprovalStatus | None | Unset):  Default: ApprovalStatus.PENDING.
+        page (int | Unset):  Default: 1.
+        per_page (int | Unset):  Default: 50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ListOfApprovalPublic | Problem
+    """
+
+    return sync_detailed(
+        team_id=team_id,
+        client=client,
+        status=status,
+        page=page,
+        per_page=per_page,
+    ).parsed
+
+
+async def asyncio_detailed(
+    team_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
+    page: int | Unset = 1,
+    per_page: int | Unset = 50,
+) -> Response[ListOfApprovalPublic | Problem]:
+    """List Approvals
+
+    Args:
+        team_id (UUID):
+        status (ApprovalStatus | None | Unset):  Default: ApprovalStatus.PENDING.
+        page (int | Unset):  Default: 1.
+        per_page (int | Unset):  Default: 50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ListOfApprovalPublic | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        team_id=team_id,
+        status=status,
+        page=page,
+        per_page=per_page,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    team_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
+    page: int | Unset = 1,
+    per_page: int | Unset = 50,
+) -> ListOfApprovalPublic | Problem | None:
+    """List Approvals
+
+    Args:
+        team_id (UUID):
+        status (ApprovalStatus | None | Unset):  Default: ApprovalStatus.PENDING.
+        page (int | Unset):  Default: 1.
+        per_page (int | Unset):  Default: 50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ListOfApprovalPublic | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            team_id=team_id,
+            client=client,
+            status=status,
+            page=page,
+            per_page=per_page,
+        )
+    ).parsed

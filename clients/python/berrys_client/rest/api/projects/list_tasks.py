@@ -1,0 +1,247 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.list_of_task_public import ListOfTaskPublic
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    project_id: UUID,
+    *,
+    current_only: bool | Unset = False,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["current_only"] = current_only
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/projects/{project_id}/tasks".format(
+            project_id=quote(str(project_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | ListOfTaskPublic | Problem | None:
+    if response.status_code == 200:
+        response_200 = ListOfTaskPublic.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 402:
+        response_402 = Problem.from_dict(response.json())
+
+        return response_402
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | ListOfTaskPublic | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    project_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    current_only: bool | Unset = False,
+) -> Response[Any | ListOfTaskPublic | Problem]:
+    """List Tasks
+
+     Every task of the project in plan order (a plan holds at most 500 tasks: one page).
+
+    Carries an ``ETag``; send it back as ``If-None-Match`` to get ``304`` while nothing changed.
+    The ordinary case is answered before routing by ``api.fast_tasks`` with the same result.
+
+    Args:
+        project_id (UUID):
+        current_only (bool | Unset):  Default: False.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | ListOfTaskPublic | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        project_id=project_id,
+        current_only=current_only,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    project_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    current_only: bool | Unset = False,
+) -> Any | ListOfTaskPublic | Problem | None:
+    """List Tasks
+
+     Every task of the project in plan order (a plan holds at most 500 tasks: one page).
+
+    Carries an ``ETag``; send it back as ``If-None-Match`` to get ``304`` while nothing changed.
+    The ordinary case is answered before routing by ``api.fast_tasks`` with the same result.
+
+    Args:
+        project_id (UUID):
+        current_only (bool | Unset):  Default: False.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | ListOfTaskPublic | Problem
+    """
+
+    return sync_detailed(
+        project_id=project_id,
+        client=client,
+        current_only=current_only,
+    ).parsed
+
+
+async def asyncio_detailed(
+    project_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    current_only: bool | Unset = False,
+) -> Response[Any | ListOfTaskPublic | Problem]:
+    """List Tasks
+
+     Every task of the project in plan order (a plan holds at most 500 tasks: one page).
+
+    Carries an ``ETag``; send it back as ``If-None-Match`` to get ``304`` while nothing changed.
+    The ordinary case is answered before routing by ``api.fast_tasks`` with the same result.
+
+    Args:
+        project_id (UUID):
+        current_only (bool | Unset):  Default: False.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | ListOfTaskPublic | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        project_id=project_id,
+        current_only=current_only,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    project_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    current_only: bool | Unset = False,
+) -> Any | ListOfTaskPublic | Problem | None:
+    """List Tasks
+
+     Every task of the project in plan order (a plan holds at most 500 tasks: one page).
+
+    Carries an ``ETag``; send it back as ``If-None-Match`` to get ``304`` while nothing changed.
+    The ordinary case is answered before routing by ``api.fast_tasks`` with the same result.
+
+    Args:
+        project_id (UUID):
+        current_only (bool | Unset):  Default: False.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | ListOfTaskPublic | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            project_id=project_id,
+            client=client,
+            current_only=current_only,
+        )
+    ).parsed

@@ -1,0 +1,221 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.mcp_server_public import McpServerPublic
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    team_id: UUID,
+    server_id: UUID,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/teams/{team_id}/mcp-servers/{server_id}".format(
+            team_id=quote(str(team_id), safe=""),
+            server_id=quote(str(server_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> McpServerPublic | Problem | None:
+    if response.status_code == 200:
+        response_200 = McpServerPublic.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 402:
+        response_402 = Problem.from_dict(response.json())
+
+        return response_402
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 502:
+        response_502 = Problem.from_dict(response.json())
+
+        return response_502
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[McpServerPublic | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    team_id: UUID,
+    server_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> Response[McpServerPublic | Problem]:
+    """Get Mcp Server
+
+    Args:
+        team_id (UUID):
+        server_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[McpServerPublic | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        team_id=team_id,
+        server_id=server_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    team_id: UUID,
+    server_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> McpServerPublic | Problem | None:
+    """Get Mcp Server
+
+    Args:
+        team_id (UUID):
+        server_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        McpServerPublic | Problem
+    """
+
+    return sync_detailed(
+        team_id=team_id,
+        server_id=server_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    team_id: UUID,
+    server_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> Response[McpServerPublic | Problem]:
+    """Get Mcp Server
+
+    Args:
+        team_id (UUID):
+        server_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[McpServerPublic | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        team_id=team_id,
+        server_id=server_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    team_id: UUID,
+    server_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> McpServerPublic | Problem | None:
+    """Get Mcp Server
+
+    Args:
+        team_id (UUID):
+        server_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        McpServerPublic | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            team_id=team_id,
+            server_id=server_id,
+            client=client,
+        )
+    ).parsed

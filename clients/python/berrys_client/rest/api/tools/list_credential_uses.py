@@ -1,0 +1,245 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.list_of_credential_use_public import ListOfCredentialUsePublic
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    team_id: UUID,
+    credential_id: UUID,
+    *,
+    limit: int | Unset = 100,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["limit"] = limit
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/teams/{team_id}/credentials/{credential_id}/uses".format(
+            team_id=quote(str(team_id), safe=""),
+            credential_id=quote(str(credential_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ListOfCredentialUsePublic | Problem | None:
+    if response.status_code == 200:
+        response_200 = ListOfCredentialUsePublic.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 402:
+        response_402 = Problem.from_dict(response.json())
+
+        return response_402
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ListOfCredentialUsePublic | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    team_id: UUID,
+    credential_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = 100,
+) -> Response[ListOfCredentialUsePublic | Problem]:
+    """List Credential Uses
+
+     Every use of a credential by a tool call (the vault records them), newest first.
+
+    Args:
+        team_id (UUID):
+        credential_id (UUID):
+        limit (int | Unset):  Default: 100.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ListOfCredentialUsePublic | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        team_id=team_id,
+        credential_id=credential_id,
+        limit=limit,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    team_id: UUID,
+    credential_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = 100,
+) -> ListOfCredentialUsePublic | Problem | None:
+    """List Credential Uses
+
+     Every use of a credential by a tool call (the vault records them), newest first.
+
+    Args:
+        team_id (UUID):
+        credential_id (UUID):
+        limit (int | Unset):  Default: 100.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ListOfCredentialUsePublic | Problem
+    """
+
+    return sync_detailed(
+        team_id=team_id,
+        credential_id=credential_id,
+        client=client,
+        limit=limit,
+    ).parsed
+
+
+async def asyncio_detailed(
+    team_id: UUID,
+    credential_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = 100,
+) -> Response[ListOfCredentialUsePublic | Problem]:
+    """List Credential Uses
+
+     Every use of a credential by a tool call (the vault records them), newest first.
+
+    Args:
+        team_id (UUID):
+        credential_id (UUID):
+        limit (int | Unset):  Default: 100.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ListOfCredentialUsePublic | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        team_id=team_id,
+        credential_id=credential_id,
+        limit=limit,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    team_id: UUID,
+    credential_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = 100,
+) -> ListOfCredentialUsePublic | Problem | None:
+    """List Credential Uses
+
+     Every use of a credential by a tool call (the vault records them), newest first.
+
+    Args:
+        team_id (UUID):
+        credential_id (UUID):
+        limit (int | Unset):  Default: 100.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ListOfCredentialUsePublic | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            team_id=team_id,
+            credential_id=credential_id,
+            client=client,
+            limit=limit,
+        )
+    ).parsed

@@ -1,0 +1,245 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.template_tools import TemplateTools
+from ...models.template_tools_update import TemplateToolsUpdate
+from ...types import Response
+
+
+def _get_kwargs(
+    team_id: UUID,
+    template_id: UUID,
+    *,
+    body: TemplateToolsUpdate,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "put",
+        "url": "/api/v1/teams/{team_id}/agent-templates/{template_id}/tools".format(
+            team_id=quote(str(team_id), safe=""),
+            template_id=quote(str(template_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | TemplateTools | None:
+    if response.status_code == 200:
+        response_200 = TemplateTools.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 402:
+        response_402 = Problem.from_dict(response.json())
+
+        return response_402
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | TemplateTools]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    team_id: UUID,
+    template_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: TemplateToolsUpdate,
+) -> Response[Problem | TemplateTools]:
+    """Set Template Tools
+
+     Set the tools this team's agents created from a template get; ``{"allowed_tools": null}`` resets.
+
+    Args:
+        team_id (UUID):
+        template_id (UUID):
+        body (TemplateToolsUpdate): ``None`` goes back to the template's own list.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | TemplateTools]
+    """
+
+    kwargs = _get_kwargs(
+        team_id=team_id,
+        template_id=template_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    team_id: UUID,
+    template_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: TemplateToolsUpdate,
+) -> Problem | TemplateTools | None:
+    """Set Template Tools
+
+     Set the tools this team's agents created from a template get; ``{"allowed_tools": null}`` resets.
+
+    Args:
+        team_id (UUID):
+        template_id (UUID):
+        body (TemplateToolsUpdate): ``None`` goes back to the template's own list.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | TemplateTools
+    """
+
+    return sync_detailed(
+        team_id=team_id,
+        template_id=template_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    team_id: UUID,
+    template_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: TemplateToolsUpdate,
+) -> Response[Problem | TemplateTools]:
+    """Set Template Tools
+
+     Set the tools this team's agents created from a template get; ``{"allowed_tools": null}`` resets.
+
+    Args:
+        team_id (UUID):
+        template_id (UUID):
+        body (TemplateToolsUpdate): ``None`` goes back to the template's own list.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | TemplateTools]
+    """
+
+    kwargs = _get_kwargs(
+        team_id=team_id,
+        template_id=template_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    team_id: UUID,
+    template_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: TemplateToolsUpdate,
+) -> Problem | TemplateTools | None:
+    """Set Template Tools
+
+     Set the tools this team's agents created from a template get; ``{"allowed_tools": null}`` resets.
+
+    Args:
+        team_id (UUID):
+        template_id (UUID):
+        body (TemplateToolsUpdate): ``None`` goes back to the template's own list.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | TemplateTools
+    """
+
+    return (
+        await asyncio_detailed(
+            team_id=team_id,
+            template_id=template_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class DependencyInType(StrEnum):
+    COMPLETION = "completion"
+    INPUT = "input"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="SandboxPublic")
+
+
+@_attrs_define
+class SandboxPublic:
+    """
+    Attributes:
+        isolation (str):
+        limits (str):
+        seccomp (str):
+        uid (str):
+        caps (str):
+    """
+
+    isolation: str
+    limits: str
+    seccomp: str
+    uid: str
+    caps: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        isolation = self.isolation
+
+        limits = self.limits
+
+        seccomp = self.seccomp
+
+        uid = self.uid
+
+        caps = self.caps
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "isolation": isolation,
+                "limits": limits,
+                "seccomp": seccomp,
+                "uid": uid,
+                "caps": caps,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        isolation = d.pop("isolation")
+
+        limits = d.pop("limits")
+
+        seccomp = d.pop("seccomp")
+
+        uid = d.pop("uid")
+
+        caps = d.pop("caps")
+
+        sandbox_public = cls(
+            isolation=isolation,
+            limits=limits,
+            seccomp=seccomp,
+            uid=uid,
+            caps=caps,
+        )
+
+        sandbox_public.additional_properties = d
+        return sandbox_public
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
