@@ -24,7 +24,10 @@ from berrys_app.settings import get_settings
 
 # context_overflow is fatal because the engine's calls set ``fit_context``: the model layer has already
 # trimmed the prompt, so an overflow means trimming cannot help (the system prompt alone is too long).
-FATAL_MODEL_REASONS = frozenset({"unknown_model", "missing_api_key", "context_overflow", "network_disabled"})
+# degenerate_output is fatal because a retry replays the recorded answer (no model call is repeated).
+FATAL_MODEL_REASONS = frozenset(
+    {"unknown_model", "missing_api_key", "context_overflow", "network_disabled", "degenerate_output"}
+)
 
 
 def _session() -> Session:
