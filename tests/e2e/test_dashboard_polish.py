@@ -188,3 +188,42 @@ def test_rejecting_an_approval_without_a_reason_says_so_and_the_nav_counts_pendi
     row.get_by_role("button", name="Approve").click()
     expect(page.locator("#approvals .approvals-row")).to_have_count(0)
     expect(page.locator('a.nav-link[href="/approvals"] .nav-badge')).to_have_count(0)
+
+
+def test_the_pending_approvals_badge_follows_the_team_live_on_any_page(stack, new_page) -> None:
+    """Approvals opened and decided elsewhere (another person, REST, a worker) change the badge
+    of a tab showing another page, without a reload."""
+    from berrys_app.db import session_scope
+    from berrys_app.domain.projects import ProjectCreate
+    from berrys_app.services import auth, decisions, projects, teams
+    from berrys_app.services.planning import PlanIn
+
+    email = unique_email("badge")
+    page = new_page("")
+    register(page, name="Badge Watcher", email=email)
+    page.goto("/projects")
+    expect(page.locator("#page-title")).to_be_visible()
+    badge = page.locator('a.nav-link[href="/approvals"] .nav-badge')
+    expect(badge).to_have_count(0)
+    ids = []
+    with session_scope() as session:
+        actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
+        team_id = teams.list_my_teams(session, actor)[0].id
+        for name in ("First", "Second"):
+            project = projects.create_project(
+                session, actor, team_id=team_id, data=ProjectCreate(name=name, objectives=["x"])
+            )
+            projects.submit_plan(
+                session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "t1", "title": "T"}]})
+            )
+            ids.append(project.id)
+    expect(badge).to_have_text("2")
+    shot(page, "nav-badge")
+    with session_scope() as session:
+        actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
+        decisions.approve_plan(session, actor, ids[0])
+    expect(badge).to_have_text("1")
+    with session_scope() as session:
+        actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
+        decisions.reject_plan(session, actor, ids[1], reason="not now")
+    expect(badge).to_have_count(0)

@@ -57,7 +57,7 @@ def test_a_degenerate_task_answer_fails_the_task_with_its_reason_and_no_retry(se
     wait_for(lambda: status_is(project_id, "failed", "completed"), timeout=60, what="project to finish")
     task = tasks_of(project_id)["a"]
     assert task.status == "failed" and task.failures == 1  # fatal: a retry would replay the same answer
-    assert "degenerate_output" in task.error and "no words" in task.error
+    assert "degenerate_output" in task.last_error and "no words" in task.last_error
     assert task.output in (None, "")
     failed = events_of(project_id, "task.failed")
     assert len(failed) == 1 and "not usable" in failed[0].payload["error"]
