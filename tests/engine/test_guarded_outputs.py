@@ -54,7 +54,7 @@ def test_a_degenerate_task_answer_fails_the_task_with_its_reason_and_no_retry(se
     project_id = start_project(
         session, team.member, team.team_id, plan, model="scripted/looptask", max_task_attempts=3, max_replans=0
     )
-    wait_for(lambda: status_is(project_id, "failed", "completed"), timeout=60, what="project to finish")
+    wait_for(lambda: status_is(project_id, "failed", "completed"), timeout=240, what="project to finish")
     task = tasks_of(project_id)["a"]
     assert task.status == "failed" and task.failures == 1  # fatal: a retry would replay the same answer
     assert "degenerate_output" in task.last_error and "no words" in task.last_error
@@ -65,7 +65,17 @@ def test_a_degenerate_task_answer_fails_the_task_with_its_reason_and_no_retry(se
 
 
 async def test_the_rejection_feedback_is_in_the_next_planner_prompt(session: Session, team, run_worker) -> None:
-    scripted.push("feedback", {"content": json.dumps({"summary": "s", "tasks": [{"id": "t1", "title": "Second"}]})})
+    second = {
+        "id": "t1",
+        "title": "Second",
+        "description": "by region",
+        "capabilities": ["research"],
+        "expected_output": "notes",
+        "estimated_minutes": 10,
+        "priority": 1,
+        "depends_on": [],
+    }
+    scripted.push("feedback", {"content": json.dumps({"summary": "s", "tasks": [second]})})
     project = projects.create_project(
         session, team.member, team_id=team.team_id, data=ProjectCreate(name="Brief", model="scripted/feedback")
     )
@@ -73,7 +83,7 @@ async def test_the_rejection_feedback_is_in_the_next_planner_prompt(session: Ses
     decisions.reject_plan(session, team.member, project.id, reason="split the research by region")
     projects.request_plan(session, team.member, project.id)
     await run_worker()
-    prompt = scripted.requests("feedback")[-1][-1]["content"]
+    prompt = scripted.requests("feedback")[0][-1]["content"]
     assert "rejected the previous plan with this feedback: split the research by region" in prompt
     plan = projects.get_plan(session, team.viewer, project.id)
     assert plan.version == 2 and plan.plan["tasks"][0]["title"] == "Second"
@@ -91,7 +101,7 @@ def _run_three(session: Session, team, workers, name: str, final: dict) -> tuple
     scripted.rule(name, contains="one final deliverable", step=final)
     workers.start("w1")
     project_id = start_project(session, team.member, team.team_id, THREE, model=f"scripted/{name}")
-    wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=60, what="project to finish")
+    wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=240, what="project to finish")
     assert project_row(project_id).status == "completed", workers.logs()
     return project_id, _report(session, team, project_id)
 
