@@ -4,6 +4,7 @@ the project completes. A failed summary call never loses the results: they are l
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 
 from sqlmodel import Session, col, select
@@ -19,6 +20,8 @@ from berrys_app.services.errors import ServiceError
 from berrys_app.services.events import emit
 from berrys_app.services.models import CompletionRequest, complete
 from berrys_app.settings import get_settings
+
+_HEADING = re.compile(r"^(#{1,6})(?=\s)")
 
 
 def _session() -> Session:
@@ -88,15 +91,30 @@ async def aggregate_project(project_id: uuid.UUID, plan_version: int, *, worker:
 
 def task_results(tasks: list[Task]) -> str:
     """Every completed task's output, whole, in plan order (the report leaves none out)."""
-    return "\n\n".join(f"### {t.key}: {t.title}\n\n{(t.output or '').strip() or '(no output)'}" for t in tasks)
+    return "\n\n".join(
+        f"### {t.key}: {t.title}\n\n{demote_headings((t.output or '').strip(), 3) or '(no output)'}" for t in tasks
+    )
 
 
 def final_report(summary: str | None, outputs: str) -> str:
     """The model's summary (when there is a usable one), then every task's output: a summary
     of a small model may drop or garble tasks, the outputs below it never do."""
-    parts = [f"## Summary\n\n{summary.strip()}"] if summary and summary.strip() else []
+    parts = [f"## Summary\n\n{demote_headings(summary.strip(), 2)}"] if summary and summary.strip() else []
     parts.append(f"## Task results\n\n{outputs}")
     return "\n\n".join(parts)
+
+
+def demote_headings(markdown: str, levels: int) -> str:
+    """Push the Markdown headings of a model's text ``levels`` down (at most h6), code blocks left
+    alone: a task's own "# Title" must not outrank the report's sections."""
+    lines, fenced = [], False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and (match := _HEADING.match(line)):
+            line = "#" * min(6, len(match.group(1)) + levels) + line[len(match.group(1)) :]
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _finish_project(

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from berrys_app.domain.projects import ProjectCreate
+from berrys_app.engine.aggregation_job import demote_headings, final_report
 from berrys_app.services import decisions, projects
 from berrys_app.services.models import scripted
 from tests.engine.conftest import wait_for
@@ -129,3 +130,12 @@ def test_a_degenerate_summary_is_left_out_with_a_note(session: Session, team, wo
     _, report = _run_three(session, team, workers, "reportloop", {"content": loop})
     assert report.startswith("> Note: the summary model's answer was not usable (it repeats itself")
     assert loop.strip()[:40] not in report and "CHARLIE ok" in report
+
+
+def test_headings_of_the_outputs_rank_below_the_report_sections_code_untouched() -> None:
+    output = "# Prices\n\n```python\n# a comment, not a heading\n```\n\n## Detail\n#tag"
+    report = final_report("# My report\nAll done.", demote_headings(output, 3))
+    assert report == (
+        "## Summary\n\n### My report\nAll done.\n\n## Task results\n\n"
+        "#### Prices\n\n```python\n# a comment, not a heading\n```\n\n##### Detail\n#tag"
+    )
