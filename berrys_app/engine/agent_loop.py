@@ -19,6 +19,7 @@ from sqlmodel import Session
 from berrys_app import db
 from berrys_app.db import get_engine
 from berrys_app.engine.context import TaskContext
+from berrys_app.services import degenerate
 from berrys_app.services.errors import ServiceError
 from berrys_app.services.models import CompletionRequest, complete
 from berrys_app.services.models.accounting import insert_rows
@@ -29,6 +30,14 @@ from berrys_app.settings import get_settings
 
 class StepLimitReached(ServiceError):
     code, status = "step_limit", 422
+
+
+class DegenerateOutput(ServiceError):
+    """The model's answer is a loop or no text (``services.degenerate``): the attempt fails
+    rather than hand it to the next task. Fatal: a retry would replay the recorded answer."""
+
+    code, status = "degenerate_output", 422
+    reason = "degenerate_output"
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,10 @@ async def run_agent(
             )
         )
         if not result.tool_calls:
+            why = degenerate.why_degenerate(result.content)
+            if why:
+                await _record_before_failing(result.pending_rows, leased)
+                raise DegenerateOutput(f"the model's answer is not usable: {why}")
             if on_answer is not None:
                 on_answer(result.content)
             return Answer(result.content, tuple(result.pending_rows))
@@ -119,6 +132,14 @@ async def run_agent(
             content = await _run_tool(ctx, call, f"task:{ctx.task_id}:tool:{step}:{index}")
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": content})
     raise StepLimitReached(f"the agent did not finish within {settings.task_max_steps} model calls")
+
+
+async def _record_before_failing(rows: list[dict[str, Any]], leased: Awaitable[Any] | None) -> None:
+    """The call was paid for: record it (under its lease) before the attempt fails."""
+    if leased is not None:
+        await asyncio.shield(leased)
+    if rows:
+        await asyncio.to_thread(record_calls, rows)
 
 
 def record_calls(rows: list[dict[str, Any]]) -> None:

@@ -4,6 +4,7 @@ the project completes. A failed summary call never loses the results: they are l
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 
 from sqlmodel import Session, col, select
@@ -13,11 +14,14 @@ from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import Deliverable, Task, TaskStatus
 from berrys_app.engine import agent_moves
 from berrys_app.engine.lifecycle import transition
+from berrys_app.services import degenerate
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import ServiceError
 from berrys_app.services.events import emit
 from berrys_app.services.models import CompletionRequest, complete
 from berrys_app.settings import get_settings
+
+_HEADING = re.compile(r"^(#{1,6})(?=\s)")
 
 
 def _session() -> Session:
@@ -48,8 +52,8 @@ async def aggregate_project(project_id: uuid.UUID, plan_version: int, *, worker:
     if loaded is None:
         return "skipped"
     project, tasks = loaded
-    outputs = "\n\n".join(f"### {t.key}: {t.title}\n{t.output or ''}" for t in tasks)
-    note = None
+    outputs = task_results(tasks)
+    summary, note = None, None
     try:
         result = await complete(
             CompletionRequest(
@@ -67,15 +71,50 @@ async def aggregate_project(project_id: uuid.UUID, plan_version: int, *, worker:
                 project_id=project.id,
                 call_key=f"project:{project.id}:aggregate:{plan_version}",
                 max_tokens=get_settings().task_max_tokens,
+                fit_context=True,  # many long outputs: the model reads them trimmed, the report has them whole
             )
         )
-        content = result.content
+        summary = result.content
+        why = degenerate.why_degenerate(summary)
+        if why:
+            summary, note = (
+                None,
+                f"the summary model's answer was not usable ({why}): the task results follow as they are",
+            )
     except ServiceError as exc:  # the results exist: never lose them because the summary call failed
         note = f"aggregation model call failed ({getattr(exc, 'reason', exc.code)}): the task results are listed as they are"
-        content = outputs
+    content = final_report(summary, outputs)
     return await asyncio.to_thread(
         _finish_project, project_id, plan_version, content, [str(t.id) for t in tasks], note, worker
     )
+
+
+def task_results(tasks: list[Task]) -> str:
+    """Every completed task's output, whole, in plan order (the report leaves none out)."""
+    return "\n\n".join(
+        f"### {t.key}: {t.title}\n\n{demote_headings((t.output or '').strip(), 3) or '(no output)'}" for t in tasks
+    )
+
+
+def final_report(summary: str | None, outputs: str) -> str:
+    """The model's summary (when there is a usable one), then every task's output: a summary
+    of a small model may drop or garble tasks, the outputs below it never do."""
+    parts = [f"## Summary\n\n{demote_headings(summary.strip(), 2)}"] if summary and summary.strip() else []
+    parts.append(f"## Task results\n\n{outputs}")
+    return "\n\n".join(parts)
+
+
+def demote_headings(markdown: str, levels: int) -> str:
+    """Push the Markdown headings of a model's text ``levels`` down (at most h6), code blocks left
+    alone: a task's own "# Title" must not outrank the report's sections."""
+    lines, fenced = [], False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and (match := _HEADING.match(line)):
+            line = "#" * min(6, len(match.group(1)) + levels) + line[len(match.group(1)) :]
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _finish_project(
@@ -90,7 +129,7 @@ def _finish_project(
             project_id=project.id,
             title=f"{project.name}: final report",
             kind="report",
-            content=content if not note else f"{note}\n\n{content}",
+            content=content if not note else f"> Note: {note}\n\n{content}",
             source_task_ids=task_ids,
         )
         session.add(deliverable)

@@ -24,8 +24,10 @@ from berrys_app.settings import get_settings
 
 # context_overflow is fatal because the engine's calls set ``fit_context``: the model layer has already
 # trimmed the prompt, so an overflow means trimming cannot help (the system prompt alone is too long).
+# degenerate_output is fatal because a retry replays the recorded answer (no model call is repeated);
+# no_recording: a replay has nothing to answer that call with.
 FATAL_MODEL_REASONS = frozenset(
-    {"unknown_model", "missing_api_key", "context_overflow", "network_disabled", "no_recording"}
+    {"unknown_model", "missing_api_key", "context_overflow", "network_disabled", "no_recording", "degenerate_output"}
 )
 
 

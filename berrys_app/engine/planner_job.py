@@ -19,7 +19,7 @@ from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import PlanVersion
 from berrys_app.engine.lifecycle import accept_planner_plan, transition
 from berrys_app.queue import Job, dispatch
-from berrys_app.services import planning
+from berrys_app.services import degenerate, planning
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import BudgetExceeded, ServiceError
 from berrys_app.services.events import emit
@@ -57,7 +57,8 @@ def _planner_inputs(project_id: uuid.UUID) -> tuple[Project, list[dict[str, str]
         replan = project.plan_version > 0
         done = planning.completed_task_keys(session, project.id) if replan else {}
         failure = project.status_reason if replan else None
-        messages = planning.planner_messages(project, done=done, failure=failure)
+        feedback = planning.rejection_feedback(session, project.id)
+        messages = planning.planner_messages(project, done=done, failure=failure, feedback=feedback)
         return project, messages, call_key, failure
 
 
@@ -100,6 +101,9 @@ async def plan_project(project_id: uuid.UUID, *, worker: str) -> str:
         )
         data: Any = planning.plan_from_result(result)
         error = None
+        why = degenerate.why_plan_degenerate(data)
+        if why:  # a loop or no words: the plain plan serves the person better than this one
+            data = _Unusable(f"it is degenerate: {why}")
     except BudgetExceeded as exc:  # not a failed project: a person raises the budget, planning goes on
         await asyncio.to_thread(_planner_waits, project_id, exc.message, worker)
         return "waiting"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -143,14 +144,24 @@ def bun_path() -> str | None:
     return shutil.which("bun", path=tool_path())
 
 
+NODE_SHIM = """#!/usr/bin/env bash
+# node for Reflex: bun in its Node-compatible mode. Bun named "node" cannot answer --version,
+# so the version Reflex checks is the Node version bun implements.
+case "$1" in
+  --version|-v) exec {bun} -e 'console.log(process.version)' ;;
+esac
+exec -a node {bun} "$@"
+"""
+
+
 def web_env(env: dict[str, str], data_dir: Path) -> dict[str, str]:
-    """The web server's environment: with bun, ``node`` is bun (in its Node-compatible mode).
+    """The web server's environment: with bun, ``node`` is a shim that runs bun.
 
     Reflex checks ``node --version`` against its minimum (22.22) and, finding an older system
     Node, warns "out of date" and runs bun with ``--bun`` anyway. Bun is the JavaScript runtime
-    either way, so the web server sees bun under the name ``node`` (as ``bun run`` itself does
-    when no node is installed): the same build, no misleading warning, no dependence on the
-    system Node's version.
+    either way, so the web server finds a ``node`` that is bun: the same build, no misleading
+    warning, no dependence on the system Node's version. A plain symlink is not enough: bun
+    called ``node`` fails ``--version`` ("Failed to run .../node --version"), hence the script.
     """
     bun = bun_path()
     if bun is None:
@@ -158,10 +169,11 @@ def web_env(env: dict[str, str], data_dir: Path) -> dict[str, str]:
     shim_dir = data_dir / "bin"
     shim_dir.mkdir(parents=True, exist_ok=True)
     shim = shim_dir / "node"
-    target = Path(bun).resolve()
-    if not shim.is_symlink() or shim.resolve() != target:
+    script = NODE_SHIM.format(bun=shlex.quote(str(Path(bun).resolve())))
+    if shim.is_symlink() or not shim.is_file() or shim.read_text() != script:
         shim.unlink(missing_ok=True)
-        shim.symlink_to(target)
+        shim.write_text(script)
+        shim.chmod(0o755)
     return dict(env, PATH=os.pathsep.join([str(shim_dir), env.get("PATH", "")]))
 
 

@@ -341,6 +341,14 @@ def latest_version(session: Session, project_id: uuid.UUID) -> PlanVersion | Non
     ).first()
 
 
+def rejection_feedback(session: Session, project_id: uuid.UUID) -> str | None:
+    """The reason the latest plan version was rejected with, if it was (the next plan answers it)."""
+    latest = latest_version(session, project_id)
+    if latest is None or latest.status != PlanStatus.rejected.value:
+        return None
+    return latest.reason or None
+
+
 def completed_task_keys(session: Session, project_id: uuid.UUID) -> dict[str, Task]:
     """Completed tasks of earlier versions a replan may build on (latest version wins per key)."""
     rows = session.exec(
@@ -406,9 +414,14 @@ def store_plan_version(
 
 
 def planner_messages(
-    project: Project, *, done: dict[str, Task] | None = None, failure: str | None = None
+    project: Project,
+    *,
+    done: dict[str, Task] | None = None,
+    failure: str | None = None,
+    feedback: str | None = None,
 ) -> list[dict[str, str]]:
-    """The planner prompt; a replan lists what is done and what failed."""
+    """The planner prompt; a replan lists what is done and what failed, a plan after a rejection
+    carries the person's feedback (else the planner proposes the same plan again)."""
     system = (
         "You are the planner of a team of AI agents. Break the project into a small set of concrete tasks "
         "(2 to 6). Give each task a short id like t1, a title, a description, the capabilities it needs "
@@ -427,6 +440,9 @@ def planner_messages(
     if failure:
         lines.append(f"This failed and needs a different approach: {failure}")
         lines.append("Plan only the remaining work.")
+    if feedback:
+        lines.append(f"A person rejected the previous plan with this feedback: {feedback}")
+        lines.append("Make a new plan that follows this feedback.")
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n".join(lines)}]
 
 

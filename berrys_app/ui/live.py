@@ -41,6 +41,10 @@ _STALE: set[str] = set()
 _GONE_SINCE: dict[str, float] = {}
 ORPHAN_GRACE_S = 30.0
 ACCESS_LOST = "access.lost"  # pushed by this module alone, to a tab that lost a topic
+# client_token -> (the nav's state class, the signed-in user, "team:<id>"): the pending-approvals
+# badge of every tab, whatever page it shows (a tab's page subscription is one topic only)
+_BADGES: dict[str, tuple[type[rx.State], Actor, str]] = {}
+BADGE_KINDS = ("approval.requested", "approval.decided")
 _DELIVERING: contextvars.ContextVar[bool] = contextvars.ContextVar("berrys_live_delivering", default=False)
 metrics.live_subscribers_from(lambda: sum(len(tokens) for tokens in list(_SUBSCRIBERS.values())))
 
@@ -63,6 +67,41 @@ def subscribe(topic: str, token: str, state_cls: type[rx.State], user_id: str, s
             _leave_project(old_topic.split(":", 1)[1], token)
     _SUBSCRIBERS[topic][token] = (state_cls, actor)
     return True
+
+
+def watch_badge(token: str, state_cls: type[rx.State], user_id: str, session_id: str, team_id: str) -> bool:
+    """Push approval changes of ``team_id`` to this tab's nav badge (``state_cls._on_badge``),
+    with the same checks as a page subscription (now and at every delivery)."""
+    actor = _actor_for(user_id, session_id)
+    topic = f"team:{team_id}"
+    if not token or actor is None or not live_access.may_receive(actor, topic, fresh=True):
+        _BADGES.pop(token, None)
+        return False
+    _BADGES[token] = (state_cls, actor, topic)
+    return True
+
+
+async def _deliver_badges(app: Any, message: dict[str, Any], connected: Any) -> None:
+    """An approval was opened or decided: the badges of the team's tabs count again."""
+    topic = f"team:{message.get('team_id')}"
+    for token, (state_cls, actor, watched) in list(_BADGES.items()):
+        if watched != topic or not still_open(token, connected):
+            continue
+        if not await _still_allowed(actor, topic):
+            _BADGES.pop(token, None)
+            continue
+        try:
+            async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
+                state = await root.get_state(state_cls)
+                await asyncio.to_thread(_apply_badge, state, message)
+        except Exception:
+            log.warning("dropping the badge of live subscriber %s", token, exc_info=True)
+            _BADGES.pop(token, None)
+
+
+def _apply_badge(state: rx.State, message: dict[str, Any]) -> None:
+    _DELIVERING.set(True)
+    state._on_badge(message)
 
 
 def _actor_for(user_id: str, session_id: str = "") -> Actor | None:
@@ -110,6 +149,8 @@ async def deliver(app: Any, session_state: type[rx.State], message: dict[str, An
         return
     if message.get("kind") in MEMBERSHIP_KINDS:
         await _reauthorise(app, session_state, message)
+    if message.get("kind") in BADGE_KINDS and message.get("team_id"):
+        await _deliver_badges(app, message, connected)
     for topic in topics_for(message):
         for token, (state_cls, actor) in list(_SUBSCRIBERS.get(topic, {}).items()):
             if not still_open(token, connected):
@@ -171,6 +212,9 @@ async def _end_session(app: Any, session_id: str) -> None:
         for token, (state_cls, actor) in list(subscribers.items()):
             if session_id and str(actor.session_id) == session_id:
                 await _revoke(app, topic, token, state_cls)
+    for token, (_, actor, _) in list(_BADGES.items()):
+        if session_id and str(actor.session_id) == session_id:
+            _BADGES.pop(token, None)
 
 
 MEMBERSHIP_KINDS = ("member.removed", "member.role_changed")
@@ -221,6 +265,7 @@ def still_open(token: str, connected: Any, *, now: float | None = None) -> bool:
 def drop_token(token: str) -> None:
     """Forget every subscription of one tab (closed, or no longer allowed to see them)."""
     _GONE_SINCE.pop(token, None)
+    _BADGES.pop(token, None)
     for topic, subscribers in list(_SUBSCRIBERS.items()):
         if subscribers.pop(token, None) is not None and topic.startswith("project:"):
             _leave_project(topic.split(":", 1)[1], token)

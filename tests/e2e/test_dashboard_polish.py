@@ -5,6 +5,7 @@ With ``BERRYS_SCREENSHOTS=1`` the changed views are captured into docs/screensho
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 
@@ -23,6 +24,8 @@ PLACEHOLDER_FITS = """(el) => {
   const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
   return context.measureText(el.placeholder).width <= room;
 }"""
+# a long unbroken line that is not a loop (a "1.1.1…" answer would fail as degenerate output)
+LONG_LINE = "".join(hashlib.sha256(str(i).encode()).hexdigest() for i in range(24))
 RAW_LABEL = re.compile(r"\b(waiting_approval|plan_review|[a-z]+\.[a-z_]+_[a-z_]+)\b")
 
 
@@ -96,7 +99,7 @@ def test_board_fits_at_1440_labels_are_human_and_approve_and_run_goes_straight_t
         scripted.reset(model)
         scripted.rule(model, contains="You combine the results", step={"content": "# Report\n\nDone.", "delay": 4})
         scripted.rule(model, contains="You are the planner", step={"content": plan, "delay": 3})
-        scripted.rule(model, contains="Task: Gather facts", step={"content": "Facts: " + "1." * 400})
+        scripted.rule(model, contains="Task: Gather facts", step={"content": "Facts: " + LONG_LINE})
         scripted.rule(model, contains="Task: Write draft", step={"content": "Draft."})
         scripted.rule(model, contains="Task: Review", step={"content": "Reviewed."})
         create_project(page, name="Wide board", objectives="Explain berries", model=f"scripted/{model}")
@@ -144,10 +147,19 @@ def test_board_fits_at_1440_labels_are_human_and_approve_and_run_goes_straight_t
         # a long unbroken output line wraps inside the drawer
         page.locator('.task-card[data-task="t1"]').click()
         output = page.locator("#task-output")
-        expect(output).to_contain_text("1.1.1")
+        expect(output).to_contain_text(LONG_LINE[:40])
         width = page.evaluate("(el) => [el.scrollWidth, el.clientWidth]", output.element_handle())
         assert width[0] <= width[1] + 1, width
         page.keyboard.press("Escape")
+
+        # the report: the summary, then every task's output, the long line wrapped in its card
+        page.click("#tab-results")
+        report = page.locator(".deliverable").first
+        for text in ("Done.", LONG_LINE[:40], "Draft.", "Reviewed."):
+            expect(report).to_contain_text(text)
+        width = page.evaluate("(el) => [el.scrollWidth, el.clientWidth]", report.element_handle())
+        assert width[0] <= width[1] + 1, width
+        shot(page, "project-results-wrapped")
 
         page.click("#tab-timeline")
         timeline = page.locator("#timeline").inner_text()
@@ -188,3 +200,42 @@ def test_rejecting_an_approval_without_a_reason_says_so_and_the_nav_counts_pendi
     row.get_by_role("button", name="Approve").click()
     expect(page.locator("#approvals .approvals-row")).to_have_count(0)
     expect(page.locator('a.nav-link[href="/approvals"] .nav-badge')).to_have_count(0)
+
+
+def test_the_pending_approvals_badge_follows_the_team_live_on_any_page(stack, new_page) -> None:
+    """Approvals opened and decided elsewhere (another person, REST, a worker) change the badge
+    of a tab showing another page, without a reload."""
+    from berrys_app.db import session_scope
+    from berrys_app.domain.projects import ProjectCreate
+    from berrys_app.services import auth, decisions, projects, teams
+    from berrys_app.services.planning import PlanIn
+
+    email = unique_email("badge")
+    page = new_page("")
+    register(page, name="Badge Watcher", email=email)
+    page.goto("/projects")
+    expect(page.locator("#page-title")).to_be_visible()
+    badge = page.locator('a.nav-link[href="/approvals"] .nav-badge')
+    expect(badge).to_have_count(0)
+    ids = []
+    with session_scope() as session:
+        actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
+        team_id = teams.list_my_teams(session, actor)[0].id
+        for name in ("First", "Second"):
+            project = projects.create_project(
+                session, actor, team_id=team_id, data=ProjectCreate(name=name, objectives=["x"])
+            )
+            projects.submit_plan(
+                session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "t1", "title": "T"}]})
+            )
+            ids.append(project.id)
+    expect(badge).to_have_text("2")
+    shot(page, "nav-badge")
+    with session_scope() as session:
+        actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
+        decisions.approve_plan(session, actor, ids[0])
+    expect(badge).to_have_text("1")
+    with session_scope() as session:
+        actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
+        decisions.reject_plan(session, actor, ids[1], reason="not now")
+    expect(badge).to_have_count(0)

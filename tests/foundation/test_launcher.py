@@ -17,6 +17,7 @@ import pytest
 from alembic.config import Config
 
 from alembic import command as alembic_command
+from berrys_app.launcher.cli import bun_path, web_env
 from berrys_app.settings import libpq_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +27,26 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_the_node_shim_answers_its_version_and_runs_scripts_with_bun(tmp_path: Path) -> None:
+    """Reflex runs ``node --version`` (bun named ``node`` fails it) and then builds with ``node``."""
+    assert bun_path() is not None, "./berrys installs bun into .berrys-tools"
+    env = web_env({"PATH": os.environ["PATH"]}, tmp_path)
+    version = subprocess.run(["node", "--version"], env=env, capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0, version.stderr
+    major, minor = (int(part) for part in version.stdout.strip().removeprefix("v").split(".")[:2])
+    assert (major, minor) >= (22, 22), version.stdout  # Reflex's minimum: no "out of date" warning
+    (tmp_path / "args.js").write_text("console.log(typeof Bun, process.argv.slice(2).join(','))")
+    script = subprocess.run(
+        ["node", str(tmp_path / "args.js"), "a", "b"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert script.returncode == 0 and script.stdout.split() == ["object", "a,b"], (script.stdout, script.stderr)
+    assert web_env({"PATH": os.environ["PATH"]}, tmp_path)["PATH"].startswith(str(tmp_path / "bin"))  # idempotent
 
 
 def run_up(env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -238,4 +259,5 @@ def test_up_prints_the_url_only_once_it_answers_listens_on_loopback_and_no_node_
             os.killpg(proc.pid, signal.SIGKILL)
     output = "".join(seen)
     assert "out of date" not in output, output
+    assert "Failed to run" not in output, output
     assert "Node.js" not in output, output

@@ -189,10 +189,30 @@ def _run(loaded: _Loaded, call: ProviderCall, cancel: threading.Event, emit: Any
             raise
 
 
-def _run_locked(loaded: _Loaded, call: ProviderCall, cancel: threading.Event, emit: Any) -> ProviderReply:
-    common: dict[str, Any] = {"messages": call.messages, "max_tokens": call.max_tokens}
+# Sampling of the embedded model. Greedy-ish decoding without a repeat penalty sends a 135M model
+# into loops ("1.1.1.1…", one sentence over and over; issue 21): a repeat penalty over the recent
+# tokens and a little more temperature make it write on. JSON output keeps a milder penalty: its
+# braces and quotes must repeat. Measured in docs/models.md ("The embedded model").
+TEXT_SAMPLING: dict[str, Any] = {
+    "temperature": 0.7,
+    "top_p": 0.9,
+    "top_k": 40,
+    "min_p": 0.05,
+    "repeat_penalty": 1.3,
+}
+JSON_SAMPLING: dict[str, Any] = {**TEXT_SAMPLING, "temperature": 0.3, "repeat_penalty": 1.1}
+
+
+def sampling(call: ProviderCall) -> dict[str, Any]:
+    """The sampling options of one call (a caller's temperature wins)."""
+    options = dict(JSON_SAMPLING if call.schema is not None else TEXT_SAMPLING)
     if call.temperature is not None:
-        common["temperature"] = call.temperature
+        options["temperature"] = call.temperature
+    return options
+
+
+def _run_locked(loaded: _Loaded, call: ProviderCall, cancel: threading.Event, emit: Any) -> ProviderReply:
+    common: dict[str, Any] = {**sampling(call), "messages": call.messages, "max_tokens": call.max_tokens}
     if cancel.is_set():
         raise _Cancelled
     llama = loaded.llama
@@ -262,13 +282,9 @@ def _complete_text(loaded: _Loaded, call: ProviderCall, cancel: threading.Event,
         return cancel.is_set() or int(tokens[-1]) in stop_ids
 
     options: dict[str, Any] = {
+        **sampling(call),
         "prompt": prompt,
         "max_tokens": call.max_tokens,
-        "temperature": 0.2 if call.temperature is None else call.temperature,
-        "top_p": 0.95,
-        "top_k": 40,
-        "min_p": 0.05,
-        "repeat_penalty": 1.0,
         "stop": formatted.stop,
         "stopping_criteria": StoppingCriteriaList([stop_or_cancel]),
     }

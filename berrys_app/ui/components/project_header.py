@@ -41,12 +41,9 @@ def reject_popover() -> rx.Component:
 def actions() -> rx.Component:
     status = S.status
     return rx.hstack(
-        action(
-            "Plan",
-            S.plan,
-            ident="action-plan",
-            when=(status == "created") | (status == "rejected") | (status == "failed"),
-        ),
+        action("Plan", S.plan, ident="action-plan", when=(status == "created") | (status == "failed")),
+        # the planner is given the rejection's reason (planning.rejection_feedback)
+        action("Plan again with your feedback", S.plan, ident="action-plan", when=status == "rejected"),
         action(
             "Approve and run",
             S.approve_and_run,
