@@ -13,17 +13,25 @@ T = TypeVar("T", bound="Problem")
 
 @_attrs_define
 class Problem:
-    """The error body of every non-2xx response.
+    """The error body of every non-2xx response (RFC 9457, with extensions).
 
     Attributes:
         code (str):
         message (str):
+        type_ (str | Unset):  Default: 'about:blank'.
+        title (str | Unset):  Default: ''.
+        status (int | Unset):  Default: 500.
+        detail (str | Unset):  Default: ''.
         details (Any | Unset):
         request_id (None | str | Unset):
     """
 
     code: str
     message: str
+    type_: str | Unset = "about:blank"
+    title: str | Unset = ""
+    status: int | Unset = 500
+    detail: str | Unset = ""
     details: Any | Unset = UNSET
     request_id: str | Unset | None = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -32,6 +40,14 @@ class Problem:
         code = self.code
 
         message = self.message
+
+        type_ = self.type_
+
+        title = self.title
+
+        status = self.status
+
+        detail = self.detail
 
         details = self.details
 
@@ -49,6 +65,14 @@ class Problem:
                 "message": message,
             }
         )
+        if type_ is not UNSET:
+            field_dict["type"] = type_
+        if title is not UNSET:
+            field_dict["title"] = title
+        if status is not UNSET:
+            field_dict["status"] = status
+        if detail is not UNSET:
+            field_dict["detail"] = detail
         if details is not UNSET:
             field_dict["details"] = details
         if request_id is not UNSET:
@@ -62,6 +86,14 @@ class Problem:
         code = d.pop("code")
 
         message = d.pop("message")
+
+        type_ = d.pop("type", UNSET)
+
+        title = d.pop("title", UNSET)
+
+        status = d.pop("status", UNSET)
+
+        detail = d.pop("detail", UNSET)
 
         details = d.pop("details", UNSET)
 
@@ -77,6 +109,10 @@ class Problem:
         problem = cls(
             code=code,
             message=message,
+            type_=type_,
+            title=title,
+            status=status,
+            detail=detail,
             details=details,
             request_id=request_id,
         )

@@ -37,6 +37,9 @@ class ProjectPublic:
         max_replans (int | Unset):  Default: 1.
         plan_version (int | Unset):  Default: 0.
         replans_used (int | Unset):  Default: 0.
+        forked_from_project_id (None | Unset | UUID):
+        forked_at_task_key (None | str | Unset):
+        fork_mode (None | str | Unset):
     """
 
     name: str
@@ -59,6 +62,9 @@ class ProjectPublic:
     max_replans: int | Unset = 1
     plan_version: int | Unset = 0
     replans_used: int | Unset = 0
+    forked_from_project_id: Unset | UUID | None = UNSET
+    forked_at_task_key: str | Unset | None = UNSET
+    fork_mode: str | Unset | None = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,6 +129,26 @@ class ProjectPublic:
 
         replans_used = self.replans_used
 
+        forked_from_project_id: str | Unset | None
+        if isinstance(self.forked_from_project_id, Unset):
+            forked_from_project_id = UNSET
+        elif isinstance(self.forked_from_project_id, UUID):
+            forked_from_project_id = str(self.forked_from_project_id)
+        else:
+            forked_from_project_id = self.forked_from_project_id
+
+        forked_at_task_key: str | Unset | None
+        if isinstance(self.forked_at_task_key, Unset):
+            forked_at_task_key = UNSET
+        else:
+            forked_at_task_key = self.forked_at_task_key
+
+        fork_mode: str | Unset | None
+        if isinstance(self.fork_mode, Unset):
+            fork_mode = UNSET
+        else:
+            fork_mode = self.fork_mode
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -159,6 +185,12 @@ class ProjectPublic:
             field_dict["plan_version"] = plan_version
         if replans_used is not UNSET:
             field_dict["replans_used"] = replans_used
+        if forked_from_project_id is not UNSET:
+            field_dict["forked_from_project_id"] = forked_from_project_id
+        if forked_at_task_key is not UNSET:
+            field_dict["forked_at_task_key"] = forked_at_task_key
+        if fork_mode is not UNSET:
+            field_dict["fork_mode"] = fork_mode
 
         return field_dict
 
@@ -257,6 +289,41 @@ class ProjectPublic:
 
         replans_used = d.pop("replans_used", UNSET)
 
+        def _parse_forked_from_project_id(data: object) -> Unset | UUID | None:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                forked_from_project_id_type_0 = UUID(data)
+
+                return forked_from_project_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        forked_from_project_id = _parse_forked_from_project_id(d.pop("forked_from_project_id", UNSET))
+
+        def _parse_forked_at_task_key(data: object) -> str | Unset | None:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        forked_at_task_key = _parse_forked_at_task_key(d.pop("forked_at_task_key", UNSET))
+
+        def _parse_fork_mode(data: object) -> str | Unset | None:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        fork_mode = _parse_fork_mode(d.pop("fork_mode", UNSET))
+
         project_public = cls(
             name=name,
             id=id,
@@ -278,6 +345,9 @@ class ProjectPublic:
             max_replans=max_replans,
             plan_version=plan_version,
             replans_used=replans_used,
+            forked_from_project_id=forked_from_project_id,
+            forked_at_task_key=forked_at_task_key,
+            fork_mode=fork_mode,
         )
 
         project_public.additional_properties = d

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -7,7 +7,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.approval_status import ApprovalStatus
 from ...models.list_of_approval_public import ListOfApprovalPublic
-from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
@@ -46,55 +45,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListOfApprovalPublic | Problem | None:
+) -> Any | ListOfApprovalPublic | None:
     if response.status_code == 200:
         response_200 = ListOfApprovalPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -105,7 +95,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListOfApprovalPublic | Problem]:
+) -> Response[Any | ListOfApprovalPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -120,7 +110,7 @@ def sync_detailed(
     status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> Response[ListOfApprovalPublic | Problem]:
+) -> Response[Any | ListOfApprovalPublic]:
     """My Approvals
 
      Your inbox across every team you belong to, newest first (``?status=`` as for a team).
@@ -135,7 +125,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfApprovalPublic | Problem]
+        Response[Any | ListOfApprovalPublic]
     """
 
     kwargs = _get_kwargs(
@@ -157,7 +147,7 @@ def sync(
     status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> ListOfApprovalPublic | Problem | None:
+) -> Any | ListOfApprovalPublic | None:
     """My Approvals
 
      Your inbox across every team you belong to, newest first (``?status=`` as for a team).
@@ -172,7 +162,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfApprovalPublic | Problem
+        Any | ListOfApprovalPublic
     """
 
     return sync_detailed(
@@ -189,7 +179,7 @@ async def asyncio_detailed(
     status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> Response[ListOfApprovalPublic | Problem]:
+) -> Response[Any | ListOfApprovalPublic]:
     """My Approvals
 
      Your inbox across every team you belong to, newest first (``?status=`` as for a team).
@@ -204,7 +194,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfApprovalPublic | Problem]
+        Response[Any | ListOfApprovalPublic]
     """
 
     kwargs = _get_kwargs(
@@ -224,7 +214,7 @@ async def asyncio(
     status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> ListOfApprovalPublic | Problem | None:
+) -> Any | ListOfApprovalPublic | None:
     """My Approvals
 
      Your inbox across every team you belong to, newest first (``?status=`` as for a team).
@@ -239,7 +229,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfApprovalPublic | Problem
+        Any | ListOfApprovalPublic
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.list_of_audit_public import ListOfAuditPublic
-from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
@@ -48,55 +47,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListOfAuditPublic | Problem | None:
+) -> Any | ListOfAuditPublic | None:
     if response.status_code == 200:
         response_200 = ListOfAuditPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -107,7 +97,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListOfAuditPublic | Problem]:
+) -> Response[Any | ListOfAuditPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -123,7 +113,7 @@ def sync_detailed(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> Response[ListOfAuditPublic | Problem]:
+) -> Response[Any | ListOfAuditPublic]:
     """List Audit
 
     Args:
@@ -137,7 +127,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfAuditPublic | Problem]
+        Response[Any | ListOfAuditPublic]
     """
 
     kwargs = _get_kwargs(
@@ -161,7 +151,7 @@ def sync(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> ListOfAuditPublic | Problem | None:
+) -> Any | ListOfAuditPublic | None:
     """List Audit
 
     Args:
@@ -175,7 +165,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfAuditPublic | Problem
+        Any | ListOfAuditPublic
     """
 
     return sync_detailed(
@@ -194,7 +184,7 @@ async def asyncio_detailed(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> Response[ListOfAuditPublic | Problem]:
+) -> Response[Any | ListOfAuditPublic]:
     """List Audit
 
     Args:
@@ -208,7 +198,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfAuditPublic | Problem]
+        Response[Any | ListOfAuditPublic]
     """
 
     kwargs = _get_kwargs(
@@ -230,7 +220,7 @@ async def asyncio(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> ListOfAuditPublic | Problem | None:
+) -> Any | ListOfAuditPublic | None:
     """List Audit
 
     Args:
@@ -244,7 +234,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfAuditPublic | Problem
+        Any | ListOfAuditPublic
     """
 
     return (

@@ -1,12 +1,11 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.list_of_audit_public import ListOfAuditPublic
-from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
@@ -43,55 +42,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListOfAuditPublic | Problem | None:
+) -> Any | ListOfAuditPublic | None:
     if response.status_code == 200:
         response_200 = ListOfAuditPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -102,7 +92,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListOfAuditPublic | Problem]:
+) -> Response[Any | ListOfAuditPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -117,7 +107,7 @@ def sync_detailed(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> Response[ListOfAuditPublic | Problem]:
+) -> Response[Any | ListOfAuditPublic]:
     """My Audit
 
      Your own security log: logins and failed logins (with IPs), sessions, API keys.
@@ -132,7 +122,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfAuditPublic | Problem]
+        Response[Any | ListOfAuditPublic]
     """
 
     kwargs = _get_kwargs(
@@ -154,7 +144,7 @@ def sync(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> ListOfAuditPublic | Problem | None:
+) -> Any | ListOfAuditPublic | None:
     """My Audit
 
      Your own security log: logins and failed logins (with IPs), sessions, API keys.
@@ -169,7 +159,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfAuditPublic | Problem
+        Any | ListOfAuditPublic
     """
 
     return sync_detailed(
@@ -186,7 +176,7 @@ async def asyncio_detailed(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> Response[ListOfAuditPublic | Problem]:
+) -> Response[Any | ListOfAuditPublic]:
     """My Audit
 
      Your own security log: logins and failed logins (with IPs), sessions, API keys.
@@ -201,7 +191,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfAuditPublic | Problem]
+        Response[Any | ListOfAuditPublic]
     """
 
     kwargs = _get_kwargs(
@@ -221,7 +211,7 @@ async def asyncio(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> ListOfAuditPublic | Problem | None:
+) -> Any | ListOfAuditPublic | None:
     """My Audit
 
      Your own security log: logins and failed logins (with IPs), sessions, API keys.
@@ -236,7 +226,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfAuditPublic | Problem
+        Any | ListOfAuditPublic
     """
 
     return (

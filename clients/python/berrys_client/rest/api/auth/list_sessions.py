@@ -1,12 +1,11 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.list_of_session_public import ListOfSessionPublic
-from ...models.problem import Problem
 from ...types import Response
 
 
@@ -22,55 +21,46 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListOfSessionPublic | Problem | None:
+) -> Any | ListOfSessionPublic | None:
     if response.status_code == 200:
         response_200 = ListOfSessionPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -81,7 +71,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListOfSessionPublic | Problem]:
+) -> Response[Any | ListOfSessionPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,7 +83,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[ListOfSessionPublic | Problem]:
+) -> Response[Any | ListOfSessionPublic]:
     """List Sessions
 
      Your signed-in sessions (one per login), most recently used first.
@@ -103,7 +93,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfSessionPublic | Problem]
+        Response[Any | ListOfSessionPublic]
     """
 
     kwargs = _get_kwargs()
@@ -118,7 +108,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> ListOfSessionPublic | Problem | None:
+) -> Any | ListOfSessionPublic | None:
     """List Sessions
 
      Your signed-in sessions (one per login), most recently used first.
@@ -128,7 +118,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfSessionPublic | Problem
+        Any | ListOfSessionPublic
     """
 
     return sync_detailed(
@@ -139,7 +129,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[ListOfSessionPublic | Problem]:
+) -> Response[Any | ListOfSessionPublic]:
     """List Sessions
 
      Your signed-in sessions (one per login), most recently used first.
@@ -149,7 +139,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfSessionPublic | Problem]
+        Response[Any | ListOfSessionPublic]
     """
 
     kwargs = _get_kwargs()
@@ -162,7 +152,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> ListOfSessionPublic | Problem | None:
+) -> Any | ListOfSessionPublic | None:
     """List Sessions
 
      Your signed-in sessions (one per login), most recently used first.
@@ -172,7 +162,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfSessionPublic | Problem
+        Any | ListOfSessionPublic
     """
 
     return (

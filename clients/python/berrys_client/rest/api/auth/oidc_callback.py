@@ -1,11 +1,10 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.problem import Problem
 from ...models.token_pair import TokenPair
 from ...types import UNSET, Response, Unset
 
@@ -39,55 +38,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | TokenPair | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | TokenPair | None:
     if response.status_code == 200:
         response_200 = TokenPair.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -96,7 +86,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | TokenPair]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | TokenPair]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -111,7 +101,7 @@ def sync_detailed(
     code: str,
     state: str,
     berrys_oidc: None | str | Unset = UNSET,
-) -> Response[Problem | TokenPair]:
+) -> Response[Any | TokenPair]:
     """Oidc Callback
 
      The provider redirects here; the browser binding is checked, the code exchanged (PKCE)
@@ -127,7 +117,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | TokenPair]
+        Response[Any | TokenPair]
     """
 
     kwargs = _get_kwargs(
@@ -149,7 +139,7 @@ def sync(
     code: str,
     state: str,
     berrys_oidc: None | str | Unset = UNSET,
-) -> Problem | TokenPair | None:
+) -> Any | TokenPair | None:
     """Oidc Callback
 
      The provider redirects here; the browser binding is checked, the code exchanged (PKCE)
@@ -165,7 +155,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | TokenPair
+        Any | TokenPair
     """
 
     return sync_detailed(
@@ -182,7 +172,7 @@ async def asyncio_detailed(
     code: str,
     state: str,
     berrys_oidc: None | str | Unset = UNSET,
-) -> Response[Problem | TokenPair]:
+) -> Response[Any | TokenPair]:
     """Oidc Callback
 
      The provider redirects here; the browser binding is checked, the code exchanged (PKCE)
@@ -198,7 +188,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | TokenPair]
+        Response[Any | TokenPair]
     """
 
     kwargs = _get_kwargs(
@@ -218,7 +208,7 @@ async def asyncio(
     code: str,
     state: str,
     berrys_oidc: None | str | Unset = UNSET,
-) -> Problem | TokenPair | None:
+) -> Any | TokenPair | None:
     """Oidc Callback
 
      The provider redirects here; the browser binding is checked, the code exchanged (PKCE)
@@ -234,7 +224,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | TokenPair
+        Any | TokenPair
     """
 
     return (

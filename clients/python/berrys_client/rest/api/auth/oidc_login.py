@@ -1,12 +1,11 @@
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.oidc_login_to import OidcLoginTo
-from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
@@ -34,55 +33,36 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | None:
     if response.status_code == 302:
-        response_302 = cast(Any, None)
-        return response_302
+        return None
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
-        return response_400
+        return None
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
-        return response_401
+        return None
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
-        return response_402
+        return None
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
-        return response_403
+        return None
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
-        return response_404
+        return None
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
-        return response_409
+        return None
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
-        return response_422
+        return None
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
-        return response_429
+        return None
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
-        return response_500
+        return None
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -90,7 +70,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -103,7 +83,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     to: OidcLoginTo | Unset = OidcLoginTo.API,
-) -> Response[Any | Problem]:
+) -> Response[Any]:
     """Oidc Login
 
      Start an OpenID Connect login with the configured provider. Sets a short-lived HttpOnly
@@ -118,7 +98,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[Any]
     """
 
     kwargs = _get_kwargs(
@@ -132,39 +112,11 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
-def sync(
-    *,
-    client: AuthenticatedClient | Client,
-    to: OidcLoginTo | Unset = OidcLoginTo.API,
-) -> Any | Problem | None:
-    """Oidc Login
-
-     Start an OpenID Connect login with the configured provider. Sets a short-lived HttpOnly
-    cookie binding the login to this browser; the callback is accepted only with it.
-
-    Args:
-        to (OidcLoginTo | Unset): where the provider sends the browser back Default:
-            OidcLoginTo.API.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | Problem
-    """
-
-    return sync_detailed(
-        client=client,
-        to=to,
-    ).parsed
-
-
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     to: OidcLoginTo | Unset = OidcLoginTo.API,
-) -> Response[Any | Problem]:
+) -> Response[Any]:
     """Oidc Login
 
      Start an OpenID Connect login with the configured provider. Sets a short-lived HttpOnly
@@ -179,7 +131,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[Any]
     """
 
     kwargs = _get_kwargs(
@@ -189,33 +141,3 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient | Client,
-    to: OidcLoginTo | Unset = OidcLoginTo.API,
-) -> Any | Problem | None:
-    """Oidc Login
-
-     Start an OpenID Connect login with the configured provider. Sets a short-lived HttpOnly
-    cookie binding the login to this browser; the callback is accepted only with it.
-
-    Args:
-        to (OidcLoginTo | Unset): where the provider sends the browser back Default:
-            OidcLoginTo.API.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | Problem
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            to=to,
-        )
-    ).parsed

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -7,7 +7,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.accepted import Accepted
 from ...models.email_in import EmailIn
-from ...models.problem import Problem
 from ...types import Response
 
 
@@ -30,55 +29,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Accepted | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Accepted | Any | None:
     if response.status_code == 202:
         response_202 = Accepted.from_dict(response.json())
 
         return response_202
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -87,7 +77,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Accepted | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Accepted | Any]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,7 +90,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: EmailIn,
-) -> Response[Accepted | Problem]:
+) -> Response[Accepted | Any]:
     """Password Reset
 
      Mail a link to choose a new password, if the address has an account (same answer either way).
@@ -113,7 +103,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | Problem]
+        Response[Accepted | Any]
     """
 
     kwargs = _get_kwargs(
@@ -131,7 +121,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: EmailIn,
-) -> Accepted | Problem | None:
+) -> Accepted | Any | None:
     """Password Reset
 
      Mail a link to choose a new password, if the address has an account (same answer either way).
@@ -144,7 +134,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | Problem
+        Accepted | Any
     """
 
     return sync_detailed(
@@ -157,7 +147,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: EmailIn,
-) -> Response[Accepted | Problem]:
+) -> Response[Accepted | Any]:
     """Password Reset
 
      Mail a link to choose a new password, if the address has an account (same answer either way).
@@ -170,7 +160,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | Problem]
+        Response[Accepted | Any]
     """
 
     kwargs = _get_kwargs(
@@ -186,7 +176,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: EmailIn,
-) -> Accepted | Problem | None:
+) -> Accepted | Any | None:
     """Password Reset
 
      Mail a link to choose a new password, if the address has an account (same answer either way).
@@ -199,7 +189,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | Problem
+        Accepted | Any
     """
 
     return (

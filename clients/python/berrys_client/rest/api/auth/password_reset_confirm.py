@@ -1,11 +1,10 @@
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.problem import Problem
 from ...models.reset_in import ResetIn
 from ...types import Response
 
@@ -29,55 +28,36 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | None:
     if response.status_code == 204:
-        response_204 = cast(Any, None)
-        return response_204
+        return None
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
-        return response_400
+        return None
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
-        return response_401
+        return None
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
-        return response_402
+        return None
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
-        return response_403
+        return None
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
-        return response_404
+        return None
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
-        return response_409
+        return None
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
-        return response_422
+        return None
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
-        return response_429
+        return None
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
-        return response_500
+        return None
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -85,7 +65,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +78,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ResetIn,
-) -> Response[Any | Problem]:
+) -> Response[Any]:
     """Password Reset Confirm
 
      Set a new password with the mailed link; every session of the account is signed out.
@@ -111,7 +91,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[Any]
     """
 
     kwargs = _get_kwargs(
@@ -125,37 +105,11 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
-def sync(
-    *,
-    client: AuthenticatedClient | Client,
-    body: ResetIn,
-) -> Any | Problem | None:
-    """Password Reset Confirm
-
-     Set a new password with the mailed link; every session of the account is signed out.
-
-    Args:
-        body (ResetIn):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | Problem
-    """
-
-    return sync_detailed(
-        client=client,
-        body=body,
-    ).parsed
-
-
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ResetIn,
-) -> Response[Any | Problem]:
+) -> Response[Any]:
     """Password Reset Confirm
 
      Set a new password with the mailed link; every session of the account is signed out.
@@ -168,7 +122,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[Any]
     """
 
     kwargs = _get_kwargs(
@@ -178,31 +132,3 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient | Client,
-    body: ResetIn,
-) -> Any | Problem | None:
-    """Password Reset Confirm
-
-     Set a new password with the mailed link; every session of the account is signed out.
-
-    Args:
-        body (ResetIn):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | Problem
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-        )
-    ).parsed

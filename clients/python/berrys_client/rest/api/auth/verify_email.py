@@ -1,11 +1,10 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.problem import Problem
 from ...models.token_in import TokenIn
 from ...models.verified_public import VerifiedPublic
 from ...types import Response
@@ -30,57 +29,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | VerifiedPublic | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | VerifiedPublic | None:
     if response.status_code == 200:
         response_200 = VerifiedPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -91,7 +79,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | VerifiedPublic]:
+) -> Response[Any | VerifiedPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -104,7 +92,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TokenIn,
-) -> Response[Problem | VerifiedPublic]:
+) -> Response[Any | VerifiedPublic]:
     """Verify Email
 
      Confirm an address with the single-use link mailed to it.
@@ -117,7 +105,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | VerifiedPublic]
+        Response[Any | VerifiedPublic]
     """
 
     kwargs = _get_kwargs(
@@ -135,7 +123,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: TokenIn,
-) -> Problem | VerifiedPublic | None:
+) -> Any | VerifiedPublic | None:
     """Verify Email
 
      Confirm an address with the single-use link mailed to it.
@@ -148,7 +136,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | VerifiedPublic
+        Any | VerifiedPublic
     """
 
     return sync_detailed(
@@ -161,7 +149,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TokenIn,
-) -> Response[Problem | VerifiedPublic]:
+) -> Response[Any | VerifiedPublic]:
     """Verify Email
 
      Confirm an address with the single-use link mailed to it.
@@ -174,7 +162,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | VerifiedPublic]
+        Response[Any | VerifiedPublic]
     """
 
     kwargs = _get_kwargs(
@@ -190,7 +178,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: TokenIn,
-) -> Problem | VerifiedPublic | None:
+) -> Any | VerifiedPublic | None:
     """Verify Email
 
      Confirm an address with the single-use link mailed to it.
@@ -203,7 +191,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | VerifiedPublic
+        Any | VerifiedPublic
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.model_public import ModelPublic
-from ...models.problem import Problem
 from ...types import Response
 
 
@@ -26,55 +25,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ModelPublic | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | ModelPublic | None:
     if response.status_code == 200:
         response_200 = ModelPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -83,9 +73,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ModelPublic | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | ModelPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +86,7 @@ def sync_detailed(
     model_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[ModelPublic | Problem]:
+) -> Response[Any | ModelPublic]:
     """Get Model
 
      A team's model (its viewers) or a global one (anyone).
@@ -111,7 +99,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ModelPublic | Problem]
+        Response[Any | ModelPublic]
     """
 
     kwargs = _get_kwargs(
@@ -129,7 +117,7 @@ def sync(
     model_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> ModelPublic | Problem | None:
+) -> Any | ModelPublic | None:
     """Get Model
 
      A team's model (its viewers) or a global one (anyone).
@@ -142,7 +130,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ModelPublic | Problem
+        Any | ModelPublic
     """
 
     return sync_detailed(
@@ -155,7 +143,7 @@ async def asyncio_detailed(
     model_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[ModelPublic | Problem]:
+) -> Response[Any | ModelPublic]:
     """Get Model
 
      A team's model (its viewers) or a global one (anyone).
@@ -168,7 +156,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ModelPublic | Problem]
+        Response[Any | ModelPublic]
     """
 
     kwargs = _get_kwargs(
@@ -184,7 +172,7 @@ async def asyncio(
     model_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> ModelPublic | Problem | None:
+) -> Any | ModelPublic | None:
     """Get Model
 
      A team's model (its viewers) or a global one (anyone).
@@ -197,7 +185,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ModelPublic | Problem
+        Any | ModelPublic
     """
 
     return (

@@ -1,12 +1,11 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.list_of_model_public import ListOfModelPublic
-from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
@@ -32,55 +31,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListOfModelPublic | Problem | None:
+) -> Any | ListOfModelPublic | None:
     if response.status_code == 200:
         response_200 = ListOfModelPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -91,7 +81,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListOfModelPublic | Problem]:
+) -> Response[Any | ListOfModelPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -104,7 +94,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     active_only: bool | Unset = False,
-) -> Response[ListOfModelPublic | Problem]:
+) -> Response[Any | ListOfModelPublic]:
     """List Models
 
      The global catalogue plus your teams' models (prices per token in USD).
@@ -117,7 +107,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfModelPublic | Problem]
+        Response[Any | ListOfModelPublic]
     """
 
     kwargs = _get_kwargs(
@@ -135,7 +125,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     active_only: bool | Unset = False,
-) -> ListOfModelPublic | Problem | None:
+) -> Any | ListOfModelPublic | None:
     """List Models
 
      The global catalogue plus your teams' models (prices per token in USD).
@@ -148,7 +138,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfModelPublic | Problem
+        Any | ListOfModelPublic
     """
 
     return sync_detailed(
@@ -161,7 +151,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     active_only: bool | Unset = False,
-) -> Response[ListOfModelPublic | Problem]:
+) -> Response[Any | ListOfModelPublic]:
     """List Models
 
      The global catalogue plus your teams' models (prices per token in USD).
@@ -174,7 +164,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfModelPublic | Problem]
+        Response[Any | ListOfModelPublic]
     """
 
     kwargs = _get_kwargs(
@@ -190,7 +180,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     active_only: bool | Unset = False,
-) -> ListOfModelPublic | Problem | None:
+) -> Any | ListOfModelPublic | None:
     """List Models
 
      The global catalogue plus your teams' models (prices per token in USD).
@@ -203,7 +193,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfModelPublic | Problem
+        Any | ListOfModelPublic
     """
 
     return (

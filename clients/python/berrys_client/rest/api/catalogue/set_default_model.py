@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.problem import Problem
 from ...models.team_default_model import TeamDefaultModel
 from ...types import Response
 
@@ -34,57 +33,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | TeamDefaultModel | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | TeamDefaultModel | None:
     if response.status_code == 200:
         response_200 = TeamDefaultModel.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -95,7 +83,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | TeamDefaultModel]:
+) -> Response[Any | TeamDefaultModel]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -109,7 +97,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: TeamDefaultModel,
-) -> Response[Problem | TeamDefaultModel]:
+) -> Response[Any | TeamDefaultModel]:
     """Set Default Model
 
      The model new projects of the team get when they name none.
@@ -123,7 +111,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | TeamDefaultModel]
+        Response[Any | TeamDefaultModel]
     """
 
     kwargs = _get_kwargs(
@@ -143,7 +131,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: TeamDefaultModel,
-) -> Problem | TeamDefaultModel | None:
+) -> Any | TeamDefaultModel | None:
     """Set Default Model
 
      The model new projects of the team get when they name none.
@@ -157,7 +145,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | TeamDefaultModel
+        Any | TeamDefaultModel
     """
 
     return sync_detailed(
@@ -172,7 +160,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: TeamDefaultModel,
-) -> Response[Problem | TeamDefaultModel]:
+) -> Response[Any | TeamDefaultModel]:
     """Set Default Model
 
      The model new projects of the team get when they name none.
@@ -186,7 +174,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | TeamDefaultModel]
+        Response[Any | TeamDefaultModel]
     """
 
     kwargs = _get_kwargs(
@@ -204,7 +192,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: TeamDefaultModel,
-) -> Problem | TeamDefaultModel | None:
+) -> Any | TeamDefaultModel | None:
     """Set Default Model
 
      The model new projects of the team get when they name none.
@@ -218,7 +206,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | TeamDefaultModel
+        Any | TeamDefaultModel
     """
 
     return (

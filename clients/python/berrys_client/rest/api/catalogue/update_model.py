@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -9,7 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.model_entry_update import ModelEntryUpdate
 from ...models.model_public import ModelPublic
-from ...models.problem import Problem
 from ...types import Response
 
 
@@ -35,55 +34,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ModelPublic | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | ModelPublic | None:
     if response.status_code == 200:
         response_200 = ModelPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -92,9 +82,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ModelPublic | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | ModelPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -108,7 +96,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ModelEntryUpdate,
-) -> Response[ModelPublic | Problem]:
+) -> Response[Any | ModelPublic]:
     """Update Model
 
      Change one of your team's models, e.g. ``{"active": false}`` to stop offering it.
@@ -123,7 +111,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ModelPublic | Problem]
+        Response[Any | ModelPublic]
     """
 
     kwargs = _get_kwargs(
@@ -143,7 +131,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ModelEntryUpdate,
-) -> ModelPublic | Problem | None:
+) -> Any | ModelPublic | None:
     """Update Model
 
      Change one of your team's models, e.g. ``{"active": false}`` to stop offering it.
@@ -158,7 +146,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ModelPublic | Problem
+        Any | ModelPublic
     """
 
     return sync_detailed(
@@ -173,7 +161,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ModelEntryUpdate,
-) -> Response[ModelPublic | Problem]:
+) -> Response[Any | ModelPublic]:
     """Update Model
 
      Change one of your team's models, e.g. ``{"active": false}`` to stop offering it.
@@ -188,7 +176,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ModelPublic | Problem]
+        Response[Any | ModelPublic]
     """
 
     kwargs = _get_kwargs(
@@ -206,7 +194,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ModelEntryUpdate,
-) -> ModelPublic | Problem | None:
+) -> Any | ModelPublic | None:
     """Update Model
 
      Change one of your team's models, e.g. ``{"active": false}`` to stop offering it.
@@ -221,7 +209,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ModelPublic | Problem
+        Any | ModelPublic
     """
 
     return (

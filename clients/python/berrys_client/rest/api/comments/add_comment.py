@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -9,7 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.comment_in import CommentIn
 from ...models.comment_public import CommentPublic
-from ...models.problem import Problem
 from ...types import Response
 
 
@@ -35,57 +34,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> CommentPublic | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | CommentPublic | None:
     if response.status_code == 201:
         response_201 = CommentPublic.from_dict(response.json())
 
         return response_201
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -94,9 +82,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CommentPublic | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | CommentPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -110,7 +96,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: CommentIn,
-) -> Response[CommentPublic | Problem]:
+) -> Response[Any | CommentPublic]:
     """Add Comment
 
     Args:
@@ -122,7 +108,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CommentPublic | Problem]
+        Response[Any | CommentPublic]
     """
 
     kwargs = _get_kwargs(
@@ -142,7 +128,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: CommentIn,
-) -> CommentPublic | Problem | None:
+) -> Any | CommentPublic | None:
     """Add Comment
 
     Args:
@@ -154,7 +140,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CommentPublic | Problem
+        Any | CommentPublic
     """
 
     return sync_detailed(
@@ -169,7 +155,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: CommentIn,
-) -> Response[CommentPublic | Problem]:
+) -> Response[Any | CommentPublic]:
     """Add Comment
 
     Args:
@@ -181,7 +167,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CommentPublic | Problem]
+        Response[Any | CommentPublic]
     """
 
     kwargs = _get_kwargs(
@@ -199,7 +185,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: CommentIn,
-) -> CommentPublic | Problem | None:
+) -> Any | CommentPublic | None:
     """Add Comment
 
     Args:
@@ -211,7 +197,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CommentPublic | Problem
+        Any | CommentPublic
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 from uuid import UUID
 
@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
@@ -42,55 +41,36 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | None:
     if response.status_code == 200:
-        response_200 = cast(Any, None)
-        return response_200
+        return None
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
-        return response_400
+        return None
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
-        return response_401
+        return None
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
-        return response_402
+        return None
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
-        return response_403
+        return None
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
-        return response_404
+        return None
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
-        return response_409
+        return None
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
-        return response_422
+        return None
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
-        return response_429
+        return None
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
-        return response_500
+        return None
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -98,7 +78,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -114,7 +94,7 @@ def sync_detailed(
     after: int | Unset = 0,
     follow: bool | Unset = True,
     last_event_id: None | str | Unset = UNSET,
-) -> Response[Any | Problem]:
+) -> Response[Any]:
     """Project Event Stream
 
      Server-sent events: the backlog after the cursor (or ``Last-Event-ID``), then live events.
@@ -130,7 +110,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[Any]
     """
 
     kwargs = _get_kwargs(
@@ -147,41 +127,6 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
-def sync(
-    project_id: UUID,
-    *,
-    client: AuthenticatedClient,
-    after: int | Unset = 0,
-    follow: bool | Unset = True,
-    last_event_id: None | str | Unset = UNSET,
-) -> Any | Problem | None:
-    """Project Event Stream
-
-     Server-sent events: the backlog after the cursor (or ``Last-Event-ID``), then live events.
-
-    Args:
-        project_id (UUID):
-        after (int | Unset): return events with id > after Default: 0.
-        follow (bool | Unset):  Default: True.
-        last_event_id (None | str | Unset):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | Problem
-    """
-
-    return sync_detailed(
-        project_id=project_id,
-        client=client,
-        after=after,
-        follow=follow,
-        last_event_id=last_event_id,
-    ).parsed
-
-
 async def asyncio_detailed(
     project_id: UUID,
     *,
@@ -189,7 +134,7 @@ async def asyncio_detailed(
     after: int | Unset = 0,
     follow: bool | Unset = True,
     last_event_id: None | str | Unset = UNSET,
-) -> Response[Any | Problem]:
+) -> Response[Any]:
     """Project Event Stream
 
      Server-sent events: the backlog after the cursor (or ``Last-Event-ID``), then live events.
@@ -205,7 +150,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[Any]
     """
 
     kwargs = _get_kwargs(
@@ -218,40 +163,3 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    project_id: UUID,
-    *,
-    client: AuthenticatedClient,
-    after: int | Unset = 0,
-    follow: bool | Unset = True,
-    last_event_id: None | str | Unset = UNSET,
-) -> Any | Problem | None:
-    """Project Event Stream
-
-     Server-sent events: the backlog after the cursor (or ``Last-Event-ID``), then live events.
-
-    Args:
-        project_id (UUID):
-        after (int | Unset): return events with id > after Default: 0.
-        follow (bool | Unset):  Default: True.
-        last_event_id (None | str | Unset):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | Problem
-    """
-
-    return (
-        await asyncio_detailed(
-            project_id=project_id,
-            client=client,
-            after=after,
-            follow=follow,
-            last_event_id=last_event_id,
-        )
-    ).parsed

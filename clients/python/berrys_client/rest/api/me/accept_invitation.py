@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.problem import Problem
 from ...models.team_view import TeamView
 from ...types import Response
 
@@ -26,55 +25,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | TeamView | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | TeamView | None:
     if response.status_code == 200:
         response_200 = TeamView.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -83,7 +73,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | TeamView]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | TeamView]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -96,7 +86,7 @@ def sync_detailed(
     my_invitation_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | TeamView]:
+) -> Response[Any | TeamView]:
     """Accept Invitation
 
      Join the team that invited you, with the invited role (your address must be verified).
@@ -109,7 +99,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | TeamView]
+        Response[Any | TeamView]
     """
 
     kwargs = _get_kwargs(
@@ -127,7 +117,7 @@ def sync(
     my_invitation_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Problem | TeamView | None:
+) -> Any | TeamView | None:
     """Accept Invitation
 
      Join the team that invited you, with the invited role (your address must be verified).
@@ -140,7 +130,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | TeamView
+        Any | TeamView
     """
 
     return sync_detailed(
@@ -153,7 +143,7 @@ async def asyncio_detailed(
     my_invitation_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | TeamView]:
+) -> Response[Any | TeamView]:
     """Accept Invitation
 
      Join the team that invited you, with the invited role (your address must be verified).
@@ -166,7 +156,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | TeamView]
+        Response[Any | TeamView]
     """
 
     kwargs = _get_kwargs(
@@ -182,7 +172,7 @@ async def asyncio(
     my_invitation_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Problem | TeamView | None:
+) -> Any | TeamView | None:
     """Accept Invitation
 
      Join the team that invited you, with the invited role (your address must be verified).
@@ -195,7 +185,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | TeamView
+        Any | TeamView
     """
 
     return (

@@ -1,12 +1,11 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.list_of_invitation_view import ListOfInvitationView
-from ...models.problem import Problem
 from ...types import Response
 
 
@@ -22,55 +21,46 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListOfInvitationView | Problem | None:
+) -> Any | ListOfInvitationView | None:
     if response.status_code == 200:
         response_200 = ListOfInvitationView.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -81,7 +71,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListOfInvitationView | Problem]:
+) -> Response[Any | ListOfInvitationView]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,7 +83,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[ListOfInvitationView | Problem]:
+) -> Response[Any | ListOfInvitationView]:
     """My Invitations
 
      Teams that invited you and wait for your answer.
@@ -103,7 +93,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfInvitationView | Problem]
+        Response[Any | ListOfInvitationView]
     """
 
     kwargs = _get_kwargs()
@@ -118,7 +108,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> ListOfInvitationView | Problem | None:
+) -> Any | ListOfInvitationView | None:
     """My Invitations
 
      Teams that invited you and wait for your answer.
@@ -128,7 +118,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfInvitationView | Problem
+        Any | ListOfInvitationView
     """
 
     return sync_detailed(
@@ -139,7 +129,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[ListOfInvitationView | Problem]:
+) -> Response[Any | ListOfInvitationView]:
     """My Invitations
 
      Teams that invited you and wait for your answer.
@@ -149,7 +139,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfInvitationView | Problem]
+        Response[Any | ListOfInvitationView]
     """
 
     kwargs = _get_kwargs()
@@ -162,7 +152,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> ListOfInvitationView | Problem | None:
+) -> Any | ListOfInvitationView | None:
     """My Invitations
 
      Teams that invited you and wait for your answer.
@@ -172,7 +162,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfInvitationView | Problem
+        Any | ListOfInvitationView
     """
 
     return (

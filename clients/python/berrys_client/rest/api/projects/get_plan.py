@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.plan_version_public import PlanVersionPublic
-from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
@@ -42,55 +41,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> PlanVersionPublic | Problem | None:
+) -> Any | PlanVersionPublic | None:
     if response.status_code == 200:
         response_200 = PlanVersionPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -101,7 +91,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[PlanVersionPublic | Problem]:
+) -> Response[Any | PlanVersionPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -115,7 +105,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     version: int | None | Unset = UNSET,
-) -> Response[PlanVersionPublic | Problem]:
+) -> Response[Any | PlanVersionPublic]:
     """Get Plan
 
      The latest plan version (or ``?version=n``).
@@ -129,7 +119,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[PlanVersionPublic | Problem]
+        Response[Any | PlanVersionPublic]
     """
 
     kwargs = _get_kwargs(
@@ -149,7 +139,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     version: int | None | Unset = UNSET,
-) -> PlanVersionPublic | Problem | None:
+) -> Any | PlanVersionPublic | None:
     """Get Plan
 
      The latest plan version (or ``?version=n``).
@@ -163,7 +153,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        PlanVersionPublic | Problem
+        Any | PlanVersionPublic
     """
 
     return sync_detailed(
@@ -178,7 +168,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     version: int | None | Unset = UNSET,
-) -> Response[PlanVersionPublic | Problem]:
+) -> Response[Any | PlanVersionPublic]:
     """Get Plan
 
      The latest plan version (or ``?version=n``).
@@ -192,7 +182,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[PlanVersionPublic | Problem]
+        Response[Any | PlanVersionPublic]
     """
 
     kwargs = _get_kwargs(
@@ -210,7 +200,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     version: int | None | Unset = UNSET,
-) -> PlanVersionPublic | Problem | None:
+) -> Any | PlanVersionPublic | None:
     """Get Plan
 
      The latest plan version (or ``?version=n``).
@@ -224,7 +214,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        PlanVersionPublic | Problem
+        Any | PlanVersionPublic
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.list_of_plan_version_public import ListOfPlanVersionPublic
-from ...models.problem import Problem
 from ...types import Response
 
 
@@ -28,55 +27,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListOfPlanVersionPublic | Problem | None:
+) -> Any | ListOfPlanVersionPublic | None:
     if response.status_code == 200:
         response_200 = ListOfPlanVersionPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -87,7 +77,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListOfPlanVersionPublic | Problem]:
+) -> Response[Any | ListOfPlanVersionPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,7 +90,7 @@ def sync_detailed(
     project_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[ListOfPlanVersionPublic | Problem]:
+) -> Response[Any | ListOfPlanVersionPublic]:
     """List Plan Versions
 
     Args:
@@ -111,7 +101,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfPlanVersionPublic | Problem]
+        Response[Any | ListOfPlanVersionPublic]
     """
 
     kwargs = _get_kwargs(
@@ -129,7 +119,7 @@ def sync(
     project_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> ListOfPlanVersionPublic | Problem | None:
+) -> Any | ListOfPlanVersionPublic | None:
     """List Plan Versions
 
     Args:
@@ -140,7 +130,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfPlanVersionPublic | Problem
+        Any | ListOfPlanVersionPublic
     """
 
     return sync_detailed(
@@ -153,7 +143,7 @@ async def asyncio_detailed(
     project_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[ListOfPlanVersionPublic | Problem]:
+) -> Response[Any | ListOfPlanVersionPublic]:
     """List Plan Versions
 
     Args:
@@ -164,7 +154,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfPlanVersionPublic | Problem]
+        Response[Any | ListOfPlanVersionPublic]
     """
 
     kwargs = _get_kwargs(
@@ -180,7 +170,7 @@ async def asyncio(
     project_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> ListOfPlanVersionPublic | Problem | None:
+) -> Any | ListOfPlanVersionPublic | None:
     """List Plan Versions
 
     Args:
@@ -191,7 +181,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfPlanVersionPublic | Problem
+        Any | ListOfPlanVersionPublic
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import httpx
@@ -7,7 +7,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.list_of_project_public import ListOfProjectPublic
-from ...models.problem import Problem
 from ...models.project_status import ProjectStatus
 from ...types import UNSET, Response, Unset
 
@@ -65,55 +64,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListOfProjectPublic | Problem | None:
+) -> Any | ListOfProjectPublic | None:
     if response.status_code == 200:
         response_200 = ListOfProjectPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -124,7 +114,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListOfProjectPublic | Problem]:
+) -> Response[Any | ListOfProjectPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -141,7 +131,7 @@ def sync_detailed(
     q: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> Response[ListOfProjectPublic | Problem]:
+) -> Response[Any | ListOfProjectPublic]:
     """List Projects
 
      Projects of one team (``team_id``) or of all the caller's teams, newest first.
@@ -158,7 +148,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfProjectPublic | Problem]
+        Response[Any | ListOfProjectPublic]
     """
 
     kwargs = _get_kwargs(
@@ -184,7 +174,7 @@ def sync(
     q: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> ListOfProjectPublic | Problem | None:
+) -> Any | ListOfProjectPublic | None:
     """List Projects
 
      Projects of one team (``team_id``) or of all the caller's teams, newest first.
@@ -201,7 +191,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfProjectPublic | Problem
+        Any | ListOfProjectPublic
     """
 
     return sync_detailed(
@@ -222,7 +212,7 @@ async def asyncio_detailed(
     q: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> Response[ListOfProjectPublic | Problem]:
+) -> Response[Any | ListOfProjectPublic]:
     """List Projects
 
      Projects of one team (``team_id``) or of all the caller's teams, newest first.
@@ -239,7 +229,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfProjectPublic | Problem]
+        Response[Any | ListOfProjectPublic]
     """
 
     kwargs = _get_kwargs(
@@ -263,7 +253,7 @@ async def asyncio(
     q: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> ListOfProjectPublic | Problem | None:
+) -> Any | ListOfProjectPublic | None:
     """List Projects
 
      Projects of one team (``team_id``) or of all the caller's teams, newest first.
@@ -280,7 +270,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfProjectPublic | Problem
+        Any | ListOfProjectPublic
     """
 
     return (

@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.list_of_task_public import ListOfTaskPublic
-from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
@@ -35,9 +34,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | ListOfTaskPublic | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | ListOfTaskPublic | None:
     if response.status_code == 200:
         response_200 = ListOfTaskPublic.from_dict(response.json())
 
@@ -48,48 +45,39 @@ def _parse_response(
         return response_304
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -100,7 +88,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | ListOfTaskPublic | Problem]:
+) -> Response[Any | ListOfTaskPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -114,7 +102,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     current_only: bool | Unset = False,
-) -> Response[Any | ListOfTaskPublic | Problem]:
+) -> Response[Any | ListOfTaskPublic]:
     """List Tasks
 
      Every task of the project in plan order (a plan holds at most 500 tasks: one page).
@@ -131,7 +119,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ListOfTaskPublic | Problem]
+        Response[Any | ListOfTaskPublic]
     """
 
     kwargs = _get_kwargs(
@@ -151,7 +139,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     current_only: bool | Unset = False,
-) -> Any | ListOfTaskPublic | Problem | None:
+) -> Any | ListOfTaskPublic | None:
     """List Tasks
 
      Every task of the project in plan order (a plan holds at most 500 tasks: one page).
@@ -168,7 +156,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ListOfTaskPublic | Problem
+        Any | ListOfTaskPublic
     """
 
     return sync_detailed(
@@ -183,7 +171,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     current_only: bool | Unset = False,
-) -> Response[Any | ListOfTaskPublic | Problem]:
+) -> Response[Any | ListOfTaskPublic]:
     """List Tasks
 
      Every task of the project in plan order (a plan holds at most 500 tasks: one page).
@@ -200,7 +188,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ListOfTaskPublic | Problem]
+        Response[Any | ListOfTaskPublic]
     """
 
     kwargs = _get_kwargs(
@@ -218,7 +206,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     current_only: bool | Unset = False,
-) -> Any | ListOfTaskPublic | Problem | None:
+) -> Any | ListOfTaskPublic | None:
     """List Tasks
 
      Every task of the project in plan order (a plan holds at most 500 tasks: one page).
@@ -235,7 +223,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ListOfTaskPublic | Problem
+        Any | ListOfTaskPublic
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -9,7 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.plan_in import PlanIn
 from ...models.plan_requested import PlanRequested
-from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
@@ -38,57 +37,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> PlanRequested | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | PlanRequested | None:
     if response.status_code == 202:
         response_202 = PlanRequested.from_dict(response.json())
 
         return response_202
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -97,9 +85,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[PlanRequested | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | PlanRequested]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -113,7 +99,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: None | PlanIn | Unset = UNSET,
-) -> Response[PlanRequested | Problem]:
+) -> Response[Any | PlanRequested]:
     """Plan
 
      Generate a plan (the planner runs as a job) or submit one by hand; either goes to review.
@@ -127,7 +113,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[PlanRequested | Problem]
+        Response[Any | PlanRequested]
     """
 
     kwargs = _get_kwargs(
@@ -147,7 +133,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: None | PlanIn | Unset = UNSET,
-) -> PlanRequested | Problem | None:
+) -> Any | PlanRequested | None:
     """Plan
 
      Generate a plan (the planner runs as a job) or submit one by hand; either goes to review.
@@ -161,7 +147,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        PlanRequested | Problem
+        Any | PlanRequested
     """
 
     return sync_detailed(
@@ -176,7 +162,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: None | PlanIn | Unset = UNSET,
-) -> Response[PlanRequested | Problem]:
+) -> Response[Any | PlanRequested]:
     """Plan
 
      Generate a plan (the planner runs as a job) or submit one by hand; either goes to review.
@@ -190,7 +176,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[PlanRequested | Problem]
+        Response[Any | PlanRequested]
     """
 
     kwargs = _get_kwargs(
@@ -208,7 +194,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: None | PlanIn | Unset = UNSET,
-) -> PlanRequested | Problem | None:
+) -> Any | PlanRequested | None:
     """Plan
 
      Generate a plan (the planner runs as a job) or submit one by hand; either goes to review.
@@ -222,7 +208,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        PlanRequested | Problem
+        Any | PlanRequested
     """
 
     return (

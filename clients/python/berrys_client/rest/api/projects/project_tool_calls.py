@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.list_of_tool_call_public import ListOfToolCallPublic
-from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
@@ -40,55 +39,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListOfToolCallPublic | Problem | None:
+) -> Any | ListOfToolCallPublic | None:
     if response.status_code == 200:
         response_200 = ListOfToolCallPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -99,7 +89,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListOfToolCallPublic | Problem]:
+) -> Response[Any | ListOfToolCallPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -114,7 +104,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> Response[ListOfToolCallPublic | Problem]:
+) -> Response[Any | ListOfToolCallPublic]:
     """Project Tool Calls
 
      Every tool call of the project, newest first (arguments with secrets redacted).
@@ -129,7 +119,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfToolCallPublic | Problem]
+        Response[Any | ListOfToolCallPublic]
     """
 
     kwargs = _get_kwargs(
@@ -151,7 +141,7 @@ def sync(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> ListOfToolCallPublic | Problem | None:
+) -> Any | ListOfToolCallPublic | None:
     """Project Tool Calls
 
      Every tool call of the project, newest first (arguments with secrets redacted).
@@ -166,7 +156,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfToolCallPublic | Problem
+        Any | ListOfToolCallPublic
     """
 
     return sync_detailed(
@@ -183,7 +173,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> Response[ListOfToolCallPublic | Problem]:
+) -> Response[Any | ListOfToolCallPublic]:
     """Project Tool Calls
 
      Every tool call of the project, newest first (arguments with secrets redacted).
@@ -198,7 +188,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfToolCallPublic | Problem]
+        Response[Any | ListOfToolCallPublic]
     """
 
     kwargs = _get_kwargs(
@@ -218,7 +208,7 @@ async def asyncio(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
-) -> ListOfToolCallPublic | Problem | None:
+) -> Any | ListOfToolCallPublic | None:
     """Project Tool Calls
 
      Every tool call of the project, newest first (arguments with secrets redacted).
@@ -233,7 +223,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfToolCallPublic | Problem
+        Any | ListOfToolCallPublic
     """
 
     return (

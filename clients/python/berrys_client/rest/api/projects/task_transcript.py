@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.problem import Problem
 from ...models.task_transcript import TaskTranscript
 from ...types import Response
 
@@ -28,57 +27,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | TaskTranscript | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | TaskTranscript | None:
     if response.status_code == 200:
         response_200 = TaskTranscript.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -89,7 +77,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | TaskTranscript]:
+) -> Response[Any | TaskTranscript]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -103,7 +91,7 @@ def sync_detailed(
     task_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | TaskTranscript]:
+) -> Response[Any | TaskTranscript]:
     """Task Transcript
 
      The task's model and tool calls in order, and every failed attempt's error (the drawer's view).
@@ -117,7 +105,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | TaskTranscript]
+        Response[Any | TaskTranscript]
     """
 
     kwargs = _get_kwargs(
@@ -137,7 +125,7 @@ def sync(
     task_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Problem | TaskTranscript | None:
+) -> Any | TaskTranscript | None:
     """Task Transcript
 
      The task's model and tool calls in order, and every failed attempt's error (the drawer's view).
@@ -151,7 +139,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | TaskTranscript
+        Any | TaskTranscript
     """
 
     return sync_detailed(
@@ -166,7 +154,7 @@ async def asyncio_detailed(
     task_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | TaskTranscript]:
+) -> Response[Any | TaskTranscript]:
     """Task Transcript
 
      The task's model and tool calls in order, and every failed attempt's error (the drawer's view).
@@ -180,7 +168,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | TaskTranscript]
+        Response[Any | TaskTranscript]
     """
 
     kwargs = _get_kwargs(
@@ -198,7 +186,7 @@ async def asyncio(
     task_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Problem | TaskTranscript | None:
+) -> Any | TaskTranscript | None:
     """Task Transcript
 
      The task's model and tool calls in order, and every failed attempt's error (the drawer's view).
@@ -212,7 +200,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | TaskTranscript
+        Any | TaskTranscript
     """
 
     return (

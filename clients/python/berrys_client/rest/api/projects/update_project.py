@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.problem import Problem
 from ...models.project_public import ProjectPublic
 from ...models.project_update import ProjectUpdate
 from ...types import Response
@@ -35,57 +34,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | ProjectPublic | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | ProjectPublic | None:
     if response.status_code == 200:
         response_200 = ProjectPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -94,9 +82,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | ProjectPublic]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | ProjectPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -110,7 +96,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ProjectUpdate,
-) -> Response[Problem | ProjectPublic]:
+) -> Response[Any | ProjectPublic]:
     """Update Project
 
     Args:
@@ -122,7 +108,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | ProjectPublic]
+        Response[Any | ProjectPublic]
     """
 
     kwargs = _get_kwargs(
@@ -142,7 +128,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ProjectUpdate,
-) -> Problem | ProjectPublic | None:
+) -> Any | ProjectPublic | None:
     """Update Project
 
     Args:
@@ -154,7 +140,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | ProjectPublic
+        Any | ProjectPublic
     """
 
     return sync_detailed(
@@ -169,7 +155,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ProjectUpdate,
-) -> Response[Problem | ProjectPublic]:
+) -> Response[Any | ProjectPublic]:
     """Update Project
 
     Args:
@@ -181,7 +167,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | ProjectPublic]
+        Response[Any | ProjectPublic]
     """
 
     kwargs = _get_kwargs(
@@ -199,7 +185,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ProjectUpdate,
-) -> Problem | ProjectPublic | None:
+) -> Any | ProjectPublic | None:
     """Update Project
 
     Args:
@@ -211,7 +197,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | ProjectPublic
+        Any | ProjectPublic
     """
 
     return (

@@ -1,11 +1,10 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.problem import Problem
 from ...models.sandbox_public import SandboxPublic
 from ...types import Response
 
@@ -20,57 +19,46 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | SandboxPublic | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | SandboxPublic | None:
     if response.status_code == 200:
         response_200 = SandboxPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -79,9 +67,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | SandboxPublic]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | SandboxPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,7 +79,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | SandboxPublic]:
+) -> Response[Any | SandboxPublic]:
     """Sandbox
 
      How this host runs python snippets: isolation, limits, seccomp, the operator's caps.
@@ -103,7 +89,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | SandboxPublic]
+        Response[Any | SandboxPublic]
     """
 
     kwargs = _get_kwargs()
@@ -118,7 +104,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> Problem | SandboxPublic | None:
+) -> Any | SandboxPublic | None:
     """Sandbox
 
      How this host runs python snippets: isolation, limits, seccomp, the operator's caps.
@@ -128,7 +114,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | SandboxPublic
+        Any | SandboxPublic
     """
 
     return sync_detailed(
@@ -139,7 +125,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | SandboxPublic]:
+) -> Response[Any | SandboxPublic]:
     """Sandbox
 
      How this host runs python snippets: isolation, limits, seccomp, the operator's caps.
@@ -149,7 +135,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | SandboxPublic]
+        Response[Any | SandboxPublic]
     """
 
     kwargs = _get_kwargs()
@@ -162,7 +148,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> Problem | SandboxPublic | None:
+) -> Any | SandboxPublic | None:
     """Sandbox
 
      How this host runs python snippets: isolation, limits, seccomp, the operator's caps.
@@ -172,7 +158,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | SandboxPublic
+        Any | SandboxPublic
     """
 
     return (

@@ -1,11 +1,10 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.problem import Problem
 from ...models.worker_public import WorkerPublic
 from ...types import Response
 
@@ -22,7 +21,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | list[WorkerPublic] | None:
+) -> Any | list[WorkerPublic] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -34,48 +33,39 @@ def _parse_response(
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -86,7 +76,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | list[WorkerPublic]]:
+) -> Response[Any | list[WorkerPublic]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +88,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | list[WorkerPublic]]:
+) -> Response[Any | list[WorkerPublic]]:
     """Workers
 
      Every known worker process, live or stale (signed-in people, as on the System page).
@@ -108,7 +98,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | list[WorkerPublic]]
+        Response[Any | list[WorkerPublic]]
     """
 
     kwargs = _get_kwargs()
@@ -123,7 +113,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> Problem | list[WorkerPublic] | None:
+) -> Any | list[WorkerPublic] | None:
     """Workers
 
      Every known worker process, live or stale (signed-in people, as on the System page).
@@ -133,7 +123,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | list[WorkerPublic]
+        Any | list[WorkerPublic]
     """
 
     return sync_detailed(
@@ -144,7 +134,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | list[WorkerPublic]]:
+) -> Response[Any | list[WorkerPublic]]:
     """Workers
 
      Every known worker process, live or stale (signed-in people, as on the System page).
@@ -154,7 +144,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | list[WorkerPublic]]
+        Response[Any | list[WorkerPublic]]
     """
 
     kwargs = _get_kwargs()
@@ -167,7 +157,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> Problem | list[WorkerPublic] | None:
+) -> Any | list[WorkerPublic] | None:
     """Workers
 
      Every known worker process, live or stale (signed-in people, as on the System page).
@@ -177,7 +167,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | list[WorkerPublic]
+        Any | list[WorkerPublic]
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.member_view import MemberView
-from ...models.problem import Problem
 from ...models.role_in import RoleIn
 from ...types import Response
 
@@ -37,55 +36,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> MemberView | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | MemberView | None:
     if response.status_code == 200:
         response_200 = MemberView.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -94,9 +84,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[MemberView | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | MemberView]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -111,7 +99,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: RoleIn,
-) -> Response[MemberView | Problem]:
+) -> Response[Any | MemberView]:
     """Change Role
 
     Args:
@@ -124,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[MemberView | Problem]
+        Response[Any | MemberView]
     """
 
     kwargs = _get_kwargs(
@@ -146,7 +134,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: RoleIn,
-) -> MemberView | Problem | None:
+) -> Any | MemberView | None:
     """Change Role
 
     Args:
@@ -159,7 +147,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        MemberView | Problem
+        Any | MemberView
     """
 
     return sync_detailed(
@@ -176,7 +164,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: RoleIn,
-) -> Response[MemberView | Problem]:
+) -> Response[Any | MemberView]:
     """Change Role
 
     Args:
@@ -189,7 +177,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[MemberView | Problem]
+        Response[Any | MemberView]
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +197,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: RoleIn,
-) -> MemberView | Problem | None:
+) -> Any | MemberView | None:
     """Change Role
 
     Args:
@@ -222,7 +210,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        MemberView | Problem
+        Any | MemberView
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -9,7 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.invitation_view import InvitationView
 from ...models.member_in import MemberIn
-from ...models.problem import Problem
 from ...types import Response
 
 
@@ -35,57 +34,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> InvitationView | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | InvitationView | None:
     if response.status_code == 201:
         response_201 = InvitationView.from_dict(response.json())
 
         return response_201
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -96,7 +84,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[InvitationView | Problem]:
+) -> Response[Any | InvitationView]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -110,7 +98,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: MemberIn,
-) -> Response[InvitationView | Problem]:
+) -> Response[Any | InvitationView]:
     """Invite
 
      Invite by email: an existing account joins when it accepts, a new one when it registers.
@@ -124,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[InvitationView | Problem]
+        Response[Any | InvitationView]
     """
 
     kwargs = _get_kwargs(
@@ -144,7 +132,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: MemberIn,
-) -> InvitationView | Problem | None:
+) -> Any | InvitationView | None:
     """Invite
 
      Invite by email: an existing account joins when it accepts, a new one when it registers.
@@ -158,7 +146,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        InvitationView | Problem
+        Any | InvitationView
     """
 
     return sync_detailed(
@@ -173,7 +161,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: MemberIn,
-) -> Response[InvitationView | Problem]:
+) -> Response[Any | InvitationView]:
     """Invite
 
      Invite by email: an existing account joins when it accepts, a new one when it registers.
@@ -187,7 +175,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[InvitationView | Problem]
+        Response[Any | InvitationView]
     """
 
     kwargs = _get_kwargs(
@@ -205,7 +193,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: MemberIn,
-) -> InvitationView | Problem | None:
+) -> Any | InvitationView | None:
     """Invite
 
      Invite by email: an existing account joins when it accepts, a new one when it registers.
@@ -219,7 +207,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        InvitationView | Problem
+        Any | InvitationView
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.problem import Problem
 from ...models.team_in import TeamIn
 from ...models.team_view import TeamView
 from ...types import Response
@@ -35,55 +34,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | TeamView | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | TeamView | None:
     if response.status_code == 200:
         response_200 = TeamView.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -92,7 +82,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | TeamView]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | TeamView]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -106,7 +96,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: TeamIn,
-) -> Response[Problem | TeamView]:
+) -> Response[Any | TeamView]:
     """Rename Team
 
     Args:
@@ -118,7 +108,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | TeamView]
+        Response[Any | TeamView]
     """
 
     kwargs = _get_kwargs(
@@ -138,7 +128,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: TeamIn,
-) -> Problem | TeamView | None:
+) -> Any | TeamView | None:
     """Rename Team
 
     Args:
@@ -150,7 +140,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | TeamView
+        Any | TeamView
     """
 
     return sync_detailed(
@@ -165,7 +155,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: TeamIn,
-) -> Response[Problem | TeamView]:
+) -> Response[Any | TeamView]:
     """Rename Team
 
     Args:
@@ -177,7 +167,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | TeamView]
+        Response[Any | TeamView]
     """
 
     kwargs = _get_kwargs(
@@ -195,7 +185,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: TeamIn,
-) -> Problem | TeamView | None:
+) -> Any | TeamView | None:
     """Rename Team
 
     Args:
@@ -207,7 +197,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | TeamView
+        Any | TeamView
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.problem import Problem
 from ...models.team_agent import TeamAgent
 from ...types import Response
 
@@ -26,9 +25,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | list[TeamAgent] | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | list[TeamAgent] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -40,48 +37,39 @@ def _parse_response(
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -92,7 +80,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | list[TeamAgent]]:
+) -> Response[Any | list[TeamAgent]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -105,7 +93,7 @@ def sync_detailed(
     team_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | list[TeamAgent]]:
+) -> Response[Any | list[TeamAgent]]:
     """Team Agents
 
      The team's agents, pooled and on projects, with the task each runs now (the Agents page).
@@ -118,7 +106,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | list[TeamAgent]]
+        Response[Any | list[TeamAgent]]
     """
 
     kwargs = _get_kwargs(
@@ -136,7 +124,7 @@ def sync(
     team_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Problem | list[TeamAgent] | None:
+) -> Any | list[TeamAgent] | None:
     """Team Agents
 
      The team's agents, pooled and on projects, with the task each runs now (the Agents page).
@@ -149,7 +137,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | list[TeamAgent]
+        Any | list[TeamAgent]
     """
 
     return sync_detailed(
@@ -162,7 +150,7 @@ async def asyncio_detailed(
     team_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | list[TeamAgent]]:
+) -> Response[Any | list[TeamAgent]]:
     """Team Agents
 
      The team's agents, pooled and on projects, with the task each runs now (the Agents page).
@@ -175,7 +163,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | list[TeamAgent]]
+        Response[Any | list[TeamAgent]]
     """
 
     kwargs = _get_kwargs(
@@ -191,7 +179,7 @@ async def asyncio(
     team_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Problem | list[TeamAgent] | None:
+) -> Any | list[TeamAgent] | None:
     """Team Agents
 
      The team's agents, pooled and on projects, with the task each runs now (the Agents page).
@@ -204,7 +192,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | list[TeamAgent]
+        Any | list[TeamAgent]
     """
 
     return (

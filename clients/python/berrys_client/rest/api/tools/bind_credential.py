@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -9,7 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.credential_binding import CredentialBinding
 from ...models.credential_public import CredentialPublic
-from ...models.problem import Problem
 from ...types import Response
 
 
@@ -37,57 +36,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> CredentialPublic | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | CredentialPublic | None:
     if response.status_code == 200:
         response_200 = CredentialPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -98,7 +86,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CredentialPublic | Problem]:
+) -> Response[Any | CredentialPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -113,7 +101,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: CredentialBinding,
-) -> Response[CredentialPublic | Problem]:
+) -> Response[Any | CredentialPublic]:
     """Bind Credential
 
      Set the hosts (and optionally header names) an http tool may send this credential to;
@@ -131,7 +119,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CredentialPublic | Problem]
+        Response[Any | CredentialPublic]
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +141,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: CredentialBinding,
-) -> CredentialPublic | Problem | None:
+) -> Any | CredentialPublic | None:
     """Bind Credential
 
      Set the hosts (and optionally header names) an http tool may send this credential to;
@@ -171,7 +159,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CredentialPublic | Problem
+        Any | CredentialPublic
     """
 
     return sync_detailed(
@@ -188,7 +176,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: CredentialBinding,
-) -> Response[CredentialPublic | Problem]:
+) -> Response[Any | CredentialPublic]:
     """Bind Credential
 
      Set the hosts (and optionally header names) an http tool may send this credential to;
@@ -206,7 +194,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CredentialPublic | Problem]
+        Response[Any | CredentialPublic]
     """
 
     kwargs = _get_kwargs(
@@ -226,7 +214,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: CredentialBinding,
-) -> CredentialPublic | Problem | None:
+) -> Any | CredentialPublic | None:
     """Bind Credential
 
      Set the hosts (and optionally header names) an http tool may send this credential to;
@@ -244,7 +232,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CredentialPublic | Problem
+        Any | CredentialPublic
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 from uuid import UUID
 
@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.problem import Problem
 from ...types import Response
 
 
@@ -27,55 +26,36 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | None:
     if response.status_code == 204:
-        response_204 = cast(Any, None)
-        return response_204
+        return None
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
-        return response_400
+        return None
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
-        return response_401
+        return None
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
-        return response_402
+        return None
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
-        return response_403
+        return None
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
-        return response_404
+        return None
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
-        return response_409
+        return None
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
-        return response_422
+        return None
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
-        return response_429
+        return None
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
-        return response_500
+        return None
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -83,7 +63,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -97,7 +77,7 @@ def sync_detailed(
     credential_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | Problem]:
+) -> Response[Any]:
     """Delete Credential
 
     Args:
@@ -109,7 +89,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[Any]
     """
 
     kwargs = _get_kwargs(
@@ -124,39 +104,12 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
-def sync(
-    team_id: UUID,
-    credential_id: UUID,
-    *,
-    client: AuthenticatedClient,
-) -> Any | Problem | None:
-    """Delete Credential
-
-    Args:
-        team_id (UUID):
-        credential_id (UUID):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | Problem
-    """
-
-    return sync_detailed(
-        team_id=team_id,
-        credential_id=credential_id,
-        client=client,
-    ).parsed
-
-
 async def asyncio_detailed(
     team_id: UUID,
     credential_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | Problem]:
+) -> Response[Any]:
     """Delete Credential
 
     Args:
@@ -168,7 +121,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[Any]
     """
 
     kwargs = _get_kwargs(
@@ -179,32 +132,3 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    team_id: UUID,
-    credential_id: UUID,
-    *,
-    client: AuthenticatedClient,
-) -> Any | Problem | None:
-    """Delete Credential
-
-    Args:
-        team_id (UUID):
-        credential_id (UUID):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | Problem
-    """
-
-    return (
-        await asyncio_detailed(
-            team_id=team_id,
-            credential_id=credential_id,
-            client=client,
-        )
-    ).parsed

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -30,55 +30,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> McpServerPublic | Problem | None:
+) -> Any | McpServerPublic | Problem | None:
     if response.status_code == 200:
         response_200 = McpServerPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if response.status_code == 502:
@@ -94,7 +85,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[McpServerPublic | Problem]:
+) -> Response[Any | McpServerPublic | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -108,7 +99,7 @@ def sync_detailed(
     server_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[McpServerPublic | Problem]:
+) -> Response[Any | McpServerPublic | Problem]:
     """Get Mcp Server
 
     Args:
@@ -120,7 +111,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[McpServerPublic | Problem]
+        Response[Any | McpServerPublic | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -140,7 +131,7 @@ def sync(
     server_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> McpServerPublic | Problem | None:
+) -> Any | McpServerPublic | Problem | None:
     """Get Mcp Server
 
     Args:
@@ -152,7 +143,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        McpServerPublic | Problem
+        Any | McpServerPublic | Problem
     """
 
     return sync_detailed(
@@ -167,7 +158,7 @@ async def asyncio_detailed(
     server_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[McpServerPublic | Problem]:
+) -> Response[Any | McpServerPublic | Problem]:
     """Get Mcp Server
 
     Args:
@@ -179,7 +170,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[McpServerPublic | Problem]
+        Response[Any | McpServerPublic | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -197,7 +188,7 @@ async def asyncio(
     server_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> McpServerPublic | Problem | None:
+) -> Any | McpServerPublic | Problem | None:
     """Get Mcp Server
 
     Args:
@@ -209,7 +200,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        McpServerPublic | Problem
+        Any | McpServerPublic | Problem
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.list_of_credential_use_public import ListOfCredentialUsePublic
-from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
@@ -39,55 +38,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListOfCredentialUsePublic | Problem | None:
+) -> Any | ListOfCredentialUsePublic | None:
     if response.status_code == 200:
         response_200 = ListOfCredentialUsePublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -98,7 +88,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListOfCredentialUsePublic | Problem]:
+) -> Response[Any | ListOfCredentialUsePublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -113,7 +103,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     limit: int | Unset = 100,
-) -> Response[ListOfCredentialUsePublic | Problem]:
+) -> Response[Any | ListOfCredentialUsePublic]:
     """List Credential Uses
 
      Every use of a credential by a tool call (the vault records them), newest first.
@@ -128,7 +118,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfCredentialUsePublic | Problem]
+        Response[Any | ListOfCredentialUsePublic]
     """
 
     kwargs = _get_kwargs(
@@ -150,7 +140,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     limit: int | Unset = 100,
-) -> ListOfCredentialUsePublic | Problem | None:
+) -> Any | ListOfCredentialUsePublic | None:
     """List Credential Uses
 
      Every use of a credential by a tool call (the vault records them), newest first.
@@ -165,7 +155,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfCredentialUsePublic | Problem
+        Any | ListOfCredentialUsePublic
     """
 
     return sync_detailed(
@@ -182,7 +172,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     limit: int | Unset = 100,
-) -> Response[ListOfCredentialUsePublic | Problem]:
+) -> Response[Any | ListOfCredentialUsePublic]:
     """List Credential Uses
 
      Every use of a credential by a tool call (the vault records them), newest first.
@@ -197,7 +187,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfCredentialUsePublic | Problem]
+        Response[Any | ListOfCredentialUsePublic]
     """
 
     kwargs = _get_kwargs(
@@ -217,7 +207,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     limit: int | Unset = 100,
-) -> ListOfCredentialUsePublic | Problem | None:
+) -> Any | ListOfCredentialUsePublic | None:
     """List Credential Uses
 
      Every use of a credential by a tool call (the vault records them), newest first.
@@ -232,7 +222,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfCredentialUsePublic | Problem
+        Any | ListOfCredentialUsePublic
     """
 
     return (

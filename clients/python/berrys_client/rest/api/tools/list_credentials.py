@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.list_of_credential_public import ListOfCredentialPublic
-from ...models.problem import Problem
 from ...types import Response
 
 
@@ -28,55 +27,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListOfCredentialPublic | Problem | None:
+) -> Any | ListOfCredentialPublic | None:
     if response.status_code == 200:
         response_200 = ListOfCredentialPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -87,7 +77,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListOfCredentialPublic | Problem]:
+) -> Response[Any | ListOfCredentialPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,7 +90,7 @@ def sync_detailed(
     team_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[ListOfCredentialPublic | Problem]:
+) -> Response[Any | ListOfCredentialPublic]:
     """List Credentials
 
      Names, kinds and masked hints only; secrets never leave the vault.
@@ -113,7 +103,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfCredentialPublic | Problem]
+        Response[Any | ListOfCredentialPublic]
     """
 
     kwargs = _get_kwargs(
@@ -131,7 +121,7 @@ def sync(
     team_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> ListOfCredentialPublic | Problem | None:
+) -> Any | ListOfCredentialPublic | None:
     """List Credentials
 
      Names, kinds and masked hints only; secrets never leave the vault.
@@ -144,7 +134,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfCredentialPublic | Problem
+        Any | ListOfCredentialPublic
     """
 
     return sync_detailed(
@@ -157,7 +147,7 @@ async def asyncio_detailed(
     team_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[ListOfCredentialPublic | Problem]:
+) -> Response[Any | ListOfCredentialPublic]:
     """List Credentials
 
      Names, kinds and masked hints only; secrets never leave the vault.
@@ -170,7 +160,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfCredentialPublic | Problem]
+        Response[Any | ListOfCredentialPublic]
     """
 
     kwargs = _get_kwargs(
@@ -186,7 +176,7 @@ async def asyncio(
     team_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> ListOfCredentialPublic | Problem | None:
+) -> Any | ListOfCredentialPublic | None:
     """List Credentials
 
      Names, kinds and masked hints only; secrets never leave the vault.
@@ -199,7 +189,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfCredentialPublic | Problem
+        Any | ListOfCredentialPublic
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -28,55 +28,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListOfMcpServerPublic | Problem | None:
+) -> Any | ListOfMcpServerPublic | Problem | None:
     if response.status_code == 200:
         response_200 = ListOfMcpServerPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if response.status_code == 502:
@@ -92,7 +83,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListOfMcpServerPublic | Problem]:
+) -> Response[Any | ListOfMcpServerPublic | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -105,7 +96,7 @@ def sync_detailed(
     team_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[ListOfMcpServerPublic | Problem]:
+) -> Response[Any | ListOfMcpServerPublic | Problem]:
     """List Mcp Servers
 
      The team's servers with their discovery status and tool names (env/headers values masked
@@ -119,7 +110,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfMcpServerPublic | Problem]
+        Response[Any | ListOfMcpServerPublic | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -137,7 +128,7 @@ def sync(
     team_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> ListOfMcpServerPublic | Problem | None:
+) -> Any | ListOfMcpServerPublic | Problem | None:
     """List Mcp Servers
 
      The team's servers with their discovery status and tool names (env/headers values masked
@@ -151,7 +142,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfMcpServerPublic | Problem
+        Any | ListOfMcpServerPublic | Problem
     """
 
     return sync_detailed(
@@ -164,7 +155,7 @@ async def asyncio_detailed(
     team_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[ListOfMcpServerPublic | Problem]:
+) -> Response[Any | ListOfMcpServerPublic | Problem]:
     """List Mcp Servers
 
      The team's servers with their discovery status and tool names (env/headers values masked
@@ -178,7 +169,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfMcpServerPublic | Problem]
+        Response[Any | ListOfMcpServerPublic | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -194,7 +185,7 @@ async def asyncio(
     team_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> ListOfMcpServerPublic | Problem | None:
+) -> Any | ListOfMcpServerPublic | Problem | None:
     """List Mcp Servers
 
      The team's servers with their discovery status and tool names (env/headers values masked
@@ -208,7 +199,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfMcpServerPublic | Problem
+        Any | ListOfMcpServerPublic | Problem
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.list_of_tool_public import ListOfToolPublic
-from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
@@ -48,57 +47,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListOfToolPublic | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | ListOfToolPublic | None:
     if response.status_code == 200:
         response_200 = ListOfToolPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -109,7 +97,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListOfToolPublic | Problem]:
+) -> Response[Any | ListOfToolPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -124,7 +112,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     capability: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
-) -> Response[ListOfToolPublic | Problem]:
+) -> Response[Any | ListOfToolPublic]:
     """List Tools
 
     Args:
@@ -137,7 +125,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfToolPublic | Problem]
+        Response[Any | ListOfToolPublic]
     """
 
     kwargs = _get_kwargs(
@@ -159,7 +147,7 @@ def sync(
     client: AuthenticatedClient,
     capability: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
-) -> ListOfToolPublic | Problem | None:
+) -> Any | ListOfToolPublic | None:
     """List Tools
 
     Args:
@@ -172,7 +160,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfToolPublic | Problem
+        Any | ListOfToolPublic
     """
 
     return sync_detailed(
@@ -189,7 +177,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     capability: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
-) -> Response[ListOfToolPublic | Problem]:
+) -> Response[Any | ListOfToolPublic]:
     """List Tools
 
     Args:
@@ -202,7 +190,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListOfToolPublic | Problem]
+        Response[Any | ListOfToolPublic]
     """
 
     kwargs = _get_kwargs(
@@ -222,7 +210,7 @@ async def asyncio(
     client: AuthenticatedClient,
     capability: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
-) -> ListOfToolPublic | Problem | None:
+) -> Any | ListOfToolPublic | None:
     """List Tools
 
     Args:
@@ -235,7 +223,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListOfToolPublic | Problem
+        Any | ListOfToolPublic
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -30,55 +30,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> McpServerPublic | Problem | None:
+) -> Any | McpServerPublic | Problem | None:
     if response.status_code == 200:
         response_200 = McpServerPublic.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if response.status_code == 502:
@@ -94,7 +85,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[McpServerPublic | Problem]:
+) -> Response[Any | McpServerPublic | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -108,7 +99,7 @@ def sync_detailed(
     server_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[McpServerPublic | Problem]:
+) -> Response[Any | McpServerPublic | Problem]:
     """Refresh Mcp Server
 
      Discover the tools again: new or changed ones get a new version, vanished ones are retired.
@@ -122,7 +113,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[McpServerPublic | Problem]
+        Response[Any | McpServerPublic | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -142,7 +133,7 @@ def sync(
     server_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> McpServerPublic | Problem | None:
+) -> Any | McpServerPublic | Problem | None:
     """Refresh Mcp Server
 
      Discover the tools again: new or changed ones get a new version, vanished ones are retired.
@@ -156,7 +147,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        McpServerPublic | Problem
+        Any | McpServerPublic | Problem
     """
 
     return sync_detailed(
@@ -171,7 +162,7 @@ async def asyncio_detailed(
     server_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[McpServerPublic | Problem]:
+) -> Response[Any | McpServerPublic | Problem]:
     """Refresh Mcp Server
 
      Discover the tools again: new or changed ones get a new version, vanished ones are retired.
@@ -185,7 +176,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[McpServerPublic | Problem]
+        Response[Any | McpServerPublic | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -203,7 +194,7 @@ async def asyncio(
     server_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> McpServerPublic | Problem | None:
+) -> Any | McpServerPublic | Problem | None:
     """Refresh Mcp Server
 
      Discover the tools again: new or changed ones get a new version, vanished ones are retired.
@@ -217,7 +208,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        McpServerPublic | Problem
+        Any | McpServerPublic | Problem
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -37,55 +37,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> McpServerPublic | Problem | None:
+) -> Any | McpServerPublic | Problem | None:
     if response.status_code == 201:
         response_201 = McpServerPublic.from_dict(response.json())
 
         return response_201
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if response.status_code == 502:
@@ -101,7 +92,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[McpServerPublic | Problem]:
+) -> Response[Any | McpServerPublic | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -115,7 +106,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: McpServerCreate,
-) -> Response[McpServerPublic | Problem]:
+) -> Response[Any | McpServerPublic | Problem]:
     """Register Mcp Server
 
      Register a server and import its tools as ``<server>__<tool>``.
@@ -129,7 +120,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[McpServerPublic | Problem]
+        Response[Any | McpServerPublic | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -149,7 +140,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: McpServerCreate,
-) -> McpServerPublic | Problem | None:
+) -> Any | McpServerPublic | Problem | None:
     """Register Mcp Server
 
      Register a server and import its tools as ``<server>__<tool>``.
@@ -163,7 +154,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        McpServerPublic | Problem
+        Any | McpServerPublic | Problem
     """
 
     return sync_detailed(
@@ -178,7 +169,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: McpServerCreate,
-) -> Response[McpServerPublic | Problem]:
+) -> Response[Any | McpServerPublic | Problem]:
     """Register Mcp Server
 
      Register a server and import its tools as ``<server>__<tool>``.
@@ -192,7 +183,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[McpServerPublic | Problem]
+        Response[Any | McpServerPublic | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -210,7 +201,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: McpServerCreate,
-) -> McpServerPublic | Problem | None:
+) -> Any | McpServerPublic | Problem | None:
     """Register Mcp Server
 
      Register a server and import its tools as ``<server>__<tool>``.
@@ -224,7 +215,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        McpServerPublic | Problem
+        Any | McpServerPublic | Problem
     """
 
     return (

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -9,7 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.agent_tools import AgentTools
 from ...models.agent_tools_update import AgentToolsUpdate
-from ...models.problem import Problem
 from ...types import Response
 
 
@@ -37,55 +36,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> AgentTools | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> AgentTools | Any | None:
     if response.status_code == 200:
         response_200 = AgentTools.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -94,9 +84,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[AgentTools | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[AgentTools | Any]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -111,7 +99,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: AgentToolsUpdate,
-) -> Response[AgentTools | Problem]:
+) -> Response[AgentTools | Any]:
     """Set Agent Tools
 
      Replace the tools an agent may use (``name`` or ``name@version``; each must exist for the team).
@@ -126,7 +114,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AgentTools | Problem]
+        Response[AgentTools | Any]
     """
 
     kwargs = _get_kwargs(
@@ -148,7 +136,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: AgentToolsUpdate,
-) -> AgentTools | Problem | None:
+) -> AgentTools | Any | None:
     """Set Agent Tools
 
      Replace the tools an agent may use (``name`` or ``name@version``; each must exist for the team).
@@ -163,7 +151,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AgentTools | Problem
+        AgentTools | Any
     """
 
     return sync_detailed(
@@ -180,7 +168,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: AgentToolsUpdate,
-) -> Response[AgentTools | Problem]:
+) -> Response[AgentTools | Any]:
     """Set Agent Tools
 
      Replace the tools an agent may use (``name`` or ``name@version``; each must exist for the team).
@@ -195,7 +183,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AgentTools | Problem]
+        Response[AgentTools | Any]
     """
 
     kwargs = _get_kwargs(
@@ -215,7 +203,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: AgentToolsUpdate,
-) -> AgentTools | Problem | None:
+) -> AgentTools | Any | None:
     """Set Agent Tools
 
      Replace the tools an agent may use (``name`` or ``name@version``; each must exist for the team).
@@ -230,7 +218,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AgentTools | Problem
+        AgentTools | Any
     """
 
     return (

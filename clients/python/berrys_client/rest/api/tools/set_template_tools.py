@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.problem import Problem
 from ...models.template_tools import TemplateTools
 from ...models.template_tools_update import TemplateToolsUpdate
 from ...types import Response
@@ -37,57 +36,46 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | TemplateTools | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | TemplateTools | None:
     if response.status_code == 200:
         response_200 = TemplateTools.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
+        response_400 = cast(Any, None)
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
-
+        response_401 = cast(Any, None)
         return response_401
 
     if response.status_code == 402:
-        response_402 = Problem.from_dict(response.json())
-
+        response_402 = cast(Any, None)
         return response_402
 
     if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
+        response_403 = cast(Any, None)
         return response_403
 
     if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
+        response_404 = cast(Any, None)
         return response_404
 
     if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
+        response_409 = cast(Any, None)
         return response_409
 
     if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
+        response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
+        response_429 = cast(Any, None)
         return response_429
 
     if response.status_code == 500:
-        response_500 = Problem.from_dict(response.json())
-
+        response_500 = cast(Any, None)
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -96,9 +84,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | TemplateTools]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | TemplateTools]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -113,7 +99,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: TemplateToolsUpdate,
-) -> Response[Problem | TemplateTools]:
+) -> Response[Any | TemplateTools]:
     """Set Template Tools
 
      Set the tools this team's agents created from a template get; ``{"allowed_tools": null}`` resets.
@@ -128,7 +114,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | TemplateTools]
+        Response[Any | TemplateTools]
     """
 
     kwargs = _get_kwargs(
@@ -150,7 +136,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: TemplateToolsUpdate,
-) -> Problem | TemplateTools | None:
+) -> Any | TemplateTools | None:
     """Set Template Tools
 
      Set the tools this team's agents created from a template get; ``{"allowed_tools": null}`` resets.
@@ -165,7 +151,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | TemplateTools
+        Any | TemplateTools
     """
 
     return sync_detailed(
@@ -182,7 +168,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: TemplateToolsUpdate,
-) -> Response[Problem | TemplateTools]:
+) -> Response[Any | TemplateTools]:
     """Set Template Tools
 
      Set the tools this team's agents created from a template get; ``{"allowed_tools": null}`` resets.
@@ -197,7 +183,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | TemplateTools]
+        Response[Any | TemplateTools]
     """
 
     kwargs = _get_kwargs(
@@ -217,7 +203,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: TemplateToolsUpdate,
-) -> Problem | TemplateTools | None:
+) -> Any | TemplateTools | None:
     """Set Template Tools
 
      Set the tools this team's agents created from a template get; ``{"allowed_tools": null}`` resets.
@@ -232,7 +218,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | TemplateTools
+        Any | TemplateTools
     """
 
     return (

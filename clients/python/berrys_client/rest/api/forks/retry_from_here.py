@@ -1,0 +1,238 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.project_public import ProjectPublic
+from ...models.task_edits import TaskEdits
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    project_id: UUID,
+    task_key: str,
+    *,
+    body: None | TaskEdits | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/projects/{project_id}/tasks/{task_key}/retry-from-here".format(
+            project_id=quote(str(project_id), safe=""),
+            task_key=quote(str(task_key), safe=""),
+        ),
+    }
+
+    if isinstance(body, TaskEdits):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | ProjectPublic | None:
+    if response.status_code == 200:
+        response_200 = ProjectPublic.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = cast(Any, None)
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = cast(Any, None)
+        return response_401
+
+    if response.status_code == 402:
+        response_402 = cast(Any, None)
+        return response_402
+
+    if response.status_code == 403:
+        response_403 = cast(Any, None)
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = cast(Any, None)
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = cast(Any, None)
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = cast(Any, None)
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = cast(Any, None)
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = cast(Any, None)
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | ProjectPublic]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    project_id: UUID,
+    task_key: str,
+    *,
+    client: AuthenticatedClient,
+    body: None | TaskEdits | Unset = UNSET,
+) -> Response[Any | ProjectPublic]:
+    """Retry From Here
+
+     In place: the failed task ``task_key`` and everything downstream run again (a new plan
+    version), optionally with a new description or model; completed tasks are kept.
+
+    Args:
+        project_id (UUID):
+        task_key (str):
+        body (None | TaskEdits | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | ProjectPublic]
+    """
+
+    kwargs = _get_kwargs(
+        project_id=project_id,
+        task_key=task_key,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    project_id: UUID,
+    task_key: str,
+    *,
+    client: AuthenticatedClient,
+    body: None | TaskEdits | Unset = UNSET,
+) -> Any | ProjectPublic | None:
+    """Retry From Here
+
+     In place: the failed task ``task_key`` and everything downstream run again (a new plan
+    version), optionally with a new description or model; completed tasks are kept.
+
+    Args:
+        project_id (UUID):
+        task_key (str):
+        body (None | TaskEdits | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | ProjectPublic
+    """
+
+    return sync_detailed(
+        project_id=project_id,
+        task_key=task_key,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    project_id: UUID,
+    task_key: str,
+    *,
+    client: AuthenticatedClient,
+    body: None | TaskEdits | Unset = UNSET,
+) -> Response[Any | ProjectPublic]:
+    """Retry From Here
+
+     In place: the failed task ``task_key`` and everything downstream run again (a new plan
+    version), optionally with a new description or model; completed tasks are kept.
+
+    Args:
+        project_id (UUID):
+        task_key (str):
+        body (None | TaskEdits | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | ProjectPublic]
+    """
+
+    kwargs = _get_kwargs(
+        project_id=project_id,
+        task_key=task_key,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    project_id: UUID,
+    task_key: str,
+    *,
+    client: AuthenticatedClient,
+    body: None | TaskEdits | Unset = UNSET,
+) -> Any | ProjectPublic | None:
+    """Retry From Here
+
+     In place: the failed task ``task_key`` and everything downstream run again (a new plan
+    version), optionally with a new description or model; completed tasks are kept.
+
+    Args:
+        project_id (UUID):
+        task_key (str):
+        body (None | TaskEdits | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | ProjectPublic
+    """
+
+    return (
+        await asyncio_detailed(
+            project_id=project_id,
+            task_key=task_key,
+            client=client,
+            body=body,
+        )
+    ).parsed

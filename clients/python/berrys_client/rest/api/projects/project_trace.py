@@ -1,0 +1,232 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.project_trace import ProjectTrace
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    project_id: UUID,
+    *,
+    page: int | Unset = 1,
+    per_page: int | Unset = 50,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["page"] = page
+
+    params["per_page"] = per_page
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/projects/{project_id}/trace".format(
+            project_id=quote(str(project_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | ProjectTrace | None:
+    if response.status_code == 200:
+        response_200 = ProjectTrace.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = cast(Any, None)
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = cast(Any, None)
+        return response_401
+
+    if response.status_code == 402:
+        response_402 = cast(Any, None)
+        return response_402
+
+    if response.status_code == 403:
+        response_403 = cast(Any, None)
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = cast(Any, None)
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = cast(Any, None)
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = cast(Any, None)
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = cast(Any, None)
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = cast(Any, None)
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | ProjectTrace]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    project_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    page: int | Unset = 1,
+    per_page: int | Unset = 50,
+) -> Response[Any | ProjectTrace]:
+    """Project Trace
+
+     The project's waterfall built from PostgreSQL (no collector needed); times in ms from its creation.
+
+    Args:
+        project_id (UUID):
+        page (int | Unset): page of tasks, in the order they started Default: 1.
+        per_page (int | Unset):  Default: 50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | ProjectTrace]
+    """
+
+    kwargs = _get_kwargs(
+        project_id=project_id,
+        page=page,
+        per_page=per_page,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    project_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    page: int | Unset = 1,
+    per_page: int | Unset = 50,
+) -> Any | ProjectTrace | None:
+    """Project Trace
+
+     The project's waterfall built from PostgreSQL (no collector needed); times in ms from its creation.
+
+    Args:
+        project_id (UUID):
+        page (int | Unset): page of tasks, in the order they started Default: 1.
+        per_page (int | Unset):  Default: 50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | ProjectTrace
+    """
+
+    return sync_detailed(
+        project_id=project_id,
+        client=client,
+        page=page,
+        per_page=per_page,
+    ).parsed
+
+
+async def asyncio_detailed(
+    project_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    page: int | Unset = 1,
+    per_page: int | Unset = 50,
+) -> Response[Any | ProjectTrace]:
+    """Project Trace
+
+     The project's waterfall built from PostgreSQL (no collector needed); times in ms from its creation.
+
+    Args:
+        project_id (UUID):
+        page (int | Unset): page of tasks, in the order they started Default: 1.
+        per_page (int | Unset):  Default: 50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | ProjectTrace]
+    """
+
+    kwargs = _get_kwargs(
+        project_id=project_id,
+        page=page,
+        per_page=per_page,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    project_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    page: int | Unset = 1,
+    per_page: int | Unset = 50,
+) -> Any | ProjectTrace | None:
+    """Project Trace
+
+     The project's waterfall built from PostgreSQL (no collector needed); times in ms from its creation.
+
+    Args:
+        project_id (UUID):
+        page (int | Unset): page of tasks, in the order they started Default: 1.
+        per_page (int | Unset):  Default: 50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | ProjectTrace
+    """
+
+    return (
+        await asyncio_detailed(
+            project_id=project_id,
+            client=client,
+            page=page,
+            per_page=per_page,
+        )
+    ).parsed
