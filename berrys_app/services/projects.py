@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from berrys_app.domain.accounts import Role, Team, TeamMember
 from berrys_app.domain.collab import Approval, ApprovalStatus
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectStatus, ProjectUpdate
 from berrys_app.domain.work import Agent, AgentStateChange, Deliverable, PlanStatus, PlanVersion, Task, TaskStatus
 from berrys_app.engine import lifecycle, task_moves
@@ -67,7 +68,7 @@ def create_project(session: Session, actor: Actor, *, team_id: uuid.UUID, data: 
     session.flush()
     emit(
         session,
-        "project.created",
+        EventKind.PROJECT_CREATED,
         project_id=project.id,
         team_id=team_id,
         actor_id=actor.user_id,
@@ -135,7 +136,7 @@ def update_project(session: Session, actor: Actor, project_id: uuid.UUID, *, dat
     session.add(project)
     emit(
         session,
-        "project.updated",
+        EventKind.PROJECT_UPDATED,
         project_id=project.id,
         team_id=project.team_id,
         actor_id=actor.user_id,
@@ -151,7 +152,7 @@ def delete_project(session: Session, actor: Actor, project_id: uuid.UUID) -> Non
     project = _authorized(session, actor, project_id, Role.admin, lock=True)
     emit(
         session,
-        "project.deleted",
+        EventKind.PROJECT_DELETED,
         project_id=project.id,
         team_id=project.team_id,
         actor_id=actor.user_id,
@@ -236,7 +237,7 @@ def reject_plan(session: Session, actor: Actor, project_id: uuid.UUID, *, reason
         session.add(plan)
     emit(
         session,
-        "plan.rejected",
+        EventKind.PLAN_REJECTED,
         project_id=project.id,
         team_id=project.team_id,
         actor_id=actor.user_id,
@@ -373,7 +374,7 @@ def set_agent_budget(
     session.add(agent)
     emit(
         session,
-        "agent.budget_changed",
+        EventKind.AGENT_BUDGET_CHANGED,
         project_id=project.id,
         team_id=project.team_id,
         actor_id=actor.user_id,

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from berrys_app.db import engine_for, get_engine
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.models import CallStatus, ModelCall
 from berrys_app.services import events
 from berrys_app.services.errors import BudgetExceeded, ValidationFailed
@@ -235,7 +236,7 @@ class Run:
             streamer.close(error=error.reason if error else ("malformed_output" if malformed else None), usage=usage)
         elif usage is not None and request.project_id is not None:
             task = str(request.task_id) if request.task_id else None
-            events.publish_transient("model.usage", {"task_id": task, **usage}, project_id=request.project_id)
+            events.publish_transient(EventKind.MODEL_USAGE, {"task_id": task, **usage}, project_id=request.project_id)
         self._finish_row(row, reservation, values)
         if error is not None:
             raise error
@@ -263,7 +264,7 @@ class Run:
         request = self.request
         events.emit(
             session,
-            "model.budget_overrun",
+            EventKind.MODEL_BUDGET_OVERRUN,
             project_id=request.project_id,
             task_id=request.task_id,
             payload={
@@ -283,7 +284,7 @@ class Run:
         with Session(get_engine(), expire_on_commit=False) as session:
             events.emit(
                 session,
-                "model.budget_exceeded",
+                EventKind.MODEL_BUDGET_EXCEEDED,
                 project_id=request.project_id,
                 task_id=request.task_id,
                 payload={"message": exc.message, **(exc.details or {}), "agent_id": str(request.agent_id or "")},

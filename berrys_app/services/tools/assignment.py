@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.tools import TeamTemplateTools, Tool
 from berrys_app.domain.work import Agent, AgentTemplate
 from berrys_app.services import events
@@ -82,7 +83,7 @@ def set_agent_tools(
     session.add(agent)
     events.emit(
         session,
-        "agent.tools_changed",
+        EventKind.AGENT_TOOLS_CHANGED,
         team_id=team_id,
         project_id=agent.project_id,
         actor_id=actor.user_id,
@@ -125,7 +126,7 @@ def set_template_tools(
         )
     events.emit(
         session,
-        "agent_template.tools_changed",
+        EventKind.AGENT_TEMPLATE_TOOLS_CHANGED,
         team_id=team_id,
         actor_id=actor.user_id,
         actor=actor.label,

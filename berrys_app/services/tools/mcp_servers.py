@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import ROLE_RANK, Role
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.tools import (
     McpServer,
     McpServerCreate,
@@ -91,7 +92,7 @@ async def register_mcp_server(
     await _sync_tools(session, row)
     events.emit(
         session,
-        "mcp.registered",
+        EventKind.MCP_REGISTERED,
         team_id=team_id,
         actor_id=actor.user_id,
         actor=actor.label,

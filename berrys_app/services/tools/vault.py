@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.tools import (
     Credential,
     CredentialBinding,
@@ -167,7 +168,7 @@ def create_credential(
     session.add(row)
     events.emit(
         session,
-        "credential.created",
+        EventKind.CREDENTIAL_CREATED,
         team_id=team_id,
         actor_id=actor.user_id,
         actor=actor.label,
@@ -189,7 +190,7 @@ def bind_credential(
     session.add(row)
     events.emit(
         session,
-        "credential.bound",
+        EventKind.CREDENTIAL_BOUND,
         team_id=team_id,
         actor_id=actor.user_id,
         actor=actor.label,
@@ -218,7 +219,7 @@ def delete_credential(session: Session, actor: Actor, *, team_id: uuid.UUID, cre
     session.delete(row)
     events.emit(
         session,
-        "credential.deleted",
+        EventKind.CREDENTIAL_DELETED,
         team_id=team_id,
         actor_id=actor.user_id,
         actor=actor.label,

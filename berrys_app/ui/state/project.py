@@ -19,6 +19,7 @@ from typing import Any
 import reflex as rx
 
 from berrys_app.db import session_scope
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services import projects
 from berrys_app.services.errors import ServiceError
 from berrys_app.services.transcripts import ERROR_KINDS, error_entry
@@ -169,16 +170,16 @@ class ProjectState(SessionState, PlanReview, TaskBoard, TaskDrawer, ProjectActiv
         kind = str(message.get("kind", ""))
         payload = message.get("payload") or {}
         task_id = str(message.get("task_id") or payload.get("task_id") or "")
-        if kind == live.ACCESS_LOST:  # removed from the team (or the project moved away)
+        if kind == EventKind.ACCESS_LOST:  # removed from the team (or the project moved away)
             self._close_project()
             self.load_error = "You no longer have access to this project."
             return
-        if kind == "presence.changed":
+        if kind == EventKind.PRESENCE_CHANGED:
             self.viewers = list(payload.get("viewers", []))
             return
         if kind.startswith("model."):
             self._add_usage(payload)
-        if kind == "model.usage":
+        if kind == EventKind.MODEL_USAGE:
             return
         if kind.startswith(("model.", "tool.")) and task_id:
             self._append_transcript(task_id, kind, payload)
@@ -195,9 +196,9 @@ class ProjectState(SessionState, PlanReview, TaskBoard, TaskDrawer, ProjectActiv
             status = payload.get("status") or payload.get("to")
             if status:
                 self.project = {**self.project, "status": status}
-            if kind in ("project.completed", "project.deliverables", "project.aggregated", "project.updated"):
+            if kind == EventKind.PROJECT_UPDATED:
                 self._safe_reload()
-        elif kind.startswith(("plan.", "tasks.", "deliverable.")):
+        elif kind.startswith(("plan.", "deliverable.")):
             self._safe_reload()
 
     @rx.event
