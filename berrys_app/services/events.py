@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -29,6 +29,7 @@ _PENDING = "berrys_pending_events"
 _WRITTEN = "berrys_written_messages"
 _READY = "berrys_ready_messages"
 _JOBS = "berrys_pending_jobs"
+_CALLBACKS = "berrys_after_commit"
 
 
 def emit(
@@ -82,6 +83,11 @@ def send_after_commit(session: Session, jobs: Sequence[Job]) -> None:
     lost planning and aggregation jobs from PostgreSQL.
     """
     session.info.setdefault(_JOBS, []).extend(jobs)
+
+
+def call_after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the caller's transaction commits (a process cache to clear); not on rollback."""
+    session.info.setdefault(_CALLBACKS, []).append(callback)
 
 
 def publish_transient(kind: EventKind, payload: dict[str, Any], *, project_id: uuid.UUID | None = None) -> None:
@@ -156,6 +162,7 @@ def _flush_before_commit(session: Session) -> None:
 def _publish_after_commit(session: Session) -> None:
     messages = session.info.pop(_READY, None)
     jobs = session.info.pop(_JOBS, None)
+    callbacks = session.info.pop(_CALLBACKS, None)
     if messages:
         try:
             sync_redis().publish(events_channel(), pack(messages))
@@ -166,6 +173,8 @@ def _publish_after_commit(session: Session) -> None:
             dispatch(jobs)
         except Exception:  # the reconciler enqueues what the rows say is due
             log.warning("could not enqueue %d jobs", len(jobs), exc_info=True)
+    for callback in callbacks or ():
+        callback()
 
 
 @sa_event.listens_for(Session, "after_rollback")
@@ -174,3 +183,4 @@ def _drop_on_rollback(session: Session) -> None:
     session.info.pop(_WRITTEN, None)
     session.info.pop(_READY, None)
     session.info.pop(_JOBS, None)
+    session.info.pop(_CALLBACKS, None)

@@ -45,6 +45,7 @@ def test_recent_activity_is_people_level_newest_first_and_for_members_only(sessi
     actor = Actor(user_id=user.id, label=user.email)
     team_id = teams.list_my_teams(session, actor)[0].id
     project = projects.create_project(session, actor, team_id=team_id, data=ProjectCreate(name="F", objectives=["x"]))
+    session.commit()
     emit(session, "task.completed", project_id=project.id, team_id=team_id)  # engine traffic: not in the feed
     collab.add_comment(session, actor, project_id=project.id, body="hello feed")
     session.flush()

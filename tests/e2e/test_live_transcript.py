@@ -24,10 +24,13 @@ def _approved_project(email: str) -> tuple[str, str]:
         project = projects.create_project(
             session, actor, team_id=team_id, data=ProjectCreate(name="Streaming", objectives=["watch"])
         )
+        session.commit()
         projects.submit_plan(
             session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "s", "title": "Stream"}]})
         )
+        session.commit()
         projects.approve_plan(session, actor, project.id)
+        session.commit()
         task = projects.list_tasks(session, actor, project.id, current_only=True)[0]
         return str(project.id), str(task.id)
 

@@ -173,7 +173,9 @@ def test_budget_refusal_pauses_the_task_for_a_person(session: Session, team, wor
     from berrys_app.domain.projects import ProjectUpdate
 
     projects.update_project(session, team.admin, project_id, data=ProjectUpdate(budget_tokens=100_000))
+    session.commit()
     projects.retry_task(session, team.admin, project_id, task.id)
+    session.commit()
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete")
 
 
@@ -191,6 +193,7 @@ def test_pause_stops_running_tasks_and_resume_finishes(session: Session, team, w
     project_id = start_project(session, team.member, team.team_id, SLOW, model="scripted/pause")
     wait_for(lambda: _running(project_id), timeout=60, what="all tasks running")
     projects.pause_project(session, team.member, project_id, reason="coffee")
+    session.commit()
     # the worker stops within control_poll (0.1 s), long before the 2 s model calls would end
     wait_for(lambda: len(events_of(project_id, "task.stopped")) == 3, timeout=1.5, what="workers to stop")
     assert all(task.status == "ready" for task in tasks_of(project_id).values())
@@ -199,6 +202,7 @@ def test_pause_stops_running_tasks_and_resume_finishes(session: Session, team, w
     assert {a.status for a in agents.project_agents(session, project_id)} == {"paused"}
 
     projects.resume_project(session, team.member, project_id)
+    session.commit()
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete after resume")
     assert all(task.status == "completed" and task.attempt == 2 for task in tasks_of(project_id).values())
 
@@ -209,6 +213,7 @@ def test_cancel_stops_running_tasks(session: Session, team, workers) -> None:
     project_id = start_project(session, team.member, team.team_id, SLOW, model="scripted/cancel")
     wait_for(lambda: _running(project_id), timeout=60, what="all tasks running")
     projects.cancel_project(session, team.member, project_id, reason="wrong idea")
+    session.commit()
     wait_for(lambda: len(events_of(project_id, "task.stopped")) == 3, timeout=1.5, what="workers to stop")
     assert {task.status for task in tasks_of(project_id).values()} == {"cancelled"}
     project = project_row(project_id)
@@ -235,6 +240,8 @@ def test_agent_budget_refusal_waits_and_raising_it_lets_the_task_finish(session:
     assert agent.budget_tokens == 3 and agent.id == task.agent_id
 
     projects.set_agent_budget(session, team.admin, project_id, agent.id, budget_usd=None, budget_tokens=None)
+    session.commit()
     projects.retry_task(session, team.admin, project_id, task.id)
+    session.commit()
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete")
     assert events_of(project_id, "agent.budget_changed")[0].payload["budget_tokens"] is None

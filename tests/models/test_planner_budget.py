@@ -44,7 +44,9 @@ async def test_budget_refusal_while_planning_waits_and_a_raised_budget_lets_it_p
     scripted.push("planbudget", {"content": json.dumps(PLAN)})
     data = ProjectCreate(name="Report", model="scripted/planbudget", budget_tokens=5)
     project = projects.create_project(session, team.member, team_id=team.team_id, data=data)
+    session.commit()
     projects.request_plan(session, team.member, project.id)
+    session.commit()
     await run_worker()
 
     assert project_row(project.id).status == "planning"  # not failed
@@ -58,6 +60,7 @@ async def test_budget_refusal_while_planning_waits_and_a_raised_budget_lets_it_p
     assert _refusals(project.id) == 1 and len(events_of(project.id, "project.waiting")) == 1
 
     projects.update_project(session, team.admin, project.id, data=ProjectUpdate(budget_tokens=100_000))
+    session.commit()
     enqueue_plan(project.id, 1)
     await run_worker()
     assert project_row(project.id).status == "plan_review"

@@ -90,7 +90,7 @@ def set_agent_tools(
         actor=actor.label,
         payload={"agent_id": str(agent.id), "name": agent.name, "before": before, "allowed_tools": refs},
     )
-    session.commit()
+    session.flush()
     return AgentTools(agent_id=agent.id, name=agent.name, allowed_tools=refs)
 
 
@@ -132,7 +132,7 @@ def set_template_tools(
         actor=actor.label,
         payload={"template": template.name, "allowed_tools": refs, "reset": allowed_tools is None},
     )
-    session.commit()
+    session.flush()
     return TemplateTools(
         template_id=template.id, name=template.name, allowed_tools=refs, team_override=allowed_tools is not None
     )

@@ -148,7 +148,7 @@ def put_artifact(session: Session, actor: Actor, *, project_id: uuid.UUID, path:
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from exc
     _announce(session, row, actor=actor.label, actor_id=actor.user_id)
-    session.commit()
+    session.flush()
     return ArtifactPublic.model_validate(row, from_attributes=True)
 
 

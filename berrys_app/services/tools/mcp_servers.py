@@ -134,7 +134,7 @@ def delete_mcp_server(session: Session, actor: Actor, *, team_id: uuid.UUID, ser
         session.delete(tool)
     session.flush()  # the tools first: the server's delete would cascade to them in the database
     session.delete(row)
-    session.commit()
+    session.flush()
     return name
 
 

@@ -295,7 +295,7 @@ def register_tool(session: Session, actor: Actor, *, team_id: uuid.UUID, data: T
         actor=actor.label,
         payload={"name": row.name, "version": row.version, "kind": row.kind},
     )
-    session.commit()
+    session.flush()
     return ToolPublic.model_validate(row, from_attributes=True)
 
 
@@ -334,5 +334,5 @@ def set_tool_active(
         raise NotFound(f"tool {name}@{version} not found")
     tool.is_active = active
     session.add(tool)
-    session.commit()
+    session.flush()
     return ToolPublic.model_validate(tool, from_attributes=True)

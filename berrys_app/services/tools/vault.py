@@ -174,7 +174,7 @@ def create_credential(
         actor=actor.label,
         payload={"name": row.name, "kind": row.kind, "allowed_hosts": row.allowed_hosts},
     )
-    session.commit()
+    session.flush()
     return _public(row)
 
 
@@ -196,7 +196,7 @@ def bind_credential(
         actor=actor.label,
         payload={"name": row.name, "allowed_hosts": row.allowed_hosts, "header_names": row.header_names},
     )
-    session.commit()
+    session.flush()
     return _public(row)
 
 
@@ -225,7 +225,7 @@ def delete_credential(session: Session, actor: Actor, *, team_id: uuid.UUID, cre
         actor=actor.label,
         payload={"name": row.name},
     )
-    session.commit()
+    session.flush()
     return row.name
 
 
