@@ -144,8 +144,8 @@ class PlanProposed(Payload):
     source: str
     tasks: int
     critical_path: list[str]
-    estimated_total_minutes: float | None
-    diff: dict[str, Any] | None
+    estimated_total_minutes: float
+    diff: dict[str, Any]
     warnings: list[str]
 
 
@@ -303,7 +303,7 @@ class BudgetExceededPayload(Payload):
 
 class ToolFinished(Payload):
     tool: str
-    version: str | None
+    version: int | None
     call_key: str | None
     duration_ms: float
     error_code: str | None
@@ -314,7 +314,7 @@ class ToolFinished(Payload):
 
 class ToolRegistered(Payload):
     name: str
-    version: str
+    version: int
     kind: str
 
 
@@ -367,7 +367,7 @@ class ModelToken(Payload):
 
 class ToolStarted(Payload):
     tool: str
-    version: str | None
+    version: int | None
     call_key: str | None
     task_id: str
 

@@ -37,6 +37,7 @@ def _approved_project(email: str) -> tuple[str, str]:
 
 def test_drawer_streams_tokens_and_tool_calls_live(stack, new_page) -> None:
     from berrys_app.db import session_scope
+    from berrys_app.domain.event_kinds import EventKind
     from berrys_app.services import events
     from berrys_app.services.models.streaming import TokenStreamer
 
@@ -64,11 +65,13 @@ def test_drawer_streams_tokens_and_tool_calls_live(stack, new_page) -> None:
     with session_scope() as session:
         events.emit(
             session,
-            "tool.completed",
+            EventKind.TOOL_COMPLETED,
             project_id=uuid.UUID(project_id),
             task_id=uuid.UUID(task_id),
             payload={
                 "tool": "web_search",
+                "version": 1,
+                "call_key": "c1",
                 "duration_ms": 12.5,
                 "error_code": None,
                 "arguments": '{"query": "ripe <berries>"}',

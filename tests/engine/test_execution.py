@@ -6,6 +6,7 @@ import json
 
 from sqlmodel import Session
 
+from berrys_app.domain.event_kinds import PAYLOADS, EventKind
 from berrys_app.services import agents, projects
 from berrys_app.services.models import scripted
 from tests.engine.conftest import wait_for
@@ -64,6 +65,8 @@ def test_diamond_runs_in_dependency_order_with_parallel_branches(session: Sessio
     assert kinds.count("task.completed") == 4
     statuses = [e.payload["to"] for e in events_of(project_id, "project.status_changed")]
     assert statuses[-2:] == ["executing", "completed"]
+    for event in events_of(project_id):  # rows written in SQL (lease, completion) as well as by emit()
+        PAYLOADS[EventKind(event.kind)].model_validate(event.payload)
 
 
 def test_input_dependency_output_reaches_downstream_prompt(session: Session, team, workers) -> None:
