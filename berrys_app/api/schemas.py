@@ -131,7 +131,8 @@ class AgentTemplatePublic(Public):
     max_concurrent_tasks: int
 
 
-EventPublic = EventMessage  # one definition of an event on the wire (domain.event_kinds)
+class EventPublic(EventMessage):
+    """An event (``domain.event_kinds.EventMessage``; ``kind`` is one of ``EventKind``)."""
 
 
 class CommentPublic(Public):
