@@ -64,7 +64,10 @@ class ApprovalsState(PageState):
 
     def _on_live(self, message: dict[str, Any]) -> None:
         kind = str(message.get("kind", ""))
-        if kind.startswith(("plan.", "approval.", EventKind.TASK_WAITING)) or kind == EventKind.PROJECT_STATUS_CHANGED:
+        if kind.startswith(("plan.", "approval.")) or kind in (
+            EventKind.TASK_WAITING,
+            EventKind.PROJECT_STATUS_CHANGED,
+        ):
             try:
                 with session_scope() as session:
                     self._fetch(session, self._actor(session))
