@@ -199,8 +199,8 @@ class TaskWaiting(TaskKey):
 
 
 class TaskStopped(TaskAttempt):
-    """The worker stopped; ``status``: what the task is now (ready, or cancelled with its
-    project), None when another worker had taken it over."""
+    """The worker stopped; ``status``: what the task is now (ready after a pause, cancelled with
+    its project, running when another worker had taken it over)."""
 
     status: str | None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from berrys_app.db import get_engine
 from berrys_app.domain.event_kinds import EventKind
@@ -112,6 +112,10 @@ def release_task(ctx: TaskContext) -> None:
         agent_moves.give_back_slots(
             session, [row.agent_id for row in released], reason="task interrupted", actor=worker_actor(ctx)
         )
+        # what the task is now, for the pages: the pause or cancel usually moved it already
+        now = (
+            released[0].status if released else session.exec(select(Task.status).where(Task.id == ctx.task_id)).first()
+        )
         emit(
             session,
             EventKind.TASK_STOPPED,
@@ -119,6 +123,6 @@ def release_task(ctx: TaskContext) -> None:
             team_id=ctx.team_id,
             task_id=ctx.task_id,
             actor=ctx.worker,
-            payload={"key": ctx.key, "attempt": ctx.attempt, "status": released[0].status if released else None},
+            payload={"key": ctx.key, "attempt": ctx.attempt, "status": now},
         )
         session.commit()

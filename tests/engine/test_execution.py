@@ -41,7 +41,7 @@ def test_diamond_runs_in_dependency_order_with_parallel_branches(session: Sessio
     workers.start("w2")
     project_id = start_project(session, team.member, team.team_id, DIAMOND, model="scripted/diamond")
     wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=60, what="project to finish")
-    assert project_row(project_id).status == "completed", workers.logs()
+    assert project_row(project_id).status == "completed", (project_row(project_id).status_reason, workers.logs())
 
     t = tasks_of(project_id)
     assert all(task.status == "completed" for task in t.values())
@@ -200,6 +200,7 @@ def test_pause_stops_running_tasks_and_resume_finishes(session: Session, team, w
     # the worker stops within control_poll (0.1 s), long before the 2 s model calls would end
     wait_for(lambda: len(events_of(project_id, "task.stopped")) == 3, timeout=1.5, what="workers to stop")
     assert all(task.status == "ready" for task in tasks_of(project_id).values())
+    assert {e.payload["status"] for e in events_of(project_id, "task.stopped")} == {"ready"}  # what pages show
     assert not events_of(project_id, "task.completed")
     assert project_row(project_id).status == "paused"
     assert {a.status for a in agents.project_agents(session, project_id)} == {"paused"}
@@ -219,6 +220,7 @@ def test_cancel_stops_running_tasks(session: Session, team, workers) -> None:
     session.commit()
     wait_for(lambda: len(events_of(project_id, "task.stopped")) == 3, timeout=1.5, what="workers to stop")
     assert {task.status for task in tasks_of(project_id).values()} == {"cancelled"}
+    assert {e.payload["status"] for e in events_of(project_id, "task.stopped")} == {"cancelled"}
     project = project_row(project_id)
     assert (project.status, project.status_reason) == ("cancelled", "wrong idea")
     statuses = {e.payload["to"] for e in events_of(project_id, "agent.status_changed")}

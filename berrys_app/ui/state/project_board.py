@@ -29,7 +29,6 @@ TASK_EVENT_STATUS = {
     EventKind.TASK_WAITING: "waiting_approval",
     EventKind.TASK_INTERRUPTED: "ready",
     EventKind.TASK_LEASE_EXPIRED: "ready",
-    EventKind.TASK_STOPPED: "ready",  # or cancelled: the payload's status says which
 }  # the status a task event implies when its payload names none
 
 
