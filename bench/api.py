@@ -115,6 +115,7 @@ def seed(db_url: str) -> tuple[str, str]:
         team_id = session.exec(select(TeamMember.team_id).where(TeamMember.user_id == user.id)).one()
         actor = Actor(user_id=user.id, label=user.email)
         project = projects.create_project(session, actor, team_id=team_id, data=ProjectCreate(name="Bench"))
+        session.commit()
         tasks = [
             {
                 "id": f"t{i}",
@@ -125,6 +126,7 @@ def seed(db_url: str) -> tuple[str, str]:
             for i in range(TASKS)
         ]
         projects.submit_plan(session, actor, project.id, {"summary": "bench", "tasks": tasks})
+        session.commit()
         projects.approve_plan(session, actor, project.id)
         session.commit()
         token = auth.issue_access_token(user.id, ttl_s=3600)

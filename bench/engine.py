@@ -130,12 +130,16 @@ def run_once(
         project = projects.create_project(
             session, actor, team_id=team_id, data=ProjectCreate(name="W", model=model, max_agents=max_agents)
         )
+        session.commit()
         projects.submit_plan(session, actor, project.id, plan)
+        session.commit()
         projects.approve_plan(session, actor, project.id)
+        session.commit()
         project_id = project.id
     started = time.time()
     with session_scope() as session:
         projects.execute_project(session, actor, project_id)
+        session.commit()
     with Session(get_engine()) as session:
         deadline = time.time() + 120
         while True:

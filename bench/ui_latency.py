@@ -83,8 +83,11 @@ def setup_project(email: str, password: str) -> tuple[str, list[tuple[str, str]]
         project = projects.create_project(
             session, actor, team_id=team_id, data=ProjectCreate(name="Bench 500", objectives=["measure"])
         )
+        session.commit()
         projects.submit_plan(session, actor, project.id, PlanIn.model_validate(big_plan()))
+        session.commit()
         projects.approve_plan(session, actor, project.id)
+        session.commit()
         tasks = projects.list_tasks(session, actor, project.id, current_only=True)
         return str(project.id), [(str(t.id), t.key) for t in tasks]
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from berrys_app.db import session_scope
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.system import WorkerHeartbeat
 from berrys_app.services.events import publish_transient
 from berrys_app.settings import get_settings
@@ -57,7 +58,7 @@ def beat(wid: str, *, jobs_done: int = 0, stopped: bool = False) -> None:
     with session_scope() as session:
         session.exec(statement)  # type: ignore[call-overload]
     publish_transient(
-        "worker.heartbeat",
+        EventKind.WORKER_HEARTBEAT,
         {
             "worker_id": wid,
             "pid": os.getpid(),

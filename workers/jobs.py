@@ -14,6 +14,7 @@ from arq import cron
 import berrys_app.services.models  # noqa: F401  (import litellm at startup, not inside the first job's event loop)
 from berrys_app import tracing
 from berrys_app.db import session_scope
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.engine import aggregation_job, planner_job, runner
 from berrys_app.engine.reconciler import reconcile_once
 from berrys_app.observability import logs
@@ -27,7 +28,7 @@ async def ping(ctx: dict[str, Any], note: str = "") -> str:
     with session_scope() as session:
         events.emit(
             session,
-            "worker.ping",
+            EventKind.WORKER_PING,
             actor=ctx.get("worker_id", "worker"),
             payload={"note": note},
         )

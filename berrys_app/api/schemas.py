@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from berrys_app.domain.event_kinds import EventMessage
 from berrys_app.domain.projects import ProjectPublic
 
 
@@ -130,15 +131,8 @@ class AgentTemplatePublic(Public):
     max_concurrent_tasks: int
 
 
-class EventPublic(BaseModel):
-    id: int | None
-    kind: str
-    team_id: str | None
-    project_id: str | None
-    task_id: str | None
-    actor: str
-    payload: dict[str, Any]
-    created_at: str | None
+class EventPublic(EventMessage):
+    """An event (``domain.event_kinds.EventMessage``; ``kind`` is one of ``EventKind``)."""
 
 
 class CommentPublic(Public):

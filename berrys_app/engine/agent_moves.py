@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.state_machines import AGENT_TRANSITIONS
 from berrys_app.domain.work import Agent, AgentStateChange, AgentStatus
 from berrys_app.engine import statements
@@ -38,7 +39,7 @@ def set_agent_status(session: Session, agent: Agent, to: AgentStatus, *, reason:
     )
     emit(
         session,
-        "agent.status_changed",
+        EventKind.AGENT_STATUS_CHANGED,
         project_id=agent.project_id,
         team_id=agent.team_id,
         actor_id=actor.user_id,

@@ -10,6 +10,7 @@ import uuid
 from sqlmodel import Session, col, select
 
 from berrys_app.db import get_engine
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import Deliverable, Task, TaskStatus
 from berrys_app.engine import agent_moves
@@ -136,7 +137,7 @@ def _finish_project(
         session.flush()
         emit(
             session,
-            "deliverable.created",
+            EventKind.DELIVERABLE_CREATED,
             project_id=project.id,
             team_id=project.team_id,
             actor=actor.label,

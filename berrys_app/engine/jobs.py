@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 
-from berrys_app.queue import Job, dispatch
+from berrys_app.queue import Job
 
 
 def task_job(task_id: uuid.UUID | str, attempt: int, defer_s: float = 0.0) -> Job:
@@ -37,7 +37,3 @@ def aggregate_job(project_id: uuid.UUID | str, plan_version: int) -> Job:
 
 def plan_job(project_id: uuid.UUID | str, number: int) -> Job:
     return Job("plan_project", (str(project_id),), f"plan:{project_id}:{number}", 0.0)
-
-
-def enqueue_plan(project_id: uuid.UUID, number: int) -> None:
-    dispatch([plan_job(project_id, number)])

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from berrys_app import tracing
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import PlanStatus, PlanVersion
 from berrys_app.engine.materialise import materialize_plan, start_project
@@ -59,7 +60,7 @@ def transition(
     session.add(project)
     emit(
         session,
-        "project.status_changed",
+        EventKind.PROJECT_STATUS_CHANGED,
         project_id=project.id,
         team_id=project.team_id,
         actor_id=actor.user_id,
@@ -96,7 +97,7 @@ def approve(session: Session, project: Project, *, actor: Actor, copied: Mapping
     materialize_plan(session, project, plan, actor=actor, copied=copied)
     emit(
         session,
-        "plan.approved",
+        EventKind.PLAN_APPROVED,
         project_id=project.id,
         team_id=project.team_id,
         actor_id=actor.user_id,

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from berrys_app.db import get_engine
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import Task, TaskStatus
 from berrys_app.engine import agent_moves, statements
@@ -57,7 +58,7 @@ def wait_for_person(ctx: TaskContext, reason: str, message: str, details: dict[s
             open_for_waiting_task(session, project, task, reason=reason, message=message, details=details)
         emit(
             session,
-            "task.waiting",
+            EventKind.TASK_WAITING,
             project_id=ctx.project_id,
             team_id=ctx.team_id,
             task_id=ctx.task_id,
@@ -91,7 +92,7 @@ def record_failure(ctx: TaskContext, error: str, *, fatal: bool) -> list[Job]:
         if not give_up:
             emit(
                 session,
-                "task.retrying",
+                EventKind.TASK_RETRYING,
                 project_id=ctx.project_id,
                 team_id=ctx.team_id,
                 task_id=ctx.task_id,
@@ -102,7 +103,7 @@ def record_failure(ctx: TaskContext, error: str, *, fatal: bool) -> list[Job]:
             return [task_job(ctx.task_id, ctx.attempt, backoff)]
         emit(
             session,
-            "task.failed",
+            EventKind.TASK_FAILED,
             project_id=ctx.project_id,
             team_id=ctx.team_id,
             task_id=ctx.task_id,

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from berrys_app.db import get_engine
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import PlanVersion
 from berrys_app.engine.lifecycle import accept_planner_plan, transition
@@ -71,7 +72,7 @@ def _planner_waits(project_id: uuid.UUID, message: str, worker: str) -> None:
             return
         emit(
             session,
-            "project.waiting",
+            EventKind.PROJECT_WAITING,
             project_id=project.id,
             team_id=project.team_id,
             actor=f"planner:{worker}",

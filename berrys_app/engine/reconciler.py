@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from berrys_app.db import get_engine
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.engine import agent_moves, statements
 from berrys_app.engine.jobs import aggregate_job, plan_job, task_job
 from berrys_app.queue import Job, dispatch
@@ -82,7 +83,7 @@ def reconcile_once() -> ReconcileReport:
             report.expired += 1
             emit(
                 session,
-                "task.lease_expired",
+                EventKind.TASK_LEASE_EXPIRED,
                 project_id=row["project_id"],
                 team_id=row["team_id"],
                 task_id=row["id"],

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import TextClause, text
 from sqlalchemy.dialects import postgresql
 
+from berrys_app.domain.event_kinds import MESSAGE_COLUMNS, EventKind
 from berrys_app.domain.models import ModelCall
 from berrys_app.domain.projects import ProjectStatus
 from berrys_app.domain.state_machines import OPEN_TASK_STATUSES, STATUS_PARAMS
@@ -50,10 +51,10 @@ CLOSE_OPEN_SQL = text(
 # with a parameter scanned the table).
 
 
-EVENT_COLUMNS = "kind, team_id, project_id, task_id, actor, payload, created_at"
 # a statement's events CTE ``ev`` returns its rows, and the statement hands them back as JSON texts
-# in id order (``events.to_message``'s shape), for publishing after the commit
-EVENT_RETURNING = f"RETURNING id, {EVENT_COLUMNS}"
+# in id order (``MESSAGE_COLUMNS``, ``events.to_message``'s shape), for publishing after the commit
+EVENT_COLUMNS = ", ".join(c for c in MESSAGE_COLUMNS if c != "id")
+EVENT_RETURNING = f"RETURNING {', '.join(MESSAGE_COLUMNS)}"
 EVENTS_AS_JSON = "(SELECT array_agg(row_to_json(ev)::text ORDER BY ev.id) FROM ev)"
 
 # On execute/resume: the tasks without open dependencies become ready, each with its task.ready
@@ -72,7 +73,7 @@ READY_ROOTS_SQL = text(
         RETURNING id, attempt, next_attempt_at
     ), ev AS (
         INSERT INTO events ({EVENT_COLUMNS})
-        SELECT 'task.ready', :team, :p, id, 'system', jsonb_build_object('key', key), clock_timestamp() FROM newly
+        SELECT '{EventKind.TASK_READY}', :team, :p, id, 'system', jsonb_build_object('key', key), clock_timestamp() FROM newly
         {EVENT_RETURNING}
     )
     SELECT {EVENTS_AS_JSON} AS events,
@@ -93,7 +94,7 @@ def agent_change(source: str, frm: str, to: str, why: str) -> tuple[str, str]:
     values = f"CAST(:{frm} AS varchar), CAST(:{to} AS varchar), CAST(:{why} AS varchar)"
     history = f"""INSERT INTO agent_state_changes (id, agent_id, from_status, to_status, reason, actor, created_at)
         SELECT gen_random_uuid(), id, {values}, :worker, clock_timestamp() FROM {source}"""
-    event = f"""SELECT 'agent.status_changed', a.team_id, a.project_id, NULL, :worker,
+    event = f"""SELECT '{EventKind.AGENT_STATUS_CHANGED}', a.team_id, a.project_id, NULL, :worker,
                jsonb_build_object('agent_id', a.id, 'name', a.name, 'from', CAST(:{frm} AS text),
                                   'to', CAST(:{to} AS text), 'reason', CAST(:{why} AS text)),
                clock_timestamp()
@@ -181,7 +182,7 @@ def _lease_sql(runnable: str, limit: str = "", settle: str = "") -> str:
         {_SETTLED[0]}
     ), ev AS (
         INSERT INTO events ({EVENT_COLUMNS})
-        SELECT 'task.started', team_id, project_id, id, :worker,
+        SELECT '{EventKind.TASK_STARTED}', team_id, project_id, id, :worker,
                jsonb_build_object('key', key, 'attempt', attempt, 'agent_id', agent_id), clock_timestamp()
         FROM leased
         UNION ALL
@@ -313,14 +314,14 @@ COMPLETE_SQL = text(
         {_IDLE[0]}
     ), ev AS (
         INSERT INTO events ({EVENT_COLUMNS})
-        SELECT 'task.completed', p.team_id, done.project_id, done.id, :worker,
+        SELECT '{EventKind.TASK_COMPLETED}', p.team_id, done.project_id, done.id, :worker,
                jsonb_build_object('key', done.key, 'attempt', done.attempt, 'output', left(done.output, 500)),
                clock_timestamp()
         FROM done JOIN projects p ON p.id = done.project_id
         UNION ALL
         {_IDLE[1]}
         UNION ALL
-        SELECT 'task.ready', p.team_id, r.project_id, r.id, :worker, jsonb_build_object('key', r.key), clock_timestamp()
+        SELECT '{EventKind.TASK_READY}', p.team_id, r.project_id, r.id, :worker, jsonb_build_object('key', r.key), clock_timestamp()
         FROM readied r JOIN projects p ON p.id = r.project_id
         WHERE r.status = :t_ready AND r.remaining_deps = 0
         {EVENT_RETURNING}

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from berrys_app.db import get_engine
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.state_machines import OPEN_TASK_STATUSES
 from berrys_app.domain.work import AgentStatus, Task, TaskStatus
@@ -30,7 +31,7 @@ def pause_tasks(session: Session, project: Project, *, actor: Actor) -> None:
     for task_id, key, _agent_id in rows:
         emit(
             session,
-            "task.interrupted",
+            EventKind.TASK_INTERRUPTED,
             project_id=project.id,
             team_id=project.team_id,
             task_id=task_id,
@@ -69,7 +70,7 @@ def cancel_tasks(session: Session, project: Project, *, actor: Actor) -> None:
     for task_id, key in rows:
         emit(
             session,
-            "task.cancelled",
+            EventKind.TASK_CANCELLED,
             project_id=project.id,
             team_id=project.team_id,
             task_id=task_id,
@@ -88,7 +89,7 @@ def requeue_task(session: Session, project: Project, task: Task, *, actor: Actor
     session.refresh(task)
     emit(
         session,
-        "task.ready",
+        EventKind.TASK_READY,
         project_id=project.id,
         team_id=project.team_id,
         task_id=task.id,
@@ -111,13 +112,17 @@ def release_task(ctx: TaskContext) -> None:
         agent_moves.give_back_slots(
             session, [row.agent_id for row in released], reason="task interrupted", actor=worker_actor(ctx)
         )
+        # what the task is now, for the pages: the pause or cancel usually moved it already
+        now = (
+            released[0].status if released else session.exec(select(Task.status).where(Task.id == ctx.task_id)).first()
+        )
         emit(
             session,
-            "task.stopped",
+            EventKind.TASK_STOPPED,
             project_id=ctx.project_id,
             team_id=ctx.team_id,
             task_id=ctx.task_id,
             actor=ctx.worker,
-            payload={"key": ctx.key, "attempt": ctx.attempt},
+            payload={"key": ctx.key, "attempt": ctx.attempt, "status": now},
         )
         session.commit()

@@ -349,14 +349,12 @@ def _watch(sup: Supervisor, env: dict[str, str], *, restart_delay_s: float) -> i
 def rotate_key() -> int:
     """Move every encrypted value to the newest key, in one transaction."""
     # the services load litellm and the ORM: imported here so ``up`` starts without them
-    from sqlmodel import Session
-
-    from berrys_app.db import get_engine  # deferred: keep `up` free of the ORM and litellm
+    from berrys_app.db import session_scope  # deferred: keep `up` free of the ORM and litellm
     from berrys_app.services import key_rotation  # deferred: keep `up` free of the ORM and litellm
     from berrys_app.services.errors import ServiceError  # deferred: keep `up` free of the ORM and litellm
 
     try:
-        with Session(get_engine()) as session:
+        with session_scope() as session:
             rotated = key_rotation.rotate_all(session)
     except (ServiceError, RuntimeError) as exc:
         print(f"berrys: error: {getattr(exc, 'message', exc)}", file=sys.stderr)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, or_, select
 
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project
 from berrys_app.domain.work import Agent, AgentStateChange, AgentStatus, AgentTemplate, Task, TaskStatus
 from berrys_app.services.authz import PROJECTS_READ, Actor, require_role, require_scope
@@ -204,7 +205,7 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
             )
             emit(
                 session,
-                "agent.created",
+                EventKind.AGENT_CREATED,
                 project_id=project.id,
                 team_id=project.team_id,
                 actor_id=actor.user_id,

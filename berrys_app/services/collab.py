@@ -17,6 +17,7 @@ from berrys_app import tracing
 from berrys_app.domain.accounts import Role, TeamMember, User
 from berrys_app.domain.collab import Approval, ApprovalKind, ApprovalStatus, Comment
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.events import Event
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import Task
@@ -98,7 +99,7 @@ def add_comment(
     session.flush()
     emit(
         session,
-        "comment.created",
+        EventKind.COMMENT_CREATED,
         project_id=project.id,
         team_id=project.team_id,
         task_id=task_id,
@@ -109,7 +110,7 @@ def add_comment(
     for user_id in mentions:
         emit(
             session,
-            "comment.mention",
+            EventKind.COMMENT_MENTION,
             project_id=project.id,
             team_id=project.team_id,
             task_id=task_id,
@@ -199,7 +200,7 @@ def open_approval(
     session.flush()
     emit(
         session,
-        "approval.requested",
+        EventKind.APPROVAL_REQUESTED,
         project_id=project_id,
         team_id=team_id,
         task_id=task_id,
@@ -268,7 +269,7 @@ def settle_approval(session: Session, row: Approval, actor: Actor, *, approved: 
         )
     emit(
         session,
-        "approval.decided",
+        EventKind.APPROVAL_DECIDED,
         project_id=row.project_id,
         team_id=row.team_id,
         task_id=row.task_id,

@@ -1,7 +1,7 @@
-"""Decisions that move a project: deciding an approval, approving or rejecting a plan, deleting
-a project, each with its audit row. They settle rows of ``collab`` and drive ``projects``, so
-they live above both (``projects`` imports ``collab`` through the engine and the budget rules;
-``collab`` must not import ``projects`` back)."""
+"""Deciding an approval, with its audit row in the caller's transaction. It settles rows of
+``collab`` and drives ``projects`` (plan approvals go through ``projects.approve_plan`` /
+``reject_plan``, which audit themselves), so it lives above both (``projects`` imports
+``collab`` through the engine and the budget rules; ``collab`` must not import ``projects`` back)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import uuid
 from sqlmodel import Session
 
 from berrys_app.domain.collab import Approval, ApprovalKind, ApprovalStatus
-from berrys_app.domain.projects import Project
 from berrys_app.services import audit, collab, projects
 from berrys_app.services.authz import PROJECTS_WRITE, Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
@@ -43,56 +42,9 @@ def decide_approval(
     if kind is ApprovalKind.plan and row.project_id is not None:
         session.flush()
         if approve:
-            approve_plan(session, actor, row.project_id)
+            projects.approve_plan(session, actor, row.project_id)
         else:
-            reject_plan(session, actor, row.project_id, reason=row.reason or "rejected")
+            projects.reject_plan(session, actor, row.project_id, reason=row.reason or "rejected")
     elif row.task_id is not None:  # a waiting task: the rule of what runs next is the projects front door's
         after_approval_decision(session, actor, row)
     return row
-
-
-# ---------------------------------------------------------------- plan decisions (audited)
-
-
-def approve_plan(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:
-    """The engine's approve_plan plus an audit row (REST and the inbox both call this)."""
-    project = projects.approve_plan(session, actor, project_id)
-    audit.record(
-        session,
-        action="plan.approved",
-        actor=actor,
-        team_id=project.team_id,
-        target_type="project",
-        target_id=project.id,
-    )
-    return project
-
-
-def reject_plan(session: Session, actor: Actor, project_id: uuid.UUID, *, reason: str) -> Project:
-    project = projects.reject_plan(session, actor, project_id, reason=reason)
-    audit.record(
-        session,
-        action="plan.rejected",
-        actor=actor,
-        team_id=project.team_id,
-        target_type="project",
-        target_id=project.id,
-        details={"reason": reason},
-    )
-    return project
-
-
-def delete_project(session: Session, actor: Actor, project_id: uuid.UUID) -> None:
-    """The engine's delete_project plus an audit row (deletions are audited)."""
-    project = projects.get_project(session, actor, project_id)
-    team_id, name = project.team_id, project.name
-    projects.delete_project(session, actor, project_id)
-    audit.record(
-        session,
-        action="project.deleted",
-        actor=actor,
-        team_id=team_id,
-        target_type="project",
-        target_id=project_id,
-        details={"name": name},
-    )

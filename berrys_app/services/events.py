@@ -2,7 +2,9 @@
 
 The row is the audit log and the timeline; the Redis message is only transport
 for live updates, so a lost publish never loses history (clients catch up with
-``?after=``).
+``?after=``). Jobs a transaction makes due go the same way (``send_after_commit``): a worker
+never sees uncommitted rows, and a rolled-back transaction queues nothing. Kinds and payloads are ``domain.event_kinds``: a payload its kind's
+model refuses is a bug in the emitter, raised here rather than shipped to every reader.
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
+from berrys_app.domain.event_kinds import MESSAGE_COLUMNS, EventKind, check_payload
 from berrys_app.domain.events import Event
 from berrys_app.keys import events_channel
+from berrys_app.queue import Job, dispatch
 from berrys_app.redis_client import sync_redis
 from berrys_app.services import webhook_outbox
 
@@ -25,11 +29,13 @@ log = logging.getLogger(__name__)
 _PENDING = "berrys_pending_events"
 _WRITTEN = "berrys_written_messages"
 _READY = "berrys_ready_messages"
+_JOBS = "berrys_pending_jobs"
+_CALLBACKS = "berrys_after_commit"
 
 
 def emit(
     session: Session,
-    kind: str,
+    kind: EventKind,
     *,
     project_id: uuid.UUID | None = None,
     team_id: uuid.UUID | None = None,
@@ -39,8 +45,9 @@ def emit(
     payload: dict[str, Any] | None = None,
 ) -> Event:
     """Add an event row to the session; it is published once the session commits."""
+    check_payload(kind, payload or {})
     row = Event(
-        kind=kind,
+        kind=EventKind(kind).value,
         project_id=project_id,
         team_id=team_id,
         task_id=task_id,
@@ -59,15 +66,34 @@ def emit_written(session: Session, messages: Sequence[str]) -> None:
     session.info.setdefault(_WRITTEN, []).extend(messages)
 
 
-def publish_transient(kind: str, payload: dict[str, Any], *, project_id: uuid.UUID | None = None) -> None:
-    """Publish a live-only message (heartbeats, token streams) that is not worth a row."""
-
-    message = {
+def transient_message(kind: EventKind, payload: dict[str, Any], project_id: uuid.UUID | None) -> dict[str, Any]:
+    """A live-only message (no row, so no id): checked like an event's payload."""
+    check_payload(kind, payload)
+    return {
         "id": None,
-        "kind": kind,
+        "kind": EventKind(kind).value,
         "project_id": str(project_id) if project_id else None,
         "payload": payload,
     }
+
+
+def send_after_commit(session: Session, jobs: Sequence[Job]) -> None:
+    """Enqueue ``jobs`` once the caller's transaction commits (after its events); dropped on rollback.
+
+    If Redis refuses them the rows still say what is due: the reconciler enqueues ready tasks,
+    lost planning and aggregation jobs from PostgreSQL.
+    """
+    session.info.setdefault(_JOBS, []).extend(jobs)
+
+
+def call_after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the caller's transaction commits (a process cache to clear); not on rollback."""
+    session.info.setdefault(_CALLBACKS, []).append(callback)
+
+
+def publish_transient(kind: EventKind, payload: dict[str, Any], *, project_id: uuid.UUID | None = None) -> None:
+    """Publish a live-only message (heartbeats, token streams) that is not worth a row."""
+    message = transient_message(kind, payload, project_id)
     try:
         sync_redis().publish(events_channel(), json.dumps(message, default=str))
     except Exception:  # transport only: never fail the caller
@@ -90,17 +116,13 @@ def unpack(data: str | bytes) -> list[dict[str, Any]]:
 
 
 def to_message(row: Event) -> dict[str, Any]:
-    """The JSON shape of an event on the wire (Redis, SSE, REST)."""
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "team_id": str(row.team_id) if row.team_id else None,
-        "project_id": str(row.project_id) if row.project_id else None,
-        "task_id": str(row.task_id) if row.task_id else None,
-        "actor": row.actor,
-        "payload": row.payload,
-        "created_at": row.created_at.isoformat() if row.created_at else None,
-    }
+    """The JSON shape of an event on the wire (Redis, SSE, REST): ``MESSAGE_COLUMNS``, as the
+    engine's statements return them with ``row_to_json`` (ids and times as text)."""
+    values = {name: getattr(row, name) for name in MESSAGE_COLUMNS}
+    for name in ("team_id", "project_id", "task_id"):
+        values[name] = str(values[name]) if values[name] else None
+    values["created_at"] = row.created_at.isoformat() if row.created_at else None
+    return values
 
 
 def list_events(
@@ -142,13 +164,20 @@ def _flush_before_commit(session: Session) -> None:
 @sa_event.listens_for(Session, "after_commit")
 def _publish_after_commit(session: Session) -> None:
     messages = session.info.pop(_READY, None)
-    if not messages:
-        return
-
-    try:
-        sync_redis().publish(events_channel(), pack(messages))
-    except Exception:
-        log.warning("could not publish %d events", len(messages), exc_info=True)
+    jobs = session.info.pop(_JOBS, None)
+    callbacks = session.info.pop(_CALLBACKS, None)
+    if messages:
+        try:
+            sync_redis().publish(events_channel(), pack(messages))
+        except Exception:
+            log.warning("could not publish %d events", len(messages), exc_info=True)
+    if jobs:
+        try:
+            dispatch(jobs)
+        except Exception:  # the reconciler enqueues what the rows say is due
+            log.warning("could not enqueue %d jobs", len(jobs), exc_info=True)
+    for callback in callbacks or ():
+        callback()
 
 
 @sa_event.listens_for(Session, "after_rollback")
@@ -156,3 +185,5 @@ def _drop_on_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop(_WRITTEN, None)
     session.info.pop(_READY, None)
+    session.info.pop(_JOBS, None)
+    session.info.pop(_CALLBACKS, None)

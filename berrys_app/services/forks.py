@@ -22,11 +22,11 @@ from berrys_app.domain.accounts import Role
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import TaskStatus
 from berrys_app.engine import lifecycle
-from berrys_app.queue import dispatch
 from berrys_app.services import fork_plan, planning
 from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
-from berrys_app.services.events import emit
+from berrys_app.domain.event_kinds import EventKind
+from berrys_app.services.events import emit, send_after_commit
 from berrys_app.services.models import catalogue_teams
 from berrys_app.services.models.replay import REPLAY_MODEL
 
@@ -117,12 +117,17 @@ def fork_project(session: Session, actor: Actor, project_id: uuid.UUID, data: Fo
     session.flush()
     payload = {"forked_from": str(source.id), "at_task": data.at_task, "mode": data.mode, "copied": sorted(copied)}
     emit(
-        session, "project.created", project_id=fork.id, team_id=fork.team_id, **_by(actor), payload={"name": fork.name}
+        session,
+        EventKind.PROJECT_CREATED,
+        project_id=fork.id,
+        team_id=fork.team_id,
+        **_by(actor),
+        payload={"name": fork.name},
     )
-    emit(session, "project.forked", project_id=fork.id, team_id=fork.team_id, **_by(actor), payload=payload)
+    emit(session, EventKind.PROJECT_FORKED, project_id=fork.id, team_id=fork.team_id, **_by(actor), payload=payload)
     emit(
         session,
-        "project.fork_created",
+        EventKind.PROJECT_FORK_CREATED,
         project_id=source.id,
         team_id=source.team_id,
         **_by(actor),
@@ -136,8 +141,7 @@ def fork_project(session: Session, actor: Actor, project_id: uuid.UUID, data: Fo
     lifecycle.transition(session, fork, S.plan_review, actor=actor, reason=why)
     jobs = lifecycle.approve(session, fork, actor=actor, copied=copied)
     _copy_recorded_calls(session, source, fork, effective, copied=set(copied), replay=data.mode == "replay")
-    session.commit()
-    dispatch(jobs)
+    send_after_commit(session, jobs)
     return fork
 
 
@@ -189,7 +193,7 @@ def retry_from_here(session: Session, actor: Actor, project_id: uuid.UUID, task_
     why = f"retry from {task_key}"
     emit(
         session,
-        "task.retry_from_here",
+        EventKind.TASK_RETRY_FROM_HERE,
         project_id=project.id,
         team_id=project.team_id,
         task_id=task.id,
@@ -200,8 +204,7 @@ def retry_from_here(session: Session, actor: Actor, project_id: uuid.UUID, task_
     planning.store_plan_version(session, project, validated, source="retry", actor=actor, reason=why)
     lifecycle.transition(session, project, S.plan_review, actor=actor, reason=why)
     jobs = lifecycle.approve(session, project, actor=actor)
-    session.commit()
-    dispatch(jobs)
+    send_after_commit(session, jobs)
     return project
 
 

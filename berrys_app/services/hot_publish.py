@@ -28,6 +28,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from berrys_app import queue
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.keys import events_channel
 from berrys_app.queue import Job
 from berrys_app.redis_client import sync_redis
@@ -156,14 +157,14 @@ def send(events: Sequence[str] | None, jobs: Sequence[Job] = ()) -> None:
         queue.dispatch(jobs)
 
 
-def publish_transient(kind: str, payload: dict[str, Any], *, project_id: uuid.UUID | None = None) -> None:
+def publish_transient(kind: EventKind, payload: dict[str, Any], *, project_id: uuid.UUID | None = None) -> None:
     """``events.publish_transient`` (live-only messages such as token streams), batched with the
     hot path's events on an enabled loop instead of a blocking round trip per message."""
     publisher = _publisher()
     if publisher is None:
         events_service.publish_transient(kind, payload, project_id=project_id)
         return
-    message = {"id": None, "kind": kind, "project_id": str(project_id) if project_id else None, "payload": payload}
+    message = events_service.transient_message(kind, payload, project_id)
     publisher.send([message], ())  # encoded when sent, after the burst it came in
 
 

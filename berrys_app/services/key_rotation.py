@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from berrys_app.domain.models import ModelEntry
 from berrys_app.domain.webhooks import WebhookEndpoint
+from berrys_app.services import events
 from berrys_app.services.models import catalogue
 from berrys_app.services.tools import vault
 from berrys_app.services.tools.mcp_values import reseal_servers
@@ -27,7 +28,7 @@ class Rotated:
 
 
 def rotate_all(session: Session) -> Rotated:
-    """Re-encrypt everything with the first key, in one transaction (commits); a value no
+    """Re-encrypt everything with the first key, in the caller's transaction; a value no
     configured key opens fails the whole rotation with a precise error, changing nothing."""
     credentials = vault.reencrypt_credentials(session)
     servers = reseal_servers(session)
@@ -39,6 +40,6 @@ def rotate_all(session: Session) -> Rotated:
     for hook in hooks:
         hook.secret_sealed = vault.reseal(hook.secret_sealed)
         session.add(hook)
-    session.commit()
-    catalogue.invalidate()
+    session.flush()
+    events.call_after_commit(session, catalogue.invalidate)
     return Rotated(credentials=credentials, mcp_servers=servers, model_keys=len(models), webhook_secrets=len(hooks))

@@ -6,7 +6,7 @@ nothing. The answer is the REST one (``projects.get_project`` / ``authz.require_
 cached for at most ``CACHE_TTL_S`` so a stream of model tokens does not read the database
 for each token; membership events clear the cache at once (``forget``). A session token's
 login (``Actor.session_id``) must not have ended: after a logout or a revoke in one tab,
-the other tabs and SSE streams of that login get nothing more (``sessions.SESSION_ENDED``
+the other tabs and SSE streams of that login get nothing more (``EventKind.SESSION_ENDED``
 clears the cache too).
 """
 

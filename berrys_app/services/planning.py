@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project
 from berrys_app.domain.work import PlanStatus, PlanVersion, Task, TaskStatus
 from berrys_app.services.authz import Actor
@@ -395,7 +396,7 @@ def store_plan_version(
     session.add(row)
     emit(
         session,
-        "plan.proposed",
+        EventKind.PLAN_PROPOSED,
         project_id=project.id,
         team_id=project.team_id,
         actor_id=actor.user_id,

@@ -15,6 +15,7 @@ import uuid
 
 from sqlmodel import Session
 
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.keys import PRESENCE_PREFIX
 from berrys_app.redis_client import sync_redis
 from berrys_app.services import projects
@@ -57,7 +58,7 @@ def viewers(project_id: str, *, now: float | None = None) -> list[str]:
 
 
 def _announce(project_id: str, names: list[str]) -> list[str]:
-    publish_transient("presence.changed", {"viewers": names}, project_id=project_id)  # type: ignore[arg-type]
+    publish_transient(EventKind.PRESENCE_CHANGED, {"viewers": names}, project_id=project_id)  # type: ignore[arg-type]
     return names
 
 

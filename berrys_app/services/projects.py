@@ -1,8 +1,11 @@
 """Projects: the front door for CRUD and lifecycle requests (Project Coordinator).
 
 Every function checks the actor's role and scope, then calls the engine (``engine.lifecycle``
-holds the state machine). Functions that change state commit, then enqueue the follow-up job,
-so a worker never sees uncommitted rows.
+holds the state machine); plan decisions and deletions add their audit row. Nothing here
+commits: the caller owns the transaction (a request's session, a Reflex handler's
+``session_scope``), so an action and its audit row commit together or not at all, and follow-up
+jobs go through ``events.send_after_commit``: a worker never sees uncommitted rows, and a
+refused request queues nothing.
 """
 
 from __future__ import annotations
@@ -16,16 +19,16 @@ from sqlmodel import Session, col, select
 from berrys_app.domain.accounts import Role, Team, TeamMember
 from berrys_app.domain.collab import Approval, ApprovalStatus
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectStatus, ProjectUpdate
 from berrys_app.domain.work import Agent, AgentStateChange, Deliverable, PlanStatus, PlanVersion, Task, TaskStatus
 from berrys_app.engine import lifecycle, task_moves
-from berrys_app.engine.jobs import enqueue_plan
+from berrys_app.engine.jobs import plan_job
 from berrys_app.engine.lifecycle import transition
-from berrys_app.queue import dispatch
-from berrys_app.services import agents, budget_roles, planning, task_approvals
+from berrys_app.services import agents, audit, budget_roles, planning, task_approvals
 from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
-from berrys_app.services.events import emit
+from berrys_app.services.events import emit, send_after_commit
 from berrys_app.services.models import catalogue_teams  # another team's own models are not ours
 
 S = ProjectStatus
@@ -39,7 +42,7 @@ def _load(session: Session, project_id: uuid.UUID, *, lock: bool = False) -> Pro
     return project
 
 
-def _authorized(session: Session, actor: Actor, project_id: uuid.UUID, minimum: Role, *, lock: bool = False) -> Project:
+def authorized(session: Session, actor: Actor, project_id: uuid.UUID, minimum: Role, *, lock: bool = False) -> Project:
     """The project, if the actor's role allows ``minimum`` and (an API key) its scope allows it too:
     checked here, so no door can do more with a key than its scopes say."""
     project = _load(session, project_id, lock=lock)
@@ -67,14 +70,13 @@ def create_project(session: Session, actor: Actor, *, team_id: uuid.UUID, data: 
     session.flush()
     emit(
         session,
-        "project.created",
+        EventKind.PROJECT_CREATED,
         project_id=project.id,
         team_id=team_id,
         actor_id=actor.user_id,
         actor=actor.label,
         payload={"name": project.name},
     )
-    session.commit()
     return project
 
 
@@ -113,12 +115,12 @@ def list_projects(
 
 
 def get_project(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:
-    return _authorized(session, actor, project_id, Role.viewer)
+    return authorized(session, actor, project_id, Role.viewer)
 
 
 def update_project(session: Session, actor: Actor, project_id: uuid.UUID, *, data: ProjectUpdate) -> Project:
     """Change settings; refused once the project is finished."""
-    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    project = authorized(session, actor, project_id, Role.member, lock=True)
     if project.status in (S.completed, S.cancelled):
         raise Conflict(f"a {project.status} project cannot be edited")
     changes = data.model_dump(exclude_unset=True)
@@ -135,23 +137,31 @@ def update_project(session: Session, actor: Actor, project_id: uuid.UUID, *, dat
     session.add(project)
     emit(
         session,
-        "project.updated",
+        EventKind.PROJECT_UPDATED,
         project_id=project.id,
         team_id=project.team_id,
         actor_id=actor.user_id,
         actor=actor.label,
         payload={"fields": sorted(changes)},
     )
-    session.commit()
     return project
 
 
 def delete_project(session: Session, actor: Actor, project_id: uuid.UUID) -> None:
-    """Delete a project and everything it owns (admin); running work is cancelled first."""
-    project = _authorized(session, actor, project_id, Role.admin, lock=True)
+    """Delete a project and everything it owns (admin); running work is cancelled first. Audited."""
+    project = authorized(session, actor, project_id, Role.admin, lock=True)
+    audit.record(
+        session,
+        action="project.deleted",
+        actor=actor,
+        team_id=project.team_id,
+        target_type="project",
+        target_id=project.id,
+        details={"name": project.name},
+    )
     emit(
         session,
-        "project.deleted",
+        EventKind.PROJECT_DELETED,
         project_id=project.id,
         team_id=project.team_id,
         actor_id=actor.user_id,
@@ -159,7 +169,6 @@ def delete_project(session: Session, actor: Actor, project_id: uuid.UUID) -> Non
         payload={"name": project.name},
     )
     session.delete(project)
-    session.commit()
 
 
 # --- planning and review --------------------------------------------------------------------
@@ -167,17 +176,16 @@ def delete_project(session: Session, actor: Actor, project_id: uuid.UUID) -> Non
 
 def request_plan(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:
     """Ask the planner (an arq job) for a plan."""
-    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    project = authorized(session, actor, project_id, Role.member, lock=True)
     transition(session, project, S.planning, actor=actor, reason="plan requested")
     number = lifecycle.plan_attempt(session, project)
-    session.commit()
-    enqueue_plan(project.id, number)
+    send_after_commit(session, [plan_job(project.id, number)])
     return project
 
 
 def submit_plan(session: Session, actor: Actor, project_id: uuid.UUID, plan: Any) -> PlanVersion:
     """A hand-made (or edited) plan, strictly validated; it goes to review like a planner's."""
-    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    project = authorized(session, actor, project_id, Role.member, lock=True)
     done = planning.completed_task_keys(session, project.id)
     validated = planning.validate_plan(plan, done_keys=set(done))
     if project.status in (S.created, S.rejected, S.ready, S.paused, S.failed):
@@ -188,13 +196,12 @@ def submit_plan(session: Session, actor: Actor, project_id: uuid.UUID, plan: Any
     if project.status == S.planning:
         transition(session, project, S.plan_review, actor=actor, reason=f"plan v{version.version} proposed")
     jobs = lifecycle.auto_approve(session, project)
-    session.commit()
-    dispatch(jobs)
+    send_after_commit(session, jobs)
     return version
 
 
 def get_plan(session: Session, actor: Actor, project_id: uuid.UUID, version: int | None = None) -> PlanVersion:
-    project = _authorized(session, actor, project_id, Role.viewer)
+    project = authorized(session, actor, project_id, Role.viewer)
     if version is None:
         row = planning.latest_version(session, project.id)
     else:
@@ -207,26 +214,33 @@ def get_plan(session: Session, actor: Actor, project_id: uuid.UUID, version: int
 
 
 def list_plan_versions(session: Session, actor: Actor, project_id: uuid.UUID) -> list[PlanVersion]:
-    project = _authorized(session, actor, project_id, Role.viewer)
+    project = authorized(session, actor, project_id, Role.viewer)
     return list(
         session.exec(select(PlanVersion).where(PlanVersion.project_id == project.id).order_by(col(PlanVersion.version)))
     )
 
 
 def approve_plan(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:
-    """Approve the proposed plan: tasks are created, the team assembled; a replan resumes execution."""
-    project = _authorized(session, actor, project_id, Role.member, lock=True)
-    jobs = lifecycle.approve(session, project, actor=actor)
-    session.commit()
-    dispatch(jobs)
+    """Approve the proposed plan: tasks are created, the team assembled; a replan resumes
+    execution. Audited (REST, the project page and the inbox all come here)."""
+    project = authorized(session, actor, project_id, Role.member, lock=True)
+    send_after_commit(session, lifecycle.approve(session, project, actor=actor))
+    audit.record(
+        session,
+        action="plan.approved",
+        actor=actor,
+        team_id=project.team_id,
+        target_type="project",
+        target_id=project.id,
+    )
     return project
 
 
 def reject_plan(session: Session, actor: Actor, project_id: uuid.UUID, *, reason: str) -> Project:
-    """Reject the proposed plan with a reason (the project can then be planned again)."""
+    """Reject the proposed plan with a reason (the project can then be planned again). Audited."""
     if not reason or not reason.strip():
         raise ValidationFailed("a rejection needs a reason")
-    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    project = authorized(session, actor, project_id, Role.member, lock=True)
     if project.status != S.plan_review:
         raise Conflict(f"only a plan in review can be rejected; the project is {project.status}")
     plan = planning.latest_version(session, project.id)
@@ -236,7 +250,7 @@ def reject_plan(session: Session, actor: Actor, project_id: uuid.UUID, *, reason
         session.add(plan)
     emit(
         session,
-        "plan.rejected",
+        EventKind.PLAN_REJECTED,
         project_id=project.id,
         team_id=project.team_id,
         actor_id=actor.user_id,
@@ -244,7 +258,15 @@ def reject_plan(session: Session, actor: Actor, project_id: uuid.UUID, *, reason
         payload={"version": plan.version if plan else None, "reason": reason.strip()},
     )
     transition(session, project, S.rejected, actor=actor, reason=reason.strip())
-    session.commit()
+    audit.record(
+        session,
+        action="plan.rejected",
+        actor=actor,
+        team_id=project.team_id,
+        target_type="project",
+        target_id=project.id,
+        details={"reason": reason.strip()},
+    )
     return project
 
 
@@ -253,46 +275,42 @@ def reject_plan(session: Session, actor: Actor, project_id: uuid.UUID, *, reason
 
 def execute_project(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:
     """Start executing an approved plan (ready -> executing)."""
-    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    project = authorized(session, actor, project_id, Role.member, lock=True)
     if project.status != S.ready:
         raise Conflict(f"only a ready project can be executed; it is {project.status}")
     jobs = lifecycle.start(session, project, actor=actor, reason="execution started")
-    session.commit()
-    dispatch(jobs)
+    send_after_commit(session, jobs)
     return project
 
 
 def pause_project(session: Session, actor: Actor, project_id: uuid.UUID, *, reason: str | None = None) -> Project:
     """Pause: nothing new starts; running tasks are interrupted within ``control_poll_s`` and re-run on resume."""
-    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    project = authorized(session, actor, project_id, Role.member, lock=True)
     transition(session, project, S.paused, actor=actor, reason=reason or "paused")
     task_moves.pause_tasks(session, project, actor=actor)
-    session.commit()
     return project
 
 
 def resume_project(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:
-    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    project = authorized(session, actor, project_id, Role.member, lock=True)
     if project.status != S.paused:
         raise Conflict(f"only a paused project can be resumed; it is {project.status}")
     jobs = lifecycle.start(session, project, actor=actor, reason="resumed")
-    session.commit()
-    dispatch(jobs)
+    send_after_commit(session, jobs)
     return project
 
 
 def cancel_project(session: Session, actor: Actor, project_id: uuid.UUID, *, reason: str | None = None) -> Project:
     """Cancel: open tasks are cancelled, running ones stop within ``control_poll_s``, agents terminate."""
-    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    project = authorized(session, actor, project_id, Role.member, lock=True)
     transition(session, project, S.cancelled, actor=actor, reason=reason or "cancelled")
     task_moves.cancel_tasks(session, project, actor=actor)
-    session.commit()
     return project
 
 
 def retry_task(session: Session, actor: Actor, project_id: uuid.UUID, task_id: uuid.UUID) -> Task:
     """A person lets a waiting (e.g. budget_exceeded) or failed task run again."""
-    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    project = authorized(session, actor, project_id, Role.member, lock=True)
     task = session.get(Task, task_id, with_for_update=True)
     if task is None or task.project_id != project.id:
         raise NotFound("task not found")
@@ -301,8 +319,7 @@ def retry_task(session: Session, actor: Actor, project_id: uuid.UUID, task_id: u
     budget_roles.require_decider_for_task(session, actor, project.team_id, task.id)
     jobs = task_moves.requeue_task(session, project, task, actor=actor)
     task_approvals.close_for_task(session, actor, task.id)
-    session.commit()
-    dispatch(jobs)
+    send_after_commit(session, jobs)
     return task
 
 
@@ -324,7 +341,7 @@ def after_approval_decision(session: Session, actor: Actor, approval: Approval) 
 
 def list_tasks(session: Session, actor: Actor, project_id: uuid.UUID, *, current_only: bool = False) -> list[Task]:
     """The project's tasks in plan order (all versions, or only the executing one)."""
-    project = _authorized(session, actor, project_id, Role.viewer)
+    project = authorized(session, actor, project_id, Role.viewer)
     query = select(Task).where(Task.project_id == project.id)
     if current_only:
         query = query.where(Task.plan_version == project.plan_version)
@@ -332,7 +349,7 @@ def list_tasks(session: Session, actor: Actor, project_id: uuid.UUID, *, current
 
 
 def get_task(session: Session, actor: Actor, project_id: uuid.UUID, task_id: uuid.UUID) -> Task:
-    project = _authorized(session, actor, project_id, Role.viewer)
+    project = authorized(session, actor, project_id, Role.viewer)
     task = session.get(Task, task_id)
     if task is None or task.project_id != project.id:
         raise NotFound("task not found")
@@ -341,7 +358,7 @@ def get_task(session: Session, actor: Actor, project_id: uuid.UUID, task_id: uui
 
 def list_agents(session: Session, actor: Actor, project_id: uuid.UUID) -> list[Agent]:
     """The agents assigned to a project (with ``reason`` saying why each was chosen)."""
-    project = _authorized(session, actor, project_id, Role.viewer)
+    project = authorized(session, actor, project_id, Role.viewer)
     return agents.project_agents(session, project.id)
 
 
@@ -363,7 +380,7 @@ def set_agent_budget(
     budget_tokens: int | None,
 ) -> Agent:
     """Set (or clear with None) an agent's hard budget; the model layer checks it before every call."""
-    project = _authorized(session, actor, project_id, Role.member)
+    project = authorized(session, actor, project_id, Role.member)
     agent = _team_agent(session, project, agent_id)
     if (budget_usd is not None and budget_usd < 0) or (budget_tokens is not None and budget_tokens < 0):
         raise ValidationFailed("budgets must not be negative")
@@ -373,20 +390,19 @@ def set_agent_budget(
     session.add(agent)
     emit(
         session,
-        "agent.budget_changed",
+        EventKind.AGENT_BUDGET_CHANGED,
         project_id=project.id,
         team_id=project.team_id,
         actor_id=actor.user_id,
         actor=actor.label,
         payload={"agent_id": str(agent.id), "budget_usd": budget_usd, "budget_tokens": budget_tokens},
     )
-    session.commit()
     return agent
 
 
 def agent_history(session: Session, actor: Actor, project_id: uuid.UUID, agent_id: uuid.UUID) -> list[AgentStateChange]:
     """An agent's state changes, oldest first."""
-    project = _authorized(session, actor, project_id, Role.viewer)
+    project = authorized(session, actor, project_id, Role.viewer)
     agent = _team_agent(session, project, agent_id)
     return list(
         session.exec(
@@ -398,7 +414,7 @@ def agent_history(session: Session, actor: Actor, project_id: uuid.UUID, agent_i
 
 
 def list_deliverables(session: Session, actor: Actor, project_id: uuid.UUID) -> list[Deliverable]:
-    project = _authorized(session, actor, project_id, Role.viewer)
+    project = authorized(session, actor, project_id, Role.viewer)
     return list(
         session.exec(
             select(Deliverable).where(Deliverable.project_id == project.id).order_by(col(Deliverable.created_at))
@@ -408,7 +424,7 @@ def list_deliverables(session: Session, actor: Actor, project_id: uuid.UUID) -> 
 
 def project_usage(session: Session, actor: Actor, project_id: uuid.UUID) -> dict[str, Any]:
     """Tokens and cost spent (from the model layer's ``model_calls``), task counts and budgets."""
-    project = _authorized(session, actor, project_id, Role.viewer)
+    project = authorized(session, actor, project_id, Role.viewer)
     counts = dict(
         session.exec(
             select(Task.status, func.count()).where(Task.project_id == project.id).group_by(Task.status)  # type: ignore[arg-type]

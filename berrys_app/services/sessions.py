@@ -21,6 +21,7 @@ from berrys_app.db import session_scope
 from berrys_app.domain.accounts import User
 from berrys_app.domain.auth import RefreshToken
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.keys import REFRESH_GRACE_PREFIX
 from berrys_app.redis_client import sync_redis
 from berrys_app.services import audit, ratelimit
@@ -36,7 +37,6 @@ from berrys_app.settings import get_settings
 # presents the same client marker (see ``client_marker``): a thief elsewhere replaying the
 # token gets nothing and revokes the family.
 REFRESH_GRACE_S = 10
-SESSION_ENDED = "session.ended"  # live-only notice: {session_id, user_id}
 
 
 def client_marker(ip: str | None, user_agent: str | None) -> str:
@@ -166,7 +166,7 @@ def _revoke_family(family_id: uuid.UUID, *, user_id: uuid.UUID, ip: str | None, 
 
 
 def _end_family(session: Session, family_id: uuid.UUID) -> None:
-    """Revoke the family; once that commits, every web process is told (``SESSION_ENDED``), so
+    """Revoke the family; once that commits, every web process is told (``EventKind.SESSION_ENDED``), so
     the live tabs and SSE streams of this login stop at once instead of when their access token
     expires."""
     ended = session.exec(
@@ -177,7 +177,9 @@ def _end_family(session: Session, family_id: uuid.UUID) -> None:
     ).first()
     if ended is not None:
         payload = {"session_id": str(family_id), "user_id": str(ended[0])}
-        sa_event.listen(session, "after_commit", lambda _s: publish_transient(SESSION_ENDED, payload), once=True)
+        sa_event.listen(
+            session, "after_commit", lambda _s: publish_transient(EventKind.SESSION_ENDED, payload), once=True
+        )
 
 
 def is_ended(session: Session, session_id: uuid.UUID) -> bool:

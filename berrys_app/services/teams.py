@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 from berrys_app.domain.accounts import ROLE_RANK, Role, Team, TeamMember, User
 from berrys_app.domain.collab import TeamInvitation
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.mail import TokenPurpose
 from berrys_app.services import audit, email_tokens, events, identity, identity_mail
 from berrys_app.services.auth import normalise_email
@@ -164,7 +165,7 @@ def _join(session: Session, actor: Actor, team_id: uuid.UUID, user: User, role: 
         target_id=user.id,
         details={"email": user.email, "role": role},
     )
-    _membership_event(session, actor, "member.added", team_id, user.id, {"role": role})
+    _membership_event(session, actor, EventKind.MEMBER_ADDED, team_id, user.id, {"role": role})
     session.flush()
 
 
@@ -192,7 +193,7 @@ def change_role(session: Session, actor: Actor, team_id: uuid.UUID, user_id: uui
         details={"from": old_role.value, "to": new_role.value},
     )
     _membership_event(
-        session, actor, "member.role_changed", team_id, user_id, {"from": old_role.value, "to": new_role.value}
+        session, actor, EventKind.MEMBER_ROLE_CHANGED, team_id, user_id, {"from": old_role.value, "to": new_role.value}
     )
     user = session.get(User, user_id)
     return MemberView(user_id=user_id, email=user.email if user else "", name=user.name if user else "", role=new_role)
@@ -223,11 +224,11 @@ def remove_member(session: Session, actor: Actor, team_id: uuid.UUID, user_id: u
         target_id=user_id,
         details={"role": member.role},
     )
-    _membership_event(session, actor, "member.removed", team_id, user_id, {"role": member.role})
+    _membership_event(session, actor, EventKind.MEMBER_REMOVED, team_id, user_id, {"role": member.role})
 
 
 def _membership_event(
-    session: Session, actor: Actor, kind: str, team_id: uuid.UUID, user_id: uuid.UUID, details: dict[str, str]
+    session: Session, actor: Actor, kind: EventKind, team_id: uuid.UUID, user_id: uuid.UUID, details: dict[str, str]
 ) -> None:
     """Open dashboards re-check access live (the audit row alone reaches no one)."""
     events.emit(

@@ -29,6 +29,7 @@ from berrys_app.domain.projects import Project, ProjectCreate
 from berrys_app.services import planning, projects
 from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role
 from berrys_app.services.errors import NotFound, ValidationFailed
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services.events import emit
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
@@ -155,7 +156,7 @@ def create_template(
     session.flush()
     emit(
         session,
-        "template.created",
+        EventKind.TEMPLATE_CREATED,
         team_id=team_id,
         actor_id=actor.user_id,
         actor=actor.label,
@@ -233,7 +234,7 @@ def start_project(
     project = projects.create_project(session, actor, team_id=template.team_id, data=data)
     emit(
         session,
-        "template.started",
+        EventKind.TEMPLATE_STARTED,
         project_id=project.id,
         team_id=template.team_id,
         actor_id=actor.user_id,

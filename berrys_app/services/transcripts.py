@@ -14,6 +14,7 @@ import uuid
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.events import Event
 from berrys_app.domain.models import ModelCall
 from berrys_app.domain.tools import ToolCall
@@ -55,12 +56,16 @@ def task_transcript(
     return [entry for _, entry in entries]
 
 
-ERROR_KINDS = ("task.retrying", "task.failed", "task.waiting")
+ERROR_KINDS = (EventKind.TASK_RETRYING, EventKind.TASK_FAILED, EventKind.TASK_WAITING)
 
 
 def error_entry(kind: str, payload: dict, at: str = "") -> dict[str, str]:
     """One failed attempt (or wait) as the drawer lists it."""
-    what = {"task.retrying": "failed, retrying", "task.failed": "failed", "task.waiting": "waiting"}.get(kind, kind)
+    what = {
+        EventKind.TASK_RETRYING: "failed, retrying",
+        EventKind.TASK_FAILED: "failed",
+        EventKind.TASK_WAITING: "waiting",
+    }.get(kind, kind)
     number = payload.get("failures")
     label = f"attempt {number} {what}" if number else what
     text = payload.get("error") or payload.get("message") or payload.get("reason") or ""

@@ -347,7 +347,7 @@ def authenticate_hook(session: Session, trigger_id: uuid.UUID, *, token: str | N
 
 
 def receive(session: Session, trigger: Trigger, *, payload: Any, ip: str | None) -> TriggerRun:
-    """An authenticated inbound call: map the payload, start a project (commits); a refusal
+    """An authenticated inbound call: map the payload, start a project (the route commits); a refusal
     (invalid values) is logged with its reason."""
     template = session.get(ProjectTemplate, trigger.template_id)
     assert template is not None
@@ -362,5 +362,5 @@ def receive(session: Session, trigger: Trigger, *, payload: Any, ip: str | None)
         raise
     run = TriggerRun(trigger_id=trigger.id, status=RunStatus.started.value, project_id=project.id, source_ip=ip)
     session.add(run)
-    session.commit()
+    session.flush()
     return run

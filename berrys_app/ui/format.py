@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+from berrys_app.domain.event_kinds import EventKind
+
 PROJECT_STATUS_COLOR = {
     "created": "gray",
     "planning": "blue",
@@ -108,18 +110,15 @@ def short_date(value: str | None) -> str:
 _LABEL_OVERRIDES = {
     "waiting_approval": "Waiting for approval",
     "plan_review": "Plan to review",
-    "task.waiting": "Task waiting",
-    "task.waiting_approval": "Task waiting for approval",
-    "model.token": "Model output",
-    "model.usage": "Model usage",
-    "plan.proposed": "Plan proposed",
-    "project.status_changed": "Project status changed",
-    "project.aggregated": "Report written",
-    "project.deliverables": "Deliverables ready",
-    "comment.created": "Comment",
-    "comment.mention": "Mention",
-    "approval.requested": "Approval requested",
-    "approval.decided": "Approval decided",
+    EventKind.TASK_WAITING: "Task waiting",
+    EventKind.MODEL_TOKEN: "Model output",
+    EventKind.MODEL_USAGE: "Model usage",
+    EventKind.PLAN_PROPOSED: "Plan proposed",
+    EventKind.PROJECT_STATUS_CHANGED: "Project status changed",
+    EventKind.COMMENT_CREATED: "Comment",
+    EventKind.COMMENT_MENTION: "Mention",
+    EventKind.APPROVAL_REQUESTED: "Approval requested",
+    EventKind.APPROVAL_DECIDED: "Approval decided",
     "tool_call": "Tool call",
     "budget_exceeded": "Budget exceeded",
     "ok": "OK",

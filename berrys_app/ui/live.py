@@ -23,9 +23,10 @@ from typing import Any
 import reflex as rx
 
 from berrys_app import gc_tuning
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.keys import events_channel
 from berrys_app.observability import metrics
-from berrys_app.services import events, live_access, presence, sessions
+from berrys_app.services import events, live_access, presence
 from berrys_app.services.authz import Actor
 from berrys_app.settings import get_settings
 
@@ -40,11 +41,10 @@ _STALE: set[str] = set()
 # otherwise, and each delivery would keep reading, and refreshing tokens, for a dead tab)
 _GONE_SINCE: dict[str, float] = {}
 ORPHAN_GRACE_S = 30.0
-ACCESS_LOST = "access.lost"  # pushed by this module alone, to a tab that lost a topic
 # client_token -> (the nav's state class, the signed-in user, "team:<id>"): the pending-approvals
 # badge of every tab, whatever page it shows (a tab's page subscription is one topic only)
 _BADGES: dict[str, tuple[type[rx.State], Actor, str]] = {}
-BADGE_KINDS = ("approval.requested", "approval.decided")
+BADGE_KINDS = (EventKind.APPROVAL_REQUESTED, EventKind.APPROVAL_DECIDED)
 _DELIVERING: contextvars.ContextVar[bool] = contextvars.ContextVar("berrys_live_delivering", default=False)
 metrics.live_subscribers_from(lambda: sum(len(tokens) for tokens in list(_SUBSCRIBERS.values())))
 
@@ -134,7 +134,7 @@ def topics_for(message: dict[str, Any]) -> list[str]:
         topics.append(f"project:{message['project_id']}")
     if message.get("team_id"):
         topics.append(f"team:{message['team_id']}")
-    if message.get("kind") == "comment.mention":  # a person's own inbox, whatever team they view
+    if message.get("kind") == EventKind.COMMENT_MENTION:  # a person's own inbox, whatever team they view
         topics.append(f"user:{(message.get('payload') or {}).get('user_id')}")
     return topics
 
@@ -144,7 +144,7 @@ async def deliver(app: Any, session_state: type[rx.State], message: dict[str, An
     the tabs' root ``session_state`` are passed in: they import this module, not the reverse."""
     connected = _connected_tokens(app)
     live_access.observe(message)
-    if message.get("kind") == sessions.SESSION_ENDED:  # for this process only, never shown
+    if message.get("kind") == EventKind.SESSION_ENDED:  # for this process only, never shown
         await _end_session(app, str((message.get("payload") or {}).get("session_id") or ""))
         return
     if message.get("kind") in MEMBERSHIP_KINDS:
@@ -194,7 +194,9 @@ async def _revoke(app: Any, topic: str, token: str, state_cls: type[rx.State]) -
     try:
         async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
             state = await root.get_state(state_cls)
-            await asyncio.to_thread(_apply, state, {"id": None, "kind": ACCESS_LOST, "payload": {"topic": topic}})
+            await asyncio.to_thread(
+                _apply, state, events.transient_message(EventKind.ACCESS_LOST, {"topic": topic}, None)
+            )
     except Exception:
         log.warning("could not close the page of live subscriber %s", token, exc_info=True)
 
@@ -217,7 +219,7 @@ async def _end_session(app: Any, session_id: str) -> None:
             _BADGES.pop(token, None)
 
 
-MEMBERSHIP_KINDS = ("member.removed", "member.role_changed")
+MEMBERSHIP_KINDS = (EventKind.MEMBER_REMOVED, EventKind.MEMBER_ROLE_CHANGED)
 
 
 async def _reauthorise(app: Any, session_state: type[rx.State], message: dict[str, Any]) -> None:
@@ -272,7 +274,7 @@ def drop_token(token: str) -> None:
 
 
 def _track_heartbeat(message: dict[str, Any]) -> None:
-    if message.get("kind") == "worker.heartbeat":
+    if message.get("kind") == EventKind.WORKER_HEARTBEAT:
         wid = message["payload"]["worker_id"]
         if message["payload"].get("stopped"):
             _LAST_BEAT.pop(wid, None)
@@ -293,15 +295,9 @@ async def _stale_watchdog(rx_app: Any, session_state: type[rx.State]) -> None:
                 await deliver(
                     rx_app,
                     session_state,
-                    {
-                        "id": None,
-                        "kind": "worker.stale",
-                        "project_id": None,
-                        "payload": {
-                            "worker_id": wid,
-                            "at": datetime.now(UTC).isoformat(),
-                        },
-                    },
+                    events.transient_message(
+                        EventKind.WORKER_STALE, {"worker_id": wid, "at": datetime.now(UTC).isoformat()}, None
+                    ),
                 )
 
 

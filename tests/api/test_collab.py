@@ -55,6 +55,7 @@ async def test_plan_approval_inbox_decides_through_the_engine(client, session: S
     owner, member, viewer = world.people["owner"], world.people["member"], world.people["viewer"]
     actor = Actor(user_id=owner.user_id, label=owner.email)
     project = projects.create_project(session, actor, team_id=world.team_a, data=ProjectCreate(name="Inbox"))
+    session.commit()
     projects.submit_plan(session, actor, project.id, PLAN)
     session.commit()
 

@@ -26,8 +26,10 @@ VOLATILE = {"x-request-id", "date", "server"}
 
 def _project(session: Session, actor: Actor, team_id: uuid.UUID, count: int = 3) -> uuid.UUID:
     project = projects.create_project(session, actor, team_id=team_id, data=ProjectCreate(name="Fast"))
+    session.commit()
     tasks = [{"id": f"t{i}", "title": f"Task {i}", "depends_on": []} for i in range(count)]
     projects.submit_plan(session, actor, project.id, {"summary": "s", "tasks": tasks})
+    session.commit()
     projects.approve_plan(session, actor, project.id)
     session.commit()
     return project.id

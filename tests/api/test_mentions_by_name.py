@@ -35,6 +35,7 @@ def test_mentions_match_display_names_as_well_as_emails(session: Session) -> Non
 
 
 def test_recent_activity_is_people_level_newest_first_and_for_members_only(session: Session) -> None:
+    from berrys_app.domain.event_kinds import EventKind
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import collab, projects, teams
     from berrys_app.services.authz import Actor
@@ -45,7 +46,14 @@ def test_recent_activity_is_people_level_newest_first_and_for_members_only(sessi
     actor = Actor(user_id=user.id, label=user.email)
     team_id = teams.list_my_teams(session, actor)[0].id
     project = projects.create_project(session, actor, team_id=team_id, data=ProjectCreate(name="F", objectives=["x"]))
-    emit(session, "task.completed", project_id=project.id, team_id=team_id)  # engine traffic: not in the feed
+    session.commit()
+    emit(  # engine traffic: not in the feed
+        session,
+        EventKind.TASK_COMPLETED,
+        project_id=project.id,
+        team_id=team_id,
+        payload={"key": "k", "attempt": 1, "output": "done"},
+    )
     collab.add_comment(session, actor, project_id=project.id, body="hello feed")
     session.flush()
 

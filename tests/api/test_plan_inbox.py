@@ -27,6 +27,7 @@ def _project_in_review(session: Session, world: World, *, auto_approve: bool = F
     actor = Actor(user_id=owner.user_id, label=owner.email)
     data = ProjectCreate(name=f"Inbox {uuid.uuid4().hex[:6]}", auto_approve=auto_approve)
     project = projects.create_project(session, actor, team_id=world.team_a, data=data)
+    session.commit()
     projects.submit_plan(session, actor, project.id, PLAN)
     session.commit()
     return project.id

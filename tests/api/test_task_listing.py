@@ -19,8 +19,10 @@ from berrys_app.services.errors import NotFound, Unauthorized
 
 def _project_with_tasks(session: Session, actor: Actor, team_id: uuid.UUID, count: int = 3) -> uuid.UUID:
     project = projects.create_project(session, actor, team_id=team_id, data=ProjectCreate(name="Listing"))
+    session.commit()
     tasks = [{"id": f"t{i}", "title": f"Task {i}", "depends_on": []} for i in range(count)]
     projects.submit_plan(session, actor, project.id, {"summary": "s", "tasks": tasks})
+    session.commit()
     projects.approve_plan(session, actor, project.id)  # tasks are created on approval
     session.commit()
     return project.id

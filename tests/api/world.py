@@ -204,20 +204,25 @@ def build_world(session: Session) -> World:
     spare = make_person(session)
     owner = Actor(user_id=people["owner"].user_id, label=people["owner"].email)
     project = projects.create_project(session, owner, team_id=team_a, data=ProjectCreate(name="Apollo"))
+    session.commit()
     projects.submit_plan(session, owner, project.id, PLAN)
+    session.commit()
     approval = collab.open_approval(
         session, team_id=team_a, kind="plan", project_id=project.id, title="Review the plan of Apollo"
     )
     projects.approve_plan(session, owner, project.id)
+    session.commit()
     task = session.exec(Task.__table__.select().where(Task.project_id == project.id)).first()  # type: ignore[attr-defined]
     comment = collab.add_comment(session, owner, project_id=project.id, body="kick-off @member")
     tools.put_artifact(session, owner, project_id=project.id, path="notes/readme.md", content="hello")
+    session.commit()
     credential = tools.create_credential(
         session,
         owner,
         team_id=team_a,
         data=CredentialCreate(name="api", kind="bearer", secret={"token": "s3cr3t-value"}),
     )
+    session.commit()
     invitation = teams.invite(session, owner, team_a, email=f"later-{uuid.uuid4().hex[:8]}@example.com", role="member")
     mcp_server = McpServer(team_id=team_a, **mcp_server_body())  # stored, discovered on refresh
     model = ModelEntry(name=f"openai/a-{uuid.uuid4().hex[:10]}", provider="openai", team_id=team_a, active=False)

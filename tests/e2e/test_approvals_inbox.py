@@ -25,7 +25,9 @@ def test_plan_waiting_for_review_is_approved_from_the_inbox(stack, new_page) -> 
         project = projects.create_project(
             session, actor, team_id=team_id, data=ProjectCreate(name="Inbox berries", objectives=["decide"])
         )
+        session.commit()
         projects.submit_plan(session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "x", "title": "X"}]}))
+        session.commit()
         project_id = project.id
 
     page.goto("/approvals")

@@ -185,7 +185,9 @@ def test_rejecting_an_approval_without_a_reason_says_so_and_the_nav_counts_pendi
         project = projects.create_project(
             session, actor, team_id=team_id, data=ProjectCreate(name="Needs a look", objectives=["x"])
         )
+        session.commit()
         projects.submit_plan(session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "t1", "title": "T"}]}))
+        session.commit()
     page.goto("/approvals")
     expect(page.locator('a.nav-link[href="/approvals"] .nav-badge')).to_have_text("1")
     row = page.locator("#approvals .approvals-row").first

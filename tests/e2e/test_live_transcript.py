@@ -24,16 +24,20 @@ def _approved_project(email: str) -> tuple[str, str]:
         project = projects.create_project(
             session, actor, team_id=team_id, data=ProjectCreate(name="Streaming", objectives=["watch"])
         )
+        session.commit()
         projects.submit_plan(
             session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "s", "title": "Stream"}]})
         )
+        session.commit()
         projects.approve_plan(session, actor, project.id)
+        session.commit()
         task = projects.list_tasks(session, actor, project.id, current_only=True)[0]
         return str(project.id), str(task.id)
 
 
 def test_drawer_streams_tokens_and_tool_calls_live(stack, new_page) -> None:
     from berrys_app.db import session_scope
+    from berrys_app.domain.event_kinds import EventKind
     from berrys_app.services import events
     from berrys_app.services.models.streaming import TokenStreamer
 
@@ -61,11 +65,13 @@ def test_drawer_streams_tokens_and_tool_calls_live(stack, new_page) -> None:
     with session_scope() as session:
         events.emit(
             session,
-            "tool.completed",
+            EventKind.TOOL_COMPLETED,
             project_id=uuid.UUID(project_id),
             task_id=uuid.UUID(task_id),
             payload={
                 "tool": "web_search",
+                "version": 1,
+                "call_key": "c1",
                 "duration_ms": 12.5,
                 "error_code": None,
                 "arguments": '{"query": "ripe <berries>"}',

@@ -123,8 +123,10 @@ def _team_project(owner_email: str, member_email: str, model: str) -> str:
         teams.accept_invitation(session, member, invitation.id)
         data = ProjectCreate(name="Spread berries", objectives=["scale"], model=f"scripted/{model}")
         project = projects.create_project(session, owner, team_id=team_id, data=data)
+        session.commit()
         plan = {"tasks": [{"id": "a", "title": "Alpha step"}, {"id": "b", "title": "Beta step", "depends_on": ["a"]}]}
         projects.submit_plan(session, owner, project.id, PlanIn.model_validate(plan))
+        session.commit()
         return str(project.id)
 
 

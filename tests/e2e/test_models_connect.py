@@ -36,7 +36,9 @@ def _planned(email: str, project_id: str) -> str:
         actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
         plan = PlanIn.model_validate({"tasks": [{"id": "brief", "title": "Write two sentences about berries"}]})
         projects.submit_plan(session, actor, uuid.UUID(project_id), plan)
+        session.commit()
         projects.approve_plan(session, actor, uuid.UUID(project_id))
+        session.commit()
         return str(projects.list_tasks(session, actor, uuid.UUID(project_id), current_only=True)[0].id)
 
 
@@ -47,6 +49,7 @@ def _execute(email: str, project_id: str) -> None:
     with session_scope() as session:
         actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
         projects.execute_project(session, actor, uuid.UUID(project_id))
+        session.commit()
 
 
 def test_connect_test_default_and_run_a_project_on_it(stack, new_page, _session_proxy) -> None:

@@ -24,10 +24,14 @@ def _executing_project(email: str, model: str) -> str:
         team_id = teams.list_my_teams(session, actor)[0].id
         data = ProjectCreate(name="Thrifty", objectives=["do it"], model=model, budget_tokens=3)
         project = projects.create_project(session, actor, team_id=team_id, data=data)
+        session.commit()
         plan = PlanIn.model_validate({"tasks": [{"id": "big", "title": "Expensive work"}]})
         projects.submit_plan(session, actor, project.id, plan)
+        session.commit()
         projects.approve_plan(session, actor, project.id)
+        session.commit()
         projects.execute_project(session, actor, project.id)
+        session.commit()
         return str(project.id)
 
 

@@ -40,6 +40,7 @@ def _team_project(owner_email: str, members: dict[str, str], model: str) -> tupl
             team_id=team_id,
             data=ProjectCreate(name="Shared berries", objectives=["share"], model=f"scripted/{model}"),
         )
+        session.commit()
         plan = PlanIn.model_validate(
             {
                 "tasks": [
@@ -49,6 +50,7 @@ def _team_project(owner_email: str, members: dict[str, str], model: str) -> tupl
             }
         )
         projects.submit_plan(session, owner, project.id, plan)
+        session.commit()
         return str(team_id), str(project.id)
 
 
@@ -101,6 +103,7 @@ def test_two_members_see_the_same_project_live_and_a_viewer_cannot_execute(stack
     assert token
     with session_scope() as session, pytest.raises(Forbidden):
         projects.execute_project(session, auth.authenticate(session, token), uuid.UUID(project_id))
+        session.commit()
 
     # Olive executes; Max's board fills live
     olive.click("#action-execute")

@@ -47,6 +47,7 @@ def test_a_side_effect_call_is_approved_in_the_browser_and_runs_once(stack, new_
                     name="PAY", kind="bearer", secret={"token": "pay-e2e-Tq71Xc"}, allowed_hosts=[server.host]
                 ),
             )
+            session.commit()
             http_agent(
                 session, actor, team_id, tool="payments", hosts=[server.host], capability="payer", side_effects=True
             )

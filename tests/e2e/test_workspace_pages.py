@@ -62,6 +62,7 @@ def _finished_project(owner_email: str, member_email: str, model: str) -> str:
                 model=f"scripted/{model}",
             ),
         )
+        session.commit()
         plan = PlanIn.model_validate(
             {
                 "tasks": [
@@ -77,8 +78,11 @@ def _finished_project(owner_email: str, member_email: str, model: str) -> str:
             }
         )
         projects.submit_plan(session, owner, project.id, plan)
+        session.commit()
         projects.approve_plan(session, owner, project.id)
+        session.commit()
         projects.execute_project(session, owner, project.id)
+        session.commit()
         return str(project.id)
 
 

@@ -24,10 +24,14 @@ def start_project(session: Session, actor, team_id: uuid.UUID, plan: dict[str, A
     project = projects.create_project(
         session, actor, team_id=team_id, data=ProjectCreate(name="Engine test", **settings)
     )
+    session.commit()
     projects.submit_plan(session, actor, project.id, plan)
+    session.commit()
     if not settings.get("auto_approve"):
         projects.approve_plan(session, actor, project.id)
+        session.commit()
         projects.execute_project(session, actor, project.id)
+        session.commit()
     return project.id
 
 

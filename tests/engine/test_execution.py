@@ -6,6 +6,7 @@ import json
 
 from sqlmodel import Session
 
+from berrys_app.domain.event_kinds import PAYLOADS, EventKind
 from berrys_app.services import agents, projects
 from berrys_app.services.models import scripted
 from tests.engine.conftest import wait_for
@@ -40,7 +41,7 @@ def test_diamond_runs_in_dependency_order_with_parallel_branches(session: Sessio
     workers.start("w2")
     project_id = start_project(session, team.member, team.team_id, DIAMOND, model="scripted/diamond")
     wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=60, what="project to finish")
-    assert project_row(project_id).status == "completed", workers.logs()
+    assert project_row(project_id).status == "completed", (project_row(project_id).status_reason, workers.logs())
 
     t = tasks_of(project_id)
     assert all(task.status == "completed" for task in t.values())
@@ -64,6 +65,8 @@ def test_diamond_runs_in_dependency_order_with_parallel_branches(session: Sessio
     assert kinds.count("task.completed") == 4
     statuses = [e.payload["to"] for e in events_of(project_id, "project.status_changed")]
     assert statuses[-2:] == ["executing", "completed"]
+    for event in events_of(project_id):  # rows written in SQL (lease, completion) as well as by emit()
+        PAYLOADS[EventKind(event.kind)].model_validate(event.payload)
 
 
 def test_input_dependency_output_reaches_downstream_prompt(session: Session, team, workers) -> None:
@@ -173,7 +176,9 @@ def test_budget_refusal_pauses_the_task_for_a_person(session: Session, team, wor
     from berrys_app.domain.projects import ProjectUpdate
 
     projects.update_project(session, team.admin, project_id, data=ProjectUpdate(budget_tokens=100_000))
+    session.commit()
     projects.retry_task(session, team.admin, project_id, task.id)
+    session.commit()
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete")
 
 
@@ -191,14 +196,17 @@ def test_pause_stops_running_tasks_and_resume_finishes(session: Session, team, w
     project_id = start_project(session, team.member, team.team_id, SLOW, model="scripted/pause")
     wait_for(lambda: _running(project_id), timeout=60, what="all tasks running")
     projects.pause_project(session, team.member, project_id, reason="coffee")
+    session.commit()
     # the worker stops within control_poll (0.1 s), long before the 2 s model calls would end
     wait_for(lambda: len(events_of(project_id, "task.stopped")) == 3, timeout=1.5, what="workers to stop")
     assert all(task.status == "ready" for task in tasks_of(project_id).values())
+    assert {e.payload["status"] for e in events_of(project_id, "task.stopped")} == {"ready"}  # what pages show
     assert not events_of(project_id, "task.completed")
     assert project_row(project_id).status == "paused"
     assert {a.status for a in agents.project_agents(session, project_id)} == {"paused"}
 
     projects.resume_project(session, team.member, project_id)
+    session.commit()
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete after resume")
     assert all(task.status == "completed" and task.attempt == 2 for task in tasks_of(project_id).values())
 
@@ -209,8 +217,10 @@ def test_cancel_stops_running_tasks(session: Session, team, workers) -> None:
     project_id = start_project(session, team.member, team.team_id, SLOW, model="scripted/cancel")
     wait_for(lambda: _running(project_id), timeout=60, what="all tasks running")
     projects.cancel_project(session, team.member, project_id, reason="wrong idea")
+    session.commit()
     wait_for(lambda: len(events_of(project_id, "task.stopped")) == 3, timeout=1.5, what="workers to stop")
     assert {task.status for task in tasks_of(project_id).values()} == {"cancelled"}
+    assert {e.payload["status"] for e in events_of(project_id, "task.stopped")} == {"cancelled"}
     project = project_row(project_id)
     assert (project.status, project.status_reason) == ("cancelled", "wrong idea")
     statuses = {e.payload["to"] for e in events_of(project_id, "agent.status_changed")}
@@ -235,6 +245,8 @@ def test_agent_budget_refusal_waits_and_raising_it_lets_the_task_finish(session:
     assert agent.budget_tokens == 3 and agent.id == task.agent_id
 
     projects.set_agent_budget(session, team.admin, project_id, agent.id, budget_usd=None, budget_tokens=None)
+    session.commit()
     projects.retry_task(session, team.admin, project_id, task.id)
+    session.commit()
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete")
     assert events_of(project_id, "agent.budget_changed")[0].payload["budget_tokens"] is None

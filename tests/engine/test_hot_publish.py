@@ -10,10 +10,21 @@ import uuid
 import pytest
 import redis
 
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.engine.jobs import task_job
 from berrys_app.keys import events_channel
 from berrys_app.services import events, hot_publish
 from tests.probes import queued_job_ids
+
+TOKEN = {
+    "task_id": None,
+    "agent_id": None,
+    "call_key": None,
+    "model": "scripted/x",
+    "seq": 0,
+    "delta": "text",
+    "done": False,
+}  # a model.token message's payload
 
 
 def test_events_handed_over_in_one_loop_turn_leave_as_one_message(redis_url: str) -> None:
@@ -49,15 +60,15 @@ def test_live_updates_alone_wait_for_company(redis_url: str, monkeypatch: pytest
     async def burst() -> float:
         hot_publish.enable()
         start = time.monotonic()
-        hot_publish.send([json.dumps({"id": 1, "kind": "test.first", "project_id": None, "payload": {}})])
+        hot_publish.send([json.dumps({"id": 1, "kind": "worker.ping", "project_id": None, "payload": {}})])
         await asyncio.sleep(0.1)  # a later loop turn: before, this went as a message of its own
-        hot_publish.publish_transient("model.token", {"delta": "text"})
+        hot_publish.publish_transient(EventKind.MODEL_TOKEN, TOKEN)
         await hot_publish.flushed()
         return time.monotonic() - start
 
     waited = asyncio.run(burst())
     message = pubsub.get_message(timeout=2)
-    assert [m["kind"] for m in events.unpack(message["data"])] == ["test.first", "model.token"]
+    assert [m["kind"] for m in events.unpack(message["data"])] == ["worker.ping", "model.token"]
     assert waited >= 0.5
     assert pubsub.get_message(timeout=0.3) is None
 
@@ -71,7 +82,7 @@ def test_a_job_takes_waiting_live_updates_along_at_once(redis_url: str, monkeypa
     async def turn() -> float:
         hot_publish.enable()
         start = time.monotonic()
-        hot_publish.publish_transient("model.token", {"delta": "text"})
+        hot_publish.publish_transient(EventKind.MODEL_TOKEN, TOKEN)
         await asyncio.sleep(0.1)
         hot_publish.send(None, [job])
         await hot_publish.flushed()

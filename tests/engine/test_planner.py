@@ -45,7 +45,9 @@ async def test_planner_job_proposes_a_repaired_plan_for_review(session: Session,
     project = projects.create_project(
         session, team.member, team_id=team.team_id, data=ProjectCreate(name="Report", model="scripted/planner")
     )
+    session.commit()
     projects.request_plan(session, team.member, project.id)
+    session.commit()
     await run_worker()
     assert project_row(project.id).status == "plan_review"
     plan = projects.get_plan(session, team.viewer, project.id)
@@ -63,11 +65,14 @@ async def test_planner_model_failure_fails_the_project_with_its_reason(session: 
     project = projects.create_project(
         session, team.member, team_id=team.team_id, data=ProjectCreate(name="P", model="scripted/broken")
     )
+    session.commit()
     projects.request_plan(session, team.member, project.id)
+    session.commit()
     await run_worker()
     row = project_row(project.id)
     assert row.status == "failed" and "provider_error" in row.status_reason
     projects.request_plan(session, team.member, project.id)  # a failed project can be planned again
+    session.commit()
     assert project_row(project.id).status == "planning"
 
 
@@ -79,7 +84,9 @@ async def test_unusable_planner_output_falls_back_to_one_task_per_objective(sess
         team_id=team.team_id,
         data=ProjectCreate(name="P", model="scripted/garbled", objectives=["find sources", "write summary"]),
     )
+    session.commit()
     projects.request_plan(session, team.member, project.id)
+    session.commit()
     await run_worker()
     assert project_row(project.id).status == "plan_review"
     plan = projects.get_plan(session, team.viewer, project.id)
@@ -105,7 +112,9 @@ def test_smoke_real_embedded_model_plans_and_runs_a_project(session: Session, te
             auto_approve=True,
         ),
     )
+    session.commit()
     projects.request_plan(session, team.member, project.id)
+    session.commit()
     wait_for(lambda: status_is(project.id, "completed", "failed"), timeout=1100, interval=0.5, what="project to finish")
     row = project_row(project.id)
     assert row.status == "completed", (row.status_reason, workers.logs())

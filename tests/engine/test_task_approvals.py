@@ -40,8 +40,10 @@ def test_a_waiting_task_opens_a_budget_approval_and_approving_it_runs_the_task(s
 
     with pytest.raises(Forbidden):  # a member may retry the task, but deciding a budget approval needs an admin
         decisions.decide_approval(session, team.member, approval.id, approve=True)
+        session.commit()
     session.rollback()
     projects.update_project(session, team.admin, project_id, data=ProjectUpdate(budget_tokens=100_000))
+    session.commit()
     decisions.decide_approval(session, team.admin, approval.id, approve=True)
     session.commit()
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete")
@@ -52,7 +54,9 @@ def test_retrying_the_task_closes_its_pending_approval(session: Session, team, w
     workers.start("w1")
     project_id = _waiting_project(session, team, "apprretry")
     projects.update_project(session, team.admin, project_id, data=ProjectUpdate(budget_tokens=100_000))
+    session.commit()
     projects.retry_task(session, team.admin, project_id, tasks_of(project_id)["big"].id)
+    session.commit()
     [approval] = [a for a in _approvals(project_id) if a.kind == "budget"]
     assert approval.status == "approved" and "retried by" in (approval.reason or "")
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services import events
 from berrys_app.services.errors import Forbidden, NotFound
 from berrys_app.services.transcripts import task_errors
@@ -17,13 +18,19 @@ def test_every_attempts_error_is_listed_in_order_for_members_only(session: Sessi
     tasks = tasks_of(project_id)
     flaky, other = tasks["flaky"].id, tasks["other"].id
     for kind, payload in [
-        ("task.retrying", {"failures": 1, "error": "timeout: no answer"}),
-        ("task.started", {"attempt": 2}),
-        ("task.retrying", {"failures": 2, "error": "rate_limited: 429"}),
-        ("task.failed", {"failures": 3, "error": "provider_error: 500"}),
+        (EventKind.TASK_RETRYING, {"key": "flaky", "failures": 1, "error": "timeout: no answer", "retry_in_s": 1}),
+        (EventKind.TASK_STARTED, {"key": "flaky", "attempt": 2, "agent_id": None}),
+        (EventKind.TASK_RETRYING, {"key": "flaky", "failures": 2, "error": "rate_limited: 429", "retry_in_s": 2}),
+        (EventKind.TASK_FAILED, {"key": "flaky", "failures": 3, "error": "provider_error: 500"}),
     ]:
         events.emit(session, kind, project_id=project_id, task_id=flaky, payload=payload)
-    events.emit(session, "task.failed", project_id=project_id, task_id=other, payload={"error": "not this one"})
+    events.emit(
+        session,
+        EventKind.TASK_FAILED,
+        project_id=project_id,
+        task_id=other,
+        payload={"key": "other", "failures": 1, "error": "not this one"},
+    )
     session.commit()
 
     rows = task_errors(session, team.viewer, project_id=project_id, task_id=flaky)

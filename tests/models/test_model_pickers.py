@@ -30,6 +30,8 @@ def test_the_demo_note_shows_until_a_real_model_is_the_team_default(env, session
     assert catalogue_teams.is_demo_model(session, admin.team_id)
     connect(session, admin, "openai/real-one", "https://api.example.com/v1")
     catalogue_teams.set_team_default(session, admin.actor, team_id=admin.team_id, name="openai/real-one")
+    session.commit()
     assert not catalogue_teams.is_demo_model(session, admin.team_id)
     catalogue_teams.set_team_default(session, admin.actor, team_id=admin.team_id, name=None)
+    session.commit()
     assert catalogue_teams.is_demo_model(session, admin.team_id)

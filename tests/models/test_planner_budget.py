@@ -8,7 +8,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from berrys_app.domain.projects import ProjectCreate, ProjectUpdate
-from berrys_app.engine.jobs import enqueue_plan
+from berrys_app.engine.jobs import plan_job
+from berrys_app.queue import dispatch
 from berrys_app.services import projects
 from berrys_app.services.models import scripted
 from tests.engine.conftest import team  # noqa: F401 - fixture
@@ -44,7 +45,9 @@ async def test_budget_refusal_while_planning_waits_and_a_raised_budget_lets_it_p
     scripted.push("planbudget", {"content": json.dumps(PLAN)})
     data = ProjectCreate(name="Report", model="scripted/planbudget", budget_tokens=5)
     project = projects.create_project(session, team.member, team_id=team.team_id, data=data)
+    session.commit()
     projects.request_plan(session, team.member, project.id)
+    session.commit()
     await run_worker()
 
     assert project_row(project.id).status == "planning"  # not failed
@@ -53,12 +56,13 @@ async def test_budget_refusal_while_planning_waits_and_a_raised_budget_lets_it_p
     assert scripted.calls("planbudget") == 0 and _refusals(project.id) == 1
 
     # the reconciler re-enqueues planning jobs; while nothing changed they neither call nor refuse again
-    enqueue_plan(project.id, 1)
+    dispatch([plan_job(project.id, 1)])
     await run_worker()
     assert _refusals(project.id) == 1 and len(events_of(project.id, "project.waiting")) == 1
 
     projects.update_project(session, team.admin, project.id, data=ProjectUpdate(budget_tokens=100_000))
-    enqueue_plan(project.id, 1)
+    session.commit()
+    dispatch([plan_job(project.id, 1)])
     await run_worker()
     assert project_row(project.id).status == "plan_review"
     assert scripted.calls("planbudget") == 1

@@ -46,4 +46,6 @@ def allow_test_server(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
 
 def connect(session: Session, admin: TeamAdmin, name: str, base_url: str, **fields: Any) -> ModelEntry:
     data = ModelEntryCreate(name=name, api_base=base_url, **fields)
-    return catalogue_teams.add_model(session, admin.actor, team_id=admin.team_id, data=data)
+    row = catalogue_teams.add_model(session, admin.actor, team_id=admin.team_id, data=data)
+    session.commit()
+    return row

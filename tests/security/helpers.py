@@ -35,6 +35,7 @@ def http_agent(
             **fields,
         ),
     )
+    session.commit()
     session.add(
         Agent(
             team_id=team_id,

@@ -33,6 +33,7 @@ def test_a_credential_reference_toward_a_foreign_host_is_refused(session: Sessio
                 name="PROD", kind="bearer", secret={"token": PROD_SECRET}, allowed_hosts=[partner.host]
             ),
         )
+        session.commit()
         http_agent(
             session,
             team.admin,

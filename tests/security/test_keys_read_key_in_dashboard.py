@@ -25,6 +25,7 @@ def test_a_read_only_key_as_the_dashboard_session_can_do_nothing(session: Sessio
     owner = Actor(user_id=user.id, label=user.email)
     team_id = teams.list_my_teams(session, owner)[0].id
     project = projects.create_project(session, owner, team_id=team_id, data=ProjectCreate(name="Keep"))
+    session.commit()
     _, key = auth.create_api_key(session, owner, name="ci read", scopes=["projects:read"])
     session.commit()
 

@@ -41,6 +41,7 @@ def test_a_read_keys_actor_cannot_write_through_the_services(session: Session) -
     owner_p = make_person(session, team_id=team_id, role=Role.owner)
     owner = Actor(user_id=owner_p.user_id, label=owner_p.email)
     project = projects.create_project(session, owner, team_id=team_id, data=ProjectCreate(name="Keep"))
+    session.commit()
     _, key = auth.create_api_key(session, owner, name="read", scopes=["projects:read"])
     session.commit()
 
@@ -48,12 +49,15 @@ def test_a_read_keys_actor_cannot_write_through_the_services(session: Session) -
     assert projects.get_project(session, reader, project.id).name == "Keep"  # reading is its scope
     with pytest.raises(Forbidden, match="lacks the scope projects:write"):
         projects.cancel_project(session, reader, project.id)
+        session.commit()
     session.rollback()
     with pytest.raises(Forbidden, match="lacks the scope projects:write"):
         projects.update_project(session, reader, project.id, data=ProjectUpdate(name="Mine"))
+        session.commit()
     session.rollback()
     with pytest.raises(Forbidden, match="lacks the scope projects:write"):
         projects.create_project(session, reader, team_id=team_id, data=ProjectCreate(name="New"))
+        session.commit()
     session.rollback()
     session.expire_all()
     assert session.get(Project, project.id).status == "created"

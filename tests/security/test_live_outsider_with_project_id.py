@@ -52,7 +52,9 @@ def _project_with_task(session: Session, owner_email: str) -> tuple[uuid.UUID, u
     owner = Actor(user_id=owner_user.id, label=owner_email)
     team_id = teams.list_my_teams(session, owner)[0].id
     project = projects.create_project(session, owner, team_id=team_id, data=ProjectCreate(name="Secret"))
+    session.commit()
     projects.submit_plan(session, owner, project.id, PlanIn.model_validate({"tasks": [{"id": "a", "title": "Hush"}]}))
+    session.commit()
     projects.approve_plan(session, owner, project.id)
     session.commit()
     task = session.exec(select(Task).where(Task.project_id == project.id)).one()

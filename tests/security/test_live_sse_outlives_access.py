@@ -38,6 +38,7 @@ def _team_with_project(session: Session) -> tuple[uuid.UUID, Actor, uuid.UUID]:
     owner = make_person(session, team_id=team_id, role=Role.owner)
     actor = Actor(user_id=owner.user_id, label=owner.email)
     project = projects.create_project(session, actor, team_id=team_id, data=ProjectCreate(name="Live"))
+    session.commit()
     return team_id, actor, project.id
 
 

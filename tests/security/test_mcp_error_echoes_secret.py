@@ -90,6 +90,7 @@ def _server(session: Session, world, how: str, base: str, name: str) -> McpServe
     if how.startswith("vault"):
         credential = CredentialCreate(name="mcptoken", kind="api_key", secret={"key": SECRET})
         create_credential(session, world.admin, team_id=world.team_id, data=credential)
+        session.commit()
         token = "${credentials.mcptoken}"
     url = f"{base}?token={token}" if how.endswith("url") else base
     headers = {"X-Api-Key": token} if how.endswith("header") else {}

@@ -31,6 +31,7 @@ def _oauth_setup(session: Session, team: TeamWithProject, tool: str, url: str, h
             allowed_hosts=[host],
         ),
     )
+    session.commit()
 
 
 async def test_team_b_does_not_get_team_a_cached_token(session: Session) -> None:

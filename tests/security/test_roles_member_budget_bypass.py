@@ -28,7 +28,9 @@ def _world(session: Session):
     member = Actor(user_id=member_p.user_id, label=member_p.email)
     data = ProjectCreate(name="Capped", budget_usd=1.0, budget_tokens=1000)
     project = projects.create_project(session, owner, team_id=team_id, data=data)
+    session.commit()
     projects.submit_plan(session, owner, project.id, PlanIn.model_validate({"tasks": [{"id": "a", "title": "Spend"}]}))
+    session.commit()
     projects.approve_plan(session, owner, project.id)
     session.commit()
     return project, owner, member
@@ -38,19 +40,24 @@ def test_a_member_cannot_raise_the_project_budget(session: Session) -> None:
     project, _, member = _world(session)
     with pytest.raises(Forbidden, match="raising the project's budget needs the admin role"):
         projects.update_project(session, member, project.id, data=ProjectUpdate(budget_usd=500.0))
+        session.commit()
     session.rollback()
     with pytest.raises(Forbidden, match="needs the admin role"):
         projects.update_project(session, member, project.id, data=ProjectUpdate(budget_tokens=None))
+        session.commit()
     session.rollback()
     projects.update_project(session, member, project.id, data=ProjectUpdate(budget_usd=0.5))  # lowering is fine
+    session.commit()
 
 
 def test_a_member_cannot_raise_an_agents_budget(session: Session) -> None:
     project, owner, member = _world(session)
     agent = projects.list_agents(session, owner, project.id)[0]
     projects.set_agent_budget(session, owner, project.id, agent.id, budget_usd=1.0, budget_tokens=100)
+    session.commit()
     with pytest.raises(Forbidden, match="raising an agent's budget needs the admin role"):
         projects.set_agent_budget(session, member, project.id, agent.id, budget_usd=100.0, budget_tokens=100)
+        session.commit()
 
 
 def test_a_member_cannot_retry_past_a_budget_approval(session: Session) -> None:
@@ -63,6 +70,7 @@ def test_a_member_cannot_retry_past_a_budget_approval(session: Session) -> None:
 
     with pytest.raises(Forbidden, match="waits on a budget approval; retrying it needs the admin role"):
         projects.retry_task(session, member, project.id, task.id)
+        session.commit()
     session.rollback()
     approval = session.exec(select(Approval).where(Approval.task_id == task.id)).one()
     assert approval.status == "pending", "the member's retry closed the admins' budget approval"

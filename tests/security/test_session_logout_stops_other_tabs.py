@@ -3,7 +3,7 @@
 Logout revoked the login's refresh tokens, but the browser's other tabs stayed subscribed to the
 project's live events (a subscription checked membership only) until their access token
 expired, and an SSE stream opened with the session's token went on as well. Now a login's end
-(``sessions.SESSION_ENDED``) stops every delivery to its tabs and streams at once.
+(``EventKind.SESSION_ENDED``) stops every delivery to its tabs and streams at once.
 """
 
 from __future__ import annotations

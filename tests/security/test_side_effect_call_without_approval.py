@@ -30,6 +30,7 @@ def test_a_side_effect_call_waits_for_a_person(session: Session, team, workers) 
             team_id=team.team_id,
             data=CredentialCreate(name="PAY", kind="bearer", secret={"token": PAY_SECRET}, allowed_hosts=[api.host]),
         )
+        session.commit()
         http_agent(
             session, team.admin, team.team_id, tool="payments", hosts=[api.host], capability="payer", side_effects=True
         )

@@ -57,10 +57,12 @@ def test_an_endpoint_names_no_key_variable_and_no_url_tricks(env, session: Sessi
     for fields in bad:
         with pytest.raises(ValidationFailed):
             catalogue_teams.add_model(session, admin.actor, team_id=admin.team_id, data=ModelEntryCreate(**fields))
+            session.commit()
     with pytest.raises(ValidationFailed) as info:  # a key without an endpoint would go to the provider's host
         catalogue_teams.add_model(
             session, admin.actor, team_id=admin.team_id, data=ModelEntryCreate(name="openai/x6", api_key="sk-1")
         )
+        session.commit()
     assert info.value.details == {"field": "api_key"}
 
 

@@ -60,6 +60,7 @@ async def test_a_team_model_that_could_send_the_key_elsewhere_is_refused(
     data = ModelEntryCreate(name=name, api_key_env=key_env, api_base_env=base_env)
     with pytest.raises(ValidationFailed):
         catalogue_teams.add_model(session, world.admin, team_id=world.team_id, data=data)
+        session.commit()
 
 
 @pytest.mark.parametrize("case", [0, 1, 2, 3])

@@ -70,6 +70,7 @@ def register_http_tool(
             **fields,
         ),
     )
+    session.commit()
 
 
 @dataclass

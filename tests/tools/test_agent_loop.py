@@ -35,6 +35,7 @@ def _payments_tool(session: Session, team, host: str) -> None:  # noqa: F811
             config={"allowed_hosts": [host]},
         ),
     )
+    session.commit()
     session.add(
         Agent(team_id=team.team_id, name="payer-1", role="Payer", capabilities=["payer"], allowed_tools=["payments"])
     )

@@ -41,6 +41,7 @@ def _team_http_tool(session: Session, admin, team_id, host: str, name: str, capa
             config={"allowed_hosts": [host]},
         ),
     )
+    session.commit()
 
 
 def test_admins_set_an_agents_tools_checked_against_the_registry(session: Session, world) -> None:
@@ -53,17 +54,21 @@ def test_admins_set_an_agents_tools_checked_against_the_registry(session: Sessio
     done = set_agent_tools(
         session, world.admin, team_id=world.team_id, agent_id=agent.id, allowed_tools=["python", "crm@1"]
     )
+    session.commit()
     assert done.allowed_tools == ["python", "crm@1"]
     session.refresh(agent)
     assert agent.allowed_tools == ["python", "crm@1"]
     for refs, word in ((["nope"], "nope"), (["crm@9"], "crm@9"), (["crm", "crm@2"], "twice")):
         with pytest.raises(ValidationFailed) as refused:
             set_agent_tools(session, world.admin, team_id=world.team_id, agent_id=agent.id, allowed_tools=refs)
+            session.commit()
         assert word in refused.value.message
     with pytest.raises(Forbidden):
         set_agent_tools(session, world.member, team_id=world.team_id, agent_id=agent.id, allowed_tools=["python"])
+        session.commit()
     with pytest.raises(NotFound):  # another team's admin does not even learn that the agent exists
         set_agent_tools(session, world.outsider, team_id=world.team_id, agent_id=agent.id, allowed_tools=[])
+        session.commit()
     session.refresh(agent)
     assert agent.allowed_tools == ["python", "crm@1"]  # unchanged by every refusal
 
@@ -105,6 +110,7 @@ def test_a_team_sets_the_tools_of_a_templates_new_agents(session: Session, world
     done = set_template_tools(
         session, world.admin, team_id=world.team_id, template_id=template.id, allowed_tools=["python"]
     )
+    session.commit()
     assert (done.allowed_tools, done.team_override) == (["python"], True)
     listed = {t.name: t for t in list_template_tools(session, world.member, team_id=world.team_id)}
     assert listed["generalist"].allowed_tools == ["python"] and listed["generalist"].team_override
@@ -112,9 +118,12 @@ def test_a_team_sets_the_tools_of_a_templates_new_agents(session: Session, world
     assert template.allowed_tools == own  # the global template is untouched (other teams keep it)
     with pytest.raises(ValidationFailed):
         set_template_tools(session, world.admin, team_id=world.team_id, template_id=template.id, allowed_tools=["x"])
+        session.commit()
     with pytest.raises(Forbidden):
         set_template_tools(session, world.member, team_id=world.team_id, template_id=template.id, allowed_tools=[])
+        session.commit()
     reset = set_template_tools(session, world.admin, team_id=world.team_id, template_id=template.id, allowed_tools=None)
+    session.commit()
     assert (reset.allowed_tools, reset.team_override) == (own, False)
 
 
@@ -130,6 +139,7 @@ def test_engine_agent_gets_the_team_tool_matching_its_task(session: Session, tea
     set_template_tools(
         session, team.admin, team_id=team.team_id, template_id=generalist.id, allowed_tools=["search_outputs"]
     )
+    session.commit()
     bill = {"name": "billing_api", "arguments": {"method": "POST", "url": f"{http_server.url}/invoice", "body": "7"}}
     scripted.rule("biller", contains="one final deliverable", step={"content": "FINAL"})
     scripted.push("biller", {"tool_calls": [bill]}, {"content": "invoiced"})

@@ -21,6 +21,7 @@ def _setup(session: Session, world, hosts: list[str], **binding) -> str:
         team_id=world.team_id,
         data=CredentialCreate(name="partner", kind="bearer", secret={"token": TOKEN}, **binding),
     )
+    session.commit()
     return str(created.id)
 
 
@@ -84,6 +85,7 @@ async def test_a_gated_call_that_would_be_refused_asks_nobody(session: Session, 
             name="partner", kind="bearer", secret={"token": TOKEN}, allowed_hosts=["api.example.com"]
         ),
     )
+    session.commit()
     refused = await execute_tool(world.ctx(allowed=["payments"]), "payments", _call(f"{http_server.url}/pay"))
     assert refused.error_code == "credential_host_refused"
     plain = await execute_tool(world.ctx(allowed=["payments"]), "payments", {"method": "POST", "url": http_server.url})

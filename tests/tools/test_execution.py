@@ -89,6 +89,7 @@ async def test_rate_limit_per_tool(session: Session, world) -> None:
             config={"rate_limit_per_min": 2},
         ),
     )
+    session.commit()
     codes = [(await execute_tool(world.ctx(allowed=["scarce"]), "scarce", {"query": "x"})).error_code for _ in range(3)]
     assert codes == [None, None, "rate_limited"]
 

@@ -51,7 +51,9 @@ async def test_path_traversal_is_impossible(session: Session, world, path: str) 
 def test_files_service_authz(session: Session, world) -> None:
     with pytest.raises(Forbidden):
         put_artifact(session, world.viewer, project_id=world.project_id, path="a.txt", content="x")
+        session.commit()
     put_artifact(session, world.member, project_id=world.project_id, path="a.txt", content="x")
+    session.commit()
     with pytest.raises(NotFound):
         list_artifacts(session, world.outsider, project_id=world.project_id)
     with pytest.raises(ValidationFailed):

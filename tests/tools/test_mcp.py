@@ -129,6 +129,7 @@ async def test_streamable_http_server(session: Session, world, http_mcp_url: str
         team_id=world.team_id,
         data=CredentialCreate(name="remote_key", kind="bearer", secret={"token": "remote-bearer-5e6f7a8b"}),
     )
+    session.commit()
     data = McpServerCreate(
         name="remote",
         transport="http",
@@ -158,6 +159,7 @@ async def test_credentials_reach_a_stdio_server_only_through_its_environment(ses
         team_id=world.team_id,
         data=CredentialCreate(name="berrytoken", kind="api_key", secret={"key": token}, tool_names=["mcp:vaulted"]),
     )
+    session.commit()
     data = _stdio("vaulted").model_copy(update={"env": {"BERRY_TOKEN": "${credentials.berrytoken}"}})
     server = await register_mcp_server(session, world.admin, team_id=world.team_id, data=data)
     assert server.status == "ok", server.last_error

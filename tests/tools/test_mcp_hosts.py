@@ -166,6 +166,7 @@ async def test_read_views_never_return_literal_env_values(session: Session, worl
     masked, and is refused at spawn."""
     vaulted = CredentialCreate(name="berrytoken", kind="api_key", secret={"key": "vaulted-9a8b"})
     create_credential(session, world.admin, team_id=world.team_id, data=vaulted)
+    session.commit()
     secret = "sk-live-5f1e2d3c4b5a"
     pasted = McpServerCreate(
         name="pasted", transport="stdio", command=sys.executable, args=[SERVER], env={"BERRY_TOKEN": secret}
@@ -203,6 +204,7 @@ async def test_database_dump_holds_no_literal_mcp_secret(session: Session, world
     env_secret, header_secret, query_secret = "sk-env-7Hq2Lm9Pz4", "sk-hdr-3Jt8Wn1Ck6", "sk-qry-5Rb0Yv7Ds2"
     vaulted = CredentialCreate(name="berrytoken", kind="api_key", secret={"key": env_secret})
     create_credential(session, world.admin, team_id=world.team_id, data=vaulted)
+    session.commit()
     stdio = McpServerCreate(
         name="dumped",
         transport="stdio",

@@ -41,7 +41,9 @@ def test_builtins_are_listed_for_members(session: Session, world) -> None:
 
 def test_register_adds_versions_and_latest_wins_unless_pinned(session: Session, world) -> None:
     first = register_tool(session, world.admin, team_id=world.team_id, data=_http_tool())
+    session.commit()
     second = register_tool(session, world.admin, team_id=world.team_id, data=_http_tool(hosts=["v2.weather.test"]))
+    session.commit()
     assert (first.version, second.version) == (1, 2)
     assert first.capabilities == ["http", "weather"]
     latest = get_tool(session, world.member, team_id=world.team_id, name="weather")
@@ -54,12 +56,15 @@ def test_register_adds_versions_and_latest_wins_unless_pinned(session: Session, 
     ]
 
     set_tool_active(session, world.admin, team_id=world.team_id, name="weather", version=2, active=False)
+    session.commit()
     assert get_tool(session, world.member, team_id=world.team_id, name="weather").version == 1
 
 
 async def test_pinned_version_is_what_executes(session: Session, world, http_server) -> None:
     register_tool(session, world.admin, team_id=world.team_id, data=_http_tool(hosts=["one.test"]))
+    session.commit()
     register_tool(session, world.admin, team_id=world.team_id, data=_http_tool(hosts=[http_server.host]))
+    session.commit()
     url = {"method": "GET", "url": f"{http_server.url}/x"}
     latest = await execute_tool(world.ctx(allowed=["weather"]), "weather", url)
     pinned = await execute_tool(world.ctx(allowed=["weather@1"]), "weather", url)
@@ -71,6 +76,7 @@ async def test_pinned_version_is_what_executes(session: Session, world, http_ser
 
 def test_search_by_capability_and_keyword(session: Session, world) -> None:
     register_tool(session, world.admin, team_id=world.team_id, data=_http_tool())
+    session.commit()
     by_cap = {t.name for t in search_tools(session, capability="weather", team_id=world.team_id)}
     assert by_cap == {"weather"}
     by_word = {t.name for t in search_tools(session, keyword="sandbox", team_id=world.team_id)}
@@ -90,6 +96,7 @@ def test_tool_specs_in_litellm_format(session: Session, world) -> None:
 def test_only_admins_register_and_outsiders_see_nothing(session: Session, world) -> None:
     with pytest.raises(Forbidden):
         register_tool(session, world.member, team_id=world.team_id, data=_http_tool())
+        session.commit()
     with pytest.raises(NotFound):
         list_tools(session, world.outsider, team_id=world.team_id)
 
@@ -102,13 +109,16 @@ def test_bad_definitions_are_refused(session: Session, world) -> None:
             team_id=world.team_id,
             data=_http_tool().model_copy(update={"parameters_schema": {"type": "nonsense"}}),
         )
+        session.commit()
     with pytest.raises(ValidationFailed):
         register_tool(session, world.admin, team_id=world.team_id, data=_http_tool().model_copy(update={"config": {}}))
+        session.commit()
     for bad in ({"allowed_hosts": ["x"], "timeout_s": "10"}, {"allowed_hosts": ["x"], "rate_limit_per_min": 0}):
         with pytest.raises(ValidationFailed):
             register_tool(
                 session, world.admin, team_id=world.team_id, data=_http_tool().model_copy(update={"config": bad})
             )
+            session.commit()
     with pytest.raises(ValidationFailed):
         register_tool(
             session,
@@ -116,8 +126,10 @@ def test_bad_definitions_are_refused(session: Session, world) -> None:
             team_id=world.team_id,
             data=ToolCreate(name="sneaky", kind=ToolKind.mcp, config={"mcp_tool": "x"}),
         )
+        session.commit()
     with pytest.raises(Conflict):  # built-in names are not for teams
         register_tool(session, world.admin, team_id=world.team_id, data=_http_tool(name="python"))
+        session.commit()
     with pytest.raises(ValueError):
         _http_tool(name="has space")
 

@@ -39,6 +39,7 @@ def _fast_python(session: Session, world, name: str = "quick_python", **override
             config={**FAST, **overrides},
         ),
     )
+    session.commit()
 
 
 def _is_sandbox_process(proc: psutil.Process) -> bool:

@@ -48,6 +48,7 @@ def _bearer(session: Session, world, name: str = "partner", hosts: tuple[str, ..
         team_id=world.team_id,
         data=CredentialCreate(name=name, kind="bearer", secret={"token": SECRET}, allowed_hosts=list(hosts), **kw),
     )
+    session.commit()
 
 
 def test_round_trip_and_masked_reads(session: Session, world) -> None:
@@ -57,6 +58,7 @@ def test_round_trip_and_masked_reads(session: Session, world) -> None:
         team_id=world.team_id,
         data=CredentialCreate(name="partner", kind="bearer", secret={"token": SECRET}),
     )
+    session.commit()
     assert public.hint == "••••" + SECRET[-4:]
     assert SECRET not in public.model_dump_json()
     listed = list_credentials(session, world.member, team_id=world.team_id)
@@ -75,6 +77,7 @@ def test_credential_rules(session: Session, world) -> None:
             team_id=world.team_id,
             data=CredentialCreate(name="x", kind="api_key", secret={"key": "k" * 20}),
         )
+        session.commit()
     with pytest.raises(ValidationFailed):
         create_credential(
             session,
@@ -82,13 +85,16 @@ def test_credential_rules(session: Session, world) -> None:
             team_id=world.team_id,
             data=CredentialCreate(name="x", kind="basic", secret={"username": "u"}),
         )
+        session.commit()
     _bearer(session, world)
     with pytest.raises(Conflict):
         _bearer(session, world)
     cred = list_credentials(session, world.admin, team_id=world.team_id)[0]
     with pytest.raises(Forbidden):
         delete_credential(session, world.member, team_id=world.team_id, credential_id=cred.id)
+        session.commit()
     delete_credential(session, world.admin, team_id=world.team_id, credential_id=cred.id)
+    session.commit()
     assert list_credentials(session, world.admin, team_id=world.team_id) == []
 
 
@@ -133,6 +139,7 @@ async def test_basic_and_oauth2_client_credentials(session: Session, world, http
             allowed_hosts=[http_server.host],
         ),
     )
+    session.commit()
     create_credential(
         session,
         world.admin,
@@ -144,6 +151,7 @@ async def test_basic_and_oauth2_client_credentials(session: Session, world, http
             allowed_hosts=[http_server.host],
         ),
     )
+    session.commit()
     ctx = world.ctx(allowed=["partner_api"])
     basic = await execute_tool(
         ctx,
@@ -320,6 +328,7 @@ async def test_json_body_and_header_checks(session: Session, world, http_server)
             config={"allowed_hosts": [http_server.host]},
         ),
     )
+    session.commit()
     ctx = world.ctx
     sent = await execute_tool(
         ctx(allowed=["loose_api"]), "loose_api", {"method": "post", "url": f"{http_server.url}/j", "body": {"n": 1}}

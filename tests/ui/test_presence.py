@@ -7,6 +7,7 @@ import time
 
 import redis
 
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.keys import events_channel
 from berrys_app.services import presence
 
@@ -15,7 +16,7 @@ def _announced(pubsub) -> list[list[str]]:
     """Viewer lists broadcast so far: everything up to a marker published now (no timing guesses)."""
     from berrys_app.services.events import publish_transient
 
-    publish_transient("test.marker", {})
+    publish_transient(EventKind.WORKER_STALE, {"worker_id": "marker", "at": "now"})
     found = []
     while True:
         message = pubsub.get_message(timeout=10)
@@ -23,7 +24,7 @@ def _announced(pubsub) -> list[list[str]]:
         if message["type"] != "message":
             continue
         body = json.loads(message["data"])
-        if body["kind"] == "test.marker":
+        if body["kind"] == EventKind.WORKER_STALE:
             return found
         found.append(body["payload"]["viewers"])
 

@@ -56,7 +56,9 @@ def test_team_usage_sums_every_project_of_the_team_and_only_those(session: Sessi
         projects.create_project(session, owner, team_id=team, data=ProjectCreate(name=f"P{i}", objectives=["x"]))
         for i in range(3)
     ]
+    session.commit()
     theirs = projects.create_project(session, other, team_id=other_team, data=ProjectCreate(name="Q", objectives=["x"]))
+    session.commit()
     _call(session, mine[0].id, "m/a", "0.5", 100, 10)
     _call(session, mine[1].id, "m/a", "0.25", 50, 5)
     _call(session, mine[2].id, "m/b", "1", 1000, 0)

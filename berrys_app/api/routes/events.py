@@ -18,6 +18,7 @@ from berrys_app.api.deps import CurrentActor, ListOf, SessionDep, access, list_o
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.api.schemas import EventPublic
 from berrys_app.db import session_scope
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.keys import events_channel
 from berrys_app.redis_client import async_redis
 from berrys_app.services import collab, events, live_access, projects, sessions
@@ -133,7 +134,7 @@ async def _stream(
         topic = f"project:{project_id}"
         while not await request.is_disconnected():
             if (refusal := await _refusal(actor, topic)) is not None:
-                yield f"event: stream.closed\ndata: {json.dumps({'reason': refusal})}\n\n"
+                yield f"event: {EventKind.STREAM_CLOSED}\ndata: {json.dumps({'reason': refusal})}\n\n"
                 return
             raw = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if raw is None:

@@ -22,7 +22,7 @@ from berrys_app.api.schemas import (
     UsagePublic,
 )
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectPublic, ProjectStatus, ProjectUpdate
-from berrys_app.services import decisions, projects, task_listing
+from berrys_app.services import projects, task_listing
 from berrys_app.services.planning import PlanIn
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"], responses=PROBLEM_RESPONSES)
@@ -87,7 +87,7 @@ def update_project(
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT, **access("admin", WRITE))
 def delete_project(project_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> None:
-    decisions.delete_project(session, actor, project_id)
+    projects.delete_project(session, actor, project_id)
 
 
 # --- plan -------------------------------------------------------------------------------
@@ -128,12 +128,12 @@ def list_plan_versions(project_id: uuid.UUID, session: SessionDep, actor: Curren
 
 @router.post("/{project_id}/plan/approve", **access("member", WRITE))
 def approve_plan(project_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ProjectPublic:
-    return _public(decisions.approve_plan(session, actor, project_id))
+    return _public(projects.approve_plan(session, actor, project_id))
 
 
 @router.post("/{project_id}/plan/reject", **access("member", WRITE))
 def reject_plan(project_id: uuid.UUID, body: ReasonIn, session: SessionDep, actor: CurrentActor) -> ProjectPublic:
-    return _public(decisions.reject_plan(session, actor, project_id, reason=body.reason))
+    return _public(projects.reject_plan(session, actor, project_id, reason=body.reason))
 
 
 # --- lifecycle --------------------------------------------------------------------------

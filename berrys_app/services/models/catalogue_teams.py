@@ -22,7 +22,7 @@ from sqlmodel import Session, col, or_, select
 from berrys_app.domain.accounts import Role, Team, TeamMember
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.models import ModelEntry, ModelEntryCreate, ModelEntryUpdate
-from berrys_app.services import audit
+from berrys_app.services import audit, events
 from berrys_app.services.authz import ADMIN_WRITE, PROJECTS_READ, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from berrys_app.services.models import catalogue, team_providers
@@ -158,7 +158,7 @@ def _seal_key(fields: dict[str, Any]) -> None:
 
 def add_model(session: Session, actor: Actor, *, team_id: uuid.UUID, data: ModelEntryCreate) -> ModelEntry:
     """A team admin adds a model string for the team, or connects the team's own endpoint
-    (``api_base`` with its key sealed); commits, and the selection cache is cleared."""
+    (``api_base`` with its key sealed); the selection cache is cleared once the caller commits."""
     require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
     key_env = team_providers.check_entry(data.name, data.api_key_env, data.api_base_env, data.api_base)
     if data.api_base is not None:
@@ -188,8 +188,8 @@ def add_model(session: Session, actor: Actor, *, team_id: uuid.UUID, data: Model
         target_id=row.id,
         details={"name": row.name, "active": row.active},
     )
-    session.commit()
-    catalogue.invalidate()
+    session.flush()
+    events.call_after_commit(session, catalogue.invalidate)
     return row
 
 
@@ -233,8 +233,8 @@ def update_model(session: Session, actor: Actor, model_id: uuid.UUID, data: Mode
         target_id=row.id,
         details={"name": row.name, "changed": sorted(k.removesuffix("_sealed") for k in fields)},
     )
-    session.commit()
-    catalogue.invalidate()
+    session.flush()
+    events.call_after_commit(session, catalogue.invalidate)
     return row
 
 
@@ -256,7 +256,7 @@ def set_team_default(session: Session, actor: Actor, *, team_id: uuid.UUID, name
         target_id=team_id,
         details={"model": team.default_model},
     )
-    session.commit()
+    session.flush()
     return team
 
 

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from berrys_app import tracing
 from berrys_app.db import engine_for, get_engine
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.models import CallStatus, ModelCall
 from berrys_app.observability import metrics
 from berrys_app.services import events
@@ -239,7 +240,7 @@ class Run:
             streamer.close(error=error.reason if error else ("malformed_output" if malformed else None), usage=usage)
         elif usage is not None and request.project_id is not None:
             task = str(request.task_id) if request.task_id else None
-            events.publish_transient("model.usage", {"task_id": task, **usage}, project_id=request.project_id)
+            events.publish_transient(EventKind.MODEL_USAGE, {"task_id": task, **usage}, project_id=request.project_id)
         metrics.model_call(spec.name, values)
         tracing.record_model_call(
             spec.name,
@@ -275,7 +276,7 @@ class Run:
         request = self.request
         events.emit(
             session,
-            "model.budget_overrun",
+            EventKind.MODEL_BUDGET_OVERRUN,
             project_id=request.project_id,
             task_id=request.task_id,
             payload={
@@ -295,7 +296,7 @@ class Run:
         with Session(get_engine(), expire_on_commit=False) as session:
             events.emit(
                 session,
-                "model.budget_exceeded",
+                EventKind.MODEL_BUDGET_EXCEEDED,
                 project_id=request.project_id,
                 task_id=request.task_id,
                 payload={"message": exc.message, **(exc.details or {}), "agent_id": str(request.agent_id or "")},

@@ -12,9 +12,8 @@ import time
 import uuid
 from typing import Any
 
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services import hot_publish
-
-KIND = "model.token"
 
 
 class TokenStreamer:
@@ -75,4 +74,4 @@ class TokenStreamer:
         self._pending.clear()
         self._seq += 1
         self.published += 1
-        hot_publish.publish_transient(KIND, payload, project_id=self.project_id)  # batched in a worker
+        hot_publish.publish_transient(EventKind.MODEL_TOKEN, payload, project_id=self.project_id)  # batched in a worker

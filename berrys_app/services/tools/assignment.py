@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.tools import TeamTemplateTools, Tool
 from berrys_app.domain.work import Agent, AgentTemplate
 from berrys_app.services import events
@@ -82,14 +83,14 @@ def set_agent_tools(
     session.add(agent)
     events.emit(
         session,
-        "agent.tools_changed",
+        EventKind.AGENT_TOOLS_CHANGED,
         team_id=team_id,
         project_id=agent.project_id,
         actor_id=actor.user_id,
         actor=actor.label,
         payload={"agent_id": str(agent.id), "name": agent.name, "before": before, "allowed_tools": refs},
     )
-    session.commit()
+    session.flush()
     return AgentTools(agent_id=agent.id, name=agent.name, allowed_tools=refs)
 
 
@@ -125,13 +126,13 @@ def set_template_tools(
         )
     events.emit(
         session,
-        "agent_template.tools_changed",
+        EventKind.AGENT_TEMPLATE_TOOLS_CHANGED,
         team_id=team_id,
         actor_id=actor.user_id,
         actor=actor.label,
         payload={"template": template.name, "allowed_tools": refs, "reset": allowed_tools is None},
     )
-    session.commit()
+    session.flush()
     return TemplateTools(
         template_id=template.id, name=template.name, allowed_tools=refs, team_override=allowed_tools is not None
     )

@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 from berrys_app import tracing
 from berrys_app.db import session_scope
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project
 from berrys_app.domain.tools import Tool, ToolCall, ToolCallStatus, ToolKind
 from berrys_app.observability import metrics
@@ -332,7 +333,7 @@ def _finish(
             payload["message"] = content[:300]
         events.emit(
             session,
-            "tool.completed" if ok else "tool.failed",
+            EventKind.TOOL_COMPLETED if ok else EventKind.TOOL_FAILED,
             project_id=ctx.project_id,
             task_id=ctx.task_id,
             actor=f"agent:{ctx.agent_id}" if ctx.agent_id else "system",
@@ -359,7 +360,7 @@ async def execute_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -
             if inv.idempotency_key:  # side effects: record the attempt before acting
                 _mark_running(session, inv)
         events.publish_transient(
-            "tool.started",
+            EventKind.TOOL_STARTED,
             {"tool": inv.tool_name, "version": inv.tool_version, "call_key": ctx.call_key, "task_id": str(ctx.task_id)},
             project_id=ctx.project_id,
         )

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from berrys_app.db import session_scope
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project
 from berrys_app.domain.tools import Artifact, ArtifactPublic
 from berrys_app.services import events
@@ -96,7 +97,7 @@ def _announce(session: Session, row: Artifact, *, actor: str, actor_id: uuid.UUI
     """``artifact.written``: lets the dashboard refresh a project's file list live."""
     events.emit(
         session,
-        "artifact.written",
+        EventKind.ARTIFACT_WRITTEN,
         project_id=row.project_id,
         task_id=row.task_id,
         actor=actor,
@@ -147,7 +148,7 @@ def put_artifact(session: Session, actor: Actor, *, project_id: uuid.UUID, path:
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from exc
     _announce(session, row, actor=actor.label, actor_id=actor.user_id)
-    session.commit()
+    session.flush()
     return ArtifactPublic.model_validate(row, from_attributes=True)
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import ROLE_RANK, Role
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.tools import (
     McpServer,
     McpServerCreate,
@@ -91,7 +92,7 @@ async def register_mcp_server(
     await _sync_tools(session, row)
     events.emit(
         session,
-        "mcp.registered",
+        EventKind.MCP_REGISTERED,
         team_id=team_id,
         actor_id=actor.user_id,
         actor=actor.label,
@@ -133,7 +134,7 @@ def delete_mcp_server(session: Session, actor: Actor, *, team_id: uuid.UUID, ser
         session.delete(tool)
     session.flush()  # the tools first: the server's delete would cascade to them in the database
     session.delete(row)
-    session.commit()
+    session.flush()
     return name
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import Role
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project
 from berrys_app.domain.tools import Tool, ToolCreate, ToolKind, ToolPublic, default_approval_policy
 from berrys_app.services import events
@@ -288,13 +289,13 @@ def register_tool(session: Session, actor: Actor, *, team_id: uuid.UUID, data: T
     row = add_version(session, team_id=team_id, data=data)
     events.emit(
         session,
-        "tool.registered",
+        EventKind.TOOL_REGISTERED,
         team_id=team_id,
         actor_id=actor.user_id,
         actor=actor.label,
         payload={"name": row.name, "version": row.version, "kind": row.kind},
     )
-    session.commit()
+    session.flush()
     return ToolPublic.model_validate(row, from_attributes=True)
 
 
@@ -333,5 +334,5 @@ def set_tool_active(
         raise NotFound(f"tool {name}@{version} not found")
     tool.is_active = active
     session.add(tool)
-    session.commit()
+    session.flush()
     return ToolPublic.model_validate(tool, from_attributes=True)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.tools import (
     Credential,
     CredentialBinding,
@@ -167,13 +168,13 @@ def create_credential(
     session.add(row)
     events.emit(
         session,
-        "credential.created",
+        EventKind.CREDENTIAL_CREATED,
         team_id=team_id,
         actor_id=actor.user_id,
         actor=actor.label,
         payload={"name": row.name, "kind": row.kind, "allowed_hosts": row.allowed_hosts},
     )
-    session.commit()
+    session.flush()
     return _public(row)
 
 
@@ -189,13 +190,13 @@ def bind_credential(
     session.add(row)
     events.emit(
         session,
-        "credential.bound",
+        EventKind.CREDENTIAL_BOUND,
         team_id=team_id,
         actor_id=actor.user_id,
         actor=actor.label,
         payload={"name": row.name, "allowed_hosts": row.allowed_hosts, "header_names": row.header_names},
     )
-    session.commit()
+    session.flush()
     return _public(row)
 
 
@@ -218,13 +219,13 @@ def delete_credential(session: Session, actor: Actor, *, team_id: uuid.UUID, cre
     session.delete(row)
     events.emit(
         session,
-        "credential.deleted",
+        EventKind.CREDENTIAL_DELETED,
         team_id=team_id,
         actor_id=actor.user_id,
         actor=actor.label,
         payload={"name": row.name},
     )
-    session.commit()
+    session.flush()
     return row.name
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import reflex as rx
 
 from berrys_app.db import session_scope
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services import system
 from berrys_app.ui import live
 from berrys_app.ui.components.table import error_callout
@@ -91,7 +92,7 @@ class SystemState(PageState):
         if not wid:
             return
         self.redis_ok = True
-        if message["kind"] == "worker.heartbeat":
+        if message["kind"] == EventKind.WORKER_HEARTBEAT:
             row = {
                 "worker_id": wid,
                 "pid": payload.get("pid", 0),
@@ -100,7 +101,7 @@ class SystemState(PageState):
                 "jobs_done": payload.get("jobs_done", 0),
                 "status": "stopped" if payload.get("stopped") else "live",
             }
-        elif message["kind"] == "worker.stale":
+        elif message["kind"] == EventKind.WORKER_STALE:
             row = next((dict(w) for w in self.workers if w["worker_id"] == wid), None)
             if row is None:
                 return

@@ -12,6 +12,7 @@ import reflex as rx
 
 from berrys_app.db import session_scope
 from berrys_app.domain.collab import Approval
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services import collab, decisions
 from berrys_app.services.errors import ServiceError
 from berrys_app.ui.format import human_error, human_time, label
@@ -63,7 +64,10 @@ class ApprovalsState(PageState):
 
     def _on_live(self, message: dict[str, Any]) -> None:
         kind = str(message.get("kind", ""))
-        if kind.startswith(("plan.", "approval.", "task.waiting")) or kind == "project.status_changed":
+        if kind.startswith(("plan.", "approval.")) or kind in (
+            EventKind.TASK_WAITING,
+            EventKind.PROJECT_STATUS_CHANGED,
+        ):
             try:
                 with session_scope() as session:
                     self._fetch(session, self._actor(session))

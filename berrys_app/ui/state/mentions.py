@@ -8,6 +8,7 @@ import reflex as rx
 from sqlmodel import col, select
 
 from berrys_app.domain.accounts import User
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project
 from berrys_app.services import collab
 from berrys_app.ui.format import short_date
@@ -51,5 +52,5 @@ class MentionsState(PageState):
     def _on_live(self, message: dict[str, Any]) -> None:
         """A new mention of this person (in any of their teams) appears without a reload."""
         payload = message.get("payload") or {}
-        if message.get("kind") == "comment.mention" and payload.get("user_id") == self.user_id:
+        if message.get("kind") == EventKind.COMMENT_MENTION and payload.get("user_id") == self.user_id:
             self._run(self._fetch)

@@ -19,6 +19,7 @@ from typing import Any
 import reflex as rx
 
 from berrys_app.db import session_scope
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services import presence, projects
 from berrys_app.services.errors import ServiceError
 from berrys_app.services.transcripts import ERROR_KINDS, error_entry
@@ -178,16 +179,16 @@ class ProjectState(
         kind = str(message.get("kind", ""))
         payload = message.get("payload") or {}
         task_id = str(message.get("task_id") or payload.get("task_id") or "")
-        if kind == live.ACCESS_LOST:  # removed from the team (or the project moved away)
+        if kind == EventKind.ACCESS_LOST:  # removed from the team (or the project moved away)
             self._close_project()
             self.load_error = "You no longer have access to this project."
             return
-        if kind == "presence.changed":
+        if kind == EventKind.PRESENCE_CHANGED:
             self.viewers = list(payload.get("viewers", []))
             return
         if kind.startswith("model."):
             self._add_usage(payload)
-        if kind == "model.usage":
+        if kind == EventKind.MODEL_USAGE:
             return
         if kind.startswith(("model.", "tool.")) and task_id:
             self._append_transcript(task_id, kind, payload)
@@ -204,10 +205,9 @@ class ProjectState(
             status = payload.get("status") or payload.get("to")
             if status:
                 self.project = {**self.project, "status": status}
-            reloads = ("project.completed", "project.deliverables", "project.aggregated", "project.updated")
-            if kind in (*reloads, "project.fork_created"):  # a fork of this project joins its lineage
+            if kind in (EventKind.PROJECT_UPDATED, EventKind.PROJECT_FORK_CREATED):  # a fork joins the lineage
                 self._safe_reload()
-        elif kind.startswith(("plan.", "tasks.", "deliverable.")):
+        elif kind.startswith(("plan.", "deliverable.")):
             self._safe_reload()
 
     @rx.event

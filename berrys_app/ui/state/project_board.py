@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 from plotly.graph_objects import Figure
 
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services import agents as agent_service
 from berrys_app.services import projects
 from berrys_app.ui.components.dag import dag_figure
@@ -19,17 +20,15 @@ from berrys_app.ui.state.plan_table import deps_of
 from berrys_app.ui.state.project_views import board_columns, remaining_minutes, task_row
 
 TASK_EVENT_STATUS = {
-    "task.started": "running",
-    "task.running": "running",
-    "task.completed": "completed",
-    "task.failed": "failed",
-    "task.ready": "ready",
-    "task.retrying": "retrying",
-    "task.cancelled": "cancelled",
-    "task.waiting_approval": "waiting_approval",
-    "task.waiting": "waiting_approval",
-    "task.interrupted": "ready",
-    "task.lease_expired": "ready",
+    EventKind.TASK_STARTED: "running",
+    EventKind.TASK_COMPLETED: "completed",
+    EventKind.TASK_FAILED: "failed",
+    EventKind.TASK_READY: "ready",
+    EventKind.TASK_RETRYING: "retrying",
+    EventKind.TASK_CANCELLED: "cancelled",
+    EventKind.TASK_WAITING: "waiting_approval",
+    EventKind.TASK_INTERRUPTED: "ready",
+    EventKind.TASK_LEASE_EXPIRED: "ready",
 }  # the status a task event implies when its payload names none
 
 
@@ -114,7 +113,7 @@ class TaskBoard(rx.State, mixin=True):
         self._refresh_graph()
         if not found or not status:
             self._safe_reload()
-        elif task_id == self.selected_id and kind in ("task.completed", "task.failed"):
+        elif task_id == self.selected_id and kind in (EventKind.TASK_COMPLETED, EventKind.TASK_FAILED):
             self._refresh_selected()
 
     @rx.event

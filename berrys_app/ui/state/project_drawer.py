@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 
 from berrys_app.db import session_scope
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services import projects, transcripts
 from berrys_app.services.errors import ServiceError
 from berrys_app.services.tools import files
@@ -112,7 +113,7 @@ class TaskDrawer(rx.State, mixin=True):
     def _append_transcript(self, task_id: str, kind: str, payload: dict[str, Any]) -> None:
         if task_id != self.selected_id:
             return
-        if kind == "model.token":
+        if kind == EventKind.MODEL_TOKEN:
             text = str(payload.get("delta") or payload.get("text") or "")
             if payload.get("reset") and self.transcript and self.transcript[-1]["kind"] == "stream":
                 self.transcript = self.transcript[:-1]

@@ -12,7 +12,7 @@ import reflex as rx
 from pydantic import ValidationError
 
 from berrys_app.db import session_scope
-from berrys_app.services import decisions, planning, projects
+from berrys_app.services import planning, projects
 from berrys_app.services.errors import ServiceError, ValidationFailed
 from berrys_app.ui.format import as_dict
 from berrys_app.ui.state.plan_table import (
@@ -70,7 +70,7 @@ class PlanReview(rx.State, mixin=True):
         if self.plan_dirty:
             self.action_error = "save or discard your plan edits before approving"
             return rx.toast.error(self.action_error)
-        return self._act(decisions.approve_plan)
+        return self._act(projects.approve_plan)
 
     @rx.event
     def approve_and_run(self):
@@ -78,7 +78,7 @@ class PlanReview(rx.State, mixin=True):
         if self.plan_dirty:
             self.action_error = "save or discard your plan edits before approving"
             return rx.toast.error(self.action_error)
-        result = self._act(decisions.approve_plan)
+        result = self._act(projects.approve_plan)
         if self.action_error or str(self.project.get("status", "")) != "ready":
             return result  # refused, or a replan's approval already resumed execution
         return self._act(projects.execute_project)
@@ -93,7 +93,7 @@ class PlanReview(rx.State, mixin=True):
         if not reason:
             self.action_error = "give a reason for rejecting the plan"
             return rx.toast.error(self.action_error)
-        result = self._act(decisions.reject_plan, reason=reason)
+        result = self._act(projects.reject_plan, reason=reason)
         if not self.action_error:
             self.reject_reason = ""
         return result

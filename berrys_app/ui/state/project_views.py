@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.ui.components.markdown import markdown_text
 from berrys_app.ui.format import TASK_STATUS_COLOR, as_dict, label, short_time
 from berrys_app.ui.state.plan_table import deps_of
@@ -49,7 +50,7 @@ def task_row(task: Any, *, deps: list[str] | None = None, agents: dict[str, str]
 def event_row(message: dict[str, Any]) -> dict[str, Any]:
     payload = message.get("payload") or {}
     summary = payload.get("summary") or payload.get("reason") or payload.get("status") or payload.get("title") or ""
-    if message.get("kind") == "comment.created":
+    if message.get("kind") == EventKind.COMMENT_CREATED:
         summary = payload.get("body") or payload.get("excerpt", "")
     return {
         "id": str(message.get("id") or ""),
@@ -57,9 +58,9 @@ def event_row(message: dict[str, Any]) -> dict[str, Any]:
         "label": label(str(message.get("kind", ""))),
         "actor": str(message.get("actor") or ""),
         "at": short_time(message.get("created_at")),
-        "summary": str(summary) if message.get("kind") == "comment.created" else str(summary)[:300],
+        "summary": str(summary) if message.get("kind") == EventKind.COMMENT_CREATED else str(summary)[:300],
         "task_id": str(message.get("task_id") or payload.get("task_id") or ""),
-        "comment": message.get("kind") == "comment.created",
+        "comment": message.get("kind") == EventKind.COMMENT_CREATED,
     }
 
 

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from berrys_app.db import session_scope
 from berrys_app.domain.accounts import User
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.services import projects
 from berrys_app.services.errors import ServiceError
@@ -156,12 +157,12 @@ class ProjectsState(SessionState):
         Task completions refresh at most once a second (a 500-task run must not turn
         into 500 list reloads); status changes always refresh."""
         kind = str(message.get("kind", ""))
-        if kind == "task.completed":
+        if kind == EventKind.TASK_COMPLETED:
             now = time.monotonic()
             if now - self._last_refresh < 1.0:
                 return
             self._last_refresh = now
-        if kind.startswith(("project.", "task.completed", "plan.")):
+        if kind.startswith(("project.", EventKind.TASK_COMPLETED, "plan.")):
             with contextlib.suppress(ServiceError):
                 self._refresh()
 

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from berrys_app.db import session_scope
 from berrys_app.domain.accounts import User
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services import auth, oidc, proxies, ratelimit, sessions, teams
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import ServiceError, Unauthorized
@@ -143,12 +144,12 @@ class SessionState(rx.State):
         """Live: this person's role in a team changed or they were removed (pushed by ``live``)."""
         team_id = str(message.get("team_id") or "")
         payload = message.get("payload") or {}
-        if message.get("kind") == "member.removed":
+        if message.get("kind") == EventKind.MEMBER_REMOVED:
             self.teams = [t for t in self.teams if t["id"] != team_id]
             if self.team_id == team_id:
                 self.role = ""
                 self.auth_error = "You were removed from this team."
-        elif message.get("kind") == "member.role_changed":
+        elif message.get("kind") == EventKind.MEMBER_ROLE_CHANGED:
             role = str(payload.get("to") or "")
             self.teams = [{**t, "role": role} if t["id"] == team_id else t for t in self.teams]
             if self.team_id == team_id:

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from berrys_app.db import session_scope
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.work import Task
 from berrys_app.services import agents, collab, team_usage, teams
 from berrys_app.services.collab import FEED_PREFIXES
@@ -243,7 +244,7 @@ class AgentsState(PageState):
         kind = str(message.get("kind", ""))
         payload = message.get("payload") or {}
         task_id = str(message.get("task_id") or "")
-        if kind in TASK_STARTS and task_id:
+        if kind == EventKind.TASK_STARTED and task_id:
             agent_id = str(payload.get("agent_id") or "")
             if any(a["id"] == agent_id for a in self.agents):
                 title = _task_title(task_id)
@@ -256,7 +257,7 @@ class AgentsState(PageState):
             if any(a["task_id"] == task_id for a in self.agents):
                 self.agents = [{**a, "task": "—", "task_id": ""} if a["task_id"] == task_id else a for a in self.agents]
             return
-        if kind != "agent.status_changed":
+        if kind != EventKind.AGENT_STATUS_CHANGED:
             return
         agent_id = payload.get("agent_id")
         if any(a["id"] == agent_id for a in self.agents):
@@ -266,9 +267,6 @@ class AgentsState(PageState):
         else:
             with session_scope() as session:
                 self._fetch(session, self._actor(session))
-
-
-TASK_STARTS = ("task.started", "task.running")
 
 
 def _running_tasks(session, agent_ids: list[uuid.UUID]) -> dict[str, str]:
@@ -293,7 +291,12 @@ def _task_title(task_id: str) -> str:
     return task.title if task is not None else "—"
 
 
-USAGE_KINDS = ("task.completed", "task.failed", "task.waiting", "project.status_changed")
+USAGE_KINDS = (
+    EventKind.TASK_COMPLETED,
+    EventKind.TASK_FAILED,
+    EventKind.TASK_WAITING,
+    EventKind.PROJECT_STATUS_CHANGED,
+)
 USAGE_REFRESH_S = 1.0
 
 
@@ -356,7 +359,7 @@ class ModelsState(PageState):
         if kind not in USAGE_KINDS:
             return
         now = time.monotonic()
-        if kind != "project.status_changed" and now - self._usage_read_at < USAGE_REFRESH_S:
+        if kind != EventKind.PROJECT_STATUS_CHANGED and now - self._usage_read_at < USAGE_REFRESH_S:
             return
         self._usage_read_at = now
         with session_scope() as session:
