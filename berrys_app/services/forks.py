@@ -19,13 +19,13 @@ from pydantic import BaseModel, Field, StringConstraints
 from sqlmodel import Session
 
 from berrys_app.domain.accounts import Role
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import TaskStatus
 from berrys_app.engine import lifecycle
 from berrys_app.services import fork_plan, planning
 from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
-from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services.events import emit, send_after_commit
 from berrys_app.services.models import catalogue_teams
 from berrys_app.services.models.replay import REPLAY_MODEL

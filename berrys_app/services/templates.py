@@ -25,11 +25,11 @@ from berrys_app.domain.automation import (
     TemplateParameter,
 )
 from berrys_app.domain.common import utcnow
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project, ProjectCreate
 from berrys_app.services import planning, projects
 from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role
 from berrys_app.services.errors import NotFound, ValidationFailed
-from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services.events import emit
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")

@@ -39,7 +39,8 @@ def _chunks() -> list[tuple[str, str]]:
     out = []
     for path in files:
         text = path.read_text()
-        out.extend((f"{path.relative_to(ROOT)}@{i}", text[i : i + 3000]) for i in range(0, len(text), 3000))
+        pieces = ((f"{path.relative_to(ROOT)}@{i}", text[i : i + 3000]) for i in range(0, len(text), 3000))
+        out.extend(piece for piece in pieces if len(piece[1]) >= 200)  # a file's short tail is no answer
     return out
 
 

@@ -65,6 +65,7 @@ def test_a_fork_at_task_k_of_a_ten_task_chain_makes_ten_minus_k_provider_calls(s
     k = 4
     before = scripted.calls("chain")
     fork = forks.fork_project(session, team.member, source, ForkIn(at_task=f"t{k}"))
+    session.commit()  # the caller owns the transaction
     _finish(fork.id)
     assert project_row(fork.id).status == "completed", workers.logs()
     # the fork point and the tasks after it: 10 - k calls; the final report is written once more
@@ -99,6 +100,7 @@ def test_a_replay_makes_no_provider_call_and_reproduces_every_output_byte_for_by
     scripted.reset("replayed")  # nothing is scripted any more: a provider call would fail the task
 
     replay = forks.fork_project(session, team.member, source, ForkIn(mode="replay"))
+    session.commit()  # the caller owns the transaction
     _finish(replay.id)
     assert project_row(replay.id).status == "completed", workers.logs()
     assert scripted.calls("replayed") == 0 and before == CHAIN + 1
@@ -122,6 +124,7 @@ def test_a_replay_with_a_call_it_never_recorded_fails_the_task_with_its_reason(s
     # the recording of a's answer is gone: the replay must say so, not call anything
     fresh(lambda s: (s.execute(text("DELETE FROM model_calls WHERE project_id = :p"), {"p": source}), s.commit()))
     replay = forks.fork_project(session, team.member, source, ForkIn(mode="replay"))
+    session.commit()  # the caller owns the transaction
     _finish(replay.id)
     task = tasks_of(replay.id)["a"]
     assert project_row(replay.id).status == "failed"
@@ -173,9 +176,11 @@ def test_a_side_effecting_tool_upstream_of_the_fork_point_is_not_called_again(se
         fork = forks.fork_project(
             session, team.member, source, ForkIn(at_task="report", description="Report it in one line")
         )
+        session.commit()  # the caller owns the transaction
         _finish(fork.id)
         assert project_row(fork.id).status == "completed", workers.logs()
         replay = forks.fork_project(session, team.member, source, ForkIn(mode="replay"))
+        session.commit()  # the caller owns the transaction
         _finish(replay.id)
         assert project_row(replay.id).status == "completed", workers.logs()
         assert server.count("/pay") == 1  # the fork copied the call, the replay replayed it
@@ -213,6 +218,7 @@ def test_retry_from_here_reruns_the_failed_task_and_downstream_in_place(session:
 
     projects.get_project(session, team.member, project_id)  # the member may; the call below checks again
     forks.retry_from_here(session, team.member, project_id, "b", TaskEdits(description="B, carefully"))
+    session.commit()  # the caller owns the transaction
     _finish(project_id)
     assert project_row(project_id).status == "completed", workers.logs()
     assert scripted.calls("retry") == 3  # b, c and the final report: a was not asked again
@@ -255,6 +261,7 @@ def test_a_fork_with_edits_sends_the_new_prompt_input_and_model_and_the_diff_sho
 
     edits = ForkIn(at_task="b", description="B again", inputs={"a": "A REPLACED"}, model="scripted/edits2")
     fork = forks.fork_project(session, team.member, source, edits)
+    session.commit()  # the caller owns the transaction
     _finish(fork.id)
     assert project_row(fork.id).status == "completed", workers.logs()
     assert (scripted.calls("edits"), scripted.calls("edits2")) == (4, 3)  # b, c and the report on the new model
