@@ -1,6 +1,11 @@
-"""One ``complete()`` call's attempts: reserve against budgets, call the provider under a
-timeout, validate structured output (one repair turn), fit the prompt to the window, and
-collect the ``model_calls`` rows (written in one INSERT when no budget applies).
+"""One ``complete()`` call's attempts: reserve (against budgets, if any), call the provider under
+a timeout, validate structured output (one repair turn), fit the prompt to the window.
+
+Every provider call is a ``model_calls`` row committed before the request leaves (``running``,
+holding its worst case) and settled in its own commit the moment the answer (or error) is in,
+before the answer is published or returned: a worker killed after that replays it, a worker
+killed before leaves a reservation the reconciler settles as spent. Refusals (no provider call)
+are collected and written with the next write.
 
 ``service.complete`` chooses the chain and the circuit breaker; a ``Run`` tries one model of it.
 The provider comes from ``registry``: no provider is named here.
@@ -132,26 +137,30 @@ class Run:
         request = self.request
         row = self.new_row(spec.name, fallback=fallback)
         reservation: ModelCall | None = None
-        budgeted = self.limits.any
         timeout = self.timeout_for(spec)
-        if budgeted:
-            worst_prompt = tokens.worst_prompt_tokens(spec, prompt_tokens, request.tools)  # + margin if estimated
-            worst_usd = spec.cost(worst_prompt, max_tokens)
+        worst_prompt = tokens.worst_prompt_tokens(spec, prompt_tokens, request.tools)  # + margin if estimated
+        worst_tokens, worst_usd = worst_prompt + max_tokens, spec.cost(worst_prompt, max_tokens)
+        ttl_s = timeout + self.settings.model_reservation_margin_s
+        if self.limits.any:
             with Session(get_engine(), expire_on_commit=False) as session:
                 try:
                     budgets.reserve(
                         session,
                         row=(reservation := ModelCall(**row)),
                         limits=self.limits,
-                        worst_tokens=worst_prompt + max_tokens,
+                        worst_tokens=worst_tokens,
                         worst_usd=worst_usd,
-                        ttl_s=timeout + self.settings.model_reservation_margin_s,
+                        ttl_s=ttl_s,
                     )
                 except BudgetExceeded as exc:
                     self.attempt -= 1
                     self.refuse(spec.name, exc, fallback=fallback)
                     self._budget_event(exc)
                     raise
+        else:  # no budget to check: the reservation is only the record of a call in flight
+            row.update(budgets.reservation(worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s))
+            rows, self.rows = [*self.rows, row], []
+            with_autocommit(lambda conn: accounting.insert_rows(conn, rows))
         streamer = None
         if request.stream:
             streamer = TokenStreamer(
@@ -225,6 +234,7 @@ class Run:
         else:
             assert error is not None
             values.update(status=CallStatus.error.value, error=error.reason, error_message=error.message[:4000])
+        self._finish_row(row, reservation, values)  # durable before anything else happens with the answer
         # live cost for the dashboard: on the stream's closing message, else one transient message
         usage = (
             {"cost_usd": float(values["cost_usd"]), "tokens": reply.prompt_tokens + reply.completion_tokens}
@@ -236,7 +246,6 @@ class Run:
         elif usage is not None and request.project_id is not None:
             task = str(request.task_id) if request.task_id else None
             events.publish_transient("model.usage", {"task_id": task, **usage}, project_id=request.project_id)
-        self._finish_row(row, reservation, values)
         if error is not None:
             raise error
         if malformed is not None:
@@ -245,7 +254,7 @@ class Run:
         return reply, row["id"], parsed
 
     def _finish_row(self, row: dict[str, Any], reservation: ModelCall | None, values: dict[str, Any]) -> None:
-        """Settle a reservation now, or keep the row for the single INSERT at the end."""
+        """Settle the call's reservation with its outcome: one commit, now."""
         if reservation is not None:
             reserved_tokens, reserved_usd = reservation.reserved_tokens, reservation.reserved_usd
             with Session(get_engine(), expire_on_commit=False) as session:
@@ -256,7 +265,7 @@ class Run:
                     self._overrun_event(session, reservation, reserved_tokens, reserved_usd)
         else:
             row.update(values)
-            self.rows.append(row)
+            with_autocommit(lambda conn: accounting.settle_row(conn, row))
 
     def _overrun_event(self, session: Session, row: ModelCall, reserved_tokens: int, reserved_usd: Decimal) -> None:
         """The provider billed more than the worst case that was reserved: say so (budgets may be over)."""
