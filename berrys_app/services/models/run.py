@@ -160,7 +160,8 @@ class Run:
         else:  # no budget to check: the reservation is only the record of a call in flight
             row.update(budgets.reservation(worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s))
             rows, self.rows = [*self.rows, row], []
-            with_autocommit(lambda conn: accounting.insert_rows(conn, rows))
+            # off the event loop: a worker's other runs go on while this one waits for its commit
+            await asyncio.to_thread(with_autocommit, lambda conn: accounting.insert_rows(conn, rows))
         streamer = None
         if request.stream:
             streamer = TokenStreamer(
@@ -234,7 +235,11 @@ class Run:
         else:
             assert error is not None
             values.update(status=CallStatus.error.value, error=error.reason, error_message=error.message[:4000])
-        self._finish_row(row, reservation, values)  # durable before anything else happens with the answer
+        if reservation is None:  # durable before anything else happens with the answer
+            row.update(values)
+            await asyncio.to_thread(with_autocommit, lambda conn: accounting.settle_row(conn, row))
+        else:
+            self._finish_row(row, reservation, values)
         # live cost for the dashboard: on the stream's closing message, else one transient message
         usage = (
             {"cost_usd": float(values["cost_usd"]), "tokens": reply.prompt_tokens + reply.completion_tokens}
