@@ -70,12 +70,29 @@ class Restarter:
         for name in self.names:
             self.pool.start(name)
         self.server.pids = self.pids()
+        for name in self.names:
+            wait_until_up(self.pool, name)
         self.thread.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.stop.set()
         self.thread.join(5)
+
+
+def wait_until_up(pool: WorkerPool, name: str) -> None:
+    """Until the worker process beats (its imports take a while on a busy machine)."""
+    pid = pool.procs[name].pid
+    wait_for(
+        lambda: fresh(
+            lambda s: s.execute(
+                text("SELECT 1 FROM worker_heartbeats WHERE worker_id = :w AND pid = :p"), {"w": name, "p": pid}
+            ).first()
+        ),
+        timeout=180,
+        interval=0.2,
+        what=f"worker {name} to start",
+    )
 
 
 def _calls(project_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -125,10 +142,10 @@ def test_chaos_kills_at_the_last_byte_repeat_no_recorded_call_and_spend_matches_
 
     server.on_served, server.on_request = served, received
     plan = layered_plan(6, 5)  # 30 tasks, 2 inputs each from level 1 on
-    project_id = start_project(session, team.member, team.team_id, plan, model=model, max_task_attempts=3)
-    started = time.monotonic()
     with Restarter(workers, server, ("w1", "w2")):
-        wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=180, what="project to finish")
+        project_id = start_project(session, team.member, team.team_id, plan, model=model, max_task_attempts=3)
+        started = time.monotonic()
+        wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=400, what="project to finish")
     elapsed = time.monotonic() - started
     assert project_row(project_id).status == "completed", (project_row(project_id).status_reason, workers.logs())
 
@@ -182,14 +199,15 @@ def test_a_poison_task_fails_after_killing_its_worker_max_task_crashes_times(
             os.kill(pid, signal.SIGKILL)  # the run takes its worker down, every time
 
     server.on_request = received
-    plan = {"tasks": [{"id": "p", "title": "Poison"}, {"id": "ok", "title": "Harmless"}]}
-    project_id = start_project(session, team.member, team.team_id, plan, model=model, max_replans=0)
+    plan = {"tasks": [{"id": "p", "title": "Poison"}, {"id": "after", "title": "After", "depends_on": ["p"]}]}
     with Restarter(workers, server, ("w1", "w2")):
+        project_id = start_project(session, team.member, team.team_id, plan, model=model, max_replans=0)
         try:
-            wait_for(lambda: tasks_of(project_id)["p"].status == "failed", timeout=60, what="the poison task to fail")
+            wait_for(lambda: tasks_of(project_id)["p"].status == "failed", timeout=240, what="the poison task to fail")
         except AssertionError:
             state = [(t.key, t.status, t.attempt, t.crashes, t.leased_by) for t in tasks_of(project_id).values()]
-            raise AssertionError((state, dict(server.received), workers.logs()[-4000:])) from None
+            procs = {n: (p.pid, p.poll()) for n, p in workers.procs.items()}
+            raise AssertionError((state, procs, dict(server.received), workers.logs()[-4000:])) from None
         wait_for(lambda: status_is(project_id, "failed"), timeout=20, what="the project to fail")
     poison = tasks_of(project_id)["p"]
     assert poison.crashes == 2 and poison.last_error == "worker died 2 times running this task"
@@ -197,6 +215,7 @@ def test_a_poison_task_fails_after_killing_its_worker_max_task_crashes_times(
     failed = events_of(project_id, "task.failed")
     assert [e.payload["error"] for e in failed] == ["worker died 2 times running this task"]
     assert "worker died 2 times" in (project_row(project_id).status_reason or "")
+    assert tasks_of(project_id)["after"].status == "cancelled"
     lost = [r for r in _calls(project_id) if r["title"] == "Poison"]
     assert [r["error"] for r in lost] == ["worker_lost", "worker_lost"]  # both attempts' spend counted
 
@@ -208,9 +227,11 @@ def test_a_crash_looping_workers_tasks_run_elsewhere_within_lease_plus_2_s(
     server.chunk_delay_s = 0.6  # calls of ~1.2 s: the victim holds tasks when it dies
     workers.env.update(BERRYS_MAX_TASK_CRASHES="20", BERRYS_LOCAL_TASKS="4")
     lease_s = float(workers.env["BERRYS_LEASE_S"])
-    project_id = start_project(session, team.member, team.team_id, layered_plan(8, 6), model=model)
     workers.start("steady")
     workers.start("looping")
+    wait_until_up(workers, "steady")
+    wait_until_up(workers, "looping")
+    project_id = start_project(session, team.member, team.team_id, layered_plan(8, 6), model=model)
     taken_back: list[float] = []
     for _ in range(3):
         holder = wait_for(
