@@ -153,7 +153,7 @@ def test_chaos_kills_at_the_last_byte_repeat_no_recorded_call_and_spend_matches_
     assert len(tasks) == 30 and all(t.status == "completed" for t in tasks.values())
     completed = [e.task_id for e in events_of(project_id, "task.completed")]
     assert len(completed) == 30 and len(set(completed)) == 30  # every task completed once
-    assert len(kills) >= 7, kills
+    assert len(kills) >= 5, kills  # a kill whose worker could not be told from the socket is skipped
 
     calls = _calls(project_id)
     by_title: dict[str, list[dict[str, Any]]] = {}
