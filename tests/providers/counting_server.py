@@ -78,38 +78,41 @@ class CountingServer:
         created, ident, model = int(time.time()), f"chatcmpl-{uuid.uuid4().hex[:12]}", body.get("model", "counting")
         usage = {"prompt_tokens": PROMPT_TOKENS, "completion_tokens": COMPLETION_TOKENS}
         usage["total_tokens"] = PROMPT_TOKENS + COMPLETION_TOKENS
-        if not body.get("stream"):
-            await asyncio.sleep(self.chunk_delay_s * 3)
-            message = {"role": "assistant", "content": content}
-            response = web.json_response(
-                {
-                    "id": ident,
-                    "object": "chat.completion",
-                    "created": created,
-                    "model": model,
-                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-                    "usage": usage,
-                }
-            )
-            await response.prepare(request)
-            await response.write_eof()
-        else:
-            response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-            await response.prepare(request)
+        try:
+            if not body.get("stream"):
+                await asyncio.sleep(self.chunk_delay_s * 3)
+                message = {"role": "assistant", "content": content}
+                response = web.json_response(
+                    {
+                        "id": ident,
+                        "object": "chat.completion",
+                        "created": created,
+                        "model": model,
+                        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                        "usage": usage,
+                    }
+                )
+                await response.prepare(request)
+                await response.write_eof()
+            else:
+                response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+                await response.prepare(request)
 
-            async def send(choices: list[dict[str, Any]], **extra: Any) -> None:
-                chunk = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": model}
-                await response.write(f"data: {json.dumps({**chunk, 'choices': choices, **extra})}\n\n".encode())
+                async def send(choices: list[dict[str, Any]], **extra: Any) -> None:
+                    chunk = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": model}
+                    await response.write(f"data: {json.dumps({**chunk, 'choices': choices, **extra})}\n\n".encode())
 
-            head, _, tail = content.partition(" ")
-            for piece in (head + " ", tail):
-                await send([{"index": 0, "delta": {"role": "assistant", "content": piece}, "finish_reason": None}])
-                await asyncio.sleep(self.chunk_delay_s)
-            await send([{"index": 0, "delta": {}, "finish_reason": "stop"}])
-            if (body.get("stream_options") or {}).get("include_usage"):
-                await send([], usage=usage)
-            await response.write(b"data: [DONE]\n\n")
-            await response.write_eof()
+                head, _, tail = content.partition(" ")
+                for piece in (head + " ", tail):
+                    await send([{"index": 0, "delta": {"role": "assistant", "content": piece}, "finish_reason": None}])
+                    await asyncio.sleep(self.chunk_delay_s)
+                await send([{"index": 0, "delta": {}, "finish_reason": "stop"}])
+                if (body.get("stream_options") or {}).get("include_usage"):
+                    await send([], usage=usage)
+                await response.write(b"data: [DONE]\n\n")
+                await response.write_eof()
+        except ConnectionResetError:  # the worker died mid-answer: not served
+            return web.Response()
         self._note("served", prompt)
         if self.on_served is not None:
             self.on_served(prompt, self.peer_pid(request))
