@@ -24,7 +24,8 @@ from tests.engine.helpers import events_of, fresh, layered_plan, project_row, st
 from tests.providers.counting_server import COMPLETION_TOKENS, PROMPT_TOKENS, CountingServer, counting_server
 from tests.providers.team_endpoint import TeamAdmin, allow_test_server, connect
 
-pytestmark = pytest.mark.slow
+# restarted workers boot in seconds on an idle machine, in a minute on a busy one
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @pytest.fixture
@@ -124,7 +125,7 @@ def test_chaos_kills_at_the_last_byte_repeat_no_recorded_call_and_spend_matches_
     workers.env.update(BERRYS_MAX_TASK_CRASHES="20")  # innocent bystanders of many kills must not fail
     kills: list[tuple[str, str]] = []  # (moment, prompt)
     served_n, received_n = iter(range(1, 10**6)), iter(range(1, 10**6))
-    after_last_byte = {2, 5, 9, 13, 17, 21, 25}  # the n-th answer served: kill its worker right after
+    after_last_byte = {2, 5, 9, 13, 17}  # the n-th answer served: kill its worker right after
     on_arrival = {4, 15}  # the n-th request received: kill its worker before it gets an answer
 
     def kill(moment: str, prompt: str, pid: int | None) -> None:
@@ -141,7 +142,7 @@ def test_chaos_kills_at_the_last_byte_repeat_no_recorded_call_and_spend_matches_
             kill("on arrival", prompt, pid)
 
     server.on_served, server.on_request = served, received
-    plan = layered_plan(6, 5)  # 30 tasks, 2 inputs each from level 1 on
+    plan = layered_plan(6, 4)  # 24 tasks, 2 inputs each from level 1 on
     with Restarter(workers, server, ("w1", "w2")):
         project_id = start_project(session, team.member, team.team_id, plan, model=model, max_task_attempts=3)
         started = time.monotonic()
@@ -150,10 +151,10 @@ def test_chaos_kills_at_the_last_byte_repeat_no_recorded_call_and_spend_matches_
     assert project_row(project_id).status == "completed", (project_row(project_id).status_reason, workers.logs())
 
     tasks = tasks_of(project_id)
-    assert len(tasks) == 30 and all(t.status == "completed" for t in tasks.values())
+    assert len(tasks) == 24 and all(t.status == "completed" for t in tasks.values())
     completed = [e.task_id for e in events_of(project_id, "task.completed")]
-    assert len(completed) == 30 and len(set(completed)) == 30  # every task completed once
-    assert len(kills) >= 5, kills  # a kill whose worker could not be told from the socket is skipped
+    assert len(completed) == 24 and len(set(completed)) == 24  # every task completed once
+    assert len(kills) >= 4, kills  # a kill whose worker could not be told from the socket is skipped
 
     calls = _calls(project_id)
     by_title: dict[str, list[dict[str, Any]]] = {}
@@ -175,7 +176,7 @@ def test_chaos_kills_at_the_last_byte_repeat_no_recorded_call_and_spend_matches_
         unsent = [r for r in rows if r["error"] in ("worker_lost", "cancelled")]
         assert 0 <= extra <= len(unsent), (title, received[title], rows)
         assert all(r["status"] in ("ok", "error") for r in rows), rows  # no reservation left open
-    assert set(by_title) == set(received) and len(by_title) == 30
+    assert set(by_title) == set(received) and len(by_title) == 24
     # spend: the served answers recorded at what the provider reported; the killed ones at their worst case
     recorded_tokens = sum(r["prompt_tokens"] + r["completion_tokens"] for r in calls)
     served_tokens = sum(fully_served.values()) * (PROMPT_TOKENS + COMPLETION_TOKENS)
@@ -225,19 +226,20 @@ def test_a_crash_looping_workers_tasks_run_elsewhere_within_lease_plus_2_s(
     session: Session, team, workers: WorkerPool, provider
 ) -> None:
     server, model = provider
-    server.chunk_delay_s = 0.6  # calls of ~1.2 s: the victim holds tasks when it dies
+    server.chunk_delay_s = 1.0  # calls of ~2 s: the victim holds tasks when it dies
     workers.env.update(BERRYS_MAX_TASK_CRASHES="20", BERRYS_LOCAL_TASKS="4")
     lease_s = float(workers.env["BERRYS_LEASE_S"])
     workers.start("steady")
     workers.start("looping")
     wait_until_up(workers, "steady")
     wait_until_up(workers, "looping")
-    project_id = start_project(session, team.member, team.team_id, layered_plan(8, 6), model=model)
+    project_id = start_project(session, team.member, team.team_id, layered_plan(8, 8), model=model)
     taken_back: list[float] = []
     for _ in range(3):
+        wait_until_up(workers, "looping")
         holder = wait_for(
             lambda: [t for t in tasks_of(project_id).values() if (t.leased_by or "").startswith("looping#")],
-            timeout=30,
+            timeout=90,
             what="the looping worker holding tasks",
         )
         dead = {t.key: t.leased_by for t in holder}
