@@ -225,37 +225,34 @@ def test_a_poison_task_fails_after_killing_its_worker_max_task_crashes_times(
 def test_a_crash_looping_workers_tasks_run_elsewhere_within_lease_plus_2_s(
     session: Session, team, workers: WorkerPool, provider
 ) -> None:
+    """The worker is restarted under its name after each kill and killed again: each dead process
+    is a lease holder of its own, so its leases expire on schedule and its tasks move on."""
     server, model = provider
     server.chunk_delay_s = 1.0  # calls of ~2 s: the victim holds tasks when it dies
-    workers.env.update(BERRYS_MAX_TASK_CRASHES="20", BERRYS_LOCAL_TASKS="4")
+    workers.env.update(BERRYS_MAX_TASK_CRASHES="20")
     lease_s = float(workers.env["BERRYS_LEASE_S"])
-    workers.start("steady")
     workers.start("looping")
-    wait_until_up(workers, "steady")
     wait_until_up(workers, "looping")
     project_id = start_project(session, team.member, team.team_id, layered_plan(8, 8), model=model)
-    taken_back: list[float] = []
+    workers.start("steady")
+    wait_until_up(workers, "steady")
+    taken_back: list[tuple[int, float]] = []  # (tasks the dead process held, seconds until all ran elsewhere)
     for _ in range(3):
-        wait_until_up(workers, "looping")
-        holder = wait_for(
-            lambda: [t for t in tasks_of(project_id).values() if (t.leased_by or "").startswith("looping#")],
-            timeout=90,
-            what="the looping worker holding tasks",
-        )
-        dead = {t.key: t.leased_by for t in holder}
+        held = {t.key: t.leased_by for t in tasks_of(project_id).values() if (t.leased_by or "").startswith("looping#")}
         workers.kill9("looping")
         killed_at = time.monotonic()
-        workers.start("looping")  # the replacement: a new process, a new lease holder
+        workers.start("looping")  # its replacement, under the same name: killed again next turn
 
-        def moved(dead: dict[str, str | None] = dead) -> bool:
+        def moved(held: dict[str, str | None] = held) -> bool:
             now = tasks_of(project_id)
             return all(
-                now[key].status == "completed" or now[key].leased_by not in (None, was) for key, was in dead.items()
+                now[key].status == "completed" or now[key].leased_by not in (None, was) for key, was in held.items()
             )
 
         wait_for(moved, timeout=lease_s + 10, interval=0.05, what="the dead worker's tasks running elsewhere")
-        taken_back.append(time.monotonic() - killed_at)
-        time.sleep(0.3)
-    print(f"\ncrash loop: taken back after {[round(t, 2) for t in taken_back]} s (lease {lease_s} s)")
-    assert all(t <= lease_s + 2 for t in taken_back), taken_back
+        taken_back.append((len(held), time.monotonic() - killed_at))
+        time.sleep(1.0)
+    print(f"\ncrash loop: (tasks held, s until running elsewhere) {[(n, round(t, 2)) for n, t in taken_back]}")
+    assert taken_back[0][0] >= 1  # the first process died holding tasks
+    assert all(t <= lease_s + 2 for _, t in taken_back), taken_back
     assert events_of(project_id, "task.lease_expired")

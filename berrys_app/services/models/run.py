@@ -55,6 +55,7 @@ _ROW_DEFAULTS: dict[str, Any] = {
     "content": None,
     "parsed": None,
 }
+_CANCELLED = {"status": CallStatus.error.value, "error": "cancelled", "error_message": "the caller cancelled the call"}
 
 
 def with_autocommit(work: Callable[[Connection], T]) -> T:
@@ -161,7 +162,17 @@ class Run:
             row.update(budgets.reservation(worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s))
             rows, self.rows = [*self.rows, row], []
             # off the event loop: a worker's other runs go on while this one waits for its commit
-            await asyncio.to_thread(with_autocommit, lambda conn: accounting.insert_rows(conn, rows))
+            insert = asyncio.ensure_future(
+                asyncio.to_thread(with_autocommit, lambda conn: accounting.insert_rows(conn, rows))
+            )
+            try:
+                await asyncio.shield(insert)
+            except asyncio.CancelledError:  # stopped before the request left: the row says so, nothing spent
+                await asyncio.wait([insert])
+                if not insert.cancelled() and insert.exception() is None:
+                    row.update(_CANCELLED, latency_ms=0.0)
+                    with_autocommit(lambda conn: accounting.settle_row(conn, row))
+                raise
         streamer = None
         if request.stream:
             streamer = TokenStreamer(
@@ -200,12 +211,7 @@ class Run:
             self._finish_row(
                 row,
                 reservation,
-                {
-                    "latency_ms": (time.perf_counter() - started) * 1000,
-                    "status": CallStatus.error.value,
-                    "error": "cancelled",
-                    "error_message": "the caller cancelled the call",
-                },
+                {"latency_ms": (time.perf_counter() - started) * 1000, **_CANCELLED},
             )
             if streamer is not None:
                 streamer.close(error="cancelled")
