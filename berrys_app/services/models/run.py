@@ -59,12 +59,13 @@ _CANCELLED = {"status": CallStatus.error.value, "error": "cancelled", "error_mes
 
 
 def with_autocommit(work: Callable[[Connection], T]) -> T:
-    """Run ``work`` on an autocommit connection of the no-pre-ping pool (no BEGIN/COMMIT or
-    ``SELECT 1`` round trips); a connection found dropped is replaced and ``work`` retried once."""
-    engine = engine_for(get_settings().require_database_url(), pre_ping=False)
+    """Run ``work`` on a connection of the autocommit, no-pre-ping pool (no BEGIN/COMMIT, no
+    ``SELECT 1`` and no isolation-level reset per checkout); a connection found dropped is
+    replaced and ``work`` retried once."""
+    engine = engine_for(get_settings().require_database_url(), pre_ping=False, autocommit=True)
     for attempt in (1, 2):
         try:
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            with engine.connect() as conn:
                 return work(conn)
         except DBAPIError as exc:
             if attempt == 2 or not exc.connection_invalidated:
