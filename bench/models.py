@@ -130,14 +130,13 @@ async def bench_echo(calls: int) -> None:
     async def layer_agent_loop() -> None:
         hot_publish.enable()  # as in a worker: the token stream leaves in the loop's pipelines
         step = next(counter)
-        await complete(  # as execution.agent_loop calls it: the lease read the project, the call is
-            CompletionRequest(  # written with the task's completion (defer_record), tokens streamed
+        await complete(  # as engine.agent_loop calls it: the lease read the project, the call is
+            CompletionRequest(  # committed as a reservation, then as its answer, tokens streamed
                 messages=messages,
                 project_id=project_id,
                 task_id=task_id,
                 call_key=f"task:{task_id}:model:{step}",
                 known_project=known,
-                defer_record=True,
                 stream=True,
                 fit_context=True,
             )

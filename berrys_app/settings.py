@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     reconcile_interval_s: int = Field(default=1, ge=1, le=60, validation_alias="BERRYS_RECONCILE_INTERVAL")
     retry_backoff_s: float = Field(default=1.0, ge=0, validation_alias="BERRYS_RETRY_BACKOFF")
     control_poll_s: float = Field(default=0.5, gt=0, validation_alias="BERRYS_CONTROL_POLL")
+    # leases of one task that may expire (its worker died running it) before the task fails with
+    # that reason; apart from max_task_attempts: a crash is often not the task's doing (a deploy, OOM)
+    max_task_crashes: int = Field(default=3, ge=1, validation_alias="BERRYS_MAX_TASK_CRASHES")
     # ready dependents a worker runs itself at once (its own lease batch); the surplus goes to the queue.
     # Above W's width (20) with its overlapping levels: handing W's surplus to a second worker made
     # both slower (their statements contend for the same rows; bench/engine.py)

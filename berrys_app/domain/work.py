@@ -1,7 +1,8 @@
 """The engine's tables: plan versions, tasks and their dependencies, agents, deliverables.
 
 A task row is the durable state of one unit of work: status, attempt (leases taken,
-used as a fencing token and in job ids), failures (what retries count), the lease
+used as a fencing token and in job ids), failures (what retries count), crashes (leases
+that expired: the worker died running it; ``max_task_crashes`` of them fail the task), the lease
 expiry, the last error and the output. ``remaining_deps`` is a counter so the worker
 that completes a task can find the dependents that became ready in one UPDATE.
 """
@@ -97,6 +98,7 @@ class Task(SQLModel, table=True):
     is_sink: bool = False
     attempt: int = 0
     failures: int = 0
+    crashes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     lease_expires_at: datetime | None = ts_field()
     leased_by: str | None = Field(default=None, max_length=200)
     next_attempt_at: datetime | None = ts_field()

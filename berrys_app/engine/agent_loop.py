@@ -1,14 +1,18 @@
 """The agent loop: model <-> tools over a frozen task context until the model answers.
 
-Every model and tool call has a stable call key (``task:<id>:model:<step>``, ``...:tool:<step>:<i>``),
-so a re-run after a crash replays what was recorded instead of paying for it again. The final
-answer's call rows come back with the answer (``Answer.calls``): the completion statement writes
-them, one round trip instead of two.
+Every model and tool call has a stable call key (``task:<id>:model:<step>:<prompt>``,
+``task:<id>:tool:<step>:<i>``), so a re-run after a crash replays what was recorded instead of
+paying for it again. The model layer commits each answer under its key the moment it arrives,
+before anything else happens with it (``services.models.run``); the completion only follows it.
+A model call's key ends with a fingerprint of what was asked (model, messages, tools): a run
+started ahead of its lease on a guess that proves wrong (``speculation``) records its paid answer
+under a key the real run never asks for, so a later attempt cannot replay it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,13 +20,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from berrys_app import db
 from berrys_app.db import get_engine
 from berrys_app.engine.context import TaskContext
 from berrys_app.services import degenerate
 from berrys_app.services.errors import ServiceError
 from berrys_app.services.models import CompletionRequest, complete
-from berrys_app.services.models.accounting import insert_rows
 from berrys_app.services.models.prompts import cut_middle
 from berrys_app.services.tools import ToolContext, execute_tool, tool_specs_for
 from berrys_app.settings import get_settings
@@ -42,10 +44,10 @@ class DegenerateOutput(ServiceError):
 
 @dataclass(frozen=True)
 class Answer:
-    """The model's final answer and the rows of the call that gave it (not recorded yet)."""
+    """The model's final answer (its call is already recorded: ``call_id``)."""
 
     content: str
-    calls: tuple[dict[str, Any], ...] = ()
+    call_id: Any = None
 
 
 def task_prompt(ctx: TaskContext) -> str:
@@ -92,28 +94,26 @@ async def run_agent(
                 project_id=ctx.project_id,
                 task_id=ctx.task_id,
                 agent_id=ctx.agent_id,
-                call_key=f"task:{ctx.task_id}:model:{step}",
+                call_key=model_call_key(ctx, step, messages, tools),
                 max_tokens=settings.task_max_tokens,
                 stream=True,  # the dashboard's task drawer shows the text as it is written
                 agent_budget_usd=ctx.agent_budget_usd if ctx.agent_id else None,
                 agent_budget_tokens=ctx.agent_budget_tokens if ctx.agent_id else None,
                 known_project=ctx.project,
-                defer_record=True,
                 fit_context=True,  # long tool results / inputs are trimmed, not a failed task
             )
         )
         if not result.tool_calls:
             why = degenerate.why_degenerate(result.content)
             if why:
-                await _record_before_failing(result.pending_rows, leased)
+                if leased is not None:  # the answer is recorded already; the attempt fails under its lease
+                    await asyncio.shield(leased)
                 raise DegenerateOutput(f"the model's answer is not usable: {why}")
             if on_answer is not None:
                 on_answer(result.content)
-            return Answer(result.content, tuple(result.pending_rows))
+            return Answer(result.content, result.call_id)
         if leased is not None:  # nothing but the model call runs before the lease
             await asyncio.shield(leased)
-        if result.pending_rows:  # the tools run next: record the call now, a re-run replays it
-            await asyncio.to_thread(record_calls, result.pending_rows)
         messages.append(
             {
                 "role": "assistant",
@@ -134,19 +134,10 @@ async def run_agent(
     raise StepLimitReached(f"the agent did not finish within {settings.task_max_steps} model calls")
 
 
-async def _record_before_failing(rows: list[dict[str, Any]], leased: Awaitable[Any] | None) -> None:
-    """The call was paid for: record it (under its lease) before the attempt fails."""
-    if leased is not None:
-        await asyncio.shield(leased)
-    if rows:
-        await asyncio.to_thread(record_calls, rows)
-
-
-def record_calls(rows: list[dict[str, Any]]) -> None:
-    """Write finished model-call rows now (autocommit: one round trip)."""
-    engine = db.engine_for(get_settings().require_database_url(), pre_ping=False, autocommit=True)
-    with engine.connect() as conn:
-        insert_rows(conn, rows)
+def model_call_key(ctx: TaskContext, step: int, messages: list[dict[str, Any]], tools: list[Any] | None) -> str:
+    """The key of a step's model call: the task, the step and a fingerprint of what is asked."""
+    asked = json.dumps([ctx.model, messages, tools], sort_keys=True, default=str)
+    return f"task:{ctx.task_id}:model:{step}:{hashlib.sha256(asked.encode()).hexdigest()[:16]}"
 
 
 def _tool_specs(ctx: TaskContext) -> list[dict[str, Any]]:

@@ -3,8 +3,8 @@ lease or complete at the same moment (group commit, ``group_commit``), on async 
 connections (``hot_db``).
 
 A lease locks the tasks, takes slots of their agents (at most ``max_concurrent_tasks`` each),
-loads the context and logs ``task.started``. A completion writes the final model calls, completes
-the tasks (fenced by attempt), gives the agents' slots back, counts down dependents, wakes tasks
+loads the context and logs ``task.started``. A completion completes the tasks (fenced by attempt;
+their model calls were each committed as they were answered), gives the agents' slots back, counts down dependents, wakes tasks
 parked on those agents and logs the events. The worker that completes a task may lease the
 dependents it made ready in the same transaction (``complete_and_lease``). Events and jobs leave
 in Redis pipelines after the statement (``hot_publish``).
@@ -34,8 +34,6 @@ from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-Calls = Sequence[Mapping[str, Any]]  # finished model-call rows the completion writes
-
 
 @dataclass(frozen=True)
 class Finished:
@@ -43,7 +41,6 @@ class Finished:
 
     ctx: TaskContext
     output: str
-    calls: Calls = ()
 
 
 @dataclass(frozen=True)
@@ -57,7 +54,10 @@ class Completion:
 
 
 def _lease_params(task_ids: Sequence[uuid.UUID], worker: str) -> dict[str, Any]:
-    return statements.bind(ids=list(task_ids), worker=worker, lease_s=get_settings().lease_s)
+    settings = get_settings()
+    return statements.bind(
+        ids=list(task_ids), worker=worker, lease_s=settings.lease_s, max_crashes=settings.max_task_crashes
+    )
 
 
 async def lease_many(task_ids: Sequence[uuid.UUID], *, worker: str) -> dict[uuid.UUID, TaskContext]:
@@ -87,13 +87,12 @@ def _leases_from(row: Mapping[str, Any], worker: str) -> dict[uuid.UUID, TaskCon
 
 
 def _complete_params(items: Sequence[Finished], *, keep_busy: bool = False) -> dict[str, Any]:
-    """One JSON parameter for the tasks, one for their model calls. ``keep_busy``: a follow-up
+    """One JSON parameter for the tasks. ``keep_busy``: a follow-up
     lease runs in the same transaction, so an agent given a task it readied stays Active."""
     return statements.bind(
         items=json.dumps(
             [{"id": str(f.ctx.task_id), "attempt": f.ctx.attempt, "output": f.output, "key": f.ctx.key} for f in items]
         ),
-        calls=json.dumps([call for f in items for call in f.calls], default=str),
         worker=items[0].ctx.worker,
         keep_busy=keep_busy,
     )
@@ -105,14 +104,14 @@ async def complete_many(items: Sequence[Finished]) -> list[Completion]:
     return _after_complete(items, row)
 
 
-async def complete(ctx: TaskContext, output: str, calls: Calls = ()) -> Completion:
+async def complete(ctx: TaskContext, output: str) -> Completion:
     """Complete (fenced by attempt) in one statement with the completions of other runs of this
     event loop that finish meanwhile (group commit). Each task's completion is committed before
     its dependents can start -- durable per task, not per level. The caller dispatches the jobs."""
     batcher = group_commit.for_loop(
         ("complete", ctx.worker), lambda: group_commit.GroupCommit(complete_many, name="completion")
     )
-    return await batcher.submit(Finished(ctx, output, tuple(calls)))
+    return await batcher.submit(Finished(ctx, output))
 
 
 Room = Callable[[int], int]  # free local slots once that many of the runs counted now have ended

@@ -4,6 +4,8 @@ the attempt: a worker that lost its lease changes nothing."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlmodel import Session
@@ -19,6 +21,7 @@ from berrys_app.engine.jobs import plan_job, task_job
 from berrys_app.engine.lifecycle import plan_attempt, transition
 from berrys_app.engine.task_moves import close_open_tasks, worker_actor
 from berrys_app.queue import Job
+from berrys_app.services.authz import Actor
 from berrys_app.services.events import emit
 from berrys_app.services.task_approvals import open_for_waiting_task
 from berrys_app.settings import get_settings
@@ -111,19 +114,43 @@ def record_failure(ctx: TaskContext, error: str, *, fatal: bool) -> list[Job]:
             payload={"key": ctx.key, "failures": failures, "error": error[:500]},
         )
         jobs = _after_task_failed(
-            session, ctx, f"task {ctx.key} ({ctx.title}) failed after {failures} attempt(s): {error}"
+            session,
+            ctx.project_id,
+            ctx.plan_version,
+            f"task {ctx.key} ({ctx.title}) failed after {failures} attempt(s): {error}",
+            actor=worker_actor(ctx),
+            task_id=ctx.task_id,
         )
         session.commit()
     return jobs
 
 
-def _after_task_failed(session: Session, ctx: TaskContext, why: str) -> list[Job]:
+def fail_crashed(session: Session, crashed: Mapping[str, Any], *, actor: Actor) -> list[Job]:
+    """A task whose worker died ``max_task_crashes`` times running it was failed by the
+    reconciler's ``EXPIRED_SQL`` (row ``crashed``): say so, then replan or fail the project."""
+    emit(
+        session,
+        "task.failed",
+        project_id=crashed["project_id"],
+        team_id=crashed["team_id"],
+        task_id=crashed["id"],
+        actor=actor.label,
+        payload={"key": crashed["key"], "crashes": crashed["crashes"], "error": crashed["last_error"]},
+    )
+    why = f"task {crashed['key']} ({crashed['title']}) failed: {crashed['last_error']}"
+    return _after_task_failed(
+        session, crashed["project_id"], crashed["plan_version"], why, actor=actor, task_id=crashed["id"]
+    )
+
+
+def _after_task_failed(
+    session: Session, project_id: uuid.UUID, plan_version: int, why: str, *, actor: Actor, task_id: uuid.UUID
+) -> list[Job]:
     """A task failed for good: the project replans (while it has replans left) or fails."""
-    project = session.get(Project, ctx.project_id, with_for_update=True, populate_existing=True)
+    project = session.get(Project, project_id, with_for_update=True, populate_existing=True)
     live = (ProjectStatus.executing.value, ProjectStatus.paused.value)  # paused meanwhile: still decide now
-    if project is None or project.status not in live or project.plan_version != ctx.plan_version:
+    if project is None or project.status not in live or project.plan_version != plan_version:
         return []
-    actor = worker_actor(ctx)
     if project.replans_used < project.max_replans:
         project.replans_used += 1
         transition(
@@ -136,6 +163,6 @@ def _after_task_failed(session: Session, ctx: TaskContext, why: str) -> list[Job
         return [plan_job(project.id, plan_attempt(session, project))]
     transition(session, project, ProjectStatus.failed, actor=actor, reason=why[:2000])
     # nothing else of a failed project may start; running ones stop via their watcher
-    close_open_tasks(session, project.id, TaskStatus.cancelled, actor=actor, reason="project failed", keep=ctx.task_id)
+    close_open_tasks(session, project.id, TaskStatus.cancelled, actor=actor, reason="project failed", keep=task_id)
     agent_moves.release_project_agents(session, project.id, reason="project failed", actor=actor)
     return []

@@ -1,7 +1,9 @@
 """The reconciler: PostgreSQL says what should be queued; make Redis agree.
 
 Runs every ``reconcile_interval_s`` (arq cron). It takes back tasks whose lease
-expired (a worker died: kill -9, OOM, lost host) with their agents' slots, recounts agent slots
+expired (a worker died: kill -9, OOM, lost host) with their agents' slots -- each expiry is a
+crash of the task: at ``max_task_crashes`` it fails with that reason instead of looping -- and
+settles the dead attempts' calls in flight as spent (``budgets.settle_lost``), recounts agent slots
 that drifted from the task rows, and re-enqueues every ready task not readied just now (the
 worker that readied it leases it itself), every due task, every lost aggregation and every lost
 planning job. Job ids are
@@ -20,11 +22,14 @@ from sqlmodel import Session
 
 from berrys_app.db import get_engine
 from berrys_app.domain.event_kinds import EventKind
+from berrys_app.domain.work import TaskStatus
 from berrys_app.engine import agent_moves, statements
 from berrys_app.engine.jobs import aggregate_job, plan_job, task_job
+from berrys_app.engine.outcomes import fail_crashed
 from berrys_app.queue import Job, dispatch
 from berrys_app.services.authz import Actor
 from berrys_app.services.events import emit
+from berrys_app.services.models import budgets
 from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -64,6 +69,8 @@ _PLANNING_SQL = text(
 @dataclass
 class ReconcileReport:
     expired: int = 0
+    crashed: int = 0  # failed: their workers died max_task_crashes times running them
+    calls_settled: int = 0
     redispatched: int = 0
     enqueued_tasks: int = 0
     aggregations: int = 0
@@ -77,8 +84,13 @@ def reconcile_once() -> ReconcileReport:
     jobs: list[Job] = []
     actor = Actor.system("reconciler")
     with Session(get_engine(), expire_on_commit=False) as session:
-        expired = session.execute(statements.EXPIRED_SQL, statements.bind()).mappings().all()
+        expired = (
+            session.execute(statements.EXPIRED_SQL, statements.bind(max_crashes=get_settings().max_task_crashes))
+            .mappings()
+            .all()
+        )
         agent_moves.give_back_slots(session, [row["agent_id"] for row in expired], reason="lease expired", actor=actor)
+        report.calls_settled = budgets.settle_lost(session, [row["id"] for row in expired])
         for row in expired:
             report.expired += 1
             emit(
@@ -88,8 +100,11 @@ def reconcile_once() -> ReconcileReport:
                 team_id=row["team_id"],
                 task_id=row["id"],
                 actor="reconciler",
-                payload={"key": row["key"], "attempt": row["attempt"]},
+                payload={"key": row["key"], "attempt": row["attempt"], "crashes": row["crashes"]},
             )
+            if row["status"] == TaskStatus.failed.value:
+                report.crashed += 1
+                jobs.extend(fail_crashed(session, row, actor=actor))
         session.commit()
         report.agents_recounted = agent_moves.resync_slots(session, actor=actor)
         session.commit()

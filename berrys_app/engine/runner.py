@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from berrys_app import tracing
 from berrys_app.engine import lease, speculation
-from berrys_app.engine.agent_loop import Answer, record_calls, run_agent
+from berrys_app.engine.agent_loop import Answer, run_agent
 from berrys_app.engine.context import TaskContext
 from berrys_app.engine.jobs import task_job
 from berrys_app.engine.outcomes import FATAL_MODEL_REASONS, record_failure, wait_for_person
@@ -154,7 +154,7 @@ class Run:
         if not self.answered:  # the answer came before the run held its lease (a run started ahead)
             self._answered(answer.content)
         completion = await lease.complete_and_lease(
-            lease.Finished(ctx, answer.content, answer.calls),
+            lease.Finished(ctx, answer.content),
             room=self.runner.room_for_completions,
             wait_s=speculation.COMPLETION_WAIT_S if self.can_wait else 0.0,
         )
@@ -186,7 +186,8 @@ class Run:
     async def await_lease(self, pending: speculation.Pending, spec: speculation.Speculation) -> TaskContext | None:
         """A run started ahead: wait for its lease. The same context: the run goes on under that
         lease. Otherwise the run is cancelled (its paid model call recorded without a key) and the
-        lease, if any, is returned for a fresh run."""
+        lease, if any, is returned for a fresh run (a call it had answered stays recorded under
+        its own key: paid for, never replayed for another context)."""
         assert self.work is not None
         guess = pending.ctx
         try:
@@ -210,9 +211,6 @@ class Run:
         tracing.end(self.span, attributes={"berrys.task.outcome": "not leased"})
         self.work.cancel()
         await asyncio.wait([self.work])
-        if not self.work.cancelled() and self.work.exception() is None and self.work.result().calls:
-            rows = [{**row, "call_key": None} for row in self.work.result().calls]
-            await asyncio.to_thread(record_calls, rows)  # paid for: accounting, not replay
         return real
 
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import TextClause, text
-from sqlalchemy.dialects import postgresql
 
 from berrys_app.domain.event_kinds import MESSAGE_COLUMNS, EventKind
-from berrys_app.domain.models import ModelCall
+from berrys_app.domain.models import CallStatus
 from berrys_app.domain.projects import ProjectStatus
 from berrys_app.domain.state_machines import OPEN_TASK_STATUSES, STATUS_PARAMS
 from berrys_app.domain.work import TaskStatus
 from berrys_app.engine import hot_db
+from berrys_app.services.models.budgets import LOST_SET
 
 PARAMS = {**STATUS_PARAMS, **{f"p_{s.value}": s.value for s in ProjectStatus}}
 
@@ -44,11 +44,6 @@ CLOSE_OPEN_SQL = text(
     RETURNING t.id, t.key, open.status AS was, open.agent_id
     """
 )
-
-
-# A model call's status stays a literal: the partial unique index on model_calls (call_key WHERE
-# status = 'ok') serves the EXISTS below only when the planner sees the value (a generic plan
-# with a parameter scanned the table).
 
 
 # a statement's events CTE ``ev`` returns its rows, and the statement hands them back as JSON texts
@@ -103,6 +98,7 @@ def agent_change(source: str, frm: str, to: str, why: str) -> tuple[str, str]:
 
 
 PARAMS["why_started"] = "started a task"
+PARAMS["call_running"] = CallStatus.running.value
 PARAMS["why_finished"] = "finished its tasks"
 _ACTIVATED = agent_change("activated", "a_ready", "a_active", "why_started")
 _IDLE = agent_change("idle", "a_active", "a_ready", "why_finished")
@@ -163,6 +159,7 @@ def _lease_sql(runnable: str, limit: str = "", settle: str = "") -> str:
     ), leased AS (
         UPDATE tasks t
         SET status = :t_running, attempt = t.attempt + 1, leased_by = :worker,
+            crashes = t.crashes + CASE WHEN t.status = :t_running THEN 1 ELSE 0 END,
             lease_expires_at = now() + make_interval(secs => :lease_s),
             started_at = coalesce(t.started_at, clock_timestamp()), waiting_reason = NULL
         FROM chosen c, projects p
@@ -171,6 +168,9 @@ def _lease_sql(runnable: str, limit: str = "", settle: str = "") -> str:
                   t.attempt, t.failures, t.agent_id, p.team_id, p.name AS project_name,
                   p.model AS project_model, p.max_task_attempts,
                   p.budget_usd AS project_budget_usd, p.budget_tokens AS project_budget_tokens
+    ), lost_calls AS (  -- an expired lease taken over: the dead attempt's calls in flight count as spent
+        UPDATE model_calls m SET {LOST_SET}
+        FROM cand c WHERE c.relet AND m.task_id = c.id AND m.status = :call_running
     ), parked AS (
         UPDATE tasks t SET waiting_reason = 'agent_busy', dispatched_at = NULL
         FROM cand c
@@ -213,39 +213,21 @@ def _lease_sql(runnable: str, limit: str = "", settle: str = "") -> str:
 LEASE_SQL = text(
     _lease_sql(
         "t.id = ANY(CAST(:ids AS uuid[])) AND (t.status IN (:t_ready, :t_retrying) "
-        "OR (t.status = :t_running AND t.lease_expires_at < now()))"
+        "OR (t.status = :t_running AND t.lease_expires_at < now() AND t.crashes + 1 < :max_crashes))"
     )
 )
 
 
-def model_call_columns() -> tuple[str, str]:
-    """``model_calls`` columns and their PostgreSQL types (for rows passed as one JSON parameter)."""
-    table = ModelCall.__table__  # type: ignore[attr-defined]
-    names = [column.name for column in table.columns]
-    types = [f"{column.name} {column.type.compile(dialect=postgresql.dialect())}" for column in table.columns]
-    return ", ".join(names), ", ".join(types)
-
-
-CALL_COLUMNS, CALL_TYPES = model_call_columns()
-
 # Group commit of completions (``:items``: id, attempt, output, key per task): complete each task
-# (fenced by attempt), record the final model calls (the agent loops' last answers, written here
-# instead of in round trips of their own), give the agents' slots back (Active -> Ready when it was
-# their last task), count down dependents, wake tasks parked on those agents, log the events: one
-# statement. The call rows are written even when the fence refuses a completion (they were paid
-# for); a call_key another run already completed is kept without its key, as
-# ``accounting.insert_rows`` does. ``by`` names the completed task a follow-up job is attributed to.
+# (fenced by attempt; its model calls were committed as each answer arrived), give the agents'
+# slots back (Active -> Ready when it was their last task), count down dependents, wake tasks
+# parked on those agents, log the events: one statement. ``by`` names the completed task a follow-up job is attributed to.
 # Lock order as in LEASE_SQL: the completed tasks by id, then agents by id (theirs and their
 # dependents', so a LEASE_READIED_SQL after it takes no new agent lock), then dependents by id.
 COMPLETE_SQL = text(
     f"""
     WITH items AS MATERIALIZED (
         SELECT * FROM jsonb_to_recordset(CAST(:items AS jsonb)) AS x(id uuid, attempt int, output text, key text)
-    ), calls AS (
-        INSERT INTO model_calls ({CALL_COLUMNS})
-        SELECT {CALL_COLUMNS.replace("call_key", "CASE WHEN x.status = 'ok' AND EXISTS (SELECT 1 FROM model_calls m WHERE m.call_key = x.call_key AND m.status = 'ok') THEN NULL ELSE x.call_key END", 1)}
-        FROM jsonb_to_recordset(CAST(:calls AS jsonb)) AS x({CALL_TYPES})
-        ON CONFLICT DO NOTHING
     ), own AS MATERIALIZED (
         SELECT t.id FROM tasks t JOIN items i ON i.id = t.id
         WHERE t.attempt = i.attempt AND t.status = :t_running
@@ -402,13 +384,19 @@ REQUEUE_SQL = text(
     "WHERE id = :id AND status IN (:t_waiting_approval, :t_failed) RETURNING id"
 )
 
-# the reconciler: leases that ran out (a worker died) -- the tasks are ready again
+# the reconciler: leases that ran out (a worker died running the task). Each counts as a crash: the
+# task is ready again, or failed once its worker died ``:max_crashes`` times running it (a poison task)
 EXPIRED_SQL = text(
     """
-    UPDATE tasks t SET status = :t_ready, lease_expires_at = NULL, leased_by = NULL, dispatched_at = now()
+    UPDATE tasks t SET crashes = t.crashes + 1, lease_expires_at = NULL, leased_by = NULL, dispatched_at = now(),
+        status = CASE WHEN t.crashes + 1 >= :max_crashes THEN :t_failed ELSE :t_ready END,
+        finished_at = CASE WHEN t.crashes + 1 >= :max_crashes THEN now() ELSE t.finished_at END,
+        last_error = CASE WHEN t.crashes + 1 >= :max_crashes
+                          THEN 'worker died ' || (t.crashes + 1) || ' times running this task' ELSE t.last_error END
     FROM projects p
     WHERE t.status = :t_running AND t.lease_expires_at < now() AND p.id = t.project_id
-    RETURNING t.id, t.key, t.attempt, t.project_id, t.agent_id, p.team_id, p.status AS project_status
+    RETURNING t.id, t.key, t.title, t.attempt, t.crashes, t.status, t.last_error, t.project_id, t.plan_version,
+              t.agent_id, p.team_id, p.status AS project_status
     """
 )
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import text
@@ -64,16 +65,22 @@ def status_is(project_id: uuid.UUID, *statuses: str) -> bool:
 
 
 def ok_calls_per_key(project_id: uuid.UUID) -> dict[str, int]:
+    """Answered calls per call key, a model call's key without its prompt fingerprint
+    (``task:<id>:model:<step>``): two answers of one step count 2 even for different prompts."""
+
     def read(s: Session) -> dict[str, int]:
         rows = s.execute(
-            text(
-                "SELECT call_key, count(*) FROM model_calls WHERE project_id = :p AND status = 'ok' GROUP BY call_key"
-            ),
-            {"p": project_id},
+            text("SELECT call_key FROM model_calls WHERE project_id = :p AND status = 'ok'"), {"p": project_id}
         ).all()
-        return {str(key): int(n) for key, n in rows}
+        return dict(Counter(step_key(str(key)) for (key,) in rows))
 
     return fresh(read)
+
+
+def step_key(call_key: str) -> str:
+    """``task:<id>:model:<step>`` of a model call's key (``...:<fingerprint>``); other keys as they are."""
+    parts = call_key.split(":")
+    return ":".join(parts[:4]) if len(parts) == 5 and parts[2] == "model" else call_key
 
 
 def layered_plan(width: int, depth: int, *, fan_in: int = 2, minutes: float = 1.0) -> dict[str, Any]:
@@ -99,6 +106,6 @@ def lease_now(task_id: uuid.UUID, *, worker: str) -> TaskContext | None:
     return asyncio.run(lease.lease(task_id, worker=worker))
 
 
-def complete_now(ctx: TaskContext, output: str, calls: Sequence[Mapping[str, Any]] = ()) -> lease.Completion:
+def complete_now(ctx: TaskContext, output: str) -> lease.Completion:
     """The production completion (group commit on async connections), from a test's sync code."""
-    return asyncio.run(lease.complete(ctx, output, calls))
+    return asyncio.run(lease.complete(ctx, output))

@@ -1,5 +1,6 @@
-"""The hot path's shortcuts keep durability: the final model call is recorded with the completion,
-a fenced completion still records the paid call, and later attempts replay instead of calling."""
+"""The hot path's shortcuts keep durability: a model call's answer is committed the moment it
+arrives (before the completion), a fenced completion leaves the paid call recorded, and later
+attempts replay instead of calling."""
 
 from __future__ import annotations
 
@@ -19,21 +20,22 @@ from tests.engine.helpers import complete_now, lease_now, ok_calls_per_key, star
 ONE = {"tasks": [{"id": "a", "title": "Alpha"}]}
 
 
-def test_final_model_call_is_written_by_the_completion_statement(session: Session, team) -> None:
+def test_the_answer_is_recorded_before_the_completion(session: Session, team) -> None:
     project_id = start_project(session, team.member, team.team_id, ONE, model="scripted/echo")
     a = tasks_of(project_id)["a"]
     ctx = asyncio.run(lease.lease(a.id, worker="w"))
     assert ctx is not None and ctx.project is not None  # first attempt: the lease read the project
     answer = asyncio.run(run_agent(ctx))
     output = answer.content
-    assert ok_calls_per_key(project_id) == {} and len(answer.calls) == 1  # not written yet
-    asyncio.run(lease.complete(ctx, output, answer.calls))
-    assert ok_calls_per_key(project_id) == {f"task:{a.id}:model:0": 1}
+    assert ok_calls_per_key(project_id) == {f"task:{a.id}:model:0": 1}  # durable before the completion
+    assert tasks_of(project_id)["a"].status == "running"
+    asyncio.run(lease.complete(ctx, output))
+    assert ok_calls_per_key(project_id) == {f"task:{a.id}:model:0": 1}  # the completion wrote no call
     task = tasks_of(project_id)["a"]
     assert task.status == "completed" and task.output == output and output.startswith("echo: ")
 
 
-def test_fenced_completion_still_records_the_call_it_paid_for(session: Session, team) -> None:
+def test_fenced_completion_leaves_the_call_it_paid_for_recorded(session: Session, team) -> None:
     project_id = start_project(session, team.member, team.team_id, ONE, model="scripted/echo")
     a = tasks_of(project_id)["a"]
     stale = lease_now(a.id, worker="slow")
@@ -43,7 +45,7 @@ def test_fenced_completion_still_records_the_call_it_paid_for(session: Session, 
     session.commit()
     fresh = lease_now(a.id, worker="fast")
     assert fresh is not None and fresh.attempt == 2 and fresh.project is None  # later attempts look up
-    completion = complete_now(stale, answer.content, answer.calls)
+    completion = complete_now(stale, answer.content)
     assert completion.jobs == [] and not completion.done  # fenced ...
     assert ok_calls_per_key(project_id) == {f"task:{a.id}:model:0": 1}  # ... but the call is recorded
     assert tasks_of(project_id)["a"].status == "running"
@@ -57,7 +59,7 @@ def test_a_later_attempt_replays_the_recorded_call(session: Session, team) -> No
     assert first is not None
     answer = asyncio.run(run_agent(first))
     assert answer.content == "alpha once"
-    complete_now(first, "alpha once", answer.calls)  # records the call
+    complete_now(first, "alpha once")
     session.execute(
         text("UPDATE tasks SET status = 'ready', output = NULL WHERE id = :id"), {"id": a.id}
     )  # as if the row were handed out again (e.g. a duplicate job after a crash)

@@ -18,7 +18,7 @@ from berrys_app.domain.work import Agent
 from berrys_app.engine import lease, runner, speculation
 from berrys_app.engine.agent_loop import run_agent
 from berrys_app.services.models import scripted
-from tests.engine.helpers import events_of, ok_calls_per_key, start_project, tasks_of
+from tests.engine.helpers import events_of, ok_calls_per_key, start_project, step_key, tasks_of
 
 SLOW = "scripted/echo-300ms"  # long enough for the read-ahead (after 20 ms) to finish first
 CHAIN = {
@@ -118,7 +118,7 @@ def test_run_started_ahead_restarts_from_the_lease_when_the_context_changed(sess
     assert ok_calls_per_key(project_id)[f"task:{b_id}:model:0"] == 1
 
 
-def test_tools_and_recorded_calls_wait_for_the_lease(session: Session, team) -> None:
+def test_tools_wait_for_the_lease_the_answer_is_recorded_at_once(session: Session, team) -> None:
     plan = {"tasks": [{"id": "a", "title": "Compute"}]}
     project_id = start_project(session, team.member, team.team_id, plan, model="scripted/gated")
     scripted.push("gated", {"tool_calls": [{"name": "python", "arguments": {"code": "print(1)"}}]}, {"content": "done"})
@@ -142,9 +142,10 @@ def test_tools_and_recorded_calls_wait_for_the_lease(session: Session, team) -> 
         return calls_before, recorded_before, (await work).content
 
     calls_before, recorded_before, output = asyncio.run(scenario())
-    assert calls_before == 1 and recorded_before == []  # the tool step waited: nothing recorded, no tool run
-    assert output == "done" and scripted.calls("gated") == 2
-    assert [c["call_key"] for c in _calls_of(a.id)] == [f"task:{a.id}:model:0"]  # recorded once the gate opened
+    assert calls_before == 1  # the tool step waited: no tool run, no second model call ...
+    assert [(step_key(c["call_key"]), c["status"]) for c in recorded_before] == [(f"task:{a.id}:model:0", "ok")]
+    assert output == "done" and scripted.calls("gated") == 2  # ... but the paid answer was recorded at once
+    assert [step_key(c["call_key"]) for c in _calls_of(a.id)] == [f"task:{a.id}:model:{n}" for n in (0, 1)]
 
 
 def _run_chain_with_busy_agent(session: Session, team, model: str, *, long_s: float) -> tuple[Any, dict[str, int]]:

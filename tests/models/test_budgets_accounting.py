@@ -113,7 +113,8 @@ async def test_settled_calls_release_the_unused_reservation(env, session, add_mo
         await complete(_request(project.id))
 
 
-async def test_stale_reservations_of_crashed_calls_stop_counting(env, session, add_model, make_project):
+async def test_stale_reservations_of_crashed_calls_count_as_spent(env, session, add_model, make_project):
+    """A reservation its worker left behind (killed mid-call) may have been served: it counts."""
     from datetime import timedelta
 
     from berrys_app.domain.common import utcnow
@@ -131,7 +132,9 @@ async def test_stale_reservations_of_crashed_calls_stop_counting(env, session, a
     )
     session.commit()
     scripted.rule("priced", contains="one", step={"content": "a"})
-    assert (await complete(_request(project.id))).content == "a"
+    with pytest.raises(BudgetExceeded):
+        await complete(_request(project.id))
+    assert scripted.calls("priced") == 0
 
 
 async def test_tokens_and_cost_are_recorded_per_call_and_summed_per_project(env, session, add_model, make_project):

@@ -481,7 +481,6 @@ async def test_a_call_whose_caller_knows_the_project_loads_the_catalogue_and_hol
                 project_id=project.id,
                 call_key=f"known:{project.id}:{step}",
                 known_project=known,
-                defer_record=True,
             )
         )
         assert result.content == f"echo: step {step}"

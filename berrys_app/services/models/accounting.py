@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert
+from sqlalchemy import Connection, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -69,6 +69,23 @@ def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
                 row["error_message"] = f"duplicate of completed call {row['call_key']}"
                 row["call_key"] = None
         conn.execute(insert(table), rows)
+
+
+def settle_row(conn: Connection, row: dict[str, Any]) -> None:
+    """Replace a call's reservation by its outcome (``row``: its columns, the reservation zeroed).
+
+    Same duplicate-key rule as ``insert_rows``. A row the reconciler already settled as lost (its
+    worker looked dead) gets the real outcome after all.
+    """
+    table = ModelCall.__table__  # type: ignore[attr-defined]
+    values = {**row, "reserved_tokens": 0, "reserved_usd": 0, "reserved_until": None}
+    del values["id"]
+    statement = update(table).where(table.c.id == row["id"])
+    try:
+        conn.execute(statement.values(values))
+    except IntegrityError:  # autocommit: the retry can follow the failure
+        values.update(call_key=None, error_message=f"duplicate of completed call {row['call_key']}")
+        conn.execute(statement.values(values))
 
 
 def usage(session: Session, *, project_id: uuid.UUID) -> dict[str, Any]:

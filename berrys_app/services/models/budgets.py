@@ -7,8 +7,10 @@ Arithmetic is ``Decimal`` (prices are NUMERIC), so the boundary is exact.
 Concurrent calls cannot overspend together: the check and the reservation (a
 ``model_calls`` row in status ``running`` holding ``reserved_usd``/``reserved_tokens``)
 happen in one transaction under a PostgreSQL advisory lock per project and per agent.
-Settling replaces the reservation with the real cost. A reservation left by a crashed
-worker stops counting at ``reserved_until``.
+Settling replaces the reservation with the real cost. Every provider call holds one, budget or
+not (``run``). A reservation left by a crashed worker counts as spent -- the provider served the
+call or may have: the reconciler settles it at its cost (``SETTLE_LOST_SQL``) when the task's
+lease expires, or once ``reserved_until`` (past the call's timeout) has gone by.
 """
 
 from __future__ import annotations
@@ -28,14 +30,27 @@ from berrys_app.services.errors import BudgetExceeded
 
 _SPENT_SQL = """
 SELECT
-  COALESCE(SUM(CASE WHEN status = 'running' THEN
-      CASE WHEN reserved_until > now() THEN reserved_usd ELSE 0 END
-    ELSE cost_usd END), 0) AS usd,
-  COALESCE(SUM(CASE WHEN status = 'running' THEN
-      CASE WHEN reserved_until > now() THEN reserved_tokens ELSE 0 END
-    ELSE prompt_tokens + completion_tokens END), 0) AS tokens
+  COALESCE(SUM(CASE WHEN status = 'running' THEN reserved_usd ELSE cost_usd END), 0) AS usd,
+  COALESCE(SUM(CASE WHEN status = 'running' THEN reserved_tokens ELSE prompt_tokens + completion_tokens END), 0)
+    AS tokens
 FROM model_calls WHERE {column} = :id
 """
+
+LOST_REASON = "worker_lost"
+# A killed attempt's calls in flight: settled as spent at their reservation (the worst case; what
+# the provider billed is unknown). ``:tasks``: the tasks whose leases just expired; any other
+# reservation past ``reserved_until`` outlived its call's timeout, so its worker is gone too.
+LOST_SET = f"""status = 'error', error = '{LOST_REASON}',
+    error_message = 'the worker died during the call; its reservation is counted as spent',
+    prompt_tokens = reserved_tokens, completion_tokens = 0, cost_usd = reserved_usd,
+    reserved_tokens = 0, reserved_usd = 0, reserved_until = NULL"""
+SETTLE_LOST_SQL = text(
+    f"""
+    UPDATE model_calls SET {LOST_SET}
+    WHERE status = 'running' AND (task_id = ANY(CAST(:tasks AS uuid[])) OR reserved_until < now())
+    RETURNING id
+    """
+)
 
 
 @dataclass(frozen=True)
@@ -141,15 +156,28 @@ def reserve(
                 worst_usd=worst_usd,
                 worst_tokens=worst_tokens,
             )
-        row.status = CallStatus.running.value
-        row.reserved_tokens = worst_tokens
-        row.reserved_usd = worst_usd
-        row.reserved_until = utcnow() + timedelta(seconds=ttl_s)
+        for key, value in reservation(worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s).items():
+            setattr(row, key, value)
         session.add(row)
         session.commit()
     except BaseException:
         session.rollback()
         raise
+
+
+def reservation(*, worst_tokens: int, worst_usd: Decimal, ttl_s: float) -> dict[str, Any]:
+    """The columns of a call in flight: ``running``, holding its worst case until ``ttl_s`` from now."""
+    return {
+        "status": CallStatus.running.value,
+        "reserved_tokens": worst_tokens,
+        "reserved_usd": worst_usd,
+        "reserved_until": utcnow() + timedelta(seconds=ttl_s),
+    }
+
+
+def settle_lost(session: Session, task_ids: list[uuid.UUID]) -> int:
+    """Settle the reservations of killed attempts as spent (``SETTLE_LOST_SQL``); how many."""
+    return len(session.execute(SETTLE_LOST_SQL, {"tasks": task_ids}).all())
 
 
 def settle(session: Session, *, row: ModelCall, values: dict[str, Any]) -> None:

@@ -1,6 +1,11 @@
-"""One ``complete()`` call's attempts: reserve against budgets, call the provider under a
-timeout, validate structured output (one repair turn), fit the prompt to the window, and
-collect the ``model_calls`` rows (written in one INSERT when no budget applies).
+"""One ``complete()`` call's attempts: reserve (against budgets, if any), call the provider under
+a timeout, validate structured output (one repair turn), fit the prompt to the window.
+
+Every provider call is a ``model_calls`` row committed before the request leaves (``running``,
+holding its worst case) and settled in its own commit the moment the answer (or error) is in,
+before the answer is published or returned: a worker killed after that replays it, a worker
+killed before leaves a reservation the reconciler settles as spent. Refusals (no provider call)
+are collected and written with the next write.
 
 ``service.complete`` chooses the chain and the circuit breaker; a ``Run`` tries one model of it.
 The provider comes from ``registry``: no provider is named here.
@@ -53,15 +58,17 @@ _ROW_DEFAULTS: dict[str, Any] = {
     "content": None,
     "parsed": None,
 }
+_CANCELLED = {"status": CallStatus.error.value, "error": "cancelled", "error_message": "the caller cancelled the call"}
 
 
 def with_autocommit(work: Callable[[Connection], T]) -> T:
-    """Run ``work`` on an autocommit connection of the no-pre-ping pool (no BEGIN/COMMIT or
-    ``SELECT 1`` round trips); a connection found dropped is replaced and ``work`` retried once."""
-    engine = engine_for(get_settings().require_database_url(), pre_ping=False)
+    """Run ``work`` on a connection of the autocommit, no-pre-ping pool (no BEGIN/COMMIT, no
+    ``SELECT 1`` and no isolation-level reset per checkout); a connection found dropped is
+    replaced and ``work`` retried once."""
+    engine = engine_for(get_settings().require_database_url(), pre_ping=False, autocommit=True)
     for attempt in (1, 2):
         try:
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            with engine.connect() as conn:
                 return work(conn)
         except DBAPIError as exc:
             if attempt == 2 or not exc.connection_invalidated:
@@ -136,26 +143,41 @@ class Run:
         request = self.request
         row = self.new_row(spec.name, fallback=fallback)
         reservation: ModelCall | None = None
-        budgeted = self.limits.any
         timeout = self.timeout_for(spec)
-        if budgeted:
-            worst_prompt = tokens.worst_prompt_tokens(spec, prompt_tokens, request.tools)  # + margin if estimated
-            worst_usd = spec.cost(worst_prompt, max_tokens)
+        worst_prompt = tokens.worst_prompt_tokens(spec, prompt_tokens, request.tools)  # + margin if estimated
+        worst_tokens, worst_usd = worst_prompt + max_tokens, spec.cost(worst_prompt, max_tokens)
+        ttl_s = timeout + self.settings.model_reservation_margin_s
+        if self.limits.any:
             with Session(get_engine(), expire_on_commit=False) as session:
                 try:
                     budgets.reserve(
                         session,
                         row=(reservation := ModelCall(**row)),
                         limits=self.limits,
-                        worst_tokens=worst_prompt + max_tokens,
+                        worst_tokens=worst_tokens,
                         worst_usd=worst_usd,
-                        ttl_s=timeout + self.settings.model_reservation_margin_s,
+                        ttl_s=ttl_s,
                     )
                 except BudgetExceeded as exc:
                     self.attempt -= 1
                     self.refuse(spec.name, exc, fallback=fallback)
                     self._budget_event(exc)
                     raise
+        else:  # no budget to check: the reservation is only the record of a call in flight
+            row.update(budgets.reservation(worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s))
+            rows, self.rows = [*self.rows, row], []
+            # off the event loop: a worker's other runs go on while this one waits for its commit
+            insert = asyncio.ensure_future(
+                asyncio.to_thread(with_autocommit, lambda conn: accounting.insert_rows(conn, rows))
+            )
+            try:
+                await asyncio.shield(insert)
+            except asyncio.CancelledError:  # stopped before the request left: the row says so, nothing spent
+                await asyncio.wait([insert])
+                if not insert.cancelled() and insert.exception() is None:
+                    row.update(_CANCELLED, latency_ms=0.0)
+                    with_autocommit(lambda conn: accounting.settle_row(conn, row))
+                raise
         streamer = None
         if request.stream:
             streamer = TokenStreamer(
@@ -195,12 +217,7 @@ class Run:
             self._finish_row(
                 row,
                 reservation,
-                {
-                    "latency_ms": (time.perf_counter() - started) * 1000,
-                    "status": CallStatus.error.value,
-                    "error": "cancelled",
-                    "error_message": "the caller cancelled the call",
-                },
+                {"latency_ms": (time.perf_counter() - started) * 1000, **_CANCELLED},
             )
             if streamer is not None:
                 streamer.close(error="cancelled")
@@ -230,6 +247,11 @@ class Run:
         else:
             assert error is not None
             values.update(status=CallStatus.error.value, error=error.reason, error_message=error.message[:4000])
+        if reservation is None:  # durable before anything else happens with the answer
+            row.update(values)
+            await asyncio.to_thread(with_autocommit, lambda conn: accounting.settle_row(conn, row))
+        else:
+            self._finish_row(row, reservation, values)
         # live cost for the dashboard: on the stream's closing message, else one transient message
         usage = (
             {"cost_usd": float(values["cost_usd"]), "tokens": reply.prompt_tokens + reply.completion_tokens}
@@ -249,7 +271,6 @@ class Run:
             values=values,
             finish_reason=reply.finish_reason if reply else None,
         )
-        self._finish_row(row, reservation, values)
         if error is not None:
             raise error
         if malformed is not None:
@@ -258,7 +279,7 @@ class Run:
         return reply, row["id"], parsed
 
     def _finish_row(self, row: dict[str, Any], reservation: ModelCall | None, values: dict[str, Any]) -> None:
-        """Settle a reservation now, or keep the row for the single INSERT at the end."""
+        """Settle the call's reservation with its outcome: one commit, now."""
         if reservation is not None:
             reserved_tokens, reserved_usd = reservation.reserved_tokens, reservation.reserved_usd
             with Session(get_engine(), expire_on_commit=False) as session:
@@ -269,7 +290,7 @@ class Run:
                     self._overrun_event(session, reservation, reserved_tokens, reserved_usd)
         else:
             row.update(values)
-            self.rows.append(row)
+            with_autocommit(lambda conn: accounting.settle_row(conn, row))
 
     def _overrun_event(self, session: Session, row: ModelCall, reserved_tokens: int, reserved_usd: Decimal) -> None:
         """The provider billed more than the worst case that was reserved: say so (budgets may be over)."""

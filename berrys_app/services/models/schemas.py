@@ -40,13 +40,10 @@ class CompletionRequest(BaseModel):
     # cut in the middle; the system messages and the first user message -- the task -- are kept)
     # instead of refusing it with ``context_overflow``.
     fit_context: bool = False
-    # Hot-path options for the engine (each saves a database round trip per call):
-    # ``known_project`` skips the replay/project lookup -- only for a call_key that cannot have been
-    # recorded yet (the task's first attempt); ``defer_record`` hands the finished call's rows back in
-    # ``CompletionResult.pending_rows`` for the caller to write with its own statement (the engine
-    # writes them together with the task's completion).
+    # Hot-path option for the engine (saves a database round trip per call): ``known_project``
+    # skips the replay/project lookup -- only for a call_key that cannot have been recorded yet
+    # (the task's first attempt).
     known_project: KnownProject | None = None
-    defer_record: bool = False
 
     @field_validator("messages")
     @classmethod
@@ -88,4 +85,3 @@ class CompletionResult(BaseModel):
     call_id: uuid.UUID | None = None  # the model_calls row of the answer
     finish_reason: str = "stop"
     context_trimmed: bool = False  # ``fit_context`` shortened the prompt to fit the window
-    pending_rows: list[dict[str, Any]] = Field(default_factory=list, exclude=True, repr=False)  # defer_record

@@ -6,7 +6,9 @@ Order of work for one call:
 3. For each model: skip an open circuit; refuse a missing key / network in tests /
    a prompt over the window; reserve the worst case against the budgets; call the
    provider under ``asyncio.timeout``; validate structured output (one repair turn).
-4. Record every attempt in ``model_calls`` (one INSERT when no budget applies).
+4. Record every attempt in ``model_calls``: a call in flight is a ``running`` row holding its
+   worst case (a reservation), committed before the provider is asked; the answer replaces it in
+   its own commit as soon as it arrives, before it is published or used.
 
 Each model's provider comes from ``registry`` (one ``Provider`` protocol): the in-process
 providers (embedded, scripted) are called directly rather than through litellm (litellm's
@@ -164,8 +166,6 @@ async def complete(request: CompletionRequest) -> CompletionResult:
             if state.failures or state.state != selection.CLOSED:
                 selection.record_success(spec.name)
             result.latency_ms = (time.perf_counter() - started) * 1000
-            if request.defer_record:
-                result.pending_rows, run.rows = run.rows, []
             return result
         assert last_error is not None
         if len(tried) > 1 and isinstance(last_error.details, dict):
