@@ -130,7 +130,7 @@ def fail_crashed(session: Session, crashed: Mapping[str, Any], *, actor: Actor) 
     reconciler's ``EXPIRED_SQL`` (row ``crashed``): say so, then replan or fail the project."""
     emit(
         session,
-        "task.failed",
+        EventKind.TASK_FAILED,
         project_id=crashed["project_id"],
         team_id=crashed["team_id"],
         task_id=crashed["id"],

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
-from berrys_app.domain.event_kinds import MESSAGE_COLUMNS, EventKind, check_payload
+from berrys_app.domain.event_kinds import MESSAGE_COLUMNS, EventKind
+from berrys_app.domain.event_payloads import check_payload
 from berrys_app.domain.events import Event
 from berrys_app.keys import events_channel
 from berrys_app.queue import Job, dispatch

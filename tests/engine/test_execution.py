@@ -6,7 +6,8 @@ import json
 
 from sqlmodel import Session
 
-from berrys_app.domain.event_kinds import PAYLOADS, EventKind
+from berrys_app.domain.event_kinds import EventKind
+from berrys_app.domain.event_payloads import PAYLOADS
 from berrys_app.services import agents, projects
 from berrys_app.services.models import scripted
 from tests.engine.conftest import wait_for

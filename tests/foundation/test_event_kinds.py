@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlmodel import Session
 
-from berrys_app.domain.event_kinds import MESSAGE_COLUMNS, PAYLOADS, EventKind, EventMessage
+from berrys_app.domain.event_kinds import MESSAGE_COLUMNS, EventKind, EventMessage
+from berrys_app.domain.event_payloads import PAYLOADS
 from berrys_app.engine import statements
 from berrys_app.services import events
 

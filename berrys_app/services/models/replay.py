@@ -1,7 +1,8 @@
 """``replay/recorded``: answers every call from the recorded rows of the project a replay was forked
 from, so a whole project re-runs with no provider call at all (``services/forks.py`` makes such a
-project). A call is matched by its key: ``task:<id>:model:<step>`` becomes the same step of the
-source's task with the same key; ``project:<id>:aggregate:<v>`` the source's final report. A call
+project). A call is matched by its key: ``task:<id>:model:<step>[:<fingerprint>]`` becomes the same
+step of the source's task with the same key (the fingerprint of what is asked differs: the model
+is not the same); ``project:<id>:aggregate:<v>`` the source's final report. A call
 with no recording fails with ``no_recording`` (never a guess, never a real provider).
 """
 
@@ -20,8 +21,8 @@ from berrys_app.services.models.provider import ProviderCall, ProviderReply
 from berrys_app.settings import get_settings
 
 REPLAY_MODEL = "replay/recorded"
-_TASK_CALL = re.compile(r"task:([0-9a-f-]{36}):model:(\d+)")
-_AGGREGATE_CALL = re.compile(r"project:([0-9a-f-]{36}):aggregate:\d+")
+_TASK_CALL = re.compile(r"task:([0-9a-f-]{36}):model:(\d+)(?::[0-9a-f]+)?")
+_AGGREGATE_CALL = re.compile(r"project:([0-9a-f-]{36}):aggregate:\d+(?::[0-9a-f]+)?")
 
 # the source's task with the same key (completed first, then the newest plan version) and its step's ok row
 _TASK_SQL = text(
@@ -30,9 +31,11 @@ _TASK_SQL = text(
     FROM tasks t
     JOIN projects p ON p.id = t.project_id
     JOIN tasks o ON o.project_id = p.forked_from_project_id AND o.key = t.key
-    JOIN model_calls mc ON mc.call_key = 'task:' || o.id::text || ':model:' || :step AND mc.status = 'ok'
+    JOIN model_calls mc ON mc.status = 'ok'
+        AND (mc.call_key = 'task:' || o.id::text || ':model:' || :step
+             OR mc.call_key LIKE 'task:' || o.id::text || ':model:' || :step || ':%')
     WHERE t.id = CAST(:task AS uuid)
-    ORDER BY (o.status = 'completed') DESC, o.plan_version DESC
+    ORDER BY (o.status = 'completed') DESC, o.plan_version DESC, mc.created_at DESC
     LIMIT 1
     """
 )
