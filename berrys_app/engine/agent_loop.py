@@ -123,7 +123,7 @@ async def run_agent(
 
 def record_calls(rows: list[dict[str, Any]]) -> None:
     """Write finished model-call rows now (autocommit: one round trip)."""
-    engine = db.engine_for(get_settings().require_database_url(), pre_ping=False, autocommit=True)
+    engine = db.autocommit_engine()
     with engine.connect() as conn:
         insert_rows(conn, rows)
 

@@ -142,7 +142,7 @@ class Run:
         completion = await lease.complete_and_lease(
             lease.Finished(ctx, answer.content, answer.calls),
             room=self.runner.room_for_completions,
-            wait_s=speculation.COMPLETION_WAIT_S if self.can_wait else 0.0,
+            wait_s=get_settings().speculation_completion_wait_s if self.can_wait else 0.0,
         )
         self.lost = not completion.done
         return Outcome("completed" if completion.done else "lost", completion.jobs, completion.leases)

@@ -7,7 +7,7 @@ the jobs' queue entries, from a coroutine: no thread, so no GIL hand-offs betwee
 sender (they cost more than the round trips).
 
 Jobs leave at once (another worker may be idle). Live updates alone (events, token streams) wait
-up to ``LIVE_BATCH_S`` for company: model calls end in bursts (a DAG level), and sending (and
+up to ``Settings.live_batch_s`` for company: model calls end in bursts (a DAG level), and sending (and
 encoding) a burst's messages then competed for the CPU with starting the next calls.
 
 If the process dies before a flush, the rows are the record: live clients catch up from the
@@ -36,10 +36,9 @@ from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-# Live updates with no job to go with them wait this long for more (the UI's worker event -> DOM
-# p95 was 42 ms against 100 ms). W with 200 ms calls, interleaved A/B of 8 runs each: median
-# 2.0550 -> 2.0501 s.
-LIVE_BATCH_S = 0.008
+# Live updates with no job to go with them wait ``Settings.live_batch_s`` for more (8 ms: the UI's
+# worker event -> DOM p95 was 42 ms against 100 ms). W with 200 ms calls, interleaved A/B of 8 runs
+# each: median 2.0550 -> 2.0501 s.
 
 
 def publish_now(events: Sequence[str] | None) -> None:
@@ -78,7 +77,7 @@ class _Publisher:
         if not self.jobs:  # live updates only: wait a little for company, unless jobs come
             self.hurry = self.loop.create_future()
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(LIVE_BATCH_S):
+                async with asyncio.timeout(get_settings().live_batch_s):
                     await self.hurry
             self.hurry = None
         while self.events or self.jobs:

@@ -28,7 +28,8 @@ import uuid
 from collections import OrderedDict
 from typing import Any
 
-from berrys_app.db_read import afetch_one, fetch_one
+from berrys_app.db.aio import fetch_one as afetch_one
+from berrys_app.db.reads import fetch_one
 from berrys_app.services.authz import PROJECTS_READ, Actor, require_scope
 from berrys_app.services.errors import NotFound
 from berrys_app.settings import get_settings
