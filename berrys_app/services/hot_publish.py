@@ -96,25 +96,12 @@ class _Publisher:
         if events:
             texts = [e if isinstance(e, str) else json.dumps(e, default=str) for e in events]
             pipe.publish(events_channel(), events_service.pack(texts))
-        now_ms = int(time.time() * 1000)
-        entries: list[tuple[str, float]] = []
-        for function, args, job_id, defer_s in jobs:
-            job_id = job_id or uuid.uuid4().hex
-            payload = queue.serialize({"t": None, "f": function, "a": list(args), "k": {}, "et": now_ms})
-            pipe.set(queue.JOB_KEY_PREFIX + job_id, payload, px=queue.EXPIRES_MS, nx=True)
-            entries.append((job_id, defer_s))
+        staged = queue.stage_jobs(pipe, jobs, int(time.time() * 1000))
         replies = await pipe.execute()
-        if not entries:
+        if not staged:
             return
-        created = replies[1 if events else 0 :]
         pipe = self.client.pipeline(transaction=False)
-        name = get_settings().queue_name
-        due_now = 0
-        for (job_id, defer_s), was_set in zip(entries, created, strict=True):
-            if was_set:  # an id already queued or running is not added twice (arq semantics)
-                pipe.zadd(name, {job_id: now_ms + int(defer_s * 1000)})
-                due_now += defer_s <= 0
-        queue.push_wake(pipe, due_now)
+        queue.queue_staged(pipe, staged, replies[1 if events else 0 :])
         await pipe.execute()
 
 
