@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     worker_max_jobs: int = Field(default=20, ge=1, validation_alias="BERRYS_WORKER_MAX_JOBS")
     worker_spare_slots: int = Field(default=4, ge=0, validation_alias="BERRYS_WORKER_SPARE_SLOTS")
     job_expires_s: int = Field(default=86_400, gt=0, validation_alias="BERRYS_JOB_EXPIRES")
+    # a worker blocks on the wake list between polls for at most this long (deferred jobs, cron);
+    # a poll on that timer leaves jobs younger than the min age to the worker their enqueue woke
+    worker_wake_wait_s: float = Field(default=0.05, gt=0, validation_alias="BERRYS_WORKER_WAKE_WAIT")
+    worker_unwoken_min_age_ms: int = Field(default=20, ge=0, validation_alias="BERRYS_WORKER_UNWOKEN_MIN_AGE_MS")
     # engine (orchestration): leases, reconciler, retries
     lease_s: float = Field(default=5.0, gt=0, validation_alias="BERRYS_LEASE_S")
     reconcile_interval_s: int = Field(default=1, ge=1, le=60, validation_alias="BERRYS_RECONCILE_INTERVAL")

@@ -16,7 +16,8 @@ that loop; a pool is never handed to another loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -25,6 +26,7 @@ from sqlalchemy import TextClause
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
 from berrys_app.db.retry import is_dropped, retry_if_dropped
+from berrys_app.loop_local import LoopLocal
 from berrys_app.settings import get_settings, libpq_url
 
 Statement = tuple[str, Mapping[str, Any]]
@@ -41,7 +43,6 @@ class AsyncPool:
 
     def __init__(self, url: str, size: int) -> None:
         self.url = url
-        self.loop = asyncio.get_running_loop()
         self.idle: list[psycopg.AsyncConnection[dict[str, Any]]] = []
         self.slots = asyncio.Semaphore(size)
 
@@ -101,27 +102,35 @@ async def _execute(
     return [await cursor.fetchall() if cursor.description else [] for cursor in cursors]
 
 
-_POOL: AsyncPool | None = None  # this process's pool, on the loop that opened it
+_POOLS: LoopLocal[AsyncPool | None] = LoopLocal(lambda: None)
 
 
 async def open_pool() -> AsyncPool:
     """This loop's pool, opened now (a process's startup: the connections open on first use)."""
-    global _POOL
     url = libpq_url(get_settings().require_database_url())
-    running = asyncio.get_running_loop()
-    if _POOL is None or _POOL.loop is not running or _POOL.url != url:
-        stale, _POOL = _POOL, AsyncPool(url, get_settings().db_async_pool_size)
-        if stale is not None and stale.loop is running:
-            await stale.close()  # same loop, another database (tests); another loop's pool is that loop's to close
-    return _POOL
+    pool = _POOLS.existing()
+    if pool is None or pool.url != url:
+        if pool is not None:
+            await pool.close()  # another database on the same loop (tests switch it per test)
+        pool = _POOLS.set(AsyncPool(url, get_settings().db_async_pool_size))
+    return pool
 
 
 async def close_pool() -> None:
     """Close this loop's pool (a process's shutdown)."""
-    global _POOL
-    pool, _POOL = _POOL, None
-    if pool is not None and pool.loop is asyncio.get_running_loop():
+    pool = _POOLS.pop()
+    if pool is not None:
         await pool.close()
+
+
+@contextlib.asynccontextmanager
+async def lifespan() -> AsyncIterator[AsyncPool]:
+    """This loop's pool for as long as the block runs (the web app's lifespan)."""
+    pool = await open_pool()
+    try:
+        yield pool
+    finally:
+        await close_pool()
 
 
 async def fetch(sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from berrys_app.engine.context import TaskContext
 from berrys_app.engine.jobs import task_job
 from berrys_app.engine.outcomes import FATAL_MODEL_REASONS, record_failure, wait_for_person
 from berrys_app.engine.task_moves import release_task
+from berrys_app.loop_local import LoopLocal
 from berrys_app.queue import Job
 from berrys_app.services import hot_publish
 from berrys_app.services.errors import BudgetExceeded, ToolApprovalRequired
@@ -350,18 +351,12 @@ class Runner:
         return run, await run.drive()
 
 
-_RUNNERS: dict[int, tuple[asyncio.AbstractEventLoop, Runner]] = {}
+_RUNNERS: LoopLocal[Runner] = LoopLocal(Runner)
 
 
 def for_loop() -> Runner:
     """The running event loop's runner (a worker's loop runs for the life of the process)."""
-    loop = asyncio.get_running_loop()
-    found = _RUNNERS.get(id(loop))
-    if found is None or found[0] is not loop:
-        for stale in [k for k, (other, _) in _RUNNERS.items() if other.is_closed()]:
-            del _RUNNERS[stale]
-        found = _RUNNERS[id(loop)] = (loop, Runner())
-    return found[1]
+    return _RUNNERS.get()
 
 
 def stop_local_runs() -> None:

@@ -46,6 +46,7 @@ from berrys_app.db import aio
 from berrys_app.domain.work import TaskStatus
 from berrys_app.engine import statements
 from berrys_app.engine.context import TaskContext, from_row
+from berrys_app.loop_local import LoopLocal
 from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -298,15 +299,9 @@ def same_context(guess: TaskContext, real: TaskContext) -> bool:
     )
 
 
-_STATE: dict[int, tuple[asyncio.AbstractEventLoop, Speculation]] = {}
+_STATE: LoopLocal[Speculation] = LoopLocal(Speculation)
 
 
 def for_loop() -> Speculation:
     """The running event loop's speculation state."""
-    loop = asyncio.get_running_loop()
-    found = _STATE.get(id(loop))
-    if found is None or found[0] is not loop:
-        for stale in [k for k, (other, _) in _STATE.items() if other.is_closed()]:
-            del _STATE[stale]
-        found = _STATE[id(loop)] = (loop, Speculation())
-    return found[1]
+    return _STATE.get()

@@ -29,6 +29,7 @@ import redis.asyncio as aioredis
 
 from berrys_app import queue
 from berrys_app.keys import events_channel
+from berrys_app.loop_local import LoopLocal
 from berrys_app.queue import Job
 from berrys_app.redis_client import sync_redis
 from berrys_app.services import events as events_service
@@ -96,16 +97,17 @@ class _Publisher:
         if events:
             texts = [e if isinstance(e, str) else json.dumps(e, default=str) for e in events]
             pipe.publish(events_channel(), events_service.pack(texts))
-        staged = queue.stage_jobs(pipe, jobs, int(time.time() * 1000))
+        now_ms = int(time.time() * 1000)
+        staged = queue.stage_jobs(pipe, jobs, now_ms)
         replies = await pipe.execute()
         if not staged:
             return
         pipe = self.client.pipeline(transaction=False)
-        queue.queue_staged(pipe, staged, replies[1 if events else 0 :])
+        queue.queue_staged(pipe, staged, replies[1 if events else 0 :], now_ms)
         await pipe.execute()
 
 
-_PUBLISHERS: dict[int, _Publisher] = {}
+_PUBLISHERS: LoopLocal[_Publisher | None] = LoopLocal(lambda: None)
 
 
 def enable() -> None:
@@ -114,21 +116,15 @@ def enable() -> None:
     Elsewhere (a request handler, a test's ``asyncio.run``) ``send`` sends at once, so nothing
     waits in a loop that may end before it flushes.
     """
-    loop = asyncio.get_running_loop()
-    for stale in [key for key, p in _PUBLISHERS.items() if p.loop.is_closed()]:
-        del _PUBLISHERS[stale]
-    found = _PUBLISHERS.get(id(loop))
-    if found is None or found.loop is not loop:
-        _PUBLISHERS[id(loop)] = _Publisher(loop)
+    if _PUBLISHERS.existing() is None:
+        _PUBLISHERS.set(_Publisher(asyncio.get_running_loop()))
 
 
 def _publisher() -> _Publisher | None:
     try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
+        return _PUBLISHERS.existing()
+    except RuntimeError:  # no running loop
         return None
-    publisher = _PUBLISHERS.get(id(loop))
-    return publisher if publisher is not None and publisher.loop is loop else None
 
 
 def send(events: Sequence[str] | None, jobs: Sequence[Job] = ()) -> None:
@@ -162,5 +158,5 @@ async def flushed() -> None:
 
 def pending(*, loop: Any = None) -> int:
     """Events and jobs not sent yet on this loop (tests)."""
-    publisher = _PUBLISHERS.get(id(loop or asyncio.get_running_loop()))
+    publisher = _PUBLISHERS.existing(loop)
     return 0 if publisher is None else len(publisher.events) + len(publisher.jobs)
