@@ -144,11 +144,10 @@ async def bench_echo(calls: int) -> None:
 
     from sqlalchemy import text
 
-    from berrys_app.db import engine_for
+    from berrys_app.db import autocommit_engine
     from berrys_app.redis_client import sync_redis
-    from berrys_app.settings import get_settings
 
-    engine = engine_for(get_settings().require_database_url(), pre_ping=False)
+    engine = autocommit_engine()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("CREATE TABLE IF NOT EXISTS bench_baseline (id serial primary key, note text)"))
 

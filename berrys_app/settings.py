@@ -90,6 +90,20 @@ class Settings(BaseSettings):
     queue_name: str = Field(default="berrys:queue", validation_alias=AliasChoices("BERRYS_QUEUE_NAME"))
     poll_delay_s: float = Field(default=0.002, gt=0, validation_alias="BERRYS_POLL_DELAY")
     job_timeout_s: int = Field(default=600, gt=0, validation_alias="BERRYS_JOB_TIMEOUT")
+    # database pools per process (berrys_app/db/__init__.py lists which process uses which)
+    db_pool_size: int = Field(default=10, ge=1, validation_alias="BERRYS_DB_POOL_SIZE")
+    db_pool_overflow: int = Field(default=20, ge=0, validation_alias="BERRYS_DB_POOL_OVERFLOW")
+    db_autocommit_pool_size: int = Field(default=40, ge=1, validation_alias="BERRYS_DB_AUTOCOMMIT_POOL_SIZE")
+    db_async_pool_size: int = Field(default=8, ge=1, validation_alias="BERRYS_DB_ASYNC_POOL_SIZE")
+    # queue: jobs one worker runs at once (the batch one poll starts, plus spare slots for
+    # aggregation, planning, cron), and how long a queued job's payload is kept
+    worker_max_jobs: int = Field(default=20, ge=1, validation_alias="BERRYS_WORKER_MAX_JOBS")
+    worker_spare_slots: int = Field(default=4, ge=0, validation_alias="BERRYS_WORKER_SPARE_SLOTS")
+    job_expires_s: int = Field(default=86_400, gt=0, validation_alias="BERRYS_JOB_EXPIRES")
+    # a worker blocks on the wake list between polls for at most this long (deferred jobs, cron);
+    # a poll on that timer leaves jobs younger than the min age to the worker their enqueue woke
+    worker_wake_wait_s: float = Field(default=0.05, gt=0, validation_alias="BERRYS_WORKER_WAKE_WAIT")
+    worker_unwoken_min_age_ms: int = Field(default=20, ge=0, validation_alias="BERRYS_WORKER_UNWOKEN_MIN_AGE_MS")
     # engine (orchestration): leases, reconciler, retries
     lease_s: float = Field(default=5.0, gt=0, validation_alias="BERRYS_LEASE_S")
     reconcile_interval_s: int = Field(default=1, ge=1, le=60, validation_alias="BERRYS_RECONCILE_INTERVAL")
@@ -105,6 +119,20 @@ class Settings(BaseSettings):
     # a dependent whose inputs are all in the worker's memory starts its model call while the
     # completion that readies it commits (engine/speculation.py; measured in docs/architecture.md)
     speculative_start: bool = Field(default=True, validation_alias="BERRYS_SPECULATIVE_START")
+    # a dependent is read ahead when its upstream model call still runs after this; a completion that
+    # may ready a dependent started ahead waits this long for company (one statement for several)
+    speculation_read_ahead_s: float = Field(default=0.02, ge=0, validation_alias="BERRYS_SPECULATION_READ_AHEAD")
+    speculation_completion_wait_s: float = Field(
+        default=0.015, ge=0, validation_alias="BERRYS_SPECULATION_COMPLETION_WAIT"
+    )
+    # upstream outputs (and ids) a worker keeps in memory for dependents not started yet
+    speculation_remembered: int = Field(default=512, ge=1, validation_alias="BERRYS_SPECULATION_REMEMBERED")
+    # the reconciler leaves tasks leased or readied this recently to the worker doing it
+    reconcile_fresh_s: float = Field(default=1.0, ge=0, validation_alias="BERRYS_RECONCILE_FRESH")
+    # the longest a stopping worker waits for its runs to give their tasks back
+    shutdown_release_s: float = Field(default=5.0, ge=0, validation_alias="BERRYS_SHUTDOWN_RELEASE")
+    # events and token streams without a job wait this long for company (one Redis message per burst)
+    live_batch_s: float = Field(default=0.008, ge=0, validation_alias="BERRYS_LIVE_BATCH")
     task_max_steps: int = Field(default=8, ge=1, le=100, validation_alias="BERRYS_TASK_MAX_STEPS")
     task_max_tokens: int | None = Field(default=None, ge=16, validation_alias="BERRYS_TASK_MAX_TOKENS")
     planner_max_tokens: int = Field(default=1200, ge=64, validation_alias="BERRYS_PLANNER_MAX_TOKENS")
@@ -193,6 +221,9 @@ class Settings(BaseSettings):
         default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000, 36000],
         validation_alias="BERRYS_WEBHOOK_RETRY_SCHEDULE",
     )
+    mail_batch: int = Field(default=20, ge=1, validation_alias="BERRYS_MAIL_BATCH")
+    smtp_timeout_s: float = Field(default=20.0, gt=0, validation_alias="BERRYS_SMTP_TIMEOUT")
+    mail_max_backoff_s: float = Field(default=3600.0, ge=0, validation_alias="BERRYS_MAIL_MAX_BACKOFF")
     # identity mails (verify, reset) asked for one account per window, from any IP
     rate_limit_mail_account: int = Field(default=5, ge=1, validation_alias="BERRYS_RATE_LIMIT_MAIL_ACCOUNT")
     # models (models engineer): timeouts, circuit breaker, token streaming, embedded model
@@ -212,6 +243,15 @@ class Settings(BaseSettings):
     # how long a process trusts what it read: the model catalogue, and a closed circuit breaker
     model_catalogue_cache_s: float = Field(default=2.0, ge=0, validation_alias="BERRYS_MODEL_CATALOGUE_CACHE")
     circuit_closed_cache_s: float = Field(default=0.5, ge=0, validation_alias="BERRYS_CIRCUIT_CLOSED_CACHE")
+    # retries of one HTTP model call inside the provider's client (connection errors, 429/5xx)
+    model_http_retries: int = Field(default=2, ge=0, validation_alias="BERRYS_MODEL_HTTP_RETRIES")
+    # tools: a call's default timeout and result size (a tool's config may set its own), MCP connects
+    tool_timeout_s: float = Field(default=60.0, gt=0, validation_alias="BERRYS_TOOL_TIMEOUT")
+    tool_max_result_chars: int = Field(default=8_000, ge=100, validation_alias="BERRYS_TOOL_MAX_RESULT_CHARS")
+    mcp_connect_timeout_s: float = Field(default=30.0, gt=0, validation_alias="BERRYS_MCP_CONNECT_TIMEOUT")
+    # live updates: how long a viewer's access to a project is trusted; SSE keep-alive comments
+    live_access_cache_s: float = Field(default=1.0, ge=0, validation_alias="BERRYS_LIVE_ACCESS_CACHE")
+    sse_heartbeat_s: float = Field(default=15.0, gt=0, validation_alias="BERRYS_SSE_HEARTBEAT")
     # an earlier task's output is cut (in the middle) to this many characters in a dependent's prompt
     task_input_max_chars: int = Field(default=12_000, ge=200, validation_alias="BERRYS_TASK_INPUT_MAX_CHARS")
     # tracing (berrys_app/tracing.py): spans go to <endpoint>/v1/traces over OTLP/HTTP; unset = off

@@ -1,4 +1,10 @@
-"""arq ``WorkerSettings`` tuned for Berrys (arq's defaults are wrong for us, see ARCHITECTURE)."""
+"""arq ``WorkerSettings`` tuned for Berrys (arq's defaults are wrong for us, see ARCHITECTURE).
+
+``BerrysWorker`` overrides arq 0.25's ``main`` and ``start_jobs`` (a wake list instead of a 2 ms
+poll, one claim for a whole read): stock arq, measured side by side, cost 3x the worker CPU per
+task (docs/architecture.md, "The queue"). It is the one place that touches arq's internals
+(``_poll_iteration``, ``sem``, ``tasks``), pinned to that version.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from arq.constants import in_progress_key_prefix
 from arq.worker import Worker
 
 from berrys_app import gc_tuning, queue, tracing
+from berrys_app.db import aio
 from berrys_app.engine import runner
 from berrys_app.services import hot_publish
 from berrys_app.services.tools import mcp
@@ -33,8 +40,9 @@ def redis_settings_from_url(url: str) -> RedisSettings:
 
 async def on_startup(ctx: dict[str, Any]) -> None:
     tracing.setup("worker")
+    ctx["db"] = await aio.open_pool()  # the engine's statements run on it; closed in on_shutdown
     hot_publish.enable()  # events, token streams and follow-up jobs leave in pipelines from this loop
-    await open_connections(ctx["redis"], queue.WORKER_MAX_JOBS + queue.WORKER_SPARE_SLOTS)
+    await open_connections(ctx["redis"], _max_jobs())
     gc_tuning.settle_heap()  # litellm & co.: a full collection of the startup heap stalled every task ~0.1 s
     wid = heartbeat.worker_id()
     ctx["worker_id"] = wid
@@ -56,7 +64,7 @@ async def open_connections(client: Any, count: int) -> None:
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
-    await runner.local_runs_stopped(SHUTDOWN_RELEASE_S)
+    await runner.local_runs_stopped(get_settings().shutdown_release_s)
     await mcp.close_links()  # MCP sessions end cleanly (stdio servers exit) instead of at teardown
     await asyncio.to_thread(tracing.flush)  # the last spans leave before the process does
     task = ctx.get("heartbeat_task")
@@ -71,6 +79,7 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
             jobs_done=ctx["jobs"]["done"],
             stopped=True,
         )
+    await aio.close_pool()
 
 
 async def after_job_end(ctx: dict[str, Any]) -> None:
@@ -91,10 +100,6 @@ for i = 3, #ARGV do
 end
 return claimed
 """
-SHUTDOWN_RELEASE_S = 5.0  # the longest a stopping worker waits for its runs to give their tasks back
-WAKE_WAIT_S = 0.05  # the longest a worker sleeps between polls when no enqueue woke it (deferred jobs, cron)
-# A poll that no enqueue woke leaves jobs this young to the worker the enqueue woke for them.
-UNWOKEN_MIN_AGE_MS = 20
 
 
 class BerrysWorker(Worker):
@@ -104,8 +109,8 @@ class BerrysWorker(Worker):
     worker spends a core's fraction on ``ZRANGEBYSCORE`` calls the machine needs elsewhere.
     Between polls this worker blocks on the wake list (an enqueue pushes a token per
     ``local_tasks`` jobs due now, ``queue.wake_tokens``), so it polls at once when work arrives and
-    every ``WAKE_WAIT_S`` otherwise. A poll on that timer takes only jobs older than
-    ``UNWOKEN_MIN_AGE_MS``: a batch belongs to the worker its token woke (it runs the batch's
+    every ``worker_wake_wait_s`` otherwise. A poll on that timer takes only jobs older than
+    ``worker_unwoken_min_age_ms``: a batch belongs to the worker its token woke (it runs the batch's
     dependents itself), and a timer poll that happened to run meanwhile used to split it.
     Burst mode (tests) keeps arq's loop.
     """
@@ -135,11 +140,12 @@ class BerrysWorker(Worker):
         if self.on_startup:
             await self.on_startup(self.ctx)
         wake = queue.wake_key()
+        wake_wait_s = get_settings().worker_wake_wait_s
         while True:
             self._picked = 0
             await self._poll_iteration()
             if self._picked < self.queue_read_limit:
-                self._woken = await self.pool.blpop([wake], timeout=WAKE_WAIT_S) is not None
+                self._woken = await self.pool.blpop([wake], timeout=wake_wait_s) is not None
             else:  # a full read may have left jobs behind: poll again
                 self._woken = True
 
@@ -166,7 +172,7 @@ class BerrysWorker(Worker):
             self.queue_name,
             in_progress_key_prefix,
             int(self.in_progress_timeout_s * 1000),
-            now_ms if self._woken else now_ms - UNWOKEN_MIN_AGE_MS,  # due by then
+            now_ms if self._woken else now_ms - get_settings().worker_unwoken_min_age_ms,  # due by then
             *job_ids[:slots],
         )
         for _ in range(slots - len(claimed) // 2):  # taken elsewhere, finished meanwhile, or too fresh
@@ -178,12 +184,15 @@ class BerrysWorker(Worker):
             self.tasks[job_id] = task
 
 
-def build_worker(
-    *,
-    burst: bool = False,
-    poll_delay: float | None = None,
-    max_jobs: int = queue.WORKER_MAX_JOBS + queue.WORKER_SPARE_SLOTS,
-) -> Worker:
+def _max_jobs() -> int:
+    """The jobs one poll starts (the batch a wake token stands for) plus spare slots for the jobs
+    that are not part of it -- aggregation, planning, cron, a straggler queued just ahead: with no
+    spare, one such job left a batch's last task for a later poll (a first task started ~120 ms late)."""
+    settings = get_settings()
+    return settings.worker_max_jobs + settings.worker_spare_slots
+
+
+def build_worker(*, burst: bool = False, poll_delay: float | None = None, max_jobs: int | None = None) -> Worker:
     """A configured arq worker (the CLI and the test fixture both use this)."""
     settings = get_settings()
     return BerrysWorker(
@@ -197,7 +206,7 @@ def build_worker(
         burst=burst,
         poll_delay=settings.poll_delay_s if poll_delay is None else poll_delay,
         job_timeout=settings.job_timeout_s,
-        max_jobs=max_jobs,
+        max_jobs=max_jobs or _max_jobs(),
         keep_result=0,
         job_serializer=queue.serialize,
         job_deserializer=queue.deserialize,

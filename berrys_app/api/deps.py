@@ -57,7 +57,7 @@ async def get_session() -> AsyncIterator[Session]:
 
 async def _end(session: Session, *, ok: bool) -> None:
     """Commit/rollback in the thread pool, unless the request never used the session (no
-    transaction, no connection: nothing to send), as on hot read paths that read via ``db_read``."""
+    transaction, no connection: nothing to send), as on hot read paths that read via ``db.reads``."""
     if session.in_transaction() or session.new or session.dirty or session.deleted:
         await run_in_threadpool(_finish, session, ok=ok)
     else:

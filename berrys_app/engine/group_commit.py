@@ -17,6 +17,8 @@ import logging
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
+from berrys_app.loop_local import LoopLocal
+
 log = logging.getLogger(__name__)
 
 Item = TypeVar("Item")
@@ -103,24 +105,19 @@ def _settle(future: asyncio.Future, *, result: object = None, exc: BaseException
         future.set_result(result)
 
 
-_Key = tuple[Hashable, int]
-_INSTANCES: dict[_Key, tuple[asyncio.AbstractEventLoop, GroupCommit]] = {}
+_INSTANCES: LoopLocal[dict[Hashable, GroupCommit]] = LoopLocal(dict)
 
 
 def existing(kind: Hashable) -> GroupCommit | None:
     """The ``kind`` group commit of the running event loop, if it was used (tests, statistics)."""
-    loop = asyncio.get_running_loop()
-    found = _INSTANCES.get((kind, id(loop)))
-    return found[1] if found is not None and found[0] is loop else None
+    found = _INSTANCES.existing()
+    return None if found is None else found.get(kind)
 
 
 def for_loop(kind: Hashable, factory: Callable[[], GroupCommit]) -> GroupCommit:
     """The ``kind`` group commit of the running event loop (created on first use)."""
-    loop = asyncio.get_running_loop()
-    key = (kind, id(loop))
-    found = _INSTANCES.get(key)
-    if found is None or found[0] is not loop:
-        for stale in [k for k, (other, _) in _INSTANCES.items() if other.is_closed()]:
-            del _INSTANCES[stale]
-        found = _INSTANCES[key] = (loop, factory())
-    return found[1]
+    commits = _INSTANCES.get()
+    found = commits.get(kind)
+    if found is None:
+        found = commits[kind] = factory()
+    return found

@@ -1,6 +1,6 @@
 """The hot path: lease and complete, one statement each, shared by the runs of a worker that
 lease or complete at the same moment (group commit, ``group_commit``), on async autocommit
-connections (``hot_db``).
+connections (``db.aio``).
 
 A lease locks the tasks, takes slots of their agents (at most ``max_concurrent_tasks`` each),
 loads the context and logs ``task.started``. A completion completes the tasks (fenced by attempt;
@@ -24,8 +24,9 @@ from typing import Any
 import psycopg
 from sqlmodel import Session
 
+from berrys_app.db import aio as hot_db
 from berrys_app.db import get_engine
-from berrys_app.engine import group_commit, hot_db, statements
+from berrys_app.engine import group_commit, statements
 from berrys_app.engine.context import TaskContext, from_row
 from berrys_app.engine.jobs import aggregate_job, task_job, wake_job
 from berrys_app.queue import Job

@@ -46,9 +46,8 @@ _RUNNABLE_SQL = text(
            OR (t.status = :t_retrying AND t.next_attempt_at <= now() + interval '1 second'))
     """
 )
-# A task made ready less than this long ago is being leased by the worker that readied it (or
-# its job is on the way): queueing it too would only make a job that finds it running.
-FRESH_S = 1.0
+# A task made ready less than ``Settings.reconcile_fresh_s`` ago is being leased by the worker that
+# readied it (or its job is on the way): queueing it too would only make a job that finds it running.
 
 # A job picked by a worker that died before leasing stays "in progress" in arq until its
 # in-progress key expires (job timeout + 10 s): such stale tasks get a job under a fresh id.
@@ -111,7 +110,11 @@ def reconcile_once() -> ReconcileReport:
         stale: list[uuid.UUID] = []
         runnable = session.execute(
             _RUNNABLE_SQL,
-            statements.bind(lease_s=get_settings().lease_s, fresh_s=FRESH_S, expired=[row["id"] for row in expired]),
+            statements.bind(
+                lease_s=get_settings().lease_s,
+                fresh_s=get_settings().reconcile_fresh_s,
+                expired=[row["id"] for row in expired],
+            ),
         ).all()
         for task_id, attempt, wait_s, is_stale in runnable:
             job = task_job(task_id, attempt, float(wait_s or 0.0))

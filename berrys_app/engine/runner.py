@@ -24,6 +24,7 @@ from berrys_app.engine.context import TaskContext
 from berrys_app.engine.jobs import task_job
 from berrys_app.engine.outcomes import FATAL_MODEL_REASONS, record_failure, wait_for_person
 from berrys_app.engine.task_moves import release_task
+from berrys_app.loop_local import LoopLocal
 from berrys_app.observability import logs, metrics
 from berrys_app.queue import Job
 from berrys_app.services import hot_publish
@@ -156,7 +157,7 @@ class Run:
         completion = await lease.complete_and_lease(
             lease.Finished(ctx, answer.content),
             room=self.runner.room_for_completions,
-            wait_s=speculation.COMPLETION_WAIT_S if self.can_wait else 0.0,
+            wait_s=get_settings().speculation_completion_wait_s if self.can_wait else 0.0,
         )
         self.lost = not completion.done
         return Outcome("completed" if completion.done else "lost", completion.jobs, completion.leases)
@@ -366,18 +367,12 @@ class Runner:
         return run, await run.drive()
 
 
-_RUNNERS: dict[int, tuple[asyncio.AbstractEventLoop, Runner]] = {}
+_RUNNERS: LoopLocal[Runner] = LoopLocal(Runner)
 
 
 def for_loop() -> Runner:
     """The running event loop's runner (a worker's loop runs for the life of the process)."""
-    loop = asyncio.get_running_loop()
-    found = _RUNNERS.get(id(loop))
-    if found is None or found[0] is not loop:
-        for stale in [k for k, (other, _) in _RUNNERS.items() if other.is_closed()]:
-            del _RUNNERS[stale]
-        found = _RUNNERS[id(loop)] = (loop, Runner())
-    return found[1]
+    return _RUNNERS.get()
 
 
 def stop_local_runs() -> None:

@@ -21,11 +21,11 @@ Nothing a speculative run does outlives a misprediction, and durability is uncha
   lease would park it, and its call would be paid for and thrown away.
 
 An upstream completion whose readied dependents all started ahead is not urgent (their model calls
-run; only their leases wait for it): it waits up to ``COMPLETION_WAIT_S`` for other completions,
+run; only their leases wait for it): it waits up to ``Settings.speculation_completion_wait_s`` for other completions,
 so the statement and the database's work leave the burst in which a level's calls end. Its answer
 is recorded that much later (see there).
 
-Read-ahead happens only for model calls that last longer than ``READ_AHEAD_AFTER_S``: a fast
+Read-ahead happens only for model calls that last longer than ``Settings.speculation_read_ahead_s``: a fast
 model gains nothing from it and would only pay for the extra query.
 
 Off with ``Settings.speculative_start`` (``BERRYS_SPECULATIVE_START=0``): then a dependent starts
@@ -42,23 +42,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from berrys_app.db import aio
 from berrys_app.domain.work import TaskStatus
-from berrys_app.engine import hot_db, statements
+from berrys_app.engine import statements
 from berrys_app.engine.context import TaskContext, from_row
+from berrys_app.loop_local import LoopLocal
+from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-READ_AHEAD_AFTER_S = 0.02  # a model call still running after this reads its dependents ahead
-# A completion that only its dependents' leases wait for (they started ahead; their model calls
+# ``Settings.speculation_read_ahead_s``: a model call still running after this reads its dependents
+# ahead. ``Settings.speculation_completion_wait_s``: a completion that only its dependents' leases wait for (they started ahead; their model calls
 # run) waits this long for company instead of going at once: the level's model calls end in a
 # burst, and the completion statements' work -- PostgreSQL's on the same cores above all -- kept
 # the worker's event loop off the CPU just when it had to start the dependents (W with 200 ms
 # calls, 1 worker: the loop's run-queue wait fell from 44-59 ms to 27-33 ms per run, the median
 # wall time by ~4 ms). Bounded well below the model calls it overlaps, which took longer than
-# READ_AHEAD_AFTER_S. The answer waits in memory that much longer: a worker killed meanwhile runs
+# the read-ahead delay. The answer waits in memory that much longer: a worker killed meanwhile runs
 # the task's last model call again, as it would have in the few ms the statement takes anyway.
-COMPLETION_WAIT_S = 0.015
-MAX_REMEMBERED = 512  # upstream outputs (and ids) kept in memory for dependents not started yet
 
 # The pending first-attempt dependents of ``ids`` with what their lease would load, and the state
 # of each of their dependencies (the output of completed ones).
@@ -111,8 +112,8 @@ class Speculation:
     # --- read-ahead -------------------------------------------------------------------------
 
     def read_ahead_later(self, task_id: uuid.UUID) -> asyncio.TimerHandle:
-        """Read the task's dependents if its model call is still running ``READ_AHEAD_AFTER_S`` from now."""
-        return asyncio.get_running_loop().call_later(READ_AHEAD_AFTER_S, self._ask, str(task_id))
+        """Read the task's dependents if its model call is still running ``Settings.speculation_read_ahead_s`` from now."""
+        return asyncio.get_running_loop().call_later(get_settings().speculation_read_ahead_s, self._ask, str(task_id))
 
     def _ask(self, task_id: str) -> None:
         self._asked.add(task_id)
@@ -123,7 +124,7 @@ class Speculation:
         while self._asked:
             ids, self._asked = sorted(self._asked), set()
             try:
-                rows = await hot_db.fetch(DEPENDENTS_SQL, statements.bind(ids=ids))
+                rows = await aio.fetch(DEPENDENTS_SQL, statements.bind(ids=ids))
             except Exception:  # read-ahead is an optimisation: without it tasks start after their lease
                 log.warning("read-ahead of dependents failed", exc_info=True)
                 return
@@ -140,7 +141,7 @@ class Speculation:
     def on_output(self, upstream_ctx: TaskContext, output: str, *, room: int) -> tuple[list[Pending], bool]:
         """The upstream task ``upstream_ctx`` has its output (its completion is about to be sent): the
         dependents whose every input is now known here, up to ``room`` of them, to start now; and
-        whether its completion can wait (``COMPLETION_WAIT_S``): every dependent it may make
+        whether its completion can wait (``Settings.speculation_completion_wait_s``): every dependent it may make
         ready started ahead (now or before), so nothing waits for it but their leases, and their
         model calls run meanwhile. Unknown dependents (no read-ahead) make it urgent."""
         upstream = str(upstream_ctx.task_id)
@@ -243,9 +244,10 @@ class Speculation:
 
 
 def _remember(bounded: dict[str, Any], key: str, value: Any = None) -> None:
-    """Insert, dropping the oldest entries beyond ``MAX_REMEMBERED`` (a worker runs for months)."""
+    """Insert, dropping the oldest entries beyond ``Settings.speculation_remembered`` (a worker runs for months)."""
     bounded[key] = value
-    while len(bounded) > MAX_REMEMBERED:
+    limit = get_settings().speculation_remembered
+    while len(bounded) > limit:
         bounded.pop(next(iter(bounded)))
 
 
@@ -297,15 +299,9 @@ def same_context(guess: TaskContext, real: TaskContext) -> bool:
     )
 
 
-_STATE: dict[int, tuple[asyncio.AbstractEventLoop, Speculation]] = {}
+_STATE: LoopLocal[Speculation] = LoopLocal(Speculation)
 
 
 def for_loop() -> Speculation:
     """The running event loop's speculation state."""
-    loop = asyncio.get_running_loop()
-    found = _STATE.get(id(loop))
-    if found is None or found[0] is not loop:
-        for stale in [k for k, (other, _) in _STATE.items() if other.is_closed()]:
-            del _STATE[stale]
-        found = _STATE[id(loop)] = (loop, Speculation())
-    return found[1]
+    return _STATE.get()

@@ -7,7 +7,7 @@ its from -> to pairs against ``domain.state_machines``. Statuses are bound param
 (``:t_running``, ``:a_active``, ``:p_executing``; ``bind`` adds them all), never literals.
 
 Every statement is one round trip; ``*_PG`` are the same statements in psycopg's parameter
-style for the async connections of ``hot_db``.
+style for the async connections of ``db.aio``.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlalchemy import TextClause, text
 
+from berrys_app.db import aio
 from berrys_app.domain.event_kinds import MESSAGE_COLUMNS, EventKind
 from berrys_app.domain.models import CallStatus
 from berrys_app.domain.projects import ProjectStatus
 from berrys_app.domain.state_machines import OPEN_TASK_STATUSES, STATUS_PARAMS
 from berrys_app.domain.work import TaskStatus
-from berrys_app.engine import hot_db
 from berrys_app.services.models.budgets import LOST_SET
 
 PARAMS = {**STATUS_PARAMS, **{f"p_{s.value}": s.value for s in ProjectStatus}}
@@ -332,9 +332,9 @@ LEASE_READIED_SQL = text(
     )
 )
 
-LEASE_SQL_PG = hot_db.compile_sql(LEASE_SQL)
-LEASE_READIED_SQL_PG = hot_db.compile_sql(LEASE_READIED_SQL)
-COMPLETE_SQL_PG = hot_db.compile_sql(COMPLETE_SQL)
+LEASE_SQL_PG = aio.compile_sql(LEASE_SQL)
+LEASE_READIED_SQL_PG = aio.compile_sql(LEASE_READIED_SQL)
+COMPLETE_SQL_PG = aio.compile_sql(COMPLETE_SQL)
 
 RENEW_SQL = text(
     """

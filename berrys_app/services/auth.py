@@ -21,7 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
-from berrys_app.db_read import fetch_one
+from berrys_app.db.reads import fetch_one
 from berrys_app.domain.accounts import Role, Team, TeamMember, User
 from berrys_app.domain.auth import ApiKey
 from berrys_app.domain.common import utcnow

@@ -7,7 +7,7 @@ the jobs' queue entries, from a coroutine: no thread, so no GIL hand-offs betwee
 sender (they cost more than the round trips).
 
 Jobs leave at once (another worker may be idle). Live updates alone (events, token streams) wait
-up to ``LIVE_BATCH_S`` for company: model calls end in bursts (a DAG level), and sending (and
+up to ``Settings.live_batch_s`` for company: model calls end in bursts (a DAG level), and sending (and
 encoding) a burst's messages then competed for the CPU with starting the next calls.
 
 If the process dies before a flush, the rows are the record: live clients catch up from the
@@ -30,6 +30,7 @@ import redis.asyncio as aioredis
 from berrys_app import queue
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.keys import events_channel
+from berrys_app.loop_local import LoopLocal
 from berrys_app.queue import Job
 from berrys_app.redis_client import sync_redis
 from berrys_app.services import events as events_service
@@ -37,10 +38,9 @@ from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-# Live updates with no job to go with them wait this long for more (the UI's worker event -> DOM
-# p95 was 42 ms against 100 ms). W with 200 ms calls, interleaved A/B of 8 runs each: median
-# 2.0550 -> 2.0501 s.
-LIVE_BATCH_S = 0.008
+# Live updates with no job to go with them wait ``Settings.live_batch_s`` for more (8 ms: the UI's
+# worker event -> DOM p95 was 42 ms against 100 ms). W with 200 ms calls, interleaved A/B of 8 runs
+# each: median 2.0550 -> 2.0501 s.
 
 
 def publish_now(events: Sequence[str] | None) -> None:
@@ -79,7 +79,7 @@ class _Publisher:
         if not self.jobs:  # live updates only: wait a little for company, unless jobs come
             self.hurry = self.loop.create_future()
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(LIVE_BATCH_S):
+                async with asyncio.timeout(get_settings().live_batch_s):
                     await self.hurry
             self.hurry = None
         while self.events or self.jobs:
@@ -99,28 +99,16 @@ class _Publisher:
             texts = [e if isinstance(e, str) else json.dumps(e, default=str) for e in events]
             pipe.publish(events_channel(), events_service.pack(texts))
         now_ms = int(time.time() * 1000)
-        entries: list[tuple[str, float]] = []
-        for function, args, job_id, defer_s in jobs:
-            job_id = job_id or uuid.uuid4().hex
-            payload = queue.serialize({"t": None, "f": function, "a": list(args), "k": {}, "et": now_ms})
-            pipe.set(queue.JOB_KEY_PREFIX + job_id, payload, px=queue.EXPIRES_MS, nx=True)
-            entries.append((job_id, defer_s))
+        staged = queue.stage_jobs(pipe, jobs, now_ms)
         replies = await pipe.execute()
-        if not entries:
+        if not staged:
             return
-        created = replies[1 if events else 0 :]
         pipe = self.client.pipeline(transaction=False)
-        name = get_settings().queue_name
-        due_now = 0
-        for (job_id, defer_s), was_set in zip(entries, created, strict=True):
-            if was_set:  # an id already queued or running is not added twice (arq semantics)
-                pipe.zadd(name, {job_id: now_ms + int(defer_s * 1000)})
-                due_now += defer_s <= 0
-        queue.push_wake(pipe, due_now)
+        queue.queue_staged(pipe, staged, replies[1 if events else 0 :], now_ms)
         await pipe.execute()
 
 
-_PUBLISHERS: dict[int, _Publisher] = {}
+_PUBLISHERS: LoopLocal[_Publisher | None] = LoopLocal(lambda: None)
 
 
 def enable() -> None:
@@ -129,21 +117,15 @@ def enable() -> None:
     Elsewhere (a request handler, a test's ``asyncio.run``) ``send`` sends at once, so nothing
     waits in a loop that may end before it flushes.
     """
-    loop = asyncio.get_running_loop()
-    for stale in [key for key, p in _PUBLISHERS.items() if p.loop.is_closed()]:
-        del _PUBLISHERS[stale]
-    found = _PUBLISHERS.get(id(loop))
-    if found is None or found.loop is not loop:
-        _PUBLISHERS[id(loop)] = _Publisher(loop)
+    if _PUBLISHERS.existing() is None:
+        _PUBLISHERS.set(_Publisher(asyncio.get_running_loop()))
 
 
 def _publisher() -> _Publisher | None:
     try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
+        return _PUBLISHERS.existing()
+    except RuntimeError:  # no running loop
         return None
-    publisher = _PUBLISHERS.get(id(loop))
-    return publisher if publisher is not None and publisher.loop is loop else None
 
 
 def send(events: Sequence[str] | None, jobs: Sequence[Job] = ()) -> None:
@@ -177,5 +159,5 @@ async def flushed() -> None:
 
 def pending(*, loop: Any = None) -> int:
     """Events and jobs not sent yet on this loop (tests)."""
-    publisher = _PUBLISHERS.get(id(loop or asyncio.get_running_loop()))
+    publisher = _PUBLISHERS.existing(loop)
     return 0 if publisher is None else len(publisher.events) + len(publisher.jobs)

@@ -3,7 +3,7 @@
 Dashboard tabs (``ui.live``) and the SSE stream ask ``may_receive`` when they subscribe and
 again for every message they deliver, so a removed member or an outsider with an id gets
 nothing. The answer is the REST one (``projects.get_project`` / ``authz.require_role``),
-cached for at most ``CACHE_TTL_S`` so a stream of model tokens does not read the database
+cached for at most ``Settings.live_access_cache_s`` so a stream of model tokens does not read the database
 for each token; membership events clear the cache at once (``forget``). A session token's
 login (``Actor.session_id``) must not have ended: after a logout or a revoke in one tab,
 the other tabs and SSE streams of that login get nothing more (``EventKind.SESSION_ENDED``
@@ -23,8 +23,8 @@ from berrys_app.domain.accounts import Role
 from berrys_app.services import projects, sessions
 from berrys_app.services.authz import PROJECTS_READ, Actor, require_role
 from berrys_app.services.errors import ServiceError
+from berrys_app.settings import get_settings
 
-CACHE_TTL_S = 1.0
 _CACHE_MAX = 20_000
 # (user id, session id, topic) -> (monotonic expiry, allowed)
 _cache: dict[tuple[str, str, str], tuple[float, bool]] = {}
@@ -45,7 +45,7 @@ def may_receive(actor: Actor | None, topic: str, *, fresh: bool = False) -> bool
     allowed = _check(actor, topic)
     if len(_cache) >= _CACHE_MAX:
         _cache.clear()
-    _cache[key] = (now + CACHE_TTL_S, allowed)
+    _cache[key] = (now + get_settings().live_access_cache_s, allowed)
     return allowed
 
 

@@ -26,9 +26,6 @@ from berrys_app.domain.mail import MailStatus, OutboxMail
 from berrys_app.settings import get_settings
 
 log = logging.getLogger("berrys.mail")
-BATCH = 20
-SMTP_TIMEOUT_S = 20.0
-MAX_BACKOFF_S = 3600.0
 
 
 def enqueue(session: Session, *, to: str, subject: str, body: str, link: str = "") -> OutboxMail:
@@ -80,9 +77,9 @@ def _send(target: SmtpTarget, message: EmailMessage) -> None:
     context = ssl.create_default_context()
     client: smtplib.SMTP
     if target.implicit_tls:
-        client = smtplib.SMTP_SSL(target.host, target.port, timeout=SMTP_TIMEOUT_S, context=context)
+        client = smtplib.SMTP_SSL(target.host, target.port, timeout=get_settings().smtp_timeout_s, context=context)
     else:
-        client = smtplib.SMTP(target.host, target.port, timeout=SMTP_TIMEOUT_S)
+        client = smtplib.SMTP(target.host, target.port, timeout=get_settings().smtp_timeout_s)
     with client:
         client.ehlo()
         if not target.implicit_tls and client.has_extn("starttls"):
@@ -100,11 +97,13 @@ def _error_text(error: Exception) -> str:
 
 def _backoff(attempts: int) -> timedelta:
     base = get_settings().mail_retry_backoff_s
-    return timedelta(seconds=min(MAX_BACKOFF_S, base * 2 ** max(0, attempts - 1)))
+    return timedelta(seconds=min(get_settings().mail_max_backoff_s, base * 2 ** max(0, attempts - 1)))
 
 
-def deliver_due(limit: int = BATCH) -> int:
-    """Deliver (or, without SMTP, log) up to ``limit`` due messages; returns how many were handled."""
+def deliver_due(limit: int | None = None) -> int:
+    """Deliver (or, without SMTP, log) up to ``limit`` due messages (``Settings.mail_batch``);
+    returns how many were handled."""
+    limit = limit or get_settings().mail_batch
     target = smtp_target()
     with session_scope() as session:
         rows = list(

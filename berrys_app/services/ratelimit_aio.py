@@ -7,32 +7,27 @@ loop, so there is one limiter per loop and Redis URL.
 
 from __future__ import annotations
 
-import asyncio
-import weakref
-
 import redis.asyncio as aioredis
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from berrys_app.keys import RATE_LIMIT_PREFIX
+from berrys_app.loop_local import LoopLocal
 from berrys_app.settings import get_settings
 
-_LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[str, MovingWindowRateLimiter]] = (
-    weakref.WeakKeyDictionary()
-)
+_LIMITERS: LoopLocal[tuple[str, MovingWindowRateLimiter] | None] = LoopLocal(lambda: None)
 
 
 def _limiter() -> MovingWindowRateLimiter:
     url = get_settings().require_redis_url()
-    loop = asyncio.get_running_loop()
-    found = _LIMITERS.get(loop)
+    found = _LIMITERS.existing()
     if found is None or found[0] != url:
         pool = aioredis.Redis.from_url(url).connection_pool  # knows unix-socket URLs (embedded Redis)
         storage = RedisStorage(
             "async+redis://", implementation="redispy", connection_pool=pool, key_prefix=RATE_LIMIT_PREFIX
         )
-        found = _LIMITERS[loop] = (url, MovingWindowRateLimiter(storage))
+        found = _LIMITERS.set((url, MovingWindowRateLimiter(storage)))
     return found[1]
 
 

@@ -28,7 +28,8 @@ import uuid
 from collections import OrderedDict
 from typing import Any
 
-from berrys_app.db_read import afetch_one, fetch_one
+from berrys_app.db.aio import fetch_one as afetch_one
+from berrys_app.db.reads import fetch_one
 from berrys_app.services.authz import PROJECTS_READ, Actor, require_scope
 from berrys_app.services.errors import NotFound
 from berrys_app.settings import get_settings
@@ -139,7 +140,7 @@ def _store(key: tuple[uuid.UUID, int | None], found: tuple[Any, ...] | None) -> 
 def list_tasks_json(actor: Actor, project_id: uuid.UUID, *, current_only: bool = False) -> TaskListing:
     """Every task of the project (or of its current plan version) in plan order, for a viewer or above.
 
-    Reads committed rows on its own connection (single statements, see ``db_read``): it
+    Reads committed rows on its own connection (single statements, see ``db.reads``): it
     writes nothing, so it needs no part in the caller's transaction."""
     params = {"project_id": project_id, "user_id": actor.user_id, "current_only": current_only}
     row = fetch_one(_CHECK_SQL, params)

@@ -206,12 +206,12 @@ async def test_concurrent_misses_share_one_read(session: Session, people, monkey
     """After a change every poller misses at once: one JSON statement per process, not one each."""
     import asyncio
 
-    from berrys_app import db_read
+    from berrys_app.db import aio
 
     member = Actor(user_id=people["member"].user_id, label="member")
     project_id = _project(session, member, people["team_a"])
     reads: list[str] = []
-    real = db_read.afetch_one
+    real = aio.fetch_one
 
     async def counting(sql, params):
         reads.append(sql)

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from berrys_app.engine import hot_db, lease
+from berrys_app.db import aio as hot_db
+from berrys_app.engine import lease
 from berrys_app.engine.agent_loop import run_agent
 from berrys_app.services.models import scripted
 from tests.engine.helpers import complete_now, lease_now, ok_calls_per_key, start_project, tasks_of

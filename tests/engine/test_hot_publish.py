@@ -14,7 +14,7 @@ from berrys_app.domain.event_kinds import EventKind
 from berrys_app.engine.jobs import task_job
 from berrys_app.keys import events_channel
 from berrys_app.services import events, hot_publish
-from tests.probes import queued_job_ids
+from tests.probes import queued_job_ids, set_setting
 
 TOKEN = {
     "task_id": None,
@@ -54,7 +54,7 @@ def _subscribed(redis_url: str):
 
 def test_live_updates_alone_wait_for_company(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Events and token streams with no job wait up to LIVE_BATCH_S: a burst leaves as one message."""
-    monkeypatch.setattr(hot_publish, "LIVE_BATCH_S", 0.5)
+    set_setting(monkeypatch, "BERRYS_LIVE_BATCH", "0.5")
     pubsub = _subscribed(redis_url)
 
     async def burst() -> float:
@@ -75,7 +75,7 @@ def test_live_updates_alone_wait_for_company(redis_url: str, monkeypatch: pytest
 
 def test_a_job_takes_waiting_live_updates_along_at_once(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Another worker may be idle: a job never waits for company, and what waited goes with it."""
-    monkeypatch.setattr(hot_publish, "LIVE_BATCH_S", 5.0)
+    set_setting(monkeypatch, "BERRYS_LIVE_BATCH", "5.0")
     pubsub = _subscribed(redis_url)
     job = task_job(uuid.uuid4(), 0)
 

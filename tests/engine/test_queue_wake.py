@@ -4,6 +4,7 @@ such a batch whole), none for deferred jobs; unclaimed tokens do not pile up."""
 from __future__ import annotations
 
 from berrys_app import queue
+from berrys_app.settings import get_settings
 from tests.probes import queued_job_ids
 
 
@@ -20,8 +21,8 @@ def test_a_batch_of_jobs_due_now_wakes_one_worker_per_local_tasks_jobs(env, loca
 
 def test_a_batch_larger_than_one_poll_can_start_wakes_more_workers(env, local_tasks) -> None:
     local_tasks(50)
-    queue.enqueue_many([("ping", (str(i),), f"wake-{i}") for i in range(queue.WORKER_MAX_JOBS + 1)])
-    assert queue.sync_redis().llen(queue.wake_key()) == 2  # one poll starts at most WORKER_MAX_JOBS
+    queue.enqueue_many([("ping", (str(i),), f"wake-{i}") for i in range(get_settings().worker_max_jobs + 1)])
+    assert queue.sync_redis().llen(queue.wake_key()) == 2  # one poll starts at most worker_max_jobs
 
 
 def test_without_local_runs_every_job_wakes_a_worker(env, local_tasks) -> None:

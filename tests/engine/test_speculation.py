@@ -19,6 +19,7 @@ from berrys_app.engine import lease, runner, speculation
 from berrys_app.engine.agent_loop import run_agent
 from berrys_app.services.models import scripted
 from tests.engine.helpers import events_of, ok_calls_per_key, start_project, step_key, tasks_of
+from tests.probes import set_setting
 
 SLOW = "scripted/echo-300ms"  # long enough for the read-ahead (after 20 ms) to finish first
 CHAIN = {
@@ -190,7 +191,7 @@ def test_a_completion_only_its_dependents_leases_wait_for_waits_for_company(
 ) -> None:
     """b started ahead: a's completion is not urgent (b's model call runs meanwhile), so its
     statement waits ``COMPLETION_WAIT_S`` for other completions; b still gets its lease from it."""
-    monkeypatch.setattr(speculation, "COMPLETION_WAIT_S", 0.5)
+    set_setting(monkeypatch, "BERRYS_SPECULATION_COMPLETION_WAIT", "0.5")
     project_id = start_project(session, team.member, team.team_id, CHAIN, model=SLOW)
     stats = _run_chain(project_id)
 
@@ -210,7 +211,9 @@ def test_a_duplicate_job_of_the_upstream_does_not_cancel_the_dependent_started_a
     a second run of a that finds it leased ends "skipped". a's completion has not come back then,
     so b, started ahead, must still wait for its lease from it (it used to be cancelled: its model
     call was made again, a failing one counted twice by the circuit breaker)."""
-    monkeypatch.setattr(speculation, "COMPLETION_WAIT_S", 1.0)  # a's completion waits: room for the duplicate
+    set_setting(
+        monkeypatch, "BERRYS_SPECULATION_COMPLETION_WAIT", "1.0"
+    )  # a's completion waits: room for the duplicate
     project_id = start_project(session, team.member, team.team_id, CHAIN, model=SLOW)
     a_id = tasks_of(project_id)["a"].id
 
@@ -235,7 +238,7 @@ def test_a_completion_that_readies_a_dependent_not_started_ahead_goes_at_once(
 ) -> None:
     """a's dependent b was not started ahead (its agent's slot is taken here): a's completion is
     what b waits for, so it does not wait for company."""
-    monkeypatch.setattr(speculation, "COMPLETION_WAIT_S", 5.0)
+    set_setting(monkeypatch, "BERRYS_SPECULATION_COMPLETION_WAIT", "5.0")
     project_id, stats = _run_chain_with_busy_agent(session, team, "scripted/urgent", long_s=0.6)
 
     done = tasks_of(project_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from arq.constants import job_key_prefix
 from sqlmodel import Session
 
 from berrys_app import queue
@@ -17,7 +18,7 @@ THREE = {"tasks": [{"id": key, "title": f"Task {key}"} for key in ("a", "b", "c"
 
 
 def _batch_args(job_id: str) -> tuple[str, ...]:
-    job = queue.sync_redis().get(queue.JOB_KEY_PREFIX + job_id)
+    job = queue.sync_redis().get(job_key_prefix + job_id)
     assert job is not None
     return tuple(queue.deserialize(job)["a"])
 
@@ -41,7 +42,7 @@ def test_a_batch_beyond_the_local_room_queues_the_rest_as_task_jobs(session: Ses
     local_tasks(1)
     project_id = start_project(session, team.member, team.team_id, THREE, model="scripted/echo-300ms")
     tasks = sorted(tasks_of(project_id).values(), key=lambda t: t.key)
-    queue.sync_redis().delete(queue.JOB_KEY_PREFIX + queued_job_ids()[0])
+    queue.sync_redis().delete(job_key_prefix + queued_job_ids()[0])
     queue.sync_redis().delete(get_settings().queue_name)  # the batch job is being run below
 
     async def scenario() -> tuple[str, list[str]]:

@@ -23,9 +23,9 @@ from berrys_app.keys import events_channel
 from berrys_app.redis_client import async_redis
 from berrys_app.services import collab, events, live_access, projects, sessions
 from berrys_app.services.authz import Actor
+from berrys_app.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["events"], responses=PROBLEM_RESPONSES)
-HEARTBEAT_S = 15.0
 After = Annotated[int, Query(ge=0, le=2**62, description="return events with id > after")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
@@ -139,7 +139,7 @@ async def _stream(
             raw = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if raw is None:
                 idle += 1.0
-                if idle >= HEARTBEAT_S:
+                if idle >= get_settings().sse_heartbeat_s:
                     idle = 0.0
                     yield ": keep-alive\n\n"
                 continue

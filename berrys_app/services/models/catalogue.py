@@ -191,7 +191,7 @@ log = logging.getLogger(__name__)
 
 
 def _cache_key(session: Session) -> object:
-    """The engine the session reads through (one per database URL and process: ``db.engine_for``),
+    """The engine the session reads through (one per database URL and process: ``db.autocommit_engine``),
     not its URL's string, which is rendered anew on every call."""
     return session.get_bind().engine
 

@@ -18,10 +18,10 @@ import importlib.util
 import json
 import os
 import threading
-import weakref
 from pathlib import Path
 from typing import Any
 
+from berrys_app.loop_local import LoopLocal
 from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply, message_text, normalise_tool_calls
@@ -41,9 +41,7 @@ class _Loaded:
     def __init__(self, llama: Any) -> None:
         self.llama = llama
         self.thread_lock = threading.Lock()
-        self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._async_locks: LoopLocal[asyncio.Lock] = LoopLocal(asyncio.Lock)
         self.formatter = _chat_formatter(llama)
         self.stopped = 0  # generations stopped early because nobody waited any more (timeout/cancel)
 
@@ -55,11 +53,7 @@ class _Loaded:
         return len(self.llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True))
 
     def async_lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        lock = self._async_locks.get(loop)
-        if lock is None:
-            lock = self._async_locks[loop] = asyncio.Lock()
-        return lock
+        return self._async_locks.get()
 
 
 def _chat_formatter(llama: Any) -> Any:

@@ -21,13 +21,14 @@ from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply, message_text, normalise_tool_calls
 from berrys_app.services.tools import mcp_hosts, vault
+from berrys_app.settings import get_settings
 
 # In the test session: the base URLs (comma-separated) of servers the tests started on loopback.
 TEST_BASES_ENV = "BERRYS_TEST_API_BASES"
 NO_KEY = "none"  # what an endpoint without a key is sent (OpenAI clients insist on some key)
-# retries of one provider on 429/5xx/connection errors (Retry-After honoured) before the
-# service falls back to the next model; all of them run under the call's one timeout
-RETRIES = 2
+# ``Settings.model_http_retries``: retries of one provider on 429/5xx/connection errors
+# (Retry-After honoured) before the service falls back to the next model; all of them run under
+# the call's one timeout
 # team endpoints that refused ``response_format: json_schema`` (llama-cpp-python's server, older
 # OpenAI-compatible servers): asked for ``json_object`` with the schema instead, per process
 _JSON_OBJECT_ONLY: set[str] = set()
@@ -117,7 +118,7 @@ async def generate(call: ProviderCall) -> ProviderReply:
         "model": spec.name,
         "messages": call.messages,
         "max_tokens": call.max_tokens,
-        "max_retries": RETRIES,
+        "max_retries": get_settings().model_http_retries,
     }
     if call.tools:
         kwargs["tools"] = call.tools

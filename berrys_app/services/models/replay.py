@@ -14,11 +14,10 @@ from typing import Any
 
 from sqlalchemy import text
 
-from berrys_app.db import engine_for
+from berrys_app.db import autocommit_engine
 from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply
-from berrys_app.settings import get_settings
 
 REPLAY_MODEL = "replay/recorded"
 _TASK_CALL = re.compile(r"task:([0-9a-f-]{36}):model:(\d+)(?::[0-9a-f]+)?")
@@ -59,8 +58,7 @@ def _recorded(call_key: str | None) -> tuple[str, list[dict[str, Any]]] | None:
         statement, params = _AGGREGATE_SQL, {"project": found[1]}
     else:
         return None
-    engine = engine_for(get_settings().require_database_url(), pre_ping=False)
-    with engine.connect() as conn:
+    with autocommit_engine().connect() as conn:
         row = conn.execute(statement, params).first()
     return None if row is None else (row.content or "", list(row.tool_calls or []))
 

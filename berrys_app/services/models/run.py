@@ -23,11 +23,10 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from berrys_app import tracing
-from berrys_app.db import engine_for, get_engine
+from berrys_app.db import autocommit_engine, get_engine, retry_if_dropped
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.models import CallStatus, ModelCall
@@ -41,7 +40,7 @@ from berrys_app.services.models.provider import ProviderCall, ProviderReply
 from berrys_app.services.models.registry import provider_for
 from berrys_app.services.models.schemas import CompletionRequest, CompletionResult
 from berrys_app.services.models.streaming import TokenStreamer
-from berrys_app.settings import Settings, get_settings
+from berrys_app.settings import Settings
 
 T = TypeVar("T")
 _ROW_DEFAULTS: dict[str, Any] = {
@@ -61,19 +60,12 @@ _ROW_DEFAULTS: dict[str, Any] = {
 _CANCELLED = {"status": CallStatus.error.value, "error": "cancelled", "error_message": "the caller cancelled the call"}
 
 
+@retry_if_dropped
 def with_autocommit(work: Callable[[Connection], T]) -> T:
-    """Run ``work`` on a connection of the autocommit, no-pre-ping pool (no BEGIN/COMMIT, no
-    ``SELECT 1`` and no isolation-level reset per checkout); a connection found dropped is
-    replaced and ``work`` retried once."""
-    engine = engine_for(get_settings().require_database_url(), pre_ping=False, autocommit=True)
-    for attempt in (1, 2):
-        try:
-            with engine.connect() as conn:
-                return work(conn)
-        except DBAPIError as exc:
-            if attempt == 2 or not exc.connection_invalidated:
-                raise
-    raise AssertionError("unreachable")
+    """Run ``work`` on a connection of the autocommit pool (no BEGIN/COMMIT or ``SELECT 1`` round
+    trips); a connection found dropped is replaced and ``work`` retried once (``db.retry``)."""
+    with autocommit_engine().connect() as conn:
+        return work(conn)
 
 
 class _Malformed(Exception):

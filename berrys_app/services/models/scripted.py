@@ -21,6 +21,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from berrys_app.keys import SCRIPTED_PREFIX
+from berrys_app.loop_local import LoopLocal
 from berrys_app.redis_client import sync_redis
 from berrys_app.services.errors import ValidationFailed
 from berrys_app.services.models.catalogue import ModelSpec
@@ -165,22 +166,15 @@ def _echo(call: ProviderCall) -> ProviderReply:
     return reply
 
 
-_CLIENTS: dict[int, tuple[asyncio.AbstractEventLoop, aioredis.Redis]] = {}
+_CLIENTS: LoopLocal[aioredis.Redis] = LoopLocal(
+    lambda: aioredis.Redis.from_url(get_settings().require_redis_url(), decode_responses=True)
+)
 
 
 def _async_client() -> aioredis.Redis:
     """This event loop's client: a worker runs many calls at once, and a blocking round trip
     per call would hold all of them up (a real provider call does not block the loop either)."""
-    loop = asyncio.get_running_loop()
-    found = _CLIENTS.get(id(loop))
-    if found is None or found[0] is not loop:
-        for stale in [key for key, (other, _) in _CLIENTS.items() if other.is_closed()]:
-            del _CLIENTS[stale]
-        found = _CLIENTS[id(loop)] = (
-            loop,
-            aioredis.Redis.from_url(get_settings().require_redis_url(), decode_responses=True),
-        )
-    return found[1]
+    return _CLIENTS.get()
 
 
 async def _next_step(name: str, messages: list[dict[str, Any]]) -> dict[str, Any] | None:

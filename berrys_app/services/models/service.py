@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 from sqlmodel import Session
 
-from berrys_app.db import engine_for
+from berrys_app.db import autocommit_engine
 from berrys_app.domain.models import ModelCall
 from berrys_app.services.errors import NotFound, ValidationFailed
 from berrys_app.services.models import accounting, budgets, selection, structured
@@ -103,7 +103,7 @@ def _catalogue_session(settings: Settings) -> Session:
     """This thread's session for catalogue reads when nothing else needs a connection (the agent
     loop's calls): the catalogue is cached, so it is used only to load it now and then, and
     building and closing a Session per call cost as much as the rest of the lookup."""
-    engine = engine_for(settings.require_database_url(), pre_ping=False)
+    engine = autocommit_engine()
     session = getattr(_CATALOGUE_SESSIONS, "session", None)
     if session is None or session.get_bind() is not engine:
         session = _CATALOGUE_SESSIONS.session = Session(bind=engine)

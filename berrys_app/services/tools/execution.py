@@ -41,15 +41,14 @@ from berrys_app.services.tools import approval_gate, registry
 from berrys_app.services.tools.context import Invocation, ToolContext, ToolFailure, ToolResult
 from berrys_app.services.tools.files import run_project_files, write_artifact
 from berrys_app.services.tools.http_tool import run_http
-from berrys_app.services.tools.mcp import CONNECT_TIMEOUT_S, run_mcp
+from berrys_app.services.tools.mcp import run_mcp
 from berrys_app.services.tools.redaction import redact, scrub
 from berrys_app.services.tools.sandbox import SandboxLimits, SandboxUnavailable, run_python
 from berrys_app.services.tools.search import run_search_outputs
+from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT_S = 60.0
-DEFAULT_MAX_RESULT_CHARS = 8_000
 EVENT_EXCERPT = 500  # characters of arguments/result carried by tool.completed events
 
 Runner = Callable[[Invocation], Awaitable[str]]
@@ -278,7 +277,7 @@ def _finish(
     """Record the outcome (truncating into an artifact when long) and emit the event."""
     secrets = inv.secrets if inv else []
     content = scrub(content, secrets)
-    max_chars = int((inv.config if inv else {}).get("max_result_chars", DEFAULT_MAX_RESULT_CHARS))
+    max_chars = int((inv.config if inv else {}).get("max_result_chars", get_settings().tool_max_result_chars))
     artifact_path: str | None = None
     with session_scope() as session:
         if len(content) > max_chars and ctx.project_id is not None:
@@ -366,11 +365,11 @@ async def execute_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -
         )
         _check_rate(inv.team_id, inv.tool_name, inv.config.get("rate_limit_per_min"))
         runner = RUNNERS[inv.kind]
-        timeout = float(inv.config.get("timeout_s", DEFAULT_TIMEOUT_S))
+        timeout = float(inv.config.get("timeout_s", get_settings().tool_timeout_s))
         if inv.kind == ToolKind.python.value:  # the sandbox kills on its own wall limit first
             timeout = max(timeout, float(inv.config.get("wall_s", 20)) + 10)
         elif inv.kind == ToolKind.mcp.value:  # mcp.call times the call itself; starting a server may add more
-            timeout += CONNECT_TIMEOUT_S + 5
+            timeout += get_settings().mcp_connect_timeout_s + 5
         try:
             content = await asyncio.wait_for(runner(inv), timeout=timeout)
         except TimeoutError as exc:

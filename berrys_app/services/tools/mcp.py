@@ -33,8 +33,8 @@ from berrys_app.services.tools import mcp_hosts, mcp_stdio, vault
 from berrys_app.services.tools.context import Invocation, ToolContext, ToolFailure
 from berrys_app.services.tools.http_tool import CREDENTIAL_REF
 from berrys_app.services.tools.mcp_values import masked_error, unsealed_url, url_secrets
+from berrys_app.settings import get_settings
 
-CONNECT_TIMEOUT_S = 30.0
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -133,7 +133,7 @@ async def discover(server: McpServer, resolved: Resolved) -> list[dict[str, Any]
                     break
             return tools
 
-    return await asyncio.wait_for(listing(), timeout=server.timeout_s + CONNECT_TIMEOUT_S)
+    return await asyncio.wait_for(listing(), timeout=server.timeout_s + get_settings().mcp_connect_timeout_s)
 
 
 class _Link:
@@ -254,7 +254,7 @@ async def call(
         secrets.extend(link.secrets)
     try:
         # starting a server (a process, imports) gets its own budget; ``timeout`` is for the call
-        await asyncio.wait_for(asyncio.shield(link.ready), timeout=max(timeout, CONNECT_TIMEOUT_S))
+        await asyncio.wait_for(asyncio.shield(link.ready), timeout=max(timeout, get_settings().mcp_connect_timeout_s))
         result = await asyncio.wait_for(link.call(tool, arguments), timeout=timeout)
     except asyncio.CancelledError:  # the caller gave up: do not leave a possibly hung server behind
         link.loop.create_task(link.close())
