@@ -6,12 +6,12 @@ left an approved plan with no audit row, and its jobs already queued."""
 from __future__ import annotations
 
 import redis
+from arq.constants import job_key_prefix
 from sqlmodel import Session, select
 
 from berrys_app.domain.auth import AuditEntry
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.engine.jobs import plan_job
-from berrys_app.queue import JOB_KEY_PREFIX
 from berrys_app.services import projects
 from tests.engine.helpers import events_of, project_row
 
@@ -57,7 +57,7 @@ def test_a_plan_request_queues_its_job_only_when_the_caller_commits(session: Ses
     project = projects.create_project(session, team.member, team_id=team.team_id, data=ProjectCreate(name="Q"))
     session.commit()
     client = redis.Redis.from_url(redis_url)
-    job_key = JOB_KEY_PREFIX + plan_job(project.id, 1).job_id
+    job_key = job_key_prefix + plan_job(project.id, 1).job_id
 
     projects.request_plan(session, team.member, project.id)
     assert not client.exists(job_key)  # a worker must not see a project it cannot read yet

@@ -8,10 +8,10 @@ import time
 import jsonschema
 import pytest
 
+from berrys_app.domain.event_kinds import EventKind
 from berrys_app.keys import events_channel
 from berrys_app.redis_client import sync_redis
 from berrys_app.services.models import CompletionRequest, ModelError, complete, embedded
-from berrys_app.services.models.streaming import KIND
 from tests.models.streams import assemble
 
 pytestmark = pytest.mark.slow
@@ -48,7 +48,7 @@ def _token_messages(pubsub, *, until_done: bool = True) -> list[dict]:
                 break
             continue
         message = json.loads(raw["data"])
-        if message["kind"] == KIND:
+        if message["kind"] == EventKind.MODEL_TOKEN:
             found.append(message)
     return found
 
