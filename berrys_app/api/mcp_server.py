@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from berrys_app.api.problems import problem_response
 from berrys_app.db import session_scope
 from berrys_app.domain.projects import Project, ProjectCreate
-from berrys_app.services import auth, collab, decisions, projects, proxies, ratelimit
+from berrys_app.services import auth, collab, decisions, projects, proxies, ratelimit, templates
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import ServiceError
 
@@ -100,6 +100,30 @@ async def create_project(
 
 
 @server.tool()
+async def list_templates(team_id: str) -> list[dict[str, Any]]:
+    """The team's project templates, with the parameters a start must give."""
+
+    def work(session: Session, actor: Actor) -> list[dict[str, Any]]:
+        rows = templates.list_templates(session, actor, team_id=uuid.UUID(team_id))
+        return [
+            {"id": str(t.id), "name": t.name, "description": t.description, "parameters": t.parameters} for t in rows
+        ]
+
+    return await _call(work)
+
+
+@server.tool()
+async def start_template(template_id: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+    """Start a project from a template with a value per parameter (its plan is proposed, or the
+    planner is asked when the template has none)."""
+
+    def work(session: Session, actor: Actor) -> dict[str, Any]:
+        return _project(templates.start_project(session, actor, uuid.UUID(template_id), params or {}, source="mcp"))
+
+    return await _call(work)
+
+
+@server.tool()
 async def get_project(project_id: str) -> dict[str, Any]:
     """A project's status, with its tasks counted by status."""
 
@@ -118,7 +142,7 @@ async def approve_plan(project_id: str, run: bool = True) -> dict[str, Any]:
     """Approve the proposed plan; with ``run`` (the default) start executing it."""
 
     def work(session: Session, actor: Actor) -> dict[str, Any]:
-        project = decisions.approve_plan(session, actor, uuid.UUID(project_id))
+        project = projects.approve_plan(session, actor, uuid.UUID(project_id))
         if run and project.status == "ready":
             project = projects.execute_project(session, actor, project.id)
         return _project(project)

@@ -209,7 +209,7 @@ def test_the_pending_approvals_badge_follows_the_team_live_on_any_page(stack, ne
     of a tab showing another page, without a reload."""
     from berrys_app.db import session_scope
     from berrys_app.domain.projects import ProjectCreate
-    from berrys_app.services import auth, decisions, projects, teams
+    from berrys_app.services import auth, projects, teams
     from berrys_app.services.planning import PlanIn
 
     email = unique_email("badge")
@@ -235,9 +235,9 @@ def test_the_pending_approvals_badge_follows_the_team_live_on_any_page(stack, ne
     shot(page, "nav-badge")
     with session_scope() as session:
         actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
-        decisions.approve_plan(session, actor, ids[0])
+        projects.approve_plan(session, actor, ids[0])
     expect(badge).to_have_text("1")
     with session_scope() as session:
         actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
-        decisions.reject_plan(session, actor, ids[1], reason="not now")
+        projects.reject_plan(session, actor, ids[1], reason="not now")
     expect(badge).to_have_count(0)

@@ -142,3 +142,42 @@ def test_mcp_tool_input_errors_are_precise(stack) -> None:
             assert result.is_error and "needs a reason" in result.content[0].text, result.content
 
     anyio.run(bad_input)
+
+
+def test_an_mcp_client_starts_a_project_from_a_template(stack) -> None:
+    from berrys_app.db import session_scope
+    from berrys_app.domain.automation import ProjectTemplateCreate
+    from berrys_app.services import auth, templates
+
+    team_id, key = _member_key(["projects:read", "projects:write"])
+    with session_scope() as session:
+        actor = auth.authenticate(session, key)
+        template = templates.create_template(
+            session,
+            actor,
+            team_id=uuid.UUID(team_id),
+            data=ProjectTemplateCreate.model_validate(
+                {
+                    "name": "Weekly brief",
+                    "parameters": [{"name": "topic"}],
+                    "body": {
+                        "project": {"name": "Brief on {{topic}}", "objectives": ["Explain {{topic}}"]},
+                        "plan": {"tasks": [{"id": "a", "title": "Write about {{topic}}"}]},
+                    },
+                }
+            ),
+        )
+        template_id = str(template.id)
+
+    async def from_template() -> None:
+        async with _mcp(stack.base_url, key) as client:
+            listed = _data(await client.call_tool("list_templates", {"team_id": team_id}))
+            assert [(t["id"], t["parameters"][0]["name"]) for t in listed] == [(template_id, "topic")]
+            project = _data(
+                await client.call_tool("start_template", {"template_id": template_id, "params": {"topic": "berries"}})
+            )
+            assert project["name"] == "Brief on berries" and project["status"] == "plan_review", project
+            missing = await client.call_tool("start_template", {"template_id": template_id, "params": {}})
+            assert missing.is_error and "topic" in missing.content[0].text, missing.content
+
+    anyio.run(from_template)
