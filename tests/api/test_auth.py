@@ -114,6 +114,10 @@ async def test_every_response_has_request_id_and_security_headers(client) -> Non
     r = await client.get("/api/v1/nope", headers={"X-Request-ID": "abc-123"})
     assert r.status_code == 404
     assert r.headers["x-request-id"] == "abc-123" and r.json() == {
+        "type": "urn:berrys:problem:not_found",  # RFC 9457, with our fields as extensions
+        "title": "Not Found",
+        "status": 404,
+        "detail": "no API route matches GET /api/v1/nope",
         "code": "not_found",
         "message": "no API route matches GET /api/v1/nope",
         "details": None,

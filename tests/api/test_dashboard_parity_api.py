@@ -47,7 +47,11 @@ async def test_transcript_tool_calls_and_presence(client, people, session: Sessi
         )
     )
     emit(
-        session, "task.retrying", project_id=task.project_id, task_id=task.id, payload={"failures": 1, "error": "boom"}
+        session,
+        "task.retrying",
+        project_id=task.project_id,
+        task_id=task.id,
+        payload={"key": "a", "failures": 1, "error": "boom", "retry_in_s": 1.0},
     )
     session.commit()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 import anyio
@@ -44,6 +45,13 @@ async def _mcp(base_url: str, key: str):
         Client(streamable_http_client(f"{base_url}/mcp", http_client=http), read_timeout_seconds=60) as client,
     ):
         yield client
+
+
+def _run(journey) -> None:
+    """``anyio.run`` in a thread of its own: Playwright's sync API keeps an event loop running in
+    this one once a browser test has run in the session."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, journey).result()
 
 
 def _data(result) -> object:
@@ -106,7 +114,7 @@ def test_an_mcp_client_runs_a_project_end_to_end_with_an_api_key(stack) -> None:
             listed = _data(await client.call_tool("list_projects", {"team_id": team_id}))
             assert [p["id"] for p in listed] == [project_id]
 
-    anyio.run(journey)
+    _run(journey)
 
 
 def test_mcp_refuses_a_missing_key_and_holds_the_keys_scopes_and_the_team(stack) -> None:
@@ -128,7 +136,7 @@ def test_mcp_refuses_a_missing_key_and_holds_the_keys_scopes_and_the_team(stack)
             result = await client.call_tool("create_project", {"team_id": other_team, "name": "x", "objectives": ["y"]})
             assert result.is_error and "not_found: team not found" in result.content[0].text, result.content
 
-    anyio.run(refused)
+    _run(refused)
 
 
 def test_mcp_tool_input_errors_are_precise(stack) -> None:
@@ -141,7 +149,7 @@ def test_mcp_tool_input_errors_are_precise(stack) -> None:
             result = await client.call_tool("decide_approval", {"approval_id": str(uuid.uuid4()), "approve": False})
             assert result.is_error and "needs a reason" in result.content[0].text, result.content
 
-    anyio.run(bad_input)
+    _run(bad_input)
 
 
 def test_an_mcp_client_starts_a_project_from_a_template(stack) -> None:
@@ -180,4 +188,4 @@ def test_an_mcp_client_starts_a_project_from_a_template(stack) -> None:
             missing = await client.call_tool("start_template", {"template_id": template_id, "params": {}})
             assert missing.is_error and "topic" in missing.content[0].text, missing.content
 
-    anyio.run(from_template)
+    _run(from_template)

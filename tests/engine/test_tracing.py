@@ -92,9 +92,11 @@ def test_a_project_run_is_one_trace_with_its_span_tree(session: Session, team, w
         session, team.member, team_id=team.team_id, data=ProjectCreate(name="Traced", model="scripted/tr-planner")
     )
     projects.request_plan(session, team.member, project.id)
+    session.commit()  # the caller owns the transaction
     wait_for(lambda: status_is(project.id, "plan_review", "failed"), timeout=60, what="a plan")
     projects.approve_plan(session, team.member, project.id)
     projects.execute_project(session, team.member, project.id)
+    session.commit()
     wait_for(lambda: status_is(project.id, "completed", "failed"), timeout=60, what="the project to end")
     assert project_row(project.id).status == "completed", workers.logs()
 

@@ -32,7 +32,7 @@ def test_long_input_is_trimmed_to_a_small_window_and_the_task_completes(
     add_model("scripted/smallwin", context_window=400, max_output_tokens=200)
     # each output fits the window on its own; together (~470 words) they overflow the 400-word window
     for n, name in ((1, "one"), (2, "two"), (3, "three")):
-        output = f"FIRST-{n} " + "data " * 150 + f"LAST-{n}"
+        output = f"FIRST-{n} " + " ".join(f"fact{i}" for i in range(150)) + f" LAST-{n}"  # not a loop (degenerate)
         scripted.rule("smallwin", contains=f"Task: Gather {name}", step={"content": output})
     scripted.rule("smallwin", contains="Task: Digest", step={"content": "digested"})
     scripted.rule("smallwin", contains="one final deliverable", step={"content": "report"})

@@ -185,8 +185,8 @@ def _run(loaded: _Loaded, call: ProviderCall, cancel: threading.Event, emit: Any
 
 # Sampling of the embedded model. Greedy-ish decoding without a repeat penalty sends a 135M model
 # into loops ("1.1.1.1…", one sentence over and over; issue 21): a repeat penalty over the recent
-# tokens and a little more temperature make it write on. JSON output keeps a milder penalty: its
-# braces and quotes must repeat. Measured in docs/models.md ("The embedded model").
+# tokens and a little more temperature make it write on. JSON output and tool calls keep a milder
+# penalty: their braces, quotes and the user's words (a tool's arguments) must repeat. Measured in docs/models.md ("The embedded model").
 TEXT_SAMPLING: dict[str, Any] = {
     "temperature": 0.7,
     "top_p": 0.9,
@@ -199,7 +199,7 @@ JSON_SAMPLING: dict[str, Any] = {**TEXT_SAMPLING, "temperature": 0.3, "repeat_pe
 
 def sampling(call: ProviderCall) -> dict[str, Any]:
     """The sampling options of one call (a caller's temperature wins)."""
-    options = dict(JSON_SAMPLING if call.schema is not None else TEXT_SAMPLING)
+    options = dict(JSON_SAMPLING if call.schema is not None or call.tools else TEXT_SAMPLING)
     if call.temperature is not None:
         options["temperature"] = call.temperature
     return options
