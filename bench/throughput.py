@@ -195,6 +195,19 @@ def cpu_by_role(root_pid: int, admin_url: str, db_name: str) -> dict[str, float]
     return roles
 
 
+def db_counters(admin_url: str, db_name: str) -> dict[str, int]:
+    """Transactions and rows of the bench database so far (``pg_stat_database``): per project, the
+    statement traffic the engine costs PostgreSQL."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT xact_commit, xact_rollback, tup_returned, tup_fetched, tup_inserted, tup_updated, tup_deleted"
+            " FROM pg_stat_database WHERE datname = %s",
+            (db_name,),
+        ).fetchone()
+    keys = ("commits", "rollbacks", "rows_returned", "rows_fetched", "rows_inserted", "rows_updated", "rows_deleted")
+    return dict(zip(keys, row or (0,) * len(keys), strict=True))
+
+
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -208,6 +221,7 @@ def run(stack, *, clients: int, seconds: float, admin_url: str, db_name: str, ke
     sampler.start()
     launcher = stack.launcher_pid
     cpu_before = cpu_by_role(launcher, admin_url, db_name)
+    counters_before = db_counters(admin_url, db_name)
     load_before = os.getloadavg()[0]
     started = time.monotonic()
 
@@ -220,6 +234,8 @@ def run(stack, *, clients: int, seconds: float, admin_url: str, db_name: str, ke
     sampler.stop.set()
     sampler.join()
     cpu_after = cpu_by_role(launcher, admin_url, db_name)
+    time.sleep(0.6)  # pg_stat_database is flushed by the backends at most every 500 ms
+    counters = {k: v - counters_before[k] for k, v in db_counters(admin_url, db_name).items()}
     done = len(out["latencies"]) or 1
     lat = out["latencies"]
     result = {
@@ -234,6 +250,7 @@ def run(stack, *, clients: int, seconds: float, admin_url: str, db_name: str, ke
         "errors": dict(out["errors"]),
         "pg_connections_max": sampler.max_connections,
         "cpu_s_per_project": {k: round((cpu_after[k] - cpu_before[k]) / done, 4) for k in cpu_after},
+        "db_per_project": {k: round(v / done, 1) for k, v in counters.items()},
         "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "cpu_count": os.cpu_count(),
     }

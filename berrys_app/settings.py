@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     queue_name: str = Field(default="berrys:queue", validation_alias=AliasChoices("BERRYS_QUEUE_NAME"))
     poll_delay_s: float = Field(default=0.002, gt=0, validation_alias="BERRYS_POLL_DELAY")
     job_timeout_s: int = Field(default=600, gt=0, validation_alias="BERRYS_JOB_TIMEOUT")
+    # retention (services/retention.py): engine-traffic events and model-call excerpts older than this
+    # many days go (0 = keep everything); the daily cron runs at this UTC hour
+    retention_days: int = Field(default=0, ge=0, le=36_500, validation_alias="BERRYS_RETENTION_DAYS")
+    retention_hour: int = Field(default=3, ge=0, le=23, validation_alias="BERRYS_RETENTION_HOUR")
     # engine (orchestration): leases, reconciler, retries
     lease_s: float = Field(default=5.0, gt=0, validation_alias="BERRYS_LEASE_S")
     reconcile_interval_s: int = Field(default=1, ge=1, le=60, validation_alias="BERRYS_RECONCILE_INTERVAL")

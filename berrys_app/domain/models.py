@@ -117,6 +117,7 @@ class ModelCall(SQLModel, table=True):
         Index("uq_model_calls_call_key_ok", "call_key", unique=True, postgresql_where=text("status = 'ok'")),
         Index("ix_model_calls_project_status", "project_id", "status"),
         Index("ix_model_calls_agent_status", "agent_id", "status"),
+        Index("ix_model_calls_created_at_brin", "created_at", postgresql_using="brin"),  # retention
     )
 
     id: uuid.UUID = id_field()
