@@ -43,7 +43,7 @@ def project_id(salt: str, index: int) -> uuid.UUID:
 
 
 def seed(conn: psycopg.Connection, team_id: uuid.UUID, volume: Volume, *, salt: str = "v") -> None:
-    """Insert the rows and ANALYZE; ``conn`` commits at the end. Project ``i`` is md5(salt||'p'||i)."""
+    """Insert the rows, then VACUUM ANALYZE; ``conn`` commits. Project ``i`` is md5(salt||'p'||i)."""
     v = volume
     pid = "md5(%(salt)s || 'p' || ({expr}))::uuid"
     ago = "now() - interval '365 days' * (1 - g::float8 / {n})"
@@ -86,6 +86,8 @@ def seed(conn: psycopg.Connection, team_id: uuid.UUID, volume: Volume, *, salt: 
     for statement in statements:
         conn.execute(statement.replace(" % ", " %% "), params)  # type: ignore[arg-type]  (% is modulo here)
     conn.commit()
+    conn.autocommit = True  # VACUUM runs outside a transaction
     for table in ("projects", "tasks", "events", "model_calls", "audit_entries", "approvals"):
-        conn.execute(f"ANALYZE {table}")  # type: ignore[arg-type]
-    conn.commit()
+        # as autovacuum leaves a long-lived table: statistics and the visibility map (index-only scans)
+        conn.execute(f"VACUUM ANALYZE {table}")  # type: ignore[arg-type]
+    conn.autocommit = False

@@ -1,5 +1,5 @@
 """list indexes for a year of data: keyset (scope, id) indexes on events and audit, the projects list and
-the approvals inbox in index order, BRIN on created_at for retention
+the approvals inbox in index order, model-call usage covered (index-only), BRIN on created_at for retention
 
 Revision ID: 0024
 Revises: 0016
@@ -23,6 +23,7 @@ REPLACED = [
     ("ix_approvals_team_id", "approvals", "ix_approvals_team_status_created", ["team_id", "status", "created_at"]),
     ("ix_projects_team_id", "projects", "ix_projects_team_created", ["team_id", "created_at", "id"]),
 ]
+USAGE_COLUMNS = ["model", "created_at", "prompt_tokens", "completion_tokens", "cost_usd"]
 BRIN = [("ix_events_created_at_brin", "events"), ("ix_model_calls_created_at_brin", "model_calls")]
 
 
@@ -32,9 +33,15 @@ def upgrade() -> None:
         op.drop_index(old, table_name=table)
     for name, table in BRIN:
         op.create_index(name, table, ["created_at"], postgresql_using="brin")
+    op.create_index(
+        "ix_model_calls_project_usage", "model_calls", ["project_id", "status"], postgresql_include=USAGE_COLUMNS
+    )
+    op.drop_index("ix_model_calls_project_status", table_name="model_calls")
 
 
 def downgrade() -> None:
+    op.create_index("ix_model_calls_project_status", "model_calls", ["project_id", "status"])
+    op.drop_index("ix_model_calls_project_usage", table_name="model_calls")
     for name, table in BRIN:
         op.drop_index(name, table_name=table)
     for old, table, new, columns in REPLACED:
