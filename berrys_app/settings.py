@@ -155,6 +155,10 @@ class Settings(BaseSettings):
     rate_limit_window_s: int = Field(default=60, gt=0, validation_alias="BERRYS_RATE_LIMIT_WINDOW")
     rate_limit_auth: int = Field(default=20, ge=1, validation_alias="BERRYS_RATE_LIMIT_AUTH")
     rate_limit_api: int = Field(default=1200, ge=1, validation_alias="BERRYS_RATE_LIMIT_API")
+    # per API key (its id) or user (id): a service account that drives many projects gets its own limit
+    rate_limit_api_overrides: dict[str, int] = Field(
+        default_factory=dict, validation_alias="BERRYS_RATE_LIMIT_API_OVERRIDES"
+    )
     # failed logins per account (email) per window, wherever they come from (rotating IPs)
     rate_limit_account: int = Field(default=10, ge=1, validation_alias="BERRYS_RATE_LIMIT_ACCOUNT")
     # reverse proxies (CIDRs, comma-separated) whose X-Forwarded-For/-Proto name the client and
