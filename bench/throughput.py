@@ -11,7 +11,8 @@ is create -> completed seen on the stream.
 
 The stack is the production launcher (``python -m berrys_app up``: Reflex prod + Granian + the arq
 workers it starts) on a fresh database of this machine's PostgreSQL and a flushed Redis db, as
-``tests/e2e/stack.py`` starts it. Rate limits stay at their defaults (each client is its own user).
+``tests/e2e/stack.py`` starts it. Each client is its own user; the per-user API limit is raised
+(``--rate-limit``): at the default 1,200/min one client alone is refused above ~3 projects/s.
 
 Prints projects/s, p50/p95/p99, errors by kind, the most PostgreSQL connections seen
 (``pg_stat_activity`` of the bench database, sampled every 100 ms), CPU seconds per project of the
@@ -265,7 +266,14 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0, help="a C=4 run first, not reported")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--redis-db", type=int, default=12)
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=100_000,
+        help="BERRYS_RATE_LIMIT_API of the stack (the default 1,200/min refuses one client above ~3 projects/s)",
+    )
     args = parser.parse_args()
+    os.environ["BERRYS_RATE_LIMIT_API"] = str(args.rate_limit)
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

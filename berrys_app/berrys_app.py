@@ -14,7 +14,6 @@ import berrys_app.domain
 import berrys_app.ui.pages  # noqa: F401  (register every page)
 from berrys_app.api.app import create_api
 from berrys_app.api.fast_tasks import TaskListFastPath
-from berrys_app.db import cap_request_threads
 from berrys_app.gc_tuning import settle_heap
 from berrys_app.ui import live
 from berrys_app.ui.layout import PAGES
@@ -38,5 +37,4 @@ for spec in PAGES:
         on_load=spec.on_load,
     )
 app.register_lifespan_task(live.listen_forever, rx_app=app, session_state=SessionState)
-app.register_lifespan_task(cap_request_threads)  # no 500 on a pool timeout under overload (db.py)
 app.register_lifespan_task(settle_heap)  # once built: freeze the permanent heap (p99, see gc_tuning)

@@ -9,26 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import anyio.to_thread
 from sqlalchemy import Engine
 from sqlmodel import Session, create_engine
 
 from berrys_app.settings import get_settings
 
 _ENGINES: dict[str, Engine] = {}
-
-
-POOL_SIZE, POOL_OVERFLOW = 10, 20
-
-
-async def cap_request_threads() -> None:
-    """A web process's lifespan task: at most as many request threads as one pool has connections.
-
-    Sync routes and handlers each hold a pooled connection while they run. With AnyIO's 40
-    threads and 30 connections, an overloaded web process (60 clients on 2 busy cores) had
-    threads wait for a connection until the pool's 30 s timeout and answer 500; capped, the
-    surplus requests wait for a thread instead and are served late, not failed."""
-    anyio.to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE + POOL_OVERFLOW
 
 
 def engine_for(url: str, *, pre_ping: bool = True, autocommit: bool = False) -> Engine:
@@ -44,7 +30,7 @@ def engine_for(url: str, *, pre_ping: bool = True, autocommit: bool = False) -> 
     if engine is None:
         options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
         engine = _ENGINES[key] = create_engine(
-            url, pool_pre_ping=pre_ping, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_recycle=300, **options
+            url, pool_pre_ping=pre_ping, pool_size=10, max_overflow=20, pool_recycle=300, **options
         )
     return engine
 
