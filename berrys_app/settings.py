@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     # a poll on that timer leaves jobs younger than the min age to the worker their enqueue woke
     worker_wake_wait_s: float = Field(default=0.05, gt=0, validation_alias="BERRYS_WORKER_WAKE_WAIT")
     worker_unwoken_min_age_ms: int = Field(default=20, ge=0, validation_alias="BERRYS_WORKER_UNWOKEN_MIN_AGE_MS")
+    # retention (services/retention.py): engine-traffic events and model-call excerpts older than this
+    # many days go (0 = keep everything); the daily cron runs at this UTC hour
+    retention_days: int = Field(default=0, ge=0, le=36_500, validation_alias="BERRYS_RETENTION_DAYS")
+    retention_hour: int = Field(default=3, ge=0, le=23, validation_alias="BERRYS_RETENTION_HOUR")
     # engine (orchestration): leases, reconciler, retries
     lease_s: float = Field(default=5.0, gt=0, validation_alias="BERRYS_LEASE_S")
     reconcile_interval_s: int = Field(default=1, ge=1, le=60, validation_alias="BERRYS_RECONCILE_INTERVAL")
@@ -191,6 +195,10 @@ class Settings(BaseSettings):
     rate_limit_window_s: int = Field(default=60, gt=0, validation_alias="BERRYS_RATE_LIMIT_WINDOW")
     rate_limit_auth: int = Field(default=20, ge=1, validation_alias="BERRYS_RATE_LIMIT_AUTH")
     rate_limit_api: int = Field(default=1200, ge=1, validation_alias="BERRYS_RATE_LIMIT_API")
+    # per API key (its id) or user (id): a service account that drives many projects gets its own limit
+    rate_limit_api_overrides: dict[str, int] = Field(
+        default_factory=dict, validation_alias="BERRYS_RATE_LIMIT_API_OVERRIDES"
+    )
     # failed logins per account (email) per window, wherever they come from (rotating IPs)
     rate_limit_account: int = Field(default=10, ge=1, validation_alias="BERRYS_RATE_LIMIT_ACCOUNT")
     # reverse proxies (CIDRs, comma-separated) whose X-Forwarded-For/-Proto name the client and

@@ -18,7 +18,7 @@ from berrys_app.domain.event_kinds import EventKind
 from berrys_app.engine import aggregation_job, planner_job, runner
 from berrys_app.engine.reconciler import reconcile_once
 from berrys_app.observability import logs
-from berrys_app.services import events
+from berrys_app.services import events, retention
 from berrys_app.settings import get_settings
 from workers import automation, mail
 
@@ -111,13 +111,21 @@ async def reconcile(ctx: dict[str, Any]) -> str:
     return f"expired={report.expired} tasks={report.enqueued_tasks}"
 
 
+async def apply_retention(ctx: dict[str, Any]) -> str:
+    """Daily: trim old engine-traffic events and model-call excerpts (``BERRYS_RETENTION_DAYS``)."""
+    report = await asyncio.to_thread(retention.purge, get_settings().retention_days)
+    return f"events={report.events_deleted} excerpts={report.excerpts_cleared}"
+
+
 def _every(seconds: int) -> set[int]:
     return set(range(0, 60, max(1, seconds)))
 
 
-JOBS: list[Any] = [ping, plan_project, run_task, run_tasks, aggregate_project, reconcile]
+JOBS: list[Any] = [ping, plan_project, run_task, run_tasks, aggregate_project, reconcile, apply_retention]
 CRON_JOBS: list[Any] = [
     cron(reconcile, second=_every(get_settings().reconcile_interval_s), microsecond=0, run_at_startup=True, timeout=30),
     *mail.CRON_JOBS,
     *automation.CRON_JOBS,
+    # one worker runs it (arq's cron job id is unique per run time); hours on a big backlog
+    cron(apply_retention, hour=get_settings().retention_hour, minute=17, second=0, microsecond=0, timeout=6 * 3600),
 ]

@@ -11,7 +11,9 @@ proves, route by route, that the service refuses a key without the declared scop
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import weakref
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -46,13 +48,35 @@ async def get_session() -> AsyncIterator[Session]:
     Async on purpose: opening a Session does no I/O, and FastAPI runs every *sync*
     dependency in its own thread-pool hop; the only blocking step (commit/close) is one hop.
     """
-    session = Session(get_engine(), expire_on_commit=False)
+    slots = _session_slots()
+    await slots.acquire()  # waits on the event loop, holding no thread and no connection
     try:
-        yield session
-    except BaseException:
-        await _end(session, ok=False)
-        raise
-    await _end(session, ok=True)
+        session = Session(get_engine(), expire_on_commit=False)
+        try:
+            yield session
+        except BaseException:
+            await _end(session, ok=False)
+            raise
+        await _end(session, ok=True)
+    finally:
+        slots.release()
+
+
+# Requests whose session may be open at once in one event loop, below the pool's 30 connections.
+# A request's session keeps its connection across thread-pool hops (auth dependency -> handler ->
+# commit). With more such requests in flight than connections (60 clients), threads blocked in
+# the pool's checkout while the connections' owners waited for a thread: nothing moved until the
+# pool's 30 s timeout answered 500 (bench/throughput.py, C=60). The surplus now waits here instead.
+SESSION_SLOTS = 20
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _session_slots() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    slots = _SLOTS.get(loop)
+    if slots is None:
+        slots = _SLOTS[loop] = asyncio.Semaphore(SESSION_SLOTS)
+    return slots
 
 
 async def _end(session: Session, *, ok: bool) -> None:

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, insert, select
+from sqlalchemy import BigInteger, Column, Index, insert, select
 from sqlalchemy import event as sa_event
 from sqlmodel import Field, SQLModel
 
@@ -56,13 +56,14 @@ class AuditEntry(SQLModel, table=True):
     """Who did what, when, from where: security-relevant actions only (the event log has the rest)."""
 
     __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_team_id_id", "team_id", "id"),)  # a team's log, newest first
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     action: str = Field(max_length=100, index=True)
     success: bool = True
     actor_id: uuid.UUID | None = Field(default=None, index=True)
     actor_label: str = Field(default="system", max_length=320)
-    team_id: uuid.UUID | None = Field(default=None, index=True)
+    team_id: uuid.UUID | None = Field(default=None)
     target_type: str | None = Field(default=None, max_length=50)
     target_id: str | None = Field(default=None, max_length=100)
     ip: str | None = Field(default=None, max_length=64)

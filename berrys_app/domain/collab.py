@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from berrys_app.domain.common import created_field, id_field, json_field, ts_field
@@ -44,9 +44,10 @@ class Approval(SQLModel, table=True):
     """A pending human decision (plan review, budget raise, tool use)."""
 
     __tablename__ = "approvals"
+    __table_args__ = (Index("ix_approvals_team_status_created", "team_id", "status", "created_at"),)  # the inbox
 
     id: uuid.UUID = id_field()
-    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, ondelete="CASCADE")
+    team_id: uuid.UUID = Field(foreign_key="teams.id", ondelete="CASCADE")
     project_id: uuid.UUID | None = Field(default=None, foreign_key="projects.id", index=True, ondelete="CASCADE")
     task_id: uuid.UUID | None = Field(default=None)
     kind: str = Field(max_length=20, index=True)

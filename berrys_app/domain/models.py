@@ -115,8 +115,15 @@ class ModelCall(SQLModel, table=True):
     __table_args__ = (
         # A completed call is recorded once per key (replay); failed attempts may share the key.
         Index("uq_model_calls_call_key_ok", "call_key", unique=True, postgresql_where=text("status = 'ok'")),
-        Index("ix_model_calls_project_status", "project_id", "status"),
+        # usage totals and the Models page's charts read only this index (index-only scans)
+        Index(
+            "ix_model_calls_project_usage",
+            "project_id",
+            "status",
+            postgresql_include=["model", "created_at", "prompt_tokens", "completion_tokens", "cost_usd"],
+        ),
         Index("ix_model_calls_agent_status", "agent_id", "status"),
+        Index("ix_model_calls_created_at_brin", "created_at", postgresql_using="brin"),  # retention
     )
 
     id: uuid.UUID = id_field()

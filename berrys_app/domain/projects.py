@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import StringConstraints, field_validator
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from berrys_app.domain.common import created_field, id_field, json_field, ts_field
@@ -74,9 +74,10 @@ class ProjectUpdate(SQLModel):
 
 class Project(ProjectBase, table=True):
     __tablename__ = "projects"
+    __table_args__ = (Index("ix_projects_team_created", "team_id", "created_at", "id"),)  # the list, newest first
 
     id: uuid.UUID = id_field()
-    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, ondelete="CASCADE")
+    team_id: uuid.UUID = Field(foreign_key="teams.id", ondelete="CASCADE")
     created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     objectives: list[str] = json_field(list)
     status: str = Field(default=ProjectStatus.created.value, max_length=20, index=True)

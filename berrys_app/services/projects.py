@@ -109,7 +109,9 @@ def list_projects(
         query = query.where(col(Project.name).ilike(f"%{q.strip()}%"))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
-        query.order_by(col(Project.created_at).desc(), col(Project.id)).offset((page - 1) * per_page).limit(per_page)
+        query.order_by(col(Project.created_at).desc(), col(Project.id).desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     ).all()
     return list(rows), int(total)
 

@@ -87,10 +87,15 @@ def hit_mail_account(email: str) -> None:
     hit(f"mail:account:{digest}", limit=settings.rate_limit_mail_account, window_s=settings.rate_limit_window_s)
 
 
+def api_limit(identity: str) -> int:
+    """Requests per window for one API key or user id: its override, else ``BERRYS_RATE_LIMIT_API``."""
+    settings = get_settings()
+    return settings.rate_limit_api_overrides.get(identity, settings.rate_limit_api)
+
+
 def hit_actor(identity: str) -> None:
     """Per API key or user, for every authenticated request."""
-    settings = get_settings()
-    hit(f"api:{identity}", limit=settings.rate_limit_api, window_s=settings.rate_limit_window_s)
+    hit(f"api:{identity}", limit=api_limit(identity), window_s=get_settings().rate_limit_window_s)
 
 
 def _hook_refusals(ip: str | None) -> tuple[MovingWindowRateLimiter, RateLimitItemPerSecond, str]:

@@ -14,6 +14,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from berrys_app.keys import RATE_LIMIT_PREFIX
 from berrys_app.loop_local import LoopLocal
+from berrys_app.services.ratelimit import api_limit
 from berrys_app.settings import get_settings
 
 _LIMITERS: LoopLocal[tuple[str, MovingWindowRateLimiter] | None] = LoopLocal(lambda: None)
@@ -35,5 +36,5 @@ async def try_hit_actor(identity: str) -> bool:
     """Count one request for the API key or user ``identity`` if the limit allows it; ``False``
     (nothing counted) when it is exhausted — the caller then answers as ``ratelimit`` does."""
     settings = get_settings()
-    item = RateLimitItemPerSecond(settings.rate_limit_api, settings.rate_limit_window_s)
+    item = RateLimitItemPerSecond(api_limit(identity), settings.rate_limit_window_s)
     return await _limiter().hit(item, f"api:{identity}")

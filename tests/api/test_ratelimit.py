@@ -62,3 +62,27 @@ def test_login_service_is_limited_without_http(env: dict[str, str], session: Ses
     # another address is not affected
     pair = auth.login(session, email=person.email, password="correct horse battery", ip="192.0.2.8")
     assert auth.authenticate(session, pair.access_token).user_id == person.user_id
+
+
+async def test_an_operator_raises_the_limit_of_one_api_key(
+    session: Session, client: httpx.AsyncClient, monkeypatch
+) -> None:
+    """``BERRYS_RATE_LIMIT_API_OVERRIDES`` gives one key its own limit; everyone else keeps the default."""
+    from berrys_app.settings import get_settings
+
+    person = make_person(session)
+    made = await client.post(
+        "/api/v1/api-keys", json={"name": "service account", "scopes": ["projects:read"]}, headers=person.headers
+    )
+    key_id, key = made.json()["id"], made.json()["key"]
+    monkeypatch.setenv("BERRYS_RATE_LIMIT_API", "3")
+    monkeypatch.setenv("BERRYS_RATE_LIMIT_API_OVERRIDES", f'{{"{key_id}": 6}}')
+    get_settings.cache_clear()
+
+    by_key = [
+        (await client.get("/api/v1/projects", headers={"Authorization": f"Bearer {key}"})).status_code for _ in range(7)
+    ]
+    by_user = [(await client.get("/api/v1/me", headers=person.headers)).status_code for _ in range(4)]
+
+    assert by_key == [200] * 6 + [429], by_key
+    assert by_user == [200] * 3 + [429], by_user

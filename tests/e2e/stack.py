@@ -101,6 +101,7 @@ class Stack:
     env: dict[str, str]
     log_path: Path
     workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    launcher_pid: int = 0  # ``berrys_app up``: its process tree is the web process and the workers
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -209,6 +210,7 @@ def running_stack(*, admin_url: str, redis_url: str, data_dir: Path, workers: in
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    stack.launcher_pid = proc.pid
     saved = {
         key: os.environ.get(key) for key in ("DATABASE_URL", "REDIS_URL", "BERRYS_CHANNEL_NAMESPACE", "BERRYS_DATA_DIR")
     }

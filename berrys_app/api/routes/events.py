@@ -14,13 +14,12 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from berrys_app.api import sse_hub
 from berrys_app.api.deps import CurrentActor, ListOf, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.api.schemas import EventPublic
 from berrys_app.db import session_scope
 from berrys_app.domain.event_kinds import EventKind
-from berrys_app.keys import events_channel
-from berrys_app.redis_client import async_redis
 from berrys_app.services import collab, events, live_access, projects, sessions
 from berrys_app.services.authz import Actor
 from berrys_app.settings import get_settings
@@ -115,50 +114,36 @@ async def _stream(
     stream asks the live access check again: it ends (with a ``stream.closed`` event) when the
     caller's token expires or they may no longer see the project."""
 
-    client = async_redis()
-    pubsub = client.pubsub()
-    await pubsub.subscribe(events_channel())
     last = after
-    wanted = str(project_id)
-    try:
-        while True:  # the backlog may be longer than one page
-            batch = await run_in_threadpool(_backlog, project_id, last)
-            for message in batch:
-                last = message["id"]
-                yield _frame(message)
-            if len(batch) < 500:
-                break
-        if not follow:
-            return
-        idle = 0.0
-        topic = f"project:{project_id}"
-        while not await request.is_disconnected():
+    topic = f"project:{project_id}"
+    async with sse_hub.listen(str(project_id)) as live:
+        resync, idle = True, 0.0
+        while True:
+            while resync:  # the backlog may be longer than one page
+                batch = await run_in_threadpool(_backlog, project_id, last)
+                for message in batch:
+                    last = message["id"]
+                    yield _frame(message)
+                resync = len(batch) == 500
+            if not follow or await request.is_disconnected():
+                return
+            try:  # wake every second: an expired token or a lost access ends the stream promptly
+                item: dict | None = await asyncio.wait_for(live.get(), timeout=1.0)  # type: ignore[type-arg]
+            except TimeoutError:
+                item = None
             if (refusal := await _refusal(actor, topic)) is not None:
                 yield f"event: {EventKind.STREAM_CLOSED}\ndata: {json.dumps({'reason': refusal})}\n\n"
                 return
-            raw = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-            if raw is None:
+            if item is None:
                 idle += 1.0
                 if idle >= get_settings().sse_heartbeat_s:
                     idle = 0.0
                     yield ": keep-alive\n\n"
                 continue
-            for message in events.unpack(raw["data"]):
-                live_access.observe(message)
-                if message.get("project_id") != wanted:
-                    continue
-                if await _refusal(actor, topic) is not None:
-                    break  # the loop's check closes the stream
-                if message.get("id") is None:  # transient (token stream): no cursor
-                    yield f"event: {message['kind']}\ndata: {json.dumps(message, default=str)}\n\n"
-                    continue
-                if message["id"] <= last:
-                    continue
-                last = message["id"]
-                yield _frame(message)
-    except asyncio.CancelledError:
-        raise
-    finally:
-        await pubsub.unsubscribe()
-        await pubsub.aclose()
-        await client.aclose()
+            if item is sse_hub.RESYNC:
+                resync = True
+            elif item.get("id") is None:  # transient (token stream): no cursor
+                yield f"event: {item['kind']}\ndata: {json.dumps(item, default=str)}\n\n"
+            elif item["id"] > last:
+                last = item["id"]
+                yield _frame(item)
