@@ -24,8 +24,7 @@ from typing import Any
 import psycopg
 from sqlmodel import Session
 
-from berrys_app.db import aio as hot_db
-from berrys_app.db import get_engine
+from berrys_app.db import aio, get_engine
 from berrys_app.engine import group_commit, statements
 from berrys_app.engine.context import TaskContext, from_row
 from berrys_app.engine.jobs import aggregate_job, task_job, wake_job
@@ -63,7 +62,7 @@ def _lease_params(task_ids: Sequence[uuid.UUID], worker: str) -> dict[str, Any]:
 
 async def lease_many(task_ids: Sequence[uuid.UUID], *, worker: str) -> dict[uuid.UUID, TaskContext]:
     """Lease the runnable ones of ``task_ids`` in one statement (a project's start)."""
-    (row,) = await hot_db.fetch(statements.LEASE_SQL_PG, _lease_params(task_ids, worker))
+    (row,) = await aio.fetch(statements.LEASE_SQL_PG, _lease_params(task_ids, worker))
     return _leases_from(row, worker)
 
 
@@ -101,7 +100,7 @@ def _complete_params(items: Sequence[Finished], *, keep_busy: bool = False) -> d
 
 async def complete_many(items: Sequence[Finished]) -> list[Completion]:
     """Complete several tasks in one statement; for each, what its completion did."""
-    (row,) = await hot_db.fetch(statements.COMPLETE_SQL_PG, _complete_params(items))
+    (row,) = await aio.fetch(statements.COMPLETE_SQL_PG, _complete_params(items))
     return _after_complete(items, row)
 
 
@@ -135,7 +134,7 @@ async def _complete_and_lease_batch(worker: str, room: Room, items: Sequence[Fin
     if free > 0:
         follow_up = {"done": [str(f.ctx.task_id) for f in items], "room": free, **_lease_params([], worker)}
         try:
-            (row,), (leased,) = await hot_db.fetch_many(
+            (row,), (leased,) = await aio.fetch_many(
                 [
                     (statements.COMPLETE_SQL_PG, _complete_params(items, keep_busy=True)),
                     (statements.LEASE_READIED_SQL_PG, follow_up),

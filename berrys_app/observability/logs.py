@@ -7,8 +7,8 @@ not a terminal (containers, files: what a log pipeline parses) and a readable co
 terminal. ``request_id``, ``project_id``, ``task_id`` and ``trace_id`` are on every line (null when
 no such work is in progress): the first three come from contextvars bound by the request
 middleware and the worker's jobs (``bind``/``bound``), so every task, thread hop and child task
-started from there carries them; the trace id is the current OpenTelemetry span's, when the
-OpenTelemetry API is installed.
+started from there carries them; the trace id is the current OpenTelemetry span's
+(``tracing.current_trace_id``).
 """
 
 from __future__ import annotations
@@ -22,21 +22,10 @@ from typing import Any, TextIO, TypeVar
 import structlog
 from structlog.contextvars import bind_contextvars, bound_contextvars, merge_contextvars
 
-try:  # the tracing helper's API; without it lines carry no trace id
-    from opentelemetry import trace as _otel_trace
-except ImportError:  # pragma: no cover - depends on the installation
-    _otel_trace = None
+from berrys_app.tracing import current_trace_id
 
 T = TypeVar("T")
 IDS = ("request_id", "project_id", "task_id", "trace_id")
-
-
-def current_trace_id() -> str | None:
-    """The active span's trace id (32 hex digits), or None outside a recorded trace."""
-    if _otel_trace is None:
-        return None
-    context = _otel_trace.get_current_span().get_span_context()
-    return format(context.trace_id, "032x") if context.trace_id else None
 
 
 def _ids(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from berrys_app.db import aio as hot_db
+from berrys_app.db import aio
 from berrys_app.engine import lease
 from berrys_app.engine.agent_loop import run_agent
 from berrys_app.services.models import scripted
@@ -77,11 +77,11 @@ def test_statements_sent_together_commit_together(session: Session) -> None:
     session.commit()
 
     async def scenario() -> list[list[dict]]:
-        together = await hot_db.fetch_many(
+        together = await aio.fetch_many(
             [(f"INSERT INTO {table} VALUES (1) RETURNING n", {}), (f"SELECT count(*) AS c FROM {table}", {})]
         )
         with pytest.raises(psycopg.errors.DivisionByZero):
-            await hot_db.fetch_many([(f"INSERT INTO {table} VALUES (2)", {}), ("SELECT 1 / 0", {})])
+            await aio.fetch_many([(f"INSERT INTO {table} VALUES (2)", {}), ("SELECT 1 / 0", {})])
         return together
 
     try:
