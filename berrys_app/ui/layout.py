@@ -244,11 +244,13 @@ def layout(content: rx.Component, title: str) -> rx.Component:
 
 
 def bare_layout(content: rx.Component) -> rx.Component:
-    """Sign-in pages: centred card, no navigation."""
+    """Sign-in pages: centred card, no navigation. Mounting it tells the backend this tab is live
+    (``SessionState.ui_ready``: their forms wait for it)."""
     return rx.center(
         favicon(),
         rx.vstack(brand(), content, align="center", spacing="5", width="100%", max_width="420px"),
         min_height="100vh",
         padding="1em",
         background="radial-gradient(circle at 20% 10%, var(--accent-a3), transparent 45%)",
+        on_mount=SessionState.mark_ready,
     )

@@ -45,6 +45,7 @@ def test_register_confirm_by_mail_then_sign_in(stack, new_page) -> None:
     expect(page.locator("#auth-error")).to_have_text("this link was already used", timeout=20_000)
 
     page.click("#to-sign-in")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("#sign-in")
@@ -60,6 +61,9 @@ def test_forgot_password_then_sign_in_with_the_new_one(stack, new_page) -> None:
     page.evaluate("localStorage.clear()")  # another browser, without a session
     page.goto("/login")
     page.click("#to-forgot-password")
+    # the sign-in page has an #email too: fill only once the link's page is shown (a fill on the
+    # outgoing page was lost, and the form went out empty: the CI failure of 2026-12-07)
+    expect(page.get_by_role("heading", name="Forgot your password?")).to_be_visible()
     page.fill("#email", email)
     page.click("#send-reset")
     expect(page.locator("#auth-notice")).to_contain_text("we sent it a link", timeout=20_000)

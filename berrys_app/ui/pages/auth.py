@@ -23,17 +23,18 @@ def notice_callout(message: rx.Var[str] = SessionState.auth_notice) -> rx.Compon
 
 
 def submit_button(label: str, id_: str) -> rx.Component:
-    """Disabled until the page is hydrated: a click before that submits the form natively (a GET
-    with the fields, a password included, in the URL) and its answer is lost; once hydrated, the
-    page's on_load has run, so it cannot wipe the answer either."""
-    return rx.button(label, type="submit", width="100%", size="3", id=id_, disabled=~rx.State.is_hydrated)
+    """Disabled until the tab is live (``SessionState.ui_ready``): a click before that submits the
+    form natively (a GET with the fields, a password included, in the URL) and its answer is lost.
+    Not ``is_hydrated``: that flips off and on again on every link between pages, and a click in
+    that moment lands on a disabled button and is lost."""
+    return rx.button(label, type="submit", width="100%", size="3", id=id_, disabled=~SessionState.ui_ready)
 
 
 def field(label: str, name: str, *, type_: str = "text", placeholder: str = "") -> rx.Component:
     return rx.vstack(
         rx.text(label, size="2", weight="medium"),
-        # disabled until hydrated, like the submit button: hydration re-renders the input and
-        # would drop what was typed before it
+        # disabled until the tab is live, like the submit button: hydration re-renders the input
+        # and would drop what was typed before it
         rx.input(
             name=name,
             id=name,
@@ -41,7 +42,7 @@ def field(label: str, name: str, *, type_: str = "text", placeholder: str = "") 
             placeholder=placeholder,
             width="100%",
             size="3",
-            disabled=~rx.State.is_hydrated,
+            disabled=~SessionState.ui_ready,
         ),
         spacing="1",
         width="100%",
@@ -86,6 +87,7 @@ def login_page() -> rx.Component:
         ),
         width="100%",
         size="4",
+        on_unmount=SessionState.clear_messages,
     )
 
 
@@ -111,6 +113,7 @@ def register_page() -> rx.Component:
         ),
         width="100%",
         size="4",
+        on_unmount=SessionState.clear_messages,
     )
 
 

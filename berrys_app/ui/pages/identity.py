@@ -10,7 +10,12 @@ from berrys_app.ui.state.identity import IdentityState
 
 
 def _card(*children: rx.Component) -> rx.Component:
-    return rx.card(rx.vstack(*children, spacing="4", width="100%"), width="100%", size="4")
+    return rx.card(
+        rx.vstack(*children, spacing="4", width="100%"),
+        width="100%",
+        size="4",
+        on_unmount=IdentityState.clear,
+    )
 
 
 def _to_sign_in() -> rx.Component:
@@ -27,7 +32,7 @@ def verify_email_page() -> rx.Component:
     )
 
 
-@page("/forgot-password", "Forgot password", nav=False, public=True, bare=True, on_load=IdentityState.clear)
+@page("/forgot-password", "Forgot password", nav=False, public=True, bare=True)
 def forgot_password_page() -> rx.Component:
     return rx.card(
         rx.form(
@@ -47,10 +52,11 @@ def forgot_password_page() -> rx.Component:
         ),
         width="100%",
         size="4",
+        on_unmount=IdentityState.clear,
     )
 
 
-@page("/reset-password", "New password", nav=False, public=True, bare=True, on_load=IdentityState.clear)
+@page("/reset-password", "New password", nav=False, public=True, bare=True)
 def reset_password_page() -> rx.Component:
     return rx.card(
         rx.form(
@@ -69,6 +75,7 @@ def reset_password_page() -> rx.Component:
         ),
         width="100%",
         size="4",
+        on_unmount=IdentityState.clear,
     )
 
 

@@ -18,9 +18,10 @@ from berrys_app.ui.state.session import SessionState
 class IdentityState(SessionState):
     """State of /verify-email, /forgot-password, /reset-password and /invitation.
 
-    Their messages are their own (not the sign-in page's). The forms' pages clear them on load (the
-    previous link's answer is not this form's); their submit buttons wait for hydration, which comes
-    after on_load, so a quick submit's answer is never wiped."""
+    Their messages are their own (not the sign-in page's). Each page clears them when it unmounts
+    (the previous link's answer is not this form's), never on load: after a link from another page,
+    on_load runs after the route change, and a quick submit's answer would be wiped by it (seen in
+    CI: "we sent it a link" never showed)."""
 
     message: str = ""  # the answer of a link or form
     problem: str = ""  # why a link or form was refused

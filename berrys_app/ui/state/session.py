@@ -71,7 +71,10 @@ class SessionState(rx.State):
     auth_error: str = ""
     auth_notice: str = ""  # a success message on the public pages (register, reset, verify)
     oidc_available: bool = False
-    # messages for the next /login load (its loader clears auth_error/auth_notice otherwise)
+    # this tab's page is mounted and connected (set by the sign-in pages' layout on mount; stays
+    # on across links between pages, unlike ``is_hydrated``): their forms wait for it
+    ui_ready: bool = False
+    # messages for the next /login load (shown by ``load_login``)
     _login_notice: str = ""
     _login_success: str = ""
 
@@ -247,12 +250,24 @@ class SessionState(rx.State):
 
     @rx.event
     def load_login(self):
-        """Sign-in page: offer SSO when an OIDC provider is configured."""
-        self.auth_error = self._login_notice
-        self._login_notice = ""
-        self.auth_notice = self._login_success
-        self._login_success = ""
+        """Sign-in page: offer SSO when an OIDC provider is configured, and show a message left
+        for it. It clears nothing: on a link from another page it runs after the route change,
+        possibly after a quick sign-in whose error it would wipe (the pages clear their messages
+        when they unmount, ``clear_messages``)."""
+        if self._login_notice:
+            self.auth_error, self._login_notice = self._login_notice, ""
+        if self._login_success:
+            self.auth_notice, self._login_success = self._login_success, ""
         self.oidc_available = oidc.enabled()
+
+    @rx.event
+    def mark_ready(self):
+        self.ui_ready = True
+
+    @rx.event
+    def clear_messages(self):
+        """Leaving sign-in or register: their answers are not the next page's."""
+        self.auth_error, self.auth_notice = "", ""
 
     @rx.event
     def oidc_start(self):
