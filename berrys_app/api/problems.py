@@ -23,6 +23,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from berrys_app import db
 from berrys_app.api.fallback import allowed_methods
 from berrys_app.observability import logs
 from berrys_app.services import proxies
@@ -46,6 +47,7 @@ HTTP_CODES = {
 
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+DATABASE_RETRY_AFTER_S = 1  # a restart or a burst past the connection slots passes in seconds
 
 
 class Problem(BaseModel):
@@ -203,16 +205,28 @@ class RequestContextMiddleware:
         with logs.bound(request_id=request_id):  # on every log line of the request
             try:
                 await self.app(scope, receive, send_with_headers)
-            except Exception:
-                log.exception(
-                    "unhandled error in %s %s (request %s)", scope.get("method"), scope.get("path"), request_id
-                )
+            except Exception as exc:
                 if started:
+                    log.exception("error after the response started: %s %s", scope.get("method"), scope.get("path"))
                     raise
-                response = problem_response(
-                    500, "internal_error", "something went wrong on our side", request_id=request_id
-                )
-                await response(scope, receive, send_with_headers)
+                await _unexpected(exc, scope, request_id)(scope, receive, send_with_headers)
+
+
+def _unexpected(exc: Exception, scope: Scope, request_id: str) -> JSONResponse:
+    """503 with Retry-After when the database could not be reached (the request was fine: retry);
+    500, logged with its traceback, for anything else."""
+    method, path = scope.get("method"), scope.get("path")
+    if db.is_unavailable(exc):
+        log.warning("database unavailable in %s %s (request %s): %s", method, path, request_id, exc)
+        return problem_response(
+            503,
+            "database_unavailable",
+            "the database is not answering right now; retry in a moment",
+            request_id=request_id,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+        )
+    log.exception("unhandled error in %s %s (request %s)", method, path, request_id)
+    return problem_response(500, "internal_error", "something went wrong on our side", request_id=request_id)
 
 
 def install(api: FastAPI) -> None:

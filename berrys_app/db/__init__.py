@@ -12,7 +12,15 @@ One retry policy for all of them: ``retry.retry_if_dropped`` (a dropped connecti
 on a fresh one; anything else is the caller's).
 """
 
-from berrys_app.db.retry import retry_if_dropped
+from berrys_app.db.retry import is_unavailable, retry_if_dropped
 from berrys_app.db.sessions import autocommit_engine, dispose, engines, get_engine, session_scope
 
-__all__ = ["autocommit_engine", "dispose", "engines", "get_engine", "retry_if_dropped", "session_scope"]
+__all__ = [
+    "autocommit_engine",
+    "dispose",
+    "engines",
+    "get_engine",
+    "is_unavailable",
+    "retry_if_dropped",
+    "session_scope",
+]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import errors as pg_errors
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from tenacity import retry, retry_if_exception, stop_after_attempt
 
 ATTEMPTS = 2  # the first try and one on a fresh connection
@@ -32,6 +33,23 @@ def is_dropped(exc: BaseException) -> bool:
     if isinstance(exc, psycopg.OperationalError):
         state = exc.sqlstate
         return state is None or state.startswith(("08", "57P"))
+    return False
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says no connection could be had: the server refused or
+    could not be reached (no SQLSTATE, 08xxx), has no slot left (53300), is starting or stopping
+    (57P03), or the pool had none to give in time. The request was fine: the front doors answer
+    503 with Retry-After instead of 500."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, PoolTimeout):
+            return True
+        if isinstance(seen, psycopg.OperationalError) and not isinstance(seen, pg_errors.PipelineAborted):
+            state = seen.sqlstate
+            if state is None or state.startswith("08") or state in ("53300", "57P03"):
+                return True
+        seen = seen.__cause__
     return False
 
 
