@@ -57,8 +57,10 @@ def _finish(project_id) -> None:
     wait_for(lambda: status_is(project_id, "completed", "failed"), timeout=90, what="project to finish")
 
 
-def _approvals(project_id) -> list[Approval]:
-    return fresh(lambda s: list(s.exec(select(Approval).where(Approval.project_id == project_id))))
+def _tool_approvals(project_id) -> list[Approval]:
+    return fresh(
+        lambda s: list(s.exec(select(Approval).where(Approval.project_id == project_id, Approval.kind == "tool")))
+    )
 
 
 def _pay_calls(project_id) -> list[ToolCall]:
@@ -78,7 +80,7 @@ def test_a_fork_that_makes_a_tools_approval_always_waits_for_a_person_where_the_
         source = start(session, team.member, team.team_id, PLAN, model="scripted/policy")
         _finish(source)
         assert project_row(source).status == "completed", workers.logs()
-        assert server.count("/pay") == 1 and _approvals(source) == []  # ran without asking anyone
+        assert server.count("/pay") == 1 and _tool_approvals(source) == []  # ran without asking anyone
 
         _push_pay("policy", f"{server.url}/pay")  # the fork's re-run asks for the same call
         edit = ToolPolicyEdit(tool="pay", approval_policy=ApprovalPolicy.always)
@@ -87,8 +89,12 @@ def test_a_fork_that_makes_a_tools_approval_always_waits_for_a_person_where_the_
         wait_for(
             lambda: tasks_of(fork.id)["pay"].status == "waiting_approval", timeout=90, what="the fork's call to wait"
         )
-        [approval] = _approvals(fork.id)
-        assert (approval.kind, approval.status, approval.details["tool"]) == ("tool", "pending", "pay")
+        [approval] = _tool_approvals(fork.id)
+        assert (approval.status, approval.details["tool"], approval.details["reason"]) == (
+            "pending",
+            "pay",
+            "tool_approval",
+        )
         assert server.count("/pay") == 1  # nothing ran in the fork yet
         assert project_row(fork.id).status != "completed"
 
