@@ -25,10 +25,10 @@ from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import ROLE_RANK, Role
 from berrys_app.domain.projects import Project
-from berrys_app.domain.tools import APPROVAL_RANK, ProjectToolPolicy, Tool, ToolPolicyEdit
+from berrys_app.domain.tools import APPROVAL_RANK, ProjectToolPolicy, Tool, ToolPolicyEdit, default_approval_policy
 from berrys_app.services.authz import PROJECTS_READ, Actor, require_role
 from berrys_app.services.errors import Forbidden, NotFound, ValidationFailed
-from berrys_app.services.tools import registry
+from berrys_app.services.tools.builtins import BUILTIN_TOOLS
 from berrys_app.services.tools.context import ToolFailure
 
 
@@ -103,8 +103,8 @@ def apply_edits(
                 details={"field": f"{_field(index)}.tool"},
             )
         seen.add(edit.tool)
-        tool = registry.resolve(session, edit.tool, team_id=team_id)
-        if tool is None:
+        versions = _version_policies(session, edit.tool, team_id)
+        if not versions:
             raise ValidationFailed(
                 f"{_field(index)}.tool: the team has no tool named {edit.tool!r}",
                 details={"field": f"{_field(index)}.tool", "tool": edit.tool},
@@ -115,7 +115,7 @@ def apply_edits(
                 details={"field": _field(index)},
             )
         old = inherited.get(edit.tool)
-        now = old.approval_policy if old and old.approval_policy else _strictest_version(session, edit.tool, team_id)
+        now = old.approval_policy if old and old.approval_policy else max(versions, key=APPROVAL_RANK.__getitem__)
         new_policy = edit.approval_policy.value if edit.approval_policy else old.approval_policy if old else None
         if new_policy is not None and APPROVAL_RANK[new_policy] < APPROVAL_RANK[now]:
             _require_admin(
@@ -153,13 +153,20 @@ def apply_edits(
     return sorted(changed)
 
 
-def _strictest_version(session: Session, name: str, team_id: uuid.UUID) -> str:
-    """The strictest approval policy among the tool's versions the team sees: an agent may pin an
-    older, stricter version, and a project's policy applies to every version."""
-    policies = session.exec(
+def _version_policies(session: Session, name: str, team_id: uuid.UUID) -> list[str]:
+    """The approval policies of every version of the tool the team sees (its own and the built-ins,
+    whose rows are seeded on first use, so their code definition counts too); empty: no such tool.
+    The strictest is what a member may not go below: an agent may pin an older, stricter version,
+    and a project's policy applies to every version."""
+    stored = session.exec(
         select(Tool.approval_policy).where(Tool.name == name, or_(col(Tool.team_id).is_(None), Tool.team_id == team_id))
     ).all()
-    return max(policies, key=lambda policy: APPROVAL_RANK[policy])
+    builtin = [
+        spec.approval_policy.value if spec.approval_policy else default_approval_policy(spec.kind)
+        for spec in BUILTIN_TOOLS
+        if spec.name == name
+    ]
+    return [*stored, *builtin]
 
 
 def _require_admin(session: Session, actor: Actor, team_id: uuid.UUID, what: str) -> None:
