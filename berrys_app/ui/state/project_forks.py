@@ -1,6 +1,7 @@
 """Forks on the project page: "Fork from here" / "Retry from here" on the open task (with an edit
-form for its description, the model and one team tool's approval policy / argument constraints), the fork lineage, and the side-by-side diff of task
-outputs against the project this one was forked from.
+form for its description, the model and one team tool's approval policy / argument constraints),
+the fork lineage, and the side-by-side diff of task outputs against the project this one was
+forked from.
 
 A state mixin of ``ProjectState``; every action goes through ``services/forks.py`` with the
 signed-in actor (the same checks as REST), the page only hides what the role may not do.
