@@ -6,9 +6,10 @@ again), the fork point and everything downstream run again, optionally with edit
 point's description, the model, the outputs of copied tasks it reads, a team tool's approval
 policy or argument constraints -- ``tools/project_policies.py``, tighten-only below admin). A
 replay re-runs the tasks on the ``replay/recorded`` model (``services/models/replay.py``): every
-model call is answered from the source's recorded rows and every tool call replays its copied row -- no provider, no side
-effect. "Retry from here" is the in-place form: a new plan version holds the failed task and
-everything downstream; the completed tasks stay and are built on, as after a replan.
+model call is answered from the source's recorded rows and every tool call replays its copied
+row -- no provider, no side effect. "Retry from here" is the in-place form: a new plan version
+holds the failed task and everything downstream; the completed tasks stay and are built on, as
+after a replan.
 """
 
 from __future__ import annotations
