@@ -42,6 +42,7 @@ class ProjectForked(Payload):
     at_task: str | None
     mode: str
     copied: list[str]
+    tool_policies: list[str] = []  # the team tools whose policy the fork edited
 
 
 class ProjectForkCreated(Named):

@@ -63,6 +63,10 @@ class ApprovalPolicy(StrEnum):
     always = "always"
 
 
+# strictness, weakest first: a member may only move a project's policy up this order (``project_policies``)
+APPROVAL_RANK: dict[str, int] = {ApprovalPolicy.never: 0, ApprovalPolicy.side_effects: 1, ApprovalPolicy.always: 2}
+
+
 def default_approval_policy(kind: str) -> str:
     """Tools that reach other systems (http, MCP) ask a person before a side effect; the
     sandboxed and project-local kinds do not."""
@@ -140,6 +144,43 @@ class ToolPublic(ToolBase):
     config: dict[str, Any]
     approval_policy: str
     is_active: bool
+    created_at: datetime
+
+
+class ToolPolicyEdit(SQLModel):
+    """A fork's change to one team tool's policy, for the fork's project only."""
+
+    tool: str = Field(max_length=64)
+    approval_policy: ApprovalPolicy | None = None  # None: keep the policy in effect
+    # a JSON Schema the call's arguments must match besides the tool's parameters_schema; it is
+    # added to (allOf) the one the project already has unless ``replace_arguments_schema``
+    arguments_schema: dict[str, Any] | None = None
+    replace_arguments_schema: bool = False  # drop the inherited constraint (may loosen: admins only)
+
+    @field_validator("tool")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return _matching(value, TOOL_NAME_PATTERN, "a tool name")
+
+
+class ProjectToolPolicy(SQLModel, table=True):
+    """One project's override of a team tool's policy (set by a fork's edits, inherited by its
+    forks). Consulted on every call of the tool in the project (``tools.project_policies``)."""
+
+    __tablename__ = "project_tool_policies"
+
+    project_id: uuid.UUID = Field(foreign_key="projects.id", primary_key=True, ondelete="CASCADE")
+    tool_name: str = Field(max_length=64, primary_key=True)
+    approval_policy: str | None = Field(default=None, max_length=20)  # an ApprovalPolicy; None: the tool's
+    arguments_schema: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = created_field()
+
+
+class ProjectToolPolicyPublic(SQLModel):
+    tool_name: str
+    approval_policy: str | None
+    arguments_schema: dict[str, Any] | None
     created_at: datetime
 
 

@@ -3,11 +3,13 @@
 A fork is a new project with the same plan: every task upstream of the fork point is copied with
 its recorded output and its model/tool call rows (``copied_from_id``; zero tokens, nothing called
 again), the fork point and everything downstream run again, optionally with edits (the fork
-point's description, the model, the outputs of copied tasks it reads). A replay re-runs the tasks
-on the ``replay/recorded`` model (``services/models/replay.py``): every model call is answered from
-the source's recorded rows and every tool call replays its copied row -- no provider, no side
-effect. "Retry from here" is the in-place form: a new plan version holds the failed task and
-everything downstream; the completed tasks stay and are built on, as after a replan.
+point's description, the model, the outputs of copied tasks it reads, a team tool's approval
+policy or argument constraints -- ``tools/project_policies.py``, tighten-only below admin). A
+replay re-runs the tasks on the ``replay/recorded`` model (``services/models/replay.py``): every
+model call is answered from the source's recorded rows and every tool call replays its copied
+row -- no provider, no side effect. "Retry from here" is the in-place form: a new plan version
+holds the failed task and everything downstream; the completed tasks stay and are built on, as
+after a replan.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlmodel import Session
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project, ProjectStatus
+from berrys_app.domain.tools import ToolPolicyEdit
 from berrys_app.domain.work import TaskStatus
 from berrys_app.engine import lifecycle
 from berrys_app.services import fork_plan, planning
@@ -29,6 +32,7 @@ from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.events import emit, send_after_commit
 from berrys_app.services.models import catalogue_teams
 from berrys_app.services.models.replay import REPLAY_MODEL
+from berrys_app.services.tools import project_policies
 
 S = ProjectStatus
 FORKABLE = frozenset({S.completed, S.failed, S.cancelled})
@@ -50,6 +54,8 @@ class ForkIn(TaskEdits):
     inputs: dict[str, Annotated[str, StringConstraints(max_length=200_000)]] = Field(
         default_factory=dict, max_length=100
     )
+    # the fork's own approval policy / argument constraints for team tools (``tools.project_policies``)
+    tool_policies: list[ToolPolicyEdit] = Field(default_factory=list, max_length=50)
 
 
 def _authorized(session: Session, actor: Actor, project_id: uuid.UUID, minimum: Role, *, lock: bool = False) -> Project:
@@ -84,6 +90,11 @@ def fork_project(session: Session, actor: Actor, project_id: uuid.UUID, data: Fo
         raise ValidationFailed("model: a replay answers from the recorded calls; it takes no model")
     if data.description is not None and data.at_task is None:
         raise ValidationFailed("description: an edited description needs at_task (the task it replaces)")
+    if data.mode == "replay" and data.tool_policies:
+        raise ValidationFailed(
+            "tool_policies: a replay answers every tool call from the recorded ones; it takes no tool policy edits",
+            details={"field": "tool_policies"},
+        )
     roots = {data.at_task} if data.at_task else set(effective.tasks)
     rerun = effective.downstream(roots | fork_plan.not_completed(effective.tasks))
     copied = {key: effective.tasks[key].output or "" for key in effective.tasks if key not in rerun}
@@ -115,7 +126,16 @@ def fork_project(session: Session, actor: Actor, project_id: uuid.UUID, data: Fo
     )
     session.add(fork)
     session.flush()
-    payload = {"forked_from": str(source.id), "at_task": data.at_task, "mode": data.mode, "copied": sorted(copied)}
+    edited = project_policies.apply_edits(
+        session, actor, team_id=source.team_id, source_id=source.id, fork_id=fork.id, edits=data.tool_policies
+    )
+    payload = {
+        "forked_from": str(source.id),
+        "at_task": data.at_task,
+        "mode": data.mode,
+        "copied": sorted(copied),
+        "tool_policies": edited,
+    }
     emit(
         session,
         EventKind.PROJECT_CREATED,

@@ -80,3 +80,42 @@ def test_fork_from_the_drawer_with_an_edited_task_and_the_diff_shows_the_change(
     page.click("#tab-forks")
     expect(page.locator("#fork-lineage .lineage-row")).to_have_count(2)
     expect(page.locator('#fork-lineage .lineage-row[data-current="true"]')).to_contain_text("Berry report")
+
+
+def test_a_fork_from_the_drawer_sets_a_tools_policy_and_an_unknown_tool_is_named(stack, new_page) -> None:
+    from sqlmodel import select
+
+    from berrys_app.db import session_scope
+    from berrys_app.domain.tools import ProjectToolPolicy
+
+    page = new_page("")
+    register(page, name="Tess Tool", email=unique_email("tess"))
+    model = f"forktool{uuid.uuid4().hex[:6]}"
+    script_model(
+        model, plan=plan_json([("t1", "Gather facts", [])]), task_replies={"do gather facts": "Facts."}, summary="Tools"
+    )
+    create_project(page, name="Tool report", objectives="Explain tools", model=f"scripted/{model}")
+    origin = page.url.rstrip("/").rsplit("/", 1)[-1]
+    page.click("#action-plan")
+    expect(page.locator("#project-status")).to_have_attribute("data-status", "plan_review", timeout=30_000)
+    page.click("#action-approve-run")
+    expect(page.locator("#project-status")).to_have_attribute("data-status", "completed", timeout=60_000)
+
+    page.click("#tab-board")
+    page.locator('.task-card[data-task="t1"]').click()
+    page.click("#fork-from-here")
+    page.fill("#fork-tool", "nosuchtool")
+    page.locator("#fork-form button[role=combobox]").first.click()
+    page.get_by_role("option", name="always", exact=True).click()
+    page.click("#submit-fork")
+    expect(page.locator("#fork-error")).to_contain_text("the team has no tool named 'nosuchtool'")
+
+    page.fill("#fork-tool", "http_request")
+    page.fill("#fork-tool-schema", '{"properties": {"method": {"enum": ["GET"]}}}')
+    page.click("#submit-fork")
+    expect(page).not_to_have_url(re.compile(origin), timeout=20_000)
+    fork_id = uuid.UUID(page.url.rstrip("/").rsplit("/", 1)[-1])
+    with session_scope() as session:
+        rows = session.exec(select(ProjectToolPolicy).where(ProjectToolPolicy.project_id == fork_id)).all()
+        policies = [(row.tool_name, row.approval_policy, row.arguments_schema) for row in rows]
+    assert policies == [("http_request", "always", {"properties": {"method": {"enum": ["GET"]}}})]

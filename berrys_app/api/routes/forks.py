@@ -1,6 +1,6 @@
 """Forks: fork a project at a task (or replay it), retry from a failed task in place, the fork
-lineage, and the side-by-side diff of task outputs. Thin: every check is in ``services/forks.py``
-and ``services/fork_views.py``."""
+lineage, the side-by-side diff of task outputs, and the tool policies a fork edited. Thin: every
+check is in ``services/forks.py``, ``services/fork_views.py`` and ``tools/project_policies.py``."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from pydantic import BaseModel
 from berrys_app.api.deps import CurrentActor, ListOf, SessionDep, access, list_of
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.domain.projects import ProjectPublic
+from berrys_app.domain.tools import ProjectToolPolicyPublic
 from berrys_app.services import fork_views, forks
 from berrys_app.services.forks import ForkIn, TaskEdits
+from berrys_app.services.tools import project_policies
 
 router = APIRouter(prefix="/api/v1/projects", tags=["forks"], responses=PROBLEM_RESPONSES)
 READ, WRITE = "projects:read", "projects:write"
@@ -64,6 +66,17 @@ def retry_from_here(
     version), optionally with a new description or model; completed tasks are kept."""
     project = forks.retry_from_here(session, actor, project_id, task_key, body or TaskEdits())
     return ProjectPublic.model_validate(project, from_attributes=True)
+
+
+@router.get("/{project_id}/tool-policies", **access("viewer", READ))
+def tool_policies(project_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ListOf[ProjectToolPolicyPublic]:
+    """The project's own approval policy / argument constraints per team tool (a fork's
+    ``tool_policies`` edits, inherited from its source); a tool not listed follows the team's."""
+    rows = [
+        ProjectToolPolicyPublic.model_validate(row, from_attributes=True)
+        for row in project_policies.list_policies(session, actor, project_id)
+    ]
+    return ListOf[ProjectToolPolicyPublic].model_validate(list_of(rows))
 
 
 @router.get("/{project_id}/lineage", **access("viewer", READ))

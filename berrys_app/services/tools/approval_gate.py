@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from berrys_app.domain.collab import Approval, ApprovalKind, ApprovalStatus
-from berrys_app.domain.tools import ApprovalPolicy, McpServer, Tool, ToolKind
+from berrys_app.domain.tools import ApprovalPolicy, McpServer, ProjectToolPolicy, Tool, ToolKind
 from berrys_app.services.errors import ToolApprovalRequired
 from berrys_app.services.tools.context import Invocation, ToolFailure
 from berrys_app.services.tools.http_tool import preflight
@@ -25,9 +25,17 @@ from berrys_app.services.tools.redaction import redact
 REASON = "tool_approval"
 
 
-def gated(tool: Tool) -> bool:
-    """Whether calls of this tool version wait for a person."""
-    policy = tool.approval_policy
+def policy_of(tool: Tool, override: ProjectToolPolicy | None = None) -> str:
+    """The approval policy a call of ``tool`` meets: the project's for the tool when it has one
+    (a fork's edit, ``project_policies``), else the tool version's."""
+    if override is not None and override.approval_policy is not None:
+        return override.approval_policy
+    return tool.approval_policy
+
+
+def gated(tool: Tool, override: ProjectToolPolicy | None = None) -> bool:
+    """Whether calls of this tool version in this project wait for a person."""
+    policy = policy_of(tool, override)
     return policy == ApprovalPolicy.always or (policy == ApprovalPolicy.side_effects and tool.side_effects)
 
 

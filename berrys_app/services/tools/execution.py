@@ -1,9 +1,10 @@
 """The one path every tool call takes:
 
-replay-if-recorded -> resolve (pin or latest) -> allowance -> schema validation ->
-the human gate (``approval_gate``) -> record "running" -> rate limit (per team) -> run with
-a timeout -> truncate (full result kept as a project file) -> record the outcome with
-secrets redacted -> ``tool.*`` events.
+replay-if-recorded -> resolve (pin or latest) -> allowance -> schema validation (and the
+project's own argument constraints, ``project_policies``) -> the human gate (``approval_gate``,
+the project's policy for the tool if it has one) -> record "running" -> rate limit (per team)
+-> run with a timeout -> truncate (full result kept as a project file) -> record the outcome
+with secrets redacted -> ``tool.*`` events.
 
 Every failure becomes a recorded ``ToolResult(ok=False, error_code=...)`` whose content
 tells the model what to change; nothing raises into the agent loop but
@@ -37,7 +38,7 @@ from berrys_app.domain.tools import Tool, ToolCall, ToolCallStatus, ToolKind
 from berrys_app.observability import metrics
 from berrys_app.services import events, ratelimit
 from berrys_app.services.errors import RateLimited, ToolApprovalRequired
-from berrys_app.services.tools import approval_gate, registry
+from berrys_app.services.tools import approval_gate, project_policies, registry
 from berrys_app.services.tools.context import Invocation, ToolContext, ToolFailure, ToolResult
 from berrys_app.services.tools.files import run_project_files, write_artifact
 from berrys_app.services.tools.http_tool import run_http
@@ -192,6 +193,8 @@ def _prepare(session: Session, ctx: ToolContext, name: str, arguments: Any) -> I
         raise ToolFailure("invalid_arguments", problem)
     if _has_nul(arguments):
         raise ToolFailure("invalid_arguments", "arguments must not contain NUL characters")
+    override = project_policies.get(session, ctx.project_id, tool.name)  # a fork's edit of the tool's policy
+    project_policies.check_arguments(override, tool.name, arguments)
     return Invocation(
         ctx=ctx,
         tool_name=tool.name,
@@ -203,7 +206,7 @@ def _prepare(session: Session, ctx: ToolContext, name: str, arguments: Any) -> I
         mcp_server_id=tool.mcp_server_id,
         idempotency_key=idempotency_key(ctx.call_key) if tool.side_effects else None,
         result_schema=tool.result_schema,
-        needs_approval=approval_gate.gated(tool),
+        needs_approval=approval_gate.gated(tool, override),
     )
 
 

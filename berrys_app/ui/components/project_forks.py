@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from berrys_app.ui.state.project import ProjectState as S
+from berrys_app.ui.state.project_forks import APPROVAL_CHOICES
 
 
 def fork_actions() -> rx.Component:
@@ -60,6 +61,28 @@ def fork_form() -> rx.Component:
                 ),
                 rx.text("Model for the tasks that run again (empty: the same as now)", size="1"),
                 rx.input(value=S.fork_model, on_change=S.set_fork_model, width="100%", id="fork-model"),
+                rx.text(
+                    "A team tool's policy in the fork (empty: as now; a member may only make it stricter)", size="1"
+                ),
+                rx.hstack(
+                    rx.input(value=S.fork_tool, on_change=S.set_fork_tool, placeholder="tool name", id="fork-tool"),
+                    rx.select(
+                        APPROVAL_CHOICES,
+                        value=S.fork_tool_approval,
+                        on_change=S.set_fork_tool_approval,
+                        id="fork-tool-approval",
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                rx.text_area(
+                    value=S.fork_tool_schema,
+                    on_change=S.set_fork_tool_schema,
+                    placeholder='argument constraints, JSON Schema: {"properties": {"url": {"pattern": "^https://"}}}',
+                    rows="2",
+                    width="100%",
+                    id="fork-tool-schema",
+                ),
                 rx.cond(
                     S.fork_error != "",
                     rx.callout(S.fork_error, icon="triangle_alert", color_scheme="red", size="1", id="fork-error"),

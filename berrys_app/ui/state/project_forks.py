@@ -1,6 +1,7 @@
 """Forks on the project page: "Fork from here" / "Retry from here" on the open task (with an edit
-form for its description and the model), the fork lineage, and the side-by-side diff of task
-outputs against the project this one was forked from.
+form for its description, the model and one team tool's approval policy / argument constraints),
+the fork lineage, and the side-by-side diff of task outputs against the project this one was
+forked from.
 
 A state mixin of ``ProjectState``; every action goes through ``services/forks.py`` with the
 signed-in actor (the same checks as REST), the page only hides what the role may not do.
@@ -8,6 +9,7 @@ signed-in actor (the same checks as REST), the page only hides what the role may
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -21,6 +23,8 @@ from berrys_app.services.forks import ForkIn, TaskEdits
 from berrys_app.ui.format import label, short_date
 
 FORKABLE = ("completed", "failed", "cancelled")
+KEEP = "unchanged"
+APPROVAL_CHOICES = [KEEP, "never", "side_effects", "always"]
 
 
 def _problem(exc: ValidationError) -> str:
@@ -35,6 +39,9 @@ class ProjectForks(rx.State, mixin=True):
     fork_open: bool = False
     fork_description: str = ""
     fork_model: str = ""
+    fork_tool: str = ""  # one team tool whose policy the fork edits (REST takes several)
+    fork_tool_approval: str = KEEP
+    fork_tool_schema: str = ""  # JSON Schema text: constraints added to the tool's arguments
     fork_error: str = ""
     lineage: list[dict[str, Any]] = []
     diff_rows: list[dict[str, Any]] = []
@@ -95,6 +102,7 @@ class ProjectForks(rx.State, mixin=True):
         task = next((t for t in self._tasks if t["id"] == self.selected_id), {})
         self.fork_description = str(task.get("description", ""))
         self.fork_model = ""
+        self.fork_tool, self.fork_tool_approval, self.fork_tool_schema = "", KEEP, ""
         self.fork_error = ""
         self.fork_open = True
 
@@ -109,6 +117,18 @@ class ProjectForks(rx.State, mixin=True):
     @rx.event
     def set_fork_model(self, value: str):
         self.fork_model = value
+
+    @rx.event
+    def set_fork_tool(self, value: str):
+        self.fork_tool = value
+
+    @rx.event
+    def set_fork_tool_approval(self, value: str):
+        self.fork_tool_approval = value
+
+    @rx.event
+    def set_fork_tool_schema(self, value: str):
+        self.fork_tool_schema = value
 
     def _project_uuid(self) -> uuid.UUID | None:
         try:
@@ -125,6 +145,20 @@ class ProjectForks(rx.State, mixin=True):
             edits["model"] = self.fork_model.strip()
         return edits
 
+    def _tool_policies(self) -> list[dict[str, Any]]:
+        """The form's tool policy edit (none when no tool is named); bad JSON raises ValueError."""
+        if not self.fork_tool.strip():
+            return []
+        edit: dict[str, Any] = {"tool": self.fork_tool.strip()}
+        if self.fork_tool_approval != KEEP:
+            edit["approval_policy"] = self.fork_tool_approval
+        if self.fork_tool_schema.strip():
+            schema = json.loads(self.fork_tool_schema)
+            if not isinstance(schema, dict):
+                raise ValueError("the arguments schema must be a JSON object")
+            edit["arguments_schema"] = schema
+        return [edit]
+
     @rx.event
     def submit_fork(self):
         """Fork at the open task with the edits, then open the fork (it runs at once)."""
@@ -134,12 +168,15 @@ class ProjectForks(rx.State, mixin=True):
             self.fork_error = "open a task of a project first"
             return None
         try:
-            data = ForkIn(at_task=str(task["key"]), **self._edits())
+            data = ForkIn(at_task=str(task["key"]), tool_policies=self._tool_policies(), **self._edits())
             with session_scope() as session:
                 fork = forks.fork_project(session, self._actor(session), pid, data)
                 fork_id = str(fork.id)
         except ValidationError as exc:
             self.fork_error = _problem(exc)
+            return None
+        except ValueError as exc:  # the arguments schema is not JSON
+            self.fork_error = f"arguments schema: {exc}"
             return None
         except ServiceError as exc:
             self.fork_error = exc.message
