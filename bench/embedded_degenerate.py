@@ -27,8 +27,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from berrys_app.domain.projects import Project
 from berrys_app.services import degenerate, planning
 from berrys_app.services.models import embedded
-from berrys_app.services.models.catalogue import builtin_spec
 from berrys_app.services.models.provider import ProviderCall
+from berrys_app.services.models.registry import builtin_spec
 
 OLD = {"temperature": 0.2, "top_p": 0.95, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.0}
 PROJECTS = [

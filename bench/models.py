@@ -94,8 +94,8 @@ async def bench_echo(calls: int) -> None:
 
     from berrys_app.services.models import CompletionRequest, complete
     from berrys_app.services.models import scripted as scripted_provider
-    from berrys_app.services.models.catalogue import builtin_spec
     from berrys_app.services.models.provider import ProviderCall
+    from berrys_app.services.models.registry import builtin_spec
 
     messages = [{"role": "user", "content": "hello bench"}]
     spec = builtin_spec("scripted/echo")

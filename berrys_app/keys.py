@@ -5,7 +5,6 @@ from berrys_app.settings import get_settings
 PREFIX = "berrys"
 RATE_LIMIT_PREFIX = f"{PREFIX}:rl:"
 SCRIPTED_PREFIX = f"{PREFIX}:scripted:"  # scripted test model queues
-STREAM_PREFIX = f"{PREFIX}:stream:"  # model token streams
 CIRCUIT_PREFIX = f"{PREFIX}:circuit:"
 PRESENCE_PREFIX = f"{PREFIX}:presence:"  # dashboard: who views a project (hash token -> name)
 OIDC_STATE_PREFIX = f"{PREFIX}:oidc:state:"  # pending OIDC logins (state -> nonce)

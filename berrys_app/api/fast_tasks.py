@@ -29,7 +29,7 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from berrys_app.api.problems import _REQUEST_ID_RE, _security_headers
+from berrys_app.api.problems import REQUEST_ID_RE, security_headers
 from berrys_app.services import ratelimit_aio, task_listing, tokens
 from berrys_app.services.errors import Unauthorized
 
@@ -60,7 +60,7 @@ def etag_matches(etag: str, if_none_match: str) -> bool:
 def _static_headers(scheme: str) -> list[tuple[bytes, bytes]]:
     """The security headers ``problems.RequestContextMiddleware`` adds to an API response."""
     headers = MutableHeaders()
-    _security_headers("/api/v1/", headers, scheme)
+    security_headers("/api/v1/", headers, scheme)
     return headers.raw
 
 
@@ -102,7 +102,7 @@ async def _answer(scope: Scope, vary: bytes) -> tuple[int, list[tuple[bytes, byt
     headers = [
         (b"etag", etag.encode()),
         (b"vary", vary),
-        (b"x-request-id", (request_id if _REQUEST_ID_RE.match(request_id) else uuid.uuid4().hex).encode()),
+        (b"x-request-id", (request_id if REQUEST_ID_RE.match(request_id) else uuid.uuid4().hex).encode()),
         *_STATIC["https" if scope.get("scheme") == "https" else "http"],
     ]
     if if_none_match and etag_matches(etag, if_none_match):

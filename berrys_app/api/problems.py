@@ -30,7 +30,7 @@ from berrys_app.services import proxies
 from berrys_app.services.errors import RateLimited, ServiceError
 
 log = logging.getLogger("berrys.api")
-_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -153,7 +153,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _security_headers(path: str, headers: MutableHeaders, scheme: str) -> None:
+def security_headers(path: str, headers: MutableHeaders, scheme: str) -> None:
+    """The headers every API answer carries (also set by ``fast_tasks``, which answers before this middleware)."""
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "no-referrer")
@@ -189,7 +190,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = Headers(scope=scope).get("x-request-id", "")
-        request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         started = False
 
@@ -199,7 +200,7 @@ class RequestContextMiddleware:
                 started = True
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-ID"] = request_id
-                _security_headers(scope.get("path", ""), headers, proxies.scope_scheme(scope))
+                security_headers(scope.get("path", ""), headers, proxies.scope_scheme(scope))
             await send(message)
 
         with logs.bound(request_id=request_id):  # on every log line of the request

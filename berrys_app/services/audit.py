@@ -21,38 +21,6 @@ from berrys_app.services.errors import NotFound
 
 log = logging.getLogger(__name__)
 
-# The actions this log holds (stable API surface for filters).
-ACTIONS = (
-    "auth.register",
-    "auth.login",
-    "auth.login_failed",
-    "auth.refresh_reuse",
-    "auth.oidc_login",
-    "auth.logout",
-    "auth.session_revoked",
-    "api_key.created",
-    "api_key.revoked",
-    "team.created",
-    "member.invited",
-    "member.invitation_declined",
-    "member.added",
-    "member.role_changed",
-    "member.removed",
-    "credential.used",
-    "credential.set",
-    "credential.deleted",
-    "credential.bound",
-    "plan.approved",
-    "plan.rejected",
-    "approval.decided",
-    "project.deleted",
-    "comment.deleted",
-    "mcp_server.registered",
-    "mcp_server.deleted",
-    "model.created",
-    "model.updated",
-)
-
 
 def _entry(
     *,

@@ -245,3 +245,9 @@ def human_time(value: str | datetime | None) -> str:
     if when.tzinfo is not None:
         when = when.astimezone(UTC)
     return f"{when:%b} {when.day}, {when:%H:%M:%S}"
+
+
+def markdown_text(text: str | None) -> str:
+    """The agent's Markdown as the renderer gets it (only ``None`` and NUL characters dropped;
+    ``components.markdown`` renders it without raw HTML)."""
+    return (text or "").replace("\x00", "")

@@ -125,6 +125,11 @@ def unsubscribe(topic: str, token: str) -> None:
     _SUBSCRIBERS.get(topic, {}).pop(token, None)
 
 
+def is_subscribed(topic: str, token: str) -> bool:
+    """Whether this tab still receives ``topic`` (a tab that navigated away was dropped)."""
+    return token in _SUBSCRIBERS.get(topic, {})
+
+
 def topics_for(message: dict[str, Any]) -> list[str]:
     """Which topics a message belongs to."""
     topics = ["all"]

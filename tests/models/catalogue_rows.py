@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.models import ModelEntry
-from berrys_app.services.models import catalogue
+from berrys_app.services.models import catalogue, registry
+from berrys_app.services.models.spec import ALL_CAPABILITIES
 
 
 def upsert_model(session: Session, *, name: str, **fields: Any) -> ModelEntry:
@@ -25,8 +26,8 @@ def upsert_model(session: Session, *, name: str, **fields: Any) -> ModelEntry:
             fields[price] = Decimal(str(fields[price]))
     row = session.exec(select(ModelEntry).where(ModelEntry.name == name)).first()
     if row is None:
-        local = provider in catalogue.LOCAL_PROVIDERS
-        fields.setdefault("capabilities", sorted(catalogue.ALL_CAPABILITIES) if local else ["chat"])
+        local = provider in registry.local_names()
+        fields.setdefault("capabilities", sorted(ALL_CAPABILITIES) if local else ["chat"])
         row = ModelEntry(name=name, provider=provider, **fields)
     else:
         for key, value in fields.items():

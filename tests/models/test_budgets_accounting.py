@@ -16,7 +16,7 @@ from berrys_app.services.errors import BudgetExceeded
 from berrys_app.services.models import CompletionRequest, complete, scripted, tokens
 from berrys_app.services.models.accounting import usage
 from berrys_app.services.models.budgets import spent
-from berrys_app.services.models.catalogue import ModelSpec
+from berrys_app.services.models.spec import ModelSpec
 from berrys_app.settings import get_settings
 
 PROMPT = [{"role": "user", "content": "one two three four"}]  # 4 scripted tokens

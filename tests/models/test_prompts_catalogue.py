@@ -7,7 +7,7 @@ import pytest
 from berrys_app.domain.models import ModelEntry
 from berrys_app.services.errors import ValidationFailed
 from berrys_app.services.models import catalogue, ensure_catalogue, prompts, scripted
-from berrys_app.services.models.catalogue import ModelSpec
+from berrys_app.services.models.spec import ModelSpec
 
 
 def _words(messages):

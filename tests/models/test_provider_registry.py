@@ -10,8 +10,8 @@ from sqlmodel import Session, col, select
 
 from berrys_app.domain.models import ModelCall, ModelEntry
 from berrys_app.services.models import CompletionRequest, ModelError, catalogue, complete, registry, tokens
-from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.provider import ProviderCall, ProviderReply
+from berrys_app.services.models.spec import ModelSpec
 from berrys_app.settings import get_settings
 
 
@@ -20,10 +20,16 @@ class ReversingProvider:
 
     name = "reversing"
     blocking = False
+    for_tests = False
+    key_env = None
+    team_endpoint = False
 
     def __init__(self, *, local: bool) -> None:
         self.local = local
         self.calls = 0
+
+    def builtin_spec(self, name: str) -> ModelSpec | None:
+        return None  # its models need a catalogue row
 
     async def generate(self, call: ProviderCall) -> ProviderReply:
         self.calls += 1
@@ -73,7 +79,7 @@ async def test_the_window_check_uses_the_providers_tokenizer(env, add_model, rev
         await complete(CompletionRequest(model="reversing/small", messages=[{"role": "user", "content": words}]))
     assert info.value.reason == "context_overflow"
     assert provider.calls == 0
-    spec = catalogue.builtin_spec("scripted/x")
+    spec = registry.builtin_spec("scripted/x")
     assert spec is not None and tokens.count_text_tokens(spec, "a b c") == 3  # the scripted one still counts its way
 
 
@@ -88,11 +94,35 @@ async def test_a_provider_that_is_not_local_is_refused_in_the_test_session(env, 
 
 def test_the_in_process_providers_are_the_names_teams_may_not_use() -> None:
     local = {name for name, provider in registry.registered().items() if provider.local}
-    assert local == set(catalogue.LOCAL_PROVIDERS) == {"embedded", "scripted", "replay"}
+    assert local == set(registry.local_names()) == {"embedded", "scripted", "replay"}
     openai = ModelSpec(
         name="openai/m", provider="openai", capabilities=frozenset(), context_window=1, max_output_tokens=1
     )
-    assert registry.provider_for(openai) is registry.NETWORK and not registry.NETWORK.local
+    served = registry.provider_for(openai)
+    assert (served.name, served.local, served.key_env, served.team_endpoint) == (
+        "openai",
+        False,
+        "OPENAI_API_KEY",
+        True,
+    )
+    vllm = ModelSpec(
+        name="hosted_vllm/m", provider="hosted_vllm", capabilities=frozenset(), context_window=1, max_output_tokens=1
+    )
+    assert registry.provider_for(vllm) is registry.NETWORK and not registry.NETWORK.local
+    assert registry.NETWORK.key_env is None  # an unlisted name: the operator's entries only
+
+
+def test_each_in_process_provider_says_which_models_need_no_row() -> None:
+    """The catalogue's built-in models come from the registry's providers, not a list of names."""
+    embedded, scripted, replay = (
+        registry.builtin_spec(n) for n in ("embedded/smollm2", "scripted/x", "replay/recorded")
+    )
+    assert embedded is not None and embedded.provider == "embedded" and embedded.max_output_tokens == 512
+    assert embedded.context_window == get_settings().embedded_n_ctx
+    assert scripted is not None and scripted.provider == "scripted" and "tools" in scripted.capabilities
+    assert replay is not None and replay.provider == "replay" and replay.context_window == 100_000_000
+    for unknown in ("embedded/other", "scripted/", "replay/other", "openai/gpt-4o-mini", "nosuch/x"):
+        assert registry.builtin_spec(unknown) is None, unknown
 
 
 def test_the_estimate_margin_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,10 +21,10 @@ from sqlmodel import Session
 
 from berrys_app.domain.models import ModelEntry, ModelEntryCreate
 from berrys_app.services.errors import ValidationFailed
-from berrys_app.services.models import catalogue_teams, network
-from berrys_app.services.models.catalogue import ModelSpec
+from berrys_app.services.models import catalogue_teams, registry
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall
+from berrys_app.services.models.spec import ModelSpec
 
 OPERATOR_KEY = f"sk-operator-{uuid.uuid4().hex}"
 
@@ -81,7 +81,8 @@ async def test_a_stored_team_model_never_sends_the_operators_key_to_another_host
     )
     session.add(row)
     session.commit()
-    call = ProviderCall(spec=ModelSpec.from_row(row), messages=[{"role": "user", "content": "hi"}], max_tokens=5)
+    spec = ModelSpec.from_row(row)
+    call = ProviderCall(spec=spec, messages=[{"role": "user", "content": "hi"}], max_tokens=5)
     with pytest.raises(ModelError):
-        await network.generate(call)
+        await registry.provider_for(spec).generate(call)  # the provider every caller gets for it
     assert not _saw_the_key(http_server), f"the operator's key reached {http_server.url}: {http_server.requests}"

@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from berrys_app.domain.projects import ProjectCreate
-from berrys_app.ui.components.dag import TITLE_CHARS, arrow_gap, dag_figure, depths, layout_positions
-from berrys_app.ui.components.markdown import markdown_text, safe_markdown
-from berrys_app.ui.format import brief, human_time, initials, label, model_label
+from berrys_app.ui.components.markdown import safe_markdown
+from berrys_app.ui.dag import TITLE_CHARS, arrow_gap, dag_figure, depths, layout_positions
+from berrys_app.ui.format import brief, human_time, initials, label, markdown_text, model_label
 from berrys_app.ui.state.plan_table import find_cycle, plan_rows_from, validate_plan_rows
 from berrys_app.ui.state.project_views import task_row
 from berrys_app.ui.state.projects import form_errors, project_row

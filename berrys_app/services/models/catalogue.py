@@ -1,8 +1,8 @@
 """The model catalogue: what each model string costs, can do, needs, and falls back to.
 
-Rows live in the ``models`` table (deactivate, never delete). Three work without a
-row: ``embedded/smollm2`` (the offline default), any ``scripted/<name>`` (the test model)
-and ``replay/recorded`` (a replayed fork's recorded answers). Lookups are cached per database for ``model_catalogue_cache_s`` seconds
+Rows live in the ``models`` table (deactivate, never delete). The in-process providers' own
+models work without a row (``registry.builtin_spec``: ``embedded/smollm2``, the offline default;
+any ``scripted/<name>``, the test model; ``replay/recorded``, a replayed fork's answers). Lookups are cached per database for ``model_catalogue_cache_s`` seconds
 (Settings) so the hot path needs no query; writes through this module clear the cache at once. A busy process
 refreshes the cache in a background thread before it expires, so no call (on a worker's event
 loop: every running task) waits for the reload.
@@ -13,8 +13,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -22,98 +20,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
 from berrys_app.domain.models import ModelEntry
+from berrys_app.services.models import registry
 from berrys_app.services.models.errors import ModelError
+from berrys_app.services.models.spec import ALL_CAPABILITIES, ModelSpec
 from berrys_app.settings import get_settings
-
-LOCAL_PROVIDERS = frozenset(
-    {"embedded", "scripted", "replay"}
-)  # in-process names: never a team entry (registry agrees)
-ALL_CAPABILITIES = frozenset({"chat", "tools", "json", "vision", "long-context"})
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """An immutable view of one catalogue entry, safe to cache and share between calls."""
-
-    name: str
-    provider: str
-    capabilities: frozenset[str]
-    context_window: int
-    max_output_tokens: int
-    input_price: Decimal = Decimal(0)
-    output_price: Decimal = Decimal(0)
-    active: bool = True
-    fallbacks: tuple[str, ...] = ()
-    api_key_env: str | None = None
-    api_base_env: str | None = None
-    api_base: str | None = None  # a team's own endpoint URL
-    api_key_sealed: str | None = field(
-        default=None, repr=False
-    )  # its key, sealed with the vault key (unsealed only to call)
-    timeout_s: float | None = None
-    display_name: str = ""
-    notes: str = ""
-    team_id: uuid.UUID | None = None  # a team's own entry: used only when named, never as a stand-in
-
-    def cost(self, prompt_tokens: int, completion_tokens: int) -> Decimal:
-        """Exact USD cost of a call at this model's prices."""
-        return self.input_price * prompt_tokens + self.output_price * completion_tokens
-
-    @classmethod
-    def from_row(cls, row: ModelEntry) -> ModelSpec:
-        return cls(
-            name=row.name,
-            provider=row.provider,
-            capabilities=frozenset(row.capabilities),
-            context_window=row.context_window,
-            max_output_tokens=row.max_output_tokens,
-            input_price=Decimal(row.input_price),
-            output_price=Decimal(row.output_price),
-            active=row.active,
-            fallbacks=tuple(row.fallbacks),
-            api_key_env=row.api_key_env,
-            api_base_env=row.api_base_env,
-            api_base=row.api_base,
-            api_key_sealed=row.api_key_sealed,
-            timeout_s=row.timeout_s,
-            display_name=row.display_name,
-            notes=row.notes,
-            team_id=row.team_id,
-        )
-
-
-def builtin_spec(name: str) -> ModelSpec | None:
-    """Specs of the in-process models that need no catalogue row."""
-    provider, _, rest = name.partition("/")
-    if provider == "embedded" and rest == "smollm2":
-        return ModelSpec(
-            name=name,
-            provider="embedded",
-            capabilities=frozenset({"chat", "tools", "json"}),
-            context_window=get_settings().embedded_n_ctx,
-            max_output_tokens=512,
-            display_name="SmolLM2 135M Instruct (embedded, offline)",
-        )
-    if provider == "scripted" and rest:
-        return ModelSpec(
-            name=name,
-            provider="scripted",
-            capabilities=ALL_CAPABILITIES,
-            context_window=8192,
-            max_output_tokens=1024,
-            display_name=f"Scripted test model '{rest}'",
-        )
-    if provider == "replay" and rest == "recorded":  # a replayed fork's answers (services/models/replay.py)
-        return ModelSpec(
-            name=name,
-            provider="replay",
-            capabilities=ALL_CAPABILITIES,
-            context_window=100_000_000,  # the recorded answer is not sent anywhere: no prompt is trimmed
-            max_output_tokens=1_000_000,
-            display_name="Replay of recorded calls (no provider call)",
-        )
-    return None
-
 
 # Seed rows: the two local models active, network examples inactive until a person adds a key.
 SEED: list[dict[str, Any]] = [
@@ -248,7 +158,7 @@ def _refresh_ahead(engine: Any) -> None:
 
 def resolve(session: Session, name: str) -> ModelSpec:
     """The spec for a model string, or ``ModelError(unknown_model)``."""
-    spec = _rows(session).get(name) or builtin_spec(name)
+    spec = _rows(session).get(name) or registry.builtin_spec(name)
     if spec is None:
         raise ModelError("unknown_model", f"model {name!r} is not in the catalogue", model=name)
     if not spec.active:

@@ -25,10 +25,11 @@ from berrys_app.domain.models import ModelEntry, ModelEntryCreate, ModelEntryUpd
 from berrys_app.services import audit, events
 from berrys_app.services.authz import ADMIN_WRITE, PROJECTS_READ, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from berrys_app.services.models import catalogue, team_providers
+from berrys_app.services.models import catalogue, registry, team_providers
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.schemas import CompletionRequest
 from berrys_app.services.models.service import complete
+from berrys_app.services.models.spec import ALL_CAPABILITIES
 from berrys_app.services.tools import mcp_hosts, vault
 from berrys_app.settings import get_settings
 
@@ -67,7 +68,11 @@ def pickable(rows: list[ModelEntry], team_id: uuid.UUID | None) -> list[str]:
     the test models (``scripted/*``) unless the operator enables them (BERRYS_SHOW_TEST_MODELS)."""
     show_tests = get_settings().show_test_models
     return [
-        m.name for m in rows if m.active and m.team_id in (None, team_id) and (show_tests or m.provider != "scripted")
+        m.name
+        for m in rows
+        if m.active
+        and m.team_id in (None, team_id)
+        and (show_tests or not registry.provider_named(m.provider).for_tests)
     ]
 
 
@@ -80,7 +85,7 @@ def is_demo_model(session: Session, team_id: uuid.UUID | None) -> bool:
     """True when a new project of the team would run on a built-in offline model (the embedded demo
     model, or a test model), i.e. no real model is the team's or the operator's default."""
     default = team_default(session, team_id) or get_settings().default_model
-    return default.partition("/")[0] in catalogue.LOCAL_PROVIDERS
+    return registry.provider_named(default.partition("/")[0]).local
 
 
 def get_model(session: Session, actor: Actor, model_id: uuid.UUID) -> ModelEntry:
@@ -102,7 +107,7 @@ def check_model_choice(session: Session, team_id: uuid.UUID, name: str | None) -
     if row is not None:
         usable = row.team_id in (None, team_id)
     else:
-        usable = name in {seed["name"] for seed in catalogue.SEED} or catalogue.builtin_spec(name) is not None
+        usable = name in {seed["name"] for seed in catalogue.SEED} or registry.builtin_spec(name) is not None
     if not usable:
         raise ValidationFailed(
             f"model {name!r} is not in your catalogue (GET /api/v1/models lists what you can use)",
@@ -110,14 +115,21 @@ def check_model_choice(session: Session, team_id: uuid.UUID, name: str | None) -
         )
 
 
+def _check_entry(name: str, api_key_env: str | None, api_base_env: str | None, api_base: str | None) -> str | None:
+    """``team_providers.check_entry`` with the registry's provider of ``name``."""
+    provider = registry.provider_named(name.partition("/")[0])
+    known = registry.registered().values()
+    return team_providers.check_entry(provider, name, api_key_env, api_base_env, api_base, known=known)
+
+
 def _check_fields(session: Session, team_id: uuid.UUID, name: str, fields: dict[str, Any]) -> None:
     if "capabilities" in fields and not fields["capabilities"]:
         raise ValidationFailed("a model needs at least one capability", details={"field": "capabilities"})
-    unknown = set(fields.get("capabilities") or []) - catalogue.ALL_CAPABILITIES
+    unknown = set(fields.get("capabilities") or []) - ALL_CAPABILITIES
     if unknown:
         raise ValidationFailed(
             f"unknown capabilities: {sorted(unknown)}",
-            details={"field": "capabilities", "allowed": sorted(catalogue.ALL_CAPABILITIES)},
+            details={"field": "capabilities", "allowed": sorted(ALL_CAPABILITIES)},
         )
     fallbacks = fields.get("fallbacks") or []
     if name in fallbacks:
@@ -126,7 +138,7 @@ def _check_fields(session: Session, team_id: uuid.UUID, name: str, fields: dict[
         raise ValidationFailed("fallbacks repeat a model", details={"field": "fallbacks"})
     for fallback in fallbacks:
         row = session.exec(select(ModelEntry).where(ModelEntry.name == fallback)).first()
-        usable = row.team_id in (None, team_id) if row is not None else catalogue.builtin_spec(fallback) is not None
+        usable = row.team_id in (None, team_id) if row is not None else registry.builtin_spec(fallback) is not None
         if not usable:
             raise ValidationFailed(
                 f"fallback {fallback!r} is not in your catalogue", details={"field": "fallbacks", "model": fallback}
@@ -160,7 +172,7 @@ def add_model(session: Session, actor: Actor, *, team_id: uuid.UUID, data: Model
     """A team admin adds a model string for the team, or connects the team's own endpoint
     (``api_base`` with its key sealed); the selection cache is cleared once the caller commits."""
     require_role(session, actor, team_id, Role.admin, scope=ADMIN_WRITE, what="team")
-    key_env = team_providers.check_entry(data.name, data.api_key_env, data.api_base_env, data.api_base)
+    key_env = _check_entry(data.name, data.api_key_env, data.api_base_env, data.api_base)
     if data.api_base is not None:
         _check_endpoint(data.api_base)
     elif data.api_key is not None:
@@ -209,7 +221,7 @@ def update_model(session: Session, actor: Actor, model_id: uuid.UUID, data: Mode
         if required in fields and fields[required] is None:
             raise ValidationFailed(f"{required} cannot be null", details={"field": required})
     if "api_key_env" in fields or "api_base_env" in fields:
-        team_providers.check_entry(
+        _check_entry(
             row.name,
             fields.get("api_key_env", row.api_key_env),
             fields.get("api_base_env", row.api_base_env),

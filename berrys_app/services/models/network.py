@@ -17,9 +17,15 @@ import httpx
 import litellm
 
 from berrys_app.services.models import team_providers
-from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
-from berrys_app.services.models.provider import ProviderCall, ProviderReply, message_text, normalise_tool_calls
+from berrys_app.services.models.provider import (
+    Provider,
+    ProviderCall,
+    ProviderReply,
+    message_text,
+    normalise_tool_calls,
+)
+from berrys_app.services.models.spec import ModelSpec
 from berrys_app.services.tools import mcp_hosts, vault
 from berrys_app.settings import get_settings
 
@@ -103,9 +109,10 @@ def count_text_tokens(model: str, text: str) -> int:
         return len(text) // 4 + 1
 
 
-async def generate(call: ProviderCall) -> ProviderReply:
+async def generate(call: ProviderCall, provider: Provider) -> ProviderReply:
+    """One call of ``provider`` (the registry's object for ``call.spec.provider``) through litellm."""
     spec = call.spec
-    refused = team_providers.call_problem(spec)  # a team row stored before the rule: never sent
+    refused = team_providers.call_problem(spec, provider)  # a team row stored before the rule: never sent
     if refused is not None:
         raise ModelError("unknown_model", f"the team model {spec.name!r} is refused: {refused}", model=spec.name)
     if not allowed(spec):  # the service checked too; this stays true whoever calls
@@ -197,15 +204,24 @@ async def _request(call: ProviderCall, kwargs: dict[str, Any]) -> ProviderReply:
 
 
 class LitellmProvider:
-    """Every network provider (OpenAI, Anthropic, Ollama, vLLM, any OpenAI-compatible server):
-    litellm routes ``<provider>/<model>`` itself, so one object serves every such name."""
+    """A network provider (OpenAI, Anthropic, Ollama, vLLM, any OpenAI-compatible server):
+    litellm routes ``<provider>/<model>`` itself; one instance per provider name the registry
+    lists, and one (``litellm``) for every other name, which only the operator's entries use."""
 
-    name = "litellm"
     local = False
     blocking = False
+    for_tests = False
+
+    def __init__(self, name: str, *, key_env: str | None = None, team_endpoint: bool = False) -> None:
+        self.name = name
+        self.key_env = key_env
+        self.team_endpoint = team_endpoint
+
+    def builtin_spec(self, name: str) -> ModelSpec | None:
+        return None  # a network model is used only through a catalogue row (prices, key, capabilities)
 
     async def generate(self, call: ProviderCall) -> ProviderReply:
-        return await generate(call)
+        return await generate(call, self)
 
     def count_prompt_tokens(
         self, spec: ModelSpec, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
@@ -217,6 +233,3 @@ class LitellmProvider:
 
     def count_is_exact(self, tools: list[dict[str, Any]] | None) -> bool:
         return False  # litellm's tokenizer (or chars/4 offline) is an estimate of the provider's
-
-
-PROVIDER = LitellmProvider()

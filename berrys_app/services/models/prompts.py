@@ -13,7 +13,7 @@ from typing import Any
 
 from berrys_app.services.errors import ValidationFailed
 from berrys_app.services.models import tokens
-from berrys_app.services.models.catalogue import ModelSpec
+from berrys_app.services.models.spec import ModelSpec
 
 
 def _groups(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
+from berrys_app.services.models.spec import ModelSpec
 
 
 @dataclass
@@ -38,11 +38,18 @@ class ProviderReply:
 
 
 class Provider(Protocol):
-    """What the model service needs of a provider (one instance per provider name)."""
+    """What the model service and the catalogue need of a provider (one instance per provider name)."""
 
     name: str  # the catalogue's ``provider`` (the part of ``provider/model`` before the slash)
-    local: bool  # runs in this process: no network, so allowed in the test session
+    local: bool  # runs in this process: no network, so allowed in the test session; never a team entry
     blocking: bool  # tokenizing is CPU work on this thread: count and trim off the event loop
+    for_tests: bool  # a test model: model pickers hide it unless BERRYS_SHOW_TEST_MODELS
+    key_env: str | None  # a team entry's one key variable (None: no team entry on the operator's key)
+    team_endpoint: bool  # a team may connect its own endpoint speaking this provider's API
+
+    def builtin_spec(self, name: str) -> ModelSpec | None:
+        """The spec of ``name`` when it is one of this provider's models that need no catalogue row."""
+        ...
 
     async def generate(self, call: ProviderCall) -> ProviderReply:
         """One completion; a failure is a ``ModelError`` with a specific reason."""

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import text
 
 from berrys_app.db import autocommit_engine
-from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply
+from berrys_app.services.models.spec import ALL_CAPABILITIES, ModelSpec
 
 REPLAY_MODEL = "replay/recorded"
 _TASK_CALL = re.compile(r"task:([0-9a-f-]{36}):model:(\d+)(?::[0-9a-f]+)?")
@@ -69,6 +69,22 @@ class ReplayProvider:
     name = "replay"
     local = True
     blocking = False
+    for_tests = False
+    key_env: str | None = None
+    team_endpoint = False
+
+    def builtin_spec(self, name: str) -> ModelSpec | None:
+        """``replay/recorded``: what a replayed fork runs on (``services/forks.py``)."""
+        if name != f"{self.name}/recorded":
+            return None
+        return ModelSpec(
+            name=name,
+            provider=self.name,
+            capabilities=ALL_CAPABILITIES,
+            context_window=100_000_000,  # the recorded answer is not sent anywhere: no prompt is trimmed
+            max_output_tokens=1_000_000,
+            display_name="Replay of recorded calls (no provider call)",
+        )
 
     async def generate(self, call: ProviderCall) -> ProviderReply:
         found = await asyncio.to_thread(_recorded, call.call_key)

@@ -24,9 +24,9 @@ from berrys_app.keys import SCRIPTED_PREFIX
 from berrys_app.loop_local import LoopLocal
 from berrys_app.redis_client import sync_redis
 from berrys_app.services.errors import ValidationFailed
-from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply, message_text
+from berrys_app.services.models.spec import ALL_CAPABILITIES, ModelSpec
 from berrys_app.services.models.structured import minimal_instance
 from berrys_app.settings import get_settings
 
@@ -262,6 +262,23 @@ class ScriptedProvider:
     name = "scripted"
     local = True
     blocking = False
+    for_tests = True
+    key_env: str | None = None
+    team_endpoint = False
+
+    def builtin_spec(self, name: str) -> ModelSpec | None:
+        """Every ``scripted/<name>`` exists: a test names the script it plays."""
+        rest = name.partition("/")[2]
+        if not rest:
+            return None
+        return ModelSpec(
+            name=name,
+            provider=self.name,
+            capabilities=ALL_CAPABILITIES,
+            context_window=8192,
+            max_output_tokens=1024,
+            display_name=f"Scripted test model '{rest}'",
+        )
 
     async def generate(self, call: ProviderCall) -> ProviderReply:
         return await generate(call)

@@ -21,8 +21,8 @@ from sqlmodel import Session
 from berrys_app.keys import CIRCUIT_PREFIX
 from berrys_app.redis_client import sync_redis
 from berrys_app.services.models import catalogue
-from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
+from berrys_app.services.models.spec import ModelSpec
 from berrys_app.settings import get_settings
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"

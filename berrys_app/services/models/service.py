@@ -29,10 +29,10 @@ from berrys_app.db import autocommit_engine
 from berrys_app.domain.models import ModelCall
 from berrys_app.services.errors import NotFound, ValidationFailed
 from berrys_app.services.models import accounting, budgets, selection, structured
-from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import FALLBACK_REASONS, PROVIDER_FAULTS, ModelError
 from berrys_app.services.models.run import Run, with_autocommit
 from berrys_app.services.models.schemas import CompletionRequest, CompletionResult
+from berrys_app.services.models.spec import ModelSpec
 from berrys_app.settings import Settings, get_settings
 
 _LOOKUP_SQL = text(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.registry import provider_for
+from berrys_app.services.models.spec import ModelSpec
 from berrys_app.settings import get_settings
 
 

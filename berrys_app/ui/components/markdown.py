@@ -2,8 +2,9 @@
 
 react-markdown (without the rehype-raw plugin, which Reflex enables unless ``use_raw=False``)
 turns raw HTML into plain text and its default URL filter drops ``javascript:`` links, so the
-text is passed through unchanged. Escaping it here as well would double-escape: CommonMark does
-not decode entities inside code, so code blocks would show ``&lt;`` and quotes would turn to text.
+text is passed through unchanged (``format.markdown_text`` only drops NULs). Escaping it here as
+well would double-escape: CommonMark does not decode entities inside code, so code blocks would
+show ``&lt;`` and quotes would turn to text.
 """
 
 from __future__ import annotations
@@ -18,11 +19,6 @@ WRAP = {
     "& pre": {"white_space": "pre-wrap", "overflow_wrap": "anywhere"},
     "& code": {"white_space": "pre-wrap", "overflow_wrap": "anywhere"},
 }
-
-
-def markdown_text(text: str | None) -> str:
-    """The agent's Markdown as the renderer gets it (only ``None`` and NUL characters dropped)."""
-    return (text or "").replace("\x00", "")
 
 
 def safe_markdown(content: rx.Var[str] | str, **props) -> rx.Component:

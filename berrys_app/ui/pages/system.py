@@ -36,7 +36,7 @@ def probe() -> tuple[bool, bool]:
 
 def _tab_on_system_page(token: str) -> bool:
     """The tab is still subscribed to the System page (live drops it when the tab navigates away)."""
-    return token in live._SUBSCRIBERS.get("system", {})
+    return live.is_subscribed("system", token)
 
 
 class SystemState(PageState):

@@ -15,8 +15,7 @@ from berrys_app.db import session_scope
 from berrys_app.services import collab, events, projects
 from berrys_app.services.errors import ServiceError
 from berrys_app.services.tools import files
-from berrys_app.ui.components.markdown import markdown_text
-from berrys_app.ui.format import as_dict
+from berrys_app.ui.format import as_dict, markdown_text
 from berrys_app.ui.state.project_views import TIMELINE_LIMIT, event_row, filter_timeline
 
 

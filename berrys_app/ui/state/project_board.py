@@ -14,7 +14,7 @@ from plotly.graph_objects import Figure
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services import agents as agent_service
 from berrys_app.services import projects
-from berrys_app.ui.components.dag import dag_figure
+from berrys_app.ui.dag import dag_figure
 from berrys_app.ui.format import TASK_STATUS_COLOR, as_dict
 from berrys_app.ui.state.plan_table import deps_of
 from berrys_app.ui.state.project_views import board_columns, remaining_minutes, task_row

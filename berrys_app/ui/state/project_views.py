@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from berrys_app.domain.event_kinds import EventKind
-from berrys_app.ui.components.markdown import markdown_text
-from berrys_app.ui.format import TASK_STATUS_COLOR, as_dict, label, short_time
+from berrys_app.ui.format import TASK_STATUS_COLOR, as_dict, label, markdown_text, short_time
 from berrys_app.ui.state.plan_table import deps_of
 
 BOARD_COLUMNS = ["pending", "ready", "running", "retrying", "waiting_approval", "completed", "failed", "cancelled"]
