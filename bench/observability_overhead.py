@@ -9,8 +9,10 @@ Two pools of worker processes run side by side, each on a queue of its own:
 - **off**: ``BERRYS_METRICS=false``, no ``OTEL_EXPORTER_OTLP_ENDPOINT`` (no endpoint, no spans);
 - **on**: metrics recorded and served (``BERRYS_WORKER_METRICS_PORT``, scraped after each run as
   Prometheus would) and spans exported over OTLP/HTTP to a receiver in this process
-  (tests/otlp_receiver.py), with a 200 ms batch delay so the export's encoding and posting land
-  inside the timed run (the production default, 5 s, would mostly push them past its end).
+  (tests/otlp_receiver.py), batched as in production (the SDK's defaults: every 5 s or 512 spans;
+  ``--batch-delay-ms`` sets ``OTEL_BSP_SCHEDULE_DELAY``). Each export is a POST (~1 ms of CPU
+  besides the encoding): a short delay on a loaded machine, where W stretches to seconds, posts
+  many small batches per run, a cost production's batching does not pay.
 
 Each pool runs a warm-up project, then W (bench/engine.py's ``run_once``) runs on the pools in
 ABBA order (off on, on off, ...) for each model latency. A traced run must reach the receiver
@@ -104,14 +106,16 @@ def hook_cost_us(n: int = 20_000) -> dict[str, float]:
     project_id, task_id = uuid.uuid4(), str(uuid.uuid4())
     try:
         started = time.process_time()
-        for _ in range(n):
+        for index in range(n):
             current = tracing.start("task l0-t0", project_id=project_id, attributes={"berrys.task.id": task_id})
             ctx = tracing.context_of(current)
             assert ctx is not None
             now = time.time_ns()
             ctx.run(tracing.record_model_call, "scripted/echo", start_ns=now, end_ns=now + 1000, values=values)
             tracing.end(current, attributes={"berrys.task.outcome": "completed"})
-        tracing.flush(60_000)  # the encoding of every span, in the processor's thread: counted too
+            if index % 500 == 499:  # the processor's thread encodes every span (counted: process time),
+                tracing.flush(60_000)  # none dropped from its queue (2048 spans)
+        tracing.flush(60_000)
         tracing_us = (time.process_time() - started) / n * 1e6
     finally:
         tracing.shutdown()
@@ -132,11 +136,10 @@ def start_pool(condition: str, args: argparse.Namespace, log_dir: Path, receiver
     if condition == "on":
         port = _free_port(args.workers)
         env.update(
-            OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
-            OTEL_BSP_SCHEDULE_DELAY="200",
-            BERRYS_METRICS="true",
-            BERRYS_WORKER_METRICS_PORT=str(port),
+            OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint, BERRYS_METRICS="true", BERRYS_WORKER_METRICS_PORT=str(port)
         )
+        if args.batch_delay_ms:
+            env["OTEL_BSP_SCHEDULE_DELAY"] = str(args.batch_delay_ms)
     else:
         env.update(BERRYS_METRICS="false", BERRYS_WORKER_METRICS_PORT="0")
     procs = []
@@ -202,8 +205,12 @@ def one_run(condition: str, latency: float, args, team, name: str, pool: tuple[l
     done = functools.partial(cpu_since, procs, name, cpu_ms(procs), postgres_cpu_ms(name), n_tasks)
     plan = workload(args.width, args.depth)
     result = run_once(*team, plan, model_name(latency), args.max_agents, on_done=done)
-    time.sleep(1.0)  # the batch processors' last export (every 200 ms)
-    result["spans"] = len(receiver.of_trace(latest_project().hex))
+    trace_id = latest_project().hex
+    deadline = time.time() + (args.batch_delay_ms or 5000) / 1000 + 5  # the batch processors' next export
+    while condition == "on" and len(receiver.of_trace(trace_id)) < n_tasks * 2 and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5 if condition == "on" else 1.0)  # the last spans (the project's root) / any stray export
+    result["spans"] = len(receiver.of_trace(trace_id))
     if condition == "on":
         if result["spans"] < n_tasks * 2:  # an attempt and a model call per task
             raise SystemExit(f"on, but the receiver got {result['spans']} spans for {n_tasks} tasks")
@@ -249,16 +256,17 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=10)
     parser.add_argument("--max-agents", type=int, default=50)
     parser.add_argument("--redis-db", type=int, default=15)
+    parser.add_argument("--batch-delay-ms", type=int, default=0, help="OTEL_BSP_SCHEDULE_DELAY (0: the SDK's 5000)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         raise SystemExit("set DATABASE_URL and REDIS_URL (see the docstring)")
+    admin, name = setup_env(args)  # first: it points the settings at a scratch database
     costs = hook_cost_us()
     print(
         f"one W task, CPU in this process: metrics hooks {costs['metrics']:.1f} us, "
         f"tracing (2 spans + their OTLP encoding) {costs['tracing']:.1f} us",
         flush=True,
     )
-    admin, name = setup_env(args)
     log_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"berrys-bench-{name}"
     log_dir.mkdir(parents=True, exist_ok=True)
     receiver = start_receiver()
