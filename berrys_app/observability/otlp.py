@@ -73,13 +73,20 @@ def _any_value(value: Any) -> bytes:
     return _field(b"\x0a", str(value).encode())
 
 
+# each attribute name's encoded ``key`` field, and each (field, name, text) attribute already
+# encoded whole: names are the code's and most texts repeat (model, provider, status, outcome).
+# Bounded: a text cache that fills up is emptied.
+_NAMES: dict[str, bytes] = {}
+_TEXTS: dict[tuple[bytes, str, str], bytes] = {}
+
+
 def _key_value(key: str, value: Any) -> bytes:
-    return _field(b"\x0a", key.encode()) + _field(b"\x12", _any_value(value))
-
-
-# each (name, text) attribute already encoded, as its whole ``KeyValue`` field: names are the
-# code's and most texts repeat (model, provider, status, outcome); bounded, emptied when full
-_TEXTS: dict[tuple[str, str], bytes] = {}
+    name = _NAMES.get(key)
+    if name is None:
+        name = _field(b"\x0a", key.encode())
+        if len(_NAMES) < 4096:
+            _NAMES[key] = name
+    return name + _field(b"\x12", _any_value(value))
 
 
 def _attributes(tag: bytes, attributes: Mapping[str, Any] | None) -> bytes:
@@ -88,11 +95,11 @@ def _attributes(tag: bytes, attributes: Mapping[str, Any] | None) -> bytes:
     out = []
     for key, value in attributes.items():
         if type(value) is str:
-            encoded = _TEXTS.get((key, value))
+            encoded = _TEXTS.get((tag, key, value))
             if encoded is None:
                 if len(_TEXTS) >= 4096:
                     _TEXTS.clear()
-                encoded = _TEXTS[key, value] = _field(tag, _key_value(key, value))
+                encoded = _TEXTS[tag, key, value] = _field(tag, _key_value(key, value))
             out.append(encoded)
         else:
             out.append(_field(tag, _key_value(key, value)))

@@ -37,6 +37,7 @@ def _finished(exporter: InMemorySpanExporter) -> tuple[ReadableSpan, ...]:
 def _same(spans: tuple[ReadableSpan, ...]) -> ExportTraceServiceRequest:
     ours = ExportTraceServiceRequest.FromString(otlp.encode(spans))
     assert ours == encode_spans(spans)
+    assert otlp.encode(spans) == otlp.encode(spans)  # again, from the encoder's caches
     return ours
 
 
@@ -52,7 +53,16 @@ def test_the_spans_of_a_task_encode_as_the_sdk_encodes_them(recorded: InMemorySp
         "execute_tool search_outputs",
         start_ns=21,
         end_ns=30,
-        attributes={"flag": True, "off": False, "neg": -5, "big": 2**62, "ratio": 1.5, "list": ["a", "b"], "é": "ü"},
+        attributes={
+            "flag": True,
+            "off": False,
+            "neg": -5,
+            "big": 2**62,
+            "ratio": 1.5,
+            "list": ["a", "b"],
+            "é": "ü",
+            "service.namespace": "berrys",  # as the resource's: its cached encoding must keep the span's field
+        },
     )
     tracing.end(attempt, attributes={"berrys.task.outcome": "completed"})
     with tracing.span("plan", project_id=project_id, attributes={"messaging.system": "arq"}):
