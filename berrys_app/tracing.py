@@ -39,7 +39,6 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -145,11 +144,6 @@ def _root(project_id: uuid.UUID | str) -> SpanContext:
     """The project's root span as a remote parent (built from the id, in any process)."""
     trace_id, span_id = _ids(project_id)
     return SpanContext(trace_id, span_id, is_remote=True, trace_flags=_SAMPLED)
-
-
-def project_context(project_id: uuid.UUID | str) -> otel_context.Context:
-    """An OpenTelemetry context whose parent is the project's root span."""
-    return trace.set_span_in_context(NonRecordingSpan(_root(project_id)))
 
 
 def end_project(project_id: uuid.UUID, name: str, *, started: datetime, status: str) -> None:
