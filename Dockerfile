@@ -9,9 +9,20 @@ COPY requirements.txt requirements-nodeps.txt ./
 ENV CMAKE_ARGS="-DGGML_NATIVE=OFF"
 RUN pip install --no-cache-dir -r requirements.txt && pip install --no-cache-dir --no-deps -r requirements-nodeps.txt
 RUN npm install --prefix /app/.berrys-tools --no-audit --no-fund bun@1.4.4
+# The processes run as an unprivileged user (uid/gid 10001, numeric so Kubernetes' runAsNonRoot can
+# check it). The code stays root's and read-only to it; the user writes only /data (the dashboard's
+# build dir and tab state under the launcher: REFLEX_WEB_WORKDIR / REFLEX_STATES_WORKDIR) and its
+# home (bun's and Reflex's caches). The python tool's bubblewrap sandbox then runs each snippet in
+# an unprivileged user namespace (docs/deploy.md: what the host must allow).
+RUN groupadd --system --gid 10001 berrys \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /home/berrys --create-home --shell /usr/sbin/nologin berrys \
+    && install -d -o 10001 -g 10001 -m 0750 /data
 COPY . .
-ENV PATH=/app/.berrys-tools/node_modules/.bin:$PATH \
+# bytecode compiled now: the user cannot write __pycache__ next to root's code
+RUN python -m compileall -q berrys_app workers alembic
+ENV PATH=/app/.berrys-tools/node_modules/.bin:$PATH HOME=/home/berrys \
     REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false \
     LITELLM_LOCAL_MODEL_COST_MAP=True HF_HUB_OFFLINE=1 BERRYS_DATA_DIR=/data BERRYS_HOST=0.0.0.0
+USER 10001:10001
 EXPOSE 3000
 CMD ["python", "-m", "berrys_app", "up", "--workers", "0"]

@@ -1,8 +1,9 @@
 """OpenTelemetry tracing: one trace per project, exported over OTLP/HTTP when configured.
 
 Off (no ``OTEL_EXPORTER_OTLP_ENDPOINT``): ``setup`` installs nothing, every helper returns at its
-first line and the engine pays one attribute read per span site. On: spans go to a batch
-processor (a background thread) that posts them to ``<endpoint>/v1/traces``.
+first line and the engine pays one global read per span site. On: finished spans go to the SDK's
+batch processor, whose thread encodes (``observability.otlp``) and posts them to
+``<endpoint>/v1/traces``.
 
 **One trace per project without carrying a context through the queue.** Jobs carry ids only, and
 a worker may run a task whose job was queued by any process (or rebuilt by the reconciler from
@@ -10,6 +11,14 @@ PostgreSQL). So the project's W3C trace context is *derived* from its id: the tr
 project's UUID (128 random bits), the root span id a hash of it (``project_traceparent``). Every
 process builds the same remote parent from the id alone; the root span itself is written with
 those ids when the project ends (``end_project``), spanning from its creation.
+
+**Lean spans.** The SDK's ``Tracer`` checks every attribute, runs the sampler, takes locks and
+builds a mutable span per call: ~25 us a span, two spans or more per task, measured as the bulk
+of tracing's cost on W (bench/observability_overhead.py). The spans of the engine (attempts,
+jobs, model and tool calls) carry attributes this module builds itself, so they skip it: a
+``Span`` here is the ids and the start, finished into the SDK's ``ReadableSpan`` and handed to
+the same batch processor and exporter the REST app's SDK spans use. Sampling is the provider's
+sampler, asked once per trace (the trace is the project: ``traceidratio`` keeps whole projects).
 
 Spans whose duration is known only at the end (model calls, tool calls, approval waits) are
 recorded in one call with explicit start and end times (``record``), so the code they describe
@@ -20,20 +29,23 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
 import logging
+import random
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
-from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.trace import NonRecordingSpan, Span, SpanContext, SpanKind, Status, StatusCode, TraceFlags
+from opentelemetry.sdk.trace.sampling import Decision
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 from berrys_app.settings import get_settings
 
@@ -42,56 +54,63 @@ log = logging.getLogger(__name__)
 Attributes = Mapping[str, Any]
 
 _provider: TracerProvider | None = None
-_tracer: trace.Tracer | None = None
-# (trace id, span id) the next span must take: the project root, written with its derived ids
-_FORCED_IDS: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar("berrys_forced_ids", default=None)
+_processor: BatchSpanProcessor | None = None
+_resource: Resource | None = None
+_SCOPE = InstrumentationScope("berrys")
+_SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+_DROPPED = TraceFlags(TraceFlags.DEFAULT)
+_UNSET = Status(StatusCode.UNSET)
+# the current lean span's context (an attempt's, a job's): the parent of what is recorded inside
+_CURRENT: contextvars.ContextVar[SpanContext | None] = contextvars.ContextVar("berrys_span", default=None)
+# the sampler's decision per trace id (a project): asked once, not per span
+_sampled: dict[int, bool] = {}
 
 
-class _ProjectIds(RandomIdGenerator):
-    """Random ids, except for a project's root span (``end_project``)."""
+class Span:
+    """A span being recorded: its context, its parent's and its start; ``end`` finishes it."""
 
-    def generate_span_id(self) -> int:
-        forced = _FORCED_IDS.get()
-        return forced[1] if forced else super().generate_span_id()
+    __slots__ = ("attributes", "context", "kind", "name", "parent", "start_ns")
 
-    def generate_trace_id(self) -> int:
-        forced = _FORCED_IDS.get()
-        return forced[0] if forced else super().generate_trace_id()
+    def __init__(
+        self, name: str, context: SpanContext, parent: SpanContext | None, attributes: dict[str, Any], kind: SpanKind
+    ) -> None:
+        self.name, self.context, self.parent, self.attributes, self.kind = name, context, parent, attributes, kind
+        self.start_ns = time.time_ns()
 
 
 def enabled() -> bool:
-    return _tracer is not None
+    return _provider is not None
 
 
 def setup(service: str, *, exporter: SpanExporter | None = None) -> bool:
     """Install the tracer provider of this process (``service``: web, worker, bench) when an OTLP
     endpoint is configured (or an exporter given); returns whether tracing is on."""
-    global _provider, _tracer
-    if _tracer is not None:
+    global _provider, _processor, _resource
+    if _provider is not None:
         return True
     settings = get_settings()
     if exporter is None:
         if not settings.otel_endpoint:
             return False
-        # deferred: the exporter pulls in protobuf and requests; a process without tracing never loads them
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from berrys_app.observability.otlp import Exporter  # deferred: protobuf, requests: only when tracing is on
 
-        exporter = OTLPSpanExporter(endpoint=settings.otel_endpoint.rstrip("/") + "/v1/traces")
+        exporter = Exporter(endpoint=settings.otel_endpoint.rstrip("/") + "/v1/traces")
     resource = Resource.create({"service.name": settings.otel_service_name, "service.namespace": "berrys"})
-    resource = resource.merge(Resource.create({"berrys.process": service}))
-    _provider = TracerProvider(resource=resource, id_generator=_ProjectIds())
-    _provider.add_span_processor(BatchSpanProcessor(exporter))
-    _tracer = _provider.get_tracer("berrys")
+    _resource = resource.merge(Resource.create({"berrys.process": service}))
+    _provider = TracerProvider(resource=_resource)
+    _processor = BatchSpanProcessor(exporter)
+    _provider.add_span_processor(_processor)
+    _sampled.clear()
     log.info("tracing on: %s spans to %s", service, settings.otel_endpoint or type(exporter).__name__)
     return True
 
 
 def shutdown() -> None:
     """Flush and stop (a worker's shutdown, a test's teardown); tracing is off afterwards."""
-    global _provider, _tracer
+    global _provider, _processor
     if _provider is not None:
         _provider.shutdown()
-    _provider = _tracer = None
+    _provider = _processor = None
 
 
 def flush(timeout_ms: int = 5000) -> None:
@@ -107,6 +126,7 @@ def tracer_provider() -> TracerProvider | None:
 # --- the project's trace ---------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def _ids(project_id: uuid.UUID | str) -> tuple[int, int]:
     pid = project_id if isinstance(project_id, uuid.UUID) else uuid.UUID(str(project_id))
     span_id = int.from_bytes(hashlib.blake2b(pid.bytes, digest_size=8).digest(), "big") or 1
@@ -119,33 +139,92 @@ def project_traceparent(project_id: uuid.UUID | str) -> str:
     return f"00-{trace_id:032x}-{span_id:016x}-01"
 
 
-def project_context(project_id: uuid.UUID | str) -> otel_context.Context:
-    """A context whose parent is the project's root span (built from the id, in any process)."""
+@functools.lru_cache(maxsize=4096)
+def _root(project_id: uuid.UUID | str) -> SpanContext:
+    """The project's root span as a remote parent (built from the id, in any process)."""
     trace_id, span_id = _ids(project_id)
-    parent = SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(TraceFlags.SAMPLED))
-    return trace.set_span_in_context(NonRecordingSpan(parent))
+    return SpanContext(trace_id, span_id, is_remote=True, trace_flags=_SAMPLED)
 
 
 def end_project(project_id: uuid.UUID, name: str, *, started: datetime, status: str) -> None:
     """Write the project's root span (from its creation to now) with the derived ids."""
-    if _tracer is None:
+    if _provider is None:
         return
-    token = _FORCED_IDS.set(_ids(project_id))
-    try:
-        span = _tracer.start_span(
-            f"project {name}"[:200],
-            context=otel_context.Context(),
-            start_time=ns(started),
-            attributes={"berrys.project.id": str(project_id), "berrys.project.status": status},
-        )
-    finally:
-        _FORCED_IDS.reset(token)
-    if status == "failed":
-        span.set_status(Status(StatusCode.ERROR, "project failed"))
-    span.end()
+    trace_id, span_id = _ids(project_id)
+    if not _keeps(trace_id, None, name):
+        return
+    context = SpanContext(trace_id, span_id, is_remote=False, trace_flags=_SAMPLED)
+    attributes = {"berrys.project.id": str(project_id), "berrys.project.status": status}
+    error = "project failed" if status == "failed" else None
+    _finish(f"project {name}"[:200], context, None, attributes, SpanKind.INTERNAL, ns(started), time.time_ns(), error)
 
 
 # --- spans -----------------------------------------------------------------------------------
+
+
+def _parent(project_id: uuid.UUID | str | None) -> SpanContext | None:
+    """The project's root when ``project_id`` is given, else the current span (this module's,
+    else the SDK's: a REST request's), else none."""
+    if project_id is not None:
+        return _root(project_id)
+    current = _CURRENT.get()
+    if current is not None:
+        return current
+    context = trace.get_current_span().get_span_context()
+    return context if context.is_valid else None
+
+
+def _keeps(trace_id: int, parent: SpanContext | None, name: str) -> bool:
+    """The provider's sampler decides once per trace (every span of a project shares one)."""
+    kept = _sampled.get(trace_id)
+    if kept is None:
+        assert _provider is not None
+        parent_context = trace.set_span_in_context(NonRecordingSpan(parent)) if parent is not None else None
+        decision = _provider.sampler.should_sample(parent_context, trace_id, name).decision
+        kept = decision == Decision.RECORD_AND_SAMPLE
+        if len(_sampled) > 10_000:
+            _sampled.clear()
+        _sampled[trace_id] = kept
+    return kept
+
+
+def _open(name: str, parent: SpanContext | None, attributes: Attributes | None, kind: SpanKind) -> Span:
+    """A span under ``parent``; one the sampler drops is still made (not sampled, never
+    exported), so that what is recorded inside it joins its trace and is dropped too."""
+    trace_id = parent.trace_id if parent is not None else random.getrandbits(128)
+    flags = _SAMPLED if _keeps(trace_id, parent, name) else _DROPPED
+    context = SpanContext(trace_id, random.getrandbits(64), is_remote=False, trace_flags=flags)
+    return Span(name, context, parent, _clean(attributes) if flags else {}, kind)
+
+
+def _finish(
+    name: str,
+    context: SpanContext,
+    parent: SpanContext | None,
+    attributes: dict[str, Any],
+    kind: SpanKind,
+    start_ns: int,
+    end_ns: int,
+    error: str | None,
+) -> None:
+    processor = _processor
+    if processor is None or not context.trace_flags:  # off, or not sampled
+        return
+    status = Status(StatusCode.ERROR, error[:500]) if error else _UNSET
+    processor.on_end(
+        ReadableSpan(
+            name,
+            context,
+            parent,
+            _resource,
+            attributes,
+            kind=kind,
+            status=status,
+            start_time=start_ns,
+            end_time=end_ns,
+            instrumentation_scope=_SCOPE,
+        )
+    )
 
 
 @contextlib.contextmanager
@@ -154,19 +233,27 @@ def span(
 ) -> Iterator[Span | None]:
     """A span around a block, current inside it; under the project's root when ``project_id``
     is given, else under the current span. Yields None when tracing is off."""
-    if _tracer is None:
+    if _provider is None:
         yield None
         return
-    parent = project_context(project_id) if project_id is not None else None
-    with _tracer.start_as_current_span(name, context=parent, attributes=_clean(attributes)) as current:
+    current = _open(name, _parent(project_id), attributes, SpanKind.INTERNAL)
+    token = _CURRENT.set(current.context)
+    error = None
+    try:
         yield current
+    except BaseException as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        _CURRENT.reset(token)
+        end(current, error=error)
 
 
 def start(name: str, *, project_id: uuid.UUID | str, attributes: Attributes | None = None) -> Span | None:
-    """A span under the project's root, ended later by ``end`` (a task attempt)."""
-    if _tracer is None:
+    """A span under the project's root, ended later by ``end`` (a task attempt); None when off."""
+    if _provider is None:
         return None
-    return _tracer.start_span(name, context=project_context(project_id), attributes=_clean(attributes))
+    return _open(name, _root(project_id), attributes, SpanKind.INTERNAL)
 
 
 def context_of(current: Span | None) -> contextvars.Context | None:
@@ -175,18 +262,17 @@ def context_of(current: Span | None) -> contextvars.Context | None:
     if current is None:
         return None
     ctx = contextvars.copy_context()
-    ctx.run(otel_context.attach, trace.set_span_in_context(current))
+    ctx.run(_CURRENT.set, current.context)
     return ctx
 
 
 def end(current: Span | None, *, error: str | None = None, attributes: Attributes | None = None) -> None:
     if current is None:
         return
-    if attributes:
-        current.set_attributes(_clean(attributes))
-    if error:
-        current.set_status(Status(StatusCode.ERROR, error[:500]))
-    current.end()
+    if attributes and current.context.trace_flags:
+        current.attributes.update(_clean(attributes))
+    _finish(current.name, current.context, current.parent, current.attributes, current.kind, current.start_ns,
+            time.time_ns(), error)  # fmt: skip
 
 
 def record(
@@ -200,20 +286,20 @@ def record(
     kind: SpanKind = SpanKind.INTERNAL,
 ) -> None:
     """A finished span with known times, under the current span (or the project's root)."""
-    if _tracer is None:
+    if _provider is None:
         return
-    parent = project_context(project_id) if project_id is not None else None
-    recorded = _tracer.start_span(name, context=parent, kind=kind, start_time=start_ns, attributes=_clean(attributes))
-    if error:
-        recorded.set_status(Status(StatusCode.ERROR, error[:500]))
-    recorded.end(end_time=end_ns)
+    parent = _parent(project_id)
+    trace_id = parent.trace_id if parent is not None else random.getrandbits(128)
+    if _keeps(trace_id, parent, name):
+        context = SpanContext(trace_id, random.getrandbits(64), is_remote=False, trace_flags=_SAMPLED)
+        _finish(name, context, parent, _clean(attributes), kind, start_ns, end_ns, error)
 
 
 def record_model_call(
     model: str, *, start_ns: int, end_ns: int, values: Mapping[str, Any], finish_reason: str | None = None
 ) -> None:
     """One provider call, with the OpenTelemetry GenAI semantic conventions' attributes."""
-    if _tracer is None:
+    if _provider is None:
         return
     provider, _, _ = model.partition("/")
     record(
@@ -227,7 +313,7 @@ def record_model_call(
             "gen_ai.request.model": model,
             "gen_ai.usage.input_tokens": int(values.get("prompt_tokens") or 0),
             "gen_ai.usage.output_tokens": int(values.get("completion_tokens") or 0),
-            "gen_ai.response.finish_reasons": [finish_reason] if finish_reason else None,
+            "gen_ai.response.finish_reasons": (finish_reason,) if finish_reason else None,
             "berrys.cost_usd": float(values.get("cost_usd") or 0),
             "berrys.call.status": values.get("status"),
             "error.type": values.get("error"),
@@ -238,14 +324,14 @@ def record_model_call(
 
 def current_trace_id() -> str | None:
     """The current span's trace id as 32 hex digits (for log lines), or None outside a trace."""
-    context = trace.get_current_span().get_span_context()
+    context = _CURRENT.get() or trace.get_current_span().get_span_context()
     return f"{context.trace_id:032x}" if context.is_valid else None
 
 
-def _clean(attributes: Attributes | None) -> dict[str, Any] | None:
-    """OpenTelemetry refuses None values (with a warning per attribute): leave them out."""
+def _clean(attributes: Attributes | None) -> dict[str, Any]:
+    """Without the None values (OpenTelemetry has no null attribute); a new dict, owned by the span."""
     if not attributes:
-        return None
+        return {}
     return {key: value for key, value in attributes.items() if value is not None}
 
 

@@ -165,6 +165,8 @@ def test_ingress_keeps_websockets_open():
         ({"worker": {"autoscaling": {"enabled": "yes"}}}, "enabled"),
         ({"publicUrl": "berrys.example.com"}, "publicUrl"),
         ({"secrets": {**SECRETS, "redisUrl": "memcached://cache:11211"}}, "redisUrl"),
+        ({"podSecurityContext": {"runAsNonRoot": False}}, "runAsNonRoot"),
+        ({"podSecurityContext": {"runAsNonRoot": True, "runAsUser": 0}}, "runAsUser"),
     ],
 )
 def test_values_that_cannot_work_are_refused_by_the_schema(values, field):
@@ -199,3 +201,41 @@ def test_pods_expose_their_metrics_to_prometheus():
     off = by_kind(render({"metrics": {"enabled": False}}))
     assert off[("ConfigMap", "prod-berrys-config")]["data"]["BERRYS_METRICS"] == "false"
     assert "ports" not in off[("Deployment", "prod-berrys-worker")]["spec"]["template"]["spec"]["containers"][0]
+
+
+def _pod_specs(objects: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for obj in objects:
+        spec = obj.get("spec", {}).get("template", {}).get("spec")
+        if spec is not None:
+            yield obj["metadata"]["name"], spec
+
+
+@pytest.mark.parametrize("sandbox", [True, False], ids=["sandbox-cap", "no-sandbox-cap"])
+def test_every_pod_runs_as_the_images_unprivileged_user_without_capabilities(sandbox):
+    objects = render({"worker": {"sandboxCapSysAdmin": sandbox}})
+    pods = dict(_pod_specs(objects))
+    assert set(pods) == {"prod-berrys-web", "prod-berrys-worker", "prod-berrys-migrate"}
+    for name, spec in pods.items():
+        context = spec["securityContext"]
+        assert context["runAsNonRoot"] is True and context["runAsUser"] == 10001, name
+        assert context["seccompProfile"] == {"type": "RuntimeDefault"}, name
+    for name, container in containers(objects):
+        context = container["securityContext"]
+        assert context["capabilities"]["drop"] == ["ALL"], name
+        if name == "prod-berrys-worker" and sandbox:
+            # only widens the runtime's seccomp filter for bubblewrap's namespaces (values.yaml);
+            # Kubernetes refuses allowPrivilegeEscalation=false beside SYS_ADMIN
+            assert context["capabilities"]["add"] == ["SYS_ADMIN"] and "allowPrivilegeEscalation" not in context
+        else:
+            assert "add" not in context["capabilities"] and context["allowPrivilegeEscalation"] is False, name
+
+
+def test_the_image_runs_as_the_uid_the_chart_expects():
+    """The Dockerfile's final USER is numeric (runAsNonRoot can check it) and the chart's uid."""
+    lines = [line.split() for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("USER ")]
+    assert lines, "the image must not run as root"
+    user = lines[-1][1]
+    uid = int(user.split(":")[0])
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert uid != 0 and uid == values["podSecurityContext"]["runAsUser"]
+    assert int(user.split(":")[1]) == values["podSecurityContext"]["runAsGroup"]

@@ -185,6 +185,9 @@ def test_a_ratio_sampler_keeps_or_drops_whole_projects(monkeypatch: pytest.Monke
     try:
         for project_id in (kept, dropped):
             attempt = tracing.start("task a", project_id=project_id)
+            inside = tracing.context_of(attempt)  # the attempt's agent loop: its calls join its trace
+            assert inside is not None
+            inside.run(tracing.record_model_call, "scripted/x", start_ns=1, end_ns=2, values={"prompt_tokens": 1})
             with tracing.span("plan", project_id=project_id):
                 tracing.record_model_call("scripted/x", start_ns=1, end_ns=2, values={"prompt_tokens": 1})
             tracing.end(attempt)
@@ -193,4 +196,4 @@ def test_a_ratio_sampler_keeps_or_drops_whole_projects(monkeypatch: pytest.Monke
     finally:
         tracing.shutdown()
     traces = {span.context.trace_id for span in exporter.get_finished_spans()}
-    assert traces == {kept.int} and len(exporter.get_finished_spans()) == 4
+    assert traces == {kept.int} and len(exporter.get_finished_spans()) == 5
