@@ -2,7 +2,7 @@
 
 Off (no ``OTEL_EXPORTER_OTLP_ENDPOINT``): ``setup`` installs nothing, every helper returns at its
 first line and the engine pays one global read per span site. On: finished spans go to the SDK's
-batch processor, whose thread encodes (``observability.otlp``) and posts them to
+batch processor, whose thread encodes (the SDK's OTLP exporter) and posts them to
 ``<endpoint>/v1/traces``.
 
 **One trace per project without carrying a context through the queue.** Jobs carry ids only, and
@@ -92,9 +92,11 @@ def setup(service: str, *, exporter: SpanExporter | None = None) -> bool:
     if exporter is None:
         if not settings.otel_endpoint:
             return False
-        from berrys_app.observability.otlp import Exporter  # deferred: protobuf, requests: only when tracing is on
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # deferred: protobuf, requests: only when tracing is on
+            OTLPSpanExporter,
+        )
 
-        exporter = Exporter(endpoint=settings.otel_endpoint.rstrip("/") + "/v1/traces")
+        exporter = OTLPSpanExporter(endpoint=settings.otel_endpoint.rstrip("/") + "/v1/traces")
     resource = Resource.create({"service.name": settings.otel_service_name, "service.namespace": "berrys"})
     _resource = resource.merge(Resource.create({"berrys.process": service}))
     _provider = TracerProvider(resource=_resource)
