@@ -16,7 +16,12 @@ from berrys_app.domain.auth import AuditEntry
 from berrys_app.domain.collab import Approval
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project
+from berrys_client import Berrys
+from berrys_client.rest.api.projects import list_projects
+from berrys_client.rest.models import ListOfProjectPublic
+from berrys_client.rest.types import Response
 from tests.api.conftest import make_person, make_team
+from tests.api.servers import asgi_thread
 
 AT = utcnow() - timedelta(days=3)
 
@@ -125,3 +130,24 @@ async def test_audit_pages_by_cursor(session: Session, client: httpx.AsyncClient
     assert [e["id"] for e in seen] == expected
     mine = await _walk(client, "/api/v1/me/audit", admin.headers, per_page=1)
     assert all(e["team_id"] is None for e in mine)
+
+
+def test_the_sdk_follows_next_cursor(session: Session, api_app) -> None:
+    """``Berrys.pages`` walks a list whose operation takes ``cursor`` by ``meta.next_cursor`` (the
+    regenerated operations will; here one written like them), and still by page number otherwise."""
+    team_id = make_team(session)
+    viewer = make_person(session, team_id=team_id, role=Role.viewer)
+    expected = _seed_projects(session, team_id, 7)
+    asked: list[dict[str, Any]] = []
+
+    def list_by_cursor(*, client: Any, team_id: str, per_page: int, cursor: str | None = None) -> Response[Any]:
+        params = {"team_id": team_id, "per_page": per_page, **({"cursor": cursor} if cursor else {})}
+        asked.append(params)
+        reply = client.get_httpx_client().get("/api/v1/projects", params=params)
+        return Response(reply.status_code, reply.content, reply.headers, ListOfProjectPublic.from_dict(reply.json()))
+
+    with asgi_thread(api_app) as url, Berrys(url, viewer.token) as berrys:
+        by_cursor = [str(p.id) for p in berrys.pages(list_by_cursor, per_page=3, team_id=str(team_id))]
+        by_page = [str(p.id) for p in berrys.pages(list_projects.sync_detailed, per_page=3, team_id=team_id)]
+    assert by_cursor == expected and by_page == expected
+    assert [("cursor" in p) for p in asked] == [False, True, True]
