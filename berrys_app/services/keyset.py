@@ -22,6 +22,8 @@ from sqlalchemy import ColumnElement, tuple_
 
 from berrys_app.services.errors import ValidationFailed
 
+_INVALID = "invalid cursor: pass next_cursor from the previous page unchanged"
+
 
 def encode(*key: Any) -> str:
     """The cursor of a row whose sort key is ``key`` (datetimes and UUIDs as strings)."""
@@ -34,9 +36,9 @@ def _decode(cursor: str, size: int) -> list[str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
     except (binascii.Error, ValueError) as error:
-        raise ValidationFailed("invalid cursor: pass next_cursor from the previous page unchanged") from error
+        raise ValidationFailed(_INVALID) from error
     if not isinstance(values, list) or len(values) != size or not all(isinstance(v, str) for v in values):
-        raise ValidationFailed("invalid cursor: pass next_cursor from the previous page unchanged")
+        raise ValidationFailed(_INVALID)
     return values
 
 
@@ -46,16 +48,19 @@ def created_and_id(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         return datetime.fromisoformat(created), uuid.UUID(row_id)
     except ValueError as error:
-        raise ValidationFailed("invalid cursor: pass next_cursor from the previous page unchanged") from error
+        raise ValidationFailed(_INVALID) from error
 
 
 def integer_id(cursor: str) -> int:
     """The id from a cursor of a table ordered by a growing integer id."""
     (row_id,) = _decode(cursor, 1)
     try:
-        return int(row_id)
+        value = int(row_id)
     except ValueError as error:
-        raise ValidationFailed("invalid cursor: pass next_cursor from the previous page unchanged") from error
+        raise ValidationFailed(_INVALID) from error
+    if not 0 <= value < 2**63:  # a bigint column
+        raise ValidationFailed(_INVALID)
+    return value
 
 
 def before_created(created_at: Any, row_id: Any, cursor: str) -> ColumnElement[bool]:

@@ -16,6 +16,7 @@ from berrys_app.domain.auth import AuditEntry
 from berrys_app.domain.collab import Approval
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project
+from berrys_app.services import keyset
 from berrys_client import Berrys
 from berrys_client.rest.api.projects import list_projects
 from berrys_client.rest.models import ListOfProjectPublic
@@ -130,6 +131,9 @@ async def test_audit_pages_by_cursor(session: Session, client: httpx.AsyncClient
     assert [e["id"] for e in seen] == expected
     mine = await _walk(client, "/api/v1/me/audit", admin.headers, per_page=1)
     assert all(e["team_id"] is None for e in mine)
+    for crafted in (keyset.encode("9" * 30), keyset.encode("x"), keyset.encode(1, 2)):
+        refused = await client.get(f"/api/v1/teams/{team_id}/audit", params={"cursor": crafted}, headers=admin.headers)
+        assert refused.status_code == 422 and refused.json()["code"] == "validation_error"
 
 
 def test_the_sdk_follows_next_cursor(session: Session, api_app) -> None:
