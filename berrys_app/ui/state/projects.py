@@ -100,6 +100,7 @@ class ProjectsState(SessionState):
 
     @rx.event
     def load(self):
+        self.page, self.cursors = 1, []  # cursors belong to the team and filters they were read with
         with session_scope() as session:
             actor = self._identify(session)
             if actor is None:
