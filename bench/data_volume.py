@@ -12,7 +12,8 @@ team: 2,000 projects, 100,000 tasks (one project has 500), 1,000,000 events, 200
   the projects list, tasks of the 500-task project, project events, team activity, approvals,
   audit, project usage;
 - services behind the pages: Projects list, project page (what ``ProjectState._load_all`` calls),
-  Activity tab (``recent_activity``), Models page (``team_usage``), audit page (200 entries).
+  Activity tab (``recent_activity``), Models page (``team_usage``), audit page (200 entries);
+  page 50 of the Projects list by cursor, and of the audit log by offset and by cursor.
 
 Prints p50/p95 per item next to the target of issue 23 (p95 <= 150 ms; the project page <= 1 s)
 and the load average: on a shared machine the figures are depressed.
@@ -162,7 +163,13 @@ async def _rest(token: str, team_id: uuid.UUID, big: uuid.UUID, n: int) -> list[
 
 def _services(actor, team_id: uuid.UUID, big: uuid.UUID, n: int) -> list[dict]:
     from berrys_app.db import session_scope
-    from berrys_app.services import audit, collab, events, projects, team_usage
+    from berrys_app.services import audit, collab, events, keyset, projects, team_usage
+
+    with session_scope() as session:  # where page 50 starts: the cursor of page 49's last row
+        rows, _ = projects.list_projects(session, actor, team_id=team_id, page=49, per_page=20)
+        projects_50 = keyset.encode(*keyset.created_key(rows[-1]))
+        rows, _ = audit.list_entries(session, actor, team_id=team_id, page=49, per_page=200)
+        audit_50 = keyset.encode(*keyset.id_key(rows[-1]))
 
     def project_page(session, actor) -> None:  # what ProjectState._load_all reads
         projects.get_project(session, actor, big)
@@ -178,10 +185,22 @@ def _services(actor, team_id: uuid.UUID, big: uuid.UUID, n: int) -> list[dict]:
             lambda s, a: projects.list_projects(s, a, team_id=team_id, page=50, per_page=20),
             TARGET_MS,
         ),
+        "Projects list (page 50, by cursor)": (
+            lambda s, a: projects.list_projects(s, a, team_id=team_id, per_page=20, cursor=projects_50),
+            TARGET_MS,
+        ),
         "project page (500 tasks)": (project_page, PAGE_TARGET_MS),
         "Activity tab": (lambda s, a: collab.recent_activity(s, a, team_id=team_id), TARGET_MS),
         "Models page usage": (lambda s, a: team_usage.team_usage(s, a, team_id), TARGET_MS),
         "Audit page (200)": (lambda s, a: audit.list_entries(s, a, team_id=team_id, page=1, per_page=200), TARGET_MS),
+        "Audit page 50 (200, offset)": (
+            lambda s, a: audit.list_entries(s, a, team_id=team_id, page=50, per_page=200),
+            TARGET_MS,
+        ),
+        "Audit page 50 (200, by cursor)": (
+            lambda s, a: audit.list_entries(s, a, team_id=team_id, per_page=200, cursor=audit_50),
+            TARGET_MS,
+        ),
     }
     out = []
     for label, (call, target) in items.items():

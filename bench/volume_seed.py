@@ -16,8 +16,8 @@ import psycopg
 KINDS = [
     "task.started",
     "task.completed",
-    "model.call",
-    "tool.call",
+    "model.usage",
+    "tool.completed",
     "project.status_changed",
     "plan.approved",
     "comment.created",

@@ -104,10 +104,12 @@ class Settings(BaseSettings):
     # a poll on that timer leaves jobs younger than the min age to the worker their enqueue woke
     worker_wake_wait_s: float = Field(default=0.05, gt=0, validation_alias="BERRYS_WORKER_WAKE_WAIT")
     worker_unwoken_min_age_ms: int = Field(default=20, ge=0, validation_alias="BERRYS_WORKER_UNWOKEN_MIN_AGE_MS")
-    # retention (services/retention.py): engine-traffic events and model-call excerpts older than this
+    # retention (services/retention.py): engine-traffic events, model- and tool-call excerpts older than this
     # many days go (0 = keep everything); the daily cron runs at this UTC hour
     retention_days: int = Field(default=0, ge=0, le=36_500, validation_alias="BERRYS_RETENTION_DAYS")
     retention_hour: int = Field(default=3, ge=0, le=23, validation_alias="BERRYS_RETENTION_HOUR")
+    # the audit log is evidence: kept forever (0) unless the operator sets its own age in days
+    audit_retention_days: int = Field(default=0, ge=0, le=36_500, validation_alias="BERRYS_AUDIT_RETENTION_DAYS")
     # engine (orchestration): leases, reconciler, retries
     lease_s: float = Field(default=5.0, gt=0, validation_alias="BERRYS_LEASE_S")
     reconcile_interval_s: int = Field(default=1, ge=1, le=60, validation_alias="BERRYS_RECONCILE_INTERVAL")

@@ -112,9 +112,14 @@ async def reconcile(ctx: dict[str, Any]) -> str:
 
 
 async def apply_retention(ctx: dict[str, Any]) -> str:
-    """Daily: trim old engine-traffic events and model-call excerpts (``BERRYS_RETENTION_DAYS``)."""
-    report = await asyncio.to_thread(retention.purge, get_settings().retention_days)
-    return f"events={report.events_deleted} excerpts={report.excerpts_cleared}"
+    """Daily: trim old engine-traffic events, model- and tool-call excerpts (``BERRYS_RETENTION_DAYS``)
+    and, only if the operator set it, old audit entries (``BERRYS_AUDIT_RETENTION_DAYS``)."""
+    settings = get_settings()
+    report = await asyncio.to_thread(retention.purge, settings.retention_days, audit_days=settings.audit_retention_days)
+    return (
+        f"events={report.events_deleted} excerpts={report.excerpts_cleared}"
+        f" tool_excerpts={report.tool_excerpts_cleared} audit={report.audit_deleted}"
+    )
 
 
 def _every(seconds: int) -> set[int]:

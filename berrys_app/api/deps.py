@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from berrys_app.db import get_engine
-from berrys_app.services import auth, proxies, ratelimit
+from berrys_app.services import auth, keyset, proxies, ratelimit
 from berrys_app.services.authz import Actor, require_scope
 from berrys_app.services.errors import Unauthorized
 
@@ -151,17 +151,37 @@ async def paging(
 
 PageDep = Annotated[Paging, Depends(paging)]
 
+
+@dataclasses.dataclass(frozen=True)
+class KeysetPaging(Paging):
+    cursor: str | None
+
+
+async def keyset_paging(
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=300, description="``meta.next_cursor`` of the previous page (instead of page)")
+    ] = None,
+) -> KeysetPaging:
+    return KeysetPaging(page=page, per_page=per_page, cursor=cursor or None)
+
+
+# Lists that page by cursor too (``services.keyset``): ``?cursor=`` from the previous page's next_cursor
+KeysetPageDep = Annotated[KeysetPaging, Depends(keyset_paging)]
+
 T = TypeVar("T")
 
 
 class ListMeta(BaseModel):
-    total: int
+    total: int | None  # None on a page asked for by cursor (nothing is counted)
     page: int
     per_page: int
+    next_cursor: str | None = None  # lists paged by cursor: pass it as ?cursor= for the next page
 
 
 class ListOf(BaseModel, Generic[T]):
-    """Every list response: ``{data, meta: {total, page, per_page}}``."""
+    """Every list response: ``{data, meta: {total, page, per_page, next_cursor}}``."""
 
     data: list[T]
     meta: ListMeta
@@ -169,7 +189,18 @@ class ListOf(BaseModel, Generic[T]):
 
 def list_of(rows: list[Any], *, total: int | None = None, paging: Paging | None = None) -> dict[str, Any]:
     """Shape a (page of) rows; an unpaged list reports itself as one page."""
-    total = len(rows) if total is None else total
     if paging is None:
-        return {"data": rows, "meta": {"total": total, "page": 1, "per_page": max(len(rows), 1)}}
+        return {"data": rows, "meta": {"total": len(rows), "page": 1, "per_page": max(len(rows), 1)}}
     return {"data": rows, "meta": {"total": total, "page": paging.page, "per_page": paging.per_page}}
+
+
+def keyset_page(
+    rows: list[Any], *, total: int | None, paging: KeysetPaging, key: Any, data: list[Any]
+) -> dict[str, Any]:
+    """A page of a list paged by cursor (``services.keyset``): ``data`` shaped from ``rows``, with
+    ``next_cursor`` (None on the last page) and the total (None on a cursor page)."""
+    shaped = list_of(data, total=total, paging=paging)
+    shaped["meta"]["next_cursor"] = keyset.next_cursor(
+        rows, per_page=paging.per_page, total=total, page=paging.page, key=key
+    )
+    return shaped

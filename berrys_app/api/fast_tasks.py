@@ -6,17 +6,22 @@ thread-pool hops, two statements, a sync Redis call) it cost ~1.5 ms of CPU per 
 cached body itself costs nothing. This ASGI wrapper serves the ordinary case on the event loop:
 
 1. a plain ``GET`` of that path, no query other than ``current_only``, no ``Origin`` (CORS), a
-   bearer *access JWT* (``tokens.access_token_subject``: signature cache, expiry + type each use);
-2. one prepared statement (``task_listing.check_user``): the account is active, the caller's role
-   in the project's team, and the fingerprint of the tasks — so a revoked membership, a disabled
-   account or a changed task committed by any process shows on the very next request;
-3. the request is counted against the caller's rate limit (``ratelimit_aio``: same window);
+   bearer *access JWT* (``tokens.access_token_subject``: signature cache, expiry + type each use)
+   or an *API key* (``brk_...``: the SDK's and service accounts' credential);
+2. one prepared statement (``task_listing.check_user`` / ``check_key``): the account is active
+   (the key valid, unexpired, unrevoked, with a scope that reads projects), the caller's role in
+   the project's team, and the fingerprint of the tasks — so a revoked key or membership, a
+   disabled account or a changed task committed by any process shows on the very next request;
+3. the request is counted against the caller's rate limit (``ratelimit_aio``: same window, same
+   identity as every other route — the API key, else the user — so a key's
+   ``BERRYS_RATE_LIMIT_API_OVERRIDES`` entry holds here too);
 4. the listing from the shared per-fingerprint cache (read once per change), with the same
    headers as the route (ETag per representation, 304, gzip, request id, security headers).
 
-Anything else — an API key, a bad or expired token, an unknown project, a non-member, an
-exhausted rate limit, an error — falls through, untouched and uncounted, to the ordinary route,
-which produces the answer (and the problem JSON) as for every other route.
+Anything else — a key whose use is due to be recorded (once a minute), a bad or expired token,
+an unknown project, a non-member, an exhausted rate limit, an error — falls through, untouched
+and uncounted, to the ordinary route, which produces the answer (and the problem JSON) as for
+every other route.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from berrys_app.api.problems import REQUEST_ID_RE, security_headers
-from berrys_app.services import ratelimit_aio, task_listing, tokens
+from berrys_app.services import auth, ratelimit_aio, task_listing, tokens
 from berrys_app.services.errors import Unauthorized
 
 log = logging.getLogger(__name__)
@@ -86,15 +91,21 @@ async def _answer(scope: Scope, vary: bytes) -> tuple[int, list[tuple[bytes, byt
         elif name == b"origin":
             return None  # CORS: the framework's middleware decides on the headers
     scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or token.count(".") != 2 or " " in token.strip():
-        return None  # missing, an API key, or not a JWT
+    token = token.strip()
+    if scheme.lower() != "bearer" or " " in token:
+        return None
     try:
         project_id = uuid.UUID(match.group(1))
-        user_id = tokens.access_token_subject(token.strip())
+        if token.startswith(auth.API_KEY_PREFIX):
+            access = await task_listing.check_key(token, project_id, current_only=current_only)
+        elif token.count(".") == 2:
+            user_id = tokens.access_token_subject(token)
+            access = await task_listing.check_user(user_id, project_id, current_only=current_only)
+        else:
+            return None  # missing or neither a key nor a JWT
     except (ValueError, Unauthorized):
         return None
-    access = await task_listing.check_user(user_id, project_id, current_only=current_only)
-    if access is None or not await ratelimit_aio.try_hit_actor(str(user_id)):
+    if access is None or not await ratelimit_aio.try_hit_actor(access.identity):
         return None
     listing = await task_listing.load(access)
     gzipped = accepts_gzip(accept_encoding)

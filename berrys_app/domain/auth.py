@@ -56,7 +56,10 @@ class AuditEntry(SQLModel, table=True):
     """Who did what, when, from where: security-relevant actions only (the event log has the rest)."""
 
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_team_id_id", "team_id", "id"),)  # a team's log, newest first
+    __table_args__ = (
+        Index("ix_audit_entries_team_id_id", "team_id", "id"),  # a team's log, newest first
+        Index("ix_audit_entries_created_at_brin", "created_at", postgresql_using="brin"),  # retention
+    )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     action: str = Field(max_length=100, index=True)

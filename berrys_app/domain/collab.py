@@ -44,7 +44,10 @@ class Approval(SQLModel, table=True):
     """A pending human decision (plan review, budget raise, tool use)."""
 
     __tablename__ = "approvals"
-    __table_args__ = (Index("ix_approvals_team_status_created", "team_id", "status", "created_at"),)  # the inbox
+    __table_args__ = (  # the inbox (one status, then all), newest first, paged by (created_at, id)
+        Index("ix_approvals_team_status_created_id", "team_id", "status", "created_at", "id"),
+        Index("ix_approvals_team_created_id", "team_id", "created_at", "id"),
+    )
 
     id: uuid.UUID = id_field()
     team_id: uuid.UUID = Field(foreign_key="teams.id", ondelete="CASCADE")

@@ -191,6 +191,7 @@ class ToolCall(SQLModel, table=True):
     """One execution, keyed by the caller's ``call_key`` so a re-run replays instead of repeating."""
 
     __tablename__ = "tool_calls"
+    __table_args__ = (Index("ix_tool_calls_started_at_brin", "started_at", postgresql_using="brin"),)  # retention
 
     id: uuid.UUID = id_field()
     call_key: str = Field(max_length=300, unique=True)

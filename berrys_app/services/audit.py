@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, or_, select
 from berrys_app.db import session_scope
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.auth import AuditEntry
+from berrys_app.services import keyset
 from berrys_app.services.authz import ADMIN_READ, Actor, require_role, require_scope
 from berrys_app.services.errors import NotFound
 
@@ -94,16 +95,25 @@ def list_entries(
     page: int = 1,
     per_page: int = 50,
     action: str | None = None,
-) -> tuple[list[AuditEntry], int]:
+    cursor: str | None = None,
+) -> tuple[list[AuditEntry], int | None]:
     """A team's audit log, newest first (admins): what happened in the team. A member's own
-    rows (logins with their IPs, failed logins, API keys) are theirs alone (``list_personal``)."""
+    rows (logins with their IPs, failed logins, API keys) are theirs alone (``list_personal``).
+    With ``cursor``: the rows after it, and no total (``keyset``)."""
     require_role(session, actor, team_id, Role.admin, scope=ADMIN_READ, what="team")
-    return _page(session, AuditEntry.team_id == team_id, page=page, per_page=per_page, action=action)
+    where = AuditEntry.team_id == team_id
+    return _page(session, where, page=page, per_page=per_page, action=action, cursor=cursor)
 
 
 def list_personal(
-    session: Session, actor: Actor, *, page: int = 1, per_page: int = 50, action: str | None = None
-) -> tuple[list[AuditEntry], int]:
+    session: Session,
+    actor: Actor,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    action: str | None = None,
+    cursor: str | None = None,
+) -> tuple[list[AuditEntry], int | None]:
     """The caller's own security log, newest first: their logins and failed logins (with IPs),
     sessions and API keys."""
     if actor.user_id is None:
@@ -113,17 +123,20 @@ def list_personal(
         AuditEntry.actor_id == actor.user_id,
         (AuditEntry.target_type == "user") & (AuditEntry.target_id == str(actor.user_id)),  # failed logins
     )
-    return _page(session, where, page=page, per_page=per_page, action=action)
+    return _page(session, where, page=page, per_page=per_page, action=action, cursor=cursor)
 
 
 def _page(
-    session: Session, where: Any, *, page: int, per_page: int, action: str | None
-) -> tuple[list[AuditEntry], int]:
-    query = select(AuditEntry).where(where)
-    count = select(func.count()).select_from(AuditEntry).where(where)
+    session: Session, where: Any, *, page: int, per_page: int, action: str | None, cursor: str | None
+) -> tuple[list[AuditEntry], int | None]:
+    keyset.check(page, cursor)
     if action:
-        query = query.where(AuditEntry.action == action)
-        count = count.where(AuditEntry.action == action)
-    total = session.exec(count).one()
-    rows = session.exec(query.order_by(col(AuditEntry.id).desc()).offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), int(total)
+        where = where & (AuditEntry.action == action)
+    query = select(AuditEntry).where(where)
+    total: int | None = None
+    if cursor is not None:
+        query = query.where(col(AuditEntry.id) < keyset.integer_id(cursor))
+    else:
+        total = int(session.exec(select(func.count()).select_from(AuditEntry).where(where)).one())
+        query = query.offset((page - 1) * per_page)
+    return list(session.exec(query.order_by(col(AuditEntry.id).desc()).limit(per_page)).all()), total

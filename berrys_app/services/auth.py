@@ -202,14 +202,21 @@ def authenticate_session(session: Session, bearer: str | None, *, ip: str | None
     return authenticate(session, bearer, ip=ip)
 
 
-def _key_digest(key: str) -> str:
+def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def api_key_prefix(key: str) -> str:
+    """The stored, shown part of a key that finds its row."""
+    return key[: len(API_KEY_PREFIX) + 8]
+
+
+KEY_USE_RECORDED_S = 60  # a key's last_used_at is written at most once a minute, not per request
+
+
 def _authenticate_key(session: Session, key: str, *, ip: str | None) -> Actor:
-    prefix = key[: len(API_KEY_PREFIX) + 8]
-    row = session.exec(select(ApiKey).where(ApiKey.prefix == prefix)).first()
-    if row is None or not hmac.compare_digest(row.key_hash, _key_digest(key)):
+    row = session.exec(select(ApiKey).where(ApiKey.prefix == api_key_prefix(key))).first()
+    if row is None or not hmac.compare_digest(row.key_hash, key_digest(key)):
         raise Unauthorized("invalid API key")
     now = utcnow()
     if row.revoked_at is not None:
@@ -219,7 +226,7 @@ def _authenticate_key(session: Session, key: str, *, ip: str | None) -> Actor:
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("account not found or disabled")
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+    if row.last_used_at is None or now - row.last_used_at > timedelta(seconds=KEY_USE_RECORDED_S):
         row.last_used_at = now  # throttled: not a write per request
         session.add(row)
     return Actor(
@@ -278,8 +285,8 @@ def create_api_key(
     row = ApiKey(
         user_id=actor.user_id,
         name=name[:200],
-        prefix=plain[: len(API_KEY_PREFIX) + 8],
-        key_hash=_key_digest(plain),
+        prefix=api_key_prefix(plain),
+        key_hash=key_digest(plain),
         scopes=expanded,
         expires_at=expires_at,
     )

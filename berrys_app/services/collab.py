@@ -21,7 +21,7 @@ from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.events import Event
 from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.work import Task
-from berrys_app.services import audit
+from berrys_app.services import audit, keyset
 from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
 from berrys_app.services.errors import Forbidden, NotFound, ValidationFailed
 from berrys_app.services.events import emit
@@ -287,10 +287,13 @@ def list_approvals(
     status: str | None = ApprovalStatus.pending.value,
     page: int = 1,
     per_page: int = 50,
-) -> tuple[list[Approval], int]:
-    """The team's inbox (viewers can see it; deciding needs the role of the kind)."""
+    cursor: str | None = None,
+) -> tuple[list[Approval], int | None]:
+    """The team's inbox (viewers can see it; deciding needs the role of the kind), newest first;
+    with ``cursor``, the rows after it and no total (``keyset``)."""
     require_role(session, actor, team_id, Role.viewer, scope=PROJECTS_READ, what="team")
-    return _approvals_page(session, Approval.team_id == team_id, status=status, page=page, per_page=per_page)
+    where = Approval.team_id == team_id
+    return _approvals_page(session, where, status=status, page=page, per_page=per_page, cursor=cursor)
 
 
 def my_approvals(
@@ -300,30 +303,33 @@ def my_approvals(
     status: str | None = ApprovalStatus.pending.value,
     page: int = 1,
     per_page: int = 50,
-) -> tuple[list[Approval], int]:
+    cursor: str | None = None,
+) -> tuple[list[Approval], int | None]:
     """One inbox over every team the actor belongs to (a person's "what waits for me")."""
     require_scope(actor, PROJECTS_READ)
     teams = select(TeamMember.team_id).where(TeamMember.user_id == actor.user_id)
-    return _approvals_page(session, col(Approval.team_id).in_(teams), status=status, page=page, per_page=per_page)
+    where = col(Approval.team_id).in_(teams)
+    return _approvals_page(session, where, status=status, page=page, per_page=per_page, cursor=cursor)
 
 
 def _approvals_page(
-    session: Session, scope: Any, *, status: str | None, page: int, per_page: int
-) -> tuple[list[Approval], int]:
+    session: Session, scope: Any, *, status: str | None, page: int, per_page: int, cursor: str | None
+) -> tuple[list[Approval], int | None]:
     if status is not None and status not in ApprovalStatus.__members__:
         raise ValidationFailed(f"unknown status {status!r}", details={"allowed": list(ApprovalStatus.__members__)})
+    keyset.check(page, cursor)
     where = [scope]
     if status:
         where.append(Approval.status == status)
-    total = session.exec(select(func.count()).select_from(Approval).where(*where)).one()
-    rows = session.exec(
-        select(Approval)
-        .where(*where)
-        .order_by(col(Approval.created_at).desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    return list(rows), int(total)
+    query = select(Approval).where(*where)
+    total: int | None = None
+    if cursor is not None:
+        query = query.where(keyset.before_created(Approval.created_at, Approval.id, cursor))
+    else:
+        total = int(session.exec(select(func.count()).select_from(Approval).where(*where)).one())
+        query = query.offset((page - 1) * per_page)
+    rows = session.exec(query.order_by(col(Approval.created_at).desc(), col(Approval.id).desc()).limit(per_page))
+    return list(rows.all()), total
 
 
 def get_approval(session: Session, actor: Actor, approval_id: uuid.UUID) -> Approval:

@@ -25,7 +25,7 @@ from berrys_app.domain.work import Agent, AgentStateChange, Deliverable, PlanSta
 from berrys_app.engine import lifecycle, task_moves
 from berrys_app.engine.jobs import plan_job
 from berrys_app.engine.lifecycle import transition
-from berrys_app.services import agents, audit, budget_roles, planning, task_approvals
+from berrys_app.services import agents, audit, budget_roles, keyset, planning, task_approvals
 from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.events import emit, send_after_commit
@@ -89,10 +89,13 @@ def list_projects(
     per_page: int = 20,
     status: str | None = None,
     q: str | None = None,
-) -> tuple[list[Project], int]:
-    """The actor's projects (one team or all their teams), newest first, with the total count."""
+    cursor: str | None = None,
+) -> tuple[list[Project], int | None]:
+    """The actor's projects (one team or all their teams), newest first, with the total count
+    (None when paged by ``cursor``: the rows after it, ``keyset``)."""
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         raise ValidationFailed(f"page must be >= 1 and per_page between 1 and {MAX_PER_PAGE}")
+    keyset.check(page, cursor)
     if status is not None and status not in ProjectStatus.__members__:
         raise ValidationFailed(f"unknown status {status!r}", details={"allowed": list(ProjectStatus.__members__)})
     require_scope(actor, PROJECTS_READ)
@@ -107,13 +110,14 @@ def list_projects(
         query = query.where(Project.status == status)
     if q:
         query = query.where(col(Project.name).ilike(f"%{q.strip()}%"))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(Project.created_at).desc(), col(Project.id).desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    return list(rows), int(total)
+    total: int | None = None
+    if cursor is not None:
+        query = query.where(keyset.before_created(Project.created_at, Project.id, cursor))
+    else:
+        total = int(session.exec(select(func.count()).select_from(query.subquery())).one())
+        query = query.offset((page - 1) * per_page)
+    rows = session.exec(query.order_by(col(Project.created_at).desc(), col(Project.id).desc()).limit(per_page))
+    return list(rows.all()), total
 
 
 def get_project(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:

@@ -8,7 +8,13 @@ After ``BERRYS_RETENTION_DAYS`` (0 = keep everything, the default), a daily work
 - clears the *excerpts* of old model calls (reply text, tool calls, parsed output, error text) of
   finished projects only: the rows stay with their model, tokens and cost, so usage charts,
   project totals and budgets add up exactly as before; a project that may still run keeps its
-  excerpts, since a resumed task replays its recorded calls instead of repeating them.
+  excerpts, since a resumed task replays its recorded calls instead of repeating them;
+- clears the excerpts of old *tool calls* of finished projects the same way (what the model saw,
+  the arguments): the rows stay with tool, status, error code, attempts, duration and artifact
+  path, so the project's tool-call list, counts and trace keep every call.
+
+The *audit log* is evidence and has its own setting, ``BERRYS_AUDIT_RETENTION_DAYS`` (0, the
+default: kept forever); when set, entries older than that are deleted.
 
 Batches of ``BATCH`` rows, each its own short transaction, so the tables stay writable meanwhile.
 """
@@ -46,11 +52,27 @@ _CLEAR_EXCERPTS = text(
 )
 
 
+_CLEAR_TOOL_EXCERPTS = text(
+    """UPDATE tool_calls SET content = '', arguments = '{}'::jsonb
+       WHERE id IN (
+            SELECT c.id FROM tool_calls c JOIN projects p ON p.id = c.project_id
+            WHERE c.started_at < :cutoff AND p.status = ANY(:final)
+              AND (c.content <> '' OR c.arguments <> '{}'::jsonb)
+            LIMIT :batch)"""
+)
+_DELETE_AUDIT = text(
+    "DELETE FROM audit_entries WHERE id IN (SELECT id FROM audit_entries WHERE created_at < :cutoff LIMIT :batch)"
+)
+
+
 @dataclass(frozen=True)
 class RetentionReport:
     cutoff: datetime | None
     events_deleted: int = 0
     excerpts_cleared: int = 0
+    tool_excerpts_cleared: int = 0
+    audit_cutoff: datetime | None = None
+    audit_deleted: int = 0
 
 
 def _drain(statement: TextClause, cutoff: datetime, batch: int) -> int:
@@ -63,15 +85,20 @@ def _drain(statement: TextClause, cutoff: datetime, batch: int) -> int:
             return total
 
 
-def purge(days: int, *, now: datetime | None = None, batch: int = BATCH) -> RetentionReport:
-    """Apply the retention of ``days`` (0 or less: do nothing) and say what it removed."""
-    if days <= 0:
-        return RetentionReport(cutoff=None)
-    cutoff = (now or utcnow()) - timedelta(days=days)
+def purge(days: int, *, audit_days: int = 0, now: datetime | None = None, batch: int = BATCH) -> RetentionReport:
+    """Apply the retention of ``days`` to engine traffic and ``audit_days`` to the audit log (0 or
+    less: keep that part) and say what it removed."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=days) if days > 0 else None
+    audit_cutoff = now - timedelta(days=audit_days) if audit_days > 0 else None
     report = RetentionReport(
         cutoff=cutoff,
-        events_deleted=_drain(_DELETE_EVENTS, cutoff, batch),
-        excerpts_cleared=_drain(_CLEAR_EXCERPTS, cutoff, batch),
+        events_deleted=_drain(_DELETE_EVENTS, cutoff, batch) if cutoff else 0,
+        excerpts_cleared=_drain(_CLEAR_EXCERPTS, cutoff, batch) if cutoff else 0,
+        tool_excerpts_cleared=_drain(_CLEAR_TOOL_EXCERPTS, cutoff, batch) if cutoff else 0,
+        audit_cutoff=audit_cutoff,
+        audit_deleted=_drain(_DELETE_AUDIT, audit_cutoff, batch) if audit_cutoff else 0,
     )
-    log.info("retention before %s: %s", cutoff.isoformat(), report)
+    if cutoff or audit_cutoff:
+        log.info("retention: %s", report)
     return report

@@ -30,6 +30,7 @@ from typing import Any
 
 from berrys_app.db.aio import fetch_one as afetch_one
 from berrys_app.db.reads import fetch_one
+from berrys_app.services import auth
 from berrys_app.services.authz import PROJECTS_READ, Actor, require_scope
 from berrys_app.services.errors import NotFound
 from berrys_app.settings import get_settings
@@ -154,30 +155,49 @@ def list_tasks_json(actor: Actor, project_id: uuid.UUID, *, current_only: bool =
     return listing
 
 
-# The caller of the async path holds only a verified access token: its one statement also does
-# what ``auth.authenticate`` reads on every request (the account exists and is active). Its
-# sessions ended by a password reset within an access token's lifetime: the ordinary path, which
-# compares the token's ``iat``, decides.
-_USER_CHECK_SQL = f"""
-    SELECT p.plan_version, m.role, f.total, f.digest
-    FROM users AS u
+# The caller of the async path holds a verified access token or an API key: its one statement also
+# does what ``auth.authenticate`` reads on every request (the account exists and is active; for a
+# key: its digest, not revoked, not expired, a scope that reads projects). An access token's
+# sessions ended by a password reset within its lifetime, and a key whose last use is older than
+# ``auth`` records (a minute): the ordinary path, which compares ``iat`` / records the use, decides.
+_LISTABLE = f"""
     LEFT JOIN projects AS p ON p.id = %(project_id)s
     LEFT JOIN team_members AS m ON m.team_id = p.team_id AND m.user_id = u.id
     CROSS JOIN LATERAL (
         SELECT {_FINGERPRINT} FROM tasks
         WHERE m.role IS NOT NULL AND project_id = p.id AND (NOT %(current_only)s OR plan_version = p.plan_version)
-    ) AS f
+    ) AS f"""
+_USER_CHECK_SQL = f"""
+    SELECT p.plan_version, m.role, f.total, f.digest, u.id
+    FROM users AS u {_LISTABLE}
     WHERE u.id = %(user_id)s AND u.is_active
       AND (u.sessions_ended_at IS NULL OR u.sessions_ended_at < now() - make_interval(secs => %(token_ttl_s)s))
+    """
+_KEY_CHECK_SQL = f"""
+    SELECT p.plan_version, m.role, f.total, f.digest, k.id
+    FROM api_keys AS k JOIN users AS u ON u.id = k.user_id {_LISTABLE}
+    WHERE k.prefix = %(prefix)s AND k.key_hash = %(key_hash)s AND u.is_active
+      AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
+      AND k.last_used_at > now() - make_interval(secs => %(use_recorded_s)s)
+      AND k.scopes ?| array['{PROJECTS_READ}', 'projects:*', '*']
     """
 
 
 @dataclasses.dataclass(frozen=True)
 class Access:
-    """What ``check_user`` found: the caller may list the project; ``key``/``fingerprint`` for ``load``."""
+    """What a check found: the caller may list the project; ``key``/``fingerprint`` for ``load``;
+    ``identity`` is whose rate limit the request counts against (the API key, else the user),
+    as ``api.deps.current_actor`` counts it."""
 
     key: tuple[uuid.UUID, int | None]
     fingerprint: tuple[int, str]
+    identity: str
+
+
+def _access(row: Any, project_id: uuid.UUID, current_only: bool) -> Access | None:
+    if row is None or row[1] is None:
+        return None
+    return Access((project_id, row[0] if current_only else None), (int(row[2]), row[3]), str(row[4]))
 
 
 async def check_user(user_id: uuid.UUID, project_id: uuid.UUID, *, current_only: bool = False) -> Access | None:
@@ -189,10 +209,20 @@ async def check_user(user_id: uuid.UUID, project_id: uuid.UUID, *, current_only:
         "current_only": current_only,
         "token_ttl_s": get_settings().access_token_ttl_s,
     }
-    row = await afetch_one(_USER_CHECK_SQL, params)
-    if row is None or row[1] is None:
-        return None
-    return Access((project_id, row[0] if current_only else None), (int(row[2]), row[3]))
+    return _access(await afetch_one(_USER_CHECK_SQL, params), project_id, current_only)
+
+
+async def check_key(api_key: str, project_id: uuid.UUID, *, current_only: bool = False) -> Access | None:
+    """As ``check_user`` for an API key (``brk_...``): ``None`` unless the key is valid, reads
+    projects, its use was recorded within the minute and its user is in the project's team."""
+    params = {
+        "project_id": project_id,
+        "prefix": auth.api_key_prefix(api_key),
+        "key_hash": auth.key_digest(api_key),
+        "current_only": current_only,
+        "use_recorded_s": auth.KEY_USE_RECORDED_S,
+    }
+    return _access(await afetch_one(_KEY_CHECK_SQL, params), project_id, current_only)
 
 
 # Reads of a new snapshot in progress, per (event loop, key, fingerprint): when a task changes,

@@ -96,7 +96,8 @@ async def test_fast_path_answers_exactly_like_the_route(
 
 
 async def test_unusual_requests_take_the_route(client, session: Session, people, fast_calls) -> None:
-    """API keys, other queries, CORS requests: answered by the route (same body), not the fast path."""
+    """A key's first use (recorded by the route), other queries, CORS requests: answered by the
+    route (same body), not the fast path."""
     member = people["member"]
     project_id = _project(session, Actor(user_id=member.user_id, label="member"), people["team_a"])
     url = f"/api/v1/projects/{project_id}/tasks"
@@ -106,6 +107,7 @@ async def test_unusual_requests_take_the_route(client, session: Session, people,
     assert len(fast_calls) == 1
     for headers, query in (
         ({"Authorization": f"Bearer {key}"}, ""),
+        ({"Authorization": f"Bearer {key}"}, "?current_only=false&page=1"),
         (member.headers, "?current_only=false&page=1"),
         ({**member.headers, "Origin": "https://example.com"}, ""),
     ):
@@ -223,3 +225,51 @@ async def test_concurrent_misses_share_one_read(session: Session, people, monkey
     listings = await asyncio.gather(*(task_listing.load(access) for _ in range(8)))
     assert len({id(listing) for listing in listings}) == 1 and listings[0].total == 3
     assert sum(sql == task_listing._JSON_SQL for sql in reads) == 1
+
+
+async def test_an_api_key_takes_the_fast_path_under_its_own_limit(
+    client, session: Session, people, monkeypatch
+) -> None:
+    """A key's requests count against the key's limit (``BERRYS_RATE_LIMIT_API_OVERRIDES``), on the
+    fast path as on every other route; its user's own limit is another window."""
+    from berrys_app.settings import get_settings
+
+    checked: list[str] = []
+    real = task_listing.check_key
+
+    async def spy(api_key, project_id, *, current_only=False):
+        found = await real(api_key, project_id, current_only=current_only)
+        checked.append("fast" if found else "declined")
+        return found
+
+    monkeypatch.setattr(task_listing, "check_key", spy)
+    member = people["member"]
+    actor = Actor(user_id=member.user_id, label="member")
+    project_id = _project(session, actor, people["team_a"])
+    row, key = auth.create_api_key(session, actor, name="service account", scopes=["projects:read"])
+    other, unscoped = auth.create_api_key(session, actor, name="keys only", scopes=["keys:read"])
+    session.commit()
+    monkeypatch.setenv("BERRYS_RATE_LIMIT_API", "2")
+    monkeypatch.setenv("BERRYS_RATE_LIMIT_API_OVERRIDES", f'{{"{row.id}": 6, "{other.id}": 10}}')
+    get_settings.cache_clear()
+    url, by_key = f"/api/v1/projects/{project_id}/tasks", {"Authorization": f"Bearer {key}"}
+
+    expected = (await client.get(url, headers=member.headers)).json()
+    statuses = [(await client.get(url, headers=by_key)) for _ in range(7)]
+    assert [r.status_code for r in statuses] == [200] * 6 + [429]
+    assert all(r.json() == expected for r in statuses[:6])
+    assert statuses[-1].json()["code"] == "rate_limited"
+    # the first use is recorded by the route (last_used_at), then the fast path answers, then the
+    # exhausted limit sends the request to the route, which refuses it
+    assert checked == ["declined"] + ["fast"] * 5 + ["fast"]
+    assert (await client.get("/api/v1/me", headers=by_key)).status_code == 429  # one window per key
+    assert (await client.get(url, headers=member.headers)).status_code == 200  # the user's own: 2nd of 2
+
+    no_scope = {"Authorization": f"Bearer {unscoped}"}
+    assert (await client.get("/api/v1/api-keys", headers=no_scope)).status_code == 200  # its use recorded
+    checked.clear()
+    for _ in range(2):  # a valid, recently used key without a projects scope: declined, refused by the route
+        refused = await client.get(url, headers=no_scope)
+        assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    assert checked == ["declined", "declined"]
+    get_settings.cache_clear()

@@ -131,7 +131,7 @@ async def test_my_inbox_spans_my_teams_and_only_mine(client, session: Session) -
     assert r.status_code == 200, r.text
     assert str(row.id) in [a["id"] for a in r.json()["data"]] and r.json()["meta"]["total"] >= 1
     r = await client.get("/api/v1/approvals?status=approved", headers=outsider.headers)
-    assert r.json() == {"data": [], "meta": {"total": 0, "page": 1, "per_page": 50}}
+    assert r.json() == {"data": [], "meta": {"total": 0, "page": 1, "per_page": 50, "next_cursor": None}}
     r = await client.get("/api/v1/approvals", headers=outsider.headers)
     assert str(world.team_a) not in r.text
 

@@ -8,6 +8,7 @@ with its own parameters. A ``Seq Scan`` on one of the big tables fails the test,
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +20,7 @@ from sqlmodel import Session, select
 
 from bench.volume_seed import Volume, project_id, seed
 from berrys_app.domain.accounts import Team, TeamMember
-from berrys_app.services import audit, auth, collab, events, projects, team_usage
+from berrys_app.services import audit, auth, collab, events, keyset, projects, team_usage
 from berrys_app.services.authz import Actor
 from berrys_app.settings import libpq_url
 
@@ -57,33 +58,87 @@ def _lists(actor: Actor, team_id: uuid.UUID) -> dict[str, Callable[[Session], An
         "all approvals": lambda s: collab.list_approvals(s, actor, team_id=team_id, status=None, page=2),
         "my approvals": lambda s: collab.my_approvals(s, actor),
         "audit log": lambda s: audit.list_entries(s, actor, team_id=team_id, page=2),
+        **_keyset_lists(actor, team_id),
         "project usage": lambda s: projects.project_usage(s, actor, big),
         "team usage (Models page)": lambda s: team_usage.team_usage(s, actor, team_id),
     }
 
 
+def _second_page(list_fn: Callable[..., tuple[list[Any], int | None]], key: Callable[[Any], Any]) -> Callable:
+    """Read page 1, then the page after its last row by cursor (both statements are EXPLAINed)."""
+
+    def run(session: Session, actor: Actor, **kwargs: Any) -> Any:
+        rows, total = list_fn(session, actor, per_page=20, **kwargs)
+        cursor = keyset.next_cursor(rows, per_page=20, total=total, page=1, key=key)
+        assert cursor, "the seed has more than one page"
+        return list_fn(session, actor, per_page=20, cursor=cursor, **kwargs)
+
+    return run
+
+
+def _keyset_lists(actor: Actor, team_id: uuid.UUID) -> dict[str, Callable[[Session], Any]]:
+    projects_after = _second_page(projects.list_projects, keyset.created_key)
+    approvals_after = _second_page(collab.list_approvals, keyset.created_key)
+    mine_after = _second_page(collab.my_approvals, keyset.created_key)
+    audit_after = _second_page(audit.list_entries, keyset.id_key)
+    return {
+        "projects of a team, by cursor": lambda s: projects_after(s, actor, team_id=team_id),
+        "approvals inbox, by cursor": lambda s: approvals_after(s, actor, team_id=team_id),
+        "all approvals, by cursor": lambda s: approvals_after(s, actor, team_id=team_id, status=None),
+        "my approvals, by cursor": lambda s: mine_after(s, actor),
+        "audit log, by cursor": lambda s: audit_after(s, actor, team_id=team_id),
+    }
+
+
+# the table each keyset list pages through: its cursor page must read it through an index
+KEYSET_TABLES = {
+    "projects of a team, by cursor": "projects",
+    "approvals inbox, by cursor": "approvals",
+    "all approvals, by cursor": "approvals",
+    "my approvals, by cursor": "approvals",
+    "audit log, by cursor": "audit_entries",
+}
+
+
+def _plans(session: Session, run: Callable[[Session], Any]) -> list[str]:
+    """The EXPLAIN of every SELECT that ``run`` sends, with its own parameters."""
+    engine = session.get_bind()
+    sent: list[tuple[str, Any]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with Session(engine) as own:
+            run(own)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    with engine.connect() as conn:
+        return ["\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + st, params)) for st, params in sent]
+
+
+def test_keyset_pages_read_an_index_range(session: Session, seeded: tuple[Actor, uuid.UUID]) -> None:
+    """The page after a cursor starts inside an index (projects too: page 50 must not read 49 pages)."""
+    actor, team_id = seeded
+    lists = _lists(actor, team_id)
+    wrong: dict[str, str] = {}
+    for name, table in KEYSET_TABLES.items():
+        last = _plans(session, lists[name])[-1]  # the page after the cursor
+        by_index = re.search(rf"(Index (Only )?Scan (Backward )?using \S+|Bitmap Heap Scan) on {table} ", last)
+        if not by_index or f"Seq Scan on {table} " in last:
+            wrong[name] = last
+    assert not wrong, "keyset pages not read through an index:\n" + "\n\n".join(f"{k}:\n{v}" for k, v in wrong.items())
+
+
 def test_no_list_scans_a_big_table(session: Session, seeded: tuple[Actor, uuid.UUID]) -> None:
     actor, team_id = seeded
-    engine = session.get_bind()
     scans: dict[str, list[str]] = {}
     for name, run in _lists(actor, team_id).items():
-        sent: list[tuple[str, Any]] = []
-
-        def capture(conn, cursor, statement, parameters, context, executemany, sent=sent) -> None:
-            if statement.lstrip().upper().startswith("SELECT"):
-                sent.append((statement, parameters))
-
-        event.listen(engine, "before_cursor_execute", capture)
-        try:
-            with Session(engine) as own:
-                run(own)
-        finally:
-            event.remove(engine, "before_cursor_execute", capture)
-        assert sent, f"{name}: no statement captured"
-        with engine.connect() as conn:
-            for statement, parameters in sent:
-                plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
-                bad = [t for t in BIG_TABLES if f"Seq Scan on {t} " in plan]
-                if bad:
-                    scans.setdefault(name, []).append(plan)
+        plans = _plans(session, run)
+        assert plans, f"{name}: no statement captured"
+        bad = [plan for plan in plans if any(f"Seq Scan on {t} " in plan for t in BIG_TABLES)]
+        if bad:
+            scans[name] = bad
     assert not scans, "sequential scans:\n" + "\n\n".join(f"{k}:\n" + "\n".join(v) for k, v in scans.items())

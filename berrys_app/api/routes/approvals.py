@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from berrys_app.api.deps import CurrentActor, ListOf, PageDep, Paging, SessionDep, access, list_of
+from berrys_app.api.deps import CurrentActor, KeysetPageDep, KeysetPaging, ListOf, SessionDep, access, keyset_page
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.api.schemas import ApprovalPublic
 from berrys_app.domain.collab import Approval, ApprovalStatus
-from berrys_app.services import collab, decisions
+from berrys_app.services import collab, decisions, keyset
 
 router = APIRouter(prefix="/api/v1", tags=["approvals"], responses=PROBLEM_RESPONSES)
 
@@ -25,9 +25,11 @@ class RejectionIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-def _page(rows: list[Approval], total: int, paging: Paging) -> ListOf[ApprovalPublic]:
+def _page(rows: list[Approval], total: int | None, paging: KeysetPaging) -> ListOf[ApprovalPublic]:
     data = [ApprovalPublic.model_validate(r) for r in rows]
-    return ListOf[ApprovalPublic].model_validate(list_of(data, total=total, paging=paging))
+    return ListOf[ApprovalPublic].model_validate(
+        keyset_page(rows, total=total, paging=paging, key=keyset.created_key, data=data)
+    )
 
 
 @router.get("/teams/{team_id}/approvals", **access("viewer", "projects:read"))
@@ -35,7 +37,7 @@ def list_approvals(
     team_id: uuid.UUID,
     session: SessionDep,
     actor: CurrentActor,
-    paging: PageDep,
+    paging: KeysetPageDep,
     status: Annotated[ApprovalStatus | None, Query()] = ApprovalStatus.pending,
 ) -> ListOf[ApprovalPublic]:
     rows, total = collab.list_approvals(
@@ -45,6 +47,7 @@ def list_approvals(
         status=status.value if status else None,
         page=paging.page,
         per_page=paging.per_page,
+        cursor=paging.cursor,
     )
     return _page(rows, total, paging)
 
@@ -53,12 +56,17 @@ def list_approvals(
 def my_approvals(
     session: SessionDep,
     actor: CurrentActor,
-    paging: PageDep,
+    paging: KeysetPageDep,
     status: Annotated[ApprovalStatus | None, Query()] = ApprovalStatus.pending,
 ) -> ListOf[ApprovalPublic]:
     """Your inbox across every team you belong to, newest first (``?status=`` as for a team)."""
     rows, total = collab.my_approvals(
-        session, actor, status=status.value if status else None, page=paging.page, per_page=paging.per_page
+        session,
+        actor,
+        status=status.value if status else None,
+        page=paging.page,
+        per_page=paging.per_page,
+        cursor=paging.cursor,
     )
     return _page(rows, total, paging)
 

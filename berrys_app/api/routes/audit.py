@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from berrys_app.api.deps import CurrentActor, ListOf, PageDep, SessionDep, access, list_of
+from berrys_app.api.deps import CurrentActor, KeysetPageDep, KeysetPaging, ListOf, SessionDep, access, keyset_page
 from berrys_app.api.problems import PROBLEM_RESPONSES
-from berrys_app.services import audit
+from berrys_app.services import audit, keyset
 
 router = APIRouter(prefix="/api/v1", tags=["audit"], responses=PROBLEM_RESPONSES)
 
@@ -36,24 +36,32 @@ def list_audit(
     team_id: uuid.UUID,
     session: SessionDep,
     actor: CurrentActor,
-    paging: PageDep,
+    paging: KeysetPageDep,
     action: Annotated[str | None, Query(max_length=100)] = None,
 ) -> ListOf[AuditPublic]:
     rows, total = audit.list_entries(
-        session, actor, team_id=team_id, page=paging.page, per_page=paging.per_page, action=action
+        session, actor, team_id=team_id, page=paging.page, per_page=paging.per_page, action=action, cursor=paging.cursor
     )
-    data = [AuditPublic.model_validate(r, from_attributes=True) for r in rows]
-    return ListOf[AuditPublic].model_validate(list_of(data, total=total, paging=paging))
+    return _page(rows, total, paging)
 
 
 @router.get("/me/audit", **access("user", "keys:read"))
 def my_audit(
     session: SessionDep,
     actor: CurrentActor,
-    paging: PageDep,
+    paging: KeysetPageDep,
     action: Annotated[str | None, Query(max_length=100)] = None,
 ) -> ListOf[AuditPublic]:
     """Your own security log: logins and failed logins (with IPs), sessions, API keys."""
-    rows, total = audit.list_personal(session, actor, page=paging.page, per_page=paging.per_page, action=action)
+    rows, total = audit.list_personal(
+        session, actor, page=paging.page, per_page=paging.per_page, action=action, cursor=paging.cursor
+    )
+    return _page(rows, total, paging)
+
+
+def _page(rows: list[Any], total: int | None, paging: KeysetPaging) -> ListOf[AuditPublic]:
+    """Newest first; ``meta.next_cursor`` pages on (``?cursor=``), as ``?page=`` does."""
     data = [AuditPublic.model_validate(r, from_attributes=True) for r in rows]
-    return ListOf[AuditPublic].model_validate(list_of(data, total=total, paging=paging))
+    return ListOf[AuditPublic].model_validate(
+        keyset_page(rows, total=total, paging=paging, key=keyset.id_key, data=data)
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
-from berrys_app.api.deps import CurrentActor, ListOf, PageDep, SessionDep, access, list_of
+from berrys_app.api.deps import CurrentActor, KeysetPageDep, ListOf, SessionDep, access, keyset_page, list_of
 from berrys_app.api.fast_tasks import accepts_gzip, etag_matches
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.api.schemas import (
@@ -22,7 +23,7 @@ from berrys_app.api.schemas import (
     UsagePublic,
 )
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectPublic, ProjectStatus, ProjectUpdate
-from berrys_app.services import projects, task_listing
+from berrys_app.services import keyset, projects, task_listing
 from berrys_app.services.planning import PlanIn
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"], responses=PROBLEM_RESPONSES)
@@ -49,22 +50,29 @@ def _public(project: Project) -> ProjectPublic:
 def list_projects(
     session: SessionDep,
     actor: CurrentActor,
-    paging: PageDep,
+    paging: KeysetPageDep,
     team_id: uuid.UUID | None = None,
     status_: Annotated[ProjectStatus | None, Query(alias="status")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ListOf[ProjectPublic]:
-    """Projects of one team (``team_id``) or of all the caller's teams, newest first."""
+    """Projects of one team (``team_id``) or of all the caller's teams, newest first; page by
+    ``?cursor=`` (``meta.next_cursor``) or by ``?page=``."""
+    per_page = min(paging.per_page, projects.MAX_PER_PAGE)
+    paging = dataclasses.replace(paging, per_page=per_page)
     rows, total = projects.list_projects(
         session,
         actor,
         team_id=team_id,
         page=paging.page,
-        per_page=min(paging.per_page, projects.MAX_PER_PAGE),
+        per_page=per_page,
         status=status_.value if status_ else None,
         q=q,
+        cursor=paging.cursor,
     )
-    return ListOf[ProjectPublic].model_validate(list_of([_public(r) for r in rows], total=total, paging=paging))
+    data = [_public(r) for r in rows]
+    return ListOf[ProjectPublic].model_validate(
+        keyset_page(rows, total=total, paging=paging, key=keyset.created_key, data=data)
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, **access("member", WRITE))

@@ -72,6 +72,10 @@ def approvals_page() -> rx.Component:
             extra=("Decision", decision),
             empty="Nothing is waiting for you.",
         ),
+        rx.cond(
+            ApprovalsState.next_cursor != "",
+            rx.button("More", variant="soft", on_click=ApprovalsState.more, id="approvals-more"),
+        ),
         spacing="4",
         width="100%",
     )

@@ -26,6 +26,10 @@ def audit_page() -> rx.Component:
             table_id="audit",
             empty="No entries.",
         ),
+        rx.cond(
+            AuditState.next_cursor != "",
+            rx.button("Older entries", variant="soft", on_click=AuditState.older, id="audit-older"),
+        ),
         spacing="4",
         width="100%",
     )

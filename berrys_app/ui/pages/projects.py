@@ -251,7 +251,7 @@ def projects_page() -> rx.Component:
                 "Next",
                 variant="soft",
                 on_click=ProjectsState.go_page(1),
-                disabled=ProjectsState.page >= ProjectsState.pages,
+                disabled=ProjectsState.next_cursor == "",
             ),
             align="center",
         ),

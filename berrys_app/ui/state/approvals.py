@@ -13,7 +13,7 @@ import reflex as rx
 from berrys_app.db import session_scope
 from berrys_app.domain.collab import Approval
 from berrys_app.domain.event_kinds import EventKind
-from berrys_app.services import collab, decisions
+from berrys_app.services import collab, decisions, keyset
 from berrys_app.services.errors import ServiceError
 from berrys_app.ui.format import human_error, human_time, label
 from berrys_app.ui.state.nav import NavState
@@ -33,12 +33,14 @@ def call_summary(approval: Approval) -> dict[str, str]:
 
 
 REASON_MAX = 2000  # Approval.reason's column length
+PER_PAGE = 50
 
 
 class ApprovalsState(PageState):
     approvals: list[dict[str, str]] = []
     reasons: dict[str, str] = {}
     row_errors: dict[str, str] = {}  # the service's refusal, next to the row it is about
+    next_cursor: str = ""  # where "More" goes on (services.keyset); empty: nothing more
 
     @rx.event
     def load(self):
@@ -46,9 +48,18 @@ class ApprovalsState(PageState):
         self._subscribe(f"team:{self.team_id}", ApprovalsState)
         return result
 
-    def _fetch(self, session, actor) -> None:
-        rows, _ = collab.list_approvals(session, actor, team_id=self._team_uuid())
-        self.approvals = [
+    @rx.event
+    def more(self):
+        """The next page of the inbox below the rows shown (read from the last one's cursor)."""
+        return self._run(lambda session, actor: self._fetch(session, actor, cursor=self.next_cursor or None))
+
+    def _fetch(self, session, actor, *, cursor: str | None = None) -> None:
+        """The first page (a decision or a live change re-reads it), or the page after ``cursor``."""
+        rows, total = collab.list_approvals(session, actor, team_id=self._team_uuid(), per_page=PER_PAGE, cursor=cursor)
+        after = keyset.next_cursor(rows, per_page=PER_PAGE, total=total, page=1, key=keyset.created_key)
+        self.next_cursor = after or ""
+        shown = self.approvals if cursor else []
+        self.approvals = shown + [
             {
                 "id": str(a.id),
                 "kind": a.kind,

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from berrys_app.domain.accounts import TeamMember, User
 from berrys_app.domain.projects import Project
 from berrys_app.domain.tools import Credential, McpServer
-from berrys_app.services import audit
+from berrys_app.services import audit, keyset
 from berrys_app.ui.format import label, short_date
 from berrys_app.ui.state.workspace import PageState
 
@@ -64,18 +64,31 @@ def target_text(target_type: str | None, target_id: str | None, names: dict[str,
     return f"{kind} {shown}".strip()
 
 
+PER_PAGE = 200
+
+
 class AuditState(PageState):
     entries: list[dict[str, str]] = []
+    next_cursor: str = ""  # where "Older entries" goes on (services.keyset); empty: nothing older
 
     @rx.event
     def load(self):
+        self.next_cursor = ""
+        return self._run(self._fetch)
+
+    @rx.event
+    def older(self):
+        """The next 200 entries, below the ones shown (an index range from the last one, not an offset)."""
         return self._run(self._fetch)
 
     def _fetch(self, session, actor) -> None:
         team = self._team_uuid()
-        rows, _ = audit.list_entries(session, actor, team_id=team, page=1, per_page=200)
+        cursor = self.next_cursor or None
+        rows, total = audit.list_entries(session, actor, team_id=team, per_page=PER_PAGE, cursor=cursor)
+        self.next_cursor = keyset.next_cursor(rows, per_page=PER_PAGE, total=total, page=1, key=keyset.id_key) or ""
         names = target_names(session, team, rows) if team else {}
-        self.entries = [
+        shown = self.entries if cursor else []
+        self.entries = shown + [
             {
                 "at": short_date(e.created_at.isoformat()),
                 "action": label(e.action),

@@ -18,7 +18,7 @@ from berrys_app.db import session_scope
 from berrys_app.domain.accounts import User
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import ProjectCreate
-from berrys_app.services import projects
+from berrys_app.services import keyset, projects
 from berrys_app.services.errors import ServiceError
 from berrys_app.services.models import catalogue_teams
 from berrys_app.ui.format import PROJECT_STATUS_COLOR, as_dict, field_errors, money, short_date
@@ -82,8 +82,10 @@ class ProjectsState(SessionState):
     """Projects of the current team: list, filters, and the create dialog."""
 
     projects: list[dict[str, Any]] = []
-    total: int = 0
+    total: int = 0  # counted on page 1 only; later pages are read by cursor (services.keyset)
     page: int = 1
+    cursors: list[str] = []  # the cursor each page after the first starts at (page n: cursors[n - 2])
+    next_cursor: str = ""
     query: str = ""
     status_filter: str = "all"
     list_error: str = ""
@@ -98,6 +100,7 @@ class ProjectsState(SessionState):
 
     @rx.event
     def load(self):
+        self.page, self.cursors = 1, []  # cursors belong to the team and filters they were read with
         with session_scope() as session:
             actor = self._identify(session)
             if actor is None:
@@ -110,21 +113,25 @@ class ProjectsState(SessionState):
 
         team = self._team_uuid()
         self.list_error = ""
+        cursor = self.cursors[self.page - 2] if self.page > 1 else None
         try:
             rows, total = projects.list_projects(
                 session,
                 actor,
                 team_id=team,
-                page=self.page,
                 per_page=PER_PAGE,
                 status=None if self.status_filter == "all" else self.status_filter,
                 q=self.query or None,
+                cursor=cursor,
             )
         except ServiceError as exc:
             self.list_error = exc.message
             rows, total = [], 0
         self.projects = [project_row(self._enrich(session, actor, row)) for row in rows]
-        self.total = total
+        if total is not None:
+            self.total = total
+        after = keyset.next_cursor(rows, per_page=PER_PAGE, total=total, page=1, key=keyset.created_key)
+        self.next_cursor = after or ""
 
     @staticmethod
     def _enrich(session, actor, project) -> dict[str, Any]:
@@ -169,18 +176,25 @@ class ProjectsState(SessionState):
     @rx.event
     def set_query(self, value: str):
         self.query = value
-        self.page = 1
+        self.page, self.cursors = 1, []
         self._refresh()
 
     @rx.event
     def set_status_filter(self, value: str):
         self.status_filter = value
-        self.page = 1
+        self.page, self.cursors = 1, []
         self._refresh()
 
     @rx.event
     def go_page(self, delta: int):
-        self.page = min(max(1, self.page + delta), self.pages)
+        """One page on (from the last row's cursor) or back (to the cursor it started at)."""
+        if delta > 0 and self.next_cursor:
+            self.cursors = [*self.cursors[: self.page - 1], self.next_cursor]
+            self.page += 1
+        elif delta < 0 and self.page > 1:
+            self.page -= 1
+        else:
+            return
         self._refresh()
 
     model_choices: list[str] = []

@@ -4,6 +4,7 @@ waiting for a project (with a progress bar on a terminal)."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -75,7 +76,14 @@ class Berrys:
         return response.parsed
 
     def pages(self, operation: Callable[..., Response[Any]], *, per_page: int = 50, **kwargs: Any) -> Iterator[Any]:
-        """Every item of a list operation, page after page (``{data, meta: {total, ...}}``)."""
+        """Every item of a list operation, page after page (``{data, meta: {total, ...}}``).
+
+        A list that pages by cursor (its operation takes ``cursor``) is followed by
+        ``meta.next_cursor``: each page starts after the last row seen, so rows added meanwhile
+        neither repeat nor shift a row out of reach; other lists go by page number."""
+        if "cursor" in inspect.signature(operation).parameters:
+            yield from self._cursor_pages(operation, per_page=per_page, **kwargs)
+            return
         page = 1
         while True:
             result = self.call(operation, page=page, per_page=per_page, **kwargs)
@@ -83,6 +91,17 @@ class Berrys:
             if page * per_page >= result.meta.total or not result.data:
                 return
             page += 1
+
+    def _cursor_pages(self, operation: Callable[..., Response[Any]], *, per_page: int, **kwargs: Any) -> Iterator[Any]:
+        cursor: str | None = None
+        while True:
+            page = {"cursor": cursor} if cursor else {}
+            result = self.call(operation, per_page=per_page, **page, **kwargs)
+            yield from result.data
+            meta = result.meta
+            cursor = getattr(meta, "next_cursor", None) or meta.additional_properties.get("next_cursor")
+            if not cursor or not result.data:
+                return
 
     def events(
         self, project_id: str, *, after: int = 0, follow: bool = True, read_timeout_s: float | None = None
