@@ -36,6 +36,7 @@ from .dependency_in_type import DependencyInType
 from .diff_row_public import DiffRowPublic
 from .email_in import EmailIn
 from .error_entry import ErrorEntry
+from .event_kind import EventKind
 from .event_public import EventPublic
 from .event_public_payload import EventPublicPayload
 from .file_content import FileContent
@@ -69,6 +70,7 @@ from .list_of_model_public import ListOfModelPublic
 from .list_of_plan_version_public import ListOfPlanVersionPublic
 from .list_of_project_public import ListOfProjectPublic
 from .list_of_project_template_public import ListOfProjectTemplatePublic
+from .list_of_project_tool_policy_public import ListOfProjectToolPolicyPublic
 from .list_of_session_public import ListOfSessionPublic
 from .list_of_task_public import ListOfTaskPublic
 from .list_of_team_view import ListOfTeamView
@@ -111,6 +113,8 @@ from .project_status import ProjectStatus
 from .project_template_create import ProjectTemplateCreate
 from .project_template_public import ProjectTemplatePublic
 from .project_template_update import ProjectTemplateUpdate
+from .project_tool_policy_public import ProjectToolPolicyPublic
+from .project_tool_policy_public_arguments_schema_type_0 import ProjectToolPolicyPublicArgumentsSchemaType0
 from .project_trace import ProjectTrace
 from .project_update import ProjectUpdate
 from .reason_in import ReasonIn
@@ -147,6 +151,8 @@ from .tool_create import ToolCreate
 from .tool_create_config import ToolCreateConfig
 from .tool_create_parameters_schema import ToolCreateParametersSchema
 from .tool_create_result_schema_type_0 import ToolCreateResultSchemaType0
+from .tool_policy_edit import ToolPolicyEdit
+from .tool_policy_edit_arguments_schema_type_0 import ToolPolicyEditArgumentsSchemaType0
 from .tool_public import ToolPublic
 from .tool_public_config import ToolPublicConfig
 from .tool_public_parameters_schema import ToolPublicParametersSchema
@@ -212,6 +218,7 @@ __all__ = (
     "DiffRowPublic",
     "EmailIn",
     "ErrorEntry",
+    "EventKind",
     "EventPublic",
     "EventPublicPayload",
     "FileContent",
@@ -245,6 +252,7 @@ __all__ = (
     "ListOfPlanVersionPublic",
     "ListOfProjectPublic",
     "ListOfProjectTemplatePublic",
+    "ListOfProjectToolPolicyPublic",
     "ListOfSessionPublic",
     "ListOfTaskPublic",
     "ListOfTeamView",
@@ -287,6 +295,8 @@ __all__ = (
     "ProjectTemplateCreate",
     "ProjectTemplatePublic",
     "ProjectTemplateUpdate",
+    "ProjectToolPolicyPublic",
+    "ProjectToolPolicyPublicArgumentsSchemaType0",
     "ProjectTrace",
     "ProjectUpdate",
     "ReasonIn",
@@ -323,6 +333,8 @@ __all__ = (
     "ToolCreateConfig",
     "ToolCreateParametersSchema",
     "ToolCreateResultSchemaType0",
+    "ToolPolicyEdit",
+    "ToolPolicyEditArgumentsSchemaType0",
     "ToolPublic",
     "ToolPublicConfig",
     "ToolPublicParametersSchema",

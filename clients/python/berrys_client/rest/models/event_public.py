@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.event_kind import EventKind
+
 if TYPE_CHECKING:
     from ..models.event_public_payload import EventPublicPayload
 
@@ -15,10 +17,11 @@ T = TypeVar("T", bound="EventPublic")
 
 @_attrs_define
 class EventPublic:
-    """
+    """An event (``domain.event_kinds.EventMessage``; ``kind`` is one of ``EventKind``).
+
     Attributes:
         id (int | None):
-        kind (str):
+        kind (EventKind):
         team_id (None | str):
         project_id (None | str):
         task_id (None | str):
@@ -28,7 +31,7 @@ class EventPublic:
     """
 
     id: int | None
-    kind: str
+    kind: EventKind
     team_id: str | None
     project_id: str | None
     task_id: str | None
@@ -41,7 +44,7 @@ class EventPublic:
         id: int | None
         id = self.id
 
-        kind = self.kind
+        kind = self.kind.value
 
         team_id: str | None
         team_id = self.team_id
@@ -89,7 +92,7 @@ class EventPublic:
 
         id = _parse_id(d.pop("id"))
 
-        kind = d.pop("kind")
+        kind = EventKind(d.pop("kind"))
 
         def _parse_team_id(data: object) -> str | None:
             if data is None:

@@ -11,6 +11,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.fork_in_inputs import ForkInInputs
+    from ..models.tool_policy_edit import ToolPolicyEdit
 
 
 T = TypeVar("T", bound="ForkIn")
@@ -26,6 +27,7 @@ class ForkIn:
         mode (ForkInMode | Unset):  Default: ForkInMode.RUN.
         name (None | str | Unset):
         inputs (ForkInInputs | Unset):
+        tool_policies (list[ToolPolicyEdit] | Unset):
     """
 
     description: str | Unset | None = UNSET
@@ -34,6 +36,7 @@ class ForkIn:
     mode: ForkInMode | Unset = ForkInMode.RUN
     name: str | Unset | None = UNSET
     inputs: ForkInInputs | Unset = UNSET
+    tool_policies: list[ToolPolicyEdit] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,6 +72,13 @@ class ForkIn:
         if not isinstance(self.inputs, Unset):
             inputs = self.inputs.to_dict()
 
+        tool_policies: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.tool_policies, Unset):
+            tool_policies = []
+            for tool_policies_item_data in self.tool_policies:
+                tool_policies_item = tool_policies_item_data.to_dict()
+                tool_policies.append(tool_policies_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
@@ -84,12 +94,15 @@ class ForkIn:
             field_dict["name"] = name
         if inputs is not UNSET:
             field_dict["inputs"] = inputs
+        if tool_policies is not UNSET:
+            field_dict["tool_policies"] = tool_policies
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.fork_in_inputs import ForkInInputs
+        from ..models.tool_policy_edit import ToolPolicyEdit
 
         d = dict(src_dict)
 
@@ -143,6 +156,15 @@ class ForkIn:
         else:
             inputs = ForkInInputs.from_dict(_inputs)
 
+        _tool_policies = d.pop("tool_policies", UNSET)
+        tool_policies: list[ToolPolicyEdit] | Unset = UNSET
+        if _tool_policies is not UNSET:
+            tool_policies = []
+            for tool_policies_item_data in _tool_policies:
+                tool_policies_item = ToolPolicyEdit.from_dict(tool_policies_item_data)
+
+                tool_policies.append(tool_policies_item)
+
         fork_in = cls(
             description=description,
             model=model,
@@ -150,6 +172,7 @@ class ForkIn:
             mode=mode,
             name=name,
             inputs=inputs,
+            tool_policies=tool_policies,
         )
 
         fork_in.additional_properties = d

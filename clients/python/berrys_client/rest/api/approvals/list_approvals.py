@@ -18,6 +18,7 @@ def _get_kwargs(
     status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -34,6 +35,13 @@ def _get_kwargs(
     params["page"] = page
 
     params["per_page"] = per_page
+
+    json_cursor: str | Unset | None
+    if isinstance(cursor, Unset):
+        json_cursor = UNSET
+    else:
+        json_cursor = cursor
+    params["cursor"] = json_cursor
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -116,6 +124,7 @@ def sync_detailed(
     status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[Any | ListOfApprovalPublic]:
     """List Approvals
 
@@ -124,6 +133,7 @@ def sync_detailed(
         status (ApprovalStatus | None | Unset):  Default: ApprovalStatus.PENDING.
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -138,6 +148,7 @@ def sync_detailed(
         status=status,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     )
 
     response = client.get_httpx_client().request(
@@ -154,6 +165,7 @@ def sync(
     status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Any | ListOfApprovalPublic | None:
     """List Approvals
 
@@ -162,6 +174,7 @@ def sync(
         status (ApprovalStatus | None | Unset):  Default: ApprovalStatus.PENDING.
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -177,6 +190,7 @@ def sync(
         status=status,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     ).parsed
 
 
@@ -187,6 +201,7 @@ async def asyncio_detailed(
     status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[Any | ListOfApprovalPublic]:
     """List Approvals
 
@@ -195,6 +210,7 @@ async def asyncio_detailed(
         status (ApprovalStatus | None | Unset):  Default: ApprovalStatus.PENDING.
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -209,6 +225,7 @@ async def asyncio_detailed(
         status=status,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -223,6 +240,7 @@ async def asyncio(
     status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Any | ListOfApprovalPublic | None:
     """List Approvals
 
@@ -231,6 +249,7 @@ async def asyncio(
         status (ApprovalStatus | None | Unset):  Default: ApprovalStatus.PENDING.
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -247,5 +266,6 @@ async def asyncio(
             status=status,
             page=page,
             per_page=per_page,
+            cursor=cursor,
         )
     ).parsed

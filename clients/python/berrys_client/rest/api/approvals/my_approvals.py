@@ -15,6 +15,7 @@ def _get_kwargs(
     status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -31,6 +32,13 @@ def _get_kwargs(
     params["page"] = page
 
     params["per_page"] = per_page
+
+    json_cursor: str | Unset | None
+    if isinstance(cursor, Unset):
+        json_cursor = UNSET
+    else:
+        json_cursor = cursor
+    params["cursor"] = json_cursor
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -110,6 +118,7 @@ def sync_detailed(
     status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[Any | ListOfApprovalPublic]:
     """My Approvals
 
@@ -119,6 +128,7 @@ def sync_detailed(
         status (ApprovalStatus | None | Unset):  Default: ApprovalStatus.PENDING.
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,6 +142,7 @@ def sync_detailed(
         status=status,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     )
 
     response = client.get_httpx_client().request(
@@ -147,6 +158,7 @@ def sync(
     status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Any | ListOfApprovalPublic | None:
     """My Approvals
 
@@ -156,6 +168,7 @@ def sync(
         status (ApprovalStatus | None | Unset):  Default: ApprovalStatus.PENDING.
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -170,6 +183,7 @@ def sync(
         status=status,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     ).parsed
 
 
@@ -179,6 +193,7 @@ async def asyncio_detailed(
     status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[Any | ListOfApprovalPublic]:
     """My Approvals
 
@@ -188,6 +203,7 @@ async def asyncio_detailed(
         status (ApprovalStatus | None | Unset):  Default: ApprovalStatus.PENDING.
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -201,6 +217,7 @@ async def asyncio_detailed(
         status=status,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -214,6 +231,7 @@ async def asyncio(
     status: ApprovalStatus | None | Unset = ApprovalStatus.PENDING,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Any | ListOfApprovalPublic | None:
     """My Approvals
 
@@ -223,6 +241,7 @@ async def asyncio(
         status (ApprovalStatus | None | Unset):  Default: ApprovalStatus.PENDING.
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -238,5 +257,6 @@ async def asyncio(
             status=status,
             page=page,
             per_page=per_page,
+            cursor=cursor,
         )
     ).parsed

@@ -17,6 +17,7 @@ def _get_kwargs(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -31,6 +32,13 @@ def _get_kwargs(
     params["page"] = page
 
     params["per_page"] = per_page
+
+    json_cursor: str | Unset | None
+    if isinstance(cursor, Unset):
+        json_cursor = UNSET
+    else:
+        json_cursor = cursor
+    params["cursor"] = json_cursor
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -113,6 +121,7 @@ def sync_detailed(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[Any | ListOfAuditPublic]:
     """List Audit
 
@@ -121,6 +130,7 @@ def sync_detailed(
         action (None | str | Unset):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -135,6 +145,7 @@ def sync_detailed(
         action=action,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     )
 
     response = client.get_httpx_client().request(
@@ -151,6 +162,7 @@ def sync(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Any | ListOfAuditPublic | None:
     """List Audit
 
@@ -159,6 +171,7 @@ def sync(
         action (None | str | Unset):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -174,6 +187,7 @@ def sync(
         action=action,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     ).parsed
 
 
@@ -184,6 +198,7 @@ async def asyncio_detailed(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[Any | ListOfAuditPublic]:
     """List Audit
 
@@ -192,6 +207,7 @@ async def asyncio_detailed(
         action (None | str | Unset):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -206,6 +222,7 @@ async def asyncio_detailed(
         action=action,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -220,6 +237,7 @@ async def asyncio(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Any | ListOfAuditPublic | None:
     """List Audit
 
@@ -228,6 +246,7 @@ async def asyncio(
         action (None | str | Unset):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -244,5 +263,6 @@ async def asyncio(
             action=action,
             page=page,
             per_page=per_page,
+            cursor=cursor,
         )
     ).parsed

@@ -14,6 +14,7 @@ def _get_kwargs(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -28,6 +29,13 @@ def _get_kwargs(
     params["page"] = page
 
     params["per_page"] = per_page
+
+    json_cursor: str | Unset | None
+    if isinstance(cursor, Unset):
+        json_cursor = UNSET
+    else:
+        json_cursor = cursor
+    params["cursor"] = json_cursor
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -107,6 +115,7 @@ def sync_detailed(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[Any | ListOfAuditPublic]:
     """My Audit
 
@@ -116,6 +125,7 @@ def sync_detailed(
         action (None | str | Unset):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -129,6 +139,7 @@ def sync_detailed(
         action=action,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     )
 
     response = client.get_httpx_client().request(
@@ -144,6 +155,7 @@ def sync(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Any | ListOfAuditPublic | None:
     """My Audit
 
@@ -153,6 +165,7 @@ def sync(
         action (None | str | Unset):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -167,6 +180,7 @@ def sync(
         action=action,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     ).parsed
 
 
@@ -176,6 +190,7 @@ async def asyncio_detailed(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[Any | ListOfAuditPublic]:
     """My Audit
 
@@ -185,6 +200,7 @@ async def asyncio_detailed(
         action (None | str | Unset):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -198,6 +214,7 @@ async def asyncio_detailed(
         action=action,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -211,6 +228,7 @@ async def asyncio(
     action: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Any | ListOfAuditPublic | None:
     """My Audit
 
@@ -220,6 +238,7 @@ async def asyncio(
         action (None | str | Unset):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -235,5 +254,6 @@ async def asyncio(
             action=action,
             page=page,
             per_page=per_page,
+            cursor=cursor,
         )
     ).parsed

@@ -18,6 +18,7 @@ def _get_kwargs(
     q: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -50,6 +51,13 @@ def _get_kwargs(
     params["page"] = page
 
     params["per_page"] = per_page
+
+    json_cursor: str | Unset | None
+    if isinstance(cursor, Unset):
+        json_cursor = UNSET
+    else:
+        json_cursor = cursor
+    params["cursor"] = json_cursor
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -131,10 +139,12 @@ def sync_detailed(
     q: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[Any | ListOfProjectPublic]:
     """List Projects
 
-     Projects of one team (``team_id``) or of all the caller's teams, newest first.
+     Projects of one team (``team_id``) or of all the caller's teams, newest first; page by
+    ``?cursor=`` (``meta.next_cursor``) or by ``?page=``.
 
     Args:
         team_id (None | Unset | UUID):
@@ -142,6 +152,7 @@ def sync_detailed(
         q (None | str | Unset):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,6 +168,7 @@ def sync_detailed(
         q=q,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     )
 
     response = client.get_httpx_client().request(
@@ -174,10 +186,12 @@ def sync(
     q: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Any | ListOfProjectPublic | None:
     """List Projects
 
-     Projects of one team (``team_id``) or of all the caller's teams, newest first.
+     Projects of one team (``team_id``) or of all the caller's teams, newest first; page by
+    ``?cursor=`` (``meta.next_cursor``) or by ``?page=``.
 
     Args:
         team_id (None | Unset | UUID):
@@ -185,6 +199,7 @@ def sync(
         q (None | str | Unset):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -201,6 +216,7 @@ def sync(
         q=q,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     ).parsed
 
 
@@ -212,10 +228,12 @@ async def asyncio_detailed(
     q: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[Any | ListOfProjectPublic]:
     """List Projects
 
-     Projects of one team (``team_id``) or of all the caller's teams, newest first.
+     Projects of one team (``team_id``) or of all the caller's teams, newest first; page by
+    ``?cursor=`` (``meta.next_cursor``) or by ``?page=``.
 
     Args:
         team_id (None | Unset | UUID):
@@ -223,6 +241,7 @@ async def asyncio_detailed(
         q (None | str | Unset):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -238,6 +257,7 @@ async def asyncio_detailed(
         q=q,
         page=page,
         per_page=per_page,
+        cursor=cursor,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -253,10 +273,12 @@ async def asyncio(
     q: None | str | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Any | ListOfProjectPublic | None:
     """List Projects
 
-     Projects of one team (``team_id``) or of all the caller's teams, newest first.
+     Projects of one team (``team_id``) or of all the caller's teams, newest first; page by
+    ``?cursor=`` (``meta.next_cursor``) or by ``?page=``.
 
     Args:
         team_id (None | Unset | UUID):
@@ -264,6 +286,7 @@ async def asyncio(
         q (None | str | Unset):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 50.
+        cursor (None | str | Unset): ``meta.next_cursor`` of the previous page (instead of page)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -281,5 +304,6 @@ async def asyncio(
             q=q,
             page=page,
             per_page=per_page,
+            cursor=cursor,
         )
     ).parsed
