@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -89,6 +90,15 @@ def money(value: float | None) -> str:
     if value is None:
         return "—"
     return f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
+
+
+def per_million(input_price: Any, output_price: Any) -> str:
+    """Per-token USD prices as the "per 1M tokens" figures people compare: ``$0.15 / $0.60``
+    (the catalogue stores exact per-token prices, ``1.5e-07``); ``free`` when both are zero."""
+    prices = [Decimal(str(price)) * 1_000_000 for price in (input_price, output_price)]
+    if not any(prices):
+        return "free"
+    return " / ".join(f"${p:,.2f}" if p >= Decimal("0.01") or not p else f"${p.normalize():f}" for p in prices)
 
 
 def short_time(value: str | None) -> str:

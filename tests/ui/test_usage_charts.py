@@ -1,0 +1,30 @@
+"""The Models page's figures: prices per 1M tokens, cost axes from zero, days as labels (issue 21:
+``8e-07`` in a "per 1M" column, a -1..1 axis for $0, ticks like ``23:59:59.9995``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from berrys_app.ui.components import usage_charts
+from berrys_app.ui.format import per_million
+
+
+def test_per_token_prices_show_per_million_tokens() -> None:
+    assert per_million(Decimal("0.00000015"), Decimal("0.0000006")) == "$0.15 / $0.60"
+    assert per_million(Decimal("0.0000008"), Decimal("0.000004")) == "$0.80 / $4.00"
+    assert per_million(Decimal("0.000000002"), Decimal("0.000015")) == "$0.002 / $15.00"
+    assert per_million(0, 0) == "free"
+
+
+def test_nothing_spent_is_a_zero_axis_with_a_note_not_minus_one_to_one() -> None:
+    figure = usage_charts.cost_by_model([{"model": "scripted/echo", "cost": 0.0}])
+    assert tuple(figure.layout.yaxis.range) == (0, 0.01)
+    assert [a.text for a in figure.layout.annotations] == [usage_charts.FREE_NOTE]
+    spent = usage_charts.cost_by_model([{"model": "openai/x", "cost": 0.25}])
+    assert spent.layout.yaxis.rangemode == "tozero" and not spent.layout.annotations
+
+
+def test_days_are_labelled_categories() -> None:
+    figure = usage_charts.cost_by_day([{"day": "2026-12-07", "cost": 0.0}, {"day": "2026-12-08", "cost": 1.5}])
+    assert figure.layout.xaxis.type == "category"
+    assert list(figure.data[0].x) == ["Dec 7", "Dec 8"]
