@@ -101,6 +101,16 @@ def per_million(input_price: Any, output_price: Any) -> str:
     return " / ".join(f"${p:,.2f}" if p >= Decimal("0.01") or not p else f"${p.normalize():f}" for p in prices)
 
 
+def actor_label(actor: str | None) -> str:
+    """Who did it, for people: a worker's ``worker:worker-1#3915-06e425`` is ``worker-1`` (the
+    process suffix means nothing to a reader; the System page lists the workers)."""
+    if not actor:
+        return ""
+    if actor.startswith("worker:"):
+        return actor.removeprefix("worker:").partition("#")[0] or actor
+    return actor
+
+
 def short_time(value: str | None) -> str:
     """``2026-11-24T08:01:02.123+00:00`` -> ``08:01:02``; empty stays empty."""
     if not value:

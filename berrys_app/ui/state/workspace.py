@@ -25,7 +25,7 @@ from berrys_app.services.models import catalogue_teams
 from berrys_app.services.tools import mcp_servers, registry, vault
 from berrys_app.settings import get_settings
 from berrys_app.ui.components import usage_charts
-from berrys_app.ui.format import brief, label, model_label, money, per_million, short_date
+from berrys_app.ui.format import actor_label, brief, label, model_label, money, per_million, short_date
 from berrys_app.ui.state.session import SessionState
 
 ROLES = ["viewer", "member", "admin", "owner"]
@@ -100,7 +100,7 @@ class TeamState(PageState):
         self.activity = [
             {
                 "at": short_date(e.created_at.isoformat()),
-                "actor": e.actor,
+                "actor": actor_label(e.actor),
                 "kind": label(e.kind),
                 "what": _activity_text(e),
             }

@@ -1,4 +1,4 @@
-"""The Models page's figures: prices per 1M tokens, cost axes from zero, days as labels (issue 21:
+"""Small page helpers the screenshots showed wrong. The Models page's figures: prices per 1M tokens, cost axes from zero, days as labels (issue 21:
 ``8e-07`` in a "per 1M" column, a -1..1 axis for $0, ticks like ``23:59:59.9995``)."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from berrys_app.ui.components import usage_charts
-from berrys_app.ui.format import per_million
+from berrys_app.ui.format import actor_label, per_million
+from berrys_app.ui.state.project_views import event_row
 
 
 def test_per_token_prices_show_per_million_tokens() -> None:
@@ -28,3 +29,10 @@ def test_days_are_labelled_categories() -> None:
     figure = usage_charts.cost_by_day([{"day": "2026-12-07", "cost": 0.0}, {"day": "2026-12-08", "cost": 1.5}])
     assert figure.layout.xaxis.type == "category"
     assert list(figure.data[0].x) == ["Dec 7", "Dec 8"]
+
+
+def test_a_worker_actor_is_named_without_its_process_suffix() -> None:
+    assert actor_label("worker:worker-1#3915-06e425") == "worker-1"
+    assert actor_label("owen@example.com") == "owen@example.com" and actor_label(None) == ""
+    row = event_row({"kind": "task.completed", "actor": "worker:worker-2#77-abc", "payload": {}})
+    assert row["actor"] == "worker-2"
