@@ -1,5 +1,6 @@
-"""Small page helpers the screenshots showed wrong. The Models page's figures: prices per 1M tokens, cost axes from zero, days as labels (issue 21:
-``8e-07`` in a "per 1M" column, a -1..1 axis for $0, ticks like ``23:59:59.9995``)."""
+"""Small page helpers the screenshots showed wrong (issue 21): the Models page's prices per 1M tokens
+(not ``8e-07``), cost axes from zero (not -1..1 for $0), days as labels (not ``23:59:59.9995``); a
+worker named ``worker-1`` in the activity."""
 
 from __future__ import annotations
 
