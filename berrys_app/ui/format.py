@@ -6,6 +6,7 @@ one place that knows how service objects are shaped.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -101,14 +102,16 @@ def per_million(input_price: Any, output_price: Any) -> str:
     return " / ".join(f"${p:,.2f}" if p >= Decimal("0.01") or not p else f"${p.normalize():f}" for p in prices)
 
 
+_WORKER_ACTOR = re.compile(r"(?:worker:)?([\w.-]+)#\d+-[0-9a-f]+")
+
+
 def actor_label(actor: str | None) -> str:
-    """Who did it, for people: a worker's ``worker:worker-1#3915-06e425`` is ``worker-1`` (the
-    process suffix means nothing to a reader; the System page lists the workers)."""
+    """Who did it, for people: a worker (``worker:worker-1#3915-06e425`` or ``worker-2#4345-dda731``)
+    is ``worker-1`` (the process suffix means nothing to a reader; the System page lists the workers)."""
     if not actor:
         return ""
-    if actor.startswith("worker:"):
-        return actor.removeprefix("worker:").partition("#")[0] or actor
-    return actor
+    found = _WORKER_ACTOR.fullmatch(actor)
+    return found[1] if found else actor
 
 
 def short_time(value: str | None) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from berrys_app.ui.components import usage_charts
-from berrys_app.ui.format import actor_label, per_million
+from berrys_app.ui.format import actor_label, label, per_million
 from berrys_app.ui.state.project_views import event_row
 
 
@@ -26,6 +26,12 @@ def test_nothing_spent_is_a_zero_axis_with_a_note_not_minus_one_to_one() -> None
     assert spent.layout.yaxis.rangemode == "tozero" and not spent.layout.annotations
 
 
+def test_no_usage_at_all_is_a_note_without_axes() -> None:
+    for figure in (usage_charts.cost_by_model([]), usage_charts.cost_by_day([]), usage_charts.tokens_by_model([])):
+        assert figure.layout.xaxis.visible is False and figure.layout.yaxis.visible is False
+        assert [a.text for a in figure.layout.annotations] == [usage_charts.NO_USAGE_NOTE]
+
+
 def test_days_are_labelled_categories() -> None:
     figure = usage_charts.cost_by_day([{"day": "2026-12-07", "cost": 0.0}, {"day": "2026-12-08", "cost": 1.5}])
     assert figure.layout.xaxis.type == "category"
@@ -34,6 +40,11 @@ def test_days_are_labelled_categories() -> None:
 
 def test_a_worker_actor_is_named_without_its_process_suffix() -> None:
     assert actor_label("worker:worker-1#3915-06e425") == "worker-1"
+    assert actor_label("worker-2#4345-dda731") == "worker-2"  # task events name the worker without the prefix
     assert actor_label("owen@example.com") == "owen@example.com" and actor_label(None) == ""
     row = event_row({"kind": "task.completed", "actor": "worker:worker-2#77-abc", "payload": {}})
     assert row["actor"] == "worker-2"
+
+
+def test_approval_policies_have_human_labels() -> None:  # the Tools page showed side_effects
+    assert label("side_effects") == "Side effects" and label("never") == "Never"

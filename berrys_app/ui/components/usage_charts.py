@@ -14,15 +14,29 @@ import plotly.graph_objects as go
 
 MARGIN = {"l": 50, "r": 20, "t": 30, "b": 40}
 FREE_NOTE = "No cost yet: the models used so far are free"
+NO_USAGE_NOTE = "No model calls yet"
+
+
+def _note(figure: go.Figure, text: str) -> None:
+    figure.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+
+
+def _empty(figure: go.Figure) -> None:
+    """No rows at all: a note, and no made-up -1..4 axes."""
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    _note(figure, NO_USAGE_NOTE)
 
 
 def _cost_axis(figure: go.Figure, costs: list[float]) -> None:
     """A USD axis from zero; with nothing spent, 0..1 cent and a note instead of -1..1."""
-    if any(costs):
+    if not costs:
+        _empty(figure)
+    elif any(costs):
         figure.update_yaxes(rangemode="tozero", tickprefix="$")
-        return
-    figure.update_yaxes(range=[0, 0.01], tickprefix="$", tickformat=".3f")
-    figure.add_annotation(text=FREE_NOTE, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+    else:
+        figure.update_yaxes(range=[0, 0.01], tickprefix="$", tickformat=".3f")
+        _note(figure, FREE_NOTE)
 
 
 def day_label(day: str) -> str:
@@ -57,5 +71,8 @@ def tokens_by_model(rows: list[dict[str, Any]]) -> go.Figure:
         ]
     )
     figure.update_layout(barmode="stack", margin=MARGIN, height=280, title="Tokens by model")
-    figure.update_yaxes(rangemode="tozero")
+    if rows:
+        figure.update_yaxes(rangemode="tozero")
+    else:
+        _empty(figure)
     return figure

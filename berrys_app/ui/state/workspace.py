@@ -402,7 +402,7 @@ class ToolsState(PageState):
                 "category": t.category,
                 "description": brief(t.description),
                 "active": "active" if t.is_active else "inactive",
-                "approval": t.approval_policy,
+                "approval": label(t.approval_policy),  # "Side effects", not side_effects
             }
             for t in registry.list_tools(session, actor, team_id=team)
         ]
