@@ -2,9 +2,10 @@
 (temperature 0.2, no repeat penalty) against ``embedded.TEXT_SAMPLING`` / ``JSON_SAMPLING``.
 
     .venv/bin/python bench/embedded_degenerate.py [--rounds 2] [--task-tokens 512] [--plan-tokens 1200] \\
-        [--record tests/engine/fixtures/degenerate]
+        [--plans 3] [--tasks 6] [--record tests/engine/fixtures/degenerate]
 
-Same prompts for both (three planner prompts, six task prompts), judged by
+Same prompts for both (up to three planner prompts and six task prompts: ``--plans``/``--tasks``
+take the first N, to keep a run short on a shared machine), judged by
 ``services.degenerate``; prints each verdict and the counts. ``--record`` writes the degenerate
 outputs of the old sampling as ``recorded-*`` fixtures. Needs no database: the provider is called
 directly, as ``complete()`` would.
@@ -59,13 +60,13 @@ async def one_round(label: str, text: dict, structured: dict, args: argparse.Nam
     spec = builtin_spec("embedded/smollm2")
     assert spec is not None
     calls: list[tuple[str, str, ProviderCall]] = []
-    for name, description, objectives in PROJECTS:
+    for name, description, objectives in PROJECTS[: args.plans]:
         project = Project(
             id=uuid.uuid4(), team_id=uuid.uuid4(), name=name, description=description, objectives=objectives
         )
         messages = planning.planner_messages(project)
         calls.append(("plan", name, ProviderCall(spec, messages, args.plan_tokens, schema=planning.PLAN_SCHEMA)))
-    for project_name, title, description in TASKS:
+    for project_name, title, description in TASKS[: args.tasks]:
         prompt = f"Project: {project_name}\n\nTask: {title}\n\n{description}"
         messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}]
         calls.append(("task", title, ProviderCall(spec, messages, args.task_tokens)))
@@ -78,7 +79,8 @@ async def one_round(label: str, text: dict, structured: dict, args: argparse.Nam
         bad[kind] += bool(why)
         out.append({"set": label, "kind": kind, "name": name, "why": why, "content": reply.content})
         print(f"{label:5} {kind} {name!r}: {why or 'ok'} ({time.perf_counter() - started:.1f} s)", flush=True)
-    print(f"{label}: degenerate plans {bad['plan']}/{len(PROJECTS)}, answers {bad['task']}/{len(TASKS)}", flush=True)
+    plans, tasks = len(PROJECTS[: args.plans]), len(TASKS[: args.tasks])
+    print(f"{label}: degenerate plans {bad['plan']}/{plans}, answers {bad['task']}/{tasks}", flush=True)
 
 
 async def main() -> None:
@@ -86,6 +88,8 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--task-tokens", type=int, default=512)
     parser.add_argument("--plan-tokens", type=int, default=1200)
+    parser.add_argument("--plans", type=int, default=len(PROJECTS), help="the first N planner prompts")
+    parser.add_argument("--tasks", type=int, default=len(TASKS), help="the first N task prompts")
     parser.add_argument("--record", type=Path)
     args = parser.parse_args()
     new_text, new_json = dict(embedded.TEXT_SAMPLING), dict(embedded.JSON_SAMPLING)

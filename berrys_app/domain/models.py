@@ -35,9 +35,15 @@ class ModelEntry(SQLModel, table=True):
     """One model in the catalogue. Deactivate (``active=False``), never delete: calls refer to it."""
 
     __tablename__ = "models"
+    __table_args__ = (
+        # a name is unique within its team (two teams may each add "openai/gpt-4o-mini") and among
+        # the operator's global entries; a team's entry shadows a global one of the same name for that team
+        Index("uq_models_global_name", "name", unique=True, postgresql_where=text("team_id IS NULL")),
+        Index("uq_models_team_name", "team_id", "name", unique=True, postgresql_where=text("team_id IS NOT NULL")),
+    )
 
     id: uuid.UUID = id_field()
-    name: str = Field(max_length=200, unique=True, index=True)  # litellm model string, e.g. "openai/gpt-4o-mini"
+    name: str = Field(max_length=200)  # litellm model string, e.g. "openai/gpt-4o-mini"
     # the team that added (and manages) the entry; None = the operator's global catalogue (seeded)
     team_id: uuid.UUID | None = Field(default=None, foreign_key="teams.id", index=True, ondelete="CASCADE")
     provider: str = Field(max_length=50)  # prefix of ``name``: embedded, scripted, openai, anthropic, ollama, ...

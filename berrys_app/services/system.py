@@ -65,7 +65,7 @@ def sandbox_status(actor: Actor) -> dict[str, str]:
         "uid": described["uid"],
         "caps": (
             f"{caps['memory_mb']:g} MB, {caps['nproc']:g} processes, {caps['cpu_s']:g} s CPU, "
-            f"{caps['wall_s']:g} s wall, {caps['fsize_mb']:g} MB files, {caps['max_output_bytes']:g} bytes output"
+            f"{caps['wall_s']:g} s wall, {caps['fsize_mb']:g} MB files, {int(caps['max_output_bytes']):,} bytes output"
         ),
     }
 

@@ -6,8 +6,10 @@ one place that knows how service objects are shaped.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -89,6 +91,27 @@ def money(value: float | None) -> str:
     if value is None:
         return "—"
     return f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
+
+
+def per_million(input_price: Any, output_price: Any) -> str:
+    """Per-token USD prices as the "per 1M tokens" figures people compare: ``$0.15 / $0.60``
+    (the catalogue stores exact per-token prices, ``1.5e-07``); ``free`` when both are zero."""
+    prices = [Decimal(str(price)) * 1_000_000 for price in (input_price, output_price)]
+    if not any(prices):
+        return "free"
+    return " / ".join(f"${p:,.2f}" if p >= Decimal("0.01") or not p else f"${p.normalize():f}" for p in prices)
+
+
+_WORKER_ACTOR = re.compile(r"(?:worker:)?([\w.-]+)#\d+-[0-9a-f]+")
+
+
+def actor_label(actor: str | None) -> str:
+    """Who did it, for people: a worker (``worker:worker-1#3915-06e425`` or ``worker-2#4345-dda731``)
+    is ``worker-1`` (the process suffix means nothing to a reader; the System page lists the workers)."""
+    if not actor:
+        return ""
+    found = _WORKER_ACTOR.fullmatch(actor)
+    return found[1] if found else actor
 
 
 def short_time(value: str | None) -> str:

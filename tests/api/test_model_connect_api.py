@@ -4,10 +4,15 @@ connection with one real call, and makes it the team default that new projects t
 
 from __future__ import annotations
 
+import uuid
+
 from sqlmodel import Session, select
 
+from berrys_app.domain.accounts import Role
 from berrys_app.domain.models import ModelCall
+from berrys_app.services.models import CompletionRequest, complete
 from berrys_app.settings import get_settings
+from tests.api.conftest import make_person, make_team
 from tests.api.world import build_world
 from tests.providers.fault_proxy import Scripted, Status
 from tests.providers.team_endpoint import allow_test_server
@@ -110,3 +115,39 @@ async def test_the_key_is_replaced_or_removed_without_being_shown(
     assert r.status_code == 200 and r.json()["has_key"] is False
     assert (await client.post(f"/api/v1/models/{model['id']}/test-connection", headers=admin.headers)).json()["ok"]
     assert provider_proxy.headers[-1]["Authorization"] == "Bearer none"
+
+
+async def test_two_teams_add_the_same_name_and_each_project_calls_its_own(
+    client, session: Session, provider_proxy, monkeypatch
+) -> None:
+    """Names are unique per team: both teams add "openai/gpt-4o-mini" (the name of the operator's
+    inactive global entry too) at their own endpoint with their own key; each project calls its
+    team's, and each team lists only its own."""
+    allow_test_server(monkeypatch, provider_proxy.base_url)
+    teams = {}
+    for label in ("north", "south"):
+        team_id = make_team(session, f"Team {label}")
+        admin = make_person(session, team_id=team_id, role=Role.admin)
+        body = {"name": "openai/gpt-4o-mini", "api_base": provider_proxy.base_url, "api_key": f"sk-{label}-key"}
+        r = await client.post(f"/api/v1/teams/{team_id}/models", json=body, headers=admin.headers)
+        assert r.status_code == 201, r.text
+        project = {"name": f"{label} project", "team_id": str(team_id), "model": "openai/gpt-4o-mini"}
+        r = await client.post("/api/v1/projects", json=project, headers=admin.headers)
+        assert r.status_code == 201, r.text
+        teams[label] = (team_id, admin, uuid.UUID(r.json()["id"]))
+
+    north_team, north_admin, _ = teams["north"]
+    again = {"name": "openai/gpt-4o-mini", "api_base": provider_proxy.base_url}
+    r = await client.post(f"/api/v1/teams/{north_team}/models", json=again, headers=north_admin.headers)
+    assert r.status_code == 409 and "this team already has" in r.json()["message"], r.text
+    listed = (await client.get("/api/v1/models", headers=north_admin.headers)).json()["data"]
+    mini = [(m["team_id"], m["api_base"]) for m in listed if m["name"] == "openai/gpt-4o-mini"]
+    assert sorted(mini, key=str) == sorted([(None, None), (str(north_team), provider_proxy.base_url)], key=str)
+
+    provider_proxy.inject("", Scripted(content="ok"), times=None)
+    for label in ("south", "north"):
+        result = await complete(
+            CompletionRequest(messages=[{"role": "user", "content": f"hi from {label}"}], project_id=teams[label][2])
+        )
+        assert (result.model, result.content, result.fallback_used) == ("openai/gpt-4o-mini", "ok", False)
+    assert [h["Authorization"] for h in provider_proxy.headers] == ["Bearer sk-south-key", "Bearer sk-north-key"]

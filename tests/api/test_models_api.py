@@ -64,12 +64,12 @@ async def test_deactivate_and_reactivate_a_team_model(client, session: Session) 
     ]
     assert MODEL["name"] not in active
     with pytest.raises(ModelError) as refused:
-        catalogue.resolve(session, MODEL["name"])
-    assert refused.value.reason == "unknown_model"
+        catalogue.resolve(session, MODEL["name"], world.team_a)
+    assert refused.value.reason == "unknown_model" and "deactivated" in refused.value.message
 
     r = await client.patch(url, json={"active": True}, headers=world.people["owner"].headers)
     assert r.status_code == 200 and r.json()["active"] is True
-    assert float(catalogue.resolve(session, MODEL["name"]).input_price) == pytest.approx(3e-6)
+    assert float(catalogue.resolve(session, MODEL["name"], world.team_a).input_price) == pytest.approx(3e-6)
 
 
 async def test_global_entries_are_read_only(client, session: Session) -> None:
@@ -82,12 +82,15 @@ async def test_global_entries_are_read_only(client, session: Session) -> None:
     assert r.status_code == 200  # the global catalogue is for everyone
     r = await client.patch(f"/api/v1/models/{seeded['id']}", json={"active": False}, headers=owner.headers)
     assert r.status_code == 403 and "read-only" in r.json()["message"]
-    r = await client.post(
-        f"/api/v1/teams/{world.team_a}/models",
-        json={**MODEL, "name": "embedded/smollm2", "fallbacks": []},
-        headers=owner.headers,
-    )
-    assert r.status_code == 409 and r.json()["code"] == "conflict"
+    # names are per team: the team's own entry of a global name is the team's (its projects only) ...
+    own = {**MODEL, "name": "embedded/smollm2", "fallbacks": [], "context_window": 2048}
+    r = await client.post(f"/api/v1/teams/{world.team_a}/models", json=own, headers=owner.headers)
+    assert r.status_code == 201 and r.json()["team_id"] == str(world.team_a), r.text
+    assert catalogue.resolve(session, "embedded/smollm2", world.team_a).context_window == 2048
+    assert catalogue.resolve(session, "embedded/smollm2").team_id is None  # everyone else: the global one
+    # ... and unique within the team
+    r = await client.post(f"/api/v1/teams/{world.team_a}/models", json=own, headers=owner.headers)
+    assert r.status_code == 409 and r.json()["code"] == "conflict" and "this team already has" in r.json()["message"]
 
 
 async def test_bad_model_input_is_a_precise_422(client, session: Session) -> None:
@@ -127,11 +130,15 @@ async def test_selection_uses_a_team_model_only_when_named(client, session: Sess
     body = {**MODEL, "capabilities": ["chat", "tools", "json", "vision", "long-context"], "input_price": 0}
     r = await client.post(f"/api/v1/teams/{world.team_a}/models", json=body, headers=world.people["admin"].headers)
     assert r.status_code == 201, r.text
-    chain = selection.chain_for(session, preferred=MODEL["name"], needed={"chat"})
+    chain = selection.chain_for(session, preferred=MODEL["name"], needed={"chat"}, team_id=world.team_a)
     assert [spec.name for spec in chain] == [MODEL["name"], "embedded/smollm2"]
     assert chain[0].team_id is not None and chain[0].context_window == 32000
     # a preferred model lacking "vision" falls back to a global model, never to team A's
     assert MODEL["name"] not in [s.name for s in catalogue.active_models(session)]
+    # named without the team (or by another team) it is the built-in scripted model, not team A's entry
+    for team_id in (None, build_world(session).team_a):
+        spec = selection.chain_for(session, preferred=MODEL["name"], needed={"chat"}, team_id=team_id)[0]
+        assert spec.team_id is None and spec.context_window != 32000
 
 
 async def test_projects_may_name_only_models_of_their_catalogue(client, session: Session) -> None:

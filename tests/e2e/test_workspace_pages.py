@@ -152,6 +152,8 @@ def test_workspace_pages_render_and_audit_needs_admin(stack, new_page) -> None:
     expect(page.locator("#new-key")).to_have_text(re.compile(r"\S{16,}"))
     expect(page.locator("#api-keys .api-keys-row")).to_have_count(1)
     page.goto("/system")
+    expect(page.get_by_test_id("health-postgresql")).to_have_text("up")  # loaded before the picture
+    expect(page.locator("#sandbox-card")).to_contain_text("bytes output")
     shot(page, "system")
     page.emulate_media(color_scheme="dark")
     page.goto(f"/projects/{project_id}")

@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlmodel import Session, col, select
 
-from berrys_app.domain.models import ModelCall
+from berrys_app.domain.models import ModelCall, ModelEntry
 from berrys_app.services.models import CompletionRequest, ModelError, complete, scripted, selection
 from berrys_app.settings import get_settings
 
@@ -473,7 +473,7 @@ async def test_a_call_whose_caller_knows_the_project_loads_the_catalogue_and_hol
 
     project = make_project(model="scripted/echo")
     catalogue.invalidate()  # the first call must read the catalogue from the database
-    known = KnownProject(model="scripted/echo", budget_usd=None, budget_tokens=None)
+    known = KnownProject(model="scripted/echo", budget_usd=None, budget_tokens=None, team_id=project.team_id)
     for step in range(2):
         result = await complete(
             CompletionRequest(
@@ -486,3 +486,22 @@ async def test_a_call_whose_caller_knows_the_project_loads_the_catalogue_and_hol
         assert result.content == f"echo: step {step}"
         session = service._catalogue_session(get_settings())
         assert not session.in_transaction()  # the catalogue read gave its connection back
+
+
+async def test_a_known_project_without_its_team_is_looked_up_so_names_resolve_in_its_team(env, session, make_project):
+    """A caller that read the project but not its team (``KnownProject.team_id`` None) gets the
+    lookup: the project's team's own entry of a name wins, another team's never does."""
+    from berrys_app.services.models import catalogue
+    from berrys_app.services.models.schemas import KnownProject
+
+    mine, other = make_project(model="scripted/teamed"), make_project(model="scripted/teamed")
+    session.add(ModelEntry(name="scripted/teamed", provider="scripted", team_id=mine.team_id, active=False))
+    session.commit()
+    catalogue.invalidate()
+    known = KnownProject(model="scripted/teamed")
+    scripted.rule("teamed", contains="hi", step={"content": "built-in"})
+    with pytest.raises(ModelError) as info:  # its team's entry: deactivated
+        await complete(CompletionRequest(messages=_user("hi"), project_id=mine.id, known_project=known))
+    assert "deactivated" in info.value.message
+    result = await complete(CompletionRequest(messages=_user("hi"), project_id=other.id, known_project=known))
+    assert result.content == "built-in"  # the built-in: the first team's entry is not the other's

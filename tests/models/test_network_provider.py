@@ -16,7 +16,8 @@ import pytest
 import redis
 from sqlmodel import select
 
-from berrys_app.domain.models import ModelCall
+from berrys_app.domain.models import ModelCall, ModelEntry
+from berrys_app.domain.projects import Project
 from berrys_app.keys import events_channel
 from berrys_app.services.errors import BudgetExceeded
 from berrys_app.services.models import CompletionRequest, ModelError, complete
@@ -69,9 +70,21 @@ def live_tokens(redis_url: str):
     client.close()
 
 
-def _ask(prompt: str, *, model: str = MODEL, **extra) -> CompletionRequest:
+def _ask(team_model: ModelEntry, prompt: str, *, model: str = MODEL, **extra) -> CompletionRequest:
+    """A call in the team's name (its project's, or ``team_id`` when there is none): team models
+    resolve only for their own team."""
     extra.setdefault("max_tokens", 12)
+    if "project_id" not in extra:
+        extra["team_id"] = team_model.team_id
     return CompletionRequest(model=model, messages=[{"role": "user", "content": prompt}], **extra)
+
+
+def _project(session, team_model: ModelEntry, **fields) -> Project:
+    """A project of the team that owns the model."""
+    project = Project(name="p", team_id=team_model.team_id, **fields)
+    session.add(project)
+    session.commit()
+    return project
 
 
 def _rows(session) -> list[ModelCall]:
@@ -82,7 +95,7 @@ def _rows(session) -> list[ModelCall]:
 async def test_completion_from_the_real_server_is_recorded_with_its_reported_usage(
     env, session, team_model, provider_proxy
 ):
-    result = await complete(_ask("Name one fruit."))
+    result = await complete(_ask(team_model, "Name one fruit."))
     assert result.content.strip() and result.model == MODEL and not result.fallback_used
     assert provider_proxy.count("Name one fruit.") == 1
     assert provider_proxy.requests[0]["model"] == "smollm2-135m" and provider_proxy.requests[0]["max_tokens"] == 12
@@ -96,7 +109,7 @@ async def test_completion_from_the_real_server_is_recorded_with_its_reported_usa
 
 
 async def test_the_sealed_team_key_is_the_bearer_sent(env, session, team_model, provider_proxy):
-    await complete(_ask("Say yes.", max_tokens=2))
+    await complete(_ask(team_model, "Say yes.", max_tokens=2))
     assert provider_proxy.headers[-1]["Authorization"] == "Bearer sk-team-key-123"
     assert team_model.api_key_sealed and "sk-team-key-123" not in team_model.api_key_sealed
 
@@ -108,13 +121,14 @@ async def test_streamed_deltas_of_the_real_server_reach_the_token_stream(
     provider_proxy,
     live_tokens,
     monkeypatch,
-    make_project,
 ):
     monkeypatch.setenv("BERRYS_STREAM_INTERVAL", "0")
     get_settings.cache_clear()
-    project = make_project()
+    project = _project(session, team_model)
     task = uuid.uuid4()
-    result = await complete(_ask("Tell me about berries.", stream=True, project_id=project.id, task_id=task))
+    result = await complete(
+        _ask(team_model, "Tell me about berries.", stream=True, project_id=project.id, task_id=task)
+    )
     messages = _collect(live_tokens)
     assert provider_proxy.requests[-1]["stream"] is True
     assert len(messages) >= 3  # several deltas, then the closing message
@@ -135,7 +149,7 @@ async def test_tool_calls_come_back_parsed(env, team_model, provider_proxy):
             },
         }
     ]
-    result = await complete(_ask("Find berries", tools=tools))
+    result = await complete(_ask(team_model, "Find berries", tools=tools))
     assert result.finish_reason == "tool_calls"
     assert [(c["name"], c["arguments"]) for c in result.tool_calls] == [("search", {"q": "berries"})]
     assert provider_proxy.requests[-1]["tools"][0]["function"]["name"] == "search"
@@ -144,7 +158,7 @@ async def test_tool_calls_come_back_parsed(env, team_model, provider_proxy):
 async def test_streamed_tool_calls_are_assembled(env, team_model, provider_proxy):
     provider_proxy.inject("Stream a call", Scripted(tool_calls=[{"name": "search", "arguments": {"q": "x y"}}]))
     tools = [{"type": "function", "function": {"name": "search", "parameters": {"type": "object"}}}]
-    result = await complete(_ask("Stream a call", tools=tools, stream=True))
+    result = await complete(_ask(team_model, "Stream a call", tools=tools, stream=True))
     assert [(c["name"], c["arguments"]) for c in result.tool_calls] == [("search", {"q": "x y"})]
 
 
@@ -154,7 +168,7 @@ async def test_json_schema_output_is_sent_as_response_format_and_repaired_once(
     valid = {"title": "Plan", "steps": ["pick", "wash"]}
     provider_proxy.inject("Plan it", Scripted(content="Sure! Here is a plan: pick and wash."))
     provider_proxy.inject("", Scripted(content=json.dumps(valid)))  # the repair turn (its own last message)
-    result = await complete(_ask("Plan it", response_format=SCHEMA))
+    result = await complete(_ask(team_model, "Plan it", response_format=SCHEMA))
     assert result.parsed == valid
     assert provider_proxy.count("Plan it") == 1 and provider_proxy.count() == 2
     first, repair = provider_proxy.requests[-2:]
@@ -168,7 +182,7 @@ async def test_a_stalled_provider_times_out_and_falls_back(env, session, team_mo
     provider_proxy.inject("Slow one", Stall(30), model="smollm2-135m", times=None)
     provider_proxy.inject("Slow one", Scripted(content="in time"), model="backup-llm")
     started = time.monotonic()
-    result = await complete(_ask("Slow one", timeout_s=1.5, max_tokens=4))
+    result = await complete(_ask(team_model, "Slow one", timeout_s=1.5, max_tokens=4))
     assert time.monotonic() - started < 10
     assert (result.model, result.content, result.fallback_used) == (BACKUP, "in time", True)
     assert [(r.model, r.error) for r in _rows(session)] == [(MODEL, "timeout"), (BACKUP, None)]
@@ -178,7 +192,7 @@ async def test_a_stall_without_fallback_is_a_timeout(env, session, team_model, p
     provider_proxy.inject("Slow two", Stall(30), times=None)
     started = time.monotonic()
     with pytest.raises(ModelError) as info:
-        await complete(_ask("Slow two", timeout_s=1.0, max_tokens=4))
+        await complete(_ask(team_model, "Slow two", timeout_s=1.0, max_tokens=4))
     assert time.monotonic() - started < 8
     assert info.value.reason == "timeout"
 
@@ -186,7 +200,7 @@ async def test_a_stall_without_fallback_is_a_timeout(env, session, team_model, p
 async def test_429_is_retried_after_its_retry_after(env, session, team_model, provider_proxy):
     provider_proxy.inject("Busy", Status(429, retry_after=1))
     started = time.monotonic()
-    result = await complete(_ask("Busy", max_tokens=4))
+    result = await complete(_ask(team_model, "Busy", max_tokens=4))
     assert time.monotonic() - started >= 1.0  # waited as the provider asked
     assert provider_proxy.count("Busy") == 2 and result.model == MODEL and not result.fallback_used
     assert [r.status for r in _rows(session)] == ["ok"]
@@ -194,7 +208,7 @@ async def test_429_is_retried_after_its_retry_after(env, session, team_model, pr
 
 async def test_500_is_retried(env, team_model, provider_proxy):
     provider_proxy.inject("Flaky", Status(500))
-    result = await complete(_ask("Flaky", max_tokens=4))
+    result = await complete(_ask(team_model, "Flaky", max_tokens=4))
     assert provider_proxy.count("Flaky") == 2 and result.model == MODEL
 
 
@@ -202,7 +216,7 @@ async def test_persistent_429_is_rate_limited_after_the_retries_then_falls_back(
     env, session, team_model, provider_proxy
 ):
     provider_proxy.inject("Always busy", Status(429, retry_after=0.1), model="smollm2-135m", times=None)
-    result = await complete(_ask("Always busy", max_tokens=4))
+    result = await complete(_ask(team_model, "Always busy", max_tokens=4))
     assert provider_proxy.count("Always busy") == 3 + 1  # 1 + 2 retries at the first model, 1 at the backup
     assert result.model == BACKUP
     assert [(r.model, r.error) for r in _rows(session)] == [(MODEL, "rate_limited"), (BACKUP, None)]
@@ -211,7 +225,7 @@ async def test_persistent_429_is_rate_limited_after_the_retries_then_falls_back(
 async def test_persistent_500_falls_back_to_the_second_provider(env, session, team_model, provider_proxy):
     provider_proxy.inject("Down", Status(500), model="smollm2-135m", times=None)
     provider_proxy.inject("Down", Scripted(content="from the backup"), model="backup-llm")
-    result = await complete(_ask("Down"))
+    result = await complete(_ask(team_model, "Down"))
     assert (result.content, result.model, result.fallback_used) == ("from the backup", BACKUP, True)
     rows = _rows(session)
     assert [(r.model, r.status, r.error, r.fallback_used) for r in rows] == [
@@ -223,7 +237,7 @@ async def test_persistent_500_falls_back_to_the_second_provider(env, session, te
 async def test_malformed_json_from_the_provider_is_a_provider_error(env, session, team_model, provider_proxy):
     provider_proxy.inject("Garbled", Malformed(), times=None)
     with pytest.raises(ModelError) as info:
-        await complete(_ask("Garbled", model=BACKUP))
+        await complete(_ask(team_model, "Garbled", model=BACKUP))
     assert info.value.reason == "provider_error"
     assert [(r.status, r.error) for r in _rows(session)] == [("error", "provider_error")]
 
@@ -239,7 +253,7 @@ async def test_a_stream_cut_midway_closes_the_stream_with_an_error_and_falls_bac
     get_settings.cache_clear()
     provider_proxy.inject("Cut me", CutStream(after=2), model="smollm2-135m", times=None)
     provider_proxy.inject("Cut me", Scripted(content="whole answer here"), model="backup-llm")
-    result = await complete(_ask("Cut me", stream=True))
+    result = await complete(_ask(team_model, "Cut me", stream=True))
     assert result.model == BACKUP and result.content == "whole answer here"
     first = _collect(live_tokens)
     assert first[-1]["payload"]["error"] == "provider_error"
@@ -247,12 +261,10 @@ async def test_a_stream_cut_midway_closes_the_stream_with_an_error_and_falls_bac
     assert second[0]["payload"].get("reset") is True and assemble(second) == "whole answer here"
 
 
-async def test_accounting_and_budgets_use_the_usage_the_provider_reports(
-    env, session, team_model, provider_proxy, make_project
-):
-    project = make_project(budget_usd=Decimal("1"))
+async def test_accounting_and_budgets_use_the_usage_the_provider_reports(env, session, team_model, provider_proxy):
+    project = _project(session, team_model, budget_usd=Decimal("1"))
     provider_proxy.inject("Count me", Scripted(content="ok", prompt_tokens=1234, completion_tokens=56))
-    result = await complete(_ask("Count me", project_id=project.id))
+    result = await complete(_ask(team_model, "Count me", project_id=project.id))
     assert (result.prompt_tokens, result.completion_tokens) == (1234, 56)
     [row] = _rows(session)
     assert (row.prompt_tokens, row.completion_tokens) == (1234, 56)
@@ -261,11 +273,11 @@ async def test_accounting_and_budgets_use_the_usage_the_provider_reports(
 
 
 async def test_a_budget_that_cannot_cover_the_worst_case_never_reaches_the_provider(
-    env, session, team_model, provider_proxy, make_project
+    env, session, team_model, provider_proxy
 ):
-    project = make_project(budget_tokens=5)
+    project = _project(session, team_model, budget_tokens=5)
     with pytest.raises(BudgetExceeded):
-        await complete(_ask("Too dear", project_id=project.id))
+        await complete(_ask(team_model, "Too dear", project_id=project.id))
     assert provider_proxy.count("Too dear") == 0
 
 
@@ -274,7 +286,7 @@ async def test_a_network_model_not_started_by_the_test_is_refused(
 ):
     monkeypatch.setenv("BERRYS_TEST_API_BASES", "http://127.0.0.1:1/v1")  # some other server
     with pytest.raises(ModelError) as info:
-        await complete(_ask("Anyone there?", model=BACKUP))
+        await complete(_ask(team_model, "Anyone there?", model=BACKUP))
     assert info.value.reason == "network_disabled"
     assert provider_proxy.count() == 0
 
@@ -285,12 +297,12 @@ async def test_a_server_without_json_schema_support_gets_json_object_with_the_sc
     """llama-cpp-python's server refuses ``json_schema``; the schema goes as ``json_object`` then
     (grammar-constrained there), and the endpoint is remembered so later calls ask that at once."""
     schema = {"type": "object", "properties": {"fruit": {"type": "string"}}, "required": ["fruit"]}
-    result = await complete(_ask("Name a fruit as JSON.", response_format=schema, max_tokens=40))
+    result = await complete(_ask(team_model, "Name a fruit as JSON.", response_format=schema, max_tokens=40))
     assert isinstance(result.parsed, dict) and isinstance(result.parsed["fruit"], str)
     kinds = [body["response_format"]["type"] for body in provider_proxy.requests]
     assert kinds[-1] == "json_object" and provider_proxy.requests[-1]["response_format"]["schema"] == schema
     assert set(kinds[:-1]) == {"json_schema"}
     before = len(provider_proxy.requests)
-    again = await complete(_ask("Name a berry as JSON.", response_format=schema, max_tokens=40))
+    again = await complete(_ask(team_model, "Name a berry as JSON.", response_format=schema, max_tokens=40))
     assert isinstance(again.parsed, dict)
     assert [b["response_format"]["type"] for b in provider_proxy.requests[before:]] == ["json_object"]

@@ -80,7 +80,12 @@ async def test_a_stored_internal_endpoint_is_refused_on_the_call_before_any_requ
     catalogue.invalidate()
     with pytest.raises(ModelError) as info:
         await complete(
-            CompletionRequest(model="openai/was-allowed", messages=[{"role": "user", "content": "hi"}], max_tokens=2)
+            CompletionRequest(
+                model="openai/was-allowed",
+                team_id=admin.team_id,
+                messages=[{"role": "user", "content": "hi"}],
+                max_tokens=2,
+            )
         )
     assert "internal address" in info.value.message
     assert provider_proxy.count() == 0
@@ -99,7 +104,11 @@ async def test_the_operator_key_never_reaches_a_team_endpoint(
     connect(session, admin, "openai/keyed", provider_proxy.base_url, api_key="sk-team-own")
     provider_proxy.inject("", Scripted(content="ok"), times=None)
     for model in ("openai/keyless", "openai/keyed"):
-        await complete(CompletionRequest(model=model, messages=[{"role": "user", "content": "hi"}], max_tokens=2))
+        await complete(
+            CompletionRequest(
+                model=model, team_id=admin.team_id, messages=[{"role": "user", "content": "hi"}], max_tokens=2
+            )
+        )
     assert provider_proxy.count() == 2
     assert all(OPERATOR_KEY not in str(headers) for headers in provider_proxy.headers)
     assert [h["Authorization"] for h in provider_proxy.headers] == ["Bearer none", "Bearer sk-team-own"]

@@ -326,6 +326,7 @@ def test_the_system_page_says_how_snippets_run() -> None:
     shown = system.sandbox_status(Actor.system())
     assert (shown["isolation"], shown["seccomp"]) == ("bubblewrap", "on")
     assert f"{get_settings().sandbox_max_memory_mb} MB" in shown["caps"]
+    assert f"{get_settings().sandbox_max_output_bytes:,} bytes output" in shown["caps"]  # not 1e+06
     with pytest.raises(Unauthorized):  # it describes the host: signed-in people only, like the workers
         system.sandbox_status(Actor(user_id=None, label="anonymous"))
 

@@ -74,7 +74,7 @@ def get_model(model_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> 
 
 @router.post("/teams/{team_id}/models", status_code=status.HTTP_201_CREATED, **access("admin", "admin:write"))
 def add_model(team_id: uuid.UUID, body: ModelEntryCreate, session: SessionDep, actor: CurrentActor) -> ModelPublic:
-    """Add a litellm model string for the team (names are unique in the deployment)."""
+    """Add a litellm model string for the team (names are unique per team; 409 when the team has it)."""
     from berrys_app.services.models import catalogue_teams  # deferred: imports litellm
 
     return ModelPublic.model_validate(catalogue_teams.add_model(session, actor, team_id=team_id, data=body))

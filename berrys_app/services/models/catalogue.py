@@ -2,7 +2,10 @@
 
 Rows live in the ``models`` table (deactivate, never delete). The in-process providers' own
 models work without a row (``registry.builtin_spec``: ``embedded/smollm2``, the offline default;
-any ``scripted/<name>``, the test model; ``replay/recorded``, a replayed fork's answers). Lookups are cached per database for ``model_catalogue_cache_s`` seconds
+any ``scripted/<name>``, the test model; ``replay/recorded``, a replayed fork's answers). A name is
+resolved as its team sees it: the team's own entry, else the operator's global one, else a
+built-in; another team's entry of the same name is never seen (names are unique per team,
+migration 0027). Lookups are cached per database for ``model_catalogue_cache_s`` seconds
 (Settings) so the hot path needs no query; writes through this module clear the cache at once. A busy process
 refreshes the cache in a background thread before it expires, so no call (on a worker's event
 loop: every running task) waits for the reload.
@@ -13,9 +16,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
@@ -93,7 +98,8 @@ SEED: list[dict[str, Any]] = [
     },
 ]
 
-_CACHE: dict[object, tuple[float, dict[str, ModelSpec]]] = {}
+SpecKey = tuple[uuid.UUID | None, str]  # (the owning team, None for a global entry; the model string)
+_CACHE: dict[object, tuple[float, dict[SpecKey, ModelSpec]]] = {}
 _REFRESHING: set[object] = set()
 _REFRESH_LOCK = threading.Lock()
 _generation = 0  # bumped by invalidate(): a reload that began before a write must not store its rows
@@ -114,7 +120,7 @@ def invalidate() -> None:
         _CACHE.clear()
 
 
-def _rows(session: Session) -> dict[str, ModelSpec]:
+def _rows(session: Session) -> dict[SpecKey, ModelSpec]:
     key = _cache_key(session)
     hit = _CACHE.get(key)
     now = time.monotonic()
@@ -128,8 +134,8 @@ def _rows(session: Session) -> dict[str, ModelSpec]:
     return specs
 
 
-def _load(session: Session) -> dict[str, ModelSpec]:
-    return {row.name: ModelSpec.from_row(row) for row in session.exec(select(ModelEntry))}
+def _load(session: Session) -> dict[SpecKey, ModelSpec]:
+    return {(row.team_id, row.name): ModelSpec.from_row(row) for row in session.exec(select(ModelEntry))}
 
 
 def _refresh_ahead(engine: Any) -> None:
@@ -156,9 +162,15 @@ def _refresh_ahead(engine: Any) -> None:
     threading.Thread(target=reload, name="catalogue-refresh", daemon=True).start()
 
 
-def resolve(session: Session, name: str) -> ModelSpec:
-    """The spec for a model string, or ``ModelError(unknown_model)``."""
-    spec = _rows(session).get(name) or registry.builtin_spec(name)
+def resolve(session: Session, name: str, team_id: uuid.UUID | None = None) -> ModelSpec:
+    """The spec for a model string as ``team_id`` sees it (its own entry, then the global one, then a
+    built-in; no team: global and built-in only), or ``ModelError(unknown_model)``."""
+    rows = _rows(session)
+    spec = (
+        (rows.get((team_id, name)) if team_id is not None else None)
+        or rows.get((None, name))
+        or registry.builtin_spec(name)
+    )
     if spec is None:
         raise ModelError("unknown_model", f"model {name!r} is not in the catalogue", model=name)
     if not spec.active:
@@ -184,7 +196,10 @@ def list_models(session: Session, *, active_only: bool = False) -> list[ModelEnt
 
 def ensure_catalogue(session: Session) -> int:
     """Insert the seed rows that are missing (idempotent, concurrent-safe); returns how many were added."""
-    existing = set(session.exec(select(ModelEntry.name).where(col(ModelEntry.name).in_([s["name"] for s in SEED]))))
+    names = [s["name"] for s in SEED]
+    existing = set(
+        session.exec(select(ModelEntry.name).where(col(ModelEntry.name).in_(names), col(ModelEntry.team_id).is_(None)))
+    )
     if len(existing) == len(SEED):
         return 0  # the usual case: one read, no write
     added = 0
@@ -197,7 +212,11 @@ def ensure_catalogue(session: Session) -> int:
         row = ModelEntry(**values)
         data = row.model_dump()
         table = ModelEntry.__table__
-        statement = pg_insert(table).values(**data).on_conflict_do_nothing(index_elements=["name"])
+        statement = (
+            pg_insert(table)
+            .values(**data)
+            .on_conflict_do_nothing(index_elements=["name"], index_where=text("team_id IS NULL"))
+        )
         added += len(session.execute(statement.returning(table.c.id)).all())
     session.commit()
     invalidate()

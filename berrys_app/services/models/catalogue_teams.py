@@ -1,8 +1,10 @@
 """Team-managed catalogue entries: admins add a model string for their team and tune or
 (de)activate it; the operator's global entries (seeded, ``team_id`` NULL) stay read-only.
 
-Visibility: a person sees the global entries plus those of their teams. Selection resolves
-a model string deployment-wide (names are unique), so a team entry claims its name.
+Visibility: a person sees the global entries plus those of their teams. Names are unique per
+team: two teams may each add "openai/gpt-4o-mini", and a team's entry shadows a global one of the
+same name for that team only. Every lookup by name is the team's (``in_team``, and selection
+resolves a project's model in the project's team).
 Team entries are models of known providers, each called at its own API with its own key
 variable (``team_providers``): no team-chosen variable, base URL or URL in the model string.
 """
@@ -67,13 +69,14 @@ def pickable(rows: list[ModelEntry], team_id: uuid.UUID | None) -> list[str]:
     """What a model picker of this team offers: active global models and the team's own, without
     the test models (``scripted/*``) unless the operator enables them (BERRYS_SHOW_TEST_MODELS)."""
     show_tests = get_settings().show_test_models
-    return [
+    names = [
         m.name
         for m in rows
         if m.active
         and m.team_id in (None, team_id)
         and (show_tests or not registry.provider_named(m.provider).for_tests)
     ]
+    return list(dict.fromkeys(names))  # a team entry named like a global one is offered once
 
 
 def team_default(session: Session, team_id: uuid.UUID | None) -> str | None:
@@ -99,16 +102,20 @@ def get_model(session: Session, actor: Actor, model_id: uuid.UUID) -> ModelEntry
     return row
 
 
+def in_team(session: Session, team_id: uuid.UUID, name: str) -> bool:
+    """Whether the team can name this model: its own entry, a global one, or a built-in one
+    (another team's entry of the same name does not count)."""
+    scope = or_(col(ModelEntry.team_id).is_(None), ModelEntry.team_id == team_id)
+    if session.exec(select(ModelEntry.id).where(ModelEntry.name == name, scope)).first() is not None:
+        return True
+    return name in {seed["name"] for seed in catalogue.SEED} or registry.builtin_spec(name) is not None
+
+
 def check_model_choice(session: Session, team_id: uuid.UUID, name: str | None) -> None:
     """A project may name a global model, one of its team's, or a built-in (offline/test) one."""
     if not name:
         return
-    row = session.exec(select(ModelEntry).where(ModelEntry.name == name)).first()
-    if row is not None:
-        usable = row.team_id in (None, team_id)
-    else:
-        usable = name in {seed["name"] for seed in catalogue.SEED} or registry.builtin_spec(name) is not None
-    if not usable:
+    if not in_team(session, team_id, name):
         raise ValidationFailed(
             f"model {name!r} is not in your catalogue (GET /api/v1/models lists what you can use)",
             details={"field": "model"},
@@ -137,9 +144,7 @@ def _check_fields(session: Session, team_id: uuid.UUID, name: str, fields: dict[
     if len(set(fallbacks)) != len(fallbacks):
         raise ValidationFailed("fallbacks repeat a model", details={"field": "fallbacks"})
     for fallback in fallbacks:
-        row = session.exec(select(ModelEntry).where(ModelEntry.name == fallback)).first()
-        usable = row.team_id in (None, team_id) if row is not None else registry.builtin_spec(fallback) is not None
-        if not usable:
+        if not in_team(session, team_id, fallback):
             raise ValidationFailed(
                 f"fallback {fallback!r} is not in your catalogue", details={"field": "fallbacks", "model": fallback}
             )
@@ -185,8 +190,11 @@ def add_model(session: Session, actor: Actor, *, team_id: uuid.UUID, data: Model
         fields["api_key_env"] = key_env  # the provider's own variable, never one the team chose
     fields.setdefault("capabilities", ["chat"])
     _check_fields(session, team_id, data.name, fields)
-    if session.exec(select(ModelEntry.id).where(ModelEntry.name == data.name)).first() is not None:
-        raise Conflict(f"the model {data.name!r} is already in this deployment's catalogue; names are unique")
+    mine = select(ModelEntry.id).where(ModelEntry.name == data.name, ModelEntry.team_id == team_id)
+    if session.exec(mine).first() is not None:
+        raise Conflict(
+            f"this team already has the model {data.name!r}; change it instead (PATCH /api/v1/models/{{id}})"
+        )
     row = ModelEntry(name=data.name, provider=data.name.split("/", 1)[0], team_id=team_id)
     _apply(row, fields)
     session.add(row)
@@ -293,11 +301,13 @@ async def check_connection(session: Session, actor: Actor, model_id: uuid.UUID) 
     if row.team_id is None:
         raise Forbidden("test a connection of your team's own models; the global catalogue is the operator's")
     require_role(session, actor, row.team_id, Role.admin, scope=ADMIN_WRITE, what="model")
-    name = row.name
+    name, team_id = row.name, row.team_id
     session.commit()  # release the row: the call may take seconds
     started = time.perf_counter()
     try:
-        result = await complete(CompletionRequest(model=name, messages=CHECK_PROMPT, max_tokens=16, timeout_s=60))
+        result = await complete(
+            CompletionRequest(model=name, team_id=team_id, messages=CHECK_PROMPT, max_tokens=16, timeout_s=60)
+        )
     except ModelError as exc:
         return ConnectionCheck(False, name, exc.message[:300], (time.perf_counter() - started) * 1000, exc.reason)
     latency_ms = (time.perf_counter() - started) * 1000

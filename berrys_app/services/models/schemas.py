@@ -14,6 +14,7 @@ class KnownProject(BaseModel):
     model: str | None = None
     budget_usd: float | None = None
     budget_tokens: int | None = None
+    team_id: uuid.UUID | None = None  # whose catalogue names the model; None: the call looks the project up
 
 
 class CompletionRequest(BaseModel):
@@ -27,6 +28,9 @@ class CompletionRequest(BaseModel):
     tools: list[dict[str, Any]] | None = None
     response_format: dict[str, Any] | None = None  # a JSON schema the reply must satisfy
     project_id: uuid.UUID | None = None
+    # whose catalogue resolves the model names (a team's own entries); a project's calls use the
+    # project's team, so this is for calls of no project (a team's "Test connection")
+    team_id: uuid.UUID | None = None
     task_id: uuid.UUID | None = None
     agent_id: uuid.UUID | None = None
     call_key: str | None = Field(default=None, max_length=300)

@@ -14,6 +14,7 @@ exactly one caller gets a trial call; success closes it, failure opens it again.
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -120,9 +121,18 @@ def record_success(model: str) -> None:
     sync_redis().delete(_key(model), f"{_key(model)}:trial")
 
 
-def chain_for(session: Session, *, preferred: str, needed: set[str]) -> list[ModelSpec]:
-    """The models to try, in order (may raise ``ModelError(unknown_model)`` for the preferred one)."""
-    first = catalogue.resolve(session, preferred)
+def circuit_name(spec: ModelSpec) -> str:
+    """The breaker's name for a model: a team's own entry has its own (two teams' entries of one name
+    are different endpoints: one failing must not skip the other)."""
+    return spec.name if spec.team_id is None else f"{spec.name}@{spec.team_id}"
+
+
+def chain_for(
+    session: Session, *, preferred: str, needed: set[str], team_id: uuid.UUID | None = None
+) -> list[ModelSpec]:
+    """The models to try, in order, as ``team_id`` resolves their names (may raise
+    ``ModelError(unknown_model)`` for the preferred one)."""
+    first = catalogue.resolve(session, preferred, team_id)
     chain: list[ModelSpec] = []
     seen: set[str] = set()
     for name in (first.name, *first.fallbacks):
@@ -130,7 +140,7 @@ def chain_for(session: Session, *, preferred: str, needed: set[str]) -> list[Mod
             continue
         seen.add(name)
         try:
-            spec = first if name == first.name else catalogue.resolve(session, name)
+            spec = first if name == first.name else catalogue.resolve(session, name, team_id)
         except ModelError:
             continue  # a deactivated/unknown fallback is skipped, not fatal
         if needed <= spec.capabilities:
@@ -150,4 +160,6 @@ def chain_for(session: Session, *, preferred: str, needed: set[str]) -> list[Mod
 
 def by_health(chain: list[ModelSpec], states: dict[str, CircuitState]) -> list[ModelSpec]:
     """Closed circuits first, then fewer recent failures; the chain's cost order breaks ties."""
-    return sorted(chain, key=lambda spec: (states[spec.name].state != CLOSED, states[spec.name].failures))
+    return sorted(
+        chain, key=lambda spec: (states[circuit_name(spec)].state != CLOSED, states[circuit_name(spec)].failures)
+    )

@@ -37,7 +37,7 @@ from berrys_app.settings import Settings, get_settings
 
 _LOOKUP_SQL = text(
     "SELECT (SELECT id FROM model_calls WHERE call_key = :key AND status = 'ok' LIMIT 1) AS replay_id, "
-    "p.id AS project_id, p.model, p.budget_usd, p.budget_tokens "
+    "p.id AS project_id, p.team_id, p.model, p.budget_usd, p.budget_tokens "
     "FROM (SELECT 1) AS one LEFT JOIN projects p ON p.id = :pid"
 )
 
@@ -47,18 +47,21 @@ def _prepare(request: CompletionRequest, settings: Settings) -> tuple[Completion
     schema = structured.extract_schema(request.response_format) if request.response_format is not None else None
     if (request.agent_budget_usd is not None or request.agent_budget_tokens is not None) and request.agent_id is None:
         raise ValidationFailed("an agent budget needs agent_id")
-    if request.known_project is not None:  # nothing to look up: no connection unless the catalogue must load
-        return _lookup(None, request, settings, schema)
+    known = request.known_project
+    if known is not None and (known.team_id is not None or request.project_id is None):
+        return _lookup(
+            None, request, settings, schema
+        )  # nothing to look up: no connection unless the catalogue must load
     return with_autocommit(lambda conn: _lookup(conn, request, settings, schema))
 
 
 def _lookup(
     conn: Connection | None, request: CompletionRequest, settings: Settings, schema: dict[str, Any] | None
 ) -> tuple[CompletionResult | None, Run, list[ModelSpec]]:
-    """One round trip: replay hit? the project's model and budgets? then the chain (catalogue is cached)."""
+    """One round trip: replay hit? the project's team, model and budgets? then the chain (catalogue is cached)."""
     session = Session(bind=conn) if conn is not None else _catalogue_session(settings)
     project: Any = None
-    if request.known_project is not None:  # the caller read it and vouches that call_key is new
+    if conn is None:  # the caller read the project (and its team) and vouches that call_key is new
         project = request.known_project
     elif request.call_key or request.project_id:
         found = conn.execute(_LOOKUP_SQL, {"key": request.call_key, "pid": request.project_id}).one()
@@ -72,6 +75,11 @@ def _lookup(
             project = found
     preferred = request.model or (project.model if project is not None and project.model else None)
     preferred = preferred or settings.default_model
+    team_id = request.team_id
+    if project is not None and project.team_id is not None:
+        if team_id not in (None, project.team_id):
+            raise ValidationFailed("team_id is not the project's team")
+        team_id = project.team_id  # the project's team resolves its model names, never another's
     limits = budgets.Limits(
         project_id=request.project_id if project is not None else None,
         project_usd=project.budget_usd if project is not None else None,
@@ -82,7 +90,7 @@ def _lookup(
     )
     run = Run(request=request, settings=settings, schema=schema, limits=limits, preferred=preferred)
     try:
-        chain = selection.chain_for(session, preferred=preferred, needed=request.needed_capabilities())
+        chain = selection.chain_for(session, preferred=preferred, needed=request.needed_capabilities(), team_id=team_id)
     except ModelError as exc:
         run.refuse(preferred, exc, fallback=False)
         if conn is None:
@@ -122,7 +130,7 @@ async def complete(request: CompletionRequest) -> CompletionResult:
     replayed, run, chain = _prepare(request, settings)
     if replayed is not None:
         return replayed
-    states = selection.circuit_states_cached([spec.name for spec in chain])
+    states = selection.circuit_states_cached([selection.circuit_name(spec) for spec in chain])
     if chain[0].name != run.preferred:  # chosen by capability: prefer healthy, then recently reliable, then cheap
         chain = selection.by_health(chain, states)
     last_error: ModelError | None = None
@@ -130,10 +138,11 @@ async def complete(request: CompletionRequest) -> CompletionResult:
     try:
         for spec in chain:
             fallback = spec.name != run.preferred
-            state = states[spec.name]
+            circuit = selection.circuit_name(spec)
+            state = states[circuit]
             if state.state == selection.OPEN or (
                 state.state == selection.HALF_OPEN
-                and not selection.try_half_open(spec.name, call_timeout_s=run.timeout_for(spec))
+                and not selection.try_half_open(circuit, call_timeout_s=run.timeout_for(spec))
             ):
                 last_error = ModelError(
                     "circuit_open", f"{spec.name} failed repeatedly; skipped until its cooldown ends", model=spec.name
@@ -144,7 +153,7 @@ async def complete(request: CompletionRequest) -> CompletionResult:
             refusal = run.preflight(spec)
             if refusal is not None:
                 if state.state == selection.HALF_OPEN:
-                    selection.release_trial(spec.name)
+                    selection.release_trial(circuit)
                 last_error = refusal
                 run.refuse(spec.name, refusal, fallback=fallback)
                 tried.append({"model": spec.name, "reason": refusal.reason})
@@ -153,18 +162,18 @@ async def complete(request: CompletionRequest) -> CompletionResult:
                 result = await run.on_model(spec, fallback=fallback)
             except ModelError as exc:
                 if exc.reason in PROVIDER_FAULTS:
-                    selection.record_failure(spec.name, state=state)
+                    selection.record_failure(circuit, state=state)
                 elif exc.reason == "malformed_output" and state.state != selection.CLOSED:
-                    selection.record_success(spec.name)  # it answered: the provider itself is alive
+                    selection.record_success(circuit)  # it answered: the provider itself is alive
                 elif state.state == selection.HALF_OPEN:
-                    selection.release_trial(spec.name)  # never reached the provider: let another caller try
+                    selection.release_trial(circuit)  # never reached the provider: let another caller try
                 last_error = exc
                 tried.append({"model": spec.name, "reason": exc.reason})
                 if exc.reason in FALLBACK_REASONS:
                     continue
                 raise
             if state.failures or state.state != selection.CLOSED:
-                selection.record_success(spec.name)
+                selection.record_success(circuit)
             result.latency_ms = (time.perf_counter() - started) * 1000
             return result
         assert last_error is not None

@@ -198,10 +198,11 @@ def models_page() -> rx.Component:
             ModelsState.models,
             [
                 ("Model", "name"),
+                ("From", "owner"),
                 ("Provider", "provider"),
                 ("Capabilities", "capabilities"),
                 ("Context", "context"),
-                ("Price in/out per 1M", "price"),
+                ("Price in / out per 1M tokens", "price"),
                 ("State", "active"),
             ],
             table_id="models",

@@ -13,6 +13,8 @@ import reflex as rx
 from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import TeamMember, User
+from berrys_app.domain.collab import TeamInvitation
+from berrys_app.domain.models import ModelEntry
 from berrys_app.domain.projects import Project
 from berrys_app.domain.tools import Credential, McpServer
 from berrys_app.services import audit, keyset
@@ -31,7 +33,8 @@ def _ids(values: Iterable[str | None]) -> set[uuid.UUID]:
 
 
 def target_names(session: Session, team_id: uuid.UUID, rows: list[Any]) -> dict[str, str]:
-    """``{target id: name}`` for the projects, members, credentials and MCP servers of this team."""
+    """``{target id: name}`` for the projects, members, credentials, MCP servers, models and
+    invitations (by address) of this team."""
     by_type: dict[str, set[uuid.UUID]] = {}
     for row in rows:
         by_type.setdefault(row.target_type or "", set()).update(_ids([row.target_id]))
@@ -46,7 +49,12 @@ def target_names(session: Session, team_id: uuid.UUID, rows: list[Any]) -> dict[
             .where(col(User.id).in_(ids), TeamMember.team_id == team_id)
         )
         names.update({str(i): n or e for i, n, e in session.exec(query)})
-    for kind, table in (("credential", Credential), ("mcp_server", McpServer)):
+    if ids := by_type.get("invitation"):
+        query = select(TeamInvitation.id, TeamInvitation.email).where(
+            col(TeamInvitation.id).in_(ids), TeamInvitation.team_id == team_id
+        )
+        names.update({str(i): e for i, e in session.exec(query)})
+    for kind, table in (("credential", Credential), ("mcp_server", McpServer), ("model", ModelEntry)):
         if ids := by_type.get(kind):
             query = select(table.id, table.name).where(col(table.id).in_(ids), table.team_id == team_id)
             names.update({str(i): n for i, n in session.exec(query)})

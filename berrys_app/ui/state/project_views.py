@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from berrys_app.domain.event_kinds import EventKind
-from berrys_app.ui.format import TASK_STATUS_COLOR, as_dict, label, markdown_text, short_time
+from berrys_app.ui.format import TASK_STATUS_COLOR, actor_label, as_dict, label, markdown_text, short_time
 from berrys_app.ui.state.plan_table import deps_of
 
 BOARD_COLUMNS = ["pending", "ready", "running", "retrying", "waiting_approval", "completed", "failed", "cancelled"]
@@ -55,7 +55,7 @@ def event_row(message: dict[str, Any]) -> dict[str, Any]:
         "id": str(message.get("id") or ""),
         "kind": str(message.get("kind", "")),
         "label": label(str(message.get("kind", ""))),
-        "actor": str(message.get("actor") or ""),
+        "actor": actor_label(str(message.get("actor") or "")),
         "at": short_time(message.get("created_at")),
         "summary": str(summary) if message.get("kind") == EventKind.COMMENT_CREATED else str(summary)[:300],
         "task_id": str(message.get("task_id") or payload.get("task_id") or ""),

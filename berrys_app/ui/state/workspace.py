@@ -24,7 +24,8 @@ from berrys_app.services.errors import ServiceError, ValidationFailed
 from berrys_app.services.models import catalogue_teams
 from berrys_app.services.tools import mcp_servers, registry, vault
 from berrys_app.settings import get_settings
-from berrys_app.ui.format import brief, label, model_label, money, short_date
+from berrys_app.ui.components import usage_charts
+from berrys_app.ui.format import actor_label, brief, label, model_label, money, per_million, short_date
 from berrys_app.ui.state.session import SessionState
 
 ROLES = ["viewer", "member", "admin", "owner"]
@@ -99,7 +100,7 @@ class TeamState(PageState):
         self.activity = [
             {
                 "at": short_date(e.created_at.isoformat()),
-                "actor": e.actor,
+                "actor": actor_label(e.actor),
                 "kind": label(e.kind),
                 "what": _activity_text(e),
             }
@@ -310,38 +311,17 @@ class ModelsState(PageState):
 
     @rx.var
     def model_chart(self) -> go.Figure:
-        figure = go.Figure(
-            go.Bar(x=[r["model"] for r in self.by_model], y=[r["cost"] for r in self.by_model], marker_color="#7c3aed")
-        )
-        figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=280, title="Cost by model (USD)")
-        return figure
+        return usage_charts.cost_by_model(self.by_model)
 
     @rx.var
     def token_chart(self) -> go.Figure:
-        figure = go.Figure(
-            [
-                go.Bar(name="prompt", x=[r["model"] for r in self.by_model], y=[r["prompt"] for r in self.by_model]),
-                go.Bar(
-                    name="completion", x=[r["model"] for r in self.by_model], y=[r["completion"] for r in self.by_model]
-                ),
-            ]
-        )
-        figure.update_layout(
-            barmode="stack", margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=280, title="Tokens by model"
-        )
-        return figure
+        return usage_charts.tokens_by_model(self.by_model)
 
     day_series: list[dict[str, Any]] = []
 
     @rx.var
     def day_chart(self) -> go.Figure:
-        figure = go.Figure(
-            go.Scatter(
-                x=[r["day"] for r in self.day_series], y=[r["cost"] for r in self.day_series], mode="lines+markers"
-            )
-        )
-        figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=280, title="Cost by day (USD)")
-        return figure
+        return usage_charts.cost_by_day(self.day_series)
 
     _usage_read_at: float = 0.0
 
@@ -370,18 +350,20 @@ class ModelsState(PageState):
 
     def _fetch(self, session, actor) -> None:
 
+        team = self._team_uuid()
         self.models = [
             {
                 "name": m.name,
+                "owner": "operator" if m.team_id is None else "this team",
                 "provider": m.provider,
                 "capabilities": ", ".join(m.capabilities),
-                "context": str(m.context_window),
-                "price": f"{float(m.input_price):g} / {float(m.output_price):g}",
+                "context": f"{m.context_window:,}",
+                "price": per_million(m.input_price, m.output_price),
                 "active": "active" if m.active else "inactive",
             }
-            for m in catalogue_teams.visible_models(session, actor)  # global + this person's teams
+            for m in catalogue_teams.visible_models(session, actor)
+            if m.team_id in (None, team)  # the global catalogue and the selected team's (names are per team)
         ]
-        team = self._team_uuid()
         usage = team_usage.team_usage(session, actor, team) if team else {"by_model": [], "by_day": []}
         self.by_model = [
             {
@@ -420,7 +402,7 @@ class ToolsState(PageState):
                 "category": t.category,
                 "description": brief(t.description),
                 "active": "active" if t.is_active else "inactive",
-                "approval": t.approval_policy,
+                "approval": label(t.approval_policy),  # "Side effects", not side_effects
             }
             for t in registry.list_tools(session, actor, team_id=team)
         ]
