@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from berrys_app.ui.components import usage_charts
+from berrys_app.ui import usage_charts
 from berrys_app.ui.format import actor_label, label, per_million
 from berrys_app.ui.state.project_views import event_row
 

@@ -24,7 +24,7 @@ from berrys_app.services.errors import ServiceError, ValidationFailed
 from berrys_app.services.models import catalogue_teams
 from berrys_app.services.tools import mcp_servers, registry, vault
 from berrys_app.settings import get_settings
-from berrys_app.ui.components import usage_charts
+from berrys_app.ui import usage_charts
 from berrys_app.ui.format import actor_label, brief, label, model_label, money, per_million, short_date
 from berrys_app.ui.state.session import SessionState
 
