@@ -190,9 +190,10 @@ def is_ended(session: Session, session_id: uuid.UUID) -> bool:
     return session.exec(revoked.limit(1)).first() is not None
 
 
-def session_of(access_token: str) -> uuid.UUID | None:
-    """The login an access token was issued for (None: an API key, an invalid or older token)."""
-    return login_of(access_token) if access_token else None
+def session_of(access_token: str, *, user_id: str | None = None) -> uuid.UUID | None:
+    """The login an access token was issued for (None: an API key, an invalid or older token,
+    or, given ``user_id``, a token of someone else)."""
+    return login_of(access_token, user_id=user_id) if access_token else None
 
 
 def with_session(actor: Actor, bearer: str | None) -> Actor:

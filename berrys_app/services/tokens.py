@@ -87,10 +87,10 @@ def decode(token: str, *, typ: str) -> dict[str, Any]:
 _CLAIMS_REGISTRY = jwt.JWTClaimsRegistry(exp={"essential": True}, sub={"essential": True})
 
 
-def login_of(token: str) -> uuid.UUID | None:
+def login_of(token: str, *, user_id: str | None = None) -> uuid.UUID | None:
     """The login (``sid``) an access JWT of ours names, signature checked but not expiry: a tab
     whose access token lapsed between two events still belongs to its login (None: not one of
-    our access tokens, or one without ``sid``)."""
+    our access tokens, or one without ``sid``, or, given ``user_id``, one issued to someone else)."""
     material = _key_material()
     claims = _verified.get((token, material))
     if claims is None:
@@ -99,6 +99,8 @@ def login_of(token: str) -> uuid.UUID | None:
         except (JoseError, ValueError):
             return None
     if claims.get("typ") != "access" or not claims.get("sid"):
+        return None
+    if user_id is not None and str(claims.get("sub")) != user_id:
         return None
     try:
         return uuid.UUID(str(claims["sid"]))

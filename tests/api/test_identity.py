@@ -3,8 +3,12 @@ every refusal is a 4xx saying what is wrong."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from datetime import timedelta
 
+from sqlmodel import Session, select
+
+from berrys_app.domain.common import utcnow
+from berrys_app.domain.mail import EmailToken, TokenPurpose
 from tests.mailbox import outbox_link, token_of
 
 BODY = {"email": "vic@example.com", "password": "long-enough-1", "name": "Vic"}
@@ -50,3 +54,16 @@ async def test_a_reset_with_a_short_password_keeps_the_link(client, session: Ses
     assert r.status_code == 204, r.text
     r = await client.post("/api/v1/auth/password-reset", json={"email": "not-an-address"})
     assert r.status_code == 422 and r.json()["details"] == {"field": "email"}
+
+
+async def test_an_expired_verification_link_verifies_nothing(client, session: Session) -> None:
+    headers = await _signed_in(client)
+    token = token_of(outbox_link(session, BODY["email"], "/verify-email"))
+    row = session.exec(select(EmailToken).where(EmailToken.purpose == TokenPurpose.verify.value)).one()
+    row.expires_at = utcnow() - timedelta(seconds=1)  # its lifetime (BERRYS_VERIFY_TOKEN_TTL) has passed
+    session.add(row)
+    session.commit()
+
+    r = await client.post("/api/v1/auth/verify-email", json={"token": token})
+    assert r.status_code == 422 and "expired" in r.json()["message"], r.text
+    assert (await client.get("/api/v1/me", headers=headers)).json()["email_verified"] is False

@@ -2,11 +2,13 @@
 
 REST has its matrix (tests/api/test_authz_matrix.py); the websocket is another door to the
 same services. Every event handler of every page state is enumerated (a new one is covered
-the moment it exists) and sent crafted arguments that name team A's resources, from three
-tabs: a viewer of team A, a signed-in non-member, and an anonymous tab. Afterwards:
+the moment it exists) and sent crafted arguments that name team A's resources, from four
+tabs: a viewer of team A, a signed-in non-member, an anonymous tab, and a tab whose storage
+holds a leaked ``projects:read`` API key of team A's owner as its session (the dashboard
+accepts its own session tokens only). Afterwards:
 - nothing of team A changed (the services refused every write);
-- the non-member's and the anonymous tab's state (public and backend-only vars) holds
-  nothing of team A, and neither is subscribed to a team A topic or shown as a viewer.
+- the state (public and backend-only vars) of every tab but the viewer's holds nothing of
+  team A, and none of them is subscribed to a team A topic or shown as a viewer.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from berrys_app.domain.collab import Approval, Comment, TeamInvitation
 from berrys_app.domain.projects import Project
 from berrys_app.domain.webhooks import WebhookDelivery, WebhookEndpoint
 from berrys_app.domain.work import PlanVersion
-from berrys_app.services import presence
+from berrys_app.services import auth, presence
+from berrys_app.services.authz import Actor
 from berrys_app.ui import live
 from tests.api.world import World, build_world
 
@@ -43,7 +46,7 @@ SIGN_IN = {
     "request_reset",
     "confirm_reset",
 }
-TABS = ("viewer", "outsider", "anonymous")
+TABS = ("viewer", "outsider", "anonymous", "read_key")
 
 
 def _state_classes() -> list[type]:
@@ -153,8 +156,9 @@ def _secrets(session: Session, world: World) -> list[str]:
     ]
 
 
-def _tab(kind: str, world: World, token: str):
-    """A root state for one browser tab showing team A's project page."""
+def _tab(kind: str, world: World, token: str, credential: str = ""):
+    """A root state for one browser tab showing team A's project page (``credential``: what a
+    ``read_key`` tab's storage holds)."""
     from reflex.istate.data import RouterData
     from reflex.state import State
 
@@ -165,7 +169,9 @@ def _tab(kind: str, world: World, token: str):
     root.router_data = {"token": token, "pathname": path, "asPath": path, "sid": f"sid-{token}", "headers": {}}
     root.router = RouterData.from_router_data(root.router_data)
     signed = root.get_substate(SessionState.get_full_name().split(".")[1:])
-    if kind != "anonymous":
+    if kind == "read_key":
+        signed.access_token, signed.refresh_token = credential, ""
+    elif kind != "anonymous":
         signed.access_token = world.people[kind].token
     signed.team_id = str(world.team_a)  # crafted: localStorage is the browser's
     return root
@@ -205,10 +211,15 @@ def _drive(result: Any) -> None:
 @pytest.mark.parametrize("kind", TABS)
 def test_crafted_events_reach_no_team_data(session: Session, kind: str) -> None:
     world = build_world(session)
+    credential = ""
+    if kind == "read_key":  # leaked from a CI job: read-only, but the owner's
+        owner = Actor(user_id=world.people["owner"].user_id, label=world.people["owner"].email)
+        _, credential = auth.create_api_key(session, owner, name="ci read", scopes=["projects:read"])
+        session.commit()
     before = _snapshot(session, world)
     handlers = _handlers()  # (imports every page state before the tab's root state is made)
     token = f"tok-{kind}-{uuid.uuid4().hex[:6]}"
-    root = _tab(kind, world, token)
+    root = _tab(kind, world, token, credential)
     assert len(handlers) >= 60, "the matrix must cover every page's handlers"
 
     for cls, name in handlers:

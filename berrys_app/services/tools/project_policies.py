@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from berrys_app.domain.accounts import ROLE_RANK, Role
 from berrys_app.domain.projects import Project
 from berrys_app.domain.tools import APPROVAL_RANK, ProjectToolPolicy, Tool, ToolPolicyEdit, default_approval_policy
-from berrys_app.services.authz import PROJECTS_READ, Actor, require_role
+from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role
 from berrys_app.services.errors import Forbidden, NotFound, ValidationFailed
 from berrys_app.services.tools.builtins import BUILTIN_TOOLS
 from berrys_app.services.tools.context import ToolFailure
@@ -170,6 +170,6 @@ def _version_policies(session: Session, name: str, team_id: uuid.UUID) -> list[s
 
 
 def _require_admin(session: Session, actor: Actor, team_id: uuid.UUID, what: str) -> None:
-    role = require_role(session, actor, team_id, Role.member, what="project")
+    role = require_role(session, actor, team_id, Role.member, scope=PROJECTS_WRITE, what="project")
     if ROLE_RANK[role] < ROLE_RANK[Role.admin]:
         raise Forbidden(f"{what} needs the admin role in the team; a {role.value} may only tighten a tool's policy")

@@ -25,8 +25,9 @@ class NavState(SessionState):
             self.pending_approvals = 0
             return
         self._count(team)
-        login = sessions.session_of(self.access_token)
-        live.watch_badge(self.router.session.client_token, NavState, self.user_id, str(login or ""), str(team))
+        login = sessions.session_of(self.access_token, user_id=self.user_id)  # (as ``_subscribe``)
+        if login is not None:
+            live.watch_badge(self.router.session.client_token, NavState, self.user_id, str(login), str(team))
 
     def _on_badge(self, message: dict[str, Any]) -> None:
         """Live (backend-only): an approval of the watched team was opened or decided."""

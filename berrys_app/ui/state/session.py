@@ -160,11 +160,15 @@ class SessionState(rx.State):
 
     def _subscribe(self, topic: str, state_cls: type[rx.State]) -> bool:
         """Live messages of ``topic`` for this tab, if the signed-in user may see them (``live``
-        checks now and at every delivery); False (nothing subscribed) otherwise."""
-        if not self.access_token:  # signed out (in this tab or, through shared storage, another)
+        checks now and at every delivery); False (nothing subscribed) otherwise.
+
+        The login comes from the tab's access token and must be one of ``user_id``'s (the
+        heartbeat subscribes without signing in again: a made-up token, or another person's,
+        must not carry a revoked tab's user past the ended-login check)."""
+        login = sessions.session_of(self.access_token, user_id=self.user_id)
+        if login is None:  # signed out, a token not of ours, or not this user's
             return False
-        login = sessions.session_of(self.access_token)
-        return live.subscribe(topic, self.router.session.client_token, state_cls, self.user_id, str(login or ""))
+        return live.subscribe(topic, self.router.session.client_token, state_cls, self.user_id, str(login))
 
     def _forget(self) -> None:
         self.access_token = ""
