@@ -25,8 +25,9 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from berrys_app.domain.common import utcnow
-from berrys_app.domain.models import CallStatus, ModelCall
+from berrys_app.domain.models import CallStatus
 from berrys_app.services.errors import BudgetExceeded
+from berrys_app.services.models import accounting
 
 _SPENT_SQL = """
 SELECT
@@ -121,9 +122,10 @@ def _check(
 
 
 def reserve(
-    session: Session, *, row: ModelCall, limits: Limits, worst_tokens: int, worst_usd: Decimal, ttl_s: float
+    session: Session, *, rows: list[dict[str, Any]], limits: Limits, worst_tokens: int, worst_usd: Decimal, ttl_s: float
 ) -> None:
-    """Check every budget and insert ``row`` as a running reservation, atomically (commits).
+    """Check every budget and insert ``rows`` (the call's row last, made a running reservation here;
+    refusals collected before it first), atomically (commits).
 
     Raises ``BudgetExceeded`` (nothing written) when the worst case does not fit.
     """
@@ -156,9 +158,8 @@ def reserve(
                 worst_usd=worst_usd,
                 worst_tokens=worst_tokens,
             )
-        for key, value in reservation(worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s).items():
-            setattr(row, key, value)
-        session.add(row)
+        rows[-1].update(reservation(worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s))
+        accounting.insert_rows(session.connection(), rows)
         session.commit()
     except BaseException:
         session.rollback()
@@ -178,14 +179,3 @@ def reservation(*, worst_tokens: int, worst_usd: Decimal, ttl_s: float) -> dict[
 def settle_lost(session: Session, task_ids: list[uuid.UUID]) -> int:
     """Settle the reservations of killed attempts as spent (``SETTLE_LOST_SQL``); how many."""
     return len(session.execute(SETTLE_LOST_SQL, {"tasks": task_ids}).all())
-
-
-def settle(session: Session, *, row: ModelCall, values: dict[str, Any]) -> None:
-    """Replace a reservation by the real outcome (commits)."""
-    for key, value in values.items():
-        setattr(row, key, value)
-    row.reserved_tokens = 0
-    row.reserved_usd = Decimal(0)
-    row.reserved_until = None
-    session.add(row)
-    session.commit()

@@ -85,10 +85,11 @@ def _lookup(
         chain = selection.chain_for(session, preferred=preferred, needed=request.needed_capabilities())
     except ModelError as exc:
         run.refuse(preferred, exc, fallback=False)
+        rows, run.rows = run.rows, []
         if conn is None:
-            run.flush()
+            with_autocommit(lambda fresh: accounting.insert_rows(fresh, rows))
         else:
-            accounting.insert_rows(conn, run.rows)
+            accounting.insert_rows(conn, rows)
         raise
     finally:
         if conn is None and session.in_transaction():
@@ -172,4 +173,4 @@ async def complete(request: CompletionRequest) -> CompletionResult:
             last_error.details["attempts"] = tried  # every model's reason, not only the last one
         raise last_error
     finally:
-        run.flush()
+        await run.flush()
