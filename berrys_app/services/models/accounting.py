@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 from psycopg.errors import UniqueViolation
 from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, func, insert
@@ -81,6 +82,13 @@ def _unkey(row: dict[str, Any]) -> None:
     """The duplicate-key rule: another run completed this ``call_key``; keep this answer without it."""
     row["error_message"] = f"duplicate of completed call {row['call_key']}"
     row["call_key"] = None
+
+
+async def insert_rows_in(conn: psycopg.AsyncConnection[Any], rows: list[dict[str, Any]]) -> None:
+    """Insert call rows in the caller's transaction on an async connection (no duplicate-key rule:
+    for reservations and refusals, which are never ``ok``)."""
+    for row in rows:
+        await conn.execute(_INSERT_SQL, _params(row))
 
 
 async def insert_rows_async(rows: list[dict[str, Any]]) -> None:

@@ -150,32 +150,24 @@ class Run:
         worst_prompt = tokens.worst_prompt_tokens(spec, prompt_tokens, request.tools)  # + margin if estimated
         worst_tokens, worst_usd = worst_prompt + max_tokens, spec.cost(worst_prompt, max_tokens)
         ttl_s = timeout + self.settings.model_reservation_margin_s
+        row.update(budgets.reservation(worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s))
         rows, self.rows = [*self.rows, row], []
-        if self.limits.any:
-            with Session(get_engine(), expire_on_commit=False) as session:
-                try:
-                    budgets.reserve(
-                        session,
-                        rows=rows,
-                        limits=self.limits,
-                        worst_tokens=worst_tokens,
-                        worst_usd=worst_usd,
-                        ttl_s=ttl_s,
-                    )
-                except BudgetExceeded as exc:
-                    self.attempt -= 1
-                    self.rows = rows[:-1]
-                    self.refuse(spec.name, exc, fallback=fallback)
-                    self._budget_event(exc)
-                    raise
+        if self.limits.any:  # checked and reserved in one transaction
+            reserve = budgets.reserve(rows, self.limits, worst_tokens=worst_tokens, worst_usd=worst_usd)
         else:  # no budget to check: the reservation is only the record of a call in flight
-            row.update(budgets.reservation(worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s))
-            try:
-                await _durably(accounting.insert_rows_async(rows))
-            except asyncio.CancelledError:  # stopped before the request left: the row says so, nothing spent
-                row.update(_CANCELLED, latency_ms=0.0)
-                await _durably(accounting.settle_row(row))
-                raise
+            reserve = accounting.insert_rows_async(rows)
+        try:
+            await _durably(reserve)
+        except BudgetExceeded as exc:
+            self.attempt -= 1
+            self.rows = rows[:-1]
+            self.refuse(spec.name, exc, fallback=fallback)
+            await asyncio.to_thread(self._budget_event, exc)
+            raise
+        except asyncio.CancelledError:  # stopped before the request left: the row says so, nothing spent
+            row.update(_CANCELLED, latency_ms=0.0)
+            await _durably(accounting.settle_row(row))  # a no-op if the reservation never landed
+            raise
         streamer = None
         if request.stream:
             streamer = TokenStreamer(
