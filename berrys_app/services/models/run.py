@@ -4,8 +4,11 @@ a timeout, validate structured output (one repair turn), fit the prompt to the w
 Every provider call is a ``model_calls`` row committed before the request leaves (``running``,
 holding its worst case) and settled in its own commit the moment the answer (or error) is in,
 before the answer is published or returned: a worker killed after that replays it, a worker
-killed before leaves a reservation the reconciler settles as spent. Refusals (no provider call)
-are collected and written with the next write.
+killed before leaves a reservation the reconciler settles as spent. An in-process provider
+(``Provider.local``) with no budget to hold sends no request anywhere: its row is written once,
+with the answer, in the same place (a killed attempt served no one and billed nothing). Both
+writes run on the event loop's async pool (``db.aio``: prepared statements, one commit each).
+Refusals (no provider call) are collected and written with the next write.
 
 ``service.complete`` chooses the chain and the circuit breaker; a ``Run`` tries one model of it.
 The provider comes from ``registry``: no provider is named here.
@@ -150,24 +153,14 @@ class Run:
         worst_prompt = tokens.worst_prompt_tokens(spec, prompt_tokens, request.tools)  # + margin if estimated
         worst_tokens, worst_usd = worst_prompt + max_tokens, spec.cost(worst_prompt, max_tokens)
         ttl_s = timeout + self.settings.model_reservation_margin_s
-        row.update(budgets.reservation(worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s))
-        rows, self.rows = [*self.rows, row], []
-        if self.limits.any:  # checked and reserved in one transaction
-            reserve = budgets.reserve(rows, self.limits, worst_tokens=worst_tokens, worst_usd=worst_usd)
-        else:  # no budget to check: the reservation is only the record of a call in flight
-            reserve = accounting.insert_rows_async(rows)
-        try:
-            await _durably(reserve)
-        except BudgetExceeded as exc:
-            self.attempt -= 1
-            self.rows = rows[:-1]
-            self.refuse(spec.name, exc, fallback=fallback)
-            await asyncio.to_thread(self._budget_event, exc)
-            raise
-        except asyncio.CancelledError:  # stopped before the request left: the row says so, nothing spent
-            row.update(_CANCELLED, latency_ms=0.0)
-            await _durably(accounting.settle_row(row))  # a no-op if the reservation never landed
-            raise
+        # a reservation records a request that leaves the process and holds a budget's worst case;
+        # an in-process provider (scripted, embedded, replay) with no budget needs neither: a killed
+        # attempt served no one and billed nothing, so its row is written once, with the outcome
+        pending: list[dict[str, Any]] = []
+        if provider_for(spec).local and not self.limits.any:
+            pending, self.rows = self.rows, []
+        else:
+            await self._reserve(row, worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s, fallback=fallback)
         streamer = None
         if request.stream:
             streamer = TokenStreamer(
@@ -204,7 +197,7 @@ class Run:
         except Exception as exc:  # a provider bug must still be a specific, recorded error
             error = ModelError("provider_error", f"{type(exc).__name__}: {exc}"[:2000], model=spec.name)
         except asyncio.CancelledError:  # the caller gave up (pause/cancel): release the reservation, then go
-            await self._finish_row(row, {"latency_ms": (time.perf_counter() - started) * 1000, **_CANCELLED})
+            await self._finish_row(row, {"latency_ms": (time.perf_counter() - started) * 1000, **_CANCELLED}, pending)
             if streamer is not None:
                 streamer.close(error="cancelled")
             raise
@@ -233,7 +226,7 @@ class Run:
         else:
             assert error is not None
             values.update(status=CallStatus.error.value, error=error.reason, error_message=error.message[:4000])
-        await self._finish_row(row, values)  # durable before anything else happens with the answer
+        await self._finish_row(row, values, pending)  # durable before anything else happens with the answer
         # live cost for the dashboard: on the stream's closing message, else one transient message
         usage = (
             {"cost_usd": float(values["cost_usd"]), "tokens": reply.prompt_tokens + reply.completion_tokens}
@@ -260,10 +253,38 @@ class Run:
         assert reply is not None
         return reply, row["id"], parsed
 
-    async def _finish_row(self, row: dict[str, Any], values: dict[str, Any]) -> None:
-        """Settle the call's reservation with its outcome: one commit, now (a cancel waits for it)."""
-        reserved_tokens, reserved_usd = row["reserved_tokens"], row["reserved_usd"]
+    async def _reserve(
+        self, row: dict[str, Any], *, worst_tokens: int, worst_usd: Decimal, ttl_s: float, fallback: bool
+    ) -> None:
+        """Commit ``row`` as the call's reservation (checked against the budgets, if any) before
+        the request leaves; the refusals collected so far go with it."""
+        row.update(budgets.reservation(worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s))
+        rows, self.rows = [*self.rows, row], []
+        if self.limits.any:  # checked and reserved in one transaction
+            reserve = budgets.reserve(rows, self.limits, worst_tokens=worst_tokens, worst_usd=worst_usd)
+        else:  # no budget to check: the reservation is only the record of a call in flight
+            reserve = accounting.insert_rows_async(rows)
+        try:
+            await _durably(reserve)
+        except BudgetExceeded as exc:
+            self.attempt -= 1
+            self.rows = rows[:-1]
+            self.refuse(row["model"], exc, fallback=fallback)
+            await asyncio.to_thread(self._budget_event, exc)
+            raise
+        except asyncio.CancelledError:  # stopped before the request left: the row says so, nothing spent
+            row.update(_CANCELLED, latency_ms=0.0)
+            await _durably(accounting.settle_row(row))  # a no-op if the reservation never landed
+            raise
+
+    async def _finish_row(self, row: dict[str, Any], values: dict[str, Any], pending: list[dict[str, Any]]) -> None:
+        """Write the call's outcome: one commit, now (a cancel waits for it). A reserved call's row
+        is settled; an unreserved one (in-process, ``pending``: the refusals before it) inserted."""
+        reserved_tokens, reserved_usd, reserved = row["reserved_tokens"], row["reserved_usd"], row["reserved_until"]
         row.update(values)
+        if reserved is None:
+            await _durably(accounting.insert_rows_async([*pending, row]))
+            return
         await _durably(accounting.settle_row(row))
         used_tokens = row["prompt_tokens"] + row["completion_tokens"]
         if self.limits.any and (used_tokens > reserved_tokens or row["cost_usd"] > reserved_usd):

@@ -8,7 +8,8 @@ Order of work for one call:
    provider under ``asyncio.timeout``; validate structured output (one repair turn).
 4. Record every attempt in ``model_calls``: a call in flight is a ``running`` row holding its
    worst case (a reservation), committed before the provider is asked; the answer replaces it in
-   its own commit as soon as it arrives, before it is published or used.
+   its own commit as soon as it arrives, before it is published or used. An in-process provider
+   with no budget to hold gets one row, committed with its answer (``run``).
 
 Each model's provider comes from ``registry`` (one ``Provider`` protocol): the in-process
 providers (embedded, scripted) are called directly rather than through litellm (litellm's
