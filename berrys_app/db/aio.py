@@ -77,8 +77,9 @@ class AsyncPool:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
         """A connection inside one transaction, for work that decides between its statements
-        (a budget check); committed when the block ends, rolled back (the connection closed) if it
-        raises. Not retried: the caller's block is not known to be safe to run twice."""
+        (a budget check); committed when the block ends, rolled back if it raises (the connection
+        kept only if it is cleanly idle after that). Not retried: the caller's block is not known
+        to be safe to run twice."""
         async with self.slots:
             conn = self.idle.pop() if self.idle else await self._connect()
             try:
