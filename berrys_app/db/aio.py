@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row, tuple_row
 from sqlalchemy import TextClause
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
@@ -72,6 +73,31 @@ class AsyncPool:
                 raise
             self.idle.append(conn)
             return results
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
+        """A connection inside one transaction, for work that decides between its statements
+        (a budget check); committed when the block ends, rolled back if it raises (the connection
+        kept only if it is cleanly idle after that). Not retried: the caller's block is not known
+        to be safe to run twice."""
+        async with self.slots:
+            conn = self.idle.pop() if self.idle else await self._connect()
+            try:
+                async with conn.transaction():
+                    yield conn
+            except Exception as exc:
+                if is_dropped(exc):
+                    await conn.close()
+                    await self.close()
+                elif conn.info.transaction_status == TransactionStatus.IDLE:
+                    self.idle.append(conn)  # rolled back cleanly (the block refused): reusable
+                else:
+                    await conn.close()
+                raise
+            except BaseException:
+                await conn.close()  # cancelled mid-statement: unknown state, never reuse it
+                raise
+            self.idle.append(conn)
 
     async def close(self) -> None:
         """Close the idle connections (the ones in use close when their statement ends)."""
@@ -131,6 +157,13 @@ async def lifespan() -> AsyncIterator[AsyncPool]:
         yield pool
     finally:
         await close_pool()
+
+
+@contextlib.asynccontextmanager
+async def transaction() -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
+    """A connection of this loop's pool inside one transaction (``AsyncPool.transaction``)."""
+    async with (await open_pool()).transaction() as conn:
+        yield conn
 
 
 async def fetch(sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:

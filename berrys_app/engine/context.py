@@ -73,6 +73,7 @@ def from_row(row: Mapping[str, Any], worker: str) -> TaskContext:
             model=row["project_model"],
             budget_usd=row["project_budget_usd"],
             budget_tokens=row["project_budget_tokens"],
+            team_id=team_id,
         )
         if row["attempt"] == 1  # no call of this task can have been recorded before its first attempt
         else None,

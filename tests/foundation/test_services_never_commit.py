@@ -14,9 +14,6 @@ SERVICES = ROOT / "berrys_app" / "services"
 ALLOWED: dict[str, str] = {
     # The model layer's own records (h19-once reworks them): they are written in sessions the
     # model layer opens itself, not in a caller's transaction.
-    "models/budgets.py:reserve": "a reservation must be visible to every other worker's budget check before the call",
-    "models/budgets.py:settle": "a finished call's spend is recorded even if the task then fails",
-    "models/accounting.py:record": "finished call rows are durable on their own (a re-run replays them)",
     "models/run.py:_overrun_event": "the model layer's own session: an overrun is recorded with the call",
     "models/run.py:_budget_event": "the model layer's own session: the refusal is recorded even though the call raises",
     # Transactions ended before a remote call, so none stays open (idle, holding locks) for seconds.

@@ -227,3 +227,23 @@ async def test_a_call_within_its_reservation_emits_no_overrun(env, session, add_
     scripted.push("priced", {"content": "a b"})
     await complete(_request(project.id))
     assert not session.exec(select(Event).where(Event.kind == "model.budget_overrun")).all()
+
+
+async def test_an_in_process_call_without_a_budget_is_one_row_written_with_its_answer(
+    env, session, add_model, make_project
+):
+    """No reservation when nothing leaves the process and no budget needs holding; the answer is
+    still committed before ``complete`` returns it. With a budget the call is reserved as usual."""
+    add_model("scripted/priced")
+    free, budgeted = make_project(), make_project(budget_tokens=1000)
+    for project in (free, budgeted):
+        scripted.rule("priced", contains="one", step={"content": "a", "delay": 0.3})
+        task = asyncio.ensure_future(complete(_request(project.id, call_key=f"k:{project.id}")))
+        await asyncio.sleep(0.15)  # the call is in flight
+        session.rollback()
+        in_flight = session.exec(select(ModelCall).where(ModelCall.project_id == project.id)).all()
+        assert [r.status for r in in_flight] == ([] if project is free else ["running"])
+        result = await task
+        session.rollback()
+        [row] = session.exec(select(ModelCall).where(ModelCall.project_id == project.id)).all()
+        assert (row.status, row.id, row.call_key, row.reserved_until) == ("ok", result.call_id, f"k:{project.id}", None)

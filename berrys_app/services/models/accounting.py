@@ -6,10 +6,14 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, update
+import psycopg
+from psycopg.errors import UniqueViolation
+from psycopg.types.json import Jsonb
+from sqlalchemy import Connection, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from berrys_app.db import aio
 from berrys_app.domain.models import CallStatus, ModelCall
 from berrys_app.services.models.schemas import CompletionResult
 
@@ -31,32 +35,11 @@ def replay(row: ModelCall) -> CompletionResult:
     )
 
 
-def record(session: Session, rows: list[ModelCall]) -> None:
-    """Insert finished call rows in one transaction (commits).
-
-    If another run already recorded the same ``call_key`` as completed (a duplicate job),
-    this run's answer is kept as a plain row without the key so nothing is lost.
-    """
-    if not rows:
-        return
-    session.add_all(rows)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        for row in rows:
-            if row.status == CallStatus.ok.value and row.call_key:
-                row.error_message = f"duplicate of completed call {row.call_key}"
-                row.call_key = None
-        session.add_all(rows)
-        session.commit()
-
-
 def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert finished call rows (dicts of ``model_calls`` columns) with one Core statement.
 
-    Same duplicate-key rule as ``record``: if another run already completed the same
-    ``call_key``, this run's answer is kept without the key.
+    If another run already completed the same ``call_key`` (a duplicate job), this run's answer is
+    kept as a plain row without the key, so nothing is lost.
     """
     if not rows:
         return
@@ -66,26 +49,74 @@ def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
     except IntegrityError:  # only on an autocommit connection can the retry follow the failure
         for row in rows:
             if row["status"] == CallStatus.ok.value and row["call_key"]:
-                row["error_message"] = f"duplicate of completed call {row['call_key']}"
-                row["call_key"] = None
+                _unkey(row)
         conn.execute(insert(table), rows)
 
 
-def settle_row(conn: Connection, row: dict[str, Any]) -> None:
-    """Replace a call's reservation by its outcome (``row``: its columns, the reservation zeroed).
+# the columns of a call row built by ``run.Run.new_row``; the outcome is what a settle writes
+_ROW_COLUMNS = (
+    "id", "created_at", "call_key", "project_id", "task_id", "agent_id", "model", "attempt", "fallback_used",
+    "status", "error", "error_message", "prompt_tokens", "completion_tokens", "cost_usd",
+    "reserved_tokens", "reserved_usd", "reserved_until", "latency_ms", "content", "tool_calls", "parsed",
+)  # fmt: skip
+_OUTCOME_COLUMNS = (
+    "call_key", "status", "error", "error_message", "prompt_tokens", "completion_tokens", "cost_usd",
+    "latency_ms", "content", "tool_calls", "parsed",
+)  # fmt: skip
+_INSERT_SQL = (
+    f"INSERT INTO model_calls ({', '.join(_ROW_COLUMNS)}) VALUES ({', '.join(f'%({c})s' for c in _ROW_COLUMNS)})"
+)
+_SETTLE_SQL = (
+    f"UPDATE model_calls SET {', '.join(f'{c} = %({c})s' for c in _OUTCOME_COLUMNS)}, "
+    "reserved_tokens = 0, reserved_usd = 0, reserved_until = NULL WHERE id = %(id)s"
+)
+
+
+def _params(row: dict[str, Any]) -> dict[str, Any]:
+    """A call row as psycopg parameters (the JSONB columns wrapped)."""
+    parsed = row["parsed"]
+    return {**row, "tool_calls": Jsonb(row["tool_calls"]), "parsed": None if parsed is None else Jsonb(parsed)}
+
+
+def _unkey(row: dict[str, Any]) -> None:
+    """The duplicate-key rule: another run completed this ``call_key``; keep this answer without it."""
+    row["error_message"] = f"duplicate of completed call {row['call_key']}"
+    row["call_key"] = None
+
+
+async def insert_rows_in(conn: psycopg.AsyncConnection[Any], rows: list[dict[str, Any]]) -> None:
+    """Insert call rows in the caller's transaction on an async connection (no duplicate-key rule:
+    for reservations and refusals, which are never ``ok``)."""
+    for row in rows:
+        await conn.execute(_INSERT_SQL, _params(row))
+
+
+async def insert_rows_async(rows: list[dict[str, Any]]) -> None:
+    """``insert_rows`` on the event loop's async pool: one prepared statement per row, one
+    transaction and one round trip for all (the same duplicate-key rule)."""
+    if not rows:
+        return
+    try:
+        await aio.fetch_many([(_INSERT_SQL, _params(row)) for row in rows])
+    except UniqueViolation:
+        for row in rows:
+            if row["status"] == CallStatus.ok.value and row["call_key"]:
+                _unkey(row)
+        await aio.fetch_many([(_INSERT_SQL, _params(row)) for row in rows])
+
+
+async def settle_row(row: dict[str, Any]) -> None:
+    """Replace a call's reservation by its outcome (``row``: its columns): one prepared UPDATE on
+    the event loop's async pool, its own commit.
 
     Same duplicate-key rule as ``insert_rows``. A row the reconciler already settled as lost (its
     worker looked dead) gets the real outcome after all.
     """
-    table = ModelCall.__table__  # type: ignore[attr-defined]
-    values = {**row, "reserved_tokens": 0, "reserved_usd": 0, "reserved_until": None}
-    del values["id"]
-    statement = update(table).where(table.c.id == row["id"])
     try:
-        conn.execute(statement.values(values))
-    except IntegrityError:  # autocommit: the retry can follow the failure
-        values.update(call_key=None, error_message=f"duplicate of completed call {row['call_key']}")
-        conn.execute(statement.values(values))
+        await aio.fetch(_SETTLE_SQL, _params(row))
+    except UniqueViolation:
+        _unkey(row)
+        await aio.fetch(_SETTLE_SQL, _params(row))
 
 
 def usage(session: Session, *, project_id: uuid.UUID) -> dict[str, Any]:

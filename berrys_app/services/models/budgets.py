@@ -6,7 +6,8 @@ Arithmetic is ``Decimal`` (prices are NUMERIC), so the boundary is exact.
 
 Concurrent calls cannot overspend together: the check and the reservation (a
 ``model_calls`` row in status ``running`` holding ``reserved_usd``/``reserved_tokens``)
-happen in one transaction under a PostgreSQL advisory lock per project and per agent.
+happen in one transaction under a PostgreSQL advisory lock per project and per agent, on the
+event loop's async pool (a worker's other runs go on meanwhile).
 Settling replaces the reservation with the real cost. Every provider call holds one, budget or
 not (``run``). A reservation left by a crashed worker counts as spent -- the provider served the
 call or may have: the reconciler settles it at its cost (``SETTLE_LOST_SQL``) when the task's
@@ -24,9 +25,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
+from berrys_app.db import aio
 from berrys_app.domain.common import utcnow
-from berrys_app.domain.models import CallStatus, ModelCall
+from berrys_app.domain.models import CallStatus
 from berrys_app.services.errors import BudgetExceeded
+from berrys_app.services.models import accounting
 
 _SPENT_SQL = """
 SELECT
@@ -35,6 +38,12 @@ SELECT
     AS tokens
 FROM model_calls WHERE {column} = :id
 """
+
+# the same checks on the async pool: the lock is taken first, so the reads after it (a statement
+# each, each with a fresh snapshot) see every reservation committed before it was granted
+_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%(k)s, 0))"
+_BUDGET_SQL = "SELECT budget_usd, budget_tokens FROM projects WHERE id = %(id)s"
+_SPENT_BY = {column: aio.compile_sql(text(_SPENT_SQL.format(column=column))) for column in ("project_id", "agent_id")}
 
 LOST_REASON = "worker_lost"
 # A killed attempt's calls in flight: settled as spent at their reservation (the worst case; what
@@ -80,10 +89,6 @@ def spent(
     return Decimal(row.usd), int(row.tokens)
 
 
-def _lock(session: Session, scope: str, key: uuid.UUID) -> None:
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"budget:{scope}:{key}"})
-
-
 def _check(
     scope: str,
     *,
@@ -120,49 +125,40 @@ def _check(
             )
 
 
-def reserve(
-    session: Session, *, row: ModelCall, limits: Limits, worst_tokens: int, worst_usd: Decimal, ttl_s: float
-) -> None:
-    """Check every budget and insert ``row`` as a running reservation, atomically (commits).
+async def reserve(rows: list[dict[str, Any]], limits: Limits, *, worst_tokens: int, worst_usd: Decimal) -> None:
+    """Check every budget and insert ``rows`` (the call's reservation last, refusals collected
+    before it first) in one transaction on the event loop's async pool (commits).
 
     Raises ``BudgetExceeded`` (nothing written) when the worst case does not fit.
     """
-    try:
+    async with aio.transaction() as conn:
         if limits.project_id is not None:
-            _lock(session, "project", limits.project_id)
-            budget = session.execute(
-                text("SELECT budget_usd, budget_tokens FROM projects WHERE id = :id"), {"id": limits.project_id}
-            ).one_or_none()
-            if budget is not None and (budget.budget_usd is not None or budget.budget_tokens is not None):
-                used_usd, used_tokens = spent(session, project_id=limits.project_id)
+            await conn.execute(_LOCK_SQL, {"k": f"budget:project:{limits.project_id}"})
+            budget = await (await conn.execute(_BUDGET_SQL, {"id": limits.project_id})).fetchone()
+            if budget is not None and (budget["budget_usd"] is not None or budget["budget_tokens"] is not None):
+                used = await (await conn.execute(_SPENT_BY["project_id"], {"id": limits.project_id})).fetchone()
                 _check(
                     "project",
-                    used_usd=used_usd,
-                    used_tokens=used_tokens,
-                    limit_usd=budget.budget_usd,
-                    limit_tokens=budget.budget_tokens,
+                    used_usd=Decimal(used["usd"]),
+                    used_tokens=int(used["tokens"]),
+                    limit_usd=budget["budget_usd"],
+                    limit_tokens=budget["budget_tokens"],
                     worst_usd=worst_usd,
                     worst_tokens=worst_tokens,
                 )
         if limits.agent_id is not None and (limits.agent_usd is not None or limits.agent_tokens is not None):
-            _lock(session, "agent", limits.agent_id)
-            used_usd, used_tokens = spent(session, agent_id=limits.agent_id)
+            await conn.execute(_LOCK_SQL, {"k": f"budget:agent:{limits.agent_id}"})
+            used = await (await conn.execute(_SPENT_BY["agent_id"], {"id": limits.agent_id})).fetchone()
             _check(
                 "agent",
-                used_usd=used_usd,
-                used_tokens=used_tokens,
+                used_usd=Decimal(used["usd"]),
+                used_tokens=int(used["tokens"]),
                 limit_usd=limits.agent_usd,
                 limit_tokens=limits.agent_tokens,
                 worst_usd=worst_usd,
                 worst_tokens=worst_tokens,
             )
-        for key, value in reservation(worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s).items():
-            setattr(row, key, value)
-        session.add(row)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        await accounting.insert_rows_in(conn, rows)
 
 
 def reservation(*, worst_tokens: int, worst_usd: Decimal, ttl_s: float) -> dict[str, Any]:
@@ -178,14 +174,3 @@ def reservation(*, worst_tokens: int, worst_usd: Decimal, ttl_s: float) -> dict[
 def settle_lost(session: Session, task_ids: list[uuid.UUID]) -> int:
     """Settle the reservations of killed attempts as spent (``SETTLE_LOST_SQL``); how many."""
     return len(session.execute(SETTLE_LOST_SQL, {"tasks": task_ids}).all())
-
-
-def settle(session: Session, *, row: ModelCall, values: dict[str, Any]) -> None:
-    """Replace a reservation by the real outcome (commits)."""
-    for key, value in values.items():
-        setattr(row, key, value)
-    row.reserved_tokens = 0
-    row.reserved_usd = Decimal(0)
-    row.reserved_until = None
-    session.add(row)
-    session.commit()

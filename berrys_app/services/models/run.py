@@ -4,8 +4,11 @@ a timeout, validate structured output (one repair turn), fit the prompt to the w
 Every provider call is a ``model_calls`` row committed before the request leaves (``running``,
 holding its worst case) and settled in its own commit the moment the answer (or error) is in,
 before the answer is published or returned: a worker killed after that replays it, a worker
-killed before leaves a reservation the reconciler settles as spent. Refusals (no provider call)
-are collected and written with the next write.
+killed before leaves a reservation the reconciler settles as spent. An in-process provider
+(``Provider.local``) with no budget to hold sends no request anywhere: its row is written once,
+with the answer, in the same place (a killed attempt served no one and billed nothing). Both
+writes run on the event loop's async pool (``db.aio``: prepared statements, one commit each).
+Refusals (no provider call) are collected and written with the next write.
 
 ``service.complete`` chooses the chain and the circuit breaker; a ``Run`` tries one model of it.
 The provider comes from ``registry``: no provider is named here.
@@ -17,7 +20,7 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -29,7 +32,7 @@ from berrys_app import tracing
 from berrys_app.db import autocommit_engine, get_engine, retry_if_dropped
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.event_kinds import EventKind
-from berrys_app.domain.models import CallStatus, ModelCall
+from berrys_app.domain.models import CallStatus
 from berrys_app.observability import metrics
 from berrys_app.services import events
 from berrys_app.services.errors import BudgetExceeded, ValidationFailed
@@ -66,6 +69,19 @@ def with_autocommit(work: Callable[[Connection], T]) -> T:
     trips); a connection found dropped is replaced and ``work`` retried once (``db.retry``)."""
     with autocommit_engine().connect() as conn:
         return work(conn)
+
+
+async def _durably(write: Coroutine[Any, Any, None]) -> None:
+    """Run a write to its end even if the caller is cancelled meanwhile (the row must say what
+    happened: a cancelled statement may or may not have committed), then pass the cancel on."""
+    task = asyncio.ensure_future(write)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        if not task.cancelled():
+            task.exception()  # retrieved: a failed write is the cancelled caller's loss, not an unheard error
+        raise
 
 
 class _Malformed(Exception):
@@ -118,12 +134,11 @@ class Run:
         self.rows.append(row)
         metrics.model_refused(spec_name, row["error"])
 
-    def flush(self) -> None:
+    async def flush(self) -> None:
         """Write the attempts collected in memory (one transaction)."""
         if self.rows:
-            rows = self.rows
-            with_autocommit(lambda conn: accounting.insert_rows(conn, rows))
-            self.rows = []
+            rows, self.rows = self.rows, []
+            await _durably(accounting.insert_rows_async(rows))
 
     def timeout_for(self, spec: ModelSpec) -> float:
         return self.request.timeout_s or spec.timeout_s or self.settings.model_timeout_s
@@ -134,42 +149,18 @@ class Run:
         """One provider call: reserve, call under a timeout, validate, account."""
         request = self.request
         row = self.new_row(spec.name, fallback=fallback)
-        reservation: ModelCall | None = None
         timeout = self.timeout_for(spec)
         worst_prompt = tokens.worst_prompt_tokens(spec, prompt_tokens, request.tools)  # + margin if estimated
         worst_tokens, worst_usd = worst_prompt + max_tokens, spec.cost(worst_prompt, max_tokens)
         ttl_s = timeout + self.settings.model_reservation_margin_s
-        if self.limits.any:
-            with Session(get_engine(), expire_on_commit=False) as session:
-                try:
-                    budgets.reserve(
-                        session,
-                        row=(reservation := ModelCall(**row)),
-                        limits=self.limits,
-                        worst_tokens=worst_tokens,
-                        worst_usd=worst_usd,
-                        ttl_s=ttl_s,
-                    )
-                except BudgetExceeded as exc:
-                    self.attempt -= 1
-                    self.refuse(spec.name, exc, fallback=fallback)
-                    self._budget_event(exc)
-                    raise
-        else:  # no budget to check: the reservation is only the record of a call in flight
-            row.update(budgets.reservation(worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s))
-            rows, self.rows = [*self.rows, row], []
-            # off the event loop: a worker's other runs go on while this one waits for its commit
-            insert = asyncio.ensure_future(
-                asyncio.to_thread(with_autocommit, lambda conn: accounting.insert_rows(conn, rows))
-            )
-            try:
-                await asyncio.shield(insert)
-            except asyncio.CancelledError:  # stopped before the request left: the row says so, nothing spent
-                await asyncio.wait([insert])
-                if not insert.cancelled() and insert.exception() is None:
-                    row.update(_CANCELLED, latency_ms=0.0)
-                    with_autocommit(lambda conn: accounting.settle_row(conn, row))
-                raise
+        # a reservation records a request that leaves the process and holds a budget's worst case;
+        # an in-process provider (scripted, embedded, replay) with no budget needs neither: a killed
+        # attempt served no one and billed nothing, so its row is written once, with the outcome
+        pending: list[dict[str, Any]] = []
+        if provider_for(spec).local and not self.limits.any:
+            pending, self.rows = self.rows, []
+        else:
+            await self._reserve(row, worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s, fallback=fallback)
         streamer = None
         if request.stream:
             streamer = TokenStreamer(
@@ -206,11 +197,7 @@ class Run:
         except Exception as exc:  # a provider bug must still be a specific, recorded error
             error = ModelError("provider_error", f"{type(exc).__name__}: {exc}"[:2000], model=spec.name)
         except asyncio.CancelledError:  # the caller gave up (pause/cancel): release the reservation, then go
-            self._finish_row(
-                row,
-                reservation,
-                {"latency_ms": (time.perf_counter() - started) * 1000, **_CANCELLED},
-            )
+            await self._finish_row(row, {"latency_ms": (time.perf_counter() - started) * 1000, **_CANCELLED}, pending)
             if streamer is not None:
                 streamer.close(error="cancelled")
             raise
@@ -239,11 +226,7 @@ class Run:
         else:
             assert error is not None
             values.update(status=CallStatus.error.value, error=error.reason, error_message=error.message[:4000])
-        if reservation is None:  # durable before anything else happens with the answer
-            row.update(values)
-            await asyncio.to_thread(with_autocommit, lambda conn: accounting.settle_row(conn, row))
-        else:
-            self._finish_row(row, reservation, values)
+        await self._finish_row(row, values, pending)  # durable before anything else happens with the answer
         # live cost for the dashboard: on the stream's closing message, else one transient message
         usage = (
             {"cost_usd": float(values["cost_usd"]), "tokens": reply.prompt_tokens + reply.completion_tokens}
@@ -270,39 +253,63 @@ class Run:
         assert reply is not None
         return reply, row["id"], parsed
 
-    def _finish_row(self, row: dict[str, Any], reservation: ModelCall | None, values: dict[str, Any]) -> None:
-        """Settle the call's reservation with its outcome: one commit, now."""
-        if reservation is not None:
-            reserved_tokens, reserved_usd = reservation.reserved_tokens, reservation.reserved_usd
-            with Session(get_engine(), expire_on_commit=False) as session:
-                session.add(reservation)
-                budgets.settle(session, row=reservation, values=values)
-                used_tokens = reservation.prompt_tokens + reservation.completion_tokens
-                if used_tokens > reserved_tokens or reservation.cost_usd > reserved_usd:
-                    self._overrun_event(session, reservation, reserved_tokens, reserved_usd)
-        else:
-            row.update(values)
-            with_autocommit(lambda conn: accounting.settle_row(conn, row))
+    async def _reserve(
+        self, row: dict[str, Any], *, worst_tokens: int, worst_usd: Decimal, ttl_s: float, fallback: bool
+    ) -> None:
+        """Commit ``row`` as the call's reservation (checked against the budgets, if any) before
+        the request leaves; the refusals collected so far go with it."""
+        row.update(budgets.reservation(worst_tokens=worst_tokens, worst_usd=worst_usd, ttl_s=ttl_s))
+        rows, self.rows = [*self.rows, row], []
+        if self.limits.any:  # checked and reserved in one transaction
+            reserve = budgets.reserve(rows, self.limits, worst_tokens=worst_tokens, worst_usd=worst_usd)
+        else:  # no budget to check: the reservation is only the record of a call in flight
+            reserve = accounting.insert_rows_async(rows)
+        try:
+            await _durably(reserve)
+        except BudgetExceeded as exc:
+            self.attempt -= 1
+            self.rows = rows[:-1]
+            self.refuse(row["model"], exc, fallback=fallback)
+            await asyncio.to_thread(self._budget_event, exc)
+            raise
+        except asyncio.CancelledError:  # stopped before the request left: the row says so, nothing spent
+            row.update(_CANCELLED, latency_ms=0.0)
+            await _durably(accounting.settle_row(row))  # a no-op if the reservation never landed
+            raise
 
-    def _overrun_event(self, session: Session, row: ModelCall, reserved_tokens: int, reserved_usd: Decimal) -> None:
+    async def _finish_row(self, row: dict[str, Any], values: dict[str, Any], pending: list[dict[str, Any]]) -> None:
+        """Write the call's outcome: one commit, now (a cancel waits for it). A reserved call's row
+        is settled; an unreserved one (in-process, ``pending``: the refusals before it) inserted."""
+        reserved_tokens, reserved_usd, reserved = row["reserved_tokens"], row["reserved_usd"], row["reserved_until"]
+        row.update(values)
+        if reserved is None:
+            await _durably(accounting.insert_rows_async([*pending, row]))
+            return
+        await _durably(accounting.settle_row(row))
+        used_tokens = row["prompt_tokens"] + row["completion_tokens"]
+        if self.limits.any and (used_tokens > reserved_tokens or row["cost_usd"] > reserved_usd):
+            await asyncio.to_thread(self._overrun_event, row, reserved_tokens, reserved_usd)
+
+    def _overrun_event(self, row: dict[str, Any], reserved_tokens: int, reserved_usd: Decimal) -> None:
         """The provider billed more than the worst case that was reserved: say so (budgets may be over)."""
         request = self.request
-        events.emit(
-            session,
-            EventKind.MODEL_BUDGET_OVERRUN,
-            project_id=request.project_id,
-            task_id=request.task_id,
-            payload={
-                "model": row.model,
-                "call_id": str(row.id),
-                "agent_id": str(request.agent_id or ""),
-                "reserved_tokens": reserved_tokens,
-                "used_tokens": row.prompt_tokens + row.completion_tokens,
-                "reserved_usd": str(reserved_usd),
-                "used_usd": str(row.cost_usd),
-            },
-        )
-        session.commit()
+        with Session(get_engine(), expire_on_commit=False) as session:
+            events.emit(
+                session,
+                EventKind.MODEL_BUDGET_OVERRUN,
+                project_id=request.project_id,
+                task_id=request.task_id,
+                payload={
+                    "model": row["model"],
+                    "call_id": str(row["id"]),
+                    "agent_id": str(request.agent_id or ""),
+                    "reserved_tokens": reserved_tokens,
+                    "used_tokens": row["prompt_tokens"] + row["completion_tokens"],
+                    "reserved_usd": str(reserved_usd),
+                    "used_usd": str(row["cost_usd"]),
+                },
+            )
+            session.commit()
 
     def _budget_event(self, exc: BudgetExceeded) -> None:
         request = self.request

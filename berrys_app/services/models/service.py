@@ -8,7 +8,8 @@ Order of work for one call:
    provider under ``asyncio.timeout``; validate structured output (one repair turn).
 4. Record every attempt in ``model_calls``: a call in flight is a ``running`` row holding its
    worst case (a reservation), committed before the provider is asked; the answer replaces it in
-   its own commit as soon as it arrives, before it is published or used.
+   its own commit as soon as it arrives, before it is published or used. An in-process provider
+   with no budget to hold gets one row, committed with its answer (``run``).
 
 Each model's provider comes from ``registry`` (one ``Provider`` protocol): the in-process
 providers (embedded, scripted) are called directly rather than through litellm (litellm's
@@ -93,10 +94,11 @@ def _lookup(
         chain = selection.chain_for(session, preferred=preferred, needed=request.needed_capabilities(), team_id=team_id)
     except ModelError as exc:
         run.refuse(preferred, exc, fallback=False)
+        rows, run.rows = run.rows, []
         if conn is None:
-            run.flush()
+            with_autocommit(lambda fresh: accounting.insert_rows(fresh, rows))
         else:
-            accounting.insert_rows(conn, run.rows)
+            accounting.insert_rows(conn, rows)
         raise
     finally:
         if conn is None and session.in_transaction():
@@ -181,4 +183,4 @@ async def complete(request: CompletionRequest) -> CompletionResult:
             last_error.details["attempts"] = tried  # every model's reason, not only the last one
         raise last_error
     finally:
-        run.flush()
+        await run.flush()
