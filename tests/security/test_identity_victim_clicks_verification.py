@@ -41,7 +41,7 @@ async def test_a_verification_link_verifies_only_for_its_signed_in_account(
     victim_elsewhere = make_person(session)
     r = await client.post("/api/v1/auth/verify-email", json={"token": token}, headers=victim_elsewhere.headers)
     assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json"), r.text
-    assert VICTIM in r.json()["message"], r.text
+    assert VICTIM in r.json()["message"] and r.json()["details"]["reason"] == "other_account", r.text
     assert not _verified(session), "a click from another account verified Mallory's account"
 
     # the link's own account, signed in: the only way it confirms (and it was not burnt above)
