@@ -14,7 +14,7 @@ from berrys_app.domain.mail import TokenPurpose
 from berrys_app.services import audit, email_tokens, identity_mail, ratelimit, sessions
 from berrys_app.services.auth import check_password, hash_password, normalise_email
 from berrys_app.services.authz import Actor
-from berrys_app.services.errors import Conflict, Unauthorized, ValidationFailed
+from berrys_app.services.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 
 RESET_REQUESTED = "If an account has this address, we sent it a link to choose a new password."
 VERIFICATION_SENT = "We sent a new confirmation link to your address."
@@ -44,11 +44,20 @@ def _owner(session: Session, user_id: object, email: str) -> User:
     return user
 
 
-def verify_email(session: Session, *, token: str, ip: str | None = None) -> User:
-    """Consume a verification link; the account's address is verified."""
+def verify_email(session: Session, actor: Actor, *, token: str, ip: str | None = None) -> User:
+    """Consume a verification link as the account it was mailed for, signed in: whoever owns an
+    address someone else registered must not verify that stranger's account by clicking. A refusal
+    rolls back with the caller's transaction, so the link stays usable by its account."""
     ratelimit.hit_auth(ip)
+    if actor.user_id is None:
+        raise Unauthorized("sign in to confirm your address")
     row = email_tokens.consume(session, token, TokenPurpose.verify)
     user = _owner(session, row.user_id, row.email)
+    if user.id != actor.user_id:
+        raise Forbidden(
+            f"this link confirms another account's address; sign in as {user.email}",
+            details={"reason": "other_account"},
+        )
     mark_verified(session, user, ip=ip, how="link")
     return user
 

@@ -27,7 +27,8 @@ def verification(session: Session, user: User) -> None:
         subject="Confirm your email address for Berrys",
         body=(
             f"Hello {user.name or user.email},\n\nconfirm that this address is yours by opening this link "
-            f"(valid for {ttl}, once):\n\n{link}\n\nIf you did not create a Berrys account, ignore this mail."
+            f"(valid for {ttl}, once; you sign in to the account first):\n\n{link}\n\n"
+            "If you did not create a Berrys account, ignore this mail: someone else typed your address."
         ),
         link=link,
     )

@@ -31,11 +31,13 @@ async def test_verify_resend_and_the_refusals(client, session: Session) -> None:
     assert second != first
 
     for token, message in (("", "not valid"), ("x" * 201, "not valid"), ("made-up-token", "not valid")):
-        r = await client.post("/api/v1/auth/verify-email", json={"token": token})
+        r = await client.post("/api/v1/auth/verify-email", json={"token": token}, headers=headers)
         assert r.status_code == 422 and message in r.text, r.text
     r = await client.post("/api/v1/auth/verify-email", json={"token": second})
+    assert r.status_code == 401, "a link confirms only for its account, signed in"
+    r = await client.post("/api/v1/auth/verify-email", json={"token": second}, headers=headers)
     assert r.status_code == 200 and r.json()["email"] == BODY["email"]
-    r = await client.post("/api/v1/auth/verify-email", json={"token": second})
+    r = await client.post("/api/v1/auth/verify-email", json={"token": second}, headers=headers)
     assert r.status_code == 422 and r.json()["message"] == "this link was already used"
     assert (await client.get("/api/v1/me", headers=headers)).json()["email_verified"] is True
 
@@ -64,6 +66,6 @@ async def test_an_expired_verification_link_verifies_nothing(client, session: Se
     session.add(row)
     session.commit()
 
-    r = await client.post("/api/v1/auth/verify-email", json={"token": token})
+    r = await client.post("/api/v1/auth/verify-email", json={"token": token}, headers=headers)
     assert r.status_code == 422 and "expired" in r.json()["message"], r.text
     assert (await client.get("/api/v1/me", headers=headers)).json()["email_verified"] is False

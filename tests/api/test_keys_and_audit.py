@@ -68,10 +68,12 @@ async def test_audit_rows_for_each_audited_action(client, session: Session) -> N
     owner, admin = world.people["owner"], world.people["admin"]
     a = world.team_a
     await client.post("/api/v1/auth/register", json={"email": "eve@example.com", "password": "pass-word-1"})
-    await client.post("/api/v1/auth/token", json={"email": "eve@example.com", "password": "pass-word-1"})
+    first = await client.post("/api/v1/auth/token", json={"email": "eve@example.com", "password": "pass-word-1"})
     await client.post("/api/v1/auth/token", json={"email": "eve@example.com", "password": "nope-nope"})
     verify = token_of(outbox_link(session, "eve@example.com", "/verify-email"))
-    assert (await client.post("/api/v1/auth/verify-email", json={"token": verify})).status_code == 200
+    signed_in = {"Authorization": f"Bearer {first.json()['access_token']}"}  # the link's own account
+    r = await client.post("/api/v1/auth/verify-email", json={"token": verify}, headers=signed_in)
+    assert r.status_code == 200
     # eve joins team A (invited, then she accepts: her address is verified)
     r = await client.post(
         f"/api/v1/teams/{a}/members", json={"email": "eve@example.com", "role": "viewer"}, headers=admin.headers

@@ -1,5 +1,5 @@
 """Verified identities in the browser: register -> "check your email" -> the link from the real
-SMTP server -> confirmed; and "Forgot password?" -> the mailed link -> a new password that signs
+SMTP server -> sign in (the link confirms only for its own account) -> confirmed; and "Forgot password?" -> the mailed link -> a new password that signs
 in (the old one does not)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import PASSWORD, register, unique_email
+from tests.e2e.helpers import PASSWORD, register, sign_in_here, unique_email
 from tests.mailbox import E2E_INBOX, Inbox, wait_for_link
 
 pytestmark = pytest.mark.e2e
@@ -39,17 +39,14 @@ def test_register_confirm_by_mail_then_sign_in(stack, new_page) -> None:
     expect(page).to_have_url(re.compile(r"/register/?$"))  # not signed in: that would reveal new addresses
 
     link = _mail_from_workers(E2E_INBOX, email, "/verify-email")
-    page.goto(link)
+    page.goto(link)  # it confirms only for its own account, signed in: the sign-in page first
+    expect(page).to_have_url(re.compile(r"/login\?next="), timeout=20_000)
+    sign_in_here(page, email=email)
     expect(page.locator("#auth-notice")).to_have_text(f"Your address {email} is confirmed.", timeout=20_000)
+    expect(page).to_have_url(re.compile(r"/verify-email/?\?token="))
     page.goto(link)  # single use
     expect(page.locator("#auth-error")).to_have_text("this link was already used", timeout=20_000)
 
-    page.click("#to-sign-in")
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#sign-in")
-    expect(page).to_have_url(re.compile(r"/projects/?$"), timeout=20_000)
     page.goto("/profile")
     expect(page.locator("#email-verified")).to_be_visible(timeout=20_000)
 

@@ -4,8 +4,9 @@ An admin invites ``new.hire@corp.example`` as admin. Before the new hire signs u
 registers that address with a password of their own. Registering used to accept every pending
 invitation for the address, so the attacker joined as admin. Now registering joins nothing, the
 invitations list stays empty and accepting over REST is refused until the address is verified,
-which takes a link mailed to it (the attacker never sees that mail). The invitation's own link
-is mailed to the address too.
+which takes the link mailed to it, opened signed in to that account (the attacker never sees that
+mail; a victim who clicks it verifies nothing: test_identity_victim_clicks_verification). The
+invitation's own link is mailed to the address too.
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ async def test_registrant_of_an_invited_address_joins_nothing_until_it_is_verifi
     invite_link = smtp_server.link(VICTIM, "/invitation")
     verify_link = smtp_server.link(VICTIM, "/verify-email")
 
-    # only the owner of the mailbox can take the next step: the link
-    r = await client.post("/api/v1/auth/verify-email", json={"token": token_of(verify_link)})
+    # only the owner of the mailbox has the link, and it confirms only for the account signed in
+    # (test_identity_victim_clicks_verification): here the registrant does get hold of it
+    r = await client.post("/api/v1/auth/verify-email", json={"token": token_of(verify_link)}, headers=attacker)
     assert r.status_code == 200 and r.json()["email"] == VICTIM, r.text
     r = await client.post(f"/api/v1/me/invitations/{invitation.id}/accept", headers=attacker)
     assert r.status_code == 200 and r.json()["role"] == "admin", r.text

@@ -1,6 +1,6 @@
-"""The mailed links' pages as Reflex handlers: the invitation page sends an anonymous tab to sign
-in and back (token kept), refuses another account without using the link up, and joins the
-invited, signed-in address (confirming it); the register handler answers alike for a taken
+"""The mailed links' pages as Reflex handlers: the invitation and verification pages send an
+anonymous tab to sign in and back (token kept), refuse another account without using the link up,
+and act for the link's signed-in account; the register handler answers alike for a taken
 address and signs nobody in."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from berrys_app.domain.accounts import Role, TeamMember, User
 from berrys_app.domain.mail import EmailToken
-from berrys_app.services import auth, teams, tokens
+from berrys_app.services import auth, identity, teams, tokens
 from berrys_app.services.authz import Actor
 from tests.api.conftest import make_person, make_team
 from tests.mailbox import outbox_link, token_of
@@ -69,6 +69,40 @@ def test_the_invitation_page(session: Session) -> None:
     session.expire_all()
     assert session.get(TeamMember, (team_id, hire.user_id)) is not None
     assert session.get(User, hire.user_id).email_verified_at is not None
+
+
+def test_the_verification_page(session: Session) -> None:
+    from berrys_app.ui.state.identity import IdentityState
+    from berrys_app.ui.state.session import SessionState
+
+    owner = make_person(session, email="owner@corp.example")
+    other = make_person(session)
+    session.get(User, owner.user_id).email_verified_at = None
+    session.commit()
+    identity.resend_verification(session, Actor(user_id=owner.user_id, label=owner.email))
+    session.commit()
+    path = urlparse(outbox_link(session, owner.email, "/verify-email"))
+    page = f"{path.path}?{path.query}"
+
+    anonymous = _tab(IdentityState, path=page)
+    target = _redirect_target(anonymous.load_verify())
+    assert target.startswith("/login?next=") and not anonymous.link_done
+    login = _tab(SessionState, path=target)
+    assert login._next_path() == page, "the sign-in page would not bring the tab back with its token"
+
+    wrong = _tab(IdentityState, path=page, user_id=other.user_id)
+    wrong.load_verify()
+    assert wrong.problem == "this link confirms another account's address; sign in as owner@corp.example"
+    assert not wrong.link_done
+    session.expire_all()
+    assert session.get(User, owner.user_id).email_verified_at is None
+    assert session.exec(select(EmailToken).where(EmailToken.email == owner.email)).one().used_at is None
+
+    holder = _tab(IdentityState, path=page, user_id=owner.user_id)
+    holder.load_verify()
+    assert holder.link_done and holder.message == "Your address owner@corp.example is confirmed.", holder.problem
+    session.expire_all()
+    assert session.get(User, owner.user_id).email_verified_at is not None
 
 
 def test_the_register_handler_answers_alike_and_signs_nobody_in(session: Session) -> None:

@@ -68,10 +68,11 @@ class VerifiedPublic(BaseModel):
     email_verified_at: datetime
 
 
-@router.post("/verify-email", **access("public"))
-def verify_email(body: TokenIn, session: SessionDep, ip: ClientIP) -> VerifiedPublic:
-    """Confirm an address with the single-use link mailed to it."""
-    user = identity.verify_email(session, token=body.token, ip=ip)
+@router.post("/verify-email", **access("user"))
+def verify_email(body: TokenIn, session: SessionDep, actor: CurrentActor, ip: ClientIP) -> VerifiedPublic:
+    """Confirm your address with the single-use link mailed to it, signed in as the account the
+    link is for (403 for another account: a stranger may have registered your address)."""
+    user = identity.verify_email(session, actor, token=body.token, ip=ip)
     assert user.email_verified_at is not None
     return VerifiedPublic(email=user.email, email_verified_at=user.email_verified_at)
 

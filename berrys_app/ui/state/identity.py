@@ -36,17 +36,23 @@ class IdentityState(SessionState):
 
     @rx.event
     def load_verify(self):
-        """Opening the mailed link confirms the address (the link is single use)."""
+        """Signed in as the link's account: the address is confirmed (the link is single use).
+        Not signed in: to sign in first, then back here (``identity.verify_email``)."""
         self.message, self.problem, self.link_done = "", "", False
+        with session_scope() as session:
+            actor = self._identify(session)
+        if actor is None:
+            return self._to_login()
         try:
-            with session_scope() as session:
-                user = identity.verify_email(session, token=self._token(), ip=self._client_ip())
+            with session_scope() as session:  # a refusal rolls back: the link is not used up
+                user = identity.verify_email(session, actor, token=self._token(), ip=self._client_ip())
                 email = user.email
         except ServiceError as exc:
             self.problem = exc.message
-            return
+            return None
         self.link_done = True
         self.message = f"Your address {email} is confirmed."
+        return None
 
     @rx.event
     async def request_reset(self, form: dict[str, Any]):
