@@ -37,11 +37,11 @@ from berrys_app.observability import metrics
 from berrys_app.services import events
 from berrys_app.services.errors import BudgetExceeded, ValidationFailed
 from berrys_app.services.models import accounting, budgets, network, prompts, structured, tokens
-from berrys_app.services.models.catalogue import ModelSpec
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply
 from berrys_app.services.models.registry import provider_for
 from berrys_app.services.models.schemas import CompletionRequest, CompletionResult
+from berrys_app.services.models.spec import ModelSpec
 from berrys_app.services.models.streaming import TokenStreamer
 from berrys_app.settings import Settings
 

@@ -90,12 +90,13 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TokenIn,
 ) -> Response[Any | VerifiedPublic]:
     """Verify Email
 
-     Confirm an address with the single-use link mailed to it.
+     Confirm your address with the single-use link mailed to it, signed in as the account the
+    link is for (403 for another account: a stranger may have registered your address).
 
     Args:
         body (TokenIn):
@@ -121,12 +122,13 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TokenIn,
 ) -> Any | VerifiedPublic | None:
     """Verify Email
 
-     Confirm an address with the single-use link mailed to it.
+     Confirm your address with the single-use link mailed to it, signed in as the account the
+    link is for (403 for another account: a stranger may have registered your address).
 
     Args:
         body (TokenIn):
@@ -147,12 +149,13 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TokenIn,
 ) -> Response[Any | VerifiedPublic]:
     """Verify Email
 
-     Confirm an address with the single-use link mailed to it.
+     Confirm your address with the single-use link mailed to it, signed in as the account the
+    link is for (403 for another account: a stranger may have registered your address).
 
     Args:
         body (TokenIn):
@@ -176,12 +179,13 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: TokenIn,
 ) -> Any | VerifiedPublic | None:
     """Verify Email
 
-     Confirm an address with the single-use link mailed to it.
+     Confirm your address with the single-use link mailed to it, signed in as the account the
+    link is for (403 for another account: a stranger may have registered your address).
 
     Args:
         body (TokenIn):

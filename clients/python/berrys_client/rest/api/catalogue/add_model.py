@@ -99,7 +99,7 @@ def sync_detailed(
 ) -> Response[Any | ModelPublic]:
     """Add Model
 
-     Add a litellm model string for the team (names are unique in the deployment).
+     Add a litellm model string for the team (names are unique per team; 409 when the team has it).
 
     Args:
         team_id (UUID):
@@ -134,7 +134,7 @@ def sync(
 ) -> Any | ModelPublic | None:
     """Add Model
 
-     Add a litellm model string for the team (names are unique in the deployment).
+     Add a litellm model string for the team (names are unique per team; 409 when the team has it).
 
     Args:
         team_id (UUID):
@@ -164,7 +164,7 @@ async def asyncio_detailed(
 ) -> Response[Any | ModelPublic]:
     """Add Model
 
-     Add a litellm model string for the team (names are unique in the deployment).
+     Add a litellm model string for the team (names are unique per team; 409 when the team has it).
 
     Args:
         team_id (UUID):
@@ -197,7 +197,7 @@ async def asyncio(
 ) -> Any | ModelPublic | None:
     """Add Model
 
-     Add a litellm model string for the team (names are unique in the deployment).
+     Add a litellm model string for the team (names are unique per team; 409 when the team has it).
 
     Args:
         team_id (UUID):
