@@ -97,7 +97,7 @@ def create_user(
     return user
 
 
-REGISTERED = "If this address can be registered, we sent a link to it: open it to confirm your address, then sign in."
+REGISTERED = "If this address can be registered, we sent a link to it: open it and sign in to confirm your address."
 
 
 def check_password(password: str) -> None:
