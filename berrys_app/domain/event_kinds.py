@@ -81,21 +81,6 @@ class EventKind(StrEnum):
     STREAM_CLOSED = "stream.closed"
 
 
-# The kinds that are never rows (``events.publish_transient``, the web process, the SSE route).
-TRANSIENT_KINDS = frozenset(
-    {
-        EventKind.MODEL_TOKEN,
-        EventKind.MODEL_USAGE,
-        EventKind.TOOL_STARTED,
-        EventKind.PRESENCE_CHANGED,
-        EventKind.WORKER_HEARTBEAT,
-        EventKind.WORKER_STALE,
-        EventKind.SESSION_ENDED,
-        EventKind.ACCESS_LOST,
-        EventKind.STREAM_CLOSED,
-    }
-)
-
 # An event on the wire (Redis, SSE, REST), in this order: ``services.events.to_message`` builds it
 # from a row, the engine's statements from ``RETURNING`` these columns (``row_to_json``).
 MESSAGE_COLUMNS = ("id", "kind", "team_id", "project_id", "task_id", "actor", "payload", "created_at")

@@ -32,11 +32,6 @@ class TaskStatus(StrEnum):
     superseded = "superseded"  # replaced by a newer plan version
 
 
-TERMINAL_TASK_STATUSES = frozenset(
-    {TaskStatus.completed, TaskStatus.failed, TaskStatus.cancelled, TaskStatus.superseded}
-)
-
-
 class DependencyKind(StrEnum):
     completion = "completion"  # downstream waits for upstream to finish
     input = "input"  # ... and receives its output in its context
