@@ -11,6 +11,7 @@ team: 2,000 projects, 100,000 tasks (one project has 500), 1,000,000 events, 200
 - REST (the FastAPI app in process over ASGI, real auth with an access JWT, rate limit raised):
   the projects list, tasks of the 500-task project, project events, team activity, approvals,
   audit, project usage;
+- the worker's usage rollup: the whole year at once, then an hourly run;
 - services behind the pages: Projects list, project page (what ``ProjectState._load_all`` calls),
   Activity tab (``recent_activity``), Models page (``team_usage``), audit page (200 entries);
   page 50 of the Projects list by cursor, and of the audit log by offset and by cursor.
@@ -121,6 +122,7 @@ def run(admin: str, name: str, args: argparse.Namespace) -> None:
     with psycopg.connect(_with_database(admin, name)) as conn:
         seed(conn, team_id, volume)
     print(f"# seeded {volume} in {time.monotonic() - started:.0f} s", flush=True)
+    _time_rollup()
 
     big = project_id("v", 0)
     token = tokens.issue_access_token(user_id)
@@ -128,6 +130,23 @@ def run(admin: str, name: str, args: argparse.Namespace) -> None:
     rows += asyncio.run(_rest(token, team_id, big, args.requests))
     rows += _services(Actor(user_id=user_id, label="volume@example.com"), team_id, big, args.requests)
     print(json.dumps({"load_avg": os.getloadavg(), "all_ok": all(r["ok"] for r in rows)}), flush=True)
+
+
+def _time_rollup() -> None:
+    """The worker's usage rollup (``services/usage_rollup.py``): the whole year at once (a first run),
+    then an hourly run (the last days recomputed); the seed left it as after the first."""
+    from sqlalchemy import text
+
+    from berrys_app.db import session_scope
+    from berrys_app.services import usage_rollup
+
+    with session_scope() as session:
+        session.execute(text("DELETE FROM usage_rollup_state"))
+    for what in ("a year, first run", "hourly run"):
+        t0, cpu0 = time.perf_counter(), time.process_time()
+        report = usage_rollup.roll_up()
+        wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        print(f"# usage rollup, {what}: {wall * 1000:.0f} ms ({cpu * 1000:.0f} ms CPU here), {report}", flush=True)
 
 
 async def _rest(token: str, team_id: uuid.UUID, big: uuid.UUID, n: int) -> list[dict]:
