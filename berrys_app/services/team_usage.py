@@ -18,10 +18,11 @@ from berrys_app.domain.accounts import Role
 from berrys_app.services import usage_rollup
 from berrys_app.services.authz import PROJECTS_READ, Actor, require_role
 
-# the closed days' sums, then every settled call since the watermark (UTC days throughout)
+# the closed days' sums, then every settled call since (UTC days throughout). Both sides are cut at
+# the watermark read before: a rollup committing in between moves it but changes no sum before it.
 _USAGE = """WITH usage AS (
     SELECT day, model, calls, prompt_tokens, completion_tokens, cost_usd
-    FROM model_usage_daily WHERE team_id = :team
+    FROM model_usage_daily WHERE team_id = :team AND day < :closed
     UNION ALL
     SELECT (c.created_at AT TIME ZONE 'UTC')::date, c.model, 1, c.prompt_tokens, c.completion_tokens, c.cost_usd
     FROM model_calls c JOIN projects p ON p.id = c.project_id
@@ -43,8 +44,8 @@ _BY_DAY = text(
 def team_usage(session: Session, actor: Actor, team_id: uuid.UUID) -> dict[str, list[dict[str, Any]]]:
     """Cost and tokens of every project of the team, by model and by UTC day (viewers may read)."""
     require_role(session, actor, team_id, Role.viewer, scope=PROJECTS_READ, what="team")
-    closed = usage_rollup.closed_before(session)
-    params = {"team": team_id, "since": usage_rollup.start_of(closed or usage_rollup.FIRST_DAY)}
+    closed = usage_rollup.closed_before(session) or usage_rollup.FIRST_DAY
+    params = {"team": team_id, "closed": closed, "since": usage_rollup.start_of(closed)}
     by_model = [
         {
             "model": row.model,
