@@ -61,13 +61,14 @@ def _report(name: str, samples: list[float], cpu_s: float, target: float = TARGE
 
 class CpuMeter:
     """CPU seconds used so far by this process and by the PostgreSQL backends serving the bench
-    database (psutil; a backend that exits in between is not counted): wall times are noise on a
-    shared machine, CPU per call much less so."""
+    database (psutil; a backend keeps its last reading once it exits, e.g. recycled by the pool):
+    wall times are noise on a shared machine, CPU per call much less so."""
 
     def __init__(self, url: str) -> None:
         import psycopg
 
         self.conn = psycopg.connect(url, autocommit=True)
+        self.seen: dict[int, float] = {}
 
     def __call__(self) -> float:
         import psutil
@@ -75,14 +76,13 @@ class CpuMeter:
         pids = self.conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ).fetchall()
-        total = time.process_time()
         for (pid,) in pids:
             try:
                 times = psutil.Process(pid).cpu_times()
             except psutil.NoSuchProcess:
                 continue
-            total += times.user + times.system
-        return total
+            self.seen[pid] = times.user + times.system
+        return time.process_time() + sum(self.seen.values())
 
 
 def main() -> None:
