@@ -2,7 +2,7 @@
 
 Used by ``bench/data_volume.py`` (2,000 projects, 100,000 tasks, 1,000,000 events, 200,000 model
 calls) and, smaller, by ``tests/foundation/test_list_query_plans.py`` (the plans must not scan the big
-tables). The first project holds ``big_project_tasks`` tasks (the 500-task project page); the rest
+tables), then sums the closed days of model usage as the worker's hourly rollup does. The first project holds ``big_project_tasks`` tasks (the 500-task project page); the rest
 are spread evenly. Times spread over the last 365 days, oldest first, as ids grow.
 """
 
@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass
 
 import psycopg
+
+from berrys_app.services import usage_rollup
 
 KINDS = [
     "task.started",
@@ -86,8 +88,9 @@ def seed(conn: psycopg.Connection, team_id: uuid.UUID, volume: Volume, *, salt: 
     for statement in statements:
         conn.execute(statement.replace(" % ", " %% "), params)  # type: ignore[arg-type]  (% is modulo here)
     conn.commit()
+    usage_rollup.roll_up()  # as the hourly cron leaves it: the closed days summed (DATABASE_URL is this database)
     conn.autocommit = True  # VACUUM runs outside a transaction
-    for table in ("projects", "tasks", "events", "model_calls", "audit_entries", "approvals"):
+    for table in ("projects", "tasks", "events", "model_calls", "audit_entries", "approvals", "model_usage_daily"):
         # as autovacuum leaves a long-lived table: statistics and the visibility map (index-only scans)
         conn.execute(f"VACUUM ANALYZE {table}")  # type: ignore[arg-type]
     conn.autocommit = False

@@ -18,7 +18,7 @@ from berrys_app.domain.event_kinds import EventKind
 from berrys_app.engine import aggregation_job, planner_job, runner
 from berrys_app.engine.reconciler import reconcile_once
 from berrys_app.observability import logs
-from berrys_app.services import events, retention
+from berrys_app.services import events, retention, usage_rollup
 from berrys_app.settings import get_settings
 from workers import automation, mail
 
@@ -122,15 +122,31 @@ async def apply_retention(ctx: dict[str, Any]) -> str:
     )
 
 
+async def roll_up_usage(ctx: dict[str, Any]) -> str:
+    """Hourly: sum the model calls of the days just closed per team, model and day (the Models page)."""
+    report = await asyncio.to_thread(usage_rollup.roll_up)
+    return f"closed_before={report.closed_before} rows={report.rows}"
+
+
 def _every(seconds: int) -> set[int]:
     return set(range(0, 60, max(1, seconds)))
 
 
-JOBS: list[Any] = [ping, plan_project, run_task, run_tasks, aggregate_project, reconcile, apply_retention]
+JOBS: list[Any] = [
+    ping,
+    plan_project,
+    run_task,
+    run_tasks,
+    aggregate_project,
+    reconcile,
+    apply_retention,
+    roll_up_usage,
+]
 CRON_JOBS: list[Any] = [
     cron(reconcile, second=_every(get_settings().reconcile_interval_s), microsecond=0, run_at_startup=True, timeout=30),
     *mail.CRON_JOBS,
     *automation.CRON_JOBS,
     # one worker runs it (arq's cron job id is unique per run time); hours on a big backlog
     cron(apply_retention, hour=get_settings().retention_hour, minute=17, second=0, microsecond=0, timeout=6 * 3600),
+    cron(roll_up_usage, minute=43, second=0, microsecond=0, timeout=3600),  # one worker runs it, as above
 ]

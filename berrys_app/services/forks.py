@@ -7,7 +7,9 @@ point's description, the model, the outputs of copied tasks it reads, a team too
 policy or argument constraints -- ``tools/project_policies.py``, tighten-only below admin). A
 replay re-runs the tasks on the ``replay/recorded`` model (``services/models/replay.py``): every
 model call is answered from the source's recorded rows and every tool call replays its copied
-row -- no provider, no side effect. "Retry from here" is the in-place form: a new plan version
+row -- no provider, no side effect; a project whose recorded answers retention trimmed cannot be replayed
+(409; a fork in ``run`` mode copies the upstream tasks' outputs, which retention keeps, and calls
+the model again for the rest). "Retry from here" is the in-place form: a new plan version
 holds the failed task and everything downstream; the completed tasks stay and are built on, as
 after a replan.
 """
@@ -26,7 +28,7 @@ from berrys_app.domain.projects import Project, ProjectStatus
 from berrys_app.domain.tools import ToolPolicyEdit
 from berrys_app.domain.work import TaskStatus
 from berrys_app.engine import lifecycle
-from berrys_app.services import fork_plan, planning
+from berrys_app.services import fork_plan, planning, retention
 from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.events import emit, send_after_commit
@@ -105,6 +107,12 @@ def fork_project(session: Session, actor: Actor, project_id: uuid.UUID, data: Fo
             details={"field": "inputs", "keys": wrong},
         )
     copied.update(data.inputs)
+    if data.mode == "replay" and (trimmed := retention.trimmed_answers(session, source.id, task_keys=sorted(rerun))):
+        raise Conflict(
+            f"cannot replay: retention (BERRYS_RETENTION_DAYS) trimmed {trimmed} recorded answer(s) a replay would "
+            "play back; fork it with mode 'run' to call the model again for the tasks that re-run",
+            details={"reason": "retention", "trimmed_answers": trimmed},
+        )
     model = REPLAY_MODEL if data.mode == "replay" else data.model or source.model
     if data.model is not None:
         catalogue_teams.check_model_choice(session, source.team_id, data.model)

@@ -25,7 +25,7 @@ from berrys_app.domain.work import Agent, AgentStateChange, Deliverable, PlanSta
 from berrys_app.engine import lifecycle, task_moves
 from berrys_app.engine.jobs import plan_job
 from berrys_app.engine.lifecycle import transition
-from berrys_app.services import agents, audit, budget_roles, keyset, planning, task_approvals
+from berrys_app.services import agents, audit, budget_roles, keyset, planning, task_approvals, usage_rollup
 from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.events import emit, send_after_commit
@@ -174,6 +174,7 @@ def delete_project(session: Session, actor: Actor, project_id: uuid.UUID) -> Non
         actor=actor.label,
         payload={"name": project.name},
     )
+    usage_rollup.forget_project(session, project_id=project.id, team_id=project.team_id)  # its calls go with it
     session.delete(project)
 
 

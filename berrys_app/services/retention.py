@@ -8,7 +8,9 @@ After ``BERRYS_RETENTION_DAYS`` (0 = keep everything, the default), a daily work
 - clears the *excerpts* of old model calls (reply text, tool calls, parsed output, error text) of
   finished projects only: the rows stay with their model, tokens and cost, so usage charts,
   project totals and budgets add up exactly as before; a project that may still run keeps its
-  excerpts, since a resumed task replays its recorded calls instead of repeating them;
+  excerpts, since a resumed task replays its recorded calls instead of repeating them. An answered
+  call's reply is never NULL (an empty reply is ''), so NULL marks a trimmed answer: a replay of
+  such a project is refused (``trimmed_answers``, ``forks.fork_project``);
 - clears the excerpts of old *tool calls* of finished projects the same way (what the model saw,
   the arguments): the rows stay with tool, status, error code, attempts, duration and artifact
   path, so the project's tool-call list, counts and trace keep every call.
@@ -22,10 +24,12 @@ Batches of ``BATCH`` rows, each its own short transaction, so the tables stay wr
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import TextClause, text
+from sqlmodel import Session
 
 from berrys_app.db import session_scope
 from berrys_app.domain.common import utcnow
@@ -52,6 +56,14 @@ _CLEAR_EXCERPTS = text(
 )
 
 
+# answers a replay of the project would play back (its tasks with these keys, in any plan version,
+# and its final report) that retention trimmed. A trimmed tool call is older than the model call
+# that asked for it, so a project whose tool results were trimmed has trimmed answers too.
+_TRIMMED_ANSWERS = text(
+    """SELECT count(*) FROM model_calls c LEFT JOIN tasks t ON t.id = c.task_id
+       WHERE c.project_id = :project AND c.status = 'ok' AND c.content IS NULL
+         AND (t.key = ANY(:keys) OR c.call_key LIKE 'project:%:aggregate:%')"""
+)
 _CLEAR_TOOL_EXCERPTS = text(
     """UPDATE tool_calls SET content = '', arguments = '{}'::jsonb
        WHERE id IN (
@@ -83,6 +95,11 @@ def _drain(statement: TextClause, cutoff: datetime, batch: int) -> int:
         total += done
         if done < batch:
             return total
+
+
+def trimmed_answers(session: Session, project_id: uuid.UUID, *, task_keys: list[str]) -> int:
+    """How many recorded answers of these tasks (and of the final report) retention cleared."""
+    return int(session.execute(_TRIMMED_ANSWERS, {"project": project_id, "keys": task_keys}).scalar_one())
 
 
 def purge(days: int, *, audit_days: int = 0, now: datetime | None = None, batch: int = BATCH) -> RetentionReport:

@@ -101,12 +101,12 @@ KEYSET_TABLES = {
 
 
 def _plans(session: Session, run: Callable[[Session], Any]) -> list[str]:
-    """The EXPLAIN of every SELECT that ``run`` sends, with its own parameters."""
+    """The EXPLAIN of every query (``SELECT``, ``WITH``) that ``run`` sends, with its own parameters."""
     engine = session.get_bind()
     sent: list[tuple[str, Any]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):  # EXPLAIN runs neither
             sent.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", capture)

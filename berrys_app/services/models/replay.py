@@ -60,7 +60,11 @@ def _recorded(call_key: str | None) -> tuple[str, list[dict[str, Any]]] | None:
         return None
     with autocommit_engine().connect() as conn:
         row = conn.execute(statement, params).first()
-    return None if row is None else (row.content or "", list(row.tool_calls or []))
+    if row is not None and row.content is None:  # retention cleared it (``services/retention.py``)
+        raise ModelError(
+            "no_recording", f"the recorded answer for call {call_key} was trimmed by retention", model=REPLAY_MODEL
+        )
+    return None if row is None else (row.content, list(row.tool_calls or []))
 
 
 class ReplayProvider:
