@@ -31,13 +31,14 @@ def materialize_plan(
     """
     copied = copied or {}
     now = utcnow()
-    close_open_tasks(session, project.id, TaskStatus.superseded, actor=actor, reason="superseded by a new plan")
-    session.exec(  # type: ignore[call-overload]
-        update(PlanVersion)
-        .where(col(PlanVersion.project_id) == project.id, col(PlanVersion.status) == PlanStatus.approved.value)
-        .values(status=PlanStatus.superseded.value)
-    )
-    done = planning.completed_task_keys(session, project.id)
+    if project.plan_version:  # a first approved plan has no tasks and no approved version to supersede
+        close_open_tasks(session, project.id, TaskStatus.superseded, actor=actor, reason="superseded by a new plan")
+        session.exec(  # type: ignore[call-overload]
+            update(PlanVersion)
+            .where(col(PlanVersion.project_id) == project.id, col(PlanVersion.status) == PlanStatus.approved.value)
+            .values(status=PlanStatus.superseded.value)
+        )
+    done = planning.work_done(session, project)
     spec = planning.PlanIn.model_validate(plan.plan)
     by_key: dict[str, Task] = {}
     for item in spec.tasks:
