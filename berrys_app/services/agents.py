@@ -142,7 +142,8 @@ def _best_template(templates: list[AgentTemplate], need: set[str]) -> tuple[Agen
 
 
 def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, actor: Actor) -> dict[uuid.UUID, Agent]:
-    """Give every task an agent (sets ``task.agent_id`` and ``task.assignment_reason``)."""
+    """Give every task an agent (sets ``task.agent_id`` and ``task.assignment_reason``; the caller
+    adds the tasks to the session, after this: an agent created here is flushed first)."""
     templates = seeded_templates(session)
     pool = list(
         session.exec(
@@ -230,7 +231,6 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
         load[agent.id] += 1
         task.agent_id = agent.id
         task.assignment_reason = reason
-        session.add(task)
         chosen[task.id] = agent
     return chosen
 
