@@ -27,7 +27,6 @@ from berrys_app.db import get_engine
 from berrys_app.services import auth, keyset, proxies, ratelimit
 from berrys_app.services.authz import Actor, require_scope
 from berrys_app.services.errors import Unauthorized
-from berrys_app.settings import get_settings
 
 ACCESS_LEVELS = ("public", "user", "viewer", "member", "admin", "owner")
 _bearer = HTTPBearer(auto_error=False, description="An access JWT from /api/v1/auth/token or an API key (brk_...)")
@@ -63,14 +62,12 @@ async def get_session() -> AsyncIterator[Session]:
         slots.release()
 
 
-# Requests whose session may be open at once in one event loop: the pool's kept connections
-# (``BERRYS_DB_POOL_SIZE``). A request's session keeps its connection across thread-pool hops (auth
-# dependency -> handler -> commit). With more such requests in flight than connections (60 clients),
-# threads blocked in the pool's checkout while the connections' owners waited for a thread: nothing
-# moved until the pool's 30 s timeout answered 500 (bench/throughput.py, C=60). The surplus now waits
-# here instead. Not more than the kept connections: each request above them opened an overflow
-# connection (a PostgreSQL backend started and ended per request) and pushed the process's
-# connections past the budget (bench/throughput.py, C=60: 20 slots, 71-76 connections).
+# Requests whose session may be open at once in one event loop, below the pool's 30 connections.
+# A request's session keeps its connection across thread-pool hops (auth dependency -> handler ->
+# commit). With more such requests in flight than connections (60 clients), threads blocked in
+# the pool's checkout while the connections' owners waited for a thread: nothing moved until the
+# pool's 30 s timeout answered 500 (bench/throughput.py, C=60). The surplus now waits here instead.
+SESSION_SLOTS = 20
 _SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
@@ -78,7 +75,7 @@ def _session_slots() -> asyncio.Semaphore:
     loop = asyncio.get_running_loop()
     slots = _SLOTS.get(loop)
     if slots is None:
-        slots = _SLOTS[loop] = asyncio.Semaphore(get_settings().db_pool_size)
+        slots = _SLOTS[loop] = asyncio.Semaphore(SESSION_SLOTS)
     return slots
 
 
