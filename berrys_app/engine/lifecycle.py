@@ -131,7 +131,7 @@ def accept_planner_plan(
 
     The caller locked the project row; returns jobs to dispatch after commit.
     """
-    done = planning.completed_task_keys(session, project.id)
+    done = planning.work_done(session, project)
     validated = planning.validate_plan(data, done_keys=set(done), lenient=True)
     validated.warnings = [*(warnings or []), *validated.warnings]
     version = planning.store_plan_version(

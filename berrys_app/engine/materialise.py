@@ -31,13 +31,14 @@ def materialize_plan(
     """
     copied = copied or {}
     now = utcnow()
-    close_open_tasks(session, project.id, TaskStatus.superseded, actor=actor, reason="superseded by a new plan")
-    session.exec(  # type: ignore[call-overload]
-        update(PlanVersion)
-        .where(col(PlanVersion.project_id) == project.id, col(PlanVersion.status) == PlanStatus.approved.value)
-        .values(status=PlanStatus.superseded.value)
-    )
-    done = planning.completed_task_keys(session, project.id)
+    if project.plan_version:  # a first approved plan has no tasks and no approved version to supersede
+        close_open_tasks(session, project.id, TaskStatus.superseded, actor=actor, reason="superseded by a new plan")
+        session.exec(  # type: ignore[call-overload]
+            update(PlanVersion)
+            .where(col(PlanVersion.project_id) == project.id, col(PlanVersion.status) == PlanStatus.approved.value)
+            .values(status=PlanStatus.superseded.value)
+        )
+    done = planning.work_done(session, project)
     spec = planning.PlanIn.model_validate(plan.plan)
     by_key: dict[str, Task] = {}
     for item in spec.tasks:
@@ -71,6 +72,9 @@ def materialize_plan(
                 task.remaining_deps += dep.task not in copied
     for key, task in by_key.items():
         task.is_sink = key not in depended_on
+    # staffed before their insert (one INSERT with their agents, no UPDATE after); agents it creates
+    # are flushed by it, the tasks then, the edges last (foreign keys)
+    agents.assemble_team(session, project, [t for key, t in by_key.items() if key not in copied], actor=actor)
     session.add_all(by_key.values())
     session.flush()
     session.add_all(edges)
@@ -79,7 +83,6 @@ def materialize_plan(
     project.plan_version = plan.version
     project.sinks_remaining = sum(1 for key, t in by_key.items() if t.is_sink and key not in copied)
     session.add(project)
-    agents.assemble_team(session, project, [t for key, t in by_key.items() if key not in copied], actor=actor)
     return list(by_key.values())
 
 

@@ -100,11 +100,19 @@ def list_templates(session: Session) -> list[AgentTemplate]:
     return list(session.exec(select(AgentTemplate).order_by(col(AgentTemplate.name))))
 
 
+def seeded_templates(session: Session) -> list[AgentTemplate]:
+    """The templates, the defaults seeded first if any is missing (one read once they are there)."""
+    templates = list_templates(session)
+    if {spec.name for spec in DEFAULT_TEMPLATES} - {t.name for t in templates}:
+        seed_templates(session)
+        templates = list_templates(session)
+    return templates
+
+
 def browse_templates(session: Session, actor: Actor) -> list[AgentTemplate]:
     """The specialisations as a person browses them (REST, the Agents page): a key needs projects:read."""
     require_scope(actor, PROJECTS_READ)
-    seed_templates(session)
-    return list_templates(session)
+    return seeded_templates(session)
 
 
 def project_agents(session: Session, project_id: uuid.UUID) -> list[Agent]:
@@ -134,9 +142,9 @@ def _best_template(templates: list[AgentTemplate], need: set[str]) -> tuple[Agen
 
 
 def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, actor: Actor) -> dict[uuid.UUID, Agent]:
-    """Give every task an agent (sets ``task.agent_id`` and ``task.assignment_reason``)."""
-    seed_templates(session)
-    templates = list_templates(session)
+    """Give every task an agent (sets ``task.agent_id`` and ``task.assignment_reason``; the caller
+    adds the tasks to the session, after this: an agent created here is flushed first)."""
+    templates = seeded_templates(session)
     pool = list(
         session.exec(
             select(Agent)
@@ -150,7 +158,7 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
         )
     )
     on_project = [a for a in pool if a.project_id == project.id]
-    new_agent_tools = AssemblyTools(session, project.team_id)  # template lists + team tools by capability
+    new_agent_tools: AssemblyTools | None = None  # read when a first agent is created (not on reuse)
     load: dict[uuid.UUID, int] = {a.id: 0 for a in pool}
     chosen: dict[uuid.UUID, Agent] = {}
     for task in sorted(tasks, key=lambda t: (-t.priority, t.key)):
@@ -174,6 +182,8 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
                     on_project.append(agent)
         elif len(on_project) < project.max_agents:
             template, score = _best_template(templates, need)
+            if new_agent_tools is None:  # template lists + team tools by capability
+                new_agent_tools = AssemblyTools(session, project.team_id)
             agent = Agent(
                 team_id=project.team_id,
                 project_id=project.id,
@@ -221,7 +231,6 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
         load[agent.id] += 1
         task.agent_id = agent.id
         task.assignment_reason = reason
-        session.add(task)
         chosen[task.id] = agent
     return chosen
 
@@ -283,7 +292,7 @@ def list_template_tools(session: Session, actor: Actor, *, team_id: uuid.UUID) -
     """Each template's tools as this team's new agents get them (members may read). It lives
     here, beside the templates, because ``tools.assignment`` sits below ``agents``."""
     require_role(session, actor, team_id, Role.member, scope=PROJECTS_READ, what="team")
-    seed_templates(session)
+    templates = seeded_templates(session)
     overrides = template_overrides(session, team_id)
     return [
         TemplateTools(
@@ -292,5 +301,5 @@ def list_template_tools(session: Session, actor: Actor, *, team_id: uuid.UUID) -
             allowed_tools=overrides.get(t.id, list(t.allowed_tools)),
             team_override=t.id in overrides,
         )
-        for t in list_templates(session)
+        for t in templates
     ]

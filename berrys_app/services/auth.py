@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from berrys_app.db.reads import fetch_one
 from berrys_app.domain.accounts import Role, Team, TeamMember, User
@@ -214,28 +214,38 @@ def api_key_prefix(key: str) -> str:
 KEY_USE_RECORDED_S = 60  # a key's last_used_at is written at most once a minute, not per request
 
 
+# The key and its user in one prepared statement on the autocommit pool (no ORM, no transaction):
+# read on every request of a key, so a revocation, an expiry or a disabled account refuses the next one.
+_KEY_SQL = """
+    SELECT k.id, k.key_hash, k.prefix, k.scopes, k.revoked_at, k.expires_at, k.last_used_at,
+           k.user_id, u.email, u.is_active
+    FROM api_keys AS k LEFT JOIN users AS u ON u.id = k.user_id
+    WHERE k.prefix = %s
+    """
+
+
 def _authenticate_key(session: Session, key: str, *, ip: str | None) -> Actor:
-    row = session.exec(select(ApiKey).where(ApiKey.prefix == api_key_prefix(key))).first()
-    if row is None or not hmac.compare_digest(row.key_hash, key_digest(key)):
+    row = fetch_one(_KEY_SQL, (api_key_prefix(key),))
+    if row is None or not hmac.compare_digest(row[1], key_digest(key)):
         raise Unauthorized("invalid API key")
+    key_id, _, prefix, scopes, revoked_at, expires_at, last_used_at, user_id, email, active = row
     now = utcnow()
-    if row.revoked_at is not None:
+    if revoked_at is not None:
         raise Unauthorized("this API key was revoked")
-    if row.expires_at is not None and row.expires_at <= now:
+    if expires_at is not None and expires_at <= now:
         raise Unauthorized("this API key has expired")
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    if not active:
         raise Unauthorized("account not found or disabled")
-    if row.last_used_at is None or now - row.last_used_at > timedelta(seconds=KEY_USE_RECORDED_S):
-        row.last_used_at = now  # throttled: not a write per request
-        session.add(row)
+    if last_used_at is None or now - last_used_at > timedelta(seconds=KEY_USE_RECORDED_S):
+        # throttled, not a write per request; it commits with the request's transaction
+        session.exec(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=now))  # type: ignore[call-overload]
     return Actor(
-        user_id=user.id,
-        label=f"{user.email} (key {row.prefix})",
-        scopes=frozenset(row.scopes),
+        user_id=user_id,
+        label=f"{email} (key {prefix})",
+        scopes=frozenset(scopes),
         ip=ip,
-        api_key_id=row.id,
-        expires_at=row.expires_at.timestamp() if row.expires_at is not None else None,
+        api_key_id=key_id,
+        expires_at=expires_at.timestamp() if expires_at is not None else None,
     )
 
 

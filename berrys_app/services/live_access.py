@@ -37,15 +37,22 @@ def may_receive(actor: Actor | None, topic: str, *, fresh: bool = False) -> bool
         return False
     if actor.is_system:
         return True
-    key = _key(actor, topic)
-    now = time.monotonic()
-    cached = _cache.get(key)
-    if cached is not None and not fresh and cached[0] > now:
+    cached = _cache.get(_key(actor, topic))
+    if cached is not None and not fresh and cached[0] > time.monotonic():
         return cached[1]
-    allowed = _check(actor, topic)
+    with session_scope() as session:
+        return admit(session, actor, topic)
+
+
+def admit(session: Session, actor: Actor, topic: str) -> bool:
+    """``may_receive`` afresh in the caller's session, the answer cached: a new subscription that
+    has just read the project in its own transaction (the SSE stream) checks and fills the cache there."""
+    if actor.is_system:
+        return True
+    allowed = _check(session, actor, topic)
     if len(_cache) >= _CACHE_MAX:
         _cache.clear()
-    _cache[key] = (now + get_settings().live_access_cache_s, allowed)
+    _cache[_key(actor, topic)] = (time.monotonic() + get_settings().live_access_cache_s, allowed)
     return allowed
 
 
@@ -78,11 +85,12 @@ def observe(message: dict[str, Any]) -> None:
         forget()
 
 
-def _check(actor: Actor, topic: str) -> bool:
-    with session_scope() as session:
-        if actor.session_id is not None and sessions.is_ended(session, actor.session_id):
-            return False  # logged out or revoked: nothing more on any topic
-        return _topic_allowed(session, actor, topic)
+def _check(session: Session, actor: Actor, topic: str) -> bool:
+    if actor.user_id is None:
+        return False
+    if actor.session_id is not None and sessions.is_ended(session, actor.session_id):
+        return False  # logged out or revoked: nothing more on any topic
+    return _topic_allowed(session, actor, topic)
 
 
 def _topic_allowed(session: Session, actor: Actor, topic: str) -> bool:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from berrys_app.domain.event_kinds import EventKind
@@ -360,6 +359,12 @@ def completed_task_keys(session: Session, project_id: uuid.UUID) -> dict[str, Ta
     return {task.key: task for task in rows}
 
 
+def work_done(session: Session, project: Project) -> dict[str, Task]:
+    """What a new plan of ``project`` may build on (``completed_task_keys``). Before its first
+    approved plan there is nothing: tasks are created only when a plan is approved."""
+    return completed_task_keys(session, project.id) if project.plan_version else {}
+
+
 def store_plan_version(
     session: Session,
     project: Project,
@@ -374,9 +379,7 @@ def store_plan_version(
     The caller holds the project row lock, so version numbers cannot race.
     """
     previous = latest_version(session, project.id)
-    number = (
-        session.exec(select(func.max(PlanVersion.version)).where(PlanVersion.project_id == project.id)).one() or 0
-    ) + 1
+    number = previous.version + 1 if previous is not None else 1  # the latest is the highest number
     plan_json = validated.plan.model_dump(mode="json")
     if previous is not None and previous.status == PlanStatus.proposed.value:
         previous.status = PlanStatus.superseded.value

@@ -193,7 +193,7 @@ def request_plan(session: Session, actor: Actor, project_id: uuid.UUID) -> Proje
 def submit_plan(session: Session, actor: Actor, project_id: uuid.UUID, plan: Any) -> PlanVersion:
     """A hand-made (or edited) plan, strictly validated; it goes to review like a planner's."""
     project = authorized(session, actor, project_id, Role.member, lock=True)
-    done = planning.completed_task_keys(session, project.id)
+    done = planning.work_done(session, project)
     validated = planning.validate_plan(plan, done_keys=set(done))
     if project.status in (S.created, S.rejected, S.ready, S.paused, S.failed):
         transition(session, project, S.planning, actor=actor, reason="plan submitted by hand")

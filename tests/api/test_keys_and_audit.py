@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from berrys_app.domain.accounts import User
 from berrys_app.domain.auth import ApiKey, AuditEntry
 from berrys_app.domain.common import utcnow
 from tests.api.world import PLAN, build_world
@@ -35,6 +36,30 @@ async def test_key_is_shown_once_scoped_and_revocation_is_immediate(client, peop
     assert r.status_code == 200 and r.json()["revoked_at"] is not None
     r = await client.get(f"/api/v1/projects?team_id={team_a}", headers=bearer)
     assert r.status_code == 401 and r.json()["message"] == "this API key was revoked"
+
+
+async def test_a_key_records_its_use_once_a_minute_and_dies_with_its_account(client, people, session: Session) -> None:
+    """The key and its user are one read per request (``auth._KEY_SQL``): its first use is recorded
+    with the request, the next ones within the minute write nothing, and a disabled account's key
+    is refused on the very next request."""
+    member = people["member"]
+    r = await client.post("/api/v1/api-keys", json={"name": "svc", "scopes": ["*"]}, headers=member.headers)
+    key_id, bearer = r.json()["id"], {"Authorization": f"Bearer {r.json()['key']}"}
+    assert session.get(ApiKey, key_id).last_used_at is None
+    assert (await client.get("/api/v1/me", headers=bearer)).status_code == 200
+    session.expire_all()
+    first_use = session.get(ApiKey, key_id).last_used_at
+    assert first_use is not None and utcnow() - first_use < timedelta(seconds=30)
+    assert (await client.get("/api/v1/me", headers=bearer)).status_code == 200
+    session.expire_all()
+    assert session.get(ApiKey, key_id).last_used_at == first_use  # within the minute: not written again
+
+    user = session.get(User, member.user_id)
+    user.is_active = False
+    session.add(user)
+    session.commit()
+    r = await client.get("/api/v1/me", headers=bearer)
+    assert r.status_code == 401 and r.json()["message"] == "account not found or disabled"
 
 
 async def test_key_cannot_exceed_its_creator_and_expired_key_is_refused(client, people, session: Session) -> None:

@@ -81,8 +81,12 @@ async def project_event_stream(
 
 
 def _authorize(actor: Actor, project_id: uuid.UUID) -> None:
+    """The live access check every message is held to, its answer cached for the stream's first
+    messages; refused, the REST check says why (404/403). A login that ended passes that one: its
+    stream closes at its first message, as a stream that outlives its access does."""
     with session_scope() as session:
-        projects.get_project(session, actor, project_id)
+        if not live_access.admit(session, actor, f"project:{project_id}"):
+            projects.get_project(session, actor, project_id)
 
 
 async def _refusal(actor: Actor, topic: str) -> str | None:
