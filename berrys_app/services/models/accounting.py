@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
+import weakref
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +20,8 @@ from sqlmodel import Session, col, select
 from berrys_app.db import aio
 from berrys_app.domain.models import CallStatus, ModelCall
 from berrys_app.services.models.schemas import CompletionResult
+
+log = logging.getLogger(__name__)
 
 
 def replay(row: ModelCall) -> CompletionResult:
@@ -92,10 +98,14 @@ async def insert_rows_in(conn: psycopg.AsyncConnection[Any], rows: list[dict[str
 
 
 async def insert_rows_async(rows: list[dict[str, Any]]) -> None:
-    """``insert_rows`` on the event loop's async pool: one prepared statement per row, one
-    transaction and one round trip for all (the same duplicate-key rule)."""
-    if not rows:
-        return
+    """``insert_rows`` on the event loop's async pool: one prepared statement per row, committed
+    before this returns, in one transaction with the other calls' rows written meanwhile
+    (``_shared_commit``; the same duplicate-key rule)."""
+    if rows:
+        await _shared_commit([(_INSERT_SQL, _params(row)) for row in rows], lambda: _insert_alone(rows))
+
+
+async def _insert_alone(rows: list[dict[str, Any]]) -> None:
     try:
         await aio.fetch_many([(_INSERT_SQL, _params(row)) for row in rows])
     except UniqueViolation:
@@ -107,16 +117,98 @@ async def insert_rows_async(rows: list[dict[str, Any]]) -> None:
 
 async def settle_row(row: dict[str, Any]) -> None:
     """Replace a call's reservation by its outcome (``row``: its columns): one prepared UPDATE on
-    the event loop's async pool, its own commit.
+    the event loop's async pool, committed before this returns (shared with the other calls'
+    rows written meanwhile, ``_shared_commit``).
 
     Same duplicate-key rule as ``insert_rows``. A row the reconciler already settled as lost (its
     worker looked dead) gets the real outcome after all.
     """
+    await _shared_commit([(_SETTLE_SQL, _params(row))], lambda: _settle_alone(row))
+
+
+async def _settle_alone(row: dict[str, Any]) -> None:
     try:
         await aio.fetch(_SETTLE_SQL, _params(row))
     except UniqueViolation:
         _unkey(row)
         await aio.fetch(_SETTLE_SQL, _params(row))
+
+
+Alone = Callable[[], Awaitable[None]]
+
+
+class _SharedCommit:
+    """The call rows of one async pool's runs that are handed over while a write is in flight:
+    they go together in the next transaction (one round trip, one commit).
+
+    Why: a DAG level's model calls end together, and each answer is committed before it is used.
+    One commit per answer cost PostgreSQL a transaction and a WAL flush each, and the worker a
+    round trip each (W, 20 answers a level, 2 workers: measured in docs/architecture.md, "Speed
+    of the exactly-once writes"). An answer alone still goes at once: nothing waits for company.
+    If the shared transaction fails (a duplicate key, a dropped connection), each caller's rows
+    are written again on their own (``Alone``: with the duplicate-key rule), so one bad row fails alone.
+    """
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[list[aio.Statement], Alone, asyncio.Future[None]]] = []
+        self.writer: asyncio.Task[None] | None = None
+
+    async def write(self, statements: list[aio.Statement], alone: Alone) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.queued.append((statements, alone, future))
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.get_running_loop().create_task(self._drain(), name="model-calls-commit")
+        await asyncio.shield(future)  # a cancelled caller's rows still commit (``run._durably`` waits)
+
+    async def _drain(self) -> None:
+        while self.queued:
+            batch, self.queued = self.queued, []
+            try:
+                await _write(batch)
+            except BaseException:  # cancelled (shutdown): nobody must wait forever
+                for _, _, future in batch:
+                    _settle(future, asyncio.CancelledError())
+                raise
+
+
+async def _write(batch: list[tuple[list[aio.Statement], Alone, asyncio.Future[None]]]) -> None:
+    """One transaction for the batch; if it fails, each caller's rows on their own."""
+    if len(batch) > 1:
+        try:
+            await aio.fetch_many([statement for statements, _, _ in batch for statement in statements])
+        except Exception as exc:
+            log.warning("model-call rows of %d calls failed together (%s); writing them one by one", len(batch), exc)
+        else:
+            for _, _, future in batch:
+                _settle(future, None)
+            return
+    for _, alone, future in batch:
+        try:
+            await alone()
+        except Exception as exc:
+            _settle(future, exc)
+        else:
+            _settle(future, None)
+
+
+def _settle(future: asyncio.Future[None], exc: BaseException | None) -> None:
+    if not future.done():
+        if exc is None:
+            future.set_result(None)
+        else:
+            future.set_exception(exc)
+
+
+_SHARED: weakref.WeakKeyDictionary[aio.AsyncPool, _SharedCommit] = weakref.WeakKeyDictionary()
+
+
+async def _shared_commit(statements: list[aio.Statement], alone: Alone) -> None:
+    """Commit ``statements`` in the pool's next shared transaction (``_SharedCommit``)."""
+    pool = await aio.open_pool()
+    shared = _SHARED.get(pool)
+    if shared is None:
+        shared = _SHARED[pool] = _SharedCommit()
+    await shared.write(statements, alone)
 
 
 def usage(session: Session, *, project_id: uuid.UUID) -> dict[str, Any]:
