@@ -21,8 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.pq import TransactionStatus
@@ -34,6 +34,7 @@ from berrys_app.db.retry import is_dropped, retry_if_dropped
 from berrys_app.settings import get_settings, libpq_url
 
 Statement = tuple[str, Mapping[str, Any]]
+T = TypeVar("T")
 _DIALECT = pg_psycopg.dialect()
 
 
@@ -167,16 +168,14 @@ async def lifespan() -> AsyncIterator[AsyncPool]:
         await pool.close()
 
 
-@contextlib.asynccontextmanager
-async def _pool() -> AsyncIterator[AsyncPool]:
-    """The current pool, or a one-connection pool for this statement (closed after it)."""
+async def _on_pool(work: Callable[[AsyncPool], Awaitable[T]]) -> T:
+    """``work`` on the current pool, or on a one-connection pool of its own (closed after it)."""
     pool = current()
     if pool is not None:
-        yield pool
-        return
-    own = new_pool()  # one connection: one statement batch at a time
+        return await work(pool)
+    own = new_pool()  # one statement batch: one connection
     try:
-        yield own
+        return await work(own)
     finally:
         await own.close()
 
@@ -184,8 +183,15 @@ async def _pool() -> AsyncIterator[AsyncPool]:
 @contextlib.asynccontextmanager
 async def transaction() -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
     """A connection of the current pool inside one transaction (``AsyncPool.transaction``)."""
-    async with _pool() as pool, pool.transaction() as conn:
-        yield conn
+    pool, own = current(), None
+    if pool is None:
+        pool = own = new_pool()  # one transaction: one connection
+    try:
+        async with pool.transaction() as conn:
+            yield conn
+    finally:
+        if own is not None:
+            await own.close()
 
 
 async def fetch(sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -196,12 +202,10 @@ async def fetch(sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 async def fetch_many(statements: Sequence[Statement]) -> list[list[dict[str, Any]]]:
     """Run statements as one transaction in one round trip; the rows of each, as dicts."""
-    async with _pool() as pool:
-        return await pool.fetch(statements)
+    return await _on_pool(lambda pool: pool.fetch(statements))
 
 
 async def fetch_one(sql: str, params: Mapping[str, Any] | tuple[Any, ...]) -> tuple[Any, ...] | None:
     """The first row of one statement, as a tuple, or ``None``."""
-    async with _pool() as pool:
-        (rows,) = await pool.fetch([(sql, params)], as_tuples=True)  # type: ignore[list-item]
+    (rows,) = await _on_pool(lambda pool: pool.fetch([(sql, params)], as_tuples=True))  # type: ignore[list-item]
     return rows[0] if rows else None
