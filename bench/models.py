@@ -23,7 +23,9 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -89,6 +91,14 @@ def _make_project() -> uuid.UUID:
         return project.id
 
 
+async def in_runtime(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` as a worker's job runs: in a runtime (its async pool, Redis client and publisher)."""
+    from berrys_app.engine.runtime import running
+
+    async with running():
+        await work
+
+
 async def bench_echo(calls: int) -> None:
     import litellm
 
@@ -122,13 +132,11 @@ async def bench_echo(calls: int) -> None:
             )
         )
 
-    from berrys_app.services import hot_publish
     from berrys_app.services.models.schemas import KnownProject
 
     known = KnownProject(model="scripted/echo", budget_usd=None, budget_tokens=None)
 
     async def layer_agent_loop() -> None:
-        hot_publish.enable()  # as in a worker: the token stream leaves in the loop's pipelines
         step = next(counter)
         await complete(  # as engine.agent_loop calls it: the lease read the project, the call is
             CompletionRequest(  # committed as a reservation, then as its answer, tokens streamed
@@ -227,9 +235,9 @@ def main() -> None:
     args = parser.parse_args()
     admin, name = setup_env(args.redis_db)
     try:
-        asyncio.run(bench_echo(args.calls))
+        asyncio.run(in_runtime(bench_echo(args.calls)))
         if not args.skip_embedded:
-            asyncio.run(bench_embedded(args.tokens, args.runs))
+            asyncio.run(in_runtime(bench_embedded(args.tokens, args.runs)))
     finally:
         teardown(admin, name)
 

@@ -13,10 +13,9 @@ from starlette.types import ASGIApp
 import berrys_app.domain
 import berrys_app.ui.pages  # noqa: F401  (register every page)
 from berrys_app.api import mcp_server
-from berrys_app.api.app import create_api
+from berrys_app.api.app import create_api, process_resources
 from berrys_app.api.fast_tasks import TaskListFastPath
 from berrys_app.api.http_metrics import HttpMetrics
-from berrys_app.db import aio
 from berrys_app.gc_tuning import settle_heap
 from berrys_app.observability import logs
 from berrys_app.settings import get_settings
@@ -45,5 +44,5 @@ for spec in PAGES:
     )
 app.register_lifespan_task(live.listen_forever, rx_app=app, session_state=SessionState)
 app.register_lifespan_task(mcp_server.serve_forever)  # the SDK's session manager behind /mcp
-app.register_lifespan_task(aio.lifespan)  # this process's async database pool, closed at shutdown
+app.register_lifespan_task(process_resources)  # the async database pool and rate limiter, closed at shutdown
 app.register_lifespan_task(settle_heap)  # once built: freeze the permanent heap (p99, see gc_tuning)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from typing import Any
 
@@ -17,6 +18,7 @@ from berrys_app.db import session_scope
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.engine import aggregation_job, planner_job, runner
 from berrys_app.engine.reconciler import reconcile_once
+from berrys_app.engine.runtime import Runtime
 from berrys_app.observability import logs
 from berrys_app.services import events, retention, usage_rollup
 from berrys_app.settings import get_settings
@@ -43,7 +45,7 @@ def _worker(ctx: dict[str, Any]) -> str:
 async def plan_project(ctx: dict[str, Any], project_id: str) -> str:
     """Ask the planner for a plan (or a replan) of a project in ``planning``."""
     logs.bind(project_id=project_id)
-    with tracing.span("plan", project_id=project_id, attributes=_job_attributes(ctx, "plan_project")):
+    with tracing.span("plan", project_id=project_id, attributes=_job_attributes(ctx, "plan_project")), _runtime(ctx):
         return await planner_job.plan_project(uuid.UUID(project_id), worker=_worker(ctx))
 
 
@@ -57,20 +59,32 @@ async def run_task(ctx: dict[str, Any], task_id: str) -> str:
     prevents a second start, and PostgreSQL's lease, not arq, decides what a dead worker lost.
     """
     await _leave_queue(ctx)
-    return await runner.run_task(uuid.UUID(task_id), worker=_worker(ctx), wait_local=bool(ctx.get("burst")))
+    with _runtime(ctx) as rt:
+        return await runner.run_task(
+            rt.runner, uuid.UUID(task_id), worker=_worker(ctx), wait_local=bool(ctx.get("burst"))
+        )
 
 
 async def run_tasks(ctx: dict[str, Any], *tasks: str) -> str:
     """Lease and run several ready tasks (``task_id:attempt`` each; a project's start) here, as
     many as there is room for; queue the rest. Leaves arq's queue at once, as ``run_task``."""
     await _leave_queue(ctx)
-    with tracing.span("start tasks", project_id=_project_of(ctx), attributes=_job_attributes(ctx, "run_tasks")):
-        return await _run_tasks(ctx, tasks)
+    with (
+        tracing.span("start tasks", project_id=_project_of(ctx), attributes=_job_attributes(ctx, "run_tasks")),
+        _runtime(ctx) as rt,
+    ):
+        return await _run_tasks(ctx, rt, tasks)
 
 
-async def _run_tasks(ctx: dict[str, Any], tasks: tuple[str, ...]) -> str:
+async def _run_tasks(ctx: dict[str, Any], rt: Runtime, tasks: tuple[str, ...]) -> str:
     pairs = [(uuid.UUID(task_id), int(attempt)) for task_id, attempt in (item.rsplit(":", 1) for item in tasks)]
-    return await runner.run_tasks(pairs, worker=_worker(ctx), wait_local=bool(ctx.get("burst")))
+    return await runner.run_tasks(rt.runner, pairs, worker=_worker(ctx), wait_local=bool(ctx.get("burst")))
+
+
+def _runtime(ctx: dict[str, Any]) -> contextlib.AbstractContextManager[Runtime]:
+    """The worker's runtime (``on_startup``), active for the job: its pool, Redis client and
+    publisher serve the calls made deep inside the job (``engine.runtime``)."""
+    return ctx["runtime"].active()
 
 
 async def _leave_queue(ctx: dict[str, Any]) -> None:
@@ -81,7 +95,10 @@ async def _leave_queue(ctx: dict[str, Any]) -> None:
 async def aggregate_project(ctx: dict[str, Any], project_id: str, plan_version: str) -> str:
     """All tasks done: write the deliverable and complete the project."""
     logs.bind(project_id=project_id)
-    with tracing.span("aggregate", project_id=project_id, attributes=_job_attributes(ctx, "aggregate_project")):
+    with (
+        tracing.span("aggregate", project_id=project_id, attributes=_job_attributes(ctx, "aggregate_project")),
+        _runtime(ctx),
+    ):
         return await aggregation_job.aggregate_project(uuid.UUID(project_id), int(plan_version), worker=_worker(ctx))
 
 

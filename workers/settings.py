@@ -20,9 +20,7 @@ from arq.constants import in_progress_key_prefix
 from arq.worker import Worker
 
 from berrys_app import gc_tuning, queue, tracing
-from berrys_app.db import aio
-from berrys_app.engine import runner
-from berrys_app.services import hot_publish
+from berrys_app.engine import runtime
 from berrys_app.services.tools import mcp
 from berrys_app.settings import get_settings
 from workers import heartbeat
@@ -40,8 +38,8 @@ def redis_settings_from_url(url: str) -> RedisSettings:
 
 async def on_startup(ctx: dict[str, Any]) -> None:
     tracing.setup("worker")
-    ctx["db"] = await aio.open_pool()  # the engine's statements run on it; closed in on_shutdown
-    hot_publish.enable()  # events, token streams and follow-up jobs leave in pipelines from this loop
+    # the pool, publisher and runner of this process; each job makes it active (``workers.jobs``)
+    ctx["runtime"] = runtime.open_runtime()
     await open_connections(ctx["redis"], _max_jobs())
     gc_tuning.settle_heap()  # litellm & co.: a full collection of the startup heap stalled every task ~0.1 s
     wid = heartbeat.worker_id()
@@ -64,7 +62,9 @@ async def open_connections(client: Any, count: int) -> None:
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
-    await runner.local_runs_stopped(get_settings().shutdown_release_s)
+    worker_runtime: runtime.Runtime | None = ctx.get("runtime")
+    if worker_runtime is not None:
+        await worker_runtime.runner.stopped(get_settings().shutdown_release_s)
     await mcp.close_links()  # MCP sessions end cleanly (stdio servers exit) instead of at teardown
     await asyncio.to_thread(tracing.flush)  # the last spans leave before the process does
     task = ctx.get("heartbeat_task")
@@ -79,7 +79,8 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
             jobs_done=ctx["jobs"]["done"],
             stopped=True,
         )
-    await aio.close_pool()
+    if worker_runtime is not None:
+        await worker_runtime.close()
 
 
 async def after_job_end(ctx: dict[str, Any]) -> None:
@@ -121,8 +122,9 @@ class BerrysWorker(Worker):
         """arq's shutdown, after telling the task runs to give their tasks back as they stop: a task
         left leased by a stopped worker waited for its lease to expire (``lease_s``) before another
         worker could run it."""
-        if not self.burst:
-            runner.stop_local_runs()
+        worker_runtime: runtime.Runtime | None = self.ctx.get("runtime")
+        if not self.burst and worker_runtime is not None:
+            worker_runtime.runner.stop()
         super().handle_sig(signum)
 
     async def main(self) -> None:

@@ -6,8 +6,10 @@ adding a route module needs no edit here.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -18,6 +20,8 @@ from starlette.types import Receive, Scope, Send
 
 from berrys_app import tracing
 from berrys_app.api import docs, fast_tasks, mcp_server, routes
+from berrys_app.db import aio
+from berrys_app.services import ratelimit_aio
 
 # Reflex mounts the whole dashboard (pages, its websocket) inside this app: only REST is traced
 _NOT_REST = r"^[a-z]+://[^/]+/(?!api/v1/)"
@@ -32,8 +36,19 @@ class BerrysApi(FastAPI):
             await super().__call__(scope, receive, send)
 
 
+@contextlib.asynccontextmanager
+async def process_resources(_api: object = None) -> AsyncIterator[None]:
+    """The web process's async database pool and rate limiter (the task list's fast path), open
+    for the server's life -- one event loop -- and closed at shutdown. The API's own lifespan when
+    it is served alone (``uvicorn --factory ...:create_api``); a Reflex lifespan task in the full
+    app (Reflex mounts this app and does not run its lifespan)."""
+    async with aio.lifespan(), ratelimit_aio.lifespan():
+        yield
+
+
 def create_api() -> FastAPI:
     api = BerrysApi(
+        lifespan=process_resources,
         title="Berrys API",
         version="1.0.0",
         description="Multi-agent orchestration: projects, plans, tasks, agents, models and tools.",

@@ -1,5 +1,5 @@
 """Async autocommit connections for code on the event loop: the engine's hot path (lease and
-completion statements) in workers, the task list's reads in the web process.
+completion statements) and the model calls' rows in workers, the task list's reads in the web process.
 
 A worker runs up to ``max_jobs`` tasks at once on one event loop: with blocking database calls one
 task's round trip stalls all the others; on these connections the waits overlap. A sync read from
@@ -7,18 +7,22 @@ async code would need a thread-pool hop, and the thread then competes with the l
 (a thread waiting for it can wait a whole switch interval, 5 ms). Each statement is one round trip
 (autocommit: no BEGIN/COMMIT); psycopg prepares repeated ones.
 
-Connections belong to one event loop: a process opens its pool on its loop (``open_pool``: the
-worker's ``on_startup``, the web app's lifespan) and closes it when the loop ends (``close_pool``).
-Code running on a loop that opened none (a test, a bench script) gets one on first use, bound to
-that loop; a pool is never handed to another loop.
+Connections belong to the event loop that opened them, so a pool is never looked up by loop: its
+owner opens it and says where it applies. A worker's runtime (``engine.runtime``) opens one in
+arq's ``on_startup`` and makes it current for each job's duration (``using``: a context variable,
+inherited by the tasks the job starts); the web process opens one in its lifespan for its one loop
+(``lifespan``: the process's pool). Code outside both (a test or a script that calls a model
+without a runtime) gets a connection of its own per statement, closed after it: slower, and never
+handed to another loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+import contextvars
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.pq import TransactionStatus
@@ -27,10 +31,10 @@ from sqlalchemy import TextClause
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
 from berrys_app.db.retry import is_dropped, retry_if_dropped
-from berrys_app.loop_local import LoopLocal
 from berrys_app.settings import get_settings, libpq_url
 
 Statement = tuple[str, Mapping[str, Any]]
+T = TypeVar("T")
 _DIALECT = pg_psycopg.dialect()
 
 
@@ -128,42 +132,66 @@ async def _execute(
     return [await cursor.fetchall() if cursor.description else [] for cursor in cursors]
 
 
-_POOLS: LoopLocal[AsyncPool | None] = LoopLocal(lambda: None)
+_CURRENT: contextvars.ContextVar[AsyncPool | None] = contextvars.ContextVar("berrys_async_pool", default=None)
+_PROCESS: AsyncPool | None = None  # the web process's pool (``lifespan``): one loop for its life
 
 
-async def open_pool() -> AsyncPool:
-    """This loop's pool, opened now (a process's startup: the connections open on first use)."""
-    url = libpq_url(get_settings().require_database_url())
-    pool = _POOLS.existing()
-    if pool is None or pool.url != url:
-        if pool is not None:
-            await pool.close()  # another database on the same loop (tests switch it per test)
-        pool = _POOLS.set(AsyncPool(url, get_settings().db_async_pool_size))
-    return pool
+def new_pool() -> AsyncPool:
+    """A pool on the configured database (its connections open on first use, on the loop using it)."""
+    return AsyncPool(libpq_url(get_settings().require_database_url()), get_settings().db_async_pool_size)
 
 
-async def close_pool() -> None:
-    """Close this loop's pool (a process's shutdown)."""
-    pool = _POOLS.pop()
-    if pool is not None:
-        await pool.close()
+@contextlib.contextmanager
+def using(pool: AsyncPool) -> Iterator[AsyncPool]:
+    """Make ``pool`` the current one for the block (and the tasks it starts): a worker's job."""
+    token = _CURRENT.set(pool)
+    try:
+        yield pool
+    finally:
+        _CURRENT.reset(token)
+
+
+def current() -> AsyncPool | None:
+    """The pool statements here run on: the job's, else the web process's; ``None`` outside both."""
+    return _CURRENT.get() or _PROCESS
 
 
 @contextlib.asynccontextmanager
 async def lifespan() -> AsyncIterator[AsyncPool]:
-    """This loop's pool for as long as the block runs (the web app's lifespan)."""
-    pool = await open_pool()
+    """The web process's pool for as long as the block runs (its lifespan; one loop for its life)."""
+    global _PROCESS
+    pool = _PROCESS = new_pool()
     try:
         yield pool
     finally:
-        await close_pool()
+        _PROCESS = None
+        await pool.close()
+
+
+async def _on_pool(work: Callable[[AsyncPool], Awaitable[T]]) -> T:
+    """``work`` on the current pool, or on a one-connection pool of its own (closed after it)."""
+    pool = current()
+    if pool is not None:
+        return await work(pool)
+    own = new_pool()  # one statement batch: one connection
+    try:
+        return await work(own)
+    finally:
+        await own.close()
 
 
 @contextlib.asynccontextmanager
 async def transaction() -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
-    """A connection of this loop's pool inside one transaction (``AsyncPool.transaction``)."""
-    async with (await open_pool()).transaction() as conn:
-        yield conn
+    """A connection of the current pool inside one transaction (``AsyncPool.transaction``)."""
+    pool, own = current(), None
+    if pool is None:
+        pool = own = new_pool()  # one transaction: one connection
+    try:
+        async with pool.transaction() as conn:
+            yield conn
+    finally:
+        if own is not None:
+            await own.close()
 
 
 async def fetch(sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -174,10 +202,10 @@ async def fetch(sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 async def fetch_many(statements: Sequence[Statement]) -> list[list[dict[str, Any]]]:
     """Run statements as one transaction in one round trip; the rows of each, as dicts."""
-    return await (await open_pool()).fetch(statements)
+    return await _on_pool(lambda pool: pool.fetch(statements))
 
 
 async def fetch_one(sql: str, params: Mapping[str, Any] | tuple[Any, ...]) -> tuple[Any, ...] | None:
     """The first row of one statement, as a tuple, or ``None``."""
-    (rows,) = await (await open_pool()).fetch([(sql, params)], as_tuples=True)  # type: ignore[list-item]
+    (rows,) = await _on_pool(lambda pool: pool.fetch([(sql, params)], as_tuples=True))  # type: ignore[list-item]
     return rows[0] if rows else None

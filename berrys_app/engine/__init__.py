@@ -14,5 +14,7 @@ task approvals) and the domain. Nothing below imports the engine.
 - ``agent_loop``: model <-> tools over that context
 - ``runner``: a worker's runs (``Run``) and the dependents it runs itself
 - ``speculation``: dependents started ahead of their lease (``Settings.speculative_start``)
+- ``runtime``: a worker's long-lived asyncio state (pool, Redis client, publisher, runner), built
+  in arq's ``on_startup``, passed in ``ctx``
 - ``planner_job``, ``aggregation_job``: the two project-level jobs
 """

@@ -1,4 +1,4 @@
-"""Group commit: concurrent requests of one kind on one event loop share one statement.
+"""Group commit: concurrent requests of one kind in one worker share one statement.
 
 A worker runs many tasks at once. Each lease or completion used to be a statement (and a commit)
 of its own; here the first request of a burst starts a writer that runs the batch function on
@@ -8,6 +8,8 @@ says the item can wait); twenty tasks finishing together cost one or two.
 
 A batch that fails is retried item by item, so one bad item (or a deadlock victim) fails alone
 and the others still get their results.
+
+A worker's group commits live in its runtime (``GroupCommits``, one per kind, ``engine.runtime``).
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Generic, TypeVar
-
-from berrys_app.loop_local import LoopLocal
 
 log = logging.getLogger(__name__)
 
@@ -105,19 +105,19 @@ def _settle(future: asyncio.Future, *, result: object = None, exc: BaseException
         future.set_result(result)
 
 
-_INSTANCES: LoopLocal[dict[Hashable, GroupCommit]] = LoopLocal(dict)
+class GroupCommits:
+    """A worker's group commits, one per kind (statement and worker), made on first use."""
 
+    def __init__(self) -> None:
+        self._by_kind: dict[Hashable, GroupCommit] = {}
 
-def existing(kind: Hashable) -> GroupCommit | None:
-    """The ``kind`` group commit of the running event loop, if it was used (tests, statistics)."""
-    found = _INSTANCES.existing()
-    return None if found is None else found.get(kind)
+    def get(self, kind: Hashable, factory: Callable[[], GroupCommit]) -> GroupCommit:
+        """The ``kind`` group commit (made by ``factory`` on first use)."""
+        found = self._by_kind.get(kind)
+        if found is None:
+            found = self._by_kind[kind] = factory()
+        return found
 
-
-def for_loop(kind: Hashable, factory: Callable[[], GroupCommit]) -> GroupCommit:
-    """The ``kind`` group commit of the running event loop (created on first use)."""
-    commits = _INSTANCES.get()
-    found = commits.get(kind)
-    if found is None:
-        found = commits[kind] = factory()
-    return found
+    def existing(self, kind: Hashable) -> GroupCommit | None:
+        """The ``kind`` group commit, if it was used (tests, statistics)."""
+        return self._by_kind.get(kind)

@@ -8,6 +8,9 @@ their model calls were each committed as they were answered), gives the agents' 
 parked on those agents and logs the events. The worker that completes a task may lease the
 dependents it made ready in the same transaction (``complete_and_lease``). Events and jobs leave
 in Redis pipelines after the statement (``hot_publish``).
+
+The group commits are the worker's (``commits``, from its runtime: ``engine.runtime``); the
+statements run on the current async pool (``db.aio``).
 """
 
 from __future__ import annotations
@@ -66,10 +69,10 @@ async def lease_many(task_ids: Sequence[uuid.UUID], *, worker: str) -> dict[uuid
     return _leases_from(row, worker)
 
 
-async def lease(task_id: uuid.UUID, *, worker: str) -> TaskContext | None:
+async def lease(commits: group_commit.GroupCommits, task_id: uuid.UUID, *, worker: str) -> TaskContext | None:
     """Take the task if it is runnable and its project is executing; ``None`` otherwise. In one
-    statement with the leases other runs of this event loop ask for meanwhile (group commit)."""
-    batcher = group_commit.for_loop(
+    statement with the leases other runs of this worker ask for meanwhile (group commit)."""
+    batcher = commits.get(
         ("lease", worker), lambda: group_commit.GroupCommit(partial(_lease_batch, worker), name="lease")
     )
     return await batcher.submit(task_id)
@@ -104,25 +107,25 @@ async def complete_many(items: Sequence[Finished]) -> list[Completion]:
     return _after_complete(items, row)
 
 
-async def complete(ctx: TaskContext, output: str) -> Completion:
+async def complete(commits: group_commit.GroupCommits, ctx: TaskContext, output: str) -> Completion:
     """Complete (fenced by attempt) in one statement with the completions of other runs of this
-    event loop that finish meanwhile (group commit). Each task's completion is committed before
+    worker that finish meanwhile (group commit). Each task's completion is committed before
     its dependents can start -- durable per task, not per level. The caller dispatches the jobs."""
-    batcher = group_commit.for_loop(
-        ("complete", ctx.worker), lambda: group_commit.GroupCommit(complete_many, name="completion")
-    )
+    batcher = commits.get(("complete", ctx.worker), lambda: group_commit.GroupCommit(complete_many, name="completion"))
     return await batcher.submit(Finished(ctx, output))
 
 
 Room = Callable[[int], int]  # free local slots once that many of the runs counted now have ended
 
 
-async def complete_and_lease(finished: Finished, *, room: Room, wait_s: float = 0.0) -> Completion:
+async def complete_and_lease(
+    commits: group_commit.GroupCommits, finished: Finished, *, room: Room, wait_s: float = 0.0
+) -> Completion:
     """``complete`` for a worker's own run: in the same transaction (and round trip) the worker
     leases the dependents the completions made ready, as many as ``room`` says it can run.
     ``wait_s``: the completion is not urgent (``speculation``) and may wait for company."""
     worker = finished.ctx.worker
-    batcher = group_commit.for_loop(
+    batcher = commits.get(
         ("complete+lease", worker),
         lambda: group_commit.GroupCommit(partial(_complete_and_lease_batch, worker, room), name="completion"),
     )

@@ -5,7 +5,9 @@ The worker that completes a task leases its ready dependents in the completion's
 (``lease.complete_and_lease``) and runs them itself, up to ``local_tasks`` at once; only the
 surplus goes to the queue, where another worker takes it. ``Run`` owns everything that changes
 while one task runs (its agent loop's asyncio task, whether the lease was lost, the dependents it
-started ahead of their lease); the task's context stays frozen.
+started ahead of their lease); the task's context stays frozen. ``Runner`` is one worker's: it
+lives in the worker's runtime (``engine.runtime``) with its speculation state and group commits,
+and the jobs pass it in (``run_task(runtime.runner, ...)``).
 """
 
 from __future__ import annotations
@@ -18,13 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from berrys_app import tracing
-from berrys_app.engine import lease, speculation
+from berrys_app.engine import group_commit, lease, speculation
 from berrys_app.engine.agent_loop import Answer, run_agent
 from berrys_app.engine.context import TaskContext
 from berrys_app.engine.jobs import task_job
 from berrys_app.engine.outcomes import FATAL_MODEL_REASONS, record_failure, wait_for_person
 from berrys_app.engine.task_moves import release_task
-from berrys_app.loop_local import LoopLocal
 from berrys_app.observability import logs, metrics
 from berrys_app.queue import Job
 from berrys_app.services import hot_publish
@@ -45,10 +46,6 @@ class Outcome:
     label: str
     jobs: list[Job] = field(default_factory=list)
     leases: list[TaskContext] = field(default_factory=list)
-
-
-def _spec() -> speculation.Speculation | None:
-    return speculation.for_loop() if get_settings().speculative_start else None
 
 
 class Run:
@@ -93,7 +90,7 @@ class Run:
         knows, the agent's slot is free now. The dependents whose inputs are all known here start
         at once."""
         self.answered = True
-        spec = _spec()
+        spec = self.runner.spec()
         try:
             if self.holding and spec is not None:
                 self.holding = False
@@ -105,7 +102,7 @@ class Run:
 
     async def drive(self) -> Outcome:
         """Run the leased task's agent loop under a watcher, then complete / retry / wait."""
-        spec = _spec()
+        spec = self.runner.spec()
         if spec is not None:
             spec.hold(self.ctx.agent_id)  # given back once: at the answer, else when the run ends
             self.holding = True
@@ -155,6 +152,7 @@ class Run:
         if not self.answered:  # the answer came before the run held its lease (a run started ahead)
             self._answered(answer.content)
         completion = await lease.complete_and_lease(
+            self.runner.commits,
             lease.Finished(ctx, answer.content),
             room=self.runner.room_for_completions,
             wait_s=get_settings().speculation_completion_wait_s if self.can_wait else 0.0,
@@ -227,14 +225,27 @@ class Runner:
         self.active = 0
         self.spawned: set[asyncio.Task[str]] = set()
         self.stopping = False  # the worker shuts down: cancelled runs give their tasks back
+        self.speculation = speculation.Speculation()
+        self.commits = group_commit.GroupCommits()
+
+    def spec(self) -> speculation.Speculation | None:
+        """The speculation state, if starting ahead is on (``Settings.speculative_start``)."""
+        return self.speculation if get_settings().speculative_start else None
 
     def stop(self) -> None:
         """The worker shuts down: every run it cancels gives its task back at once (``Run._finish``),
         instead of leaving it leased until the lease expires; its spawned runs are cancelled here
-        (arq cancels only its own jobs)."""
+        (arq cancels only its own jobs). Called by the worker's signal handler, before arq cancels
+        its jobs."""
         self.stopping = True
         for task in self.spawned:
             task.cancel()
+
+    async def stopped(self, timeout_s: float) -> None:
+        """Wait (bounded) until the cancelled spawned runs have given their tasks back."""
+        spawned = list(self.spawned)
+        if spawned:
+            await asyncio.wait(spawned, timeout=timeout_s)
 
     def room(self, *, finishing: int) -> int:
         """Free local slots once ``finishing`` of the runs counted now have ended."""
@@ -243,7 +254,7 @@ class Runner:
     def room_for_completions(self, finishing: int) -> int:
         """Dependents a completion statement may lease for this worker: the free slots, plus those
         held by runs started ahead (they wait for their leases from these statements)."""
-        spec = _spec()
+        spec = self.spec()
         return self.room(finishing=finishing) + (spec.room_held() if spec is not None else 0)
 
     def hand_off(
@@ -328,7 +339,7 @@ class Runner:
         log.info("task %s ended: %s", task_id, outcome.label)
         if outcome.label in NOT_RUN:  # another run holds the task: its end, not this one, settles it
             return outcome.label
-        spec = _spec()
+        spec = self.spec()
         # the leases this completion brought: to the runs started ahead for them, or started now
         leases = spec.settle(task_id, outcome.leases) if spec is not None else outcome.leases
         local = self.hand_off(outcome.jobs, worker=worker, wait=wait, leases=leases)
@@ -348,7 +359,7 @@ class Runner:
     ) -> tuple[Run | None, Outcome]:
         """Lease (unless the completion that readied the task leased it, or the run started ahead
         of its lease), then drive the run."""
-        spec = _spec()
+        spec = self.spec()
         if ahead is not None and spec is not None:
             pending, run = ahead
             try:
@@ -360,44 +371,25 @@ class Runner:
             if run.ctx is not real:  # leased with another context than the run started from
                 run = Run(self, real, wait=wait)
         else:
-            ctx = ctx or await lease.lease(task_id, worker=worker)
+            ctx = ctx or await lease.lease(self.commits, task_id, worker=worker)
             if ctx is None:
                 return None, Outcome("skipped")
             run = Run(self, ctx, wait=wait)
         return run, await run.drive()
 
 
-_RUNNERS: LoopLocal[Runner] = LoopLocal(Runner)
-
-
-def for_loop() -> Runner:
-    """The running event loop's runner (a worker's loop runs for the life of the process)."""
-    return _RUNNERS.get()
-
-
-def stop_local_runs() -> None:
-    """Called by the worker's signal handler, before arq cancels its jobs (see ``Runner.stop``)."""
-    for_loop().stop()
-
-
-async def local_runs_stopped(timeout_s: float) -> None:
-    """Wait (bounded) until the cancelled spawned runs have given their tasks back."""
-    spawned = list(for_loop().spawned)
-    if spawned:
-        await asyncio.wait(spawned, timeout=timeout_s)
-
-
-async def run_task(task_id: uuid.UUID, *, worker: str, wait_local: bool = False) -> str:
+async def run_task(runner: Runner, task_id: uuid.UUID, *, worker: str, wait_local: bool = False) -> str:
     """The job body: run one task, then its ready dependents here while there is room (the rest
     go to the queue). ``wait_local``: return only when those follow-ups ended too (burst workers
     in tests stop when the queue is empty and must not leave work behind)."""
-    return await for_loop().run(task_id, worker=worker, wait=wait_local, counted=False)
+    return await runner.run(task_id, worker=worker, wait=wait_local, counted=False)
 
 
-async def run_tasks(tasks: Sequence[tuple[uuid.UUID, int]], *, worker: str, wait_local: bool = False) -> str:
+async def run_tasks(
+    runner: Runner, tasks: Sequence[tuple[uuid.UUID, int]], *, worker: str, wait_local: bool = False
+) -> str:
     """The job body of ``tasks_job``: lease as many of the tasks as there is local room for, in one
     statement, and run them here; the rest go to the queue as task jobs (another worker may be idle)."""
-    runner = for_loop()
     room = max(0, runner.room(finishing=0))
     here, rest = tasks[:room], tasks[room:]
     leases = await lease.lease_many([task_id for task_id, _ in here], worker=worker) if here else {}

@@ -46,7 +46,6 @@ from berrys_app.db import aio
 from berrys_app.domain.work import TaskStatus
 from berrys_app.engine import statements
 from berrys_app.engine.context import TaskContext, from_row
-from berrys_app.loop_local import LoopLocal
 from berrys_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -94,7 +93,8 @@ class Pending:
 
 @dataclass
 class Speculation:
-    """One event loop's read-ahead data, in-memory outputs and runs waiting for their lease."""
+    """One worker's read-ahead data, in-memory outputs and runs waiting for their lease (its
+    runner's: ``runner.Runner.speculation``)."""
 
     dependents: dict[str, list[str]] = field(default_factory=dict)  # upstream id -> dependent ids
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # dependent id -> DEPENDENTS_SQL row
@@ -104,7 +104,7 @@ class Speculation:
     settled: dict[str, None] = field(default_factory=dict)  # upstream completions already back
     _asked: set[str] = field(default_factory=set)
     _reading: asyncio.Task[None] | None = None
-    # agent id -> this loop's runs that hold its slots: from the lease (or the start ahead) to the
+    # agent id -> this worker's runs that hold its slots: from the lease (or the start ahead) to the
     # output, after which their completion is queued ahead of any later lease
     held: Counter[str] = field(default_factory=Counter)
     stats: dict[str, int] = field(default_factory=lambda: {"started": 0, "confirmed": 0, "cancelled": 0})
@@ -194,7 +194,7 @@ class Speculation:
         return agent is None or self.held[str(agent)] < (row["max_concurrent_tasks"] or 1)
 
     def hold(self, agent_id: Any) -> None:
-        """A run of this loop holds (or is about to hold) a slot of ``agent_id``."""
+        """A run of this worker holds (or is about to hold) a slot of ``agent_id``."""
         if agent_id is not None:
             self.held[str(agent_id)] += 1
 
@@ -297,11 +297,3 @@ def same_context(guess: TaskContext, real: TaskContext) -> bool:
         and real.project.budget_tokens is None
         and real.project.model == (guess.project.model if guess.project else None)
     )
-
-
-_STATE: LoopLocal[Speculation] = LoopLocal(Speculation)
-
-
-def for_loop() -> Speculation:
-    """The running event loop's speculation state."""
-    return _STATE.get()

@@ -12,17 +12,24 @@ encoding) a burst's messages then competed for the CPU with starting the next ca
 
 If the process dies before a flush, the rows are the record: live clients catch up from the
 events table and the reconciler re-enqueues ready tasks.
+
+A worker's runtime (``engine.runtime``) owns its ``Publisher`` and makes it current for each job's
+duration (``using``: a context variable, inherited by the tasks the job starts -- the engine's
+statements and the model layer's token stream reach it there without a parameter through every
+service). Elsewhere (a request handler, a test without a runtime) ``send`` sends at once, so
+nothing waits in a loop that may end before it flushes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -30,7 +37,6 @@ import redis.asyncio as aioredis
 from berrys_app import queue
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.keys import events_channel
-from berrys_app.loop_local import LoopLocal
 from berrys_app.queue import Job
 from berrys_app.redis_client import sync_redis
 from berrys_app.services import events as events_service
@@ -53,12 +59,11 @@ def publish_now(events: Sequence[str] | None) -> None:
         log.warning("could not publish %d events", len(events), exc_info=True)
 
 
-class _Publisher:
-    """Collects events and jobs during a loop turn; one coroutine sends them."""
+class Publisher:
+    """Collects events and jobs during a loop turn; one coroutine sends them (on ``client``'s loop)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.client: aioredis.Redis | None = None
+    def __init__(self, client: aioredis.Redis) -> None:
+        self.client = client
         self.events: list[str | dict[str, Any]] = []  # JSON texts, or live-only messages encoded on sending
         self.jobs: list[Job] = []
         self.flushing: asyncio.Task[None] | None = None
@@ -72,12 +77,12 @@ class _Publisher:
             if self.hurry is not None and not self.hurry.done():
                 self.hurry.set_result(None)
         if (self.events or self.jobs) and (self.flushing is None or self.flushing.done()):
-            self.flushing = self.loop.create_task(self._flush(), name="berrys-publish")
+            self.flushing = asyncio.get_running_loop().create_task(self._flush(), name="berrys-publish")
 
     async def _flush(self) -> None:
         await asyncio.sleep(0)  # let the rest of this loop turn add to the batch
         if not self.jobs:  # live updates only: wait a little for company, unless jobs come
-            self.hurry = self.loop.create_future()
+            self.hurry = asyncio.get_running_loop().create_future()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(get_settings().live_batch_s):
                     await self.hurry
@@ -89,11 +94,8 @@ class _Publisher:
                 await self._send(events, jobs)
             except Exception:
                 log.warning("could not publish %d events / enqueue %d jobs", len(events), len(jobs), exc_info=True)
-                self.client = None  # reconnect next time
 
     async def _send(self, events: list[str | dict[str, Any]], jobs: list[Job]) -> None:
-        if self.client is None:
-            self.client = aioredis.Redis.from_url(get_settings().require_redis_url(), decode_responses=True)
         pipe = self.client.pipeline(transaction=False)
         if events:
             texts = [e if isinstance(e, str) else json.dumps(e, default=str) for e in events]
@@ -107,30 +109,32 @@ class _Publisher:
         queue.queue_staged(pipe, staged, replies[1 if events else 0 :], now_ms)
         await pipe.execute()
 
+    async def flushed(self) -> None:
+        """Wait until what it was handed has been sent (a worker's shutdown, tests)."""
+        while self.flushing is not None and not self.flushing.done():
+            await asyncio.shield(self.flushing)
 
-_PUBLISHERS: LoopLocal[_Publisher | None] = LoopLocal(lambda: None)
-
-
-def enable() -> None:
-    """Send from the running loop from now on (a worker's loop runs for the life of the process).
-
-    Elsewhere (a request handler, a test's ``asyncio.run``) ``send`` sends at once, so nothing
-    waits in a loop that may end before it flushes.
-    """
-    if _PUBLISHERS.existing() is None:
-        _PUBLISHERS.set(_Publisher(asyncio.get_running_loop()))
+    def pending(self) -> int:
+        """Events and jobs not sent yet (tests)."""
+        return len(self.events) + len(self.jobs)
 
 
-def _publisher() -> _Publisher | None:
+_CURRENT: contextvars.ContextVar[Publisher | None] = contextvars.ContextVar("berrys_publisher", default=None)
+
+
+@contextlib.contextmanager
+def using(publisher: Publisher) -> Iterator[Publisher]:
+    """Send through ``publisher`` in the block (and the tasks it starts): a worker's job."""
+    token = _CURRENT.set(publisher)
     try:
-        return _PUBLISHERS.existing()
-    except RuntimeError:  # no running loop
-        return None
+        yield publisher
+    finally:
+        _CURRENT.reset(token)
 
 
 def send(events: Sequence[str] | None, jobs: Sequence[Job] = ()) -> None:
-    """Publish ``events`` and enqueue ``jobs``: soon from an enabled loop, else now."""
-    publisher = _publisher()
+    """Publish ``events`` and enqueue ``jobs``: soon through the current publisher, else now."""
+    publisher = _CURRENT.get()
     if publisher is not None:
         publisher.send(events, jobs)
         return
@@ -141,23 +145,10 @@ def send(events: Sequence[str] | None, jobs: Sequence[Job] = ()) -> None:
 
 def publish_transient(kind: EventKind, payload: dict[str, Any], *, project_id: uuid.UUID | None = None) -> None:
     """``events.publish_transient`` (live-only messages such as token streams), batched with the
-    hot path's events on an enabled loop instead of a blocking round trip per message."""
-    publisher = _publisher()
+    hot path's events by the current publisher instead of a blocking round trip per message."""
+    publisher = _CURRENT.get()
     if publisher is None:
         events_service.publish_transient(kind, payload, project_id=project_id)
         return
     message = events_service.transient_message(kind, payload, project_id)
     publisher.send([message], ())  # encoded when sent, after the burst it came in
-
-
-async def flushed() -> None:
-    """Wait until this loop's publisher has sent what it was handed (tests)."""
-    publisher = _publisher()
-    while publisher is not None and publisher.flushing is not None and not publisher.flushing.done():
-        await asyncio.shield(publisher.flushing)
-
-
-def pending(*, loop: Any = None) -> int:
-    """Events and jobs not sent yet on this loop (tests)."""
-    publisher = _PUBLISHERS.existing(loop)
-    return 0 if publisher is None else len(publisher.events) + len(publisher.jobs)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
@@ -15,9 +15,11 @@ from berrys_app.db import get_engine
 from berrys_app.domain.events import Event
 from berrys_app.domain.projects import Project, ProjectCreate
 from berrys_app.domain.work import Task
-from berrys_app.engine import lease
+from berrys_app.engine import lease, runtime
 from berrys_app.engine.context import TaskContext
 from berrys_app.services import projects
+
+T = TypeVar("T")
 
 
 def start_project(session: Session, actor, team_id: uuid.UUID, plan: dict[str, Any], **settings: Any) -> uuid.UUID:
@@ -101,11 +103,22 @@ def layered_plan(width: int, depth: int, *, fan_in: int = 2, minutes: float = 1.
     return {"summary": f"{width}x{depth}", "tasks": tasks}
 
 
+def in_runtime(scenario: Callable[[runtime.Runtime], Awaitable[T]]) -> T:
+    """Run ``scenario`` on a new event loop in a worker runtime built as arq's ``on_startup``
+    builds one (``engine.runtime``), active while it runs (as for a job) and closed after it."""
+
+    async def main() -> T:
+        async with runtime.running() as rt:
+            return await scenario(rt)
+
+    return asyncio.run(main())
+
+
 def lease_now(task_id: uuid.UUID, *, worker: str) -> TaskContext | None:
     """The production lease (group commit on async connections), from a test's sync code."""
-    return asyncio.run(lease.lease(task_id, worker=worker))
+    return in_runtime(lambda rt: lease.lease(rt.runner.commits, task_id, worker=worker))
 
 
 def complete_now(ctx: TaskContext, output: str) -> lease.Completion:
     """The production completion (group commit on async connections), from a test's sync code."""
-    return asyncio.run(lease.complete(ctx, output))
+    return in_runtime(lambda rt: lease.complete(rt.runner.commits, ctx, output))

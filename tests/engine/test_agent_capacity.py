@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import uuid
 
@@ -20,6 +19,7 @@ from tests.engine.helpers import (
     complete_now,
     events_of,
     fresh,
+    in_runtime,
     lease_now,
     project_row,
     start_project,
@@ -187,7 +187,8 @@ def test_an_agent_taking_the_task_its_completion_readied_stays_active(session: S
     }
     project_id = start_project(session, team.member, team.team_id, chain, model="scripted/echo", max_agents=1)
     t = tasks_of(project_id)
-    asyncio.run(runner.run_task(t["a"].id, worker="w", wait_local=True))  # b and c follow in-process
+    # b and c follow in-process
+    in_runtime(lambda rt: runner.run_task(rt.runner, t["a"].id, worker="w", wait_local=True))
     assert all(task.status == "completed" for task in tasks_of(project_id).values())
     (agent,) = _agents(project_id)
     # Active from a's start to c's end: no Active -> Ready -> Active between the tasks
@@ -223,7 +224,7 @@ def test_an_agent_kept_active_for_a_task_the_follow_up_lease_leaves_goes_ready(
     session.commit()
     queue.sync_redis().flushdb()
 
-    asyncio.run(runner.run_task(t["a"].id, worker="w", wait_local=True))
+    in_runtime(lambda rt: runner.run_task(rt.runner, t["a"].id, worker="w", wait_local=True))
 
     after = {task.id: task for task in tasks_of(project_id).values()}
     assert after[first].status == "completed" and after[second].status == "ready"  # queued for a later lease

@@ -12,8 +12,9 @@ from berrys_app.domain.work import AgentTemplate
 from berrys_app.engine import group_commit, lease, runner, statements
 from berrys_app.engine.context import TaskContext
 from berrys_app.engine.jobs import aggregate_job, task_job
+from berrys_app.engine.runtime import Runtime
 from berrys_app.queue import Job
-from tests.engine.helpers import events_of, layered_plan, start_project, tasks_of
+from tests.engine.helpers import events_of, in_runtime, layered_plan, start_project, tasks_of
 from tests.probes import queued_job_ids
 
 FAN_OUT = {  # one task, three dependents
@@ -21,8 +22,8 @@ FAN_OUT = {  # one task, three dependents
 }
 
 
-def _statements(kind: str, worker: str) -> int:
-    batcher = group_commit.existing((kind, worker))
+def _statements(rt: Runtime, kind: str, worker: str) -> int:
+    batcher = rt.runner.commits.existing((kind, worker))
     return 0 if batcher is None else batcher.statements
 
 
@@ -31,16 +32,20 @@ def test_concurrent_leases_and_completions_share_statements_and_stay_per_task(se
     tasks = tasks_of(project_id)
     first = [tasks[f"L0T{i}"] for i in range(6)]
 
-    async def scenario() -> tuple[list[TaskContext | None], list[list[Job]], int, int]:
-        leases = await asyncio.gather(*(lease.lease(t.id, worker="w") for t in first))
-        lease_statements = _statements("lease", "w")
+    async def scenario(rt: Runtime) -> tuple[list[TaskContext | None], list[list[Job]], int, int]:
+        leases = await asyncio.gather(*(lease.lease(rt.runner.commits, t.id, worker="w") for t in first))
+        lease_statements = _statements(rt, "lease", "w")
         outputs = [f"output of {t.key}" for t in first]
         completions = await asyncio.gather(
-            *(lease.complete(ctx, out) for ctx, out in zip(leases, outputs, strict=True) if ctx is not None)
+            *(
+                lease.complete(rt.runner.commits, ctx, out)
+                for ctx, out in zip(leases, outputs, strict=True)
+                if ctx is not None
+            )
         )
-        return leases, [c.jobs for c in completions], lease_statements, _statements("complete", "w")
+        return leases, [c.jobs for c in completions], lease_statements, _statements(rt, "complete", "w")
 
-    leases, jobs, lease_statements, complete_statements = asyncio.run(scenario())
+    leases, jobs, lease_statements, complete_statements = in_runtime(scenario)
     assert all(ctx is not None for ctx in leases)
     assert (lease_statements, complete_statements) == (1, 1)  # six leases, six completions: one statement each
 
@@ -66,12 +71,14 @@ def test_a_dependent_of_two_tasks_completed_in_one_statement_is_readied_once(ses
     project_id = start_project(session, team.member, team.team_id, plan, model="scripted/echo")
     t = tasks_of(project_id)
 
-    async def scenario() -> list[list[Job]]:
-        leases = await asyncio.gather(*(lease.lease(t[k].id, worker="w") for k in "ab"))
-        completions = await asyncio.gather(*(lease.complete(ctx, "done") for ctx in leases if ctx is not None))
+    async def scenario(rt: Runtime) -> list[list[Job]]:
+        leases = await asyncio.gather(*(lease.lease(rt.runner.commits, t[k].id, worker="w") for k in "ab"))
+        completions = await asyncio.gather(
+            *(lease.complete(rt.runner.commits, ctx, "done") for ctx in leases if ctx is not None)
+        )
         return [c.jobs for c in completions]
 
-    jobs = asyncio.run(scenario())
+    jobs = in_runtime(scenario)
     c = tasks_of(project_id)["c"]
     assert (c.status, c.remaining_deps) == ("ready", 0)
     assert sorted(len(j) for j in jobs) == [0, 1] and [task_job(c.id, 0)] in jobs  # one job, not two
@@ -82,18 +89,22 @@ def test_a_failing_item_fails_alone_and_the_rest_of_its_batch_completes(session:
     project_id = start_project(session, team.member, team.team_id, layered_plan(4, 1), model="scripted/echo")
     tasks = list(tasks_of(project_id).values())
 
-    async def scenario() -> list[object]:
-        leases = await asyncio.gather(*(lease.lease(t.id, worker="w") for t in tasks))
+    async def scenario(rt: Runtime) -> list[object]:
+        leases = await asyncio.gather(*(lease.lease(rt.runner.commits, t.id, worker="w") for t in tasks))
         outputs = ["fine"] * len(tasks)
         outputs[1] = "bad \x00 byte"  # PostgreSQL text cannot hold NUL: this item's statement fails
         results = await asyncio.gather(
-            *(lease.complete(ctx, out) for ctx, out in zip(leases, outputs, strict=True) if ctx is not None),
+            *(
+                lease.complete(rt.runner.commits, ctx, out)
+                for ctx, out in zip(leases, outputs, strict=True)
+                if ctx is not None
+            ),
             return_exceptions=True,
         )
-        assert _statements("complete", "w") == 1 + len(tasks)  # the batch, then one by one
+        assert _statements(rt, "complete", "w") == 1 + len(tasks)  # the batch, then one by one
         return results
 
-    results = asyncio.run(scenario())
+    results = in_runtime(scenario)
     assert isinstance(results[1], Exception) and not any(
         isinstance(r, Exception) for i, r in enumerate(results) if i != 1
     )
@@ -122,10 +133,10 @@ def test_the_worker_that_completes_a_task_runs_its_ready_dependents_itself(sessi
     first = [t for t in tasks_of(project_id).values() if t.key.startswith("L0")]
     queue.sync_redis().flushdb()  # only what the run itself enqueues from here on
 
-    async def scenario() -> None:
-        await asyncio.gather(*(runner.run_task(t.id, worker="w", wait_local=True) for t in first))
+    async def scenario(rt: Runtime) -> None:
+        await asyncio.gather(*(runner.run_task(rt.runner, t.id, worker="w", wait_local=True) for t in first))
 
-    asyncio.run(scenario())
+    in_runtime(scenario)
     tasks = tasks_of(project_id)
     assert all(t.status == "completed" for t in tasks.values())
     assert {t.leased_by for t in tasks.values()} == {"w"}
@@ -137,7 +148,7 @@ def test_surplus_dependents_go_to_the_queue(session: Session, team, local_tasks)
     project_id = start_project(session, team.member, team.team_id, FAN_OUT, model="scripted/echo")
     t = tasks_of(project_id)
     queue.sync_redis().flushdb()
-    asyncio.run(runner.run_task(t["a"].id, worker="w", wait_local=True))
+    in_runtime(lambda rt: runner.run_task(rt.runner, t["a"].id, worker="w", wait_local=True))
     after = tasks_of(project_id)
     assert after["a"].status == "completed" and all(after[f"d{i}"].status == "ready" for i in range(3))
     assert sorted(queued_job_ids()) == sorted(task_job(t[f"d{i}"].id, 0)[2] for i in range(3))
@@ -168,11 +179,11 @@ def test_a_completion_leases_the_dependents_it_readied_in_its_own_transaction(
     t = tasks_of(project_id)
     queue.sync_redis().flushdb()
 
-    async def scenario() -> int:
-        await runner.run_task(t["a"].id, worker="w", wait_local=True)
-        return _statements("lease", "w")
+    async def scenario(rt: Runtime) -> int:
+        await runner.run_task(rt.runner, t["a"].id, worker="w", wait_local=True)
+        return _statements(rt, "lease", "w")
 
-    lease_statements = asyncio.run(scenario())
+    lease_statements = in_runtime(scenario)
     after = tasks_of(project_id)
     ran_here = sorted(k for k in ("d0", "d1", "d2") if after[k].status == "completed")
     assert len(ran_here) == 2 and all(after[k].leased_by == "w" for k in ran_here)  # the two free slots
@@ -195,7 +206,7 @@ def test_a_failing_follow_up_lease_does_not_hold_up_the_completion(
     t = tasks_of(project_id)
     queue.sync_redis().flushdb()
     monkeypatch.setattr(statements, "LEASE_READIED_SQL_PG", "SELECT 1 / 0 AS leases")
-    asyncio.run(runner.run_task(t["a"].id, worker="w", wait_local=True))
+    in_runtime(lambda rt: runner.run_task(rt.runner, t["a"].id, worker="w", wait_local=True))
     after = tasks_of(project_id)
     assert after["a"].status == "completed"
     # the dependents were leased the usual way, by a statement of their own, and ran here
@@ -223,7 +234,7 @@ def test_an_item_that_can_wait_is_held_for_company_and_goes_with_the_next_urgent
         await batcher.submit("alone", wait_s=0.2)
         return loop.time() - start, results, held, batches[-1][0] - alone_start
 
-    elapsed, results, held, alone_after = asyncio.run(scenario())
+    elapsed, results, held, alone_after = in_runtime(scenario)
     assert held == 0
     assert results == ["done patient", "done urgent"]
     assert [items for _, items in batches] == [["patient", "urgent"], ["alone"]]

@@ -13,10 +13,9 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from berrys_app.db import aio
-from berrys_app.engine import lease
 from berrys_app.engine.agent_loop import run_agent
 from berrys_app.services.models import scripted
-from tests.engine.helpers import complete_now, lease_now, ok_calls_per_key, start_project, tasks_of
+from tests.engine.helpers import complete_now, in_runtime, lease_now, ok_calls_per_key, start_project, tasks_of
 
 ONE = {"tasks": [{"id": "a", "title": "Alpha"}]}
 
@@ -24,13 +23,13 @@ ONE = {"tasks": [{"id": "a", "title": "Alpha"}]}
 def test_the_answer_is_recorded_before_the_completion(session: Session, team) -> None:
     project_id = start_project(session, team.member, team.team_id, ONE, model="scripted/echo")
     a = tasks_of(project_id)["a"]
-    ctx = asyncio.run(lease.lease(a.id, worker="w"))
+    ctx = lease_now(a.id, worker="w")
     assert ctx is not None and ctx.project is not None  # first attempt: the lease read the project
-    answer = asyncio.run(run_agent(ctx))
+    answer = in_runtime(lambda _rt: run_agent(ctx))
     output = answer.content
     assert ok_calls_per_key(project_id) == {f"task:{a.id}:model:0": 1}  # durable before the completion
     assert tasks_of(project_id)["a"].status == "running"
-    asyncio.run(lease.complete(ctx, output))
+    complete_now(ctx, output)
     assert ok_calls_per_key(project_id) == {f"task:{a.id}:model:0": 1}  # the completion wrote no call
     task = tasks_of(project_id)["a"]
     assert task.status == "completed" and task.output == output and output.startswith("echo: ")
@@ -41,7 +40,7 @@ def test_fenced_completion_leaves_the_call_it_paid_for_recorded(session: Session
     a = tasks_of(project_id)["a"]
     stale = lease_now(a.id, worker="slow")
     assert stale is not None
-    answer = asyncio.run(run_agent(stale))
+    answer = in_runtime(lambda _rt: run_agent(stale))
     session.execute(text("UPDATE tasks SET lease_expires_at = now() - interval '1 second'"))
     session.commit()
     fresh = lease_now(a.id, worker="fast")
@@ -58,7 +57,7 @@ def test_a_later_attempt_replays_the_recorded_call(session: Session, team) -> No
     a = tasks_of(project_id)["a"]
     first = lease_now(a.id, worker="w1")
     assert first is not None
-    answer = asyncio.run(run_agent(first))
+    answer = in_runtime(lambda _rt: run_agent(first))
     assert answer.content == "alpha once"
     complete_now(first, "alpha once")
     session.execute(
@@ -67,7 +66,7 @@ def test_a_later_attempt_replays_the_recorded_call(session: Session, team) -> No
     session.commit()
     second = lease_now(a.id, worker="w2")
     assert second is not None and second.attempt == 2 and second.project is None
-    assert asyncio.run(run_agent(second)).content == "alpha once"
+    assert in_runtime(lambda _rt: run_agent(second)).content == "alpha once"
     assert scripted.calls("replay") == 1  # replayed from the record, not called again
 
 

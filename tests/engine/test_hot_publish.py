@@ -1,4 +1,4 @@
-"""A worker's event loop sends what one loop turn hands over in one go: events as one message."""
+"""A worker's publisher sends what one loop turn hands over in one go: events as one message."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import redis
 
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.engine.jobs import task_job
+from berrys_app.engine.runtime import running
 from berrys_app.keys import events_channel
 from berrys_app.services import events, hot_publish
 from tests.probes import queued_job_ids, set_setting
@@ -34,10 +35,10 @@ def test_events_handed_over_in_one_loop_turn_leave_as_one_message(redis_url: str
     sent = [json.dumps({"id": i, "kind": f"test.e{i}", "project_id": None, "payload": {}}) for i in range(3)]
 
     async def worker_turn() -> None:
-        hot_publish.enable()
-        hot_publish.send(sent[:2])  # e.g. a lease statement's events ...
-        hot_publish.send(sent[2:])  # ... and a completion's, in the same turn
-        await hot_publish.flushed()
+        async with running() as rt:  # a job of a worker: its runtime's publisher is the current one
+            hot_publish.send(sent[:2])  # e.g. a lease statement's events ...
+            hot_publish.send(sent[2:])  # ... and a completion's, in the same turn
+            await rt.publisher.flushed()
 
     asyncio.run(worker_turn())
     message = pubsub.get_message(timeout=2)
@@ -58,13 +59,13 @@ def test_live_updates_alone_wait_for_company(redis_url: str, monkeypatch: pytest
     pubsub = _subscribed(redis_url)
 
     async def burst() -> float:
-        hot_publish.enable()
-        start = time.monotonic()
-        hot_publish.send([json.dumps({"id": 1, "kind": "worker.ping", "project_id": None, "payload": {}})])
-        await asyncio.sleep(0.1)  # a later loop turn: before, this went as a message of its own
-        hot_publish.publish_transient(EventKind.MODEL_TOKEN, TOKEN)
-        await hot_publish.flushed()
-        return time.monotonic() - start
+        async with running() as rt:
+            start = time.monotonic()
+            hot_publish.send([json.dumps({"id": 1, "kind": "worker.ping", "project_id": None, "payload": {}})])
+            await asyncio.sleep(0.1)  # a later loop turn: before, this went as a message of its own
+            hot_publish.publish_transient(EventKind.MODEL_TOKEN, TOKEN)
+            await rt.publisher.flushed()
+            return time.monotonic() - start
 
     waited = asyncio.run(burst())
     message = pubsub.get_message(timeout=2)
@@ -80,13 +81,13 @@ def test_a_job_takes_waiting_live_updates_along_at_once(redis_url: str, monkeypa
     job = task_job(uuid.uuid4(), 0)
 
     async def turn() -> float:
-        hot_publish.enable()
-        start = time.monotonic()
-        hot_publish.publish_transient(EventKind.MODEL_TOKEN, TOKEN)
-        await asyncio.sleep(0.1)
-        hot_publish.send(None, [job])
-        await hot_publish.flushed()
-        return time.monotonic() - start
+        async with running() as rt:
+            start = time.monotonic()
+            hot_publish.publish_transient(EventKind.MODEL_TOKEN, TOKEN)
+            await asyncio.sleep(0.1)
+            hot_publish.send(None, [job])
+            await rt.publisher.flushed()
+            return time.monotonic() - start
 
     took = asyncio.run(turn())
     assert took < 2.0  # not the 5 s the live update alone would have waited

@@ -15,10 +15,11 @@ from sqlmodel import Session
 
 from berrys_app.db import get_engine
 from berrys_app.domain.work import Agent
-from berrys_app.engine import lease, runner, speculation
+from berrys_app.engine import lease, runner
 from berrys_app.engine.agent_loop import run_agent
+from berrys_app.engine.runtime import Runtime
 from berrys_app.services.models import scripted
-from tests.engine.helpers import events_of, ok_calls_per_key, start_project, step_key, tasks_of
+from tests.engine.helpers import events_of, in_runtime, ok_calls_per_key, start_project, step_key, tasks_of
 from tests.probes import set_setting
 
 SLOW = "scripted/echo-300ms"  # long enough for the read-ahead (after 20 ms) to finish first
@@ -40,16 +41,16 @@ def _run_chain(project_id, *, during_upstream_call=None) -> dict[str, int]:
     150 ms into a's model call, after the read-ahead. Returns the loop's speculation counters."""
     a = tasks_of(project_id)["a"]
 
-    async def scenario() -> dict[str, int]:
+    async def scenario(rt: Runtime) -> dict[str, int]:
         side = None
         if during_upstream_call is not None:
             side = asyncio.get_running_loop().run_in_executor(None, _after, 0.15, during_upstream_call)
-        await runner.run_task(a.id, worker="w-spec", wait_local=True)
+        await runner.run_task(rt.runner, a.id, worker="w-spec", wait_local=True)
         if side is not None:
             await side
-        return dict(speculation.for_loop().stats)
+        return dict(rt.runner.speculation.stats)
 
-    return asyncio.run(scenario())
+    return in_runtime(scenario)
 
 
 def _after(delay: float, fn) -> None:
@@ -125,8 +126,8 @@ def test_tools_wait_for_the_lease_the_answer_is_recorded_at_once(session: Sessio
     scripted.push("gated", {"tool_calls": [{"name": "python", "arguments": {"code": "print(1)"}}]}, {"content": "done"})
     a = tasks_of(project_id)["a"]
 
-    async def scenario() -> tuple[int, list, str]:
-        ctx = await lease.lease(a.id, worker="w-gate")
+    async def scenario(rt: Runtime) -> tuple[int, list, str]:
+        ctx = await lease.lease(rt.runner.commits, a.id, worker="w-gate")
         assert ctx is not None
         gate = (
             asyncio.get_running_loop().create_future()
@@ -142,7 +143,7 @@ def test_tools_wait_for_the_lease_the_answer_is_recorded_at_once(session: Sessio
         gate.set_result(None)
         return calls_before, recorded_before, (await work).content
 
-    calls_before, recorded_before, output = asyncio.run(scenario())
+    calls_before, recorded_before, output = in_runtime(scenario)
     assert calls_before == 1  # the tool step waited: no tool run, no second model call ...
     assert [(step_key(c["call_key"]), c["status"]) for c in recorded_before] == [(f"task:{a.id}:model:0", "ok")]
     assert output == "done" and scripted.calls("gated") == 2  # ... but the paid answer was recorded at once
@@ -168,11 +169,11 @@ def _run_chain_with_busy_agent(session: Session, team, model: str, *, long_s: fl
     )
     session.commit()
 
-    async def scenario() -> dict[str, int]:
-        await runner.run_tasks([(tasks["a"].id, 0), (tasks["c"].id, 0)], worker=f"w-{name}", wait_local=True)
-        return dict(speculation.for_loop().stats)
+    async def scenario(rt: Runtime) -> dict[str, int]:
+        await runner.run_tasks(rt.runner, [(tasks["a"].id, 0), (tasks["c"].id, 0)], worker=f"w-{name}", wait_local=True)
+        return dict(rt.runner.speculation.stats)
 
-    return project_id, asyncio.run(scenario())
+    return project_id, in_runtime(scenario)
 
 
 def test_a_dependent_whose_agent_is_busy_here_is_not_started_ahead(session: Session, team) -> None:
@@ -217,14 +218,14 @@ def test_a_duplicate_job_of_the_upstream_does_not_cancel_the_dependent_started_a
     project_id = start_project(session, team.member, team.team_id, CHAIN, model=SLOW)
     a_id = tasks_of(project_id)["a"].id
 
-    async def scenario() -> tuple[str, dict[str, int]]:
-        first = asyncio.create_task(runner.run_task(a_id, worker="w-spec", wait_local=True))
+    async def scenario(rt: Runtime) -> tuple[str, dict[str, int]]:
+        first = asyncio.create_task(runner.run_task(rt.runner, a_id, worker="w-spec", wait_local=True))
         await asyncio.sleep(0.8)  # a answered at ~0.3 s, b started ahead, a's completion waits
-        duplicate = await runner.run_task(a_id, worker="w-spec")
+        duplicate = await runner.run_task(rt.runner, a_id, worker="w-spec")
         await first
-        return duplicate, dict(speculation.for_loop().stats)
+        return duplicate, dict(rt.runner.speculation.stats)
 
-    duplicate, stats = asyncio.run(scenario())
+    duplicate, stats = in_runtime(scenario)
 
     tasks = tasks_of(project_id)
     assert duplicate == "skipped"

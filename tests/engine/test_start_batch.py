@@ -10,8 +10,9 @@ from sqlmodel import Session
 
 from berrys_app import queue
 from berrys_app.engine import runner
+from berrys_app.engine.runtime import Runtime
 from berrys_app.settings import get_settings
-from tests.engine.helpers import events_of, start_project, tasks_of
+from tests.engine.helpers import events_of, in_runtime, start_project, tasks_of
 from tests.probes import queued_job_ids
 
 THREE = {"tasks": [{"id": key, "title": f"Task {key}"} for key in ("a", "b", "c")]}
@@ -31,7 +32,9 @@ def test_start_enqueues_one_job_for_the_ready_tasks_and_one_worker_runs_them(ses
     assert sorted(_batch_args(job_id)) == sorted(f"{t.id}:0" for t in tasks.values())  # ids and attempts only
 
     pairs = [(t.id, 0) for t in tasks.values()]
-    assert asyncio.run(runner.run_tasks(pairs, worker="w-batch", wait_local=True)) == "leased 3 of 3"
+    assert (
+        in_runtime(lambda rt: runner.run_tasks(rt.runner, pairs, worker="w-batch", wait_local=True)) == "leased 3 of 3"
+    )
     done = tasks_of(project_id)
     assert {t.status for t in done.values()} == {"completed"}
     assert {t.leased_by for t in done.values()} == {"w-batch"}
@@ -45,12 +48,12 @@ def test_a_batch_beyond_the_local_room_queues_the_rest_as_task_jobs(session: Ses
     queue.sync_redis().delete(job_key_prefix + queued_job_ids()[0])
     queue.sync_redis().delete(get_settings().queue_name)  # the batch job is being run below
 
-    async def scenario() -> tuple[str, list[str]]:
-        outcome = await runner.run_tasks([(t.id, 0) for t in tasks], worker="w-small", wait_local=False)
+    async def scenario(rt: Runtime) -> tuple[str, list[str]]:
+        outcome = await runner.run_tasks(rt.runner, [(t.id, 0) for t in tasks], worker="w-small", wait_local=False)
         await asyncio.sleep(0.1)  # the queued hand-off leaves in the loop's next Redis pipeline
         return outcome, queued_job_ids()
 
-    outcome, queued = asyncio.run(scenario())
+    outcome, queued = in_runtime(scenario)
     assert outcome == "leased 1 of 3"
     assert sorted(queued) == sorted(f"task:{t.id}:0" for t in tasks[1:])
     states = {t.key: t.status for t in tasks_of(project_id).values()}

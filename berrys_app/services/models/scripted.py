@@ -18,17 +18,13 @@ import json
 import re
 from typing import Any
 
-import redis.asyncio as aioredis
-
 from berrys_app.keys import SCRIPTED_PREFIX
-from berrys_app.loop_local import LoopLocal
-from berrys_app.redis_client import sync_redis
+from berrys_app.redis_client import async_client, sync_redis
 from berrys_app.services.errors import ValidationFailed
 from berrys_app.services.models.errors import ModelError
 from berrys_app.services.models.provider import ProviderCall, ProviderReply, message_text
 from berrys_app.services.models.spec import ALL_CAPABILITIES, ModelSpec
 from berrys_app.services.models.structured import minimal_instance
-from berrys_app.settings import get_settings
 
 ERRORS = {
     "timeout": ("timeout", "the provider did not answer in time (scripted)"),
@@ -166,32 +162,24 @@ def _echo(call: ProviderCall) -> ProviderReply:
     return reply
 
 
-_CLIENTS: LoopLocal[aioredis.Redis] = LoopLocal(
-    lambda: aioredis.Redis.from_url(get_settings().require_redis_url(), decode_responses=True)
-)
-
-
-def _async_client() -> aioredis.Redis:
-    """This event loop's client: a worker runs many calls at once, and a blocking round trip
-    per call would hold all of them up (a real provider call does not block the loop either)."""
-    return _CLIENTS.get()
-
-
 async def _next_step(name: str, messages: list[dict[str, Any]]) -> dict[str, Any] | None:
-    client = _async_client()
-    pipe = client.pipeline(transaction=False)
-    pipe.incr(_calls_key(name))
-    pipe.lpush(_requests_key(name), json.dumps(messages, default=str))
-    pipe.ltrim(_requests_key(name), 0, REQUEST_LOG_SIZE - 1)
-    pipe.lrange(_rules_key(name), 0, -1)
-    rules = (await pipe.execute())[-1]
-    if rules:
-        text = "\n".join(message_text(message) for message in messages)
-        for raw in rules:
-            entry = json.loads(raw)
-            if entry["contains"] in text:
-                return entry["step"]
-    raw = await client.lpop(_queue_key(name))
+    """The step for this call. On the job's asyncio client (``redis_client.async_client``): a
+    worker runs many calls at once, and a blocking round trip per call would hold all of them up
+    (a real provider call does not block the loop either)."""
+    async with async_client() as client:
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(_calls_key(name))
+        pipe.lpush(_requests_key(name), json.dumps(messages, default=str))
+        pipe.ltrim(_requests_key(name), 0, REQUEST_LOG_SIZE - 1)
+        pipe.lrange(_rules_key(name), 0, -1)
+        rules = (await pipe.execute())[-1]
+        if rules:
+            text = "\n".join(message_text(message) for message in messages)
+            for raw in rules:
+                entry = json.loads(raw)
+                if entry["contains"] in text:
+                    return entry["step"]
+        raw = await client.lpop(_queue_key(name))
     return json.loads(raw) if raw else None
 
 
