@@ -204,7 +204,10 @@ _SHARED: weakref.WeakKeyDictionary[aio.AsyncPool, _SharedCommit] = weakref.WeakK
 
 async def _shared_commit(statements: list[aio.Statement], alone: Alone) -> None:
     """Commit ``statements`` in the pool's next shared transaction (``_SharedCommit``)."""
-    pool = await aio.open_pool()
+    pool = aio.current()
+    if pool is None:  # outside a runtime (a test, a script): no other answers to share a commit with
+        await alone()
+        return
     shared = _SHARED.get(pool)
     if shared is None:
         shared = _SHARED[pool] = _SharedCommit()
