@@ -4,13 +4,16 @@ writer goes on (the answer is durable before it is used); a duplicate key fails 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
 
+from berrys_app.db import aio
 from berrys_app.domain.common import utcnow
 from berrys_app.services.models import accounting
 
@@ -53,6 +56,17 @@ def _rows(session: Session, project_id: uuid.UUID) -> dict[str, tuple[str | None
     return {row.content: (row.call_key, row.tx, row.error_message) for row in found}
 
 
+@contextlib.asynccontextmanager
+async def worker_pool() -> AsyncIterator[aio.AsyncPool]:
+    """An async pool made current, as a worker's job has one (answers share commits only there)."""
+    pool = aio.new_pool()
+    try:
+        with aio.using(pool):
+            yield pool
+    finally:
+        await pool.close()
+
+
 async def test_answers_written_together_share_one_commit_each_durable_when_its_write_returns(
     env, session, make_project
 ) -> None:
@@ -64,7 +78,8 @@ async def test_answers_written_together_share_one_commit_each_durable_when_its_w
         seen_on_return[key] = f"answer to {key}" in _rows(session, project.id)  # committed: another connection sees it
 
     keys = [f"k{i}" for i in range(8)]
-    await asyncio.gather(*(answer(key) for key in keys))
+    async with worker_pool():
+        await asyncio.gather(*(answer(key) for key in keys))
     assert seen_on_return == dict.fromkeys(keys, True)
     rows = _rows(session, project.id)
     assert {key for key, _, _ in rows.values()} == set(keys)
@@ -75,11 +90,12 @@ async def test_a_duplicate_answer_in_a_shared_commit_loses_its_key_alone(env, se
     project = make_project()
     await accounting.insert_rows_async([_answer(project.id, "dup")])  # another run completed this key
     duplicate = {**_answer(project.id, "dup"), "content": "second answer to dup"}
-    await asyncio.gather(
-        accounting.insert_rows_async([_answer(project.id, "a")]),
-        accounting.insert_rows_async([duplicate]),
-        accounting.insert_rows_async([_answer(project.id, "b")]),
-    )
+    async with worker_pool():
+        await asyncio.gather(
+            accounting.insert_rows_async([_answer(project.id, "a")]),
+            accounting.insert_rows_async([duplicate]),
+            accounting.insert_rows_async([_answer(project.id, "b")]),
+        )
     rows = _rows(session, project.id)
     assert rows["answer to a"][0] == "a" and rows["answer to b"][0] == "b"  # their keys kept: replayable
     assert rows["answer to dup"][0] == "dup"
