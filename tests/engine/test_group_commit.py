@@ -234,7 +234,7 @@ def test_an_item_that_can_wait_is_held_for_company_and_goes_with_the_next_urgent
         await batcher.submit("alone", wait_s=0.2)
         return loop.time() - start, results, held, batches[-1][0] - alone_start
 
-    elapsed, results, held, alone_after = in_runtime(scenario)
+    elapsed, results, held, alone_after = asyncio.run(scenario())
     assert held == 0
     assert results == ["done patient", "done urgent"]
     assert [items for _, items in batches] == [["patient", "urgent"], ["alone"]]
