@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from functools import lru_cache
 
 import redis
 import redis.asyncio as aioredis
 
+from berrys_app.context_scope import set_for_block
 from berrys_app.settings import get_settings
 
 _ASYNC: contextvars.ContextVar[aioredis.Redis | None] = contextvars.ContextVar("berrys_async_redis", default=None)
@@ -38,14 +39,9 @@ def new_async() -> aioredis.Redis:
     return aioredis.Redis.from_url(get_settings().require_redis_url(), decode_responses=True)
 
 
-@contextlib.contextmanager
-def using_async(client: aioredis.Redis) -> Iterator[aioredis.Redis]:
+def using_async(client: aioredis.Redis) -> contextlib.AbstractContextManager[aioredis.Redis]:
     """Make ``client`` the current asyncio client for the block (and the tasks it starts): a job."""
-    token = _ASYNC.set(client)
-    try:
-        yield client
-    finally:
-        _ASYNC.reset(token)
+    return set_for_block(_ASYNC, client)
 
 
 @contextlib.asynccontextmanager

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import psycopg
@@ -30,6 +30,7 @@ from psycopg.rows import dict_row, tuple_row
 from sqlalchemy import TextClause
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
+from berrys_app.context_scope import set_for_block
 from berrys_app.db.retry import is_dropped, retry_if_dropped
 from berrys_app.settings import get_settings, libpq_url
 
@@ -141,14 +142,9 @@ def new_pool() -> AsyncPool:
     return AsyncPool(libpq_url(get_settings().require_database_url()), get_settings().db_async_pool_size)
 
 
-@contextlib.contextmanager
-def using(pool: AsyncPool) -> Iterator[AsyncPool]:
+def using(pool: AsyncPool) -> contextlib.AbstractContextManager[AsyncPool]:
     """Make ``pool`` the current one for the block (and the tasks it starts): a worker's job."""
-    token = _CURRENT.set(pool)
-    try:
-        yield pool
-    finally:
-        _CURRENT.reset(token)
+    return set_for_block(_CURRENT, pool)
 
 
 def current() -> AsyncPool | None:

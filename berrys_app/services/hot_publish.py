@@ -29,12 +29,13 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
 
 from berrys_app import queue
+from berrys_app.context_scope import set_for_block
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.keys import events_channel
 from berrys_app.queue import Job
@@ -122,14 +123,9 @@ class Publisher:
 _CURRENT: contextvars.ContextVar[Publisher | None] = contextvars.ContextVar("berrys_publisher", default=None)
 
 
-@contextlib.contextmanager
-def using(publisher: Publisher) -> Iterator[Publisher]:
+def using(publisher: Publisher) -> contextlib.AbstractContextManager[Publisher]:
     """Send through ``publisher`` in the block (and the tasks it starts): a worker's job."""
-    token = _CURRENT.set(publisher)
-    try:
-        yield publisher
-    finally:
-        _CURRENT.reset(token)
+    return set_for_block(_CURRENT, publisher)
 
 
 def send(events: Sequence[str] | None, jobs: Sequence[Job] = ()) -> None:
