@@ -25,6 +25,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench import levels  # noqa: E402
+
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -117,7 +119,13 @@ def workload(width: int, depth: int) -> dict[str, Any]:
 
 
 def run_once(
-    team_id: uuid.UUID, actor: Any, plan: dict[str, Any], model: str, max_agents: int, on_done: Any = None
+    team_id: uuid.UUID,
+    actor: Any,
+    plan: dict[str, Any],
+    model: str,
+    max_agents: int,
+    on_done: Any = None,
+    width: int = 0,
 ) -> dict[str, float]:
     from sqlalchemy import text
     from sqlmodel import Session
@@ -166,6 +174,7 @@ def run_once(
             ),
             {"p": project_id},
         ).scalar_one()
+        gaps = levels.hand_over_gaps(session, project_id, width) if width else {}
     last_finish = max(float(r[1]) for r in rows)
     overhead = [(float(r[1]) - float(r[0])) * 1000 - float(r[3]) for r in rows]
     enqueue_to_start = [(float(r[0]) - float(r[2])) * 1000 for r in rows if r[2] is not None]
@@ -181,6 +190,7 @@ def run_once(
         "e2c_p50": _pct(enqueue_to_call, 0.5),
         "e2c_p95": _pct(enqueue_to_call, 0.95),
         **finished,
+        **gaps,
     }
 
 
@@ -359,7 +369,7 @@ def main() -> None:
                     before, pg_before = cpu_ms(procs), postgres_cpu_ms(name)
                     # CPU is read when the project completed, before the figures' own queries
                     done = functools.partial(cpu_since, procs, name, before, pg_before, n_tasks)
-                    result = run_once(team_id, actor, plan, model, args.max_agents, on_done=done)
+                    result = run_once(team_id, actor, plan, model, args.max_agents, on_done=done, width=args.width)
                     result["load"] = os.getloadavg()[0]
                     results.append(result)
                 # latency without queueing: a chain has one ready task at a time, so the time from
@@ -406,6 +416,7 @@ def main() -> None:
                 f"{statistics.median(c['e2c_p95'] for c in chain):6.2f} ms   (p50/p95: the lease, its commit and "
                 "the agent loop's start; negative: the call started ahead, while the completion readying it committed)"
             )
+            print(levels.describe(results))
             print(f"  worker CPU per task (all workers)   {med['worker_cpu_per_task']:6.2f} ms")
             print(f"  PostgreSQL CPU per task             {med['postgres_cpu_per_task']:6.2f} ms   (same 2 cores)")
     finally:

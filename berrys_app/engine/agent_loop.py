@@ -76,7 +76,8 @@ async def run_agent(
 
     ``leased``: a run started ahead of its lease (``speculation``) waits for it before any side
     effect -- only the first model call runs before. ``on_answer`` is called with the answer as
-    soon as it is there, before this returns (the runner starts dependents a loop turn sooner).
+    soon as the provider's reply is in, while its row commits (the runner starts dependents ahead
+    then); this returns once the row committed.
     """
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": ctx.system_prompt},
@@ -84,6 +85,13 @@ async def run_agent(
     ]
     tools = await asyncio.to_thread(_tool_specs, ctx) if ctx.allowed_tools else None
     settings = get_settings()
+    told: list[str] = []  # the answer ``on_answer`` was given while its row committed
+
+    def on_reply(content: str) -> None:
+        if on_answer is not None and not degenerate.why_degenerate(content):
+            told.append(content)
+            on_answer(content)
+
     for step in range(settings.task_max_steps):
         result = await complete(
             CompletionRequest(
@@ -101,8 +109,11 @@ async def run_agent(
                 agent_budget_tokens=ctx.agent_budget_tokens if ctx.agent_id else None,
                 known_project=ctx.project,
                 fit_context=True,  # long tool results / inputs are trimmed, not a failed task
-            )
+            ),
+            on_reply=on_reply,
         )
+        if told:
+            return Answer(result.content, result.call_id)
         if not result.tool_calls:
             why = degenerate.why_degenerate(result.content)
             if why:

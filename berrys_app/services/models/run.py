@@ -20,7 +20,7 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -71,7 +71,7 @@ def with_autocommit(work: Callable[[Connection], T]) -> T:
         return work(conn)
 
 
-async def _durably(write: Coroutine[Any, Any, None]) -> None:
+async def _durably(write: Awaitable[None]) -> None:
     """Run a write to its end even if the caller is cancelled meanwhile (the row must say what
     happened: a cancelled statement may or may not have committed), then pass the cancel on."""
     task = asyncio.ensure_future(write)
@@ -101,6 +101,8 @@ class Run:
     limits: budgets.Limits
     preferred: str
     rows: list[dict[str, Any]] = field(default_factory=list)  # model_calls rows not yet written
+    # told a final answer (no tool calls, valid) while its row commits: ``service.complete``
+    on_reply: Callable[[str], None] | None = None
     attempt: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -201,7 +203,7 @@ class Run:
             if streamer is not None:
                 streamer.close(error="cancelled")
             raise
-        latency_ms = (time.perf_counter() - started) * 1000
+        latency_ms, answered_ns = (time.perf_counter() - started) * 1000, time.time_ns()
         values: dict[str, Any] = {"latency_ms": latency_ms}
         if reply is not None:
             cost = spec.cost(reply.prompt_tokens, reply.completion_tokens)
@@ -226,7 +228,16 @@ class Run:
         else:
             assert error is not None
             values.update(status=CallStatus.error.value, error=error.reason, error_message=error.message[:4000])
-        await self._finish_row(row, values, pending)  # durable before anything else happens with the answer
+        # durable before the answer is used: its write starts now, and the call returns once it
+        # committed. Meanwhile ``on_reply`` may start dependents' model calls ahead of their
+        # leases (``engine.speculation``): their leases, tools and completions come only after
+        # this row's task completes, and a call they make for an answer a crash loses is keyed by
+        # that answer, never replayed for another. W with 200 ms calls: the commit (~4 ms on a
+        # busy worker loop) left each level's critical path (docs/architecture.md).
+        writing = asyncio.ensure_future(self._finish_row(row, values, pending))
+        if self.on_reply is not None and reply is not None and not (error or malformed or reply.tool_calls):
+            self.on_reply(reply.content)
+        await _durably(writing)
         # live cost for the dashboard: on the stream's closing message, else one transient message
         usage = (
             {"cost_usd": float(values["cost_usd"]), "tokens": reply.prompt_tokens + reply.completion_tokens}
@@ -242,7 +253,7 @@ class Run:
         tracing.record_model_call(
             spec.name,
             start_ns=started_ns,
-            end_ns=time.time_ns(),
+            end_ns=answered_ns,  # the provider's call, not its row's commit (a dependent may start before that)
             values=values,
             finish_reason=reply.finish_reason if reply else None,
         )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -120,8 +121,11 @@ def _catalogue_session(settings: Settings) -> Session:
     return session
 
 
-async def complete(request: CompletionRequest) -> CompletionResult:
+async def complete(request: CompletionRequest, *, on_reply: Callable[[str], None] | None = None) -> CompletionResult:
     """Run one model call with selection, fallback, budgets, structured output, streaming and accounting.
+
+    ``on_reply``: called with a final answer (no tool calls) as soon as it is received, while its
+    row commits (the engine starts dependents ahead with it); the call returns once it committed.
 
     Raises ``BudgetExceeded`` before calling when the worst case does not fit a budget,
     ``ModelError`` (``.reason``) when no model of the chain could answer, ``ValidationFailed``
@@ -132,6 +136,7 @@ async def complete(request: CompletionRequest) -> CompletionResult:
     replayed, run, chain = _prepare(request, settings)
     if replayed is not None:
         return replayed
+    run.on_reply = on_reply
     states = selection.circuit_states_cached([selection.circuit_name(spec) for spec in chain])
     if chain[0].name != run.preferred:  # chosen by capability: prefer healthy, then recently reliable, then cheap
         chain = selection.by_health(chain, states)
