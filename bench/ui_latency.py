@@ -73,6 +73,7 @@ def setup_project(email: str, password: str) -> tuple[str, list[tuple[str, str]]
     from berrys_app.db import session_scope
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
+    from berrys_app.usecases import project_lifecycle
     from berrys_app.services.planning import PlanIn
 
     with session_scope() as session:
@@ -84,9 +85,9 @@ def setup_project(email: str, password: str) -> tuple[str, list[tuple[str, str]]
             session, actor, team_id=team_id, data=ProjectCreate(name="Bench 500", objectives=["measure"])
         )
         session.commit()
-        projects.submit_plan(session, actor, project.id, PlanIn.model_validate(big_plan()))
+        project_lifecycle.submit_plan(session, actor, project.id, PlanIn.model_validate(big_plan()))
         session.commit()
-        projects.approve_plan(session, actor, project.id)
+        project_lifecycle.approve_plan(session, actor, project.id)
         session.commit()
         tasks = projects.list_tasks(session, actor, project.id, current_only=True)
         return str(project.id), [(str(t.id), t.key) for t in tasks]
@@ -96,6 +97,7 @@ def emit_completed(project_id: str, task_id: str, key: str) -> float:
     """Commit one task event the way a worker does; returns the wall time just before commit."""
     from berrys_app.db import session_scope
     from berrys_app.services import events
+    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         events.emit(

@@ -16,6 +16,7 @@ def _approved_project(email: str) -> tuple[str, str]:
     from berrys_app.db import session_scope
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
+    from berrys_app.usecases import project_lifecycle
     from berrys_app.services.planning import PlanIn
 
     with session_scope() as session:
@@ -25,11 +26,11 @@ def _approved_project(email: str) -> tuple[str, str]:
             session, actor, team_id=team_id, data=ProjectCreate(name="Streaming", objectives=["watch"])
         )
         session.commit()
-        projects.submit_plan(
+        project_lifecycle.submit_plan(
             session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "s", "title": "Stream"}]})
         )
         session.commit()
-        projects.approve_plan(session, actor, project.id)
+        project_lifecycle.approve_plan(session, actor, project.id)
         session.commit()
         task = projects.list_tasks(session, actor, project.id, current_only=True)[0]
         return str(project.id), str(task.id)
@@ -39,6 +40,7 @@ def test_drawer_streams_tokens_and_tool_calls_live(stack, new_page) -> None:
     from berrys_app.db import session_scope
     from berrys_app.domain.event_kinds import EventKind
     from berrys_app.services import events
+    from berrys_app.usecases import project_lifecycle
     from berrys_app.services.models.streaming import TokenStreamer
 
     email = unique_email("sam")

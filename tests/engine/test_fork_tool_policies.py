@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 from berrys_app.domain.collab import Approval
 from berrys_app.domain.tools import ApprovalPolicy, ToolCall, ToolCreate, ToolKind, ToolPolicyEdit
 from berrys_app.domain.work import Agent
-from berrys_app.services import decisions, forks
-from berrys_app.services.forks import ForkIn
+from berrys_app.usecases import decisions, forks
+from berrys_app.usecases.forks import ForkIn
 from berrys_app.services.models import scripted
 from berrys_app.services.tools import register_tool
 from tests.engine.conftest import wait_for

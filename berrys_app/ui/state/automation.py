@@ -15,6 +15,7 @@ from berrys_app.db import session_scope
 from berrys_app.domain.automation import ProjectTemplateCreate, TriggerCreate
 from berrys_app.domain.webhooks import WEBHOOK_EVENT_TYPES, WebhookEndpointCreate
 from berrys_app.services import projects, templates, triggers, webhooks
+from berrys_app.usecases import template_starts
 from berrys_app.services.errors import ServiceError, ValidationFailed
 from berrys_app.ui.format import field_errors, label, short_date
 from berrys_app.ui.state.workspace import PageState, parse_id
@@ -97,7 +98,7 @@ class TemplatesState(PageState):
 
         def act(session, actor) -> None:
             values = parse_values(str(form.get("values", "")))
-            project = templates.start_project(session, actor, parse_id(form.get("template_id", "")), values)
+            project = template_starts.start_project(session, actor, parse_id(form.get("template_id", "")), values)
             self.notice = f"Project {project.name!r} started ({project.status})."
 
         self._run(act)

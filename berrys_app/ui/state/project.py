@@ -21,6 +21,7 @@ import reflex as rx
 from berrys_app.db import session_scope
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services import presence, projects
+from berrys_app.usecases import project_lifecycle
 from berrys_app.services.errors import ServiceError
 from berrys_app.services.transcripts import ERROR_KINDS, error_entry
 from berrys_app.ui import live
@@ -234,23 +235,23 @@ class ProjectState(
 
     @rx.event
     def plan(self):
-        return self._act(projects.request_plan)
+        return self._act(project_lifecycle.request_plan)
 
     @rx.event
     def execute(self):
-        return self._act(projects.execute_project)
+        return self._act(project_lifecycle.execute_project)
 
     @rx.event
     def pause(self):
-        return self._act(projects.pause_project)
+        return self._act(project_lifecycle.pause_project)
 
     @rx.event
     def resume(self):
-        return self._act(projects.resume_project)
+        return self._act(project_lifecycle.resume_project)
 
     @rx.event
     def cancel(self):
-        return self._act(projects.cancel_project)
+        return self._act(project_lifecycle.cancel_project)
 
     @rx.event
     def heartbeat(self, _now: str = ""):
