@@ -105,8 +105,8 @@ def seed(db_url: str) -> tuple[str, str]:
     from berrys_app.domain.accounts import TeamMember
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects
-    from berrys_app.usecases import project_lifecycle
     from berrys_app.services.authz import Actor
+    from berrys_app.usecases import project_lifecycle
 
     engine = create_engine(db_url)
     SQLModel.metadata.create_all(engine)

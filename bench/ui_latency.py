@@ -73,8 +73,8 @@ def setup_project(email: str, password: str) -> tuple[str, list[tuple[str, str]]
     from berrys_app.db import session_scope
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
-    from berrys_app.usecases import project_lifecycle
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         auth.register(session, email=email, password=password, name="Bench")
@@ -97,7 +97,6 @@ def emit_completed(project_id: str, task_id: str, key: str) -> float:
     """Commit one task event the way a worker does; returns the wall time just before commit."""
     from berrys_app.db import session_scope
     from berrys_app.services import events
-    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         events.emit(

@@ -9,9 +9,9 @@ from typing import Any
 
 from arq import cron
 
-from berrys_app.services import triggers, webhook_delivery
-from berrys_app.usecases import trigger_runs
+from berrys_app.services import webhook_delivery
 from berrys_app.settings import get_settings
+from berrys_app.usecases import trigger_runs
 
 
 async def fire_triggers(ctx: dict[str, Any]) -> str:

@@ -27,10 +27,9 @@ from berrys_app.api.problems import problem_response
 from berrys_app.db import session_scope
 from berrys_app.domain.projects import Project, ProjectCreate
 from berrys_app.services import auth, collab, projects, proxies, ratelimit, templates
-from berrys_app.usecases import project_lifecycle, template_starts
-from berrys_app.usecases import decisions
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import ServiceError
+from berrys_app.usecases import decisions, project_lifecycle, template_starts
 
 PATH = "/mcp"
 _actor: ContextVar[Actor] = ContextVar("berrys_mcp_actor")
@@ -120,7 +119,9 @@ async def start_template(template_id: str, params: dict[str, str] | None = None)
     planner is asked when the template has none)."""
 
     def work(session: Session, actor: Actor) -> dict[str, Any]:
-        return _project(template_starts.start_project(session, actor, uuid.UUID(template_id), params or {}, source="mcp"))
+        return _project(
+            template_starts.start_project(session, actor, uuid.UUID(template_id), params or {}, source="mcp")
+        )
 
     return await _call(work)
 

@@ -18,18 +18,14 @@ from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import Role, Team, TeamMember
-from berrys_app.domain.collab import Approval, ApprovalStatus
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectStatus, ProjectUpdate
-from berrys_app.domain.work import Agent, AgentStateChange, Deliverable, PlanStatus, PlanVersion, Task, TaskStatus
-from berrys_app.engine import lifecycle, task_moves
-from berrys_app.engine.jobs import plan_job
-from berrys_app.engine.lifecycle import transition
-from berrys_app.services import agents, audit, budget_roles, keyset, planning, task_approvals, usage_rollup
+from berrys_app.domain.work import Agent, AgentStateChange, Deliverable, PlanVersion, Task, TaskStatus
+from berrys_app.services import agents, audit, budget_roles, keyset, planning, usage_rollup
 from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
-from berrys_app.services.events import emit, send_after_commit
+from berrys_app.services.events import emit
 from berrys_app.services.models import catalogue_teams  # another team's own models are not ours
 
 S = ProjectStatus

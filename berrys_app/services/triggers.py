@@ -21,11 +21,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from berrys_app.db import get_engine, session_scope
+from berrys_app.db import session_scope
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.automation import (
     ProjectTemplate,
@@ -40,7 +38,7 @@ from berrys_app.domain.automation import (
 from berrys_app.domain.common import utcnow
 from berrys_app.services import audit, ratelimit, templates
 from berrys_app.services.authz import ADMIN_WRITE, PROJECTS_READ, Actor, require_role
-from berrys_app.services.errors import Conflict, NotFound, ServiceError, Unauthorized, ValidationFailed
+from berrys_app.services.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from berrys_app.settings import get_settings
 
 log = logging.getLogger("berrys.triggers")

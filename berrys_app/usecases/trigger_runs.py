@@ -102,7 +102,6 @@ def _record_failed(trigger_id: uuid.UUID, slot: datetime, following: datetime, e
     log.warning("trigger %s could not start a project for slot %s: %s", trigger_id, slot.isoformat(), exc.message)
 
 
-
 # --- inbound webhooks -------------------------------------------------------------------------
 
 

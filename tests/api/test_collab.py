@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.services import collab, projects
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.authz import Actor
+from berrys_app.usecases import project_lifecycle
 from tests.api.servers import api_processes
 from tests.api.world import PLAN, build_world
 

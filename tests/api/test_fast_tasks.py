@@ -17,8 +17,8 @@ from berrys_app.api import fast_tasks
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.services import auth, projects, task_listing, tokens
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.authz import Actor
+from berrys_app.usecases import project_lifecycle
 from tests.api.conftest import make_person
 from tests.api.servers import api_processes
 

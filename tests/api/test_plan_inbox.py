@@ -12,8 +12,8 @@ from berrys_app.domain.events import Event
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.domain.work import PlanVersion
 from berrys_app.services import projects
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.authz import Actor
+from berrys_app.usecases import project_lifecycle
 from tests.api.world import PLAN, World, build_world
 
 

@@ -13,9 +13,9 @@ from sqlmodel import Session
 from berrys_app.api.schemas import TaskPublic
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.services import projects, task_listing, tokens
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import NotFound, Unauthorized
+from berrys_app.usecases import project_lifecycle
 
 
 def _project_with_tasks(session: Session, actor: Actor, team_id: uuid.UUID, count: int = 3) -> uuid.UUID:

@@ -19,9 +19,9 @@ from berrys_app.domain.tools import CredentialCreate, McpServer
 from berrys_app.domain.webhooks import WebhookDelivery, WebhookEndpoint
 from berrys_app.domain.work import AgentTemplate, Task
 from berrys_app.services import auth, collab, projects, sessions, teams, templates, tools, triggers
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.authz import Actor
 from berrys_app.services.tools import vault
+from berrys_app.usecases import project_lifecycle
 from tests.api.conftest import Person, make_person, make_team
 
 CALLERS = ("outsider", "viewer", "member", "admin", "owner")

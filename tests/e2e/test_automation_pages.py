@@ -27,7 +27,9 @@ def _seed_project(owner_email: str) -> None:
         project = projects.create_project(
             session, owner, team_id=team_id, data=ProjectCreate(name="Berry digest", objectives=["Sum up berries"])
         )
-        project_lifecycle.submit_plan(session, owner, project.id, {"summary": "s", "tasks": [{"id": "a", "title": "Read"}]})
+        project_lifecycle.submit_plan(
+            session, owner, project.id, {"summary": "s", "tasks": [{"id": "a", "title": "Read"}]}
+        )
 
 
 def _pick(page: Page, form: str, label: str) -> None:

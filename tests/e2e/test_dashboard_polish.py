@@ -174,8 +174,8 @@ def test_rejecting_an_approval_without_a_reason_says_so_and_the_nav_counts_pendi
     from berrys_app.db import session_scope
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
-    from berrys_app.usecases import project_lifecycle
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     email = unique_email("appr")
     page = new_page("")
@@ -187,7 +187,9 @@ def test_rejecting_an_approval_without_a_reason_says_so_and_the_nav_counts_pendi
             session, actor, team_id=team_id, data=ProjectCreate(name="Needs a look", objectives=["x"])
         )
         session.commit()
-        project_lifecycle.submit_plan(session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "t1", "title": "T"}]}))
+        project_lifecycle.submit_plan(
+            session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "t1", "title": "T"}]})
+        )
         session.commit()
     page.goto("/approvals")
     expect(page.locator('a.nav-link[href="/approvals"] .nav-badge')).to_have_text("1")
@@ -211,8 +213,8 @@ def test_the_pending_approvals_badge_follows_the_team_live_on_any_page(stack, ne
     from berrys_app.db import session_scope
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
-    from berrys_app.usecases import project_lifecycle
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     email = unique_email("badge")
     page = new_page("")

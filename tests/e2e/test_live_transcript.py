@@ -16,8 +16,8 @@ def _approved_project(email: str) -> tuple[str, str]:
     from berrys_app.db import session_scope
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
-    from berrys_app.usecases import project_lifecycle
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
@@ -40,7 +40,6 @@ def test_drawer_streams_tokens_and_tool_calls_live(stack, new_page) -> None:
     from berrys_app.db import session_scope
     from berrys_app.domain.event_kinds import EventKind
     from berrys_app.services import events
-    from berrys_app.usecases import project_lifecycle
     from berrys_app.services.models.streaming import TokenStreamer
 
     email = unique_email("sam")

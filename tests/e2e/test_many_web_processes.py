@@ -113,8 +113,8 @@ def _team_project(owner_email: str, member_email: str, model: str) -> str:
     from berrys_app.db import session_scope
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
-    from berrys_app.usecases import project_lifecycle
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         owner = auth.authenticate(session, auth.login(session, email=owner_email, password=PASSWORD).access_token)

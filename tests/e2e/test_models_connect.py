@@ -30,8 +30,8 @@ def _planned(email: str, project_id: str) -> str:
     """Plan (one task) and approve the project the person created in the browser; the task's id."""
     from berrys_app.db import session_scope
     from berrys_app.services import auth, projects
-    from berrys_app.usecases import project_lifecycle
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
@@ -45,7 +45,7 @@ def _planned(email: str, project_id: str) -> str:
 
 def _execute(email: str, project_id: str) -> None:
     from berrys_app.db import session_scope
-    from berrys_app.services import auth, projects
+    from berrys_app.services import auth
     from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:

@@ -15,7 +15,6 @@ pytestmark = pytest.mark.e2e
 def _actor(email: str):
     from berrys_app.db import session_scope
     from berrys_app.services import auth
-    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         pair = auth.login(session, email=email, password=PASSWORD)
@@ -27,8 +26,8 @@ def _team_project(owner_email: str, members: dict[str, str], model: str) -> tupl
     from berrys_app.db import session_scope
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import projects, teams
-    from berrys_app.usecases import project_lifecycle
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     owner = _actor(owner_email)
     with session_scope() as session:
@@ -68,9 +67,9 @@ def _signed_in(new_page, *names: str) -> tuple[dict[str, str], dict]:
 
 def test_two_members_see_the_same_project_live_and_a_viewer_cannot_execute(stack, new_page) -> None:
     from berrys_app.db import session_scope
-    from berrys_app.services import auth, projects
-    from berrys_app.usecases import project_lifecycle
+    from berrys_app.services import auth
     from berrys_app.services.errors import Forbidden
+    from berrys_app.usecases import project_lifecycle
 
     emails, pages = _signed_in(new_page, "olive", "max", "vera")
     model = f"team{uuid.uuid4().hex[:6]}"
@@ -128,7 +127,6 @@ def test_a_member_whose_role_changes_or_who_is_removed_is_followed_live(stack, n
     receiving the team's project updates and forgets the project (no reload needed)."""
     from berrys_app.db import session_scope
     from berrys_app.services import collab, teams
-    from berrys_app.usecases import project_lifecycle
 
     emails, pages = _signed_in(new_page, "olive", "max")
     team_id, project_id = _team_project(emails["olive"], {emails["max"]: "member"}, f"gone{uuid.uuid4().hex[:6]}")
@@ -162,7 +160,6 @@ def test_a_member_whose_role_changes_or_who_is_removed_is_followed_live(stack, n
 def test_mentions_by_display_name_reach_the_mentions_page_live_with_the_full_body(stack, new_page) -> None:
     from berrys_app.db import session_scope
     from berrys_app.services import collab
-    from berrys_app.usecases import project_lifecycle
 
     emails, pages = _signed_in(new_page, "olive", "max")
     _, project_id = _team_project(emails["olive"], {emails["max"]: "member"}, f"men{uuid.uuid4().hex[:6]}")

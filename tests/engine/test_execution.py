@@ -9,8 +9,8 @@ from sqlmodel import Session
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.event_payloads import PAYLOADS
 from berrys_app.services import agents, projects
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.models import scripted
+from berrys_app.usecases import project_lifecycle
 from tests.engine.conftest import wait_for
 from tests.engine.helpers import events_of, project_row, start_project, status_is, tasks_of
 

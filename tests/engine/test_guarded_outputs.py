@@ -13,8 +13,8 @@ from sqlmodel import Session
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.engine.aggregation_job import demote_headings, final_report
 from berrys_app.services import projects
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.models import scripted
+from berrys_app.usecases import project_lifecycle
 from tests.engine.conftest import wait_for
 from tests.engine.helpers import events_of, project_row, start_project, status_is, tasks_of
 

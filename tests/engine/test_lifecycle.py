@@ -10,8 +10,8 @@ from berrys_app.domain.projects import ProjectCreate, ProjectUpdate
 from berrys_app.domain.work import Agent, AgentStateChange, AgentStatus, AgentTemplate, Task, TaskDependency
 from berrys_app.engine import agent_moves
 from berrys_app.services import agents, projects
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from berrys_app.usecases import project_lifecycle
 from tests.probes import queued_job_ids
 
 PLAN = {

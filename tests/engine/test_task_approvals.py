@@ -10,10 +10,9 @@ from sqlmodel import Session, select
 from berrys_app.domain.collab import Approval
 from berrys_app.domain.projects import ProjectUpdate
 from berrys_app.services import collab, projects
-from berrys_app.usecases import project_lifecycle
-from berrys_app.usecases import decisions
 from berrys_app.services.errors import Forbidden
 from berrys_app.services.models import scripted
+from berrys_app.usecases import decisions, project_lifecycle
 from tests.engine.conftest import wait_for
 from tests.engine.helpers import fresh, start_project, status_is, tasks_of
 

@@ -15,8 +15,8 @@ from sqlmodel import Session
 from berrys_app import tracing
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.services import projects
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.models import scripted
+from berrys_app.usecases import project_lifecycle
 from tests.engine.conftest import wait_for
 from tests.engine.helpers import project_row, status_is
 from tests.otlp_receiver import OtlpReceiver, ReceivedSpan, serve

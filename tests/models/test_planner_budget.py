@@ -11,8 +11,8 @@ from berrys_app.domain.projects import ProjectCreate, ProjectUpdate
 from berrys_app.engine.jobs import plan_job
 from berrys_app.queue import dispatch
 from berrys_app.services import projects
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.models import scripted
+from berrys_app.usecases import project_lifecycle
 from tests.engine.conftest import team  # noqa: F401 - fixture
 from tests.engine.helpers import events_of, fresh, project_row
 

@@ -26,9 +26,9 @@ from berrys_app.api.app import create_api
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectUpdate
 from berrys_app.services import auth, projects
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import Forbidden
+from berrys_app.usecases import project_lifecycle
 from tests.api.conftest import make_person, make_team, module_env, msession  # noqa: F401
 from tests.api.test_authz_matrix import SCOPED, _call
 from tests.api.world import build_world

@@ -21,10 +21,10 @@ from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.domain.work import Task
 from berrys_app.services import auth, presence, projects, teams
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.authz import Actor
 from berrys_app.services.planning import PlanIn
 from berrys_app.ui import live
+from berrys_app.usecases import project_lifecycle
 from tests.live_probes import subscriber_count
 
 
@@ -54,7 +54,9 @@ def _project_with_task(session: Session, owner_email: str) -> tuple[uuid.UUID, u
     team_id = teams.list_my_teams(session, owner)[0].id
     project = projects.create_project(session, owner, team_id=team_id, data=ProjectCreate(name="Secret"))
     session.commit()
-    project_lifecycle.submit_plan(session, owner, project.id, PlanIn.model_validate({"tasks": [{"id": "a", "title": "Hush"}]}))
+    project_lifecycle.submit_plan(
+        session, owner, project.id, PlanIn.model_validate({"tasks": [{"id": "a", "title": "Hush"}]})
+    )
     session.commit()
     project_lifecycle.approve_plan(session, owner, project.id)
     session.commit()
@@ -110,7 +112,6 @@ def test_a_removed_members_heartbeat_does_not_subscribe_the_tab_again(session: S
 def _accept_invitation_if_any(email: str, team_id: uuid.UUID) -> None:
     """Membership needs the invited person's acceptance (today's code added them at once)."""
     from berrys_app.services import teams as team_service
-    from berrys_app.usecases import project_lifecycle
 
     accept = getattr(team_service, "accept_invitation", None)
     if accept is None:

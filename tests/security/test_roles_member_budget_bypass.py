@@ -14,10 +14,10 @@ from berrys_app.domain.collab import Approval
 from berrys_app.domain.projects import ProjectCreate, ProjectUpdate
 from berrys_app.domain.work import Task, TaskStatus
 from berrys_app.services import projects, task_approvals
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import Forbidden
 from berrys_app.services.planning import PlanIn
+from berrys_app.usecases import project_lifecycle
 from tests.api.conftest import make_person, make_team
 
 
@@ -30,7 +30,9 @@ def _world(session: Session):
     data = ProjectCreate(name="Capped", budget_usd=1.0, budget_tokens=1000)
     project = projects.create_project(session, owner, team_id=team_id, data=data)
     session.commit()
-    project_lifecycle.submit_plan(session, owner, project.id, PlanIn.model_validate({"tasks": [{"id": "a", "title": "Spend"}]}))
+    project_lifecycle.submit_plan(
+        session, owner, project.id, PlanIn.model_validate({"tasks": [{"id": "a", "title": "Spend"}]})
+    )
     session.commit()
     project_lifecycle.approve_plan(session, owner, project.id)
     session.commit()

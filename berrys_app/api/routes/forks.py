@@ -16,9 +16,9 @@ from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.domain.projects import ProjectPublic
 from berrys_app.domain.tools import ProjectToolPolicyPublic
 from berrys_app.services import fork_views
+from berrys_app.services.tools import project_policies
 from berrys_app.usecases import forks
 from berrys_app.usecases.forks import ForkIn, TaskEdits
-from berrys_app.services.tools import project_policies
 
 router = APIRouter(prefix="/api/v1/projects", tags=["forks"], responses=PROBLEM_RESPONSES)
 READ, WRITE = "projects:read", "projects:write"

@@ -15,8 +15,8 @@ from pydantic import BaseModel
 from berrys_app.api.deps import ClientIP, SessionDep, access
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.services import triggers
-from berrys_app.usecases import trigger_runs
 from berrys_app.services.errors import PayloadTooLarge, ValidationFailed
+from berrys_app.usecases import trigger_runs
 
 router = APIRouter(prefix="/api/v1/hooks", tags=["templates"], responses=PROBLEM_RESPONSES)
 MAX_BODY = 64 * 1024

@@ -24,8 +24,8 @@ from berrys_app.api.schemas import (
 )
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectPublic, ProjectStatus, ProjectUpdate
 from berrys_app.services import keyset, projects, task_listing
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.planning import PlanIn
+from berrys_app.usecases import project_lifecycle
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"], responses=PROBLEM_RESPONSES)
 READ, WRITE = "projects:read", "projects:write"

@@ -15,10 +15,10 @@ from berrys_app.db import session_scope
 from berrys_app.domain.automation import ProjectTemplateCreate, TriggerCreate
 from berrys_app.domain.webhooks import WEBHOOK_EVENT_TYPES, WebhookEndpointCreate
 from berrys_app.services import projects, templates, triggers, webhooks
-from berrys_app.usecases import template_starts
 from berrys_app.services.errors import ServiceError, ValidationFailed
 from berrys_app.ui.format import field_errors, label, short_date
 from berrys_app.ui.state.workspace import PageState, parse_id
+from berrys_app.usecases import template_starts
 
 M = TypeVar("M", bound=BaseModel)
 

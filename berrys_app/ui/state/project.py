@@ -21,7 +21,6 @@ import reflex as rx
 from berrys_app.db import session_scope
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services import presence, projects
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.errors import ServiceError
 from berrys_app.services.transcripts import ERROR_KINDS, error_entry
 from berrys_app.ui import live
@@ -35,6 +34,7 @@ from berrys_app.ui.state.project_plan import PlanReview
 from berrys_app.ui.state.project_trace import TraceView
 from berrys_app.ui.state.project_views import merge_live_event
 from berrys_app.ui.state.session import SessionState
+from berrys_app.usecases import project_lifecycle
 
 PLAN_VERSION_RE = re.compile(r"\bplan v\d+")
 

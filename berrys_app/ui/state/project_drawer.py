@@ -13,11 +13,11 @@ import reflex as rx
 from berrys_app.db import session_scope
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.services import projects, transcripts
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.errors import ServiceError
 from berrys_app.services.tools import files
 from berrys_app.ui.format import short_time
 from berrys_app.ui.state.project_views import task_row
+from berrys_app.usecases import project_lifecycle
 
 TRANSCRIPT_LIMIT = 400
 

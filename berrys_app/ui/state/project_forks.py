@@ -18,10 +18,10 @@ from pydantic import ValidationError
 
 from berrys_app.db import session_scope
 from berrys_app.services import fork_views
-from berrys_app.usecases import forks
 from berrys_app.services.errors import ServiceError
-from berrys_app.usecases.forks import ForkIn, TaskEdits
 from berrys_app.ui.format import label, short_date
+from berrys_app.usecases import forks
+from berrys_app.usecases.forks import ForkIn, TaskEdits
 
 FORKABLE = ("completed", "failed", "cancelled")
 KEEP = "unchanged"

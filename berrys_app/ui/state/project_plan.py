@@ -13,7 +13,6 @@ from pydantic import ValidationError
 
 from berrys_app.db import session_scope
 from berrys_app.services import planning, projects
-from berrys_app.usecases import project_lifecycle
 from berrys_app.services.errors import ServiceError, ValidationFailed
 from berrys_app.ui.format import as_dict
 from berrys_app.ui.state.plan_table import (
@@ -25,6 +24,7 @@ from berrys_app.ui.state.plan_table import (
     split_list,
     validate_plan_rows,
 )
+from berrys_app.usecases import project_lifecycle
 
 
 class PlanReview(rx.State, mixin=True):
