@@ -106,6 +106,7 @@ def seed(db_url: str) -> tuple[str, str]:
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects
     from berrys_app.services.authz import Actor
+    from berrys_app.usecases import project_lifecycle
 
     engine = create_engine(db_url)
     SQLModel.metadata.create_all(engine)
@@ -125,9 +126,9 @@ def seed(db_url: str) -> tuple[str, str]:
             }
             for i in range(TASKS)
         ]
-        projects.submit_plan(session, actor, project.id, {"summary": "bench", "tasks": tasks})
+        project_lifecycle.submit_plan(session, actor, project.id, {"summary": "bench", "tasks": tasks})
         session.commit()
-        projects.approve_plan(session, actor, project.id)
+        project_lifecycle.approve_plan(session, actor, project.id)
         session.commit()
         token = auth.issue_access_token(user.id, ttl_s=3600)
     engine.dispose()

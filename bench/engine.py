@@ -133,20 +133,21 @@ def run_once(
     from berrys_app.db import get_engine, session_scope
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import projects
+    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         project = projects.create_project(
             session, actor, team_id=team_id, data=ProjectCreate(name="W", model=model, max_agents=max_agents)
         )
         session.commit()
-        projects.submit_plan(session, actor, project.id, plan)
+        project_lifecycle.submit_plan(session, actor, project.id, plan)
         session.commit()
-        projects.approve_plan(session, actor, project.id)
+        project_lifecycle.approve_plan(session, actor, project.id)
         session.commit()
         project_id = project.id
     started = time.time()
     with session_scope() as session:
-        projects.execute_project(session, actor, project_id)
+        project_lifecycle.execute_project(session, actor, project_id)
         session.commit()
     status, observer = wait_for_end(project_id)
     if status != "completed":

@@ -74,6 +74,7 @@ def setup_project(email: str, password: str) -> tuple[str, list[tuple[str, str]]
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         auth.register(session, email=email, password=password, name="Bench")
@@ -84,9 +85,9 @@ def setup_project(email: str, password: str) -> tuple[str, list[tuple[str, str]]
             session, actor, team_id=team_id, data=ProjectCreate(name="Bench 500", objectives=["measure"])
         )
         session.commit()
-        projects.submit_plan(session, actor, project.id, PlanIn.model_validate(big_plan()))
+        project_lifecycle.submit_plan(session, actor, project.id, PlanIn.model_validate(big_plan()))
         session.commit()
-        projects.approve_plan(session, actor, project.id)
+        project_lifecycle.approve_plan(session, actor, project.id)
         session.commit()
         tasks = projects.list_tasks(session, actor, project.id, current_only=True)
         return str(project.id), [(str(t.id), t.key) for t in tasks]

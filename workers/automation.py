@@ -9,13 +9,14 @@ from typing import Any
 
 from arq import cron
 
-from berrys_app.services import triggers, webhook_delivery
+from berrys_app.services import webhook_delivery
 from berrys_app.settings import get_settings
+from berrys_app.usecases import trigger_runs
 
 
 async def fire_triggers(ctx: dict[str, Any]) -> str:
     """Start a project for every due schedule slot."""
-    return f"fired={await asyncio.to_thread(triggers.fire_due)}"
+    return f"fired={await asyncio.to_thread(trigger_runs.fire_due)}"
 
 
 async def deliver_webhooks(ctx: dict[str, Any]) -> str:

@@ -26,9 +26,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from berrys_app.api.problems import problem_response
 from berrys_app.db import session_scope
 from berrys_app.domain.projects import Project, ProjectCreate
-from berrys_app.services import auth, collab, decisions, projects, proxies, ratelimit, templates
+from berrys_app.services import auth, collab, projects, proxies, ratelimit, templates
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import ServiceError
+from berrys_app.usecases import decisions, project_lifecycle, template_starts
 
 PATH = "/mcp"
 _actor: ContextVar[Actor] = ContextVar("berrys_mcp_actor")
@@ -94,7 +95,7 @@ async def create_project(
 
     def work(session: Session, actor: Actor) -> dict[str, Any]:
         project = projects.create_project(session, actor, team_id=uuid.UUID(team_id), data=data)
-        return _project(projects.request_plan(session, actor, project.id))
+        return _project(project_lifecycle.request_plan(session, actor, project.id))
 
     return await _call(work)
 
@@ -118,7 +119,9 @@ async def start_template(template_id: str, params: dict[str, str] | None = None)
     planner is asked when the template has none)."""
 
     def work(session: Session, actor: Actor) -> dict[str, Any]:
-        return _project(templates.start_project(session, actor, uuid.UUID(template_id), params or {}, source="mcp"))
+        return _project(
+            template_starts.start_project(session, actor, uuid.UUID(template_id), params or {}, source="mcp")
+        )
 
     return await _call(work)
 
@@ -142,9 +145,9 @@ async def approve_plan(project_id: str, run: bool = True) -> dict[str, Any]:
     """Approve the proposed plan; with ``run`` (the default) start executing it."""
 
     def work(session: Session, actor: Actor) -> dict[str, Any]:
-        project = projects.approve_plan(session, actor, uuid.UUID(project_id))
+        project = project_lifecycle.approve_plan(session, actor, uuid.UUID(project_id))
         if run and project.status == "ready":
-            project = projects.execute_project(session, actor, project.id)
+            project = project_lifecycle.execute_project(session, actor, project.id)
         return _project(project)
 
     return await _call(work)

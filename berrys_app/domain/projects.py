@@ -86,7 +86,7 @@ class Project(ProjectBase, table=True):
     plan_version: int = 0  # the approved (executing) plan version, 0 = none yet
     replans_used: int = 0
     sinks_remaining: int = 0  # tasks without dependents still open: 0 => aggregate
-    # a fork (services/forks.py): the project it was forked from, at which task ("" = none: a
+    # a fork (usecases/forks.py): the project it was forked from, at which task ("" = none: a
     # replay runs every task), and how its re-run tasks answer (run = the models, replay = the
     # source's recorded calls)
     forked_from_project_id: uuid.UUID | None = Field(

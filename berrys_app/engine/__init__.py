@@ -1,7 +1,7 @@
 """The engine: what turns an approved plan into finished tasks. Read docs/architecture.md first.
 
-Dependencies point one way: the front doors (``services.projects``, the reconciler, the arq
-jobs) call the engine; the engine calls the services below it (agents, events, models, tools,
+Dependencies point one way: the lifecycle requests (``berrys_app.usecases``), the reconciler and
+the arq jobs call the engine; the engine calls the services below it (agents, events, models, tools,
 task approvals) and the domain. Nothing below imports the engine.
 
 - ``jobs``: the queue jobs the engine sends, and their deterministic ids

@@ -2,9 +2,9 @@
 
 created -> planning -> plan_review -> ready -> executing <-> paused -> completed | failed, plus
 rejected (-> planning again) and cancelled. Every transition is checked here, stored with its
-reason and emitted as ``project.status_changed`` in the caller's transaction. The front door
-(``services.projects``) checks who may ask; the workers (planner, runs, aggregation) call these
-steps directly.
+reason and emitted as ``project.status_changed`` in the caller's transaction. The lifecycle
+requests (``usecases.project_lifecycle``) check who may ask; the workers (planner, runs,
+aggregation) call these steps directly.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Collaboration: comments with @mentions, the approvals inbox, the team activity feed.
 
-Approvals of kind ``plan`` are decided through the engine (``projects.approve_plan``
+Approvals of kind ``plan`` are decided through the engine (``usecases/project_lifecycle.approve_plan``
 / ``reject_plan``), so the inbox and the project page share one state machine.
 Other contexts open approvals with ``open_approval`` (budget raises, tool use).
 """

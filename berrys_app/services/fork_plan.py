@@ -2,7 +2,7 @@
 earlier versions that plan builds on), the plan they form, the tasks a fork point sends back to run,
 and the SQL that copies recorded model and tool calls onto a fork's tasks.
 
-Pure reads and one copy statement; ``services/forks.py`` decides and moves the projects.
+Pure reads and one copy statement; ``usecases/forks.py`` decides and moves the projects.
 """
 
 from __future__ import annotations

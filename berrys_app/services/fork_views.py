@@ -1,6 +1,6 @@
 """Reading forks: a project's lineage (where it came from, what was forked from it) and the
 side-by-side diff of task outputs between two projects of one lineage. Both check the viewer
-role on every project they show (``services/forks.py`` holds the moves)."""
+role on every project they show (``usecases/forks.py`` holds the moves)."""
 
 from __future__ import annotations
 

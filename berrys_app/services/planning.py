@@ -1,7 +1,7 @@
 """Planning: the plan schema, DAG validation, critical path, versions with diffs, and the planner.
 
 A plan comes from the model (``plan_with_model``, an arq job) or from a person
-(``projects.submit_plan``); both go through ``validate_plan``. Hand-made plans are
+(``usecases/project_lifecycle.submit_plan``); both go through ``validate_plan``. Hand-made plans are
 checked strictly; model plans are first *repaired* (unknown references and back
 edges dropped, with warnings) because small models produce weak content even when
 the JSON is schema-constrained.

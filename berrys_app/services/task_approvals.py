@@ -6,7 +6,7 @@ page: ``budget`` (budget spent; approving runs the task again after the decider 
 budget; retrying the task from the project page or REST closes it) or ``tool`` (a gated tool
 call, ``details.call_key``; approving or rejecting runs the task again and the call meets the
 decision in ``approval_gate``; retrying the task does not decide it). A decision lets the task
-run again through the front door (``projects.after_approval_decision``).
+run again through the lifecycle requests (``usecases/project_lifecycle.after_approval_decision``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Project templates: save a project (settings, objectives, plan) with ``{{name}}`` parameters,
-and start projects from it -- by hand (dashboard, REST) or from a trigger (``triggers``).
+and fill them in (``render``) for a start -- by hand (dashboard, REST) or from a trigger; the start
+itself (a new project handed to the planner) is ``usecases/template_starts.py``.
 
 Values fill placeholders as plain text (no template language: a value can never run code or
 reach another field); the filled project and plan go through the same checks as a project
@@ -112,7 +113,8 @@ def _public_errors(exc: ValidationError) -> list[str]:
 # --- CRUD -----------------------------------------------------------------------------------
 
 
-def _load(session: Session, actor: Actor, template_id: uuid.UUID, minimum: Role, scope: str) -> ProjectTemplate:
+def authorized(session: Session, actor: Actor, template_id: uuid.UUID, minimum: Role, scope: str) -> ProjectTemplate:
+    """The template, if the actor's role in its team allows ``minimum`` (and a key, ``scope``)."""
     row = session.get(ProjectTemplate, template_id)
     if row is None:
         raise NotFound("template not found")
@@ -168,7 +170,7 @@ def create_template(
 def update_template(
     session: Session, actor: Actor, template_id: uuid.UUID, *, data: ProjectTemplateUpdate
 ) -> ProjectTemplate:
-    row = _load(session, actor, template_id, Role.member, PROJECTS_WRITE)
+    row = authorized(session, actor, template_id, Role.member, PROJECTS_WRITE)
     parameters = (
         data.parameters
         if data.parameters is not None
@@ -196,16 +198,16 @@ def list_templates(session: Session, actor: Actor, *, team_id: uuid.UUID) -> lis
 
 
 def get_template(session: Session, actor: Actor, template_id: uuid.UUID) -> ProjectTemplate:
-    return _load(session, actor, template_id, Role.viewer, PROJECTS_READ)
+    return authorized(session, actor, template_id, Role.viewer, PROJECTS_READ)
 
 
 def delete_template(session: Session, actor: Actor, template_id: uuid.UUID) -> None:
     """Delete a template and its triggers (admin)."""
-    row = _load(session, actor, template_id, Role.admin, PROJECTS_WRITE)
+    row = authorized(session, actor, template_id, Role.admin, PROJECTS_WRITE)
     session.delete(row)
 
 
-# --- starting a project -----------------------------------------------------------------------
+# --- filling one in for a start -----------------------------------------------------------------
 
 
 def render(template: ProjectTemplate, values: dict[str, Any]) -> tuple[ProjectCreate, dict[str, Any] | None]:
@@ -222,27 +224,3 @@ def render(template: ProjectTemplate, values: dict[str, Any]) -> tuple[ProjectCr
     if body.plan is not None:
         planning.validate_plan(body.plan)  # ValidationFailed naming the problem
     return data, body.plan
-
-
-def start_project(
-    session: Session, actor: Actor, template_id: uuid.UUID, values: dict[str, Any], *, source: str = "manual"
-) -> Project:
-    """Create a project from the template (commits): with its plan proposed (approved at once
-    when the project auto-approves), or, without one, handed to the planner."""
-    template = _load(session, actor, template_id, Role.member, PROJECTS_WRITE)
-    data, plan = render(template, values)
-    project = projects.create_project(session, actor, team_id=template.team_id, data=data)
-    emit(
-        session,
-        EventKind.TEMPLATE_STARTED,
-        project_id=project.id,
-        team_id=template.team_id,
-        actor_id=actor.user_id,
-        actor=actor.label,
-        payload={"template_id": str(template.id), "source": source},
-    )
-    if plan is not None:
-        projects.submit_plan(session, actor, project.id, plan)
-    else:
-        projects.request_plan(session, actor, project.id)
-    return project

@@ -1,14 +1,11 @@
 """Triggers: start projects from a template on a schedule or from an inbound webhook.
 
-A schedule's slot is claimed in PostgreSQL: the due trigger row is locked (``SKIP LOCKED``),
-its ``next_run_at`` moves past now and a ``trigger_runs`` row with the unique (trigger, slot)
-pair is written in the transaction that creates the project -- however many workers tick at
-once, a slot starts one project (a worker killed before the commit leaves the slot due). Slots
-missed while no worker ran fire once, not once each.
-
-An inbound webhook carries the trigger's own token (``X-Berrys-Token``); the table keeps its
-SHA-256 digest. A wrong token is refused (401) and written to the trigger's run log and the
-audit log, in their own transaction so the refusal is kept.
+This module holds the triggers themselves: CRUD (admins change, the team reads), the schedule's
+next slot, the webhook token (``X-Berrys-Token``; the table keeps its SHA-256 digest) and the
+mapping of a payload to parameter values. A wrong token is refused (401) and written to the
+trigger's run log and the audit log, in their own transaction so the refusal is kept. Firing a
+due slot and starting a project from an accepted call are lifecycle requests, one layer up:
+``usecases/trigger_runs.py``.
 """
 
 from __future__ import annotations
@@ -24,11 +21,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from berrys_app.db import get_engine, session_scope
+from berrys_app.db import session_scope
 from berrys_app.domain.accounts import Role
 from berrys_app.domain.automation import (
     ProjectTemplate,
@@ -43,7 +38,7 @@ from berrys_app.domain.automation import (
 from berrys_app.domain.common import utcnow
 from berrys_app.services import audit, ratelimit, templates
 from berrys_app.services.authz import ADMIN_WRITE, PROJECTS_READ, Actor, require_role
-from berrys_app.services.errors import Conflict, NotFound, ServiceError, Unauthorized, ValidationFailed
+from berrys_app.services.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from berrys_app.settings import get_settings
 
 log = logging.getLogger("berrys.triggers")
@@ -200,76 +195,6 @@ def _audit(session: Session, actor: Actor, row: Trigger, action: str) -> None:
     )
 
 
-# --- firing -----------------------------------------------------------------------------------
-
-_RECORD_MISS = text(
-    "UPDATE triggers SET next_run_at = :next WHERE id = :id AND next_run_at = :slot"
-)  # the claim when the project could not be created (the row lock was given up with the rollback)
-
-
-def fire_due(limit: int = 20) -> int:
-    """Start one project per due schedule slot (each trigger in its own transaction)."""
-    fired = 0
-    for _ in range(limit):
-        with Session(get_engine(), expire_on_commit=False) as session:
-            now = utcnow()
-            trigger = session.exec(
-                select(Trigger)
-                .where(
-                    Trigger.kind == TriggerKind.schedule.value,
-                    col(Trigger.enabled).is_(True),
-                    col(Trigger.next_run_at) <= now,
-                )
-                .order_by(col(Trigger.next_run_at))
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            ).first()
-            if trigger is None:
-                return fired
-            _fire(session, trigger, now)
-            fired += 1
-    return fired
-
-
-def _fire(session: Session, trigger: Trigger, now: datetime) -> None:
-    slot, trigger_id, template_id, params = trigger.next_run_at, trigger.id, trigger.template_id, dict(trigger.params)
-    assert slot is not None
-    following = next_slot(trigger.cron or "", trigger.timezone, max(now, slot))
-    trigger.next_run_at = following
-    run = TriggerRun(trigger_id=trigger.id, slot=slot, status=RunStatus.started.value)
-    session.add_all([trigger, run])
-    try:
-        session.flush()  # the unique (trigger, slot): a second claim of the slot stops here
-    except IntegrityError:
-        session.rollback()  # the slot ran already: only move the schedule on
-        with session_scope() as own:
-            own.execute(_RECORD_MISS, {"next": following, "id": trigger_id, "slot": slot})
-        return
-    actor = Actor.system(f"trigger {trigger.name}")
-    try:
-        template = session.get(ProjectTemplate, template_id)
-        assert template is not None
-        templates.render(template, params)  # a bad value fails the run, not the tick
-        project = templates.start_project(session, actor, template_id, params, source="schedule")
-    except ServiceError as exc:
-        session.rollback()
-        _record_failed(trigger_id, slot, following, exc)
-        return
-    run.project_id = project.id
-    session.add(run)
-    session.commit()
-    log.info("trigger %s fired for slot %s: project %s", trigger_id, slot.isoformat(), project.id)
-
-
-def _record_failed(trigger_id: uuid.UUID, slot: datetime, following: datetime, exc: ServiceError) -> None:
-    status = RunStatus.invalid if exc.code == ValidationFailed.code else RunStatus.failed
-    with session_scope() as session:
-        claimed = session.execute(_RECORD_MISS, {"next": following, "id": trigger_id, "slot": slot}).rowcount  # type: ignore[attr-defined]
-        if claimed:
-            session.add(TriggerRun(trigger_id=trigger_id, slot=slot, status=status.value, error=exc.message[:4000]))
-    log.warning("trigger %s could not start a project for slot %s: %s", trigger_id, slot.isoformat(), exc.message)
-
-
 # --- inbound webhooks -------------------------------------------------------------------------
 
 
@@ -308,7 +233,7 @@ def map_payload(trigger: Trigger, template: ProjectTemplate, payload: Any) -> di
     return values
 
 
-def _log_run(trigger: Trigger, status: RunStatus, error: str, ip: str | None) -> None:
+def log_run(trigger: Trigger, status: RunStatus, error: str, ip: str | None) -> None:
     """A run row (and, for a refusal, an audit row) kept whatever the request does next."""
     with session_scope() as own:
         own.add(TriggerRun(trigger_id=trigger.id, status=status.value, error=error[:4000], source_ip=ip))
@@ -338,29 +263,9 @@ def authenticate_hook(session: Session, trigger_id: uuid.UUID, *, token: str | N
         raise Unauthorized(REFUSED)
     if not token or not hmac.compare_digest(hash_token(token), trigger.token_hash):
         ratelimit.count_hook_refusal(ip)
-        _log_run(trigger, RunStatus.refused, "missing token" if not token else "wrong token", ip)
+        log_run(trigger, RunStatus.refused, "missing token" if not token else "wrong token", ip)
         log.warning("inbound webhook for trigger %s from %s refused: wrong token", trigger_id, ip)
         raise Unauthorized(REFUSED)
     if not trigger.enabled:
         raise Conflict("this trigger is disabled")
     return trigger
-
-
-def receive(session: Session, trigger: Trigger, *, payload: Any, ip: str | None) -> TriggerRun:
-    """An authenticated inbound call: map the payload, start a project (the route commits); a refusal
-    (invalid values) is logged with its reason."""
-    template = session.get(ProjectTemplate, trigger.template_id)
-    assert template is not None
-    values = map_payload(trigger, template, payload)
-    actor = Actor.system(f"webhook trigger {trigger.name}")
-    try:
-        project = templates.start_project(session, actor, template.id, values, source="webhook")
-    except ServiceError as exc:
-        session.rollback()
-        status = RunStatus.invalid if exc.code == ValidationFailed.code else RunStatus.failed
-        _log_run(trigger, status, exc.message, ip)
-        raise
-    run = TriggerRun(trigger_id=trigger.id, status=RunStatus.started.value, project_id=project.id, source_ip=ip)
-    session.add(run)
-    session.flush()
-    return run

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.services import collab, projects
 from berrys_app.services.authz import Actor
+from berrys_app.usecases import project_lifecycle
 from tests.api.servers import api_processes
 from tests.api.world import PLAN, build_world
 
@@ -56,7 +57,7 @@ async def test_plan_approval_inbox_decides_through_the_engine(client, session: S
     actor = Actor(user_id=owner.user_id, label=owner.email)
     project = projects.create_project(session, actor, team_id=world.team_a, data=ProjectCreate(name="Inbox"))
     session.commit()
-    projects.submit_plan(session, actor, project.id, PLAN)
+    project_lifecycle.submit_plan(session, actor, project.id, PLAN)
     session.commit()
 
     r = await client.get(f"/api/v1/teams/{world.team_a}/approvals", headers=viewer.headers)

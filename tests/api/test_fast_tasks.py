@@ -18,6 +18,7 @@ from berrys_app.domain.accounts import Role
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.services import auth, projects, task_listing, tokens
 from berrys_app.services.authz import Actor
+from berrys_app.usecases import project_lifecycle
 from tests.api.conftest import make_person
 from tests.api.servers import api_processes
 
@@ -28,9 +29,9 @@ def _project(session: Session, actor: Actor, team_id: uuid.UUID, count: int = 3)
     project = projects.create_project(session, actor, team_id=team_id, data=ProjectCreate(name="Fast"))
     session.commit()
     tasks = [{"id": f"t{i}", "title": f"Task {i}", "depends_on": []} for i in range(count)]
-    projects.submit_plan(session, actor, project.id, {"summary": "s", "tasks": tasks})
+    project_lifecycle.submit_plan(session, actor, project.id, {"summary": "s", "tasks": tasks})
     session.commit()
-    projects.approve_plan(session, actor, project.id)
+    project_lifecycle.approve_plan(session, actor, project.id)
     session.commit()
     return project.id
 

@@ -13,6 +13,7 @@ from berrys_app.domain.projects import ProjectCreate
 from berrys_app.domain.work import PlanVersion
 from berrys_app.services import projects
 from berrys_app.services.authz import Actor
+from berrys_app.usecases import project_lifecycle
 from tests.api.world import PLAN, World, build_world
 
 
@@ -28,7 +29,7 @@ def _project_in_review(session: Session, world: World, *, auto_approve: bool = F
     data = ProjectCreate(name=f"Inbox {uuid.uuid4().hex[:6]}", auto_approve=auto_approve)
     project = projects.create_project(session, actor, team_id=world.team_a, data=data)
     session.commit()
-    projects.submit_plan(session, actor, project.id, PLAN)
+    project_lifecycle.submit_plan(session, actor, project.id, PLAN)
     session.commit()
     return project.id
 

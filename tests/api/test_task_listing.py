@@ -15,15 +15,16 @@ from berrys_app.domain.projects import ProjectCreate
 from berrys_app.services import projects, task_listing, tokens
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import NotFound, Unauthorized
+from berrys_app.usecases import project_lifecycle
 
 
 def _project_with_tasks(session: Session, actor: Actor, team_id: uuid.UUID, count: int = 3) -> uuid.UUID:
     project = projects.create_project(session, actor, team_id=team_id, data=ProjectCreate(name="Listing"))
     session.commit()
     tasks = [{"id": f"t{i}", "title": f"Task {i}", "depends_on": []} for i in range(count)]
-    projects.submit_plan(session, actor, project.id, {"summary": "s", "tasks": tasks})
+    project_lifecycle.submit_plan(session, actor, project.id, {"summary": "s", "tasks": tasks})
     session.commit()
-    projects.approve_plan(session, actor, project.id)  # tasks are created on approval
+    project_lifecycle.approve_plan(session, actor, project.id)  # tasks are created on approval
     session.commit()
     return project.id
 

@@ -21,6 +21,7 @@ from berrys_app.domain.work import AgentTemplate, Task
 from berrys_app.services import auth, collab, projects, sessions, teams, templates, tools, triggers
 from berrys_app.services.authz import Actor
 from berrys_app.services.tools import vault
+from berrys_app.usecases import project_lifecycle
 from tests.api.conftest import Person, make_person, make_team
 
 CALLERS = ("outsider", "viewer", "member", "admin", "owner")
@@ -205,12 +206,12 @@ def build_world(session: Session) -> World:
     owner = Actor(user_id=people["owner"].user_id, label=people["owner"].email)
     project = projects.create_project(session, owner, team_id=team_a, data=ProjectCreate(name="Apollo"))
     session.commit()
-    projects.submit_plan(session, owner, project.id, PLAN)
+    project_lifecycle.submit_plan(session, owner, project.id, PLAN)
     session.commit()
     approval = collab.open_approval(
         session, team_id=team_a, kind="plan", project_id=project.id, title="Review the plan of Apollo"
     )
-    projects.approve_plan(session, owner, project.id)
+    project_lifecycle.approve_plan(session, owner, project.id)
     session.commit()
     task = session.exec(Task.__table__.select().where(Task.project_id == project.id)).first()  # type: ignore[attr-defined]
     comment = collab.add_comment(session, owner, project_id=project.id, body="kick-off @member")

@@ -16,6 +16,7 @@ from berrys_app.domain.automation import Trigger, TriggerRun
 from berrys_app.domain.events import Event
 from berrys_app.domain.projects import Project
 from berrys_app.services import triggers
+from berrys_app.usecases import trigger_runs
 from tests.automation.helpers import headers, make_template
 from tests.engine.conftest import WorkerPool, wait_for
 
@@ -85,7 +86,7 @@ async def test_concurrent_ticks_claim_a_due_slot_once(client, people, session: S
 
     def tick() -> None:
         barrier.wait()
-        fired.append(triggers.fire_due())
+        fired.append(trigger_runs.fire_due())
 
     threads = [threading.Thread(target=tick) for _ in range(6)]
     for t in threads:
@@ -137,7 +138,7 @@ async def test_a_slot_whose_values_no_longer_fit_is_logged_and_skipped(client, p
     session.add(row)
     session.commit()
 
-    triggers.fire_due()
+    trigger_runs.fire_due()
     [run] = _runs(trigger["id"])
     assert (run.slot, run.status, run.project_id) == (due, "invalid", None)
     assert "'region' is a required property" in run.error

@@ -15,6 +15,7 @@ def test_plan_waiting_for_review_is_approved_from_the_inbox(stack, new_page) -> 
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     email = unique_email("ines")
     page = new_page("")
@@ -26,7 +27,9 @@ def test_plan_waiting_for_review_is_approved_from_the_inbox(stack, new_page) -> 
             session, actor, team_id=team_id, data=ProjectCreate(name="Inbox berries", objectives=["decide"])
         )
         session.commit()
-        projects.submit_plan(session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "x", "title": "X"}]}))
+        project_lifecycle.submit_plan(
+            session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "x", "title": "X"}]})
+        )
         session.commit()
         project_id = project.id
 

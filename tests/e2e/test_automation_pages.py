@@ -19,6 +19,7 @@ def _seed_project(owner_email: str) -> None:
     from berrys_app.db import session_scope
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
+    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         owner = auth.authenticate(session, auth.login(session, email=owner_email, password=PASSWORD).access_token)
@@ -26,7 +27,9 @@ def _seed_project(owner_email: str) -> None:
         project = projects.create_project(
             session, owner, team_id=team_id, data=ProjectCreate(name="Berry digest", objectives=["Sum up berries"])
         )
-        projects.submit_plan(session, owner, project.id, {"summary": "s", "tasks": [{"id": "a", "title": "Read"}]})
+        project_lifecycle.submit_plan(
+            session, owner, project.id, {"summary": "s", "tasks": [{"id": "a", "title": "Read"}]}
+        )
 
 
 def _pick(page: Page, form: str, label: str) -> None:

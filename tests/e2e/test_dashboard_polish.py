@@ -175,6 +175,7 @@ def test_rejecting_an_approval_without_a_reason_says_so_and_the_nav_counts_pendi
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     email = unique_email("appr")
     page = new_page("")
@@ -186,7 +187,9 @@ def test_rejecting_an_approval_without_a_reason_says_so_and_the_nav_counts_pendi
             session, actor, team_id=team_id, data=ProjectCreate(name="Needs a look", objectives=["x"])
         )
         session.commit()
-        projects.submit_plan(session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "t1", "title": "T"}]}))
+        project_lifecycle.submit_plan(
+            session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "t1", "title": "T"}]})
+        )
         session.commit()
     page.goto("/approvals")
     expect(page.locator('a.nav-link[href="/approvals"] .nav-badge')).to_have_text("1")
@@ -211,6 +214,7 @@ def test_the_pending_approvals_badge_follows_the_team_live_on_any_page(stack, ne
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     email = unique_email("badge")
     page = new_page("")
@@ -227,7 +231,7 @@ def test_the_pending_approvals_badge_follows_the_team_live_on_any_page(stack, ne
             project = projects.create_project(
                 session, actor, team_id=team_id, data=ProjectCreate(name=name, objectives=["x"])
             )
-            projects.submit_plan(
+            project_lifecycle.submit_plan(
                 session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "t1", "title": "T"}]})
             )
             ids.append(project.id)
@@ -235,9 +239,9 @@ def test_the_pending_approvals_badge_follows_the_team_live_on_any_page(stack, ne
     shot(page, "nav-badge")
     with session_scope() as session:
         actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
-        projects.approve_plan(session, actor, ids[0])
+        project_lifecycle.approve_plan(session, actor, ids[0])
     expect(badge).to_have_text("1")
     with session_scope() as session:
         actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
-        projects.reject_plan(session, actor, ids[1], reason="not now")
+        project_lifecycle.reject_plan(session, actor, ids[1], reason="not now")
     expect(badge).to_have_count(0)

@@ -17,6 +17,7 @@ def _approved_project(email: str) -> tuple[str, str]:
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
@@ -25,11 +26,11 @@ def _approved_project(email: str) -> tuple[str, str]:
             session, actor, team_id=team_id, data=ProjectCreate(name="Streaming", objectives=["watch"])
         )
         session.commit()
-        projects.submit_plan(
+        project_lifecycle.submit_plan(
             session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "s", "title": "Stream"}]})
         )
         session.commit()
-        projects.approve_plan(session, actor, project.id)
+        project_lifecycle.approve_plan(session, actor, project.id)
         session.commit()
         task = projects.list_tasks(session, actor, project.id, current_only=True)[0]
         return str(project.id), str(task.id)

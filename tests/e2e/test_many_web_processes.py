@@ -114,6 +114,7 @@ def _team_project(owner_email: str, member_email: str, model: str) -> str:
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         owner = auth.authenticate(session, auth.login(session, email=owner_email, password=PASSWORD).access_token)
@@ -125,7 +126,7 @@ def _team_project(owner_email: str, member_email: str, model: str) -> str:
         project = projects.create_project(session, owner, team_id=team_id, data=data)
         session.commit()
         plan = {"tasks": [{"id": "a", "title": "Alpha step"}, {"id": "b", "title": "Beta step", "depends_on": ["a"]}]}
-        projects.submit_plan(session, owner, project.id, PlanIn.model_validate(plan))
+        project_lifecycle.submit_plan(session, owner, project.id, PlanIn.model_validate(plan))
         session.commit()
         return str(project.id)
 

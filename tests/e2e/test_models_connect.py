@@ -31,24 +31,26 @@ def _planned(email: str, project_id: str) -> str:
     from berrys_app.db import session_scope
     from berrys_app.services import auth, projects
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
         plan = PlanIn.model_validate({"tasks": [{"id": "brief", "title": "Write two sentences about berries"}]})
-        projects.submit_plan(session, actor, uuid.UUID(project_id), plan)
+        project_lifecycle.submit_plan(session, actor, uuid.UUID(project_id), plan)
         session.commit()
-        projects.approve_plan(session, actor, uuid.UUID(project_id))
+        project_lifecycle.approve_plan(session, actor, uuid.UUID(project_id))
         session.commit()
         return str(projects.list_tasks(session, actor, uuid.UUID(project_id), current_only=True)[0].id)
 
 
 def _execute(email: str, project_id: str) -> None:
     from berrys_app.db import session_scope
-    from berrys_app.services import auth, projects
+    from berrys_app.services import auth
+    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
-        projects.execute_project(session, actor, uuid.UUID(project_id))
+        project_lifecycle.execute_project(session, actor, uuid.UUID(project_id))
         session.commit()
 
 

@@ -45,6 +45,7 @@ def _completed_project(email: str, model: str) -> str:
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     _script(model)
     with session_scope() as session:
@@ -60,9 +61,9 @@ def _completed_project(email: str, model: str) -> str:
             {"id": key, "title": title, "capabilities": caps, "depends_on": deps, "estimated_minutes": 5}
             for key, title, caps, deps, _ in STEPS
         ]
-        projects.submit_plan(session, owner, project.id, PlanIn.model_validate({"tasks": plan}))
-        projects.approve_plan(session, owner, project.id)
-        projects.execute_project(session, owner, project.id)
+        project_lifecycle.submit_plan(session, owner, project.id, PlanIn.model_validate({"tasks": plan}))
+        project_lifecycle.approve_plan(session, owner, project.id)
+        project_lifecycle.execute_project(session, owner, project.id)
         return str(project.id)
 
 

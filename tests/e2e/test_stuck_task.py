@@ -18,6 +18,7 @@ def _executing_project(email: str, model: str) -> str:
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     with session_scope() as session:
         actor = auth.authenticate(session, auth.login(session, email=email, password=PASSWORD).access_token)
@@ -26,11 +27,11 @@ def _executing_project(email: str, model: str) -> str:
         project = projects.create_project(session, actor, team_id=team_id, data=data)
         session.commit()
         plan = PlanIn.model_validate({"tasks": [{"id": "big", "title": "Expensive work"}]})
-        projects.submit_plan(session, actor, project.id, plan)
+        project_lifecycle.submit_plan(session, actor, project.id, plan)
         session.commit()
-        projects.approve_plan(session, actor, project.id)
+        project_lifecycle.approve_plan(session, actor, project.id)
         session.commit()
-        projects.execute_project(session, actor, project.id)
+        project_lifecycle.execute_project(session, actor, project.id)
         session.commit()
         return str(project.id)
 

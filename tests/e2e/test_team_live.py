@@ -27,6 +27,7 @@ def _team_project(owner_email: str, members: dict[str, str], model: str) -> tupl
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import projects, teams
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     owner = _actor(owner_email)
     with session_scope() as session:
@@ -49,7 +50,7 @@ def _team_project(owner_email: str, members: dict[str, str], model: str) -> tupl
                 ]
             }
         )
-        projects.submit_plan(session, owner, project.id, plan)
+        project_lifecycle.submit_plan(session, owner, project.id, plan)
         session.commit()
         return str(team_id), str(project.id)
 
@@ -66,8 +67,9 @@ def _signed_in(new_page, *names: str) -> tuple[dict[str, str], dict]:
 
 def test_two_members_see_the_same_project_live_and_a_viewer_cannot_execute(stack, new_page) -> None:
     from berrys_app.db import session_scope
-    from berrys_app.services import auth, projects
+    from berrys_app.services import auth
     from berrys_app.services.errors import Forbidden
+    from berrys_app.usecases import project_lifecycle
 
     emails, pages = _signed_in(new_page, "olive", "max", "vera")
     model = f"team{uuid.uuid4().hex[:6]}"
@@ -102,7 +104,7 @@ def test_two_members_see_the_same_project_live_and_a_viewer_cannot_execute(stack
     token = vera.evaluate("localStorage.getItem('berrys_access')")
     assert token
     with session_scope() as session, pytest.raises(Forbidden):
-        projects.execute_project(session, auth.authenticate(session, token), uuid.UUID(project_id))
+        project_lifecycle.execute_project(session, auth.authenticate(session, token), uuid.UUID(project_id))
         session.commit()
 
     # Olive executes; Max's board fills live

@@ -30,6 +30,7 @@ def _finished_project(owner_email: str, member_email: str, model: str) -> str:
     from berrys_app.domain.projects import ProjectCreate
     from berrys_app.services import auth, projects, teams
     from berrys_app.services.planning import PlanIn
+    from berrys_app.usecases import project_lifecycle
 
     steps = [
         ("research", "Research berry varieties", []),
@@ -77,11 +78,11 @@ def _finished_project(owner_email: str, member_email: str, model: str) -> str:
                 ]
             }
         )
-        projects.submit_plan(session, owner, project.id, plan)
+        project_lifecycle.submit_plan(session, owner, project.id, plan)
         session.commit()
-        projects.approve_plan(session, owner, project.id)
+        project_lifecycle.approve_plan(session, owner, project.id)
         session.commit()
-        projects.execute_project(session, owner, project.id)
+        project_lifecycle.execute_project(session, owner, project.id)
         session.commit()
         return str(project.id)
 

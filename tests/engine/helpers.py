@@ -18,6 +18,7 @@ from berrys_app.domain.work import Task
 from berrys_app.engine import lease, runtime
 from berrys_app.engine.context import TaskContext
 from berrys_app.services import projects
+from berrys_app.usecases import project_lifecycle
 
 T = TypeVar("T")
 
@@ -28,12 +29,12 @@ def start_project(session: Session, actor, team_id: uuid.UUID, plan: dict[str, A
         session, actor, team_id=team_id, data=ProjectCreate(name="Engine test", **settings)
     )
     session.commit()
-    projects.submit_plan(session, actor, project.id, plan)
+    project_lifecycle.submit_plan(session, actor, project.id, plan)
     session.commit()
     if not settings.get("auto_approve"):
-        projects.approve_plan(session, actor, project.id)
+        project_lifecycle.approve_plan(session, actor, project.id)
         session.commit()
-        projects.execute_project(session, actor, project.id)
+        project_lifecycle.execute_project(session, actor, project.id)
         session.commit()
     return project.id
 

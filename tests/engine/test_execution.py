@@ -10,6 +10,7 @@ from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.event_payloads import PAYLOADS
 from berrys_app.services import agents, projects
 from berrys_app.services.models import scripted
+from berrys_app.usecases import project_lifecycle
 from tests.engine.conftest import wait_for
 from tests.engine.helpers import events_of, project_row, start_project, status_is, tasks_of
 
@@ -178,7 +179,7 @@ def test_budget_refusal_pauses_the_task_for_a_person(session: Session, team, wor
 
     projects.update_project(session, team.admin, project_id, data=ProjectUpdate(budget_tokens=100_000))
     session.commit()
-    projects.retry_task(session, team.admin, project_id, task.id)
+    project_lifecycle.retry_task(session, team.admin, project_id, task.id)
     session.commit()
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete")
 
@@ -196,7 +197,7 @@ def test_pause_stops_running_tasks_and_resume_finishes(session: Session, team, w
     workers.start("w1")
     project_id = start_project(session, team.member, team.team_id, SLOW, model="scripted/pause")
     wait_for(lambda: _running(project_id), timeout=60, what="all tasks running")
-    projects.pause_project(session, team.member, project_id, reason="coffee")
+    project_lifecycle.pause_project(session, team.member, project_id, reason="coffee")
     session.commit()
     # the worker stops within control_poll (0.1 s), long before the 2 s model calls would end
     wait_for(lambda: len(events_of(project_id, "task.stopped")) == 3, timeout=1.5, what="workers to stop")
@@ -206,7 +207,7 @@ def test_pause_stops_running_tasks_and_resume_finishes(session: Session, team, w
     assert project_row(project_id).status == "paused"
     assert {a.status for a in agents.project_agents(session, project_id)} == {"paused"}
 
-    projects.resume_project(session, team.member, project_id)
+    project_lifecycle.resume_project(session, team.member, project_id)
     session.commit()
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete after resume")
     assert all(task.status == "completed" and task.attempt == 2 for task in tasks_of(project_id).values())
@@ -217,7 +218,7 @@ def test_cancel_stops_running_tasks(session: Session, team, workers) -> None:
     workers.start("w1")
     project_id = start_project(session, team.member, team.team_id, SLOW, model="scripted/cancel")
     wait_for(lambda: _running(project_id), timeout=60, what="all tasks running")
-    projects.cancel_project(session, team.member, project_id, reason="wrong idea")
+    project_lifecycle.cancel_project(session, team.member, project_id, reason="wrong idea")
     session.commit()
     wait_for(lambda: len(events_of(project_id, "task.stopped")) == 3, timeout=1.5, what="workers to stop")
     assert {task.status for task in tasks_of(project_id).values()} == {"cancelled"}
@@ -247,7 +248,7 @@ def test_agent_budget_refusal_waits_and_raising_it_lets_the_task_finish(session:
 
     projects.set_agent_budget(session, team.admin, project_id, agent.id, budget_usd=None, budget_tokens=None)
     session.commit()
-    projects.retry_task(session, team.admin, project_id, task.id)
+    project_lifecycle.retry_task(session, team.admin, project_id, task.id)
     session.commit()
     wait_for(lambda: status_is(project_id, "completed"), timeout=60, what="project to complete")
     assert events_of(project_id, "agent.budget_changed")[0].payload["budget_tokens"] is None

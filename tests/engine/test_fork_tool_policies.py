@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 from berrys_app.domain.collab import Approval
 from berrys_app.domain.tools import ApprovalPolicy, ToolCall, ToolCreate, ToolKind, ToolPolicyEdit
 from berrys_app.domain.work import Agent
-from berrys_app.services import decisions, forks
-from berrys_app.services.forks import ForkIn
 from berrys_app.services.models import scripted
 from berrys_app.services.tools import register_tool
+from berrys_app.usecases import decisions, forks
+from berrys_app.usecases.forks import ForkIn
 from tests.engine.conftest import wait_for
 from tests.engine.helpers import fresh, project_row, status_is, tasks_of
 from tests.engine.helpers import start_project as start

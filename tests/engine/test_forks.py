@@ -8,10 +8,11 @@ from sqlmodel import Session
 
 from berrys_app.domain.tools import ApprovalPolicy, ToolCreate, ToolKind
 from berrys_app.domain.work import Agent
-from berrys_app.services import fork_views, forks, projects
-from berrys_app.services.forks import ForkIn, TaskEdits
+from berrys_app.services import fork_views, projects
 from berrys_app.services.models import scripted
 from berrys_app.services.tools import register_tool
+from berrys_app.usecases import forks
+from berrys_app.usecases.forks import ForkIn, TaskEdits
 from tests.engine.conftest import wait_for
 from tests.engine.helpers import fresh, project_row, start_project, status_is, tasks_of
 from tests.tools.conftest import HTTP_PARAMETERS, recording_server

@@ -14,6 +14,7 @@ from berrys_app.domain.projects import ProjectCreate
 from berrys_app.engine.aggregation_job import demote_headings, final_report
 from berrys_app.services import projects
 from berrys_app.services.models import scripted
+from berrys_app.usecases import project_lifecycle
 from tests.engine.conftest import wait_for
 from tests.engine.helpers import events_of, project_row, start_project, status_is, tasks_of
 
@@ -38,7 +39,7 @@ async def test_a_degenerate_plan_falls_back_to_one_task_per_objective_with_a_not
         team_id=team.team_id,
         data=ProjectCreate(name="Brief", model="scripted/loopplan", objectives=["list vendors", "compare prices"]),
     )
-    projects.request_plan(session, team.member, project.id)
+    project_lifecycle.request_plan(session, team.member, project.id)
     session.commit()  # the caller owns the transaction (the plan job is sent after it)
     await run_worker()
     assert project_row(project.id).status == "plan_review"
@@ -81,10 +82,10 @@ async def test_the_rejection_feedback_is_in_the_next_planner_prompt(session: Ses
     project = projects.create_project(
         session, team.member, team_id=team.team_id, data=ProjectCreate(name="Brief", model="scripted/feedback")
     )
-    projects.submit_plan(session, team.member, project.id, {"tasks": [{"id": "t1", "title": "First"}]})
-    projects.reject_plan(session, team.member, project.id, reason="split the research by region")
+    project_lifecycle.submit_plan(session, team.member, project.id, {"tasks": [{"id": "t1", "title": "First"}]})
+    project_lifecycle.reject_plan(session, team.member, project.id, reason="split the research by region")
     session.commit()  # the caller owns the transaction
-    projects.request_plan(session, team.member, project.id)
+    project_lifecycle.request_plan(session, team.member, project.id)
     session.commit()  # the caller owns the transaction (the plan job is sent after it)
     await run_worker()
     prompt = scripted.requests("feedback")[0][-1]["content"]

@@ -11,6 +11,7 @@ from berrys_app.domain.work import Agent, AgentStateChange, AgentStatus, AgentTe
 from berrys_app.engine import agent_moves
 from berrys_app.services import agents, projects
 from berrys_app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from berrys_app.usecases import project_lifecycle
 from tests.probes import queued_job_ids
 
 PLAN = {
@@ -40,7 +41,7 @@ def test_roles_are_enforced(session: Session, team) -> None:
     with pytest.raises(NotFound):  # other teams do not even learn it exists
         projects.get_project(session, team.actors["outsider"], project.id)
     with pytest.raises(Forbidden):
-        projects.request_plan(session, team.viewer, project.id)
+        project_lifecycle.request_plan(session, team.viewer, project.id)
         session.commit()
     with pytest.raises(Forbidden):
         projects.delete_project(session, team.member, project.id)
@@ -72,19 +73,19 @@ def test_illegal_transitions_are_refused_with_a_clear_error(session: Session, te
     project = projects.create_project(session, team.member, team_id=team.team_id, data=ProjectCreate(name="P"))
     session.commit()
     with pytest.raises(Conflict) as info:
-        projects.execute_project(session, team.member, project.id)
+        project_lifecycle.execute_project(session, team.member, project.id)
         session.commit()
     assert "created" in info.value.message
     with pytest.raises(Conflict):
-        projects.approve_plan(session, team.member, project.id)
+        project_lifecycle.approve_plan(session, team.member, project.id)
         session.commit()
     with pytest.raises(Conflict) as info:
-        projects.resume_project(session, team.member, project.id)
+        project_lifecycle.resume_project(session, team.member, project.id)
         session.commit()
-    projects.cancel_project(session, team.member, project.id, reason="changed my mind")
+    project_lifecycle.cancel_project(session, team.member, project.id, reason="changed my mind")
     session.commit()
     with pytest.raises(Conflict) as info:
-        projects.request_plan(session, team.member, project.id)
+        project_lifecycle.request_plan(session, team.member, project.id)
         session.commit()
     assert info.value.details["allowed"] == []
     with pytest.raises(Conflict):
@@ -99,30 +100,30 @@ def test_hand_made_plan_review_reject_and_approve(session: Session, team) -> Non
     session.commit()
     bad = {"tasks": [{"id": "a", "title": "A", "depends_on": ["b"]}, {"id": "b", "title": "B", "depends_on": ["a"]}]}
     with pytest.raises(ValidationFailed) as info:
-        projects.submit_plan(session, team.member, project.id, bad)
+        project_lifecycle.submit_plan(session, team.member, project.id, bad)
         session.commit()
     assert info.value.details["cycle"] in (["a", "b", "a"], ["b", "a", "b"])
     session.rollback()
 
-    v1 = projects.submit_plan(session, team.member, project.id, PLAN)
+    v1 = project_lifecycle.submit_plan(session, team.member, project.id, PLAN)
     session.commit()
     assert v1.version == 1 and v1.critical_path[0] == "a" and v1.critical_path[-1] == "d"
     assert projects.get_project(session, team.viewer, project.id).status == "plan_review"
     with pytest.raises(ValidationFailed):
-        projects.reject_plan(session, team.member, project.id, reason="  ")
+        project_lifecycle.reject_plan(session, team.member, project.id, reason="  ")
         session.commit()
     with pytest.raises(Forbidden):
-        projects.reject_plan(session, team.viewer, project.id, reason="no")
+        project_lifecycle.reject_plan(session, team.viewer, project.id, reason="no")
         session.commit()
-    projects.reject_plan(session, team.member, project.id, reason="too coarse")
+    project_lifecycle.reject_plan(session, team.member, project.id, reason="too coarse")
     session.commit()
     assert projects.get_plan(session, team.viewer, project.id, 1).status == "rejected"
 
     edited = {**PLAN, "tasks": [*PLAN["tasks"], {"id": "e", "title": "Publish", "depends_on": ["d"]}]}
-    v2 = projects.submit_plan(session, team.member, project.id, edited)
+    v2 = project_lifecycle.submit_plan(session, team.member, project.id, edited)
     session.commit()
     assert v2.version == 2 and v2.diff["added"] == ["e"]
-    project = projects.approve_plan(session, team.member, project.id)
+    project = project_lifecycle.approve_plan(session, team.member, project.id)
     session.commit()
     assert project.status == "ready" and project.plan_version == 2 and project.sinks_remaining == 1
 
@@ -148,9 +149,9 @@ def test_team_assembly_matches_capabilities_reuses_and_respects_max_agents(sessi
         session, team.member, team_id=team.team_id, data=ProjectCreate(name="P", max_agents=2)
     )
     session.commit()
-    projects.submit_plan(session, team.member, project.id, PLAN)
+    project_lifecycle.submit_plan(session, team.member, project.id, PLAN)
     session.commit()
-    projects.approve_plan(session, team.member, project.id)
+    project_lifecycle.approve_plan(session, team.member, project.id)
     session.commit()
     crew = agents.project_agents(session, project.id)
     assert len(crew) == 2  # four capabilities, but max_agents=2
@@ -170,11 +171,11 @@ def test_team_assembly_matches_capabilities_reuses_and_respects_max_agents(sessi
         session, team.member, team_id=team.team_id, data=ProjectCreate(name="Q", max_agents=5)
     )
     session.commit()
-    projects.submit_plan(
+    project_lifecycle.submit_plan(
         session, team.member, other.id, {"tasks": [{"id": "r", "title": "R", "capabilities": ["research"]}]}
     )
     session.commit()
-    projects.approve_plan(session, team.member, other.id)
+    project_lifecycle.approve_plan(session, team.member, other.id)
     session.commit()
     task = projects.list_tasks(session, team.viewer, other.id)[0]
     assert task.agent_id in by_id and task.assignment_reason.startswith("reused idle team agent")
@@ -204,7 +205,7 @@ def test_request_plan_enqueues_the_planner_job(session: Session, team) -> None:
 
     project = projects.create_project(session, team.member, team_id=team.team_id, data=ProjectCreate(name="P"))
     session.commit()
-    projects.request_plan(session, team.member, project.id)
+    project_lifecycle.request_plan(session, team.member, project.id)
     session.commit()
     assert queued_job_ids() == [f"plan:{project.id}:1"]
     assert session.get(Task, project.id) is None

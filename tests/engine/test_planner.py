@@ -10,6 +10,7 @@ from sqlmodel import Session
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.services import projects
 from berrys_app.services.models import scripted
+from berrys_app.usecases import project_lifecycle
 from tests.engine.conftest import wait_for
 from tests.engine.helpers import events_of, project_row, status_is, tasks_of
 
@@ -46,7 +47,7 @@ async def test_planner_job_proposes_a_repaired_plan_for_review(session: Session,
         session, team.member, team_id=team.team_id, data=ProjectCreate(name="Report", model="scripted/planner")
     )
     session.commit()
-    projects.request_plan(session, team.member, project.id)
+    project_lifecycle.request_plan(session, team.member, project.id)
     session.commit()
     await run_worker()
     assert project_row(project.id).status == "plan_review"
@@ -66,12 +67,12 @@ async def test_planner_model_failure_fails_the_project_with_its_reason(session: 
         session, team.member, team_id=team.team_id, data=ProjectCreate(name="P", model="scripted/broken")
     )
     session.commit()
-    projects.request_plan(session, team.member, project.id)
+    project_lifecycle.request_plan(session, team.member, project.id)
     session.commit()
     await run_worker()
     row = project_row(project.id)
     assert row.status == "failed" and "provider_error" in row.status_reason
-    projects.request_plan(session, team.member, project.id)  # a failed project can be planned again
+    project_lifecycle.request_plan(session, team.member, project.id)  # a failed project can be planned again
     session.commit()
     assert project_row(project.id).status == "planning"
 
@@ -85,7 +86,7 @@ async def test_unusable_planner_output_falls_back_to_one_task_per_objective(sess
         data=ProjectCreate(name="P", model="scripted/garbled", objectives=["find sources", "write summary"]),
     )
     session.commit()
-    projects.request_plan(session, team.member, project.id)
+    project_lifecycle.request_plan(session, team.member, project.id)
     session.commit()
     await run_worker()
     assert project_row(project.id).status == "plan_review"
@@ -113,7 +114,7 @@ def test_smoke_real_embedded_model_plans_and_runs_a_project(session: Session, te
         ),
     )
     session.commit()
-    projects.request_plan(session, team.member, project.id)
+    project_lifecycle.request_plan(session, team.member, project.id)
     session.commit()
     wait_for(lambda: status_is(project.id, "completed", "failed"), timeout=1100, interval=0.5, what="project to finish")
     row = project_row(project.id)

@@ -9,9 +9,10 @@ from sqlmodel import Session, select
 
 from berrys_app.domain.collab import Approval
 from berrys_app.domain.projects import ProjectUpdate
-from berrys_app.services import collab, decisions, projects
+from berrys_app.services import collab, projects
 from berrys_app.services.errors import Forbidden
 from berrys_app.services.models import scripted
+from berrys_app.usecases import decisions, project_lifecycle
 from tests.engine.conftest import wait_for
 from tests.engine.helpers import fresh, start_project, status_is, tasks_of
 
@@ -55,7 +56,7 @@ def test_retrying_the_task_closes_its_pending_approval(session: Session, team, w
     project_id = _waiting_project(session, team, "apprretry")
     projects.update_project(session, team.admin, project_id, data=ProjectUpdate(budget_tokens=100_000))
     session.commit()
-    projects.retry_task(session, team.admin, project_id, tasks_of(project_id)["big"].id)
+    project_lifecycle.retry_task(session, team.admin, project_id, tasks_of(project_id)["big"].id)
     session.commit()
     [approval] = [a for a in _approvals(project_id) if a.kind == "budget"]
     assert approval.status == "approved" and "retried by" in (approval.reason or "")

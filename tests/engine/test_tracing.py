@@ -16,6 +16,7 @@ from berrys_app import tracing
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.services import projects
 from berrys_app.services.models import scripted
+from berrys_app.usecases import project_lifecycle
 from tests.engine.conftest import wait_for
 from tests.engine.helpers import project_row, status_is
 from tests.otlp_receiver import OtlpReceiver, ReceivedSpan, serve
@@ -91,11 +92,11 @@ def test_a_project_run_is_one_trace_with_its_span_tree(session: Session, team, w
     project = projects.create_project(
         session, team.member, team_id=team.team_id, data=ProjectCreate(name="Traced", model="scripted/tr-planner")
     )
-    projects.request_plan(session, team.member, project.id)
+    project_lifecycle.request_plan(session, team.member, project.id)
     session.commit()  # the caller owns the transaction
     wait_for(lambda: status_is(project.id, "plan_review", "failed"), timeout=60, what="a plan")
-    projects.approve_plan(session, team.member, project.id)
-    projects.execute_project(session, team.member, project.id)
+    project_lifecycle.approve_plan(session, team.member, project.id)
+    project_lifecycle.execute_project(session, team.member, project.id)
     session.commit()
     wait_for(lambda: status_is(project.id, "completed", "failed"), timeout=60, what="the project to end")
     assert project_row(project.id).status == "completed", workers.logs()

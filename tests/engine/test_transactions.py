@@ -13,13 +13,14 @@ from berrys_app.domain.auth import AuditEntry
 from berrys_app.domain.projects import ProjectCreate
 from berrys_app.engine.jobs import plan_job
 from berrys_app.services import projects
+from berrys_app.usecases import project_lifecycle
 from tests.engine.helpers import events_of, project_row
 
 
 def _planned(session: Session, team) -> object:
     project = projects.create_project(session, team.member, team_id=team.team_id, data=ProjectCreate(name="Tx"))
     session.commit()
-    projects.submit_plan(session, team.member, project.id, {"tasks": [{"id": "a", "title": "Alpha"}]})
+    project_lifecycle.submit_plan(session, team.member, project.id, {"tasks": [{"id": "a", "title": "Alpha"}]})
     session.commit()
     return project
 
@@ -31,7 +32,7 @@ def _audited(session: Session, action: str) -> list[AuditEntry]:
 def test_a_plan_approval_rolled_back_leaves_no_trace(session: Session, team) -> None:
     project = _planned(session, team)
 
-    projects.approve_plan(session, team.member, project.id)
+    project_lifecycle.approve_plan(session, team.member, project.id)
     session.rollback()  # the caller's transaction fails after the call
 
     assert project_row(project.id).status == "plan_review"
@@ -42,7 +43,7 @@ def test_a_plan_approval_rolled_back_leaves_no_trace(session: Session, team) -> 
 def test_a_plan_approval_commits_with_its_audit_row_and_events(session: Session, team) -> None:
     project = _planned(session, team)
 
-    projects.approve_plan(session, team.member, project.id)
+    project_lifecycle.approve_plan(session, team.member, project.id)
     with Session(session.get_bind()) as other:
         assert _audited(other, "plan.approved") == []  # nothing visible before commit
     session.commit()
@@ -59,12 +60,12 @@ def test_a_plan_request_queues_its_job_only_when_the_caller_commits(session: Ses
     client = redis.Redis.from_url(redis_url)
     job_key = job_key_prefix + plan_job(project.id, 1).job_id
 
-    projects.request_plan(session, team.member, project.id)
+    project_lifecycle.request_plan(session, team.member, project.id)
     assert not client.exists(job_key)  # a worker must not see a project it cannot read yet
     session.rollback()
     assert not client.exists(job_key)
 
-    projects.request_plan(session, team.member, project.id)
+    project_lifecycle.request_plan(session, team.member, project.id)
     session.commit()
     assert client.exists(job_key)
     assert project_row(project.id).status == "planning"

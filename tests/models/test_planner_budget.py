@@ -12,6 +12,7 @@ from berrys_app.engine.jobs import plan_job
 from berrys_app.queue import dispatch
 from berrys_app.services import projects
 from berrys_app.services.models import scripted
+from berrys_app.usecases import project_lifecycle
 from tests.engine.conftest import team  # noqa: F401 - fixture
 from tests.engine.helpers import events_of, fresh, project_row
 
@@ -46,7 +47,7 @@ async def test_budget_refusal_while_planning_waits_and_a_raised_budget_lets_it_p
     data = ProjectCreate(name="Report", model="scripted/planbudget", budget_tokens=5)
     project = projects.create_project(session, team.member, team_id=team.team_id, data=data)
     session.commit()
-    projects.request_plan(session, team.member, project.id)
+    project_lifecycle.request_plan(session, team.member, project.id)
     session.commit()
     await run_worker()
 

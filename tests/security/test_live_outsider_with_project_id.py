@@ -24,6 +24,7 @@ from berrys_app.services import auth, presence, projects, teams
 from berrys_app.services.authz import Actor
 from berrys_app.services.planning import PlanIn
 from berrys_app.ui import live
+from berrys_app.usecases import project_lifecycle
 from tests.live_probes import subscriber_count
 
 
@@ -53,9 +54,11 @@ def _project_with_task(session: Session, owner_email: str) -> tuple[uuid.UUID, u
     team_id = teams.list_my_teams(session, owner)[0].id
     project = projects.create_project(session, owner, team_id=team_id, data=ProjectCreate(name="Secret"))
     session.commit()
-    projects.submit_plan(session, owner, project.id, PlanIn.model_validate({"tasks": [{"id": "a", "title": "Hush"}]}))
+    project_lifecycle.submit_plan(
+        session, owner, project.id, PlanIn.model_validate({"tasks": [{"id": "a", "title": "Hush"}]})
+    )
     session.commit()
-    projects.approve_plan(session, owner, project.id)
+    project_lifecycle.approve_plan(session, owner, project.id)
     session.commit()
     task = session.exec(select(Task).where(Task.project_id == project.id)).one()
     return team_id, project.id, task.id, owner

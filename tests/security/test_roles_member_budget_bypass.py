@@ -17,6 +17,7 @@ from berrys_app.services import projects, task_approvals
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import Forbidden
 from berrys_app.services.planning import PlanIn
+from berrys_app.usecases import project_lifecycle
 from tests.api.conftest import make_person, make_team
 
 
@@ -29,9 +30,11 @@ def _world(session: Session):
     data = ProjectCreate(name="Capped", budget_usd=1.0, budget_tokens=1000)
     project = projects.create_project(session, owner, team_id=team_id, data=data)
     session.commit()
-    projects.submit_plan(session, owner, project.id, PlanIn.model_validate({"tasks": [{"id": "a", "title": "Spend"}]}))
+    project_lifecycle.submit_plan(
+        session, owner, project.id, PlanIn.model_validate({"tasks": [{"id": "a", "title": "Spend"}]})
+    )
     session.commit()
-    projects.approve_plan(session, owner, project.id)
+    project_lifecycle.approve_plan(session, owner, project.id)
     session.commit()
     return project, owner, member
 
@@ -69,7 +72,7 @@ def test_a_member_cannot_retry_past_a_budget_approval(session: Session) -> None:
     session.commit()
 
     with pytest.raises(Forbidden, match="waits on a budget approval; retrying it needs the admin role"):
-        projects.retry_task(session, member, project.id, task.id)
+        project_lifecycle.retry_task(session, member, project.id, task.id)
         session.commit()
     session.rollback()
     approval = session.exec(select(Approval).where(Approval.task_id == task.id)).one()

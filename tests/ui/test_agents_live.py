@@ -11,6 +11,7 @@ from berrys_app.domain.work import Task
 from berrys_app.services import auth, projects, teams
 from berrys_app.services.authz import Actor
 from berrys_app.services.planning import PlanIn
+from berrys_app.usecases import project_lifecycle
 
 
 def _agents_tab():
@@ -28,9 +29,11 @@ def test_current_task_is_set_on_start_and_cleared_when_the_task_ends(session: Se
     team_id = teams.list_my_teams(session, actor)[0].id
     project = projects.create_project(session, actor, team_id=team_id, data=ProjectCreate(name="P", objectives=["x"]))
     session.commit()
-    projects.submit_plan(session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "a", "title": "Pick"}]}))
+    project_lifecycle.submit_plan(
+        session, actor, project.id, PlanIn.model_validate({"tasks": [{"id": "a", "title": "Pick"}]})
+    )
     session.commit()
-    projects.approve_plan(session, actor, project.id)  # the plan's tasks are created
+    project_lifecycle.approve_plan(session, actor, project.id)  # the plan's tasks are created
     session.commit()
     task = session.exec(select(Task).where(Task.project_id == project.id)).one()
 

@@ -12,7 +12,8 @@ from berrys_app.api.deps import CurrentActor, KeysetPageDep, KeysetPaging, ListO
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.api.schemas import ApprovalPublic
 from berrys_app.domain.collab import Approval, ApprovalStatus
-from berrys_app.services import collab, decisions, keyset
+from berrys_app.services import collab, keyset
+from berrys_app.usecases import decisions
 
 router = APIRouter(prefix="/api/v1", tags=["approvals"], responses=PROBLEM_RESPONSES)
 

@@ -1,6 +1,6 @@
 """Forks: fork a project at a task (or replay it), retry from a failed task in place, the fork
 lineage, the side-by-side diff of task outputs, and the tool policies a fork edited. Thin: every
-check is in ``services/forks.py``, ``services/fork_views.py`` and ``tools/project_policies.py``."""
+check is in ``usecases/forks.py``, ``services/fork_views.py`` and ``tools/project_policies.py``."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from berrys_app.api.deps import CurrentActor, ListOf, SessionDep, access, list_o
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.domain.projects import ProjectPublic
 from berrys_app.domain.tools import ProjectToolPolicyPublic
-from berrys_app.services import fork_views, forks
-from berrys_app.services.forks import ForkIn, TaskEdits
+from berrys_app.services import fork_views
 from berrys_app.services.tools import project_policies
+from berrys_app.usecases import forks
+from berrys_app.usecases.forks import ForkIn, TaskEdits
 
 router = APIRouter(prefix="/api/v1/projects", tags=["forks"], responses=PROBLEM_RESPONSES)
 READ, WRITE = "projects:read", "projects:write"

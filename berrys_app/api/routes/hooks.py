@@ -16,6 +16,7 @@ from berrys_app.api.deps import ClientIP, SessionDep, access
 from berrys_app.api.problems import PROBLEM_RESPONSES
 from berrys_app.services import triggers
 from berrys_app.services.errors import PayloadTooLarge, ValidationFailed
+from berrys_app.usecases import trigger_runs
 
 router = APIRouter(prefix="/api/v1/hooks", tags=["templates"], responses=PROBLEM_RESPONSES)
 MAX_BODY = 64 * 1024
@@ -46,5 +47,5 @@ async def receive_hook(
         payload = json.loads(raw) if raw.strip() else {}
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed(f"the body is not JSON: {exc}") from exc
-    run = await run_in_threadpool(triggers.receive, session, trigger, payload=payload, ip=ip)
+    run = await run_in_threadpool(trigger_runs.receive, session, trigger, payload=payload, ip=ip)
     return HookAccepted(run_id=run.id, project_id=run.project_id)

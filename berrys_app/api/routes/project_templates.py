@@ -18,6 +18,7 @@ from berrys_app.domain.automation import (
 )
 from berrys_app.domain.projects import ProjectPublic
 from berrys_app.services import templates
+from berrys_app.usecases import template_starts
 
 router = APIRouter(prefix="/api/v1", tags=["templates"], responses=PROBLEM_RESPONSES)
 READ, WRITE = "projects:read", "projects:write"
@@ -74,5 +75,5 @@ def start_project_from_template(
 ) -> ProjectPublic:
     """Create a project with the parameters filled in: its plan is proposed (or, without one in
     the template, the planner is asked)."""
-    project = templates.start_project(session, actor, project_template_id, body.params)
+    project = template_starts.start_project(session, actor, project_template_id, body.params)
     return ProjectPublic.model_validate(project, from_attributes=True)

@@ -25,6 +25,7 @@ from berrys_app.api.schemas import (
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectPublic, ProjectStatus, ProjectUpdate
 from berrys_app.services import keyset, projects, task_listing
 from berrys_app.services.planning import PlanIn
+from berrys_app.usecases import project_lifecycle
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"], responses=PROBLEM_RESPONSES)
 READ, WRITE = "projects:read", "projects:write"
@@ -110,9 +111,9 @@ def plan(
 ) -> PlanRequested:
     """Generate a plan (the planner runs as a job) or submit one by hand; either goes to review."""
     if body is None:
-        project = projects.request_plan(session, actor, project_id)
+        project = project_lifecycle.request_plan(session, actor, project_id)
         return PlanRequested(project=_public(project))
-    version = projects.submit_plan(session, actor, project_id, body.model_dump())
+    version = project_lifecycle.submit_plan(session, actor, project_id, body.model_dump())
     project = projects.get_project(session, actor, project_id)
     return PlanRequested(project=_public(project), plan=PlanVersionPublic.model_validate(version))
 
@@ -136,12 +137,12 @@ def list_plan_versions(project_id: uuid.UUID, session: SessionDep, actor: Curren
 
 @router.post("/{project_id}/plan/approve", **access("member", WRITE))
 def approve_plan(project_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ProjectPublic:
-    return _public(projects.approve_plan(session, actor, project_id))
+    return _public(project_lifecycle.approve_plan(session, actor, project_id))
 
 
 @router.post("/{project_id}/plan/reject", **access("member", WRITE))
 def reject_plan(project_id: uuid.UUID, body: ReasonIn, session: SessionDep, actor: CurrentActor) -> ProjectPublic:
-    return _public(projects.reject_plan(session, actor, project_id, reason=body.reason))
+    return _public(project_lifecycle.reject_plan(session, actor, project_id, reason=body.reason))
 
 
 # --- lifecycle --------------------------------------------------------------------------
@@ -149,26 +150,26 @@ def reject_plan(project_id: uuid.UUID, body: ReasonIn, session: SessionDep, acto
 
 @router.post("/{project_id}/execute", **access("member", WRITE))
 def execute(project_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ProjectPublic:
-    return _public(projects.execute_project(session, actor, project_id))
+    return _public(project_lifecycle.execute_project(session, actor, project_id))
 
 
 @router.post("/{project_id}/pause", **access("member", WRITE))
 def pause(
     project_id: uuid.UUID, session: SessionDep, actor: CurrentActor, body: OptionalReasonIn | None = None
 ) -> ProjectPublic:
-    return _public(projects.pause_project(session, actor, project_id, reason=body.reason if body else None))
+    return _public(project_lifecycle.pause_project(session, actor, project_id, reason=body.reason if body else None))
 
 
 @router.post("/{project_id}/resume", **access("member", WRITE))
 def resume(project_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> ProjectPublic:
-    return _public(projects.resume_project(session, actor, project_id))
+    return _public(project_lifecycle.resume_project(session, actor, project_id))
 
 
 @router.post("/{project_id}/cancel", **access("member", WRITE))
 def cancel(
     project_id: uuid.UUID, session: SessionDep, actor: CurrentActor, body: OptionalReasonIn | None = None
 ) -> ProjectPublic:
-    return _public(projects.cancel_project(session, actor, project_id, reason=body.reason if body else None))
+    return _public(project_lifecycle.cancel_project(session, actor, project_id, reason=body.reason if body else None))
 
 
 # --- tasks, results, usage, agents --------------------------------------------------------
@@ -206,7 +207,7 @@ def get_task(project_id: uuid.UUID, task_id: uuid.UUID, session: SessionDep, act
 
 @router.post("/{project_id}/tasks/{task_id}/retry", **access("member", WRITE))
 def retry_task(project_id: uuid.UUID, task_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> TaskPublic:
-    return TaskPublic.model_validate(projects.retry_task(session, actor, project_id, task_id))
+    return TaskPublic.model_validate(project_lifecycle.retry_task(session, actor, project_id, task_id))
 
 
 @router.get("/{project_id}/deliverables", **access("viewer", READ))

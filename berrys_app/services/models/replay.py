@@ -1,5 +1,5 @@
 """``replay/recorded``: answers every call from the recorded rows of the project a replay was forked
-from, so a whole project re-runs with no provider call at all (``services/forks.py`` makes such a
+from, so a whole project re-runs with no provider call at all (``usecases/forks.py`` makes such a
 project). A call is matched by its key: ``task:<id>:model:<step>[:<fingerprint>]`` becomes the same
 step of the source's task with the same key (the fingerprint of what is asked differs: the model
 is not the same); ``project:<id>:aggregate:<v>`` the source's final report. A call
@@ -78,7 +78,7 @@ class ReplayProvider:
     team_endpoint = False
 
     def builtin_spec(self, name: str) -> ModelSpec | None:
-        """``replay/recorded``: what a replayed fork runs on (``services/forks.py``)."""
+        """``replay/recorded``: what a replayed fork runs on (``usecases/forks.py``)."""
         if name != f"{self.name}/recorded":
             return None
         return ModelSpec(

@@ -13,11 +13,12 @@ import reflex as rx
 from berrys_app.db import session_scope
 from berrys_app.domain.collab import Approval
 from berrys_app.domain.event_kinds import EventKind
-from berrys_app.services import collab, decisions, keyset
+from berrys_app.services import collab, keyset
 from berrys_app.services.errors import ServiceError
 from berrys_app.ui.format import human_error, human_time, label
 from berrys_app.ui.state.nav import NavState
 from berrys_app.ui.state.workspace import PageState, parse_id
+from berrys_app.usecases import decisions
 
 
 def call_summary(approval: Approval) -> dict[str, str]:

@@ -18,6 +18,7 @@ from berrys_app.services import projects, templates, triggers, webhooks
 from berrys_app.services.errors import ServiceError, ValidationFailed
 from berrys_app.ui.format import field_errors, label, short_date
 from berrys_app.ui.state.workspace import PageState, parse_id
+from berrys_app.usecases import template_starts
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -97,7 +98,7 @@ class TemplatesState(PageState):
 
         def act(session, actor) -> None:
             values = parse_values(str(form.get("values", "")))
-            project = templates.start_project(session, actor, parse_id(form.get("template_id", "")), values)
+            project = template_starts.start_project(session, actor, parse_id(form.get("template_id", "")), values)
             self.notice = f"Project {project.name!r} started ({project.status})."
 
         self._run(act)

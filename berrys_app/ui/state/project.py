@@ -34,6 +34,7 @@ from berrys_app.ui.state.project_plan import PlanReview
 from berrys_app.ui.state.project_trace import TraceView
 from berrys_app.ui.state.project_views import merge_live_event
 from berrys_app.ui.state.session import SessionState
+from berrys_app.usecases import project_lifecycle
 
 PLAN_VERSION_RE = re.compile(r"\bplan v\d+")
 
@@ -234,23 +235,23 @@ class ProjectState(
 
     @rx.event
     def plan(self):
-        return self._act(projects.request_plan)
+        return self._act(project_lifecycle.request_plan)
 
     @rx.event
     def execute(self):
-        return self._act(projects.execute_project)
+        return self._act(project_lifecycle.execute_project)
 
     @rx.event
     def pause(self):
-        return self._act(projects.pause_project)
+        return self._act(project_lifecycle.pause_project)
 
     @rx.event
     def resume(self):
-        return self._act(projects.resume_project)
+        return self._act(project_lifecycle.resume_project)
 
     @rx.event
     def cancel(self):
-        return self._act(projects.cancel_project)
+        return self._act(project_lifecycle.cancel_project)
 
     @rx.event
     def heartbeat(self, _now: str = ""):

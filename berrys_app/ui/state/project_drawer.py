@@ -17,6 +17,7 @@ from berrys_app.services.errors import ServiceError
 from berrys_app.services.tools import files
 from berrys_app.ui.format import short_time
 from berrys_app.ui.state.project_views import task_row
+from berrys_app.usecases import project_lifecycle
 
 TRANSCRIPT_LIMIT = 400
 
@@ -152,7 +153,7 @@ class TaskDrawer(rx.State, mixin=True):
         except ValueError:
             self.action_error = "open a task first"
             return rx.toast.error(self.action_error)
-        result = self._act(projects.retry_task, task_id=task_id)
+        result = self._act(project_lifecycle.retry_task, task_id=task_id)
         if not self.action_error:
             return rx.toast.success("the task will run again")
         return result

@@ -3,7 +3,7 @@ form for its description, the model and one team tool's approval policy / argume
 the fork lineage, and the side-by-side diff of task outputs against the project this one was
 forked from.
 
-A state mixin of ``ProjectState``; every action goes through ``services/forks.py`` with the
+A state mixin of ``ProjectState``; every action goes through ``usecases/forks.py`` with the
 signed-in actor (the same checks as REST), the page only hides what the role may not do.
 """
 
@@ -17,10 +17,11 @@ import reflex as rx
 from pydantic import ValidationError
 
 from berrys_app.db import session_scope
-from berrys_app.services import fork_views, forks
+from berrys_app.services import fork_views
 from berrys_app.services.errors import ServiceError
-from berrys_app.services.forks import ForkIn, TaskEdits
 from berrys_app.ui.format import label, short_date
+from berrys_app.usecases import forks
+from berrys_app.usecases.forks import ForkIn, TaskEdits
 
 FORKABLE = ("completed", "failed", "cancelled")
 KEEP = "unchanged"

@@ -24,6 +24,7 @@ from berrys_app.ui.state.plan_table import (
     split_list,
     validate_plan_rows,
 )
+from berrys_app.usecases import project_lifecycle
 
 
 class PlanReview(rx.State, mixin=True):
@@ -70,7 +71,7 @@ class PlanReview(rx.State, mixin=True):
         if self.plan_dirty:
             self.action_error = "save or discard your plan edits before approving"
             return rx.toast.error(self.action_error)
-        return self._act(projects.approve_plan)
+        return self._act(project_lifecycle.approve_plan)
 
     @rx.event
     def approve_and_run(self):
@@ -78,10 +79,10 @@ class PlanReview(rx.State, mixin=True):
         if self.plan_dirty:
             self.action_error = "save or discard your plan edits before approving"
             return rx.toast.error(self.action_error)
-        result = self._act(projects.approve_plan)
+        result = self._act(project_lifecycle.approve_plan)
         if self.action_error or str(self.project.get("status", "")) != "ready":
             return result  # refused, or a replan's approval already resumed execution
-        return self._act(projects.execute_project)
+        return self._act(project_lifecycle.execute_project)
 
     @rx.event
     def set_reject_reason(self, value: str):
@@ -93,7 +94,7 @@ class PlanReview(rx.State, mixin=True):
         if not reason:
             self.action_error = "give a reason for rejecting the plan"
             return rx.toast.error(self.action_error)
-        result = self._act(projects.reject_plan, reason=reason)
+        result = self._act(project_lifecycle.reject_plan, reason=reason)
         if not self.action_error:
             self.reject_reason = ""
         return result
@@ -144,7 +145,7 @@ class PlanReview(rx.State, mixin=True):
         try:
             plan_in = self._plan_in(plan)
             with session_scope() as session:
-                projects.submit_plan(session, self._actor(session), self._pid(), plan_in)
+                project_lifecycle.submit_plan(session, self._actor(session), self._pid(), plan_in)
         except ServiceError as exc:
             self.plan_errors = {"plan": exc.message}
             return rx.toast.error(exc.message)

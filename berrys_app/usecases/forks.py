@@ -12,6 +12,10 @@ row -- no provider, no side effect; a project whose recorded answers retention t
 the model again for the rest). "Retry from here" is the in-place form: a new plan version
 holds the failed task and everything downstream; the completed tasks stay and are built on, as
 after a replan.
+
+These are lifecycle requests (a fork's plan is approved at once and starts; retry-from-here
+approves a new plan version), so they live above the engine with ``project_lifecycle``; the
+reads of forks are ``services/fork_views.py`` and ``services/fork_plan.py``.
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ from berrys_app.domain.tools import ToolPolicyEdit
 from berrys_app.domain.work import TaskStatus
 from berrys_app.engine import lifecycle
 from berrys_app.services import fork_plan, planning, retention
-from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
+from berrys_app.services.authz import Actor
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.events import emit, send_after_commit
 from berrys_app.services.models import catalogue_teams
 from berrys_app.services.models.replay import REPLAY_MODEL
+from berrys_app.services.projects import authorized
 from berrys_app.services.tools import project_policies
 
 S = ProjectStatus
@@ -60,19 +65,10 @@ class ForkIn(TaskEdits):
     tool_policies: list[ToolPolicyEdit] = Field(default_factory=list, max_length=50)
 
 
-def _authorized(session: Session, actor: Actor, project_id: uuid.UUID, minimum: Role, *, lock: bool = False) -> Project:
-    project = session.get(Project, project_id, with_for_update=lock, populate_existing=lock)
-    if project is None:
-        raise NotFound("project not found")
-    require_role(session, actor, project.team_id, minimum, what="project")
-    require_scope(actor, PROJECTS_READ if minimum is Role.viewer else PROJECTS_WRITE)
-    return project
-
-
 def fork_project(session: Session, actor: Actor, project_id: uuid.UUID, data: ForkIn) -> Project:
     """A new project from ``project_id`` at ``data.at_task`` (a replay may leave it out: all tasks
     run again); it starts at once. Needs the member role in the source's team."""
-    source = _authorized(session, actor, project_id, Role.member)
+    source = authorized(session, actor, project_id, Role.member)
     if source.status not in FORKABLE:
         raise Conflict(
             f"only a completed, failed or cancelled project can be forked; this one is {source.status}",
@@ -197,7 +193,7 @@ def _copy_recorded_calls(
 def retry_from_here(session: Session, actor: Actor, project_id: uuid.UUID, task_key: str, edits: TaskEdits) -> Project:
     """In place: a failed task and everything downstream run again (a new plan version); the
     completed tasks stay. Needs the member role; the project must have no task running."""
-    project = _authorized(session, actor, project_id, Role.member, lock=True)
+    project = authorized(session, actor, project_id, Role.member, lock=True)
     effective = fork_plan.effective_tasks(session, project)
     task = effective.tasks.get(task_key)
     if task is None or task.plan_version != project.plan_version:

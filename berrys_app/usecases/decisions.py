@@ -1,7 +1,8 @@
 """Deciding an approval, with its audit row in the caller's transaction. It settles rows of
-``collab`` and drives ``projects`` (plan approvals go through ``projects.approve_plan`` /
-``reject_plan``, which audit themselves), so it lives above both (``projects`` imports
-``collab`` through the engine and the budget rules; ``collab`` must not import ``projects`` back)."""
+``collab`` and moves the project (plan approvals go through ``project_lifecycle.approve_plan`` /
+``reject_plan``, which audit themselves; a decided task approval lets the task run again), so it
+is a lifecycle request like them, above the engine (``collab`` sits below it and must not import
+them back)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import uuid
 from sqlmodel import Session
 
 from berrys_app.domain.collab import Approval, ApprovalKind, ApprovalStatus
-from berrys_app.services import audit, collab, projects
+from berrys_app.services import audit, collab
 from berrys_app.services.authz import PROJECTS_WRITE, Actor, require_role
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
-from berrys_app.services.projects import after_approval_decision
+from berrys_app.usecases import project_lifecycle
 
 
 def decide_approval(
@@ -42,9 +43,9 @@ def decide_approval(
     if kind is ApprovalKind.plan and row.project_id is not None:
         session.flush()
         if approve:
-            projects.approve_plan(session, actor, row.project_id)
+            project_lifecycle.approve_plan(session, actor, row.project_id)
         else:
-            projects.reject_plan(session, actor, row.project_id, reason=row.reason or "rejected")
-    elif row.task_id is not None:  # a waiting task: the rule of what runs next is the projects front door's
-        after_approval_decision(session, actor, row)
+            project_lifecycle.reject_plan(session, actor, row.project_id, reason=row.reason or "rejected")
+    elif row.task_id is not None:  # a waiting task: what runs next is project_lifecycle's rule
+        project_lifecycle.after_approval_decision(session, actor, row)
     return row
