@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     db_pool_overflow: int = Field(default=20, ge=0, validation_alias="BERRYS_DB_POOL_OVERFLOW")
     db_autocommit_pool_size: int = Field(default=40, ge=1, validation_alias="BERRYS_DB_AUTOCOMMIT_POOL_SIZE")
     db_async_pool_size: int = Field(default=8, ge=1, validation_alias="BERRYS_DB_ASYNC_POOL_SIZE")
+    # pg_stat_activity.application_name of this process's connections, "-<pool>" appended
+    # (berrys-web-sessions, berrys-worker-1-async, ...): the launcher names its web and workers
+    db_application_name: str = Field(default="berrys", min_length=1, validation_alias="BERRYS_DB_APPLICATION_NAME")
     # queue: jobs one worker runs at once (the batch one poll starts, plus spare slots for
     # aggregation, planning, cron), and how long a queued job's payload is kept
     worker_max_jobs: int = Field(default=20, ge=1, validation_alias="BERRYS_WORKER_MAX_JOBS")

@@ -17,6 +17,12 @@ from berrys_app.settings import get_settings
 _ENGINES: dict[str, tuple[str, Engine]] = {}  # kind -> (url, engine); one database per process
 
 
+def application_name(pool: str) -> str:
+    """What ``pg_stat_activity`` shows for this process's ``pool`` connections (``berrys-web-sessions``):
+    an operator counting connections sees which process and pool holds each one."""
+    return f"{get_settings().db_application_name}-{pool}"[:63]  # PostgreSQL keeps 63 bytes
+
+
 def _engine(kind: str) -> Engine:
     settings = get_settings()
     url = settings.require_database_url()
@@ -30,6 +36,7 @@ def _engine(kind: str) -> Engine:
         engine = create_engine(
             url,
             pool_pre_ping=True,
+            connect_args={"application_name": application_name(kind)},
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_pool_overflow,
             pool_recycle=300,
@@ -43,6 +50,7 @@ def _engine(kind: str) -> Engine:
         engine = create_engine(
             url,
             isolation_level="AUTOCOMMIT",
+            connect_args={"application_name": application_name(kind)},
             pool_size=settings.db_autocommit_pool_size,
             max_overflow=settings.db_pool_overflow,
             pool_recycle=300,
