@@ -13,7 +13,7 @@ on a fresh one; anything else is the caller's).
 """
 
 from berrys_app.db.retry import is_unavailable, retry_if_dropped
-from berrys_app.db.sessions import autocommit_engine, dispose, engines, get_engine, session_scope
+from berrys_app.db.sessions import autocommit_engine, dispose, engines, get_engine, request_slots, session_scope
 
 __all__ = [
     "autocommit_engine",
@@ -21,6 +21,7 @@ __all__ = [
     "engines",
     "get_engine",
     "is_unavailable",
+    "request_slots",
     "retry_if_dropped",
     "session_scope",
 ]
