@@ -13,7 +13,7 @@ unless ``BERRYS_DB_POOL_OVERFLOW``); a caller that finds none free waits for one
 
 Budget with the defaults: a web process at most 14 + 4 + 6 = 24, a worker 6 + 4 + 6 = 16 on 2 cores
 (its sessions bounded by its threads); seen at ``bench/throughput.py --clients 60`` (1 web, 2 workers):
-46 in all (web 14 + 4, each worker 6 + 2 + 6), 68-71 before this budget.
+46 in all (web 14 + 4, each worker 6 + 2 + 6), 68-72 before this budget.
 
 One retry policy for all of them: ``retry.retry_if_dropped`` (a dropped connection is retried once
 on a fresh one; anything else is the caller's).
