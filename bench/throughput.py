@@ -160,22 +160,27 @@ def make_clients(base: str, count: int) -> list[tuple[str, str]]:
 
 
 class Sampler(threading.Thread):
-    """Most connections to the bench database (pg_stat_activity), every 100 ms."""
+    """Most connections to the bench database (pg_stat_activity), every 100 ms, and who held them
+    then (by ``application_name``: process and pool, e.g. ``berrys-web-sessions``)."""
 
     def __init__(self, admin_url: str, db_name: str) -> None:
         super().__init__(daemon=True)
         self.admin_url, self.db_name = admin_url, db_name
         self.max_connections = 0
+        self.at_max: dict[str, int] = {}
         self.stop = threading.Event()
 
     def run(self) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             while not self.stop.wait(0.1):
-                row = conn.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                rows = conn.execute(
+                    "SELECT application_name, count(*) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid() GROUP BY 1 ORDER BY 1",
                     (self.db_name,),
-                ).fetchone()
-                self.max_connections = max(self.max_connections, row[0] if row else 0)
+                ).fetchall()
+                total = sum(count for _, count in rows)
+                if total > self.max_connections:
+                    self.max_connections, self.at_max = total, {name or "?": count for name, count in rows}
 
 
 def cpu_by_role(root_pid: int, admin_url: str, db_name: str) -> dict[str, float]:
@@ -250,6 +255,7 @@ def run(stack, *, clients: int, seconds: float, admin_url: str, db_name: str, ke
         "mean_ms": round(statistics.fmean(lat) * 1000) if lat else None,
         "errors": dict(out["errors"]),
         "pg_connections_max": sampler.max_connections,
+        "pg_connections_at_max": sampler.at_max,
         "cpu_s_per_project": {k: round((cpu_after[k] - cpu_before[k]) / done, 4) for k in cpu_after},
         "db_per_project": {k: round(v / done, 1) for k, v in counters.items()},
         "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
@@ -277,6 +283,7 @@ def main() -> None:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+    from berrys_app.db import dispose
     from berrys_app.settings import libpq_url
     from tests.e2e.stack import running_stack
 
@@ -291,6 +298,7 @@ def main() -> None:
     ) as stack:
         db_name = os.environ["DATABASE_URL"].rsplit("/", 1)[1].split("?")[0]
         keys = make_clients(stack.base_url, max(args.clients))
+        dispose()  # the bench's own pooled connection (the users it made) is not the platform's
         if args.warmup > 0:
             run(stack, clients=min(4, len(keys)), seconds=args.warmup, admin_url=admin_url, db_name=db_name, keys=keys)
         for clients in args.clients:

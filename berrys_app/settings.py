@@ -90,11 +90,16 @@ class Settings(BaseSettings):
     queue_name: str = Field(default="berrys:queue", validation_alias=AliasChoices("BERRYS_QUEUE_NAME"))
     poll_delay_s: float = Field(default=0.002, gt=0, validation_alias="BERRYS_POLL_DELAY")
     job_timeout_s: int = Field(default=600, gt=0, validation_alias="BERRYS_JOB_TIMEOUT")
-    # database pools per process (berrys_app/db/__init__.py lists which process uses which)
-    db_pool_size: int = Field(default=10, ge=1, validation_alias="BERRYS_DB_POOL_SIZE")
-    db_pool_overflow: int = Field(default=20, ge=0, validation_alias="BERRYS_DB_POOL_OVERFLOW")
-    db_autocommit_pool_size: int = Field(default=40, ge=1, validation_alias="BERRYS_DB_AUTOCOMMIT_POOL_SIZE")
-    db_async_pool_size: int = Field(default=8, ge=1, validation_alias="BERRYS_DB_ASYNC_POOL_SIZE")
+    # database pools per process, each at most this many connections, opened on first use and kept
+    # (the budget per process: berrys_app/db/__init__.py). The sessions pool's size, less 2, is how
+    # many requests one web process serves at once; its overflow is opened and closed per use
+    db_pool_size: int = Field(default=14, ge=2, validation_alias="BERRYS_DB_POOL_SIZE")
+    db_pool_overflow: int = Field(default=0, ge=0, validation_alias="BERRYS_DB_POOL_OVERFLOW")
+    db_autocommit_pool_size: int = Field(default=4, ge=1, validation_alias="BERRYS_DB_AUTOCOMMIT_POOL_SIZE")
+    db_async_pool_size: int = Field(default=6, ge=1, validation_alias="BERRYS_DB_ASYNC_POOL_SIZE")
+    # pg_stat_activity.application_name of this process's connections, "-<pool>" appended
+    # (berrys-web-sessions, berrys-worker-1-async, ...): the launcher names its web and workers
+    db_application_name: str = Field(default="berrys", min_length=1, validation_alias="BERRYS_DB_APPLICATION_NAME")
     # queue: jobs one worker runs at once (the batch one poll starts, plus spare slots for
     # aggregation, planning, cron), and how long a queued job's payload is kept
     worker_max_jobs: int = Field(default=20, ge=1, validation_alias="BERRYS_WORKER_MAX_JOBS")

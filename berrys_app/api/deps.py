@@ -23,7 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from berrys_app.db import get_engine
+from berrys_app.db import get_engine, request_slots
 from berrys_app.services import auth, keyset, proxies, ratelimit
 from berrys_app.services.authz import Actor, require_scope
 from berrys_app.services.errors import Unauthorized
@@ -62,12 +62,12 @@ async def get_session() -> AsyncIterator[Session]:
         slots.release()
 
 
-# Requests whose session may be open at once in one event loop, below the pool's 30 connections.
-# A request's session keeps its connection across thread-pool hops (auth dependency -> handler ->
-# commit). With more such requests in flight than connections (60 clients), threads blocked in
-# the pool's checkout while the connections' owners waited for a thread: nothing moved until the
-# pool's 30 s timeout answered 500 (bench/throughput.py, C=60). The surplus now waits here instead.
-SESSION_SLOTS = 20
+# Requests whose session may be open at once in one event loop: below the sessions pool's size
+# (``db.request_slots``). A request's session keeps its connection across thread-pool hops (auth
+# dependency -> handler -> commit). With more such requests in flight than connections (60
+# clients), threads blocked in the pool's checkout while the connections' owners waited for a
+# thread: nothing moved until the pool's 30 s timeout answered 500 (bench/throughput.py, C=60).
+# The surplus now waits here instead.
 _SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
@@ -75,7 +75,7 @@ def _session_slots() -> asyncio.Semaphore:
     loop = asyncio.get_running_loop()
     slots = _SLOTS.get(loop)
     if slots is None:
-        slots = _SLOTS[loop] = asyncio.Semaphore(SESSION_SLOTS)
+        slots = _SLOTS[loop] = asyncio.Semaphore(request_slots())
     return slots
 
 

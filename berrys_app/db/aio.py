@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
 from berrys_app.context_scope import set_for_block
 from berrys_app.db.retry import is_dropped, retry_if_dropped
+from berrys_app.db.sessions import application_name
 from berrys_app.settings import get_settings, libpq_url
 
 Statement = tuple[str, Mapping[str, Any]]
@@ -63,6 +64,7 @@ class AsyncPool:
             row_factory=dict_row,
             prepare_threshold=0,
             options="-c plan_cache_mode=force_generic_plan -c enable_seqscan=off",
+            application_name=application_name("async"),
         )
 
     @retry_if_dropped

@@ -17,6 +17,26 @@ from berrys_app.settings import get_settings
 _ENGINES: dict[str, tuple[str, Engine]] = {}  # kind -> (url, engine); one database per process
 
 
+def application_name(pool: str) -> str:
+    """What ``pg_stat_activity`` shows for this process's ``pool`` connections (``berrys-web-sessions``):
+    an operator counting connections sees which process and pool holds each one."""
+    return f"{get_settings().db_application_name}-{pool}"[:63]  # PostgreSQL keeps 63 bytes
+
+
+# Connections of the sessions pool a request transaction never takes (``request_slots``): the
+# short sessions run whole in one thread (an SSE stream's backlog and access check, a dashboard
+# handler) always find one, so a thread never waits for a connection held by a request that waits
+# for a thread (the deadlock ``tests/api/test_session_slots.py`` guards against).
+SESSIONS_RESERVE = 2
+
+
+def request_slots() -> int:
+    """Request transactions one event loop may hold open at once (``api.deps.get_session``): the
+    sessions pool's connections less ``SESSIONS_RESERVE``."""
+    settings = get_settings()
+    return max(1, settings.db_pool_size + settings.db_pool_overflow - SESSIONS_RESERVE)
+
+
 def _engine(kind: str) -> Engine:
     settings = get_settings()
     url = settings.require_database_url()
@@ -30,21 +50,23 @@ def _engine(kind: str) -> Engine:
         engine = create_engine(
             url,
             pool_pre_ping=True,
+            connect_args={"application_name": application_name(kind)},
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_pool_overflow,
             pool_recycle=300,
         )
     else:
         # single statements on hot paths, no BEGIN/COMMIT and no ping: a connection found dropped
-        # is replaced by ``retry.retry_if_dropped``. As many kept as the thread pool has threads
-        # (anyio's default: 40): with fewer, a burst of 32 concurrent requests opened and closed
-        # overflow connections per request (a backend start each) and the task list's p99 was
-        # 5-10x its p50.
+        # is replaced by ``retry.retry_if_dropped``. No overflow: a holder runs one statement and
+        # gives it back (it never waits for anything else), so a thread that finds none free waits
+        # a fraction of a millisecond; overflow connections were opened and closed per request in
+        # bursts (a backend start each), and held the process above its connection budget.
         engine = create_engine(
             url,
             isolation_level="AUTOCOMMIT",
+            connect_args={"application_name": application_name(kind)},
             pool_size=settings.db_autocommit_pool_size,
-            max_overflow=settings.db_pool_overflow,
+            max_overflow=0,
             pool_recycle=300,
         )
     _ENGINES[kind] = (url, engine)

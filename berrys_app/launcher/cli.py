@@ -286,7 +286,7 @@ def up(args: argparse.Namespace) -> int:
         full_env = child_env(env)
         for number in range(1, workers + 1):
             sup.spawn(f"worker-{number}", [sys.executable, "-m", "workers"], worker_env(full_env, f"worker-{number}"))
-        sup.spawn("web", _reflex_argv(port, settings.host), web_env(full_env, data_dir))
+        sup.spawn("web", _reflex_argv(port, settings.host), web_env(named(full_env, "web"), data_dir))
         print("berrys: building and starting the dashboard", flush=True)
         if not wait_until_answering(sup.children["web"], probe_url(settings.host, port)):
             return _web_exit(sup.children["web"])
@@ -305,7 +305,14 @@ def up(args: argparse.Namespace) -> int:
 def worker_env(env: dict[str, str], name: str) -> dict[str, str]:
     """A worker's environment: its id, and its index (``worker-N`` -> N - 1: its metrics port
     is ``BERRYS_WORKER_METRICS_PORT`` + index, so a host's workers never collide)."""
-    return dict(env, BERRYS_WORKER_ID=name, BERRYS_WORKER_INDEX=str(int(name.rsplit("-", 1)[-1]) - 1))
+    return dict(named(env, name), BERRYS_WORKER_ID=name, BERRYS_WORKER_INDEX=str(int(name.rsplit("-", 1)[-1]) - 1))
+
+
+def named(env: dict[str, str], process: str) -> dict[str, str]:
+    """``env`` with the process's name in its database connections' ``application_name``
+    (``berrys-web-sessions``, ``berrys-worker-2-async``): who holds a connection, at a glance."""
+    base = env.get("BERRYS_DB_APPLICATION_NAME") or "berrys"
+    return dict(env, BERRYS_DB_APPLICATION_NAME=f"{base}-{process}")
 
 
 def _reflex_argv(port: int, host: str) -> list[str]:

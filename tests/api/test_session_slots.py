@@ -4,7 +4,7 @@ A request's session keeps its connection across thread-pool hops (the API-key ch
 dependency, then the handler, then the commit). With more such requests in flight than the pool's
 30 connections, the 40 threads all blocked in the pool's checkout while the connections' owners
 waited for a thread (bench/throughput.py, C=60: 500s after the pool's 30 s timeout).
-``api.deps.get_session`` holds the surplus on the event loop (``SESSION_SLOTS``). With its
+``api.deps.get_session`` holds the surplus on the event loop (``db.request_slots``). With its
 semaphore taken out by hand (2026-12-07), this test got no answer at all: 160 x ReadTimeout after
 90 s; with it, 160 answers.
 """
@@ -25,7 +25,7 @@ from berrys_app.settings import get_settings
 from tests.api.conftest import make_person
 from tests.api.servers import api_processes
 
-CONCURRENT = 160  # > the pool's 10 + 20 connections and AnyIO's 40 threads
+CONCURRENT = 160  # > the sessions pool (14 by default) and AnyIO's 40 threads
 
 
 async def _burst(url: str, key: str, team_id: str) -> Counter[int | str]:
