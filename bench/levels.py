@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import statistics
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-from sqlmodel import Session
+if TYPE_CHECKING:  # stdlib only at run time: bench/langgraph_anchor.py imports bench.engine in LangGraph's venv
+    from sqlmodel import Session
 
-_ROWS = text(
-    """
+_ROWS = """
     SELECT t.title, t.leased_by, extract(epoch FROM m.created_at), m.latency_ms
     FROM tasks t
     JOIN LATERAL (SELECT created_at, latency_ms FROM model_calls
                   WHERE task_id = t.id AND status = 'ok' ORDER BY created_at LIMIT 1) m ON true
-    WHERE t.project_id = :p
-    """
-)
+    WHERE t.project_id = %(p)s
+"""
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -37,7 +35,7 @@ def hand_over_gaps(session: Session, project_id: uuid.UUID, width: int) -> dict[
     dependencies ran on the task's worker ("local") and the others ("split"), and the mean gap
     on the critical path per level (the slowest task of each level)."""
     calls: dict[tuple[int, int], tuple[str, float, float]] = {}
-    for title, worker, start, latency in session.execute(_ROWS, {"p": project_id}):
+    for title, worker, start, latency in session.connection().exec_driver_sql(_ROWS, {"p": project_id}):
         level, index = (int(part) for part in title.removeprefix("Step ").split("."))
         calls[(level, index)] = (worker or "", float(start), float(start) + float(latency or 0) / 1000)
     local: list[float] = []
