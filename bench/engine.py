@@ -37,13 +37,6 @@ def _with_database(url: str, name: str) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
 
 
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def setup_env(args: argparse.Namespace) -> tuple[str, str]:
     import psycopg
     from sqlalchemy import create_engine, pool
@@ -183,13 +176,13 @@ def run_once(
     return {
         "wall_ms": (last_finish - started) * 1000,
         "wall_with_aggregation_ms": (float(done_at) - started) * 1000,
-        "overhead_p50": _pct(overhead, 0.5),
-        "overhead_p95": _pct(overhead, 0.95),
+        "overhead_p50": levels.percentile(overhead, 0.5),
+        "overhead_p95": levels.percentile(overhead, 0.95),
         "tasks_per_s": len(rows) / (last_finish - started),
-        "e2s_p50": _pct(enqueue_to_start, 0.5),
-        "e2s_p95": _pct(enqueue_to_start, 0.95),
-        "e2c_p50": _pct(enqueue_to_call, 0.5),
-        "e2c_p95": _pct(enqueue_to_call, 0.95),
+        "e2s_p50": levels.percentile(enqueue_to_start, 0.5),
+        "e2s_p95": levels.percentile(enqueue_to_start, 0.95),
+        "e2c_p50": levels.percentile(enqueue_to_call, 0.5),
+        "e2c_p95": levels.percentile(enqueue_to_call, 0.95),
         **finished,
         **gaps,
     }

@@ -25,7 +25,8 @@ _ROWS = """
 """
 
 
-def _pct(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile by nearest rank (nan for no values): the benches' p50/p95."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
@@ -50,10 +51,10 @@ def hand_over_gaps(session: Session, project_id: uuid.UUID, width: int) -> dict[
     ends = [max(end for (lv, _), (_, _, end) in calls.items() if lv == level) for level in range(depth)]
     starts = [min(start for (lv, _), (_, start, _) in calls.items() if lv == level) for level in range(depth)]
     return {
-        "gap_local_p50": _pct(local, 0.5),
-        "gap_local_p95": _pct(local, 0.95),
-        "gap_split_p50": _pct(split, 0.5),
-        "gap_split_p95": _pct(split, 0.95),
+        "gap_local_p50": percentile(local, 0.5),
+        "gap_local_p95": percentile(local, 0.95),
+        "gap_split_p50": percentile(split, 0.5),
+        "gap_split_p95": percentile(split, 0.95),
         "local_share": len(local) / max(1, len(local) + len(split)),
         "level_ms": (ends[-1] - starts[0]) * 1000 / depth if depth else float("nan"),
     }

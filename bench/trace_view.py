@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.engine import (  # noqa: E402  (the path above first)
-    _pct,
     make_team,
     run_once,
     setup_env,
@@ -31,6 +30,7 @@ from bench.engine import (  # noqa: E402  (the path above first)
     wait_for_workers,
     workload,
 )
+from bench.levels import percentile  # noqa: E402  (the path above first)
 
 
 def main() -> None:
@@ -87,7 +87,7 @@ def main() -> None:
                     view = project_trace(session, actor, project_id, page=page, per_page=per_page)
                     times.append((time.perf_counter() - started) * 1000)
             print(
-                f"  {label:34s} median {statistics.median(times):6.1f} ms  p95 {_pct(times, 0.95):6.1f} ms  "
+                f"  {label:34s} median {statistics.median(times):6.1f} ms  p95 {percentile(times, 0.95):6.1f} ms  "
                 f"({len(view.spans)} spans, critical path {len(view.critical_path)} tasks)"
             )
         print(f"load average {os.getloadavg()[0]:.2f}")
