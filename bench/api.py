@@ -104,7 +104,7 @@ def seed(db_url: str) -> tuple[str, str]:
     import berrys_app.domain  # noqa: F401
     from berrys_app.domain.accounts import TeamMember
     from berrys_app.domain.projects import ProjectCreate
-    from berrys_app.services import auth, projects
+    from berrys_app.services import auth, projects, tokens
     from berrys_app.services.authz import Actor
     from berrys_app.usecases import project_lifecycle
 
@@ -130,7 +130,7 @@ def seed(db_url: str) -> tuple[str, str]:
         session.commit()
         project_lifecycle.approve_plan(session, actor, project.id)
         session.commit()
-        token = auth.issue_access_token(user.id, ttl_s=3600)
+        token = tokens.issue_access_token(user.id, ttl_s=3600)
     engine.dispose()
     return str(project.id), token
 
