@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from berrys_app.db import get_engine
+from berrys_app.db import aio, get_engine
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project, ProjectStatus
-from berrys_app.domain.work import Deliverable, Task, TaskStatus
+from berrys_app.domain.work import Deliverable, TaskStatus
 from berrys_app.engine import agent_moves
 from berrys_app.engine.lifecycle import transition
 from berrys_app.services import degenerate
@@ -29,31 +31,52 @@ def _session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
 
-def _aggregation_inputs(project_id: uuid.UUID, plan_version: int) -> tuple[Project, list[Task]] | None:
-    with _session() as session:
-        project = session.get(Project, project_id)
-        if (
-            project is None
-            or project.status != ProjectStatus.executing.value
-            or project.plan_version != plan_version
-            or project.sinks_remaining > 0
-        ):
-            return None
-        tasks = session.exec(
-            select(Task)
-            .where(Task.project_id == project_id, Task.status == TaskStatus.completed.value)
-            .order_by(col(Task.plan_version), col(Task.finished_at))
-        ).all()
-        return project, list(tasks)
+@dataclass(frozen=True)
+class Inputs:
+    """What the summary call is asked about: the project, and its completed tasks in plan order."""
+
+    name: str
+    description: str
+    model: str
+    tasks: list[dict[str, Any]]  # id, key, title, output
+
+
+# Read on the worker's async pool, one round trip: 0.27 ms of CPU. The same reads through a thread
+# and an ORM session cost 1.27 ms (a worker's CPU per 3-task project at C=60 was ~16 ms), and the
+# thread competed with the event loop for the GIL.
+_PROJECT_SQL = """
+    SELECT name, description, model FROM projects
+    WHERE id = %(project_id)s AND status = %(executing)s AND plan_version = %(plan_version)s
+      AND sinks_remaining <= 0
+"""
+_TASKS_SQL = """
+    SELECT id, key, title, output FROM tasks
+    WHERE project_id = %(project_id)s AND status = %(completed)s
+    ORDER BY plan_version, finished_at
+"""
+
+
+async def load_inputs(project_id: uuid.UUID, plan_version: int) -> Inputs | None:
+    """The project's inputs, or None when it is not (or no longer) waiting for its aggregation:
+    not executing, replanned since, or a sink still open."""
+    params = {
+        "project_id": project_id,
+        "plan_version": plan_version,
+        "executing": ProjectStatus.executing.value,
+        "completed": TaskStatus.completed.value,
+    }
+    projects, tasks = await aio.fetch_many([(_PROJECT_SQL, params), (_TASKS_SQL, params)])
+    if not projects:
+        return None
+    return Inputs(**projects[0], tasks=tasks)
 
 
 async def aggregate_project(project_id: uuid.UUID, plan_version: int, *, worker: str) -> str:
     """The job body."""
-    loaded = await asyncio.to_thread(_aggregation_inputs, project_id, plan_version)
-    if loaded is None:
+    project = await load_inputs(project_id, plan_version)
+    if project is None:
         return "skipped"
-    project, tasks = loaded
-    outputs = task_results(tasks)
+    outputs = task_results(project.tasks)
     summary, note = None, None
     try:
         result = await complete(
@@ -69,8 +92,8 @@ async def aggregate_project(project_id: uuid.UUID, plan_version: int, *, worker:
                     },
                 ],
                 model=project.model,
-                project_id=project.id,
-                call_key=f"project:{project.id}:aggregate:{plan_version}",
+                project_id=project_id,
+                call_key=f"project:{project_id}:aggregate:{plan_version}",
                 max_tokens=get_settings().task_max_tokens,
                 fit_context=True,  # many long outputs: the model reads them trimmed, the report has them whole
             )
@@ -86,14 +109,15 @@ async def aggregate_project(project_id: uuid.UUID, plan_version: int, *, worker:
         note = f"aggregation model call failed ({getattr(exc, 'reason', exc.code)}): the task results are listed as they are"
     content = final_report(summary, outputs)
     return await asyncio.to_thread(
-        _finish_project, project_id, plan_version, content, [str(t.id) for t in tasks], note, worker
+        _finish_project, project_id, plan_version, content, [str(t["id"]) for t in project.tasks], note, worker
     )
 
 
-def task_results(tasks: list[Task]) -> str:
+def task_results(tasks: list[dict[str, Any]]) -> str:
     """Every completed task's output, whole, in plan order (the report leaves none out)."""
     return "\n\n".join(
-        f"### {t.key}: {t.title}\n\n{demote_headings((t.output or '').strip(), 3) or '(no output)'}" for t in tasks
+        f"### {t['key']}: {t['title']}\n\n{demote_headings((t['output'] or '').strip(), 3) or '(no output)'}"
+        for t in tasks
     )
 
 
