@@ -61,7 +61,9 @@ log = logging.getLogger(__name__)
 # the task's last model call again, as it would have in the few ms the statement takes anyway.
 
 # The pending first-attempt dependents of ``ids`` with what their lease would load, and the state
-# of each of their dependencies (the output of completed ones).
+# of each of their dependencies (the output of completed ones). ``= ANY(ARRAY(...))``, not ``IN``:
+# as for ``statements.LEASE_READIED_SQL``, the planner otherwise walked every task of every
+# executing project to find them (tests/engine/test_agent_history_reads.py).
 DEPENDENTS_SQL = """
     SELECT t.id, t.project_id, t.plan_version, t.key, t.title, t.description, t.expected_output,
            t.agent_id, p.team_id, p.name AS project_name, p.model AS project_model, p.max_task_attempts,
@@ -74,7 +76,7 @@ DEPENDENTS_SQL = """
             FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id
             WHERE d.task_id = t.id) AS deps
     FROM tasks t JOIN projects p ON p.id = t.project_id LEFT JOIN agents a ON a.id = t.agent_id
-    WHERE t.id IN (SELECT d.task_id FROM task_dependencies d WHERE d.depends_on_id = ANY(%(ids)s::uuid[]))
+    WHERE t.id = ANY(ARRAY(SELECT d.task_id FROM task_dependencies d WHERE d.depends_on_id = ANY(%(ids)s::uuid[])))
       AND t.status = %(t_pending)s AND t.attempt = 0 AND p.status = %(p_executing)s
       AND p.budget_usd IS NULL AND p.budget_tokens IS NULL
       AND a.budget_usd IS NULL AND a.budget_tokens IS NULL

@@ -118,7 +118,7 @@ def _lease_sql(runnable: str, limit: str = "", settle: str = "") -> str:
     of theirs it readied -- each still running nothing goes Active -> Ready after all."""
     settled = (
         f"""UPDATE agents a SET status = :a_ready
-        WHERE a.id IN ({settle}) AND a.status = :a_active AND a.running_tasks = 0
+        WHERE a.id = ANY(ARRAY({settle})) AND a.status = :a_active AND a.running_tasks = 0
           AND NOT EXISTS (SELECT 1 FROM slot s WHERE s.id = a.id)
         RETURNING a.id, a.name, a.team_id, a.project_id"""
         if settle
@@ -322,9 +322,14 @@ COMPLETE_SQL = text(
 # worker that completed ``:done`` leases up to ``:room`` (its free local slots) of the dependents
 # those completions made ready -- no statement, commit and hop of their own between a completion
 # and the next model calls. What it does not take stays ready and goes to the queue.
+#
+# Both subqueries are ``= ANY(ARRAY(...))``: computed once, from the completed tasks' dependents,
+# then looked up by primary key. As ``IN (...)`` the planner walked every task of every executing
+# project (the candidates) and each candidate agent's whole history (``settle``) to find them: an
+# agent is reused project after project and collects thousands (tests/engine/test_agent_history_reads.py).
 LEASE_READIED_SQL = text(
     _lease_sql(
-        "t.id IN (SELECT d.task_id FROM task_dependencies d WHERE d.depends_on_id = ANY(CAST(:done AS uuid[]))) "
+        "t.id = ANY(ARRAY(SELECT d.task_id FROM task_dependencies d WHERE d.depends_on_id = ANY(CAST(:done AS uuid[])))) "
         "AND t.status = :t_ready AND t.waiting_reason IS NULL",
         limit="LIMIT :room",
         settle="SELECT t.agent_id FROM task_dependencies d JOIN tasks t ON t.id = d.task_id "
