@@ -21,8 +21,10 @@ _MINE = "SELECT pg_backend_pid(), current_setting('application_name'), pg_sleep(
 def _resize(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    dispose()  # the pools are rebuilt with the new sizes on next use
+    # settings first: a pool rebuilt between the two (a thread an earlier test left behind) would
+    # otherwise be rebuilt with the old sizes and kept (seen once: 4 connections in a pool of 3)
     get_settings.cache_clear()
+    dispose()  # the pools are rebuilt with the new sizes on next use
 
 
 def test_more_threads_than_autocommit_connections_share_them(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
