@@ -48,8 +48,7 @@ def compile_sql(statement: TextClause) -> str:
 class AsyncPool:
     """At most ``size`` autocommit connections of one event loop, one statement batch at a time."""
 
-    def __init__(self, url: str | None, size: int) -> None:
-        self.url = url  # None: the configured database, looked up at the first connection
+    def __init__(self, size: int) -> None:
         self.idle: list[psycopg.AsyncConnection[dict[str, Any]]] = []
         self.slots = asyncio.Semaphore(size)
 
@@ -59,7 +58,7 @@ class AsyncPool:
         # scans: a plan made while ``tasks`` was small (a new installation) hash-joined a full scan
         # of it, and a connection keeps its plan while the table grows (every completion read every task)
         return await psycopg.AsyncConnection.connect(
-            self.url or libpq_url(get_settings().require_database_url()),
+            libpq_url(get_settings().require_database_url()),  # at the first connection, not before
             autocommit=True,
             row_factory=dict_row,
             prepare_threshold=0,
@@ -145,7 +144,7 @@ def new_pool() -> AsyncPool:
     Opening one needs no database yet: a runtime whose work never touches PostgreSQL (a test of the
     publisher with only Redis) starts without ``DATABASE_URL``, as on a machine whose test run
     starts its embedded servers later."""
-    return AsyncPool(None, get_settings().db_async_pool_size)
+    return AsyncPool(get_settings().db_async_pool_size)
 
 
 def using(pool: AsyncPool) -> contextlib.AbstractContextManager[AsyncPool]:
