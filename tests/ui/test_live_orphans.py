@@ -17,7 +17,8 @@ class _Tab(rx.State):
 USER = str(uuid.uuid4())  # any signed-in user may follow the system topic
 
 
-def test_a_tab_without_a_websocket_is_skipped_then_dropped_after_the_grace_period() -> None:
+def test_a_tab_without_a_websocket_is_skipped_then_dropped_after_the_grace_period(env: dict[str, str]) -> None:
+    """``env``: a database of its own (the access check reads it), not whatever DATABASE_URL names."""
     live.subscribe("system", "tok-closed", _Tab, USER)
     live.subscribe("system", "tok-open", _Tab, USER)
     connected = {"tok-open": "sid-1"}
