@@ -383,12 +383,15 @@ def store_plan_version(
     source: str,
     actor: Actor,
     reason: str | None = None,
+    first: bool = False,
 ) -> PlanVersion:
     """Add the next version (with a diff against the previous one) and emit ``plan.proposed``.
 
-    The caller holds the project row lock, so version numbers cannot race.
+    The caller holds the project row lock, so version numbers cannot race. ``first``: the caller
+    saw the project still ``created`` (no version to read: this is the only writer of versions,
+    and it is called for projects in planning, which a project never leaves back to ``created``).
     """
-    previous = _previous_version(session, project.id)
+    previous = None if first else _previous_version(session, project.id)
     number = previous.version + 1 if previous is not None else 1  # the latest is the highest number
     plan_json = validated.plan.model_dump(mode="json")
     if previous is not None and previous.status == PlanStatus.proposed.value:

@@ -59,11 +59,12 @@ def submit_plan_for(session: Session, actor: Actor, project_id: uuid.UUID, plan:
     project = authorized(session, actor, project_id, Role.member, lock=True)
     done = planning.work_done(session, project)
     validated = planning.validate_plan(plan, done_keys=set(done))
+    first = project.status == S.created  # never planned: no earlier version
     if project.status in (S.created, S.rejected, S.ready, S.paused, S.failed):
         transition(session, project, S.planning, actor=actor, reason="plan submitted by hand")
     elif project.status not in (S.planning, S.plan_review):
         raise Conflict(f"a plan cannot be submitted while the project is {project.status}")
-    version = planning.store_plan_version(session, project, validated, source="manual", actor=actor)
+    version = planning.store_plan_version(session, project, validated, source="manual", actor=actor, first=first)
     if project.status == S.planning:
         transition(session, project, S.plan_review, actor=actor, reason=f"plan v{version.version} proposed")
     jobs = lifecycle.auto_approve(session, project, version)

@@ -27,7 +27,7 @@ PLAN = {
 }
 # the statements the route sends (project lock and role, the plan version, the team assembly,
 # tasks and edges, the start, the webhook outbox); more means a query or a flush came back
-MAX_PLAN_STATEMENTS = 21
+MAX_PLAN_STATEMENTS = 20
 
 
 @contextmanager
