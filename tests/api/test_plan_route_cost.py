@@ -25,9 +25,10 @@ PLAN = {
         {"id": "c", "title": "Join", "description": "j", "depends_on": ["a", "b"]},
     ],
 }
-# the statements the route sends (project lock and role, the plan version, the team assembly,
-# tasks and edges, the start, the webhook outbox); more means a query or a flush came back
-MAX_PLAN_STATEMENTS = 20
+# the statements the route sends (the project locked with the caller's membership, the version and
+# transitions, the team assembly, tasks and edges, the start, the webhook outbox); more means a
+# query or a flush came back
+MAX_PLAN_STATEMENTS = 19
 
 
 @contextmanager
