@@ -83,14 +83,24 @@ def start(session: Session, project: Project, *, actor: Actor, reason: str) -> l
     return start_project(session, project, actor=actor)
 
 
-def approve(session: Session, project: Project, *, actor: Actor, copied: Mapping[str, str] | None = None) -> list[Job]:
+def approve(
+    session: Session,
+    project: Project,
+    *,
+    actor: Actor,
+    copied: Mapping[str, str] | None = None,
+    plan: PlanVersion | None = None,
+) -> list[Job]:
     """Approve the proposed plan: tasks are created, the team assembled; a replan resumes execution.
 
     ``copied``: a fork's upstream tasks, created completed with their recorded output; a fork runs at once.
+    ``plan``: the latest version when the caller has just stored it (under the project's lock),
+    read here otherwise.
     """
     if project.status != S.plan_review:
         raise Conflict(f"only a plan in review can be approved; the project is {project.status}")
-    plan = planning.latest_version(session, project.id)
+    if plan is None:
+        plan = planning.latest_version(session, project.id)
     if plan is None or plan.status != PlanStatus.proposed.value:
         raise Conflict("there is no proposed plan to approve")
     was_running = project.plan_version > 0
@@ -111,10 +121,11 @@ def approve(session: Session, project: Project, *, actor: Actor, copied: Mapping
     return []
 
 
-def auto_approve(session: Session, project: Project) -> list[Job]:
-    """A project set to approve its own plans approves the one in review."""
+def auto_approve(session: Session, project: Project, plan: PlanVersion) -> list[Job]:
+    """A project set to approve its own plans approves the one in review (``plan``, the version
+    its caller has just stored: the latest)."""
     if project.status == S.plan_review and project.auto_approve:
-        return approve(session, project, actor=Actor.system("auto-approve"))
+        return approve(session, project, actor=Actor.system("auto-approve"), plan=plan)
     return []
 
 
@@ -138,4 +149,4 @@ def accept_planner_plan(
         session, project, validated, source="replan" if replan_reason else "planner", actor=actor, reason=replan_reason
     )
     transition(session, project, S.plan_review, actor=actor, reason=f"plan v{version.version} proposed")
-    return auto_approve(session, project)
+    return auto_approve(session, project, version)

@@ -11,6 +11,8 @@ import re
 import uuid
 from typing import Any
 
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, func, select
 
 from berrys_app import tracing
@@ -209,6 +211,13 @@ def open_approval(
     return row
 
 
+# Projects that entered plan review in the current transaction without opening a plan approval
+# (they approve their own plans). Every pending plan approval is opened on entering review and
+# closed on leaving it (both here, under the project's row lock), so such a project has none to
+# close when it leaves review in that same transaction: the query for them is skipped.
+_REVIEW_WITHOUT_APPROVAL = "berrys_review_without_approval"
+
+
 def on_project_transition(
     session: Session, project: Project, *, before: ProjectStatus, after: ProjectStatus, actor: Actor
 ) -> None:
@@ -218,7 +227,12 @@ def on_project_transition(
     by any door (inbox, project page, REST, cancel, replan), closes the pending one.
     """
     review = ProjectStatus.plan_review
-    if after == review and before != review and not project.auto_approve:
+    unopened: set[uuid.UUID] = session.info.setdefault(_REVIEW_WITHOUT_APPROVAL, set())
+    if after == review and before != review:
+        if project.auto_approve:
+            unopened.add(project.id)
+            return
+        unopened.discard(project.id)
         open_approval(
             session,
             team_id=project.team_id,
@@ -228,7 +242,17 @@ def on_project_transition(
             requested_by=actor.label,
         )
     elif before == review and after != review:
+        if project.id in unopened:  # it entered review in this transaction and opened none
+            unopened.discard(project.id)
+            return
         _close_plan_approvals(session, project, approved=after == ProjectStatus.ready, after=after, actor=actor)
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_reviews(session: Session, transaction: SessionTransaction) -> None:
+    """``_REVIEW_WITHOUT_APPROVAL`` holds for one transaction (committed or rolled back)."""
+    if transaction.parent is None:
+        session.info.pop(_REVIEW_WITHOUT_APPROVAL, None)
 
 
 def _close_plan_approvals(

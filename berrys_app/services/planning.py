@@ -341,6 +341,16 @@ def latest_version(session: Session, project_id: uuid.UUID) -> PlanVersion | Non
     ).first()
 
 
+def _previous_version(session: Session, project_id: uuid.UUID) -> PlanVersion | None:
+    """``latest_version`` without flushing the caller's pending rows (its transition and event go
+    in one flush with the new version instead of one of their own). Only a version added in this
+    transaction and not yet flushed would be missed: flushed first if there is one."""
+    if any(isinstance(row, PlanVersion) for row in session.new):
+        session.flush()
+    with session.no_autoflush:
+        return latest_version(session, project_id)
+
+
 def rejection_feedback(session: Session, project_id: uuid.UUID) -> str | None:
     """The reason the latest plan version was rejected with, if it was (the next plan answers it)."""
     latest = latest_version(session, project_id)
@@ -373,12 +383,15 @@ def store_plan_version(
     source: str,
     actor: Actor,
     reason: str | None = None,
+    first: bool = False,
 ) -> PlanVersion:
     """Add the next version (with a diff against the previous one) and emit ``plan.proposed``.
 
-    The caller holds the project row lock, so version numbers cannot race.
+    The caller holds the project row lock, so version numbers cannot race. ``first``: the caller
+    saw the project still ``created`` (no version to read: this is the only writer of versions,
+    and it is called for projects in planning, which a project never leaves back to ``created``).
     """
-    previous = latest_version(session, project.id)
+    previous = None if first else _previous_version(session, project.id)
     number = previous.version + 1 if previous is not None else 1  # the latest is the highest number
     plan_json = validated.plan.model_dump(mode="json")
     if previous is not None and previous.status == PlanStatus.proposed.value:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import and_, func, text
 from sqlmodel import Session, col, select
 
 from berrys_app.domain.accounts import Role, Team, TeamMember
@@ -32,19 +32,34 @@ S = ProjectStatus
 MAX_PER_PAGE = 100
 
 
-def _load(session: Session, project_id: uuid.UUID, *, lock: bool = False) -> Project:
-    project = session.get(Project, project_id, with_for_update=lock, populate_existing=lock)
-    if project is None:
+def _load(session: Session, actor: Actor, project_id: uuid.UUID, *, lock: bool) -> tuple[Project, TeamMember | None]:
+    """The project and the actor's membership of its team, in one statement. The member row stays
+    in the session's identity map while the caller holds it: ``require_role`` finds it there
+    instead of asking again. A system actor (no membership), or a project the session already
+    holds and need not lock, is read with ``session.get`` (no statement for a held one)."""
+    if actor.user_id is None or (not lock and session.identity_key(Project, project_id) in session.identity_map):
+        project = session.get(Project, project_id, with_for_update=lock, populate_existing=lock)
+        if project is None:
+            raise NotFound("project not found")
+        return project, None
+    member_of_team = and_(col(TeamMember.team_id) == col(Project.team_id), col(TeamMember.user_id) == actor.user_id)
+    query = select(Project, TeamMember).outerjoin(TeamMember, member_of_team).where(col(Project.id) == project_id)
+    if lock:
+        query = query.with_for_update(of=Project).execution_options(populate_existing=True)
+    row = session.exec(query).first()
+    if row is None:
         raise NotFound("project not found")
-    return project
+    project, member = row
+    return project, member
 
 
 def authorized(session: Session, actor: Actor, project_id: uuid.UUID, minimum: Role, *, lock: bool = False) -> Project:
     """The project, if the actor's role allows ``minimum`` and (an API key) its scope allows it too:
     checked here, so no door can do more with a key than its scopes say."""
-    project = _load(session, project_id, lock=lock)
+    project, member = _load(session, actor, project_id, lock=lock)  # ``member``: held for require_role
     require_role(session, actor, project.team_id, minimum, what="project")
     require_scope(actor, PROJECTS_READ if minimum is Role.viewer else PROJECTS_WRITE)
+    del member
     return project
 
 

@@ -50,19 +50,26 @@ def request_plan(session: Session, actor: Actor, project_id: uuid.UUID) -> Proje
 
 def submit_plan(session: Session, actor: Actor, project_id: uuid.UUID, plan: Any) -> PlanVersion:
     """A hand-made (or edited) plan, strictly validated; it goes to review like a planner's."""
+    return submit_plan_for(session, actor, project_id, plan)[1]
+
+
+def submit_plan_for(session: Session, actor: Actor, project_id: uuid.UUID, plan: Any) -> tuple[Project, PlanVersion]:
+    """``submit_plan``, returning the project too (locked and checked here): a door that answers
+    with the project (REST) need not load it and check the access again."""
     project = authorized(session, actor, project_id, Role.member, lock=True)
     done = planning.work_done(session, project)
     validated = planning.validate_plan(plan, done_keys=set(done))
+    first = project.status == S.created  # never planned: no earlier version
     if project.status in (S.created, S.rejected, S.ready, S.paused, S.failed):
         transition(session, project, S.planning, actor=actor, reason="plan submitted by hand")
     elif project.status not in (S.planning, S.plan_review):
         raise Conflict(f"a plan cannot be submitted while the project is {project.status}")
-    version = planning.store_plan_version(session, project, validated, source="manual", actor=actor)
+    version = planning.store_plan_version(session, project, validated, source="manual", actor=actor, first=first)
     if project.status == S.planning:
         transition(session, project, S.plan_review, actor=actor, reason=f"plan v{version.version} proposed")
-    jobs = lifecycle.auto_approve(session, project)
+    jobs = lifecycle.auto_approve(session, project, version)
     send_after_commit(session, jobs)
-    return version
+    return project, version
 
 
 def approve_plan(session: Session, actor: Actor, project_id: uuid.UUID) -> Project:

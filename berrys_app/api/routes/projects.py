@@ -113,8 +113,7 @@ def plan(
     if body is None:
         project = project_lifecycle.request_plan(session, actor, project_id)
         return PlanRequested(project=_public(project))
-    version = project_lifecycle.submit_plan(session, actor, project_id, body.model_dump())
-    project = projects.get_project(session, actor, project_id)
+    project, version = project_lifecycle.submit_plan_for(session, actor, project_id, body.model_dump())
     return PlanRequested(project=_public(project), plan=PlanVersionPublic.model_validate(version))
 
 
