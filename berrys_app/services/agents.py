@@ -144,7 +144,7 @@ def _best_template(templates: list[AgentTemplate], need: set[str]) -> tuple[Agen
 def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, actor: Actor) -> dict[uuid.UUID, Agent]:
     """Give every task an agent (sets ``task.agent_id`` and ``task.assignment_reason``; the caller
     adds the tasks to the session, after this: an agent created here is flushed first)."""
-    templates = seeded_templates(session)
+    templates: list[AgentTemplate] | None = None  # read when a first agent is created (not on reuse)
     pool = list(
         session.exec(
             select(Agent)
@@ -181,6 +181,8 @@ def assemble_team(session: Session, project: Project, tasks: Sequence[Task], *, 
                     session.add(agent)
                     on_project.append(agent)
         elif len(on_project) < project.max_agents:
+            if templates is None:
+                templates = seeded_templates(session)
             template, score = _best_template(templates, need)
             if new_agent_tools is None:  # template lists + team tools by capability
                 new_agent_tools = AssemblyTools(session, project.team_id)

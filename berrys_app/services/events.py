@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
+from berrys_app.db import aio
 from berrys_app.domain.event_kinds import MESSAGE_COLUMNS, EventKind
 from berrys_app.domain.event_payloads import check_payload
 from berrys_app.domain.events import Event
@@ -138,6 +139,23 @@ def list_events(
     if project_id is not None:
         query = query.where(Event.project_id == project_id)
     return list(session.exec(query.order_by(col(Event.id)).limit(limit)))
+
+
+# the wire shape (``to_message``) rendered by PostgreSQL, as the engine's statements publish it
+_BACKLOG_SQL = f"""
+    SELECT id, kind, row_to_json(e)::text AS message
+      FROM (SELECT {", ".join(MESSAGE_COLUMNS)} FROM events
+             WHERE project_id = %(project_id)s AND id > %(after)s ORDER BY id LIMIT %(limit)s) e
+"""
+
+
+async def backlog(project_id: uuid.UUID, *, after: int, limit: int = 500) -> list[tuple[int, str, str]]:
+    """A project's events after a cursor, oldest first, as ``(id, kind, message JSON)``: an SSE
+    stream's catch-up. On the event loop's async pool, with the JSON made by the database: a
+    thread-pool hop and ORM rows per stream cost the web process 6 % of its CPU at 60 clients
+    (bench/throughput.py, py-spy)."""
+    rows = await aio.fetch(_BACKLOG_SQL, {"project_id": project_id, "after": after, "limit": limit})
+    return [(row["id"], row["kind"], row["message"]) for row in rows]
 
 
 def list_recent(session: Session, *, project_id: uuid.UUID, limit: int = 200) -> list[Event]:

@@ -27,6 +27,7 @@ from berrys_app.settings import get_settings
 router = APIRouter(prefix="/api/v1", tags=["events"], responses=PROBLEM_RESPONSES)
 After = Annotated[int, Query(ge=0, le=2**62, description="return events with id > after")]
 Limit = Annotated[int, Query(ge=1, le=500)]
+_BACKLOG_PAGE = 500  # events an SSE stream catches up per read
 
 
 def _public(rows: list) -> list[EventPublic]:  # type: ignore[type-arg]
@@ -99,13 +100,6 @@ async def _refusal(actor: Actor, topic: str) -> str | None:
     return None if allowed else "you no longer have access to this project"
 
 
-def _backlog(project_id: uuid.UUID, after: int) -> list[dict]:  # type: ignore[type-arg]
-    with session_scope() as session:
-        return [
-            events.to_message(r) for r in events.list_events(session, project_id=project_id, after=after, limit=500)
-        ]
-
-
 def _frame(message: dict) -> str:  # type: ignore[type-arg]
     return f"id: {message['id']}\nevent: {message['kind']}\ndata: {json.dumps(message, default=str)}\n\n"
 
@@ -124,11 +118,10 @@ async def _stream(
         resync, idle = True, 0.0
         while True:
             while resync:  # the backlog may be longer than one page
-                batch = await run_in_threadpool(_backlog, project_id, last)
-                for message in batch:
-                    last = message["id"]
-                    yield _frame(message)
-                resync = len(batch) == 500
+                batch = await events.backlog(project_id, after=last, limit=_BACKLOG_PAGE)
+                for last, kind, message in batch:
+                    yield f"id: {last}\nevent: {kind}\ndata: {message}\n\n"
+                resync = len(batch) == _BACKLOG_PAGE
             if not follow or await request.is_disconnected():
                 return
             try:  # wake every second: an expired token or a lost access ends the stream promptly
