@@ -118,7 +118,7 @@ async def _stream(
         resync, idle = True, 0.0
         while True:
             while resync:  # the backlog may be longer than one page
-                batch = await events.backlog(project_id, after=last, limit=_BACKLOG_PAGE)
+                batch = await run_in_threadpool(events.backlog, project_id, after=last, limit=_BACKLOG_PAGE)
                 for last, kind, message in batch:
                     yield f"id: {last}\nevent: {kind}\ndata: {message}\n\n"
                 resync = len(batch) == _BACKLOG_PAGE
