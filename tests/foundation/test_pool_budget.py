@@ -5,13 +5,14 @@ which process and pool holds it, and requests leave sessions connections for sho
 from __future__ import annotations
 
 import asyncio
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from berrys_app.db import aio, dispose, reads, request_slots, session_scope
+from berrys_app.db import aio, dispose, get_engine, reads, request_slots, session_scope
 from berrys_app.launcher.cli import named, worker_env
 from berrys_app.settings import get_settings
 
@@ -49,6 +50,23 @@ def test_sessions_pool_is_capped_and_named(session: Session, monkeypatch: pytest
     assert len({pid for pid, _ in rows}) <= 3
     assert {name for _, name in rows} == {"berrys-test-sessions"}
     assert request_slots() == 1  # 3 connections less the 2 kept for short in-thread sessions
+
+
+def test_threads_that_find_no_pool_build_one_between_them(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A web process's first requests arrive together: each thread that found no engine built its
+    own (a whole pool more each; the sessions test above saw 6 connections in a pool of 3)."""
+    _resize(monkeypatch, BERRYS_DB_APPLICATION_NAME="berrys-test")
+    for _ in range(30):  # a race: thirty rounds of sixteen threads (old code: 2 of 3 runs of ten failed)
+        dispose()
+        together = threading.Barrier(16)
+
+        def first_use(_: int, together: threading.Barrier = together) -> object:
+            together.wait()
+            return get_engine()
+
+        with ThreadPoolExecutor(16) as threads:
+            built = list(threads.map(first_use, range(16)))
+        assert len({id(engine) for engine in built}) == 1
 
 
 async def test_async_pool_connections_are_named(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
