@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlmodel import Session, col, insert, update
+from sqlmodel import Session, col, update
 
 from berrys_app.domain.common import utcnow
 from berrys_app.domain.projects import Project
@@ -23,7 +23,7 @@ from berrys_app.services.events import emit_written
 
 def materialize_plan(
     session: Session, project: Project, plan: PlanVersion, *, actor: Actor, copied: Mapping[str, str] | None = None
-) -> None:
+) -> list[Task]:
     """Create the approved version's tasks and edges, supersede open tasks of older versions, staff them.
 
     ``copied`` (a fork's upstream, key -> recorded output): those tasks are created completed with
@@ -75,17 +75,15 @@ def materialize_plan(
     # staffed before their insert (one INSERT with their agents, no UPDATE after); agents it creates
     # are flushed by it, the tasks then, the edges last (foreign keys)
     agents.assemble_team(session, project, [t for key, t in by_key.items() if key not in copied], actor=actor)
-    # bulk inserts, not the unit of work: nothing reads these objects again in this transaction
-    # (the start reads the rows), and the unit of work's flush was 7 % of the web process's CPU
-    # at 60 clients (bench/throughput.py, py-spy); the team's agents are flushed first (autoflush)
-    session.execute(insert(Task), [task.model_dump() for task in by_key.values()])
-    if edges:
-        session.execute(insert(TaskDependency), [edge.model_dump() for edge in edges])
+    session.add_all(by_key.values())
+    session.flush()
+    session.add_all(edges)
     plan.status = PlanStatus.approved.value
     session.add(plan)
     project.plan_version = plan.version
     project.sinks_remaining = sum(1 for key, t in by_key.items() if t.is_sink and key not in copied)
     session.add(project)
+    return list(by_key.values())
 
 
 def start_project(session: Session, project: Project, *, actor: Actor) -> list[Job]:
