@@ -305,10 +305,14 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def tab_state_wants_redis(self) -> bool:
+        """Whether tab state goes to Redis once there is one (the launcher's embedded one counts)."""
+        return self.tab_state == "redis" or (self.tab_state == "auto" and self.web_workers > 1)
+
+    @property
     def tab_state_in_redis(self) -> bool:
         """Whether Reflex keeps tab state in Redis (needed as soon as two web processes serve tabs)."""
-        wanted = self.tab_state == "redis" or (self.tab_state == "auto" and self.web_workers > 1)
-        return wanted and bool(self.redis_url)
+        return self.tab_state_wants_redis and bool(self.redis_url)
 
     @property
     def secret_key(self) -> str:

