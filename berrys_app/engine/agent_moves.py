@@ -1,7 +1,7 @@
 """An agent's status moves: Ready <-> Active as it runs tasks, paused with its project,
-terminated when its project is cancelled, handed back to the team when the project ends.
-Each move is checked against ``AGENT_TRANSITIONS`` and written by ``statements`` with a
-history row and an ``agent.status_changed`` event in the caller's transaction."""
+terminated when its project is cancelled, handed back to the team when the project ends or
+is deleted. Each move is checked against ``AGENT_TRANSITIONS`` and written by ``statements``
+with a history row and an ``agent.status_changed`` event in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ def resync_slots(session: Session, *, actor: Actor) -> int:
 
 
 def release_project_agents(session: Session, project_id: uuid.UUID, *, reason: str, actor: Actor) -> None:
-    """A finished project hands its agents back to the team as idle (reusable) agents."""
+    """A finished or deleted project hands its agents back to the team as idle (reusable) agents."""
     for agent in project_agents(session, project_id):
         if agent.status == AgentStatus.terminated.value:
             continue

@@ -140,6 +140,12 @@ class Run:
             await asyncio.to_thread(wait_for_person, ctx, "tool_approval", exc.message, exc.details)
             return Outcome("waiting")
         except Exception as exc:
+            if self.lost and not _current_cancelling():  # the lease went first: whatever the
+                # cancelled loop raised on its way out (a call row of a project deleted meanwhile
+                # refused by its foreign key) is not this attempt's failure
+                log.info("task %s attempt %s: lease gone; the run ended with %r", ctx.key, ctx.attempt, exc)
+                await asyncio.to_thread(release_task, ctx)
+                return Outcome("interrupted")
             reason = getattr(exc, "reason", None)
             label = f"{type(exc).__name__}" + (f"[{reason}]" if reason else "")
             log.info("task %s attempt %s failed: %s: %s", ctx.key, ctx.attempt, label, exc)

@@ -1,5 +1,5 @@
 """Moves of a project's tasks that a person or the lifecycle asks for: pause, cancel, supersede,
-retry (requeue), and a worker giving an interrupted task back. The caller owns the transaction."""
+stop before a deletion, retry (requeue), and a worker giving an interrupted task back. The caller owns the transaction."""
 
 from __future__ import annotations
 
@@ -80,6 +80,14 @@ def cancel_tasks(session: Session, project: Project, *, actor: Actor) -> None:
     agent_moves.set_project_agents_status(
         session, project.id, AgentStatus.terminated, reason="project cancelled", actor=actor
     )
+
+
+def stop_for_deletion(session: Session, project: Project, *, actor: Actor) -> None:
+    """Before a project's rows go: its open tasks close (a running one gives its agent's slot
+    back; its worker finds the lease gone within ``control_poll_s`` and stops), and its agents
+    go back to the team's pool as Ready -- not left paused, or busy with slots nobody gives back."""
+    close_open_tasks(session, project.id, TaskStatus.cancelled, actor=actor, reason="project deleted", settle=False)
+    agent_moves.release_project_agents(session, project.id, reason="project deleted", actor=actor)
 
 
 def requeue_task(session: Session, project: Project, task: Task, *, actor: Actor) -> list[Job]:

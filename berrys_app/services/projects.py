@@ -4,8 +4,8 @@ Every function checks the actor's role and scope. The lifecycle requests that mo
 through the engine's state machine (plan, approve, start, pause, cancel, retry) are one layer up,
 in ``usecases/project_lifecycle.py``: this module sits below the engine, and the many services
 that only read a project or check access (live access, presence, trace, transcripts, fork views,
-templates) import it without reaching the engine. Deletions add their audit row. Nothing here
-commits: the caller owns the transaction (a request's session, a Reflex handler's
+templates) import it without reaching the engine. A project's deletion is a lifecycle request
+too (its running work stops and its agents go back to the pool first). Nothing here commits: the caller owns the transaction (a request's session, a Reflex handler's
 ``session_scope``), so an action and its audit row commit together or not at all.
 """
 
@@ -22,7 +22,7 @@ from berrys_app.domain.common import utcnow
 from berrys_app.domain.event_kinds import EventKind
 from berrys_app.domain.projects import Project, ProjectCreate, ProjectStatus, ProjectUpdate
 from berrys_app.domain.work import Agent, AgentStateChange, Deliverable, PlanVersion, Task, TaskStatus
-from berrys_app.services import agents, audit, budget_roles, keyset, planning, usage_rollup
+from berrys_app.services import agents, budget_roles, keyset, planning
 from berrys_app.services.authz import PROJECTS_READ, PROJECTS_WRITE, Actor, require_role, require_scope
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.events import emit
@@ -163,31 +163,6 @@ def update_project(session: Session, actor: Actor, project_id: uuid.UUID, *, dat
         payload={"fields": sorted(changes)},
     )
     return project
-
-
-def delete_project(session: Session, actor: Actor, project_id: uuid.UUID) -> None:
-    """Delete a project and everything it owns (admin); running work is cancelled first. Audited."""
-    project = authorized(session, actor, project_id, Role.admin, lock=True)
-    audit.record(
-        session,
-        action="project.deleted",
-        actor=actor,
-        team_id=project.team_id,
-        target_type="project",
-        target_id=project.id,
-        details={"name": project.name},
-    )
-    emit(
-        session,
-        EventKind.PROJECT_DELETED,
-        project_id=project.id,
-        team_id=project.team_id,
-        actor_id=actor.user_id,
-        actor=actor.label,
-        payload={"name": project.name},
-    )
-    usage_rollup.forget_project(session, project_id=project.id, team_id=project.team_id)  # its calls go with it
-    session.delete(project)
 
 
 # --- plans (reads) --------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """Project lifecycle requests: who may ask, then the engine's state machine.
 
-Planning (ask the planner, submit, approve, reject a plan) and execution controls (start, pause,
-resume, cancel, a person's retry of a task, the retry an approval decision lets through). Each
-verb checks the actor's role and scope (``services.projects.authorized``), then calls the engine
+Planning (ask the planner, submit, approve, reject a plan), execution controls (start, pause,
+resume, cancel, a person's retry of a task, the retry an approval decision lets through) and the
+project's deletion. Each verb checks the actor's role and scope (``services.projects.authorized``), then calls the engine
 (``engine.lifecycle`` holds the state machine, ``engine.task_moves`` the task moves); plan
-decisions add their audit row. This layer sits between the front doors and the engine because it
+decisions and deletions add their audit row. This layer sits between the front doors and the engine because it
 calls the engine, which the services below it must not. Nothing here commits: the caller owns the
 transaction (a request's session, a Reflex handler's ``session_scope``), so an action and its
 audit row commit together or not at all, and follow-up jobs go through
@@ -27,7 +27,7 @@ from berrys_app.domain.work import PlanStatus, PlanVersion, Task, TaskStatus
 from berrys_app.engine import lifecycle, task_moves
 from berrys_app.engine.jobs import plan_job
 from berrys_app.engine.lifecycle import transition
-from berrys_app.services import audit, budget_roles, planning, task_approvals
+from berrys_app.services import audit, budget_roles, planning, task_approvals, usage_rollup
 from berrys_app.services.authz import Actor
 from berrys_app.services.errors import Conflict, NotFound, ValidationFailed
 from berrys_app.services.events import emit, send_after_commit
@@ -158,6 +158,34 @@ def cancel_project(session: Session, actor: Actor, project_id: uuid.UUID, *, rea
     transition(session, project, S.cancelled, actor=actor, reason=reason or "cancelled")
     task_moves.cancel_tasks(session, project, actor=actor)
     return project
+
+
+def delete_project(session: Session, actor: Actor, project_id: uuid.UUID) -> None:
+    """Delete a project and everything it owns (admin). Its running work stops first: open tasks
+    close (their workers stop within ``control_poll_s``; queued jobs find nothing to lease) and
+    its agents go back to the team's pool, Ready, for later projects. Audited."""
+    project = authorized(session, actor, project_id, Role.admin, lock=True)
+    task_moves.stop_for_deletion(session, project, actor=actor)
+    audit.record(
+        session,
+        action="project.deleted",
+        actor=actor,
+        team_id=project.team_id,
+        target_type="project",
+        target_id=project.id,
+        details={"name": project.name},
+    )
+    emit(
+        session,
+        EventKind.PROJECT_DELETED,
+        project_id=project.id,
+        team_id=project.team_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        payload={"name": project.name},
+    )
+    usage_rollup.forget_project(session, project_id=project.id, team_id=project.team_id)  # its calls go with it
+    session.delete(project)
 
 
 def retry_task(session: Session, actor: Actor, project_id: uuid.UUID, task_id: uuid.UUID) -> Task:

@@ -20,6 +20,7 @@ from berrys_app.domain.usage import ModelUsageDaily
 from berrys_app.services import projects, team_usage, usage_rollup
 from berrys_app.services.authz import Actor
 from berrys_app.services.usage_rollup import start_of
+from berrys_app.usecases import project_lifecycle
 from tests.api.conftest import make_person, make_team
 
 # the query the Models page ran before the rollup (every call of the team), with UTC days
@@ -146,7 +147,7 @@ def test_the_rollup_equals_every_call_through_late_settles_late_rows_and_deletio
     usage_rollup.roll_up()  # re-running a day replaces it
     assert _sums(session) == summed and any(row[1] == late.created_at.date() for row in summed)
 
-    projects.delete_project(session, world.actors[0], a1)  # its calls leave the page with it
+    project_lifecycle.delete_project(session, world.actors[0], a1)  # its calls leave the page with it
     session.commit()
     world.check()
     models = session.exec(select(ModelUsageDaily.model).where(ModelUsageDaily.team_id == world.teams[0])).all()

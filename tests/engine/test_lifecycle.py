@@ -44,9 +44,9 @@ def test_roles_are_enforced(session: Session, team) -> None:
         project_lifecycle.request_plan(session, team.viewer, project.id)
         session.commit()
     with pytest.raises(Forbidden):
-        projects.delete_project(session, team.member, project.id)
+        project_lifecycle.delete_project(session, team.member, project.id)
         session.commit()
-    projects.delete_project(session, team.admin, project.id)
+    project_lifecycle.delete_project(session, team.admin, project.id)
     session.commit()
     with pytest.raises(NotFound):
         projects.get_project(session, team.owner, project.id)

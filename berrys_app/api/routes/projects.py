@@ -96,7 +96,7 @@ def update_project(
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT, **access("admin", WRITE))
 def delete_project(project_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> None:
-    projects.delete_project(session, actor, project_id)
+    project_lifecycle.delete_project(session, actor, project_id)
 
 
 # --- plan -------------------------------------------------------------------------------
