@@ -28,14 +28,8 @@ import redis
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-PLAN = {
-    "summary": "two in parallel, one joins",
-    "tasks": [
-        {"id": "a", "title": "Left", "description": "say left"},
-        {"id": "b", "title": "Right", "description": "say right"},
-        {"id": "c", "title": "Join", "description": "join both", "depends_on": ["a", "b"]},
-    ],
-}
+from bench.throughput import PLAN  # noqa: E402  (the path above first; the same 3-task plan)
+
 WARMUP = 20
 
 
